@@ -1,0 +1,87 @@
+/**
+ * Typed errors. Every error Quiver raises on purpose is a `QuiverError`; its `code` is
+ * stable (the server maps codes to HTTP statuses) and its message says what was expected
+ * and what was given.
+ */
+
+/** Base class of every error Quiver raises deliberately. */
+export class QuiverError extends Error {
+  /** Stable machine-readable code, e.g. `DIMENSION_MISMATCH`. */
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A vector's length differs from the collection's dimension. */
+export class DimensionMismatchError extends QuiverError {
+  constructor(
+    readonly expected: number,
+    readonly given: number,
+    where = 'vector',
+  ) {
+    super('DIMENSION_MISMATCH', `${where}: expected dimension ${expected}, got ${given}`);
+  }
+}
+
+/** A vector holds NaN, ±Infinity, a non-number, or is otherwise unusable (e.g. zero under cosine). */
+export class InvalidVectorError extends QuiverError {
+  constructor(message: string) {
+    super('INVALID_VECTOR', message);
+  }
+}
+
+export class CollectionNotFoundError extends QuiverError {
+  constructor(readonly collection: string) {
+    super('COLLECTION_NOT_FOUND', `collection '${collection}' does not exist`);
+  }
+}
+
+export class CollectionExistsError extends QuiverError {
+  constructor(readonly collection: string) {
+    super('COLLECTION_EXISTS', `collection '${collection}' already exists`);
+  }
+}
+
+/** A filter that does not follow the filter language; `path` points at the offending part. */
+export class InvalidFilterError extends QuiverError {
+  constructor(
+    message: string,
+    readonly path = 'filter',
+  ) {
+    super('INVALID_FILTER', `${path}: ${message}`);
+  }
+}
+
+/** An id that is neither a string (1..256 chars) nor a non-negative safe integer. */
+export class InvalidIdError extends QuiverError {
+  constructor(message: string) {
+    super('INVALID_ID', message);
+  }
+}
+
+/** A malformed argument that is not covered by a more specific error (bad k, bad name, bad option). */
+export class InvalidArgumentError extends QuiverError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** A stored file failed its magic, version, length or checksum check. Names the file. */
+export class CorruptDataError extends QuiverError {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super('CORRUPT_DATA', `${file}: ${reason}`);
+  }
+}
+
+/** An operation on a closed database or collection. */
+export class ClosedError extends QuiverError {
+  constructor(what: string) {
+    super('CLOSED', `${what} is closed`);
+  }
+}
