@@ -1,0 +1,272 @@
+/**
+ * Durable state of one collection: loading it from the catalog and object store,
+ * replaying its WAL, sealing the growing segment, and compacting sealed segments.
+ *
+ * Crash-safety argument (with `storage/catalog.ts`): every method here writes new
+ * immutable files first (each `put` is durable when it resolves), then commits a new
+ * manifest that names them in one catalog transaction, then swaps memory, and only then
+ * deletes files the new manifest no longer names. A crash at any point leaves a manifest
+ * whose files all exist; files that no manifest names are removed at the next load.
+ * All methods run inside the database's commit queue, one at a time.
+ */
+import { CorruptDataError } from '../errors.js';
+import type { DistanceKind, Kernels } from '../kernels/kernels.js';
+import { SealedSegment } from '../segment/sealed-segment.js';
+import type { PointId, StoredPayload } from '../segment/segment-view.js';
+import { TombstonedSegment } from '../segment/tombstones.js';
+import type { SqliteCatalog } from '../storage/catalog.js';
+import { type Manifest, type SegmentEntry, parseManifest } from '../storage/manifest.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
+import { WalKind, decodeDelete, decodeUpsert } from '../storage/wal-record.js';
+import { SegmentSet } from './segment-set.js';
+
+export class CollectionStorage {
+  readonly set: SegmentSet;
+  private manifest!: Manifest;
+  private manifestVersion = 0;
+  /** Sequence number of the last WAL row applied to memory. */
+  lastSeq = 0;
+
+  constructor(
+    private readonly catalog: SqliteCatalog,
+    private readonly store: ObjectStore,
+    private readonly kernels: Kernels,
+    readonly collectionId: number,
+    dimension: number,
+    distance: DistanceKind,
+  ) {
+    this.set = new SegmentSet(kernels, dimension, distance);
+  }
+
+  get prefix(): string {
+    return `collections/${this.collectionId}/`;
+  }
+
+  get sealedCount(): number {
+    return this.set.sealed.length;
+  }
+
+  /** Loads the head manifest's segments, replays the WAL after it, and removes orphan files. */
+  async load(): Promise<void> {
+    const head = this.catalog.headManifest(this.collectionId);
+    const where = `${this.catalog.file} (manifest of collection ${this.collectionId})`;
+    if (!head) throw new CorruptDataError(where, 'no manifest');
+    this.manifest = parseManifest(head.body, where);
+    this.manifestVersion = head.version;
+    this.lastSeq = this.manifest.walCheckpoint;
+    for (const entry of this.manifest.segments) this.set.addSealed(await this.loadSegment(entry));
+    for (const row of this.catalog.walAfter(this.collectionId, this.lastSeq)) {
+      this.replay(row.kind, new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength), row.seq);
+    }
+    await this.removeOrphans();
+  }
+
+  /** Applies one committed WAL row to memory. */
+  replay(kind: number, body: Uint8Array, seq: number): void {
+    const where = `${this.catalog.file} (WAL row ${seq})`;
+    if (kind === WalKind.UPSERT) {
+      const r = decodeUpsert(body, where);
+      this.applyUpsert(seq, r.ids, r.vectors, r.payloads);
+    } else if (kind === WalKind.DELETE) {
+      this.applyDelete(seq, decodeDelete(body).ids);
+    } else {
+      throw new CorruptDataError(where, `unknown WAL record kind ${kind}`);
+    }
+  }
+
+  /** Applies a committed upsert (WAL row `seq`) to memory. */
+  applyUpsert(seq: number, ids: readonly PointId[], vectors: Float32Array, payloads: readonly StoredPayload[]): void {
+    this.set.upsert(ids, vectors, payloads);
+    this.lastSeq = seq;
+  }
+
+  /** Applies a committed delete (WAL row `seq`) to memory; returns how many points existed. */
+  applyDelete(seq: number, ids: readonly PointId[]): number {
+    this.lastSeq = seq;
+    return this.set.delete(ids);
+  }
+
+  /** True when memory holds changes that no committed manifest covers. */
+  get hasUnsealed(): boolean {
+    return this.lastSeq > this.manifest.walCheckpoint;
+  }
+
+  /**
+   * Seals the growing segment's live rows into a new segment file, writes tombstone files
+   * for sealed segments with new deletions, drops fully deleted segments, and commits a
+   * manifest whose checkpoint covers every applied WAL row.
+   */
+  async seal(): Promise<void> {
+    if (!this.hasUnsealed) return;
+    const set = this.set;
+    const next: Manifest = { ...this.manifest, walCheckpoint: this.lastSeq, segments: [] };
+    const version = this.manifestVersion + 1;
+    const written: string[] = [];
+    let sealed: TombstonedSegment | undefined;
+    if (set.growing.liveCount > 0) {
+      const segmentId = next.nextSegmentId++;
+      const segment = SealedSegment.build(this.kernels, segmentId, {
+        dimension: set.dimension,
+        distance: set.distance,
+        ...set.growing.liveData(),
+      });
+      const file = this.segmentKey(segmentId);
+      await this.store.put(file, segment.encode());
+      written.push(file);
+      sealed = new TombstonedSegment(segment, undefined);
+    }
+    const emptied: TombstonedSegment[] = [];
+    const newTombstones = new Map<TombstonedSegment, string>();
+    for (const part of set.sealed) {
+      if (part.liveCount === 0) {
+        emptied.push(part);
+        continue;
+      }
+      if (part.dirty) {
+        const file = `${this.prefix}seg-${pad(part.segment.id)}.v${version}.qtmb`;
+        await this.store.put(file, encodeTombstones(part.segment.id, part.deleted));
+        written.push(file);
+        newTombstones.set(part, file);
+      }
+      next.segments.push(this.entryOf(part, newTombstones.get(part) ?? part.file));
+    }
+    if (sealed) next.segments.push(this.entryOf(sealed, undefined));
+    await this.commit(next, version, written);
+
+    const superseded = this.filesOf(emptied);
+    for (const [part, file] of newTombstones) {
+      if (part.file) superseded.push(part.file);
+      part.file = file;
+      part.dirty = false;
+    }
+    set.sealGrowing(sealed);
+    if (emptied.length > 0) set.replaceSealed(emptied, []);
+    await this.deleteFiles(superseded);
+  }
+
+  /**
+   * Rewrites sealed segments that have deletions, or that are small, into fresh segments
+   * of at most `segmentSize` live rows. Seal first: compaction only moves sealed rows.
+   */
+  async compact(segmentSize: number): Promise<void> {
+    await this.seal();
+    const set = this.set;
+    const small = set.sealed.filter((p) => p.rows < segmentSize / 2);
+    const victims = set.sealed.filter((p) => p.deletedCount > 0 || (small.length > 1 && small.includes(p)));
+    if (victims.length === 0) return;
+    const next: Manifest = { ...this.manifest, segments: [] };
+    const version = this.manifestVersion + 1;
+    const written: string[] = [];
+    const added: TombstonedSegment[] = [];
+    for (const chunk of liveChunks(victims, segmentSize, set.dimension)) {
+      const segmentId = next.nextSegmentId++;
+      const segment = SealedSegment.build(this.kernels, segmentId, {
+        dimension: set.dimension,
+        distance: set.distance,
+        ...chunk,
+      });
+      const file = this.segmentKey(segmentId);
+      await this.store.put(file, segment.encode());
+      written.push(file);
+      added.push(new TombstonedSegment(segment, undefined));
+    }
+    const gone = new Set(victims);
+    for (const part of set.sealed) if (!gone.has(part)) next.segments.push(this.entryOf(part, part.file));
+    for (const part of added) next.segments.push(this.entryOf(part, undefined));
+    await this.commit(next, version, written);
+    const superseded = this.filesOf(victims);
+    set.replaceSealed(victims, added);
+    await this.deleteFiles(superseded);
+  }
+
+  dispose(): void {
+    this.set.dispose();
+  }
+
+  private async commit(next: Manifest, version: number, written: string[]): Promise<void> {
+    try {
+      this.catalog.commitManifest(this.collectionId, this.manifestVersion, JSON.stringify(next), next.walCheckpoint);
+    } catch (err) {
+      await this.deleteFiles(written);
+      throw err;
+    }
+    this.manifest = next;
+    this.manifestVersion = version;
+  }
+
+  private async loadSegment(entry: SegmentEntry): Promise<TombstonedSegment> {
+    const segment = SealedSegment.decode(this.kernels, entry.id, await this.read(entry.file), entry.file);
+    if (segment.rows !== entry.rows) {
+      segment.dispose();
+      throw new CorruptDataError(entry.file, `holds ${segment.rows} rows, the manifest says ${entry.rows}`);
+    }
+    const deleted = entry.tombstones
+      ? decodeTombstones(await this.read(entry.tombstones), entry.tombstones, entry.id, entry.rows)
+      : undefined;
+    return new TombstonedSegment(segment, entry.tombstones, deleted);
+  }
+
+  private async read(key: string): Promise<Uint8Array> {
+    try {
+      return await this.store.get(key);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CorruptDataError(key, 'file is missing');
+      throw err;
+    }
+  }
+
+  private async removeOrphans(): Promise<void> {
+    const live = new Set(this.filesOf(this.set.sealed));
+    const orphans = (await this.store.list(this.prefix)).filter((key) => !live.has(key));
+    await this.deleteFiles(orphans);
+  }
+
+  private entryOf(part: TombstonedSegment, tombstones: string | undefined): SegmentEntry {
+    const entry: SegmentEntry = { id: part.segment.id, file: this.segmentKey(part.segment.id), rows: part.rows };
+    if (tombstones) entry.tombstones = tombstones;
+    return entry;
+  }
+
+  private filesOf(parts: readonly TombstonedSegment[]): string[] {
+    return parts.flatMap((p) => (p.file ? [this.segmentKey(p.segment.id), p.file] : [this.segmentKey(p.segment.id)]));
+  }
+
+  private async deleteFiles(keys: readonly string[]): Promise<void> {
+    for (const key of keys) await this.store.delete(key);
+  }
+
+  private segmentKey(segmentId: number): string {
+    return `${this.prefix}seg-${pad(segmentId)}.qseg`;
+  }
+}
+
+function pad(n: number): string {
+  return String(n).padStart(6, '0');
+}
+
+/** The live rows of `parts`, in segment then offset order, cut into chunks of at most `size` rows. */
+function* liveChunks(parts: readonly TombstonedSegment[], size: number, dimension: number) {
+  let ids: (string | number)[] = [];
+  let payloads: (Record<string, unknown> | null)[] = [];
+  let vectors: Float32Array[] = [];
+  const emit = () => {
+    const flat = new Float32Array(vectors.length * dimension);
+    vectors.forEach((v, i) => flat.set(v, i * dimension));
+    const chunk = { ids, payloads, vectors: flat };
+    ids = [];
+    payloads = [];
+    vectors = [];
+    return chunk;
+  };
+  for (const part of parts) {
+    for (let offset = 0; offset < part.rows; offset++) {
+      if (!part.isLive(offset)) continue;
+      ids.push(part.id(offset));
+      payloads.push(part.payload(offset));
+      vectors.push(part.vector(offset));
+      if (ids.length === size) yield emit();
+    }
+  }
+  if (ids.length > 0) yield emit();
+}

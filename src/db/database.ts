@@ -1,0 +1,184 @@
+/**
+ * `Quiver`, the embedded database: a folder holding `catalog.sqlite` (collections,
+ * manifests, WAL) and `collections/<id>/` (segment and tombstone files).
+ *
+ * Opening loads every collection (segments, then WAL replay). A collection whose files
+ * fail verification does not stop the others: it stays listed, `collection(name)` throws
+ * its `CorruptDataError`, and it can be dropped.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ClosedError,
+  CollectionExistsError,
+  CollectionNotFoundError,
+  CorruptDataError,
+  InvalidArgumentError,
+} from '../errors.js';
+import { DistanceKind, type Kernels } from '../kernels/kernels.js';
+import { kernels as defaultKernels } from '../kernels/load.js';
+import { SqliteCatalog } from '../storage/catalog.js';
+import { emptyManifest } from '../storage/manifest.js';
+import { FsObjectStore } from '../storage/object-store.js';
+import { CollectionStorage } from './collection-storage.js';
+import { type CollectionHost, EmbeddedCollection, type StoredCollectionConfig } from './collection.js';
+import { CommitQueue } from './commit-queue.js';
+import type { CollectionConfig, Database, Metric } from './types.js';
+import { checkCollectionName, checkInteger, checkOptions, describe } from './validate.js';
+
+export const DEFAULT_SEGMENT_SIZE = 100_000;
+const METRICS: readonly Metric[] = ['l2', 'ip', 'cosine'];
+
+export interface OpenOptions {
+  /** Kernel implementation (defaults to the process-wide wasm SIMD kernels). */
+  kernels?: Kernels;
+}
+
+export class Quiver implements Database, CollectionHost {
+  readonly queue: CommitQueue;
+  closed = false;
+  private readonly collections = new Map<string, EmbeddedCollection>();
+  private readonly broken = new Map<string, { id: number; error: CorruptDataError }>();
+
+  private constructor(
+    readonly path: string,
+    private readonly catalog: SqliteCatalog,
+    private readonly store: FsObjectStore,
+    private readonly kernels: Kernels,
+  ) {
+    this.queue = new CommitQueue(catalog);
+  }
+
+  /**
+   * Opens (creating if missing) the database folder at `path`.
+   * @example
+   * const db = await Quiver.open('./quiver-data');
+   */
+  static async open(path: string, options: OpenOptions = {}): Promise<Quiver> {
+    if (typeof path !== 'string' || path.length === 0) {
+      throw new InvalidArgumentError(`path: expected a folder path, got ${describe(path)}`);
+    }
+    await mkdir(path, { recursive: true });
+    const catalog = SqliteCatalog.open(join(path, 'catalog.sqlite'));
+    const db = new Quiver(path, catalog, new FsObjectStore(path), options.kernels ?? defaultKernels());
+    try {
+      await db.loadAll();
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    return db;
+  }
+
+  /**
+   * Creates a collection.
+   * @example
+   * const images = await db.createCollection('images', { dimension: 128, metric: 'cosine' });
+   */
+  async createCollection(name: string, config: CollectionConfig): Promise<EmbeddedCollection> {
+    this.check();
+    checkCollectionName(name);
+    const stored = checkConfig(config);
+    return this.queue.exclusive(async () => {
+      this.check();
+      if (this.collections.has(name) || this.broken.has(name)) throw new CollectionExistsError(name);
+      const row = this.catalog.createCollection(name, JSON.stringify(stored), () => JSON.stringify(emptyManifest()));
+      const storage = this.newStorage(row.id, stored);
+      await storage.load();
+      const collection = new EmbeddedCollection(this, name, stored, storage);
+      this.collections.set(name, collection);
+      return collection;
+    });
+  }
+
+  /**
+   * An existing collection.
+   * @example
+   * const images = db.collection('images');
+   */
+  collection(name: string): EmbeddedCollection {
+    this.check();
+    const found = this.collections.get(name);
+    if (found) return found;
+    const broken = this.broken.get(name);
+    if (broken) throw broken.error;
+    throw new CollectionNotFoundError(String(name));
+  }
+
+  /** Names of all collections, sorted. */
+  listCollections(): string[] {
+    this.check();
+    return [...this.collections.keys(), ...this.broken.keys()].sort();
+  }
+
+  /**
+   * Deletes a collection and all its data.
+   * @example
+   * await db.dropCollection('images');
+   */
+  async dropCollection(name: string): Promise<void> {
+    this.check();
+    await this.queue.exclusive(async () => {
+      const collection = this.collections.get(name);
+      const id = collection?.storage.collectionId ?? this.broken.get(name)?.id;
+      if (id === undefined) throw new CollectionNotFoundError(String(name));
+      this.catalog.dropCollection(id);
+      if (collection) {
+        collection.dropped = true;
+        collection.storage.dispose();
+      }
+      this.collections.delete(name);
+      this.broken.delete(name);
+      await this.store.deletePrefix(`collections/${id}/`);
+    });
+  }
+
+  /** Waits for writes in flight, then releases memory and the folder's lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.idle();
+    this.closed = true;
+    for (const c of this.collections.values()) c.storage.dispose();
+    this.collections.clear();
+    this.catalog.close();
+  }
+
+  private async loadAll(): Promise<void> {
+    const known = new Set<string>();
+    for (const row of this.catalog.listCollections()) {
+      known.add(`collections/${row.id}/`);
+      const config = JSON.parse(row.config) as StoredCollectionConfig;
+      const storage = this.newStorage(row.id, config);
+      try {
+        await storage.load();
+        this.collections.set(row.name, new EmbeddedCollection(this, row.name, config, storage));
+      } catch (err) {
+        storage.dispose();
+        if (!(err instanceof CorruptDataError)) throw err;
+        this.broken.set(row.name, { id: row.id, error: err });
+      }
+    }
+    const folders = new Set((await this.store.list('collections/')).map((k) => k.split('/', 2).join('/') + '/'));
+    for (const folder of folders) if (!known.has(folder)) await this.store.deletePrefix(folder);
+  }
+
+  private newStorage(id: number, config: StoredCollectionConfig): CollectionStorage {
+    const distance = config.metric === 'l2' ? DistanceKind.L2 : DistanceKind.IP;
+    return new CollectionStorage(this.catalog, this.store, this.kernels, id, config.dimension, distance);
+  }
+
+  private check(): void {
+    if (this.closed) throw new ClosedError('database');
+  }
+}
+
+function checkConfig(config: unknown): StoredCollectionConfig {
+  const opts = checkOptions(config, 'collection config');
+  const dimension = checkInteger(opts.dimension, 'dimension', 1, 65_536);
+  const metric = (opts.metric ?? 'l2') as Metric;
+  if (!METRICS.includes(metric)) {
+    throw new InvalidArgumentError(`metric must be one of ${METRICS.join(', ')}, got ${describe(opts.metric)}`);
+  }
+  const segmentSize = checkInteger(opts.segmentSize ?? DEFAULT_SEGMENT_SIZE, 'segmentSize', 1, 10_000_000);
+  return { dimension, metric, segmentSize };
+}

@@ -1,0 +1,69 @@
+/**
+ * Search fan-out over a collection's segments: each segment answers with its own top-k
+ * over the rows that are live and pass the filter, and the per-segment lists are merged by
+ * distance. Because every segment returns its exact top-k among allowed rows, the merge
+ * is the exact top-k of the collection (the filtered-search guarantee of the engine core).
+ */
+import { Bitset } from '../index/bitset.js';
+import type { Payload } from '../payload/filter.js';
+import type { SegmentView } from '../segment/segment-view.js';
+
+export type RowPredicate = (payload: Payload | undefined) => boolean;
+
+export interface Candidate {
+  view: SegmentView;
+  offset: number;
+  distance: number;
+}
+
+/**
+ * The rows of `view` that may be returned: live rows, intersected with `predicate` when
+ * given. `undefined` means "all rows"; an empty bitset means none.
+ */
+export function allowedRows(view: SegmentView, predicate?: RowPredicate): Bitset | undefined {
+  const live = view.liveRows();
+  if (!predicate) return live;
+  const allowed = new Bitset(view.rows);
+  for (let i = 0; i < view.rows; i++) {
+    if ((live === undefined || live.has(i)) && predicate(view.payload(i) ?? undefined)) allowed.set(i);
+  }
+  return allowed;
+}
+
+export function topK(views: readonly SegmentView[], query: Float32Array, k: number, predicate?: RowPredicate): Candidate[] {
+  const all: Candidate[] = [];
+  for (const view of views) {
+    if (view.liveCount === 0) continue;
+    const allow = allowedRows(view, predicate);
+    const { offsets, distances } = view.index.search(query, k, allow);
+    for (let i = 0; i < offsets.length; i++) all.push({ view, offset: offsets[i], distance: distances[i] });
+  }
+  all.sort((a, b) => a.distance - b.distance);
+  return all.length > k ? all.slice(0, k) : all;
+}
+
+export function withinRange(
+  views: readonly SegmentView[],
+  query: Float32Array,
+  maxDistance: number,
+  predicate?: RowPredicate,
+): Candidate[] {
+  const all: Candidate[] = [];
+  for (const view of views) {
+    if (view.liveCount === 0) continue;
+    const { offsets, distances } = view.index.rangeSearch(query, maxDistance, allowedRows(view, predicate));
+    for (let i = 0; i < offsets.length; i++) all.push({ view, offset: offsets[i], distance: distances[i] });
+  }
+  return all.sort((a, b) => a.distance - b.distance);
+}
+
+/** Number of live rows passing `predicate` across `views`. */
+export function countRows(views: readonly SegmentView[], predicate: RowPredicate): number {
+  let total = 0;
+  for (const view of views) {
+    for (let i = 0; i < view.rows; i++) {
+      if (view.isLive(i) && predicate(view.payload(i) ?? undefined)) total++;
+    }
+  }
+  return total;
+}

@@ -1,0 +1,152 @@
+/**
+ * The in-memory state of one collection: its sealed segments (each with its tombstones),
+ * the growing segment, and the id tracker that maps every live id to exactly one row.
+ *
+ * Invariants:
+ * - every live id has one location (segment slot, offset) and that row is live; every
+ *   live row is the location of its id; so `count` is the number of live points;
+ * - rows are never moved, only deleted; a new location replaces the old one only after the
+ *   old row is deleted;
+ * - `version` increases on every change, so derived caches (sorted ids) know when to
+ *   rebuild.
+ */
+import type { DistanceKind, Kernels } from '../kernels/kernels.js';
+import { GrowingSegment } from '../segment/growing-segment.js';
+import type { PointId, SegmentView, StoredPayload } from '../segment/segment-view.js';
+import type { TombstonedSegment } from '../segment/tombstones.js';
+
+const SLOT_FACTOR = 2 ** 32;
+
+export interface Location {
+  view: SegmentView;
+  offset: number;
+}
+
+export class SegmentSet {
+  sealed: TombstonedSegment[] = [];
+  growing: GrowingSegment;
+  version = 0;
+  private readonly locations = new Map<PointId, number>();
+  private readonly bySlot = new Map<number, SegmentView>();
+  private readonly slotOf = new Map<SegmentView, number>();
+  private nextSlot = 1;
+
+  constructor(
+    private readonly kernels: Kernels,
+    readonly dimension: number,
+    readonly distance: DistanceKind,
+  ) {
+    this.growing = this.newGrowing();
+  }
+
+  get count(): number {
+    return this.locations.size;
+  }
+
+  /** Every segment, sealed ones first, the growing one last. */
+  views(): SegmentView[] {
+    return [...this.sealed, this.growing];
+  }
+
+  locate(id: PointId): Location | undefined {
+    const loc = this.locations.get(id);
+    if (loc === undefined) return undefined;
+    return { view: this.bySlot.get(Math.floor(loc / SLOT_FACTOR))!, offset: loc % SLOT_FACTOR };
+  }
+
+  ids(): IterableIterator<PointId> {
+    return this.locations.keys();
+  }
+
+  /** Appends rows to the growing segment, replacing earlier versions of the same ids (later duplicates win). */
+  upsert(ids: readonly PointId[], vectors: Float32Array, payloads: readonly StoredPayload[]): void {
+    const first = this.growing.append(ids, vectors, payloads);
+    const slot = this.slotOf.get(this.growing)!;
+    for (let i = 0; i < ids.length; i++) {
+      this.deleteRow(ids[i]);
+      this.locations.set(ids[i], slot * SLOT_FACTOR + first + i);
+    }
+    this.version++;
+  }
+
+  /** Deletes the given ids; returns how many existed. */
+  delete(ids: readonly PointId[]): number {
+    let deleted = 0;
+    for (const id of ids) {
+      if (this.deleteRow(id)) {
+        this.locations.delete(id);
+        deleted++;
+      }
+    }
+    if (deleted > 0) this.version++;
+    return deleted;
+  }
+
+  /** Adds a sealed segment and points its live rows' ids at it (at load time). */
+  addSealed(part: TombstonedSegment): void {
+    this.sealed.push(part);
+    this.register(part);
+  }
+
+  /**
+   * After a seal: `sealedFromGrowing` (if any) holds exactly the live rows of the current
+   * growing segment in offset order; it takes over their ids, and a new empty growing
+   * segment replaces the old one. Sealed segments with no live rows left are dropped.
+   */
+  sealGrowing(sealedFromGrowing: TombstonedSegment | undefined): void {
+    const old = this.growing;
+    this.growing = this.newGrowing();
+    if (sealedFromGrowing) this.addSealed(sealedFromGrowing);
+    this.forget(old);
+    this.version++;
+  }
+
+  /** Replaces `removed` sealed segments by `added` ones holding the same live points (compaction). */
+  replaceSealed(removed: readonly TombstonedSegment[], added: readonly TombstonedSegment[]): void {
+    const gone = new Set(removed);
+    this.sealed = this.sealed.filter((p) => !gone.has(p));
+    for (const part of added) this.addSealed(part);
+    for (const part of removed) this.forget(part);
+    this.version++;
+  }
+
+  dispose(): void {
+    for (const part of this.sealed) part.segment.dispose();
+    this.growing.dispose();
+    this.sealed = [];
+    this.locations.clear();
+  }
+
+  private register(view: SegmentView): void {
+    const slot = this.nextSlot++;
+    this.bySlot.set(slot, view);
+    this.slotOf.set(view, slot);
+    for (let offset = 0; offset < view.rows; offset++) {
+      if (view.isLive(offset)) this.locations.set(view.id(offset), slot * SLOT_FACTOR + offset);
+    }
+  }
+
+  /** Drops a segment whose live rows now live elsewhere, and frees its memory. */
+  private forget(view: SegmentView): void {
+    const slot = this.slotOf.get(view)!;
+    this.slotOf.delete(view);
+    this.bySlot.delete(slot);
+    if (view instanceof GrowingSegment) view.dispose();
+    else (view as TombstonedSegment).segment.dispose();
+  }
+
+  private deleteRow(id: PointId): boolean {
+    const at = this.locate(id);
+    if (!at) return false;
+    (at.view as GrowingSegment | TombstonedSegment).delete(at.offset);
+    return true;
+  }
+
+  private newGrowing(): GrowingSegment {
+    const growing = new GrowingSegment(this.kernels, this.dimension, this.distance);
+    const slot = this.nextSlot++;
+    this.bySlot.set(slot, growing);
+    this.slotOf.set(growing, slot);
+    return growing;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Input normalization at the API boundary: what users pass (arrays, typed arrays, plain
+ * objects) is checked once and converted to what the engine works on (Float32Array rows,
+ * JSON-clean payload copies). Every rejection is a typed error that says what was
+ * expected and what was given, and happens before anything is written.
+ */
+import {
+  DimensionMismatchError,
+  InvalidArgumentError,
+  InvalidIdError,
+  InvalidVectorError,
+} from '../errors.js';
+import type { Metric, PointId } from './types.js';
+
+export const MAX_K = 10_000;
+export const MAX_ID_LENGTH = 256;
+const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function checkCollectionName(name: unknown): string {
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+    throw new InvalidArgumentError(
+      `collection name must match [A-Za-z0-9_-]{1,64}, got ${describe(name)}`,
+    );
+  }
+  return name;
+}
+
+export function checkId(id: unknown, where = 'id'): PointId {
+  if (typeof id === 'number') {
+    if (Number.isSafeInteger(id) && id >= 0) return id;
+    throw new InvalidIdError(`${where}: a numeric id must be a non-negative safe integer, got ${id}`);
+  }
+  if (typeof id === 'string') {
+    if (id.length >= 1 && id.length <= MAX_ID_LENGTH) return id;
+    throw new InvalidIdError(`${where}: a string id must have 1 to ${MAX_ID_LENGTH} characters, got ${id.length}`);
+  }
+  throw new InvalidIdError(`${where}: expected a string or a non-negative integer, got ${describe(id)}`);
+}
+
+export function checkIds(ids: unknown, where = 'ids'): PointId[] {
+  if (!Array.isArray(ids)) throw new InvalidArgumentError(`${where}: expected an array of ids, got ${describe(ids)}`);
+  return ids.map((id, i) => checkId(id, `${where}[${i}]`));
+}
+
+/**
+ * Converts one vector to float32, checking length and finiteness (after rounding to f32,
+ * so 1e39 is caught as Infinity). Under cosine the copy is L2-normalized and a zero vector
+ * is rejected, since its direction is undefined.
+ */
+export function toVector(input: unknown, dimension: number, metric: Metric, where = 'vector'): Float32Array {
+  if (!Array.isArray(input) && !(input instanceof Float32Array) && !(input instanceof Float64Array)) {
+    throw new InvalidVectorError(`${where}: expected number[] or Float32Array, got ${describe(input)}`);
+  }
+  if (input.length !== dimension) throw new DimensionMismatchError(dimension, input.length, where);
+  const out = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) {
+    const v = input[i];
+    if (typeof v !== 'number') throw new InvalidVectorError(`${where}[${i}]: expected a number, got ${describe(v)}`);
+    out[i] = v;
+    if (!Number.isFinite(out[i])) {
+      throw new InvalidVectorError(`${where}[${i}]: expected a finite float32, got ${v}`);
+    }
+  }
+  if (metric === 'cosine') normalize(out, where);
+  return out;
+}
+
+function normalize(v: Float32Array, where: string): void {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
+  if (sum === 0) throw new InvalidVectorError(`${where}: a zero vector has no direction under the cosine metric`);
+  const inv = 1 / Math.sqrt(sum);
+  for (let i = 0; i < v.length; i++) v[i] *= inv;
+}
+
+/**
+ * A JSON-clean deep copy of a payload (what is stored is what `JSON.stringify` keeps), or
+ * null when absent. Rejects non-objects, arrays and values JSON cannot represent.
+ */
+export function toPayload(input: unknown, where = 'payload'): Record<string, unknown> | null {
+  if (input === undefined || input === null) return null;
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new InvalidArgumentError(`${where}: expected a plain object, got ${describe(input)}`);
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(input);
+  } catch (err) {
+    throw new InvalidArgumentError(`${where}: not representable as JSON (${(err as Error).message})`);
+  }
+  return JSON.parse(json);
+}
+
+export function checkK(k: unknown, fallback = 10): number {
+  return checkInteger(k ?? fallback, 'k', 1, MAX_K);
+}
+
+export function checkInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function checkOptions(options: unknown, where: string): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError(`${where}: expected an options object, got ${describe(options)}`);
+  }
+  return options as Record<string, unknown>;
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'object') return value.constructor?.name ?? 'an object';
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,17 @@
+/**
+ * quiverdb: a vector database for deep-learning features.
+ *
+ * @example
+ * import { Quiver } from 'quiverdb';
+ * const db = await Quiver.open('./quiver-data');
+ * const images = await db.createCollection('images', { dimension: 128, metric: 'cosine' });
+ * await images.upsert([{ id: 'img-1', vector, payload: { label: 'cat' } }]);
+ * const hits = await images.search(vector, { k: 10, withPayload: true });
+ */
+export { Quiver, DEFAULT_SEGMENT_SIZE, type OpenOptions } from './db/database.js';
+export type { EmbeddedCollection } from './db/collection.js';
+export type * from './db/types.js';
+export * from './errors.js';
+export { DatabaseLockedError } from './storage/catalog.js';
+export type { Filter, Condition, FieldCondition, MatchValue, Payload } from './payload/filter.js';
+export { SeededRandom, gaussianMixture, gaussianVectors } from './eval/random.js';

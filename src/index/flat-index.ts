@@ -1,0 +1,122 @@
+/**
+ * Exact search: every allowed row is compared with the query by a fused SIMD scan and
+ * top-k selection in the kernels. It is the reference every approximate index is tested
+ * against, and the index of growing segments.
+ *
+ * The flat index stores nothing of its own beyond the `VectorStore` it scans, so its
+ * serialized form is empty: a segment file's vector section is enough to rebuild it.
+ */
+import { type DistanceKind, type Kernels } from '../kernels/kernels.js';
+import type { Bitset } from './bitset.js';
+import type { IndexSearchResult, VectorIndex } from './vector-index.js';
+import { VectorStore } from './vector-store.js';
+
+const EMPTY: IndexSearchResult = { offsets: new Uint32Array(0), distances: new Float32Array(0) };
+
+export class FlatIndex implements VectorIndex {
+  readonly type = 'flat';
+  readonly store: VectorStore;
+
+  constructor(
+    readonly kernels: Kernels,
+    readonly dimension: number,
+    readonly distance: DistanceKind,
+    store?: VectorStore,
+  ) {
+    if (store && store.dimension !== dimension) {
+      throw new RangeError(`store dimension ${store.dimension} differs from index dimension ${dimension}`);
+    }
+    this.store = store ?? new VectorStore(kernels, dimension);
+  }
+
+  get size(): number {
+    return this.store.count;
+  }
+
+  add(rows: Float32Array): void {
+    this.store.append(rows);
+  }
+
+  search(query: Float32Array, k: number, allow?: Bitset): IndexSearchResult {
+    const n = this.store.count;
+    const limit = Math.min(k, n);
+    if (limit <= 0) return EMPTY;
+    this.checkQuery(query, allow);
+    const kern = this.kernels;
+    const bytes = this.dimension * 4 + limit * 8 + (allow ? allow.words.length * 4 : 0);
+    const scratch = kern.alloc(bytes);
+    try {
+      const q = scratch;
+      const outRows = q + this.dimension * 4;
+      const outDist = outRows + limit * 4;
+      const allowPtr = allow ? outDist + limit * 4 : 0;
+      kern.f32(q, this.dimension).set(query);
+      if (allow) kern.u32(allowPtr, allow.words.length).set(allow.words);
+      const found = kern.searchTopK(
+        this.distance,
+        q,
+        this.store.ptr,
+        n,
+        this.dimension,
+        limit,
+        allowPtr,
+        outRows,
+        outDist,
+      );
+      return { offsets: kern.u32(outRows, found).slice(), distances: kern.f32(outDist, found).slice() };
+    } finally {
+      kern.free(scratch);
+    }
+  }
+
+  rangeSearch(query: Float32Array, maxDistance: number, allow?: Bitset): IndexSearchResult {
+    const n = this.store.count;
+    if (n === 0) return EMPTY;
+    this.checkQuery(query, allow);
+    const kern = this.kernels;
+    const scratch = kern.alloc(this.dimension * 4 + n * 4);
+    let dist: Float32Array;
+    try {
+      const q = scratch;
+      const out = q + this.dimension * 4;
+      kern.f32(q, this.dimension).set(query);
+      kern.scan(this.distance, q, this.store.ptr, n, this.dimension, out);
+      dist = kern.f32(out, n).slice();
+    } finally {
+      kern.free(scratch);
+    }
+    const hits: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (dist[i] <= maxDistance && (!allow || allow.has(i))) hits.push(i);
+    }
+    hits.sort((a, b) => dist[a] - dist[b] || a - b);
+    const offsets = Uint32Array.from(hits);
+    const distances = new Float32Array(hits.length);
+    for (let i = 0; i < hits.length; i++) distances[i] = dist[hits[i]];
+    return { offsets, distances };
+  }
+
+  serialize(): Uint8Array {
+    return new Uint8Array(0);
+  }
+
+  checkIntegrity(): void {
+    const data = this.store.view();
+    if (data.length !== this.store.count * this.dimension) {
+      throw new Error(`flat index: ${data.length} floats for ${this.store.count} rows of ${this.dimension}`);
+    }
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+
+  private checkQuery(query: Float32Array, allow?: Bitset): void {
+    if (query.length !== this.dimension) {
+      throw new RangeError(`query has ${query.length} floats, index dimension is ${this.dimension}`);
+    }
+    if (allow && allow.size !== this.store.count) {
+      throw new RangeError(`allow bitset has ${allow.size} bits, index has ${this.store.count} rows`);
+    }
+  }
+}

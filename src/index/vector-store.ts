@@ -1,0 +1,74 @@
+/**
+ * Row-major f32 vectors in the kernels' linear memory, addressed by dense offsets.
+ *
+ * Invariants: rows 0..count-1 live contiguously at `ptr` (so one kernel call can scan them
+ * all); capacity only grows, by reallocating and copying; `ptr` changes on growth, so
+ * callers read it afresh for every kernel call and never keep views across an append.
+ */
+import type { Kernels } from '../kernels/kernels.js';
+
+export class VectorStore {
+  private basePtr = 0;
+  private capacity = 0;
+  private rows = 0;
+
+  constructor(
+    readonly kernels: Kernels,
+    readonly dimension: number,
+    initialCapacity = 0,
+  ) {
+    if (initialCapacity > 0) this.reserve(initialCapacity);
+  }
+
+  /** Byte offset of row 0 in linear memory (0 when empty and unallocated). */
+  get ptr(): number {
+    return this.basePtr;
+  }
+
+  get count(): number {
+    return this.rows;
+  }
+
+  /** Bytes of linear memory held. */
+  get byteLength(): number {
+    return this.capacity * this.dimension * 4;
+  }
+
+  /** Appends `data.length / dimension` rows. */
+  append(data: Float32Array): void {
+    const n = data.length / this.dimension;
+    if (!Number.isInteger(n)) throw new RangeError(`${data.length} floats is not a multiple of ${this.dimension}`);
+    if (this.rows + n > this.capacity) this.reserve(Math.max(this.rows + n, this.capacity * 2, 64));
+    this.kernels.f32(this.basePtr + this.rows * this.dimension * 4, data.length).set(data);
+    this.rows += n;
+  }
+
+  /** A copy of row `offset`. */
+  row(offset: number): Float32Array {
+    return this.kernels.f32(this.basePtr + offset * this.dimension * 4, this.dimension).slice();
+  }
+
+  /** A transient view of all rows (valid until the next allocation anywhere in `kernels`). */
+  view(): Float32Array {
+    return this.kernels.f32(this.basePtr, this.rows * this.dimension);
+  }
+
+  dispose(): void {
+    this.kernels.free(this.basePtr);
+    this.basePtr = 0;
+    this.capacity = 0;
+    this.rows = 0;
+  }
+
+  private reserve(capacity: number): void {
+    const bytes = Math.max(capacity * this.dimension * 4, 16);
+    const next = this.kernels.alloc(bytes);
+    if (this.rows > 0) {
+      const floats = this.rows * this.dimension;
+      this.kernels.f32(next, floats).set(this.kernels.f32(this.basePtr, floats));
+    }
+    this.kernels.free(this.basePtr);
+    this.basePtr = next;
+    this.capacity = capacity;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The deleted rows of one sealed segment, and `TombstonedSegment`, the searchable pairing
+ * of an immutable segment with its deletions.
+ *
+ * Invariants: `deleted` has exactly `segment.rows` bits; `dirty` is true while deletions
+ * exist that no committed tombstone file holds yet (they are safe in the WAL meanwhile);
+ * `file` names the tombstone file of the current manifest, if any.
+ */
+import { Bitset } from '../index/bitset.js';
+import type { SealedSegment } from './sealed-segment.js';
+import type { PointId, SegmentView, StoredPayload } from './segment-view.js';
+
+export class TombstonedSegment implements SegmentView {
+  readonly deleted: Bitset;
+  deletedCount: number;
+  dirty = false;
+  private live: Bitset | undefined;
+
+  constructor(
+    readonly segment: SealedSegment,
+    public file: string | undefined,
+    deleted?: Bitset,
+  ) {
+    this.deleted = deleted ?? new Bitset(segment.rows);
+    this.deletedCount = this.deleted.count();
+  }
+
+  get rows(): number {
+    return this.segment.rows;
+  }
+
+  get index() {
+    return this.segment.index;
+  }
+
+  get liveCount(): number {
+    return this.segment.rows - this.deletedCount;
+  }
+
+  id(offset: number): PointId {
+    return this.segment.ids[offset];
+  }
+
+  payload(offset: number): StoredPayload {
+    return this.segment.payloads[offset];
+  }
+
+  vector(offset: number): Float32Array {
+    return this.segment.vector(offset);
+  }
+
+  isLive(offset: number): boolean {
+    return !this.deleted.has(offset);
+  }
+
+  /** Marks a live row deleted. */
+  delete(offset: number): void {
+    if (this.deleted.has(offset)) return;
+    this.deleted.set(offset);
+    this.deletedCount++;
+    this.dirty = true;
+    this.live = undefined;
+  }
+
+  liveRows(): Bitset | undefined {
+    if (this.deletedCount === 0) return undefined;
+    this.live ??= Bitset.full(this.rows).andNot(this.deleted);
+    return this.live;
+  }
+}

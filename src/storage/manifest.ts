@@ -1,0 +1,45 @@
+/**
+ * The manifest: which immutable files make up a collection at one version, and how far
+ * the WAL is already reflected in them. Stored as JSON in the catalog (docs/format.md).
+ *
+ * Invariants: segment ids are unique and increase with time (`nextSegmentId` is never
+ * reused); every file named here was durable before the manifest was committed; every WAL
+ * row with `seq ≤ walCheckpoint` is reflected in the files and no later one is.
+ */
+import { CorruptDataError } from '../errors.js';
+
+export const MANIFEST_FORMAT_VERSION = 1;
+
+export interface SegmentEntry {
+  id: number;
+  /** Object key of the segment file. */
+  file: string;
+  rows: number;
+  /** Object key of the current tombstone file, when any row is deleted. */
+  tombstones?: string;
+}
+
+export interface Manifest {
+  formatVersion: number;
+  walCheckpoint: number;
+  nextSegmentId: number;
+  segments: SegmentEntry[];
+}
+
+export function emptyManifest(): Manifest {
+  return { formatVersion: MANIFEST_FORMAT_VERSION, walCheckpoint: 0, nextSegmentId: 1, segments: [] };
+}
+
+export function parseManifest(body: string, where: string): Manifest {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(body);
+  } catch {
+    throw new CorruptDataError(where, 'manifest is not valid JSON');
+  }
+  if (manifest.formatVersion !== MANIFEST_FORMAT_VERSION) {
+    throw new CorruptDataError(where, `manifest format version ${manifest.formatVersion} is not supported`);
+  }
+  if (!Array.isArray(manifest.segments)) throw new CorruptDataError(where, 'manifest lacks a segment list');
+  return manifest;
+}

@@ -1,0 +1,152 @@
+/**
+ * Segment file format, version 1 (specified in docs/format.md).
+ *
+ * A sealed segment is one immutable file: a header with a section table, then the
+ * sections, each 16-byte aligned. Every section carries a CRC-32 and the header carries
+ * its own, so a flipped bit anywhere is detected before any data is used; a reader refuses
+ * unknown magic, a newer version, an unknown distance kind or inconsistent lengths with a
+ * `CorruptDataError` that names the file. Nothing in the file is trusted until checked.
+ *
+ * Header (little-endian):
+ *   0  magic  "QVRSEG\0\1" (8 bytes)
+ *   8  u32 format version (1)
+ *  12  u32 dimension
+ *  16  u32 row count
+ *  20  u32 distance kind (0 L2, 1 IP, 2 cosine)
+ *  24  u32 section count S
+ *  28  S × 24-byte entries: u32 kind, u32 crc32, f64 offset, f64 length
+ *  28+24S  u32 crc32 of bytes [0, 28+24S)
+ */
+import { CorruptDataError } from '../errors.js';
+import { DistanceKind } from '../kernels/kernels.js';
+import { alignUp, bytesOf, copyFloat32, crc32, fromUtf8, utf8 } from './binary.js';
+
+export const SEGMENT_FORMAT_VERSION = 1;
+const MAGIC = Uint8Array.from([0x51, 0x56, 0x52, 0x53, 0x45, 0x47, 0x00, 0x01]); // "QVRSEG\0\1"
+const FIXED_HEADER = 28;
+const ENTRY = 24;
+
+/** Section kinds. Readers of version 1 require META, IDS, VECTORS and PAYLOADS. */
+export const SectionKind = { META: 1, IDS: 2, VECTORS: 3, PAYLOADS: 4, INDEX: 5 } as const;
+
+/** What a segment file holds. `ids[i]`, `payloads[i]` and row i of `vectors` describe one point. */
+export interface SegmentData {
+  dimension: number;
+  distance: DistanceKind;
+  ids: (string | number)[];
+  /** Row-major, ids.length × dimension. */
+  vectors: Float32Array;
+  payloads: (Record<string, unknown> | null)[];
+  /** Index type that `index` bytes belong to (`flat` has none). */
+  indexType: string;
+  index: Uint8Array;
+}
+
+interface SegmentMeta {
+  indexType: string;
+}
+
+/** Serializes a segment into the bytes of one file. */
+export function encodeSegment(data: SegmentData): Uint8Array {
+  const count = data.ids.length;
+  if (data.vectors.length !== count * data.dimension || data.payloads.length !== count) {
+    throw new RangeError('segment: ids, vectors and payloads disagree on the row count');
+  }
+  const meta: SegmentMeta = { indexType: data.indexType };
+  const sections: [number, Uint8Array][] = [
+    [SectionKind.META, utf8(JSON.stringify(meta))],
+    [SectionKind.IDS, utf8(JSON.stringify(data.ids))],
+    [SectionKind.VECTORS, bytesOf(data.vectors)],
+    [SectionKind.PAYLOADS, utf8(JSON.stringify(data.payloads))],
+    [SectionKind.INDEX, data.index],
+  ];
+  const headerEnd = FIXED_HEADER + ENTRY * sections.length + 4;
+  let cursor = alignUp(headerEnd, 16);
+  const offsets: number[] = [];
+  for (const [, bytes] of sections) {
+    offsets.push(cursor);
+    cursor = alignUp(cursor + bytes.length, 16);
+  }
+  const out = new Uint8Array(cursor);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  view.setUint32(8, SEGMENT_FORMAT_VERSION, true);
+  view.setUint32(12, data.dimension, true);
+  view.setUint32(16, count, true);
+  view.setUint32(20, data.distance, true);
+  view.setUint32(24, sections.length, true);
+  sections.forEach(([kind, bytes], i) => {
+    const at = FIXED_HEADER + i * ENTRY;
+    view.setUint32(at, kind, true);
+    view.setUint32(at + 4, crc32(bytes), true);
+    view.setFloat64(at + 8, offsets[i], true);
+    view.setFloat64(at + 16, bytes.length, true);
+    out.set(bytes, offsets[i]);
+  });
+  view.setUint32(headerEnd - 4, crc32(out.subarray(0, headerEnd - 4)), true);
+  return out;
+}
+
+/** Parses and verifies a segment file; `file` names it in errors. */
+export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
+  const fail = (reason: string): never => {
+    throw new CorruptDataError(file, reason);
+  };
+  if (bytes.length < FIXED_HEADER + 4) fail(`file too short for a segment header (${bytes.length} bytes)`);
+  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) fail('not a Quiver segment file (bad magic)');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(8, true);
+  if (version !== SEGMENT_FORMAT_VERSION) {
+    fail(`segment format version ${version} is not supported (this build reads ${SEGMENT_FORMAT_VERSION})`);
+  }
+  const sectionCount = view.getUint32(24, true);
+  const headerEnd = FIXED_HEADER + ENTRY * sectionCount + 4;
+  if (sectionCount > 64 || headerEnd > bytes.length) fail(`implausible section count ${sectionCount}`);
+  if (view.getUint32(headerEnd - 4, true) !== crc32(bytes.subarray(0, headerEnd - 4))) fail('header checksum mismatch');
+  const dimension = view.getUint32(12, true);
+  const count = view.getUint32(16, true);
+  const distance = view.getUint32(20, true);
+  if (!Object.values(DistanceKind).includes(distance as DistanceKind)) fail(`unknown distance kind ${distance}`);
+
+  const sections = new Map<number, Uint8Array>();
+  for (let i = 0; i < sectionCount; i++) {
+    const at = FIXED_HEADER + i * ENTRY;
+    const kind = view.getUint32(at, true);
+    const offset = view.getFloat64(at + 8, true);
+    const length = view.getFloat64(at + 16, true);
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < headerEnd || offset + length > bytes.length) {
+      fail(`section ${kind} lies outside the file`);
+    }
+    const body = bytes.subarray(offset, offset + length);
+    if (crc32(body) !== view.getUint32(at + 4, true)) fail(`section ${kind} checksum mismatch`);
+    sections.set(kind, body);
+  }
+  const section = (kind: number): Uint8Array => sections.get(kind) ?? fail(`missing section ${kind}`);
+
+  const parse = (kind: number): unknown => {
+    try {
+      return JSON.parse(fromUtf8(section(kind)));
+    } catch {
+      return fail(`section ${kind} is not valid JSON`);
+    }
+  };
+  const meta = parse(SectionKind.META) as SegmentMeta;
+  const ids = parse(SectionKind.IDS);
+  const payloads = parse(SectionKind.PAYLOADS);
+  if (!Array.isArray(ids) || ids.length !== count) fail(`expected ${count} ids`);
+  if (!Array.isArray(payloads) || payloads.length !== count) fail(`expected ${count} payloads`);
+  if (typeof meta?.indexType !== 'string') fail('meta section lacks indexType');
+  const vectorBytes = section(SectionKind.VECTORS);
+  if (vectorBytes.length !== count * dimension * 4) {
+    fail(`vector section has ${vectorBytes.length} bytes, expected ${count * dimension * 4}`);
+  }
+  return {
+    dimension,
+    distance: distance as DistanceKind,
+    ids: ids as (string | number)[],
+    vectors: copyFloat32(vectorBytes, 0, vectorBytes.length),
+    payloads: payloads as (Record<string, unknown> | null)[],
+    indexType: meta.indexType,
+    index: sections.get(SectionKind.INDEX) ?? new Uint8Array(0),
+  };
+}
