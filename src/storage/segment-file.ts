@@ -108,19 +108,28 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
   const distance = view.getUint32(20, true);
   if (!Object.values(DistanceKind).includes(distance as DistanceKind)) fail(`unknown distance kind ${distance}`);
 
+  // Sections follow each other in table order, each at the next 16-byte boundary; the
+  // padding between them must be zero, so no byte of the file goes unchecked.
   const sections = new Map<number, Uint8Array>();
+  let expectedOffset = alignUp(headerEnd, 16);
+  let previousEnd = headerEnd;
   for (let i = 0; i < sectionCount; i++) {
     const at = FIXED_HEADER + i * ENTRY;
     const kind = view.getUint32(at, true);
     const offset = view.getFloat64(at + 8, true);
     const length = view.getFloat64(at + 16, true);
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < headerEnd || offset + length > bytes.length) {
-      fail(`section ${kind} lies outside the file`);
+    if (offset !== expectedOffset || !Number.isSafeInteger(length) || length < 0 || offset + length > bytes.length) {
+      fail(`section ${kind} is not where the format puts it`);
     }
+    checkZeroPadding(bytes, previousEnd, offset, fail);
     const body = bytes.subarray(offset, offset + length);
     if (crc32(body) !== view.getUint32(at + 4, true)) fail(`section ${kind} checksum mismatch`);
     sections.set(kind, body);
+    previousEnd = offset + length;
+    expectedOffset = alignUp(previousEnd, 16);
   }
+  if (bytes.length !== expectedOffset) fail(`file has ${bytes.length} bytes, the sections end at ${expectedOffset}`);
+  checkZeroPadding(bytes, previousEnd, bytes.length, fail);
   const section = (kind: number): Uint8Array => sections.get(kind) ?? fail(`missing section ${kind}`);
 
   const parse = (kind: number): unknown => {
@@ -149,4 +158,8 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
     indexType: meta.indexType,
     index: sections.get(SectionKind.INDEX) ?? new Uint8Array(0),
   };
+}
+
+function checkZeroPadding(bytes: Uint8Array, from: number, to: number, fail: (reason: string) => never): void {
+  for (let i = from; i < to; i++) if (bytes[i] !== 0) fail(`non-zero padding byte at ${i}`);
 }
