@@ -8,10 +8,11 @@
  * await images.upsert([{ id: 'img-1', vector, payload: { label: 'cat' } }]);
  * const hits = await images.search(vector, { k: 10, withPayload: true });
  */
-export { Quiver, DEFAULT_SEGMENT_SIZE, type OpenOptions } from './db/database.js';
+
 export type { EmbeddedCollection } from './db/collection.js';
+export { DEFAULT_SEGMENT_SIZE, type OpenOptions, Quiver } from './db/database.js';
 export type * from './db/types.js';
 export * from './errors.js';
+export { gaussianMixture, gaussianVectors, SeededRandom } from './eval/random.js';
+export type { Condition, FieldCondition, Filter, MatchValue, Payload } from './payload/filter.js';
 export { DatabaseLockedError } from './storage/catalog.js';
-export type { Filter, Condition, FieldCondition, MatchValue, Payload } from './payload/filter.js';
-export { SeededRandom, gaussianMixture, gaussianVectors } from './eval/random.js';

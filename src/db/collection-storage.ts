@@ -15,10 +15,10 @@ import { SealedSegment } from '../segment/sealed-segment.js';
 import type { PointId, StoredPayload } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
 import type { SqliteCatalog } from '../storage/catalog.js';
-import { type Manifest, type SegmentEntry, parseManifest } from '../storage/manifest.js';
+import { type Manifest, parseManifest, type SegmentEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
-import { WalKind, decodeDelete, decodeUpsert } from '../storage/wal-record.js';
+import { decodeDelete, decodeUpsert, WalKind } from '../storage/wal-record.js';
 import { SegmentSet } from './segment-set.js';
 
 export class CollectionStorage {
@@ -57,7 +57,11 @@ export class CollectionStorage {
     this.lastSeq = this.manifest.walCheckpoint;
     for (const entry of this.manifest.segments) this.set.addSealed(await this.loadSegment(entry));
     for (const row of this.catalog.walAfter(this.collectionId, this.lastSeq)) {
-      this.replay(row.kind, new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength), row.seq);
+      this.replay(
+        row.kind,
+        new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
+        row.seq,
+      );
     }
     await this.removeOrphans();
   }
@@ -76,7 +80,12 @@ export class CollectionStorage {
   }
 
   /** Applies a committed upsert (WAL row `seq`) to memory. */
-  applyUpsert(seq: number, ids: readonly PointId[], vectors: Float32Array, payloads: readonly StoredPayload[]): void {
+  applyUpsert(
+    seq: number,
+    ids: readonly PointId[],
+    vectors: Float32Array,
+    payloads: readonly StoredPayload[],
+  ): void {
     this.set.upsert(ids, vectors, payloads);
     this.lastSeq = seq;
   }
@@ -186,7 +195,12 @@ export class CollectionStorage {
 
   private async commit(next: Manifest, version: number, written: string[]): Promise<void> {
     try {
-      this.catalog.commitManifest(this.collectionId, this.manifestVersion, JSON.stringify(next), next.walCheckpoint);
+      this.catalog.commitManifest(
+        this.collectionId,
+        this.manifestVersion,
+        JSON.stringify(next),
+        next.walCheckpoint,
+      );
     } catch (err) {
       await this.deleteFiles(written);
       throw err;
@@ -211,7 +225,8 @@ export class CollectionStorage {
     try {
       return await this.store.get(key);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CorruptDataError(key, 'file is missing');
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new CorruptDataError(key, 'file is missing');
       throw err;
     }
   }
@@ -223,13 +238,19 @@ export class CollectionStorage {
   }
 
   private entryOf(part: TombstonedSegment, tombstones: string | undefined): SegmentEntry {
-    const entry: SegmentEntry = { id: part.segment.id, file: this.segmentKey(part.segment.id), rows: part.rows };
+    const entry: SegmentEntry = {
+      id: part.segment.id,
+      file: this.segmentKey(part.segment.id),
+      rows: part.rows,
+    };
     if (tombstones) entry.tombstones = tombstones;
     return entry;
   }
 
   private filesOf(parts: readonly TombstonedSegment[]): string[] {
-    return parts.flatMap((p) => (p.file ? [this.segmentKey(p.segment.id), p.file] : [this.segmentKey(p.segment.id)]));
+    return parts.flatMap((p) =>
+      p.file ? [this.segmentKey(p.segment.id), p.file] : [this.segmentKey(p.segment.id)],
+    );
   }
 
   private async deleteFiles(keys: readonly string[]): Promise<void> {
@@ -252,7 +273,7 @@ function* liveChunks(parts: readonly TombstonedSegment[], size: number, dimensio
   let vectors: Float32Array[] = [];
   const emit = () => {
     const flat = new Float32Array(vectors.length * dimension);
-    vectors.forEach((v, i) => flat.set(v, i * dimension));
+    for (let i = 0; i < vectors.length; i++) flat.set(vectors[i], i * dimension);
     const chunk = { ids, payloads, vectors: flat };
     ids = [];
     payloads = [];

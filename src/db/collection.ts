@@ -7,11 +7,11 @@
 import { ClosedError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
 import { compileFilter, parseFilter } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
-import { WalKind, encodeDelete, encodeUpsert } from '../storage/wal-record.js';
+import { encodeDelete, encodeUpsert, WalKind } from '../storage/wal-record.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
 import { compareIds, positionAfter } from './id-order.js';
-import { type Candidate, type RowPredicate, countRows, topK, withinRange } from './search.js';
+import { type Candidate, countRows, type RowPredicate, topK, withinRange } from './search.js';
 import type {
   Collection,
   CollectionInfo,
@@ -29,7 +29,16 @@ import type {
   SearchOptions,
   VectorInput,
 } from './types.js';
-import { checkId, checkIds, checkInteger, checkK, checkOptions, describe, toPayload, toVector } from './validate.js';
+import {
+  checkId,
+  checkIds,
+  checkInteger,
+  checkK,
+  checkOptions,
+  describe,
+  toPayload,
+  toVector,
+} from './validate.js';
 
 /** What a collection stores in the catalog. */
 export interface StoredCollectionConfig {
@@ -74,7 +83,8 @@ export class EmbeddedCollection implements Collection {
    */
   async upsert(points: PointInput[]): Promise<void> {
     this.check();
-    if (!Array.isArray(points)) throw new InvalidArgumentError(`points: expected an array, got ${describe(points)}`);
+    if (!Array.isArray(points))
+      throw new InvalidArgumentError(`points: expected an array, got ${describe(points)}`);
     if (points.length === 0) return;
     const dim = this.dimension;
     const ids: PointId[] = [];
@@ -133,7 +143,9 @@ export class EmbeddedCollection implements Collection {
       this.check();
       ids = this.matchingIds(predicate);
     } else {
-      throw new InvalidArgumentError(`delete: expected an array of ids or { filter }, got ${describe(selector)}`);
+      throw new InvalidArgumentError(
+        `delete: expected an array of ids or { filter }, got ${describe(selector)}`,
+      );
     }
     if (ids.length === 0) return 0;
     return this.host.queue.write({
@@ -170,7 +182,8 @@ export class EmbeddedCollection implements Collection {
     if (opts.offset !== undefined && opts.cursor !== undefined) {
       throw new InvalidArgumentError('scroll: give either offset or cursor, not both');
     }
-    let skip = opts.offset === undefined ? 0 : checkInteger(opts.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+    let skip =
+      opts.offset === undefined ? 0 : checkInteger(opts.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
     const predicate = this.predicate(opts.filter);
     const ids = this.idsInOrder();
     let i = opts.cursor === undefined ? 0 : positionAfter(ids, checkId(opts.cursor, 'cursor'));
@@ -211,7 +224,8 @@ export class EmbeddedCollection implements Collection {
    */
   async searchBatch(vectors: VectorInput[], options?: SearchOptions): Promise<Hit[][]> {
     this.check();
-    if (!Array.isArray(vectors)) throw new InvalidArgumentError(`queries: expected an array, got ${describe(vectors)}`);
+    if (!Array.isArray(vectors))
+      throw new InvalidArgumentError(`queries: expected an array, got ${describe(vectors)}`);
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
     const queries = vectors.map((v, i) => toVector(v, this.dimension, this.metric, `queries[${i}]`));
@@ -233,9 +247,15 @@ export class EmbeddedCollection implements Collection {
     if (typeof radius !== 'number' || !Number.isFinite(radius)) {
       throw new InvalidArgumentError(`radius must be a finite number, got ${describe(radius)}`);
     }
-    const limit = opts.limit === undefined ? Number.POSITIVE_INFINITY : checkInteger(opts.limit, 'limit', 1, 1e9);
+    const limit =
+      opts.limit === undefined ? Number.POSITIVE_INFINITY : checkInteger(opts.limit, 'limit', 1, 1e9);
     const query = toVector(vector, this.dimension, this.metric, 'query');
-    const found = withinRange(this.storage.set.views(), query, this.maxDistance(radius), this.predicate(opts.filter));
+    const found = withinRange(
+      this.storage.set.views(),
+      query,
+      this.maxDistance(radius),
+      this.predicate(opts.filter),
+    );
     return this.hits(found.length > limit ? found.slice(0, limit) : found, opts);
   }
 

@@ -20,8 +20,8 @@ import { kernels as defaultKernels } from '../kernels/load.js';
 import { SqliteCatalog } from '../storage/catalog.js';
 import { emptyManifest } from '../storage/manifest.js';
 import { FsObjectStore } from '../storage/object-store.js';
-import { CollectionStorage } from './collection-storage.js';
 import { type CollectionHost, EmbeddedCollection, type StoredCollectionConfig } from './collection.js';
+import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
 import type { CollectionConfig, Database, Metric } from './types.js';
 import { checkCollectionName, checkInteger, checkOptions, describe } from './validate.js';
@@ -82,7 +82,9 @@ export class Quiver implements Database, CollectionHost {
     return this.queue.exclusive(async () => {
       this.check();
       if (this.collections.has(name) || this.broken.has(name)) throw new CollectionExistsError(name);
-      const row = this.catalog.createCollection(name, JSON.stringify(stored), () => JSON.stringify(emptyManifest()));
+      const row = this.catalog.createCollection(name, JSON.stringify(stored), () =>
+        JSON.stringify(emptyManifest()),
+      );
       const storage = this.newStorage(row.id, stored);
       await storage.load();
       const collection = new EmbeddedCollection(this, name, stored, storage);
@@ -158,7 +160,9 @@ export class Quiver implements Database, CollectionHost {
         this.broken.set(row.name, { id: row.id, error: err });
       }
     }
-    const folders = new Set((await this.store.list('collections/')).map((k) => k.split('/', 2).join('/') + '/'));
+    const folders = new Set(
+      (await this.store.list('collections/')).map((k) => k.split('/', 2).join('/') + '/'),
+    );
     for (const folder of folders) if (!known.has(folder)) await this.store.deletePrefix(folder);
   }
 
@@ -177,7 +181,9 @@ function checkConfig(config: unknown): StoredCollectionConfig {
   const dimension = checkInteger(opts.dimension, 'dimension', 1, 65_536);
   const metric = (opts.metric ?? 'l2') as Metric;
   if (!METRICS.includes(metric)) {
-    throw new InvalidArgumentError(`metric must be one of ${METRICS.join(', ')}, got ${describe(opts.metric)}`);
+    throw new InvalidArgumentError(
+      `metric must be one of ${METRICS.join(', ')}, got ${describe(opts.metric)}`,
+    );
   }
   const segmentSize = checkInteger(opts.segmentSize ?? DEFAULT_SEGMENT_SIZE, 'segmentSize', 1, 10_000_000);
   return { dimension, metric, segmentSize };

@@ -30,7 +30,12 @@ export function allowedRows(view: SegmentView, predicate?: RowPredicate): Bitset
   return allowed;
 }
 
-export function topK(views: readonly SegmentView[], query: Float32Array, k: number, predicate?: RowPredicate): Candidate[] {
+export function topK(
+  views: readonly SegmentView[],
+  query: Float32Array,
+  k: number,
+  predicate?: RowPredicate,
+): Candidate[] {
   const all: Candidate[] = [];
   for (const view of views) {
     if (view.liveCount === 0) continue;

@@ -18,9 +18,7 @@ const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function checkCollectionName(name: unknown): string {
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-    throw new InvalidArgumentError(
-      `collection name must match [A-Za-z0-9_-]{1,64}, got ${describe(name)}`,
-    );
+    throw new InvalidArgumentError(`collection name must match [A-Za-z0-9_-]{1,64}, got ${describe(name)}`);
   }
   return name;
 }
@@ -32,13 +30,16 @@ export function checkId(id: unknown, where = 'id'): PointId {
   }
   if (typeof id === 'string') {
     if (id.length >= 1 && id.length <= MAX_ID_LENGTH) return id;
-    throw new InvalidIdError(`${where}: a string id must have 1 to ${MAX_ID_LENGTH} characters, got ${id.length}`);
+    throw new InvalidIdError(
+      `${where}: a string id must have 1 to ${MAX_ID_LENGTH} characters, got ${id.length}`,
+    );
   }
   throw new InvalidIdError(`${where}: expected a string or a non-negative integer, got ${describe(id)}`);
 }
 
 export function checkIds(ids: unknown, where = 'ids'): PointId[] {
-  if (!Array.isArray(ids)) throw new InvalidArgumentError(`${where}: expected an array of ids, got ${describe(ids)}`);
+  if (!Array.isArray(ids))
+    throw new InvalidArgumentError(`${where}: expected an array of ids, got ${describe(ids)}`);
   return ids.map((id, i) => checkId(id, `${where}[${i}]`));
 }
 
@@ -55,7 +56,8 @@ export function toVector(input: unknown, dimension: number, metric: Metric, wher
   const out = new Float32Array(dimension);
   for (let i = 0; i < dimension; i++) {
     const v = input[i];
-    if (typeof v !== 'number') throw new InvalidVectorError(`${where}[${i}]: expected a number, got ${describe(v)}`);
+    if (typeof v !== 'number')
+      throw new InvalidVectorError(`${where}[${i}]: expected a number, got ${describe(v)}`);
     out[i] = v;
     if (!Number.isFinite(out[i])) {
       throw new InvalidVectorError(`${where}[${i}]: expected a finite float32, got ${v}`);
@@ -68,7 +70,8 @@ export function toVector(input: unknown, dimension: number, metric: Metric, wher
 function normalize(v: Float32Array, where: string): void {
   let sum = 0;
   for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
-  if (sum === 0) throw new InvalidVectorError(`${where}: a zero vector has no direction under the cosine metric`);
+  if (sum === 0)
+    throw new InvalidVectorError(`${where}: a zero vector has no direction under the cosine metric`);
   const inv = 1 / Math.sqrt(sum);
   for (let i = 0; i < v.length; i++) v[i] *= inv;
 }
@@ -97,7 +100,9 @@ export function checkK(k: unknown, fallback = 10): number {
 
 export function checkInteger(value: unknown, name: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got ${describe(value)}`);
+    throw new InvalidArgumentError(
+      `${name} must be an integer from ${min} to ${max}, got ${describe(value)}`,
+    );
   }
   return value;
 }

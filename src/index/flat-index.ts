@@ -6,7 +6,7 @@
  * The flat index stores nothing of its own beyond the `VectorStore` it scans, so its
  * serialized form is empty: a segment file's vector section is enough to rebuild it.
  */
-import { type DistanceKind, type Kernels } from '../kernels/kernels.js';
+import type { DistanceKind, Kernels } from '../kernels/kernels.js';
 import type { Bitset } from './bitset.js';
 import type { IndexSearchResult, VectorIndex } from './vector-index.js';
 import { VectorStore } from './vector-store.js';

@@ -37,7 +37,8 @@ export class VectorStore {
   /** Appends `data.length / dimension` rows. */
   append(data: Float32Array): void {
     const n = data.length / this.dimension;
-    if (!Number.isInteger(n)) throw new RangeError(`${data.length} floats is not a multiple of ${this.dimension}`);
+    if (!Number.isInteger(n))
+      throw new RangeError(`${data.length} floats is not a multiple of ${this.dimension}`);
     if (this.rows + n > this.capacity) this.reserve(Math.max(this.rows + n, this.capacity * 2, 64));
     this.kernels.f32(this.basePtr + this.rows * this.dimension * 4, data.length).set(data);
     this.rows += n;

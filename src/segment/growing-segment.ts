@@ -38,7 +38,8 @@ export class GrowingSegment implements SegmentView {
       this.ids.push(ids[i]);
       this.payloads.push(payloads[i]);
     }
-    if (this.ids.length > this.deleted.size) this.deleted = this.deleted.resized(Math.max(this.ids.length, this.deleted.size * 2));
+    if (this.ids.length > this.deleted.size)
+      this.deleted = this.deleted.resized(Math.max(this.ids.length, this.deleted.size * 2));
     return first;
   }
 

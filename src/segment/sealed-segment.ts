@@ -8,7 +8,7 @@ import { FlatIndex } from '../index/flat-index.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
 import { VectorStore } from '../index/vector-store.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { type SegmentData, decodeSegment, encodeSegment } from '../storage/segment-file.js';
+import { decodeSegment, encodeSegment, type SegmentData } from '../storage/segment-file.js';
 import type { PointId, StoredPayload } from './segment-view.js';
 
 export class SealedSegment {
@@ -29,11 +29,7 @@ export class SealedSegment {
   }
 
   /** Builds a segment from rows held in memory (at seal or compaction time). */
-  static build(
-    kernels: Kernels,
-    id: number,
-    data: Omit<SegmentData, 'indexType' | 'index'>,
-  ): SealedSegment {
+  static build(kernels: Kernels, id: number, data: Omit<SegmentData, 'indexType' | 'index'>): SealedSegment {
     const store = new VectorStore(kernels, data.dimension, data.ids.length);
     store.append(data.vectors);
     const index = new FlatIndex(kernels, data.dimension, data.distance, store);

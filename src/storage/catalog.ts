@@ -32,7 +32,10 @@ export class DatabaseLockedError extends QuiverError {
 /** A manifest commit lost a race: the head is no longer the version it was based on. */
 export class ManifestConflictError extends QuiverError {
   constructor(collectionId: number, expected: number, actual: number) {
-    super('MANIFEST_CONFLICT', `collection ${collectionId}: expected manifest head ${expected}, found ${actual}`);
+    super(
+      'MANIFEST_CONFLICT',
+      `collection ${collectionId}: expected manifest head ${expected}, found ${actual}`,
+    );
   }
 }
 
@@ -102,7 +105,9 @@ export class SqliteCatalog {
       INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '${CATALOG_SCHEMA_VERSION}');
       COMMIT;
     `);
-    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string };
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as {
+      value: string;
+    };
     if (Number(row.value) !== CATALOG_SCHEMA_VERSION) {
       throw new QuiverError(
         'UNSUPPORTED_VERSION',
@@ -125,7 +130,9 @@ export class SqliteCatalog {
       insertManifest: db.prepare('INSERT INTO manifests (collection_id, version, body) VALUES (?, ?, ?)'),
       pruneManifests: db.prepare('DELETE FROM manifests WHERE collection_id = ? AND version < ?'),
       appendWal: db.prepare('INSERT INTO wal (collection_id, kind, body) VALUES (?, ?, ?)'),
-      walAfter: db.prepare('SELECT seq, kind, body FROM wal WHERE collection_id = ? AND seq > ? ORDER BY seq'),
+      walAfter: db.prepare(
+        'SELECT seq, kind, body FROM wal WHERE collection_id = ? AND seq > ? ORDER BY seq',
+      ),
       truncateWal: db.prepare('DELETE FROM wal WHERE collection_id = ? AND seq <= ?'),
     };
   }

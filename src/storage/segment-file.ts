@@ -93,7 +93,8 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
     throw new CorruptDataError(file, reason);
   };
   if (bytes.length < FIXED_HEADER + 4) fail(`file too short for a segment header (${bytes.length} bytes)`);
-  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) fail('not a Quiver segment file (bad magic)');
+  for (let i = 0; i < MAGIC.length; i++)
+    if (bytes[i] !== MAGIC[i]) fail('not a Quiver segment file (bad magic)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version !== SEGMENT_FORMAT_VERSION) {
@@ -102,11 +103,13 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
   const sectionCount = view.getUint32(24, true);
   const headerEnd = FIXED_HEADER + ENTRY * sectionCount + 4;
   if (sectionCount > 64 || headerEnd > bytes.length) fail(`implausible section count ${sectionCount}`);
-  if (view.getUint32(headerEnd - 4, true) !== crc32(bytes.subarray(0, headerEnd - 4))) fail('header checksum mismatch');
+  if (view.getUint32(headerEnd - 4, true) !== crc32(bytes.subarray(0, headerEnd - 4)))
+    fail('header checksum mismatch');
   const dimension = view.getUint32(12, true);
   const count = view.getUint32(16, true);
   const distance = view.getUint32(20, true);
-  if (!Object.values(DistanceKind).includes(distance as DistanceKind)) fail(`unknown distance kind ${distance}`);
+  if (!Object.values(DistanceKind).includes(distance as DistanceKind))
+    fail(`unknown distance kind ${distance}`);
 
   // Sections follow each other in table order, each at the next 16-byte boundary; the
   // padding between them must be zero, so no byte of the file goes unchecked.
@@ -118,7 +121,12 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
     const kind = view.getUint32(at, true);
     const offset = view.getFloat64(at + 8, true);
     const length = view.getFloat64(at + 16, true);
-    if (offset !== expectedOffset || !Number.isSafeInteger(length) || length < 0 || offset + length > bytes.length) {
+    if (
+      offset !== expectedOffset ||
+      !Number.isSafeInteger(length) ||
+      length < 0 ||
+      offset + length > bytes.length
+    ) {
       fail(`section ${kind} is not where the format puts it`);
     }
     checkZeroPadding(bytes, previousEnd, offset, fail);
@@ -128,7 +136,8 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
     previousEnd = offset + length;
     expectedOffset = alignUp(previousEnd, 16);
   }
-  if (bytes.length !== expectedOffset) fail(`file has ${bytes.length} bytes, the sections end at ${expectedOffset}`);
+  if (bytes.length !== expectedOffset)
+    fail(`file has ${bytes.length} bytes, the sections end at ${expectedOffset}`);
   checkZeroPadding(bytes, previousEnd, bytes.length, fail);
   const section = (kind: number): Uint8Array => sections.get(kind) ?? fail(`missing section ${kind}`);
 
@@ -160,6 +169,11 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
   };
 }
 
-function checkZeroPadding(bytes: Uint8Array, from: number, to: number, fail: (reason: string) => never): void {
+function checkZeroPadding(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  fail: (reason: string) => never,
+): void {
   for (let i = from; i < to; i++) if (bytes[i] !== 0) fail(`non-zero padding byte at ${i}`);
 }

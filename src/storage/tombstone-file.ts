@@ -38,14 +38,17 @@ export function decodeTombstones(bytes: Uint8Array, file: string, segmentId: num
     throw new CorruptDataError(file, reason);
   };
   if (bytes.length < 28) fail('file too short for a tombstone header');
-  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) fail('not a Quiver tombstone file (bad magic)');
+  for (let i = 0; i < MAGIC.length; i++)
+    if (bytes[i] !== MAGIC[i]) fail('not a Quiver tombstone file (bad magic)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version !== TOMBSTONE_FORMAT_VERSION) fail(`tombstone format version ${version} is not supported`);
   const words = view.getUint32(20, true);
   if (bytes.length !== 24 + words * 4 + 4) fail(`length ${bytes.length} does not match ${words} words`);
-  if (view.getUint32(24 + words * 4, true) !== crc32(bytes.subarray(0, 24 + words * 4))) fail('checksum mismatch');
-  if (view.getUint32(12, true) !== segmentId) fail(`belongs to segment ${view.getUint32(12, true)}, not ${segmentId}`);
+  if (view.getUint32(24 + words * 4, true) !== crc32(bytes.subarray(0, 24 + words * 4)))
+    fail('checksum mismatch');
+  if (view.getUint32(12, true) !== segmentId)
+    fail(`belongs to segment ${view.getUint32(12, true)}, not ${segmentId}`);
   if (view.getUint32(16, true) !== rows) fail(`covers ${view.getUint32(16, true)} rows, segment has ${rows}`);
   const set = new Bitset(rows);
   if (set.words.length !== words) fail(`${words} words cannot hold ${rows} rows`);

@@ -35,7 +35,8 @@ export function decodeUpsert(body: Uint8Array, where: string): UpsertRecord {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const length = view.getUint32(0, true);
   const vecAt = alignUp(4 + length, 4);
-  if (vecAt > body.length || (body.length - vecAt) % 4 !== 0) throw new CorruptDataError(where, 'truncated upsert record');
+  if (vecAt > body.length || (body.length - vecAt) % 4 !== 0)
+    throw new CorruptDataError(where, 'truncated upsert record');
   const { ids, payloads } = JSON.parse(fromUtf8(body.subarray(4, 4 + length)));
   return { ids, payloads, vectors: copyFloat32(body, vecAt, body.length - vecAt) };
 }
