@@ -1,0 +1,131 @@
+/**
+ * `quiver import <collection> <file> [--format npy|fvecs|jsonl] [--batch n] [--id-start n]
+ *  [--create [--metric m]]`
+ *
+ * Streams the file in batches and upserts each batch before reading the next, so memory holds
+ * one batch at a time whatever the file size. Ids of npy/fvecs rows are their 0-based row
+ * numbers plus `--id-start`; JSON Lines records carry their own ids. With `--create`, a missing
+ * collection is created from the file's dimension (npy/fvecs: the header; JSON Lines: the
+ * first record) and `--metric`. The collection is flushed once at the end, so the summary's
+ * rate includes making the import durable. A failure part way leaves the batches before it
+ * imported (upsert is idempotent: re-running the import is safe).
+ */
+import { performance } from 'node:perf_hooks';
+import { type Command, Option } from 'commander';
+import type { Collection, Database, Metric, PointInput } from '../../db/types.js';
+import { CollectionNotFoundError, DimensionMismatchError, InvalidArgumentError } from '../../errors.js';
+import { withDatabase } from '../database.js';
+import { openVectorFile, VECTOR_FORMATS } from '../formats/open.js';
+import {
+  FileFormatError,
+  type VectorBatch,
+  type VectorFile,
+  type VectorFormat,
+} from '../formats/vector-file.js';
+import { integerAtLeast, METRICS, usageError } from '../options.js';
+import { startProgress } from '../progress.js';
+
+interface ImportOptions {
+  format?: VectorFormat;
+  batch: number;
+  idStart?: number;
+  create?: boolean;
+  metric?: Metric;
+}
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('upsert the vectors of a .npy, .fvecs or .jsonl file into a collection')
+    .argument('<collection>', 'collection name')
+    .argument('<file>', 'file to import')
+    .addOption(
+      new Option('--format <format>', 'file format (default: from the extension)').choices(VECTOR_FORMATS),
+    )
+    .option('--batch <n>', 'points per upsert', integerAtLeast(1), 1000)
+    .option('--id-start <n>', 'id of row 0 for npy/fvecs files (ids are row numbers)', integerAtLeast(0))
+    .option('--create', "create the collection from the file's dimension if it does not exist")
+    .addOption(
+      new Option('--metric <metric>', 'metric of a collection made by --create (default: l2)').choices(
+        METRICS,
+      ),
+    )
+    .action(async (name: string, path: string, options: ImportOptions, command: Command) => {
+      if (options.metric !== undefined && !options.create) usageError(command, '--metric requires --create');
+      const file = await openVectorFile(path, options.format);
+      if (options.idStart !== undefined && file.format === 'jsonl') {
+        usageError(
+          command,
+          '--id-start applies to npy and fvecs files; JSON Lines records carry their own ids',
+        );
+      }
+      await withDatabase(command, (db) => importFile(db, name, file, options));
+    });
+}
+
+async function importFile(
+  db: Database,
+  name: string,
+  file: VectorFile,
+  options: ImportOptions,
+): Promise<void> {
+  const started = performance.now();
+  const create = (dimension: number) => db.createCollection(name, { dimension, metric: options.metric });
+  let collection: Collection | undefined;
+  if (db.listCollections().includes(name)) collection = existingCollection(db, name, options.metric);
+  else if (!options.create) throw new CollectionNotFoundError(name);
+  else if (file.dimension !== undefined) collection = await create(file.dimension);
+  const progress = startProgress(file.rows, file.bytes);
+  let imported = 0;
+  try {
+    for await (const batch of file.batches(options.batch)) {
+      collection ??= await create(batch.dimension);
+      if (batch.dimension !== collection.dimension) {
+        throw new DimensionMismatchError(
+          collection.dimension,
+          batch.dimension,
+          `${file.path} (collection '${name}')`,
+        );
+      }
+      await collection.upsert(toPoints(batch, options.idStart ?? 0));
+      imported += batch.rows;
+      progress.update(imported, batch.bytesRead);
+    }
+    if (collection === undefined) {
+      throw new FileFormatError(file.path, `no records, so no dimension to create collection '${name}' with`);
+    }
+    await collection.flush();
+  } finally {
+    progress.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(
+    `imported ${imported} points into ${name} in ${seconds.toFixed(2)} s (${Math.round(imported / seconds)} points/s)\n`,
+  );
+}
+
+/** An existing collection, refused if `--metric` was given and differs from its metric. */
+function existingCollection(db: Database, name: string, metric: Metric | undefined): Collection {
+  const collection = db.collection(name);
+  if (metric !== undefined && metric !== collection.metric) {
+    throw new InvalidArgumentError(
+      `collection '${name}' exists with metric ${collection.metric}, but --metric ${metric} was given`,
+    );
+  }
+  return collection;
+}
+
+/** The batch's rows as points; vectors are views into the batch's own (unshared) array. */
+function toPoints(batch: VectorBatch, idStart: number): PointInput[] {
+  const points: PointInput[] = new Array(batch.rows);
+  for (let r = 0; r < batch.rows; r++) {
+    const point: PointInput = {
+      id: batch.ids?.[r] ?? idStart + batch.start + r,
+      vector: batch.vectors.subarray(r * batch.dimension, (r + 1) * batch.dimension),
+    };
+    const payload = batch.payloads?.[r];
+    if (payload !== undefined) point.payload = payload;
+    points[r] = point;
+  }
+  return points;
+}

@@ -1,0 +1,76 @@
+/**
+ * `quiver info [collection] [--json]`
+ *
+ * The list shows every collection, including one whose files fail verification: its row has
+ * no dimension, metric or count, its error is reported on stderr and the exit code is 1, so
+ * the healthy collections stay visible while the problem is not missed.
+ */
+import type { Command } from 'commander';
+import type { CollectionInfo, Database } from '../../db/types.js';
+import { QuiverError } from '../../errors.js';
+import { withDatabase } from '../database.js';
+import { formatKeyValues, formatTable, printJson } from '../output.js';
+
+/** A listed collection: its info, or the error that kept it from opening. */
+type Listed = { name: string; info: CollectionInfo } | { name: string; error: QuiverError };
+
+export function registerInfo(program: Command): void {
+  program
+    .command('info')
+    .description('list the collections, or describe one')
+    .argument('[collection]', 'collection to describe (default: list all)')
+    .option('--json', 'print JSON')
+    .action(async (name: string | undefined, options: { json?: boolean }, command: Command) => {
+      await withDatabase(command, (db) =>
+        name === undefined ? printList(db, options.json === true) : printOne(db, name, options.json === true),
+      );
+    });
+}
+
+async function printOne(db: Database, name: string, json: boolean): Promise<void> {
+  const info = await db.collection(name).info();
+  if (json) printJson(info);
+  else
+    process.stdout.write(formatKeyValues(Object.entries(info).map(([key, value]) => [key, String(value)])));
+}
+
+async function printList(db: Database, json: boolean): Promise<void> {
+  const listed = await listCollections(db);
+  if (json) printJson(listed.map((l) => ('info' in l ? l.info : { name: l.name, error: l.error.message })));
+  else if (listed.length === 0) process.stdout.write('no collections\n');
+  else process.stdout.write(listTable(listed));
+  for (const l of listed) {
+    if (!('error' in l)) continue;
+    process.stderr.write(`error: collection '${l.name}': ${l.error.message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function listCollections(db: Database): Promise<Listed[]> {
+  const listed: Listed[] = [];
+  for (const name of db.listCollections()) {
+    try {
+      listed.push({ name, info: await db.collection(name).info() });
+    } catch (error) {
+      if (!(error instanceof QuiverError)) throw error;
+      listed.push({ name, error });
+    }
+  }
+  return listed;
+}
+
+function listTable(listed: Listed[]): string {
+  return formatTable(
+    [
+      { header: 'collection' },
+      { header: 'dimension', alignRight: true },
+      { header: 'metric' },
+      { header: 'count', alignRight: true },
+    ],
+    listed.map((l) =>
+      'info' in l
+        ? [l.name, String(l.info.dimension), l.info.metric, String(l.info.count)]
+        : [l.name, '-', '-', `unavailable (${l.error.code})`],
+    ),
+  );
+}

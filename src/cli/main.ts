@@ -1,0 +1,42 @@
+/**
+ * The `quiver` command line: `create`, `import`, `search`, `info`, `drop` over a database
+ * folder (`--data`, default `$QUIVER_DATA` or `./quiver-data`).
+ *
+ * Exit codes: 0 success; 1 a Quiver error or a bad file (`error: <message>` on stderr, no
+ * stack trace); 2 a usage error (unknown command or option, bad option value, missing
+ * argument). Each command opens the database, runs, and closes it (see `database.ts`).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { registerCreate } from './commands/create.js';
+import { registerDrop } from './commands/drop.js';
+import { registerImport } from './commands/import.js';
+import { registerInfo } from './commands/info.js';
+import { registerSearch } from './commands/search.js';
+import { reportError } from './output.js';
+
+/** The program with all commands. Settings that subcommands inherit are set before they are added. */
+function buildProgram(): Command {
+  const program = new Command('quiver')
+    .description('Quiver vector database: create collections, import vectors, search')
+    .version(packageVersion())
+    .addOption(new Option('--data <dir>', 'database folder').env('QUIVER_DATA').default('./quiver-data'))
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+  for (const register of [registerCreate, registerImport, registerSearch, registerInfo, registerDrop]) {
+    register(program);
+  }
+  return program;
+}
+
+/** The version in package.json (three levels up from dist/src/cli/main.js). */
+function packageVersion(): string {
+  const url = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}

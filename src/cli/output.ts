@@ -1,0 +1,71 @@
+/**
+ * What the CLI prints: aligned tables and key/value lists on stdout, and errors on stderr as
+ * `error: <message>`. Results go to stdout and diagnostics to stderr, so `quiver search … --json | jq`
+ * sees only JSON.
+ */
+import { CommanderError } from 'commander';
+import { QuiverError } from '../errors.js';
+
+/** A column of a table: its header and whether values are right-aligned (numbers). */
+export interface Column {
+  header: string;
+  alignRight?: boolean;
+}
+
+/**
+ * Renders rows as a table with a header line, columns separated by two spaces. The last
+ * column is not padded, so long payloads do not leave trailing blanks.
+ */
+export function formatTable(columns: Column[], rows: string[][]): string {
+  const widths = columns.map((column, c) =>
+    Math.max(column.header.length, ...rows.map((row) => row[c].length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, c) => {
+        if (c === cells.length - 1 && !columns[c].alignRight) return cell;
+        return columns[c].alignRight ? cell.padStart(widths[c]) : cell.padEnd(widths[c]);
+      })
+      .join('  ');
+  return [line(columns.map((column) => column.header)), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** Renders `key value` lines with the values aligned. */
+export function formatKeyValues(entries: [string, string][]): string {
+  const width = Math.max(...entries.map(([key]) => key.length));
+  return entries.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n') + '\n';
+}
+
+/** A score with 6 significant digits (`0.123457`, `42`, `1.5e-7`). */
+export function formatScore(score: number): string {
+  return String(Number(score.toPrecision(6)));
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Reports an error thrown by a command and returns the process exit code:
+ * - commander's own errors (usage, `--help`, `--version`) were already printed by commander:
+ *   0 for help/version, 2 for usage errors;
+ * - a `QuiverError` (including bad files) or a system error (file not found, permission
+ *   denied): `error: <message>` without a stack trace, exit code 1;
+ * - anything else is a bug: `error: <stack>`, exit code 1.
+ */
+export function reportError(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof QuiverError || isSystemError(error)) {
+    process.stderr.write(`error: ${error.message}\n`);
+  } else {
+    process.stderr.write(`error: ${error instanceof Error ? error.stack : String(error)}\n`);
+  }
+  return 1;
+}
+
+/** An error from Node's fs/os layer (ENOENT, EACCES, EISDIR…): it has a `syscall` and a string `code`. */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return (
+    error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && 'syscall' in error
+  );
+}
