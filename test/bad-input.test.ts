@@ -82,7 +82,13 @@ describe('bad input is rejected with a typed error and changes nothing', () => {
     await assert.rejects(col.search([1, 2, 3, 4], { k: 0 }), InvalidArgumentError);
     await assert.rejects(col.search([1, 2, 3, 4], { k: 1.5 }), InvalidArgumentError);
     await assert.rejects(col.search([1, 2, 3, 4], { k: 1_000_000 }), InvalidArgumentError);
-    await assert.rejects(col.searchBatch([[1, 2, 3, 4], [1, 2]]), DimensionMismatchError);
+    await assert.rejects(
+      col.searchBatch([
+        [1, 2, 3, 4],
+        [1, 2],
+      ]),
+      DimensionMismatchError,
+    );
     await assert.rejects(col.rangeSearch([1, 2, 3, 4], { radius: Number.NaN }), InvalidArgumentError);
     await assert.rejects(col.scroll({ offset: 1, cursor: 'a' }), InvalidArgumentError);
     await assert.rejects(col.get([1, null as never]), InvalidIdError);
@@ -111,7 +117,10 @@ describe('bad input is rejected with a typed error and changes nothing', () => {
     }
     await assert.rejects(db.createCollection('things', { dimension: 4 }), CollectionExistsError);
     await assert.rejects(db.createCollection('dim0', { dimension: 0 }), InvalidArgumentError);
-    await assert.rejects(db.createCollection('metric', { dimension: 4, metric: 'hamming' as never }), InvalidArgumentError);
+    await assert.rejects(
+      db.createCollection('metric', { dimension: 4, metric: 'hamming' as never }),
+      InvalidArgumentError,
+    );
     assert.throws(() => db.collection('missing'), CollectionNotFoundError);
     await assert.rejects(db.dropCollection('missing'), CollectionNotFoundError);
     assert.deepEqual(db.listCollections(), ['things']);

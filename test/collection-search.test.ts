@@ -23,7 +23,9 @@ for (const metric of ['l2', 'ip', 'cosine'] as Metric[]) {
     let db: Quiver;
     let col: Collection;
     const points = dataset(7);
-    const queries = dataset(99).slice(0, 25).map((p) => p.vector);
+    const queries = dataset(99)
+      .slice(0, 25)
+      .map((p) => p.vector);
     // The engine stores cosine vectors normalized; the reference uses the raw ones, which score the same.
     const stored = new Map<PointId, number[]>(points.map((p) => [p.id, p.vector]));
     const payloads = new Map(points.map((p) => [p.id, p.payload]));
@@ -53,8 +55,16 @@ for (const metric of ['l2', 'ip', 'cosine'] as Metric[]) {
 
     const filters = [
       { must: [{ key: 'label', match: { value: 'cat' } }] },
-      { must: [{ key: 'year', range: { gte: 2010, lt: 2013 } }], must_not: [{ key: 'label', match: { value: 'dog' } }] },
-      { should: [{ key: 'tags', match: { any: ['rare'] } }, { key: 'label', match: { any: ['fish'] } }] },
+      {
+        must: [{ key: 'year', range: { gte: 2010, lt: 2013 } }],
+        must_not: [{ key: 'label', match: { value: 'dog' } }],
+      },
+      {
+        should: [
+          { key: 'tags', match: { any: ['rare'] } },
+          { key: 'label', match: { any: ['fish'] } },
+        ],
+      },
       { must: [{ key: 'label', match: { value: 'nobody' } }] },
     ];
     test('top-k with filters is the exact top-k among matching points', async () => {
@@ -71,7 +81,8 @@ for (const metric of ['l2', 'ip', 'cosine'] as Metric[]) {
     test('searchBatch equals one search per query', async () => {
       const batch = await col.searchBatch(queries, { k: 5 });
       assert.equal(batch.length, queries.length);
-      for (let i = 0; i < queries.length; i++) assert.deepEqual(batch[i], await col.search(queries[i], { k: 5 }));
+      for (let i = 0; i < queries.length; i++)
+        assert.deepEqual(batch[i], await col.search(queries[i], { k: 5 }));
     });
 
     test('rangeSearch returns exactly the points within the radius', async () => {
@@ -81,8 +92,13 @@ for (const metric of ['l2', 'ip', 'cosine'] as Metric[]) {
       // Radius semantics: l2 squared distance ≤ r; cosine distance (1 − cos) ≤ r; ip dot ≥ r.
       const radius = metric === 'cosine' ? 1 - pick : pick;
       const hits = await col.rangeSearch(q, { radius });
-      const inside = ranked.filter((r) => (metric === 'l2' ? r.score <= pick + 1e-4 : r.score >= pick - 1e-4));
-      assert.ok(hits.length >= 40 && hits.length <= inside.length, `${hits.length} hits, ${inside.length} inside`);
+      const inside = ranked.filter((r) =>
+        metric === 'l2' ? r.score <= pick + 1e-4 : r.score >= pick - 1e-4,
+      );
+      assert.ok(
+        hits.length >= 40 && hits.length <= inside.length,
+        `${hits.length} hits, ${inside.length} inside`,
+      );
       assertTopK(hits, ranked, hits.length);
       for (const h of hits) {
         const ref = referenceScore(metric, q, stored.get(h.id)!);

@@ -4,7 +4,7 @@
  * and the other collections of the database keep working.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CorruptDataError, Quiver, SeededRandom } from '../src/index.js';

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Quiver, SeededRandom } from '../src/index.js';
 import { CRASH_DIM, crashBatch } from './support/crash-data.js';
 import { tempDir } from './support/reference.js';
@@ -79,7 +79,8 @@ test(`crash safety: ${ROUNDS} rounds of SIGKILL during ingest lose no acknowledg
         assert.equal(hit.id, probe.id, 'the database still answers searches');
         await col.upsert([{ id: `after-${round}`, vector: new Array(CRASH_DIM).fill(0.5) }]);
         assert.equal((await col.get([`after-${round}`])).length, 1);
-        if (round === ROUNDS - 1) assert.ok((await col.info()).sealedSegments > 0, 'seals happened during ingest');
+        if (round === ROUNDS - 1)
+          assert.ok((await col.info()).sealedSegments > 0, 'seals happened during ingest');
       } finally {
         await db.close();
       }

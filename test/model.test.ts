@@ -5,7 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Collection, type Filter, type Payload, type PointId, Quiver, SeededRandom } from '../src/index.js';
+import {
+  type Collection,
+  type Filter,
+  type Payload,
+  type PointId,
+  Quiver,
+  SeededRandom,
+} from '../src/index.js';
 import { matchesReference } from './support/filters.js';
 import { assertTopK, bruteForce, tempDir } from './support/reference.js';
 
@@ -45,7 +52,12 @@ test(`model-based: ${STEPS} random operations agree with an in-memory model`, as
       () => ({ must: [{ key: 'group', match: { value: rng.pick(['a', 'b', 'c']) } }] }),
       () => ({ must: [{ key: 'n', range: { gte: rng.int(50), lt: 50 + rng.int(50) } }] }),
       () => ({ must_not: [{ key: 'nested.flag', match: { value: true } }] }),
-      () => ({ should: [{ key: 'group', match: { any: ['a', 'c'] } }, { key: 'n', range: { lt: 10 } }] }),
+      () => ({
+        should: [
+          { key: 'group', match: { any: ['a', 'c'] } },
+          { key: 'n', range: { lt: 10 } },
+        ],
+      }),
       () => ({ must: [{ key: 'group', exists: false }] }),
     ])();
   const live = () => Array.from(model.entries()).map(([id, p]) => [id, p.vector] as [PointId, Float32Array]);
@@ -146,10 +158,20 @@ test(`model-based: ${STEPS} random operations agree with an in-memory model`, as
       }
       if (step % 100 === 0) assert.equal(await col.count(), model.size, where);
     }
-    for (const op of ['upsert', 'delete', 'deleteByFilter', 'search', 'filteredSearch', 'count', 'get', 'scroll']) {
+    for (const op of [
+      'upsert',
+      'delete',
+      'deleteByFilter',
+      'search',
+      'filteredSearch',
+      'count',
+      'get',
+      'scroll',
+    ]) {
       assert.ok((ops[op] ?? 0) >= 20, `operation ${op} ran only ${ops[op] ?? 0} times`);
     }
-    for (const op of ['flush', 'compact', 'reopen', 'rangeSearch']) assert.ok((ops[op] ?? 0) >= 5, `${op}: ${ops[op]}`);
+    for (const op of ['flush', 'compact', 'reopen', 'rangeSearch'])
+      assert.ok((ops[op] ?? 0) >= 5, `${op}: ${ops[op]}`);
     assert.ok((await col.info()).sealedSegments >= 1);
   } finally {
     await db.close();

@@ -41,4 +41,3 @@ function referenceField(condition: FieldCondition, payload: Payload | undefined)
   const wanted = 'value' in match ? [match.value] : match.any;
   return values.some((value) => wanted.some((candidate) => candidate === value));
 }
-

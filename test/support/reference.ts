@@ -53,7 +53,12 @@ export function bruteForce(
  * same length, each hit's score matches the reference score of its id, ids are distinct,
  * and the i-th score equals the reference's i-th best score, all within `tol`.
  */
-export function assertTopK(hits: Hit[], expected: { id: PointId; score: number }[], k: number, tol = 1e-4): void {
+export function assertTopK(
+  hits: Hit[],
+  expected: { id: PointId; score: number }[],
+  k: number,
+  tol = 1e-4,
+): void {
   const want = expected.slice(0, k);
   assert.equal(hits.length, want.length, `expected ${want.length} hits, got ${hits.length}`);
   const byId = new Map(expected.map((e) => [e.id, e.score]));
@@ -64,7 +69,10 @@ export function assertTopK(hits: Hit[], expected: { id: PointId; score: number }
     const ref = byId.get(hit.id);
     assert.ok(ref !== undefined, `hit ${String(hit.id)} is not an allowed point`);
     const scale = Math.max(1, Math.abs(ref));
-    assert.ok(Math.abs(hit.score - ref) <= tol * scale, `score of ${hit.id}: ${hit.score} vs reference ${ref}`);
+    assert.ok(
+      Math.abs(hit.score - ref) <= tol * scale,
+      `score of ${hit.id}: ${hit.score} vs reference ${ref}`,
+    );
     assert.ok(
       Math.abs(hit.score - want[i].score) <= tol * scale,
       `rank ${i}: score ${hit.score} vs reference ${want[i].score}`,
