@@ -5,7 +5,6 @@ import { SeededRandom } from '../src/eval/random.js';
 import {
   type Condition,
   compileFilter,
-  type FieldCondition,
   type Filter,
   MAX_FILTER_CONDITIONS,
   MAX_FILTER_DEPTH,

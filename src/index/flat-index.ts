@@ -4,7 +4,9 @@
  * against, and the index of growing segments.
  *
  * The flat index stores nothing of its own beyond the `VectorStore` it scans, so its
- * serialized form is empty: a segment file's vector section is enough to rebuild it.
+ * `serialize()` (the index section of a segment file) is empty: the segment's vector
+ * section is enough to rebuild it. `storage/flat-index-file.ts` writes a self-contained
+ * file for using the index on its own.
  */
 import type { DistanceKind, Kernels } from '../kernels/kernels.js';
 import type { Bitset } from './bitset.js';
