@@ -1,0 +1,375 @@
+/**
+ * Hot-loop kernels in WebAssembly simd128: distances, distance scans and top-k selection
+ * over f32 vectors in the imported linear memory. The contract (argument meaning, result
+ * order, tie-breaking) is `src/kernels/kernels.ts`; this file is its fast implementation.
+ *
+ * Invariants:
+ * - Nothing here allocates: every pointer is a byte offset handed in by the JS allocator,
+ *   and the only memory written is the output the caller passed.
+ * - Rows need only be 4-byte aligned (v128 loads are unaligned-safe), so any `dim` works:
+ *   the vector loops take 16 (cosine: 8) floats per step, then 4, and a scalar tail
+ *   finishes the rest.
+ * - Every distance of a kind goes through one inline function, so `scan`, `searchTopK`
+ *   and the single-pair functions return bit-identical values for the same pair (the
+ *   early-stopping L2 of `searchTopK` included, for every distance it keeps).
+ * - Top-k heaps live in the caller's output arrays as a max-heap ordered by
+ *   (distance, row); rows are visited in ascending order, so a candidate whose distance
+ *   equals the heap's worst never displaces it and ties keep the lower row.
+ * - Distances that are NaN (from NaN inputs) are never ranked meaningfully; callers
+ *   reject such vectors before they reach the kernels.
+ */
+
+const L2: i32 = 0;
+const IP: i32 = 1;
+const COSINE: i32 = 2;
+
+/** Bytes between touches when skipping the rest of a row: one x86/ARM cache line. */
+const CACHE_LINE: usize = 64;
+
+/** First byte above the module's static data; the JS allocator starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// ---------------------------------------------------------------------------------------
+// Single-pair distances
+
+@inline
+function hsum(v: v128): f32 {
+  return (
+    f32x4.extract_lane(v, 0) +
+    f32x4.extract_lane(v, 1) +
+    (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3))
+  );
+}
+
+/**
+ * Reads one byte per cache line of [p, end). wasm has no prefetch instruction: when
+ * `l2Impl` stops early in a row, touching the skipped lines keeps the access pattern
+ * sequential, so the hardware stream prefetcher keeps running ahead (measured: top-k over
+ * 100k x 128 rows, which do not fit in cache, is ~1.4x slower without it). The unused
+ * loads survive optimization because a load may trap: neither Binaryen (without
+ * ignore-implicit-traps) nor V8 removes it.
+ */
+@inline
+function touchLines(p: usize, end: usize): void {
+  for (; p < end; p += CACHE_LINE) load<u8>(p);
+}
+
+/**
+ * Squared L2 distance. With `mayStop` (a compile-time constant at every call site), the
+ * partial sum is checked after every 16 floats and returned as soon as it is >= `bound`.
+ * Partial sums only grow (every added term is >= 0 and rounding is monotonic), so a
+ * returned value < `bound` is the full distance, bit-identical to the `mayStop = false`
+ * result (same accumulators, same order), and a value >= `bound` proves the distance is too.
+ */
+@inline
+function l2Impl(a: usize, b: usize, dim: i32, bound: f32, mayStop: bool): f32 {
+  const rowEnd = b + ((<usize>dim) << 2);
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let s2 = f32x4.splat(0);
+  let s3 = f32x4.splat(0);
+  const end16 = b + ((<usize>(dim & ~15)) << 2);
+  while (b < end16) {
+    const d0 = f32x4.sub(v128.load(a), v128.load(b));
+    const d1 = f32x4.sub(v128.load(a, 16), v128.load(b, 16));
+    const d2 = f32x4.sub(v128.load(a, 32), v128.load(b, 32));
+    const d3 = f32x4.sub(v128.load(a, 48), v128.load(b, 48));
+    s0 = f32x4.add(s0, f32x4.mul(d0, d0));
+    s1 = f32x4.add(s1, f32x4.mul(d1, d1));
+    s2 = f32x4.add(s2, f32x4.mul(d2, d2));
+    s3 = f32x4.add(s3, f32x4.mul(d3, d3));
+    a += 64;
+    b += 64;
+    if (mayStop) {
+      const partial = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+      if (partial >= bound) {
+        touchLines(b, rowEnd);
+        return partial;
+      }
+    }
+  }
+  const end4 = end16 + ((<usize>(dim & 12)) << 2);
+  while (b < end4) {
+    const d = f32x4.sub(v128.load(a), v128.load(b));
+    s0 = f32x4.add(s0, f32x4.mul(d, d));
+    a += 16;
+    b += 16;
+  }
+  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  while (b < rowEnd) {
+    const d = load<f32>(a) - load<f32>(b);
+    s += d * d;
+    a += 4;
+    b += 4;
+  }
+  return s;
+}
+
+@inline
+function dotImpl(a: usize, b: usize, dim: i32): f32 {
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let s2 = f32x4.splat(0);
+  let s3 = f32x4.splat(0);
+  const end16 = a + ((<usize>(dim & ~15)) << 2);
+  while (a < end16) {
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a), v128.load(b)));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(a, 16), v128.load(b, 16)));
+    s2 = f32x4.add(s2, f32x4.mul(v128.load(a, 32), v128.load(b, 32)));
+    s3 = f32x4.add(s3, f32x4.mul(v128.load(a, 48), v128.load(b, 48)));
+    a += 64;
+    b += 64;
+  }
+  const end4 = end16 + ((<usize>(dim & 12)) << 2);
+  while (a < end4) {
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a), v128.load(b)));
+    a += 16;
+    b += 16;
+  }
+  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  const end = end4 + ((<usize>(dim & 3)) << 2);
+  while (a < end) {
+    s += load<f32>(a) * load<f32>(b);
+    a += 4;
+    b += 4;
+  }
+  return s;
+}
+
+/** Squared norm of the vector at `a`. */
+@inline
+function normSqImpl(a: usize, dim: i32): f32 {
+  return dotImpl(a, a, dim);
+}
+
+/**
+ * Cosine similarity given the query's squared norm `qq`: dot and the row's norm in one
+ * pass, combined in f64 so huge norms cannot overflow the product. 0 when a norm is 0.
+ */
+@inline
+function cosineImpl(q: usize, b: usize, dim: i32, qq: f32): f32 {
+  let d0 = f32x4.splat(0);
+  let d1 = f32x4.splat(0);
+  let n0 = f32x4.splat(0);
+  let n1 = f32x4.splat(0);
+  const end8 = b + ((<usize>(dim & ~7)) << 2);
+  while (b < end8) {
+    const x0 = v128.load(b);
+    const x1 = v128.load(b, 16);
+    d0 = f32x4.add(d0, f32x4.mul(v128.load(q), x0));
+    d1 = f32x4.add(d1, f32x4.mul(v128.load(q, 16), x1));
+    n0 = f32x4.add(n0, f32x4.mul(x0, x0));
+    n1 = f32x4.add(n1, f32x4.mul(x1, x1));
+    q += 32;
+    b += 32;
+  }
+  if (dim & 4) {
+    const x = v128.load(b);
+    d0 = f32x4.add(d0, f32x4.mul(v128.load(q), x));
+    n0 = f32x4.add(n0, f32x4.mul(x, x));
+    q += 16;
+    b += 16;
+  }
+  let dp = hsum(f32x4.add(d0, d1));
+  let bb = hsum(f32x4.add(n0, n1));
+  const end = end8 + ((<usize>(dim & 7)) << 2);
+  while (b < end) {
+    const x = load<f32>(b);
+    dp += load<f32>(q) * x;
+    bb += x * x;
+    q += 4;
+    b += 4;
+  }
+  if (qq == 0 || bb == 0) return 0;
+  return <f32>(<f64>dp / Math.sqrt(<f64>qq * <f64>bb));
+}
+
+/** The "lower is better" distance of `kind`; `qq` is the query's squared norm (COSINE only). */
+@inline
+function distance(kind: i32, q: usize, row: usize, dim: i32, qq: f32): f32 {
+  if (kind == L2) return l2Impl(q, row, dim, 0, false);
+  if (kind == IP) return -dotImpl(q, row, dim);
+  return 1 - cosineImpl(q, row, dim, qq);
+}
+
+/**
+ * `distance` for a top-k candidate that only matters if it is < `bound` (the heap's worst,
+ * or infinity while the heap fills): exact below `bound`, some value >= `bound` otherwise.
+ * Only L2 can stop early; the other kinds have no monotone partial sums.
+ */
+@inline
+function candidateDistance(kind: i32, q: usize, row: usize, dim: i32, qq: f32, bound: f32): f32 {
+  if (kind == L2) return l2Impl(q, row, dim, bound, true);
+  return distance(kind, q, row, dim, qq);
+}
+
+export function l2sq(a: usize, b: usize, dim: i32): f32 {
+  return l2Impl(a, b, dim, 0, false);
+}
+
+export function dot(a: usize, b: usize, dim: i32): f32 {
+  return dotImpl(a, b, dim);
+}
+
+export function cosine(a: usize, b: usize, dim: i32): f32 {
+  return cosineImpl(a, b, dim, normSqImpl(a, dim));
+}
+
+// ---------------------------------------------------------------------------------------
+// Scans
+
+export function scan(kind: i32, query: usize, base: usize, n: i32, dim: i32, out: usize): void {
+  const qq = kind == COSINE ? normSqImpl(query, dim) : 0;
+  const stride = (<usize>dim) << 2;
+  const end = out + ((<usize>n) << 2);
+  while (out < end) {
+    store<f32>(out, distance(kind, query, base, dim, qq));
+    base += stride;
+    out += 4;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Bounded max-heap of (distance, row) pairs kept in two parallel output arrays
+
+/** Whether (da, ra) ranks after (db, rb): larger distance, then larger row. */
+@inline
+function after(da: f32, ra: u32, db: f32, rb: u32): bool {
+  return da > db || (da == db && ra > rb);
+}
+
+@inline
+function rowAt(rows: usize, i: i32): u32 {
+  return load<u32>(rows + ((<usize>i) << 2));
+}
+
+@inline
+function distAt(dists: usize, i: i32): f32 {
+  return load<f32>(dists + ((<usize>i) << 2));
+}
+
+@inline
+function put(rows: usize, dists: usize, i: i32, r: u32, d: f32): void {
+  store<u32>(rows + ((<usize>i) << 2), r);
+  store<f32>(dists + ((<usize>i) << 2), d);
+}
+
+/** Appends (d, r) at index `size` and restores the heap order above it. */
+function siftUp(rows: usize, dists: usize, size: i32, r: u32, d: f32): void {
+  let i = size;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const pd = distAt(dists, parent);
+    const pr = rowAt(rows, parent);
+    if (!after(d, r, pd, pr)) break;
+    put(rows, dists, i, pr, pd);
+    i = parent;
+  }
+  put(rows, dists, i, r, d);
+}
+
+/** Places (d, r) at the root of a heap of `size` entries and sinks it into place. */
+function siftDown(rows: usize, dists: usize, size: i32, r: u32, d: f32): void {
+  let i = 0;
+  while (true) {
+    let child = 2 * i + 1;
+    if (child >= size) break;
+    let cd = distAt(dists, child);
+    let cr = rowAt(rows, child);
+    const right = child + 1;
+    if (right < size) {
+      const rd = distAt(dists, right);
+      const rr = rowAt(rows, right);
+      if (after(rd, rr, cd, cr)) {
+        child = right;
+        cd = rd;
+        cr = rr;
+      }
+    }
+    if (!after(cd, cr, d, r)) break;
+    put(rows, dists, i, cr, cd);
+    i = child;
+  }
+  put(rows, dists, i, r, d);
+}
+
+/** Heap-sorts `size` entries in place into ascending (distance, row) order. */
+function sortHeap(rows: usize, dists: usize, size: i32): void {
+  for (let last = size - 1; last > 0; last--) {
+    const r = rowAt(rows, last);
+    const d = distAt(dists, last);
+    put(rows, dists, last, rowAt(rows, 0), distAt(dists, 0));
+    siftDown(rows, dists, last, r, d);
+  }
+}
+
+/**
+ * Offers row `r` (visited in ascending row order) at distance `d` to a heap holding
+ * `size` of at most `k` entries; returns the new size. Only the root is compared when
+ * full, which is exact because every held row is lower than `r`.
+ */
+@inline
+function offer(rows: usize, dists: usize, size: i32, k: i32, r: u32, d: f32): i32 {
+  if (size < k) {
+    siftUp(rows, dists, size, r, d);
+    return size + 1;
+  }
+  if (d < load<f32>(dists)) siftDown(rows, dists, size, r, d);
+  return size;
+}
+
+// ---------------------------------------------------------------------------------------
+// Top-k
+
+export function searchTopK(
+  kind: i32,
+  query: usize,
+  base: usize,
+  n: i32,
+  dim: i32,
+  k: i32,
+  allow: usize,
+  outRows: usize,
+  outDist: usize,
+): i32 {
+  if (k <= 0 || n <= 0) return 0;
+  const qq = kind == COSINE ? normSqImpl(query, dim) : 0;
+  const stride = (<usize>dim) << 2;
+  let size = 0;
+  if (allow == 0) {
+    let row = base;
+    for (let r = 0; r < n; r++) {
+      const bound = size < k ? Infinity : load<f32>(outDist);
+      const d = candidateDistance(kind, query, row, dim, qq, <f32>bound);
+      size = offer(outRows, outDist, size, k, <u32>r, d);
+      row += stride;
+    }
+  } else {
+    const words = (n + 31) >>> 5;
+    for (let w = 0; w < words; w++) {
+      let bits = load<u32>(allow + ((<usize>w) << 2));
+      while (bits != 0) {
+        const r = (w << 5) + <i32>ctz(bits);
+        if (r >= n) break;
+        bits &= bits - 1;
+        const bound = size < k ? Infinity : load<f32>(outDist);
+        const d = candidateDistance(kind, query, base + (<usize>r) * stride, dim, qq, <f32>bound);
+        size = offer(outRows, outDist, size, k, <u32>r, d);
+      }
+    }
+  }
+  sortHeap(outRows, outDist, size);
+  return size;
+}
+
+export function selectTopK(dist: usize, n: i32, k: i32, outRows: usize, outDist: usize): i32 {
+  if (k <= 0 || n <= 0) return 0;
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    size = offer(outRows, outDist, size, k, <u32>i, load<f32>(dist + ((<usize>i) << 2)));
+  }
+  sortHeap(outRows, outDist, size);
+  return size;
+}

@@ -1,0 +1,138 @@
+/**
+ * The WebAssembly simd128 implementation of `Kernels`, a thin typed surface over the
+ * module built from `assembly/kernels.ts` into `<package root>/build/kernels.wasm`.
+ *
+ * Invariants:
+ * - The module is compiled once per process; every `WasmKernels` instantiates it with its
+ *   own imported memory (`maximum` 65536 pages, the wasm32 limit), so instances share no data.
+ * - The allocator starts at the module's `heapBase()`, above its static data.
+ * - Pointers above 2 GiB reach wasm as negative i32 and are reinterpreted as `usize`
+ *   there; the exported functions take them unchanged.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LinearAllocator, MAX_PAGES } from './allocator.js';
+import type { DistanceKind, Kernels } from './kernels.js';
+
+/** The functions `assembly/kernels.ts` exports, as seen from JS. */
+interface KernelExports {
+  heapBase(): number;
+  l2sq(a: number, b: number, dim: number): number;
+  dot(a: number, b: number, dim: number): number;
+  cosine(a: number, b: number, dim: number): number;
+  scan(kind: number, query: number, base: number, n: number, dim: number, out: number): void;
+  searchTopK(
+    kind: number,
+    query: number,
+    base: number,
+    n: number,
+    dim: number,
+    k: number,
+    allow: number,
+    outRows: number,
+    outDist: number,
+  ): number;
+  selectTopK(dist: number, n: number, k: number, outRows: number, outDist: number): number;
+}
+
+const INITIAL_PAGES = 16;
+
+/**
+ * Path of `build/kernels.wasm` in the package root: the nearest ancestor of this file that
+ * holds a `package.json` (this file runs from `dist/src/kernels/`).
+ */
+export function wasmPath(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'build', 'kernels.wasm');
+    if (dirname(dir) === dir) return join(start, '..', '..', '..', 'build', 'kernels.wasm');
+  }
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function compiledModule(): WebAssembly.Module {
+  if (compiled === undefined) {
+    const path = wasmPath();
+    if (!existsSync(path)) throw new Error(`${path} does not exist: run \`npm run build:wasm\``);
+    try {
+      compiled = new WebAssembly.Module(readFileSync(path));
+    } catch (cause) {
+      throw new Error(`${path} is not a valid kernels module: ${(cause as Error).message}`, { cause });
+    }
+  }
+  return compiled;
+}
+
+export class WasmKernels implements Kernels {
+  readonly kind = 'wasm-simd' as const;
+  readonly memory: WebAssembly.Memory;
+  readonly allocator: LinearAllocator;
+  private readonly exports: KernelExports;
+
+  /** @throws when the wasm file is missing or cannot be compiled or instantiated. */
+  constructor() {
+    this.memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES });
+    const instance = new WebAssembly.Instance(compiledModule(), {
+      env: {
+        memory: this.memory,
+        abort: () => {
+          throw new Error('kernels.wasm aborted');
+        },
+      },
+    });
+    this.exports = instance.exports as unknown as KernelExports;
+    this.allocator = new LinearAllocator(this.memory, this.exports.heapBase());
+  }
+
+  alloc(bytes: number): number {
+    return this.allocator.alloc(bytes);
+  }
+
+  free(ptr: number): void {
+    this.allocator.free(ptr);
+  }
+
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, length);
+  }
+
+  u32(ptr: number, length: number): Uint32Array {
+    return new Uint32Array(this.memory.buffer, ptr, length);
+  }
+
+  l2sq(a: number, b: number, dim: number): number {
+    return this.exports.l2sq(a, b, dim);
+  }
+
+  dot(a: number, b: number, dim: number): number {
+    return this.exports.dot(a, b, dim);
+  }
+
+  cosine(a: number, b: number, dim: number): number {
+    return this.exports.cosine(a, b, dim);
+  }
+
+  scan(kind: DistanceKind, query: number, base: number, n: number, dim: number, out: number): void {
+    this.exports.scan(kind, query, base, n, dim, out);
+  }
+
+  searchTopK(
+    kind: DistanceKind,
+    query: number,
+    base: number,
+    n: number,
+    dim: number,
+    k: number,
+    allow: number,
+    outRows: number,
+    outDist: number,
+  ): number {
+    return this.exports.searchTopK(kind, query, base, n, dim, k, allow, outRows, outDist);
+  }
+
+  selectTopK(dist: number, n: number, k: number, outRows: number, outDist: number): number {
+    return this.exports.selectTopK(dist, n, k, outRows, outDist);
+  }
+}
