@@ -5,7 +5,7 @@
  * a change through the database's commit queue (acknowledged once durable).
  */
 import { ClosedError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
-import { compileFilter, parseFilter } from '../payload/filter.js';
+import { compileFilter, type Filter, parseFilter } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
 import { encodeDelete, encodeUpsert, WalKind } from '../storage/wal-record.js';
 import type { CollectionStorage } from './collection-storage.js';
@@ -157,14 +157,17 @@ export class EmbeddedCollection implements Collection {
   }
 
   /**
-   * Number of live points, or of those matching `filter`.
+   * Number of live points, or of those matching a filter, given as `{ filter }` or as the
+   * filter itself.
    * @example
    * const cats = await images.count({ filter: { must: [{ key: 'label', match: { value: 'cat' } }] } });
+   * const same = await images.count({ must: [{ key: 'label', match: { value: 'cat' } }] });
    */
-  async count(options?: CountOptions): Promise<number> {
+  async count(options?: CountOptions | Filter): Promise<number> {
     this.check();
     const opts = checkOptions(options, 'count options');
-    const predicate = this.predicate(opts.filter);
+    const isFilter = 'must' in opts || 'should' in opts || 'must_not' in opts;
+    const predicate = this.predicate(isFilter ? opts : opts.filter);
     if (!predicate) return this.storage.set.count;
     return countRows(this.storage.set.views(), predicate);
   }

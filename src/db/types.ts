@@ -125,7 +125,8 @@ export interface Collection {
   upsert(points: PointInput[]): Promise<void>;
   get(ids: PointId[], options?: GetOptions): Promise<Point[]>;
   delete(selector: PointId[] | DeleteByFilter): Promise<number>;
-  count(options?: CountOptions): Promise<number>;
+  /** Live points; with `{ filter }` (or a bare filter), those matching it. */
+  count(options?: CountOptions | Filter): Promise<number>;
   scroll(options?: ScrollOptions): Promise<ScrollPage>;
   search(vector: VectorInput, options?: SearchOptions): Promise<Hit[]>;
   searchBatch(vectors: VectorInput[], options?: SearchOptions): Promise<Hit[][]>;
