@@ -111,37 +111,26 @@ export class CollectionStorage {
     const set = this.set;
     const next: Manifest = { ...this.manifest, walCheckpoint: this.lastSeq, segments: [] };
     const version = this.manifestVersion + 1;
-    const written: string[] = [];
-    let sealed: TombstonedSegment | undefined;
-    if (set.growing.liveCount > 0) {
-      const segmentId = next.nextSegmentId++;
-      const segment = SealedSegment.build(this.kernels, segmentId, {
-        dimension: set.dimension,
-        distance: set.distance,
-        ...set.growing.liveData(),
-      });
-      const file = this.segmentKey(segmentId);
-      await this.store.put(file, segment.encode());
-      written.push(file);
-      sealed = new TombstonedSegment(segment, undefined);
-    }
-    const emptied: TombstonedSegment[] = [];
+    const emptied = set.sealed.filter((p) => p.liveCount === 0);
     const newTombstones = new Map<TombstonedSegment, string>();
-    for (const part of set.sealed) {
-      if (part.liveCount === 0) {
-        emptied.push(part);
-        continue;
+    const sealed = await this.staged(async (staging) => {
+      const fromGrowing =
+        set.growing.liveCount > 0
+          ? await this.writeSegment(staging, next, set.growing.liveData())
+          : undefined;
+      for (const part of set.sealed) {
+        if (part.liveCount === 0) continue;
+        if (part.dirty) {
+          const file = `${this.prefix}seg-${pad(part.segment.id)}.v${version}.qtmb`;
+          await staging.put(file, encodeTombstones(part.segment.id, part.deleted));
+          newTombstones.set(part, file);
+        }
+        next.segments.push(this.entryOf(part, newTombstones.get(part) ?? part.file));
       }
-      if (part.dirty) {
-        const file = `${this.prefix}seg-${pad(part.segment.id)}.v${version}.qtmb`;
-        await this.store.put(file, encodeTombstones(part.segment.id, part.deleted));
-        written.push(file);
-        newTombstones.set(part, file);
-      }
-      next.segments.push(this.entryOf(part, newTombstones.get(part) ?? part.file));
-    }
-    if (sealed) next.segments.push(this.entryOf(sealed, undefined));
-    await this.commit(next, version, written);
+      if (fromGrowing) next.segments.push(this.entryOf(fromGrowing, undefined));
+      this.commit(next, version);
+      return fromGrowing;
+    });
 
     const superseded = this.filesOf(emptied);
     for (const [part, file] of newTombstones) {
@@ -165,25 +154,17 @@ export class CollectionStorage {
     const victims = set.sealed.filter((p) => p.deletedCount > 0 || (small.length > 1 && small.includes(p)));
     if (victims.length === 0) return;
     const next: Manifest = { ...this.manifest, segments: [] };
-    const version = this.manifestVersion + 1;
-    const written: string[] = [];
-    const added: TombstonedSegment[] = [];
-    for (const chunk of liveChunks(victims, segmentSize, set.dimension)) {
-      const segmentId = next.nextSegmentId++;
-      const segment = SealedSegment.build(this.kernels, segmentId, {
-        dimension: set.dimension,
-        distance: set.distance,
-        ...chunk,
-      });
-      const file = this.segmentKey(segmentId);
-      await this.store.put(file, segment.encode());
-      written.push(file);
-      added.push(new TombstonedSegment(segment, undefined));
-    }
-    const gone = new Set(victims);
-    for (const part of set.sealed) if (!gone.has(part)) next.segments.push(this.entryOf(part, part.file));
-    for (const part of added) next.segments.push(this.entryOf(part, undefined));
-    await this.commit(next, version, written);
+    const added = await this.staged(async (staging) => {
+      const made: TombstonedSegment[] = [];
+      for (const chunk of liveChunks(victims, segmentSize, set.dimension)) {
+        made.push(await this.writeSegment(staging, next, chunk));
+      }
+      const gone = new Set(victims);
+      for (const part of set.sealed) if (!gone.has(part)) next.segments.push(this.entryOf(part, part.file));
+      for (const part of made) next.segments.push(this.entryOf(part, undefined));
+      this.commit(next, this.manifestVersion + 1);
+      return made;
+    });
     const superseded = this.filesOf(victims);
     set.replaceSealed(victims, added);
     await this.deleteFiles(superseded);
@@ -193,18 +174,55 @@ export class CollectionStorage {
     this.set.dispose();
   }
 
-  private async commit(next: Manifest, version: number, written: string[]): Promise<void> {
+  /**
+   * Runs `work`, which writes files and builds segments for a manifest it commits last. If
+   * anything fails before that commit, the files are deleted and the segments' memory
+   * freed, so a failed seal or compaction leaves no trace (the WAL still holds the data).
+   */
+  private async staged<T>(work: (staging: Staging) => Promise<T>): Promise<T> {
+    const written: string[] = [];
+    const built: SealedSegment[] = [];
+    const staging: Staging = {
+      put: async (key, data) => {
+        written.push(key);
+        await this.store.put(key, data);
+      },
+      built,
+    };
     try {
-      this.catalog.commitManifest(
-        this.collectionId,
-        this.manifestVersion,
-        JSON.stringify(next),
-        next.walCheckpoint,
-      );
+      return await work(staging);
     } catch (err) {
+      for (const segment of built) segment.dispose();
       await this.deleteFiles(written);
       throw err;
     }
+  }
+
+  /** Builds a segment from rows with the next segment id of `next`, and writes its file. */
+  private async writeSegment(
+    staging: Staging,
+    next: Manifest,
+    rows: { ids: PointId[]; payloads: StoredPayload[]; vectors: Float32Array },
+  ): Promise<TombstonedSegment> {
+    const segmentId = next.nextSegmentId++;
+    const segment = SealedSegment.build(this.kernels, segmentId, {
+      dimension: this.set.dimension,
+      distance: this.set.distance,
+      ...rows,
+    });
+    staging.built.push(segment);
+    await staging.put(this.segmentKey(segmentId), segment.encode());
+    return new TombstonedSegment(segment, undefined);
+  }
+
+  /** Compare-and-set of the manifest head (throws `ManifestConflictError` if it moved). */
+  private commit(next: Manifest, version: number): void {
+    this.catalog.commitManifest(
+      this.collectionId,
+      this.manifestVersion,
+      JSON.stringify(next),
+      next.walCheckpoint,
+    );
     this.manifest = next;
     this.manifestVersion = version;
   }
@@ -260,6 +278,13 @@ export class CollectionStorage {
   private segmentKey(segmentId: number): string {
     return `${this.prefix}seg-${pad(segmentId)}.qseg`;
   }
+}
+
+interface Staging {
+  /** Writes an object and remembers it, so a failure before the commit deletes it. */
+  put(key: string, data: Uint8Array): Promise<void>;
+  /** Segments built for the pending manifest, freed if it is not committed. */
+  built: SealedSegment[];
 }
 
 function pad(n: number): string {

@@ -19,7 +19,7 @@ import { DistanceKind, type Kernels } from '../kernels/kernels.js';
 import { kernels as defaultKernels } from '../kernels/load.js';
 import { SqliteCatalog } from '../storage/catalog.js';
 import { emptyManifest } from '../storage/manifest.js';
-import { FsObjectStore } from '../storage/object-store.js';
+import { FsObjectStore, type ObjectStore } from '../storage/object-store.js';
 import { type CollectionHost, EmbeddedCollection, type StoredCollectionConfig } from './collection.js';
 import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
@@ -32,6 +32,8 @@ const METRICS: readonly Metric[] = ['l2', 'ip', 'cosine'];
 export interface OpenOptions {
   /** Kernel implementation (defaults to the process-wide wasm SIMD kernels). */
   kernels?: Kernels;
+  /** Where segment and tombstone files live (defaults to the folder itself, `FsObjectStore`). */
+  objectStore?: ObjectStore;
 }
 
 export class Quiver implements Database, CollectionHost {
@@ -43,7 +45,7 @@ export class Quiver implements Database, CollectionHost {
   private constructor(
     readonly path: string,
     private readonly catalog: SqliteCatalog,
-    private readonly store: FsObjectStore,
+    private readonly store: ObjectStore,
     private readonly kernels: Kernels,
   ) {
     this.queue = new CommitQueue(catalog);
@@ -60,7 +62,8 @@ export class Quiver implements Database, CollectionHost {
     }
     await mkdir(path, { recursive: true });
     const catalog = SqliteCatalog.open(join(path, 'catalog.sqlite'));
-    const db = new Quiver(path, catalog, new FsObjectStore(path), options.kernels ?? defaultKernels());
+    const store = options.objectStore ?? new FsObjectStore(path);
+    const db = new Quiver(path, catalog, store, options.kernels ?? defaultKernels());
     try {
       await db.loadAll();
     } catch (err) {
