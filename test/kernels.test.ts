@@ -92,6 +92,13 @@ function randomBitset(
   return { words, has: (i) => i < n && (words[i >>> 5] & (1 << (i & 31))) !== 0 };
 }
 
+/** An allow bitset over `n` rows with rows 0, m, 2m, … set. */
+function everyNth(n: number, m: number): { words: Uint32Array; has: (i: number) => boolean } {
+  const words = new Uint32Array(Math.ceil(n / 32));
+  for (let i = 0; i < n; i += m) words[i >>> 5] |= 1 << (i & 31);
+  return { words, has: (i) => i < n && i % m === 0 };
+}
+
 for (const [name, make] of IMPLEMENTATIONS) {
   describe(`${name} kernels`, () => {
     it('computes l2sq, dot and cosine within 1e-5 of a float64 reference', () => {
@@ -154,7 +161,7 @@ for (const [name, make] of IMPLEMENTATIONS) {
         { label: 'k > allowed count', p: 0.01, k: 50 },
         { label: 'k > n', p: -1, k: n + 5 },
       ];
-      for (const dim of [3, 37, 128]) {
+      for (const dim of [3, 37, 128, 1000]) {
         const data = gaussianVectors(n + 1, dim, 3000 + dim);
         const base = put(k, data);
         const query = base + n * dim * 4;
@@ -206,6 +213,65 @@ for (const [name, make] of IMPLEMENTATIONS) {
       assert.equal(k.selectTopK(values, 7, 4, outRows, outDist), 4);
       assert.deepEqual([...k.u32(outRows, 4)], [5, 1, 3, 4]);
       assert.deepEqual([...k.f32(outDist, 4)], [0, 1, 1, 1]);
+    });
+
+    it('keeps the lowest rows among ties wherever they fall in the interleaved streams', () => {
+      // Every row is one of 5 vectors, so each distance is shared by ~n/5 rows spread over
+      // all streams; n is odd so the streams differ in length. Allowing every 8th row is
+      // dense enough for the streams (>= 1 in 16 rows); every 20th takes the sequential path.
+      const k = make();
+      const n = 203;
+      for (const dim of [5, 128, 784]) {
+        const distinct = gaussianVectors(6, dim, 7000 + dim);
+        const data = new Float32Array(n * dim);
+        for (let i = 0; i < n; i++) data.set(row(distinct, (i * 7) % 5, dim), i * dim);
+        const base = put(k, data);
+        const query = put(k, row(distinct, 5, dim));
+        const dist = k.alloc(n * 4);
+        const outRows = k.alloc(n * 4);
+        const outDist = k.alloc(n * 4);
+        for (const kind of KINDS) {
+          k.scan(kind, query, base, n, dim, dist);
+          const scanned = k.f32(dist, n).slice();
+          const sets = [
+            { label: 'all rows', bits: undefined },
+            { label: '90% allowed', bits: randomBitset(n, 0.9, 7100 + dim) },
+            { label: 'every 8th row', bits: everyNth(n, 8) },
+            { label: 'every 20th row', bits: everyNth(n, 20) },
+          ];
+          for (const { label, bits } of sets) {
+            const allow = bits === undefined ? 0 : putWords(k, bits.words);
+            for (const topK of [1, 3, 10, 50, n]) {
+              const count = k.searchTopK(kind, query, base, n, dim, topK, allow, outRows, outDist);
+              const want = expectedTopK(scanned, topK, bits?.has ?? (() => true));
+              const what = `kind ${kind}, dim ${dim}, ${label}, k ${topK}`;
+              assert.deepEqual([...k.u32(outRows, count)], want.rows, what);
+              assert.deepEqual([...k.f32(outDist, count)], want.dists, what);
+            }
+            k.free(allow);
+          }
+        }
+      }
+    });
+
+    it('searchTopK handles fewer rows than streams', () => {
+      const k = make();
+      const dim = 16;
+      const data = gaussianVectors(4, dim, 12);
+      const base = put(k, data);
+      const query = base + 3 * dim * 4;
+      const dist = k.alloc(12);
+      const outRows = k.alloc(16);
+      const outDist = k.alloc(16);
+      for (const kind of KINDS) {
+        for (const n of [1, 2, 3]) {
+          k.scan(kind, query, base, n, dim, dist);
+          const want = expectedTopK(k.f32(dist, n).slice(), 4, () => true);
+          const count = k.searchTopK(kind, query, base, n, dim, 4, 0, outRows, outDist);
+          assert.deepEqual([...k.u32(outRows, count)], want.rows, `kind ${kind}, n ${n}`);
+          assert.deepEqual([...k.f32(outDist, count)], want.dists, `kind ${kind}, n ${n}`);
+        }
+      }
     });
 
     it('selectTopK equals a stable sort, for k from 0 to beyond n', () => {

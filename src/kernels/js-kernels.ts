@@ -138,6 +138,7 @@ export class JsKernels implements Kernels {
 /** Floats per 64-byte cache line. */
 const LINE_FLOATS = 16;
 /** Receives the touched floats, so that the touching loads have an observable effect. */
+// biome-ignore lint/correctness/noUnusedVariables: write-only on purpose, it is the loads' sink
 let touchSink = 0;
 
 /**
