@@ -9,41 +9,21 @@
  *   (`Math.fround`) before it is compared or stored, so the order the heap sees is the
  *   order of the values written out and ties keep the lower row, as in wasm.
  */
-import { LinearAllocator } from './allocator.js';
 import { DistanceKind, type Kernels } from './kernels.js';
+import { LinearMemory } from './linear-memory.js';
 
 /** Where the JS kernels start allocating; below is never handed out, so 0 stays "none". */
 const JS_HEAP_BASE = 1024;
-const INITIAL_PAGES = 16;
 
-export class JsKernels implements Kernels {
+export class JsKernels extends LinearMemory implements Kernels {
   readonly kind = 'js' as const;
-  readonly memory: WebAssembly.Memory;
-  readonly allocator: LinearAllocator;
   private heapF32: Float32Array;
   private heapU32: Uint32Array;
 
   constructor() {
-    this.memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: 65536 });
-    this.allocator = new LinearAllocator(this.memory, JS_HEAP_BASE);
+    super(LinearMemory.newMemory(), JS_HEAP_BASE);
     this.heapF32 = new Float32Array(this.memory.buffer);
     this.heapU32 = new Uint32Array(this.memory.buffer);
-  }
-
-  alloc(bytes: number): number {
-    return this.allocator.alloc(bytes);
-  }
-
-  free(ptr: number): void {
-    this.allocator.free(ptr);
-  }
-
-  f32(ptr: number, length: number): Float32Array {
-    return new Float32Array(this.memory.buffer, ptr, length);
-  }
-
-  u32(ptr: number, length: number): Uint32Array {
-    return new Uint32Array(this.memory.buffer, ptr, length);
   }
 
   l2sq(a: number, b: number, dim: number): number {

@@ -12,8 +12,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LinearAllocator, MAX_PAGES } from './allocator.js';
 import type { DistanceKind, Kernels } from './kernels.js';
+import { LinearMemory } from './linear-memory.js';
 
 /** The functions `assembly/kernels.ts` exports, as seen from JS. */
 interface KernelExports {
@@ -35,8 +35,6 @@ interface KernelExports {
   ): number;
   selectTopK(dist: number, n: number, k: number, outRows: number, outDist: number): number;
 }
-
-const INITIAL_PAGES = 16;
 
 /**
  * Path of `build/kernels.wasm` in the package root: the nearest ancestor of this file that
@@ -65,41 +63,24 @@ function compiledModule(): WebAssembly.Module {
   return compiled;
 }
 
-export class WasmKernels implements Kernels {
+export class WasmKernels extends LinearMemory implements Kernels {
   readonly kind = 'wasm-simd' as const;
-  readonly memory: WebAssembly.Memory;
-  readonly allocator: LinearAllocator;
   private readonly exports: KernelExports;
 
   /** @throws when the wasm file is missing or cannot be compiled or instantiated. */
   constructor() {
-    this.memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES });
+    const memory = LinearMemory.newMemory();
     const instance = new WebAssembly.Instance(compiledModule(), {
       env: {
-        memory: this.memory,
+        memory,
         abort: () => {
           throw new Error('kernels.wasm aborted');
         },
       },
     });
-    this.exports = instance.exports as unknown as KernelExports;
-    this.allocator = new LinearAllocator(this.memory, this.exports.heapBase());
-  }
-
-  alloc(bytes: number): number {
-    return this.allocator.alloc(bytes);
-  }
-
-  free(ptr: number): void {
-    this.allocator.free(ptr);
-  }
-
-  f32(ptr: number, length: number): Float32Array {
-    return new Float32Array(this.memory.buffer, ptr, length);
-  }
-
-  u32(ptr: number, length: number): Uint32Array {
-    return new Uint32Array(this.memory.buffer, ptr, length);
+    const exports = instance.exports as unknown as KernelExports;
+    super(memory, exports.heapBase());
+    this.exports = exports;
   }
 
   l2sq(a: number, b: number, dim: number): number {

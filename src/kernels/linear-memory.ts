@@ -1,0 +1,44 @@
+/**
+ * The memory half of `Kernels`, shared by the wasm and JS implementations: one
+ * `WebAssembly.Memory` managed by a `LinearAllocator`, and fresh typed-array views on it.
+ *
+ * Invariant: views are created on every call, never cached here, because growing the
+ * memory detaches every view taken before.
+ */
+import { LinearAllocator, MAX_PAGES } from './allocator.js';
+
+/** Pages a new kernel memory starts with (1 MiB); it grows on demand. */
+const INITIAL_PAGES = 16;
+
+export abstract class LinearMemory {
+  readonly allocator: LinearAllocator;
+
+  /** `heapBase`: the first byte the allocator may hand out (above any static data). */
+  protected constructor(
+    readonly memory: WebAssembly.Memory,
+    heapBase: number,
+  ) {
+    this.allocator = new LinearAllocator(memory, heapBase);
+  }
+
+  /** A new memory of the size kernels start with, growable to the wasm32 limit. */
+  protected static newMemory(): WebAssembly.Memory {
+    return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES });
+  }
+
+  alloc(bytes: number): number {
+    return this.allocator.alloc(bytes);
+  }
+
+  free(ptr: number): void {
+    this.allocator.free(ptr);
+  }
+
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, length);
+  }
+
+  u32(ptr: number, length: number): Uint32Array {
+    return new Uint32Array(this.memory.buffer, ptr, length);
+  }
+}
