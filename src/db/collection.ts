@@ -201,7 +201,8 @@ export class EmbeddedCollection implements Collection {
       }
       points.push(this.point(at.view, at.offset, opts.withPayload !== false, opts.withVector === true));
     }
-    const more = predicate ? ids.slice(i).some((id) => this.matches(id, predicate)) : i < ids.length;
+    let more = i < ids.length;
+    if (predicate) for (more = false; i < ids.length && !more; i++) more = this.matches(ids[i], predicate);
     return more ? { points, nextCursor: points[points.length - 1].id } : { points };
   }
 
