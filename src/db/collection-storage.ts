@@ -7,7 +7,8 @@
  * manifest that names them in one catalog transaction, then swaps memory, and only then
  * deletes files the new manifest no longer names. A crash at any point leaves a manifest
  * whose files all exist; files that no manifest names are removed at the next load.
- * All methods run inside the database's commit queue, one at a time.
+ * `load` runs once at open, before the collection is shared; every later change (applying
+ * WAL rows, sealing, compacting) runs inside the database's commit queue, one at a time.
  */
 import { CorruptDataError } from '../errors.js';
 import type { DistanceKind, Kernels } from '../kernels/kernels.js';

@@ -91,7 +91,7 @@ export class SegmentSet {
   /**
    * After a seal: `sealedFromGrowing` (if any) holds exactly the live rows of the current
    * growing segment in offset order; it takes over their ids, and a new empty growing
-   * segment replaces the old one. Sealed segments with no live rows left are dropped.
+   * segment replaces the old one.
    */
   sealGrowing(sealedFromGrowing: TombstonedSegment | undefined): void {
     const old = this.growing;
