@@ -123,7 +123,7 @@ describe('bad input is rejected with a typed error and changes nothing', () => {
     );
     assert.throws(() => db.collection('missing'), CollectionNotFoundError);
     await assert.rejects(db.dropCollection('missing'), CollectionNotFoundError);
-    assert.deepEqual(db.listCollections(), ['things']);
+    assert.deepEqual(await db.listCollections(), ['things']);
     assert.deepEqual(await state(), snapshot);
   });
 

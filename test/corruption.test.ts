@@ -44,7 +44,7 @@ async function expectCorrupt(dir: string, file: string): Promise<void> {
       () => db.collection('victim'),
       (err: unknown) => err instanceof CorruptDataError && err.message.includes(file.split('/').pop()!),
     );
-    assert.deepEqual(db.listCollections(), ['bystander', 'victim']);
+    assert.deepEqual(await db.listCollections(), ['bystander', 'victim']);
     const bystander = db.collection('bystander');
     assert.equal(await bystander.count(), 10);
     assert.equal((await bystander.search(new Array(8).fill(0), { k: 3 })).length, 3);
@@ -115,7 +115,7 @@ test('a corrupt collection can be dropped and recreated', async () => {
       await db.dropCollection('victim');
       const again = await db.createCollection('victim', { dimension: 8 });
       assert.equal(await again.count(), 0);
-      assert.deepEqual(db.listCollections(), ['bystander', 'victim']);
+      assert.deepEqual(await db.listCollections(), ['bystander', 'victim']);
     } finally {
       await db.close();
     }

@@ -11,11 +11,14 @@
  * WAL rows, sealing, compacting) runs inside the database's commit queue, one at a time.
  */
 import { CorruptDataError } from '../errors.js';
+import { HnswIndex } from '../index/hnsw-index.js';
+import type { VectorIndexRead } from '../index/vector-index.js';
 import type { DistanceKind, Kernels } from '../kernels/kernels.js';
 import { SealedSegment } from '../segment/sealed-segment.js';
 import type { PointId, StoredPayload } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
 import type { SqliteCatalog } from '../storage/catalog.js';
+import { decodeIndexFile } from '../storage/index-file.js';
 import { type Manifest, parseManifest, type SegmentEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
@@ -32,7 +35,7 @@ export class CollectionStorage {
   constructor(
     private readonly catalog: SqliteCatalog,
     private readonly store: ObjectStore,
-    private readonly kernels: Kernels,
+    readonly kernels: Kernels,
     readonly collectionId: number,
     dimension: number,
     distance: DistanceKind,
@@ -230,14 +233,65 @@ export class CollectionStorage {
 
   private async loadSegment(entry: SegmentEntry): Promise<TombstonedSegment> {
     const segment = SealedSegment.decode(this.kernels, entry.id, await this.read(entry.file), entry.file);
-    if (segment.rows !== entry.rows) {
+    try {
+      if (segment.rows !== entry.rows) {
+        throw new CorruptDataError(entry.file, `holds ${segment.rows} rows, the manifest says ${entry.rows}`);
+      }
+      const deleted = entry.tombstones
+        ? decodeTombstones(await this.read(entry.tombstones), entry.tombstones, entry.id, entry.rows)
+        : undefined;
+      if (entry.index) segment.attachIndex(await this.loadIndex(entry.index, segment));
+      const part = new TombstonedSegment(segment, entry.tombstones, deleted);
+      part.indexFile = entry.index;
+      return part;
+    } catch (err) {
       segment.dispose();
-      throw new CorruptDataError(entry.file, `holds ${segment.rows} rows, the manifest says ${entry.rows}`);
+      throw err;
     }
-    const deleted = entry.tombstones
-      ? decodeTombstones(await this.read(entry.tombstones), entry.tombstones, entry.id, entry.rows)
-      : undefined;
-    return new TombstonedSegment(segment, entry.tombstones, deleted);
+  }
+
+  /** Reads and checks the index file `key` of `segment`. */
+  private async loadIndex(key: string, segment: SealedSegment): Promise<VectorIndexRead> {
+    const file = decodeIndexFile(await this.read(key), key, segment.id, segment.rows);
+    if (file.indexType !== 'hnsw') throw new CorruptDataError(key, `unknown index type '${file.indexType}'`);
+    try {
+      const index = HnswIndex.deserialize(this.kernels, file.body, segment.store);
+      index.checkIntegrity();
+      return index;
+    } catch (err) {
+      throw new CorruptDataError(key, (err as Error).message);
+    }
+  }
+
+  /** Object key for the index file of `part`. */
+  indexKey(part: TombstonedSegment): string {
+    return `${this.prefix}seg-${pad(part.segment.id)}.qidx`;
+  }
+
+  /** Writes an object durably (outside the commit queue: nothing names it yet). */
+  async putFile(key: string, data: Uint8Array): Promise<void> {
+    await this.store.put(key, data);
+  }
+
+  async deleteFile(key: string): Promise<void> {
+    await this.store.delete(key);
+  }
+
+  /**
+   * Commits a manifest naming `file` as the index of `part` and makes searches use
+   * `index`. Returns false, changing nothing, when `part` is no longer a segment of the
+   * collection (compacted or dropped meanwhile). Runs inside the commit queue.
+   */
+  attachIndex(part: TombstonedSegment, index: VectorIndexRead, file: string): boolean {
+    if (!this.set.sealed.includes(part) || part.segment.isDisposed) return false;
+    const next: Manifest = {
+      ...this.manifest,
+      segments: this.manifest.segments.map((e) => (e.id === part.segment.id ? { ...e, index: file } : e)),
+    };
+    this.commit(next, this.manifestVersion + 1);
+    part.segment.attachIndex(index);
+    part.indexFile = file;
+    return true;
   }
 
   private async read(key: string): Promise<Uint8Array> {
@@ -263,13 +317,17 @@ export class CollectionStorage {
       rows: part.rows,
     };
     if (tombstones) entry.tombstones = tombstones;
+    if (part.indexFile) entry.index = part.indexFile;
     return entry;
   }
 
   private filesOf(parts: readonly TombstonedSegment[]): string[] {
-    return parts.flatMap((p) =>
-      p.file ? [this.segmentKey(p.segment.id), p.file] : [this.segmentKey(p.segment.id)],
-    );
+    return parts.flatMap((p) => {
+      const files = [this.segmentKey(p.segment.id)];
+      if (p.file) files.push(p.file);
+      if (p.indexFile) files.push(p.indexFile);
+      return files;
+    });
   }
 
   private async deleteFiles(keys: readonly string[]): Promise<void> {

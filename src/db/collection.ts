@@ -5,13 +5,16 @@
  * a change through the database's commit queue (acknowledged once durable).
  */
 import { ClosedError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
+import type { IndexSearchParams } from '../index/vector-index.js';
 import { compileFilter, type Filter, parseFilter } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
 import { encodeDelete, encodeUpsert, WalKind } from '../storage/wal-record.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
 import { compareIds, positionAfter } from './id-order.js';
+import type { IndexSpec } from './index-spec.js';
 import { type Candidate, countRows, type RowPredicate, topK, withinRange } from './search.js';
+import { SegmentIndexer } from './segment-indexer.js';
 import type {
   Collection,
   CollectionInfo,
@@ -46,6 +49,8 @@ export interface StoredCollectionConfig {
   metric: Metric;
   /** Rows of the growing segment at which it is sealed. */
   segmentSize: number;
+  /** Index of sealed segments (configs stored before indexes existed read as flat). */
+  index: IndexSpec;
 }
 
 /** The owner's side of a collection: whether it is still usable. */
@@ -60,13 +65,19 @@ export class EmbeddedCollection implements Collection {
   private sealScheduled = false;
   private sortedIds: PointId[] = [];
   private sortedVersion = -1;
+  /** Builds the approximate index of sealed segments in the background. */
+  readonly indexer: SegmentIndexer;
 
+  /** `storage` must be loaded; segments it loaded without their index get one built. */
   constructor(
     private readonly host: CollectionHost,
     readonly name: string,
     readonly config: StoredCollectionConfig,
     readonly storage: CollectionStorage,
-  ) {}
+  ) {
+    this.indexer = new SegmentIndexer(storage.kernels, storage, host.queue, config.index, name);
+    this.indexer.scheduleMissing();
+  }
 
   get dimension(): number {
     return this.config.dimension;
@@ -216,9 +227,10 @@ export class EmbeddedCollection implements Collection {
     this.check();
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
+    const params = this.searchParams(opts);
     const query = toVector(vector, this.dimension, this.metric, 'query');
     const predicate = this.predicate(opts.filter);
-    return this.hits(topK(this.storage.set.views(), query, k, predicate), opts);
+    return this.hits(topK(this.storage.set.views(), query, k, predicate, params), opts);
   }
 
   /**
@@ -232,10 +244,11 @@ export class EmbeddedCollection implements Collection {
       throw new InvalidArgumentError(`queries: expected an array, got ${describe(vectors)}`);
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
+    const params = this.searchParams(opts);
     const queries = vectors.map((v, i) => toVector(v, this.dimension, this.metric, `queries[${i}]`));
     const predicate = this.predicate(opts.filter);
     const views = this.storage.set.views();
-    return queries.map((q) => this.hits(topK(views, q, k, predicate), opts));
+    return queries.map((q) => this.hits(topK(views, q, k, predicate, params), opts));
   }
 
   /**
@@ -264,18 +277,22 @@ export class EmbeddedCollection implements Collection {
   }
 
   /**
-   * Seals the growing segment into an immutable segment file; resolves once it is durable
-   * and searchable. Writes are already durable before this: flush only bounds WAL replay.
+   * Seals the growing segment into an immutable segment file and waits until every sealed
+   * segment's index is built and searchable. Writes are already durable before this: flush
+   * bounds WAL replay and makes searches use the approximate index.
    */
   async flush(): Promise<void> {
     this.check();
     await this.host.queue.exclusive(() => this.storage.seal());
+    this.indexer.scheduleMissing();
+    await this.indexer.idle();
   }
 
   /** Rewrites sealed segments to drop deleted rows and merge small segments. */
   async compact(): Promise<void> {
     this.check();
     await this.host.queue.exclusive(() => this.storage.compact(this.config.segmentSize));
+    this.indexer.scheduleMissing();
   }
 
   async info(): Promise<CollectionInfo> {
@@ -287,12 +304,25 @@ export class EmbeddedCollection implements Collection {
       count: this.storage.set.count,
       sealedSegments: this.storage.sealedCount,
       growingPoints: this.storage.set.growing.rows,
+      index: { ...this.config.index },
+      indexedSegments: this.storage.set.sealed.filter((p) => p.segment.indexed).length,
+      indexingSegments: this.indexer.pending,
     };
   }
 
   private check(): void {
     if (this.host.closed) throw new ClosedError('database');
     if (this.dropped) throw new CollectionNotFoundError(this.name);
+  }
+
+  /** Index search parameters from search options (validated). */
+  private searchParams(opts: Record<string, unknown>): IndexSearchParams {
+    if (opts.exact !== undefined && typeof opts.exact !== 'boolean') {
+      throw new InvalidArgumentError(`exact must be a boolean, got ${describe(opts.exact)}`);
+    }
+    const fallback = this.config.index.type === 'hnsw' ? this.config.index.ef : undefined;
+    const ef = opts.ef === undefined ? fallback : checkInteger(opts.ef, 'ef', 1, 100_000);
+    return { ef, strategy: opts.exact === true ? 'scan' : 'auto' };
   }
 
   private predicate(filter: unknown): RowPredicate | undefined {
@@ -354,6 +384,7 @@ export class EmbeddedCollection implements Collection {
       .exclusive(async () => {
         this.sealScheduled = false;
         if (!this.dropped && !this.host.closed) await this.storage.seal();
+        this.indexer.scheduleMissing();
       })
       .catch((err: Error) => process.emitWarning(`quiver: sealing '${this.name}' failed: ${err.message}`));
   }

@@ -23,6 +23,7 @@ import { FsObjectStore, type ObjectStore } from '../storage/object-store.js';
 import { type CollectionHost, EmbeddedCollection, type StoredCollectionConfig } from './collection.js';
 import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
+import { checkIndexSpec } from './index-spec.js';
 import type { CollectionConfig, Database, Metric } from './types.js';
 import { checkCollectionName, checkInteger, checkOptions, describe } from './validate.js';
 
@@ -111,7 +112,7 @@ export class Quiver implements Database, CollectionHost {
   }
 
   /** Names of all collections, sorted. */
-  listCollections(): string[] {
+  async listCollections(): Promise<string[]> {
     this.check();
     return [...this.collections.keys(), ...this.broken.keys()].sort();
   }
@@ -141,6 +142,8 @@ export class Quiver implements Database, CollectionHost {
   /** Waits for writes in flight, then releases memory and the folder's lock. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // Index builds in flight finish and commit first (a failed one is rebuilt at next open).
+    for (const c of this.collections.values()) await c.indexer.idle().catch(() => undefined);
     await this.queue.idle();
     this.closed = true;
     for (const c of this.collections.values()) c.storage.dispose();
@@ -153,6 +156,7 @@ export class Quiver implements Database, CollectionHost {
     for (const row of this.catalog.listCollections()) {
       known.add(`collections/${row.id}/`);
       const config = JSON.parse(row.config) as StoredCollectionConfig;
+      config.index ??= { type: 'flat' };
       const storage = this.newStorage(row.id, config);
       try {
         await storage.load();
@@ -189,5 +193,10 @@ function checkConfig(config: unknown): StoredCollectionConfig {
     );
   }
   const segmentSize = checkInteger(opts.segmentSize ?? DEFAULT_SEGMENT_SIZE, 'segmentSize', 1, 10_000_000);
-  return { dimension, metric, segmentSize };
+  for (const key of Object.keys(opts)) {
+    if (!['dimension', 'metric', 'segmentSize', 'index'].includes(key)) {
+      throw new InvalidArgumentError(`collection config: unknown option '${key}'`);
+    }
+  }
+  return { dimension, metric, segmentSize, index: checkIndexSpec(opts.index) };
 }

@@ -1,10 +1,12 @@
 /**
  * Search fan-out over a collection's segments: each segment answers with its own top-k
  * over the rows that are live and pass the filter, and the per-segment lists are merged by
- * distance. Because every segment returns its exact top-k among allowed rows, the merge
- * is the exact top-k of the collection (the filtered-search guarantee of the engine core).
+ * distance. Every segment returns min(k, allowed) rows among its allowed rows (exactly the
+ * top-k for flat segments, approximately for HNSW ones), so the merge returns k results
+ * whenever k points are allowed, and is exact when every segment's index is.
  */
 import { Bitset } from '../index/bitset.js';
+import type { IndexSearchParams } from '../index/vector-index.js';
 import type { Payload } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
 
@@ -35,12 +37,13 @@ export function topK(
   query: Float32Array,
   k: number,
   predicate?: RowPredicate,
+  params?: IndexSearchParams,
 ): Candidate[] {
   const all: Candidate[] = [];
   for (const view of views) {
     if (view.liveCount === 0) continue;
     const allow = allowedRows(view, predicate);
-    const { offsets, distances } = view.index.search(query, k, allow);
+    const { offsets, distances } = view.index.search(query, k, allow, params);
     for (let i = 0; i < offsets.length; i++) all.push({ view, offset: offsets[i], distance: distances[i] });
   }
   all.sort((a, b) => a.distance - b.distance);

@@ -48,11 +48,26 @@ export interface CollectionConfig {
   metric?: Metric;
   /** Points in the growing segment at which it is sealed into an immutable segment. Default 100,000. */
   segmentSize?: number;
+  /**
+   * Index of sealed segments. Default `{ type: 'hnsw', M: 16, efConstruction: 200, ef: 64 }`
+   * (`ef` is the default search effort); `{ type: 'flat' }` keeps every search exact. The
+   * growing segment is always searched exactly.
+   */
+  index?: IndexConfig;
 }
+
+/** The index of a collection's sealed segments. */
+export type IndexConfig =
+  | { type: 'hnsw'; M?: number; efConstruction?: number; ef?: number }
+  | { type: 'flat' };
 
 export interface SearchOptions {
   /** Number of results (1..10,000). Default 10. */
   k?: number;
+  /** HNSW search effort (candidates kept, >= k is used); default the collection's `index.ef`. */
+  ef?: number;
+  /** Search exactly, ignoring approximate indexes. Default false. */
+  exact?: boolean;
   filter?: Filter;
   /** Include payloads in hits. Default false. */
   withPayload?: boolean;
@@ -107,6 +122,12 @@ export interface CollectionInfo {
   sealedSegments: number;
   /** Points in the growing (unsealed) segment, including superseded ones. */
   growingPoints: number;
+  /** The index of sealed segments, with defaults filled in. */
+  index: IndexConfig;
+  /** Sealed segments searched through their approximate index (the others: exactly). */
+  indexedSegments: number;
+  /** Sealed segments whose index is being built. */
+  indexingSegments: number;
 }
 
 export interface CountOptions {
@@ -139,7 +160,8 @@ export interface Collection {
 export interface Database {
   createCollection(name: string, config: CollectionConfig): Promise<Collection>;
   collection(name: string): Collection;
-  listCollections(): string[];
+  /** Names of all collections, sorted (including one whose files fail verification). */
+  listCollections(): Promise<string[]>;
   dropCollection(name: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -19,7 +19,14 @@ export interface IndexSearchResult {
 
 /** Query-time effort knobs; each index reads the ones it understands and ignores the rest. */
 export interface IndexSearchParams {
+  /** Candidates kept by graph indexes (HNSW); higher is slower and more accurate. */
   ef?: number;
+  /**
+   * How an approximate index answers: `auto` (default) lets it choose, `scan` forces an
+   * exact scan of the allowed points, `walk` forces its own structure even when a filter
+   * allows few points. Exact indexes ignore it.
+   */
+  strategy?: 'auto' | 'scan' | 'walk';
 }
 
 export interface VectorIndexRead {

@@ -21,9 +21,12 @@ export abstract class LinearMemory {
     this.allocator = new LinearAllocator(memory, heapBase);
   }
 
-  /** A new memory of the size kernels start with, growable to the wasm32 limit. */
-  protected static newMemory(): WebAssembly.Memory {
-    return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES });
+  /**
+   * A new memory of the size kernels start with, growable to the wasm32 limit. A shared
+   * memory can be handed to worker threads, which then read and write the same bytes.
+   */
+  protected static newMemory(shared = false): WebAssembly.Memory {
+    return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared });
   }
 
   alloc(bytes: number): number {

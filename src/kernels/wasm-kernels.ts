@@ -5,6 +5,9 @@
  * Invariants:
  * - The module is compiled once per process; every `WasmKernels` instantiates it with its
  *   own imported memory (`maximum` 65536 pages, the wasm32 limit), so instances share no data.
+ *   The memory is shared (a SharedArrayBuffer): worker threads instantiate the same module
+ *   over it (`attachWasmKernels`) to build indexes in parallel. Only the thread that owns
+ *   the `WasmKernels` allocates; workers compute on blocks it hands them.
  * - The allocator starts at the module's `heapBase()`, above its static data.
  * - Pointers above 2 GiB reach wasm as negative i32 and are reinterpreted as `usize`
  *   there; the exported functions take them unchanged.
@@ -34,6 +37,19 @@ interface KernelExports {
     outDist: number,
   ): number;
   selectTopK(dist: number, n: number, k: number, outRows: number, outDist: number): number;
+  hnswSearch(
+    graph: number,
+    scratch: number,
+    query: number,
+    k: number,
+    ef: number,
+    allow: number,
+    outNodes: number,
+    outDist: number,
+  ): number;
+  hnswInsert(graph: number, scratch: number, node: number): void;
+  hnswInsertClaimed(graph: number, scratch: number): void;
+  hnswRepair(graph: number, scratch: number, node: number): void;
 }
 
 /**
@@ -50,7 +66,8 @@ export function wasmPath(): string {
 
 let compiled: WebAssembly.Module | undefined;
 
-function compiledModule(): WebAssembly.Module {
+/** The compiled kernels module (compiled on first use), to hand to worker threads. */
+export function compiledModule(): WebAssembly.Module {
   if (compiled === undefined) {
     const path = wasmPath();
     if (!existsSync(path)) throw new Error(`${path} does not exist: run \`npm run build:wasm\``);
@@ -63,24 +80,45 @@ function compiledModule(): WebAssembly.Module {
   return compiled;
 }
 
+/** Instantiates `module` over `memory` (which must be shared when used from a worker). */
+function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error('kernels.wasm aborted');
+      },
+    },
+  });
+  return instance.exports as unknown as KernelExports;
+}
+
+/**
+ * The kernel functions over a memory owned by another thread's `WasmKernels`, for use in a
+ * worker thread. The caller must not allocate through it: it has no allocator.
+ */
+export function attachWasmKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  return instantiate(module, memory);
+}
+
+export type { KernelExports as WasmKernelExports };
+
 export class WasmKernels extends LinearMemory implements Kernels {
   readonly kind = 'wasm-simd' as const;
-  private readonly exports: KernelExports;
+  /** The module's raw exports, including the HNSW graph operations. */
+  readonly exports: KernelExports;
 
   /** @throws when the wasm file is missing or cannot be compiled or instantiated. */
   constructor() {
-    const memory = LinearMemory.newMemory();
-    const instance = new WebAssembly.Instance(compiledModule(), {
-      env: {
-        memory,
-        abort: () => {
-          throw new Error('kernels.wasm aborted');
-        },
-      },
-    });
-    const exports = instance.exports as unknown as KernelExports;
+    const memory = LinearMemory.newMemory(true);
+    const exports = instantiate(compiledModule(), memory);
     super(memory, exports.heapBase());
     this.exports = exports;
+  }
+
+  /** The compiled module, so workers can instantiate it over this memory. */
+  get module(): WebAssembly.Module {
+    return compiledModule();
   }
 
   l2sq(a: number, b: number, dim: number): number {

@@ -14,6 +14,8 @@ export class TombstonedSegment implements SegmentView {
   readonly deleted: Bitset;
   deletedCount: number;
   dirty = false;
+  /** Object key of the segment's index file in the current manifest, if it has one. */
+  indexFile: string | undefined;
   private live: Bitset | undefined;
 
   constructor(

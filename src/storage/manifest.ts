@@ -17,6 +17,8 @@ export interface SegmentEntry {
   rows: number;
   /** Object key of the current tombstone file, when any row is deleted. */
   tombstones?: string;
+  /** Object key of the segment's index file (an approximate index), once it is built. */
+  index?: string;
 }
 
 export interface Manifest {

@@ -11,7 +11,8 @@ declare namespace WebAssembly {
   }
   class Memory {
     constructor(descriptor: MemoryDescriptor);
-    readonly buffer: ArrayBuffer;
+    /** A SharedArrayBuffer when the memory is shared. */
+    readonly buffer: ArrayBufferLike;
     grow(delta: number): number;
   }
   class Module {
@@ -22,7 +23,7 @@ declare namespace WebAssembly {
   class Global {
     readonly value: number;
   }
-  type ImportValue = Memory | Global | ((...args: never[]) => unknown) | number;
+  type ImportValue = Memory | Module | Global | ((...args: never[]) => unknown) | number;
   type Imports = Record<string, Record<string, ImportValue>>;
   type Exports = Record<string, unknown>;
   class Instance {

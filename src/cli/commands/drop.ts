@@ -17,7 +17,7 @@ export function registerDrop(program: Command): void {
       }
       await withDatabase(command, async (db) => {
         // Checked by name, not via db.collection(): a collection whose files are corrupt can still be dropped.
-        if (!db.listCollections().includes(name)) throw new CollectionNotFoundError(name);
+        if (!(await db.listCollections()).includes(name)) throw new CollectionNotFoundError(name);
         if (!options.yes && !(await confirm(`drop collection '${name}' and all its points? [y/N] `))) {
           process.stderr.write('not dropped\n');
           return;

@@ -72,7 +72,7 @@ async function importFile(
   const started = performance.now();
   const create = (dimension: number) => db.createCollection(name, { dimension, metric: options.metric });
   let collection: Collection | undefined;
-  if (db.listCollections().includes(name)) collection = existingCollection(db, name, options.metric);
+  if ((await db.listCollections()).includes(name)) collection = existingCollection(db, name, options.metric);
   else if (!options.create) throw new CollectionNotFoundError(name);
   else if (file.dimension !== undefined) collection = await create(file.dimension);
   const progress = startProgress(file.rows, file.bytes);

@@ -48,7 +48,7 @@ async function printList(db: Database, json: boolean): Promise<void> {
 
 async function listCollections(db: Database): Promise<Listed[]> {
   const listed: Listed[] = [];
-  for (const name of db.listCollections()) {
+  for (const name of await db.listCollections()) {
     try {
       listed.push({ name, info: await db.collection(name).info() });
     } catch (error) {

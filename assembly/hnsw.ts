@@ -1,0 +1,682 @@
+/**
+ * HNSW graph operations in wasm (Malkov & Yashunin 2018): insertion with the
+ * neighbour-selection heuristic, the layered greedy search, filtered k-NN search and the
+ * repair of a node whose vector was replaced. The JS side (`src/index/hnsw-graph.ts`)
+ * owns allocation and lays out the structures below; this file only reads and writes them.
+ *
+ * Graph header (`g`), u32/i32 fields at these byte offsets:
+ *   G_DIM, G_KIND (0 L2, 1 IP = -dot, 2 COSINE = 1 - dot of unit vectors), G_M (links per
+ *   node on levels >= 1), G_M0 (on level 0), G_COUNT (nodes 0..count-1 exist), G_ENTRY,
+ *   G_MAX_LEVEL (-1 while empty), G_VECTORS (count rows of dim f32), G_LEVEL0 (per node
+ *   (M0 + 1) u32: link count, then links), G_LEVELS (u8 top level per node), G_UPPER (u32
+ *   per node: address of its block of `level` lists of (M + 1) u32, or 0), G_LOCKS (u32
+ *   spin lock per node, or 0 when single-threaded), G_GLOBAL (lock word for the entry
+ *   point), G_EF_CONSTRUCTION, G_DELETED (bitset: deleted nodes), G_DELETED_COUNT,
+ *   G_NEXT / G_END (the range a parallel build claims from, one node at a time).
+ *
+ * Scratch (`s`), one per thread: S_VISITED (u32 epoch per node, capacity S_VISITED_CAP),
+ *   S_EPOCH, S_CANDIDATES (min-heap of (f32 distance, u32 node) pairs, room for every node),
+ *   S_RESULTS (max-heap of pairs), S_TMP / S_TMP2 (pair arrays for neighbour selection).
+ *
+ * Invariants:
+ * - A node's links name existing nodes other than itself, without repeats; a list on level
+ *   l only names nodes whose top level is >= l; level-0 lists hold at most M0 links and
+ *   upper lists at most M.
+ * - Deleted nodes stay in the graph and are walked through (so recall of the others does
+ *   not decay) but are never returned by `hnswSearch`.
+ * - With locks (a parallel build), a node's list is read and written only while holding
+ *   its lock, and the entry point only under the global lock; without locks (G_LOCKS = 0)
+ *   the caller guarantees a single thread.
+ * - Searches through an allow-bitset keep walking until `ef` allowed nodes are found or
+ *   the graph reachable from the entry point is exhausted, so they return k results when at
+ *   least k allowed nodes are reachable.
+ */
+import { dotImpl, l2Impl } from './distance';
+
+const G_DIM: usize = 0;
+const G_KIND: usize = 4;
+const G_M: usize = 8;
+const G_M0: usize = 12;
+const G_COUNT: usize = 16;
+const G_ENTRY: usize = 24;
+const G_MAX_LEVEL: usize = 28;
+const G_VECTORS: usize = 32;
+const G_LEVEL0: usize = 36;
+const G_LEVELS: usize = 40;
+const G_UPPER: usize = 44;
+const G_LOCKS: usize = 48;
+const G_GLOBAL: usize = 52;
+const G_EF_CONSTRUCTION: usize = 56;
+const G_DELETED: usize = 60;
+const G_DELETED_COUNT: usize = 64;
+const G_NEXT: usize = 68;
+const G_END: usize = 72;
+
+const S_VISITED: usize = 0;
+const S_EPOCH: usize = 4;
+const S_CANDIDATES: usize = 8;
+const S_RESULTS: usize = 12;
+const S_TMP: usize = 16;
+const S_TMP2: usize = 20;
+const S_VISITED_CAP: usize = 24;
+
+const L2: i32 = 0;
+const IP: i32 = 1;
+const F32_INFINITY: f32 = Infinity;
+
+/** Distance found by the last `greedyClosest` (module globals are per thread: per instance). */
+let greedyDistance: f32 = 0;
+
+// ---------------------------------------------------------------------------------------
+// Layout helpers
+
+@inline
+function field(g: usize, offset: usize): u32 {
+  return load<u32>(g + offset);
+}
+
+@inline
+function vectorOf(g: usize, node: u32): usize {
+  return <usize>field(g, G_VECTORS) + (<usize>node) * ((<usize>field(g, G_DIM)) << 2);
+}
+
+/** Address of `node`'s link list on `level` (a count word followed by the links). */
+@inline
+function linksOf(g: usize, node: u32, level: i32): usize {
+  if (level == 0) return <usize>field(g, G_LEVEL0) + (<usize>node) * ((<usize>field(g, G_M0) + 1) << 2);
+  const block = <usize>load<u32>(<usize>field(g, G_UPPER) + ((<usize>node) << 2));
+  return block + (<usize>(level - 1)) * ((<usize>field(g, G_M) + 1) << 2);
+}
+
+@inline
+function levelOf(g: usize, node: u32): i32 {
+  return <i32>load<u8>(<usize>field(g, G_LEVELS) + <usize>node);
+}
+
+@inline
+function bitSet(bits: usize, i: u32): bool {
+  return ((load<u32>(bits + ((<usize>(i >>> 5)) << 2)) >>> (i & 31)) & 1) != 0;
+}
+
+/** Whether `node` may be returned: set in `allow` (when given) and not deleted. */
+@inline
+function returnable(g: usize, allow: usize, node: u32): bool {
+  if (allow != 0 && !bitSet(allow, node)) return false;
+  return field(g, G_DELETED_COUNT) == 0 || !bitSet(<usize>field(g, G_DELETED), node);
+}
+
+// ---------------------------------------------------------------------------------------
+// Locks (spin locks on u32 words: 0 free, 1 held)
+
+@inline
+function acquire(word: usize): void {
+  while (atomic.cmpxchg<u32>(word, 0, 1) != 0) {}
+}
+
+@inline
+function release(word: usize): void {
+  atomic.store<u32>(word, 0);
+}
+
+@inline
+function lockNode(g: usize, node: u32): void {
+  const locks = <usize>field(g, G_LOCKS);
+  if (locks != 0) acquire(locks + ((<usize>node) << 2));
+}
+
+@inline
+function unlockNode(g: usize, node: u32): void {
+  const locks = <usize>field(g, G_LOCKS);
+  if (locks != 0) release(locks + ((<usize>node) << 2));
+}
+
+// ---------------------------------------------------------------------------------------
+// Distances: lower is better; COSINE expects unit vectors
+
+@inline
+function dist(kind: i32, a: usize, b: usize, dim: i32): f32 {
+  if (kind == L2) return l2Impl(a, b, dim, 0, false);
+  const d = dotImpl(a, b, dim);
+  return kind == IP ? -d : 1 - d;
+}
+
+@inline
+function nodeDistance(g: usize, q: usize, node: u32): f32 {
+  return dist(<i32>field(g, G_KIND), q, vectorOf(g, node), <i32>field(g, G_DIM));
+}
+
+// ---------------------------------------------------------------------------------------
+// Heaps of (f32 distance, u32 node) pairs, 8 bytes each
+
+@inline
+function pairDist(p: usize, i: i32): f32 {
+  return load<f32>(p + ((<usize>i) << 3));
+}
+
+@inline
+function pairNode(p: usize, i: i32): u32 {
+  return load<u32>(p + ((<usize>i) << 3), 4);
+}
+
+@inline
+function setPair(p: usize, i: i32, d: f32, node: u32): void {
+  const a = p + ((<usize>i) << 3);
+  store<f32>(a, d);
+  store<u32>(a, node, 4);
+}
+
+/** (da, na) ranks after (db, nb): larger distance, then larger node. */
+@inline
+function after(da: f32, na: u32, db: f32, nb: u32): bool {
+  return da > db || (da == db && na > nb);
+}
+
+function minPush(p: usize, size: i32, d: f32, node: u32): void {
+  let i = size;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const pd = pairDist(p, parent);
+    if (pd <= d) break;
+    setPair(p, i, pd, pairNode(p, parent));
+    i = parent;
+  }
+  setPair(p, i, d, node);
+}
+
+/** Removes the root of a min-heap of `size` entries. */
+function minPop(p: usize, size: i32): void {
+  const n = size - 1;
+  if (n <= 0) return;
+  const d = pairDist(p, n);
+  const node = pairNode(p, n);
+  let i = 0;
+  while (true) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && pairDist(p, c + 1) < pairDist(p, c)) c++;
+    const cd = pairDist(p, c);
+    if (cd >= d) break;
+    setPair(p, i, cd, pairNode(p, c));
+    i = c;
+  }
+  setPair(p, i, d, node);
+}
+
+function maxPush(p: usize, size: i32, d: f32, node: u32): void {
+  let i = size;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const pd = pairDist(p, parent);
+    const pn = pairNode(p, parent);
+    if (!after(d, node, pd, pn)) break;
+    setPair(p, i, pd, pn);
+    i = parent;
+  }
+  setPair(p, i, d, node);
+}
+
+/** Removes the root (the worst pair) of a max-heap of `size` entries. */
+function maxPop(p: usize, size: i32): void {
+  const n = size - 1;
+  if (n <= 0) return;
+  const d = pairDist(p, n);
+  const node = pairNode(p, n);
+  let i = 0;
+  while (true) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    let cd = pairDist(p, c);
+    let cn = pairNode(p, c);
+    if (c + 1 < n) {
+      const rd = pairDist(p, c + 1);
+      const rn = pairNode(p, c + 1);
+      if (after(rd, rn, cd, cn)) {
+        c++;
+        cd = rd;
+        cn = rn;
+      }
+    }
+    if (!after(cd, cn, d, node)) break;
+    setPair(p, i, cd, cn);
+    i = c;
+  }
+  setPair(p, i, d, node);
+}
+
+/** Empties the max-heap at `heap` (size `n`) into `out` in ascending (distance, node) order. */
+function drainAscending(heap: usize, n: i32, out: usize): void {
+  for (let i = n - 1; i >= 0; i--) {
+    setPair(out, i, pairDist(heap, 0), pairNode(heap, 0));
+    maxPop(heap, i + 1);
+  }
+}
+
+/** Insertion sort of `n` pairs by ascending (distance, node); n is at most M0 + 1. */
+function sortPairs(p: usize, n: i32): void {
+  for (let i = 1; i < n; i++) {
+    const d = pairDist(p, i);
+    const node = pairNode(p, i);
+    let j = i - 1;
+    while (j >= 0 && after(pairDist(p, j), pairNode(p, j), d, node)) {
+      setPair(p, j + 1, pairDist(p, j), pairNode(p, j));
+      j--;
+    }
+    setPair(p, j + 1, d, node);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Visited set: a node is visited when its word equals the scratch's current epoch
+
+function newEpoch(s: usize): u32 {
+  let epoch = load<u32>(s + S_EPOCH) + 1;
+  if (epoch == 0) {
+    memory.fill(<usize>load<u32>(s + S_VISITED), 0, (<usize>load<u32>(s + S_VISITED_CAP)) << 2);
+    epoch = 1;
+  }
+  store<u32>(s + S_EPOCH, epoch);
+  return epoch;
+}
+
+// ---------------------------------------------------------------------------------------
+// Search
+
+/**
+ * Greedy walk on `level` from `start` (at distance `startDist`) to a local minimum;
+ * returns it and leaves its distance in `greedyDistance`.
+ */
+function greedyClosest(g: usize, q: usize, start: u32, startDist: f32, level: i32): u32 {
+  let cur = start;
+  let curDist = startDist;
+  let changed = true;
+  while (changed) {
+    changed = false;
+    const owner = cur;
+    lockNode(g, owner);
+    const list = linksOf(g, owner, level);
+    const n = <i32>load<u32>(list);
+    for (let i = 0; i < n; i++) {
+      const next = load<u32>(list + 4 + ((<usize>i) << 2));
+      const d = nodeDistance(g, q, next);
+      if (d < curDist) {
+        curDist = d;
+        cur = next;
+        changed = true;
+      }
+    }
+    unlockNode(g, owner);
+  }
+  greedyDistance = curDist;
+  return cur;
+}
+
+/**
+ * Best-first search on `level` from `ep`, keeping the `ef` best returnable nodes in the
+ * results max-heap of `s`; returns how many it holds. With `filtered`, the walk goes on
+ * while fewer than `ef` returnable nodes were found, walking through the others.
+ */
+function searchLayer(
+  g: usize,
+  s: usize,
+  q: usize,
+  ep: u32,
+  epDist: f32,
+  level: i32,
+  ef: i32,
+  allow: usize,
+  filtered: bool,
+): i32 {
+  const epoch = newEpoch(s);
+  const visited = <usize>load<u32>(s + S_VISITED);
+  const candidates = <usize>load<u32>(s + S_CANDIDATES);
+  const results = <usize>load<u32>(s + S_RESULTS);
+  const kind = <i32>field(g, G_KIND);
+  const dim = <i32>field(g, G_DIM);
+  const vectors = <usize>field(g, G_VECTORS);
+  const stride = (<usize>dim) << 2;
+  const locks = <usize>field(g, G_LOCKS);
+
+  store<u32>(visited + ((<usize>ep) << 2), epoch);
+  let nCand = 0;
+  let nRes = 0;
+  let bound = F32_INFINITY;
+  if (!filtered || returnable(g, allow, ep)) {
+    maxPush(results, 0, epDist, ep);
+    nRes = 1;
+    bound = epDist;
+  }
+  minPush(candidates, 0, epDist, ep);
+  nCand = 1;
+
+  while (nCand > 0) {
+    const cd = pairDist(candidates, 0);
+    const c = pairNode(candidates, 0);
+    if (cd > bound && (nRes >= ef || !filtered)) break;
+    minPop(candidates, nCand);
+    nCand--;
+
+    if (locks != 0) acquire(locks + ((<usize>c) << 2));
+    const list = linksOf(g, c, level);
+    const n = <i32>load<u32>(list);
+    // First pass: mark the unvisited neighbours and touch their vectors, so that the
+    // loads of all of them are in flight before the first distance needs one.
+    let fresh = 0;
+    const tmp = <usize>load<u32>(s + S_TMP2);
+    for (let i = 0; i < n; i++) {
+      const next = load<u32>(list + 4 + ((<usize>i) << 2));
+      const mark = visited + ((<usize>next) << 2);
+      if (load<u32>(mark) == epoch) continue;
+      store<u32>(mark, epoch);
+      load<u8>(vectors + (<usize>next) * stride);
+      store<u32>(tmp + ((<usize>fresh) << 2), next);
+      fresh++;
+    }
+    if (locks != 0) release(locks + ((<usize>c) << 2));
+
+    for (let i = 0; i < fresh; i++) {
+      const next = load<u32>(tmp + ((<usize>i) << 2));
+      const d = dist(kind, q, vectors + (<usize>next) * stride, dim);
+      if (nRes < ef || d < bound) {
+        minPush(candidates, nCand, d, next);
+        nCand++;
+        if (!filtered || returnable(g, allow, next)) {
+          maxPush(results, nRes, d, next);
+          nRes++;
+          if (nRes > ef) {
+            maxPop(results, nRes);
+            nRes--;
+          }
+          bound = pairDist(results, 0);
+        }
+      }
+    }
+  }
+  return nRes;
+}
+
+/**
+ * The `k` nearest returnable nodes to the query at `q` (allowed by the bitset at `allow`
+ * when it is not 0, and not deleted), searching level 0 with `max(ef, k)` candidates.
+ * Writes up to k nodes (u32) and distances (f32), ascending by (distance, node); returns
+ * how many were written.
+ */
+export function hnswSearch(
+  g: usize,
+  s: usize,
+  q: usize,
+  k: i32,
+  ef: i32,
+  allow: usize,
+  outNodes: usize,
+  outDist: usize,
+): i32 {
+  const maxLevel = <i32>field(g, G_MAX_LEVEL);
+  if (maxLevel < 0 || k <= 0) return 0;
+  let cur = field(g, G_ENTRY);
+  let curDist = nodeDistance(g, q, cur);
+  for (let level = maxLevel; level > 0; level--) {
+    cur = greedyClosest(g, q, cur, curDist, level);
+    curDist = greedyDistance;
+  }
+  const filtered = allow != 0 || field(g, G_DELETED_COUNT) != 0;
+  let n = searchLayer(g, s, q, cur, curDist, 0, max(ef, k), allow, filtered);
+  const results = <usize>load<u32>(s + S_RESULTS);
+  while (n > k) {
+    maxPop(results, n);
+    n--;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    store<u32>(outNodes + ((<usize>i) << 2), pairNode(results, 0));
+    store<f32>(outDist + ((<usize>i) << 2), pairDist(results, 0));
+    maxPop(results, i + 1);
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// Insertion
+
+/**
+ * The neighbour-selection heuristic (the paper's Algorithm 4 without extension): walks the
+ * `n` pairs at `p`, sorted ascending by distance to the base node, and keeps a candidate
+ * only if it is closer to the base than to every candidate already kept, up to `m`.
+ * Kept pairs are compacted to the front of `p`; returns how many.
+ */
+function selectNeighbours(g: usize, p: usize, n: i32, m: i32): i32 {
+  if (n <= m) return n;
+  const kind = <i32>field(g, G_KIND);
+  const dim = <i32>field(g, G_DIM);
+  let kept = 0;
+  for (let c = 0; c < n && kept < m; c++) {
+    const node = pairNode(p, c);
+    const d = pairDist(p, c);
+    const v = vectorOf(g, node);
+    let good = true;
+    for (let r = 0; r < kept; r++) {
+      if (dist(kind, v, vectorOf(g, pairNode(p, r)), dim) < d) {
+        good = false;
+        break;
+      }
+    }
+    if (good) {
+      setPair(p, kept, d, node);
+      kept++;
+    }
+  }
+  return kept;
+}
+
+/** Whether the list at `list` already names `node`. */
+function listHas(list: usize, node: u32): bool {
+  const n = <i32>load<u32>(list);
+  for (let i = 0; i < n; i++) if (load<u32>(list + 4 + ((<usize>i) << 2)) == node) return true;
+  return false;
+}
+
+/**
+ * Adds `node` to `other`'s list on `level`, pruning the list with the heuristic when it is
+ * full. Runs under `other`'s lock. Uses S_TMP2 of `s`.
+ */
+function addBackLink(g: usize, s: usize, other: u32, node: u32, level: i32): void {
+  const cap = <i32>(level == 0 ? field(g, G_M0) : field(g, G_M));
+  lockNode(g, other);
+  const list = linksOf(g, other, level);
+  const n = <i32>load<u32>(list);
+  if (!listHas(list, node)) {
+    if (n < cap) {
+      store<u32>(list + 4 + ((<usize>n) << 2), node);
+      store<u32>(list, n + 1);
+    } else {
+      const kind = <i32>field(g, G_KIND);
+      const dim = <i32>field(g, G_DIM);
+      const base = vectorOf(g, other);
+      const tmp = <usize>load<u32>(s + S_TMP2);
+      setPair(tmp, 0, dist(kind, base, vectorOf(g, node), dim), node);
+      for (let i = 0; i < n; i++) {
+        const x = load<u32>(list + 4 + ((<usize>i) << 2));
+        setPair(tmp, i + 1, dist(kind, base, vectorOf(g, x), dim), x);
+      }
+      sortPairs(tmp, n + 1);
+      const kept = selectNeighbours(g, tmp, n + 1, cap);
+      for (let i = 0; i < kept; i++) store<u32>(list + 4 + ((<usize>i) << 2), pairNode(tmp, i));
+      store<u32>(list, kept);
+    }
+  }
+  unlockNode(g, other);
+}
+
+/**
+ * Links `node` on `level` to the best of the `n` results in `s` (minus `node` itself):
+ * its own list gets the heuristic's choice of at most M, and each chosen neighbour links
+ * back. Returns the nearest result, the entry point for the next level down.
+ */
+function connect(g: usize, s: usize, node: u32, n: i32, level: i32): u32 {
+  const tmp = <usize>load<u32>(s + S_TMP);
+  drainAscending(<usize>load<u32>(s + S_RESULTS), n, tmp);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const x = pairNode(tmp, i);
+    if (x == node) continue;
+    setPair(tmp, m, pairDist(tmp, i), x);
+    m++;
+  }
+  if (m == 0) return node;
+  const nearest = pairNode(tmp, 0);
+  const kept = selectNeighbours(g, tmp, m, <i32>field(g, G_M));
+  lockNode(g, node);
+  const own = linksOf(g, node, level);
+  for (let i = 0; i < kept; i++) store<u32>(own + 4 + ((<usize>i) << 2), pairNode(tmp, i));
+  store<u32>(own, kept);
+  unlockNode(g, node);
+  for (let i = 0; i < kept; i++) addBackLink(g, s, pairNode(tmp, i), node, level);
+  return nearest;
+}
+
+/**
+ * Descends from the entry point (at `top`) to `level + 1` greedily, then links `node` on
+ * each level from min(level, top) down to 0 using `efConstruction` candidates.
+ */
+function linkFrom(g: usize, s: usize, node: u32, entry: u32, top: i32, level: i32): void {
+  const q = vectorOf(g, node);
+  let cur = entry;
+  let curDist = nodeDistance(g, q, cur);
+  for (let l = top; l > level; l--) {
+    cur = greedyClosest(g, q, cur, curDist, l);
+    curDist = greedyDistance;
+  }
+  const ef = <i32>field(g, G_EF_CONSTRUCTION);
+  for (let l = min(level, top); l >= 0; l--) {
+    const n = searchLayer(g, s, q, cur, curDist, l, ef, 0, false);
+    cur = connect(g, s, node, n, l);
+    curDist = nodeDistance(g, q, cur);
+  }
+}
+
+/**
+ * Inserts `node` (its vector, level and zeroed link lists already in place). Safe to run
+ * on several threads at once when the graph has locks.
+ */
+export function hnswInsert(g: usize, s: usize, node: u32): void {
+  const level = levelOf(g, node);
+  const global = g + G_GLOBAL;
+  const locked = field(g, G_LOCKS) != 0;
+  if (locked) acquire(global);
+  const top = <i32>field(g, G_MAX_LEVEL);
+  const entry = field(g, G_ENTRY);
+  // Like hnswlib, a node that raises the top level keeps the global lock while it links.
+  const holdGlobal = level > top;
+  if (locked && !holdGlobal) release(global);
+  if (top >= 0) linkFrom(g, s, node, entry, top, level);
+  if (holdGlobal) {
+    store<u32>(g + G_ENTRY, node);
+    store<i32>(g + G_MAX_LEVEL, level);
+    if (locked) release(global);
+  }
+}
+
+/**
+ * Inserts the nodes G_NEXT..G_END-1, claiming them one at a time with an atomic counter,
+ * so that several threads calling this share the work.
+ */
+export function hnswInsertClaimed(g: usize, s: usize): void {
+  const end = field(g, G_END);
+  while (true) {
+    const node = atomic.add<u32>(g + G_NEXT, 1);
+    if (node >= end) break;
+    hnswInsert(g, s, node);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Replacing a node's vector
+
+/**
+ * Repairs the graph after the vector of `node` was overwritten (hnswlib's `updatePoint`):
+ * on each of its levels, every former neighbour re-selects its links among the
+ * neighbours and neighbours-of-neighbours, then `node` is linked afresh as if inserted.
+ * Single-threaded.
+ */
+export function hnswRepair(g: usize, s: usize, node: u32): void {
+  const top = <i32>field(g, G_MAX_LEVEL);
+  const level = levelOf(g, node);
+  const kind = <i32>field(g, G_KIND);
+  const dim = <i32>field(g, G_DIM);
+  const visited = <usize>load<u32>(s + S_VISITED);
+  const tmp = <usize>load<u32>(s + S_TMP);
+  for (let l = 0; l <= level; l++) {
+    const cap = <i32>(l == 0 ? field(g, G_M0) : field(g, G_M));
+    const own = linksOf(g, node, l);
+    const nOwn = <i32>load<u32>(own);
+    // Candidate set: the one- and two-hop neighbourhood of `node`, without repeats.
+    const epoch = newEpoch(s);
+    store<u32>(visited + ((<usize>node) << 2), epoch);
+    let nCand = 0;
+    const cand = <usize>load<u32>(s + S_CANDIDATES);
+    for (let i = 0; i < nOwn; i++) {
+      const a = load<u32>(own + 4 + ((<usize>i) << 2));
+      if (load<u32>(visited + ((<usize>a) << 2)) != epoch) {
+        store<u32>(visited + ((<usize>a) << 2), epoch);
+        store<u32>(cand + ((<usize>nCand) << 2), a);
+        nCand++;
+      }
+      const list = linksOf(g, a, l);
+      const m = <i32>load<u32>(list);
+      for (let j = 0; j < m; j++) {
+        const b = load<u32>(list + 4 + ((<usize>j) << 2));
+        if (load<u32>(visited + ((<usize>b) << 2)) == epoch) continue;
+        store<u32>(visited + ((<usize>b) << 2), epoch);
+        store<u32>(cand + ((<usize>nCand) << 2), b);
+        nCand++;
+      }
+    }
+    // Each former neighbour picks its links afresh from the candidates (plus `node`).
+    for (let i = 0; i < nOwn; i++) {
+      const a = load<u32>(own + 4 + ((<usize>i) << 2));
+      const va = vectorOf(g, a);
+      let n = 0;
+      for (let j = 0; j < nCand; j++) {
+        const b = load<u32>(cand + ((<usize>j) << 2));
+        if (b == a || levelOf(g, b) < l) continue;
+        setPair(tmp, n, dist(kind, va, vectorOf(g, b), dim), b);
+        n++;
+      }
+      setPair(tmp, n, dist(kind, va, vectorOf(g, node), dim), node);
+      n++;
+      sortCandidates(tmp, n);
+      const kept = selectNeighbours(g, tmp, n, cap);
+      const list = linksOf(g, a, l);
+      for (let j = 0; j < kept; j++) store<u32>(list + 4 + ((<usize>j) << 2), pairNode(tmp, j));
+      store<u32>(list, kept);
+    }
+  }
+  // Then `node` itself is linked as if it were new (its old lists are replaced).
+  const entry = field(g, G_ENTRY);
+  if (entry != node) {
+    linkFrom(g, s, node, entry, top, level);
+    return;
+  }
+  // The entry point cannot start the walk from itself: start from a neighbour on the
+  // highest level where it has one.
+  for (let l = top; l >= 0; l--) {
+    const list = linksOf(g, node, l);
+    if (load<u32>(list) != 0) {
+      linkFrom(g, s, node, load<u32>(list + 4), l, level);
+      return;
+    }
+  }
+}
+
+/** Heap sort of `n` pairs ascending by (distance, node); n can exceed what `sortPairs` suits. */
+function sortCandidates(p: usize, n: i32): void {
+  if (n <= 48) {
+    sortPairs(p, n);
+    return;
+  }
+  for (let i = 0; i < n; i++) maxPush(p, i, pairDist(p, i), pairNode(p, i));
+  for (let last = n - 1; last > 0; last--) {
+    const d = pairDist(p, 0);
+    const node = pairNode(p, 0);
+    maxPop(p, last + 1);
+    setPair(p, last, d, node);
+  }
+}

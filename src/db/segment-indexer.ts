@@ -1,0 +1,114 @@
+/**
+ * Builds the approximate index of sealed segments in the background: HNSW on worker
+ * threads over the segment's vectors (which never change), then an index file, then a
+ * manifest that names it, committed through the commit queue. Until then the segment is
+ * searched exactly, so results never depend on whether a build has finished.
+ *
+ * Invariants:
+ * - At most one build per segment is in flight; `schedule` ignores segments that are
+ *   indexed or already building.
+ * - A build retains the segment's memory while workers read it; when the segment was
+ *   compacted away or the collection dropped meanwhile, the new index and its file are
+ *   discarded.
+ * - `idle()` resolves when no build is in flight (and rejects with the first failure
+ *   since the last `idle()`), which is what `flush()` waits for.
+ */
+import { buildHnsw } from '../index/hnsw-build.js';
+import type { Kernels } from '../kernels/kernels.js';
+import type { TombstonedSegment } from '../segment/tombstones.js';
+import { encodeIndexFile } from '../storage/index-file.js';
+import type { CollectionStorage } from './collection-storage.js';
+import type { CommitQueue } from './commit-queue.js';
+import type { IndexSpec } from './index-spec.js';
+
+export class SegmentIndexer {
+  private readonly running = new Map<TombstonedSegment, Promise<void>>();
+  private failure: Error | undefined;
+  /** Durations of finished builds in seconds, for metrics (oldest first, last 100). */
+  readonly buildSeconds: number[] = [];
+
+  constructor(
+    private readonly kernels: Kernels,
+    private readonly storage: CollectionStorage,
+    private readonly queue: CommitQueue,
+    private readonly spec: IndexSpec,
+    private readonly label: string,
+  ) {}
+
+  /** Whether sealed segments get an approximate index at all. */
+  get enabled(): boolean {
+    return this.spec.type === 'hnsw' && this.kernels.kind === 'wasm-simd';
+  }
+
+  get pending(): number {
+    return this.running.size;
+  }
+
+  /** Starts builds for the sealed segments that lack an index. */
+  scheduleMissing(): void {
+    if (!this.enabled) return;
+    for (const part of this.storage.set.sealed) {
+      if (part.segment.indexed || this.running.has(part)) continue;
+      const job = this.build(part).finally(() => this.running.delete(part));
+      job.catch((err: Error) => {
+        this.failure ??= err;
+        process.emitWarning(`quiver: building the index of '${this.label}' failed: ${err.message}`);
+      });
+      this.running.set(part, job);
+    }
+  }
+
+  /** Resolves when every build in flight (including ones started meanwhile) has ended. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure) throw failure;
+  }
+
+  private async build(part: TombstonedSegment): Promise<void> {
+    if (this.spec.type !== 'hnsw') return;
+    const segment = part.segment;
+    const release = segment.retain();
+    try {
+      const started = performance.now();
+      const { M, efConstruction, ef } = this.spec;
+      const index = await buildHnsw(
+        this.kernels,
+        segment.store,
+        segment.store.dimension,
+        segment.index.distance,
+        {
+          M,
+          efConstruction,
+          ef,
+        },
+      );
+      if (segment.isDisposed) {
+        index.dispose();
+        return;
+      }
+      const key = this.storage.indexKey(part);
+      let attached = false;
+      try {
+        const bytes = encodeIndexFile({
+          segmentId: segment.id,
+          rows: segment.rows,
+          indexType: index.type,
+          body: index.serialize(),
+        });
+        await this.storage.putFile(key, bytes);
+        attached = await this.queue.exclusive(async () => this.storage.attachIndex(part, index, key));
+      } finally {
+        if (!attached) {
+          index.dispose();
+          await this.storage.deleteFile(key).catch(() => undefined);
+        }
+      }
+      this.buildSeconds.push((performance.now() - started) / 1000);
+      if (this.buildSeconds.length > 100) this.buildSeconds.shift();
+    } finally {
+      release();
+    }
+  }
+}

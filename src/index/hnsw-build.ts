@@ -1,0 +1,79 @@
+/**
+ * Builds an HNSW index from many rows at once on worker threads that share the kernels'
+ * memory: every worker claims the next node from an atomic counter and links it, with
+ * per-node locks in wasm (as hnswlib's `addPoint` under `ParallelFor`). The event loop
+ * stays free while they run.
+ *
+ * Invariants: the index is not visible to callers until every worker has finished; the
+ * graph's locks and the workers' scratch are freed afterwards; a failed build disposes
+ * everything it allocated (a store it was given stays with the caller).
+ */
+import { availableParallelism } from 'node:os';
+import type { DistanceKind, Kernels } from '../kernels/kernels.js';
+import { DistanceKind as Kind } from '../kernels/kernels.js';
+import type { WasmKernels } from '../kernels/wasm-kernels.js';
+import { KernelWorkerPool } from '../kernels/worker-pool.js';
+import { HnswIndex, type HnswOptions, normalizedRows } from './hnsw-index.js';
+import { VectorStore } from './vector-store.js';
+
+export interface HnswBuildOptions extends HnswOptions {
+  /** Worker threads linking nodes; default: the machine's cores. */
+  threads?: number;
+}
+
+/** Below this many rows the build runs on the calling thread: workers would cost more. */
+const MIN_PARALLEL_ROWS = 2_000;
+
+/**
+ * An HNSW index over `source`: a Float32Array of rows (copied into a store the index owns;
+ * normalized for COSINE) or a `VectorStore` whose rows become the nodes (borrowed, not
+ * copied: the caller frees it after the index; for COSINE its rows must be unit length).
+ */
+export async function buildHnsw(
+  kernels: Kernels,
+  source: Float32Array | VectorStore,
+  dimension: number,
+  distance: DistanceKind,
+  options: HnswBuildOptions = {},
+): Promise<HnswIndex> {
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be >= 1, got ${threads}`);
+  const index = new HnswIndex(
+    kernels,
+    dimension,
+    distance,
+    options,
+    source instanceof VectorStore ? source : undefined,
+  );
+  try {
+    if (!(source instanceof VectorStore)) {
+      index.store.append(distance === Kind.COSINE ? normalizedRows(source, dimension) : source);
+    }
+    const n = index.store.count;
+    if (n < MIN_PARALLEL_ROWS) index.insertStored(0, n);
+    else await linkInParallel(index, kernels as WasmKernels, n, threads);
+    return index;
+  } catch (error) {
+    index.dispose();
+    throw error;
+  }
+}
+
+async function linkInParallel(
+  index: HnswIndex,
+  kernels: WasmKernels,
+  n: number,
+  threads: number,
+): Promise<void> {
+  const graph = index.graph;
+  graph.createNodes(n);
+  const scratch = Array.from({ length: threads }, (_, t) => graph.scratch(t + 1, index.options.ef).ptr);
+  graph.setParallel(true, 0, n);
+  const pool = KernelWorkerPool.for(kernels);
+  try {
+    await Promise.all(scratch.map((s) => pool.run('hnswInsertClaimed', [graph.header, s])));
+  } finally {
+    graph.setParallel(false);
+    graph.releaseScratch(1);
+  }
+}

@@ -1,0 +1,340 @@
+/**
+ * HNSW (Malkov & Yashunin 2018) over vectors in wasm linear memory: the approximate index
+ * of sealed segments and the default index type.
+ *
+ * The graph walk, heaps, visited set and distances run in wasm (`assembly/hnsw.ts`); this
+ * class decides what to run. Invariants:
+ * - Offsets are node numbers: node i's vector is row i of `store`.
+ * - Deleted nodes are never returned; they stay in the graph as waypoints until
+ *   `replace`/`addReplacingDeleted` gives their slot a new vector and repairs its links.
+ * - A filtered search returns min(k, allowed) results: when few points are allowed it
+ *   scans them exactly (cheaper than a walk that must pass many disallowed nodes), and a
+ *   walk that finds fewer than k falls back to the exact scan.
+ * - For COSINE, vectors and queries are stored and searched L2-normalized, and distances
+ *   are 1 - cos, equal to the flat index's.
+ * - `rangeSearch` is exact (a scan), as a radius has no natural `ef`.
+ */
+import type { DistanceKind, Kernels } from '../kernels/kernels.js';
+import { DistanceKind as Kind } from '../kernels/kernels.js';
+import { WasmKernels } from '../kernels/wasm-kernels.js';
+import { Bitset } from './bitset.js';
+import { FlatIndex } from './flat-index.js';
+import { HnswGraph } from './hnsw-graph.js';
+import type { IndexSearchParams, IndexSearchResult, VectorIndex } from './vector-index.js';
+import { VectorStore } from './vector-store.js';
+
+export interface HnswOptions {
+  /** Links per node on upper levels (2·M on level 0). Default 16. */
+  M?: number;
+  /** Candidates kept while linking a new node. Default 200. */
+  efConstruction?: number;
+  /** Default search effort when a query gives none. Default 64. */
+  ef?: number;
+  /** Seed of the level draws, for reproducible graphs. Default 1. */
+  seed?: number;
+}
+
+export const HNSW_DEFAULTS = { M: 16, efConstruction: 200, ef: 64, seed: 1 } as const;
+
+const EMPTY: IndexSearchResult = { offsets: new Uint32Array(0), distances: new Float32Array(0) };
+
+/**
+ * Scan the allowed points exactly rather than walk the graph when
+ * allowed² < SCAN_FACTOR · ef · n: a walk must visit about ef / selectivity nodes (each
+ * costing several distances) to find ef allowed ones, a scan costs one per allowed point.
+ */
+const SCAN_FACTOR = 10;
+
+/** Validates and fills in HNSW options. @throws RangeError naming the bad option. */
+export function hnswOptions(options: HnswOptions = {}): Required<HnswOptions> {
+  const o = {
+    M: options.M ?? HNSW_DEFAULTS.M,
+    efConstruction: options.efConstruction ?? HNSW_DEFAULTS.efConstruction,
+    ef: options.ef ?? HNSW_DEFAULTS.ef,
+    seed: options.seed ?? HNSW_DEFAULTS.seed,
+  };
+  const check = (name: string, v: number, lo: number, hi: number) => {
+    if (!Number.isInteger(v) || v < lo || v > hi) {
+      throw new RangeError(`hnsw ${name} must be an integer in [${lo}, ${hi}], got ${v}`);
+    }
+  };
+  check('M', o.M, 2, 256);
+  check('efConstruction', o.efConstruction, 1, 100_000);
+  check('ef', o.ef, 1, 100_000);
+  check('seed', o.seed, 0, 0xffffffff);
+  return o;
+}
+
+/** A copy of `rows` (rows of `dimension` floats) scaled to unit length; zero rows stay zero. */
+export function normalizedRows(rows: Float32Array, dimension: number): Float32Array {
+  const out = new Float32Array(rows);
+  for (let at = 0; at < out.length; at += dimension) {
+    let sum = 0;
+    for (let i = at; i < at + dimension; i++) sum += out[i] * out[i];
+    if (sum > 0) {
+      const scale = 1 / Math.sqrt(sum);
+      for (let i = at; i < at + dimension; i++) out[i] *= scale;
+    }
+  }
+  return out;
+}
+
+export class HnswIndex implements VectorIndex {
+  readonly type = 'hnsw';
+  readonly options: Required<HnswOptions>;
+  readonly graph: HnswGraph;
+  private readonly kern: WasmKernels;
+  private readonly exact: FlatIndex;
+  private readonly freeSlots: number[] = [];
+  /** Whether `dispose` frees the store (true when the index created it). */
+  private readonly ownsStore: boolean;
+
+  /**
+   * An empty index. `store` may already hold rows (e.g. a sealed segment's vectors); they
+   * become nodes only through `insertStored` (or `buildHnsw`). A store passed in is
+   * borrowed: the caller frees it, after disposing the index; without one, the index
+   * creates and owns its store.
+   * @throws Error when `kernels` are not the wasm kernels (the graph walk needs them).
+   */
+  constructor(
+    kernels: Kernels,
+    readonly dimension: number,
+    readonly distance: DistanceKind,
+    options: HnswOptions = {},
+    store?: VectorStore,
+    graph?: HnswGraph,
+  ) {
+    if (!(kernels instanceof WasmKernels)) {
+      throw new Error('the HNSW index needs the wasm kernels (QUIVER_KERNELS=js has only exact search)');
+    }
+    this.kern = kernels;
+    this.options = hnswOptions(options);
+    this.ownsStore = store === undefined;
+    const vectors = store ?? new VectorStore(kernels, dimension);
+    this.graph =
+      graph ??
+      new HnswGraph(
+        kernels,
+        {
+          dimension,
+          distance,
+          M: this.options.M,
+          efConstruction: this.options.efConstruction,
+          seed: this.options.seed,
+        },
+        vectors,
+      );
+    this.exact = new FlatIndex(kernels, dimension, distance, vectors);
+    for (let i = 0; i < this.graph.count; i++) if (this.graph.isDeleted(i)) this.freeSlots.push(i);
+  }
+
+  get store(): VectorStore {
+    return this.graph.store;
+  }
+
+  get size(): number {
+    return this.graph.count;
+  }
+
+  /** Deleted nodes (slots `addReplacingDeleted` can reuse). */
+  get deletedCount(): number {
+    return this.graph.deletedCount;
+  }
+
+  /** Bytes of linear memory held: vectors, graph and scratch. */
+  get memoryBytes(): number {
+    return this.store.byteLength + this.graph.byteLength + this.graph.scratchBytes;
+  }
+
+  /** Appends `rows` as new nodes and links them, one at a time, on this thread. */
+  add(rows: Float32Array): void {
+    const n = this.rowCount(rows);
+    if (n === 0) return;
+    const first = this.graph.count;
+    this.store.append(this.prepare(rows));
+    this.insertStored(first, first + n);
+  }
+
+  /**
+   * Links the rows first..end-1 already in the store (nodes must be created in order:
+   * `first` must equal the current size). Single-threaded; `buildHnsw` is the parallel way.
+   */
+  insertStored(first: number, end: number): void {
+    if (first !== this.graph.count || end > this.store.count) {
+      throw new RangeError(`cannot insert rows ${first}..${end} into a graph of ${this.graph.count}`);
+    }
+    if (end <= first) return;
+    this.graph.createNodes(end - first);
+    const s = this.graph.scratch(0, this.options.ef).ptr;
+    this.graph.syncHeader();
+    for (let node = first; node < end; node++) this.kern.exports.hnswInsert(this.graph.header, s, node);
+  }
+
+  /** Marks `offset` deleted: it is never returned again; its slot can be reused. */
+  delete(offset: number): void {
+    this.checkOffset(offset);
+    if (this.graph.isDeleted(offset)) return;
+    this.graph.setDeleted(offset, true);
+    this.freeSlots.push(offset);
+  }
+
+  isDeleted(offset: number): boolean {
+    this.checkOffset(offset);
+    return this.graph.isDeleted(offset);
+  }
+
+  /**
+   * Gives node `offset` the vector `row` and repairs the graph around it (its former
+   * neighbours re-select their links, then it is linked as if new); it is live afterwards.
+   */
+  replace(offset: number, row: Float32Array): void {
+    this.checkOffset(offset);
+    if (row.length !== this.dimension) {
+      throw new RangeError(`row has ${row.length} floats, index dimension is ${this.dimension}`);
+    }
+    const prepared = this.prepare(row);
+    this.kern.f32(this.store.ptr + offset * this.dimension * 4, this.dimension).set(prepared);
+    if (this.graph.isDeleted(offset)) {
+      this.graph.setDeleted(offset, false);
+      const at = this.freeSlots.indexOf(offset);
+      if (at >= 0) this.freeSlots.splice(at, 1);
+    }
+    const s = this.graph.scratch(0, this.options.ef).ptr;
+    this.graph.syncHeader();
+    this.kern.exports.hnswRepair(this.graph.header, s, offset);
+  }
+
+  /**
+   * Stores `rows`, reusing deleted slots first (hnswlib's `replace_deleted`), appending
+   * the rest; returns the offset each row got, in order.
+   */
+  addReplacingDeleted(rows: Float32Array): Uint32Array {
+    const n = this.rowCount(rows);
+    const offsets = new Uint32Array(n);
+    let i = 0;
+    for (; i < n && this.freeSlots.length > 0; i++) {
+      const slot = this.freeSlots.pop() as number;
+      this.replace(slot, rows.subarray(i * this.dimension, (i + 1) * this.dimension));
+      offsets[i] = slot;
+    }
+    if (i < n) {
+      const first = this.graph.count;
+      this.add(rows.subarray(i * this.dimension));
+      for (let j = i; j < n; j++) offsets[j] = first + (j - i);
+    }
+    return offsets;
+  }
+
+  search(query: Float32Array, k: number, allow?: Bitset, params?: IndexSearchParams): IndexSearchResult {
+    const n = this.graph.count;
+    if (k <= 0 || n === 0) return EMPTY;
+    this.checkQuery(query, allow);
+    const ef = params?.ef ?? this.options.ef;
+    if (!Number.isInteger(ef) || ef < 1) throw new RangeError(`ef must be a positive integer, got ${ef}`);
+    const live = this.liveSet(allow);
+    const allowed = live ? live.count() : n;
+    const limit = Math.min(k, allowed);
+    if (limit === 0) return EMPTY;
+    const q = this.prepare(query);
+    const strategy = params?.strategy ?? 'auto';
+    const fewAllowed = live !== undefined && allowed * allowed < SCAN_FACTOR * Math.max(ef, limit) * n;
+    if (strategy === 'scan' || (strategy === 'auto' && fewAllowed)) return this.exact.search(q, limit, live);
+    const found = this.walk(q, limit, Math.max(ef, limit), allow);
+    if (found.offsets.length < limit) return this.exact.search(q, limit, live);
+    return found;
+  }
+
+  rangeSearch(query: Float32Array, maxDistance: number, allow?: Bitset): IndexSearchResult {
+    if (this.graph.count === 0) return EMPTY;
+    this.checkQuery(query, allow);
+    return this.exact.rangeSearch(this.prepare(query), maxDistance, this.liveSet(allow));
+  }
+
+  serialize(): Uint8Array {
+    return this.graph.serialize();
+  }
+
+  /**
+   * An index from `serialize()` bytes over `store` (borrowed), which must hold the same vectors.
+   * @throws Error when the bytes are not a graph this version reads, or do not fit `store`.
+   */
+  static deserialize(
+    kernels: Kernels,
+    bytes: Uint8Array,
+    store: VectorStore,
+    options: HnswOptions = {},
+  ): HnswIndex {
+    if (!(kernels instanceof WasmKernels)) {
+      throw new Error('the HNSW index needs the wasm kernels (QUIVER_KERNELS=js has only exact search)');
+    }
+    const graph = HnswGraph.deserialize(kernels, bytes, store);
+    const { dimension, distance, M, efConstruction, seed } = graph.shape;
+    return new HnswIndex(kernels, dimension, distance, { ...options, M, efConstruction, seed }, store, graph);
+  }
+
+  checkIntegrity(): void {
+    this.graph.checkIntegrity();
+    if (this.freeSlots.length !== this.graph.deletedCount) {
+      throw new Error(`hnsw: ${this.freeSlots.length} free slots for ${this.graph.deletedCount} deleted`);
+    }
+  }
+
+  dispose(): void {
+    this.graph.dispose();
+    if (this.ownsStore) this.store.dispose();
+  }
+
+  /** Runs the wasm search; `allow` (not the deleted set: wasm checks that) goes in as is. */
+  private walk(q: Float32Array, k: number, ef: number, allow?: Bitset): IndexSearchResult {
+    const kern = this.kern;
+    const s = this.graph.scratch(0, ef).ptr;
+    const allowBytes = allow ? allow.words.length * 4 : 0;
+    const block = kern.alloc(this.dimension * 4 + k * 8 + allowBytes);
+    try {
+      const outNodes = block + this.dimension * 4;
+      const outDist = outNodes + k * 4;
+      const allowPtr = allow ? outDist + k * 4 : 0;
+      kern.f32(block, this.dimension).set(q);
+      if (allow) kern.u32(allowPtr, allow.words.length).set(allow.words);
+      this.graph.syncHeader();
+      const found = kern.exports.hnswSearch(this.graph.header, s, block, k, ef, allowPtr, outNodes, outDist);
+      return { offsets: kern.u32(outNodes, found).slice(), distances: kern.f32(outDist, found).slice() };
+    } finally {
+      kern.free(block);
+    }
+  }
+
+  /** `allow` minus the deleted nodes, or undefined when every node may be returned. */
+  private liveSet(allow?: Bitset): Bitset | undefined {
+    if (this.graph.deletedCount === 0) return allow;
+    const live = allow ? allow.clone() : Bitset.full(this.graph.count);
+    return live.andNot(this.graph.deletedBitset());
+  }
+
+  /** The rows as stored: unit length for COSINE (zero rows stay zero), else as given. */
+  private prepare(rows: Float32Array): Float32Array {
+    return this.distance === Kind.COSINE ? normalizedRows(rows, this.dimension) : rows;
+  }
+
+  private rowCount(rows: Float32Array): number {
+    const n = rows.length / this.dimension;
+    if (!Number.isInteger(n))
+      throw new RangeError(`${rows.length} floats is not a multiple of ${this.dimension}`);
+    return n;
+  }
+
+  private checkOffset(offset: number): void {
+    if (!Number.isInteger(offset) || offset < 0 || offset >= this.graph.count) {
+      throw new RangeError(`offset ${offset} is not a node of this index (size ${this.graph.count})`);
+    }
+  }
+
+  private checkQuery(query: Float32Array, allow?: Bitset): void {
+    if (query.length !== this.dimension) {
+      throw new RangeError(`query has ${query.length} floats, index dimension is ${this.dimension}`);
+    }
+    if (allow && allow.size !== this.graph.count) {
+      throw new RangeError(`allow bitset has ${allow.size} bits, index has ${this.graph.count} nodes`);
+    }
+  }
+}

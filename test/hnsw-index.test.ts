@@ -1,0 +1,247 @@
+/**
+ * HNSW against the exact flat index on the same fixed-seed data: recall@10 at default
+ * parameters, after deleting and re-inserting 30% of the points, under filters of 50%, 10%
+ * and 1% selectivity; serialization round trips; the graph invariants after every step
+ * of a random mutation sequence; parallel builds; bad input.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { gaussianMixture, SeededRandom } from '../src/eval/random.js';
+import { Bitset } from '../src/index/bitset.js';
+import { FlatIndex } from '../src/index/flat-index.js';
+import { buildHnsw } from '../src/index/hnsw-build.js';
+import { HnswIndex } from '../src/index/hnsw-index.js';
+import type { IndexSearchParams, VectorIndexRead } from '../src/index/vector-index.js';
+import { VectorStore } from '../src/index/vector-store.js';
+import { DistanceKind } from '../src/kernels/kernels.js';
+import { jsKernels, wasmKernels } from '../src/kernels/load.js';
+import type { WasmKernels } from '../src/kernels/wasm-kernels.js';
+
+const N = 20_000;
+const DIM = 64;
+const QUERIES = 200;
+const K = 10;
+const kern = wasmKernels() as WasmKernels;
+const data = gaussianMixture(N + QUERIES, DIM, 200, 20261121);
+const base = data.slice(0, N * DIM);
+const queries = data.slice(N * DIM);
+
+function query(i: number): Float32Array {
+  return queries.subarray(i * DIM, (i + 1) * DIM);
+}
+
+function rowsOf(source: Float32Array, offsets: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(offsets.length * DIM);
+  for (let i = 0; i < offsets.length; i++)
+    out.set(source.subarray(offsets[i] * DIM, (offsets[i] + 1) * DIM), i * DIM);
+  return out;
+}
+
+/** Mean recall@k of `index` against `exact` over the query set, checking result counts. */
+function recall(
+  index: VectorIndexRead,
+  exact: VectorIndexRead,
+  allow?: Bitset,
+  params?: IndexSearchParams,
+): number {
+  let hits = 0;
+  let wanted = 0;
+  for (let i = 0; i < QUERIES; i++) {
+    const truth = exact.search(query(i), K, allow);
+    const got = index.search(query(i), K, allow, params);
+    assert.equal(got.offsets.length, truth.offsets.length, `query ${i}: result count`);
+    const want = new Set(truth.offsets);
+    for (const o of got.offsets) {
+      if (allow) assert.ok(allow.has(o), `query ${i}: offset ${o} is not allowed`);
+      if (want.has(o)) hits++;
+    }
+    wanted += truth.offsets.length;
+  }
+  return wanted === 0 ? 1 : hits / wanted;
+}
+
+function flatOver(rows: Float32Array, kind: DistanceKind = DistanceKind.L2): FlatIndex {
+  const flat = new FlatIndex(kern, DIM, kind);
+  flat.add(rows);
+  return flat;
+}
+
+describe('HNSW index', () => {
+  const exact = flatOver(base);
+  let index: HnswIndex;
+
+  test('recall@10 >= 0.95 against the flat index at default parameters (20k x 64)', async () => {
+    index = await buildHnsw(kern, base, DIM, DistanceKind.L2, { threads: 1 });
+    index.checkIntegrity();
+    const r = recall(index, exact);
+    assert.ok(r >= 0.95, `recall ${r}`);
+  });
+
+  for (const [name, kind] of [
+    ['cosine', DistanceKind.COSINE],
+    ['inner product', DistanceKind.IP],
+  ] as const) {
+    test(`recall@10 >= 0.95 for ${name}`, async () => {
+      const idx = await buildHnsw(kern, base, DIM, kind, { threads: 1 });
+      const truth = flatOver(base, kind);
+      const r = recall(idx, truth);
+      assert.ok(r >= 0.95, `recall ${r}`);
+      const d = idx.search(query(0), K).distances;
+      const t = truth.search(query(0), K).distances;
+      assert.ok(Math.abs(d[0] - t[0]) < 1e-4, `distance convention: ${d[0]} vs ${t[0]}`);
+      idx.dispose();
+      truth.dispose();
+    });
+  }
+
+  for (const fraction of [0.5, 0.1, 0.01]) {
+    test(`filtered search at ${fraction * 100}% selectivity: recall >= 0.95, always k results`, () => {
+      const rng = new SeededRandom(Math.round(fraction * 1000));
+      const allow = new Bitset(N);
+      for (let i = 0; i < N; i++) if (rng.next() < fraction) allow.set(i);
+      for (const strategy of ['auto', 'walk'] as const) {
+        const r = recall(index, exact, allow, { strategy });
+        assert.ok(r >= 0.95, `${strategy}: recall ${r}`);
+      }
+    });
+  }
+
+  test('a filter allowing fewer than k points returns exactly those', () => {
+    const allow = new Bitset(N);
+    for (const o of [5, 17, 19_999]) allow.set(o);
+    for (const strategy of ['auto', 'walk', 'scan'] as const) {
+      const got = index.search(query(0), K, allow, { strategy });
+      assert.deepEqual(
+        [...got.offsets].sort((a, b) => a - b),
+        [5, 17, 19_999],
+      );
+    }
+    assert.equal(index.search(query(0), K, new Bitset(N)).offsets.length, 0);
+  });
+
+  test('serialization round trip gives identical results', () => {
+    const bytes = index.serialize();
+    const store = new VectorStore(kern, DIM);
+    store.append(base);
+    const copy = HnswIndex.deserialize(kern, bytes, store);
+    copy.checkIntegrity();
+    assert.deepEqual(copy.serialize(), bytes);
+    for (let i = 0; i < 50; i++) {
+      const a = index.search(query(i), K, undefined, { ef: 32 });
+      const b = copy.search(query(i), K, undefined, { ef: 32 });
+      assert.deepEqual(b, a);
+    }
+    copy.dispose();
+  });
+
+  test('corrupt serialized bytes are refused', () => {
+    const bytes = index.serialize();
+    const store = new VectorStore(kern, DIM);
+    store.append(base);
+    assert.throws(() => HnswIndex.deserialize(kern, bytes.subarray(0, bytes.length - 4), store), /bytes/);
+    const bad = bytes.slice();
+    bad[0] ^= 1;
+    assert.throws(() => HnswIndex.deserialize(kern, bad, store), /magic/);
+    const version = bytes.slice();
+    version[4] = 9;
+    assert.throws(() => HnswIndex.deserialize(kern, version, store), /version 9/);
+    store.dispose();
+  });
+
+  test('recall stays >= 0.95 after 30% of the points are deleted and re-inserted', () => {
+    const rng = new SeededRandom(30);
+    const current = base.slice();
+    const replacements = gaussianMixture(Math.floor(N * 0.3), DIM, 200, 77);
+    const victims = new Set<number>();
+    while (victims.size < replacements.length / DIM) victims.add(rng.int(N));
+    for (const v of victims) index.delete(v);
+    assert.equal(index.deletedCount, victims.size);
+    // Deleted points are never returned.
+    for (let i = 0; i < 20; i++) {
+      for (const o of index.search(query(i), K).offsets) assert.ok(!victims.has(o), `deleted ${o} returned`);
+    }
+    const offsets = index.addReplacingDeleted(replacements);
+    assert.equal(index.size, N, 'slots were reused, not appended');
+    assert.equal(index.deletedCount, 0);
+    for (let i = 0; i < offsets.length; i++) {
+      assert.ok(victims.has(offsets[i]));
+      current.set(replacements.subarray(i * DIM, (i + 1) * DIM), offsets[i] * DIM);
+    }
+    index.checkIntegrity();
+    const truth = flatOver(current);
+    const r = recall(index, truth);
+    assert.ok(r >= 0.95, `recall ${r}`);
+    truth.dispose();
+  });
+
+  test('a parallel build on two threads gives a valid graph with the same recall', async () => {
+    const parallel = await buildHnsw(kern, base, DIM, DistanceKind.L2, { threads: 2 });
+    parallel.checkIntegrity();
+    const r = recall(parallel, exact);
+    assert.ok(r >= 0.95, `recall ${r}`);
+    parallel.dispose();
+  });
+
+  test('invariants hold after every step of a random mutation sequence', () => {
+    const rng = new SeededRandom(99);
+    const small = new HnswIndex(kern, DIM, DistanceKind.L2, { M: 6, efConstruction: 40 });
+    const live = new Map<number, Float32Array>();
+    const pick = () => {
+      const keys = [...live.keys()];
+      return keys[rng.int(keys.length)];
+    };
+    for (let step = 0; step < 300; step++) {
+      const op = rng.next();
+      if (op < 0.4 || live.size < 10) {
+        const n = 1 + rng.int(20);
+        const rows = rowsOf(
+          base,
+          Array.from({ length: n }, () => rng.int(N)),
+        );
+        const first = small.size;
+        small.add(rows);
+        for (let i = 0; i < n; i++) live.set(first + i, rows.subarray(i * DIM, (i + 1) * DIM));
+      } else if (op < 0.7) {
+        const victim = pick();
+        small.delete(victim);
+        live.delete(victim);
+      } else if (op < 0.85) {
+        const target = pick();
+        const row = rowsOf(base, [rng.int(N)]);
+        small.replace(target, row);
+        live.set(target, row);
+      } else {
+        const rows = rowsOf(base, [rng.int(N), rng.int(N)]);
+        const offsets = small.addReplacingDeleted(rows);
+        for (let i = 0; i < offsets.length; i++) live.set(offsets[i], rows.subarray(i * DIM, (i + 1) * DIM));
+      }
+      small.checkIntegrity();
+      const got = small.search(query(step % QUERIES), K);
+      assert.equal(got.offsets.length, Math.min(K, live.size), `step ${step}: result count`);
+      for (const o of got.offsets) assert.ok(live.has(o), `step ${step}: returned dead offset ${o}`);
+    }
+    small.dispose();
+  });
+
+  test('bad input gets a clear error', () => {
+    assert.throws(() => index.search(new Float32Array(DIM + 1), K), RangeError);
+    assert.throws(() => index.search(query(0), K, new Bitset(N + 1)), RangeError);
+    assert.throws(() => index.search(query(0), K, undefined, { ef: 0 }), RangeError);
+    assert.throws(() => index.delete(N), RangeError);
+    assert.throws(() => index.add(new Float32Array(DIM + 3)), RangeError);
+    assert.throws(() => new HnswIndex(kern, DIM, DistanceKind.L2, { M: 1 }), /M must be/);
+    assert.throws(() => new HnswIndex(jsKernels(), DIM, DistanceKind.L2), /wasm kernels/);
+    // The index is still usable after rejected requests.
+    assert.equal(index.search(query(0), K).offsets.length, K);
+  });
+
+  test('dispose releases its linear memory', async () => {
+    const before = kern.allocator.allocatedBytes;
+    const idx = await buildHnsw(kern, base.subarray(0, 3000 * DIM), DIM, DistanceKind.L2, { threads: 2 });
+    idx.search(query(0), K, undefined, { ef: 500 });
+    idx.dispose();
+    assert.equal(kern.allocator.allocatedBytes, before);
+    index.dispose();
+    exact.dispose();
+  });
+});
