@@ -119,6 +119,20 @@ describe('HNSW index', () => {
     assert.equal(index.search(query(0), K, new Bitset(N)).offsets.length, 0);
   });
 
+  test('searches on worker threads give the same results, and the graph cannot change meanwhile', async () => {
+    const pending = Array.from({ length: 40 }, (_, i) => index.searchAsync(query(i), K, undefined, { ef: 40 }));
+    assert.throws(() => index.add(query(0)), /asynchronous searches/);
+    const results = await Promise.all(pending);
+    for (let i = 0; i < results.length; i++) {
+      assert.deepEqual(results[i], index.search(query(i), K, undefined, { ef: 40 }));
+    }
+    const allow = new Bitset(N);
+    for (let i = 0; i < N; i += 97) allow.set(i);
+    assert.deepEqual(await index.searchAsync(query(3), K, allow), index.search(query(3), K, allow));
+    const flat = await exact.searchAsync(query(5), K);
+    assert.deepEqual(flat, exact.search(query(5), K));
+  });
+
   test('serialization round trip gives identical results', () => {
     const bytes = index.serialize();
     const store = new VectorStore(kern, DIM);

@@ -230,7 +230,7 @@ export class EmbeddedCollection implements Collection {
     const params = this.searchParams(opts);
     const query = toVector(vector, this.dimension, this.metric, 'query');
     const predicate = this.predicate(opts.filter);
-    return this.hits(topK(this.storage.set.views(), query, k, predicate, params), opts);
+    return this.hits(await topK(this.storage.set.views(), query, k, predicate, params), opts);
   }
 
   /**
@@ -248,7 +248,8 @@ export class EmbeddedCollection implements Collection {
     const queries = vectors.map((v, i) => toVector(v, this.dimension, this.metric, `queries[${i}]`));
     const predicate = this.predicate(opts.filter);
     const views = this.storage.set.views();
-    return queries.map((q) => this.hits(topK(views, q, k, predicate, params), opts));
+    const found = await Promise.all(queries.map((q) => topK(views, q, k, predicate, params)));
+    return found.map((hits) => this.hits(hits, opts));
   }
 
   /**

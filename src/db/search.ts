@@ -32,20 +32,31 @@ export function allowedRows(view: SegmentView, predicate?: RowPredicate): Bitset
   return allowed;
 }
 
-export function topK(
+/**
+ * The k best allowed rows over `views`. Sealed segments are searched on worker threads
+ * (concurrently, and retained until their search ends), the growing segment on this one.
+ */
+export async function topK(
   views: readonly SegmentView[],
   query: Float32Array,
   k: number,
   predicate?: RowPredicate,
   params?: IndexSearchParams,
-): Candidate[] {
-  const all: Candidate[] = [];
-  for (const view of views) {
-    if (view.liveCount === 0) continue;
+): Promise<Candidate[]> {
+  const searches = views.map(async (view) => {
+    if (view.liveCount === 0) return [];
     const allow = allowedRows(view, predicate);
-    const { offsets, distances } = view.index.search(query, k, allow, params);
-    for (let i = 0; i < offsets.length; i++) all.push({ view, offset: offsets[i], distance: distances[i] });
-  }
+    const release = view.retain?.();
+    try {
+      const { offsets, distances } = release
+        ? await view.index.searchAsync(query, k, allow, params)
+        : view.index.search(query, k, allow, params);
+      return Array.from(offsets, (offset, i): Candidate => ({ view, offset, distance: distances[i] }));
+    } finally {
+      release?.();
+    }
+  });
+  const all = (await Promise.all(searches)).flat();
   all.sort((a, b) => a.distance - b.distance);
   return all.length > k ? all.slice(0, k) : all;
 }

@@ -9,6 +9,8 @@
  * file for using the index on its own.
  */
 import type { DistanceKind, Kernels } from '../kernels/kernels.js';
+import { WasmKernels } from '../kernels/wasm-kernels.js';
+import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import type { Bitset } from './bitset.js';
 import type { IndexSearchResult, VectorIndex } from './vector-index.js';
 import { VectorStore } from './vector-store.js';
@@ -18,6 +20,7 @@ const EMPTY: IndexSearchResult = { offsets: new Uint32Array(0), distances: new F
 export class FlatIndex implements VectorIndex {
   readonly type = 'flat';
   readonly store: VectorStore;
+  private inflight = 0;
 
   constructor(
     readonly kernels: Kernels,
@@ -36,39 +39,72 @@ export class FlatIndex implements VectorIndex {
   }
 
   add(rows: Float32Array): void {
+    if (this.inflight > 0) throw new Error('flat index: cannot add rows while asynchronous searches run');
     this.store.append(rows);
   }
 
   search(query: Float32Array, k: number, allow?: Bitset): IndexSearchResult {
+    const call = this.prepareSearch(query, k, allow);
+    if (!call) return EMPTY;
+    try {
+      return call.collect(this.kernels.searchTopK(...call.args));
+    } finally {
+      call.release();
+    }
+  }
+
+  /**
+   * `search` on a worker thread (wasm kernels; the JS kernels answer on this thread). The
+   * rows must not change until it settles: `add` throws meanwhile.
+   */
+  async searchAsync(query: Float32Array, k: number, allow?: Bitset): Promise<IndexSearchResult> {
+    const kern = this.kernels;
+    if (!(kern instanceof WasmKernels)) return this.search(query, k, allow);
+    const call = this.prepareSearch(query, k, allow);
+    if (!call) return EMPTY;
+    this.inflight++;
+    try {
+      return call.collect(await KernelWorkerPool.for(kern, 'search').run('searchTopK', call.args));
+    } finally {
+      this.inflight--;
+      call.release();
+    }
+  }
+
+  /** Copies the query (and allow-list) into linear memory for one `searchTopK` call. */
+  private prepareSearch(query: Float32Array, k: number, allow?: Bitset) {
     const n = this.store.count;
     const limit = Math.min(k, n);
-    if (limit <= 0) return EMPTY;
+    if (limit <= 0) return undefined;
     this.checkQuery(query, allow);
     const kern = this.kernels;
     const bytes = this.dimension * 4 + limit * 8 + (allow ? allow.words.length * 4 : 0);
     const scratch = kern.alloc(bytes);
-    try {
-      const q = scratch;
-      const outRows = q + this.dimension * 4;
-      const outDist = outRows + limit * 4;
-      const allowPtr = allow ? outDist + limit * 4 : 0;
-      kern.f32(q, this.dimension).set(query);
-      if (allow) kern.u32(allowPtr, allow.words.length).set(allow.words);
-      const found = kern.searchTopK(
-        this.distance,
-        q,
-        this.store.ptr,
-        n,
-        this.dimension,
-        limit,
-        allowPtr,
-        outRows,
-        outDist,
-      );
-      return { offsets: kern.u32(outRows, found).slice(), distances: kern.f32(outDist, found).slice() };
-    } finally {
-      kern.free(scratch);
-    }
+    const q = scratch;
+    const outRows = q + this.dimension * 4;
+    const outDist = outRows + limit * 4;
+    const allowPtr = allow ? outDist + limit * 4 : 0;
+    kern.f32(q, this.dimension).set(query);
+    if (allow) kern.u32(allowPtr, allow.words.length).set(allow.words);
+    const args: [DistanceKind, number, number, number, number, number, number, number, number] = [
+      this.distance,
+      q,
+      this.store.ptr,
+      n,
+      this.dimension,
+      limit,
+      allowPtr,
+      outRows,
+      outDist,
+    ];
+    return {
+      args,
+      collect: (found: number): IndexSearchResult => ({
+        offsets: kern.u32(outRows, found).slice(),
+        distances: kern.f32(outDist, found).slice(),
+      }),
+      release: () => kern.free(scratch),
+    };
   }
 
   rangeSearch(query: Float32Array, maxDistance: number, allow?: Bitset): IndexSearchResult {

@@ -69,7 +69,7 @@ async function linkInParallel(
   graph.createNodes(n);
   const scratch = Array.from({ length: threads }, (_, t) => graph.scratch(t + 1, index.options.ef).ptr);
   graph.setParallel(true, 0, n);
-  const pool = KernelWorkerPool.for(kernels);
+  const pool = KernelWorkerPool.for(kernels, 'build');
   try {
     await Promise.all(scratch.map((s) => pool.run('hnswInsertClaimed', [graph.header, s])));
   } finally {

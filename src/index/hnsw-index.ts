@@ -17,6 +17,7 @@
 import type { DistanceKind, Kernels } from '../kernels/kernels.js';
 import { DistanceKind as Kind } from '../kernels/kernels.js';
 import { WasmKernels } from '../kernels/wasm-kernels.js';
+import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import { Bitset } from './bitset.js';
 import { FlatIndex } from './flat-index.js';
 import { HnswGraph } from './hnsw-graph.js';
@@ -88,6 +89,10 @@ export class HnswIndex implements VectorIndex {
   private readonly freeSlots: number[] = [];
   /** Whether `dispose` frees the store (true when the index created it). */
   private readonly ownsStore: boolean;
+  /** Asynchronous searches in flight, and the scratch slots (1, 2, …) they may use. */
+  private inflight = 0;
+  private readonly idleSlots: number[] = [];
+  private nextSlot = 1;
 
   /**
    * An empty index. `store` may already hold rows (e.g. a sealed segment's vectors); they
@@ -148,6 +153,7 @@ export class HnswIndex implements VectorIndex {
 
   /** Appends `rows` as new nodes and links them, one at a time, on this thread. */
   add(rows: Float32Array): void {
+    this.checkQuiet();
     const n = this.rowCount(rows);
     if (n === 0) return;
     const first = this.graph.count;
@@ -160,6 +166,7 @@ export class HnswIndex implements VectorIndex {
    * `first` must equal the current size). Single-threaded; `buildHnsw` is the parallel way.
    */
   insertStored(first: number, end: number): void {
+    this.checkQuiet();
     if (first !== this.graph.count || end > this.store.count) {
       throw new RangeError(`cannot insert rows ${first}..${end} into a graph of ${this.graph.count}`);
     }
@@ -188,6 +195,7 @@ export class HnswIndex implements VectorIndex {
    * neighbours re-select their links, then it is linked as if new); it is live afterwards.
    */
   replace(offset: number, row: Float32Array): void {
+    this.checkQuiet();
     this.checkOffset(offset);
     if (row.length !== this.dimension) {
       throw new RangeError(`row has ${row.length} floats, index dimension is ${this.dimension}`);
@@ -226,22 +234,56 @@ export class HnswIndex implements VectorIndex {
   }
 
   search(query: Float32Array, k: number, allow?: Bitset, params?: IndexSearchParams): IndexSearchResult {
+    const plan = this.plan(query, k, allow, params);
+    if (plan === undefined) return EMPTY;
+    if (plan.scan) return this.exact.search(plan.query, plan.limit, plan.live);
+    const found = this.walk(plan.query, plan.limit, plan.ef, allow);
+    return found.offsets.length < plan.limit ? this.exact.search(plan.query, plan.limit, plan.live) : found;
+  }
+
+  /**
+   * `search` on a worker thread. Until it settles, the graph must not change: `add`,
+   * `replace` and their kin throw meanwhile.
+   */
+  async searchAsync(
+    query: Float32Array,
+    k: number,
+    allow?: Bitset,
+    params?: IndexSearchParams,
+  ): Promise<IndexSearchResult> {
+    const plan = this.plan(query, k, allow, params);
+    if (plan === undefined) return EMPTY;
+    this.inflight++;
+    try {
+      if (plan.scan) return await this.exact.searchAsync(plan.query, plan.limit, plan.live);
+      const found = await this.walkAsync(plan.query, plan.limit, plan.ef, allow);
+      if (found.offsets.length < plan.limit) return await this.exact.searchAsync(plan.query, plan.limit, plan.live);
+      return found;
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  /** Validates a query and decides between the graph walk and an exact scan. */
+  private plan(query: Float32Array, k: number, allow?: Bitset, params?: IndexSearchParams) {
     const n = this.graph.count;
-    if (k <= 0 || n === 0) return EMPTY;
+    if (k <= 0 || n === 0) return undefined;
     this.checkQuery(query, allow);
     const ef = params?.ef ?? this.options.ef;
     if (!Number.isInteger(ef) || ef < 1) throw new RangeError(`ef must be a positive integer, got ${ef}`);
     const live = this.liveSet(allow);
     const allowed = live ? live.count() : n;
     const limit = Math.min(k, allowed);
-    if (limit === 0) return EMPTY;
-    const q = this.prepare(query);
+    if (limit === 0) return undefined;
     const strategy = params?.strategy ?? 'auto';
     const fewAllowed = live !== undefined && allowed * allowed < SCAN_FACTOR * Math.max(ef, limit) * n;
-    if (strategy === 'scan' || (strategy === 'auto' && fewAllowed)) return this.exact.search(q, limit, live);
-    const found = this.walk(q, limit, Math.max(ef, limit), allow);
-    if (found.offsets.length < limit) return this.exact.search(q, limit, live);
-    return found;
+    return {
+      query: this.prepare(query),
+      limit,
+      ef: Math.max(ef, limit),
+      live,
+      scan: strategy === 'scan' || (strategy === 'auto' && fewAllowed),
+    };
   }
 
   rangeSearch(query: Float32Array, maxDistance: number, allow?: Bitset): IndexSearchResult {
@@ -286,22 +328,60 @@ export class HnswIndex implements VectorIndex {
 
   /** Runs the wasm search; `allow` (not the deleted set: wasm checks that) goes in as is. */
   private walk(q: Float32Array, k: number, ef: number, allow?: Bitset): IndexSearchResult {
+    const call = this.prepareWalk(q, k, allow);
+    try {
+      return call.collect(this.kern.exports.hnswSearch(...call.args(this.graph.scratch(0, ef).ptr, ef)));
+    } finally {
+      call.release();
+    }
+  }
+
+  /** `walk` on a search worker, with a scratch slot of its own. */
+  private async walkAsync(q: Float32Array, k: number, ef: number, allow?: Bitset): Promise<IndexSearchResult> {
+    const call = this.prepareWalk(q, k, allow);
+    const slot = this.idleSlots.pop() ?? this.nextSlot++;
+    try {
+      const args = call.args(this.graph.scratch(slot, ef).ptr, ef);
+      return call.collect(await KernelWorkerPool.for(this.kern, 'search').run('hnswSearch', args));
+    } finally {
+      this.idleSlots.push(slot);
+      call.release();
+    }
+  }
+
+  /** Copies the query (and allow-list) into linear memory for one `hnswSearch` call. */
+  private prepareWalk(q: Float32Array, k: number, allow?: Bitset) {
     const kern = this.kern;
-    const s = this.graph.scratch(0, ef).ptr;
     const allowBytes = allow ? allow.words.length * 4 : 0;
     const block = kern.alloc(this.dimension * 4 + k * 8 + allowBytes);
-    try {
-      const outNodes = block + this.dimension * 4;
-      const outDist = outNodes + k * 4;
-      const allowPtr = allow ? outDist + k * 4 : 0;
-      kern.f32(block, this.dimension).set(q);
-      if (allow) kern.u32(allowPtr, allow.words.length).set(allow.words);
-      this.graph.syncHeader();
-      const found = kern.exports.hnswSearch(this.graph.header, s, block, k, ef, allowPtr, outNodes, outDist);
-      return { offsets: kern.u32(outNodes, found).slice(), distances: kern.f32(outDist, found).slice() };
-    } finally {
-      kern.free(block);
-    }
+    const outNodes = block + this.dimension * 4;
+    const outDist = outNodes + k * 4;
+    const allowPtr = allow ? outDist + k * 4 : 0;
+    kern.f32(block, this.dimension).set(q);
+    if (allow) kern.u32(allowPtr, allow.words.length).set(allow.words);
+    this.graph.syncHeader();
+    return {
+      args: (scratch: number, ef: number): [number, number, number, number, number, number, number, number] => [
+        this.graph.header,
+        scratch,
+        block,
+        k,
+        ef,
+        allowPtr,
+        outNodes,
+        outDist,
+      ],
+      collect: (found: number): IndexSearchResult => ({
+        offsets: kern.u32(outNodes, found).slice(),
+        distances: kern.f32(outDist, found).slice(),
+      }),
+      release: () => kern.free(block),
+    };
+  }
+
+  /** Throws when asynchronous searches are reading the graph. */
+  private checkQuiet(): void {
+    if (this.inflight > 0) throw new Error('hnsw: cannot change the graph while asynchronous searches run');
   }
 
   /** `allow` minus the deleted nodes, or undefined when every node may be returned. */

@@ -43,6 +43,17 @@ export interface VectorIndexRead {
    */
   search(query: Float32Array, k: number, allow?: Bitset, params?: IndexSearchParams): IndexSearchResult;
 
+  /**
+   * `search` computed on a worker thread, leaving the event loop free. The index must not
+   * be changed or disposed until the promise settles.
+   */
+  searchAsync(
+    query: Float32Array,
+    k: number,
+    allow?: Bitset,
+    params?: IndexSearchParams,
+  ): Promise<IndexSearchResult>;
+
   /** Every allowed offset whose distance to `query` is ≤ `maxDistance`, ascending. */
   rangeSearch(query: Float32Array, maxDistance: number, allow?: Bitset): IndexSearchResult;
 

@@ -26,7 +26,13 @@ interface Slot {
   busy: Pending | undefined;
 }
 
-const pools = new WeakMap<WasmKernels, KernelWorkerPool>();
+/**
+ * Builds and searches get separate pools, so that a minutes-long index build never makes
+ * a search wait for a free worker.
+ */
+export type PoolPurpose = 'build' | 'search';
+
+const pools = new WeakMap<WasmKernels, Map<PoolPurpose, KernelWorkerPool>>();
 
 export class KernelWorkerPool {
   private readonly slots: Slot[] = [];
@@ -38,12 +44,17 @@ export class KernelWorkerPool {
     readonly maxWorkers: number,
   ) {}
 
-  /** The pool of `kernels` (one per kernels instance), sized to the machine's cores. */
-  static for(kernels: WasmKernels): KernelWorkerPool {
-    let pool = pools.get(kernels);
+  /** The pool of `kernels` for `purpose` (one each per kernels instance), sized to the machine's cores. */
+  static for(kernels: WasmKernels, purpose: PoolPurpose): KernelWorkerPool {
+    let byPurpose = pools.get(kernels);
+    if (!byPurpose) {
+      byPurpose = new Map();
+      pools.set(kernels, byPurpose);
+    }
+    let pool = byPurpose.get(purpose);
     if (!pool) {
       pool = new KernelWorkerPool(kernels, Math.max(1, availableParallelism()));
-      pools.set(kernels, pool);
+      byPurpose.set(purpose, pool);
     }
     return pool;
   }

@@ -21,4 +21,10 @@ export interface SegmentView {
   isLive(offset: number): boolean;
   /** The live rows as a bitset of `rows` bits, or undefined when every row is live. */
   liveRows(): Bitset | undefined;
+  /**
+   * Present on segments whose rows and index never change (sealed ones): keeps their
+   * memory alive until the returned function is called, so a search may run on a worker
+   * thread meanwhile. Growing segments lack it and are searched on the calling thread.
+   */
+  retain?(): () => void;
 }

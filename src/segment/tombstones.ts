@@ -64,6 +64,10 @@ export class TombstonedSegment implements SegmentView {
     this.live = undefined;
   }
 
+  retain(): () => void {
+    return this.segment.retain();
+  }
+
   liveRows(): Bitset | undefined {
     if (this.deletedCount === 0) return undefined;
     this.live ??= Bitset.full(this.rows).andNot(this.deleted);
