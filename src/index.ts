@@ -14,5 +14,18 @@ export { DEFAULT_SEGMENT_SIZE, type OpenOptions, Quiver } from './db/database.js
 export type * from './db/types.js';
 export * from './errors.js';
 export { gaussianMixture, gaussianVectors, SeededRandom } from './eval/random.js';
+export { Bitset } from './index/bitset.js';
+export { FlatIndex } from './index/flat-index.js';
+export { buildHnsw, type HnswBuildOptions } from './index/hnsw-build.js';
+export { HNSW_DEFAULTS, HnswIndex, type HnswOptions } from './index/hnsw-index.js';
+export type {
+  IndexSearchParams,
+  IndexSearchResult,
+  VectorIndex,
+  VectorIndexRead,
+} from './index/vector-index.js';
+export { VectorStore } from './index/vector-store.js';
+export { DistanceKind, type Kernels } from './kernels/kernels.js';
+export { kernels } from './kernels/load.js';
 export type { Condition, FieldCondition, Filter, MatchValue, Payload } from './payload/filter.js';
 export { DatabaseLockedError } from './storage/catalog.js';
