@@ -129,7 +129,7 @@ describe('quiver CLI', () => {
   test('create, then info lists the collection', async () => {
     assert.match(
       await ok(['create', 'docs', '--dim', String(DIM)]),
-      /created collection 'docs' \(dimension 16, metric l2\)/,
+      /created collection 'docs' \(dimension 16, metric l2, index hnsw\)/,
     );
     const infos = JSON.parse(await ok(['info', '--json']));
     assert.deepEqual(
@@ -143,6 +143,26 @@ describe('quiver CLI', () => {
     );
     assert.match(await ok(['info']), /^collection\s+dimension\s+metric\s+count\ndocs\s+16\s+l2\s+0\n$/);
     await fails(['create', 'docs', '--dim', '4'], 1, /already exists/);
+  });
+
+  test('create takes the index and its parameters; search takes --ef and --exact', async () => {
+    assert.match(
+      await ok(['create', 'tuned', '--dim', '4', '--m', '8', '--ef-construction', '50', '--ef', '20']),
+      /index hnsw/,
+    );
+    const info = JSON.parse(await ok(['info', 'tuned', '--json']));
+    assert.deepEqual(info.index, { type: 'hnsw', M: 8, efConstruction: 50, ef: 20 });
+    assert.match(await ok(['create', 'plain', '--dim', '4', '--index', 'flat']), /index flat/);
+    await fails(
+      ['create', 'bad', '--dim', '4', '--index', 'flat', '--m', '8'],
+      2,
+      /only apply to --index hnsw/,
+    );
+    await fails(['create', 'bad', '--dim', '4', '--m', '1'], 2, /--m/);
+    const exact = await ok(['search', 'tuned', '--vector', '[1, 2, 3, 4]', '--exact', '--ef', '5', '--json']);
+    assert.deepEqual(JSON.parse(exact), []);
+    await ok(['drop', 'tuned', '--yes']);
+    await ok(['drop', 'plain', '--yes']);
   });
 
   test('import npy with --create; a query equal to a row finds that row first', async () => {

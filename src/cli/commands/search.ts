@@ -16,6 +16,8 @@ interface SearchOptions {
   vectorFile?: string;
   row: number;
   k: number;
+  ef?: number;
+  exact?: boolean;
   filter?: Record<string, unknown>;
   withPayload?: boolean;
   json?: boolean;
@@ -34,6 +36,8 @@ export function registerSearch(program: Command): void {
     .option('--vector-file <path>', 'read the query from a .npy, .fvecs or .jsonl file')
     .option('--row <i>', 'row of --vector-file to use as the query (0-based)', integerAtLeast(0), 0)
     .option('-k, --k <n>', 'number of results', integerAtLeast(1), 10)
+    .option('--ef <n>', "HNSW search effort (default: the collection's)", integerAtLeast(1))
+    .option('--exact', 'exact search, ignoring the index')
     .option('--filter <json>', 'payload filter (JSON, filter language v1)', parseJsonObject)
     .option('--with-payload', 'include payloads')
     .option('--json', 'print JSON instead of a table')
@@ -45,6 +49,8 @@ export function registerSearch(program: Command): void {
       await withDatabase(command, async (db) => {
         const hits = await db.collection(name).search(query, {
           k: options.k,
+          ef: options.ef,
+          exact: options.exact === true,
           filter: options.filter as Filter | undefined,
           withPayload: options.withPayload === true,
         });
