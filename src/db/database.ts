@@ -124,6 +124,8 @@ export class Quiver implements Database, CollectionHost {
    */
   async dropCollection(name: string): Promise<void> {
     this.check();
+    // No index build may write into the folder while it is deleted.
+    await this.collections.get(name)?.indexer.stop();
     await this.queue.exclusive(async () => {
       const collection = this.collections.get(name);
       const id = collection?.storage.collectionId ?? this.broken.get(name)?.id;
@@ -143,7 +145,7 @@ export class Quiver implements Database, CollectionHost {
   async close(): Promise<void> {
     if (this.closed) return;
     // Index builds in flight finish and commit first (a failed one is rebuilt at next open).
-    for (const c of this.collections.values()) await c.indexer.idle().catch(() => undefined);
+    for (const c of this.collections.values()) await c.indexer.stop();
     await this.queue.idle();
     this.closed = true;
     for (const c of this.collections.values()) c.storage.dispose();

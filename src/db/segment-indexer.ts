@@ -24,6 +24,7 @@ import type { IndexSpec } from './index-spec.js';
 export class SegmentIndexer {
   private readonly running = new Map<TombstonedSegment, Promise<void>>();
   private failure: Error | undefined;
+  private stopped = false;
   /** Durations of finished builds in seconds, for metrics (oldest first, last 100). */
   readonly buildSeconds: number[] = [];
 
@@ -44,9 +45,9 @@ export class SegmentIndexer {
     return this.running.size;
   }
 
-  /** Starts builds for the sealed segments that lack an index. */
+  /** Starts builds for the sealed segments that lack an index (none once stopped). */
   scheduleMissing(): void {
-    if (!this.enabled) return;
+    if (!this.enabled || this.stopped) return;
     for (const part of this.storage.set.sealed) {
       if (part.segment.indexed || this.running.has(part)) continue;
       const job = this.build(part).finally(() => this.running.delete(part));
@@ -56,6 +57,16 @@ export class SegmentIndexer {
       });
       this.running.set(part, job);
     }
+  }
+
+  /**
+   * Starts no more builds and waits for those in flight to end (their failures are
+   * dropped): before the collection is dropped or the database closed, so that no build
+   * writes into a folder being deleted or races a later instance on the same files.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.idle().catch(() => undefined);
   }
 
   /** Resolves when every build in flight (including ones started meanwhile) has ended. */

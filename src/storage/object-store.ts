@@ -25,6 +25,9 @@ export interface ObjectStore {
  * the key and fsyncs the directory, so a crash leaves either the old state or the new
  * object, plus at worst a `*.tmp` file that `list` ignores.
  */
+/** Distinguishes the temporary files of concurrent puts in this process. */
+let nextTmp = 0;
+
 export class FsObjectStore implements ObjectStore {
   constructor(readonly root: string) {}
 
@@ -36,7 +39,7 @@ export class FsObjectStore implements ObjectStore {
     const target = this.path(key);
     const dir = dirname(target);
     await mkdir(dir, { recursive: true });
-    const tmp = `${target}.${process.pid}.tmp`;
+    const tmp = `${target}.${process.pid}.${nextTmp++}.tmp`;
     const file = await open(tmp, 'w');
     try {
       await file.writeFile(data);
