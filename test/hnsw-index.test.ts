@@ -120,7 +120,9 @@ describe('HNSW index', () => {
   });
 
   test('searches on worker threads give the same results, and the graph cannot change meanwhile', async () => {
-    const pending = Array.from({ length: 40 }, (_, i) => index.searchAsync(query(i), K, undefined, { ef: 40 }));
+    const pending = Array.from({ length: 40 }, (_, i) =>
+      index.searchAsync(query(i), K, undefined, { ef: 40 }),
+    );
     assert.throws(() => index.add(query(0)), /asynchronous searches/);
     const results = await Promise.all(pending);
     for (let i = 0; i < results.length; i++) {

@@ -257,7 +257,8 @@ export class HnswIndex implements VectorIndex {
     try {
       if (plan.scan) return await this.exact.searchAsync(plan.query, plan.limit, plan.live);
       const found = await this.walkAsync(plan.query, plan.limit, plan.ef, allow);
-      if (found.offsets.length < plan.limit) return await this.exact.searchAsync(plan.query, plan.limit, plan.live);
+      if (found.offsets.length < plan.limit)
+        return await this.exact.searchAsync(plan.query, plan.limit, plan.live);
       return found;
     } finally {
       this.inflight--;
@@ -337,7 +338,12 @@ export class HnswIndex implements VectorIndex {
   }
 
   /** `walk` on a search worker, with a scratch slot of its own. */
-  private async walkAsync(q: Float32Array, k: number, ef: number, allow?: Bitset): Promise<IndexSearchResult> {
+  private async walkAsync(
+    q: Float32Array,
+    k: number,
+    ef: number,
+    allow?: Bitset,
+  ): Promise<IndexSearchResult> {
     const call = this.prepareWalk(q, k, allow);
     const slot = this.idleSlots.pop() ?? this.nextSlot++;
     try {
@@ -361,7 +367,10 @@ export class HnswIndex implements VectorIndex {
     if (allow) kern.u32(allowPtr, allow.words.length).set(allow.words);
     this.graph.syncHeader();
     return {
-      args: (scratch: number, ef: number): [number, number, number, number, number, number, number, number] => [
+      args: (
+        scratch: number,
+        ef: number,
+      ): [number, number, number, number, number, number, number, number] => [
         this.graph.header,
         scratch,
         block,
