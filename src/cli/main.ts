@@ -1,6 +1,6 @@
 /**
- * The `quiver` command line: `create`, `import`, `search`, `info`, `drop` over a database
- * folder (`--data`, default `$QUIVER_DATA` or `./quiver-data`).
+ * The `quiver` command line: `create`, `import`, `search`, `info`, `drop` and `serve` over a
+ * database folder (`--data`, default `$QUIVER_DATA` or `./quiver-data`).
  *
  * Exit codes: 0 success; 1 a Quiver error or a bad file (`error: <message>` on stderr, no
  * stack trace); 2 a usage error (unknown command or option, bad option value, missing
@@ -13,6 +13,7 @@ import { registerDrop } from './commands/drop.js';
 import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
 import { registerSearch } from './commands/search.js';
+import { registerServe } from './commands/serve.js';
 import { reportError } from './output.js';
 
 /** The program with all commands. Settings that subcommands inherit are set before they are added. */
@@ -23,7 +24,14 @@ function buildProgram(): Command {
     .addOption(new Option('--data <dir>', 'database folder').env('QUIVER_DATA').default('./quiver-data'))
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');
-  for (const register of [registerCreate, registerImport, registerSearch, registerInfo, registerDrop]) {
+  for (const register of [
+    registerCreate,
+    registerImport,
+    registerSearch,
+    registerInfo,
+    registerDrop,
+    registerServe,
+  ]) {
     register(program);
   }
   return program;

@@ -1,0 +1,75 @@
+/**
+ * `quiver serve [--host 127.0.0.1] [--port 6333] [--config <file>] [--log-level warn]`
+ *
+ * Serves the database at `--data` over HTTP until SIGTERM or SIGINT, then shuts down
+ * gracefully: stop accepting, finish the requests in flight, close the database (every
+ * acknowledged write is already durable; closing waits for the commits in progress), exit 0.
+ * A second signal during shutdown exits at once with code 1.
+ *
+ * Without an API key (`QUIVER_API_KEY`, `QUIVER_READ_ONLY_API_KEYS`, or `apiKeys` in the
+ * config file) the server refuses to listen on anything but a loopback address (exit 2):
+ * an open database on the network is never what someone meant.
+ */
+import type { Command } from 'commander';
+import { Quiver } from '../../db/database.js';
+import { isLoopback } from '../../server/auth.js';
+import { loadSettings } from '../../server/config.js';
+import { QuiverServer } from '../../server/server.js';
+import { integerAtLeast, usageError } from '../options.js';
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  config?: string;
+  logLevel: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the database over HTTP (REST API, OpenAPI at /openapi.json, docs at /docs)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0: any free port)', integerAtLeast(0), 6333)
+    .option('--config <file>', 'JSON file with apiKeys and limits')
+    .option(
+      '--log-level <level>',
+      'server log level on stderr (fatal, error, warn, info, debug, silent)',
+      'warn',
+    )
+    .action(async (options: ServeOptions, command: Command) => {
+      const settings = await loadSettings(options.config, process.env);
+      const keyed = settings.keys.admin.length + settings.keys.readOnly.length > 0;
+      if (!keyed && !isLoopback(options.host)) {
+        usageError(
+          command,
+          `refusing to listen on ${options.host} without an API key: set QUIVER_API_KEY ` +
+            '(or apiKeys in --config), or listen on a loopback address such as 127.0.0.1',
+        );
+      }
+      const { data } = command.optsWithGlobals<{ data: string }>();
+      const db = await Quiver.open(data);
+      let server: QuiverServer;
+      let url: string;
+      try {
+        server = await QuiverServer.create(db, { ...settings, logLevel: options.logLevel });
+        url = await server.listen(options.host, options.port);
+      } catch (error) {
+        await db.close();
+        throw error;
+      }
+      process.stdout.write(`quiver: serving ${data} at ${url} (API description: ${url}/openapi.json)\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.on(signal, () => process.exit(1));
+          process.stderr.write(`quiver: ${signal}: finishing requests in flight, then closing\n`);
+          resolve();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      await server.close();
+      await db.close();
+      process.stderr.write('quiver: closed\n');
+      process.exit(0);
+    });
+}

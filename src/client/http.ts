@@ -1,0 +1,69 @@
+/**
+ * The HTTP transport of the client: JSON requests with the API key, a timeout, and error
+ * responses turned into typed errors. Uses the `fetch` built into Node (keep-alive
+ * connections are pooled per origin).
+ */
+import { ConnectionError, errorFromResponse, ServerError } from './errors.js';
+
+export interface TransportOptions {
+  /** Sent as `Authorization: Bearer <key>`. */
+  apiKey?: string;
+  /** Per-request timeout in milliseconds. Default 60,000. */
+  timeoutMs?: number;
+}
+
+export class HttpTransport {
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly baseUrl: string,
+    options: TransportOptions,
+  ) {
+    this.headers = options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` };
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  /** Sends a request and resolves with the parsed JSON response; rejects with a typed error. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { ...this.headers, accept: 'application/json' };
+    let text: string | undefined;
+    if (body !== undefined) {
+      text = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path, {
+        method,
+        headers,
+        body: text,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new ConnectionError(
+        `${method} ${this.baseUrl}${path}: ${describeFetchError(error, this.timeoutMs)}`,
+      );
+    }
+    const raw = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = raw.length === 0 ? undefined : JSON.parse(raw);
+    } catch {
+      throw new ServerError(
+        response.status,
+        'INVALID_RESPONSE',
+        `expected JSON, got ${JSON.stringify(raw.slice(0, 80))}`,
+      );
+    }
+    if (!response.ok) throw errorFromResponse(response.status, parsed);
+    return parsed as T;
+  }
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof DOMException && error.name === 'TimeoutError')
+    return `no answer within ${timeoutMs} ms`;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}

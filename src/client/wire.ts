@@ -1,0 +1,52 @@
+/**
+ * The parts of Quiver's HTTP wire format that the server and the client must agree on
+ * byte for byte: the encoding of vectors as base64 strings and the shape of an error body.
+ * The request and response schemas themselves are the server's TypeBox schemas
+ * (`src/server/schemas.ts`), published as `/openapi.json`.
+ *
+ * A base64 vector is the little-endian float32 bytes of the vector, base64-encoded (RFC 4648,
+ * with padding). It is about 3× smaller than the JSON text of the same numbers, is parsed
+ * without per-number work, and carries NaN and ±Infinity through unchanged (so the engine,
+ * not the JSON parser, rejects them with `InvalidVectorError`, as it does in-process).
+ */
+import { endianness } from 'node:os';
+import { InvalidVectorError } from '../errors.js';
+
+/** How vectors are written in responses: JSON number arrays (default) or base64 strings. */
+export type VectorEncoding = 'array' | 'base64';
+
+/** The one shape of every error response: `{ error: { code, message, path? } }`. */
+export interface ErrorBody {
+  error: {
+    /** Stable code: an engine error's `code` (e.g. `DIMENSION_MISMATCH`) or an HTTP-level one (`UNAUTHORIZED`). */
+    code: string;
+    /** What was expected and what was given. */
+    message: string;
+    /** The offending field, e.g. `points[3].vector` or `filter.must[0].range.gte`. */
+    path?: string;
+  };
+}
+
+// Float32Array views use the platform's byte order; the wire format is little-endian.
+if (endianness() !== 'LE') throw new Error('quiver: the base64 vector format needs a little-endian platform');
+
+/** The base64 text of `vector` as little-endian float32. */
+export function encodeVector(vector: Float32Array): string {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
+}
+
+/**
+ * The float32 values of a base64 vector. The caller has checked the alphabet (the schema's
+ * `pattern`); this checks that the bytes form whole float32 values.
+ */
+export function decodeVector(text: string, where = 'vector'): Float32Array {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.byteLength % 4 !== 0) {
+    throw new InvalidVectorError(
+      `${where}: a base64 vector must decode to a multiple of 4 bytes (float32), got ${bytes.byteLength}`,
+    );
+  }
+  const out = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}

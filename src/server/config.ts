@@ -1,0 +1,80 @@
+/**
+ * Server settings that do not fit on a command line: API keys and limits, from a JSON file
+ * (`quiver serve --config <file>`) and the environment (`QUIVER_API_KEY`,
+ * `QUIVER_READ_ONLY_API_KEYS`). Keys from both sources are all accepted.
+ *
+ * ```json
+ * { "apiKeys": { "admin": ["…"], "readOnly": ["…", "…"] },
+ *   "limits": { "bodyBytes": 33554432, "upsertPoints": 10000, "batchQueries": 1000, "ids": 10000, "k": 10000 } }
+ * ```
+ */
+import { readFile } from 'node:fs/promises';
+import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { InvalidArgumentError } from '../errors.js';
+import type { ApiKeyConfig } from './auth.js';
+import { DEFAULT_LIMITS, type ServerLimits } from './schemas.js';
+
+const Key = Type.String({ minLength: 1 });
+const ConfigFile = Type.Object(
+  {
+    apiKeys: Type.Optional(
+      Type.Object(
+        { admin: Type.Optional(Type.Array(Key)), readOnly: Type.Optional(Type.Array(Key)) },
+        { additionalProperties: false },
+      ),
+    ),
+    limits: Type.Optional(
+      Type.Object(
+        {
+          bodyBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+          upsertPoints: Type.Optional(Type.Integer({ minimum: 1 })),
+          batchQueries: Type.Optional(Type.Integer({ minimum: 1 })),
+          ids: Type.Optional(Type.Integer({ minimum: 1 })),
+          k: Type.Optional(Type.Integer({ minimum: 1, maximum: DEFAULT_LIMITS.k })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export interface ServerSettings {
+  keys: ApiKeyConfig;
+  limits: ServerLimits;
+}
+
+/** Settings from `file` (if given) and `env`; a malformed file is an `InvalidArgumentError` naming the field. */
+export async function loadSettings(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<ServerSettings> {
+  let parsed: unknown = {};
+  if (file !== undefined) {
+    const text = await readFile(file, 'utf8');
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new InvalidArgumentError(`${file}: not valid JSON (${(error as Error).message})`);
+    }
+    const problem = Value.Errors(ConfigFile, parsed).First();
+    if (problem) {
+      const where = problem.path === '' ? 'the top level' : problem.path.slice(1).replaceAll('/', '.');
+      throw new InvalidArgumentError(`${file}: ${where}: ${problem.message}`);
+    }
+  }
+  const config = parsed as typeof ConfigFile.static;
+  const envAdmin = env.QUIVER_API_KEY ? [env.QUIVER_API_KEY] : [];
+  const envReadOnly = (env.QUIVER_READ_ONLY_API_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0);
+  return {
+    keys: {
+      admin: [...envAdmin, ...(config.apiKeys?.admin ?? [])],
+      readOnly: [...envReadOnly, ...(config.apiKeys?.readOnly ?? [])],
+    },
+    limits: { ...DEFAULT_LIMITS, ...config.limits },
+  };
+}

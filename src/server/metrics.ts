@@ -1,0 +1,116 @@
+/**
+ * Prometheus metrics on a registry of the server's own (not prom-client's global one, so
+ * several servers can live in one process, as in the tests):
+ * - `quiver_http_requests_total{method,route,status}` and
+ *   `quiver_http_request_duration_seconds{method,route}`, labelled by route pattern
+ *   (`/collections/:name/points/search`), never by raw URL, so label sets stay bounded;
+ * - `quiver_collection_points`, `…_sealed_segments`, `…_growing_points`, `…_indexed_segments`
+ *   and `…_indexing_segments{collection}`, read from `collection.info()` at scrape time;
+ * - `quiver_index_build_seconds{collection,stat="last|mean|max"}` over the engine's record
+ *   of its recent index builds (the embedded engine keeps the last 100), when it has one;
+ * - Node.js process metrics (`quiver_process_*`, `quiver_nodejs_*`).
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Collection, CollectionInfo, Database } from '../db/types.js';
+import { QuiverError } from '../errors.js';
+
+/** The route label of requests that matched no route. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly duration: Histogram<'method' | 'route'>;
+  private readonly buildSeconds: Gauge<'collection' | 'stat'>;
+  /** One gauge per numeric field of `CollectionInfo`. */
+  private readonly gauges: [Gauge<'collection'>, (info: CollectionInfo) => number][];
+
+  constructor(private readonly db: Database) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'quiver_' });
+    this.requests = new Counter({
+      name: 'quiver_http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'quiver_http_request_duration_seconds',
+      help: 'Time from receiving a request to sending its response, by method and route pattern.',
+      labelNames: ['method', 'route'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    const gauge = (name: string, help: string, read: (info: CollectionInfo) => number) =>
+      [new Gauge({ name, help, labelNames: ['collection'], registers }), read] as [
+        Gauge<'collection'>,
+        (info: CollectionInfo) => number,
+      ];
+    this.gauges = [
+      gauge('quiver_collection_points', 'Live points per collection.', (i) => i.count),
+      gauge('quiver_collection_sealed_segments', 'Sealed segments per collection.', (i) => i.sealedSegments),
+      gauge('quiver_collection_growing_points', 'Points in the growing segment.', (i) => i.growingPoints),
+      gauge(
+        'quiver_collection_indexed_segments',
+        'Sealed segments with a built index.',
+        (i) => i.indexedSegments,
+      ),
+      gauge(
+        'quiver_collection_indexing_segments',
+        'Sealed segments being indexed.',
+        (i) => i.indexingSegments,
+      ),
+    ];
+    this.buildSeconds = new Gauge({
+      name: 'quiver_index_build_seconds',
+      help: 'Duration of recent index builds (up to the last 100) per collection: last, mean and max.',
+      labelNames: ['collection', 'stat'],
+      registers,
+    });
+  }
+
+  /** Records one answered request. */
+  observe(method: string, route: string, status: number, seconds: number): void {
+    this.requests.inc({ method, route, status: String(status) });
+    this.duration.observe({ method, route }, seconds);
+  }
+
+  /** The exposition text, with the per-collection gauges read now. */
+  async scrape(): Promise<string> {
+    for (const [g] of this.gauges) g.reset();
+    this.buildSeconds.reset();
+    for (const name of await this.db.listCollections()) {
+      try {
+        const collection = this.db.collection(name);
+        const info = await collection.info();
+        for (const [g, read] of this.gauges) g.set({ collection: name }, read(info));
+        const builds = recentBuildSeconds(collection);
+        if (builds.length > 0) {
+          this.buildSeconds.set({ collection: name, stat: 'last' }, builds[builds.length - 1]);
+          this.buildSeconds.set(
+            { collection: name, stat: 'mean' },
+            builds.reduce((a, b) => a + b) / builds.length,
+          );
+          this.buildSeconds.set({ collection: name, stat: 'max' }, Math.max(...builds));
+        }
+      } catch (error) {
+        // A collection that cannot be opened (corrupt files) or was dropped meanwhile has no gauges.
+        if (!(error instanceof QuiverError)) throw error;
+      }
+    }
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/**
+ * The durations of a collection's recent index builds, if its implementation records them
+ * (the embedded engine's `indexer.buildSeconds`; a remote or test double has none).
+ */
+function recentBuildSeconds(collection: Collection): readonly number[] {
+  const seconds = (collection as { indexer?: { buildSeconds?: unknown } }).indexer?.buildSeconds;
+  return Array.isArray(seconds) ? (seconds as number[]) : [];
+}

@@ -1,0 +1,131 @@
+/**
+ * Collections: `GET /collections`, `PUT|GET|DELETE /collections/{name}`,
+ * `POST /collections/{name}/flush`, `POST /collections/{name}/compact`.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { CollectionConfig as EngineConfig } from '../../db/types.js';
+import { QuiverError } from '../../errors.js';
+import { CollectionConfig, CollectionInfo, CollectionList, NameParams, Ok, responses } from '../schemas.js';
+import { KEYED, READ, type RouteContext, WRITE } from './context.js';
+
+export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { db }) => {
+  const tags = ['collections'];
+
+  app.get(
+    '/collections',
+    {
+      schema: {
+        tags,
+        summary: 'List collections',
+        description:
+          'Every collection, sorted by name; one whose files fail verification has an `error` instead.',
+        security: KEYED,
+        response: responses(200, CollectionList, []),
+      },
+      config: READ,
+    },
+    async (request) => {
+      const collections = [];
+      for (const name of await db.listCollections()) {
+        try {
+          const { dimension, metric } = db.collection(name);
+          collections.push({ name, dimension, metric });
+        } catch (error) {
+          if (!(error instanceof QuiverError)) throw error;
+          request.log.warn({ err: error, collection: name }, 'collection unavailable');
+          collections.push({ name, error: { code: error.code, message: 'unavailable; see the server log' } });
+        }
+      }
+      return { collections };
+    },
+  );
+
+  app.put(
+    '/collections/:name',
+    {
+      schema: {
+        tags,
+        summary: 'Create a collection',
+        security: KEYED,
+        params: NameParams,
+        body: CollectionConfig,
+        response: responses(201, CollectionInfo, [400, 403, 409]),
+      },
+      config: WRITE,
+    },
+    async (request, reply) => {
+      const collection = await db.createCollection(request.params.name, request.body as EngineConfig);
+      reply.code(201);
+      return collection.info();
+    },
+  );
+
+  app.get(
+    '/collections/:name',
+    {
+      schema: {
+        tags,
+        summary: 'Describe a collection',
+        security: KEYED,
+        params: NameParams,
+        response: responses(200, CollectionInfo, [400, 404]),
+      },
+      config: READ,
+    },
+    async (request) => db.collection(request.params.name).info(),
+  );
+
+  app.delete(
+    '/collections/:name',
+    {
+      schema: {
+        tags,
+        summary: 'Drop a collection and all its points',
+        security: KEYED,
+        params: NameParams,
+        response: responses(200, Ok, [400, 403, 404]),
+      },
+      config: WRITE,
+    },
+    async (request) => {
+      await db.dropCollection(request.params.name);
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/collections/:name/flush',
+    {
+      schema: {
+        tags,
+        summary: 'Seal the growing segment into a segment file',
+        security: KEYED,
+        params: NameParams,
+        response: responses(200, Ok, [400, 403, 404]),
+      },
+      config: WRITE,
+    },
+    async (request) => {
+      await db.collection(request.params.name).flush();
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/collections/:name/compact',
+    {
+      schema: {
+        tags,
+        summary: 'Drop deleted rows and merge small segments',
+        security: KEYED,
+        params: NameParams,
+        response: responses(200, Ok, [400, 403, 404]),
+      },
+      config: WRITE,
+    },
+    async (request) => {
+      await db.collection(request.params.name).compact();
+      return { ok: true as const };
+    },
+  );
+};

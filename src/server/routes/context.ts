@@ -1,0 +1,32 @@
+/** What every route plugin is given, and how a route declares the access it needs. */
+import type { Database } from '../../db/types.js';
+import type { Access } from '../auth.js';
+import type { ServerMetrics } from '../metrics.js';
+import type { RequestSchemas } from '../schemas.js';
+
+export interface RouteContext {
+  db: Database;
+  schemas: RequestSchemas;
+  metrics: ServerMetrics;
+  /** True once shutdown has begun (`/readyz` answers 503). */
+  draining(): boolean;
+}
+
+/** Per-route fastify `config`: the access the route needs (see `auth.ts`). */
+export interface RouteConfig {
+  access: Access;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The access a route needs; routes without it (404s) need `read`. */
+    access?: Access;
+  }
+}
+
+export const PUBLIC: RouteConfig = { access: 'public' };
+export const READ: RouteConfig = { access: 'read' };
+export const WRITE: RouteConfig = { access: 'write' };
+
+/** OpenAPI security requirement of a route that needs a key (either header works). */
+export const KEYED: { [scheme: string]: string[] }[] = [{ bearer: [] }, { apiKey: [] }];

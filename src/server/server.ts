@@ -1,0 +1,160 @@
+/**
+ * The Quiver HTTP server: a fastify app over any `Database` (the REST routes of
+ * `routes/`), with API keys, limits, metrics, an OpenAPI document at `/openapi.json` and a
+ * browsable page for it at `/docs`.
+ *
+ * Request life cycle: `onRequest` checks the API key (before the body is read, so an
+ * unauthenticated client cannot make the server parse megabytes), the body is parsed
+ * (413 over `limits.bodyBytes`) and validated against the route's TypeBox schema (400),
+ * the handler awaits the engine, and `onResponse` records the request's metrics. Every
+ * error leaves through `toErrorResponse`, so all of them have one shape.
+ *
+ * `close()` is graceful: `/readyz` turns 503, the listener stops accepting, requests in
+ * flight finish (new requests on kept-alive connections get 503), then `close()` resolves.
+ * The database belongs to the caller, which closes it afterwards.
+ */
+import { readFileSync } from 'node:fs';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Database } from '../db/types.js';
+import { type Access, type ApiKeyConfig, ApiKeys } from './auth.js';
+import { errorBody, toErrorResponse } from './errors.js';
+import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.js';
+import { collectionRoutes } from './routes/collections.js';
+import type { RouteContext } from './routes/context.js';
+import { operationRoutes } from './routes/operations.js';
+import { pointRoutes } from './routes/points.js';
+import { searchRoutes } from './routes/search.js';
+import { DEFAULT_LIMITS, ErrorResponse, requestSchemas, type ServerLimits } from './schemas.js';
+
+export interface ServerOptions {
+  /** API keys; without any, every request is allowed (bind to loopback only: see `serve`). */
+  keys?: ApiKeyConfig;
+  limits?: Partial<ServerLimits>;
+  /** pino log level for the server's log on stderr (`silent` to switch it off). Default `warn`. */
+  logLevel?: string;
+}
+
+export class QuiverServer {
+  /** Set when `close()` begins. */
+  private closing = false;
+
+  private constructor(
+    readonly app: FastifyInstance,
+    readonly limits: ServerLimits,
+  ) {}
+
+  /** Builds the app (routes, hooks, OpenAPI) without listening. */
+  static async create(db: Database, options: ServerOptions = {}): Promise<QuiverServer> {
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const keys = new ApiKeys(options.keys ?? { admin: [], readOnly: [] });
+    const app = Fastify({
+      bodyLimit: limits.bodyBytes,
+      logger: { level: options.logLevel ?? 'warn', stream: process.stderr },
+      ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
+    }).withTypeProvider<TypeBoxTypeProvider>();
+    const server = new QuiverServer(app, limits);
+    const metrics = new ServerMetrics(db);
+
+    // Hooks take `done` rather than being async: they run on every request, and a promise
+    // per hook per request is measurable under load.
+    app.addHook('onRequest', (request, reply, done) => {
+      const access: Access = request.routeOptions.config.access ?? 'read';
+      const decision = keys.authorize(access, request.headers);
+      if (decision.allowed) return done();
+      const code = decision.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN';
+      if (decision.status === 401) reply.header('www-authenticate', 'Bearer');
+      reply.code(decision.status).send(errorBody(code, decision.message));
+    });
+    app.addHook('preValidation', (request, _reply, done) => {
+      // A POST or PUT without a body is treated as `{}`, so `curl -X POST …/points/count` works.
+      if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT')) {
+        request.body = {};
+      }
+      done();
+    });
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      // While closing, a connection ends with its response: the server closes idle
+      // connections when it starts closing, but one busy then would otherwise linger idle
+      // until the keep-alive timeout and hold up the shutdown.
+      if (server.closing) reply.header('connection', 'close');
+      done(null, payload);
+    });
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
+      metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+    app.setErrorHandler((error, request, reply) => {
+      const { status, body } = toErrorResponse(error, request.body, limits.bodyBytes);
+      if (status === 500) request.log.error({ err: error }, 'request failed');
+      return reply.code(status).send(body);
+    });
+    app.setNotFoundHandler((request, reply) =>
+      reply
+        .code(404)
+        .send(errorBody('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+    );
+
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Quiver',
+          version: packageVersion(),
+          description:
+            'REST API of the Quiver vector database. Errors have the shape `{ error: { code, message, path? } }`. ' +
+            'Vectors are JSON number arrays or base64 strings of little-endian float32.',
+        },
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', description: 'An admin or read-only API key.' },
+            apiKey: { type: 'apiKey', in: 'header', name: 'api-key' },
+          },
+          schemas: { Error: ErrorResponse },
+        },
+      },
+    });
+    await app.register(async (docs) => {
+      docs.addHook('onRoute', (route) => {
+        route.config = { ...route.config, access: 'public' };
+      });
+      await docs.register(swaggerUi, { routePrefix: '/docs' });
+    });
+
+    const context: RouteContext = {
+      db,
+      schemas: requestSchemas(limits),
+      metrics,
+      draining: () => server.closing,
+    };
+    await app.register(operationRoutes, context);
+    await app.register(collectionRoutes, context);
+    await app.register(pointRoutes, context);
+    await app.register(searchRoutes, context);
+    await app.ready();
+    return server;
+  }
+
+  /** Starts listening; resolves with the base URL (`http://127.0.0.1:6333`). Port 0 picks a free port. */
+  async listen(host: string, port: number): Promise<string> {
+    await this.app.listen({ host, port });
+    const address = this.app.server.address();
+    const actual = typeof address === 'object' && address !== null ? address.port : port;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+  }
+
+  /** Stops accepting, lets requests in flight finish, then resolves. Idempotent. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.app.close();
+  }
+}
+
+/** The version in package.json (three levels up from dist/src/server/server.js). */
+function packageVersion(): string {
+  const url = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
