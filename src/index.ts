@@ -13,7 +13,30 @@ export type { EmbeddedCollection } from './db/collection.js';
 export { DEFAULT_SEGMENT_SIZE, type OpenOptions, Quiver } from './db/database.js';
 export type * from './db/types.js';
 export * from './errors.js';
+export {
+  averagePrecision,
+  f1AtK,
+  type ItemId,
+  type LatencySummary,
+  latencySummary,
+  meanAveragePrecision,
+  mrr,
+  type NdcgOptions,
+  ndcgAtK,
+  percentile,
+  precisionAtK,
+  type RankedQuery,
+  type RelevantItems,
+  recallAtK,
+  reciprocalRank,
+} from './eval/metrics.js';
 export { gaussianMixture, gaussianVectors, SeededRandom } from './eval/random.js';
+export {
+  paretoFrontier,
+  type ThroughputAtRecall,
+  type TradeoffPoint,
+  throughputAtRecall,
+} from './eval/tradeoff.js';
 export { Bitset } from './index/bitset.js';
 export { FlatIndex } from './index/flat-index.js';
 export { buildHnsw, type HnswBuildOptions } from './index/hnsw-build.js';
