@@ -22,6 +22,7 @@ const BENCHMARKS: Record<string, string> = {
   'exact-search': 'exact-search.js',
   ingest: 'ingest.js',
   ann: join('ann', 'run.js'),
+  'filtered-search': 'filtered-search.js',
   'server-load': 'server-load.js',
 };
 

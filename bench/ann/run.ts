@@ -19,6 +19,10 @@
  *   --efs 10,16,…,512                              ef values of the sweep
  *   --queries N                                    use only the first N queries
  *   --min-seconds S --min-repeats R                timed passes per ef (default 1 s, 3 passes)
+ *   --one-thread-libs faiss                        build these libraries with the first thread count only
+ *   --keep DIR                                     keep each child's result in DIR, and reuse the results
+ *                                                  already there (a long run can be completed or partly
+ *                                                  redone: delete the files of the runs to redo)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +65,8 @@ const { values: options } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     efs: { type: 'string', default: DEFAULT_EFS.join(',') },
     queries: { type: 'string' },
+    keep: { type: 'string' },
+    'one-thread-libs': { type: 'string', default: '' },
     'min-seconds': { type: 'string', default: '1' },
     'min-repeats': { type: 'string', default: '3' },
   },
@@ -105,10 +111,16 @@ const command = `npm run bench:ann${argv.length > 0 ? ` -- ${argv.join(' ')}` : 
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = annCacheDir();
-const scratchDir = join(cacheDir, `scratch-${process.pid}`);
+const keepDir = options.keep;
+const oneThreadLibs = (options['one-thread-libs'] ?? '').split(',').filter((x) => x !== '');
+const scratchDir = keepDir ?? join(cacheDir, `scratch-${process.pid}`);
 
 /** Runs one child; resolves with its result and ids, rejects with its stderr tail on failure. */
 function runChild(task: WorkerTask): Promise<{ result: WorkerResult; ids: Int32Array }> {
+  if (keepDir !== undefined && existsSync(task.resultFile) && existsSync(task.idsFile)) {
+    log(`reusing ${task.resultFile}`);
+    return Promise.resolve(readResult(task));
+  }
   const json = JSON.stringify(task);
   const [cmd, args] =
     LIBRARIES[task.lib].runtime === 'python'
@@ -128,12 +140,16 @@ function runChild(task: WorkerTask): Promise<{ result: WorkerResult; ids: Int32A
         reject(new Error(`${cmd} ${task.lib} exited with ${signal ?? `code ${code}`}: ${last}`));
         return;
       }
-      const result = JSON.parse(readFileSync(task.resultFile, 'utf8')) as WorkerResult;
-      const bytes = readFileSync(task.idsFile);
-      const ids = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-      resolve({ result, ids });
+      resolve(readResult(task));
     });
   });
+}
+
+function readResult(task: WorkerTask): { result: WorkerResult; ids: Int32Array } {
+  const result = JSON.parse(readFileSync(task.resultFile, 'utf8')) as WorkerResult;
+  const bytes = readFileSync(task.idsFile);
+  const ids = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return { result, ids };
 }
 
 function median(values: readonly number[]): number {
@@ -180,6 +196,13 @@ async function measureLibrary(set: MaterializedDataset, lib: string): Promise<Li
   for (const [i, threads] of threadCounts.entries()) {
     if (threads > 1 && entry.singleThreadedBuild) {
       outcome.builds.set(threads, { kind: 'unsupported', reason: entry.singleThreadedBuild });
+      continue;
+    }
+    if (i > 0 && oneThreadLibs.includes(lib)) {
+      outcome.builds.set(threads, {
+        kind: 'unsupported',
+        reason: 'skipped in this run to save time (--one-thread-libs)',
+      });
       continue;
     }
     const name = `${set.name}-${lib}-${threads}t`;
@@ -320,6 +343,6 @@ try {
     );
   }
 } finally {
-  if (existsSync(scratchDir)) rmSync(scratchDir, { recursive: true, force: true });
+  if (keepDir === undefined && existsSync(scratchDir)) rmSync(scratchDir, { recursive: true, force: true });
 }
 console.log(sections.join('\n'));
