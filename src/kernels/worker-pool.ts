@@ -9,14 +9,10 @@
  * - A worker runs one call at a time; calls wait in a queue for a free worker.
  * - Workers never allocate: callers allocate every block before the call and must not free
  *   it until the call's promise settles.
- * - Build workers take calls as messages; search workers take them through a control block
- *   in shared memory (`worker-control.ts`) and `Atomics.waitAsync`, which costs far less
- *   per call than a message (a search takes ~100 µs, a message round trip a good part of it).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WasmKernels } from './wasm-kernels.js';
-import { CALLABLE, Control, MAX_ARGS, State } from './worker-control.js';
 
 interface Pending {
   fn: string;
@@ -28,8 +24,6 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy: Pending | undefined;
-  /** The control block of a search worker; undefined for message-driven workers. */
-  control: Int32Array | undefined;
 }
 
 /**
@@ -48,7 +42,6 @@ export class KernelWorkerPool {
   private constructor(
     private readonly kernels: WasmKernels,
     readonly maxWorkers: number,
-    private readonly viaControl: boolean,
   ) {}
 
   /** The pool of `kernels` for `purpose` (one each per kernels instance), sized to the machine's cores. */
@@ -60,7 +53,7 @@ export class KernelWorkerPool {
     }
     let pool = byPurpose.get(purpose);
     if (!pool) {
-      pool = new KernelWorkerPool(kernels, Math.max(1, availableParallelism()), purpose === 'search');
+      pool = new KernelWorkerPool(kernels, Math.max(1, availableParallelism()));
       byPurpose.set(purpose, pool);
     }
     return pool;
@@ -89,61 +82,24 @@ export class KernelWorkerPool {
       const call = this.queue.shift() as Pending;
       slot.busy = call;
       slot.worker.ref();
-      if (slot.control) this.callThroughControl(slot, call);
-      else slot.worker.postMessage({ id: this.nextId++, fn: call.fn, args: call.args });
+      slot.worker.postMessage({ id: this.nextId++, fn: call.fn, args: call.args });
     }
-  }
-
-  private callThroughControl(slot: Slot, call: Pending): void {
-    const ctl = slot.control as Int32Array;
-    const fn = (CALLABLE as readonly string[]).indexOf(call.fn);
-    if (fn < 0 || call.args.length > MAX_ARGS) {
-      this.finish(slot, undefined, `'${call.fn}' cannot be called through a control block`);
-      return;
-    }
-    ctl[Control.FN] = fn;
-    ctl[Control.ARGC] = call.args.length;
-    for (let i = 0; i < call.args.length; i++) ctl[Control.ARGS + i] = call.args[i];
-    Atomics.store(ctl, Control.STATE, State.CALL);
-    Atomics.notify(ctl, Control.STATE);
-    const settled = () => {
-      const state = Atomics.load(ctl, Control.STATE);
-      Atomics.store(ctl, Control.STATE, State.IDLE);
-      if (state === State.DONE) this.finish(slot, ctl[Control.RESULT], undefined);
-      else this.finish(slot, undefined, `call to '${call.fn}' failed`);
-    };
-    const wait = Atomics.waitAsync(ctl, Control.STATE, State.CALL);
-    if (wait.async) wait.value.then(settled);
-    else settled();
-  }
-
-  /** Settles the call `slot` was running and hands the worker the next one. */
-  private finish(slot: Slot, result: number | undefined, error: string | undefined): void {
-    const call = slot.busy;
-    slot.busy = undefined;
-    slot.worker.unref();
-    if (call) {
-      if (error !== undefined) call.reject(new Error(`kernel worker: ${error}`));
-      else call.resolve(result ?? 0);
-    }
-    this.dispatch();
   }
 
   private spawn(): Slot {
-    const control = this.viaControl
-      ? new Int32Array(new SharedArrayBuffer(Control.WORDS * Int32Array.BYTES_PER_ELEMENT))
-      : undefined;
     const worker = new Worker(new URL('./kernel-worker.js', import.meta.url), {
-      workerData: { module: this.kernels.module, memory: this.kernels.memory, control: control?.buffer },
+      workerData: { module: this.kernels.module, memory: this.kernels.memory },
     });
-    const slot: Slot = { worker, busy: undefined, control };
+    const slot: Slot = { worker, busy: undefined };
     worker.on('message', (msg: { result?: number; error?: string }) => {
-      // Control-block workers only send messages to explain a failure, settled by `settled`.
-      if (slot.control) {
-        if (msg.error !== undefined) process.emitWarning(`kernel worker: ${msg.error}`);
-        return;
+      const call = slot.busy;
+      slot.busy = undefined;
+      worker.unref();
+      if (call) {
+        if (msg.error !== undefined) call.reject(new Error(`kernel worker: ${msg.error}`));
+        else call.resolve(msg.result ?? 0);
       }
-      this.finish(slot, msg.result, msg.error);
+      this.dispatch();
     });
     worker.on('error', (error) => {
       const call = slot.busy;

@@ -35,13 +35,3 @@ declare namespace WebAssembly {
   class RuntimeError extends Error {}
   function validate(bytes: BufferSource): boolean;
 }
-
-/** `Atomics.waitAsync` (ES2024; in V8 and Node since 16), missing from the ES2023 library. */
-interface Atomics {
-  waitAsync(
-    typedArray: Int32Array,
-    index: number,
-    value: number,
-    timeout?: number,
-  ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-}
