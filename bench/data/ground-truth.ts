@@ -79,21 +79,22 @@ export function groundTruth(
   dim: number,
   k: number,
 ): GroundTruth {
-  const count = queries.length / dim;
-  if (data.length / dim < k)
-    throw new RangeError(`ground truth: ${data.length / dim} rows cannot give top-${k}`);
-  const file = join(cacheDir(), `gt-${name}-k${k}-${contentHash(data, queries, dim, k)}.bin`);
-  const cached = existsSync(file) ? readCache(file, count, k) : undefined;
-  if (cached) return cached;
-
-  const rows = new Uint32Array(count * k);
-  const distances = new Float64Array(count * k);
-  for (let q = 0; q < count; q++) {
-    const query = queries.subarray(q * dim, (q + 1) * dim);
-    plainTopK(data, dim, query, k, rows.subarray(q * k, (q + 1) * k), distances.subarray(q * k, (q + 1) * k));
-  }
-  writeCache(file, { k, count, rows, distances });
-  return { k, count, rows, distances };
+  return cachedTruth(`gt-${name}`, data, queries, dim, k, (count) => {
+    const rows = new Uint32Array(count * k);
+    const distances = new Float64Array(count * k);
+    for (let q = 0; q < count; q++) {
+      const query = queries.subarray(q * dim, (q + 1) * dim);
+      plainTopK(
+        data,
+        dim,
+        query,
+        k,
+        rows.subarray(q * k, (q + 1) * k),
+        distances.subarray(q * k, (q + 1) * k),
+      );
+    }
+    return { k, count, rows, distances };
+  });
 }
 
 /**
@@ -113,28 +114,42 @@ export function flatGroundTruth(
   dim: number,
   k: number,
 ): GroundTruth {
+  return cachedTruth(`gtflat-${name}`, data, queries, dim, k, (count) => {
+    const index = new FlatIndex(kernels(), dim, DistanceKind.L2);
+    const rows = new Uint32Array(count * k);
+    const distances = new Float64Array(count * k);
+    try {
+      index.add(data);
+      for (let q = 0; q < count; q++) {
+        const found = index.search(queries.subarray(q * dim, (q + 1) * dim), k);
+        rows.set(found.offsets, q * k);
+        distances.set(found.distances, q * k);
+      }
+    } finally {
+      index.dispose();
+    }
+    const truth = { k, count, rows, distances };
+    crossCheck(truth, data, queries, dim);
+    return truth;
+  });
+}
+
+/** The ground truth cached under `prefix` and the content's hash, or `compute(count)` written there. */
+function cachedTruth(
+  prefix: string,
+  data: Float32Array,
+  queries: Float32Array,
+  dim: number,
+  k: number,
+  compute: (count: number) => GroundTruth,
+): GroundTruth {
   const count = queries.length / dim;
   if (data.length / dim < k)
     throw new RangeError(`ground truth: ${data.length / dim} rows cannot give top-${k}`);
-  const file = join(cacheDir(), `gtflat-${name}-k${k}-${contentHash(data, queries, dim, k)}.bin`);
+  const file = join(cacheDir(), `${prefix}-k${k}-${contentHash(data, queries, dim, k)}.bin`);
   const cached = existsSync(file) ? readCache(file, count, k) : undefined;
   if (cached) return cached;
-
-  const index = new FlatIndex(kernels(), dim, DistanceKind.L2);
-  const rows = new Uint32Array(count * k);
-  const distances = new Float64Array(count * k);
-  try {
-    index.add(data);
-    for (let q = 0; q < count; q++) {
-      const found = index.search(queries.subarray(q * dim, (q + 1) * dim), k);
-      rows.set(found.offsets, q * k);
-      distances.set(found.distances, q * k);
-    }
-  } finally {
-    index.dispose();
-  }
-  const truth = { k, count, rows, distances };
-  crossCheck(truth, data, queries, dim);
+  const truth = compute(count);
   writeCache(file, truth);
   return truth;
 }
