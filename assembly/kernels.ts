@@ -21,8 +21,15 @@
  */
 
 import { cosineImpl, dotImpl, l2Impl, normSqImpl } from './distance';
+import { allowedCount, isAllowed, offer, sortHeap } from './topk';
 
+export * from './annoy';
+export * from './binary';
 export * from './hnsw';
+export * from './ivf';
+export * from './kmeans';
+export * from './pq';
+export * from './sq8';
 
 const L2: i32 = 0;
 const IP: i32 = 1;
@@ -92,95 +99,6 @@ export function scan(kind: i32, query: usize, base: usize, n: i32, dim: i32, out
 }
 
 // ---------------------------------------------------------------------------------------
-// Bounded max-heap of (distance, row) pairs kept in two parallel output arrays
-
-/** Whether (da, ra) ranks after (db, rb): larger distance, then larger row. */
-@inline
-function after(da: f32, ra: u32, db: f32, rb: u32): bool {
-  return da > db || (da == db && ra > rb);
-}
-
-@inline
-function rowAt(rows: usize, i: i32): u32 {
-  return load<u32>(rows + ((<usize>i) << 2));
-}
-
-@inline
-function distAt(dists: usize, i: i32): f32 {
-  return load<f32>(dists + ((<usize>i) << 2));
-}
-
-@inline
-function put(rows: usize, dists: usize, i: i32, r: u32, d: f32): void {
-  store<u32>(rows + ((<usize>i) << 2), r);
-  store<f32>(dists + ((<usize>i) << 2), d);
-}
-
-/** Appends (d, r) at index `size` and restores the heap order above it. */
-function siftUp(rows: usize, dists: usize, size: i32, r: u32, d: f32): void {
-  let i = size;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    const pd = distAt(dists, parent);
-    const pr = rowAt(rows, parent);
-    if (!after(d, r, pd, pr)) break;
-    put(rows, dists, i, pr, pd);
-    i = parent;
-  }
-  put(rows, dists, i, r, d);
-}
-
-/** Places (d, r) at the root of a heap of `size` entries and sinks it into place. */
-function siftDown(rows: usize, dists: usize, size: i32, r: u32, d: f32): void {
-  let i = 0;
-  while (true) {
-    let child = 2 * i + 1;
-    if (child >= size) break;
-    let cd = distAt(dists, child);
-    let cr = rowAt(rows, child);
-    const right = child + 1;
-    if (right < size) {
-      const rd = distAt(dists, right);
-      const rr = rowAt(rows, right);
-      if (after(rd, rr, cd, cr)) {
-        child = right;
-        cd = rd;
-        cr = rr;
-      }
-    }
-    if (!after(cd, cr, d, r)) break;
-    put(rows, dists, i, cr, cd);
-    i = child;
-  }
-  put(rows, dists, i, r, d);
-}
-
-/** Heap-sorts `size` entries in place into ascending (distance, row) order. */
-function sortHeap(rows: usize, dists: usize, size: i32): void {
-  for (let last = size - 1; last > 0; last--) {
-    const r = rowAt(rows, last);
-    const d = distAt(dists, last);
-    put(rows, dists, last, rowAt(rows, 0), distAt(dists, 0));
-    siftDown(rows, dists, last, r, d);
-  }
-}
-
-/**
- * Offers row `r` at distance `d` to a heap holding `size` of at most `k` entries; returns
- * the new size. When full, `r` replaces the root (the worst entry) only if it ranks before
- * it by (distance, row), so the result does not depend on the order rows are offered in.
- */
-@inline
-function offer(rows: usize, dists: usize, size: i32, k: i32, r: u32, d: f32): i32 {
-  if (size < k) {
-    siftUp(rows, dists, size, r, d);
-    return size + 1;
-  }
-  if (after(load<f32>(dists), load<u32>(rows), d, r)) siftDown(rows, dists, size, r, d);
-  return size;
-}
-
-// ---------------------------------------------------------------------------------------
 // Top-k
 
 /** How many streams `searchTopK` interleaves for rows of `rowBytes` bytes. */
@@ -188,24 +106,6 @@ function offer(rows: usize, dists: usize, size: i32, k: i32, r: u32, d: f32): i3
 function streamsFor(rowBytes: usize): i32 {
   const streams = <i32>(ROUND_BYTES / max(rowBytes, 1));
   return min(max(streams, MIN_STREAMS), MAX_STREAMS);
-}
-
-/** Whether bit `i % 32` of word `i >> 5` of the bitset at `allow` is set. */
-@inline
-function isAllowed(allow: usize, i: i32): bool {
-  return ((load<u32>(allow + ((<usize>(i >>> 5)) << 2)) >>> (<u32>i & 31)) & 1) != 0;
-}
-
-/** Number of rows below `n` that the bitset at `allow` lets through. */
-function allowedCount(allow: usize, n: i32): i32 {
-  let count = 0;
-  const full = n >>> 5;
-  for (let w = 0; w < full; w++) count += <i32>popcnt(load<u32>(allow + ((<usize>w) << 2)));
-  if (n & 31) {
-    const last = load<u32>(allow + ((<usize>full) << 2));
-    count += <i32>popcnt(last & ((<u32>1 << (<u32>n & 31)) - 1));
-  }
-  return count;
 }
 
 /**

@@ -12,13 +12,16 @@ import type { DistanceKind, Kernels } from '../kernels/kernels.js';
 import { WasmKernels } from '../kernels/wasm-kernels.js';
 import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import type { Bitset } from './bitset.js';
-import type { IndexSearchResult, VectorIndex } from './vector-index.js';
+import type { IndexSearchResult, TrainableIndex } from './vector-index.js';
 import { VectorStore } from './vector-store.js';
 
 const EMPTY: IndexSearchResult = { offsets: new Uint32Array(0), distances: new Float32Array(0) };
 
-export class FlatIndex implements VectorIndex {
+export class FlatIndex implements TrainableIndex {
   readonly type = 'flat';
+  readonly trainingRows = 0;
+  readonly maxTrainingRows = 0;
+  readonly isTrained = true;
   readonly store: VectorStore;
   private inflight = 0;
 
@@ -37,6 +40,21 @@ export class FlatIndex implements VectorIndex {
   get size(): number {
     return this.store.count;
   }
+
+  /** The rows themselves: 4·dimension bytes per vector (the store; nothing else). */
+  get bytesPerVector(): number {
+    return this.dimension * 4;
+  }
+
+  get memoryBytes(): number {
+    return this.store.byteLength;
+  }
+
+  /** Nothing to learn. */
+  async train(_sample: Float32Array): Promise<void> {}
+
+  /** Nothing to do: the flat index scans every row of its store. */
+  async addStored(): Promise<void> {}
 
   add(rows: Float32Array): void {
     if (this.inflight > 0) throw new Error('flat index: cannot add rows while asynchronous searches run');

@@ -21,7 +21,7 @@ import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import { Bitset } from './bitset.js';
 import { FlatIndex } from './flat-index.js';
 import { HnswGraph } from './hnsw-graph.js';
-import type { IndexSearchParams, IndexSearchResult, VectorIndex } from './vector-index.js';
+import type { IndexSearchParams, IndexSearchResult, TrainableIndex } from './vector-index.js';
 import { VectorStore } from './vector-store.js';
 
 export interface HnswOptions {
@@ -80,8 +80,11 @@ export function normalizedRows(rows: Float32Array, dimension: number): Float32Ar
   return out;
 }
 
-export class HnswIndex implements VectorIndex {
+export class HnswIndex implements TrainableIndex {
   readonly type = 'hnsw';
+  readonly trainingRows = 0;
+  readonly maxTrainingRows = 0;
+  readonly isTrained = true;
   readonly options: Required<HnswOptions>;
   readonly graph: HnswGraph;
   private readonly kern: WasmKernels;
@@ -149,6 +152,19 @@ export class HnswIndex implements VectorIndex {
   /** Bytes of linear memory held: vectors, graph and scratch. */
   get memoryBytes(): number {
     return this.store.byteLength + this.graph.byteLength + this.graph.scratchBytes;
+  }
+
+  /** Per node: its vector, its level-0 list (2·M + 1 words), level byte and upper-list pointer. */
+  get bytesPerVector(): number {
+    return this.graph.count === 0 ? 0 : this.memoryBytes / this.graph.count;
+  }
+
+  /** Nothing to learn. */
+  async train(_sample: Float32Array): Promise<void> {}
+
+  /** Links the store's rows that are not nodes yet, on this thread (`buildHnsw` is the parallel way). */
+  async addStored(): Promise<void> {
+    this.insertStored(this.graph.count, this.store.count);
   }
 
   /** Appends `rows` as new nodes and links them, one at a time, on this thread. */

@@ -27,6 +27,15 @@ export interface IndexSearchParams {
    * allows few points. Exact indexes ignore it.
    */
   strategy?: 'auto' | 'scan' | 'walk';
+  /** Inverted lists probed by IVF indexes. */
+  nprobe?: number;
+  /** Nodes inspected by random-projection forests (Annoy's `search_k`); default trees · k. */
+  searchK?: number;
+  /**
+   * Candidates re-ranked on full-precision vectors by quantized indexes (SQ8, PQ, LSH,
+   * HNSW over SQ8); 0 turns re-ranking off where the codes alone give distances.
+   */
+  rerank?: number;
 }
 
 export interface VectorIndexRead {
@@ -70,4 +79,32 @@ export interface VectorIndexRead {
 export interface VectorIndex extends VectorIndexRead {
   /** Appends `rows` (a multiple of `dimension` floats); new offsets follow the existing ones. */
   add(rows: Float32Array): void;
+}
+
+/**
+ * An index built from a factory string (`factory.ts`): it may need training on a sample
+ * before rows are added (k-means, codebooks, quantizer ranges), and it reports its memory.
+ *
+ * Lifecycle: construct (optionally over a borrowed `VectorStore` whose rows are the
+ * vectors to index) → `train(sample)` when `trainingRows > 0` → `add(rows)` (appends rows
+ * to its store, then indexes them) or `addStored()` (indexes the rows of the borrowed
+ * store not yet indexed) → search. `add` before training throws.
+ */
+export interface TrainableIndex extends VectorIndex {
+  /** Rows `train` needs at least; 0 when the index needs no training. */
+  readonly trainingRows: number;
+  /** Rows `train` uses at most (a larger sample is subsampled with the index's seed). */
+  readonly maxTrainingRows: number;
+  readonly isTrained: boolean;
+  /** Learns the index's parameters from `sample` (rows of `dimension` floats). */
+  train(sample: Float32Array): Promise<void>;
+  /** Indexes the store's rows from `size` to `store.count` (on worker threads when it helps). */
+  addStored(): Promise<void>;
+  /** Bytes of linear memory the index holds, excluding a borrowed store. */
+  readonly memoryBytes: number;
+  /**
+   * Bytes per indexed vector of its encoding (codes plus per-vector ids/links), excluding
+   * shared tables (centroids, codebooks) and a borrowed store.
+   */
+  readonly bytesPerVector: number;
 }
