@@ -188,3 +188,35 @@ export function cosineImpl(q: usize, b: usize, dim: i32, qq: f32): f32 {
   return <f32>(<f64>dp / Math.sqrt(<f64>qq * <f64>bb));
 }
 
+
+// ---------------------------------------------------------------------------------------
+// Binary vectors: `words` u32 words per row (rows 4-byte aligned)
+
+/** Number of differing bits between the `words`-word rows at `a` and `b`. */
+@inline
+export function hammingImpl(a: usize, b: usize, words: i32): f32 {
+  let count: u64 = 0;
+  let i = 0;
+  for (; i + 4 <= words; i += 4) {
+    const x = v128.xor(v128.load(a + ((<usize>i) << 2)), v128.load(b + ((<usize>i) << 2)));
+    count += popcnt<u64>(i64x2.extract_lane(x, 0)) + popcnt<u64>(i64x2.extract_lane(x, 1));
+  }
+  for (; i < words; i++) {
+    count += <u64>popcnt<u32>(load<u32>(a + ((<usize>i) << 2)) ^ load<u32>(b + ((<usize>i) << 2)));
+  }
+  return <f32>count;
+}
+
+/** `1 - |a ∧ b| / |a ∨ b|` of the `words`-word rows at `a` and `b`; 0 when both are empty. */
+@inline
+export function jaccardImpl(a: usize, b: usize, words: i32): f32 {
+  let both: u64 = 0;
+  let either: u64 = 0;
+  for (let i = 0; i < words; i++) {
+    const x = load<u32>(a + ((<usize>i) << 2));
+    const y = load<u32>(b + ((<usize>i) << 2));
+    both += <u64>popcnt<u32>(x & y);
+    either += <u64>popcnt<u32>(x | y);
+  }
+  return either == 0 ? 0 : <f32>(1 - <f64>both / <f64>either);
+}

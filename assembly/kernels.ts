@@ -20,7 +20,7 @@
  *   reject such vectors before they reach the kernels.
  */
 
-import { cosineImpl, dotImpl, l2Impl, normSqImpl } from './distance';
+import { cosineImpl, dotImpl, hammingImpl, jaccardImpl, l2Impl, normSqImpl } from './distance';
 import { allowedCount, isAllowed, offer, sortHeap } from './topk';
 
 export * from './annoy';
@@ -34,6 +34,8 @@ export * from './sq8';
 const L2: i32 = 0;
 const IP: i32 = 1;
 const COSINE: i32 = 2;
+const HAMMING: i32 = 3;
+const JACCARD: i32 = 4;
 
 /** `searchTopK` reads about this many bytes per round of its streams (one row of each). */
 const ROUND_BYTES: usize = 8192;
@@ -58,6 +60,8 @@ export function heapBase(): usize {
 function distance(kind: i32, q: usize, row: usize, dim: i32, qq: f32): f32 {
   if (kind == L2) return l2Impl(q, row, dim, 0, false);
   if (kind == IP) return -dotImpl(q, row, dim);
+  if (kind == HAMMING) return hammingImpl(q, row, dim);
+  if (kind == JACCARD) return jaccardImpl(q, row, dim);
   return 1 - cosineImpl(q, row, dim, qq);
 }
 

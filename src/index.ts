@@ -38,12 +38,25 @@ export {
   throughputAtRecall,
 } from './eval/tradeoff.js';
 export { Bitset } from './index/bitset.js';
+export {
+  buildIndex,
+  createIndex,
+  deserializeIndex,
+  FACTORY_GRAMMAR,
+  type FamilyOptions,
+  formatIndexFactory,
+  IndexFactoryError,
+  type IndexRecipe,
+  parseIndexFactory,
+  trainingSample,
+} from './index/factory.js';
 export { FlatIndex } from './index/flat-index.js';
 export { buildHnsw, type HnswBuildOptions } from './index/hnsw-build.js';
 export { HNSW_DEFAULTS, HnswIndex, type HnswOptions } from './index/hnsw-index.js';
 export type {
   IndexSearchParams,
   IndexSearchResult,
+  TrainableIndex,
   VectorIndex,
   VectorIndexRead,
 } from './index/vector-index.js';

@@ -159,6 +159,15 @@ describe('quiver CLI', () => {
       /only apply to --index hnsw/,
     );
     await fails(['create', 'bad', '--dim', '4', '--m', '1'], 2, /--m/);
+    assert.match(await ok(['create', 'ivf', '--dim', '4', '--index', 'ivf16,pq2']), /index ivf16,pq2/);
+    assert.deepEqual(JSON.parse(await ok(['info', 'ivf', '--json'])).index, {
+      type: 'factory',
+      factory: 'IVF16,PQ2',
+    });
+    await fails(['create', 'bad', '--dim', '4', '--index', 'IVF,Flat'], 1, /IVF<nlist>,PQ<m>/);
+    const probed = await ok(['search', 'ivf', '--vector', '[1, 2, 3, 4]', '--nprobe', '4', '--rerank', '0', '--json']);
+    assert.deepEqual(JSON.parse(probed), []);
+    await ok(['drop', 'ivf', '--yes']);
     const exact = await ok(['search', 'tuned', '--vector', '[1, 2, 3, 4]', '--exact', '--ef', '5', '--json']);
     assert.deepEqual(JSON.parse(exact), []);
     await ok(['drop', 'tuned', '--yes']);

@@ -141,7 +141,7 @@ describe('HNSW collections', () => {
       { type: 'hnsw', M: 1 },
       { type: 'hnsw', ef: 0 },
       { type: 'hnsw', m: 16 },
-      'hnsw',
+      'HNSW-16',
     ]) {
       await assert.rejects(
         db.createCollection('x', { dimension: 4, index: index as never }),

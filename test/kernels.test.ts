@@ -426,3 +426,43 @@ describe('kernel loading', () => {
     assert.notEqual(js.memory, jsKernels().memory);
   });
 });
+
+describe('binary distance kinds (HAMMING, JACCARD over packed u32 words)', () => {
+  const popcount = (x: number) => x.toString(2).replaceAll('0', '').length;
+  const rng = new SeededRandom(5);
+  const words = 9;
+  const n = 300;
+  const data = Uint32Array.from({ length: (n + 1) * words }, () => rng.int(2 ** 32) >>> 0);
+  data.fill(0, n * words, n * words + words - 1); // the query: almost empty, so Jaccard sees small unions
+  const reference = (kind: DistanceKind, r: number) => {
+    let differ = 0;
+    let both = 0;
+    let either = 0;
+    for (let i = 0; i < words; i++) {
+      const x = data[n * words + i];
+      const y = data[r * words + i];
+      differ += popcount((x ^ y) >>> 0);
+      both += popcount((x & y) >>> 0);
+      either += popcount((x | y) >>> 0);
+    }
+    if (kind === DistanceKind.HAMMING) return differ;
+    return either === 0 ? 0 : Math.fround(1 - both / either);
+  };
+  for (const [name, make] of IMPLEMENTATIONS) {
+    it(`${name}: scan and top-k equal a popcount reference`, () => {
+      const k = make();
+      const base = putWords(k, data);
+      const out = k.alloc(n * 4);
+      const outRows = k.alloc(40);
+      const outDist = k.alloc(40);
+      for (const kind of [DistanceKind.HAMMING, DistanceKind.JACCARD]) {
+        k.scan(kind, base + n * words * 4, base, n, words, out);
+        const want = Float32Array.from({ length: n }, (_, r) => reference(kind, r));
+        assert.deepEqual(k.f32(out, n), want);
+        const count = k.searchTopK(kind, base + n * words * 4, base, n, words, 10, 0, outRows, outDist);
+        const expected = expectedTopK(want, 10, () => true);
+        assert.deepEqual([...k.u32(outRows, count)], expected.rows);
+      }
+    });
+  }
+});

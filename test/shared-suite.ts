@@ -244,6 +244,70 @@ export function sharedSuite(label: string, open: () => Promise<Subject>): void {
       await db.dropCollection('hnsw');
     });
 
+    test('a factory-string collection: IVF trained per segment, searched with nprobe and rerank', async () => {
+      const c = await db.createCollection('ivf-flat', { dimension: DIM, segmentSize: 200, index: 'ivf4,flat' });
+      await c.upsert(data);
+      await c.flush();
+      const info = await c.info();
+      assert.deepEqual(info.index, { type: 'factory', factory: 'IVF4,Flat' });
+      assert.ok(info.indexedSegments >= 1);
+      const q = data[10].vector.map((x) => x + 0.05);
+      const reference = bruteForce('l2', stored('l2', data), q);
+      assertTopK(await c.search(q, { k: 10, nprobe: 4 }), reference, 10);
+      assert.equal((await c.search(q, { k: 10, nprobe: 1, rerank: 0 })).length, 10);
+      await assert.rejects(c.search(q, { k: 10, nprobe: 0 }), InvalidArgumentError);
+      await assert.rejects(
+        db.createCollection('ivf-bad', { dimension: DIM, index: 'IVF4,Cube' }),
+        (err: Error) => err instanceof InvalidArgumentError && err.message.includes('IVF<nlist>,PQ<m>'),
+      );
+      await db.dropCollection('ivf-flat');
+    });
+
+    test('binary vectors under hamming and jaccard match brute force, across sealed segments', async () => {
+      const rng = new SeededRandom(31);
+      const bytes = Array.from({ length: 300 }, () => Uint8Array.from({ length: 5 }, () => rng.int(256)));
+      const popcount = (x: number) => x.toString(2).replaceAll('0', '').length;
+      const distance = (metric: string, a: Uint8Array, b: Uint8Array) => {
+        let differ = 0;
+        let both = 0;
+        let either = 0;
+        for (let i = 0; i < a.length; i++) {
+          differ += popcount(a[i] ^ b[i]);
+          both += popcount(a[i] & b[i]);
+          either += popcount(a[i] | b[i]);
+        }
+        return metric === 'hamming' ? differ : either === 0 ? 0 : Math.fround(1 - both / either);
+      };
+      for (const metric of ['hamming', 'jaccard'] as const) {
+        const c = await db.createCollection(`bits-${metric}`, { dimension: 40, metric, segmentSize: 120 });
+        assert.deepEqual((await c.info()).index, { type: 'flat' });
+        await c.upsert(bytes.map((v, id) => ({ id, vector: id % 2 ? v : Array.from(v) })));
+        const query = bytes[7].map((b, i) => (i === 0 ? b ^ 0b101 : b));
+        const expected = bytes
+          .map((v, id) => ({ id, d: distance(metric, query, v) }))
+          .sort((a, b) => a.d - b.d || a.id - b.id);
+        const hits = await c.search(query, { k: 12, withVector: true });
+        assert.deepEqual(
+          hits.map((h) => h.score),
+          expected.slice(0, 12).map((e) => e.d),
+        );
+        for (const h of hits) assert.deepEqual(h.vector, bytes[h.id as number]);
+        const [point] = await c.get([3], { withVector: true });
+        assert.deepEqual(point.vector, bytes[3]);
+        const near = await c.rangeSearch(query, { radius: expected[5].d });
+        assert.equal(near.length, expected.filter((e) => e.d <= expected[5].d).length);
+        await assert.rejects(c.upsert([{ id: 1, vector: [1, 2, 3, 4] }]), DimensionMismatchError);
+        await assert.rejects(c.upsert([{ id: 1, vector: [1, 2, 3, 4, 256] }]), InvalidVectorError);
+        await assert.rejects(c.search([0.5, 0, 0, 0, 0]), InvalidVectorError);
+        await db.dropCollection(`bits-${metric}`);
+      }
+      await assert.rejects(db.createCollection('bits-odd', { dimension: 12, metric: 'hamming' }), InvalidArgumentError);
+      await assert.rejects(
+        db.createCollection('bits-hnsw', { dimension: 64, metric: 'hamming', index: 'HNSW16' }),
+        InvalidArgumentError,
+      );
+    });
+
     test('hits carry payloads and vectors only when asked', async () => {
       const c = await filled(db, 'hits', 'l2', data.slice(0, 20));
       const [plain] = await c.search(data[4].vector, { k: 1 });

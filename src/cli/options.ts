@@ -7,7 +7,7 @@
 import { type Command, InvalidArgumentError as OptionValueError } from 'commander';
 import type { Metric } from '../db/types.js';
 
-export const METRICS: readonly Metric[] = ['l2', 'ip', 'cosine'];
+export { METRICS } from '../db/metric.js';
 
 /** A parser for integers ≥ `min` (decimal digits only: `1e3` and `0x10` are refused). */
 export function integerAtLeast(min: number): (value: string) => number {

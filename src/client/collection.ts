@@ -8,6 +8,8 @@
  * - payloads are checked and copied as the engine copies them (`JSON.stringify` semantics);
  * - only the options the API knows are sent, so an unknown option is ignored, as in-process.
  * Returned vectors are requested as base64 and come back as `Float32Array`.
+ * Binary vectors (`hamming`/`jaccard` collections) travel as JSON arrays of byte values both
+ * ways and come back as `Uint8Array`.
  */
 import type {
   Collection,
@@ -24,6 +26,7 @@ import type {
   ScrollOptions,
   ScrollPage,
   SearchOptions,
+  StoredVector,
   VectorInput,
 } from '../db/types.js';
 import { checkOptions, describe, toPayload } from '../db/validate.js';
@@ -50,6 +53,8 @@ interface WireHit extends WirePoint {
 
 export class RemoteCollection implements Collection {
   private readonly path: string;
+  /** Whether vectors are binary (sent and returned as byte arrays). */
+  private readonly binary: boolean;
 
   constructor(
     private readonly host: RemoteHost,
@@ -58,6 +63,7 @@ export class RemoteCollection implements Collection {
     readonly metric: Metric,
   ) {
     this.path = `/collections/${encodeURIComponent(name)}`;
+    this.binary = metric === 'hamming' || metric === 'jaccard';
   }
 
   /**
@@ -78,7 +84,7 @@ export class RemoteCollection implements Collection {
       const payload = toPayload(p.payload, `points[${i}].payload`);
       const point: Record<string, unknown> = {
         id: p.id,
-        vector: vectorToWire(p.vector, `points[${i}].vector`),
+        vector: vectorToWire(p.vector, `points[${i}].vector`, this.binary),
       };
       if (payload !== null) point.payload = payload;
       return point;
@@ -93,9 +99,9 @@ export class RemoteCollection implements Collection {
    */
   async get(ids: PointId[], options?: GetOptions): Promise<Point[]> {
     const opts = checkOptions(options, 'get options');
-    const body = { ids, ...pick(opts, ['withPayload', 'withVector']), ...vectorEncoding(opts) };
+    const body = { ids, ...pick(opts, ['withPayload', 'withVector']), ...vectorEncoding(opts, this.binary) };
     const { points } = await this.post<{ points: WirePoint[] }>('POST', '/points/get', body);
-    return points.map(pointFromWire);
+    return points.map((w) => pointFromWire(w, this.binary));
   }
 
   /**
@@ -145,14 +151,14 @@ export class RemoteCollection implements Collection {
     const opts = checkOptions(options, 'scroll options');
     const body = {
       ...pick(opts, ['limit', 'offset', 'cursor', 'filter', 'withPayload', 'withVector']),
-      ...vectorEncoding(opts),
+      ...vectorEncoding(opts, this.binary),
     };
     const page = await this.post<{ points: WirePoint[]; nextCursor?: PointId }>(
       'POST',
       '/points/scroll',
       body,
     );
-    const points = page.points.map(pointFromWire);
+    const points = page.points.map((w) => pointFromWire(w, this.binary));
     return page.nextCursor === undefined ? { points } : { points, nextCursor: page.nextCursor };
   }
 
@@ -164,9 +170,9 @@ export class RemoteCollection implements Collection {
   async search(vector: VectorInput, options?: SearchOptions): Promise<Hit[]> {
     this.check();
     const opts = checkOptions(options, 'search options');
-    const body = { query: vectorToWire(vector, 'query'), ...searchOptions(opts) };
+    const body = { query: vectorToWire(vector, 'query', this.binary), ...searchOptions(opts, this.binary) };
     const { hits } = await this.post<{ hits: WireHit[] }>('POST', '/points/search', body);
-    return hits.map(hitFromWire);
+    return hits.map((w) => hitFromWire(w, this.binary));
   }
 
   /**
@@ -180,10 +186,10 @@ export class RemoteCollection implements Collection {
       throw new InvalidArgumentError(`queries: expected an array, got ${describe(vectors)}`);
     }
     const opts = checkOptions(options, 'search options');
-    const queries = vectors.map((v, i) => vectorToWire(v, `queries[${i}]`));
-    const body = { queries, ...searchOptions(opts) };
+    const queries = vectors.map((v, i) => vectorToWire(v, `queries[${i}]`, this.binary));
+    const body = { queries, ...searchOptions(opts, this.binary) };
     const { results } = await this.post<{ results: WireHit[][] }>('POST', '/points/search/batch', body);
-    return results.map((hits) => hits.map(hitFromWire));
+    return results.map((hits) => hits.map((w) => hitFromWire(w, this.binary)));
   }
 
   /**
@@ -195,12 +201,12 @@ export class RemoteCollection implements Collection {
     this.check();
     const opts = checkOptions(options, 'range search options');
     const body = {
-      query: vectorToWire(vector, 'query'),
+      query: vectorToWire(vector, 'query', this.binary),
       ...pick(opts, ['radius', 'limit', 'filter', 'withPayload', 'withVector']),
-      ...vectorEncoding(opts),
+      ...vectorEncoding(opts, this.binary),
     };
     const { hits } = await this.post<{ hits: WireHit[] }>('POST', '/points/range', body);
-    return hits.map(hitFromWire);
+    return hits.map((w) => hitFromWire(w, this.binary));
   }
 
   /** Seals the growing segment into an immutable segment file on the server. */
@@ -232,7 +238,12 @@ export class RemoteCollection implements Collection {
  * The base64 text of a vector, after the checks the engine makes before converting (an
  * array or typed array whose elements are numbers); length and finiteness are the server's.
  */
-function vectorToWire(input: unknown, where: string): string {
+function vectorToWire(input: unknown, where: string, binary: boolean): string | number[] {
+  if (binary) {
+    if (input instanceof Uint8Array) return Array.from(input);
+    if (Array.isArray(input)) return input;
+    throw new InvalidVectorError(`${where}: expected a Uint8Array or an array of byte values, got ${describe(input)}`);
+  }
   if (input instanceof Float32Array) return encodeVector(input);
   if (!Array.isArray(input) && !(input instanceof Float64Array)) {
     throw new InvalidVectorError(`${where}: expected number[] or Float32Array, got ${describe(input)}`);
@@ -245,16 +256,16 @@ function vectorToWire(input: unknown, where: string): string {
   return encodeVector(Float32Array.from(input));
 }
 
-function searchOptions(opts: Record<string, unknown>): Record<string, unknown> {
+function searchOptions(opts: Record<string, unknown>, binary: boolean): Record<string, unknown> {
   return {
-    ...pick(opts, ['k', 'ef', 'exact', 'filter', 'withPayload', 'withVector']),
-    ...vectorEncoding(opts),
+    ...pick(opts, ['k', 'ef', 'nprobe', 'searchK', 'rerank', 'exact', 'filter', 'withPayload', 'withVector']),
+    ...vectorEncoding(opts, binary),
   };
 }
 
-/** Vectors come back as base64 when they come back at all. */
-function vectorEncoding(opts: Record<string, unknown>): { vectorEncoding?: 'base64' } {
-  return opts.withVector === true ? { vectorEncoding: 'base64' } : {};
+/** Float vectors come back as base64 when they come back at all; binary ones as byte arrays. */
+function vectorEncoding(opts: Record<string, unknown>, binary: boolean): { vectorEncoding?: 'base64' } {
+  return opts.withVector === true && !binary ? { vectorEncoding: 'base64' } : {};
 }
 
 /** The given options among `keys`, leaving out those that are undefined (JSON would drop them anyway). */
@@ -264,20 +275,21 @@ function pick(opts: Record<string, unknown>, keys: readonly string[]): Record<st
   return out;
 }
 
-function vectorFromWire(vector: string | number[]): Float32Array {
+function vectorFromWire(vector: string | number[], binary: boolean): StoredVector {
+  if (binary) return typeof vector === 'string' ? new Uint8Array(Buffer.from(vector, 'base64')) : Uint8Array.from(vector);
   return typeof vector === 'string' ? decodeVector(vector) : Float32Array.from(vector);
 }
 
-function pointFromWire(wire: WirePoint): Point {
+function pointFromWire(wire: WirePoint, binary: boolean): Point {
   const point: Point = { id: wire.id };
   if (wire.payload !== undefined) point.payload = wire.payload;
-  if (wire.vector !== undefined) point.vector = vectorFromWire(wire.vector);
+  if (wire.vector !== undefined) point.vector = vectorFromWire(wire.vector, binary);
   return point;
 }
 
-function hitFromWire(wire: WireHit): Hit {
+function hitFromWire(wire: WireHit, binary: boolean): Hit {
   const hit: Hit = { id: wire.id, score: wire.score };
   if (wire.payload !== undefined) hit.payload = wire.payload;
-  if (wire.vector !== undefined) hit.vector = vectorFromWire(wire.vector);
+  if (wire.vector !== undefined) hit.vector = vectorFromWire(wire.vector, binary);
   return hit;
 }

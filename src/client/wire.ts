@@ -30,8 +30,8 @@ export interface ErrorBody {
 // Float32Array views use the platform's byte order; the wire format is little-endian.
 if (endianness() !== 'LE') throw new Error('quiver: the base64 vector format needs a little-endian platform');
 
-/** The base64 text of `vector` as little-endian float32. */
-export function encodeVector(vector: Float32Array): string {
+/** The base64 text of `vector`: little-endian float32, or the bytes of a binary vector. */
+export function encodeVector(vector: Float32Array | Uint8Array): string {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
 }
 

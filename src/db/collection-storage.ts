@@ -11,7 +11,7 @@
  * WAL rows, sealing, compacting) runs inside the database's commit queue, one at a time.
  */
 import { CorruptDataError } from '../errors.js';
-import { HnswIndex } from '../index/hnsw-index.js';
+import { deserializeIndex } from '../index/factory.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
 import type { DistanceKind, Kernels } from '../kernels/kernels.js';
 import { SealedSegment } from '../segment/sealed-segment.js';
@@ -253,12 +253,12 @@ export class CollectionStorage {
   /** Reads and checks the index file `key` of `segment`. */
   private async loadIndex(key: string, segment: SealedSegment): Promise<VectorIndexRead> {
     const file = decodeIndexFile(await this.read(key), key, segment.id, segment.rows);
-    if (file.indexType !== 'hnsw') throw new CorruptDataError(key, `unknown index type '${file.indexType}'`);
+    const index = deserializeIndex(this.kernels, file.indexType, file.body, segment.store, segment.index.distance, key);
     try {
-      const index = HnswIndex.deserialize(this.kernels, file.body, segment.store);
       index.checkIntegrity();
       return index;
     } catch (err) {
+      index.dispose();
       throw new CorruptDataError(key, (err as Error).message);
     }
   }

@@ -13,6 +13,7 @@ import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
 import { compareIds, positionAfter } from './id-order.js';
 import type { IndexSpec } from './index-spec.js';
+import { maxDistanceOf, outputVector, rowLength, scoreOf } from './metric.js';
 import { type Candidate, countRows, type RowPredicate, topK, withinRange } from './search.js';
 import { SegmentIndexer } from './segment-indexer.js';
 import type {
@@ -30,6 +31,7 @@ import type {
   ScrollOptions,
   ScrollPage,
   SearchOptions,
+  StoredVector,
   VectorInput,
 } from './types.js';
 import {
@@ -97,7 +99,7 @@ export class EmbeddedCollection implements Collection {
     if (!Array.isArray(points))
       throw new InvalidArgumentError(`points: expected an array, got ${describe(points)}`);
     if (points.length === 0) return;
-    const dim = this.dimension;
+    const dim = rowLength(this.dimension, this.metric);
     const ids: PointId[] = [];
     const payloads: (Record<string, unknown> | null)[] = [];
     const vectors = new Float32Array(points.length * dim);
@@ -106,7 +108,7 @@ export class EmbeddedCollection implements Collection {
         throw new InvalidArgumentError(`points[${i}]: expected { id, vector, payload? }, got ${describe(p)}`);
       }
       ids.push(checkId(p.id, `points[${i}].id`));
-      vectors.set(toVector(p.vector, dim, this.metric, `points[${i}].vector`), i * dim);
+      vectors.set(toVector(p.vector, this.dimension, this.metric, `points[${i}].vector`), i * dim);
       payloads.push(toPayload(p.payload, `points[${i}].payload`));
     });
     await this.host.queue.write({
@@ -321,9 +323,17 @@ export class EmbeddedCollection implements Collection {
     if (opts.exact !== undefined && typeof opts.exact !== 'boolean') {
       throw new InvalidArgumentError(`exact must be a boolean, got ${describe(opts.exact)}`);
     }
-    const fallback = this.config.index.type === 'hnsw' ? this.config.index.ef : undefined;
+    const fallback = this.config.index.type === 'flat' ? undefined : this.config.index.ef;
     const ef = opts.ef === undefined ? fallback : checkInteger(opts.ef, 'ef', 1, 100_000);
-    return { ef, strategy: opts.exact === true ? 'scan' : 'auto' };
+    const optional = (name: string, lo: number, hi: number) =>
+      opts[name] === undefined ? undefined : checkInteger(opts[name], name, lo, hi);
+    return {
+      ef,
+      nprobe: optional('nprobe', 1, 1 << 20),
+      searchK: optional('searchK', 1, 100_000_000),
+      rerank: optional('rerank', 0, 100_000),
+      strategy: opts.exact === true ? 'scan' : 'auto',
+    };
   }
 
   private predicate(filter: unknown): RowPredicate | undefined {
@@ -332,17 +342,14 @@ export class EmbeddedCollection implements Collection {
 
   /** Converts a range radius, in the metric's terms, to a bound on kernel distance. */
   private maxDistance(radius: number): number {
-    if (this.metric === 'l2') return radius;
-    if (this.metric === 'cosine') return radius - 1;
-    return -radius;
+    return maxDistanceOf(this.metric, radius);
   }
 
   private hits(found: Candidate[], opts: Record<string, unknown>): Hit[] {
-    const sign = this.metric === 'l2' ? 1 : -1;
     return found.map((c) => {
-      const hit: Hit = { id: c.view.id(c.offset), score: sign * c.distance };
+      const hit: Hit = { id: c.view.id(c.offset), score: scoreOf(this.metric, c.distance) };
       if (opts.withPayload === true) hit.payload = clonePayload(c.view.payload(c.offset));
-      if (opts.withVector === true) hit.vector = c.view.vector(c.offset);
+      if (opts.withVector === true) hit.vector = this.stored(c.view, c.offset);
       return hit;
     });
   }
@@ -350,8 +357,13 @@ export class EmbeddedCollection implements Collection {
   private point(view: SegmentView, offset: number, withPayload: boolean, withVector: boolean): Point {
     const point: Point = { id: view.id(offset) };
     if (withPayload) point.payload = clonePayload(view.payload(offset));
-    if (withVector) point.vector = view.vector(offset);
+    if (withVector) point.vector = this.stored(view, offset);
     return point;
+  }
+
+  /** The vector at `offset` as users get it back (bytes for binary metrics). */
+  private stored(view: SegmentView, offset: number): StoredVector {
+    return outputVector(this.metric, this.dimension, view.vector(offset));
   }
 
   private matches(id: PointId, predicate: RowPredicate): boolean {

@@ -24,11 +24,11 @@ import { type CollectionHost, EmbeddedCollection, type StoredCollectionConfig } 
 import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
 import { checkIndexSpec } from './index-spec.js';
+import { checkBinaryDimension, distanceKind, isBinary, METRICS, rowLength } from './metric.js';
 import type { CollectionConfig, Database, Metric } from './types.js';
 import { checkCollectionName, checkInteger, checkOptions, describe } from './validate.js';
 
 export const DEFAULT_SEGMENT_SIZE = 100_000;
-const METRICS: readonly Metric[] = ['l2', 'ip', 'cosine'];
 
 export interface OpenOptions {
   /** Kernel implementation (defaults to the process-wide wasm SIMD kernels). */
@@ -176,8 +176,15 @@ export class Quiver implements Database, CollectionHost {
   }
 
   private newStorage(id: number, config: StoredCollectionConfig): CollectionStorage {
-    const distance = config.metric === 'l2' ? DistanceKind.L2 : DistanceKind.IP;
-    return new CollectionStorage(this.catalog, this.store, this.kernels, id, config.dimension, distance);
+    const { metric, dimension } = config;
+    return new CollectionStorage(
+      this.catalog,
+      this.store,
+      this.kernels,
+      id,
+      rowLength(dimension, metric),
+      distanceKind(metric),
+    );
   }
 
   private check(): void {
@@ -200,5 +207,11 @@ function checkConfig(config: unknown): StoredCollectionConfig {
       throw new InvalidArgumentError(`collection config: unknown option '${key}'`);
     }
   }
-  return { dimension, metric, segmentSize, index: checkIndexSpec(opts.index) };
+  checkBinaryDimension(dimension, metric);
+  if (!isBinary(metric)) return { dimension, metric, segmentSize, index: checkIndexSpec(opts.index) };
+  const index = checkIndexSpec(opts.index ?? 'Flat');
+  if (index.type !== 'flat') {
+    throw new InvalidArgumentError(`a ${metric} collection (binary vectors) is searched exactly: its index must be Flat`);
+  }
+  return { dimension, metric, segmentSize, index };
 }

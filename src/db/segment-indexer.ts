@@ -1,8 +1,10 @@
 /**
- * Builds the approximate index of sealed segments in the background: HNSW on worker
- * threads over the segment's vectors (which never change), then an index file, then a
- * manifest that names it, committed through the commit queue. Until then the segment is
- * searched exactly, so results never depend on whether a build has finished.
+ * Builds the approximate index of sealed segments in the background: the collection's
+ * factory index (HNSW by default) over the segment's vectors (which never change), trained
+ * on a sample of them where the family needs training, on worker threads; then an index
+ * file, then a manifest that names it, committed through the commit queue. Until then the
+ * segment is searched exactly, so results never depend on whether a build has finished.
+ * A segment with fewer rows than its index needs to train stays exact for good.
  *
  * Invariants:
  * - At most one build per segment is in flight; `schedule` ignores segments that are
@@ -13,18 +15,20 @@
  * - `idle()` resolves when no build is in flight (and rejects with the first failure
  *   since the last `idle()`), which is what `flush()` waits for.
  */
-import { buildHnsw } from '../index/hnsw-build.js';
+import { buildIndex } from '../index/factory.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { TombstonedSegment } from '../segment/tombstones.js';
 import { encodeIndexFile } from '../storage/index-file.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
-import type { IndexSpec } from './index-spec.js';
+import { type IndexSpec, recipeOf } from './index-spec.js';
 
 export class SegmentIndexer {
   private readonly running = new Map<TombstonedSegment, Promise<void>>();
   private failure: Error | undefined;
   private stopped = false;
+  /** Segments too small to train their index on: searched exactly, never rebuilt. */
+  private readonly untrainable = new WeakSet<TombstonedSegment>();
   /** Durations of finished builds in seconds, for metrics (oldest first, last 100). */
   readonly buildSeconds: number[] = [];
 
@@ -38,7 +42,7 @@ export class SegmentIndexer {
 
   /** Whether sealed segments get an approximate index at all. */
   get enabled(): boolean {
-    return this.spec.type === 'hnsw' && this.kernels.kind === 'wasm-simd';
+    return this.spec.type !== 'flat' && this.kernels.kind === 'wasm-simd';
   }
 
   get pending(): number {
@@ -49,7 +53,7 @@ export class SegmentIndexer {
   scheduleMissing(): void {
     if (!this.enabled || this.stopped) return;
     for (const part of this.storage.set.sealed) {
-      if (part.segment.indexed || this.running.has(part)) continue;
+      if (part.segment.indexed || this.running.has(part) || this.untrainable.has(part)) continue;
       const job = this.build(part).finally(() => this.running.delete(part));
       job.catch((err: Error) => {
         this.failure ??= err;
@@ -78,23 +82,21 @@ export class SegmentIndexer {
   }
 
   private async build(part: TombstonedSegment): Promise<void> {
-    if (this.spec.type !== 'hnsw') return;
+    const recipe = recipeOf(this.spec);
+    if (recipe === undefined || this.spec.type === 'flat') return;
     const segment = part.segment;
     const release = segment.retain();
     try {
       const started = performance.now();
-      const { M, efConstruction, ef } = this.spec;
-      const index = await buildHnsw(
-        this.kernels,
-        segment.store,
-        segment.store.dimension,
-        segment.index.distance,
-        {
-          M,
-          efConstruction,
-          ef,
-        },
-      );
+      const { efConstruction, ef } = this.spec;
+      const index = await buildIndex(this.kernels, recipe, segment.store, segment.index.distance, {
+        efConstruction,
+        ef,
+      });
+      if (index === undefined) {
+        this.untrainable.add(part);
+        return;
+      }
       if (segment.isDisposed) {
         index.dispose();
         return;

@@ -14,11 +14,22 @@ export type PointId = string | number;
  * - `ip`: inner product; score = dot product, higher is better.
  * - `cosine`: cosine similarity in [-1, 1]; vectors are L2-normalized on insert (and returned
  *   normalized); score = similarity, higher is better.
+ * - `hamming`: binary vectors (`dimension` bits, given as dimension/8 bytes); score = number
+ *   of differing bits, lower is better.
+ * - `jaccard`: binary vectors; score = 1 − |a ∧ b| / |a ∨ b| (0 for two empty vectors),
+ *   lower is better.
  */
-export type Metric = 'l2' | 'ip' | 'cosine';
+export type Metric = 'l2' | 'ip' | 'cosine' | 'hamming' | 'jaccard';
 
-/** What users may pass as a vector. Converted once to Float32Array at the API boundary. */
-export type VectorInput = number[] | Float32Array;
+/**
+ * What users may pass as a vector, converted once at the API boundary: numbers for float
+ * metrics; for binary metrics (`hamming`, `jaccard`) `dimension / 8` bytes as a
+ * `Uint8Array` or an array of byte values (bit i is bit i % 8 of byte i / 8).
+ */
+export type VectorInput = number[] | Float32Array | Uint8Array;
+
+/** A stored vector as returned: floats, or the bytes of a binary vector. */
+export type StoredVector = Float32Array | Uint8Array;
 
 export interface PointInput {
   id: PointId;
@@ -30,7 +41,7 @@ export interface PointInput {
 export interface Point {
   id: PointId;
   payload?: Payload;
-  vector?: Float32Array;
+  vector?: StoredVector;
 }
 
 /** One search result. Results are ordered best first (see `Metric` for what `score` means). */
@@ -38,7 +49,7 @@ export interface Hit {
   id: PointId;
   score: number;
   payload?: Payload;
-  vector?: Float32Array;
+  vector?: StoredVector;
 }
 
 export interface CollectionConfig {
@@ -50,22 +61,33 @@ export interface CollectionConfig {
   segmentSize?: number;
   /**
    * Index of sealed segments. Default `{ type: 'hnsw', M: 16, efConstruction: 200, ef: 64 }`
-   * (`ef` is the default search effort); `{ type: 'flat' }` keeps every search exact. The
-   * growing segment is always searched exactly.
+   * (`ef` is the default search effort); `{ type: 'flat' }` keeps every search exact; a
+   * FAISS-style factory string picks any other family: `'HNSW32'`, `'HNSW32,SQ8'`, `'SQ8'`,
+   * `'PQ16'`, `'IVF1024,Flat'`, `'IVF4096,SQ8'`, `'IVF1024,PQ16'`, `'LSH256'`, `'Annoy50'`.
+   * Indexes that need training (IVF, PQ) train on a sample of each sealed segment; a segment
+   * too small to train on stays exact. The growing segment is always searched exactly.
    */
   index?: IndexConfig;
 }
 
-/** The index of a collection's sealed segments. */
+/** The index of a collection's sealed segments (see `CollectionConfig.index`). */
 export type IndexConfig =
+  | string
   | { type: 'hnsw'; M?: number; efConstruction?: number; ef?: number }
-  | { type: 'flat' };
+  | { type: 'flat' }
+  | { type: 'factory'; factory: string; efConstruction?: number; ef?: number };
 
 export interface SearchOptions {
   /** Number of results (1..10,000). Default 10. */
   k?: number;
   /** HNSW search effort (candidates kept, >= k is used); default the collection's `index.ef`. */
   ef?: number;
+  /** IVF lists probed per query (1..nlist); default the index's (see README). */
+  nprobe?: number;
+  /** Annoy forest: nodes inspected per query; default trees · k. */
+  searchK?: number;
+  /** Quantized indexes (SQ8, PQ, LSH, HNSW over SQ8): candidates re-ranked on full vectors; 0 = off. */
+  rerank?: number;
   /** Search exactly, ignoring approximate indexes. Default false. */
   exact?: boolean;
   filter?: Filter;

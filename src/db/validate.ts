@@ -10,6 +10,7 @@ import {
   InvalidIdError,
   InvalidVectorError,
 } from '../errors.js';
+import { isBinary } from './metric.js';
 import type { Metric, PointId } from './types.js';
 
 export const MAX_K = 10_000;
@@ -49,6 +50,7 @@ export function checkIds(ids: unknown, where = 'ids'): PointId[] {
  * is rejected, since its direction is undefined.
  */
 export function toVector(input: unknown, dimension: number, metric: Metric, where = 'vector'): Float32Array {
+  if (isBinary(metric)) return toBinaryRow(input, dimension, where);
   if (!Array.isArray(input) && !(input instanceof Float32Array) && !(input instanceof Float64Array)) {
     throw new InvalidVectorError(`${where}: expected number[] or Float32Array, got ${describe(input)}`);
   }
@@ -64,6 +66,37 @@ export function toVector(input: unknown, dimension: number, metric: Metric, wher
     }
   }
   if (metric === 'cosine') normalize(out, where);
+  return out;
+}
+
+/**
+ * Packs a binary vector of `bits` bits (given as bits/8 bytes: a Uint8Array or byte values)
+ * into a row of whole 32-bit words, zero-padded (see `metric.ts`). A Float32Array of exactly
+ * that many words is taken as an already packed row (the wire form of base64 vectors).
+ */
+function toBinaryRow(input: unknown, bits: number, where: string): Float32Array {
+  const bytes = bits / 8;
+  const words = Math.ceil(bits / 32);
+  const out = new Float32Array(words);
+  const packed = new Uint8Array(out.buffer);
+  if (input instanceof Float32Array && input.length === words) {
+    packed.set(new Uint8Array(input.buffer, input.byteOffset, words * 4));
+    if (packed.subarray(bytes).some((b) => b !== 0)) {
+      throw new InvalidVectorError(`${where}: bits past the dimension (${bits}) must be zero`);
+    }
+    return out;
+  }
+  if (!(input instanceof Uint8Array) && !Array.isArray(input)) {
+    throw new InvalidVectorError(`${where}: expected a Uint8Array or an array of ${bytes} byte values, got ${describe(input)}`);
+  }
+  if (input.length !== bytes) throw new DimensionMismatchError(bytes, input.length, `${where} (bytes)`);
+  for (let i = 0; i < bytes; i++) {
+    const v = input[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) {
+      throw new InvalidVectorError(`${where}[${i}]: expected a byte value 0..255, got ${describe(v)}`);
+    }
+    packed[i] = v;
+  }
   return out;
 }
 

@@ -44,7 +44,8 @@ export class JsKernels extends LinearMemory implements Kernels {
     const q = query >>> 2;
     const qq = kind === DistanceKind.COSINE ? dotProduct(h, q, q, dim) : 0;
     const o = out >>> 2;
-    for (let r = 0, row = base >>> 2; r < n; r++, row += dim) h[o + r] = distance(h, kind, q, row, dim, qq);
+    const u = this.words();
+    for (let r = 0, row = base >>> 2; r < n; r++, row += dim) h[o + r] = distance(h, kind, q, row, dim, qq, u);
   }
 
   searchTopK(
@@ -67,7 +68,7 @@ export class JsKernels extends LinearMemory implements Kernels {
     const b = base >>> 2;
     if (allow === 0) {
       for (let r = 0; r < n; r++) {
-        heap.offer(r, candidateDistance(h, kind, q, b + r * dim, dim, qq, heap.bound()));
+        heap.offer(r, candidateDistance(h, words, kind, q, b + r * dim, dim, qq, heap.bound()));
       }
     } else {
       const a = allow >>> 2;
@@ -79,7 +80,7 @@ export class JsKernels extends LinearMemory implements Kernels {
           const r = (w << 5) + 31 - Math.clz32(low);
           if (r >= n) break;
           bits ^= low;
-          heap.offer(r, candidateDistance(h, kind, q, b + r * dim, dim, qq, heap.bound()));
+          heap.offer(r, candidateDistance(h, words, kind, q, b + r * dim, dim, qq, heap.bound()));
         }
       }
     }
@@ -209,6 +210,7 @@ function cosineSimilarity(h: Float32Array, q: number, b: number, dim: number, qq
  */
 function candidateDistance(
   h: Float32Array,
+  u: Uint32Array,
   kind: DistanceKind,
   q: number,
   row: number,
@@ -217,10 +219,10 @@ function candidateDistance(
   bound: number,
 ): number {
   if (kind === DistanceKind.L2) return l2(h, q, row, dim, bound);
-  return distance(h, kind, q, row, dim, qq);
+  return distance(h, kind, q, row, dim, qq, u);
 }
 
-/** The "lower is better" distance of `kind`, rounded to f32. */
+/** The "lower is better" distance of `kind`, rounded to f32 (`u`: the same memory as words). */
 function distance(
   h: Float32Array,
   kind: DistanceKind,
@@ -228,9 +230,11 @@ function distance(
   row: number,
   dim: number,
   qq: number,
+  u: Uint32Array,
 ): number {
   if (kind === DistanceKind.L2) return l2(h, q, row, dim);
   if (kind === DistanceKind.IP) return Math.fround(-dotProduct(h, q, row, dim));
+  if (kind === DistanceKind.HAMMING || kind === DistanceKind.JACCARD) return binary(u, kind, q, row, dim);
   return Math.fround(1 - cosineSimilarity(h, q, row, dim, qq));
 }
 
@@ -315,4 +319,27 @@ class BoundedHeap {
     rows[r0 + i] = row;
     dists[d0 + i] = d;
   }
+}
+
+/** Bits set in a u32. */
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** Hamming or Jaccard distance of the `words`-word binary rows at word offsets `q` and `row`. */
+function binary(u: Uint32Array, kind: DistanceKind, q: number, row: number, words: number): number {
+  let both = 0;
+  let either = 0;
+  let differ = 0;
+  for (let i = 0; i < words; i++) {
+    const x = u[q + i];
+    const y = u[row + i];
+    differ += popcount(x ^ y);
+    both += popcount(x & y);
+    either += popcount(x | y);
+  }
+  if (kind === DistanceKind.HAMMING) return differ;
+  return either === 0 ? 0 : Math.fround(1 - both / either);
 }

@@ -4,7 +4,7 @@
  * and stored vectors in responses become number arrays or base64 strings.
  */
 import { decodeVector, encodeVector, type VectorEncoding } from '../client/wire.js';
-import type { Hit, Point, PointId, VectorInput } from '../db/types.js';
+import type { Hit, Point, PointId, StoredVector, VectorInput } from '../db/types.js';
 
 export interface WirePoint {
   id: PointId;
@@ -21,8 +21,9 @@ export function requestVector(value: number[] | string, where: string): VectorIn
   return typeof value === 'string' ? decodeVector(value, where) : value;
 }
 
+/** A stored vector for a response: floats or the bytes of a binary vector, as an array or base64 of its bytes. */
 export function responseVector(
-  vector: Float32Array,
+  vector: StoredVector,
   encoding: VectorEncoding | undefined,
 ): number[] | string {
   return encoding === 'base64' ? encodeVector(vector) : Array.from(vector);

@@ -112,18 +112,39 @@ const IndexConfig = Type.Union(
       closed,
     ),
     Type.Object({ type: Type.Literal('flat') }, closed),
+    Type.Object(
+      {
+        type: Type.Literal('factory'),
+        factory: Type.String({ maxLength: 64, description: 'A factory string, e.g. `IVF1024,PQ16`.' }),
+        efConstruction: Type.Optional(Type.Integer({ description: 'HNSW recipes: candidates while building.' })),
+        ef: Type.Optional(Type.Integer({ description: 'HNSW recipes: default search effort.' })),
+      },
+      closed,
+    ),
+    Type.String({
+      maxLength: 64,
+      description:
+        'A FAISS-style factory string: Flat, HNSW<M>, HNSW<M>,SQ8, SQ8, PQ<m>, IVF<nlist>,Flat, ' +
+        'IVF<nlist>,SQ8, IVF<nlist>,PQ<m>, LSH<bits>, Annoy<trees>.',
+    }),
   ],
   {
     description:
       'Index of sealed segments. Default `{ type: "hnsw", M: 16, efConstruction: 200, ef: 64 }`; ' +
-      '`{ type: "flat" }` keeps every search exact. The growing segment is always searched exactly.',
+      '`{ type: "flat" }` keeps every search exact; a factory string (e.g. `"IVF1024,PQ16"`) picks ' +
+      'another index family. The growing segment is always searched exactly.',
   },
 );
 
 export const CollectionConfig = Type.Object(
   {
     dimension: Type.Integer({ minimum: 1, maximum: MAX_DIMENSION }),
-    metric: Type.Optional(stringEnum(['l2', 'ip', 'cosine'] as const, 'Similarity metric. Default `l2`.')),
+    metric: Type.Optional(
+      stringEnum(
+        ['l2', 'ip', 'cosine', 'hamming', 'jaccard'] as const,
+        'Similarity metric. Default `l2`. `hamming` and `jaccard` hold binary vectors: `dimension` bits, sent as arrays of dimension/8 byte values.',
+      ),
+    ),
     segmentSize: Type.Optional(
       Type.Integer({ description: 'Points at which the growing segment is sealed.' }),
     ),
@@ -220,6 +241,16 @@ export function requestSchemas(limits: ServerLimits) {
     withVector: Type.Optional(WithVector),
     vectorEncoding: Type.Optional(VectorEncodingOption),
     ef: Type.Optional(ef),
+    nprobe: Type.Optional(Type.Integer({ minimum: 1, description: 'IVF indexes: inverted lists probed.' })),
+    searchK: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Annoy forests: nodes inspected (default trees · k).' }),
+    ),
+    rerank: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Quantized indexes: candidates re-ranked on full-precision vectors; 0 turns it off.',
+      }),
+    ),
     exact: Type.Optional(Type.Boolean({ description: 'Search exactly, ignoring approximate indexes.' })),
   };
   return {

@@ -1,6 +1,7 @@
 /**
  * `quiver search <collection> (--vector '[…]' | --vector-file q.npy [--row i]) [-k n]
- *  [--filter '<json>'] [--with-payload] [--json]`
+ *  [--ef n] [--nprobe n] [--search-k n] [--rerank n] [--exact] [--filter '<json>']
+ *  [--with-payload] [--json]`
  */
 import { type Command, Option } from 'commander';
 import type { Hit, VectorInput } from '../../db/types.js';
@@ -17,6 +18,9 @@ interface SearchOptions {
   row: number;
   k: number;
   ef?: number;
+  nprobe?: number;
+  searchK?: number;
+  rerank?: number;
   exact?: boolean;
   filter?: Record<string, unknown>;
   withPayload?: boolean;
@@ -37,6 +41,9 @@ export function registerSearch(program: Command): void {
     .option('--row <i>', 'row of --vector-file to use as the query (0-based)', integerAtLeast(0), 0)
     .option('-k, --k <n>', 'number of results', integerAtLeast(1), 10)
     .option('--ef <n>', "HNSW search effort (default: the collection's)", integerAtLeast(1))
+    .option('--nprobe <n>', 'IVF lists probed (default: the index’s)', integerAtLeast(1))
+    .option('--search-k <n>', 'Annoy nodes inspected (default trees × k)', integerAtLeast(1))
+    .option('--rerank <n>', 'quantized indexes: candidates re-ranked on full vectors (0 = off)', integerAtLeast(0))
     .option('--exact', 'exact search, ignoring the index')
     .option('--filter <json>', 'payload filter (JSON, filter language v1)', parseJsonObject)
     .option('--with-payload', 'include payloads')
@@ -50,6 +57,9 @@ export function registerSearch(program: Command): void {
         const hits = await db.collection(name).search(query, {
           k: options.k,
           ef: options.ef,
+          nprobe: options.nprobe,
+          searchK: options.searchK,
+          rerank: options.rerank,
           exact: options.exact === true,
           filter: options.filter as Filter | undefined,
           withPayload: options.withPayload === true,
