@@ -30,8 +30,13 @@
  * - Searches through an allow-bitset keep walking until `ef` allowed nodes are found or
  *   the graph reachable from the entry point is exhausted, so they return k results when at
  *   least k allowed nodes are reachable.
+ * - The search functions are generic over the rows they measure: `T = f32` walks on the
+ *   graph's vectors, `T = u8` on SQ8 codes (`sq8.ts`, one `dim`-byte code per node) with a
+ *   prepared query. The choice is made at compile time, so each walk is its own function
+ *   with no branch on the row type. Insertion always uses the f32 vectors.
  */
 import { dotImpl, l2Impl } from './distance';
+import { sq8Distance, sq8RerankTopK } from './sq8';
 
 const G_DIM: usize = 0;
 const G_KIND: usize = 4;
@@ -143,6 +148,23 @@ function dist(kind: i32, a: usize, b: usize, dim: i32): f32 {
 @inline
 function nodeDistance(g: usize, q: usize, node: u32): f32 {
   return dist(<i32>field(g, G_KIND), q, vectorOf(g, node), <i32>field(g, G_DIM));
+}
+
+/** Bytes per row of `rows` in a walk over T: f32 vectors or u8 SQ8 codes. */
+@inline
+function rowStride<T>(dim: i32): usize {
+  return isInteger<T>() ? <usize>dim : (<usize>dim) << 2;
+}
+
+/**
+ * Distance from the query at `q` to `node`: its f32 vector at `rows` (T = f32), or its SQ8
+ * code at `rows` with `q` a prepared SQ8 query (T = u8).
+ */
+@inline
+function rowDistance<T>(kind: i32, q: usize, rows: usize, node: u32, dim: i32): f32 {
+  const row = rows + (<usize>node) * rowStride<T>(dim);
+  if (isInteger<T>()) return sq8Distance(kind, q, row, dim);
+  return dist(kind, q, row, dim);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -282,10 +304,13 @@ function newEpoch(s: usize): u32 {
 // Search
 
 /**
- * Greedy walk on `level` from `start` (at distance `startDist`) to a local minimum;
- * returns it and leaves its distance in `greedyDistance`.
+ * Greedy walk on `level` from `start` (at distance `startDist`) to a local minimum, over
+ * the rows at `rows` (see `rowDistance`); returns it and leaves its distance in
+ * `greedyDistance`.
  */
-function greedyClosest(g: usize, q: usize, start: u32, startDist: f32, level: i32): u32 {
+function greedyClosest<T>(g: usize, q: usize, rows: usize, start: u32, startDist: f32, level: i32): u32 {
+  const kind = <i32>field(g, G_KIND);
+  const dim = <i32>field(g, G_DIM);
   let cur = start;
   let curDist = startDist;
   let changed = true;
@@ -297,7 +322,7 @@ function greedyClosest(g: usize, q: usize, start: u32, startDist: f32, level: i3
     const n = <i32>load<u32>(list);
     for (let i = 0; i < n; i++) {
       const next = load<u32>(list + 4 + ((<usize>i) << 2));
-      const d = nodeDistance(g, q, next);
+      const d = rowDistance<T>(kind, q, rows, next, dim);
       if (d < curDist) {
         curDist = d;
         cur = next;
@@ -311,14 +336,16 @@ function greedyClosest(g: usize, q: usize, start: u32, startDist: f32, level: i3
 }
 
 /**
- * Best-first search on `level` from `ep`, keeping the `ef` best returnable nodes in the
- * results max-heap of `s`; returns how many it holds. With `filtered`, the walk goes on
- * while fewer than `ef` returnable nodes were found, walking through the others.
+ * Best-first search on `level` from `ep` over the rows at `rows` (see `rowDistance`),
+ * keeping the `ef` best returnable nodes in the results max-heap of `s`; returns how many
+ * it holds. With `filtered`, the walk goes on while fewer than `ef` returnable nodes were
+ * found, walking through the others.
  */
-function searchLayer(
+function searchLayer<T>(
   g: usize,
   s: usize,
   q: usize,
+  rows: usize,
   ep: u32,
   epDist: f32,
   level: i32,
@@ -332,8 +359,7 @@ function searchLayer(
   const results = <usize>load<u32>(s + S_RESULTS);
   const kind = <i32>field(g, G_KIND);
   const dim = <i32>field(g, G_DIM);
-  const vectors = <usize>field(g, G_VECTORS);
-  const stride = (<usize>dim) << 2;
+  const stride = rowStride<T>(dim);
   const locks = <usize>field(g, G_LOCKS);
 
   store<u32>(visited + ((<usize>ep) << 2), epoch);
@@ -358,8 +384,9 @@ function searchLayer(
     if (locks != 0) acquire(locks + ((<usize>c) << 2));
     const list = linksOf(g, c, level);
     const n = <i32>load<u32>(list);
-    // First pass: mark the unvisited neighbours and touch their vectors, so that the
-    // loads of all of them are in flight before the first distance needs one.
+    // First pass: mark the unvisited neighbours and touch their rows, so that the loads of
+    // all of them are in flight before the first distance needs one. An f32 row gets one
+    // touch, its first line; an SQ8 code, a quarter as long, one per cache line.
     let fresh = 0;
     const tmp = <usize>load<u32>(s + S_TMP2);
     for (let i = 0; i < n; i++) {
@@ -367,7 +394,9 @@ function searchLayer(
       const mark = visited + ((<usize>next) << 2);
       if (load<u32>(mark) == epoch) continue;
       store<u32>(mark, epoch);
-      load<u8>(vectors + (<usize>next) * stride);
+      const row = rows + (<usize>next) * stride;
+      load<u8>(row);
+      if (isInteger<T>()) for (let at: usize = 64; at < stride; at += 64) load<u8>(row + at);
       store<u32>(tmp + ((<usize>fresh) << 2), next);
       fresh++;
     }
@@ -375,7 +404,7 @@ function searchLayer(
 
     for (let i = 0; i < fresh; i++) {
       const next = load<u32>(tmp + ((<usize>i) << 2));
-      const d = dist(kind, q, vectors + (<usize>next) * stride, dim);
+      const d = rowDistance<T>(kind, q, rows, next, dim);
       if (nRes < ef || d < bound) {
         minPush(candidates, nCand, d, next);
         nCand++;
@@ -410,16 +439,65 @@ export function hnswSearch(
   outNodes: usize,
   outDist: usize,
 ): i32 {
+  return searchGraph<f32>(g, s, q, <usize>field(g, G_VECTORS), k, ef, allow, outNodes, outDist);
+}
+
+/**
+ * `hnswSearch` walking on the SQ8 codes at `codes` (node i's `dim` bytes at
+ * `codes + i * dim`) with the query prepared at `prep` (`sq8Prepare`). With `rerank` = 0
+ * it returns the `k` best by SQ8 distance. Otherwise it keeps max(ef, rerank, k)
+ * candidates, writes the max(rerank, k) best to `candNodes`/`candDist` (room for that
+ * many each) and returns the `k` best of those by exact distance from the f32 query at
+ * `query` to the graph's vectors, in `outNodes`/`outDist`.
+ */
+export function hnswSearchSq8(
+  g: usize,
+  s: usize,
+  prep: usize,
+  codes: usize,
+  query: usize,
+  k: i32,
+  ef: i32,
+  rerank: i32,
+  allow: usize,
+  candNodes: usize,
+  candDist: usize,
+  outNodes: usize,
+  outDist: usize,
+): i32 {
+  if (rerank <= 0) return searchGraph<u8>(g, s, prep, codes, k, ef, allow, outNodes, outDist);
+  const keep = max(rerank, k);
+  const found = searchGraph<u8>(g, s, prep, codes, keep, max(ef, keep), allow, candNodes, candDist);
+  const kind = <i32>field(g, G_KIND);
+  const vectors = <usize>field(g, G_VECTORS);
+  return sq8RerankTopK(kind, query, vectors, <i32>field(g, G_DIM), candNodes, found, k, outNodes, outDist);
+}
+
+/** `hnswSearch` over the rows at `rows` (see `rowDistance`). */
+@inline
+function searchGraph<T>(
+  g: usize,
+  s: usize,
+  q: usize,
+  rows: usize,
+  k: i32,
+  ef: i32,
+  allow: usize,
+  outNodes: usize,
+  outDist: usize,
+): i32 {
   const maxLevel = <i32>field(g, G_MAX_LEVEL);
   if (maxLevel < 0 || k <= 0) return 0;
+  const kind = <i32>field(g, G_KIND);
+  const dim = <i32>field(g, G_DIM);
   let cur = field(g, G_ENTRY);
-  let curDist = nodeDistance(g, q, cur);
+  let curDist = rowDistance<T>(kind, q, rows, cur, dim);
   for (let level = maxLevel; level > 0; level--) {
-    cur = greedyClosest(g, q, cur, curDist, level);
+    cur = greedyClosest<T>(g, q, rows, cur, curDist, level);
     curDist = greedyDistance;
   }
   const filtered = allow != 0 || field(g, G_DELETED_COUNT) != 0;
-  let n = searchLayer(g, s, q, cur, curDist, 0, max(ef, k), allow, filtered);
+  let n = searchLayer<T>(g, s, q, rows, cur, curDist, 0, max(ef, k), allow, filtered);
   const results = <usize>load<u32>(s + S_RESULTS);
   while (n > k) {
     maxPop(results, n);
@@ -538,15 +616,16 @@ function connect(g: usize, s: usize, node: u32, n: i32, level: i32): u32 {
  */
 function linkFrom(g: usize, s: usize, node: u32, entry: u32, top: i32, level: i32): void {
   const q = vectorOf(g, node);
+  const vectors = <usize>field(g, G_VECTORS);
   let cur = entry;
   let curDist = nodeDistance(g, q, cur);
   for (let l = top; l > level; l--) {
-    cur = greedyClosest(g, q, cur, curDist, l);
+    cur = greedyClosest<f32>(g, q, vectors, cur, curDist, l);
     curDist = greedyDistance;
   }
   const ef = <i32>field(g, G_EF_CONSTRUCTION);
   for (let l = min(level, top); l >= 0; l--) {
-    const n = searchLayer(g, s, q, cur, curDist, l, ef, 0, false);
+    const n = searchLayer<f32>(g, s, q, vectors, cur, curDist, l, ef, 0, false);
     cur = connect(g, s, node, n, l);
     curDist = nodeDistance(g, q, cur);
   }

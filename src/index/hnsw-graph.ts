@@ -128,6 +128,19 @@ export class HnswGraph {
     return bytes;
   }
 
+  /**
+   * Bytes of the per-node structures summed over the nodes, without capacity slack: each
+   * node's level-0 list (M0 + 1 words), level byte, upper-table word, and its upper lists
+   * (M + 1 words per level above 0).
+   */
+  get nodeBytes(): number {
+    const n = this.count;
+    const levels = this.bytes(this.levels, n);
+    let upperLevels = 0;
+    for (let i = 0; i < n; i++) upperLevels += levels[i];
+    return n * ((this.M0 + 1) * 4 + 1 + 4) + upperLevels * (this.shape.M + 1) * 4;
+  }
+
   /** Bytes of scratch blocks (per-thread visited sets and heaps). */
   get scratchBytes(): number {
     let bytes = 0;

@@ -46,6 +46,14 @@ const EMPTY: IndexSearchResult = { offsets: new Uint32Array(0), distances: new F
  */
 const SCAN_FACTOR = 10;
 
+/**
+ * Whether an exact scan of `allowed` of `n` points is cheaper than a graph walk keeping
+ * `ef` candidates (the planner of `HnswIndex`, shared with `HnswSq8Index`).
+ */
+export function scanBeatsWalk(allowed: number, ef: number, n: number): boolean {
+  return allowed * allowed < SCAN_FACTOR * ef * n;
+}
+
 /** Validates and fills in HNSW options. @throws RangeError naming the bad option. */
 export function hnswOptions(options: HnswOptions = {}): Required<HnswOptions> {
   const o = {
@@ -293,7 +301,7 @@ export class HnswIndex implements TrainableIndex {
     const limit = Math.min(k, allowed);
     if (limit === 0) return undefined;
     const strategy = params?.strategy ?? 'auto';
-    const fewAllowed = live !== undefined && allowed * allowed < SCAN_FACTOR * Math.max(ef, limit) * n;
+    const fewAllowed = live !== undefined && scanBeatsWalk(allowed, Math.max(ef, limit), n);
     return {
       query: this.prepare(query),
       limit,
