@@ -14,8 +14,9 @@
  *   passes unit vectors (the codec does not normalize).
  */
 import type { DistanceKind, Kernels } from '../kernels/kernels.js';
-import { WasmKernels } from '../kernels/wasm-kernels.js';
+import type { WasmKernels } from '../kernels/wasm-kernels.js';
 import { KernelWorkerPool } from '../kernels/worker-pool.js';
+import { requireWasm } from './index-vectors.js';
 import type { VectorStore } from './vector-store.js';
 
 /** The wasm exports of `assembly/sq8.ts` (and the SQ8 walk of `assembly/hnsw.ts`). */
@@ -69,17 +70,6 @@ const CHECK_ROWS = 4096;
 /** Code blocks start on a cache line, so a code of 64·j bytes spans exactly j lines. */
 const CODE_ALIGN = 64;
 
-/**
- * The wasm kernels behind `kernels`, or an Error naming `what` needs them (the JS kernels
- * have only exact search).
- */
-export function requireWasmKernels(kernels: Kernels, what: string): WasmKernels {
-  if (!(kernels instanceof WasmKernels)) {
-    throw new Error(`${what} needs the wasm kernels (QUIVER_KERNELS=js has only exact search)`);
-  }
-  return kernels;
-}
-
 /** The raw exports of `kernels` typed with the SQ8 functions. */
 export function sq8Exports(kernels: WasmKernels): Sq8Exports {
   return kernels.exports as unknown as Sq8Exports;
@@ -105,7 +95,7 @@ export class Sq8Codec {
     readonly dimension: number,
     readonly distance: DistanceKind,
   ) {
-    this.kernels = requireWasmKernels(kernels, 'SQ8');
+    this.kernels = requireWasm(kernels, 'SQ8');
     if (!Number.isInteger(dimension) || dimension < 1) {
       throw new RangeError(`dimension must be a positive integer, got ${dimension}`);
     }
