@@ -9,6 +9,9 @@
  *
  * Reproduce: `npm run bench` (that is, `npm run build && node dist/bench/run-all.js`) for all;
  * `node dist/bench/run-all.js ann exact-search` for some (names: the keys of BENCHMARKS).
+ * Arguments after `--` go to every benchmark run, e.g.
+ * `node dist/bench/run-all.js ann-families -- --keep .bench-cache/ann/families-kept` (a long run
+ * that can be resumed).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ const BENCHMARKS: Record<string, string> = {
   'exact-search': 'exact-search.js',
   ingest: 'ingest.js',
   ann: join('ann', 'run.js'),
+  'ann-families': join('ann', 'families.js'),
   'filtered-search': 'filtered-search.js',
   'server-load': 'server-load.js',
 };
@@ -35,10 +39,10 @@ function packageRoot(): string {
   throw new Error(`no package.json above ${start}`);
 }
 
-/** Runs `node <script>` with stderr passed through; resolves with its stdout. */
-function runScript(script: string): Promise<string> {
+/** Runs `node <script> ...args` with stderr passed through; resolves with its stdout. */
+function runScript(script: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.on('error', reject);
@@ -49,7 +53,10 @@ function runScript(script: string): Promise<string> {
   });
 }
 
-const requested = process.argv.slice(2);
+const cli = process.argv.slice(2);
+const dashes = cli.indexOf('--');
+const requested = dashes < 0 ? cli : cli.slice(0, dashes);
+const forwarded = dashes < 0 ? [] : cli.slice(dashes + 1);
 for (const name of requested) {
   if (!(name in BENCHMARKS)) {
     throw new Error(`unknown benchmark '${name}'; expected some of ${Object.keys(BENCHMARKS).join(', ')}`);
@@ -60,8 +67,8 @@ const toRun =
     ? Object.keys(BENCHMARKS).filter((b) => requested.includes(b))
     : Object.keys(BENCHMARKS);
 const command =
-  requested.length > 0
-    ? `npm run build && node dist/bench/run-all.js ${requested.join(' ')}`
+  cli.length > 0
+    ? `npm run build && node dist/bench/run-all.js ${cli.join(' ')}`
     : 'npm run bench   # = npm run build && node dist/bench/run-all.js';
 
 const out = join(packageRoot(), 'docs', 'benchmarks.md');
@@ -70,7 +77,10 @@ const started = new Date();
 for (const name of toRun) {
   process.stderr.write(`[run-all] ${name}\n`);
   const t0 = Date.now();
-  const markdown = await runScript(join(dirname(fileURLToPath(import.meta.url)), BENCHMARKS[name]));
+  const markdown = await runScript(
+    join(dirname(fileURLToPath(import.meta.url)), BENCHMARKS[name]),
+    forwarded,
+  );
   const minutes = (Date.now() - t0) / 60_000;
   sections.set(
     name,

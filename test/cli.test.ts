@@ -165,7 +165,17 @@ describe('quiver CLI', () => {
       factory: 'IVF16,PQ2',
     });
     await fails(['create', 'bad', '--dim', '4', '--index', 'IVF,Flat'], 1, /IVF<nlist>,PQ<m>/);
-    const probed = await ok(['search', 'ivf', '--vector', '[1, 2, 3, 4]', '--nprobe', '4', '--rerank', '0', '--json']);
+    const probed = await ok([
+      'search',
+      'ivf',
+      '--vector',
+      '[1, 2, 3, 4]',
+      '--nprobe',
+      '4',
+      '--rerank',
+      '0',
+      '--json',
+    ]);
     assert.deepEqual(JSON.parse(probed), []);
     await ok(['drop', 'ivf', '--yes']);
     const exact = await ok(['search', 'tuned', '--vector', '[1, 2, 3, 4]', '--exact', '--ef', '5', '--json']);
@@ -292,7 +302,7 @@ describe('quiver CLI', () => {
     await fails(['frobnicate'], 2, /unknown command 'frobnicate'/);
     await fails(['create', 'x'], 2, /required option '--dim <n>' not specified/);
     await fails(['create', 'x', '--dim', 'ten'], 2, /--dim <n>.*is invalid/);
-    await fails(['create', 'x', '--dim', '4', '--metric', 'hamming'], 2, /--metric/);
+    await fails(['create', 'x', '--dim', '4', '--metric', 'manhattan'], 2, /--metric/);
     await fails(['search', 'npy', '-k', '0', '--vector', '[1]'], 2, /-k, --k <n>.*is invalid/);
     await fails(['search', 'npy'], 2, /--vector <json> or --vector-file <path>/);
     await fails(['search', 'npy', '--vector', '[1, 2'], 2, /invalid JSON/);

@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { gaussianMixture, IndexFactoryError, InvalidArgumentError, Quiver } from '../src/index.js';
 import { tempDir } from './support/reference.js';
 
-const N = 6_000;
+const N = 10_000;
 const DIM = 32;
 const Q = 50;
 const data = gaussianMixture(N + Q, DIM, 40, 777);
@@ -57,14 +57,13 @@ const CASES: { factory: string; knobs: Knobs }[] = [
 ];
 
 describe('factory-string collections', () => {
-  const dir = tempDir('factory-coll').path;
-
   for (const { factory, knobs } of CASES) {
     test(`${factory}: indexed at flush, recall@10 >= 0.9, same results after reopen`, async () => {
       const name = factory.toLowerCase().replace(/[^a-z0-9]/g, '_');
+      const dir = tempDir(`factory-${name}`).path;
       let db = await Quiver.open(dir);
-      const c = await db.createCollection(name, { dimension: DIM, index: factory, segmentSize: 3_000 });
-      await c.upsert(points(0, N));
+      const c = await db.createCollection(name, { dimension: DIM, index: factory, segmentSize: 5_000 });
+      for (let at = 0; at < N; at += 5_000) await c.upsert(points(at, at + 5_000));
       await c.flush();
       const info = await c.info();
       assert.equal(info.indexedSegments, 2);
@@ -82,9 +81,10 @@ describe('factory-string collections', () => {
   }
 
   test('a segment too small to train its index on stays exact', async () => {
-    const db = await Quiver.open(dir);
+    const db = await Quiver.open(tempDir('factory-small').path);
     const c = await db.createCollection('small', { dimension: DIM, index: 'IVF256,Flat', segmentSize: 500 });
-    await c.upsert(points(0, 1_000));
+    await c.upsert(points(0, 500));
+    await c.upsert(points(500, 1_000));
     await c.flush();
     const info = await c.info();
     assert.equal(info.sealedSegments, 2);
@@ -94,7 +94,7 @@ describe('factory-string collections', () => {
   });
 
   test('malformed factory strings and knobs are rejected with the grammar', async () => {
-    const db = await Quiver.open(dir);
+    const db = await Quiver.open(tempDir('factory-bad').path);
     for (const bad of ['IVF', 'IVF1024', 'IVF1024,PQ', 'HNSW32,PQ8', 'LSH12', 'Annoy0', 'Cube9', '']) {
       await assert.rejects(db.createCollection('bad', { dimension: DIM, index: bad }), IndexFactoryError);
     }

@@ -40,12 +40,31 @@ describe('index factory strings', () => {
     });
   }
 
-  for (const bad of ['', 'IVF', 'IVF0,Flat', 'IVF1024', 'IVF1024,PQ', 'IVF1024,HNSW', 'HNSW1', 'HNSW32,PQ8',
-    'SQ4', 'PQ0', 'PQ16,Flat', 'LSH12', 'Annoy0', 'Flat,Flat', 'IVF8,Flat,Flat', 'Cube9']) {
+  for (const bad of [
+    '',
+    'IVF',
+    'IVF0,Flat',
+    'IVF1024',
+    'IVF1024,PQ',
+    'IVF1024,HNSW',
+    'HNSW1',
+    'HNSW32,PQ8',
+    'SQ4',
+    'PQ0',
+    'PQ16,Flat',
+    'LSH12',
+    'Annoy0',
+    'Flat,Flat',
+    'IVF8,Flat,Flat',
+    'Cube9',
+  ]) {
     test(`${JSON.stringify(bad)} is rejected with the grammar`, () => {
       assert.throws(() => parseIndexFactory(bad), IndexFactoryError);
       assert.throws(() => parseIndexFactory(bad), InvalidArgumentError);
-      assert.throws(() => parseIndexFactory(bad), (err: Error) => err.message.includes(FACTORY_GRAMMAR));
+      assert.throws(
+        () => parseIndexFactory(bad),
+        (err: Error) => err.message.includes(FACTORY_GRAMMAR),
+      );
     });
   }
 
@@ -58,7 +77,11 @@ describe('index factory strings', () => {
       const sample = trainingSample(store, 30, 5);
       assert.equal(sample.length, 60);
       const rows = Array.from({ length: 30 }, (_, i) => sample[2 * i]);
-      assert.deepEqual(rows, [...new Set(rows)].sort((a, b) => a - b), 'distinct rows in row order');
+      assert.deepEqual(
+        rows,
+        [...new Set(rows)].sort((a, b) => a - b),
+        'distinct rows in row order',
+      );
       assert.deepEqual(trainingSample(store, 30, 5), sample, 'deterministic for a seed');
       assert.notDeepEqual(trainingSample(store, 30, 6), sample);
     } finally {

@@ -245,7 +245,11 @@ export function sharedSuite(label: string, open: () => Promise<Subject>): void {
     });
 
     test('a factory-string collection: IVF trained per segment, searched with nprobe and rerank', async () => {
-      const c = await db.createCollection('ivf-flat', { dimension: DIM, segmentSize: 200, index: 'ivf4,flat' });
+      const c = await db.createCollection('ivf-flat', {
+        dimension: DIM,
+        segmentSize: 200,
+        index: 'ivf4,flat',
+      });
       await c.upsert(data);
       await c.flush();
       const info = await c.info();
@@ -301,7 +305,10 @@ export function sharedSuite(label: string, open: () => Promise<Subject>): void {
         await assert.rejects(c.search([0.5, 0, 0, 0, 0]), InvalidVectorError);
         await db.dropCollection(`bits-${metric}`);
       }
-      await assert.rejects(db.createCollection('bits-odd', { dimension: 12, metric: 'hamming' }), InvalidArgumentError);
+      await assert.rejects(
+        db.createCollection('bits-odd', { dimension: 12, metric: 'hamming' }),
+        InvalidArgumentError,
+      );
       await assert.rejects(
         db.createCollection('bits-hnsw', { dimension: 64, metric: 'hamming', index: 'HNSW16' }),
         InvalidArgumentError,

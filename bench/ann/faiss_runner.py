@@ -33,6 +33,28 @@ def read_f32(path, dimension):
     return rows.reshape(-1, dimension)
 
 
+def timed_passes(index, query_rows, k, task):
+    """QPS of timed passes over all queries, one `search` call per query, repeated until
+    both `task["minRepeats"]` passes and `task["minSeconds"]` seconds are reached, or (when
+    the task has `maxSeconds`) one pass was made and `maxSeconds` have passed."""
+    qps = []
+    started = time.perf_counter()
+    max_seconds = task.get("maxSeconds")
+
+    def more():
+        elapsed = time.perf_counter() - started
+        if qps and max_seconds is not None and elapsed >= max_seconds:
+            return False
+        return len(qps) < task["minRepeats"] or elapsed < task["minSeconds"]
+
+    while more():
+        t0 = time.perf_counter()
+        for query in query_rows:
+            index.search(query, k)
+        qps.append(len(query_rows) / (time.perf_counter() - t0))
+    return qps
+
+
 def log(task, message):
     print(f"[ann {task['dataset']} faiss {task['threads']}T] {message}", file=sys.stderr, flush=True)
 
@@ -64,13 +86,7 @@ def main():
         for q, query in enumerate(query_rows):
             _, found = index.search(query, k)
             ids[e, q] = found[0]
-        qps = []
-        sweep_started = time.perf_counter()
-        while len(qps) < task["minRepeats"] or time.perf_counter() - sweep_started < task["minSeconds"]:
-            t0 = time.perf_counter()
-            for query in query_rows:
-                index.search(query, k)
-            qps.append(len(query_rows) / (time.perf_counter() - t0))
+        qps = timed_passes(index, query_rows, k, task)
         sweep.append({"ef": ef, "qps": qps})
         log(task, f"ef {ef}: {len(qps)} passes, median {statistics.median(qps):.0f} QPS")
 

@@ -104,7 +104,8 @@ function ratioOfBuilds(build: BuildOutcome | undefined, base: BuildOutcome | und
   return `${(build.seconds / base.seconds).toFixed(2)}`;
 }
 
-function throughputCell(t: ThroughputAtRecall | undefined): string {
+/** A QPS-at-recall cell: the number, "≥ n" for a lower bound, or "not reached (best r)". */
+export function throughputCell(t: ThroughputAtRecall | undefined): string {
   if (!t) return '—';
   if (t.kind === 'interpolated') return formatQps(t.qps);
   if (t.kind === 'at-least') return `≥ ${formatQps(t.qps)}`;
@@ -127,7 +128,11 @@ function ratiosToReference(o: LibraryOutcome, ref: LibraryOutcome, first: number
   return parts.join(' · ');
 }
 
-function throughputRatio(a: ThroughputAtRecall | undefined, b: ThroughputAtRecall | undefined): string {
+/** a ÷ b as "1.23", "≥ 1.23" / "≤ 1.23" when one side is only a bound, "—" when not comparable. */
+export function throughputRatio(
+  a: ThroughputAtRecall | undefined,
+  b: ThroughputAtRecall | undefined,
+): string {
   if (!a || !b || a.kind === 'not-reached' || b.kind === 'not-reached') return '—';
   const ratio = (a.qps / b.qps).toFixed(2);
   if (a.kind === 'interpolated' && b.kind === 'interpolated') return ratio;

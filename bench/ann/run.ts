@@ -24,15 +24,15 @@
  *                                                  already there (a long run can be completed or partly
  *                                                  redone: delete the files of the runs to redo)
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { recallAtK } from '../../src/eval/metrics.js';
 import { throughputAtRecall } from '../../src/eval/tradeoff.js';
+import { readIds, runChildProcess } from './child.js';
 import { DATASETS, DEFAULT_DATASETS, type MaterializedDataset, materialize } from './datasets.js';
 import { LIBRARIES } from './libs/registry.js';
+import { median } from './measure.js';
 import { annCacheDir, packageRoot } from './paths.js';
 import type { WorkerResult, WorkerTask } from './protocol.js';
 import {
@@ -43,6 +43,7 @@ import {
   summaryTable,
   sweepTable,
 } from './report.js';
+import { meanRecall, tiesAtK } from './scoring.js';
 import { recallQpsPlot } from './svg-plot.js';
 
 const M = 16;
@@ -115,71 +116,24 @@ const keepDir = options.keep;
 const oneThreadLibs = (options['one-thread-libs'] ?? '').split(',').filter((x) => x !== '');
 const scratchDir = keepDir ?? join(cacheDir, `scratch-${process.pid}`);
 
-/** Runs one child; resolves with its result and ids, rejects with its stderr tail on failure. */
-function runChild(task: WorkerTask): Promise<{ result: WorkerResult; ids: Int32Array }> {
+/** Runs one child (or reuses a kept result); resolves with its result and ids. */
+async function runChild(task: WorkerTask): Promise<{ result: WorkerResult; ids: Int32Array }> {
   if (keepDir !== undefined && existsSync(task.resultFile) && existsSync(task.idsFile)) {
     log(`reusing ${task.resultFile}`);
-    return Promise.resolve(readResult(task));
+    return readResult(task);
   }
   const json = JSON.stringify(task);
   const [cmd, args] =
     LIBRARIES[task.lib].runtime === 'python'
       ? [PYTHON, [join(packageRoot(), 'bench', 'ann', 'faiss_runner.py'), json]]
       : [process.execPath, ['--expose-gc', join(here, 'worker.js'), json]];
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'pipe'] });
-    let tail = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      process.stderr.write(chunk);
-      tail = (tail + chunk.toString('utf8')).slice(-2000);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code !== 0) {
-        const last = tail.trim().split('\n').slice(-3).join(' / ');
-        reject(new Error(`${cmd} ${task.lib} exited with ${signal ?? `code ${code}`}: ${last}`));
-        return;
-      }
-      resolve(readResult(task));
-    });
-  });
+  await runChildProcess(cmd, args, task.lib);
+  return readResult(task);
 }
 
 function readResult(task: WorkerTask): { result: WorkerResult; ids: Int32Array } {
   const result = JSON.parse(readFileSync(task.resultFile, 'utf8')) as WorkerResult;
-  const bytes = readFileSync(task.idsFile);
-  const ids = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  return { result, ids };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** Mean recall@10 over the queries of the sweep point `e`, from the ids a child returned. */
-function meanRecall(ids: Int32Array, e: number, set: MaterializedDataset): number {
-  const { truth, queryCount } = set;
-  let sum = 0;
-  for (let q = 0; q < queryCount; q++) {
-    const at = (e * queryCount + q) * K;
-    let found = 0;
-    while (found < K && ids[at + found] >= 0) found++;
-    const relevant = truth.rows.subarray(q * truth.k, q * truth.k + K);
-    sum += recallAtK(ids.subarray(at, at + found), relevant, K);
-  }
-  return sum / queryCount;
-}
-
-/** Queries whose 10th and 11th true distances are equal (their true top-10 is not unique). */
-function tiesAtK(set: MaterializedDataset): number {
-  const { truth } = set;
-  let ties = 0;
-  for (let q = 0; q < truth.count; q++) {
-    if (truth.distances[q * truth.k + K - 1] === truth.distances[q * truth.k + K]) ties++;
-  }
-  return ties;
+  return { result, ids: readIds(task.idsFile) };
 }
 
 async function measureLibrary(set: MaterializedDataset, lib: string): Promise<LibraryOutcome> {
@@ -238,7 +192,7 @@ async function measureLibrary(set: MaterializedDataset, lib: string): Promise<Li
         outcome.sweep = result.sweep.map(
           (point, e): SweepRow => ({
             ef: point.ef,
-            recall: meanRecall(ids, e, set),
+            recall: meanRecall(ids, e, set, K),
             qps: median(point.qps),
             qpsMin: Math.min(...point.qps),
             qpsMax: Math.max(...point.qps),
@@ -324,7 +278,7 @@ try {
     const outcomes: LibraryOutcome[] = [];
     for (const lib of libNames) outcomes.push(await measureLibrary(set, lib));
     const plot = writePlot(set, outcomes);
-    const ties = tiesAtK(set);
+    const ties = tiesAtK(set, K);
     sections.push(
       '',
       `### ${set.title}`,

@@ -7,29 +7,17 @@
  *
  * Sweep, per ef: one untimed pass over every query collects the ids (and warms up), then
  * timed passes over the whole query set, one query per call, repeat until `minSeconds` have
- * passed and at least `minRepeats` passes were made; each pass gives one QPS.
+ * passed and at least `minRepeats` passes were made; each pass gives one QPS (`runSweep`,
+ * `measure.ts`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Searcher } from './libs/library.js';
 import { LIBRARIES } from './libs/registry.js';
+import { collectGarbage, runSweep } from './measure.js';
 import { readF32, type SweepPoint, type WorkerResult, type WorkerTask } from './protocol.js';
 
 const task = JSON.parse(process.argv[2]) as WorkerTask;
 const log = (msg: string) =>
   process.stderr.write(`[ann ${task.dataset} ${task.lib} ${task.threads}T] ${msg}\n`);
-
-function collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('worker.js must run with --expose-gc');
-  gc();
-  gc();
-}
-
-function timedPass(search: Searcher, count: number): number {
-  const t0 = performance.now();
-  for (let i = 0; i < count; i++) search(i);
-  return (count * 1000) / (performance.now() - t0);
-}
 
 const entry = LIBRARIES[task.lib];
 if (!entry?.load) throw new Error(`unknown Node library '${task.lib}'`);
@@ -59,27 +47,21 @@ log(
 );
 const size = index.sizeReport();
 
-const sweep: SweepPoint[] = [];
-const ids = new Int32Array(task.efs.length * queryCount * task.k).fill(-1);
 if (task.efs.length > 0) index.setQueries(queries);
-for (const [e, ef] of task.efs.entries()) {
-  const search = await index.searcher(ef, task.k);
-  for (let q = 0; q < queryCount; q++) {
-    const found = search(q);
-    const at = (e * queryCount + q) * task.k;
-    for (let j = 0; j < Math.min(found.length, task.k); j++) ids[at + j] = Number(found[j]);
-  }
-  const qps: number[] = [];
-  const started = performance.now();
-  while (qps.length < task.minRepeats || performance.now() - started < task.minSeconds * 1000) {
-    qps.push(timedPass(search, queryCount));
-  }
-  sweep.push({ ef, qps });
-  log(
-    `ef ${ef}: ${qps.length} passes, median ${[...qps].sort((a, b) => a - b)[qps.length >> 1].toFixed(0)} QPS`,
-  );
-  collectGarbage();
-}
+const { ids, timings } = await runSweep(
+  task.efs,
+  (ef) => index.searcher(ef, task.k),
+  queryCount,
+  task.k,
+  task,
+  (ef, timing) => {
+    const qps = timing.qps ?? [];
+    log(
+      `ef ${ef}: ${qps.length} passes, median ${[...qps].sort((a, b) => a - b)[qps.length >> 1].toFixed(0)} QPS`,
+    );
+  },
+);
+const sweep: SweepPoint[] = task.efs.map((ef, e) => ({ ef, qps: timings[e].qps ?? [] }));
 index.dispose();
 
 const result: WorkerResult = {

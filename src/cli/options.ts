@@ -5,7 +5,6 @@
  * a combination of options that no single parser can check.
  */
 import { type Command, InvalidArgumentError as OptionValueError } from 'commander';
-import type { Metric } from '../db/types.js';
 
 export { METRICS } from '../db/metric.js';
 

@@ -242,7 +242,9 @@ function vectorToWire(input: unknown, where: string, binary: boolean): string | 
   if (binary) {
     if (input instanceof Uint8Array) return Array.from(input);
     if (Array.isArray(input)) return input;
-    throw new InvalidVectorError(`${where}: expected a Uint8Array or an array of byte values, got ${describe(input)}`);
+    throw new InvalidVectorError(
+      `${where}: expected a Uint8Array or an array of byte values, got ${describe(input)}`,
+    );
   }
   if (input instanceof Float32Array) return encodeVector(input);
   if (!Array.isArray(input) && !(input instanceof Float64Array)) {
@@ -276,7 +278,10 @@ function pick(opts: Record<string, unknown>, keys: readonly string[]): Record<st
 }
 
 function vectorFromWire(vector: string | number[], binary: boolean): StoredVector {
-  if (binary) return typeof vector === 'string' ? new Uint8Array(Buffer.from(vector, 'base64')) : Uint8Array.from(vector);
+  if (binary)
+    return typeof vector === 'string'
+      ? new Uint8Array(Buffer.from(vector, 'base64'))
+      : Uint8Array.from(vector);
   return typeof vector === 'string' ? decodeVector(vector) : Float32Array.from(vector);
 }
 

@@ -253,7 +253,14 @@ export class CollectionStorage {
   /** Reads and checks the index file `key` of `segment`. */
   private async loadIndex(key: string, segment: SealedSegment): Promise<VectorIndexRead> {
     const file = decodeIndexFile(await this.read(key), key, segment.id, segment.rows);
-    const index = deserializeIndex(this.kernels, file.indexType, file.body, segment.store, segment.index.distance, key);
+    const index = deserializeIndex(
+      this.kernels,
+      file.indexType,
+      file.body,
+      segment.store,
+      segment.index.distance,
+      key,
+    );
     try {
       index.checkIntegrity();
       return index;

@@ -15,7 +15,7 @@ import {
   CorruptDataError,
   InvalidArgumentError,
 } from '../errors.js';
-import { DistanceKind, type Kernels } from '../kernels/kernels.js';
+import type { Kernels } from '../kernels/kernels.js';
 import { kernels as defaultKernels } from '../kernels/load.js';
 import { SqliteCatalog } from '../storage/catalog.js';
 import { emptyManifest } from '../storage/manifest.js';
@@ -211,7 +211,9 @@ function checkConfig(config: unknown): StoredCollectionConfig {
   if (!isBinary(metric)) return { dimension, metric, segmentSize, index: checkIndexSpec(opts.index) };
   const index = checkIndexSpec(opts.index ?? 'Flat');
   if (index.type !== 'flat') {
-    throw new InvalidArgumentError(`a ${metric} collection (binary vectors) is searched exactly: its index must be Flat`);
+    throw new InvalidArgumentError(
+      `a ${metric} collection (binary vectors) is searched exactly: its index must be Flat`,
+    );
   }
   return { dimension, metric, segmentSize, index };
 }

@@ -42,7 +42,9 @@ function fromFactory(text: string, ef?: unknown, efConstruction?: unknown): Inde
     if (ef !== undefined || efConstruction !== undefined) {
       throw new InvalidArgumentError(`index: ef and efConstruction only apply to HNSW recipes, not ${text}`);
     }
-    return recipe.family === 'flat' ? { type: 'flat' } : { type: 'factory', factory: formatIndexFactory(recipe) };
+    return recipe.family === 'flat'
+      ? { type: 'flat' }
+      : { type: 'factory', factory: formatIndexFactory(recipe) };
   }
   const o = hnswNumbers(recipe.M, ef, efConstruction);
   if (recipe.storage === 'flat') return { type: 'hnsw', ...o };
@@ -61,7 +63,9 @@ function hnswNumbers(M: number, ef: unknown, efConstruction: unknown) {
 function onlyKeys(opts: Record<string, unknown>, allowed: string[], what: string): void {
   for (const key of Object.keys(opts)) {
     if (!allowed.includes(key)) {
-      throw new InvalidArgumentError(`index: unknown ${what} option '${key}' (expected ${allowed.join(', ')})`);
+      throw new InvalidArgumentError(
+        `index: unknown ${what} option '${key}' (expected ${allowed.join(', ')})`,
+      );
     }
   }
 }

@@ -41,7 +41,9 @@ export function rowLength(dimension: number, metric: Metric): number {
 /** Checks what a binary metric needs of the dimension. */
 export function checkBinaryDimension(dimension: number, metric: Metric): void {
   if (isBinary(metric) && dimension % 8 !== 0) {
-    throw new InvalidArgumentError(`a ${metric} collection's dimension counts bits and must be a multiple of 8, got ${dimension}`);
+    throw new InvalidArgumentError(
+      `a ${metric} collection's dimension counts bits and must be a multiple of 8, got ${dimension}`,
+    );
   }
 }
 
@@ -58,7 +60,11 @@ export function maxDistanceOf(metric: Metric, radius: number): number {
 }
 
 /** A stored row as users get it back: the floats, or the `dimension / 8` bytes of a binary vector. */
-export function outputVector(metric: Metric, dimension: number, row: Float32Array): Float32Array | Uint8Array {
+export function outputVector(
+  metric: Metric,
+  dimension: number,
+  row: Float32Array,
+): Float32Array | Uint8Array {
   if (!isBinary(metric)) return row;
   return new Uint8Array(row.buffer, row.byteOffset, dimension / 8).slice();
 }

@@ -87,7 +87,9 @@ function toBinaryRow(input: unknown, bits: number, where: string): Float32Array 
     return out;
   }
   if (!(input instanceof Uint8Array) && !Array.isArray(input)) {
-    throw new InvalidVectorError(`${where}: expected a Uint8Array or an array of ${bytes} byte values, got ${describe(input)}`);
+    throw new InvalidVectorError(
+      `${where}: expected a Uint8Array or an array of ${bytes} byte values, got ${describe(input)}`,
+    );
   }
   if (input.length !== bytes) throw new DimensionMismatchError(bytes, input.length, `${where} (bytes)`);
   for (let i = 0; i < bytes; i++) {

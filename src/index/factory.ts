@@ -27,8 +27,14 @@ import { Sq8Index } from './sq8-index.js';
 import type { TrainableIndex, VectorIndexRead } from './vector-index.js';
 import type { VectorStore } from './vector-store.js';
 
+export {
+  FACTORY_GRAMMAR,
+  formatIndexFactory,
+  IndexFactoryError,
+  type IndexRecipe,
+  parseIndexFactory,
+} from './factory-grammar.js';
 export type { FamilyOptions } from './factory-types.js';
-export { FACTORY_GRAMMAR, formatIndexFactory, IndexFactoryError, type IndexRecipe, parseIndexFactory } from './factory-grammar.js';
 
 function recipeOf(factory: string | IndexRecipe): IndexRecipe {
   return typeof factory === 'string' ? parseIndexFactory(factory) : factory;

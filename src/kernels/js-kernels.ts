@@ -45,7 +45,8 @@ export class JsKernels extends LinearMemory implements Kernels {
     const qq = kind === DistanceKind.COSINE ? dotProduct(h, q, q, dim) : 0;
     const o = out >>> 2;
     const u = this.words();
-    for (let r = 0, row = base >>> 2; r < n; r++, row += dim) h[o + r] = distance(h, kind, q, row, dim, qq, u);
+    for (let r = 0, row = base >>> 2; r < n; r++, row += dim)
+      h[o + r] = distance(h, kind, q, row, dim, qq, u);
   }
 
   searchTopK(

@@ -116,7 +116,9 @@ const IndexConfig = Type.Union(
       {
         type: Type.Literal('factory'),
         factory: Type.String({ maxLength: 64, description: 'A factory string, e.g. `IVF1024,PQ16`.' }),
-        efConstruction: Type.Optional(Type.Integer({ description: 'HNSW recipes: candidates while building.' })),
+        efConstruction: Type.Optional(
+          Type.Integer({ description: 'HNSW recipes: candidates while building.' }),
+        ),
         ef: Type.Optional(Type.Integer({ description: 'HNSW recipes: default search effort.' })),
       },
       closed,

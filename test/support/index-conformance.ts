@@ -56,7 +56,8 @@ export function recallAgainst(
     const truth = exact.search(q, K, allow);
     const got = index.search(q, K, allow, params);
     assert.equal(got.offsets.length, truth.offsets.length, `query ${at / dimension}: result count`);
-    for (let i = 1; i < got.distances.length; i++) assert.ok(got.distances[i - 1] <= got.distances[i], 'ascending');
+    for (let i = 1; i < got.distances.length; i++)
+      assert.ok(got.distances[i - 1] <= got.distances[i], 'ascending');
     const want = new Set(truth.offsets);
     for (const o of got.offsets) {
       if (allow) assert.ok(allow.has(o), `offset ${o} is not allowed`);
@@ -135,7 +136,10 @@ export function indexConformance(o: ConformanceOptions): void {
         const few = new Bitset(n);
         for (const i of [3, 500, 9_000 % n]) few.set(i);
         const got = index.search(queries.subarray(0, d), K, few, o.params);
-        assert.deepEqual([...got.offsets].sort((a, b) => a - b), [3, 500, 9_000 % n].sort((a, b) => a - b));
+        assert.deepEqual(
+          [...got.offsets].sort((a, b) => a - b),
+          [3, 500, 9_000 % n].sort((a, b) => a - b),
+        );
         assert.equal(index.search(queries.subarray(0, d), K, new Bitset(n), o.params).offsets.length, 0);
       } finally {
         index.dispose();
@@ -173,7 +177,10 @@ export function indexConformance(o: ConformanceOptions): void {
         }
         if (bytes.length > 16) {
           const cut = bytes.slice(0, bytes.length - 9);
-          assert.throws(() => deserializeIndex(kern, index.type, cut, store, DistanceKind.L2, 'cut.qidx'), /cut\.qidx/);
+          assert.throws(
+            () => deserializeIndex(kern, index.type, cut, store, DistanceKind.L2, 'cut.qidx'),
+            /cut\.qidx/,
+          );
         }
       } finally {
         index.dispose();

@@ -29,7 +29,11 @@ export function registerCreate(program: Command): void {
     .argument('<collection>', 'collection name')
     .requiredOption('--dim <n>', 'vector dimension', integerAtLeast(1))
     .addOption(new Option('--metric <metric>', 'similarity metric').choices(METRICS).default('l2'))
-    .option('--index <type>', 'index of sealed segments: hnsw, flat or a factory string like IVF1024,PQ16', 'hnsw')
+    .option(
+      '--index <type>',
+      'index of sealed segments: hnsw, flat or a factory string like IVF1024,PQ16',
+      'hnsw',
+    )
     .option('--m <n>', 'HNSW links per node (default 16)', integerAtLeast(2))
     .option('--ef-construction <n>', 'HNSW build effort (default 200)', integerAtLeast(1))
     .option('--ef <n>', 'HNSW default search effort (default 64)', integerAtLeast(1))
@@ -48,7 +52,12 @@ export function registerCreate(program: Command): void {
           ? { type: 'flat' }
           : kind === 'hnsw'
             ? { type: 'hnsw', M: options.m, efConstruction: options.efConstruction, ef: options.ef }
-            : { type: 'factory', factory: options.index, efConstruction: options.efConstruction, ef: options.ef };
+            : {
+                type: 'factory',
+                factory: options.index,
+                efConstruction: options.efConstruction,
+                ef: options.ef,
+              };
       await withDatabase(command, async (db) => {
         const collection = await db.createCollection(name, {
           dimension: options.dim,

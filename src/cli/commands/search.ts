@@ -43,7 +43,11 @@ export function registerSearch(program: Command): void {
     .option('--ef <n>', "HNSW search effort (default: the collection's)", integerAtLeast(1))
     .option('--nprobe <n>', 'IVF lists probed (default: the index’s)', integerAtLeast(1))
     .option('--search-k <n>', 'Annoy nodes inspected (default trees × k)', integerAtLeast(1))
-    .option('--rerank <n>', 'quantized indexes: candidates re-ranked on full vectors (0 = off)', integerAtLeast(0))
+    .option(
+      '--rerank <n>',
+      'quantized indexes: candidates re-ranked on full vectors (0 = off)',
+      integerAtLeast(0),
+    )
     .option('--exact', 'exact search, ignoring the index')
     .option('--filter <json>', 'payload filter (JSON, filter language v1)', parseJsonObject)
     .option('--with-payload', 'include payloads')
