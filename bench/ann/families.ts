@@ -26,6 +26,8 @@
  *                                       delete DIR/<dataset>-<family>-<lib>-* to re-measure one)
  *   --plots DIR                         where the SVG plots go (default docs/)
  *   --dry-run                           print the plan and the time estimate, measure nothing
+ *   --only-kept                         measure nothing new: report the kept results (with --keep)
+ *                                       among the planned ones, e.g. to join runs of subsets
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,6 +107,7 @@ const { values: options } = parseArgs({
     'min-repeats': { type: 'string', default: '3' },
     'max-seconds': { type: 'string', default: '30' },
     'dry-run': { type: 'boolean', default: false },
+    'only-kept': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -382,7 +385,7 @@ function methodText(): string[] {
   ];
 }
 
-const planned = planTasks();
+const planned = options['only-kept'] ? planTasks().filter((t) => t.reusable) : planTasks();
 log(`plan (${planned.length} measurements; datasets ${datasetNames.join(', ')}):`);
 let remainingSeconds = printPlan(planned);
 if (options['dry-run']) process.exit(0);
