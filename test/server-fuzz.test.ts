@@ -179,7 +179,7 @@ function breakWrite(path: string, body: Record<string, unknown>): Record<string,
       body.dimension = pick([0, -1, 1.5, 1e9, '8', null, []]);
       break;
     case 1:
-      body.metric = pick(['hamming', 'L2', 1, null]);
+      body.metric = pick(['manhattan', 'L2', 1, null]);
       break;
     case 2:
       body.index = pick([{ type: 'ivf' }, { type: 'hnsw', M: 'x' }, { type: 'flat', M: 3 }, 'hnsw']);

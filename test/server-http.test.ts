@@ -56,7 +56,7 @@ describe('REST API over HTTP', () => {
       'dimension',
     );
     assertError(
-      await call('PUT', '/collections/other', { dimension: 2, metric: 'hamming' }),
+      await call('PUT', '/collections/other', { dimension: 2, metric: 'manhattan' }),
       400,
       'INVALID_ARGUMENT',
       'metric',
