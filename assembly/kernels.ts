@@ -21,6 +21,7 @@
  */
 
 import { cosineImpl, dotImpl, hammingImpl, jaccardImpl, l2Impl, normSqImpl } from './distance';
+import { binaryCodeHeap } from './binary';
 import { allowedCount, isAllowed, offer, sortHeap } from './topk';
 
 export * from './annoy';
@@ -136,6 +137,13 @@ export function searchTopK(
   outDist: usize,
 ): i32 {
   if (k <= 0 || n <= 0) return 0;
+  if ((kind == HAMMING || kind == JACCARD) && (dim & 1) == 0) {
+    // Binary rows of whole u64 words: the popcount loop of `binary.ts` (with its 256-bit
+    // fast path) is 2x faster than the streamed loop below, and computes the same values.
+    const found = binaryCodeHeap(kind == HAMMING ? 0 : 1, query, base, n, dim >>> 1, k, allow, outRows, outDist);
+    sortHeap(outRows, outDist, found);
+    return found;
+  }
   const qq = kind == COSINE ? normSqImpl(query, dim) : 0;
   const stride = (<usize>dim) << 2;
   let size = 0;

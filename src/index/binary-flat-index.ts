@@ -2,7 +2,8 @@
  * Exact search over binary vectors (FAISS IndexBinaryFlat, Milvus BINARY_VECTOR): packed
  * bit vectors such as ORB descriptors (256 bits) or LSH signatures, compared by Hamming
  * distance (bits that differ) or Jaccard distance (1 − |a ∧ b| / |a ∨ b|, 0 for two empty
- * vectors), with a fused popcount scan and top-k heap in wasm (`assembly/binary.ts`).
+ * vectors), with the kernels' fused popcount scan and top-k heap (`searchTopK` with the
+ * HAMMING/JACCARD kinds, over its rows as u32 words), the same code binary collections use.
  *
  * Unlike the float indexes it owns its rows: a row is `dimension / 8` bytes, bit i in bit
  * i & 7 of byte i >> 3, stored padded to whole u64 words. Its `serialize()` is therefore
@@ -11,7 +12,7 @@
  * Invariants: offsets are row numbers 0..size-1 in insertion order; results are ascending
  * by (distance, offset) and only allowed offsets; Hamming distances are exact integers.
  */
-import type { Kernels } from '../kernels/kernels.js';
+import { DistanceKind, type Kernels } from '../kernels/kernels.js';
 import type { WasmKernels } from '../kernels/wasm-kernels.js';
 import { BinaryCodes } from './binary-codes.js';
 import type { Bitset } from './bitset.js';
@@ -28,11 +29,6 @@ import type { IndexSearchResult } from './vector-index.js';
 
 /** How binary vectors are compared; both are "lower is better". */
 export type BinaryMetric = 'hamming' | 'jaccard';
-
-/** The exports of `assembly/binary.ts` this file calls directly (the rest go through `runCall`). */
-interface BinaryExports {
-  binaryScan(metric: number, query: number, base: number, n: number, words: number, out: number): void;
-}
 
 const METRIC_CODES: Record<BinaryMetric, number> = { hamming: 0, jaccard: 1 };
 const FORMAT_VERSION = 1;
@@ -82,6 +78,8 @@ export interface BinaryIndex extends BinaryIndexRead {
 
 export class BinaryFlatIndex implements BinaryIndex {
   private readonly kern: WasmKernels;
+  /** The kernels' distance kind of `metric`. */
+  private readonly kind: DistanceKind;
   private readonly codes: BinaryCodes;
   private readonly guard = new ActivityGuard('binary index');
 
@@ -105,6 +103,7 @@ export class BinaryFlatIndex implements BinaryIndex {
       throw new RangeError(`binary metric must be 'hamming' or 'jaccard', got ${JSON.stringify(metric)}`);
     }
     this.codes = new BinaryCodes(kernels, dimension);
+    this.kind = metric === 'hamming' ? DistanceKind.HAMMING : DistanceKind.JACCARD;
   }
 
   get size(): number {
@@ -154,14 +153,7 @@ export class BinaryFlatIndex implements BinaryIndex {
     try {
       new Uint8Array(kern.memory.buffer, scratch, stride).set(query);
       const out = scratch + stride;
-      (kern.exports as unknown as BinaryExports).binaryScan(
-        METRIC_CODES[this.metric],
-        scratch,
-        this.codes.ptr,
-        n,
-        this.codes.words,
-        out,
-      );
+      kern.scan(this.kind, scratch, this.codes.ptr, n, this.codes.words * 2, out);
       dist = kern.f32(out, n).slice();
     } finally {
       kern.free(scratch);
@@ -230,7 +222,7 @@ export class BinaryFlatIndex implements BinaryIndex {
     this.codes.dispose();
   }
 
-  /** Copies the query (padded), allow-list and output arrays into linear memory for `binaryTopK`. */
+  /** Copies the query (padded), allow-list and output arrays into linear memory for `searchTopK`. */
   private prepareSearch(query: Uint8Array, k: number, allow?: Bitset): KernelCall | undefined {
     const n = this.size;
     const limit = Math.min(k, n);
@@ -246,18 +238,8 @@ export class BinaryFlatIndex implements BinaryIndex {
     new Uint8Array(kern.memory.buffer, block, stride).set(query);
     if (allow) kern.u32(allowPtr, allow.words.length).set(allow.words);
     return {
-      fn: 'binaryTopK',
-      args: [
-        METRIC_CODES[this.metric],
-        block,
-        this.codes.ptr,
-        n,
-        this.codes.words,
-        limit,
-        allowPtr,
-        outRows,
-        outDist,
-      ],
+      fn: 'searchTopK',
+      args: [this.kind, block, this.codes.ptr, n, this.codes.words * 2, limit, allowPtr, outRows, outDist],
       collect: resultReader(kern, outRows, outDist),
       release: () => kern.free(block),
     };
