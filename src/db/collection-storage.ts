@@ -11,18 +11,22 @@
  * WAL rows, sealing, compacting) runs inside the database's commit queue, one at a time.
  */
 import { CorruptDataError } from '../errors.js';
+import { Bitset } from '../index/bitset.js';
 import { deserializeIndex } from '../index/factory.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
-import type { DistanceKind, Kernels } from '../kernels/kernels.js';
+import type { Kernels } from '../kernels/kernels.js';
+import type { SegmentPayloadIndex } from '../payload/payload-index.js';
+import { copyField, type FieldRows } from '../segment/growing-segment.js';
 import { SealedSegment } from '../segment/sealed-segment.js';
-import type { PointId, StoredPayload } from '../segment/segment-view.js';
+import type { FieldLayout, PointId, StoredPayload } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
 import type { SqliteCatalog } from '../storage/catalog.js';
 import { decodeIndexFile } from '../storage/index-file.js';
 import { type Manifest, parseManifest, type SegmentEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import type { SegmentField } from '../storage/segment-file.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
-import { decodeDelete, decodeUpsert, WalKind } from '../storage/wal-record.js';
+import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
 import { SegmentSet } from './segment-set.js';
 
 export class CollectionStorage {
@@ -37,10 +41,10 @@ export class CollectionStorage {
     private readonly store: ObjectStore,
     readonly kernels: Kernels,
     readonly collectionId: number,
-    dimension: number,
-    distance: DistanceKind,
+    layout: readonly FieldLayout[],
+    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
   ) {
-    this.set = new SegmentSet(kernels, dimension, distance);
+    this.set = new SegmentSet(kernels, layout, payloadIndexOf);
   }
 
   get prefix(): string {
@@ -75,7 +79,14 @@ export class CollectionStorage {
     const where = `${this.catalog.file} (WAL row ${seq})`;
     if (kind === WalKind.UPSERT) {
       const r = decodeUpsert(body, where);
-      this.applyUpsert(seq, r.ids, r.vectors, r.payloads);
+      this.applyUpsert(seq, r.ids, [{ vectors: r.vectors }], r.payloads);
+    } else if (kind === WalKind.UPSERT_FIELDS) {
+      const r = decodeUpsertFields(body, where);
+      const layout = this.set.layout;
+      if (r.fields.length !== layout.length || r.fields.some((f, i) => f.name !== layout[i].name)) {
+        throw new CorruptDataError(where, 'upsert record names other vector fields than the collection');
+      }
+      this.applyUpsert(seq, r.ids, r.fields, r.payloads);
     } else if (kind === WalKind.DELETE) {
       this.applyDelete(seq, decodeDelete(body).ids);
     } else {
@@ -87,10 +98,10 @@ export class CollectionStorage {
   applyUpsert(
     seq: number,
     ids: readonly PointId[],
-    vectors: Float32Array,
+    fields: readonly FieldRows[],
     payloads: readonly StoredPayload[],
   ): void {
-    this.set.upsert(ids, vectors, payloads);
+    this.set.upsert(ids, fields, payloads);
     this.lastSeq = seq;
   }
 
@@ -160,7 +171,7 @@ export class CollectionStorage {
     const next: Manifest = { ...this.manifest, segments: [] };
     const added = await this.staged(async (staging) => {
       const made: TombstonedSegment[] = [];
-      for (const chunk of liveChunks(victims, segmentSize, set.dimension)) {
+      for (const chunk of liveChunks(victims, segmentSize, set.layout)) {
         made.push(await this.writeSegment(staging, next, chunk));
       }
       const gone = new Set(victims);
@@ -206,14 +217,10 @@ export class CollectionStorage {
   private async writeSegment(
     staging: Staging,
     next: Manifest,
-    rows: { ids: PointId[]; payloads: StoredPayload[]; vectors: Float32Array },
+    rows: { ids: PointId[]; payloads: StoredPayload[]; fields: SegmentField[] },
   ): Promise<TombstonedSegment> {
     const segmentId = next.nextSegmentId++;
-    const segment = SealedSegment.build(this.kernels, segmentId, {
-      dimension: this.set.dimension,
-      distance: this.set.distance,
-      ...rows,
-    });
+    const segment = SealedSegment.build(this.kernels, segmentId, rows, this.set.payloadIndexOf);
     staging.built.push(segment);
     await staging.put(this.segmentKey(segmentId), segment.encode());
     return new TombstonedSegment(segment, undefined);
@@ -232,17 +239,37 @@ export class CollectionStorage {
   }
 
   private async loadSegment(entry: SegmentEntry): Promise<TombstonedSegment> {
-    const segment = SealedSegment.decode(this.kernels, entry.id, await this.read(entry.file), entry.file);
+    const segment = SealedSegment.decode(
+      this.kernels,
+      entry.id,
+      await this.read(entry.file),
+      entry.file,
+      this.set.payloadIndexOf,
+    );
     try {
       if (segment.rows !== entry.rows) {
         throw new CorruptDataError(entry.file, `holds ${segment.rows} rows, the manifest says ${entry.rows}`);
       }
+      const layout = this.set.layout;
+      if (
+        segment.fieldCount !== layout.length ||
+        layout.some((f, i) => {
+          const g = segment.layout(i);
+          return g.name !== f.name || g.dimension !== f.dimension || g.distance !== f.distance;
+        })
+      ) {
+        throw new CorruptDataError(entry.file, 'holds other vector fields than the collection declares');
+      }
       const deleted = entry.tombstones
         ? decodeTombstones(await this.read(entry.tombstones), entry.tombstones, entry.id, entry.rows)
         : undefined;
-      if (entry.index) segment.attachIndex(await this.loadIndex(entry.index, segment));
+      const files = this.indexFilesOf(entry);
+      for (let field = 0; field < files.length; field++) {
+        const file = files[field];
+        if (file) segment.attachIndex(field, await this.loadIndex(file, segment, field));
+      }
       const part = new TombstonedSegment(segment, entry.tombstones, deleted);
-      part.indexFile = entry.index;
+      part.indexFiles = files;
       return part;
     } catch (err) {
       segment.dispose();
@@ -250,15 +277,20 @@ export class CollectionStorage {
     }
   }
 
-  /** Reads and checks the index file `key` of `segment`. */
-  private async loadIndex(key: string, segment: SealedSegment): Promise<VectorIndexRead> {
+  /** The index file of each vector field that a manifest entry names. */
+  private indexFilesOf(entry: SegmentEntry): (string | undefined)[] {
+    return this.set.layout.map((f) => (f.name === '' ? entry.index : entry.indexes?.[f.name]));
+  }
+
+  /** Reads and checks the index file `key` of `field` of `segment`. */
+  private async loadIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
     const file = decodeIndexFile(await this.read(key), key, segment.id, segment.rows);
     const index = deserializeIndex(
       this.kernels,
       file.indexType,
       file.body,
-      segment.store,
-      segment.index.distance,
+      segment.store(field),
+      segment.layout(field).distance,
       key,
     );
     try {
@@ -270,9 +302,10 @@ export class CollectionStorage {
     }
   }
 
-  /** Object key for the index file of `part`. */
-  indexKey(part: TombstonedSegment): string {
-    return `${this.prefix}seg-${pad(part.segment.id)}.qidx`;
+  /** Object key for the index file of `field` of `part`. */
+  indexKey(part: TombstonedSegment, field: number): string {
+    const name = this.set.layout[field].name;
+    return `${this.prefix}seg-${pad(part.segment.id)}${name === '' ? '' : `.${name}`}.qidx`;
   }
 
   /** Writes an object durably (outside the commit queue: nothing names it yet). */
@@ -289,16 +322,33 @@ export class CollectionStorage {
    * `index`. Returns false, changing nothing, when `part` is no longer a segment of the
    * collection (compacted or dropped meanwhile). Runs inside the commit queue.
    */
-  attachIndex(part: TombstonedSegment, index: VectorIndexRead, file: string): boolean {
+  attachIndex(part: TombstonedSegment, field: number, index: VectorIndexRead, file: string): boolean {
     if (!this.set.sealed.includes(part) || part.segment.isDisposed) return false;
+    const files = [...part.indexFiles];
+    files[field] = file;
     const next: Manifest = {
       ...this.manifest,
-      segments: this.manifest.segments.map((e) => (e.id === part.segment.id ? { ...e, index: file } : e)),
+      segments: this.manifest.segments.map((e) =>
+        e.id === part.segment.id ? this.withIndexFiles(e, files) : e,
+      ),
     };
     this.commit(next, this.manifestVersion + 1);
-    part.segment.attachIndex(index);
-    part.indexFile = file;
+    part.segment.attachIndex(field, index);
+    part.indexFiles = files;
     return true;
+  }
+
+  /** `entry` naming `files` as its fields' index files. */
+  private withIndexFiles(entry: SegmentEntry, files: readonly (string | undefined)[]): SegmentEntry {
+    const { index: _index, indexes: _indexes, ...rest } = entry;
+    const out: SegmentEntry = rest;
+    this.set.layout.forEach((f, i) => {
+      const file = files[i];
+      if (file === undefined) return;
+      if (f.name === '') out.index = file;
+      else out.indexes = { ...out.indexes, [f.name]: file };
+    });
+    return out;
   }
 
   private async read(key: string): Promise<Uint8Array> {
@@ -324,15 +374,14 @@ export class CollectionStorage {
       rows: part.rows,
     };
     if (tombstones) entry.tombstones = tombstones;
-    if (part.indexFile) entry.index = part.indexFile;
-    return entry;
+    return this.withIndexFiles(entry, part.indexFiles);
   }
 
   private filesOf(parts: readonly TombstonedSegment[]): string[] {
     return parts.flatMap((p) => {
       const files = [this.segmentKey(p.segment.id)];
       if (p.file) files.push(p.file);
-      if (p.indexFile) files.push(p.indexFile);
+      for (const file of p.indexFiles) if (file) files.push(file);
       return files;
     });
   }
@@ -358,27 +407,33 @@ function pad(n: number): string {
 }
 
 /** The live rows of `parts`, in segment then offset order, cut into chunks of at most `size` rows. */
-function* liveChunks(parts: readonly TombstonedSegment[], size: number, dimension: number) {
-  let ids: (string | number)[] = [];
-  let payloads: (Record<string, unknown> | null)[] = [];
-  let vectors: Float32Array[] = [];
+function* liveChunks(parts: readonly TombstonedSegment[], size: number, layout: readonly FieldLayout[]) {
+  let rows: [TombstonedSegment, number][] = [];
   const emit = () => {
-    const flat = new Float32Array(vectors.length * dimension);
-    for (let i = 0; i < vectors.length; i++) flat.set(vectors[i], i * dimension);
-    const chunk = { ids, payloads, vectors: flat };
-    ids = [];
-    payloads = [];
-    vectors = [];
+    const chunk = {
+      ids: rows.map(([part, offset]) => part.id(offset)),
+      payloads: rows.map(([part, offset]) => part.payload(offset)),
+      fields: layout.map((f, field) => mergeField(f, field, rows)),
+    };
+    rows = [];
     return chunk;
   };
   for (const part of parts) {
     for (let offset = 0; offset < part.rows; offset++) {
       if (!part.isLive(offset)) continue;
-      ids.push(part.id(offset));
-      payloads.push(part.payload(offset));
-      vectors.push(part.vector(offset));
-      if (ids.length === size) yield emit();
+      rows.push([part, offset]);
+      if (rows.length === size) yield emit();
     }
   }
-  if (ids.length > 0) yield emit();
+  if (rows.length > 0) yield emit();
+}
+
+/** One field of rows gathered from several segments. */
+function mergeField(layout: FieldLayout, field: number, rows: readonly [TombstonedSegment, number][]) {
+  const keep = rows.map((_, i) => i);
+  const presence = layout.name === '' ? undefined : new Bitset(rows.length);
+  rows.forEach(([part, offset], i) => {
+    if (presence && (part.present(field)?.has(offset) ?? true)) presence.set(i);
+  });
+  return copyField(layout, keep, (i) => rows[i][0].vector(rows[i][1], field), presence);
 }

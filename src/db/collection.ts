@@ -5,17 +5,29 @@
  * a change through the database's commit queue (acknowledged once durable).
  */
 import { ClosedError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
+import { FlatIndex } from '../index/flat-index.js';
 import type { IndexSearchParams } from '../index/vector-index.js';
-import { compileFilter, type Filter, parseFilter } from '../payload/filter.js';
+import { type Filter, type FilterPredicate, parseFilter } from '../payload/filter.js';
+import type { FieldRows } from '../segment/growing-segment.js';
 import type { SegmentView } from '../segment/segment-view.js';
-import { encodeDelete, encodeUpsert, WalKind } from '../storage/wal-record.js';
+import { encodeDelete, encodeUpsert, encodeUpsertFields, WalKind } from '../storage/wal-record.js';
+import {
+  checkPayloadIndex,
+  fieldsOf,
+  type StoredCollectionConfig,
+  type StoredVectorField,
+} from './collection-config.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
+import { groupHits } from './grouping.js';
+import { fuseBranches } from './hybrid.js';
 import { compareIds, positionAfter } from './id-order.js';
-import type { IndexSpec } from './index-spec.js';
 import { maxDistanceOf, outputVector, rowLength, scoreOf } from './metric.js';
-import { type Candidate, countRows, type RowPredicate, topK, withinRange } from './search.js';
+import { type FusionOptions, type ParsedQuery, QueryInput } from './query-input.js';
+import { averageQuery, bestScore } from './recommend.js';
+import { type Candidate, countRows, matchingRows, type RowScope, topK, withinRange } from './search.js';
 import { SegmentIndexer } from './segment-indexer.js';
+import { type ScoredRow, textTopK } from './text-search.js';
 import type {
   Collection,
   CollectionInfo,
@@ -23,14 +35,19 @@ import type {
   DeleteByFilter,
   GetOptions,
   Hit,
+  HitGroup,
   Metric,
+  PayloadIndexConfig,
   Point,
   PointId,
   PointInput,
   RangeSearchOptions,
+  RecommendOptions,
+  RecommendQuery,
   ScrollOptions,
   ScrollPage,
   SearchOptions,
+  SearchQuery,
   StoredVector,
   VectorInput,
 } from './types.js';
@@ -41,24 +58,19 @@ import {
   checkK,
   checkOptions,
   describe,
+  MAX_K,
   toPayload,
   toVector,
 } from './validate.js';
 
-/** What a collection stores in the catalog. */
-export interface StoredCollectionConfig {
-  dimension: number;
-  metric: Metric;
-  /** Rows of the growing segment at which it is sealed. */
-  segmentSize: number;
-  /** Index of sealed segments (configs stored before indexes existed read as flat). */
-  index: IndexSpec;
-}
+export type { StoredCollectionConfig } from './collection-config.js';
 
 /** The owner's side of a collection: whether it is still usable. */
 export interface CollectionHost {
   readonly queue: CommitQueue;
   readonly closed: boolean;
+  /** Persists a collection's changed configuration (payload indexes). */
+  saveConfig(collectionId: number, config: StoredCollectionConfig): void;
 }
 
 export class EmbeddedCollection implements Collection {
@@ -67,6 +79,10 @@ export class EmbeddedCollection implements Collection {
   private sealScheduled = false;
   private sortedIds: PointId[] = [];
   private sortedVersion = -1;
+  /** The vector fields, in field order ('' names the single unnamed vector). */
+  readonly fields: readonly StoredVectorField[];
+  /** Validates inputs against this collection's fields and payload indexes. */
+  private readonly input: QueryInput;
   /** Builds the approximate index of sealed segments in the background. */
   readonly indexer: SegmentIndexer;
 
@@ -77,7 +93,15 @@ export class EmbeddedCollection implements Collection {
     readonly config: StoredCollectionConfig,
     readonly storage: CollectionStorage,
   ) {
-    this.indexer = new SegmentIndexer(storage.kernels, storage, host.queue, config.index, name);
+    this.fields = fieldsOf(config);
+    this.input = new QueryInput(config, this.fields);
+    this.indexer = new SegmentIndexer(
+      storage.kernels,
+      storage,
+      host.queue,
+      this.fields.map((f) => f.index),
+      name,
+    );
     this.indexer.scheduleMissing();
   }
 
@@ -89,8 +113,13 @@ export class EmbeddedCollection implements Collection {
     return this.config.metric;
   }
 
+  /** Whether points carry named vectors (`vectors`) rather than one `vector`. */
+  private get named(): boolean {
+    return this.input.named;
+  }
+
   /**
-   * Inserts or replaces points (vector and payload) by id; all-or-nothing.
+   * Inserts or replaces points (vectors and payload) by id; all-or-nothing.
    * @example
    * await images.upsert([{ id: 'img-1', vector: [0.1, 0.2, 0.3], payload: { label: 'cat' } }]);
    */
@@ -99,24 +128,41 @@ export class EmbeddedCollection implements Collection {
     if (!Array.isArray(points))
       throw new InvalidArgumentError(`points: expected an array, got ${describe(points)}`);
     if (points.length === 0) return;
-    const dim = rowLength(this.dimension, this.metric);
     const ids: PointId[] = [];
     const payloads: (Record<string, unknown> | null)[] = [];
-    const vectors = new Float32Array(points.length * dim);
+    const rows = this.fields.map((f) => ({
+      vectors: new Float32Array(points.length * rowLength(f.dimension, f.metric)),
+      present: [] as boolean[],
+    }));
     points.forEach((p, i) => {
       if (typeof p !== 'object' || p === null) {
         throw new InvalidArgumentError(`points[${i}]: expected { id, vector, payload? }, got ${describe(p)}`);
       }
       ids.push(checkId(p.id, `points[${i}].id`));
-      vectors.set(toVector(p.vector, this.dimension, this.metric, `points[${i}].vector`), i * dim);
+      this.input.pointVectors(p, `points[${i}]`).forEach((v, f) => {
+        rows[f].present.push(v !== undefined);
+        if (v) rows[f].vectors.set(v, i * v.length);
+      });
       payloads.push(toPayload(p.payload, `points[${i}].payload`));
     });
+    const body = this.named
+      ? encodeUpsertFields({
+          ids,
+          payloads,
+          fields: this.fields.map((f, n) => ({
+            name: f.name,
+            dimension: rowLength(f.dimension, f.metric),
+            ...rows[n],
+          })),
+        })
+      : encodeUpsert({ ids, payloads, vectors: rows[0].vectors });
+    const fieldRows: FieldRows[] = rows.map((r) => (this.named ? r : { vectors: r.vectors }));
     await this.host.queue.write({
       collectionId: this.storage.collectionId,
-      kind: WalKind.UPSERT,
-      body: encodeUpsert({ ids, payloads, vectors }),
+      kind: this.named ? WalKind.UPSERT_FIELDS : WalKind.UPSERT,
+      body,
       apply: (seq) => {
-        this.storage.applyUpsert(seq, ids, vectors, payloads);
+        this.storage.applyUpsert(seq, ids, fieldRows, payloads);
         this.scheduleSealIfFull();
       },
     });
@@ -151,10 +197,10 @@ export class EmbeddedCollection implements Collection {
     if (Array.isArray(selector)) {
       ids = checkIds(selector);
     } else if (typeof selector === 'object' && selector !== null && 'filter' in selector) {
-      const predicate = this.predicate(selector.filter)!;
+      const filter = parseFilter(selector.filter);
       await this.host.queue.idle();
       this.check();
-      ids = this.matchingIds(predicate);
+      ids = matchingRows(this.storage.set.views(), filter).map(({ view, offset }) => view.id(offset));
     } else {
       throw new InvalidArgumentError(
         `delete: expected an array of ids or { filter }, got ${describe(selector)}`,
@@ -180,9 +226,9 @@ export class EmbeddedCollection implements Collection {
     this.check();
     const opts = checkOptions(options, 'count options');
     const isFilter = 'must' in opts || 'should' in opts || 'must_not' in opts;
-    const predicate = this.predicate(isFilter ? opts : opts.filter);
-    if (!predicate) return this.storage.set.count;
-    return countRows(this.storage.set.views(), predicate);
+    const raw = isFilter ? opts : opts.filter;
+    if (raw === undefined) return this.storage.set.count;
+    return countRows(this.storage.set.views(), parseFilter(raw));
   }
 
   /**
@@ -200,7 +246,7 @@ export class EmbeddedCollection implements Collection {
     }
     let skip =
       opts.offset === undefined ? 0 : checkInteger(opts.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
-    const predicate = this.predicate(opts.filter);
+    const predicate = this.input.predicate(opts.filter);
     const ids = this.idsInOrder();
     let i = opts.cursor === undefined ? 0 : positionAfter(ids, checkId(opts.cursor, 'cursor'));
     const set = this.storage.set;
@@ -220,19 +266,51 @@ export class EmbeddedCollection implements Collection {
   }
 
   /**
-   * The k nearest points to `vector`, best first; with a filter, the exact top-k among
-   * the points that match it.
+   * The k best points for a vector, a text (BM25 over a full-text indexed field) or both
+   * (fused); with a filter, among the points that match it; with `groupBy`, the best k
+   * groups.
    * @example
    * const hits = await images.search(query, { k: 10, filter: { must: [{ key: 'label', match: { value: 'cat' } }] }, withPayload: true });
+   * const docs = await articles.search({ text: 'tax cuts', textField: 'body', vector: q }, { k: 5, fusion: 'rrf' });
    */
-  async search(vector: VectorInput, options?: SearchOptions): Promise<Hit[]> {
+  async search(
+    query: VectorInput | SearchQuery,
+    options: SearchOptions & { groupBy: string },
+  ): Promise<HitGroup[]>;
+  async search(query: VectorInput | SearchQuery, options?: SearchOptions): Promise<Hit[]>;
+  async search(query: VectorInput | SearchQuery, options?: SearchOptions): Promise<Hit[] | HitGroup[]> {
     this.check();
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
-    const params = this.searchParams(opts);
-    const query = toVector(vector, this.dimension, this.metric, 'query');
-    const predicate = this.predicate(opts.filter);
-    return this.hits(await topK(this.storage.set.views(), query, k, predicate, params), opts);
+    const parsed = this.input.parseQuery(query, opts.using);
+    const params = this.input.searchParams(opts, parsed.field);
+    const scope: RowScope = {
+      field: parsed.vector ? parsed.field : undefined,
+      filter: this.input.filter(opts.filter),
+    };
+    const fusion = this.input.fusionOptions(opts);
+    if (opts.groupBy === undefined)
+      return this.output(await this.ranked(parsed, k, scope, params, fusion), parsed.field, opts);
+    const key = opts.groupBy;
+    if (typeof key !== 'string' || key.length === 0) {
+      throw new InvalidArgumentError(`groupBy must be a payload key, got ${describe(key)}`);
+    }
+    const size = checkInteger(opts.groupSize ?? 3, 'groupSize', 1, 100);
+    let fetch = Math.min(MAX_K * 10, k * size * 4);
+    for (;;) {
+      const ranked = await this.ranked(parsed, fetch, scope, params, fusion);
+      const { groups, complete } = groupHits(
+        ranked,
+        (r) => r.view.payload(r.offset) ?? undefined,
+        key,
+        k,
+        size,
+      );
+      if (complete || ranked.length < fetch || fetch >= this.storage.set.count) {
+        return groups.map((g) => ({ group: g.group, hits: this.output(g.hits, parsed.field, opts) }));
+      }
+      fetch *= 4;
+    }
   }
 
   /**
@@ -246,12 +324,14 @@ export class EmbeddedCollection implements Collection {
       throw new InvalidArgumentError(`queries: expected an array, got ${describe(vectors)}`);
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
-    const params = this.searchParams(opts);
-    const queries = vectors.map((v, i) => toVector(v, this.dimension, this.metric, `queries[${i}]`));
-    const predicate = this.predicate(opts.filter);
+    const field = this.input.fieldNumber(opts.using);
+    const params = this.input.searchParams(opts, field);
+    const f = this.fields[field];
+    const queries = vectors.map((v, i) => toVector(v, f.dimension, f.metric, `queries[${i}]`));
+    const scope: RowScope = { field, filter: this.input.filter(opts.filter) };
     const views = this.storage.set.views();
-    const found = await Promise.all(queries.map((q) => topK(views, q, k, predicate, params)));
-    return found.map((hits) => this.hits(hits, opts));
+    const found = await Promise.all(queries.map((q) => topK(views, field, q, k, scope, params)));
+    return found.map((c) => this.output(this.scored(c, field), field, opts));
   }
 
   /**
@@ -260,7 +340,7 @@ export class EmbeddedCollection implements Collection {
    * @example
    * const near = await images.rangeSearch(query, { radius: 0.3 });
    */
-  async rangeSearch(vector: VectorInput, options: RangeSearchOptions): Promise<Hit[]> {
+  async rangeSearch(vector: VectorInput, options: RangeSearchOptions & { using?: string }): Promise<Hit[]> {
     this.check();
     const opts = checkOptions(options, 'range search options');
     const radius = opts.radius;
@@ -269,14 +349,117 @@ export class EmbeddedCollection implements Collection {
     }
     const limit =
       opts.limit === undefined ? Number.POSITIVE_INFINITY : checkInteger(opts.limit, 'limit', 1, 1e9);
-    const query = toVector(vector, this.dimension, this.metric, 'query');
-    const found = withinRange(
-      this.storage.set.views(),
-      query,
-      this.maxDistance(radius),
-      this.predicate(opts.filter),
-    );
-    return this.hits(found.length > limit ? found.slice(0, limit) : found, opts);
+    const field = this.input.fieldNumber(opts.using);
+    const f = this.fields[field];
+    const query = toVector(vector, f.dimension, f.metric, 'query');
+    const found = withinRange(this.storage.set.views(), field, query, maxDistanceOf(f.metric, radius), {
+      field,
+      filter: this.input.filter(opts.filter),
+    });
+    return this.output(this.scored(found.length > limit ? found.slice(0, limit) : found, field), field, opts);
+  }
+
+  /**
+   * Points like the positive examples and unlike the negative ones, by vector field
+   * `using`; examples are point ids or vectors, and points given as examples are left out.
+   * @example
+   * const more = await images.recommend({ positive: ['img-1', 'img-7'], negative: ['img-3'] }, { k: 10 });
+   */
+  async recommend(query: RecommendQuery, options?: RecommendOptions): Promise<Hit[]> {
+    this.check();
+    const q = checkOptions(query, 'recommend query');
+    const opts = checkOptions(options, 'recommend options');
+    const k = checkK(opts.k);
+    const field = this.input.fieldNumber(opts.using);
+    const strategy = opts.strategy ?? 'average';
+    if (strategy !== 'average' && strategy !== 'best_score') {
+      throw new InvalidArgumentError(`strategy must be 'average' or 'best_score', got ${describe(strategy)}`);
+    }
+    const excluded = new Set<PointId>();
+    const positive = this.examples(q.positive, 'positive', field, excluded);
+    if (positive.length === 0)
+      throw new InvalidArgumentError('recommend: positive needs at least one example');
+    const negative = q.negative === undefined ? [] : this.examples(q.negative, 'negative', field, excluded);
+    const params = this.input.searchParams(opts, field);
+    const scope: RowScope = { field, filter: this.input.filter(opts.filter) };
+    const views = this.storage.set.views();
+    const fetch = Math.min(MAX_K, k + excluded.size);
+    const keep = (c: { view: SegmentView; offset: number }) => !excluded.has(c.view.id(c.offset));
+    if (strategy === 'average') {
+      const f = this.fields[field];
+      const target = toVector(averageQuery(positive, negative), f.dimension, f.metric, 'recommend query');
+      const found = (await topK(views, field, target, fetch, scope, params)).filter(keep).slice(0, k);
+      return this.output(this.scored(found, field), field, opts);
+    }
+    const pool = Math.min(MAX_K, Math.max(4 * k, 64) + excluded.size);
+    const candidates = new Map<string, Candidate>();
+    for (const example of positive) {
+      for (const c of await topK(views, field, example, pool, scope, params)) {
+        if (keep(c)) candidates.set(`${c.view.id(c.offset)}`, c);
+      }
+    }
+    const layout = this.storage.set.layout[field];
+    const similarities = (examples: Float32Array[]) => {
+      const index = new FlatIndex(this.storage.kernels, layout.dimension, layout.distance);
+      if (examples.length > 0) index.add(concatRows(examples, layout.dimension));
+      return {
+        of: (v: Float32Array) =>
+          examples.length === 0 ? [] : Array.from(index.search(v, examples.length).distances, (d) => -d),
+        dispose: () => index.dispose(),
+      };
+    };
+    const pos = similarities(positive);
+    const neg = similarities(negative);
+    let rescored: ScoredRow[];
+    try {
+      rescored = [...candidates.values()].map((c): ScoredRow => {
+        const v = c.view.vector(c.offset, field);
+        return { view: c.view, offset: c.offset, score: bestScore(pos.of(v), neg.of(v)) };
+      });
+    } finally {
+      pos.dispose();
+      neg.dispose();
+    }
+    rescored.sort((a, b) => b.score - a.score);
+    return this.output(rescored.slice(0, k), field, opts);
+  }
+
+  /**
+   * Indexes a payload key in every segment, existing and future (replacing an index of
+   * another kind on the same key); filters on it then read the index instead of payloads,
+   * and a `text` index makes the key searchable with BM25.
+   * @example
+   * await images.createPayloadIndex('label', 'keyword');
+   * await articles.createPayloadIndex('body', { type: 'text', analyzer: 'english' });
+   */
+  async createPayloadIndex(key: string, type: PayloadIndexConfig): Promise<void> {
+    this.check();
+    const info = checkPayloadIndex(key, type);
+    await this.host.queue.exclusive(async () => {
+      this.check();
+      const declared = { ...this.config.payloadIndexes, [key]: info };
+      this.host.saveConfig(this.storage.collectionId, { ...this.config, payloadIndexes: declared });
+      this.config.payloadIndexes = declared;
+      for (const view of this.storage.set.views()) {
+        const payloads = Array.from({ length: view.rows }, (_, i) => view.payload(i));
+        view.payloadIndex.addField(key, info, payloads);
+      }
+    });
+  }
+
+  /** Removes the index of a payload key (filters on it read payloads again). */
+  async dropPayloadIndex(key: string): Promise<void> {
+    this.check();
+    await this.host.queue.exclusive(async () => {
+      this.check();
+      if (!this.config.payloadIndexes?.[key]) {
+        throw new InvalidArgumentError(`payload key ${JSON.stringify(key)} has no index`);
+      }
+      const { [key]: _dropped, ...rest } = this.config.payloadIndexes;
+      this.host.saveConfig(this.storage.collectionId, { ...this.config, payloadIndexes: rest });
+      this.config.payloadIndexes = rest;
+      for (const view of this.storage.set.views()) view.payloadIndex.dropField(key);
+    });
   }
 
   /**
@@ -300,10 +483,11 @@ export class EmbeddedCollection implements Collection {
 
   async info(): Promise<CollectionInfo> {
     this.check();
-    return {
+    const info: CollectionInfo = {
       name: this.name,
       dimension: this.dimension,
       metric: this.metric,
+      payloadIndexes: structuredClone(this.config.payloadIndexes ?? {}),
       count: this.storage.set.count,
       sealedSegments: this.storage.sealedCount,
       growingPoints: this.storage.set.growing.rows,
@@ -311,6 +495,12 @@ export class EmbeddedCollection implements Collection {
       indexedSegments: this.storage.set.sealed.filter((p) => p.segment.indexed).length,
       indexingSegments: this.indexer.pending,
     };
+    if (this.named) {
+      info.vectors = Object.fromEntries(
+        this.fields.map((f) => [f.name, { dimension: f.dimension, metric: f.metric, index: { ...f.index } }]),
+      );
+    }
+    return info;
   }
 
   private check(): void {
@@ -318,38 +508,62 @@ export class EmbeddedCollection implements Collection {
     if (this.dropped) throw new CollectionNotFoundError(this.name);
   }
 
-  /** Index search parameters from search options (validated). */
-  private searchParams(opts: Record<string, unknown>): IndexSearchParams {
-    if (opts.exact !== undefined && typeof opts.exact !== 'boolean') {
-      throw new InvalidArgumentError(`exact must be a boolean, got ${describe(opts.exact)}`);
-    }
-    const fallback = this.config.index.type === 'flat' ? undefined : this.config.index.ef;
-    const ef = opts.ef === undefined ? fallback : checkInteger(opts.ef, 'ef', 1, 100_000);
-    const optional = (name: string, lo: number, hi: number) =>
-      opts[name] === undefined ? undefined : checkInteger(opts[name], name, lo, hi);
-    return {
-      ef,
-      nprobe: optional('nprobe', 1, 1 << 20),
-      searchK: optional('searchK', 1, 100_000_000),
-      rerank: optional('rerank', 0, 100_000),
-      strategy: opts.exact === true ? 'scan' : 'auto',
-    };
+  /** The best `k` rows of a parsed query, best first, with user-facing scores. */
+  private async ranked(
+    q: ParsedQuery,
+    k: number,
+    scope: RowScope,
+    params: IndexSearchParams,
+    fusion: FusionOptions,
+  ): Promise<ScoredRow[]> {
+    const views = this.storage.set.views();
+    const vectorHits = q.vector
+      ? this.scored(await topK(views, q.field, q.vector, k, scope, params), q.field)
+      : undefined;
+    const textHits = q.text ? textTopK(views, q.text.key, q.text.terms, k, scope) : undefined;
+    if (!textHits) return vectorHits!;
+    if (!vectorHits) return textHits;
+    return fuseBranches(vectorHits, textHits, fusion, this.higherIsBetter(q.field), k);
   }
 
-  private predicate(filter: unknown): RowPredicate | undefined {
-    return filter === undefined ? undefined : compileFilter(parseFilter(filter));
+  private higherIsBetter(field: number): boolean {
+    const metric = this.fields[field].metric;
+    return metric === 'ip' || metric === 'cosine';
   }
 
-  /** Converts a range radius, in the metric's terms, to a bound on kernel distance. */
-  private maxDistance(radius: number): number {
-    return maxDistanceOf(this.metric, radius);
+  /** Vector candidates with the field's user-facing scores. */
+  private scored(found: readonly Candidate[], field: number): ScoredRow[] {
+    const metric = this.fields[field].metric;
+    return found.map((c) => ({ view: c.view, offset: c.offset, score: scoreOf(metric, c.distance) }));
   }
 
-  private hits(found: Candidate[], opts: Record<string, unknown>): Hit[] {
+  /** The vectors of recommendation examples (ids are looked up and added to `excluded`). */
+  private examples(input: unknown, where: string, field: number, excluded: Set<PointId>): Float32Array[] {
+    if (!Array.isArray(input))
+      throw new InvalidArgumentError(`${where}: expected an array, got ${describe(input)}`);
+    const f = this.fields[field];
+    return input.map((example, i) => {
+      if (typeof example !== 'string' && typeof example !== 'number') {
+        return toVector(example, f.dimension, f.metric, `${where}[${i}]`);
+      }
+      const id = checkId(example, `${where}[${i}]`);
+      const at = this.storage.set.locate(id);
+      if (!at) throw new InvalidArgumentError(`${where}[${i}]: no point has id ${JSON.stringify(id)}`);
+      if (!(at.view.present(field)?.has(at.offset) ?? true)) {
+        throw new InvalidArgumentError(
+          `${where}[${i}]: point ${JSON.stringify(id)} has no '${f.name}' vector`,
+        );
+      }
+      excluded.add(id);
+      return at.view.vector(at.offset, field);
+    });
+  }
+
+  private output(found: readonly ScoredRow[], field: number, opts: Record<string, unknown>): Hit[] {
     return found.map((c) => {
-      const hit: Hit = { id: c.view.id(c.offset), score: scoreOf(this.metric, c.distance) };
+      const hit: Hit = { id: c.view.id(c.offset), score: c.score };
       if (opts.withPayload === true) hit.payload = clonePayload(c.view.payload(c.offset));
-      if (opts.withVector === true) hit.vector = this.stored(c.view, c.offset);
+      if (opts.withVector === true) this.attachVectors(hit, c.view, c.offset, field);
       return hit;
     });
   }
@@ -357,28 +571,32 @@ export class EmbeddedCollection implements Collection {
   private point(view: SegmentView, offset: number, withPayload: boolean, withVector: boolean): Point {
     const point: Point = { id: view.id(offset) };
     if (withPayload) point.payload = clonePayload(view.payload(offset));
-    if (withVector) point.vector = this.stored(view, offset);
+    if (withVector) this.attachVectors(point, view, offset);
     return point;
   }
 
-  /** The vector at `offset` as users get it back (bytes for binary metrics). */
-  private stored(view: SegmentView, offset: number): StoredVector {
-    return outputVector(this.metric, this.dimension, view.vector(offset));
+  /** Sets `vector` (one unnamed vector) or `vectors` (the named ones the row has). */
+  private attachVectors(target: Point | Hit, view: SegmentView, offset: number, _field?: number): void {
+    if (!this.named) {
+      target.vector = this.stored(view, offset, 0);
+      return;
+    }
+    const vectors: Record<string, StoredVector> = {};
+    this.fields.forEach((f, n) => {
+      if (view.present(n)?.has(offset) ?? true) vectors[f.name] = this.stored(view, offset, n);
+    });
+    target.vectors = vectors;
   }
 
-  private matches(id: PointId, predicate: RowPredicate): boolean {
+  /** The vector of `field` at `offset` as users get it back (bytes for binary metrics). */
+  private stored(view: SegmentView, offset: number, field: number): StoredVector {
+    const f = this.fields[field];
+    return outputVector(f.metric, f.dimension, view.vector(offset, field));
+  }
+
+  private matches(id: PointId, predicate: FilterPredicate): boolean {
     const at = this.storage.set.locate(id)!;
     return predicate(at.view.payload(at.offset) ?? undefined);
-  }
-
-  private matchingIds(predicate: RowPredicate): PointId[] {
-    const ids: PointId[] = [];
-    for (const view of this.storage.set.views()) {
-      for (let i = 0; i < view.rows; i++) {
-        if (view.isLive(i) && predicate(view.payload(i) ?? undefined)) ids.push(view.id(i));
-      }
-    }
-    return ids;
   }
 
   private idsInOrder(): PointId[] {
@@ -401,6 +619,15 @@ export class EmbeddedCollection implements Collection {
       })
       .catch((err: Error) => process.emitWarning(`quiver: sealing '${this.name}' failed: ${err.message}`));
   }
+}
+
+/** Rows of `dimension` floats, one after the other. */
+function concatRows(rows: readonly Float32Array[], dimension: number): Float32Array {
+  const out = new Float32Array(rows.length * dimension);
+  rows.forEach((row, i) => {
+    out.set(row, i * dimension);
+  });
+  return out;
 }
 
 function clonePayload(payload: Record<string, unknown> | null): Record<string, unknown> {

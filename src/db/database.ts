@@ -17,18 +17,18 @@ import {
 } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { kernels as defaultKernels } from '../kernels/load.js';
+import { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { SqliteCatalog } from '../storage/catalog.js';
 import { emptyManifest } from '../storage/manifest.js';
 import { FsObjectStore, type ObjectStore } from '../storage/object-store.js';
-import { type CollectionHost, EmbeddedCollection, type StoredCollectionConfig } from './collection.js';
+import { type CollectionHost, EmbeddedCollection } from './collection.js';
+import { checkConfig, fieldsOf, layoutOf, type StoredCollectionConfig } from './collection-config.js';
 import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
-import { checkIndexSpec } from './index-spec.js';
-import { checkBinaryDimension, distanceKind, isBinary, METRICS, rowLength } from './metric.js';
-import type { CollectionConfig, Database, Metric } from './types.js';
-import { checkCollectionName, checkInteger, checkOptions, describe } from './validate.js';
+import type { CollectionConfig, Database } from './types.js';
+import { checkCollectionName, describe } from './validate.js';
 
-export const DEFAULT_SEGMENT_SIZE = 100_000;
+export { DEFAULT_SEGMENT_SIZE } from './collection-config.js';
 
 export interface OpenOptions {
   /** Kernel implementation (defaults to the process-wide wasm SIMD kernels). */
@@ -141,6 +141,11 @@ export class Quiver implements Database, CollectionHost {
     });
   }
 
+  /** Persists a collection's changed configuration (see `CollectionHost`). */
+  saveConfig(collectionId: number, config: StoredCollectionConfig): void {
+    this.catalog.updateCollectionConfig(collectionId, JSON.stringify(config));
+  }
+
   /** Waits for writes in flight, then releases memory and the folder's lock. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -176,44 +181,18 @@ export class Quiver implements Database, CollectionHost {
   }
 
   private newStorage(id: number, config: StoredCollectionConfig): CollectionStorage {
-    const { metric, dimension } = config;
     return new CollectionStorage(
       this.catalog,
       this.store,
       this.kernels,
       id,
-      rowLength(dimension, metric),
-      distanceKind(metric),
+      layoutOf(fieldsOf(config)),
+      // Reads the declarations when a segment is made: createPayloadIndex replaces them.
+      (payloads) => new SegmentPayloadIndex(new Map(Object.entries(config.payloadIndexes ?? {})), payloads),
     );
   }
 
   private check(): void {
     if (this.closed) throw new ClosedError('database');
   }
-}
-
-function checkConfig(config: unknown): StoredCollectionConfig {
-  const opts = checkOptions(config, 'collection config');
-  const dimension = checkInteger(opts.dimension, 'dimension', 1, 65_536);
-  const metric = (opts.metric ?? 'l2') as Metric;
-  if (!METRICS.includes(metric)) {
-    throw new InvalidArgumentError(
-      `metric must be one of ${METRICS.join(', ')}, got ${describe(opts.metric)}`,
-    );
-  }
-  const segmentSize = checkInteger(opts.segmentSize ?? DEFAULT_SEGMENT_SIZE, 'segmentSize', 1, 10_000_000);
-  for (const key of Object.keys(opts)) {
-    if (!['dimension', 'metric', 'segmentSize', 'index'].includes(key)) {
-      throw new InvalidArgumentError(`collection config: unknown option '${key}'`);
-    }
-  }
-  checkBinaryDimension(dimension, metric);
-  if (!isBinary(metric)) return { dimension, metric, segmentSize, index: checkIndexSpec(opts.index) };
-  const index = checkIndexSpec(opts.index ?? 'Flat');
-  if (index.type !== 'flat') {
-    throw new InvalidArgumentError(
-      `a ${metric} collection (binary vectors) is searched exactly: its index must be Flat`,
-    );
-  }
-  return { dimension, metric, segmentSize, index };
 }

@@ -1,16 +1,21 @@
 /**
  * Search fan-out over a collection's segments: each segment answers with its own top-k
- * over the rows that are live and pass the filter, and the per-segment lists are merged by
- * distance. Every segment returns min(k, allowed) rows among its allowed rows (exactly the
- * top-k for flat segments, approximately for HNSW ones), so the merge returns k results
- * whenever k points are allowed, and is exact when every segment's index is.
+ * over the rows that are live, have a vector in the searched field and pass the filter,
+ * and the per-segment lists are merged by distance. Every segment returns
+ * min(k, allowed) rows among its allowed rows (exactly the top-k for flat segments,
+ * approximately for indexed ones), so the merge returns k results whenever k points are
+ * allowed, and is exact when every segment's index is.
+ *
+ * The planner: a filter is first turned into each segment's allowed rows through the
+ * segment's payload indexes (`SegmentPayloadIndex.filter`; unindexed keys are read from
+ * payloads). A segment with no allowed row is skipped; one with few allowed rows is
+ * scanned exactly over those rows (`preferScan`); otherwise its index searches with the
+ * allow-list applied inside the walk.
  */
 import { Bitset } from '../index/bitset.js';
 import type { IndexSearchParams } from '../index/vector-index.js';
-import type { Payload } from '../payload/filter.js';
+import type { Filter } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
-
-export type RowPredicate = (payload: Payload | undefined) => boolean;
 
 export interface Candidate {
   view: SegmentView;
@@ -18,39 +23,67 @@ export interface Candidate {
   distance: number;
 }
 
+/** What restricts the rows a search may return: the vector field searched and a filter. */
+export interface RowScope {
+  /** The vector field; rows lacking its vector are never returned. Undefined: any row. */
+  field?: number;
+  filter?: Filter;
+}
+
 /**
- * The rows of `view` that may be returned: live rows, intersected with `predicate` when
- * given. `undefined` means "all rows"; an empty bitset means none.
+ * The rows of `view` that may be returned: live rows having the field's vector, that match
+ * the filter. `undefined` means "all rows"; an empty bitset means none.
  */
-export function allowedRows(view: SegmentView, predicate?: RowPredicate): Bitset | undefined {
-  const live = view.liveRows();
-  if (!predicate) return live;
-  const allowed = new Bitset(view.rows);
-  for (let i = 0; i < view.rows; i++) {
-    if ((live === undefined || live.has(i)) && predicate(view.payload(i) ?? undefined)) allowed.set(i);
+export function allowedRows(view: SegmentView, scope: RowScope = {}): Bitset | undefined {
+  let allowed = view.liveRows()?.clone();
+  const present = scope.field === undefined ? undefined : view.present(scope.field);
+  if (present) allowed = allowed ? allowed.and(present) : present.clone();
+  if (scope.filter) {
+    const matching = view.payloadIndex.filter(scope.filter, view.rows, (i) => view.payload(i));
+    allowed = allowed ? allowed.and(matching) : matching;
   }
   return allowed;
 }
 
 /**
- * The k best allowed rows over `views`. Sealed segments are searched on worker threads
- * (concurrently, and retained until their search ends), the growing segment on this one.
+ * Exact search over the allowed rows beats the index when they are few: the scan costs
+ * one distance per allowed row, a filtered graph walk about ef · n / allowed distances
+ * (it must pass that many disallowed nodes to collect ef allowed ones), so scan when
+ * allowed² < 10 · ef · n (the constant measured on HNSW; other families have their own
+ * exact fallbacks and receive the same hint).
+ */
+export function preferScan(allowed: number, rows: number, ef: number): boolean {
+  return allowed * allowed < 10 * ef * rows;
+}
+
+/**
+ * The k best allowed rows of `field` over `views`. Sealed segments are searched on worker
+ * threads (concurrently, and retained until their search ends), the growing segment on
+ * this one.
  */
 export async function topK(
   views: readonly SegmentView[],
+  field: number,
   query: Float32Array,
   k: number,
-  predicate?: RowPredicate,
-  params?: IndexSearchParams,
+  scope: RowScope,
+  params: IndexSearchParams = {},
 ): Promise<Candidate[]> {
   const searches = views.map(async (view) => {
     if (view.liveCount === 0) return [];
-    const allow = allowedRows(view, predicate);
+    const allow = allowedRows(view, scope);
+    const allowedCount = allow ? allow.count() : view.rows;
+    if (allowedCount === 0) return [];
+    const own: IndexSearchParams =
+      allow && params.strategy !== 'scan' && preferScan(allowedCount, view.rows, Math.max(params.ef ?? 64, k))
+        ? { ...params, strategy: 'scan' }
+        : params;
+    const index = view.fieldIndex(field);
     const release = view.retain?.();
     try {
       const { offsets, distances } = release
-        ? await view.index.searchAsync(query, k, allow, params)
-        : view.index.search(query, k, allow, params);
+        ? await index.searchAsync(query, k, allow, own)
+        : index.search(query, k, allow, own);
       return Array.from(offsets, (offset, i): Candidate => ({ view, offset, distance: distances[i] }));
     } finally {
       release?.();
@@ -63,26 +96,43 @@ export async function topK(
 
 export function withinRange(
   views: readonly SegmentView[],
+  field: number,
   query: Float32Array,
   maxDistance: number,
-  predicate?: RowPredicate,
+  scope: RowScope,
 ): Candidate[] {
   const all: Candidate[] = [];
   for (const view of views) {
     if (view.liveCount === 0) continue;
-    const { offsets, distances } = view.index.rangeSearch(query, maxDistance, allowedRows(view, predicate));
-    for (let i = 0; i < offsets.length; i++) all.push({ view, offset: offsets[i], distance: distances[i] });
+    const found = view.fieldIndex(field).rangeSearch(query, maxDistance, allowedRows(view, scope));
+    for (let i = 0; i < found.offsets.length; i++) {
+      all.push({ view, offset: found.offsets[i], distance: found.distances[i] });
+    }
   }
   return all.sort((a, b) => a.distance - b.distance);
 }
 
-/** Number of live rows passing `predicate` across `views`. */
-export function countRows(views: readonly SegmentView[], predicate: RowPredicate): number {
+/** Number of live rows matching `filter` across `views`. */
+export function countRows(views: readonly SegmentView[], filter: Filter): number {
   let total = 0;
   for (const view of views) {
-    for (let i = 0; i < view.rows; i++) {
-      if (view.isLive(i) && predicate(view.payload(i) ?? undefined)) total++;
-    }
+    const allowed = allowedRows(view, { filter });
+    total += allowed ? allowed.count() : view.rows;
   }
   return total;
+}
+
+/** The live rows matching `filter`, segment by segment. */
+export function matchingRows(
+  views: readonly SegmentView[],
+  filter: Filter,
+): { view: SegmentView; offset: number }[] {
+  const out: { view: SegmentView; offset: number }[] = [];
+  for (const view of views) {
+    const allowed = allowedRows(view, { filter }) ?? Bitset.full(view.rows);
+    allowed.forEach((offset) => {
+      out.push({ view, offset });
+    });
+  }
+  return out;
 }

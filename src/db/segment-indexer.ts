@@ -23,12 +23,15 @@ import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
 import { type IndexSpec, recipeOf } from './index-spec.js';
 
+/** A build in flight or done: one vector field of one segment. */
+type Job = `${number}:${number}`;
+
 export class SegmentIndexer {
-  private readonly running = new Map<TombstonedSegment, Promise<void>>();
+  private readonly running = new Map<Job, Promise<void>>();
   private failure: Error | undefined;
   private stopped = false;
-  /** Segments too small to train their index on: searched exactly, never rebuilt. */
-  private readonly untrainable = new WeakSet<TombstonedSegment>();
+  /** Fields of segments too small to train their index on: searched exactly, never rebuilt. */
+  private readonly untrainable = new WeakMap<TombstonedSegment, Set<number>>();
   /** Durations of finished builds in seconds, for metrics (oldest first, last 100). */
   readonly buildSeconds: number[] = [];
 
@@ -36,13 +39,14 @@ export class SegmentIndexer {
     private readonly kernels: Kernels,
     private readonly storage: CollectionStorage,
     private readonly queue: CommitQueue,
-    private readonly spec: IndexSpec,
+    /** The index of each vector field, in field order. */
+    private readonly specs: readonly IndexSpec[],
     private readonly label: string,
   ) {}
 
   /** Whether sealed segments get an approximate index at all. */
   get enabled(): boolean {
-    return this.spec.type !== 'flat' && this.kernels.kind === 'wasm-simd';
+    return this.specs.some((s) => s.type !== 'flat') && this.kernels.kind === 'wasm-simd';
   }
 
   get pending(): number {
@@ -53,13 +57,17 @@ export class SegmentIndexer {
   scheduleMissing(): void {
     if (!this.enabled || this.stopped) return;
     for (const part of this.storage.set.sealed) {
-      if (part.segment.indexed || this.running.has(part) || this.untrainable.has(part)) continue;
-      const job = this.build(part).finally(() => this.running.delete(part));
-      job.catch((err: Error) => {
-        this.failure ??= err;
-        process.emitWarning(`quiver: building the index of '${this.label}' failed: ${err.message}`);
+      this.specs.forEach((spec, field) => {
+        const key: Job = `${part.segment.id}:${field}`;
+        if (spec.type === 'flat' || part.segment.isIndexed(field) || this.running.has(key)) return;
+        if (this.untrainable.get(part)?.has(field)) return;
+        const job = this.build(part, field).finally(() => this.running.delete(key));
+        job.catch((err: Error) => {
+          this.failure ??= err;
+          process.emitWarning(`quiver: building the index of '${this.label}' failed: ${err.message}`);
+        });
+        this.running.set(key, job);
       });
-      this.running.set(part, job);
     }
   }
 
@@ -81,27 +89,31 @@ export class SegmentIndexer {
     if (failure) throw failure;
   }
 
-  private async build(part: TombstonedSegment): Promise<void> {
-    const recipe = recipeOf(this.spec);
-    if (recipe === undefined || this.spec.type === 'flat') return;
+  private async build(part: TombstonedSegment, field: number): Promise<void> {
+    const spec = this.specs[field];
+    const recipe = recipeOf(spec);
+    if (recipe === undefined || spec.type === 'flat') return;
     const segment = part.segment;
     const release = segment.retain();
     try {
       const started = performance.now();
-      const { efConstruction, ef } = this.spec;
-      const index = await buildIndex(this.kernels, recipe, segment.store, segment.index.distance, {
+      const { efConstruction, ef } = spec;
+      const store = segment.store(field);
+      const index = await buildIndex(this.kernels, recipe, store, segment.layout(field).distance, {
         efConstruction,
         ef,
       });
       if (index === undefined) {
-        this.untrainable.add(part);
+        const fields = this.untrainable.get(part) ?? new Set<number>();
+        fields.add(field);
+        this.untrainable.set(part, fields);
         return;
       }
       if (segment.isDisposed) {
         index.dispose();
         return;
       }
-      const key = this.storage.indexKey(part);
+      const key = this.storage.indexKey(part, field);
       let attached = false;
       try {
         const bytes = encodeIndexFile({
@@ -111,7 +123,7 @@ export class SegmentIndexer {
           body: index.serialize(),
         });
         await this.storage.putFile(key, bytes);
-        attached = await this.queue.exclusive(async () => this.storage.attachIndex(part, index, key));
+        attached = await this.queue.exclusive(async () => this.storage.attachIndex(part, field, index, key));
       } finally {
         if (!attached) {
           index.dispose();

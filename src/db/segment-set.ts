@@ -10,9 +10,10 @@
  * - `version` increases on every change, so derived caches (sorted ids) know when to
  *   rebuild.
  */
-import type { DistanceKind, Kernels } from '../kernels/kernels.js';
-import { GrowingSegment } from '../segment/growing-segment.js';
-import type { PointId, SegmentView, StoredPayload } from '../segment/segment-view.js';
+import type { Kernels } from '../kernels/kernels.js';
+import type { SegmentPayloadIndex } from '../payload/payload-index.js';
+import { type FieldRows, GrowingSegment } from '../segment/growing-segment.js';
+import type { FieldLayout, PointId, SegmentView, StoredPayload } from '../segment/segment-view.js';
 import type { TombstonedSegment } from '../segment/tombstones.js';
 
 const SLOT_FACTOR = 2 ** 32;
@@ -31,10 +32,11 @@ export class SegmentSet {
   private readonly slotOf = new Map<SegmentView, number>();
   private nextSlot = 1;
 
+  /** `payloadIndexOf` makes the payload index of a segment over its payloads (empty for a new growing segment). */
   constructor(
     private readonly kernels: Kernels,
-    readonly dimension: number,
-    readonly distance: DistanceKind,
+    readonly layout: readonly FieldLayout[],
+    readonly payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
   ) {
     this.growing = this.newGrowing();
   }
@@ -59,8 +61,8 @@ export class SegmentSet {
   }
 
   /** Appends rows to the growing segment, replacing earlier versions of the same ids (later duplicates win). */
-  upsert(ids: readonly PointId[], vectors: Float32Array, payloads: readonly StoredPayload[]): void {
-    const first = this.growing.append(ids, vectors, payloads);
+  upsert(ids: readonly PointId[], fields: readonly FieldRows[], payloads: readonly StoredPayload[]): void {
+    const first = this.growing.append(ids, fields, payloads);
     const slot = this.slotOf.get(this.growing)!;
     for (let i = 0; i < ids.length; i++) {
       this.deleteRow(ids[i]);
@@ -143,7 +145,7 @@ export class SegmentSet {
   }
 
   private newGrowing(): GrowingSegment {
-    const growing = new GrowingSegment(this.kernels, this.dimension, this.distance);
+    const growing = new GrowingSegment(this.kernels, this.layout, this.payloadIndexOf([]));
     const slot = this.nextSlot++;
     this.bySlot.set(slot, growing);
     this.slotOf.set(growing, slot);

@@ -3,7 +3,7 @@
  * now; the HTTP client will implement the same interfaces, so user code moves between
  * embedded and remote unchanged.
  */
-import type { Filter, Payload } from '../payload/filter.js';
+import type { Filter, MatchValue, Payload } from '../payload/filter.js';
 
 /** A point id: a string (1–256 UTF-16 units) or a non-negative safe integer. `1` and `'1'` are different ids. */
 export type PointId = string | number;
@@ -31,32 +31,89 @@ export type VectorInput = number[] | Float32Array | Uint8Array;
 /** A stored vector as returned: floats, or the bytes of a binary vector. */
 export type StoredVector = Float32Array | Uint8Array;
 
+/**
+ * A point to upsert. A collection with one vector takes `vector`; a collection with named
+ * vectors takes `vectors`, keyed by field name, where any field may be left out (the point
+ * is then never found through that field).
+ */
 export interface PointInput {
   id: PointId;
-  vector: VectorInput;
+  vector?: VectorInput;
+  vectors?: Record<string, VectorInput>;
   payload?: Payload;
 }
 
-/** A stored point as returned by get/scroll. */
+/** A stored point as returned by get/scroll (`vectors` for collections with named vectors). */
 export interface Point {
   id: PointId;
   payload?: Payload;
   vector?: StoredVector;
+  vectors?: Record<string, StoredVector>;
 }
 
-/** One search result. Results are ordered best first (see `Metric` for what `score` means). */
+/**
+ * One search result. Results are ordered best first. A vector search's `score` is the
+ * metric's (see `Metric`); a text search's is its BM25 score; a hybrid search's is the
+ * fused score (higher is better for both).
+ */
 export interface Hit {
   id: PointId;
   score: number;
   payload?: Payload;
   vector?: StoredVector;
+  vectors?: Record<string, StoredVector>;
 }
 
-export interface CollectionConfig {
-  /** Vector length, 1..65,536. */
+/** The hits of one group of a grouped search: the points whose `groupBy` value is `group`. */
+export interface HitGroup {
+  group: MatchValue;
+  hits: Hit[];
+}
+
+/** One named vector field of a collection. */
+export interface VectorFieldConfig {
+  /** Vector length, 1..65,536 (bits for binary metrics). */
   dimension: number;
   /** Default `l2`. */
   metric?: Metric;
+  /** Index of this field in sealed segments; default the collection's `index`. */
+  index?: IndexConfig;
+}
+
+/**
+ * Kinds of payload index. `keyword`: strings (match value/any); `integer`: integers (match,
+ * range); `float`: numbers (range); `bool`: booleans (match); `datetime`: RFC 3339 strings
+ * (range with date-string bounds); `text`: full text (`match: { text }`, and BM25 search).
+ */
+export type PayloadIndexType = 'keyword' | 'integer' | 'float' | 'bool' | 'datetime' | 'text';
+
+/** Analyzers of full-text fields: `english` (lower case, stop words, Porter stemming), `chinese` (word segmentation), `simple` (lower-cased words). */
+export type TextAnalyzerName = 'english' | 'chinese' | 'simple';
+
+/** A payload index as declared: its kind, or `{ type: 'text', analyzer }`. */
+export type PayloadIndexConfig =
+  | PayloadIndexType
+  | { type: Exclude<PayloadIndexType, 'text'> }
+  | { type: 'text'; analyzer?: TextAnalyzerName };
+
+/** A stored payload index declaration (defaults filled in). */
+export type PayloadIndexInfo =
+  | { type: Exclude<PayloadIndexType, 'text'> }
+  | { type: 'text'; analyzer: TextAnalyzerName };
+
+export interface CollectionConfig {
+  /** Vector length, 1..65,536, of a collection with one vector per point (give this or `vectors`). */
+  dimension?: number;
+  /** Default `l2`. */
+  metric?: Metric;
+  /**
+   * Named vector fields, each with its own dimension, metric and index (instead of
+   * `dimension`/`metric`): `{ image: { dimension: 1280, metric: 'cosine' }, text: { dimension: 100 } }`.
+   * Names match [A-Za-z0-9_-]{1,64}.
+   */
+  vectors?: Record<string, VectorFieldConfig>;
+  /** Payload fields to index, by dotted key: `{ label: 'keyword', body: { type: 'text', analyzer: 'english' } }`. */
+  payloadIndexes?: Record<string, PayloadIndexConfig>;
   /** Points in the growing segment at which it is sealed into an immutable segment. Default 100,000. */
   segmentSize?: number;
   /**
@@ -95,6 +152,55 @@ export interface SearchOptions {
   withPayload?: boolean;
   /** Include stored vectors in hits. Default false. */
   withVector?: boolean;
+  /** The vector field to search in a collection with named vectors (a query object's `using` wins). */
+  using?: string;
+  /** How a hybrid (text and vector) search merges its two lists. Default `rrf`. */
+  fusion?: 'rrf' | 'weighted';
+  /** The k of reciprocal-rank fusion: score = Σ weight / (rrfK + rank). Default 60. */
+  rrfK?: number;
+  /** Weights of the two branches of a hybrid search (default 1 each; `weighted` normalizes each list's scores to [0, 1] first). */
+  weights?: { vector?: number; text?: number };
+  /** Group hits by this payload key: `k` then counts groups, each of up to `groupSize` hits. */
+  groupBy?: string;
+  /** Hits per group (1..100). Default 3. */
+  groupSize?: number;
+}
+
+/**
+ * What to search for: a vector (of the field `using`), a text (BM25 over the full-text
+ * indexed field `textField`), or both (a hybrid search, fused by `SearchOptions.fusion`).
+ */
+export interface SearchQuery {
+  vector?: VectorInput;
+  using?: string;
+  text?: string;
+  textField?: string;
+}
+
+/** Examples for `recommend`: point ids (of the collection) or vectors. */
+export interface RecommendQuery {
+  positive: (PointId | VectorInput)[];
+  negative?: (PointId | VectorInput)[];
+}
+
+export interface RecommendOptions {
+  /** Number of results (1..10,000). Default 10. */
+  k?: number;
+  filter?: Filter;
+  using?: string;
+  /**
+   * `average` (default): one search for avg(positive) + (avg(positive) − avg(negative)).
+   * `best_score`: each candidate scores σ(its best similarity to a positive example), or
+   * −σ(its best similarity to a negative example) when that one is at least as similar, so
+   * points nearer a negative example come last (Qdrant's rule; σ is the logistic function,
+   * similarity the metric's score, negated distance for `l2`). Candidates are the nearest
+   * neighbours of each positive example.
+   */
+  strategy?: 'average' | 'best_score';
+  ef?: number;
+  exact?: boolean;
+  withPayload?: boolean;
+  withVector?: boolean;
 }
 
 export interface RangeSearchOptions {
@@ -109,6 +215,8 @@ export interface RangeSearchOptions {
   withVector?: boolean;
   /** At most this many results, best first. Default: all. */
   limit?: number;
+  /** The vector field, in a collection with named vectors. */
+  using?: string;
 }
 
 export interface GetOptions {
@@ -134,10 +242,22 @@ export interface ScrollPage {
   nextCursor?: PointId;
 }
 
-export interface CollectionInfo {
-  name: string;
+/** A named vector field as `info()` reports it. */
+export interface VectorFieldInfo {
   dimension: number;
   metric: Metric;
+  index: IndexConfig;
+}
+
+export interface CollectionInfo {
+  name: string;
+  /** The vector length (of the first named field, in a collection with named vectors). */
+  dimension: number;
+  metric: Metric;
+  /** Named vector fields, in declaration order (absent for a collection with one vector). */
+  vectors?: Record<string, VectorFieldInfo>;
+  /** Indexed payload fields. */
+  payloadIndexes: Record<string, PayloadIndexInfo>;
   /** Live points (upserted and not deleted). */
   count: number;
   /** Sealed, immutable segments. */
@@ -171,7 +291,17 @@ export interface Collection {
   /** Live points; with `{ filter }` (or a bare filter), those matching it. */
   count(options?: CountOptions | Filter): Promise<number>;
   scroll(options?: ScrollOptions): Promise<ScrollPage>;
-  search(vector: VectorInput, options?: SearchOptions): Promise<Hit[]>;
+  /**
+   * The best hits for a vector or a query object (text, vector or both). With `groupBy`,
+   * the best `k` groups instead, best first, each with up to `groupSize` hits.
+   */
+  search(query: VectorInput | SearchQuery, options: SearchOptions & { groupBy: string }): Promise<HitGroup[]>;
+  search(query: VectorInput | SearchQuery, options?: SearchOptions): Promise<Hit[]>;
+  /** Points like the positive examples and unlike the negative ones (examples given by id are left out). */
+  recommend(query: RecommendQuery, options?: RecommendOptions): Promise<Hit[]>;
+  /** Indexes a payload field in every segment (existing and future); replaces an index of another kind. */
+  createPayloadIndex(key: string, type: PayloadIndexConfig): Promise<void>;
+  dropPayloadIndex(key: string): Promise<void>;
   searchBatch(vectors: VectorInput[], options?: SearchOptions): Promise<Hit[][]>;
   rangeSearch(vector: VectorInput, options: RangeSearchOptions): Promise<Hit[]>;
   flush(): Promise<void>;

@@ -67,6 +67,19 @@ export class Bitset {
     return this;
   }
 
+  /** In-place union with `other` (same size). */
+  or(other: Bitset): this {
+    for (let w = 0; w < this.words.length; w++) this.words[w] |= other.words[w];
+    return this;
+  }
+
+  /** A bitset of `size` bits with the given offsets (each < size) set. */
+  static fromOffsets(size: number, offsets: ArrayLike<number>): Bitset {
+    const set = new Bitset(size);
+    for (let i = 0; i < offsets.length; i++) set.set(offsets[i]);
+    return set;
+  }
+
   /** In-place difference: clears every bit that is set in `other` (same size). */
   andNot(other: Bitset): this {
     for (let w = 0; w < this.words.length; w++) this.words[w] &= ~other.words[w];

@@ -1,25 +1,40 @@
 /**
- * The growing segment: the rows written since the last seal, searched exhaustively by a
- * flat index. Rows are only appended; an upsert of an existing id appends a new row and
- * the caller deletes the old one, so offsets never move until the segment is sealed.
+ * The growing segment: the rows written since the last seal, appended in WAL order and
+ * searched exactly (one flat index per vector field). Deletions mark rows; rows are never
+ * moved. Sealing copies the live rows out (`liveData`) into an immutable segment.
  *
- * Invariants: `ids`, `payloads` and the index hold the same number of rows; `deleted` has
- * capacity for at least that many bits and no bit set at or past `rows`.
+ * Invariants: every field's flat index holds exactly `rows` rows; `presence[f]` is
+ * undefined for a field every row has (the single unnamed vector), else it has a bit per
+ * row; the payload index has indexed every row.
  */
 import { Bitset } from '../index/bitset.js';
 import { FlatIndex } from '../index/flat-index.js';
-import type { DistanceKind, Kernels } from '../kernels/kernels.js';
-import type { PointId, SegmentView, StoredPayload } from './segment-view.js';
+import type { Kernels } from '../kernels/kernels.js';
+import type { SegmentPayloadIndex } from '../payload/payload-index.js';
+import type { SegmentField } from '../storage/segment-file.js';
+import type { FieldLayout, PointId, SegmentView, StoredPayload } from './segment-view.js';
+
+/** The vectors of appended rows for one field: rows × dimension, and which rows have one (all when undefined). */
+export interface FieldRows {
+  vectors: Float32Array;
+  present?: readonly boolean[];
+}
 
 export class GrowingSegment implements SegmentView {
-  readonly index: FlatIndex;
+  private readonly indexes: FlatIndex[];
+  private readonly presence: (Bitset | undefined)[];
   private readonly ids: PointId[] = [];
   private readonly payloads: StoredPayload[] = [];
   private deleted = new Bitset(1024);
   private deletedCount = 0;
 
-  constructor(kernels: Kernels, dimension: number, distance: DistanceKind) {
-    this.index = new FlatIndex(kernels, dimension, distance);
+  constructor(
+    kernels: Kernels,
+    readonly layout: readonly FieldLayout[],
+    readonly payloadIndex: SegmentPayloadIndex,
+  ) {
+    this.indexes = layout.map((f) => new FlatIndex(kernels, f.dimension, f.distance));
+    this.presence = layout.map((f) => (f.name === '' ? undefined : new Bitset(1024)));
   }
 
   get rows(): number {
@@ -30,16 +45,23 @@ export class GrowingSegment implements SegmentView {
     return this.ids.length - this.deletedCount;
   }
 
-  /** Appends rows; returns the offset of the first. */
-  append(ids: readonly PointId[], vectors: Float32Array, payloads: readonly StoredPayload[]): number {
+  /** Appends rows (one `FieldRows` per field); returns the offset of the first. */
+  append(ids: readonly PointId[], fields: readonly FieldRows[], payloads: readonly StoredPayload[]): number {
     const first = this.ids.length;
-    this.index.add(vectors);
+    const end = first + ids.length;
+    if (end > this.deleted.size) this.deleted = this.deleted.resized(Math.max(end, this.deleted.size * 2));
+    fields.forEach((rows, f) => {
+      this.indexes[f].add(rows.vectors);
+      let present = this.presence[f];
+      if (present === undefined) return;
+      if (end > present.size) present = this.presence[f] = present.resized(Math.max(end, present.size * 2));
+      for (let i = 0; i < ids.length; i++) if (rows.present?.[i] !== false) present.set(first + i);
+    });
     for (let i = 0; i < ids.length; i++) {
       this.ids.push(ids[i]);
       this.payloads.push(payloads[i]);
+      this.payloadIndex.append(first + i, payloads[i]);
     }
-    if (this.ids.length > this.deleted.size)
-      this.deleted = this.deleted.resized(Math.max(this.ids.length, this.deleted.size * 2));
     return first;
   }
 
@@ -47,6 +69,19 @@ export class GrowingSegment implements SegmentView {
     if (this.deleted.has(offset)) return;
     this.deleted.set(offset);
     this.deletedCount++;
+  }
+
+  fieldIndex(field: number): FlatIndex {
+    return this.indexes[field];
+  }
+
+  present(field: number): Bitset | undefined {
+    return this.presence[field]?.resized(this.rows);
+  }
+
+  /** Whether row `offset` has a vector in `field`. */
+  has(offset: number, field: number): boolean {
+    return this.presence[field]?.has(offset) ?? true;
   }
 
   id(offset: number): PointId {
@@ -57,8 +92,8 @@ export class GrowingSegment implements SegmentView {
     return this.payloads[offset];
   }
 
-  vector(offset: number): Float32Array {
-    return this.index.store.row(offset);
+  vector(offset: number, field = 0): Float32Array {
+    return this.indexes[field].store.row(offset);
   }
 
   isLive(offset: number): boolean {
@@ -71,22 +106,45 @@ export class GrowingSegment implements SegmentView {
   }
 
   /** The live rows, in offset order, as the parts of a segment to seal. */
-  liveData(): { ids: PointId[]; payloads: StoredPayload[]; vectors: Float32Array } {
-    const dim = this.index.dimension;
-    const all = this.index.store.view();
-    const ids: PointId[] = [];
-    const payloads: StoredPayload[] = [];
-    const vectors = new Float32Array(this.liveCount * dim);
-    for (let i = 0; i < this.ids.length; i++) {
-      if (this.deleted.has(i)) continue;
-      vectors.set(all.subarray(i * dim, (i + 1) * dim), ids.length * dim);
-      ids.push(this.ids[i]);
-      payloads.push(this.payloads[i]);
-    }
-    return { ids, payloads, vectors };
+  liveData(): { ids: PointId[]; payloads: StoredPayload[]; fields: SegmentField[] } {
+    const keep: number[] = [];
+    for (let i = 0; i < this.ids.length; i++) if (!this.deleted.has(i)) keep.push(i);
+    return {
+      ids: keep.map((i) => this.ids[i]),
+      payloads: keep.map((i) => this.payloads[i]),
+      fields: this.layout.map((f, field) =>
+        copyField(f, keep, (i) => this.vector(i, field), this.presence[field]),
+      ),
+    };
   }
 
   dispose(): void {
-    this.index.dispose();
+    for (const index of this.indexes) index.dispose();
   }
+}
+
+/**
+ * The rows `keep` of one field, in order, as a segment field: their vectors and, for named
+ * fields, which of them have one.
+ */
+export function copyField(
+  layout: FieldLayout,
+  keep: readonly number[],
+  vectorAt: (row: number) => Float32Array,
+  presence: Bitset | undefined,
+): SegmentField {
+  const dim = layout.dimension;
+  const vectors = new Float32Array(keep.length * dim);
+  keep.forEach((row, i) => {
+    vectors.set(vectorAt(row), i * dim);
+  });
+  const field: SegmentField = { name: layout.name, dimension: dim, distance: layout.distance, vectors };
+  if (layout.name !== '') {
+    const present = new Bitset(keep.length);
+    keep.forEach((row, i) => {
+      if (presence === undefined || presence.has(row)) present.set(i);
+    });
+    field.present = present;
+  }
+  return field;
 }

@@ -1,28 +1,45 @@
 /**
- * A sealed segment: an immutable set of rows (ids, vectors, payloads) with its index,
- * loaded from or written to one segment file. The rows never change after construction;
- * deletions are kept beside it in `Tombstones`, and `TombstonedSegment` joins the two for
- * searching.
+ * A sealed segment: an immutable set of rows (ids, payloads, one vector per field) with an
+ * index per vector field, loaded from or written to one segment file. The rows never change
+ * after construction; deletions are kept beside it in `Tombstones`, and `TombstonedSegment`
+ * joins the two for searching.
  *
  * Invariants:
- * - The segment starts with an exact flat index over its vectors and may later get one
+ * - Each field starts with an exact flat index over its vectors and may later get one
  *   approximate index (built after sealing, stored in its own index file): `attachIndex`
- *   swaps it in once, and searches use it from then on. The segment file itself always
- *   holds the flat index type, so it never changes when an index is attached.
+ *   swaps it in, and searches of that field use it from then on. The segment file itself
+ *   always holds the flat index type, so it never changes when an index is attached.
+ * - The payload index covers every row; only whole payload fields are added or dropped
+ *   later (`createPayloadIndex`), never rows.
  * - Memory is freed when the segment is disposed and nothing retains it: an index build
  *   reading the vectors on worker threads holds a `retain()` until it finishes.
  */
+import type { Bitset } from '../index/bitset.js';
 import { FlatIndex } from '../index/flat-index.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
 import { VectorStore } from '../index/vector-store.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { decodeSegment, encodeSegment, type SegmentData } from '../storage/segment-file.js';
-import type { PointId, StoredPayload } from './segment-view.js';
+import type { SegmentPayloadIndex } from '../payload/payload-index.js';
+import {
+  decodeSegment,
+  encodeSegment,
+  type SegmentData,
+  type SegmentField,
+} from '../storage/segment-file.js';
+import type { FieldLayout, PointId, StoredPayload } from './segment-view.js';
+
+/** One vector field of a sealed segment. */
+interface SealedField {
+  layout: FieldLayout;
+  store: VectorStore;
+  flat: FlatIndex;
+  current: VectorIndexRead;
+  present: Bitset | undefined;
+}
 
 export class SealedSegment {
   readonly rows: number;
-  private current: VectorIndexRead;
-  private readonly flat: FlatIndex;
+  private readonly fields: SealedField[];
   private holds = 0;
   private disposed = false;
 
@@ -30,48 +47,89 @@ export class SealedSegment {
     readonly id: number,
     readonly ids: readonly PointId[],
     readonly payloads: readonly StoredPayload[],
-    readonly store: VectorStore,
-    flat: FlatIndex,
+    fields: SealedField[],
+    readonly payloadIndex: SegmentPayloadIndex,
   ) {
     this.rows = ids.length;
-    this.flat = flat;
-    this.current = flat;
+    this.fields = fields;
   }
 
-  /** Builds a segment from rows held in memory (at seal or compaction time). */
-  static build(kernels: Kernels, id: number, data: Omit<SegmentData, 'indexType' | 'index'>): SealedSegment {
-    const store = new VectorStore(kernels, data.dimension, data.ids.length);
-    store.append(data.vectors);
-    const index = new FlatIndex(kernels, data.dimension, data.distance, store);
-    return new SealedSegment(id, data.ids, data.payloads, store, index);
+  /**
+   * Builds a segment from rows held in memory (at seal or compaction time, or decoded);
+   * `payloadIndexOf` indexes the payloads.
+   */
+  static build(
+    kernels: Kernels,
+    id: number,
+    data: Omit<SegmentData, 'indexType' | 'index'>,
+    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+  ): SealedSegment {
+    const fields = data.fields.map((f): SealedField => {
+      const store = new VectorStore(kernels, f.dimension, data.ids.length);
+      store.append(f.vectors);
+      const flat = new FlatIndex(kernels, f.dimension, f.distance, store);
+      const layout = { name: f.name, dimension: f.dimension, distance: f.distance };
+      return { layout, store, flat, current: flat, present: f.present };
+    });
+    return new SealedSegment(id, data.ids, data.payloads, fields, payloadIndexOf(data.payloads));
   }
 
   /** Parses and verifies a segment file (throws `CorruptDataError` naming `file`). */
-  static decode(kernels: Kernels, id: number, bytes: Uint8Array, file: string): SealedSegment {
-    return SealedSegment.build(kernels, id, decodeSegment(bytes, file));
+  static decode(
+    kernels: Kernels,
+    id: number,
+    bytes: Uint8Array,
+    file: string,
+    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+  ): SealedSegment {
+    return SealedSegment.build(kernels, id, decodeSegment(bytes, file), payloadIndexOf);
   }
 
-  /** The index searches use: the attached approximate index, else the exact one. */
-  get index(): VectorIndexRead {
-    return this.current;
+  get fieldCount(): number {
+    return this.fields.length;
   }
 
-  /** Whether an approximate index is attached. */
+  layout(field: number): FieldLayout {
+    return this.fields[field].layout;
+  }
+
+  /** The rows' vectors of `field` (the store its indexes read). */
+  store(field: number): VectorStore {
+    return this.fields[field].store;
+  }
+
+  /** The index searches of `field` use: the attached approximate index, else the exact one. */
+  index(field: number): VectorIndexRead {
+    return this.fields[field].current;
+  }
+
+  present(field: number): Bitset | undefined {
+    return this.fields[field].present;
+  }
+
+  /** Whether `field` has an approximate index attached. */
+  isIndexed(field: number): boolean {
+    const f = this.fields[field];
+    return f.current !== f.flat;
+  }
+
+  /** Whether every field has an approximate index attached. */
   get indexed(): boolean {
-    return this.current !== this.flat;
+    return this.fields.every((_, f) => this.isIndexed(f));
   }
 
   get isDisposed(): boolean {
     return this.disposed;
   }
 
-  /** Makes `index` (over this segment's `store`) the one searches use; it is disposed with the segment. */
-  attachIndex(index: VectorIndexRead): void {
+  /** Makes `index` (over `store(field)`) the one searches of `field` use; it is disposed with the segment. */
+  attachIndex(field: number, index: VectorIndexRead): void {
     if (this.disposed) throw new Error(`segment ${this.id} is disposed`);
     if (index.size !== this.rows)
       throw new RangeError(`index has ${index.size} rows, segment has ${this.rows}`);
-    if (this.current !== this.flat) this.current.dispose();
-    this.current = index;
+    const f = this.fields[field];
+    if (f.current !== f.flat) f.current.dispose();
+    f.current = index;
   }
 
   /** Keeps the segment's memory alive until the returned function is called. */
@@ -87,19 +145,23 @@ export class SealedSegment {
   }
 
   encode(): Uint8Array {
+    const fields = this.fields.map((f): SegmentField => {
+      const field: SegmentField = { ...f.layout, vectors: f.store.view() };
+      if (f.present) field.present = f.present;
+      return field;
+    });
+    const flat = this.fields[0].flat;
     return encodeSegment({
-      dimension: this.flat.dimension,
-      distance: this.flat.distance,
       ids: this.ids as PointId[],
-      vectors: this.store.view(),
       payloads: this.payloads as StoredPayload[],
-      indexType: this.flat.type,
-      index: this.flat.serialize(),
+      fields,
+      indexType: flat.type,
+      index: flat.serialize(),
     });
   }
 
-  vector(offset: number): Float32Array {
-    return this.store.row(offset);
+  vector(offset: number, field = 0): Float32Array {
+    return this.fields[field].store.row(offset);
   }
 
   dispose(): void {
@@ -109,8 +171,10 @@ export class SealedSegment {
   }
 
   private free(): void {
-    if (this.current !== this.flat) this.current.dispose();
-    this.current = this.flat;
-    this.flat.dispose();
+    for (const f of this.fields) {
+      if (f.current !== f.flat) f.current.dispose();
+      f.current = f.flat;
+      f.flat.dispose();
+    }
   }
 }

@@ -14,8 +14,8 @@ export class TombstonedSegment implements SegmentView {
   readonly deleted: Bitset;
   deletedCount: number;
   dirty = false;
-  /** Object key of the segment's index file in the current manifest, if it has one. */
-  indexFile: string | undefined;
+  /** Object keys of the index file of each vector field in the current manifest (undefined: none yet). */
+  indexFiles: (string | undefined)[];
   private live: Bitset | undefined;
 
   constructor(
@@ -25,14 +25,23 @@ export class TombstonedSegment implements SegmentView {
   ) {
     this.deleted = deleted ?? new Bitset(segment.rows);
     this.deletedCount = this.deleted.count();
+    this.indexFiles = new Array(segment.fieldCount).fill(undefined);
   }
 
   get rows(): number {
     return this.segment.rows;
   }
 
-  get index() {
-    return this.segment.index;
+  get payloadIndex() {
+    return this.segment.payloadIndex;
+  }
+
+  fieldIndex(field: number) {
+    return this.segment.index(field);
+  }
+
+  present(field: number): Bitset | undefined {
+    return this.segment.present(field);
   }
 
   get liveCount(): number {
@@ -47,8 +56,8 @@ export class TombstonedSegment implements SegmentView {
     return this.segment.payloads[offset];
   }
 
-  vector(offset: number): Float32Array {
-    return this.segment.vector(offset);
+  vector(offset: number, field = 0): Float32Array {
+    return this.segment.vector(offset, field);
   }
 
   isLive(offset: number): boolean {

@@ -122,6 +122,7 @@ export class SqliteCatalog {
       listCollections: db.prepare('SELECT id, name, config FROM collections ORDER BY name'),
       insertCollection: db.prepare('INSERT INTO collections (name, config) VALUES (?, ?)'),
       deleteCollection: db.prepare('DELETE FROM collections WHERE id = ?'),
+      updateConfig: db.prepare('UPDATE collections SET config = ? WHERE id = ?'),
       deleteManifests: db.prepare('DELETE FROM manifests WHERE collection_id = ?'),
       deleteWal: db.prepare('DELETE FROM wal WHERE collection_id = ?'),
       head: db.prepare(
@@ -148,6 +149,11 @@ export class SqliteCatalog {
       this.stmts.insertManifest.run(id, 1, manifest(id));
       return { id, name, config };
     })();
+  }
+
+  /** Replaces a collection's stored configuration (e.g. after a payload index is created). */
+  updateCollectionConfig(id: number, config: string): void {
+    this.stmts.updateConfig.run(config, id);
   }
 
   /** Removes a collection, its manifests and its WAL rows, atomically. */

@@ -17,8 +17,10 @@ export interface SegmentEntry {
   rows: number;
   /** Object key of the current tombstone file, when any row is deleted. */
   tombstones?: string;
-  /** Object key of the segment's index file (an approximate index), once it is built. */
+  /** Object key of the segment's index file (an approximate index), once it is built (collections with one unnamed vector). */
   index?: string;
+  /** Collections with named vectors: the index file of each field that has one, by field name. */
+  indexes?: Record<string, string>;
 }
 
 export interface Manifest {

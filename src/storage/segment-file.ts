@@ -1,5 +1,5 @@
 /**
- * Segment file format, version 1 (specified in docs/format.md).
+ * Segment file format, versions 1 and 2 (specified in docs/format.md).
  *
  * A sealed segment is one immutable file: a header with a section table, then the
  * sections, each 16-byte aligned. Every section carries a CRC-32 and the header carries
@@ -9,34 +9,60 @@
  *
  * Header (little-endian):
  *   0  magic  "QVRSEG\0\1" (8 bytes)
- *   8  u32 format version (1)
- *  12  u32 dimension
+ *   8  u32 format version (1: one unnamed vector per row; 2: named vector fields)
+ *  12  u32 dimension (of field 0)
  *  16  u32 row count
- *  20  u32 distance kind (0 L2, 1 IP, 2 cosine)
+ *  20  u32 distance kind of field 0 (0 L2, 1 IP, 2 cosine, 3 Hamming, 4 Jaccard)
  *  24  u32 section count S
  *  28  S × 24-byte entries: u32 kind, u32 crc32, f64 offset, f64 length
  *  28+24S  u32 crc32 of bytes [0, 28+24S)
  */
 import { CorruptDataError } from '../errors.js';
+import { Bitset } from '../index/bitset.js';
 import { DistanceKind } from '../kernels/kernels.js';
 import { alignUp, bytesOf, copyFloat32, crc32, fromUtf8, utf8 } from './binary.js';
 
-export const SEGMENT_FORMAT_VERSION = 1;
+export const SEGMENT_FORMAT_VERSION = 2;
 const MAGIC = Uint8Array.from([0x51, 0x56, 0x52, 0x53, 0x45, 0x47, 0x00, 0x01]); // "QVRSEG\0\1"
 const FIXED_HEADER = 28;
 const ENTRY = 24;
+/** Named vector fields a segment may hold (each takes two sections). */
+export const MAX_SEGMENT_FIELDS = 16;
 
-/** Section kinds. Readers of version 1 require META, IDS, VECTORS and PAYLOADS. */
-export const SectionKind = { META: 1, IDS: 2, VECTORS: 3, PAYLOADS: 4, INDEX: 5 } as const;
+/**
+ * Section kinds. Every version requires META, IDS and PAYLOADS. Version 1 (one unnamed
+ * vector per row) has VECTORS; version 2 (named vector fields) has, for field i,
+ * FIELD_VECTORS + 2i and, when some rows lack that vector, FIELD_PRESENCE + 2i.
+ */
+export const SectionKind = {
+  META: 1,
+  IDS: 2,
+  VECTORS: 3,
+  PAYLOADS: 4,
+  INDEX: 5,
+  FIELD_VECTORS: 16,
+  FIELD_PRESENCE: 17,
+} as const;
 
-/** What a segment file holds. `ids[i]`, `payloads[i]` and row i of `vectors` describe one point. */
-export interface SegmentData {
+/**
+ * One vector field of a segment: row i of `vectors` is row i's vector (all zeros when the
+ * row lacks it); `present` marks the rows that have one (undefined: every row does).
+ */
+export interface SegmentField {
+  /** '' for the single unnamed vector of a collection without named vectors. */
+  name: string;
   dimension: number;
   distance: DistanceKind;
-  ids: (string | number)[];
-  /** Row-major, ids.length × dimension. */
+  /** Row-major, rows × dimension. */
   vectors: Float32Array;
+  present?: Bitset;
+}
+
+/** What a segment file holds. `ids[i]`, `payloads[i]` and row i of every field describe one point. */
+export interface SegmentData {
+  ids: (string | number)[];
   payloads: (Record<string, unknown> | null)[];
+  fields: SegmentField[];
   /** Index type that `index` bytes belong to (`flat` has none). */
   indexType: string;
   index: Uint8Array;
@@ -44,22 +70,54 @@ export interface SegmentData {
 
 interface SegmentMeta {
   indexType: string;
+  /** Version 2: the fields, in section order. */
+  fields?: { name: string; dimension: number; distance: number; present: boolean }[];
 }
 
-/** Serializes a segment into the bytes of one file. */
+/** Whether `data` fits version 1: one unnamed field that every row has. */
+function isSingleVector(fields: readonly SegmentField[]): boolean {
+  return fields.length === 1 && fields[0].name === '' && fields[0].present === undefined;
+}
+
+/**
+ * Serializes a segment into the bytes of one file: version 1 for one unnamed vector per row
+ * (byte-identical to what earlier builds wrote), version 2 for named vector fields.
+ */
 export function encodeSegment(data: SegmentData): Uint8Array {
   const count = data.ids.length;
-  if (data.vectors.length !== count * data.dimension || data.payloads.length !== count) {
-    throw new RangeError('segment: ids, vectors and payloads disagree on the row count');
+  const fields = data.fields;
+  if (fields.length === 0 || fields.length > MAX_SEGMENT_FIELDS) {
+    throw new RangeError(`segment: expected 1 to ${MAX_SEGMENT_FIELDS} vector fields, got ${fields.length}`);
   }
+  for (const field of fields) {
+    if (field.vectors.length !== count * field.dimension || (field.present && field.present.size !== count)) {
+      throw new RangeError(`segment: field '${field.name}' disagrees with the row count ${count}`);
+    }
+  }
+  if (data.payloads.length !== count)
+    throw new RangeError('segment: ids and payloads disagree on the row count');
+  const single = isSingleVector(fields);
   const meta: SegmentMeta = { indexType: data.indexType };
+  if (!single) {
+    meta.fields = fields.map((f) => ({
+      name: f.name,
+      dimension: f.dimension,
+      distance: f.distance,
+      present: f.present !== undefined,
+    }));
+  }
   const sections: [number, Uint8Array][] = [
     [SectionKind.META, utf8(JSON.stringify(meta))],
     [SectionKind.IDS, utf8(JSON.stringify(data.ids))],
-    [SectionKind.VECTORS, bytesOf(data.vectors)],
-    [SectionKind.PAYLOADS, utf8(JSON.stringify(data.payloads))],
-    [SectionKind.INDEX, data.index],
   ];
+  if (single) sections.push([SectionKind.VECTORS, bytesOf(fields[0].vectors)]);
+  sections.push([SectionKind.PAYLOADS, utf8(JSON.stringify(data.payloads))], [SectionKind.INDEX, data.index]);
+  if (!single) {
+    fields.forEach((field, i) => {
+      sections.push([SectionKind.FIELD_VECTORS + 2 * i, bytesOf(field.vectors)]);
+      if (field.present) sections.push([SectionKind.FIELD_PRESENCE + 2 * i, bytesOf(field.present.words)]);
+    });
+  }
   const headerEnd = FIXED_HEADER + ENTRY * sections.length + 4;
   let cursor = alignUp(headerEnd, 16);
   const offsets: number[] = [];
@@ -70,10 +128,10 @@ export function encodeSegment(data: SegmentData): Uint8Array {
   const out = new Uint8Array(cursor);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
-  view.setUint32(8, SEGMENT_FORMAT_VERSION, true);
-  view.setUint32(12, data.dimension, true);
+  view.setUint32(8, single ? 1 : SEGMENT_FORMAT_VERSION, true);
+  view.setUint32(12, fields[0].dimension, true);
   view.setUint32(16, count, true);
-  view.setUint32(20, data.distance, true);
+  view.setUint32(20, fields[0].distance, true);
   view.setUint32(24, sections.length, true);
   sections.forEach(([kind, bytes], i) => {
     const at = FIXED_HEADER + i * ENTRY;
@@ -97,7 +155,7 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
     if (bytes[i] !== MAGIC[i]) fail('not a Quiver segment file (bad magic)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== SEGMENT_FORMAT_VERSION) {
+  if (version !== 1 && version !== SEGMENT_FORMAT_VERSION) {
     fail(`segment format version ${version} is not supported (this build reads ${SEGMENT_FORMAT_VERSION})`);
   }
   const sectionCount = view.getUint32(24, true);
@@ -108,8 +166,6 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
   const dimension = view.getUint32(12, true);
   const count = view.getUint32(16, true);
   const distance = view.getUint32(20, true);
-  if (!Object.values(DistanceKind).includes(distance as DistanceKind))
-    fail(`unknown distance kind ${distance}`);
 
   // Sections follow each other in table order, each at the next 16-byte boundary; the
   // padding between them must be zero, so no byte of the file goes unchecked.
@@ -154,16 +210,61 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
   if (!Array.isArray(ids) || ids.length !== count) fail(`expected ${count} ids`);
   if (!Array.isArray(payloads) || payloads.length !== count) fail(`expected ${count} payloads`);
   if (typeof meta?.indexType !== 'string') fail('meta section lacks indexType');
-  const vectorBytes = section(SectionKind.VECTORS);
-  if (vectorBytes.length !== count * dimension * 4) {
-    fail(`vector section has ${vectorBytes.length} bytes, expected ${count * dimension * 4}`);
+  const vectorsOf = (kind: number, dim: number): Float32Array => {
+    const bytes = section(kind);
+    if (bytes.length !== count * dim * 4) {
+      fail(`vector section ${kind} has ${bytes.length} bytes, expected ${count * dim * 4}`);
+    }
+    return copyFloat32(bytes, 0, bytes.length);
+  };
+  const checkDistance = (kind: number) => {
+    if (!Object.values(DistanceKind).includes(kind as DistanceKind)) fail(`unknown distance kind ${kind}`);
+  };
+  checkDistance(distance);
+  let fields: SegmentField[];
+  if (version === 1) {
+    fields = [
+      {
+        name: '',
+        dimension,
+        distance: distance as DistanceKind,
+        vectors: vectorsOf(SectionKind.VECTORS, dimension),
+      },
+    ];
+  } else {
+    const declared = meta.fields;
+    if (!Array.isArray(declared) || declared.length === 0 || declared.length > MAX_SEGMENT_FIELDS) {
+      fail('meta section lacks a valid field list');
+    }
+    fields = declared!.map((f, i) => {
+      if (typeof f?.name !== 'string' || !Number.isSafeInteger(f.dimension) || f.dimension < 1) {
+        fail(`field ${i} is malformed in the meta section`);
+      }
+      checkDistance(f.distance);
+      const field: SegmentField = {
+        name: f.name,
+        dimension: f.dimension,
+        distance: f.distance as DistanceKind,
+        vectors: vectorsOf(SectionKind.FIELD_VECTORS + 2 * i, f.dimension),
+      };
+      if (f.present) {
+        const bytes = section(SectionKind.FIELD_PRESENCE + 2 * i);
+        const words = (count + 31) >>> 5;
+        if (bytes.length !== words * 4)
+          fail(`presence section of field '${f.name}' has ${bytes.length} bytes`);
+        const present = new Bitset(count, new Uint32Array(words));
+        new Uint8Array(present.words.buffer).set(bytes);
+        if (present.clone().resized(count).count() !== present.count())
+          fail(`presence of field '${f.name}' has bits past the rows`);
+        field.present = present;
+      }
+      return field;
+    });
   }
   return {
-    dimension,
-    distance: distance as DistanceKind,
     ids: ids as (string | number)[],
-    vectors: copyFloat32(vectorBytes, 0, vectorBytes.length),
     payloads: payloads as (Record<string, unknown> | null)[],
+    fields,
     indexType: meta.indexType,
     index: sections.get(SectionKind.INDEX) ?? new Uint8Array(0),
   };

@@ -1,0 +1,181 @@
+/**
+ * A collection's configuration: validating what users give (`CollectionConfig`) and the
+ * resolved form stored in the catalog (`StoredCollectionConfig`), with its vector fields
+ * and payload index declarations.
+ *
+ * Invariants of a stored config: `fields` is non-empty; a collection with one unnamed
+ * vector has exactly one field named '' (and its `dimension`/`metric`/`index` mirror it);
+ * named fields have distinct names matching FIELD_NAME; binary fields are indexed Flat.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { isValidPayloadKey } from '../payload/payload-path.js';
+import type { FieldLayout } from '../segment/segment-view.js';
+import { TEXT_ANALYZERS } from '../text/analyzer.js';
+import { checkIndexSpec, type IndexSpec } from './index-spec.js';
+import { checkBinaryDimension, distanceKind, isBinary, METRICS, rowLength } from './metric.js';
+import type { Metric, PayloadIndexInfo, TextAnalyzerName } from './types.js';
+import { checkInteger, checkOptions, describe } from './validate.js';
+
+export const DEFAULT_SEGMENT_SIZE = 100_000;
+/** At most this many named vector fields per collection. */
+export const MAX_VECTOR_FIELDS = 16;
+const FIELD_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const PAYLOAD_INDEX_TYPES = ['keyword', 'integer', 'float', 'bool', 'datetime', 'text'] as const;
+
+/** One vector field as stored: '' names the single unnamed vector. */
+export interface StoredVectorField {
+  name: string;
+  dimension: number;
+  metric: Metric;
+  index: IndexSpec;
+}
+
+/** What a collection stores in the catalog. */
+export interface StoredCollectionConfig {
+  /** Of the first field. */
+  dimension: number;
+  metric: Metric;
+  /** Rows of the growing segment at which it is sealed. */
+  segmentSize: number;
+  /** Index of the first field (configs stored before indexes existed read as flat). */
+  index: IndexSpec;
+  /** Named vector fields, in declaration order; absent for one unnamed vector. */
+  vectors?: StoredVectorField[];
+  /** Indexed payload keys. */
+  payloadIndexes?: Record<string, PayloadIndexInfo>;
+}
+
+/** The vector fields of a stored config, in field order. */
+export function fieldsOf(config: StoredCollectionConfig): StoredVectorField[] {
+  return (
+    config.vectors ?? [{ name: '', dimension: config.dimension, metric: config.metric, index: config.index }]
+  );
+}
+
+/** The segment layout of stored fields. */
+export function layoutOf(fields: readonly StoredVectorField[]): FieldLayout[] {
+  return fields.map((f) => ({
+    name: f.name,
+    dimension: rowLength(f.dimension, f.metric),
+    distance: distanceKind(f.metric),
+  }));
+}
+
+/** Validates a user's collection config (throws `InvalidArgumentError` naming the bad part). */
+export function checkConfig(config: unknown): StoredCollectionConfig {
+  const opts = checkOptions(config, 'collection config');
+  for (const key of Object.keys(opts)) {
+    if (!['dimension', 'metric', 'segmentSize', 'index', 'vectors', 'payloadIndexes'].includes(key)) {
+      throw new InvalidArgumentError(`collection config: unknown option '${key}'`);
+    }
+  }
+  const segmentSize = checkInteger(opts.segmentSize ?? DEFAULT_SEGMENT_SIZE, 'segmentSize', 1, 10_000_000);
+  const payloadIndexes = checkPayloadIndexes(opts.payloadIndexes);
+  if (opts.vectors === undefined) {
+    const field = checkField('', opts, undefined);
+    return {
+      dimension: field.dimension,
+      metric: field.metric,
+      segmentSize,
+      index: field.index,
+      payloadIndexes,
+    };
+  }
+  if (opts.dimension !== undefined || opts.metric !== undefined) {
+    throw new InvalidArgumentError('collection config: give either dimension/metric or vectors, not both');
+  }
+  const named = checkOptions(opts.vectors, 'vectors');
+  const names = Object.keys(named);
+  if (names.length === 0 || names.length > MAX_VECTOR_FIELDS) {
+    throw new InvalidArgumentError(
+      `vectors: expected 1 to ${MAX_VECTOR_FIELDS} named fields, got ${names.length}`,
+    );
+  }
+  const vectors = names.map((name) => {
+    if (!FIELD_NAME.test(name)) {
+      throw new InvalidArgumentError(
+        `vectors: a field name must match [A-Za-z0-9_-]{1,64}, got ${describe(name)}`,
+      );
+    }
+    const field = checkOptions(named[name], `vectors.${name}`);
+    for (const key of Object.keys(field)) {
+      if (!['dimension', 'metric', 'index'].includes(key)) {
+        throw new InvalidArgumentError(`vectors.${name}: unknown option '${key}'`);
+      }
+    }
+    return checkField(name, field, opts.index);
+  });
+  const first = vectors[0];
+  return {
+    dimension: first.dimension,
+    metric: first.metric,
+    segmentSize,
+    index: first.index,
+    vectors,
+    payloadIndexes,
+  };
+}
+
+/** One field's dimension, metric and index (`fallbackIndex`: the collection-level index option). */
+function checkField(name: string, opts: Record<string, unknown>, fallbackIndex: unknown): StoredVectorField {
+  const where = name === '' ? '' : `vectors.${name}.`;
+  const dimension = checkInteger(opts.dimension, `${where}dimension`, 1, 65_536);
+  const metric = (opts.metric ?? 'l2') as Metric;
+  if (!METRICS.includes(metric)) {
+    throw new InvalidArgumentError(
+      `${where}metric must be one of ${METRICS.join(', ')}, got ${describe(opts.metric)}`,
+    );
+  }
+  checkBinaryDimension(dimension, metric);
+  const given = opts.index ?? fallbackIndex;
+  if (!isBinary(metric)) return { name, dimension, metric, index: checkIndexSpec(given) };
+  const index = checkIndexSpec(given ?? 'Flat');
+  if (index.type !== 'flat') {
+    throw new InvalidArgumentError(
+      `a ${metric} vector field (binary vectors) is searched exactly: its index must be Flat`,
+    );
+  }
+  return { name, dimension, metric, index };
+}
+
+/** Validates `payloadIndexes` of a config (undefined → none). */
+function checkPayloadIndexes(input: unknown): Record<string, PayloadIndexInfo> {
+  if (input === undefined) return {};
+  const opts = checkOptions(input, 'payloadIndexes');
+  const out: Record<string, PayloadIndexInfo> = {};
+  for (const key of Object.keys(opts)) out[key] = checkPayloadIndex(key, opts[key]);
+  return out;
+}
+
+/**
+ * Validates one payload index declaration: a kind name, `{ type }`, or
+ * `{ type: 'text', analyzer? }` (analyzer default `english`).
+ */
+export function checkPayloadIndex(key: unknown, input: unknown): PayloadIndexInfo {
+  if (typeof key !== 'string' || !isValidPayloadKey(key)) {
+    throw new InvalidArgumentError(
+      `payload index key: expected a dotted path such as "meta.author", got ${describe(key)}`,
+    );
+  }
+  const where = `payloadIndexes.${key}`;
+  const opts = typeof input === 'string' ? { type: input } : checkOptions(input, where);
+  const type = opts.type;
+  if (!PAYLOAD_INDEX_TYPES.includes(type as never)) {
+    throw new InvalidArgumentError(
+      `${where}: type must be one of ${PAYLOAD_INDEX_TYPES.join(', ')}, got ${describe(type)}`,
+    );
+  }
+  for (const name of Object.keys(opts)) {
+    if (name !== 'type' && !(name === 'analyzer' && type === 'text')) {
+      throw new InvalidArgumentError(`${where}: unknown option '${name}'`);
+    }
+  }
+  if (type !== 'text') return { type: type as Exclude<PayloadIndexInfo['type'], 'text'> };
+  const analyzer = (opts.analyzer ?? 'english') as TextAnalyzerName;
+  if (!TEXT_ANALYZERS.includes(analyzer)) {
+    throw new InvalidArgumentError(
+      `${where}.analyzer must be one of ${TEXT_ANALYZERS.join(', ')}, got ${describe(opts.analyzer)}`,
+    );
+  }
+  return { type: 'text', analyzer };
+}

@@ -1,0 +1,195 @@
+/**
+ * Validation of what searches and upserts are given, against one collection's
+ * configuration: which vector field `using` names, the vectors of a point, the query object
+ * of a search, fusion options and index search parameters. Every method throws a typed
+ * error naming the bad part and has no side effects.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { IndexSearchParams } from '../index/vector-index.js';
+import { compileFilter, type Filter, type FilterPredicate, parseFilter } from '../payload/filter.js';
+import { type Analyzer, analyzerFor } from '../text/analyzer.js';
+import type { StoredCollectionConfig, StoredVectorField } from './collection-config.js';
+import type { PointInput } from './types.js';
+import { checkInteger, checkOptions, describe, toVector } from './validate.js';
+
+/** A search, validated: its vector branch, its text branch, or both. */
+export interface ParsedQuery {
+  field: number;
+  vector?: Float32Array;
+  text?: { key: string; terms: string[] };
+}
+
+/** How a hybrid search merges its branches. */
+export interface FusionOptions {
+  fusion: 'rrf' | 'weighted';
+  rrfK: number;
+  vectorWeight: number;
+  textWeight: number;
+}
+
+export class QueryInput {
+  constructor(
+    private readonly config: StoredCollectionConfig,
+    readonly fields: readonly StoredVectorField[],
+  ) {}
+
+  /** Whether points carry named vectors (`vectors`) rather than one `vector`. */
+  get named(): boolean {
+    return this.config.vectors !== undefined;
+  }
+
+  /** The field number `using` names (validated); the only field when omitted and unambiguous. */
+  fieldNumber(using: unknown): number {
+    if (using === undefined) {
+      if (this.fields.length === 1) return 0;
+      throw new InvalidArgumentError(
+        `using: this collection has named vectors (${this.fieldNames()}); name the one to search`,
+      );
+    }
+    const at = this.named ? this.fields.findIndex((f) => f.name === using) : -1;
+    if (at < 0) {
+      throw new InvalidArgumentError(
+        this.named
+          ? `using: unknown vector field ${describe(using)}; expected one of ${this.fieldNames()}`
+          : `using: this collection has one unnamed vector, got ${describe(using)}`,
+      );
+    }
+    return at;
+  }
+
+  fieldNames(): string {
+    return this.fields.map((f) => f.name).join(', ');
+  }
+
+  /** The vectors of one point, by field (undefined where a named field is left out). */
+  pointVectors(p: PointInput, where: string): (Float32Array | undefined)[] {
+    if (!this.named) {
+      if (p.vectors !== undefined) {
+        throw new InvalidArgumentError(
+          `${where}.vectors: this collection has one unnamed vector; give vector`,
+        );
+      }
+      const f = this.fields[0];
+      return [toVector(p.vector, f.dimension, f.metric, `${where}.vector`)];
+    }
+    if (p.vector !== undefined) {
+      throw new InvalidArgumentError(
+        `${where}.vector: this collection has named vectors (${this.fieldNames()}); give vectors: { name: vector }`,
+      );
+    }
+    const given = checkOptions(p.vectors, `${where}.vectors`);
+    for (const name of Object.keys(given)) {
+      if (!this.fields.some((f) => f.name === name)) {
+        throw new InvalidArgumentError(
+          `${where}.vectors: unknown vector field ${JSON.stringify(name)}; expected ${this.fieldNames()}`,
+        );
+      }
+    }
+    return this.fields.map((f) =>
+      given[f.name] === undefined
+        ? undefined
+        : toVector(given[f.name], f.dimension, f.metric, `${where}.vectors.${f.name}`),
+    );
+  }
+
+  /** Validates a search's first argument: a vector, or `{ vector?, using?, text?, textField? }`. */
+  parseQuery(query: unknown, optionUsing: unknown): ParsedQuery {
+    const isVector =
+      typeof query !== 'object' || query === null || Array.isArray(query) || ArrayBuffer.isView(query);
+    if (isVector) {
+      const field = this.fieldNumber(optionUsing);
+      const f = this.fields[field];
+      return { field, vector: toVector(query, f.dimension, f.metric, 'query') };
+    }
+    const q = checkOptions(query, 'query');
+    for (const key of Object.keys(q)) {
+      if (!['vector', 'using', 'text', 'textField'].includes(key)) {
+        throw new InvalidArgumentError(
+          `query: unknown property '${key}' (expected vector, using, text, textField)`,
+        );
+      }
+    }
+    if (q.vector === undefined && q.text === undefined) {
+      throw new InvalidArgumentError('query: give a vector, a text, or both');
+    }
+    const parsed: ParsedQuery = { field: 0 };
+    if (q.vector !== undefined) {
+      parsed.field = this.fieldNumber(q.using ?? optionUsing);
+      const f = this.fields[parsed.field];
+      parsed.vector = toVector(q.vector, f.dimension, f.metric, 'query.vector');
+    }
+    if (q.text !== undefined) {
+      if (typeof q.text !== 'string')
+        throw new InvalidArgumentError(`query.text: expected a string, got ${describe(q.text)}`);
+      const key = q.textField;
+      const info = typeof key === 'string' ? this.config.payloadIndexes?.[key] : undefined;
+      if (info?.type !== 'text') {
+        throw new InvalidArgumentError(
+          `query.textField: expected a payload key with a text index (${this.textFields() || 'none yet: createPayloadIndex(key, "text")'}), got ${describe(key)}`,
+        );
+      }
+      parsed.text = { key: key as string, terms: analyzerFor(info.analyzer)(q.text) };
+    }
+    return parsed;
+  }
+
+  textFields(): string {
+    return Object.entries(this.config.payloadIndexes ?? {})
+      .filter(([, info]) => info.type === 'text')
+      .map(([key]) => key)
+      .join(', ');
+  }
+
+  /** Validated fusion options of a hybrid search. */
+  fusionOptions(opts: Record<string, unknown>): FusionOptions {
+    const fusion = opts.fusion ?? 'rrf';
+    if (fusion !== 'rrf' && fusion !== 'weighted') {
+      throw new InvalidArgumentError(`fusion must be 'rrf' or 'weighted', got ${describe(fusion)}`);
+    }
+    const rrfK = opts.rrfK === undefined ? 60 : checkInteger(opts.rrfK, 'rrfK', 1, 100_000);
+    const w = checkOptions(opts.weights, 'weights');
+    const weight = (name: 'vector' | 'text') => {
+      const v = w[name] ?? 1;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+        throw new InvalidArgumentError(`weights.${name} must be a finite number ≥ 0, got ${describe(v)}`);
+      }
+      return v;
+    };
+    return { fusion, rrfK, vectorWeight: weight('vector'), textWeight: weight('text') };
+  }
+
+  /** Index search parameters from search options (validated). */
+  searchParams(opts: Record<string, unknown>, field: number): IndexSearchParams {
+    if (opts.exact !== undefined && typeof opts.exact !== 'boolean') {
+      throw new InvalidArgumentError(`exact must be a boolean, got ${describe(opts.exact)}`);
+    }
+    const spec = this.fields[field].index;
+    const fallback = spec.type === 'flat' ? undefined : spec.ef;
+    const ef = opts.ef === undefined ? fallback : checkInteger(opts.ef, 'ef', 1, 100_000);
+    const optional = (name: string, lo: number, hi: number) =>
+      opts[name] === undefined ? undefined : checkInteger(opts[name], name, lo, hi);
+    return {
+      ef,
+      nprobe: optional('nprobe', 1, 1 << 20),
+      searchK: optional('searchK', 1, 100_000_000),
+      rerank: optional('rerank', 0, 100_000),
+      strategy: opts.exact === true ? 'scan' : 'auto',
+    };
+  }
+
+  /** A validated filter, or undefined. */
+  filter(input: unknown): Filter | undefined {
+    return input === undefined ? undefined : parseFilter(input);
+  }
+
+  /** A filter as a predicate over payloads, with the analyzers of text-indexed keys. */
+  predicate(input: unknown): FilterPredicate | undefined {
+    if (input === undefined) return undefined;
+    const declared = this.config.payloadIndexes ?? {};
+    const analyzerOf = (key: string): Analyzer => {
+      const info = declared[key];
+      return analyzerFor(info?.type === 'text' ? info.analyzer : 'english');
+    };
+    return compileFilter(parseFilter(input), { analyzerFor: analyzerOf });
+  }
+}
