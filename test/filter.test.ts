@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidArgumentError, InvalidFilterError } from '../src/errors.js';
 import { SeededRandom } from '../src/eval/random.js';
+import { parseDatetime } from '../src/payload/datetime.js';
 import {
-  type Condition,
   compileFilter,
   type Filter,
   MAX_FILTER_CONDITIONS,
@@ -14,7 +14,8 @@ import {
   type Range,
 } from '../src/payload/filter.js';
 import { compilePayloadPath, payloadValues } from '../src/payload/payload-path.js';
-import { matchesReference } from './support/filters.js';
+import type { Analyzer } from '../src/text/analyzer.js';
+import { MIXED_SPACE, matchesReference, RandomFilters } from './support/filters.js';
 
 /** Parses (as a server would), compiles, and evaluates over each payload. */
 function matching(filter: unknown, payloads: (Payload | undefined)[]): boolean[] {
@@ -119,6 +120,148 @@ describe('range', () => {
   test('fractional and negative bounds', () => {
     assert.equal(holds({ must: [{ key: 'v', range: { gt: -0.5, lt: 0.5 } }] }, { v: 0 }), true);
     assert.equal(holds({ must: [{ key: 'v', range: { gt: -0.5, lt: 0.5 } }] }, { v: 0.5 }), false);
+  });
+});
+
+describe('datetime', () => {
+  test('parseDatetime reads RFC 3339 / ISO 8601 date-times as UTC instants', () => {
+    const cases: [string, number][] = [
+      ['2024-03-01', Date.UTC(2024, 2, 1)],
+      ['2024-03-01T12:30', Date.UTC(2024, 2, 1, 12, 30)],
+      ['2024-03-01T12:30:15Z', Date.UTC(2024, 2, 1, 12, 30, 15)],
+      ['2024-03-01 12:30:15', Date.UTC(2024, 2, 1, 12, 30, 15)],
+      ['2024-03-01t12:30:15z', Date.UTC(2024, 2, 1, 12, 30, 15)],
+      ['2024-03-01T12:30:15.5Z', Date.UTC(2024, 2, 1, 12, 30, 15, 500)],
+      ['2024-03-01T12:30:15.123456789Z', Date.UTC(2024, 2, 1, 12, 30, 15, 123)],
+      ['2024-03-01T12:30:15+01:00', Date.UTC(2024, 2, 1, 11, 30, 15)],
+      ['2024-03-01T12:30:15-0230', Date.UTC(2024, 2, 1, 15, 0, 15)],
+      ['2024-02-29T00:00:00Z', Date.UTC(2024, 1, 29)],
+      ['1969-12-31T23:59:59Z', -1000],
+    ];
+    for (const [text, instant] of cases) assert.equal(parseDatetime(text), instant, text);
+  });
+
+  test('parseDatetime rejects what is not a calendar date-time, unlike Date.parse', () => {
+    const rejected = [
+      '',
+      '1',
+      '2020',
+      '2020-01',
+      'March 7, 2020',
+      '2023-02-29',
+      '2024-04-31',
+      '2024-13-01',
+      '2024-00-10',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T23:60Z',
+      '2024-01-01T23:59:60Z',
+      '2024-01-01T10:00:00+24:00',
+      '2024-01-01T10Z',
+      '2024-01-01T10:00:00 Z',
+      ' 2024-01-01',
+    ];
+    for (const text of rejected) assert.equal(parseDatetime(text), undefined, text);
+  });
+
+  test('a string-bounded range holds for date-time strings within it, never for numbers', () => {
+    const range = { gte: '2024-01-01T00:00:00Z', lt: '2024-02-01' };
+    const payloads: Payload[] = [
+      { t: '2024-01-15T08:00:00Z' },
+      { t: '2024-01-01' },
+      { t: '2023-12-31T23:30:00-01:00' },
+      { t: '2024-02-01T00:00:00Z' },
+      { t: '2024-01-31T23:59:59.999Z' },
+      { t: Date.UTC(2024, 0, 15) },
+      { t: 'not a date' },
+      { t: ['1999-01-01', '2024-01-10'] },
+      { t: null },
+      {},
+    ];
+    assert.deepEqual(matching({ must: [{ key: 't', range }] }, payloads), [
+      true,
+      true,
+      true,
+      false,
+      true,
+      false,
+      false,
+      true,
+      false,
+      false,
+    ]);
+  });
+
+  test('a number-bounded range never holds for date-time strings', () => {
+    assert.equal(holds({ must: [{ key: 't', range: { gt: 0 } }] }, { t: '2024-01-01' }), false);
+  });
+});
+
+describe('match.text', () => {
+  /** Lower-cased words without the stop word "the": a stand-in for a full-text analyzer. */
+  const words: Analyzer = (text) =>
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((word) => word.length > 0 && word !== 'the');
+  const options = { analyzerFor: () => words };
+  /** The positions of the payloads that a text query on `body` matches. */
+  const textMatching = (text: string, payloads: (Payload | null | undefined)[]) => {
+    const predicate = compileFilter(parseFilter({ must: [{ key: 'body', match: { text } }] }), options);
+    return payloads.flatMap((payload, i) => (predicate(payload) ? [i] : []));
+  };
+
+  test('holds when the text contains every term of the query, in any order', () => {
+    const payloads = [
+      { body: 'Tax cuts for the middle class' },
+      { body: 'cuts in TAX' },
+      { body: 'tax increases' },
+      { body: 'taxes cuts' },
+      { body: 5 },
+      { body: null },
+      {},
+      undefined,
+      null,
+    ];
+    assert.deepEqual(textMatching('tax cuts', payloads), [0, 1]);
+  });
+
+  test('a list of strings is one text: terms may come from different elements', () => {
+    assert.deepEqual(
+      textMatching('tax cuts', [
+        { body: ['tax', 'cuts'] },
+        { body: ['tax', null, 'cuts'] },
+        { body: ['tax'] },
+      ]),
+      [0, 1],
+    );
+  });
+
+  test('a query without terms after analysis matches nothing', () => {
+    const payloads = [{ body: 'the' }, { body: '' }, { body: 'anything' }];
+    assert.deepEqual(textMatching('', payloads), []);
+    assert.deepEqual(textMatching('the', payloads), []);
+    assert.deepEqual(textMatching('  ,. ', payloads), []);
+  });
+
+  test("the key's analyzer is used; keys without one get the English analyzer", () => {
+    const upper: Analyzer = (text) => [text.toUpperCase()];
+    const predicate = compileFilter(
+      { must: [{ key: 'body', match: { text: 'x' } }] },
+      { analyzerFor: (key) => (key === 'body' ? upper : undefined) },
+    );
+    assert.equal(predicate({ body: 'X' }), true);
+    assert.equal(predicate({ body: 'x y' }), false);
+    const english = compileFilter({ must: [{ key: 'title', match: { text: 'Running' } }] });
+    assert.equal(english({ title: 'she runs and ran, running' }), true);
+    assert.equal(english({ title: 'walking' }), false);
+  });
+
+  test('must_not text excludes documents that contain every term', () => {
+    const predicate = compileFilter({ must_not: [{ key: 'body', match: { text: 'tax cuts' } }] }, options);
+    assert.deepEqual(
+      [{ body: 'tax cuts' }, { body: 'tax' }, {}].map((payload) => predicate(payload)),
+      [false, true, true],
+    );
   });
 });
 
@@ -410,9 +553,20 @@ describe('parseFilter', () => {
     ],
     [
       'an unknown match property',
-      { must: [{ key: 'a', match: { text: 'x' } }] },
+      { must: [{ key: 'a', match: { regex: 'x' } }] },
+      'filter.must[0].match.regex',
+    ],
+    [
+      'match with value and text',
+      { must: [{ key: 'a', match: { value: 'x', text: 'x' } }] },
+      'filter.must[0].match',
+    ],
+    [
+      'a text query that is not a string',
+      { must: [{ key: 'a', match: { text: 5 } }] },
       'filter.must[0].match.text',
     ],
+    ['a null text query', { must: [{ key: 'a', match: { text: null } }] }, 'filter.must[0].match.text'],
     ['a null match value', { must: [{ key: 'a', match: { value: null } }] }, 'filter.must[0].match.value'],
     [
       'a NaN match value',
@@ -442,7 +596,28 @@ describe('parseFilter', () => {
     ['range that is not an object', { must: [{ key: 'a', range: 3 }] }, 'filter.must[0].range'],
     ['a range without bounds', { must: [{ key: 'a', range: {} }] }, 'filter.must[0].range'],
     ['an unknown range bound', { must: [{ key: 'a', range: { from: 1 } }] }, 'filter.must[0].range.from'],
-    ['a string bound', { must: [{ key: 'a', range: { gte: '2020' } }] }, 'filter.must[0].range.gte'],
+    ['a year alone as a bound', { must: [{ key: 'a', range: { gte: '2020' } }] }, 'filter.must[0].range.gte'],
+    [
+      'a bound that is no date-time',
+      { must: [{ key: 'a', range: { lt: 'soon' } }] },
+      'filter.must[0].range.lt',
+    ],
+    [
+      'an impossible calendar date',
+      { must: [{ key: 'a', range: { lt: '2023-02-29T00:00:00Z' } }] },
+      'filter.must[0].range.lt',
+    ],
+    [
+      'a string bound after a number bound',
+      { must: [{ key: 'a', range: { gte: 1, lt: '2024-01-01' } }] },
+      'filter.must[0].range.lt',
+    ],
+    [
+      'a number bound after a string bound',
+      { must: [{ key: 'a', range: { gte: '2024-01-01', lt: 5 } }] },
+      'filter.must[0].range.lt',
+    ],
+    ['a boolean bound', { must: [{ key: 'a', range: { gt: true } }] }, 'filter.must[0].range.gt'],
     ['a NaN bound', { must: [{}, { key: 'a', range: { gte: Number.NaN } }] }, 'filter.must[1].range.gte'],
     ['an infinite bound', { must: [{ key: 'a', range: { lt: -Infinity } }] }, 'filter.must[0].range.lt'],
     ['a null bound', { must: [{ key: 'a', range: { gt: 0, lte: null } }] }, 'filter.must[0].range.lte'],
@@ -496,7 +671,15 @@ describe('parseFilter', () => {
     );
     assert.equal(
       message({ must: [{ key: 'y', range: { gte: '2020' } }] }),
-      'filter.must[0].range.gte: expected a finite number, got the string "2020"',
+      'filter.must[0].range.gte: expected a finite number or an RFC 3339 date-time such as "2024-01-31T12:00:00Z", got the string "2020"',
+    );
+    assert.equal(
+      message({ must: [{ key: 'y', range: { gt: 0, lte: '2024-01-01' } }] }),
+      'filter.must[0].range.lte: expected a finite number, as the other bounds of this range, got the string "2024-01-01"',
+    );
+    assert.equal(
+      message({ must: [{ key: 'a', match: { value: 1, text: 'x' } }] }),
+      'filter.must[0].match: expected exactly one of value, any, text, got value and text',
     );
     assert.equal(
       message({ must: [{ key: 'a', match: { any: [] } }] }),
@@ -518,59 +701,26 @@ describe('parseFilter', () => {
 });
 
 describe('compileFilter agrees with the reference interpreter on random filters and payloads', () => {
-  const scalars: MatchValue[] = [0, 1, 2, -3, 1.5, '0', '1', 'x', 'y', true, false];
-  const names = ['a', 'b', 'm'];
-  const keys = ['a', 'b', 'm', 'm.a', 'm.b', 'm.m.a', 'a.b', 'b.m.b', 'z', 'constructor'];
-  const bounds = [-3, 0, 1, 1.5, 2];
-
-  function randomValue(rng: SeededRandom, depth: number): unknown {
-    const roll = rng.next();
-    if (depth === 0 || roll < 0.5) return rng.next() < 0.1 ? null : rng.pick(scalars);
-    if (roll < 0.7) return Array.from({ length: rng.int(4) }, () => randomValue(rng, depth - 1));
-    return randomObject(rng, depth - 1);
-  }
-  function randomObject(rng: SeededRandom, depth: number): Payload {
-    const object: Payload = {};
-    for (const name of names) if (rng.next() < 0.6) object[name] = randomValue(rng, depth);
-    return object;
-  }
-  function randomCondition(rng: SeededRandom, depth: number): Condition {
-    if (depth > 0 && rng.next() < 0.25) return randomGroup(rng, depth - 1);
-    const key = rng.pick(keys);
-    const kind = rng.int(4);
-    if (kind === 0) return { key, match: { value: rng.pick(scalars) } };
-    if (kind === 1)
-      return { key, match: { any: Array.from({ length: 1 + rng.int(12) }, () => rng.pick(scalars)) } };
-    if (kind === 2) return { key, exists: rng.next() < 0.5 };
-    const range: { gt?: number; gte?: number; lt?: number; lte?: number } = {};
-    while (Object.keys(range).length === 0) {
-      for (const bound of ['gt', 'gte', 'lt', 'lte'] as const)
-        if (rng.next() < 0.35) range[bound] = rng.pick(bounds);
-    }
-    return { key, range };
-  }
-  function randomGroup(rng: SeededRandom, depth: number): Filter {
-    const group: { must?: Condition[]; should?: Condition[]; must_not?: Condition[] } = {};
-    for (const part of ['must', 'should', 'must_not'] as const) {
-      if (rng.next() < 0.5)
-        group[part] = Array.from({ length: rng.int(4) }, () => randomCondition(rng, depth));
-    }
-    return group;
-  }
+  const words: Analyzer = (text) =>
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((word) => word.length > 0);
+  const options = { analyzerFor: () => words };
 
   test('500 filters × 300 payloads, seed 20240601', () => {
-    const rng = new SeededRandom(20240601);
-    const payloads: (Payload | undefined)[] = Array.from({ length: 300 }, () => randomObject(rng, 3));
+    const random = new RandomFilters(new SeededRandom(20240601), MIXED_SPACE);
+    const payloads: (Payload | undefined)[] = Array.from({ length: 300 }, () => random.payload(3));
     payloads.push(undefined, {});
     let agreed = 0;
     let matched = 0;
     for (let f = 0; f < 500; f++) {
-      const filter = randomGroup(rng, 3);
+      const filter = random.filter(3);
       const parsed = parseFilter(filter);
       assert.deepEqual(parsed, filter);
-      const predicate = compileFilter(parsed);
+      const predicate = compileFilter(parsed, options);
       for (const payload of payloads) {
-        const expected = matchesReference(filter, payload);
+        const expected = matchesReference(filter, payload, options);
         assert.equal(predicate(payload), expected, `${JSON.stringify(filter)} on ${JSON.stringify(payload)}`);
         agreed++;
         if (expected) matched++;

@@ -5,10 +5,16 @@
  * replay, sealing (segment format v2, one index file per field), reopen and compaction.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { DimensionMismatchError, gaussianMixture, InvalidArgumentError, Quiver } from '../src/index.js';
+import {
+  CorruptDataError,
+  DimensionMismatchError,
+  gaussianMixture,
+  InvalidArgumentError,
+  Quiver,
+} from '../src/index.js';
 import { tempDir } from './support/reference.js';
 
 const N = 3000;
@@ -120,6 +126,30 @@ describe('named vectors', () => {
       hits += got.filter((h) => want.has(h.id as number)).length;
     }
     assert.ok(hits / 200 >= 0.9, `recall ${hits / 200}`);
+    await db.close();
+  });
+
+  test('a flipped byte in a version-2 segment file is reported as corrupt data naming the file', async () => {
+    const dir = tempDir('named-corrupt').path;
+    let db = await Quiver.open(dir);
+    const c = await db.createCollection('multi', {
+      ...config,
+      vectors: { ...config.vectors, image: { dimension: IMG, index: 'Flat' } },
+    });
+    await c.upsert(points(0, 200));
+    await c.flush();
+    await db.close();
+    const folder = join(dir, 'collections', '1');
+    const file = join(folder, readdirSync(folder).find((f) => f.endsWith('.qseg'))!);
+    const bytes = readFileSync(file);
+    assert.equal(bytes.readUInt32LE(8), 2, 'named vectors are written as format version 2');
+    bytes[bytes.length - 40] ^= 0xff;
+    writeFileSync(file, bytes);
+    db = await Quiver.open(dir);
+    assert.throws(
+      () => db.collection('multi'),
+      (err: unknown) => err instanceof CorruptDataError && err.message.includes('.qseg'),
+    );
     await db.close();
   });
 

@@ -1,8 +1,8 @@
 /**
- * The filter language, v1: a JSON filter over point payloads, in the shape of Qdrant's.
+ * The filter language, v2: a JSON filter over point payloads, in the shape of Qdrant's.
  *
  * ```ts
- * { must: [{ key: 'label', match: { value: 'cat' } }],
+ * { must: [{ key: 'label', match: { value: 'cat' } }, { key: 'body', match: { text: 'tax cuts' } }],
  *   should: [{ key: 'tags', match: { any: ['a', 'b'] } }, { key: 'year', range: { gte: 2020, lt: 2023 } }],
  *   must_not: [{ key: 'meta.deleted', exists: true }, { must: [ ... a nested group ... ] }] }
  * ```
@@ -12,31 +12,46 @@
  *   condition is a field condition (it has `key`) or a nested group. A group matches when
  *   every `must` condition holds, at least one `should` condition holds (only if `should` is
  *   non-empty), and no `must_not` condition holds. So `{}` and `{ should: [] }` match every
- *   point. An undefined payload behaves like `{}`.
+ *   point. An undefined (or null) payload behaves like `{}`.
  * - A field condition's `key` is a dotted path; it resolves to zero or more values by the
  *   rules of `payload-path.ts` (arrays along the path or at its end are expanded into their
- *   elements). Except for `exists: false`, a field condition holds when ANY resolved value
- *   satisfies it, so a key that resolves to nothing satisfies no `match` and no `range`.
+ *   elements). Except for `exists: false` and `match.text`, a field condition holds when ANY
+ *   resolved value satisfies it, so a key that resolves to nothing satisfies no `match` and
+ *   no `range`.
  *   - `match: { value }`: strict equality with a string, finite number or boolean
  *     (`1` ≠ `'1'`, `true` ≠ `1`).
  *   - `match: { any: [...] }`: equal to at least one of a non-empty list of such scalars.
- *   - `range: { gt?, gte?, lt?, lte? }`: a number value within every bound given (at least
- *     one bound; all finite). Strings, booleans and null never satisfy a range.
+ *   - `match: { text }`: full text. The field's text is what `textOf` (text/inverted-index.ts)
+ *     makes of the resolved non-null values (see `field-text.ts`); the condition holds when
+ *     the terms of that text include EVERY term of the query, both analyzed by the field's
+ *     analyzer (the one of its full-text index; English when it has none). A query with no
+ *     terms after analysis (`''`, only stop words) matches nothing.
+ *   - `range: { gt?, gte?, lt?, lte? }` with number bounds: a number value within every bound
+ *     given (at least one bound; all finite). Strings, booleans and null never satisfy it.
+ *   - `range` with string bounds is a datetime range: every bound is an RFC 3339 / ISO 8601
+ *     date-time (`datetime.ts`), and it holds for a string value that parses as a date-time
+ *     whose instant (epoch milliseconds) is within every bound. Numbers never satisfy it, and
+ *     one range never mixes number and string bounds.
  *   - `exists: true`: at least one resolved value is not null. `exists: false` is its exact
  *     negation: every resolved value is null, or there is none (missing key, `[]`, `[null]`).
  *   So `must_not: [{ key: 'tags', match: { value: 'x' } }]` excludes a point whose tags
  *   contain `'x'` among others.
  *
- * Validation ({@link parseFilter}) is strict, so that a typo never silently widens a query:
- * unknown properties, wrong types, an empty `any`, non-finite numbers, a range without
- * bounds, a condition with more than one of `match` / `range` / `exists`, groups nested
- * deeper than {@link MAX_FILTER_DEPTH} levels and more than {@link MAX_FILTER_CONDITIONS}
- * conditions in total are rejected with an `InvalidFilterError` whose `path` names the
- * offending part (`filter.must[1].range.gte`). Only own enumerable properties of plain
- * objects are read, as `JSON.parse` produces them.
+ * Validation (`parseFilter`, in `filter-parser.ts`) is strict, so that a typo never silently
+ * widens a query: unknown properties, wrong types, an empty `any`, non-finite numbers, a range
+ * without bounds or with mixed or unparsable bounds, a condition with more than one of `match`
+ * / `range` / `exists`, groups nested deeper than {@link MAX_FILTER_DEPTH} levels and more than
+ * {@link MAX_FILTER_CONDITIONS} conditions in total are rejected with an `InvalidFilterError`
+ * whose `path` names the offending part (`filter.must[1].range.gte`). Only own enumerable
+ * properties of plain objects are read, as `JSON.parse` produces them.
  */
-import { InvalidFilterError } from '../errors.js';
-import { compilePayloadPath, isValidPayloadKey, somePayloadValue } from './payload-path.js';
+import type { Analyzer } from '../text/analyzer.js';
+import { analyzerFor as namedAnalyzer } from '../text/analyzer.js';
+import { parseDatetime } from './datetime.js';
+import { fieldText } from './field-text.js';
+import { compilePayloadPath, type PayloadPath, somePayloadValue } from './payload-path.js';
+
+export { MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH, parseFilter } from './filter-parser.js';
 
 /** A point's metadata: a JSON-like object. */
 export type Payload = Record<string, unknown>;
@@ -44,21 +59,30 @@ export type Payload = Record<string, unknown>;
 /** A scalar a payload value can be matched against; numbers are finite. */
 export type MatchValue = string | number | boolean;
 
-/** Equality with one scalar, or with any scalar of a non-empty list. */
-export type Match = { readonly value: MatchValue } | { readonly any: readonly MatchValue[] };
+/** Equality with one scalar or with any scalar of a non-empty list, or a full-text query. */
+export type Match =
+  | { readonly value: MatchValue }
+  | { readonly any: readonly MatchValue[] }
+  | { readonly text: string };
 
-/** Bounds on a number value; at least one is present, all are finite. */
-export interface Range {
-  readonly gt?: number;
-  readonly gte?: number;
-  readonly lt?: number;
-  readonly lte?: number;
+/**
+ * Bounds on a value; at least one is present. Number bounds (the default) are finite and
+ * apply to numbers; string bounds are RFC 3339 date-times and apply to date-time strings.
+ */
+export interface Range<Bound extends number | string = number> {
+  readonly gt?: Bound;
+  readonly gte?: Bound;
+  readonly lt?: Bound;
+  readonly lte?: Bound;
 }
+
+/** A range over date-time strings, e.g. `{ gte: '2024-01-01T00:00:00Z' }`. */
+export type DatetimeRange = Range<string>;
 
 /** A test on the values a dotted `key` resolves to; exactly one of match, range, exists. */
 export type FieldCondition =
   | { readonly key: string; readonly match: Match }
-  | { readonly key: string; readonly range: Range }
+  | { readonly key: string; readonly range: Range | DatetimeRange }
   | { readonly key: string; readonly exists: boolean };
 
 /** A group of conditions; `{}` matches everything. */
@@ -72,48 +96,111 @@ export interface Filter {
 export type Condition = FieldCondition | Filter;
 
 /** A compiled filter: true when the payload matches. Pure; safe to call concurrently. */
-export type FilterPredicate = (payload: Payload | undefined) => boolean;
+export type FilterPredicate = (payload: Payload | null | undefined) => boolean;
 
-/** Groups may nest this many levels deep; the top-level filter is level 1. */
-export const MAX_FILTER_DEPTH = 32;
-
-/** At most this many conditions (field conditions and nested groups, at every level) per filter. */
-export const MAX_FILTER_CONDITIONS = 10_000;
+/** How to compile: the analyzer of each full-text field. */
+export interface CompileOptions {
+  /** The analyzer of `key`'s full-text index, or undefined when it has none (English is used). */
+  readonly analyzerFor?: (key: string) => Analyzer | undefined;
+}
 
 /**
- * Validates an untrusted filter (e.g. parsed JSON from a request) and returns a typed deep
- * copy that shares nothing with `input`.
- * @throws InvalidFilterError with `path` at the offending part if `input` breaks any rule of
- * the filter language (see the module comment).
- * @example
- * const filter = parseFilter(JSON.parse('{"must":[{"key":"year","range":{"gte":2020}}]}'));
- * parseFilter({ must: [{ key: 'year', range: {} }] }); // throws: filter.must[0].range: expected …
+ * One side of a normalized range: values `v` with `low < v` (or `low <= v` when
+ * `lowInclusive`) and `v < high` (or `<=`). A missing bound is an inclusive infinity.
  */
-export function parseFilter(input: unknown): Filter {
-  return new FilterParser().group(input, 'filter', 1);
+export interface Interval {
+  readonly low: number;
+  readonly lowInclusive: boolean;
+  readonly high: number;
+  readonly highInclusive: boolean;
 }
 
 /**
  * Compiles a filter into a predicate, once per query: keys are split, `any` lists of more
- * than a few values become Sets and range bounds are normalized, so evaluation over many
- * payloads does no parsing or allocation. `filter` must be valid — what {@link parseFilter}
- * returns, or a literal that it would accept unchanged; this function does not re-validate.
+ * than a few values become Sets, range bounds are normalized (date-times to epoch
+ * milliseconds) and text queries are analyzed, so evaluation over many payloads does no
+ * parsing of the filter. `filter` must be valid — what `parseFilter` returns, or a literal
+ * that it would accept unchanged; this function does not re-validate.
  * @example
  * const matches = compileFilter({ must: [{ key: 'tags', match: { any: ['cat', 'dog'] } }] });
  * matches({ tags: ['bird', 'cat'] }); // true
  * matches({ tags: 'cow' }); // false
  * matches(undefined); // false
  */
-export function compileFilter(filter: Filter): FilterPredicate {
-  return compileGroup(filter);
+export function compileFilter(filter: Filter, options: CompileOptions = {}): FilterPredicate {
+  return compileGroup(filter, options);
+}
+
+/** Compiles one condition (a field condition or a nested group), as {@link compileFilter} does. */
+export function compileCondition(condition: Condition, options: CompileOptions = {}): FilterPredicate {
+  return isFieldCondition(condition) ? compileField(condition, options) : compileGroup(condition, options);
+}
+
+/** True for a field condition (it has `key`), false for a nested group. */
+export function isFieldCondition(condition: Condition): condition is FieldCondition {
+  return 'key' in condition;
+}
+
+/** True when the range's bounds are strings (date-times), false when they are numbers. */
+export function isDatetimeRange(range: Range | DatetimeRange): range is DatetimeRange {
+  const bound = range.gt ?? range.gte ?? range.lt ?? range.lte;
+  return typeof bound === 'string';
+}
+
+/**
+ * The range as one lower and one upper bound (the stricter of `gt`/`gte` and of `lt`/`lte`),
+ * date-time bounds as epoch milliseconds. The range must be valid (date-times parse).
+ */
+export function rangeInterval(range: Range | DatetimeRange): Interval {
+  const bound = (value: number | string | undefined) =>
+    typeof value === 'string' ? (parseDatetime(value) as number) : value;
+  const [gt, gte, lt, lte] = [bound(range.gt), bound(range.gte), bound(range.lt), bound(range.lte)];
+  let low = Number.NEGATIVE_INFINITY;
+  let lowInclusive = true;
+  if (gte !== undefined) low = gte;
+  if (gt !== undefined && (gte === undefined || gt >= gte)) {
+    low = gt;
+    lowInclusive = false;
+  }
+  let high = Number.POSITIVE_INFINITY;
+  let highInclusive = true;
+  if (lte !== undefined) high = lte;
+  if (lt !== undefined && (lte === undefined || lt <= lte)) {
+    high = lt;
+    highInclusive = false;
+  }
+  return { low, lowInclusive, high, highInclusive };
+}
+
+/** True when `value` (a number, not NaN) lies in `interval`. */
+export function inInterval(value: number, interval: Interval): boolean {
+  return (
+    (interval.lowInclusive ? value >= interval.low : value > interval.low) &&
+    (interval.highInclusive ? value <= interval.high : value < interval.high)
+  );
+}
+
+/**
+ * The distinct terms of a full-text query, analyzed as the field's text is. Empty when the
+ * query has no terms, in which case it matches nothing.
+ */
+export function queryTerms(query: string, analyze: Analyzer): string[] {
+  return [...new Set(analyze(query))];
+}
+
+/** The analyzer that text conditions on `key` use under `options`. */
+function textAnalyzer(key: string, options: CompileOptions): Analyzer {
+  return options.analyzerFor?.(key) ?? namedAnalyzer('english');
 }
 
 const matchAll: FilterPredicate = () => true;
+const matchNone: FilterPredicate = () => false;
 
-function compileGroup(group: Filter): FilterPredicate {
-  const must = (group.must ?? []).map(compileCondition);
-  const should = (group.should ?? []).map(compileCondition);
-  const mustNot = (group.must_not ?? []).map(compileCondition);
+function compileGroup(group: Filter, options: CompileOptions): FilterPredicate {
+  const compile = (condition: Condition) => compileCondition(condition, options);
+  const must = (group.must ?? []).map(compile);
+  const should = (group.should ?? []).map(compile);
+  const mustNot = (group.must_not ?? []).map(compile);
   if (must.length === 0 && should.length === 0 && mustNot.length === 0) return matchAll;
   return (payload) => {
     for (let i = 0; i < must.length; i++) if (!must[i](payload)) return false;
@@ -124,18 +211,32 @@ function compileGroup(group: Filter): FilterPredicate {
   };
 }
 
-function compileCondition(condition: Condition): FilterPredicate {
-  return 'key' in condition ? compileField(condition) : compileGroup(condition);
-}
-
-function compileField(condition: FieldCondition): FilterPredicate {
+function compileField(condition: FieldCondition, options: CompileOptions): FilterPredicate {
   const path = compilePayloadPath(condition.key);
   if ('exists' in condition) {
     const wanted = condition.exists;
     return (payload) => somePayloadValue(payload, path, isNotNull) === wanted;
   }
-  const test = 'range' in condition ? rangeTest(condition.range) : matchTest(condition.match);
+  if ('range' in condition) {
+    const test = rangeTest(condition.range);
+    return (payload) => somePayloadValue(payload, path, test);
+  }
+  const match = condition.match;
+  if ('text' in match) return textTest(match.text, path, textAnalyzer(condition.key, options));
+  const test = matchTest(match);
   return (payload) => somePayloadValue(payload, path, test);
+}
+
+/** Every distinct term of `query` occurs in the field's text, both analyzed by `analyze`. */
+function textTest(query: string, path: PayloadPath, analyze: Analyzer): FilterPredicate {
+  const terms = queryTerms(query, analyze);
+  if (terms.length === 0) return matchNone;
+  return (payload) => {
+    const text = fieldText(payload, path);
+    if (text === undefined) return false;
+    const present = new Set(analyze(text));
+    return terms.every((term) => present.has(term));
+  };
 }
 
 function isNotNull(value: unknown): boolean {
@@ -145,7 +246,7 @@ function isNotNull(value: unknown): boolean {
 /** Lists up to this long are scanned; longer ones are looked up in a Set. */
 const MATCH_ANY_SCAN_LIMIT = 8;
 
-function matchTest(match: Match): (value: unknown) => boolean {
+function matchTest(match: Exclude<Match, { readonly text: string }>): (value: unknown) => boolean {
   if ('value' in match) {
     const wanted = match.value;
     return (value) => value === wanted;
@@ -159,222 +260,14 @@ function matchTest(match: Match): (value: unknown) => boolean {
   return (value) => set.has(value);
 }
 
-/**
- * Normalizes the bounds to one lower and one upper bound (the stricter of `gt`/`gte` and of
- * `lt`/`lte`); a missing side becomes an inclusive infinity, which every number but NaN passes.
- */
-function rangeTest(range: Range): (value: unknown) => boolean {
-  let low = Number.NEGATIVE_INFINITY;
-  let lowInclusive = true;
-  if (range.gte !== undefined) low = range.gte;
-  if (range.gt !== undefined && (range.gte === undefined || range.gt >= range.gte)) {
-    low = range.gt;
-    lowInclusive = false;
+function rangeTest(range: Range | DatetimeRange): (value: unknown) => boolean {
+  const interval = rangeInterval(range);
+  if (isDatetimeRange(range)) {
+    return (value) => {
+      if (typeof value !== 'string') return false;
+      const instant = parseDatetime(value);
+      return instant !== undefined && inInterval(instant, interval);
+    };
   }
-  let high = Number.POSITIVE_INFINITY;
-  let highInclusive = true;
-  if (range.lte !== undefined) high = range.lte;
-  if (range.lt !== undefined && (range.lte === undefined || range.lt <= range.lte)) {
-    high = range.lt;
-    highInclusive = false;
-  }
-  return (value) =>
-    typeof value === 'number' &&
-    (lowInclusive ? value >= low : value > low) &&
-    (highInclusive ? value <= high : value < high);
-}
-
-const GROUP_PROPERTIES = ['must', 'should', 'must_not'] as const;
-const FIELD_PROPERTIES = new Set(['key', 'match', 'range', 'exists']);
-const RANGE_BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const;
-const SCALAR = 'a string, a finite number or a boolean';
-const SCALARS = 'strings, finite numbers or booleans';
-
-/** One validation pass; counts conditions across the whole filter. */
-class FilterParser {
-  private conditions = 0;
-
-  group(input: unknown, path: string, level: number): Filter {
-    const object = expectObject(input, path, 'a filter group { must?, should?, must_not? }');
-    if (level > MAX_FILTER_DEPTH) {
-      throw new InvalidFilterError(
-        `expected groups nested at most ${MAX_FILTER_DEPTH} levels deep, got a group at level ${level}`,
-        path,
-      );
-    }
-    const group: { must?: Condition[]; should?: Condition[]; must_not?: Condition[] } = {};
-    for (const name of Object.keys(object)) {
-      const property = GROUP_PROPERTIES.find((known) => known === name);
-      if (property === undefined) throw unknownProperty(name, path, 'must, should, must_not');
-      group[property] = this.conditionList(object[name], propertyPath(path, name), level);
-    }
-    return group;
-  }
-
-  private conditionList(input: unknown, path: string, level: number): Condition[] {
-    if (!Array.isArray(input)) {
-      throw new InvalidFilterError(`expected an array of conditions, got ${describe(input)}`, path);
-    }
-    const conditions: Condition[] = [];
-    for (let i = 0; i < input.length; i++) {
-      const itemPath = `${path}[${i}]`;
-      if (++this.conditions > MAX_FILTER_CONDITIONS) {
-        throw new InvalidFilterError(
-          `expected at most ${MAX_FILTER_CONDITIONS} conditions in the whole filter, got more`,
-          itemPath,
-        );
-      }
-      conditions.push(this.condition(input[i], itemPath, level));
-    }
-    return conditions;
-  }
-
-  private condition(input: unknown, path: string, level: number): Condition {
-    const object = expectObject(
-      input,
-      path,
-      'a condition: { key, match | range | exists } or a nested group { must?, should?, must_not? }',
-    );
-    const names = Object.keys(object);
-    if (names.some((name) => FIELD_PROPERTIES.has(name))) return fieldCondition(object, names, path);
-    return this.group(object, path, level + 1);
-  }
-}
-
-function fieldCondition(object: Record<string, unknown>, names: string[], path: string): FieldCondition {
-  let kind: 'match' | 'range' | 'exists' | undefined;
-  for (const name of names) {
-    if (name === 'key') continue;
-    if (name !== 'match' && name !== 'range' && name !== 'exists') {
-      throw unknownProperty(name, path, 'key and one of match, range, exists');
-    }
-    if (kind !== undefined) {
-      throw new InvalidFilterError(
-        `expected exactly one of match, range, exists, got ${kind} and ${name}`,
-        path,
-      );
-    }
-    kind = name;
-  }
-  const key = object.key;
-  if (typeof key !== 'string' || !isValidPayloadKey(key)) {
-    throw new InvalidFilterError(
-      `expected a dotted path of non-empty names such as "meta.author", got ${describe(key)}`,
-      `${path}.key`,
-    );
-  }
-  switch (kind) {
-    case 'match':
-      return { key, match: parseMatch(object.match, `${path}.match`) };
-    case 'range':
-      return { key, range: parseRange(object.range, `${path}.range`) };
-    case 'exists':
-      if (typeof object.exists !== 'boolean') {
-        throw new InvalidFilterError(
-          `expected true or false, got ${describe(object.exists)}`,
-          `${path}.exists`,
-        );
-      }
-      return { key, exists: object.exists };
-    case undefined:
-      throw new InvalidFilterError('expected exactly one of match, range, exists, got none', path);
-  }
-}
-
-function parseMatch(input: unknown, path: string): Match {
-  const object = expectObject(input, path, '{ value } or { any }');
-  const names = Object.keys(object);
-  for (const name of names) {
-    if (name !== 'value' && name !== 'any') throw unknownProperty(name, path, 'value or any');
-  }
-  if (names.length !== 1) {
-    throw new InvalidFilterError(
-      `expected exactly one of value, any, got ${names.length === 0 ? 'none' : 'both'}`,
-      path,
-    );
-  }
-  if (names[0] === 'value') return { value: parseMatchValue(object.value, `${path}.value`) };
-  const list = object.any;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new InvalidFilterError(
-      `expected a non-empty array of ${SCALARS}, got ${describe(list)}`,
-      `${path}.any`,
-    );
-  }
-  const any: MatchValue[] = [];
-  for (let i = 0; i < list.length; i++) any.push(parseMatchValue(list[i], `${path}.any[${i}]`));
-  return { any };
-}
-
-function parseMatchValue(input: unknown, path: string): MatchValue {
-  if (typeof input === 'string' || typeof input === 'boolean') return input;
-  if (typeof input === 'number' && Number.isFinite(input)) return input;
-  throw new InvalidFilterError(`expected ${SCALAR}, got ${describe(input)}`, path);
-}
-
-function parseRange(input: unknown, path: string): Range {
-  const object = expectObject(input, path, 'an object with at least one of gt, gte, lt, lte');
-  const range: { gt?: number; gte?: number; lt?: number; lte?: number } = {};
-  for (const name of Object.keys(object)) {
-    const bound = RANGE_BOUNDS.find((known) => known === name);
-    if (bound === undefined) throw unknownProperty(name, path, 'gt, gte, lt, lte');
-    const value = object[name];
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new InvalidFilterError(
-        `expected a finite number, got ${describe(value)}`,
-        propertyPath(path, name),
-      );
-    }
-    range[bound] = value;
-  }
-  if (Object.keys(range).length === 0) {
-    throw new InvalidFilterError('expected at least one of gt, gte, lt, lte, got none', path);
-  }
-  return range;
-}
-
-/** Accepts plain objects only (prototype `Object.prototype` or null), as JSON produces. */
-function expectObject(input: unknown, path: string, expected: string): Record<string, unknown> {
-  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
-    const prototype = Object.getPrototypeOf(input);
-    if (prototype === Object.prototype || prototype === null) return input as Record<string, unknown>;
-  }
-  throw new InvalidFilterError(`expected ${expected}, got ${describe(input)}`, path);
-}
-
-function unknownProperty(name: string, path: string, allowed: string): InvalidFilterError {
-  return new InvalidFilterError(
-    `unknown property ${JSON.stringify(name)}; expected only ${allowed}`,
-    propertyPath(path, name),
-  );
-}
-
-/** `filter.must` for identifier-like names, `filter["odd name"]` otherwise. */
-function propertyPath(path: string, name: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
-}
-
-/** A short description of a given value for error messages. */
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) {
-    return value.length === 0 ? 'an empty array' : `an array of length ${value.length}`;
-  }
-  switch (typeof value) {
-    case 'string':
-      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-    case 'number':
-      return Number.isFinite(value) ? `the number ${value}` : String(value);
-    case 'boolean':
-      return `${value}`;
-    case 'object': {
-      const prototype = Object.getPrototypeOf(value);
-      const name = prototype?.constructor?.name;
-      return prototype === Object.prototype || prototype === null || typeof name !== 'string'
-        ? 'an object'
-        : `an instance of ${name}`;
-    }
-    default:
-      return `a ${typeof value}`;
-  }
+  return (value) => typeof value === 'number' && inInterval(value, interval);
 }

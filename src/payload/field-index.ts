@@ -1,0 +1,98 @@
+/**
+ * The index of one payload key in one segment, the contract every kind (keyword, integer,
+ * float, bool, datetime, text) implements, and how the evaluator stays exact with it.
+ *
+ * Each kind STORES some of the values a key resolves to (a keyword index the strings, an
+ * integer index the integers, …). Besides, every index records two row sets:
+ * - `present`: rows where the key resolves to at least one non-null value of any type, which
+ *   answers `exists` exactly (`exists: false` is its complement);
+ * - `foreign`: rows holding at least one non-null value the index does not store (a number
+ *   under a keyword index, 1.5 under an integer index, an unparsable date-time).
+ *
+ * `lookup(condition)` finds the rows whose STORED values satisfy the condition, exactly, or
+ * returns undefined when the index cannot decide that for its stored values (a string
+ * `match` on a datetime index, a text query on a keyword index). Then the rows satisfying the
+ * condition are exactly: lookup ∪ {foreign rows whose payload satisfies it} — a row outside
+ * `foreign` holds only stored values and nulls, and null satisfies no match, range or text
+ * query. Without a lookup they are {present rows whose payload satisfies it}. Either way the
+ * answer equals `compileFilter`'s, and payloads are read only for foreign (usually no) rows.
+ */
+import type { Bitset } from '../index/bitset.js';
+import type { FieldCondition, MatchValue } from './filter.js';
+import type { RowPayload } from './payload-index.js';
+import { type PayloadPath, somePayloadValue } from './payload-path.js';
+import { RowBits, RowList } from './row-sets.js';
+
+/** A field condition other than `exists`: a match (value, any, text) or a range. */
+export type ValueCondition = Exclude<FieldCondition, { readonly exists: boolean }>;
+
+/** The rows a condition selects from an index's stored values. */
+export interface Lookup {
+  /** An upper bound of the rows `setIn` sets, cheap (no bitset work). */
+  count(): number;
+  /** Sets the selected rows below `target.size` in `target`. */
+  setIn(target: Bitset): void;
+}
+
+/** The lookup of a condition that no stored value can satisfy. */
+export const NO_ROWS: Lookup = { count: () => 0, setIn: () => {} };
+
+export abstract class FieldIndex {
+  /** Rows with at least one non-null value for the key. */
+  readonly present = new RowBits();
+  /** Rows with at least one non-null value this index does not store, ascending. */
+  readonly foreign = new RowList();
+
+  constructor(readonly path: PayloadPath) {}
+
+  /** Indexes row `row`; rows arrive in ascending order, each once. */
+  add(row: number, payload: RowPayload): void {
+    let present = false;
+    let foreign = false;
+    somePayloadValue(payload, this.path, (value) => {
+      if (value === null) return false;
+      present = true;
+      if (!this.store(row, value)) foreign = true;
+      return false;
+    });
+    if (present) this.present.set(row);
+    if (foreign) this.foreign.push(row);
+  }
+
+  /** Sorts and trims after a bulk build of `rows` rows; queries work without it, only slower. */
+  compact(rows: number): void {
+    this.present.trim(rows);
+    this.foreign.trim();
+  }
+
+  /**
+   * The rows whose stored values satisfy `condition`, or undefined when this index cannot
+   * tell (see the module comment).
+   */
+  abstract lookup(condition: ValueCondition): Lookup | undefined;
+
+  /** Stores non-null `value` of row `row` if this index holds values of its type; false if not. */
+  protected abstract store(row: number, value: unknown): boolean;
+}
+
+/** The distinct scalars a value or any match lists. */
+export function matchedValues(
+  match: { readonly value: MatchValue } | { readonly any: readonly MatchValue[] },
+): MatchValue[] {
+  return 'value' in match ? [match.value] : [...new Set(match.any)];
+}
+
+/** A lookup that unions the lookups of several keys (the scalars of a `match.any`). */
+export function unionLookup<Key>(
+  keys: readonly Key[],
+  count: (key: Key) => number,
+  setIn: (key: Key, target: Bitset) => void,
+): Lookup {
+  if (keys.length === 0) return NO_ROWS;
+  return {
+    count: () => keys.reduce((total, key) => total + count(key), 0),
+    setIn: (target) => {
+      for (const key of keys) setIn(key, target);
+    },
+  };
+}

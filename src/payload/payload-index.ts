@@ -1,0 +1,163 @@
+/**
+ * The payload indexes of one segment: for each indexed payload key, a structure that answers
+ * filter conditions on that key as bitsets of row offsets without reading payload JSON
+ * (field-index.ts and its kinds), and the evaluation of whole filters over them
+ * (filter-bitset.ts), which reads payloads only for what no index answers.
+ *
+ * Rows are dense offsets 0..n-1, indexed in order: a sealed segment indexes all its rows at
+ * construction and never changes; a growing segment constructs an empty index and appends
+ * rows one by one, filtering in between. Answers never depend on which keys are indexed:
+ * `filter` equals `compileFilter` (with the declared analyzers) evaluated on every row.
+ */
+import type { PayloadIndexInfo } from '../db/types.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Bitset } from '../index/bitset.js';
+import { analyzerFor } from '../text/analyzer.js';
+import type { InvertedIndex } from '../text/inverted-index.js';
+import type { FieldIndex } from './field-index.js';
+import type { CompileOptions, Filter, Payload } from './filter.js';
+import { estimateRows, filterRows, type IndexedFields } from './filter-bitset.js';
+import { boolIndex, keywordIndex } from './keyword-index.js';
+import { datetimeIndex, floatIndex, integerIndex } from './numeric-index.js';
+import { compilePayloadPath } from './payload-path.js';
+import { TextFieldIndex } from './text-field-index.js';
+
+/** A row's payload as segments store it. */
+export type RowPayload = Payload | null;
+
+export class SegmentPayloadIndex {
+  private readonly fields = new Map<string, FieldIndex>();
+  private readonly infos = new Map<string, PayloadIndexInfo>();
+  private rowCount = 0;
+  /** Text conditions use the analyzer of the key's text index (English when it has none). */
+  private readonly indexed: IndexedFields = {
+    fields: this.fields,
+    options: {
+      analyzerFor: (key) => {
+        const info = this.infos.get(key);
+        return info?.type === 'text' ? analyzerFor(info.analyzer) : undefined;
+      },
+    } satisfies CompileOptions,
+  };
+
+  /**
+   * Indexes `payloads` (rows 0..n-1) for every declared key.
+   * @example
+   * const index = new SegmentPayloadIndex(new Map([['label', { type: 'keyword' }]]), payloads);
+   * index.filter({ must: [{ key: 'label', match: { value: 'cat' } }] }, payloads.length, (row) => payloads[row]);
+   */
+  constructor(declarations: ReadonlyMap<string, PayloadIndexInfo>, payloads: readonly RowPayload[]) {
+    for (const [key, info] of declarations) this.infos.set(key, info);
+    for (const [key, info] of declarations) this.fields.set(key, buildField(key, info, payloads));
+    this.rowCount = payloads.length;
+  }
+
+  /** Number of rows indexed (constructed with, plus appended). */
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  /** The indexed keys and their kinds. */
+  get declarations(): ReadonlyMap<string, PayloadIndexInfo> {
+    return this.infos;
+  }
+
+  /**
+   * Indexes the next row (growing segments).
+   * @throws InvalidArgumentError unless `offset` equals the number of rows indexed so far.
+   */
+  append(offset: number, payload: RowPayload): void {
+    if (offset !== this.rowCount) {
+      throw new InvalidArgumentError(`payload index: expected row ${this.rowCount} next, got row ${offset}`);
+    }
+    for (const field of this.fields.values()) field.add(offset, payload);
+    this.rowCount++;
+  }
+
+  /**
+   * Adds (or replaces) the index of `key` over `payloads` (every row indexed so far).
+   * @throws InvalidArgumentError if `payloads` does not hold exactly the rows indexed so far.
+   */
+  addField(key: string, info: PayloadIndexInfo, payloads: readonly RowPayload[]): void {
+    if (payloads.length !== this.rowCount) {
+      throw new InvalidArgumentError(
+        `payload index of ${JSON.stringify(key)}: expected the ${this.rowCount} rows indexed so far, got ${payloads.length}`,
+      );
+    }
+    this.fields.set(key, buildField(key, info, payloads));
+    this.infos.set(key, info);
+  }
+
+  /** Removes the index of `key`; conditions on it are then answered by reading payloads. */
+  dropField(key: string): void {
+    this.fields.delete(key);
+    this.infos.delete(key);
+  }
+
+  /** The full-text index of `key`, if it is indexed as text. */
+  textIndex(key: string): InvertedIndex | undefined {
+    const field = this.fields.get(key);
+    return field instanceof TextFieldIndex ? field.inverted : undefined;
+  }
+
+  /**
+   * Rows 0..rows-1 whose payload matches `filter` (liveness is not considered), as a new
+   * bitset the caller owns: answered from indexes where a condition's key is indexed, by
+   * reading `payloadAt` for the rest (only for rows still possible). Equal to evaluating
+   * `compileFilter(filter, { analyzerFor })` on every row, with the declared text analyzers.
+   * `filter` must be valid (what `parseFilter` returns).
+   * @throws InvalidArgumentError if `rows` exceeds the rows indexed.
+   */
+  filter(filter: Filter, rows: number, payloadAt: (offset: number) => RowPayload): Bitset {
+    this.checkRows(rows);
+    return filterRows(this.indexed, filter, rows, payloadAt);
+  }
+
+  /**
+   * An upper bound of the rows among 0..rows-1 that match `filter`, from index cardinalities
+   * alone (no payload reads, no bitsets; microseconds): for the planner's choice between exact
+   * search over the candidates and filtered graph traversal. A condition on an unindexed key
+   * allows every row, `must_not` never lowers the bound, and rows with several values of a
+   * key may be counted once per value, so the bound is loose but never below the truth.
+   * @throws InvalidArgumentError if `rows` exceeds the rows indexed.
+   */
+  estimate(filter: Filter, rows: number): number {
+    this.checkRows(rows);
+    return estimateRows(this.indexed, filter, rows);
+  }
+
+  private checkRows(rows: number): void {
+    if (!Number.isInteger(rows) || rows < 0 || rows > this.rowCount) {
+      throw new InvalidArgumentError(`payload index: expected 0..${this.rowCount} rows, got ${rows}`);
+    }
+  }
+}
+
+/** The index of `key` of the given kind over rows 0..payloads.length-1, compacted. */
+function buildField(key: string, info: PayloadIndexInfo, payloads: readonly RowPayload[]): FieldIndex {
+  const path = compilePayloadPath(key);
+  let field: FieldIndex;
+  switch (info.type) {
+    case 'keyword':
+      field = keywordIndex(path);
+      break;
+    case 'integer':
+      field = integerIndex(path);
+      break;
+    case 'float':
+      field = floatIndex(path);
+      break;
+    case 'bool':
+      field = boolIndex(path);
+      break;
+    case 'datetime':
+      field = datetimeIndex(path);
+      break;
+    case 'text':
+      field = new TextFieldIndex(path, analyzerFor(info.analyzer));
+      break;
+  }
+  for (let row = 0; row < payloads.length; row++) field.add(row, payloads[row]);
+  field.compact(payloads.length);
+  return field;
+}
