@@ -8,7 +8,8 @@
  *
  * The planner: a filter is first turned into each segment's allowed rows through the
  * segment's payload indexes (`SegmentPayloadIndex.filter`; unindexed keys are read from
- * payloads). A segment with no allowed row is skipped; one with few allowed rows is
+ * payloads), after a cheap upper bound from index cardinalities (`estimate`) has ruled out
+ * segments where nothing can match. A segment with no allowed row is skipped; one with few allowed rows is
  * scanned exactly over those rows (`preferScan`); otherwise its index searches with the
  * allow-list applied inside the walk.
  */
@@ -70,7 +71,9 @@ export async function topK(
   params: IndexSearchParams = {},
 ): Promise<Candidate[]> {
   const searches = views.map(async (view) => {
-    if (view.liveCount === 0) return [];
+    if (view.liveCount === 0 || (scope.filter && view.payloadIndex.estimate(scope.filter, view.rows) === 0)) {
+      return [];
+    }
     const allow = allowedRows(view, scope);
     const allowedCount = allow ? allow.count() : view.rows;
     if (allowedCount === 0) return [];
