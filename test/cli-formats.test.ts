@@ -289,7 +289,60 @@ describe('jsonl reader', () => {
     );
   });
 
+  test('reads records with named vectors (fields may be left out); dimension 0, no dense vectors', async () => {
+    const named = [
+      { id: 1, vectors: { image: [1, 2, 3], text: [4, 5] }, payload: { tag: 'a' } },
+      { id: 'two', vectors: { text: [6, 7] } },
+      { id: 3, vectors: {} },
+    ];
+    const path = await fixture('named.jsonl', named.map((r) => JSON.stringify(r)).join('\n'));
+    const batches = await collect(await openJsonl(path), 2);
+    assert.deepEqual(
+      batches.map((b) => [b.start, b.rows, b.dimension, b.vectors.length]),
+      [
+        [0, 2, 0, 0],
+        [2, 1, 0, 0],
+      ],
+    );
+    assert.deepEqual(
+      batches.flatMap((b) => b.named),
+      named.map((r) => r.vectors),
+    );
+    assert.deepEqual(
+      batches.flatMap((b) => b.ids),
+      [1, 'two', 3],
+    );
+    assert.deepEqual(
+      batches.flatMap((b) => b.payloads),
+      [{ tag: 'a' }, undefined, undefined],
+    );
+    const dense = await collect(await openJsonl(await fixture('dense.jsonl', `${lines[0]}\n`)), 10);
+    assert.equal(dense[0].named, undefined);
+  });
+
   const refused: [string, string, RegExp][] = [
+    ['vectors-array', '{"id": 1, "vectors": [1, 2]}\n', /line 1: "vectors" must be an object/],
+    ['vectors-empty-field', '{"id": 1, "vectors": {"a": []}}\n', /line 1: "vectors.a" is empty/],
+    [
+      'vectors-string-element',
+      '{"id": 1, "vectors": {"a": [1, "2"]}}\n',
+      /line 1: vectors.a\[1\] is string "2", expected a number/,
+    ],
+    [
+      'both-kinds',
+      '{"id": 1, "vector": [1], "vectors": {"a": [1]}}\n',
+      /line 1: has both "vector" and "vectors"/,
+    ],
+    [
+      'named-then-dense',
+      '{"id": 1, "vectors": {"a": [1]}}\n\n{"id": 2, "vector": [1]}\n',
+      /line 3: mixes "vector" and "vectors" records \(line 1 has "vectors"\)/,
+    ],
+    [
+      'dense-then-named',
+      '{"id": 1, "vector": [1]}\n{"id": 2, "vectors": {"a": [1]}}\n',
+      /line 2: mixes "vector" and "vectors" records \(line 1 has "vector"\)/,
+    ],
     ['malformed', `${lines[0]}\n\n{"id": 1, "vector": [1, 2\n`, /line 3: invalid JSON/],
     ['array-line', `${lines[0]}\n[1, 2, 3]\n`, /line 2: expected an object/],
     ['no-id', '{"vector": [1, 2]}\n', /line 1: missing "id"/],

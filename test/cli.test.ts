@@ -5,65 +5,20 @@
  * stack trace, 2 usage error). Needs a build (`dist/`), as `npm test` does.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { gaussianVectors } from '../src/eval/random.js';
+import { quiverRunner } from './support/cli.js';
 
-/** bin/quiver.js, found from dist/test/cli.test.js. */
-const BIN = fileURLToPath(new URL('../../bin/quiver.js', import.meta.url));
 const ROWS = 200;
 const DIM = 16;
 const DATA = gaussianVectors(ROWS, DIM, 2024);
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 let dir: string;
 let data: string;
-
-/** Runs `quiver --data <temp>/data …args` with stdin a pipe (not a terminal). */
-function quiver(args: string[], env: NodeJS.ProcessEnv = {}, withData = true): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...(withData ? ['--data', data] : []), ...args], {
-      env: { ...process.env, QUIVER_DATA: undefined, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
-}
-
-/** Asserts a successful run and returns its stdout. */
-async function ok(args: string[]): Promise<string> {
-  const result = await quiver(args);
-  assert.equal(result.code, 0, `quiver ${args.join(' ')} failed: ${result.stderr}`);
-  return result.stdout;
-}
-
-/** Asserts exit code `code` and a one-line-per-error `error: …` message matching `pattern`, without a stack trace. */
-async function fails(args: string[], code: 1 | 2, pattern: RegExp): Promise<void> {
-  const result = await quiver(args);
-  assert.equal(
-    result.code,
-    code,
-    `quiver ${args.join(' ')}: stdout ${result.stdout} stderr ${result.stderr}`,
-  );
-  assert.match(result.stderr, /^error: /);
-  assert.match(result.stderr, pattern);
-  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-}
+const { run: quiver, ok, fails } = quiverRunner(() => data);
 
 function row(i: number): number[] {
   return Array.from(DATA.subarray(i * DIM, (i + 1) * DIM));
@@ -300,11 +255,15 @@ describe('quiver CLI', () => {
 
   test('a usage error exits 2', async () => {
     await fails(['frobnicate'], 2, /unknown command 'frobnicate'/);
-    await fails(['create', 'x'], 2, /required option '--dim <n>' not specified/);
+    await fails(
+      ['create', 'x'],
+      2,
+      /give the vector dimension with --dim <n>, or named vectors with --vectors/,
+    );
     await fails(['create', 'x', '--dim', 'ten'], 2, /--dim <n>.*is invalid/);
     await fails(['create', 'x', '--dim', '4', '--metric', 'manhattan'], 2, /--metric/);
     await fails(['search', 'npy', '-k', '0', '--vector', '[1]'], 2, /-k, --k <n>.*is invalid/);
-    await fails(['search', 'npy'], 2, /--vector <json> or --vector-file <path>/);
+    await fails(['search', 'npy'], 2, /--vector <json>, --vector-file <path> or --text <query>/);
     await fails(['search', 'npy', '--vector', '[1, 2'], 2, /invalid JSON/);
     await fails(
       ['import', 'npy', join(dir, 'points.npy'), '--metric', 'ip'],

@@ -1,5 +1,6 @@
 /**
- * 500 malformed request bodies (fixed seed) against every route that takes a body: wrong
+ * 500 malformed request bodies (fixed seed) against every route that takes a body (grouped
+ * search, recommend and payload indexes included): wrong
  * types, huge numbers, deep nesting, truncated JSON, NaN / Infinity / strings in vectors,
  * oversized arrays and bodies, wrong content types, prototype-pollution keys, random bytes.
  *
@@ -37,6 +38,18 @@ const ROUTES: { method: string; path: string; writes: boolean; body: () => Recor
     path: '/collections/target/points/search',
     writes: false,
     body: () => ({ query: vector(), k: 5 }),
+  },
+  {
+    method: 'POST',
+    path: '/collections/target/points/search',
+    writes: false,
+    body: () => ({ query: { vector: vector() }, k: 3, groupBy: 'tag', groupSize: 2, withPayload: true }),
+  },
+  {
+    method: 'POST',
+    path: '/collections/target/points/recommend',
+    writes: false,
+    body: () => ({ positive: [1, 'p3'], negative: [{ vector: vector() }], k: 5, strategy: 'best_score' }),
   },
   {
     method: 'POST',
@@ -84,6 +97,12 @@ const ROUTES: { method: string; path: string; writes: boolean; body: () => Recor
     path: '/collections/target/points/delete',
     writes: true,
     body: () => ({ ids: [1, 2, 'p3'] }),
+  },
+  {
+    method: 'PUT',
+    path: '/collections/target/payload-indexes/n',
+    writes: true,
+    body: () => ({ type: 'integer' }),
   },
   {
     method: 'PUT',
@@ -182,7 +201,7 @@ function breakWrite(path: string, body: Record<string, unknown>): Record<string,
       body.metric = pick(['manhattan', 'L2', 1, null]);
       break;
     case 2:
-      body.index = pick([{ type: 'ivf' }, { type: 'hnsw', M: 'x' }, { type: 'flat', M: 3 }, 'hnsw']);
+      body.index = pick([{ type: 'ivf' }, { type: 'hnsw', M: 'x' }, { type: 'flat', M: 3 }, 'IVF,Flat']);
       break;
     default:
       body.segmentSize = pick([0, -5, 'big', 1e300]);

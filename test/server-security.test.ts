@@ -45,6 +45,7 @@ describe('API keys', () => {
     ['POST', '/collections/docs/points/get', { ids: [1] }],
     ['POST', '/collections/docs/points/count', {}],
     ['POST', '/collections/docs/points/scroll', {}],
+    ['POST', '/collections/docs/points/recommend', { positive: [1] }],
     ['GET', '/metrics', undefined],
   ];
   const writes: [string, string, unknown][] = [
@@ -54,6 +55,8 @@ describe('API keys', () => {
     ['POST', '/collections/docs/points/delete', { ids: [1] }],
     ['POST', '/collections/docs/flush', undefined],
     ['POST', '/collections/docs/compact', undefined],
+    ['PUT', '/collections/docs/payload-indexes/tag', { type: 'keyword' }],
+    ['DELETE', '/collections/docs/payload-indexes/tag', undefined],
   ];
 
   test('without a key or with a wrong one, every data route is 401', async () => {
@@ -117,6 +120,8 @@ describe('API keys', () => {
     await assert.rejects(docs.upsert([{ id: 3, vector: [1, 1] }]), PermissionDeniedError);
     await assert.rejects(reader.dropCollection('docs'), PermissionDeniedError);
     await assert.rejects(reader.createCollection('x', { dimension: 2 }), PermissionDeniedError);
+    await assert.rejects(docs.createPayloadIndex('tag', 'keyword'), PermissionDeniedError);
+    await assert.rejects(docs.dropPayloadIndex('tag'), PermissionDeniedError);
     await reader.close();
     const admin = await connect(s.url, { apiKey: ADMIN });
     assert.equal(await admin.collection('docs').count(), 2);

@@ -2,7 +2,9 @@
  * The `Database` / `Collection` contract, as one suite that runs against every
  * implementation: the embedded engine (`Quiver.open`) and the HTTP client (`connect` to a
  * real server). Each implementation must give the same answers and reject the same inputs
- * with the same error classes; results are checked against float64 brute force.
+ * with the same error classes; results are checked against float64 brute force. Named
+ * vectors and recommendations (`shared-suite-vectors.ts`), payload indexes, text, hybrid and
+ * grouped search (`shared-suite-query.ts`) are part of the same contract.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -23,6 +25,8 @@ import {
   type PointId,
   SeededRandom,
 } from '../src/index.js';
+import { queryCases } from './shared-suite-query.js';
+import { float32, normalized, vectorCases } from './shared-suite-vectors.js';
 import { assertTopK, bruteForce } from './support/reference.js';
 
 /** A database to test, and how to dispose of it (and whatever serves it). */
@@ -49,16 +53,6 @@ function rows(seed: number): Row[] {
     vector: Array.from({ length: DIM }, () => rng.gaussian()),
     payload: { colour: COLOURS[i % 3], n: i },
   }));
-}
-
-function float32(v: number[]): number[] {
-  return Array.from(Float32Array.from(v));
-}
-
-function normalized(v: number[]): number[] {
-  const f = Float32Array.from(v);
-  const norm = Math.sqrt(f.reduce((s, x) => s + x * x, 0));
-  return Array.from(f.map((x) => x / norm));
 }
 
 /** The stored vectors as the reference sees them (float32, normalized under cosine). */
@@ -501,5 +495,8 @@ export function sharedSuite(label: string, open: () => Promise<Subject>): void {
       assert.equal(await c.count(), N + 40);
       await db.dropCollection('concurrent');
     });
+
+    vectorCases(() => db);
+    queryCases(() => db);
   });
 }

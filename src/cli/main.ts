@@ -1,6 +1,7 @@
 /**
- * The `quiver` command line: `create`, `import`, `search`, `info`, `drop` and `serve` over a
- * database folder (`--data`, default `$QUIVER_DATA` or `./quiver-data`).
+ * The `quiver` command line: `create`, `import`, `search`, `recommend`, `payload-index`,
+ * `info`, `drop` and `serve` over a database folder (`--data`, default `$QUIVER_DATA` or
+ * `./quiver-data`).
  *
  * Exit codes: 0 success; 1 a Quiver error or a bad file (`error: <message>` on stderr, no
  * stack trace); 2 a usage error (unknown command or option, bad option value, missing
@@ -12,6 +13,8 @@ import { registerCreate } from './commands/create.js';
 import { registerDrop } from './commands/drop.js';
 import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
+import { registerPayloadIndex } from './commands/payload-index.js';
+import { registerRecommend } from './commands/recommend.js';
 import { registerSearch } from './commands/search.js';
 import { registerServe } from './commands/serve.js';
 import { reportError } from './output.js';
@@ -28,6 +31,8 @@ function buildProgram(): Command {
     registerCreate,
     registerImport,
     registerSearch,
+    registerRecommend,
+    registerPayloadIndex,
     registerInfo,
     registerDrop,
     registerServe,

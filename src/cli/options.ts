@@ -5,8 +5,13 @@
  * a combination of options that no single parser can check.
  */
 import { type Command, InvalidArgumentError as OptionValueError } from 'commander';
+import { METRICS } from '../db/metric.js';
+import type { PayloadIndexConfig, PointId, VectorFieldConfig } from '../db/types.js';
+import type { Filter } from '../payload/filter.js';
+import { PAYLOAD_INDEX_TYPES } from '../server/collection-schemas.js';
+import { TEXT_ANALYZERS } from '../text/analyzer.js';
 
-export { METRICS } from '../db/metric.js';
+export { METRICS };
 
 /** A parser for integers ≥ `min` (decimal digits only: `1e3` and `0x10` are refused). */
 export function integerAtLeast(min: number): (value: string) => number {
@@ -46,4 +51,91 @@ function parseJson(value: string): unknown {
 /** Reports a usage error like commander's own (`error: …` on stderr, exit code 2) and stops the command. */
 export function usageError(command: Command, message: string): never {
   command.error(`error: ${message}`, { exitCode: 2, code: 'quiver.usage' });
+}
+
+/**
+ * Parses `--vectors name:dimension[:metric],…` (e.g. `image:1280:cosine,text:100`) into
+ * named vector fields; the metric defaults to l2. Names are checked by the engine.
+ */
+export function parseVectorFields(value: string): Record<string, VectorFieldConfig> {
+  const fields: Record<string, VectorFieldConfig> = {};
+  for (const item of value.split(',')) {
+    const [name, dimension, metric, ...rest] = item.trim().split(':');
+    if (!name || dimension === undefined || rest.length > 0) {
+      throw new OptionValueError(`expected name:dimension[:metric], got '${item}'`);
+    }
+    if (Object.hasOwn(fields, name)) throw new OptionValueError(`field '${name}' is given twice`);
+    const field: VectorFieldConfig = { dimension: integerAtLeast(1)(dimension) };
+    if (metric !== undefined) field.metric = oneOf(METRICS, metric, `metric of '${name}'`);
+    fields[name] = field;
+  }
+  return fields;
+}
+
+/**
+ * A commander collector for the repeatable `--payload-index key:type[:analyzer]` (e.g.
+ * `label:keyword`, `body:text:english`); the key is everything before the first `:`.
+ */
+export function collectPayloadIndex(
+  value: string,
+  previous: Record<string, PayloadIndexConfig> = {},
+): Record<string, PayloadIndexConfig> {
+  const [key, type, analyzer, ...rest] = value.split(':');
+  if (!key || type === undefined || rest.length > 0) {
+    throw new OptionValueError(`expected key:type[:analyzer], got '${value}'`);
+  }
+  if (Object.hasOwn(previous, key)) throw new OptionValueError(`key '${key}' is given twice`);
+  return { ...previous, [key]: payloadIndexConfig(type, analyzer) };
+}
+
+/** A payload index declaration from a kind and an optional analyzer (text only). */
+export function payloadIndexConfig(type: string, analyzer: string | undefined): PayloadIndexConfig {
+  const kind = oneOf(PAYLOAD_INDEX_TYPES, type, 'index type');
+  if (analyzer === undefined) return kind;
+  if (kind !== 'text') throw new OptionValueError(`an analyzer applies to text indexes only, not ${kind}`);
+  return { type: 'text', analyzer: oneOf(TEXT_ANALYZERS, analyzer, 'analyzer') };
+}
+
+/**
+ * Parses a comma-separated list of point ids: decimal digits are integer ids, anything else
+ * a string id (`7,doc-3` → `[7, 'doc-3']`).
+ */
+export function parseIds(value: string): PointId[] {
+  const ids = value.split(',').map((s) => s.trim());
+  if (ids.some((id) => id === ''))
+    throw new OptionValueError('expected ids separated by commas, e.g. 7,doc-3');
+  return ids.map((id) => (/^\d+$/.test(id) && Number.isSafeInteger(Number(id)) ? Number(id) : id));
+}
+
+function oneOf<const T extends string>(choices: readonly T[], value: string, what: string): T {
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new OptionValueError(`${what} must be one of ${choices.join(', ')}, got '${value}'`);
+  }
+  return value as T;
+}
+
+/** The CLI flags that `search` and `recommend` share. */
+export interface ResultFlags {
+  k: number;
+  ef?: number;
+  exact?: boolean;
+  filter?: Record<string, unknown>;
+  withPayload?: boolean;
+}
+
+/** The engine options of the shared flags (`--exact` and `--with-payload` are off unless given). */
+export function resultOptions(flags: ResultFlags): {
+  k: number;
+  ef?: number;
+  exact: boolean;
+  filter?: Filter;
+  withPayload: boolean;
+} {
+  return {
+    k: flags.k,
+    ef: flags.ef,
+    exact: flags.exact === true,
+    filter: flags.filter as Filter | undefined,
+    withPayload: flags.withPayload === true,
+  };
 }

@@ -4,6 +4,7 @@
  * sees only JSON.
  */
 import { CommanderError } from 'commander';
+import type { Hit, HitGroup } from '../db/types.js';
 import { QuiverError } from '../errors.js';
 
 /** A column of a table: its header and whether values are right-aligned (numbers). */
@@ -39,6 +40,42 @@ export function formatKeyValues(entries: [string, string][]): string {
 /** A score with 6 significant digits (`0.123457`, `42`, `1.5e-7`). */
 export function formatScore(score: number): string {
   return String(Number(score.toPrecision(6)));
+}
+
+/** Hits as a table: rank, id, score, and the payload when asked for. */
+export function hitTable(hits: Hit[], withPayload: boolean): string {
+  return formatTable(
+    hitColumns([], withPayload),
+    hits.map((hit, i) => hitRow([], hit, i, withPayload)),
+  );
+}
+
+/** Groups of hits as one table: each row is a hit, led by its group's value. */
+export function groupTable(groups: HitGroup[], withPayload: boolean): string {
+  const rows = groups.flatMap((g) => g.hits.map((hit, i) => hitRow([String(g.group)], hit, i, withPayload)));
+  return formatTable(hitColumns([{ header: 'group' }], withPayload), rows);
+}
+
+/** Hits as printed by `--json`: id, score and payload (vectors are left out). */
+export function jsonHits(hits: Hit[]): unknown[] {
+  return hits.map(({ id, score, payload }) => ({ id, score, payload }));
+}
+
+function hitColumns(lead: Column[], withPayload: boolean): Column[] {
+  const columns: Column[] = [
+    ...lead,
+    { header: 'rank', alignRight: true },
+    { header: 'id' },
+    { header: 'score', alignRight: true },
+  ];
+  if (withPayload) columns.push({ header: 'payload' });
+  return columns;
+}
+
+function hitRow(lead: string[], hit: Hit, i: number, withPayload: boolean): string[] {
+  const row = [...lead, String(i + 1), String(hit.id), formatScore(hit.score)];
+  if (withPayload) row.push(hit.payload === undefined ? '' : JSON.stringify(hit.payload));
+  return row;
 }
 
 export function printJson(value: unknown): void {

@@ -1,15 +1,13 @@
 /**
  * `RemoteCollection`: the `Collection` interface over the REST API. It converts what users
- * pass exactly as the embedded engine does at its boundary, so that both accept and refuse
- * the same inputs with the same error types:
- * - vectors (`number[]`, `Float32Array`) travel as base64 float32, which carries NaN and
- *   ±Infinity to the server's checks instead of turning them into `null` as JSON would;
- *   an array element that is not a number is refused here, as the engine refuses it;
+ * pass exactly as the embedded engine does at its boundary (see `codec.ts`), so that both
+ * accept and refuse the same inputs with the same error types:
+ * - vectors are converted by the metric of their field (float: base64 float32; binary:
+ *   byte arrays), named vectors field by field;
  * - payloads are checked and copied as the engine copies them (`JSON.stringify` semantics);
  * - only the options the API knows are sent, so an unknown option is ignored, as in-process.
- * Returned vectors are requested as base64 and come back as `Float32Array`.
- * Binary vectors (`hamming`/`jaccard` collections) travel as JSON arrays of byte values both
- * ways and come back as `Uint8Array`.
+ * Returned vectors are requested as base64 and come back as `Float32Array` (or `Uint8Array`
+ * for binary fields).
  */
 import type {
   Collection,
@@ -18,22 +16,27 @@ import type {
   DeleteByFilter,
   GetOptions,
   Hit,
+  HitGroup,
   Metric,
+  PayloadIndexConfig,
   Point,
   PointId,
   PointInput,
   RangeSearchOptions,
+  RecommendOptions,
+  RecommendQuery,
   ScrollOptions,
   ScrollPage,
   SearchOptions,
-  StoredVector,
+  SearchQuery,
   VectorInput,
 } from '../db/types.js';
-import { checkOptions, describe, toPayload } from '../db/validate.js';
-import { ClosedError, InvalidArgumentError, InvalidVectorError } from '../errors.js';
+import { checkOptions, describe } from '../db/validate.js';
+import { ClosedError, InvalidArgumentError } from '../errors.js';
 import type { Filter } from '../payload/filter.js';
+import { pick, type RemoteVectorField, VectorCodec } from './codec.js';
 import type { HttpTransport } from './http.js';
-import { decodeVector, encodeVector } from './wire.js';
+import type { WireGroup, WireHit, WirePoint } from './wire.js';
 
 /** The client's side of a collection: its transport and whether the client is closed. */
 export interface RemoteHost {
@@ -41,35 +44,45 @@ export interface RemoteHost {
   readonly closed: boolean;
 }
 
-interface WirePoint {
-  id: PointId;
-  payload?: Record<string, unknown>;
-  vector?: string | number[];
-}
-
-interface WireHit extends WirePoint {
-  score: number;
-}
+const SEARCH_OPTIONS = [
+  'k',
+  'ef',
+  'nprobe',
+  'searchK',
+  'rerank',
+  'exact',
+  'filter',
+  'withPayload',
+  'withVector',
+  'using',
+] as const;
+const HYBRID_OPTIONS = ['fusion', 'rrfK', 'weights', 'groupBy', 'groupSize'] as const;
+const RECOMMEND_OPTIONS = ['k', 'filter', 'using', 'strategy', 'ef', 'exact', 'withPayload', 'withVector'];
 
 export class RemoteCollection implements Collection {
   private readonly path: string;
-  /** Whether vectors are binary (sent and returned as byte arrays). */
-  private readonly binary: boolean;
+  private readonly codec: VectorCodec;
 
+  /**
+   * @param fields the named vector fields, for a collection that has them (their metrics
+   *   decide how each field's vectors travel).
+   */
   constructor(
     private readonly host: RemoteHost,
     readonly name: string,
     readonly dimension: number,
     readonly metric: Metric,
+    readonly fields?: Readonly<Record<string, RemoteVectorField>>,
   ) {
     this.path = `/collections/${encodeURIComponent(name)}`;
-    this.binary = metric === 'hamming' || metric === 'jaccard';
+    this.codec = new VectorCodec(metric, fields);
   }
 
   /**
-   * Inserts or replaces points (vector and payload) by id; all-or-nothing.
+   * Inserts or replaces points (vectors and payload) by id; all-or-nothing.
    * @example
    * await images.upsert([{ id: 'img-1', vector: [0.1, 0.2, 0.3], payload: { label: 'cat' } }]);
+   * await media.upsert([{ id: 7, vectors: { image: imageVector, text: textVector } }]);
    */
   async upsert(points: PointInput[]): Promise<void> {
     this.check();
@@ -77,18 +90,7 @@ export class RemoteCollection implements Collection {
       throw new InvalidArgumentError(`points: expected an array, got ${describe(points)}`);
     }
     if (points.length === 0) return;
-    const wire = points.map((p, i) => {
-      if (typeof p !== 'object' || p === null) {
-        throw new InvalidArgumentError(`points[${i}]: expected { id, vector, payload? }, got ${describe(p)}`);
-      }
-      const payload = toPayload(p.payload, `points[${i}].payload`);
-      const point: Record<string, unknown> = {
-        id: p.id,
-        vector: vectorToWire(p.vector, `points[${i}].vector`, this.binary),
-      };
-      if (payload !== null) point.payload = payload;
-      return point;
-    });
+    const wire = points.map((p, i) => this.codec.point(p, i));
     await this.post('PUT', '/points', { points: wire });
   }
 
@@ -99,9 +101,9 @@ export class RemoteCollection implements Collection {
    */
   async get(ids: PointId[], options?: GetOptions): Promise<Point[]> {
     const opts = checkOptions(options, 'get options');
-    const body = { ids, ...pick(opts, ['withPayload', 'withVector']), ...vectorEncoding(opts, this.binary) };
+    const body = { ids, ...pick(opts, ['withPayload', 'withVector']), ...vectorEncoding(opts) };
     const { points } = await this.post<{ points: WirePoint[] }>('POST', '/points/get', body);
-    return points.map((w) => pointFromWire(w, this.binary));
+    return points.map((w) => this.codec.pointFromWire(w));
   }
 
   /**
@@ -151,28 +153,42 @@ export class RemoteCollection implements Collection {
     const opts = checkOptions(options, 'scroll options');
     const body = {
       ...pick(opts, ['limit', 'offset', 'cursor', 'filter', 'withPayload', 'withVector']),
-      ...vectorEncoding(opts, this.binary),
+      ...vectorEncoding(opts),
     };
     const page = await this.post<{ points: WirePoint[]; nextCursor?: PointId }>(
       'POST',
       '/points/scroll',
       body,
     );
-    const points = page.points.map((w) => pointFromWire(w, this.binary));
+    const points = page.points.map((w) => this.codec.pointFromWire(w));
     return page.nextCursor === undefined ? { points } : { points, nextCursor: page.nextCursor };
   }
 
   /**
-   * The k nearest points to `vector`, best first.
+   * The best hits for a vector, a text, or both (a hybrid search), best first; with
+   * `groupBy`, the best `k` groups of up to `groupSize` hits.
    * @example
    * const hits = await images.search(query, { k: 10, withPayload: true });
+   * const mixed = await docs.search({ text: 'tax cuts', textField: 'body', vector: q }, { fusion: 'rrf' });
+   * const albums = await photos.search(q, { groupBy: 'album', groupSize: 3 });
    */
-  async search(vector: VectorInput, options?: SearchOptions): Promise<Hit[]> {
+  search(query: VectorInput | SearchQuery, options: SearchOptions & { groupBy: string }): Promise<HitGroup[]>;
+  search(query: VectorInput | SearchQuery, options?: SearchOptions): Promise<Hit[]>;
+  async search(query: VectorInput | SearchQuery, options?: SearchOptions): Promise<Hit[] | HitGroup[]> {
     this.check();
     const opts = checkOptions(options, 'search options');
-    const body = { query: vectorToWire(vector, 'query', this.binary), ...searchOptions(opts, this.binary) };
-    const { hits } = await this.post<{ hits: WireHit[] }>('POST', '/points/search', body);
-    return hits.map((w) => hitFromWire(w, this.binary));
+    const body = {
+      query: this.codec.query(query, opts.using as string | undefined),
+      ...searchOptions(opts),
+      ...pick(opts, HYBRID_OPTIONS),
+    };
+    const answer = await this.post<{ hits?: WireHit[]; groups?: WireGroup[] }>(
+      'POST',
+      '/points/search',
+      body,
+    );
+    if (answer.groups !== undefined) return answer.groups.map((g) => this.codec.groupFromWire(g));
+    return (answer.hits ?? []).map((w) => this.codec.hitFromWire(w));
   }
 
   /**
@@ -186,10 +202,11 @@ export class RemoteCollection implements Collection {
       throw new InvalidArgumentError(`queries: expected an array, got ${describe(vectors)}`);
     }
     const opts = checkOptions(options, 'search options');
-    const queries = vectors.map((v, i) => vectorToWire(v, `queries[${i}]`, this.binary));
-    const body = { queries, ...searchOptions(opts, this.binary) };
+    const using = opts.using as string | undefined;
+    const queries = vectors.map((v, i) => this.codec.vector(v, `queries[${i}]`, using));
+    const body = { queries, ...searchOptions(opts) };
     const { results } = await this.post<{ results: WireHit[][] }>('POST', '/points/search/batch', body);
-    return results.map((hits) => hits.map((w) => hitFromWire(w, this.binary)));
+    return results.map((hits) => hits.map((w) => this.codec.hitFromWire(w)));
   }
 
   /**
@@ -201,12 +218,51 @@ export class RemoteCollection implements Collection {
     this.check();
     const opts = checkOptions(options, 'range search options');
     const body = {
-      query: vectorToWire(vector, 'query', this.binary),
+      query: this.codec.vector(vector, 'query', undefined),
       ...pick(opts, ['radius', 'limit', 'filter', 'withPayload', 'withVector']),
-      ...vectorEncoding(opts, this.binary),
+      ...vectorEncoding(opts),
     };
     const { hits } = await this.post<{ hits: WireHit[] }>('POST', '/points/range', body);
-    return hits.map((w) => hitFromWire(w, this.binary));
+    return hits.map((w) => this.codec.hitFromWire(w));
+  }
+
+  /**
+   * Points like the positive examples and unlike the negative ones (ids or vectors);
+   * examples given by id are left out of the results.
+   * @example
+   * const more = await images.recommend({ positive: ['img-1', 'img-7'], negative: ['img-3'] }, { k: 5 });
+   */
+  async recommend(query: RecommendQuery, options?: RecommendOptions): Promise<Hit[]> {
+    this.check();
+    const q = checkOptions(query, 'recommend query') as unknown as RecommendQuery;
+    const opts = checkOptions(options, 'recommend options');
+    const body = {
+      ...this.codec.examples(q, opts.using as string | undefined),
+      ...pick(opts, RECOMMEND_OPTIONS),
+      ...vectorEncoding(opts),
+    };
+    const { hits } = await this.post<{ hits: WireHit[] }>('POST', '/points/recommend', body);
+    return hits.map((w) => this.codec.hitFromWire(w));
+  }
+
+  /**
+   * Indexes a payload field in every segment, existing and future.
+   * @example
+   * await docs.createPayloadIndex('label', 'keyword');
+   * await docs.createPayloadIndex('body', { type: 'text', analyzer: 'english' });
+   */
+  async createPayloadIndex(key: string, type: PayloadIndexConfig): Promise<void> {
+    const body = typeof type === 'object' && type !== null ? type : { type };
+    await this.post('PUT', this.payloadIndexPath(key), body);
+  }
+
+  /**
+   * Drops the index of a payload field (filters on it keep working, by reading payloads).
+   * @example
+   * await docs.dropPayloadIndex('label');
+   */
+  async dropPayloadIndex(key: string): Promise<void> {
+    await this.host.transport.request('DELETE', this.path + this.payloadIndexPath(key));
   }
 
   /** Seals the growing segment into an immutable segment file on the server. */
@@ -224,6 +280,15 @@ export class RemoteCollection implements Collection {
     return this.host.transport.request<CollectionInfo>('GET', this.path);
   }
 
+  /** The path of a payload key's index; a key the URL cannot carry (not a non-empty string) is refused here. */
+  private payloadIndexPath(key: string): string {
+    this.check();
+    if (typeof key !== 'string' || key.length === 0) {
+      throw new InvalidArgumentError(`payload key: expected a non-empty string, got ${describe(key)}`);
+    }
+    return `/payload-indexes/${encodeURIComponent(key)}`;
+  }
+
   private post<T = unknown>(method: 'POST' | 'PUT', suffix: string, body?: unknown): Promise<T> {
     this.check();
     return this.host.transport.request<T>(method, this.path + suffix, body);
@@ -234,67 +299,11 @@ export class RemoteCollection implements Collection {
   }
 }
 
-/**
- * The base64 text of a vector, after the checks the engine makes before converting (an
- * array or typed array whose elements are numbers); length and finiteness are the server's.
- */
-function vectorToWire(input: unknown, where: string, binary: boolean): string | number[] {
-  if (binary) {
-    if (input instanceof Uint8Array) return Array.from(input);
-    if (Array.isArray(input)) return input;
-    throw new InvalidVectorError(
-      `${where}: expected a Uint8Array or an array of byte values, got ${describe(input)}`,
-    );
-  }
-  if (input instanceof Float32Array) return encodeVector(input);
-  if (!Array.isArray(input) && !(input instanceof Float64Array)) {
-    throw new InvalidVectorError(`${where}: expected number[] or Float32Array, got ${describe(input)}`);
-  }
-  for (let i = 0; i < input.length; i++) {
-    if (typeof input[i] !== 'number') {
-      throw new InvalidVectorError(`${where}[${i}]: expected a number, got ${describe(input[i])}`);
-    }
-  }
-  return encodeVector(Float32Array.from(input));
+function searchOptions(opts: Record<string, unknown>): Record<string, unknown> {
+  return { ...pick(opts, SEARCH_OPTIONS), ...vectorEncoding(opts) };
 }
 
-function searchOptions(opts: Record<string, unknown>, binary: boolean): Record<string, unknown> {
-  return {
-    ...pick(opts, ['k', 'ef', 'nprobe', 'searchK', 'rerank', 'exact', 'filter', 'withPayload', 'withVector']),
-    ...vectorEncoding(opts, binary),
-  };
-}
-
-/** Float vectors come back as base64 when they come back at all; binary ones as byte arrays. */
-function vectorEncoding(opts: Record<string, unknown>, binary: boolean): { vectorEncoding?: 'base64' } {
-  return opts.withVector === true && !binary ? { vectorEncoding: 'base64' } : {};
-}
-
-/** The given options among `keys`, leaving out those that are undefined (JSON would drop them anyway). */
-function pick(opts: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of keys) if (opts[key] !== undefined) out[key] = opts[key];
-  return out;
-}
-
-function vectorFromWire(vector: string | number[], binary: boolean): StoredVector {
-  if (binary)
-    return typeof vector === 'string'
-      ? new Uint8Array(Buffer.from(vector, 'base64'))
-      : Uint8Array.from(vector);
-  return typeof vector === 'string' ? decodeVector(vector) : Float32Array.from(vector);
-}
-
-function pointFromWire(wire: WirePoint, binary: boolean): Point {
-  const point: Point = { id: wire.id };
-  if (wire.payload !== undefined) point.payload = wire.payload;
-  if (wire.vector !== undefined) point.vector = vectorFromWire(wire.vector, binary);
-  return point;
-}
-
-function hitFromWire(wire: WireHit, binary: boolean): Hit {
-  const hit: Hit = { id: wire.id, score: wire.score };
-  if (wire.payload !== undefined) hit.payload = wire.payload;
-  if (wire.vector !== undefined) hit.vector = vectorFromWire(wire.vector, binary);
-  return hit;
+/** Returned vectors travel as base64 (float32, or the bytes of binary vectors), decoded by field. */
+function vectorEncoding(opts: Record<string, unknown>): { vectorEncoding?: 'base64' } {
+  return opts.withVector === true ? { vectorEncoding: 'base64' } : {};
 }

@@ -2,7 +2,7 @@
  * `RemoteDatabase`: the `Database` interface over the REST API.
  *
  * `collection(name)` is synchronous in the interface, so the client keeps the names,
- * dimensions and metrics of the server's collections: read at `connect`, updated by this
+ * dimensions and metrics (of every named vector field too) of the server's collections: read at `connect`, updated by this
  * client's `createCollection` / `dropCollection`, and refreshed by every `listCollections()`.
  * A collection another client creates later becomes visible to `collection(name)` after
  * the next `listCollections()`; one another client drops fails on use with
@@ -11,6 +11,7 @@
 import type { CollectionConfig, Database, Metric } from '../db/types.js';
 import { checkCollectionName, checkOptions } from '../db/validate.js';
 import { ClosedError, CollectionNotFoundError, CorruptDataError } from '../errors.js';
+import type { RemoteVectorField } from './codec.js';
 import { RemoteCollection, type RemoteHost } from './collection.js';
 import type { HttpTransport } from './http.js';
 
@@ -18,6 +19,7 @@ interface ListedCollection {
   name: string;
   dimension?: number;
   metric?: Metric;
+  vectors?: Record<string, RemoteVectorField>;
   error?: { code: string; message: string };
 }
 
@@ -31,21 +33,21 @@ export class RemoteDatabase implements Database, RemoteHost {
    * Creates a collection.
    * @example
    * const images = await db.createCollection('images', { dimension: 128, metric: 'cosine' });
+   * const media = await db.createCollection('media', {
+   *   vectors: { image: { dimension: 1280, metric: 'cosine' }, text: { dimension: 100 } },
+   *   payloadIndexes: { album: 'keyword', caption: { type: 'text', analyzer: 'english' } },
+   * });
    */
   async createCollection(name: string, config: CollectionConfig): Promise<RemoteCollection> {
     this.check();
     checkCollectionName(name);
     const opts = checkOptions(config, 'collection config');
     const body: Record<string, unknown> = {};
-    for (const key of ['dimension', 'metric', 'segmentSize', 'index']) {
+    for (const key of ['dimension', 'metric', 'vectors', 'payloadIndexes', 'segmentSize', 'index']) {
       if (opts[key] !== undefined) body[key] = opts[key];
     }
-    const info = await this.transport.request<{ dimension: number; metric: Metric }>(
-      'PUT',
-      `/collections/${name}`,
-      body,
-    );
-    const collection = new RemoteCollection(this, name, info.dimension, info.metric);
+    const info = await this.transport.request<ListedCollection>('PUT', `/collections/${name}`, body);
+    const collection = remoteCollection(this, { ...info, name });
     this.known.set(name, collection);
     return collection;
   }
@@ -76,14 +78,9 @@ export class RemoteDatabase implements Database, RemoteHost {
       const kept = previous.get(c.name);
       if (c.error !== undefined || c.dimension === undefined || c.metric === undefined) {
         this.known.set(c.name, c.error ?? { code: 'UNKNOWN', message: 'unavailable' });
-      } else if (
-        kept instanceof RemoteCollection &&
-        kept.dimension === c.dimension &&
-        kept.metric === c.metric
-      ) {
-        this.known.set(c.name, kept);
       } else {
-        this.known.set(c.name, new RemoteCollection(this, c.name, c.dimension, c.metric));
+        const fresh = remoteCollection(this, c);
+        this.known.set(c.name, kept instanceof RemoteCollection && sameShape(kept, fresh) ? kept : fresh);
       }
     }
     return collections.map((c) => c.name);
@@ -115,4 +112,26 @@ export class RemoteDatabase implements Database, RemoteHost {
   private check(): void {
     if (this.closed) throw new ClosedError('database');
   }
+}
+
+/** A collection as the server describes it (in its list, or when created). */
+function remoteCollection(host: RemoteHost, c: ListedCollection): RemoteCollection {
+  const fields = c.vectors === undefined ? undefined : fieldsOf(c.vectors);
+  return new RemoteCollection(host, c.name, c.dimension!, c.metric!, fields);
+}
+
+/** Dimension and metric of each field (`info()` also reports each field's index). */
+function fieldsOf(vectors: Record<string, RemoteVectorField>): Record<string, RemoteVectorField> {
+  const out: Record<string, RemoteVectorField> = {};
+  for (const [field, { dimension, metric }] of Object.entries(vectors)) out[field] = { dimension, metric };
+  return out;
+}
+
+/** Whether two handles describe the same vectors, so that the one callers hold can stay in use. */
+function sameShape(a: RemoteCollection, b: RemoteCollection): boolean {
+  return (
+    a.dimension === b.dimension &&
+    a.metric === b.metric &&
+    JSON.stringify(a.fields) === JSON.stringify(b.fields)
+  );
 }

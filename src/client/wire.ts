@@ -1,6 +1,7 @@
 /**
  * The parts of Quiver's HTTP wire format that the server and the client must agree on
- * byte for byte: the encoding of vectors as base64 strings and the shape of an error body.
+ * byte for byte: the encoding of vectors as base64 strings, the shapes of returned points,
+ * hits and groups, and the shape of an error body.
  * The request and response schemas themselves are the server's TypeBox schemas
  * (`src/server/schemas.ts`), published as `/openapi.json`.
  *
@@ -10,10 +11,33 @@
  * not the JSON parser, rejects them with `InvalidVectorError`, as it does in-process).
  */
 import { endianness } from 'node:os';
+import type { PointId } from '../db/types.js';
 import { InvalidVectorError } from '../errors.js';
+import type { MatchValue } from '../payload/filter.js';
 
 /** How vectors are written in responses: JSON number arrays (default) or base64 strings. */
 export type VectorEncoding = 'array' | 'base64';
+
+/** A vector on the wire: JSON numbers (or byte values, for binary vectors), or base64. */
+export type WireVector = number[] | string;
+
+/** A point in a response: named vectors (`vectors`) by field, each as `vector` is written. */
+export interface WirePoint {
+  id: PointId;
+  payload?: Record<string, unknown>;
+  vector?: WireVector;
+  vectors?: Record<string, WireVector>;
+}
+
+export interface WireHit extends WirePoint {
+  score: number;
+}
+
+/** One group of a grouped search's response (`{ groups }`). */
+export interface WireGroup {
+  group: MatchValue;
+  hits: WireHit[];
+}
 
 /** The one shape of every error response: `{ error: { code, message, path? } }`. */
 export interface ErrorBody {

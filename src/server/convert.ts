@@ -1,31 +1,96 @@
 /**
  * Conversions between the wire format and the engine's types: base64 vectors in requests
  * become Float32Array (arrays of numbers go to the engine as they are, which checks them),
- * and stored vectors in responses become number arrays or base64 strings.
+ * and stored vectors in responses become number arrays or base64 strings. Named vectors
+ * (`vectors: { field: … }`) are converted field by field, the same way.
  */
-import { decodeVector, encodeVector, type VectorEncoding } from '../client/wire.js';
-import type { Hit, Point, PointId, StoredVector, VectorInput } from '../db/types.js';
+import {
+  decodeVector,
+  encodeVector,
+  type VectorEncoding,
+  type WireGroup,
+  type WireHit,
+  type WirePoint,
+  type WireVector,
+} from '../client/wire.js';
+import type {
+  Hit,
+  HitGroup,
+  Point,
+  PointId,
+  PointInput,
+  RecommendQuery,
+  SearchQuery,
+  StoredVector,
+  VectorInput,
+} from '../db/types.js';
 
-export interface WirePoint {
+/** A point of an upsert request (`payload: null` means none). */
+export interface WireUpsertPoint {
   id: PointId;
-  payload?: Record<string, unknown>;
-  vector?: number[] | string;
+  vector?: WireVector;
+  vectors?: Record<string, WireVector>;
+  payload?: Record<string, unknown> | null;
 }
 
-export interface WireHit extends WirePoint {
-  score: number;
+/** A query object as a request carries it (see `SearchQuery`). */
+export interface WireSearchQuery {
+  vector?: WireVector;
+  using?: string;
+  text?: string;
+  textField?: string;
 }
+
+/** A recommend example: an id, `{ vector }`, or a bare array of numbers. */
+export type WireExample = PointId | number[] | { vector: WireVector };
 
 /** The vector a request carried, for the engine: a base64 string is decoded, an array passed on. */
-export function requestVector(value: number[] | string, where: string): VectorInput {
+export function requestVector(value: WireVector, where: string): VectorInput {
   return typeof value === 'string' ? decodeVector(value, where) : value;
 }
 
+/** Named vectors of a request, each converted as `requestVector` does. */
+export function requestVectors(
+  values: Record<string, WireVector>,
+  where: string,
+): Record<string, VectorInput> {
+  const out: Record<string, VectorInput> = {};
+  for (const [field, value] of Object.entries(values)) out[field] = requestVector(value, `${where}.${field}`);
+  return out;
+}
+
+/** An upserted point for the engine; absent fields stay absent, so the engine judges what is missing. */
+export function requestPoint(point: WireUpsertPoint, i: number): PointInput {
+  const out: PointInput = { id: point.id };
+  if (point.vector !== undefined) out.vector = requestVector(point.vector, `points[${i}].vector`);
+  if (point.vectors !== undefined) out.vectors = requestVectors(point.vectors, `points[${i}].vectors`);
+  if (point.payload !== undefined && point.payload !== null) out.payload = point.payload;
+  return out;
+}
+
+/** The query of a search request: a vector, or a query object whose vector is converted. */
+export function requestQuery(query: WireVector | WireSearchQuery): VectorInput | SearchQuery {
+  if (typeof query === 'string' || Array.isArray(query)) return requestVector(query, 'query');
+  const { vector, ...rest } = query;
+  return vector === undefined ? rest : { ...rest, vector: requestVector(vector, 'query.vector') };
+}
+
+/** The examples of a recommend request: ids stay ids, vectors are converted. */
+export function requestExamples(
+  positive: WireExample[],
+  negative: WireExample[] | undefined,
+): RecommendQuery {
+  const convert = (examples: WireExample[], where: string) =>
+    examples.map((e, i) =>
+      typeof e === 'object' && !Array.isArray(e) ? requestVector(e.vector, `${where}[${i}].vector`) : e,
+    );
+  const query: RecommendQuery = { positive: convert(positive, 'positive') };
+  if (negative !== undefined) query.negative = convert(negative, 'negative');
+  return query;
+}
+
 /** A stored vector for a response: floats or the bytes of a binary vector, as an array or base64 of its bytes. */
-export function responseVector(
-  vector: StoredVector,
-  encoding: VectorEncoding | undefined,
-): number[] | string {
+export function responseVector(vector: StoredVector, encoding: VectorEncoding | undefined): WireVector {
   return encoding === 'base64' ? encodeVector(vector) : Array.from(vector);
 }
 
@@ -33,12 +98,18 @@ export function wirePoint(point: Point, encoding: VectorEncoding | undefined): W
   const out: WirePoint = { id: point.id };
   if (point.payload !== undefined) out.payload = point.payload;
   if (point.vector !== undefined) out.vector = responseVector(point.vector, encoding);
+  if (point.vectors !== undefined) {
+    const vectors: Record<string, WireVector> = {};
+    for (const [field, v] of Object.entries(point.vectors)) vectors[field] = responseVector(v, encoding);
+    out.vectors = vectors;
+  }
   return out;
 }
 
 export function wireHit(hit: Hit, encoding: VectorEncoding | undefined): WireHit {
-  const out: WireHit = { id: hit.id, score: hit.score };
-  if (hit.payload !== undefined) out.payload = hit.payload;
-  if (hit.vector !== undefined) out.vector = responseVector(hit.vector, encoding);
-  return out;
+  return { ...wirePoint(hit, encoding), score: hit.score };
+}
+
+export function wireGroup(group: HitGroup, encoding: VectorEncoding | undefined): WireGroup {
+  return { group: group.group, hits: group.hits.map((h) => wireHit(h, encoding)) };
 }

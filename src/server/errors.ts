@@ -42,6 +42,10 @@ const HTTP_CODES: Record<number, string> = {
 /** fastify's errors for a body that is not JSON although its content type says so. */
 const JSON_ERRORS = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
+/** Paths of vectors in request bodies: `points[0].vector`, `points[0].vectors.image[3]`, `query`, `query.vector`, `queries[1]`, `positive[0].vector`, `negative[1][2]`. */
+const VECTOR_PATH =
+  /^(points\[\d+\]\.vectors?(\.[\w-]+)?|query(\.vector)?|queries\[\d+\]|(positive|negative)\[\d+\](\.vector|(?=\[)))(\[|$)/;
+
 /** A small subset of Ajv's error object, as fastify attaches it to `error.validation`. */
 interface SchemaViolation {
   keyword: string;
@@ -97,14 +101,19 @@ function enginePath(error: QuiverError, body: unknown): string | undefined {
 
 function schemaViolation(violations: SchemaViolation[], context: string | undefined): ErrorResponse {
   // The deepest violation names the most specific field; at equal depth, the branches of a
-  // union (`anyOf`) are reported together.
+  // union (`anyOf`) are reported together. A branch's `type` violation only says the value is
+  // not of that branch's type: another violation at the same place comes from the branch
+  // whose type matched (a misspelt key in a query object, a bad base64 string), and says more.
   const depth = (v: SchemaViolation) => v.instancePath.split('/').length;
   const deepest = Math.max(...violations.map(depth));
-  const first = violations.find((v) => depth(v) === deepest)!;
+  const candidates = violations.filter((v) => depth(v) === deepest && v.keyword !== 'anyOf');
+  const telling = candidates.filter((v) => v.keyword !== 'type');
+  const chosen = telling.length > 0 ? telling : candidates;
+  const first = chosen[0] ?? violations.find((v) => depth(v) === deepest)!;
   const base = pointerToPath(first.instancePath);
   let path = base;
   let reason: string;
-  const alike = violations.filter((v) => v.instancePath === first.instancePath && v.keyword !== 'anyOf');
+  const alike = chosen.filter((v) => v.instancePath === first.instancePath);
   if (first.keyword === 'required') {
     path = join(base, String(first.params.missingProperty));
     reason = 'is required';
@@ -152,10 +161,13 @@ function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
-/** The engine's error code for a bad value at `path`. */
+/**
+ * The engine's error code for a bad value at `path`: vectors (named ones included, and a
+ * query or example that must be a vector) are `INVALID_VECTOR`.
+ */
 function fieldCode(path: string): string {
   if (/^filter(\.|\[|$)/.test(path)) return 'INVALID_FILTER';
-  if (/^(points\[\d+\]\.vector|query|queries\[\d+\])(\[|$)/.test(path)) return 'INVALID_VECTOR';
+  if (VECTOR_PATH.test(path)) return 'INVALID_VECTOR';
   if (/^(points\[\d+\]\.id|ids\[\d+\]|cursor)$/.test(path)) return 'INVALID_ID';
   return 'INVALID_ARGUMENT';
 }

@@ -7,6 +7,8 @@
  * language) and reports it with the same typed errors as in-process. Objects reject
  * unknown properties, so a misspelt option (`with_payload`) is an error, not ignored.
  * Field names are those of the TypeScript API (`withPayload`, `segmentSize`, `nextCursor`).
+ * This file holds the shared parts (names, ids, vectors, filters, errors) and the bodies of
+ * points, searches and recommendations; `collection-schemas.ts` those of collections.
  */
 import { type TSchema, Type } from '@sinclair/typebox';
 import { MAX_ID_LENGTH, MAX_K } from '../db/validate.js';
@@ -34,13 +36,14 @@ export const DEFAULT_LIMITS: ServerLimits = {
 };
 
 /** The largest dimension the engine accepts. */
-const MAX_DIMENSION = 65_536;
+export const MAX_DIMENSION = 65_536;
 const NAME_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 const BASE64_PATTERN = '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$';
 
-const closed = { additionalProperties: false } as const;
+/** Objects that refuse unknown properties. */
+export const closed = { additionalProperties: false } as const;
 
-function stringEnum<const T extends readonly string[]>(values: T, description: string) {
+export function stringEnum<const T extends readonly string[]>(values: T, description: string) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
 }
 
@@ -73,12 +76,28 @@ const VectorOut = Type.Union([Type.Array(Type.Number()), Type.String({ contentEn
     'The stored vector: an array, or base64 little-endian float32 when `vectorEncoding` is `base64`.',
 });
 
+export const VectorFieldName = Type.String({
+  pattern: NAME_PATTERN,
+  description: 'A named vector field: 1 to 64 of A–Z, a–z, 0–9, `_` and `-`.',
+});
+
+/** Named vectors in a request, by field; any field may be left out. */
+const VectorsIn = Type.Record(VectorFieldName, VectorIn, {
+  ...closed,
+  description: 'Named vectors (collections with `vectors`), by field name; each as `vector` is written.',
+});
+
+const VectorsOut = Type.Record(Type.String(), VectorOut, {
+  description: 'The stored named vectors, by field (fields the point lacks are left out).',
+});
+
 const Payload = Type.Record(Type.String(), Type.Unknown(), { description: 'A JSON object of metadata.' });
 
 const Conditions = Type.Array(
   Type.Unknown({
     description:
-      'A field condition `{ key, match: { value } | { any: [...] } }`, `{ key, range: { gt, gte, lt, lte } }`, ' +
+      'A field condition `{ key, match: { value } | { any: [...] } | { text } }`, ' +
+      '`{ key, range: { gt, gte, lt, lte } }` (numbers, or RFC 3339 date-time strings), ' +
       '`{ key, exists }`, or a nested group `{ must, should, must_not }`.',
   }),
 );
@@ -93,6 +112,27 @@ export const Filter = Type.Object(
   },
 );
 
+const Using = Type.String({
+  pattern: NAME_PATTERN,
+  description: 'The vector field to search, in a collection with named vectors.',
+});
+
+/** A query object: a vector, a text, or both (a hybrid search). */
+const SearchQuery = Type.Object(
+  {
+    vector: Type.Optional(VectorIn),
+    using: Type.Optional(Using),
+    text: Type.Optional(Type.String({ maxLength: 10_000, description: 'Full-text query (BM25).' })),
+    textField: Type.Optional(
+      Type.String({ minLength: 1, description: 'The payload field with a `text` index to search.' }),
+    ),
+  },
+  {
+    ...closed,
+    description: 'A vector (of field `using`), a text (over `textField`), or both: a hybrid search.',
+  },
+);
+
 const WithPayload = Type.Boolean({ description: 'Include payloads.' });
 const WithVector = Type.Boolean({ description: 'Include stored vectors.' });
 const VectorEncodingOption = stringEnum(
@@ -100,110 +140,40 @@ const VectorEncodingOption = stringEnum(
   'How returned vectors are written. Default `array`.',
 );
 
-const IndexConfig = Type.Union(
-  [
-    Type.Object(
-      {
-        type: Type.Literal('hnsw'),
-        M: Type.Optional(Type.Integer({ description: 'Links per node.' })),
-        efConstruction: Type.Optional(Type.Integer({ description: 'Candidate list size while building.' })),
-        ef: Type.Optional(Type.Integer({ description: 'Default search effort (candidates kept).' })),
-      },
-      closed,
-    ),
-    Type.Object({ type: Type.Literal('flat') }, closed),
-    Type.Object(
-      {
-        type: Type.Literal('factory'),
-        factory: Type.String({ maxLength: 64, description: 'A factory string, e.g. `IVF1024,PQ16`.' }),
-        efConstruction: Type.Optional(
-          Type.Integer({ description: 'HNSW recipes: candidates while building.' }),
-        ),
-        ef: Type.Optional(Type.Integer({ description: 'HNSW recipes: default search effort.' })),
-      },
-      closed,
-    ),
-    Type.String({
-      maxLength: 64,
-      description:
-        'A FAISS-style factory string: Flat, HNSW<M>, HNSW<M>,SQ8, SQ8, PQ<m>, IVF<nlist>,Flat, ' +
-        'IVF<nlist>,SQ8, IVF<nlist>,PQ<m>, LSH<bits>, Annoy<trees>.',
-    }),
-  ],
-  {
-    description:
-      'Index of sealed segments. Default `{ type: "hnsw", M: 16, efConstruction: 200, ef: 64 }`; ' +
-      '`{ type: "flat" }` keeps every search exact; a factory string (e.g. `"IVF1024,PQ16"`) picks ' +
-      'another index family. The growing segment is always searched exactly.',
-  },
-);
-
-export const CollectionConfig = Type.Object(
-  {
-    dimension: Type.Integer({ minimum: 1, maximum: MAX_DIMENSION }),
-    metric: Type.Optional(
-      stringEnum(
-        ['l2', 'ip', 'cosine', 'hamming', 'jaccard'] as const,
-        'Similarity metric. Default `l2`. `hamming` and `jaccard` hold binary vectors: `dimension` bits, sent as arrays of dimension/8 byte values.',
-      ),
-    ),
-    segmentSize: Type.Optional(
-      Type.Integer({ description: 'Points at which the growing segment is sealed.' }),
-    ),
-    index: Type.Optional(IndexConfig),
-  },
-  closed,
-);
-
-export const CollectionInfo = Type.Object(
-  {
-    name: Type.String(),
-    dimension: Type.Integer(),
-    metric: Type.String(),
-    count: Type.Integer({ description: 'Live points.' }),
-    sealedSegments: Type.Integer(),
-    growingPoints: Type.Integer({ description: 'Points in the growing (unsealed) segment.' }),
-    index: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'The index config, defaults filled in.',
-    }),
-    indexedSegments: Type.Integer({
-      description: 'Sealed segments searched through their approximate index.',
-    }),
-    indexingSegments: Type.Integer({ description: 'Sealed segments whose index is being built.' }),
-  },
-  { additionalProperties: true },
-);
-
-export const CollectionList = Type.Object({
-  collections: Type.Array(
-    Type.Object({
-      name: Type.String(),
-      dimension: Type.Optional(Type.Integer()),
-      metric: Type.Optional(Type.String()),
-      error: Type.Optional(
-        Type.Object(
-          { code: Type.String(), message: Type.String() },
-          { description: 'Why it is unavailable.' },
-        ),
-      ),
-    }),
-  ),
-});
-
 export const Ok = Type.Object({ ok: Type.Literal(true) });
 
 const StoredPoint = Type.Object({
   id: PointId,
   payload: Type.Optional(Payload),
   vector: Type.Optional(VectorOut),
+  vectors: Type.Optional(VectorsOut),
 });
 const HitSchema = Type.Object({
   id: PointId,
-  score: Type.Number(),
+  score: Type.Number({
+    description: "The metric's score (vector search), BM25 (text search) or the fused score (hybrid).",
+  }),
   payload: Type.Optional(Payload),
   vector: Type.Optional(VectorOut),
+  vectors: Type.Optional(VectorsOut),
 });
 export const Hits = Type.Object({ hits: Type.Array(HitSchema) });
+export const HitsOrGroups = Type.Object(
+  {
+    hits: Type.Optional(Type.Array(HitSchema)),
+    groups: Type.Optional(
+      Type.Array(
+        Type.Object({
+          group: Type.Union([Type.String(), Type.Number(), Type.Boolean()], {
+            description: 'The `groupBy` value the hits share.',
+          }),
+          hits: Type.Array(HitSchema),
+        }),
+      ),
+    ),
+  },
+  { description: '`hits`, or with `groupBy` the best `groups`, best first.' },
+);
 export const HitLists = Type.Object({ results: Type.Array(Type.Array(HitSchema)) });
 export const Points = Type.Object({ points: Type.Array(StoredPoint) });
 export const ScrollPage = Type.Object({
@@ -254,14 +224,35 @@ export function requestSchemas(limits: ServerLimits) {
       }),
     ),
     exact: Type.Optional(Type.Boolean({ description: 'Search exactly, ignoring approximate indexes.' })),
+    using: Type.Optional(Using),
   };
+  const example = Type.Union(
+    [
+      PointId,
+      Type.Object({ vector: VectorIn }, closed),
+      Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_DIMENSION }),
+    ],
+    {
+      description:
+        'An example: the id of a point of the collection, `{ "vector": … }` (an array or base64), or a vector as a bare array.',
+    },
+  );
+  const examples = Type.Array(example, { maxItems: limits.ids });
   return {
     upsert: Type.Object(
       {
         points: Type.Array(
           Type.Object(
-            { id: PointId, vector: VectorIn, payload: Type.Optional(Type.Union([Payload, Type.Null()])) },
-            closed,
+            {
+              id: PointId,
+              vector: Type.Optional(VectorIn),
+              vectors: Type.Optional(VectorsIn),
+              payload: Type.Optional(Type.Union([Payload, Type.Null()])),
+            },
+            {
+              ...closed,
+              description: '`vector` for a collection with one vector per point, else `vectors`.',
+            },
           ),
           { maxItems: limits.upsertPoints },
         ),
@@ -296,7 +287,65 @@ export function requestSchemas(limits: ServerLimits) {
       },
       closed,
     ),
-    search: Type.Object({ query: VectorIn, ...searchOptions }, closed),
+    search: Type.Object(
+      {
+        query: Type.Union([VectorIn, SearchQuery]),
+        ...searchOptions,
+        fusion: Type.Optional(
+          stringEnum(
+            ['rrf', 'weighted'] as const,
+            'How a hybrid search merges its text and vector lists: reciprocal-rank fusion (default) or weighted normalized scores.',
+          ),
+        ),
+        rrfK: Type.Optional(
+          Type.Number({
+            minimum: 0,
+            description: 'The k of reciprocal-rank fusion (score Σ w / (rrfK + rank)). Default 60.',
+          }),
+        ),
+        weights: Type.Optional(
+          Type.Object(
+            {
+              vector: Type.Optional(Type.Number({ minimum: 0 })),
+              text: Type.Optional(Type.Number({ minimum: 0 })),
+            },
+            { ...closed, description: 'Weights of the two branches of a hybrid search. Default 1 each.' },
+          ),
+        ),
+        groupBy: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'Group hits by this payload key: `k` counts groups; the answer is `{ groups }`.',
+          }),
+        ),
+        groupSize: Type.Optional(
+          Type.Integer({ minimum: 1, maximum: 100, description: 'Hits per group. Default 3.' }),
+        ),
+      },
+      closed,
+    ),
+    recommend: Type.Object(
+      {
+        positive: examples,
+        negative: Type.Optional(examples),
+        strategy: Type.Optional(
+          stringEnum(
+            ['average', 'best_score'] as const,
+            '`average` (default): one search for avg(positive) + (avg(positive) − avg(negative)); ' +
+              '`best_score`: each point scores by its best similarity to a positive example, below all such when a negative one is nearer.',
+          ),
+        ),
+        k: Type.Optional(k),
+        filter: Type.Optional(Filter),
+        using: Type.Optional(Using),
+        ef: Type.Optional(ef),
+        exact: Type.Optional(Type.Boolean({ description: 'Search exactly, ignoring approximate indexes.' })),
+        withPayload: Type.Optional(WithPayload),
+        withVector: Type.Optional(WithVector),
+        vectorEncoding: Type.Optional(VectorEncodingOption),
+      },
+      closed,
+    ),
     searchBatch: Type.Object(
       { queries: Type.Array(VectorIn, { maxItems: limits.batchQueries }), ...searchOptions },
       closed,

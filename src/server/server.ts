@@ -25,6 +25,7 @@ import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.js';
 import { collectionRoutes } from './routes/collections.js';
 import type { RouteContext } from './routes/context.js';
 import { operationRoutes } from './routes/operations.js';
+import { payloadIndexRoutes } from './routes/payload-indexes.js';
 import { pointRoutes } from './routes/points.js';
 import { searchRoutes } from './routes/search.js';
 import { DEFAULT_LIMITS, ErrorResponse, requestSchemas, type ServerLimits } from './schemas.js';
@@ -134,6 +135,7 @@ export class QuiverServer {
     await app.register(collectionRoutes, context);
     await app.register(pointRoutes, context);
     await app.register(searchRoutes, context);
+    await app.register(payloadIndexRoutes, context);
     await app.ready();
     return server;
   }

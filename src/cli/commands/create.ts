@@ -1,20 +1,30 @@
 /**
- * `quiver create <collection> --dim <n> [--metric l2|ip|cosine]
- *  [--index hnsw|flat|<factory string>] [--m <n>] [--ef-construction <n>] [--ef <n>]
- *  [--segment-size <n>]`
+ * `quiver create <collection> (--dim <n> [--metric m] | --vectors name:dim[:metric],…)
+ *  [--payload-index key:type[:analyzer]]… [--index hnsw|flat|<factory string>] [--m <n>]
+ *  [--ef-construction <n>] [--ef <n>] [--segment-size <n>]`
  *
- * `--index` takes `hnsw`, `flat` or a FAISS-style factory string (`IVF1024,PQ16`,
- * `HNSW32,SQ8`, …); `--m` only goes with `hnsw`, `--ef`/`--ef-construction` with HNSW
- * recipes.
+ * `--vectors` declares named vector fields (`image:1280:cosine,text:100:cosine`) instead of
+ * one vector per point; every field gets the collection's index. `--payload-index` (repeat
+ * it) indexes payload fields: `label:keyword`, `body:text:english`. `--index` takes `hnsw`,
+ * `flat` or a FAISS-style factory string (`IVF1024,PQ16`, `HNSW32,SQ8`, …); `--m` only goes
+ * with `hnsw`, `--ef`/`--ef-construction` with HNSW recipes.
  */
 import { type Command, Option } from 'commander';
-import type { IndexConfig, Metric } from '../../db/types.js';
+import type {
+  CollectionConfig,
+  IndexConfig,
+  Metric,
+  PayloadIndexConfig,
+  VectorFieldConfig,
+} from '../../db/types.js';
 import { withDatabase } from '../database.js';
-import { integerAtLeast, METRICS, usageError } from '../options.js';
+import { collectPayloadIndex, integerAtLeast, METRICS, parseVectorFields, usageError } from '../options.js';
 
 interface CreateOptions {
-  dim: number;
+  dim?: number;
   metric: Metric;
+  vectors?: Record<string, VectorFieldConfig>;
+  payloadIndex?: Record<string, PayloadIndexConfig>;
   index: string;
   m?: number;
   efConstruction?: number;
@@ -27,8 +37,23 @@ export function registerCreate(program: Command): void {
     .command('create')
     .description('create an empty collection')
     .argument('<collection>', 'collection name')
-    .requiredOption('--dim <n>', 'vector dimension', integerAtLeast(1))
-    .addOption(new Option('--metric <metric>', 'similarity metric').choices(METRICS).default('l2'))
+    .addOption(new Option('--dim <n>', 'vector dimension').argParser(integerAtLeast(1)).conflicts('vectors'))
+    .addOption(
+      new Option('--metric <metric>', 'similarity metric')
+        .choices(METRICS)
+        .default('l2')
+        .conflicts('vectors'),
+    )
+    .option(
+      '--vectors <fields>',
+      'named vector fields instead of --dim: name:dimension[:metric],… e.g. image:1280:cosine,text:100',
+      parseVectorFields,
+    )
+    .option(
+      '--payload-index <spec>',
+      'index a payload field, key:type[:analyzer] (repeatable), e.g. label:keyword or body:text:english',
+      collectPayloadIndex,
+    )
     .option(
       '--index <type>',
       'index of sealed segments: hnsw, flat or a factory string like IVF1024,PQ16',
@@ -39,35 +64,49 @@ export function registerCreate(program: Command): void {
     .option('--ef <n>', 'HNSW default search effort (default 64)', integerAtLeast(1))
     .option('--segment-size <n>', 'points per sealed segment (default 100000)', integerAtLeast(1))
     .action(async (name: string, options: CreateOptions, command: Command) => {
-      const hnswFlags = options.m ?? options.efConstruction ?? options.ef;
-      const kind = options.index.toLowerCase();
-      if (kind === 'flat' && hnswFlags !== undefined) {
-        usageError(command, '--m, --ef-construction and --ef only apply to --index hnsw');
-      }
-      if (kind !== 'hnsw' && options.m !== undefined) {
-        usageError(command, '--m only applies to --index hnsw (a factory string carries M, e.g. HNSW32)');
-      }
-      const index: IndexConfig =
-        kind === 'flat'
-          ? { type: 'flat' }
-          : kind === 'hnsw'
-            ? { type: 'hnsw', M: options.m, efConstruction: options.efConstruction, ef: options.ef }
-            : {
-                type: 'factory',
-                factory: options.index,
-                efConstruction: options.efConstruction,
-                ef: options.ef,
-              };
-      await withDatabase(command, async (db) => {
-        const collection = await db.createCollection(name, {
-          dimension: options.dim,
-          metric: options.metric,
-          index,
-          segmentSize: options.segmentSize,
-        });
-        process.stdout.write(
-          `created collection '${collection.name}' (dimension ${collection.dimension}, metric ${collection.metric}, index ${options.index})\n`,
+      if (options.dim === undefined && options.vectors === undefined) {
+        usageError(
+          command,
+          'give the vector dimension with --dim <n>, or named vectors with --vectors <fields>',
         );
+      }
+      const config: CollectionConfig = {
+        index: indexConfig(options, command),
+        segmentSize: options.segmentSize,
+        payloadIndexes: options.payloadIndex,
+      };
+      if (options.vectors !== undefined) config.vectors = options.vectors;
+      else Object.assign(config, { dimension: options.dim, metric: options.metric });
+      await withDatabase(command, async (db) => {
+        const collection = await db.createCollection(name, config);
+        const shape =
+          options.vectors === undefined
+            ? `dimension ${collection.dimension}, metric ${collection.metric}`
+            : `vectors ${describeFields(options.vectors)}`;
+        process.stdout.write(`created collection '${collection.name}' (${shape}, index ${options.index})\n`);
       });
     });
+}
+
+/** The index config from `--index` and the HNSW flags, refusing flags that do not apply. */
+function indexConfig(options: CreateOptions, command: Command): IndexConfig {
+  const hnswFlags = options.m ?? options.efConstruction ?? options.ef;
+  const kind = options.index.toLowerCase();
+  if (kind === 'flat' && hnswFlags !== undefined) {
+    usageError(command, '--m, --ef-construction and --ef only apply to --index hnsw');
+  }
+  if (kind !== 'hnsw' && options.m !== undefined) {
+    usageError(command, '--m only applies to --index hnsw (a factory string carries M, e.g. HNSW32)');
+  }
+  if (kind === 'flat') return { type: 'flat' };
+  if (kind === 'hnsw')
+    return { type: 'hnsw', M: options.m, efConstruction: options.efConstruction, ef: options.ef };
+  return { type: 'factory', factory: options.index, efConstruction: options.efConstruction, ef: options.ef };
+}
+
+/** `image 1280 cosine, text 100 l2` */
+function describeFields(fields: Record<string, VectorFieldConfig>): string {
+  return Object.entries(fields)
+    .map(([field, f]) => `${field} ${f.dimension} ${f.metric ?? 'l2'}`)
+    .join(', ');
 }

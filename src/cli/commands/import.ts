@@ -6,7 +6,9 @@
  * one batch at a time whatever the file size. Ids of npy/fvecs rows are their 0-based row
  * numbers plus `--id-start`; JSON Lines records carry their own ids. With `--create`, a missing
  * collection is created from the file's dimension (npy/fvecs: the header; JSON Lines: the
- * first record) and `--metric`. The collection is flushed once at the end, so the summary's
+ * first record) and `--metric`. JSON Lines records with named vectors (`"vectors": { field:
+ * […] }`) go into a collection declared with those fields (`quiver create --vectors`), which
+ * `--create` cannot infer. The collection is flushed once at the end, so the summary's
  * rate includes making the import durable. A failure part way leaves the batches before it
  * imported (upsert is idempotent: re-running the import is safe).
  */
@@ -79,8 +81,13 @@ async function importFile(
   let imported = 0;
   try {
     for await (const batch of file.batches(options.batch)) {
+      if (batch.named !== undefined && collection === undefined) {
+        throw new InvalidArgumentError(
+          `${file.path} has named vectors: create collection '${name}' with quiver create --vectors first`,
+        );
+      }
       collection ??= await create(batch.dimension);
-      if (batch.dimension !== collection.dimension) {
+      if (batch.named === undefined && batch.dimension !== collection.dimension) {
         throw new DimensionMismatchError(
           collection.dimension,
           batch.dimension,
@@ -115,14 +122,13 @@ function existingCollection(db: Database, name: string, metric: Metric | undefin
   return collection;
 }
 
-/** The batch's rows as points; vectors are views into the batch's own (unshared) array. */
+/** The batch's rows as points; vectors are views into the batch's own (unshared) array, or its named vectors. */
 function toPoints(batch: VectorBatch, idStart: number): PointInput[] {
   const points: PointInput[] = new Array(batch.rows);
   for (let r = 0; r < batch.rows; r++) {
-    const point: PointInput = {
-      id: batch.ids?.[r] ?? idStart + batch.start + r,
-      vector: batch.vectors.subarray(r * batch.dimension, (r + 1) * batch.dimension),
-    };
+    const point: PointInput = { id: batch.ids?.[r] ?? idStart + batch.start + r };
+    if (batch.named !== undefined) point.vectors = batch.named[r];
+    else point.vector = batch.vectors.subarray(r * batch.dimension, (r + 1) * batch.dimension);
     const payload = batch.payloads?.[r];
     if (payload !== undefined) point.payload = payload;
     points[r] = point;

@@ -31,7 +31,14 @@ async function printOne(db: Database, name: string, json: boolean): Promise<void
   const info = await db.collection(name).info();
   if (json) printJson(info);
   else
-    process.stdout.write(formatKeyValues(Object.entries(info).map(([key, value]) => [key, String(value)])));
+    process.stdout.write(
+      formatKeyValues(
+        Object.entries(info).map(([key, value]) => [
+          key,
+          typeof value === 'object' ? JSON.stringify(value) : String(value),
+        ]),
+      ),
+    );
 }
 
 async function printList(db: Database, json: boolean): Promise<void> {

@@ -4,11 +4,15 @@
  * ```
  * {"id": 1, "vector": [0.1, 0.2, 0.3], "payload": {"label": "cat"}}
  * {"id": "doc-7", "vector": [0.4, 0.5, 0.6]}
+ * {"id": 8, "vectors": {"image": [0.1, 0.2], "text": [0.3, 0.4, 0.5]}}
  * ```
  *
  * `id` (string or number) and `vector` (non-empty array of numbers) are required, `payload`
  * (an object, or null for none) is optional, other keys are refused so that a misspelt key
  * does not silently drop data. Blank lines are skipped. The first record fixes the dimension.
+ * A file of named vectors has `vectors` (an object of non-empty number arrays, by field; a
+ * record may leave fields out) instead of `vector` in every record; the first record decides
+ * which kind the file is, and the collection checks each field's dimension.
  * Every error names the file and the 1-based line number. Ids are passed through as
  * found; the engine validates them (`InvalidIdError`).
  *
@@ -33,14 +37,15 @@ export interface JsonlFile extends VectorFile {
   readonly dimension: undefined;
 }
 
-/** One validated record. */
+/** One validated record: `vector` holds its one vector, or is empty when it has named `vectors`. */
 interface JsonlRecord {
   id: string | number;
   vector: number[];
+  vectors: Record<string, number[]> | undefined;
   payload: JsonObject | undefined;
 }
 
-const KEYS = new Set(['id', 'vector', 'payload']);
+const KEYS = new Set(['id', 'vector', 'vectors', 'payload']);
 
 /**
  * Opens `path` (checks only that it exists and is a file); records are validated as they stream.
@@ -86,7 +91,15 @@ async function* readJsonlBatches(
       lineNumber++;
       if (line.trim() === '') continue;
       const record = parseRecord(path, lineNumber, line);
-      if (dimension === 0) {
+      if (recordNumber > 0 && (record.vectors === undefined) !== dimension > 0) {
+        throw new FileFormatError(
+          path,
+          `line ${lineNumber}: mixes "vector" and "vectors" records (line ${dimensionLine} has ${dimension > 0 ? '"vector"' : '"vectors"'})`,
+        );
+      }
+      if (record.vectors !== undefined) {
+        dimensionLine ||= lineNumber;
+      } else if (dimension === 0) {
         dimension = record.vector.length;
         dimensionLine = lineNumber;
       } else if (record.vector.length !== dimension) {
@@ -109,7 +122,7 @@ async function* readJsonlBatches(
 function toBatch(records: JsonlRecord[], start: number, dimension: number, bytesRead: number): VectorBatch {
   const vectors = new Float32Array(records.length * dimension);
   for (let r = 0; r < records.length; r++) vectors.set(records[r].vector, r * dimension);
-  return {
+  const batch: VectorBatch = {
     start,
     rows: records.length,
     dimension,
@@ -118,6 +131,8 @@ function toBatch(records: JsonlRecord[], start: number, dimension: number, bytes
     payloads: records.map((record) => record.payload),
     bytesRead,
   };
+  if (dimension === 0) batch.named = records.map((record) => record.vectors ?? {});
+  return batch;
 }
 
 /** Parses and validates one non-blank line. */
@@ -136,24 +151,39 @@ function parseRecord(path: string, lineNumber: number, line: string): JsonlRecor
   }
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!KEYS.has(key)) fail(`unknown key "${key}" (expected "id", "vector" and optionally "payload")`);
+    if (!KEYS.has(key)) {
+      fail(`unknown key "${key}" (expected "id", "vector" or "vectors", and optionally "payload")`);
+    }
   }
-  const { id, vector, payload } = record;
+  const { id, vector, vectors, payload } = record;
   if (typeof id !== 'string' && typeof id !== 'number') {
     return fail(id === undefined ? 'missing "id"' : `"id" must be a string or a number, got ${kindOf(id)}`);
   }
-  if (!Array.isArray(vector)) {
-    return fail(
-      vector === undefined ? 'missing "vector"' : `"vector" must be an array, got ${kindOf(vector)}`,
-    );
-  }
-  if (vector.length === 0) fail('"vector" is empty');
-  const bad = vector.findIndex((x) => typeof x !== 'number');
-  if (bad >= 0) fail(`vector[${bad}] is ${kindOf(vector[bad])}, expected a number`);
+  if (vector !== undefined && vectors !== undefined) fail('has both "vector" and "vectors"');
   if (payload !== undefined && payload !== null && (typeof payload !== 'object' || Array.isArray(payload))) {
     fail(`"payload" must be an object, got ${kindOf(payload)}`);
   }
-  return { id, vector, payload: (payload ?? undefined) as JsonObject | undefined };
+  const kept = (payload ?? undefined) as JsonObject | undefined;
+  if (vectors !== undefined) {
+    if (typeof vectors !== 'object' || vectors === null || Array.isArray(vectors)) {
+      return fail(`"vectors" must be an object of arrays by field, got ${kindOf(vectors)}`);
+    }
+    const named = vectors as Record<string, unknown>;
+    for (const [field, v] of Object.entries(named)) checkNumbers(v, `vectors.${field}`, fail);
+    return { id, vector: [], vectors: named as Record<string, number[]>, payload: kept };
+  }
+  if (vector === undefined) return fail('missing "vector" (or "vectors")');
+  checkNumbers(vector, 'vector', fail);
+  return { id, vector: vector as number[], vectors: undefined, payload: kept };
+}
+
+/** Fails unless `value` is a non-empty array of numbers. */
+function checkNumbers(value: unknown, name: string, fail: (reason: string) => never): void {
+  if (!Array.isArray(value)) fail(`"${name}" must be an array, got ${kindOf(value)}`);
+  const numbers = value as unknown[];
+  if (numbers.length === 0) fail(`"${name}" is empty`);
+  const bad = numbers.findIndex((x) => typeof x !== 'number');
+  if (bad >= 0) fail(`${name}[${bad}] is ${kindOf(numbers[bad])}, expected a number`);
 }
 
 function kindOf(value: unknown): string {

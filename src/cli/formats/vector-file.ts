@@ -32,6 +32,12 @@ export interface VectorBatch {
   vectors: Float32Array;
   /** Ids from the file (JSON Lines); absent for formats whose ids are row numbers. */
   ids?: (string | number)[];
+  /**
+   * Named vectors of each row (JSON Lines records with `"vectors": { field: […] }`); a file
+   * with them has `dimension` 0 and an empty `vectors`, and each field's length is the
+   * collection's to check.
+   */
+  named?: Record<string, number[]>[];
   /** Payloads from the file (JSON Lines), `undefined` for records without one. */
   payloads?: (JsonObject | undefined)[];
   /** Bytes of the file consumed so far, for progress when the row count is not known. */

@@ -1,11 +1,14 @@
 /**
  * Collections: `GET /collections`, `PUT|GET|DELETE /collections/{name}`,
- * `POST /collections/{name}/flush`, `POST /collections/{name}/compact`.
+ * `POST /collections/{name}/flush`, `POST /collections/{name}/compact`. A collection has one
+ * vector per point (`dimension`, `metric`) or named vector fields (`vectors`), and may
+ * declare payload indexes (`payloadIndexes`) when created.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { CollectionConfig as EngineConfig } from '../../db/types.js';
+import type { CollectionConfig as EngineConfig, CollectionInfo as EngineInfo } from '../../db/types.js';
 import { QuiverError } from '../../errors.js';
-import { CollectionConfig, CollectionInfo, CollectionList, NameParams, Ok, responses } from '../schemas.js';
+import { CollectionConfig, CollectionInfo, CollectionList } from '../collection-schemas.js';
+import { NameParams, Ok, responses } from '../schemas.js';
 import { KEYED, READ, type RouteContext, WRITE } from './context.js';
 
 export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { db }) => {
@@ -18,7 +21,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         tags,
         summary: 'List collections',
         description:
-          'Every collection, sorted by name; one whose files fail verification has an `error` instead.',
+          'Every collection, sorted by name, with its vector fields; one whose files fail verification has an `error` instead.',
         security: KEYED,
         response: responses(200, CollectionList, []),
       },
@@ -28,8 +31,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       const collections = [];
       for (const name of await db.listCollections()) {
         try {
-          const { dimension, metric } = db.collection(name);
-          collections.push({ name, dimension, metric });
+          collections.push(listed(await db.collection(name).info()));
         } catch (error) {
           if (!(error instanceof QuiverError)) throw error;
           request.log.warn({ err: error, collection: name }, 'collection unavailable');
@@ -129,3 +131,13 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     },
   );
 };
+
+/** A collection as the list shows it: name, dimension and metric, and its named vector fields if any. */
+function listed(info: EngineInfo) {
+  const { name, dimension, metric, vectors } = info;
+  if (vectors === undefined) return { name, dimension, metric };
+  const fields: Record<string, { dimension: number; metric: string }> = {};
+  for (const [field, v] of Object.entries(vectors))
+    fields[field] = { dimension: v.dimension, metric: v.metric };
+  return { name, dimension, metric, vectors: fields };
+}

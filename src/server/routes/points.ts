@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ScrollOptions } from '../../db/types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Filter } from '../../payload/filter.js';
-import { requestVector, wirePoint } from '../convert.js';
+import { requestPoint, wirePoint } from '../convert.js';
 import { Count, Deleted, NameParams, Points, responses, ScrollPage, Upserted } from '../schemas.js';
 import { KEYED, READ, type RouteContext, WRITE } from './context.js';
 
@@ -30,11 +30,7 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
     },
     async (request) => {
       const collection = db.collection(request.params.name);
-      const points = request.body.points.map((p, i) => ({
-        id: p.id,
-        vector: requestVector(p.vector, `points[${i}].vector`),
-        payload: p.payload ?? undefined,
-      }));
+      const points = request.body.points.map(requestPoint);
       await collection.upsert(points);
       return { upserted: points.length };
     },

@@ -1,12 +1,14 @@
 /**
- * Searches: `POST /collections/{name}/points/search` (k nearest), `…/points/search/batch`
- * (one hit list per query) and `…/points/range` (every point within a radius). Each awaits
- * the engine, which runs the scan off the event loop.
+ * Searches: `POST /collections/{name}/points/search` (k nearest to a vector, BM25 over a
+ * text, or both fused; grouped with `groupBy`), `…/points/search/batch` (one hit list per
+ * query), `…/points/range` (every point within a radius) and `…/points/recommend` (points
+ * like the positive examples and unlike the negative ones). Each awaits the engine, which
+ * runs the scan off the event loop.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { RangeSearchOptions, SearchOptions } from '../../db/types.js';
-import { requestVector, wireHit } from '../convert.js';
-import { HitLists, Hits, NameParams, responses } from '../schemas.js';
+import type { RangeSearchOptions, RecommendOptions, SearchOptions } from '../../db/types.js';
+import { requestExamples, requestQuery, requestVector, wireGroup, wireHit } from '../convert.js';
+import { HitLists, Hits, HitsOrGroups, NameParams, responses } from '../schemas.js';
 import { KEYED, READ, type RouteContext } from './context.js';
 
 export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { db, schemas }) => {
@@ -17,21 +19,30 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
     {
       schema: {
         tags,
-        summary: 'The k nearest points to a query',
+        summary: 'The k best points for a vector, a text, or both',
         description:
-          'Best first. With a filter, the exact top-k among the matching points. ' +
-          '`score` is the squared distance (l2), inner product (ip) or cosine similarity (cosine).',
+          'Best first. `query` is a vector, or `{ vector?, using?, text?, textField? }`: a vector search ' +
+          '(of field `using` in a collection with named vectors), a BM25 search over the text-indexed ' +
+          'field `textField`, or both fused by `fusion`. With a filter, the exact top-k among the ' +
+          'matching points. `score` is the squared distance (l2), inner product (ip), cosine similarity ' +
+          '(cosine), bit distance (hamming, jaccard), BM25 (text) or the fused score (hybrid). With ' +
+          '`groupBy` the answer is `{ groups }`: the best `k` groups, each of up to `groupSize` hits.',
         security: KEYED,
         params: NameParams,
         body: schemas.search,
-        response: responses(200, Hits, [400, 404]),
+        response: responses(200, HitsOrGroups, [400, 404]),
       },
       config: READ,
     },
     async (request) => {
       const { query, vectorEncoding, ...options } = request.body;
       const collection = db.collection(request.params.name);
-      const hits = await collection.search(requestVector(query, 'query'), options as SearchOptions);
+      const input = requestQuery(query);
+      if (options.groupBy !== undefined) {
+        const groups = await collection.search(input, options as SearchOptions & { groupBy: string });
+        return { groups: groups.map((g) => wireGroup(g, vectorEncoding)) };
+      }
+      const hits = await collection.search(input, options as SearchOptions);
       return { hits: hits.map((h) => wireHit(h, vectorEncoding)) };
     },
   );
@@ -78,6 +89,35 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       const { query, vectorEncoding, ...options } = request.body;
       const collection = db.collection(request.params.name);
       const hits = await collection.rangeSearch(requestVector(query, 'query'), options as RangeSearchOptions);
+      return { hits: hits.map((h) => wireHit(h, vectorEncoding)) };
+    },
+  );
+
+  app.post(
+    '/collections/:name/points/recommend',
+    {
+      schema: {
+        tags,
+        summary: 'Points like the positive examples and unlike the negative ones',
+        description:
+          'Examples are point ids or vectors (of field `using`); points given by id are left out of the ' +
+          'results. `average`: one search for avg(positive) + (avg(positive) − avg(negative)); ' +
+          '`best_score`: each point scores by its best similarity to a positive example, and ranks below ' +
+          'all of those when a negative example is nearer.',
+        security: KEYED,
+        params: NameParams,
+        body: schemas.recommend,
+        response: responses(200, Hits, [400, 404]),
+      },
+      config: READ,
+    },
+    async (request) => {
+      const { positive, negative, vectorEncoding, ...options } = request.body;
+      const collection = db.collection(request.params.name);
+      const hits = await collection.recommend(
+        requestExamples(positive, negative),
+        options as RecommendOptions,
+      );
       return { hits: hits.map((h) => wireHit(h, vectorEncoding)) };
     },
   );

@@ -1,0 +1,59 @@
+/**
+ * `quiver payload-index <collection> <key> <type> [--analyzer english|chinese|simple]`
+ * `quiver payload-index <collection> <key> --drop`
+ *
+ * Indexes a payload field (a dotted key) in every segment of a collection, existing and
+ * future, replacing an index of another kind; `--drop` removes it. `type` is keyword,
+ * integer, float, bool, datetime or text; `--analyzer` applies to text only.
+ */
+import { Argument, type Command, Option } from 'commander';
+import { PAYLOAD_INDEX_TYPES } from '../../server/collection-schemas.js';
+import { TEXT_ANALYZERS } from '../../text/analyzer.js';
+import { withDatabase } from '../database.js';
+import { payloadIndexConfig, usageError } from '../options.js';
+
+interface PayloadIndexOptions {
+  analyzer?: string;
+  drop?: boolean;
+}
+
+export function registerPayloadIndex(program: Command): void {
+  program
+    .command('payload-index')
+    .description('index a payload field (or drop its index with --drop)')
+    .argument('<collection>', 'collection name')
+    .argument('<key>', 'payload key, a dotted path such as meta.author')
+    .addArgument(new Argument('[type]', 'kind of index').choices(PAYLOAD_INDEX_TYPES))
+    .addOption(
+      new Option('--analyzer <name>', 'analyzer of a text index (default english)').choices(TEXT_ANALYZERS),
+    )
+    .option('--drop', 'drop the index of the key instead')
+    .action(
+      async (
+        name: string,
+        key: string,
+        type: string | undefined,
+        options: PayloadIndexOptions,
+        command: Command,
+      ) => {
+        if (options.drop && (type !== undefined || options.analyzer !== undefined)) {
+          usageError(command, '--drop takes no type or --analyzer');
+        }
+        if (!options.drop && type === undefined) usageError(command, 'give the index type, or --drop');
+        if (options.analyzer !== undefined && type !== 'text') {
+          usageError(command, '--analyzer applies to text indexes only');
+        }
+        await withDatabase(command, async (db) => {
+          const collection = db.collection(name);
+          if (options.drop) {
+            await collection.dropPayloadIndex(key);
+            process.stdout.write(`dropped the index of '${key}' in '${name}'\n`);
+            return;
+          }
+          await collection.createPayloadIndex(key, payloadIndexConfig(type!, options.analyzer));
+          const analyzer = options.analyzer === undefined ? '' : ` (${options.analyzer})`;
+          process.stdout.write(`indexed '${key}' in '${name}' as ${type}${analyzer}\n`);
+        });
+      },
+    );
+}
