@@ -5,10 +5,10 @@
  * a combination of options that no single parser can check.
  */
 import { type Command, InvalidArgumentError as OptionValueError } from 'commander';
+import { PAYLOAD_INDEX_TYPES } from '../db/collection-config.js';
 import { METRICS } from '../db/metric.js';
 import type { PayloadIndexConfig, PointId, VectorFieldConfig } from '../db/types.js';
 import type { Filter } from '../payload/filter.js';
-import { PAYLOAD_INDEX_TYPES } from '../server/collection-schemas.js';
 import { TEXT_ANALYZERS } from '../text/analyzer.js';
 
 export { METRICS };

@@ -20,7 +20,8 @@ export const DEFAULT_SEGMENT_SIZE = 100_000;
 /** At most this many named vector fields per collection. */
 export const MAX_VECTOR_FIELDS = 16;
 const FIELD_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const PAYLOAD_INDEX_TYPES = ['keyword', 'integer', 'float', 'bool', 'datetime', 'text'] as const;
+/** The kinds of payload index (see `PayloadIndexType`). */
+export const PAYLOAD_INDEX_TYPES = ['keyword', 'integer', 'float', 'bool', 'datetime', 'text'] as const;
 
 /** One vector field as stored: '' names the single unnamed vector. */
 export interface StoredVectorField {

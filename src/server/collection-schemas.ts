@@ -5,6 +5,7 @@
  * describing and listing collections return.
  */
 import { Type } from '@sinclair/typebox';
+import { PAYLOAD_INDEX_TYPES } from '../db/collection-config.js';
 import { TEXT_ANALYZERS } from '../text/analyzer.js';
 import { CollectionName, closed, MAX_DIMENSION, stringEnum, VectorFieldName } from './schemas.js';
 
@@ -62,7 +63,6 @@ const VectorFieldConfig = Type.Object(
 );
 
 /** The kinds of payload index (see `PayloadIndexType`). */
-export const PAYLOAD_INDEX_TYPES = ['keyword', 'integer', 'float', 'bool', 'datetime', 'text'] as const;
 const PayloadIndexType = stringEnum(
   PAYLOAD_INDEX_TYPES,
   'Kind of payload index: `keyword` (strings), `integer`, `float`, `bool`, `datetime` (RFC 3339 strings) or `text` (full text, BM25).',

@@ -7,7 +7,7 @@
  * integer, float, bool, datetime or text; `--analyzer` applies to text only.
  */
 import { Argument, type Command, Option } from 'commander';
-import { PAYLOAD_INDEX_TYPES } from '../../server/collection-schemas.js';
+import { PAYLOAD_INDEX_TYPES } from '../../db/collection-config.js';
 import { TEXT_ANALYZERS } from '../../text/analyzer.js';
 import { withDatabase } from '../database.js';
 import { payloadIndexConfig, usageError } from '../options.js';
