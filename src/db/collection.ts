@@ -296,7 +296,8 @@ export class EmbeddedCollection implements Collection {
       throw new InvalidArgumentError(`groupBy must be a payload key, got ${describe(key)}`);
     }
     const size = checkInteger(opts.groupSize ?? 3, 'groupSize', 1, 100);
-    let fetch = Math.min(MAX_K * 10, k * size * 4);
+    // Fetch more hits until k groups are full or every point was seen.
+    let fetch = Math.max(1, Math.min(this.storage.set.count, k * size * 4));
     for (;;) {
       const ranked = await this.ranked(parsed, fetch, scope, params, fusion);
       const { groups, complete } = groupHits(
@@ -309,7 +310,7 @@ export class EmbeddedCollection implements Collection {
       if (complete || ranked.length < fetch || fetch >= this.storage.set.count) {
         return groups.map((g) => ({ group: g.group, hits: this.output(g.hits, parsed.field, opts) }));
       }
-      fetch *= 4;
+      fetch = Math.min(fetch * 4, this.storage.set.count);
     }
   }
 
@@ -520,7 +521,10 @@ export class EmbeddedCollection implements Collection {
     const vectorHits = q.vector
       ? this.scored(await topK(views, q.field, q.vector, k, scope, params), q.field)
       : undefined;
-    const textHits = q.text ? textTopK(views, q.text.key, q.text.terms, k, scope) : undefined;
+    // The text branch is not limited to points that have the searched vector field.
+    const textHits = q.text
+      ? textTopK(views, q.text.key, q.text.terms, k, { filter: scope.filter })
+      : undefined;
     if (!textHits) return vectorHits!;
     if (!vectorHits) return textHits;
     return fuseBranches(vectorHits, textHits, fusion, this.higherIsBetter(q.field), k);
