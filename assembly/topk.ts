@@ -111,7 +111,9 @@ export function isAllowed(allow: usize, i: i32): bool {
 export function allowedCount(allow: usize, n: i32): i32 {
   let count = 0;
   const full = n >>> 5;
-  for (let w = 0; w < full; w++) count += <i32>popcnt(load<u32>(allow + ((<usize>w) << 2)));
+  let w = 0;
+  for (; w + 1 < full; w += 2) count += <i32>popcnt(load<u64>(allow + ((<usize>w) << 2)));
+  if (w < full) count += <i32>popcnt(load<u32>(allow + ((<usize>w) << 2)));
   if (n & 31) {
     const last = load<u32>(allow + ((<usize>full) << 2));
     count += <i32>popcnt(last & ((<u32>1 << (<u32>n & 31)) - 1));
@@ -119,3 +121,19 @@ export function allowedCount(allow: usize, n: i32): i32 {
   return count;
 }
 
+/**
+ * The first word at or after `w` (of `words`) of the bitset at `allow` with a bit set, or
+ * `words` when there is none. Runs of zero words are skipped four at a time.
+ */
+@inline
+export function nextAllowedWord(allow: usize, w: i32, words: i32): i32 {
+  while (w < words) {
+    if ((w & 3) == 0 && w + 4 <= words && !v128.any_true(v128.load(allow + ((<usize>w) << 2)))) {
+      w += 4;
+      continue;
+    }
+    if (load<u32>(allow + ((<usize>w) << 2)) != 0) return w;
+    w++;
+  }
+  return words;
+}

@@ -9,7 +9,10 @@
  *   `replace`/`addReplacingDeleted` gives their slot a new vector and repairs its links.
  * - A filtered search returns min(k, allowed) results: when few points are allowed it
  *   scans them exactly (cheaper than a walk that must pass many disallowed nodes), and a
- *   walk that finds fewer than k falls back to the exact scan.
+ *   walk that finds fewer than k falls back to the exact scan. The allow-bitset is copied
+ *   into linear memory once per query and counted there; the walk, the scan and the
+ *   fallback all read that copy, on this thread (`search`) or a worker (`searchAsync`),
+ *   through the same calls, so both give identical results.
  * - For COSINE, vectors and queries are stored and searched L2-normalized, and distances
  *   are 1 - cos, equal to the flat index's.
  * - `rangeSearch` is exact (a scan), as a radius has no natural `ef`.
@@ -43,8 +46,17 @@ const EMPTY: IndexSearchResult = { offsets: new Uint32Array(0), distances: new F
  * Scan the allowed points exactly rather than walk the graph when
  * allowed² < SCAN_FACTOR · ef · n: a walk must visit about ef / selectivity nodes (each
  * costing several distances) to find ef allowed ones, a scan costs one per allowed point.
+ * Measured (Gaussian mixtures, 128-d, M 16, one thread, random filters), the two cost the
+ * same at allowed² / (ef · n) ≈ 10 (ef 10), 12 (ef 32), 14 (ef 64) over 1M points, and
+ * ≈ 15–25 over 100k points (whose rows sit closer in memory, so a scan of them costs less);
+ * within a factor of 2 of the crossing the two differ by less than 2×, and the scan is exact.
  */
-const SCAN_FACTOR = 10;
+const SCAN_FACTOR = 16;
+
+/** Exports of `assembly/kernels.ts` that filtered searches use beyond `Kernels`. */
+interface FilterExports {
+  bitsetCount(allow: number, n: number): number;
+}
 
 /**
  * Whether an exact scan of `allowed` of `n` points is cheaper than a graph walk keeping
@@ -258,11 +270,19 @@ export class HnswIndex implements TrainableIndex {
   }
 
   search(query: Float32Array, k: number, allow?: Bitset, params?: IndexSearchParams): IndexSearchResult {
-    const plan = this.plan(query, k, allow, params);
-    if (plan === undefined) return EMPTY;
-    if (plan.scan) return this.exact.search(plan.query, plan.limit, plan.live);
-    const found = this.walk(plan.query, plan.limit, plan.ef, allow);
-    return found.offsets.length < plan.limit ? this.exact.search(plan.query, plan.limit, plan.live) : found;
+    const call = this.prepareSearch(query, k, allow, params);
+    if (call === undefined) return EMPTY;
+    try {
+      if (call.limit === 0) return EMPTY;
+      const kern = this.kern;
+      let found = call.scan
+        ? 0
+        : kern.exports.hnswSearch(...call.walkArgs(this.graph.scratch(0, call.ef).ptr));
+      if (found < call.limit) found = kern.searchTopK(...call.scanArgs);
+      return call.collect(found);
+    } finally {
+      call.release();
+    }
   }
 
   /**
@@ -275,39 +295,86 @@ export class HnswIndex implements TrainableIndex {
     allow?: Bitset,
     params?: IndexSearchParams,
   ): Promise<IndexSearchResult> {
-    const plan = this.plan(query, k, allow, params);
-    if (plan === undefined) return EMPTY;
+    const call = this.prepareSearch(query, k, allow, params);
+    if (call === undefined) return EMPTY;
+    if (call.limit === 0) {
+      call.release();
+      return EMPTY;
+    }
     this.inflight++;
+    const slot = this.idleSlots.pop() ?? this.nextSlot++;
     try {
-      if (plan.scan) return await this.exact.searchAsync(plan.query, plan.limit, plan.live);
-      const found = await this.walkAsync(plan.query, plan.limit, plan.ef, allow);
-      if (found.offsets.length < plan.limit)
-        return await this.exact.searchAsync(plan.query, plan.limit, plan.live);
-      return found;
+      const pool = KernelWorkerPool.for(this.kern, 'search');
+      let found = call.scan
+        ? 0
+        : await pool.run('hnswSearch', call.walkArgs(this.graph.scratch(slot, call.ef).ptr));
+      if (found < call.limit) found = await pool.run('searchTopK', call.scanArgs);
+      return call.collect(found);
     } finally {
+      this.idleSlots.push(slot);
       this.inflight--;
+      call.release();
     }
   }
 
-  /** Validates a query and decides between the graph walk and an exact scan. */
-  private plan(query: Float32Array, k: number, allow?: Bitset, params?: IndexSearchParams) {
+  /**
+   * Validates a query, copies it and the allowed set (`allow` minus the deleted nodes) into
+   * one block of linear memory, counts the allowed nodes there, and decides between the
+   * graph walk and an exact scan; the block also holds the outputs of either. Both read the
+   * live set, except an unfiltered walk, which gets none (wasm skips deleted nodes itself).
+   */
+  private prepareSearch(query: Float32Array, k: number, allow?: Bitset, params?: IndexSearchParams) {
     const n = this.graph.count;
     if (k <= 0 || n === 0) return undefined;
     this.checkQuery(query, allow);
     const ef = params?.ef ?? this.options.ef;
     if (!Number.isInteger(ef) || ef < 1) throw new RangeError(`ef must be a positive integer, got ${ef}`);
     const live = this.liveSet(allow);
-    const allowed = live ? live.count() : n;
+    const kern = this.kern;
+    const words = live ? live.words.length : 0;
+    const block = kern.alloc(this.dimension * 4 + k * 8 + words * 4);
+    const outNodes = block + this.dimension * 4;
+    const outDist = outNodes + k * 4;
+    const livePtr = live ? outDist + k * 4 : 0;
+    kern.f32(block, this.dimension).set(this.prepare(query));
+    if (live) kern.u32(livePtr, words).set(live.words);
+    this.graph.syncHeader();
+    const allowed = live ? (kern.exports as unknown as FilterExports).bitsetCount(livePtr, n) : n;
     const limit = Math.min(k, allowed);
-    if (limit === 0) return undefined;
+    const walkEf = Math.max(ef, limit);
     const strategy = params?.strategy ?? 'auto';
-    const fewAllowed = live !== undefined && scanBeatsWalk(allowed, Math.max(ef, limit), n);
-    return {
-      query: this.prepare(query),
+    const fewAllowed = live !== undefined && scanBeatsWalk(allowed, walkEf, n);
+    const scanArgs: [DistanceKind, number, number, number, number, number, number, number, number] = [
+      this.distance,
+      block,
+      this.store.ptr,
+      n,
+      this.dimension,
       limit,
-      ef: Math.max(ef, limit),
-      live,
+      livePtr,
+      outNodes,
+      outDist,
+    ];
+    return {
+      limit,
+      ef: walkEf,
       scan: strategy === 'scan' || (strategy === 'auto' && fewAllowed),
+      walkArgs: (scratch: number): [number, number, number, number, number, number, number, number] => [
+        this.graph.header,
+        scratch,
+        block,
+        limit,
+        walkEf,
+        allow ? livePtr : 0,
+        outNodes,
+        outDist,
+      ],
+      scanArgs,
+      collect: (found: number): IndexSearchResult => ({
+        offsets: kern.u32(outNodes, found).slice(),
+        distances: kern.f32(outDist, found).slice(),
+      }),
+      release: () => kern.free(block),
     };
   }
 
@@ -349,67 +416,6 @@ export class HnswIndex implements TrainableIndex {
   dispose(): void {
     this.graph.dispose();
     if (this.ownsStore) this.store.dispose();
-  }
-
-  /** Runs the wasm search; `allow` (not the deleted set: wasm checks that) goes in as is. */
-  private walk(q: Float32Array, k: number, ef: number, allow?: Bitset): IndexSearchResult {
-    const call = this.prepareWalk(q, k, allow);
-    try {
-      return call.collect(this.kern.exports.hnswSearch(...call.args(this.graph.scratch(0, ef).ptr, ef)));
-    } finally {
-      call.release();
-    }
-  }
-
-  /** `walk` on a search worker, with a scratch slot of its own. */
-  private async walkAsync(
-    q: Float32Array,
-    k: number,
-    ef: number,
-    allow?: Bitset,
-  ): Promise<IndexSearchResult> {
-    const call = this.prepareWalk(q, k, allow);
-    const slot = this.idleSlots.pop() ?? this.nextSlot++;
-    try {
-      const args = call.args(this.graph.scratch(slot, ef).ptr, ef);
-      return call.collect(await KernelWorkerPool.for(this.kern, 'search').run('hnswSearch', args));
-    } finally {
-      this.idleSlots.push(slot);
-      call.release();
-    }
-  }
-
-  /** Copies the query (and allow-list) into linear memory for one `hnswSearch` call. */
-  private prepareWalk(q: Float32Array, k: number, allow?: Bitset) {
-    const kern = this.kern;
-    const allowBytes = allow ? allow.words.length * 4 : 0;
-    const block = kern.alloc(this.dimension * 4 + k * 8 + allowBytes);
-    const outNodes = block + this.dimension * 4;
-    const outDist = outNodes + k * 4;
-    const allowPtr = allow ? outDist + k * 4 : 0;
-    kern.f32(block, this.dimension).set(q);
-    if (allow) kern.u32(allowPtr, allow.words.length).set(allow.words);
-    this.graph.syncHeader();
-    return {
-      args: (
-        scratch: number,
-        ef: number,
-      ): [number, number, number, number, number, number, number, number] => [
-        this.graph.header,
-        scratch,
-        block,
-        k,
-        ef,
-        allowPtr,
-        outNodes,
-        outDist,
-      ],
-      collect: (found: number): IndexSearchResult => ({
-        offsets: kern.u32(outNodes, found).slice(),
-        distances: kern.f32(outDist, found).slice(),
-      }),
-      release: () => kern.free(block),
-    };
   }
 
   /** Throws when asynchronous searches are reading the graph. */
