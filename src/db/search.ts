@@ -9,11 +9,13 @@
  * The planner: a filter is first turned into each segment's allowed rows through the
  * segment's payload indexes (`SegmentPayloadIndex.filter`; unindexed keys are read from
  * payloads), after a cheap upper bound from index cardinalities (`estimate`) has ruled out
- * segments where nothing can match. A segment with no allowed row is skipped; one with few allowed rows is
- * scanned exactly over those rows (`preferScan`); otherwise its index searches with the
- * allow-list applied inside the walk.
+ * segments where nothing can match. When even that bound is small, the segment is scanned
+ * exactly over the allowed rows (the HNSW cost rule, `scanBeatsWalk`); otherwise its index
+ * decides with the exact count, which it takes in wasm (HNSW scans when allowed rows are few
+ * and walks with the allow-list applied inside the walk otherwise).
  */
 import { Bitset } from '../index/bitset.js';
+import { scanBeatsWalk } from '../index/hnsw-index.js';
 import type { IndexSearchParams } from '../index/vector-index.js';
 import type { Filter } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
@@ -47,15 +49,11 @@ export function allowedRows(view: SegmentView, scope: RowScope = {}): Bitset | u
 }
 
 /**
- * Exact search over the allowed rows beats the index when they are few: the scan costs
- * one distance per allowed row, a filtered graph walk about ef · n / allowed distances
- * (it must pass that many disallowed nodes to collect ef allowed ones), so scan when
- * allowed² < 10 · ef · n (the constant measured on HNSW; other families have their own
- * exact fallbacks and receive the same hint).
+ * Filtered scans over at most this many allowed rows run on the calling thread (well under
+ * a millisecond, like a search of the growing segment) instead of on a worker, whose
+ * hand-off costs about 0.1–0.3 ms per call.
  */
-export function preferScan(allowed: number, rows: number, ef: number): boolean {
-  return allowed * allowed < 10 * ef * rows;
-}
+const INLINE_SCAN_ROWS = 16_384;
 
 /**
  * The k best allowed rows of `field` over `views`. Sealed segments are searched on worker
@@ -71,18 +69,19 @@ export async function topK(
   params: IndexSearchParams = {},
 ): Promise<Candidate[]> {
   const searches = views.map(async (view) => {
-    if (view.liveCount === 0 || (scope.filter && view.payloadIndex.estimate(scope.filter, view.rows) === 0)) {
-      return [];
-    }
+    if (view.liveCount === 0) return [];
+    // An upper bound of the allowed rows, from payload-index cardinalities (microseconds).
+    const bound = scope.filter ? view.payloadIndex.estimate(scope.filter, view.rows) : view.rows;
+    if (bound === 0) return [];
     const allow = allowedRows(view, scope);
-    const allowedCount = allow ? allow.count() : view.rows;
-    if (allowedCount === 0) return [];
     const own: IndexSearchParams =
-      allow && params.strategy !== 'scan' && preferScan(allowedCount, view.rows, Math.max(params.ef ?? 64, k))
+      allow && params.strategy !== 'scan' && scanBeatsWalk(bound, Math.max(params.ef ?? 64, k), view.rows)
         ? { ...params, strategy: 'scan' }
         : params;
     const index = view.fieldIndex(field);
-    const release = view.retain?.();
+    // A scan of a few allowed rows costs less than the hop to a worker thread: run it here.
+    const inline = own.strategy === 'scan' && bound <= INLINE_SCAN_ROWS;
+    const release = inline ? undefined : view.retain?.();
     try {
       const { offsets, distances } = release
         ? await index.searchAsync(query, k, allow, own)
