@@ -9,8 +9,16 @@
  * const hits = await images.search(vector, { k: 10, withPayload: true });
  */
 
+import { setDefaultEmbedderResolver } from './db/field-embedders.js';
+import { resolveEmbedder } from './embed/index.js';
+
+// Vector fields that name a provider (`{ vectors: { image: { provider: 'mobilenet-v2' } } }`)
+// get it from `quiverdb/embed`, unless `Quiver.open(path, { embedders })` says otherwise.
+setDefaultEmbedderResolver(resolveEmbedder);
+
 export type { EmbeddedCollection } from './db/collection.js';
 export { DEFAULT_SEGMENT_SIZE, type OpenOptions, Quiver } from './db/database.js';
+export type { EmbedderResolver, FieldDetection, FieldEmbedder } from './db/field-embedders.js';
 export type * from './db/types.js';
 export * from './errors.js';
 export {

@@ -23,12 +23,21 @@ const FIELD_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** The kinds of payload index (see `PayloadIndexType`). */
 export const PAYLOAD_INDEX_TYPES = ['keyword', 'integer', 'float', 'bool', 'datetime', 'text'] as const;
 
+/** The embedding provider of a vector field, as stored. */
+export interface StoredProvider {
+  name: string;
+  options: Record<string, unknown>;
+  storeInput: boolean;
+}
+
 /** One vector field as stored: '' names the single unnamed vector. */
 export interface StoredVectorField {
   name: string;
   dimension: number;
   metric: Metric;
   index: IndexSpec;
+  /** Named fields only. */
+  provider?: StoredProvider;
 }
 
 /** What a collection stores in the catalog. */
@@ -100,11 +109,18 @@ export function checkConfig(config: unknown): StoredCollectionConfig {
     }
     const field = checkOptions(named[name], `vectors.${name}`);
     for (const key of Object.keys(field)) {
-      if (!['dimension', 'metric', 'index'].includes(key)) {
+      if (!['dimension', 'metric', 'index', 'provider', 'providerOptions', 'storeInput'].includes(key)) {
         throw new InvalidArgumentError(`vectors.${name}: unknown option '${key}'`);
       }
     }
-    return checkField(name, field, opts.index);
+    const checked = checkField(name, field, opts.index);
+    const provider = checkProvider(name, field);
+    if (provider && isBinary(checked.metric)) {
+      throw new InvalidArgumentError(
+        `vectors.${name}: a provider makes float vectors; metric ${checked.metric} is for binary ones`,
+      );
+    }
+    return provider ? { ...checked, provider } : checked;
   });
   const first = vectors[0];
   return {
@@ -137,6 +153,35 @@ function checkField(name: string, opts: Record<string, unknown>, fallbackIndex: 
     );
   }
   return { name, dimension, metric, index };
+}
+
+/**
+ * The provider part of a named field's config, validated, or undefined. Its dimension must
+ * have been filled in from the provider before (see `resolveProviders`).
+ */
+function checkProvider(name: string, opts: Record<string, unknown>): StoredProvider | undefined {
+  if (opts.provider === undefined) {
+    for (const key of ['providerOptions', 'storeInput']) {
+      if (opts[key] !== undefined) throw new InvalidArgumentError(`vectors.${name}.${key}: needs a provider`);
+    }
+    return undefined;
+  }
+  if (typeof opts.provider !== 'string' || opts.provider.length === 0) {
+    throw new InvalidArgumentError(
+      `vectors.${name}.provider: expected a provider name, got ${describe(opts.provider)}`,
+    );
+  }
+  const options = checkOptions(opts.providerOptions, `vectors.${name}.providerOptions`);
+  if (opts.storeInput !== undefined && typeof opts.storeInput !== 'boolean') {
+    throw new InvalidArgumentError(
+      `vectors.${name}.storeInput: expected a boolean, got ${describe(opts.storeInput)}`,
+    );
+  }
+  return {
+    name: opts.provider,
+    options: JSON.parse(JSON.stringify(options)),
+    storeInput: opts.storeInput === true,
+  };
 }
 
 /** Validates `payloadIndexes` of a config (undefined → none). */

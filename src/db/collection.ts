@@ -19,6 +19,7 @@ import {
 } from './collection-config.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
+import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
 import { groupHits } from './grouping.js';
 import { fuseBranches } from './hybrid.js';
 import { compareIds, positionAfter } from './id-order.js';
@@ -42,6 +43,8 @@ import type {
   PointId,
   PointInput,
   RangeSearchOptions,
+  RawPointInput,
+  RawSearchQuery,
   RecommendOptions,
   RecommendQuery,
   ScrollOptions,
@@ -71,6 +74,8 @@ export interface CollectionHost {
   readonly closed: boolean;
   /** Persists a collection's changed configuration (payload indexes). */
   saveConfig(collectionId: number, config: StoredCollectionConfig): void;
+  /** Creates the embedding providers of provider fields. */
+  readonly embedders: EmbedderResolver;
 }
 
 export class EmbeddedCollection implements Collection {
@@ -85,6 +90,8 @@ export class EmbeddedCollection implements Collection {
   private readonly input: QueryInput;
   /** Builds the approximate index of sealed segments in the background. */
   readonly indexer: SegmentIndexer;
+  /** Vectorizes raw inputs of fields that name a provider. */
+  private readonly embedders: FieldEmbedders;
 
   /** `storage` must be loaded; segments it loaded without their index get one built. */
   constructor(
@@ -95,6 +102,7 @@ export class EmbeddedCollection implements Collection {
   ) {
     this.fields = fieldsOf(config);
     this.input = new QueryInput(config, this.fields);
+    this.embedders = new FieldEmbedders(this.fields, host.embedders, () => this.input.textFields() !== '');
     this.indexer = new SegmentIndexer(
       storage.kernels,
       storage,
@@ -123,10 +131,19 @@ export class EmbeddedCollection implements Collection {
    * @example
    * await images.upsert([{ id: 'img-1', vector: [0.1, 0.2, 0.3], payload: { label: 'cat' } }]);
    */
-  async upsert(points: PointInput[]): Promise<void> {
+  async upsert(points: (PointInput | RawPointInput)[]): Promise<void> {
     this.check();
     if (!Array.isArray(points))
       throw new InvalidArgumentError(`points: expected an array, got ${describe(points)}`);
+    if (this.embedders.active) {
+      points = await this.embedders.points(points);
+      this.check();
+    }
+    return this.upsertVectors(points as PointInput[]);
+  }
+
+  /** `upsert` once every raw input is a vector. */
+  private async upsertVectors(points: PointInput[]): Promise<void> {
     if (points.length === 0) return;
     const ids: PointId[] = [];
     const payloads: (Record<string, unknown> | null)[] = [];
@@ -274,14 +291,21 @@ export class EmbeddedCollection implements Collection {
    * const docs = await articles.search({ text: 'tax cuts', textField: 'body', vector: q }, { k: 5, fusion: 'rrf' });
    */
   async search(
-    query: VectorInput | SearchQuery,
+    query: VectorInput | SearchQuery | RawSearchQuery,
     options: SearchOptions & { groupBy: string },
   ): Promise<HitGroup[]>;
-  async search(query: VectorInput | SearchQuery, options?: SearchOptions): Promise<Hit[]>;
-  async search(query: VectorInput | SearchQuery, options?: SearchOptions): Promise<Hit[] | HitGroup[]> {
+  async search(query: VectorInput | SearchQuery | RawSearchQuery, options?: SearchOptions): Promise<Hit[]>;
+  async search(
+    query: VectorInput | SearchQuery | RawSearchQuery,
+    options?: SearchOptions,
+  ): Promise<Hit[] | HitGroup[]> {
     this.check();
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
+    if (this.embedders.active) {
+      query = (await this.embedders.query(query)) as VectorInput | SearchQuery;
+      this.check();
+    }
     const parsed = this.input.parseQuery(query, opts.using);
     const params = this.input.searchParams(opts, parsed.field);
     const scope: RowScope = {
@@ -498,7 +522,15 @@ export class EmbeddedCollection implements Collection {
     };
     if (this.named) {
       info.vectors = Object.fromEntries(
-        this.fields.map((f) => [f.name, { dimension: f.dimension, metric: f.metric, index: { ...f.index } }]),
+        this.fields.map((f) => [
+          f.name,
+          {
+            dimension: f.dimension,
+            metric: f.metric,
+            index: { ...f.index },
+            ...(f.provider ? { provider: f.provider.name } : {}),
+          },
+        ]),
       );
     }
     return info;

@@ -25,6 +25,7 @@ import { type CollectionHost, EmbeddedCollection } from './collection.js';
 import { checkConfig, fieldsOf, layoutOf, type StoredCollectionConfig } from './collection-config.js';
 import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
+import { type EmbedderResolver, embedderResolver, resolveProviders } from './field-embedders.js';
 import type { CollectionConfig, Database } from './types.js';
 import { checkCollectionName, describe } from './validate.js';
 
@@ -35,6 +36,11 @@ export interface OpenOptions {
   kernels?: Kernels;
   /** Where segment and tombstone files live (defaults to the folder itself, `FsObjectStore`). */
   objectStore?: ObjectStore;
+  /**
+   * Creates the embedding providers that vector fields name (default: `createEmbedder` of
+   * `quiverdb/embed`, registered by the package entry point).
+   */
+  embedders?: EmbedderResolver;
 }
 
 export class Quiver implements Database, CollectionHost {
@@ -48,6 +54,7 @@ export class Quiver implements Database, CollectionHost {
     private readonly catalog: SqliteCatalog,
     private readonly store: ObjectStore,
     private readonly kernels: Kernels,
+    readonly embedders: EmbedderResolver,
   ) {
     this.queue = new CommitQueue(catalog);
   }
@@ -64,7 +71,13 @@ export class Quiver implements Database, CollectionHost {
     await mkdir(path, { recursive: true });
     const catalog = SqliteCatalog.open(join(path, 'catalog.sqlite'));
     const store = options.objectStore ?? new FsObjectStore(path);
-    const db = new Quiver(path, catalog, store, options.kernels ?? defaultKernels());
+    const db = new Quiver(
+      path,
+      catalog,
+      store,
+      options.kernels ?? defaultKernels(),
+      embedderResolver(options.embedders),
+    );
     try {
       await db.loadAll();
     } catch (err) {
@@ -82,7 +95,8 @@ export class Quiver implements Database, CollectionHost {
   async createCollection(name: string, config: CollectionConfig): Promise<EmbeddedCollection> {
     this.check();
     checkCollectionName(name);
-    const stored = checkConfig(config);
+    const stored = checkConfig(await resolveProviders(config, this.embedders));
+    this.check();
     return this.queue.exclusive(async () => {
       this.check();
       if (this.collections.has(name) || this.broken.has(name)) throw new CollectionExistsError(name);

@@ -32,6 +32,12 @@ export type VectorInput = number[] | Float32Array | Uint8Array;
 export type StoredVector = Float32Array | Uint8Array;
 
 /**
+ * A raw input of a vector field that names an embedding provider: an image file path or the
+ * file's bytes for image providers, a text for text providers.
+ */
+export type RawInput = string | Uint8Array;
+
+/**
  * A point to upsert. A collection with one vector takes `vector`; a collection with named
  * vectors takes `vectors`, keyed by field name, where any field may be left out (the point
  * is then never found through that field).
@@ -41,6 +47,19 @@ export interface PointInput {
   vector?: VectorInput;
   vectors?: Record<string, VectorInput>;
   payload?: Payload;
+}
+
+/**
+ * A point whose named fields with a `provider` are given their raw input under the field's
+ * own name, `{ id, image: 'photo.jpg', payload }`, vectorized on upsert (see
+ * `VectorFieldConfig.provider`); other fields may still come as `vectors`.
+ */
+export interface RawPointInput {
+  id: PointId;
+  vectors?: Record<string, VectorInput>;
+  payload?: Payload;
+  /** Raw inputs of provider fields, by field name (`RawInput`). */
+  [field: string]: unknown;
 }
 
 /** A stored point as returned by get/scroll (`vectors` for collections with named vectors). */
@@ -72,12 +91,29 @@ export interface HitGroup {
 
 /** One named vector field of a collection. */
 export interface VectorFieldConfig {
-  /** Vector length, 1..65,536 (bits for binary metrics). */
-  dimension: number;
-  /** Default `l2`. */
+  /** Vector length, 1..65,536 (bits for binary metrics); with a `provider`, the provider's (may be left out). */
+  dimension?: number;
+  /** Default `l2`, or the provider's metric. */
   metric?: Metric;
   /** Index of this field in sealed segments; default the collection's `index`. */
   index?: IndexConfig;
+  /**
+   * An embedding provider (`quiverdb/embed`: `'mobilenet-v2'`, `'face'`, `'glove-100'`, `'hog'`,
+   * `'color-histogram'`, `'orb-bovw'`, `'onnx:<folder>'`, `'openai:<url>'`) that turns the
+   * field's raw inputs into vectors: `upsert([{ id, image: 'photo.jpg' }])` and
+   * `search({ image: bytes })` vectorize automatically. A detecting provider (`face`) makes
+   * one point per face found: ids `<id>#<n>` (n = 0 for the most confident) and the payload
+   * key named like the field holding `{ source, index, box, score }`; an image without faces
+   * adds no point.
+   */
+  provider?: string;
+  /** Options given to the provider (JSON; e.g. `{ inputSize: 128 }`). */
+  providerOptions?: Record<string, unknown>;
+  /**
+   * Keep string inputs (file paths, texts) in the payload under the field's name. Default
+   * false: only the vector is stored. Byte inputs are never stored.
+   */
+  storeInput?: boolean;
 }
 
 /**
@@ -173,9 +209,20 @@ export interface SearchOptions {
 export interface SearchQuery {
   vector?: VectorInput;
   using?: string;
+  /**
+   * A text: with `textField`, a BM25 query over that full-text field. Without it, the raw
+   * input of a vector field named `text` that has a provider, or else of the collection's
+   * only text-provider field, if it has no full-text field.
+   */
   text?: string;
   textField?: string;
 }
+
+/**
+ * A search by the raw input of a field with a provider, under the field's name:
+ * `{ image: bytes }`, `{ caption: 'a red dress' }` (with `text`/`textField` too: hybrid).
+ */
+export type RawSearchQuery = Record<string, unknown>;
 
 /** Examples for `recommend`: point ids (of the collection) or vectors. */
 export interface RecommendQuery {
@@ -247,6 +294,8 @@ export interface VectorFieldInfo {
   dimension: number;
   metric: Metric;
   index: IndexConfig;
+  /** The embedding provider that vectorizes the field's raw inputs, if any. */
+  provider?: string;
 }
 
 export interface CollectionInfo {
@@ -285,7 +334,7 @@ export interface Collection {
   readonly name: string;
   readonly dimension: number;
   readonly metric: Metric;
-  upsert(points: PointInput[]): Promise<void>;
+  upsert(points: (PointInput | RawPointInput)[]): Promise<void>;
   get(ids: PointId[], options?: GetOptions): Promise<Point[]>;
   delete(selector: PointId[] | DeleteByFilter): Promise<number>;
   /** Live points; with `{ filter }` (or a bare filter), those matching it. */
@@ -295,8 +344,11 @@ export interface Collection {
    * The best hits for a vector or a query object (text, vector or both). With `groupBy`,
    * the best `k` groups instead, best first, each with up to `groupSize` hits.
    */
-  search(query: VectorInput | SearchQuery, options: SearchOptions & { groupBy: string }): Promise<HitGroup[]>;
-  search(query: VectorInput | SearchQuery, options?: SearchOptions): Promise<Hit[]>;
+  search(
+    query: VectorInput | SearchQuery | RawSearchQuery,
+    options: SearchOptions & { groupBy: string },
+  ): Promise<HitGroup[]>;
+  search(query: VectorInput | SearchQuery | RawSearchQuery, options?: SearchOptions): Promise<Hit[]>;
   /** Points like the positive examples and unlike the negative ones (examples given by id are left out). */
   recommend(query: RecommendQuery, options?: RecommendOptions): Promise<Hit[]>;
   /** Indexes a payload field in every segment (existing and future); replaces an index of another kind. */

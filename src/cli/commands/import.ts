@@ -1,6 +1,8 @@
 /**
  * `quiver import <collection> <file> [--format npy|fvecs|jsonl] [--batch n] [--id-start n]
- *  [--create [--metric m]]`
+ *  [--create [--metric m]]`, and for raw inputs vectorized by a provider (see import-raw.ts)
+ * `quiver import --images DIR [--provider p] --collection c` /
+ * `quiver import --text FILE.jsonl --field body [--provider p] --collection c`.
  *
  * Streams the file in batches and upserts each batch before reading the next, so memory holds
  * one batch at a time whatever the file size. Ids of npy/fvecs rows are their 0-based row
@@ -26,6 +28,7 @@ import {
 } from '../formats/vector-file.js';
 import { integerAtLeast, METRICS, usageError } from '../options.js';
 import { startProgress } from '../progress.js';
+import { importImages, importTexts } from './import-raw.js';
 
 interface ImportOptions {
   format?: VectorFormat;
@@ -33,14 +36,31 @@ interface ImportOptions {
   idStart?: number;
   create?: boolean;
   metric?: Metric;
+  images?: string;
+  text?: string;
+  field?: string;
+  provider?: string;
+  vectorField?: string;
+  collection?: string;
 }
+
+/** Inputs per upsert when importing raw inputs and `--batch` is not given (each is decoded and embedded). */
+const RAW_BATCH = 32;
 
 export function registerImport(program: Command): void {
   program
     .command('import')
-    .description('upsert the vectors of a .npy, .fvecs or .jsonl file into a collection')
-    .argument('<collection>', 'collection name')
-    .argument('<file>', 'file to import')
+    .description(
+      'upsert the vectors of a .npy, .fvecs or .jsonl file into a collection, or images / texts vectorized by a provider',
+    )
+    .argument('[collection]', 'collection name (or --collection)')
+    .argument('[file]', 'vector file to import')
+    .option('--collection <name>', 'collection name')
+    .option('--images <dir>', 'import every image file under this folder (ids: relative paths)')
+    .option('--text <file>', 'import the texts of a JSON Lines file (with --field)')
+    .option('--field <key>', 'property of each --text record holding the text')
+    .option('--provider <name>', 'embedding provider of a collection created by --images/--text')
+    .option('--vector-field <name>', 'vector field receiving the inputs (default: image, or the --field key)')
     .addOption(
       new Option('--format <format>', 'file format (default: from the extension)').choices(VECTOR_FORMATS),
     )
@@ -52,17 +72,71 @@ export function registerImport(program: Command): void {
         METRICS,
       ),
     )
-    .action(async (name: string, path: string, options: ImportOptions, command: Command) => {
-      if (options.metric !== undefined && !options.create) usageError(command, '--metric requires --create');
-      const file = await openVectorFile(path, options.format);
-      if (options.idStart !== undefined && file.format === 'jsonl') {
-        usageError(
-          command,
-          '--id-start applies to npy and fvecs files; JSON Lines records carry their own ids',
-        );
-      }
-      await withDatabase(command, (db) => importFile(db, name, file, options));
-    });
+    .action(
+      async (
+        nameArg: string | undefined,
+        path: string | undefined,
+        options: ImportOptions,
+        command: Command,
+      ) => {
+        const name = nameArg ?? options.collection;
+        if (name === undefined) usageError(command, 'name the collection (argument or --collection)');
+        if (nameArg !== undefined && options.collection !== undefined && nameArg !== options.collection) {
+          usageError(command, 'the collection is named twice, differently');
+        }
+        if (options.images !== undefined || options.text !== undefined) {
+          return importRaw(command, name, path, options);
+        }
+        for (const flag of ['field', 'provider', 'vectorField'] as const) {
+          if (options[flag] !== undefined)
+            usageError(
+              command,
+              `--${flag === 'vectorField' ? 'vector-field' : flag} needs --images or --text`,
+            );
+        }
+        if (path === undefined) usageError(command, 'give the file to import (or --images / --text)');
+        if (options.metric !== undefined && !options.create)
+          usageError(command, '--metric requires --create');
+        const file = await openVectorFile(path, options.format);
+        if (options.idStart !== undefined && file.format === 'jsonl') {
+          usageError(
+            command,
+            '--id-start applies to npy and fvecs files; JSON Lines records carry their own ids',
+          );
+        }
+        await withDatabase(command, (db) => importFile(db, name, file, options));
+      },
+    );
+}
+
+/** `--images` / `--text`: checks the combination, then imports raw inputs. */
+async function importRaw(
+  command: Command,
+  name: string,
+  path: string | undefined,
+  options: ImportOptions,
+): Promise<void> {
+  if (path !== undefined) usageError(command, 'give a vector file or --images/--text, not both');
+  if (options.images !== undefined && options.text !== undefined)
+    usageError(command, 'give --images or --text, not both');
+  for (const flag of ['format', 'idStart', 'create', 'metric'] as const) {
+    if (options[flag] !== undefined)
+      usageError(command, `--${flag === 'idStart' ? 'id-start' : flag} applies to vector files`);
+  }
+  if (options.text !== undefined && options.field === undefined) usageError(command, '--text needs --field');
+  if (options.images !== undefined && options.field !== undefined)
+    usageError(command, '--field applies to --text');
+  const raw = {
+    collection: name,
+    provider: options.provider,
+    vectorField: options.vectorField,
+    batch: command.getOptionValueSource('batch') === 'default' ? RAW_BATCH : options.batch,
+  };
+  await withDatabase(command, (db) =>
+    options.images !== undefined
+      ? importImages(db, options.images, raw)
+      : importTexts(db, options.text!, options.field!, raw),
+  );
 }
 
 async function importFile(

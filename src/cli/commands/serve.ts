@@ -10,8 +10,10 @@
  * config file) the server refuses to listen on anything but a loopback address (exit 2):
  * an open database on the network is never what someone meant.
  */
+
 import type { Command } from 'commander';
 import { Quiver } from '../../db/database.js';
+import { resolveEmbedder } from '../../embed/index.js';
 import { isLoopback } from '../../server/auth.js';
 import { loadSettings } from '../../server/config.js';
 import { QuiverServer } from '../../server/server.js';
@@ -47,7 +49,7 @@ export function registerServe(program: Command): void {
         );
       }
       const { data } = command.optsWithGlobals<{ data: string }>();
-      const db = await Quiver.open(data);
+      const db = await Quiver.open(data, { embedders: resolveEmbedder });
       let server: QuiverServer;
       let url: string;
       try {
