@@ -29,6 +29,12 @@ export interface DecodeOptions {
   color?: 'rgb' | 'gray';
 }
 
+/**
+ * Largest image decoded, in pixels (100 megapixels: any camera photo; a small crafted file
+ * claiming more would otherwise expand to gigabytes).
+ */
+export const MAX_PIXELS = 100_000_000;
+
 /** Describes an input for error messages without printing a whole buffer. */
 export function describeImage(input: ImageInput): string {
   return typeof input === 'string' ? `'${input}'` : `${input.length}-byte buffer`;
@@ -53,7 +59,9 @@ export async function decodeImage(
   const checked = checkImageInput(input, index);
   const gray = options.color === 'gray';
   try {
-    let img = sharp(checked, { failOn: 'error' }).rotate().flatten({ background: '#000000' });
+    let img = sharp(checked, { failOn: 'error', limitInputPixels: MAX_PIXELS })
+      .rotate()
+      .flatten({ background: '#000000' });
     if (options.width !== undefined || options.height !== undefined) {
       img = img.resize(options.width, options.height, { fit: options.fit === 'cover' ? 'cover' : 'fill' });
     }
