@@ -20,6 +20,7 @@ export type { EmbeddedCollection } from './db/collection.js';
 export { DEFAULT_SEGMENT_SIZE, type OpenOptions, Quiver } from './db/database.js';
 export type { EmbedderResolver, FieldDetection, FieldEmbedder } from './db/field-embedders.js';
 export type * from './db/types.js';
+export { EmbeddingInputError, EmbeddingModelError } from './embed/provider.js';
 export * from './errors.js';
 export {
   averagePrecision,

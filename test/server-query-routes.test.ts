@@ -79,7 +79,7 @@ describe('REST API: named vectors, payload indexes, text, hybrid, groups, recomm
     await bad({ vectors: { 'a b': { dimension: 2 } } }, 'vectors.a b');
     await bad({ vectors: { a: { dimension: 0 } } }, 'vectors.a.dimension');
     await bad({ vectors: { a: { dimension: 2, metric: 'manhattan' } } }, 'vectors.a.metric');
-    await bad({ vectors: { a: { dim: 2 } } }, 'vectors.a.dimension');
+    await bad({ vectors: { a: { dim: 2 } } }, 'vectors.a.dim');
     await bad({ dimension: 2, payloadIndexes: { tag: 'geo' } }, 'payloadIndexes.tag');
     await bad(
       { dimension: 2, payloadIndexes: { body: { type: 'text', analyzer: 'klingon' } } },

@@ -4,7 +4,8 @@
  * real server). Each implementation must give the same answers and reject the same inputs
  * with the same error classes; results are checked against float64 brute force. Named
  * vectors and recommendations (`shared-suite-vectors.ts`), payload indexes, text, hybrid and
- * grouped search (`shared-suite-query.ts`) are part of the same contract.
+ * grouped search (`shared-suite-query.ts`), and vector fields with an embedding provider
+ * (`shared-suite-embed.ts`) are part of the same contract.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -25,6 +26,7 @@ import {
   type PointId,
   SeededRandom,
 } from '../src/index.js';
+import { embedCases } from './shared-suite-embed.js';
 import { queryCases } from './shared-suite-query.js';
 import { float32, normalized, vectorCases } from './shared-suite-vectors.js';
 import { assertTopK, bruteForce } from './support/reference.js';
@@ -498,5 +500,6 @@ export function sharedSuite(label: string, open: () => Promise<Subject>): void {
 
     vectorCases(() => db);
     queryCases(() => db);
+    embedCases(() => db);
   });
 }

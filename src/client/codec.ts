@@ -37,6 +37,8 @@ import {
 export interface RemoteVectorField {
   dimension: number;
   metric: Metric;
+  /** The embedding provider that vectorizes the field's raw inputs, if any. */
+  provider?: string;
 }
 
 const isBinary = (metric: Metric | undefined) => metric === 'hamming' || metric === 'jaccard';
@@ -139,7 +141,7 @@ export function pick(opts: Record<string, unknown>, keys: readonly string[]): Re
 }
 
 /** A plain object (not an array, typed array or null): a query object rather than a vector. */
-function isPlainObject(value: unknown): boolean {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
 }
 

@@ -5,6 +5,8 @@
  * - vectors are converted by the metric of their field (float: base64 float32; binary:
  *   byte arrays), named vectors field by field;
  * - payloads are checked and copied as the engine copies them (`JSON.stringify` semantics);
+ * - raw inputs of fields with an embedding provider (`{ id, image: 'photo.jpg' }`) travel
+ *   in `inputs`, image files read and sent as bytes (see `raw-inputs.ts`);
  * - only the options the API knows are sent, so an unknown option is ignored, as in-process.
  * Returned vectors are requested as base64 and come back as `Float32Array` (or `Uint8Array`
  * for binary fields).
@@ -23,6 +25,8 @@ import type {
   PointId,
   PointInput,
   RangeSearchOptions,
+  RawPointInput,
+  RawSearchQuery,
   RecommendOptions,
   RecommendQuery,
   ScrollOptions,
@@ -34,8 +38,9 @@ import type {
 import { checkOptions, describe } from '../db/validate.js';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
 import type { Filter } from '../payload/filter.js';
-import { pick, type RemoteVectorField, VectorCodec } from './codec.js';
+import { isPlainObject, pick, type RemoteVectorField, VectorCodec } from './codec.js';
 import type { HttpTransport } from './http.js';
+import { RawInputCodec } from './raw-inputs.js';
 import type { WireGroup, WireHit, WirePoint } from './wire.js';
 
 /** The client's side of a collection: its transport and whether the client is closed. */
@@ -62,6 +67,7 @@ const RECOMMEND_OPTIONS = ['k', 'filter', 'using', 'strategy', 'ef', 'exact', 'w
 export class RemoteCollection implements Collection {
   private readonly path: string;
   private readonly codec: VectorCodec;
+  private readonly raw: RawInputCodec;
 
   /**
    * @param fields the named vector fields, for a collection that has them (their metrics
@@ -76,21 +82,33 @@ export class RemoteCollection implements Collection {
   ) {
     this.path = `/collections/${encodeURIComponent(name)}`;
     this.codec = new VectorCodec(metric, fields);
+    const providers = new Map<string, string>();
+    for (const [field, f] of Object.entries(fields ?? {})) {
+      if (f.provider !== undefined) providers.set(field, f.provider);
+    }
+    this.raw = new RawInputCodec(providers);
   }
 
   /**
-   * Inserts or replaces points (vectors and payload) by id; all-or-nothing.
+   * Inserts or replaces points (vectors and payload) by id; all-or-nothing. A field with a
+   * provider takes its raw input under its own name: a text, or an image as a file path on
+   * this machine (read and sent as bytes) or as bytes.
    * @example
    * await images.upsert([{ id: 'img-1', vector: [0.1, 0.2, 0.3], payload: { label: 'cat' } }]);
    * await media.upsert([{ id: 7, vectors: { image: imageVector, text: textVector } }]);
+   * await photos.upsert([{ id: 'a', image: 'photos/a.jpg' }, { id: 'b', image: bytes }]);
    */
-  async upsert(points: PointInput[]): Promise<void> {
+  async upsert(points: (PointInput | RawPointInput)[]): Promise<void> {
     this.check();
     if (!Array.isArray(points)) {
       throw new InvalidArgumentError(`points: expected an array, got ${describe(points)}`);
     }
     if (points.length === 0) return;
-    const wire = points.map((p, i) => this.codec.point(p, i));
+    const raws = points.map((p, i) => (isPlainObject(p) ? this.raw.pointInputs(p, i) : []));
+    const wire = points.map((p, i) => this.codec.point(p as PointInput, i));
+    for (let i = 0; i < wire.length; i++) {
+      if (raws[i].length > 0) wire[i].inputs = await this.raw.encode(raws[i], `points[${i}]`);
+    }
     await this.post('PUT', '/points', { points: wire });
   }
 
@@ -166,19 +184,27 @@ export class RemoteCollection implements Collection {
 
   /**
    * The best hits for a vector, a text, or both (a hybrid search), best first; with
-   * `groupBy`, the best `k` groups of up to `groupSize` hits.
+   * `groupBy`, the best `k` groups of up to `groupSize` hits. A field with a provider is
+   * searched by its raw input under its own name (an image path on this machine, or bytes; a text).
    * @example
    * const hits = await images.search(query, { k: 10, withPayload: true });
    * const mixed = await docs.search({ text: 'tax cuts', textField: 'body', vector: q }, { fusion: 'rrf' });
    * const albums = await photos.search(q, { groupBy: 'album', groupSize: 3 });
+   * const alike = await photos.search({ image: 'query.jpg' }, { k: 5 });
    */
-  search(query: VectorInput | SearchQuery, options: SearchOptions & { groupBy: string }): Promise<HitGroup[]>;
-  search(query: VectorInput | SearchQuery, options?: SearchOptions): Promise<Hit[]>;
-  async search(query: VectorInput | SearchQuery, options?: SearchOptions): Promise<Hit[] | HitGroup[]> {
+  search(
+    query: VectorInput | SearchQuery | RawSearchQuery,
+    options: SearchOptions & { groupBy: string },
+  ): Promise<HitGroup[]>;
+  search(query: VectorInput | SearchQuery | RawSearchQuery, options?: SearchOptions): Promise<Hit[]>;
+  async search(
+    query: VectorInput | SearchQuery | RawSearchQuery,
+    options?: SearchOptions,
+  ): Promise<Hit[] | HitGroup[]> {
     this.check();
     const opts = checkOptions(options, 'search options');
     const body = {
-      query: this.codec.query(query, opts.using as string | undefined),
+      query: await this.wireQuery(query, opts.using as string | undefined),
       ...searchOptions(opts),
       ...pick(opts, HYBRID_OPTIONS),
     };
@@ -278,6 +304,18 @@ export class RemoteCollection implements Collection {
   async info(): Promise<CollectionInfo> {
     this.check();
     return this.host.transport.request<CollectionInfo>('GET', this.path);
+  }
+
+  /** A search's query for the wire: a vector, or a query object with its raw input (if any) in `inputs`. */
+  private async wireQuery(
+    query: VectorInput | SearchQuery | RawSearchQuery,
+    using: string | undefined,
+  ): Promise<unknown> {
+    if (!isPlainObject(query)) return this.codec.query(query as VectorInput, using);
+    const { rest, raw } = this.raw.queryInput(query);
+    const wire = this.codec.query(rest as SearchQuery, using) as Record<string, unknown>;
+    if (raw !== undefined) wire.inputs = await this.raw.encode([raw], 'query');
+    return wire;
   }
 
   /** The path of a payload key's index; a key the URL cannot carry (not a non-empty string) is refused here. */

@@ -2,7 +2,8 @@
  * `RemoteDatabase`: the `Database` interface over the REST API.
  *
  * `collection(name)` is synchronous in the interface, so the client keeps the names,
- * dimensions and metrics (of every named vector field too) of the server's collections: read at `connect`, updated by this
+ * dimensions and metrics (of every named vector field too, with its embedding provider) of
+ * the server's collections: read at `connect`, updated by this
  * client's `createCollection` / `dropCollection`, and refreshed by every `listCollections()`.
  * A collection another client creates later becomes visible to `collection(name)` after
  * the next `listCollections()`; one another client drops fails on use with
@@ -37,6 +38,7 @@ export class RemoteDatabase implements Database, RemoteHost {
    *   vectors: { image: { dimension: 1280, metric: 'cosine' }, text: { dimension: 100 } },
    *   payloadIndexes: { album: 'keyword', caption: { type: 'text', analyzer: 'english' } },
    * });
+   * const photos = await db.createCollection('photos', { vectors: { image: { provider: 'color-histogram' } } });
    */
   async createCollection(name: string, config: CollectionConfig): Promise<RemoteCollection> {
     this.check();
@@ -120,10 +122,12 @@ function remoteCollection(host: RemoteHost, c: ListedCollection): RemoteCollecti
   return new RemoteCollection(host, c.name, c.dimension!, c.metric!, fields);
 }
 
-/** Dimension and metric of each field (`info()` also reports each field's index). */
+/** Dimension, metric and provider of each field (`info()` also reports each field's index). */
 function fieldsOf(vectors: Record<string, RemoteVectorField>): Record<string, RemoteVectorField> {
   const out: Record<string, RemoteVectorField> = {};
-  for (const [field, { dimension, metric }] of Object.entries(vectors)) out[field] = { dimension, metric };
+  for (const [field, { dimension, metric, provider }] of Object.entries(vectors)) {
+    out[field] = provider === undefined ? { dimension, metric } : { dimension, metric, provider };
+  }
   return out;
 }
 

@@ -4,6 +4,8 @@
  * that `assert.rejects(fn, CollectionNotFoundError)` holds for the embedded engine and for
  * the client alike.
  */
+
+import { EmbeddingInputError, EmbeddingModelError } from '../embed/provider.js';
 import {
   ClosedError,
   CollectionExistsError,
@@ -83,6 +85,10 @@ export function errorFromResponse(status: number, body: unknown): QuiverError {
       return new AuthenticationError(message);
     case 'FORBIDDEN':
       return new PermissionDeniedError(message);
+    case 'EMBEDDING_INPUT':
+      return new EmbeddingInputError(message);
+    case 'EMBEDDING_MODEL':
+      return new EmbeddingModelError(message);
     case 'CLOSED':
       return new ClosedError('the server');
     default:

@@ -13,6 +13,7 @@ import { RemoteDatabase } from './database.js';
 import { HttpTransport, type TransportOptions } from './http.js';
 
 export type * from '../db/types.js';
+export { EmbeddingInputError, EmbeddingModelError } from '../embed/provider.js';
 export * from '../errors.js';
 export type { Condition, FieldCondition, Filter, MatchValue, Payload } from '../payload/filter.js';
 export type { RemoteCollection } from './collection.js';

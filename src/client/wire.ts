@@ -5,6 +5,12 @@
  * The request and response schemas themselves are the server's TypeBox schemas
  * (`src/server/schemas.ts`), published as `/openapi.json`.
  *
+ * A raw input of a vector field that names an embedding provider travels in `inputs: { field:
+ * string }`: a text provider's input is the text itself, any other provider's is the base64
+ * (RFC 4648, padded) of the image file's bytes. A string is never a file path on the wire:
+ * the client reads its own files and sends their bytes, and the server never opens a path a
+ * client names.
+ *
  * A base64 vector is the little-endian float32 bytes of the vector, base64-encoded (RFC 4648,
  * with padding). It is about 3× smaller than the JSON text of the same numbers, is parsed
  * without per-number work, and carries NaN and ±Infinity through unchanged (so the engine,
@@ -50,6 +56,9 @@ export interface ErrorBody {
     path?: string;
   };
 }
+
+/** Whether a provider takes texts (sent as they are) rather than images (sent as base64 bytes): the engine's rule. */
+export { isTextProvider } from '../db/field-embedders.js';
 
 // Float32Array views use the platform's byte order; the wire format is little-endian.
 if (endianness() !== 'LE') throw new Error('quiver: the base64 vector format needs a little-endian platform');

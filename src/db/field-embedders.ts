@@ -71,6 +71,11 @@ export async function resolveProviders(config: unknown, resolve: EmbedderResolve
       filled[name] = field;
       continue;
     }
+    if (POINT_KEYS.has(name) || (QUERY_KEYS.has(name) && name !== 'text')) {
+      throw new InvalidArgumentError(
+        `vectors.${name}: a field with a provider takes raw inputs under its name, so it cannot be named ${name}`,
+      );
+    }
     const embedder = await resolve(
       f.provider,
       checkOptions(f.providerOptions, `vectors.${name}.providerOptions`),
@@ -247,7 +252,7 @@ export class FieldEmbedders {
     const named = this.#fields.find((f) => f.name === 'text');
     if (named) return 'text';
     if (this.hasTextIndex()) return undefined;
-    const texts = this.#fields.filter((f) => TEXT_PROVIDERS.some((t) => f.provider!.name.startsWith(t)));
+    const texts = this.#fields.filter((f) => isTextProvider(f.provider!.name));
     return texts.length === 1 ? texts[0].name : undefined;
   }
 
@@ -262,7 +267,7 @@ export class FieldEmbedders {
   }
 
   private checkInput(field: StoredVectorField, value: unknown, where: string): string | Uint8Array {
-    const text = TEXT_PROVIDERS.some((t) => field.provider!.name.startsWith(t));
+    const text = isTextProvider(field.provider!.name);
     if (typeof value === 'string' && value.length > 0) return value;
     if (!text && value instanceof Uint8Array && value.length > 0) return value;
     throw new InvalidArgumentError(
@@ -273,3 +278,8 @@ export class FieldEmbedders {
 
 /** Provider names (or prefixes) that take texts; every other provider takes images. */
 const TEXT_PROVIDERS = ['glove-100', 'onnx:', 'openai:'];
+
+/** Whether the provider `name` takes texts (else images: paths or bytes). */
+export function isTextProvider(name: string): boolean {
+  return TEXT_PROVIDERS.some((t) => name.startsWith(t));
+}

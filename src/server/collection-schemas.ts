@@ -57,9 +57,46 @@ const MetricName = stringEnum(
   'Similarity metric. Default `l2`. `hamming` and `jaccard` hold binary vectors: `dimension` bits, sent as arrays of dimension/8 byte values.',
 );
 
+const ProviderName = Type.String({
+  minLength: 1,
+  maxLength: 2048,
+  description:
+    'An embedding provider that vectorizes the raw inputs of this field on upsert and search: ' +
+    '`mobilenet-v2`, `face`, `hog`, `color-histogram`, `orb-bovw` (images); `glove-100` (texts); ' +
+    '`onnx:<folder>` and `openai:<url>` (texts) only when the server lists them in `allowedProviders`. ' +
+    'With `face`, a point becomes one point per face found, ids `<id>#<n>`.',
+});
+
 const VectorFieldConfig = Type.Object(
-  { dimension: Dimension, metric: Type.Optional(MetricName), index: Type.Optional(IndexConfig) },
-  { ...closed, description: "One named vector field; its `index` defaults to the collection's." },
+  {
+    dimension: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_DIMENSION,
+        description:
+          "Vector length (bits, for binary metrics); with a `provider`, the provider's (may be left out).",
+      }),
+    ),
+    metric: Type.Optional(MetricName),
+    index: Type.Optional(IndexConfig),
+    provider: Type.Optional(ProviderName),
+    providerOptions: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'Options of the provider (JSON), e.g. `{ "bins": [8, 4, 4] }` for `color-histogram`.',
+      }),
+    ),
+    storeInput: Type.Optional(
+      Type.Boolean({
+        description:
+          'Keep text inputs in the payload under the field name. Default false. Images sent as bytes are never stored.',
+      }),
+    ),
+  },
+  {
+    ...closed,
+    description:
+      "One named vector field: a `dimension`, or a `provider` (its dimension and metric are the provider's unless given; a given dimension must agree). The `index` defaults to the collection's.",
+  },
 );
 
 /** The kinds of payload index (see `PayloadIndexType`). */
@@ -134,6 +171,7 @@ export const CollectionInfo = Type.Object(
           dimension: Type.Integer(),
           metric: Type.String(),
           index: Type.Record(Type.String(), Type.Unknown()),
+          provider: Type.Optional(ProviderName),
         }),
         { description: 'Named vector fields, in declaration order (absent with one vector per point).' },
       ),
@@ -158,9 +196,17 @@ export const CollectionList = Type.Object({
       dimension: Type.Optional(Type.Integer()),
       metric: Type.Optional(Type.String()),
       vectors: Type.Optional(
-        Type.Record(Type.String(), Type.Object({ dimension: Type.Integer(), metric: Type.String() }), {
-          description: 'Named vector fields, in declaration order.',
-        }),
+        Type.Record(
+          Type.String(),
+          Type.Object({
+            dimension: Type.Integer(),
+            metric: Type.String(),
+            provider: Type.Optional(Type.String()),
+          }),
+          {
+            description: 'Named vector fields, in declaration order.',
+          },
+        ),
       ),
       error: Type.Optional(
         Type.Object(

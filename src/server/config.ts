@@ -1,11 +1,13 @@
 /**
- * Server settings that do not fit on a command line: API keys and limits, from a JSON file
+ * Server settings that do not fit on a command line: API keys, limits and the embedding
+ * providers that name a server folder or URL which clients may use, from a JSON file
  * (`quiver serve --config <file>`) and the environment (`QUIVER_API_KEY`,
  * `QUIVER_READ_ONLY_API_KEYS`). Keys from both sources are all accepted.
  *
  * ```json
  * { "apiKeys": { "admin": ["…"], "readOnly": ["…", "…"] },
- *   "limits": { "bodyBytes": 33554432, "upsertPoints": 10000, "batchQueries": 1000, "ids": 10000, "k": 10000 } }
+ *   "limits": { "bodyBytes": 33554432, "upsertPoints": 10000, "batchQueries": 1000, "ids": 10000, "k": 10000 },
+ *   "allowedProviders": ["onnx:/srv/models/minilm", "openai:http://127.0.0.1:8080/v1"] }
  * ```
  */
 import { readFile } from 'node:fs/promises';
@@ -36,6 +38,7 @@ const ConfigFile = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    allowedProviders: Type.Optional(Type.Array(Type.String({ pattern: '^(onnx|openai):.' }))),
   },
   { additionalProperties: false },
 );
@@ -43,6 +46,8 @@ const ConfigFile = Type.Object(
 export interface ServerSettings {
   keys: ApiKeyConfig;
   limits: ServerLimits;
+  /** See `ServerOptions.allowedProviders`. */
+  allowedProviders: string[];
 }
 
 /** Settings from `file` (if given) and `env`; a malformed file is an `InvalidArgumentError` naming the field. */
@@ -76,5 +81,6 @@ export async function loadSettings(
       readOnly: [...envReadOnly, ...(config.apiKeys?.readOnly ?? [])],
     },
     limits: { ...DEFAULT_LIMITS, ...config.limits },
+    allowedProviders: config.allowedProviders ?? [],
   };
 }

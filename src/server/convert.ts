@@ -2,7 +2,8 @@
  * Conversions between the wire format and the engine's types: base64 vectors in requests
  * become Float32Array (arrays of numbers go to the engine as they are, which checks them),
  * and stored vectors in responses become number arrays or base64 strings. Named vectors
- * (`vectors: { field: … }`) are converted field by field, the same way.
+ * (`vectors: { field: … }`) are converted field by field, the same way. Raw inputs of
+ * provider fields (`inputs`) become the engine's raw keys (see `raw-inputs.ts`).
  */
 import {
   decodeVector,
@@ -19,11 +20,20 @@ import type {
   Point,
   PointId,
   PointInput,
+  RawPointInput,
+  RawSearchQuery,
   RecommendQuery,
   SearchQuery,
   StoredVector,
   VectorInput,
 } from '../db/types.js';
+import {
+  checkBareText,
+  type FieldProviders,
+  POINT_KEYS,
+  rawInputs,
+  reservedQueryKeys,
+} from './raw-inputs.js';
 
 /** A point of an upsert request (`payload: null` means none). */
 export interface WireUpsertPoint {
@@ -31,6 +41,8 @@ export interface WireUpsertPoint {
   vector?: WireVector;
   vectors?: Record<string, WireVector>;
   payload?: Record<string, unknown> | null;
+  /** Raw inputs of provider fields, by field (see `client/wire.ts`). */
+  inputs?: Record<string, string>;
 }
 
 /** A query object as a request carries it (see `SearchQuery`). */
@@ -39,6 +51,8 @@ export interface WireSearchQuery {
   using?: string;
   text?: string;
   textField?: string;
+  /** The raw input of one provider field. */
+  inputs?: Record<string, string>;
 }
 
 /** A recommend example: an id, `{ vector }`, or a bare array of numbers. */
@@ -59,20 +73,39 @@ export function requestVectors(
   return out;
 }
 
-/** An upserted point for the engine; absent fields stay absent, so the engine judges what is missing. */
-export function requestPoint(point: WireUpsertPoint, i: number): PointInput {
+/**
+ * An upserted point for the engine; absent fields stay absent, so the engine judges what is
+ * missing. `providers`: the collection's provider fields (consulted only for `inputs`).
+ */
+export function requestPoint(
+  point: WireUpsertPoint,
+  i: number,
+  providers: FieldProviders,
+): PointInput | RawPointInput {
   const out: PointInput = { id: point.id };
   if (point.vector !== undefined) out.vector = requestVector(point.vector, `points[${i}].vector`);
   if (point.vectors !== undefined) out.vectors = requestVectors(point.vectors, `points[${i}].vectors`);
   if (point.payload !== undefined && point.payload !== null) out.payload = point.payload;
-  return out;
+  if (point.inputs === undefined) return out;
+  return { ...out, ...rawInputs(point.inputs, providers, POINT_KEYS, `points[${i}].inputs`) };
 }
 
-/** The query of a search request: a vector, or a query object whose vector is converted. */
-export function requestQuery(query: WireVector | WireSearchQuery): VectorInput | SearchQuery {
+/**
+ * The query of a search request: a vector, or a query object whose vector (or raw input) is
+ * converted. `providers`: the collection's provider fields, consulted only by a query with
+ * `inputs` or a `text` without `textField` (see `needsProviders`).
+ */
+export function requestQuery(
+  query: WireVector | WireSearchQuery,
+  providers: FieldProviders,
+): VectorInput | SearchQuery | RawSearchQuery {
   if (typeof query === 'string' || Array.isArray(query)) return requestVector(query, 'query');
-  const { vector, ...rest } = query;
-  return vector === undefined ? rest : { ...rest, vector: requestVector(vector, 'query.vector') };
+  const { vector, inputs, ...rest } = query;
+  const out: SearchQuery =
+    vector === undefined ? rest : { ...rest, vector: requestVector(vector, 'query.vector') };
+  checkBareText(query, providers);
+  if (inputs === undefined) return out;
+  return { ...out, ...rawInputs(inputs, providers, reservedQueryKeys(query), 'query.inputs') };
 }
 
 /** The examples of a recommend request: ids stay ids, vectors are converted. */

@@ -3,7 +3,11 @@
  * from what went wrong to an HTTP status:
  * - schema violations and the engine's invalid-input errors → 400, with the field path;
  * - unknown collection → 404, existing collection → 409, body over the limit → 413;
+ * - a raw input an embedding provider cannot read (`EMBEDDING_INPUT`) → 400;
  * - a closed database (the server is shutting down) → 503;
+ * - a provider's model that cannot be loaded (`EMBEDDING_MODEL`) → 500 with that code, so a
+ *   client can tell it apart, but a generic message: the error names the server's model
+ *   files, so it is logged, not sent;
  * - anything else → 500 with a generic message: the error is logged, never sent (no stack,
  *   no file names).
  *
@@ -28,6 +32,8 @@ const ENGINE_STATUS: Record<string, number> = {
   INVALID_ARGUMENT: 400,
   COLLECTION_NOT_FOUND: 404,
   COLLECTION_EXISTS: 409,
+  EMBEDDING_INPUT: 400,
+  EMBEDDING_MODEL: 500,
   CLOSED: 503,
 };
 
@@ -64,6 +70,12 @@ export function toErrorResponse(error: unknown, body: unknown, bodyLimit: number
     const status = ENGINE_STATUS[error.code];
     if (status === undefined) return internal();
     if (status === 503) return { status, body: errorBody(error.code, 'the server is shutting down') };
+    if (status === 500) {
+      return {
+        status,
+        body: errorBody(error.code, "an embedding provider's model could not be loaded; see the server log"),
+      };
+    }
     return { status, body: errorBody(error.code, error.message, enginePath(error, body)) };
   }
   const fastifyError = error as Partial<FastifyError>;

@@ -62,11 +62,17 @@ export const PointId = Type.Union(
   { description: 'A string (1–256 characters) or a non-negative safe integer; `1` and `"1"` differ.' },
 );
 
+/**
+ * The base64 length of the longest vector (MAX_DIMENSION float32 values). Checked before the
+ * pattern, whose regular expression overflows the stack on strings of a few million characters.
+ */
+const MAX_BASE64_VECTOR = 4 * Math.ceil((MAX_DIMENSION * 4) / 3);
+
 /** A vector in a request: JSON numbers, or base64 little-endian float32. */
 const VectorIn = Type.Union(
   [
     Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_DIMENSION }),
-    Type.String({ pattern: BASE64_PATTERN, contentEncoding: 'base64' }),
+    Type.String({ maxLength: MAX_BASE64_VECTOR, pattern: BASE64_PATTERN, contentEncoding: 'base64' }),
   ],
   { description: 'A vector: an array of numbers, or a base64 string of its little-endian float32 bytes.' },
 );
@@ -117,19 +123,47 @@ const Using = Type.String({
   description: 'The vector field to search, in a collection with named vectors.',
 });
 
-/** A query object: a vector, a text, or both (a hybrid search). */
+/** Raw inputs of vector fields that name a provider, by field (see `client/wire.ts`). */
+function rawInputs(maxProperties: number, description: string) {
+  return Type.Record(
+    VectorFieldName,
+    Type.String({
+      minLength: 1,
+      description:
+        'A text, for a field whose provider takes texts (`glove-100`, `onnx:…`, `openai:…`); for any other ' +
+        "provider, the image file's bytes in base64 (RFC 4648, padded, no line breaks). Never a file path.",
+    }),
+    { ...closed, minProperties: 1, maxProperties, description },
+  );
+}
+
+/** A query object: a vector, a text, a raw input, or a vector or raw input with a text (a hybrid search). */
 const SearchQuery = Type.Object(
   {
     vector: Type.Optional(VectorIn),
     using: Type.Optional(Using),
-    text: Type.Optional(Type.String({ maxLength: 10_000, description: 'Full-text query (BM25).' })),
+    text: Type.Optional(
+      Type.String({
+        maxLength: 10_000,
+        description:
+          'Full-text query (BM25 over `textField`). Without `textField`: the raw input of the vector field ' +
+          'named `text` if it has a text provider, else of the only text-provider field when the collection has no text index.',
+      }),
+    ),
     textField: Type.Optional(
       Type.String({ minLength: 1, description: 'The payload field with a `text` index to search.' }),
+    ),
+    inputs: Type.Optional(
+      rawInputs(
+        1,
+        'The raw input of one vector field with a provider, searched instead of a `vector`: `{ "image": "<base64>" }`.',
+      ),
     ),
   },
   {
     ...closed,
-    description: 'A vector (of field `using`), a text (over `textField`), or both: a hybrid search.',
+    description:
+      'A vector (of field `using`) or a raw input (`inputs`), a text (over `textField`), or both: a hybrid search.',
   },
 );
 
@@ -248,10 +282,17 @@ export function requestSchemas(limits: ServerLimits) {
               vector: Type.Optional(VectorIn),
               vectors: Type.Optional(VectorsIn),
               payload: Type.Optional(Type.Union([Payload, Type.Null()])),
+              inputs: Type.Optional(
+                rawInputs(
+                  64,
+                  'Raw inputs of vector fields with a provider, vectorized by the server: `{ "image": "<base64>", "caption": "a red dress" }`.',
+                ),
+              ),
             },
             {
               ...closed,
-              description: '`vector` for a collection with one vector per point, else `vectors`.',
+              description:
+                '`vector` for a collection with one vector per point, else `vectors` and, for fields with a provider, `inputs`.',
             },
           ),
           { maxItems: limits.upsertPoints },

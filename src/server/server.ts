@@ -34,6 +34,12 @@ export interface ServerOptions {
   /** API keys; without any, every request is allowed (bind to loopback only: see `serve`). */
   keys?: ApiKeyConfig;
   limits?: Partial<ServerLimits>;
+  /**
+   * `onnx:<folder>` and `openai:<url>` providers that collections created over HTTP may name
+   * (they make the server read a folder or call a URL). Default none; the built-in providers
+   * are always allowed.
+   */
+  allowedProviders?: readonly string[];
   /** pino log level for the server's log on stderr (`silent` to switch it off). Default `warn`. */
   logLevel?: string;
 }
@@ -129,6 +135,7 @@ export class QuiverServer {
       db,
       schemas: requestSchemas(limits),
       metrics,
+      allowedProviders: options.allowedProviders ?? [],
       draining: () => server.closing,
     };
     await app.register(operationRoutes, context);

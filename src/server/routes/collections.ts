@@ -8,10 +8,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CollectionConfig as EngineConfig, CollectionInfo as EngineInfo } from '../../db/types.js';
 import { QuiverError } from '../../errors.js';
 import { CollectionConfig, CollectionInfo, CollectionList } from '../collection-schemas.js';
+import { checkProviderPolicy } from '../provider-policy.js';
 import { NameParams, Ok, responses } from '../schemas.js';
 import { KEYED, READ, type RouteContext, WRITE } from './context.js';
 
-export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { db }) => {
+export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
+  app,
+  { db, allowedProviders },
+) => {
   const tags = ['collections'];
 
   app.get(
@@ -48,6 +52,9 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       schema: {
         tags,
         summary: 'Create a collection',
+        description:
+          'A vector field may name an embedding `provider` instead of (or besides) a `dimension`; points ' +
+          'and queries then give that field its raw input in `inputs` (see the upsert and search routes).',
         security: KEYED,
         params: NameParams,
         body: CollectionConfig,
@@ -56,6 +63,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       config: WRITE,
     },
     async (request, reply) => {
+      checkProviderPolicy(request.body, allowedProviders);
       const collection = await db.createCollection(request.params.name, request.body as EngineConfig);
       reply.code(201);
       return collection.info();
@@ -132,12 +140,13 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
   );
 };
 
-/** A collection as the list shows it: name, dimension and metric, and its named vector fields if any. */
+/** A collection as the list shows it: name, dimension and metric, and its named vector fields (with their providers) if any. */
 function listed(info: EngineInfo) {
   const { name, dimension, metric, vectors } = info;
   if (vectors === undefined) return { name, dimension, metric };
-  const fields: Record<string, { dimension: number; metric: string }> = {};
-  for (const [field, v] of Object.entries(vectors))
-    fields[field] = { dimension: v.dimension, metric: v.metric };
+  const fields: Record<string, { dimension: number; metric: string; provider?: string }> = {};
+  for (const [field, { dimension, metric, provider }] of Object.entries(vectors)) {
+    fields[field] = provider === undefined ? { dimension, metric } : { dimension, metric, provider };
+  }
   return { name, dimension, metric, vectors: fields };
 }

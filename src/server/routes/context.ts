@@ -8,6 +8,8 @@ export interface RouteContext {
   db: Database;
   schemas: RequestSchemas;
   metrics: ServerMetrics;
+  /** `onnx:` and `openai:` providers that collections created over HTTP may name (see `provider-policy.ts`). */
+  allowedProviders: readonly string[];
   /** True once shutdown has begun (`/readyz` answers 503). */
   draining(): boolean;
 }

@@ -7,6 +7,7 @@ import type { ScrollOptions } from '../../db/types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Filter } from '../../payload/filter.js';
 import { requestPoint, wirePoint } from '../convert.js';
+import { fieldProviders, NO_PROVIDERS } from '../raw-inputs.js';
 import { Count, Deleted, NameParams, Points, responses, ScrollPage, Upserted } from '../schemas.js';
 import { KEYED, READ, type RouteContext, WRITE } from './context.js';
 
@@ -20,7 +21,13 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
         tags,
         summary: 'Insert or replace points',
         description:
-          'All-or-nothing: one bad point rejects the batch and nothing is written. Acknowledged once durable.',
+          'All-or-nothing: one bad point rejects the batch and nothing is written. Acknowledged once durable. ' +
+          'A field with a provider may be given its raw input instead of a vector, in `inputs`: a text for a ' +
+          'text provider (`glove-100`, `onnx:…`, `openai:…`), the base64 of the image file for any other ' +
+          '(the server never reads file paths). Base64 makes an image 4/3 of its size, and the whole body ' +
+          'counts against the body limit (`limits.bodyBytes`, default 32 MiB: 413 beyond), so send large ' +
+          'images in several requests. With a `face` field a point becomes one point per face found ' +
+          '(ids `<id>#<n>`); `upserted` counts the points given.',
         security: KEYED,
         params: NameParams,
         body: schemas.upsert,
@@ -30,9 +37,12 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
     },
     async (request) => {
       const collection = db.collection(request.params.name);
-      const points = request.body.points.map(requestPoint);
-      await collection.upsert(points);
-      return { upserted: points.length };
+      const given = request.body.points;
+      const providers = given.some((p) => p.inputs !== undefined)
+        ? await fieldProviders(collection)
+        : NO_PROVIDERS;
+      await collection.upsert(given.map((p, i) => requestPoint(p, i, providers)));
+      return { upserted: given.length };
     },
   );
 

@@ -8,6 +8,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RangeSearchOptions, RecommendOptions, SearchOptions } from '../../db/types.js';
 import { requestExamples, requestQuery, requestVector, wireGroup, wireHit } from '../convert.js';
+import { fieldProviders, NO_PROVIDERS, needsProviders } from '../raw-inputs.js';
 import { HitLists, Hits, HitsOrGroups, NameParams, responses } from '../schemas.js';
 import { KEYED, READ, type RouteContext } from './context.js';
 
@@ -21,9 +22,12 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
         tags,
         summary: 'The k best points for a vector, a text, or both',
         description:
-          'Best first. `query` is a vector, or `{ vector?, using?, text?, textField? }`: a vector search ' +
+          'Best first. `query` is a vector, or `{ vector?, using?, text?, textField?, inputs? }`: a vector search ' +
           '(of field `using` in a collection with named vectors), a BM25 search over the text-indexed ' +
-          'field `textField`, or both fused by `fusion`. With a filter, the exact top-k among the ' +
+          'field `textField`, or both fused by `fusion`. `inputs` holds the raw input of one field with a ' +
+          'provider instead of a vector (a text, or an image file in base64; with `text` and `textField`, a ' +
+          'hybrid search); a `text` without `textField` is the raw input of a text-provider field named ' +
+          '`text`, or of the only text-provider field when the collection has no text index. With a filter, the exact top-k among the ' +
           'matching points. `score` is the squared distance (l2), inner product (ip), cosine similarity ' +
           '(cosine), bit distance (hamming, jaccard), BM25 (text) or the fused score (hybrid). With ' +
           '`groupBy` the answer is `{ groups }`: the best `k` groups, each of up to `groupSize` hits.',
@@ -37,7 +41,8 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
     async (request) => {
       const { query, vectorEncoding, ...options } = request.body;
       const collection = db.collection(request.params.name);
-      const input = requestQuery(query);
+      const providers = needsProviders(query) ? await fieldProviders(collection) : NO_PROVIDERS;
+      const input = requestQuery(query, providers);
       if (options.groupBy !== undefined) {
         const groups = await collection.search(input, options as SearchOptions & { groupBy: string });
         return { groups: groups.map((g) => wireGroup(g, vectorEncoding)) };
