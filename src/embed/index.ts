@@ -16,7 +16,8 @@
  * database core never loads TensorFlow, ONNX Runtime or OpenCV unless a provider needs them.
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { EmbedderOptions, EmbeddingProvider } from './provider.js';
+import type { OrbVocabulary, TrainOrbVocabularyOptions } from './orb-vocabulary.js';
+import type { EmbedderOptions, EmbeddingProvider, ImageInput } from './provider.js';
 
 export type {
   Box,
@@ -78,4 +79,29 @@ export async function createEmbedder(
  */
 export function resolveEmbedder(name: string, options: Record<string, unknown>): Promise<EmbeddingProvider> {
   return createEmbedder(name, options as EmbedderOptions);
+}
+
+export { type HogParams, hogDescriptor, hogDimension } from './hog-features.js';
+export type { OrbVocabulary, TrainOrbVocabularyOptions } from './orb-vocabulary.js';
+
+/**
+ * A bag-of-visual-words vocabulary for `orb-bovw` (k-majority over binary ORB/AKAZE
+ * descriptors of `images`); save it with `saveOrbVocabulary` and name the file in the
+ * provider's `vocabulary` option.
+ */
+export async function trainOrbVocabulary(
+  images: readonly ImageInput[],
+  options?: TrainOrbVocabularyOptions,
+): Promise<OrbVocabulary> {
+  return (await import('./orb-vocabulary.js')).trainOrbVocabulary(images, options);
+}
+
+/** Writes a vocabulary file (format in docs/format.md). */
+export async function saveOrbVocabulary(vocabulary: OrbVocabulary, path: string): Promise<void> {
+  return (await import('./orb-vocabulary.js')).saveOrbVocabulary(vocabulary, path);
+}
+
+/** Reads a vocabulary file; `EmbeddingModelError` when it is missing or corrupt. */
+export async function loadOrbVocabulary(path: string): Promise<OrbVocabulary> {
+  return (await import('./orb-vocabulary.js')).loadOrbVocabulary(path);
 }
