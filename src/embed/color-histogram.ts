@@ -19,14 +19,9 @@
  * Bhattacharyya coefficient of the two colour distributions (robust to a few dominant bins);
  * `l2` scales the counts to unit L2 norm.
  */
-import {
-  checkOptionNames,
-  choiceOption,
-  integerOption,
-  integerTupleOption,
-  pixelDescriptorProvider,
-} from './classical-provider.js';
+import { pixelDescriptorProvider } from './classical-provider.js';
 import type { EmbedderOptions, EmbeddingProvider } from './provider.js';
+import { checkOptionNames, choiceOption, integerOption, integerTupleOption } from './provider-options.js';
 
 const NAME = 'color-histogram';
 const OPTIONS = ['bins', 'size', 'normalize'];

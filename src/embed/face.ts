@@ -27,8 +27,7 @@ import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import sharp from 'sharp';
 import { InvalidArgumentError } from '../errors.js';
 import { inBatches } from './batch.js';
-import { checkOptionNames, choiceOption, decodeBatch, integerOption } from './classical-provider.js';
-import { describeImage, type RawImage } from './image-input.js';
+import { decodeBatch, describeImage, type RawImage } from './image-input.js';
 import {
   type Box,
   type Detection,
@@ -38,6 +37,7 @@ import {
   type EmbeddingProvider,
   type EmbedInput,
 } from './provider.js';
+import { checkOptionNames, choiceOption, integerOption } from './provider-options.js';
 import { describeError, loadTensorFlow } from './tf-runtime.js';
 
 const NAME = 'face';

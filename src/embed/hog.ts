@@ -11,16 +11,16 @@
  * unit L2 norm (metric `cosine`); an image without any gradient (a flat colour) has no
  * descriptor and is an `EmbeddingInputError`.
  */
+import { pixelDescriptorProvider } from './classical-provider.js';
+import { HOG_BLOCK_NORMS, type HogParams, hogDescriptor, hogDimension } from './hog-features.js';
+import { type EmbedderOptions, EmbeddingInputError, type EmbeddingProvider } from './provider.js';
 import {
   booleanOption,
   checkOptionNames,
   choiceOption,
   integerOption,
   integerTupleOption,
-  pixelDescriptorProvider,
-} from './classical-provider.js';
-import { HOG_BLOCK_NORMS, type HogParams, hogDescriptor, hogDimension } from './hog-features.js';
-import { type EmbedderOptions, EmbeddingInputError, type EmbeddingProvider } from './provider.js';
+} from './provider-options.js';
 
 const NAME = 'hog';
 const OPTIONS = [

@@ -1,6 +1,8 @@
 /**
  * Decoding of image inputs with `sharp` (libvips): a file path or the file's bytes become raw
- * pixels of a requested size. Every provider that reads images goes through here, so they all
+ * pixels of a requested size, one at a time or a batch concurrently. A batch decodes all its
+ * images before any is used, and when several fail the error names the first failing input
+ * in batch order, so errors do not depend on which decode finished first. Every provider that reads images goes through here, so they all
  * accept the same formats and fail the same way: a missing file, or bytes that are not an
  * image, is an `EmbeddingInputError` naming the input's position and path.
  *
@@ -8,7 +10,7 @@
  * so a photo decodes to the same pixels whatever its container.
  */
 import sharp from 'sharp';
-import { EmbeddingInputError, type ImageInput } from './provider.js';
+import { EmbeddingInputError, type EmbedInput, type ImageInput } from './provider.js';
 
 /** Raw pixels, row-major, `channels` bytes per pixel (3: RGB, 1: luminance). */
 export interface RawImage {
@@ -83,4 +85,21 @@ export async function decodeImage(
       index,
     );
   }
+}
+
+/**
+ * Decodes `batch` concurrently (libvips works on its own threads); `start` is the position of
+ * `batch[0]` in the caller's input list, used in error messages. Throws the error of the first
+ * failing input in batch order.
+ */
+export async function decodeBatch(
+  batch: readonly EmbedInput[],
+  start: number,
+  options: DecodeOptions,
+): Promise<RawImage[]> {
+  const settled = await Promise.allSettled(batch.map((input, i) => decodeImage(input, start + i, options)));
+  return settled.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    return s.value;
+  });
 }

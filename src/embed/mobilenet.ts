@@ -22,14 +22,15 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import { MobileNetV2Model } from 'nsfwjs/models/mobilenet_v2';
 import { InvalidArgumentError } from '../errors.js';
 import { l2Normalize } from './batch.js';
-import { checkOptionNames, decodeBatch, integerOption } from './classical-provider.js';
 import type { RawImage } from './image-input.js';
+import { decodeBatch } from './image-input.js';
 import {
   type EmbedderOptions,
   EmbeddingModelError,
   type EmbeddingProvider,
   type EmbedInput,
 } from './provider.js';
+import { checkOptionNames, integerOption } from './provider-options.js';
 import { describeError, loadTensorFlow, type TensorFlow } from './tf-runtime.js';
 
 const NAME = 'mobilenet-v2';

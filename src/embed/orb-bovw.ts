@@ -18,14 +18,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { inBatches, l2Normalize } from './batch.js';
-import {
-  booleanOption,
-  checkOptionNames,
-  choiceOption,
-  decodeBatch,
-  integerOption,
-  stringOption,
-} from './classical-provider.js';
+import { decodeBatch } from './image-input.js';
 import { codeWords, nearestCentre } from './kmeans-binary.js';
 import { loadOpenCv } from './opencv-runtime.js';
 import { BINARY_DETECTORS, describeGrey, keypointDecodeOptions } from './orb-descriptors.js';
@@ -37,6 +30,13 @@ import {
   type TrainOrbVocabularyOptions,
 } from './orb-vocabulary.js';
 import { type EmbedderOptions, EmbeddingInputError, type EmbeddingProvider } from './provider.js';
+import {
+  booleanOption,
+  checkOptionNames,
+  choiceOption,
+  integerOption,
+  stringOption,
+} from './provider-options.js';
 
 export {
   decodeOrbVocabulary,

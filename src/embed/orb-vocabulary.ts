@@ -28,7 +28,7 @@ import { crc32 } from 'node:zlib';
 import { InvalidArgumentError } from '../errors.js';
 import { SeededRandom } from '../eval/random.js';
 import { inBatches } from './batch.js';
-import { decodeBatch } from './classical-provider.js';
+import { decodeBatch } from './image-input.js';
 import { CODE_WORDS, codeWords, kMajority, nearestCentre } from './kmeans-binary.js';
 import { loadOpenCv } from './opencv-runtime.js';
 import {
