@@ -6,8 +6,10 @@
  * Data: the ann harness's cached set (`--dataset gauss-1m` by default, 1,000,000 × 128), its
  * first `--queries` queries; every point carries tags `s50`, `s10`, `s1`, `s01` with
  * probability 0.5, 0.1, 0.01, 0.001 (seeded, independent: `filtered/filters.ts`). Quiver: one
- * collection, one segment (`segmentSize` = n), a keyword payload index on `tags`, HNSW M 16
- * efConstruction 200 (the defaults), built by `flush()`; a query is one
+ * collection, one segment (`segmentSize` = n), a partitioned keyword payload index on `tags`
+ * (tags holding 1,024 rows to 1/8 of the segment get a packed copy of their vectors and a
+ * graph of their own, searched instead of the segment), HNSW M 16 efConstruction 200 (the
+ * defaults), built by `flush()`; a query is one
  * `collection.search(vector, { k: 10, ef, filter: { must: [{ key: 'tags', match: { value } }] } })`.
  * hnswlib-node: M 16, efConstruction 200, one `searchKnn(query, 10, (label) => allowed)`.
  * recall@10 is against the exact top-10 among the allowed points (`FlatIndex` with the same
@@ -40,7 +42,7 @@ import { annCacheDir, quiverVersion } from './ann/paths.js';
 import { readF32 } from './ann/protocol.js';
 import { FILTER_CASES, TAG_RECIPE, taggedRows } from './filtered/filters.js';
 import { allowedBytes, hnswlibSearcher, openHnswlibSide } from './filtered/hnswlib-side.js';
-import { openQuiverSide, quiverSearcher } from './filtered/quiver-side.js';
+import { openQuiverSide, type PartitionReport, quiverSearcher } from './filtered/quiver-side.js';
 import { type CaseResult, summaryTable, sweepTable, TARGET_RECALL } from './filtered/report.js';
 import { type EnginePoint, measurePoint } from './filtered/sweep.js';
 
@@ -116,8 +118,17 @@ interface Engine {
 }
 
 const engines: Engine[] = [];
+let partitions: PartitionReport | undefined;
 if (libs.includes('quiver')) {
-  const side = await openQuiverSide(quiverDir, base, d, tagged, log);
+  const side = await openQuiverSide(
+    quiverDir,
+    base,
+    d,
+    tagged,
+    FILTER_CASES.map((c) => c.tag),
+    log,
+  );
+  partitions = side.partitions;
   const queries = Array.from({ length: nq }, (_, i) => query(i).slice());
   engines.push({
     label: `Quiver ${quiverVersion()}`,
@@ -171,7 +182,13 @@ for (const def of caseDefs) {
       SLOW_SECONDS,
     );
     const plan =
-      def.rows === undefined ? undefined : scanBeatsWalk(allowed, Math.max(ef, K), n) ? 'scan' : 'walk';
+      def.rows === undefined
+        ? undefined
+        : def.tag !== undefined && partitions?.rowsByTag.has(def.tag)
+          ? 'partition walk'
+          : scanBeatsWalk(allowed, Math.max(ef, K), n)
+            ? 'scan'
+            : 'walk';
     result.points.push({ ef, plan, outcomes });
     log(
       `${def.label}, ef ${ef}: ` +
@@ -184,6 +201,20 @@ for (const def of caseDefs) {
 }
 for (const e of engines) await e.close();
 if (values.keep === undefined) rmSync(keep, { recursive: true, force: true });
+
+/** The value partitions Quiver built: which tags, how many rows, memory and build time. */
+function partitionLine(report: PartitionReport | undefined): string {
+  if (report === undefined) return 'Value partitions: Quiver not run.';
+  const parts = [...report.rowsByTag].map(([tag, rows]) => `\`${tag}\` (${rows.toLocaleString('en')} rows)`);
+  const rows = [...report.rowsByTag.values()].reduce((a, b) => a + b, 0);
+  return (
+    `Value partitions (Quiver): ${parts.length === 0 ? 'none' : parts.join(', ')}; ` +
+    `${rows.toLocaleString('en')} rows copied (${((rows * d * 4) / 2 ** 20).toFixed(1)} MiB of vectors), ` +
+    `${(report.bytes / 2 ** 20).toFixed(1)} MiB of wasm memory with their graphs and offset maps ` +
+    `(the segment's own vectors: ${((n * d * 4) / 2 ** 20).toFixed(1)} MiB); built in ` +
+    `${report.buildSeconds.toFixed(1)} s after the index (on open, or when the index of \`tags\` became partitioned).`
+  );
+}
 
 const names = engines.map((e) => e.label);
 const cpu = cpus();
@@ -202,8 +233,11 @@ const out = [
     `the tags ${FILTER_CASES.map((c) => `\`${c.tag}\` (probability ${c.fraction})`).join(', ')}, drawn ` +
     'independently with seeded generators, as `payload.tags` (an array). ' +
     `**Quiver** (${engines.find((e) => e.label.startsWith('Quiver'))?.built ?? 'not run'}): one collection ` +
-    "(`segmentSize` = n, so one segment and one graph), `payloadIndexes: { tags: 'keyword' }`, the default index " +
-    '(HNSW, M = 16, efConstruction = 200) built by `flush()`; one query is one `collection.search(vector, ' +
+    "(`segmentSize` = n, so one segment and one graph), `payloadIndexes: { tags: { type: 'keyword', " +
+    'partitioned: true } }`, the default index (HNSW, M = 16, efConstruction = 200) built by `flush()`, ' +
+    'then the value partitions (a packed copy of the vectors of each tag holding 1,024 rows to 1/8 of the ' +
+    'segment, with an HNSW graph of the same M and efConstruction, searched instead of the segment when the ' +
+    'filter requires that tag); one query is one `collection.search(vector, ' +
     "{ k: 10, ef, filter: { must: [{ key: 'tags', match: { value: tag } }] } })`, awaited before the next " +
     '(the search runs on a worker thread; one search at a time). ' +
     `**hnswlib-node** (${engines.find((e) => e.label.startsWith('hnswlib'))?.built ?? 'not run'}): M = 16, ` +
@@ -217,14 +251,17 @@ const out = [
     'beats on both recall and QPS) already exceeds 0.95. ' +
     '**÷ unfiltered**: that QPS over the same library’s unfiltered QPS at recall 0.95 (a “≥” ratio ' +
     'below its target counts as missed: no point of the sweep reached the target). **index plan**: what ' +
-    `the HNSW planner does at that point (\`scanBeatsWalk\`: an exact scan of the allowed points when ` +
-    'allowed² < 16 · max(ef, k) · n, else the graph walk with the filter inside it). **fewest**: the fewest ' +
+    `Quiver's planner does at that point (\`scanBeatsWalk\`: an exact scan of the allowed points when ` +
+    'allowed² < 16 · max(ef, k) · n, else the graph walk with the filter inside it; `partition walk`: a walk ' +
+    "of the tag's partition graph, where every node is allowed). **fewest**: the fewest " +
     'results any query got (the contract: k whenever k points are allowed).',
   '',
   `Issue 6’s targets: recall@10 ≥ ${TARGET_RECALL} at every selectivity; QPS at recall 0.95 ≥ 0.5× unfiltered ` +
     'at 50% and 10%, ≥ 1.0× at 1% and 0.1% (verdicts for Quiver).',
   '',
   summaryTable(cases, names),
+  '',
+  partitionLine(partitions),
   '',
   'Full sweep (recall@10 · median QPS, min–max over the timed passes · fewest results):',
   '',

@@ -12,8 +12,11 @@ export const TARGET_RECALL = 0.95;
 
 export interface SweepPointResult {
   ef: number;
-  /** What the index planner does at this point (`scanBeatsWalk`), or undefined unfiltered. */
-  plan: 'scan' | 'walk' | undefined;
+  /**
+   * What Quiver's planner does at this point: `scan` or `walk` of the segment
+   * (`scanBeatsWalk`), `partition walk` of the filter value's partition, or undefined unfiltered.
+   */
+  plan: 'scan' | 'walk' | 'partition walk' | undefined;
   /** One outcome per engine, in engine order. */
   outcomes: PointOutcome[];
 }

@@ -74,7 +74,8 @@ export function parseVectorFields(value: string): Record<string, VectorFieldConf
 
 /**
  * A commander collector for the repeatable `--payload-index key:type[:analyzer]` (e.g.
- * `label:keyword`, `body:text:english`); the key is everything before the first `:`.
+ * `label:keyword`, `body:text:english`, `tenant:keyword:partitioned`); the key is everything
+ * before the first `:`.
  */
 export function collectPayloadIndex(
   value: string,
@@ -88,10 +89,14 @@ export function collectPayloadIndex(
   return { ...previous, [key]: payloadIndexConfig(type, analyzer) };
 }
 
-/** A payload index declaration from a kind and an optional analyzer (text only). */
+/**
+ * A payload index declaration from a kind and an optional modifier: an analyzer (text only)
+ * or `partitioned` (keyword only).
+ */
 export function payloadIndexConfig(type: string, analyzer: string | undefined): PayloadIndexConfig {
   const kind = oneOf(PAYLOAD_INDEX_TYPES, type, 'index type');
   if (analyzer === undefined) return kind;
+  if (kind === 'keyword' && analyzer === 'partitioned') return { type: 'keyword', partitioned: true };
   if (kind !== 'text') throw new OptionValueError(`an analyzer applies to text indexes only, not ${kind}`);
   return { type: 'text', analyzer: oneOf(TEXT_ANALYZERS, analyzer, 'analyzer') };
 }

@@ -194,8 +194,9 @@ function checkPayloadIndexes(input: unknown): Record<string, PayloadIndexInfo> {
 }
 
 /**
- * Validates one payload index declaration: a kind name, `{ type }`, or
- * `{ type: 'text', analyzer? }` (analyzer default `english`).
+ * Validates one payload index declaration: a kind name, `{ type }`,
+ * `{ type: 'text', analyzer? }` (analyzer default `english`) or
+ * `{ type: 'keyword', partitioned? }` (a boolean, default false; stored only when true).
  */
 export function checkPayloadIndex(key: unknown, input: unknown): PayloadIndexInfo {
   if (typeof key !== 'string' || !isValidPayloadKey(key)) {
@@ -212,11 +213,21 @@ export function checkPayloadIndex(key: unknown, input: unknown): PayloadIndexInf
     );
   }
   for (const name of Object.keys(opts)) {
-    if (name !== 'type' && !(name === 'analyzer' && type === 'text')) {
-      throw new InvalidArgumentError(`${where}: unknown option '${name}'`);
-    }
+    const known =
+      name === 'type' ||
+      (name === 'analyzer' && type === 'text') ||
+      (name === 'partitioned' && type === 'keyword');
+    if (!known) throw new InvalidArgumentError(`${where}: unknown option '${name}'`);
   }
-  if (type !== 'text') return { type: type as Exclude<PayloadIndexInfo['type'], 'text'> };
+  if (type === 'keyword') {
+    if (opts.partitioned !== undefined && typeof opts.partitioned !== 'boolean') {
+      throw new InvalidArgumentError(
+        `${where}.partitioned must be a boolean, got ${describe(opts.partitioned)}`,
+      );
+    }
+    return opts.partitioned === true ? { type: 'keyword', partitioned: true } : { type: 'keyword' };
+  }
+  if (type !== 'text') return { type: type as Exclude<PayloadIndexInfo['type'], 'text' | 'keyword'> };
   const analyzer = (opts.analyzer ?? 'english') as TextAnalyzerName;
   if (!TEXT_ANALYZERS.includes(analyzer)) {
     throw new InvalidArgumentError(

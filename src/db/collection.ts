@@ -470,6 +470,7 @@ export class EmbeddedCollection implements Collection {
         view.payloadIndex.addField(key, info, payloads);
       }
     });
+    this.indexer.scheduleMissing();
   }
 
   /** Removes the index of a payload key (filters on it read payloads again). */
@@ -485,6 +486,7 @@ export class EmbeddedCollection implements Collection {
       this.config.payloadIndexes = rest;
       for (const view of this.storage.set.views()) view.payloadIndex.dropField(key);
     });
+    this.indexer.scheduleMissing();
   }
 
   /**

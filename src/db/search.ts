@@ -13,12 +13,21 @@
  * exactly over the allowed rows (the HNSW cost rule, `scanBeatsWalk`); otherwise its index
  * decides with the exact count, which it takes in wasm (HNSW scans when allowed rows are few
  * and walks with the allow-list applied inside the walk otherwise).
+ *
+ * Value partitions (segment/value-partitions.ts): when the filter's top-level `must` holds a
+ * match of one string value on a partitioned keyword key, and the segment has that value's
+ * partition, the partition is searched instead of the segment. Its rows are exactly the rows
+ * holding the value, a superset of the allowed rows, so the allowed rows (computed as always)
+ * restricted to it are all the allowed rows; the same rule picks an exact scan of its packed
+ * copy or a walk of its graph, and its local offsets map back to segment offsets.
  */
 import { Bitset } from '../index/bitset.js';
 import { scanBeatsWalk } from '../index/hnsw-index.js';
 import type { IndexSearchParams } from '../index/vector-index.js';
-import type { Filter } from '../payload/filter.js';
+import { type Filter, isFieldCondition } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
+import { TombstonedSegment } from '../segment/tombstones.js';
+import type { ValuePartition } from '../segment/value-partitions.js';
 
 export interface Candidate {
   view: SegmentView;
@@ -73,6 +82,8 @@ export async function topK(
     // An upper bound of the allowed rows, from payload-index cardinalities (microseconds).
     const bound = scope.filter ? view.payloadIndex.estimate(scope.filter, view.rows) : view.rows;
     if (bound === 0) return [];
+    const partition = partitionFor(view, field, scope.filter);
+    if (partition) return searchPartition(view, partition, query, k, scope, params);
     const allow = allowedRows(view, scope);
     const own: IndexSearchParams =
       allow && params.strategy !== 'scan' && scanBeatsWalk(bound, Math.max(params.ef ?? 64, k), view.rows)
@@ -94,6 +105,73 @@ export async function topK(
   const all = (await Promise.all(searches)).flat();
   all.sort((a, b) => a.distance - b.distance);
   return all.length > k ? all.slice(0, k) : all;
+}
+
+/**
+ * The value partition of `view` that holds every row `filter` may allow: that of the first
+ * string `match: { value }` condition of the top-level `must` whose key is partitioned in
+ * `field` and whose value has a partition ready.
+ */
+function partitionFor(
+  view: SegmentView,
+  field: number,
+  filter: Filter | undefined,
+): ValuePartition | undefined {
+  if (filter?.must === undefined || !(view instanceof TombstonedSegment)) return undefined;
+  for (const condition of filter.must) {
+    if (!isFieldCondition(condition) || !('match' in condition) || !('value' in condition.match)) continue;
+    const value = condition.match.value;
+    if (typeof value !== 'string') continue;
+    const partition = view.segment.partition(field, condition.key, value);
+    if (partition) return partition;
+  }
+  return undefined;
+}
+
+/** Whether `filter` is one `must` condition and nothing else (so it allows exactly what that condition does). */
+function isSingleCondition(filter: Filter | undefined): boolean {
+  return filter?.must?.length === 1 && !filter.should?.length && !filter.must_not?.length;
+}
+
+/**
+ * The k best allowed rows of `view` through `partition` (see the module comment). When the
+ * filter is the partition's condition alone and every row is live and has the vector, every
+ * partition row is allowed and no allow-list is made. A walk of a graph of at most
+ * INLINE_SCAN_ROWS nodes, which computes each node's distance at most once, costs about what
+ * a scan of as many rows does, so it runs on this thread too.
+ */
+async function searchPartition(
+  view: SegmentView,
+  partition: ValuePartition,
+  query: Float32Array,
+  k: number,
+  scope: RowScope,
+  params: IndexSearchParams,
+): Promise<Candidate[]> {
+  const everyRow =
+    isSingleCondition(scope.filter) &&
+    view.liveRows() === undefined &&
+    (scope.field === undefined || view.present(scope.field) === undefined);
+  const { allow, count } = partition.restrict(everyRow ? undefined : allowedRows(view, scope));
+  if (count === 0) return [];
+  const ef = Math.max(params.ef ?? partition.index.options.ef, k);
+  const scan =
+    params.strategy === 'scan' ||
+    (params.strategy !== 'walk' && allow !== undefined && scanBeatsWalk(count, ef, partition.size));
+  const own: IndexSearchParams = scan ? { ...params, strategy: 'scan' } : params;
+  const inline = partition.size <= INLINE_SCAN_ROWS || (scan && count <= INLINE_SCAN_ROWS);
+  const release = inline ? undefined : view.retain?.();
+  try {
+    const { offsets, distances } = release
+      ? await partition.index.searchAsync(query, k, allow, own)
+      : partition.index.search(query, k, allow, own);
+    return Array.from(
+      offsets,
+      (local, i): Candidate => ({ view, offset: partition.rows[local], distance: distances[i] }),
+    );
+  } finally {
+    release?.();
+  }
 }
 
 export function withinRange(

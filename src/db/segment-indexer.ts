@@ -6,9 +6,16 @@
  * segment is searched exactly, so results never depend on whether a build has finished.
  * A segment with fewer rows than its index needs to train stays exact for good.
  *
+ * Once a field of a segment has its approximate index, the value partitions of its
+ * partitioned keyword keys are built the same way, in the background
+ * (segment/value-partitions.ts): after an index build, for segments loaded with their index,
+ * and when a key becomes partitioned (`scheduleMissing` after `createPayloadIndex`). Until
+ * they are attached, searches take the segment's own index; partitions of keys no longer
+ * partitioned are freed by `scheduleMissing`.
+ *
  * Invariants:
- * - At most one build per segment is in flight; `schedule` ignores segments that are
- *   indexed or already building.
+ * - At most one index build and one partition build per segment and field are in flight;
+ *   `scheduleMissing` ignores what is built or building.
  * - A build retains the segment's memory while workers read it; when the segment was
  *   compacted away or the collection dropped meanwhile, the new index and its file are
  *   discarded.
@@ -16,15 +23,18 @@
  *   since the last `idle()`), which is what `flush()` waits for.
  */
 import { buildIndex } from '../index/factory.js';
+import type { HnswOptions } from '../index/hnsw-index.js';
 import type { Kernels } from '../kernels/kernels.js';
+import type { KeywordPostings } from '../payload/keyword-index.js';
 import type { TombstonedSegment } from '../segment/tombstones.js';
+import { buildKeyPartitions } from '../segment/value-partitions.js';
 import { encodeIndexFile } from '../storage/index-file.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
 import { type IndexSpec, recipeOf } from './index-spec.js';
 
-/** A build in flight or done: one vector field of one segment. */
-type Job = `${number}:${number}`;
+/** A build in flight: the index, or the value partitions, of one vector field of one segment. */
+type Job = `${number}:${number}` | `${number}:${number}:partitions`;
 
 export class SegmentIndexer {
   private readonly running = new Map<Job, Promise<void>>();
@@ -34,6 +44,8 @@ export class SegmentIndexer {
   private readonly untrainable = new WeakMap<TombstonedSegment, Set<number>>();
   /** Durations of finished builds in seconds, for metrics (oldest first, last 100). */
   readonly buildSeconds: number[] = [];
+  /** Durations of finished partition builds (all partitioned keys of a segment's field) in seconds, last 100. */
+  readonly partitionSeconds: number[] = [];
 
   constructor(
     private readonly kernels: Kernels,
@@ -49,24 +61,29 @@ export class SegmentIndexer {
     return this.specs.some((s) => s.type !== 'flat') && this.kernels.kind === 'wasm-simd';
   }
 
+  /** Index builds in flight (partition builds are not counted). */
   get pending(): number {
-    return this.running.size;
+    let builds = 0;
+    for (const key of this.running.keys()) if (!key.endsWith(':partitions')) builds++;
+    return builds;
   }
 
-  /** Starts builds for the sealed segments that lack an index (none once stopped). */
+  /**
+   * Starts builds for the sealed segments that lack an index or value partitions, and frees
+   * partitions of keys no longer partitioned (no builds once stopped).
+   */
   scheduleMissing(): void {
+    for (const part of this.storage.set.sealed) part.segment.prunePartitions();
     if (!this.enabled || this.stopped) return;
     for (const part of this.storage.set.sealed) {
       this.specs.forEach((spec, field) => {
-        const key: Job = `${part.segment.id}:${field}`;
-        if (spec.type === 'flat' || part.segment.isIndexed(field) || this.running.has(key)) return;
+        if (spec.type === 'flat') return;
+        if (part.segment.isIndexed(field)) {
+          this.schedulePartitions(part, field);
+          return;
+        }
         if (this.untrainable.get(part)?.has(field)) return;
-        const job = this.build(part, field).finally(() => this.running.delete(key));
-        job.catch((err: Error) => {
-          this.failure ??= err;
-          process.emitWarning(`quiver: building the index of '${this.label}' failed: ${err.message}`);
-        });
-        this.running.set(key, job);
+        this.start(`${part.segment.id}:${field}`, 'the index', () => this.build(part, field));
       });
     }
   }
@@ -87,6 +104,61 @@ export class SegmentIndexer {
     const failure = this.failure;
     this.failure = undefined;
     if (failure) throw failure;
+  }
+
+  /** Runs `work` as job `key` unless that job is in flight; a failure is kept for `idle()`. */
+  private start(key: Job, what: string, work: () => Promise<void>): void {
+    if (this.running.has(key)) return;
+    const job = work().finally(() => this.running.delete(key));
+    job.catch((err: Error) => {
+      this.failure ??= err;
+      process.emitWarning(`quiver: building ${what} of '${this.label}' failed: ${err.message}`);
+    });
+    this.running.set(key, job);
+  }
+
+  private schedulePartitions(part: TombstonedSegment, field: number): void {
+    if (this.stopped || part.segment.unpartitionedKeys(field).length === 0) return;
+    const key: Job = `${part.segment.id}:${field}:partitions`;
+    this.start(key, 'value partitions', () => this.partition(part, field));
+  }
+
+  /**
+   * Builds the partitions of every partitioned key of `field` of `part` that lacks current
+   * ones, one key at a time, until none is missing (a key re-indexed meanwhile is built
+   * again from its new index, each index at most once per job).
+   */
+  private async partition(part: TombstonedSegment, field: number): Promise<void> {
+    const segment = part.segment;
+    const source = {
+      kernels: this.kernels,
+      store: segment.store(field),
+      distance: segment.layout(field).distance,
+      hnsw: partitionGraph(this.specs[field]),
+    };
+    const tried = new Set<KeywordPostings>();
+    const release = segment.retain();
+    try {
+      const started = performance.now();
+      for (;;) {
+        const next = segment.unpartitionedKeys(field).find((k) => !tried.has(k.postings));
+        if (next === undefined || this.stopped) break;
+        tried.add(next.postings);
+        const current = () => segment.payloadIndex.keywordPostings(next.key) === next.postings;
+        const parts = await buildKeyPartitions(
+          source,
+          next.postings,
+          () => !this.stopped && !segment.isDisposed && current(),
+        );
+        if (parts) segment.attachPartitions(field, next.key, parts);
+      }
+      if (tried.size > 0) {
+        this.partitionSeconds.push((performance.now() - started) / 1000);
+        if (this.partitionSeconds.length > 100) this.partitionSeconds.shift();
+      }
+    } finally {
+      release();
+    }
   }
 
   private async build(part: TombstonedSegment, field: number): Promise<void> {
@@ -135,5 +207,20 @@ export class SegmentIndexer {
     } finally {
       release();
     }
+    this.schedulePartitions(part, field);
   }
+}
+
+/**
+ * The graph options of the value partitions of a field indexed by `spec`: the M,
+ * efConstruction and ef of its HNSW index, HNSW's defaults for what it lacks (other families).
+ */
+function partitionGraph(spec: IndexSpec): HnswOptions {
+  if (spec.type === 'flat') return {};
+  const recipe = recipeOf(spec);
+  return {
+    M: recipe?.family === 'hnsw' ? recipe.M : undefined,
+    efConstruction: spec.efConstruction,
+    ef: spec.ef,
+  };
 }

@@ -126,15 +126,26 @@ export type PayloadIndexType = 'keyword' | 'integer' | 'float' | 'bool' | 'datet
 /** Analyzers of full-text fields: `english` (lower case, stop words, Porter stemming), `chinese` (word segmentation), `simple` (lower-cased words). */
 export type TextAnalyzerName = 'english' | 'chinese' | 'simple';
 
-/** A payload index as declared: its kind, or `{ type: 'text', analyzer }`. */
+/**
+ * A payload index as declared: its kind, `{ type: 'text', analyzer }`, or
+ * `{ type: 'keyword', partitioned: true }`. A partitioned keyword index also keeps, in every
+ * indexed sealed segment, a packed copy of the vectors of each value holding between 1,024
+ * rows and 1/8 of the segment, with a small HNSW graph over it (Qdrant's tenant-aware
+ * indexes, Milvus's partition keys): a search whose filter `must` match one such value
+ * searches that copy instead of the whole segment. It costs memory (the copied vectors,
+ * 4 · dimension bytes per row per partitioned value, plus their graphs) and build time
+ * after each index build; answers are the same either way.
+ */
 export type PayloadIndexConfig =
   | PayloadIndexType
-  | { type: Exclude<PayloadIndexType, 'text'> }
+  | { type: Exclude<PayloadIndexType, 'text' | 'keyword'> }
+  | { type: 'keyword'; partitioned?: boolean }
   | { type: 'text'; analyzer?: TextAnalyzerName };
 
-/** A stored payload index declaration (defaults filled in). */
+/** A stored payload index declaration (defaults filled in; `partitioned` only when true). */
 export type PayloadIndexInfo =
-  | { type: Exclude<PayloadIndexType, 'text'> }
+  | { type: Exclude<PayloadIndexType, 'text' | 'keyword'> }
+  | { type: 'keyword'; partitioned?: true }
   | { type: 'text'; analyzer: TextAnalyzerName };
 
 export interface CollectionConfig {

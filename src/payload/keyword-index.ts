@@ -2,7 +2,9 @@
  * Exact-value indexes: keyword (stores strings) and bool (stores `true` and `false`), both
  * posting lists by value (value-postings.ts). They answer `match` (value or any) from the
  * lists; a number range never holds for a stored value; a datetime range on a keyword index
- * and a text query need the payload (undefined lookup, see field-index.ts).
+ * and a text query need the payload (undefined lookup, see field-index.ts). A keyword index
+ * also lists its values and their rows (`KeywordPostings`), from which sealed segments copy
+ * the vectors of partitioned values (segment/value-partitions.ts).
  */
 
 import {
@@ -18,7 +20,7 @@ import type { PayloadPath } from './payload-path.js';
 import { ValuePostings } from './value-postings.js';
 
 class ExactValueIndex<Value extends string | boolean> extends FieldIndex {
-  private readonly postings = new ValuePostings<Value>();
+  protected readonly postings = new ValuePostings<Value>();
 
   constructor(
     path: PayloadPath,
@@ -53,9 +55,27 @@ class ExactValueIndex<Value extends string | boolean> extends FieldIndex {
   }
 }
 
+/** The string values of a keyword index and the rows holding each (what value partitions copy). */
+export interface KeywordPostings {
+  /** Each value with the number of rows holding it. */
+  valueCounts(): IterableIterator<[string, number]>;
+  /** The rows holding `value`, ascending (a new array). */
+  rowsOf(value: string): Uint32Array;
+}
+
 /** An index of the string values of a key. */
-export function keywordIndex(path: PayloadPath): FieldIndex {
-  return new ExactValueIndex(path, (value): value is string => typeof value === 'string', true);
+export class KeywordIndex extends ExactValueIndex<string> implements KeywordPostings {
+  constructor(path: PayloadPath) {
+    super(path, (value): value is string => typeof value === 'string', true);
+  }
+
+  valueCounts(): IterableIterator<[string, number]> {
+    return this.postings.valueCounts();
+  }
+
+  rowsOf(value: string): Uint32Array {
+    return this.postings.rowsOf(value);
+  }
 }
 
 /** An index of the boolean values of a key. */

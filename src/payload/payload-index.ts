@@ -17,7 +17,7 @@ import type { InvertedIndex } from '../text/inverted-index.js';
 import type { FieldIndex } from './field-index.js';
 import type { CompileOptions, Filter, Payload } from './filter.js';
 import { estimateRows, filterRows, type IndexedFields } from './filter-bitset.js';
-import { boolIndex, keywordIndex } from './keyword-index.js';
+import { boolIndex, KeywordIndex, type KeywordPostings } from './keyword-index.js';
 import { datetimeIndex, floatIndex, integerIndex } from './numeric-index.js';
 import { compilePayloadPath } from './payload-path.js';
 import { TextFieldIndex } from './text-field-index.js';
@@ -101,6 +101,16 @@ export class SegmentPayloadIndex {
   }
 
   /**
+   * The values of `key` and their rows, when `key` has a keyword index (what value
+   * partitions are built from). The object stays the same until the key's index is replaced
+   * or dropped, so a partition built from it is current while it is the one returned here.
+   */
+  keywordPostings(key: string): KeywordPostings | undefined {
+    const field = this.fields.get(key);
+    return field instanceof KeywordIndex ? field : undefined;
+  }
+
+  /**
    * Rows 0..rows-1 whose payload matches `filter` (liveness is not considered), as a new
    * bitset the caller owns: answered from indexes where a condition's key is indexed, by
    * reading `payloadAt` for the rest (only for rows still possible). Equal to evaluating
@@ -139,7 +149,7 @@ function buildField(key: string, info: PayloadIndexInfo, payloads: readonly RowP
   let field: FieldIndex;
   switch (info.type) {
     case 'keyword':
-      field = keywordIndex(path);
+      field = new KeywordIndex(path);
       break;
     case 'integer':
       field = integerIndex(path);

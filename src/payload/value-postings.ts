@@ -65,6 +65,19 @@ export class ValuePostings<Value> {
     return slot === undefined ? 0 : this.counts[slot];
   }
 
+  /** Each value with the number of rows holding it, in the order values were first added. */
+  *valueCounts(): IterableIterator<[Value, number]> {
+    for (const [value, slot] of this.slots) yield [value, this.counts[slot]];
+  }
+
+  /** The rows holding `value`, ascending, as a new array the caller owns. */
+  rowsOf(value: Value): Uint32Array {
+    const slot = this.slots.get(value);
+    if (slot === undefined) return new Uint32Array(0);
+    if (this.tail > 0) this.compact();
+    return this.rows.slice(this.starts[slot], this.starts[slot + 1]);
+  }
+
   /** Sets in `target` every row below `target.size` that holds `value`. */
   setIn(value: Value, target: Bitset): void {
     const slot = this.slots.get(value);

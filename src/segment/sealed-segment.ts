@@ -11,6 +11,11 @@
  *   always holds the flat index type, so it never changes when an index is attached.
  * - The payload index covers every row; only whole payload fields are added or dropped
  *   later (`createPayloadIndex`), never rows.
+ * - A field with an approximate index may also hold value partitions of partitioned keyword
+ *   keys (value-partitions.ts), attached when built; `partition` returns only partitions
+ *   built from the key's current keyword index. Partitions replaced or pruned while the
+ *   segment is retained are freed when the last hold is released (a search on a worker may
+ *   be reading them).
  * - Memory is freed when the segment is disposed and nothing retains it: an index build
  *   reading the vectors on worker threads holds a `retain()` until it finishes.
  */
@@ -19,6 +24,7 @@ import { FlatIndex } from '../index/flat-index.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
 import { VectorStore } from '../index/vector-store.js';
 import type { Kernels } from '../kernels/kernels.js';
+import type { KeywordPostings } from '../payload/keyword-index.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import {
   decodeSegment,
@@ -27,6 +33,7 @@ import {
   type SegmentField,
 } from '../storage/segment-file.js';
 import type { FieldLayout, PointId, StoredPayload } from './segment-view.js';
+import type { KeyPartitions, ValuePartition } from './value-partitions.js';
 
 /** One vector field of a sealed segment. */
 interface SealedField {
@@ -35,6 +42,15 @@ interface SealedField {
   flat: FlatIndex;
   current: VectorIndexRead;
   present: Bitset | undefined;
+  /** Value partitions by payload key. */
+  partitions: Map<string, KeyPartitions>;
+}
+
+/** How many value partitions a segment holds, their rows and their bytes of memory. */
+export interface PartitionStats {
+  partitions: number;
+  rows: number;
+  bytes: number;
 }
 
 export class SealedSegment {
@@ -42,6 +58,8 @@ export class SealedSegment {
   private readonly fields: SealedField[];
   private holds = 0;
   private disposed = false;
+  /** Partitions replaced or pruned while the segment was retained: freed at the last release. */
+  private retired: KeyPartitions[] = [];
 
   private constructor(
     readonly id: number,
@@ -69,7 +87,7 @@ export class SealedSegment {
       store.append(f.vectors);
       const flat = new FlatIndex(kernels, f.dimension, f.distance, store);
       const layout = { name: f.name, dimension: f.dimension, distance: f.distance };
-      return { layout, store, flat, current: flat, present: f.present };
+      return { layout, store, flat, current: flat, present: f.present, partitions: new Map() };
     });
     return new SealedSegment(id, data.ids, data.payloads, fields, payloadIndexOf(data.payloads));
   }
@@ -132,6 +150,78 @@ export class SealedSegment {
     f.current = index;
   }
 
+  /**
+   * The partition of `value` of the partitioned keyword key `key` in `field`, when it is
+   * built and current (made from the segment's current keyword index of `key`).
+   */
+  partition(field: number, key: string, value: string): ValuePartition | undefined {
+    const parts = this.fields[field].partitions.get(key);
+    if (parts === undefined || parts.source !== this.payloadIndex.keywordPostings(key)) return undefined;
+    return parts.get(value);
+  }
+
+  /**
+   * The keys declared as partitioned keyword indexes whose partitions in `field` are not
+   * built or no longer current, each with the keyword index to build them from; none
+   * while `field` has no approximate index.
+   */
+  unpartitionedKeys(field: number): { key: string; postings: KeywordPostings }[] {
+    if (this.disposed || !this.isIndexed(field)) return [];
+    const out: { key: string; postings: KeywordPostings }[] = [];
+    for (const [key, info] of this.payloadIndex.declarations) {
+      if (info.type !== 'keyword' || info.partitioned !== true) continue;
+      const postings = this.payloadIndex.keywordPostings(key);
+      if (postings && this.fields[field].partitions.get(key)?.source !== postings)
+        out.push({ key, postings });
+    }
+    return out;
+  }
+
+  /**
+   * Makes `parts` the partitions of `key` in `field`, replacing older ones. Returns false,
+   * disposing `parts`, when the segment is disposed or `parts` was not built from the
+   * segment's current keyword index of `key`.
+   */
+  attachPartitions(field: number, key: string, parts: KeyPartitions): boolean {
+    if (this.disposed || parts.source !== this.payloadIndex.keywordPostings(key)) {
+      parts.dispose();
+      return false;
+    }
+    const old = this.fields[field].partitions.get(key);
+    this.fields[field].partitions.set(key, parts);
+    if (old) this.retire(old);
+    return true;
+  }
+
+  /** Frees the partitions of keys that are no longer partitioned keyword keys (or were re-indexed). */
+  prunePartitions(): void {
+    for (const f of this.fields) {
+      for (const [key, parts] of f.partitions) {
+        const info = this.payloadIndex.declarations.get(key);
+        const current =
+          info?.type === 'keyword' &&
+          info.partitioned === true &&
+          parts.source === this.payloadIndex.keywordPostings(key);
+        if (current) continue;
+        f.partitions.delete(key);
+        this.retire(parts);
+      }
+    }
+  }
+
+  /** The value partitions held over every field. */
+  get partitionStats(): PartitionStats {
+    const stats: PartitionStats = { partitions: 0, rows: 0, bytes: 0 };
+    for (const f of this.fields) {
+      for (const parts of f.partitions.values()) {
+        stats.partitions += parts.count;
+        stats.rows += parts.rows;
+        stats.bytes += parts.memoryBytes;
+      }
+    }
+    return stats;
+  }
+
   /** Keeps the segment's memory alive until the returned function is called. */
   retain(): () => void {
     this.holds++;
@@ -140,7 +230,9 @@ export class SealedSegment {
       if (released) return;
       released = true;
       this.holds--;
-      if (this.disposed && this.holds === 0) this.free();
+      if (this.holds > 0) return;
+      this.freeRetired();
+      if (this.disposed) this.free();
     };
   }
 
@@ -170,8 +262,21 @@ export class SealedSegment {
     if (this.holds === 0) this.free();
   }
 
+  private retire(parts: KeyPartitions): void {
+    this.retired.push(parts);
+    if (this.holds === 0) this.freeRetired();
+  }
+
+  private freeRetired(): void {
+    for (const parts of this.retired) parts.dispose();
+    this.retired = [];
+  }
+
   private free(): void {
+    this.freeRetired();
     for (const f of this.fields) {
+      for (const parts of f.partitions.values()) parts.dispose();
+      f.partitions.clear();
       if (f.current !== f.flat) f.current.dispose();
       f.current = f.flat;
       f.flat.dispose();

@@ -111,8 +111,21 @@ const TextAnalyzer = stringEnum(
 
 /** A payload index declaration: its kind, or `{ type, analyzer? }` (`analyzer` only for `text`). */
 export const PayloadIndexSpec = Type.Object(
-  { type: PayloadIndexType, analyzer: Type.Optional(TextAnalyzer) },
-  { ...closed, description: 'A payload index: its `type`, and for `text` an optional `analyzer`.' },
+  {
+    type: PayloadIndexType,
+    analyzer: Type.Optional(TextAnalyzer),
+    partitioned: Type.Optional(
+      Type.Boolean({
+        description:
+          'Keyword only: keep a packed copy and a small HNSW graph of each value holding 1,024 rows to 1/8 of a segment, so filters on one value search only its points.',
+      }),
+    ),
+  },
+  {
+    ...closed,
+    description:
+      'A payload index: its `type`, for `text` an optional `analyzer`, for `keyword` an optional `partitioned`.',
+  },
 );
 
 const PayloadKey = Type.String({

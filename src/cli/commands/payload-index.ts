@@ -1,10 +1,11 @@
 /**
- * `quiver payload-index <collection> <key> <type> [--analyzer english|chinese|simple]`
+ * `quiver payload-index <collection> <key> <type> [--analyzer english|chinese|simple] [--partitioned]`
  * `quiver payload-index <collection> <key> --drop`
  *
  * Indexes a payload field (a dotted key) in every segment of a collection, existing and
  * future, replacing an index of another kind; `--drop` removes it. `type` is keyword,
- * integer, float, bool, datetime or text; `--analyzer` applies to text only.
+ * integer, float, bool, datetime or text; `--analyzer` applies to text only, `--partitioned`
+ * (per-value vector copies with their own graphs) to keyword only.
  */
 import { Argument, type Command, Option } from 'commander';
 import { PAYLOAD_INDEX_TYPES } from '../../db/collection-config.js';
@@ -14,6 +15,7 @@ import { payloadIndexConfig, usageError } from '../options.js';
 
 interface PayloadIndexOptions {
   analyzer?: string;
+  partitioned?: boolean;
   drop?: boolean;
 }
 
@@ -27,6 +29,10 @@ export function registerPayloadIndex(program: Command): void {
     .addOption(
       new Option('--analyzer <name>', 'analyzer of a text index (default english)').choices(TEXT_ANALYZERS),
     )
+    .option(
+      '--partitioned',
+      "keyword only: search a filter on one value over that value's own copy and graph",
+    )
     .option('--drop', 'drop the index of the key instead')
     .action(
       async (
@@ -36,8 +42,11 @@ export function registerPayloadIndex(program: Command): void {
         options: PayloadIndexOptions,
         command: Command,
       ) => {
-        if (options.drop && (type !== undefined || options.analyzer !== undefined)) {
-          usageError(command, '--drop takes no type or --analyzer');
+        if (options.drop && (type !== undefined || options.analyzer !== undefined || options.partitioned)) {
+          usageError(command, '--drop takes no type, --analyzer or --partitioned');
+        }
+        if (options.partitioned && type !== 'keyword') {
+          usageError(command, '--partitioned applies to keyword indexes only');
         }
         if (!options.drop && type === undefined) usageError(command, 'give the index type, or --drop');
         if (options.analyzer !== undefined && type !== 'text') {
@@ -50,8 +59,9 @@ export function registerPayloadIndex(program: Command): void {
             process.stdout.write(`dropped the index of '${key}' in '${name}'\n`);
             return;
           }
-          await collection.createPayloadIndex(key, payloadIndexConfig(type!, options.analyzer));
-          const analyzer = options.analyzer === undefined ? '' : ` (${options.analyzer})`;
+          const modifier = options.partitioned ? 'partitioned' : options.analyzer;
+          await collection.createPayloadIndex(key, payloadIndexConfig(type!, modifier));
+          const analyzer = modifier === undefined ? '' : ` (${modifier})`;
           process.stdout.write(`indexed '${key}' in '${name}' as ${type}${analyzer}\n`);
         });
       },

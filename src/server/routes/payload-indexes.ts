@@ -30,9 +30,11 @@ export const payloadIndexRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
       config: WRITE,
     },
     async (request) => {
-      const { type, analyzer } = request.body;
-      // Without an analyzer the engine gets the bare kind, exactly what an in-process caller writes.
-      const config = (analyzer === undefined ? type : { type, analyzer }) as PayloadIndexConfig;
+      const { type, analyzer, partitioned } = request.body;
+      // Without options the engine gets the bare kind, exactly what an in-process caller writes.
+      const config = (
+        analyzer === undefined && partitioned === undefined ? type : { type, analyzer, partitioned }
+      ) as PayloadIndexConfig;
       await db.collection(request.params.name).createPayloadIndex(request.params.key, config);
       return { ok: true as const };
     },
