@@ -28,6 +28,8 @@ const BENCHMARKS: Record<string, string> = {
   'ann-families': join('ann', 'families.js'),
   'filtered-search': 'filtered-search.js',
   'server-load': 'server-load.js',
+  'embed-precision': 'embed-precision.js',
+  'embed-throughput': 'embed-throughput.js',
 };
 
 /** The nearest ancestor of this file holding a `package.json` (this file runs from `dist/bench/`). */
