@@ -277,7 +277,8 @@ describe('quiver CLI', () => {
     );
     const help = await quiver(['import', '--help']);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /Usage: quiver import \[options\] <collection> <file>/);
+    assert.match(help.stdout, /Usage: quiver import \[options\] \[collection\] \[file\]/);
+    assert.match(help.stdout, /--images <dir>/);
   });
 
   test('drop needs --yes without a terminal, then removes the collection', async () => {

@@ -33,7 +33,13 @@ export const payloadIndexRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
       const { type, analyzer, partitioned } = request.body;
       // Without options the engine gets the bare kind, exactly what an in-process caller writes.
       const config = (
-        analyzer === undefined && partitioned === undefined ? type : { type, analyzer, partitioned }
+        analyzer === undefined && partitioned === undefined
+          ? type
+          : {
+              type,
+              ...(analyzer === undefined ? {} : { analyzer }),
+              ...(partitioned === undefined ? {} : { partitioned }),
+            }
       ) as PayloadIndexConfig;
       await db.collection(request.params.name).createPayloadIndex(request.params.key, config);
       return { ok: true as const };
