@@ -74,7 +74,7 @@ const command =
     : 'npm run bench   # = npm run build && node dist/bench/run-all.js';
 
 const out = join(packageRoot(), 'docs', 'benchmarks.md');
-const sections = existsSync(out) ? readSections(readFileSync(out, 'utf8')) : new Map<string, string>();
+const produced = new Map<string, string>();
 const started = new Date();
 for (const name of toRun) {
   process.stderr.write(`[run-all] ${name}\n`);
@@ -84,11 +84,14 @@ for (const name of toRun) {
     forwarded,
   );
   const minutes = (Date.now() - t0) / 60_000;
-  sections.set(
+  produced.set(
     name,
     `${markdown}\n\n_Section produced ${new Date().toISOString()} in ${minutes.toFixed(1)} min._`,
   );
 }
+// Read the file only now: another run may have replaced other sections meanwhile.
+const sections = existsSync(out) ? readSections(readFileSync(out, 'utf8')) : new Map<string, string>();
+for (const [name, markdown] of produced) sections.set(name, markdown);
 
 const cpuList = cpus();
 const header = [
