@@ -85,3 +85,30 @@ export class ClosedError extends QuiverError {
     super('CLOSED', `${what} is closed`);
   }
 }
+
+/**
+ * The disk holding the database is full (`ENOSPC`, `SQLITE_FULL`). Nothing of the failed
+ * operation was acknowledged; reads keep working, and writes succeed again once space is
+ * freed. Names the folder.
+ */
+export class StorageFullError extends QuiverError {
+  constructor(
+    readonly folder: string,
+    operation: string,
+  ) {
+    super('STORAGE_FULL', `${operation}: the disk holding ${folder} is full; free space and retry`);
+  }
+}
+
+/**
+ * A bounded queue is full (e.g. the embedding workers'): the request was not started and
+ * can be retried after `retryAfterSeconds`. Over REST: 503 with `Retry-After`.
+ */
+export class OverloadedError extends QuiverError {
+  constructor(
+    what: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super('OVERLOADED', `${what} is busy; retry after ${retryAfterSeconds} s`);
+  }
+}
