@@ -1,0 +1,35 @@
+/**
+ * `npm run stress [-- --short|--full] [kill] [fuzz] [race] [disk]`: the stress runs against
+ * `quiver serve` on loopback, bounded and seeded. Prints each part's figures as Markdown as
+ * soon as it is done and exits 1 when any part has a violation. `--full` (the default) is
+ * the run whose figures docs/reliability.md keeps (about ten minutes on two cores);
+ * `--short` is what `npm test` runs (test/stress-short.test.ts).
+ */
+import { PARTS, runPart } from './parts.js';
+import { FULL, SHORT } from './plans.js';
+import { formatReport } from './report.js';
+
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => !['--short', '--full'].includes(a) && !(a in PARTS));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `unknown argument ${unknown[0]}; use --short|--full and any of ${Object.keys(PARTS).join(', ')}\n`,
+  );
+  process.exit(2);
+}
+const plan = args.includes('--short') ? SHORT : FULL;
+const chosen = args.filter((a) => a in PARTS);
+const names = chosen.length > 0 ? chosen : Object.keys(PARTS);
+
+let failed = 0;
+const started = Date.now();
+for (const name of names) {
+  const t0 = Date.now();
+  const report = await runPart(name, plan);
+  process.stdout.write(`${formatReport(report)}\n(${((Date.now() - t0) / 1000).toFixed(0)} s)\n\n`);
+  if (report.violations.length > 0) failed++;
+}
+process.stdout.write(
+  `${plan.name} stress run: ${names.length - failed} of ${names.length} parts passed in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+);
+process.exit(failed > 0 ? 1 : 0);
