@@ -159,7 +159,7 @@ async function fillRound(
       const code = (result.body as { error?: { code?: string } }).error?.code;
       if (result.status !== 507 || code !== 'STORAGE_FULL') {
         violations.push(
-          `${where}: a ${flush ? 'flush' : 'upsert'} on a full disk answered ${result.status} ${code}`,
+          `${where}: ${flush ? 'a flush' : 'an upsert'} on a full disk answered ${result.status} ${code}`,
         );
       }
     }

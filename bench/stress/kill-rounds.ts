@@ -157,7 +157,7 @@ export async function killRounds(options: KillRoundsOptions): Promise<PartReport
       ['acknowledged requests', acked],
       ...Object.entries(figures.acked).map(([op, n]): [string, number] => [`… ${op}`, n]),
       ['point checks (present, exact vector and payload)', figures.pointChecks],
-      ['delete checks (absent)', figures.deleteChecks],
+      ['absence checks (acknowledged deletes, writes that never landed)', figures.deleteChecks],
       ['points in flight at a kill (either state accepted)', figures.pendingAtKill],
       ['… of which had landed', figures.pendingLanded],
       ['points at the end', model.liveCount],

@@ -19,16 +19,16 @@ export interface StressPlan {
 
 export const SHORT: StressPlan = {
   name: 'short',
-  kill: { rounds: 3, writers: 4, maxAcks: 40, seed: 14 },
+  kill: { rounds: 3, writers: 4, maxAcks: 30, seed: 14 },
   fuzz: { requests: 300, seed: 14 },
-  race: { rounds: 2, clients: 20, opsPerClient: 15, reproductions: 2, seed: 14 },
+  race: { rounds: 2, clients: 20, opsPerClient: 10, reproductions: 2, seed: 14 },
   disk: { rounds: 1, seed: 14 },
 };
 
 export const FULL: StressPlan = {
   name: 'full',
-  kill: { rounds: 60, writers: 4, maxAcks: 200, seed: 2026 },
-  fuzz: { requests: 12_000, seed: 2026 },
-  race: { rounds: 6, clients: 20, opsPerClient: 300, reproductions: 10, seed: 2026 },
+  kill: { rounds: 40, writers: 4, maxAcks: 150, seed: 2026 },
+  fuzz: { requests: 6000, seed: 2026 },
+  race: { rounds: 6, clients: 20, opsPerClient: 60, reproductions: 10, seed: 2026 },
   disk: { rounds: 2, seed: 2026 },
 };

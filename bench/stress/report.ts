@@ -38,6 +38,15 @@ export class StatusHistogram {
     return n;
   }
 
+  /** How many responses were server errors (5xx). */
+  get serverErrors(): number {
+    let n = 0;
+    for (const byStatus of this.counts.values()) {
+      for (const [status, c] of byStatus) if (/^5\d\d$/.test(status)) n += c;
+    }
+    return n;
+  }
+
   get total(): number {
     let n = 0;
     for (const byStatus of this.counts.values()) for (const c of byStatus.values()) n += c;
