@@ -28,6 +28,10 @@ export interface KillRoundsOptions {
 }
 
 const COLLECTION = '/collections/crash';
+/** The kill comes up to this long after the chosen acknowledgement, while the writers go on. */
+const KILL_DELAY_MS = 50;
+/** A round whose writes are refused this many times is cut short (by the kill). */
+const MAX_REFUSED = 20;
 /** Ids per `points/get` while checking. */
 const CHECK_BATCH = 2000;
 
@@ -138,8 +142,8 @@ export async function killRounds(options: KillRoundsOptions): Promise<PartReport
         if (code !== 0) violations.push(`graceful shutdown after the last round exited with ${code}`);
         break;
       }
-      const killAfter = 5 + rng.int(options.maxAcks);
-      await writeUntilKilled(server, round, killAfter, options, model, figures, statuses, violations);
+      const kill = { afterAcks: 5 + rng.int(options.maxAcks), delayMs: rng.int(KILL_DELAY_MS) };
+      await writeUntilKilled(server, round, kill, options, model, figures, statuses, violations);
       for (const entry of model.entries.values()) if (entry.hasPending) figures.pendingAtKill++;
     }
   } finally {
@@ -149,7 +153,7 @@ export async function killRounds(options: KillRoundsOptions): Promise<PartReport
   return {
     part: 'SIGKILL rounds under concurrent writers',
     summary:
-      `${options.rounds} rounds of \`quiver serve\` killed with SIGKILL after 5–${options.maxAcks + 4} ` +
+      `${options.rounds} rounds of \`quiver serve\` killed with SIGKILL 0–${KILL_DELAY_MS} ms after 5–${options.maxAcks + 4} ` +
       `acknowledged requests from ${options.writers} concurrent writers (seed ${options.seed}); after each ` +
       'restart every acknowledged point is read back and compared, every acknowledged delete checked.',
     figures: [
@@ -172,7 +176,7 @@ export async function killRounds(options: KillRoundsOptions): Promise<PartReport
 async function writeUntilKilled(
   server: ServerProcess,
   round: number,
-  killAfter: number,
+  killAt: { afterAcks: number; delayMs: number },
   options: KillRoundsOptions,
   model: Model,
   figures: Figures,
@@ -180,6 +184,7 @@ async function writeUntilKilled(
   violations: string[],
 ): Promise<void> {
   let acks = 0;
+  let refused = 0;
   let killed = false;
   let nextBatch = 0;
   let killing: Promise<void> | undefined;
@@ -207,11 +212,12 @@ async function writeUntilKilled(
       statuses.add(operation, status);
       if (status !== 200) {
         violations.push(`round ${round}: ${operation} answered ${status}`);
+        if (++refused === MAX_REFUSED) kill();
         continue;
       }
       model.acknowledge(w, changes);
       figures.acked[operation]++;
-      if (++acks >= killAfter) kill();
+      if (++acks === killAt.afterAcks) setTimeout(kill, killAt.delayMs);
     }
   };
   await Promise.all(Array.from({ length: options.writers }, (_, w) => writer(w)));
