@@ -330,6 +330,11 @@ export interface CollectionInfo {
   indexedSegments: number;
   /** Sealed segments whose index is being built. */
   indexingSegments: number;
+  /**
+   * SQLite's `PRAGMA quick_check` of the database's catalog when it was opened: `'ok'`, or
+   * the problems it found (row checksums are verified separately, per collection).
+   */
+  catalogIntegrity: string;
 }
 
 export interface CountOptions {
