@@ -1,9 +1,9 @@
 /**
  * Malformed requests made from a plausible one: a value of the wrong type, a missing field,
  * a huge number, `NaN` and friends, deep nesting, invalid UTF-8 bytes inside a string, a
- * wrong content type, a body over the size limit, an unknown field, truncated JSON, random
- * bytes, prototype keys, odd path parameters, a missing body. Each request names its
- * mutation, so statuses can be counted per mutation.
+ * wrong content type, a body over the size limit, an array longer than the limits allow, an
+ * unknown field, truncated JSON, random bytes, prototype keys, odd path parameters, a missing
+ * body. Each request names its mutation, so statuses can be counted per mutation.
  */
 import type { SeededRandom } from '../../src/index.js';
 import type { Route } from './openapi-routes.js';
@@ -26,6 +26,8 @@ interface Slot {
 }
 
 const RAW = '__stress_raw__';
+/** Longer than any per-request item limit the fuzzed server has (points, ids, queries). */
+const OVERSIZED_ARRAY = 1001;
 const BODY_MUTATIONS = [
   'wrong type',
   'missing field',
@@ -35,6 +37,7 @@ const BODY_MUTATIONS = [
   'invalid UTF-8',
   'content type',
   'oversized body',
+  'oversized array',
   'unknown field',
   'truncated JSON',
   'random bytes',
@@ -192,6 +195,21 @@ export function mutate(route: Route, body: unknown, ctx: MutationContext): FuzzR
         `"${'A'.repeat(ctx.bodyBytes + 1024)}"`,
       );
       break;
+    case 'oversized array': {
+      const arrays = slots(root).filter(
+        (slot) => Array.isArray(getSlot(slot)) && (getSlot(slot) as unknown[]).length > 0,
+      );
+      const slot = arrays.length > 0 ? arrays[rng.int(arrays.length)] : undefined;
+      if (slot) {
+        const items = getSlot(slot) as unknown[];
+        setSlot(
+          slot,
+          Array.from({ length: OVERSIZED_ARRAY }, () => items[0]),
+        );
+      }
+      request.body = JSON.stringify(root);
+      break;
+    }
     case 'unknown field':
       if (isObject(root)) root[`unknown_${rng.int(100)}`] = pick(rng, [1, 'x', null, [], {}]);
       request.body = JSON.stringify(root);
