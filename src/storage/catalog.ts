@@ -18,8 +18,9 @@
  * the process dies, so `kill -9` never leaves a stale lock.
  *
  * Integrity. SQLite detects damage to its own structures (`PRAGMA quick_check`, run at
- * open and reported by `integrity`) and discards torn frames of its `-wal` file, but not
- * changed bytes inside a row; so every row carries a checksum (`catalog-rows.ts`) verified
+ * open and reported by `integrity`) and discards torn frames of its `-wal` file — and,
+ * silently, every frame after one (which `sqlite-wal-check.ts` refuses before SQLite opens
+ * the file) — but not changed bytes inside a row; so every row carries a checksum (`catalog-rows.ts`) verified
  * when it is read, and a mismatch is a `CorruptDataError` for that collection alone.
  *
  * A full disk (`SQLITE_FULL`) fails the transaction, which SQLite rolls back whole, and
@@ -31,6 +32,7 @@ import Sqlite from 'better-sqlite3';
 import { QuiverError, StorageFullError } from '../errors.js';
 import { collectionCrc, manifestCrc, verifyCrc, walCrc } from './catalog-rows.js';
 import { migrateCatalog } from './catalog-schema.js';
+import { checkSqliteWal } from './sqlite-wal-check.js';
 
 export { CATALOG_SCHEMA_VERSION } from './catalog-schema.js';
 
@@ -82,6 +84,7 @@ export class SqliteCatalog {
   readonly integrity: string;
 
   private constructor(readonly file: string) {
+    checkSqliteWal(`${file}-wal`);
     this.db = new Sqlite(file, { timeout: 100 });
     try {
       this.db.pragma('locking_mode = EXCLUSIVE');
