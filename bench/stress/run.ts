@@ -21,15 +21,21 @@ const plan = args.includes('--short') ? SHORT : FULL;
 const chosen = args.filter((a) => a in PARTS);
 const names = chosen.length > 0 ? chosen : Object.keys(PARTS);
 
-let failed = 0;
+const failed: string[] = [];
+const skipped: string[] = [];
 const started = Date.now();
 for (const name of names) {
   const t0 = Date.now();
   const report = await runPart(name, plan);
   process.stdout.write(`${formatReport(report)}\n(${((Date.now() - t0) / 1000).toFixed(0)} s)\n\n`);
-  if (report.violations.length > 0) failed++;
+  if (report.violations.length > 0) failed.push(name);
+  if (report.skipped !== undefined) skipped.push(`${name} (${report.skipped})`);
 }
+const passed = names.length - failed.length - skipped.length;
 process.stdout.write(
-  `${plan.name} stress run: ${names.length - failed} of ${names.length} parts passed in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+  `${plan.name} stress run in ${((Date.now() - started) / 1000).toFixed(0)} s: ${passed} passed` +
+    (failed.length > 0 ? `, failed: ${failed.join(', ')}` : '') +
+    (skipped.length > 0 ? `, skipped: ${skipped.join(', ')}` : '') +
+    '\n',
 );
-process.exit(failed > 0 ? 1 : 0);
+process.exit(failed.length > 0 ? 1 : 0);
