@@ -5,9 +5,11 @@
  * the run whose figures docs/reliability.md keeps (about ten minutes on two cores);
  * `--short` is what `npm test` runs (test/stress-short.test.ts).
  */
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { PARTS, runPart } from './parts.js';
 import { FULL, SHORT } from './plans.js';
-import { formatReport } from './report.js';
+import { formatReport, markdownTable } from './report.js';
 
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => !['--short', '--full'].includes(a) && !(a in PARTS));
@@ -21,6 +23,7 @@ const plan = args.includes('--short') ? SHORT : FULL;
 const chosen = args.filter((a) => a in PARTS);
 const names = chosen.length > 0 ? chosen : Object.keys(PARTS);
 
+process.stdout.write(`${header(plan.name)}\n`);
 const failed: string[] = [];
 const skipped: string[] = [];
 const started = Date.now();
@@ -39,3 +42,27 @@ process.stdout.write(
     '\n',
 );
 process.exit(failed.length > 0 ? 1 : 0);
+
+/** The command, commit, date and machine, as a Markdown table, so the output can be kept as it is. */
+function header(planName: string): string {
+  const git = (...a: string[]) => {
+    try {
+      return execFileSync('git', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
+  const dirty =
+    git('status', '--porcelain', '--untracked-files=no') === '' ? '' : ' (with uncommitted changes)';
+  const rows = [
+    ['command', `\`npm run stress -- --${planName}${chosen.length > 0 ? ` ${chosen.join(' ')}` : ''}\``],
+    ['commit', commit + dirty],
+    ['date', new Date().toISOString()],
+    [
+      'machine',
+      `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node.js ${process.version}`,
+    ],
+  ];
+  return markdownTable(['', ''], rows);
+}
