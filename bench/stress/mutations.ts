@@ -48,6 +48,14 @@ const BODY_MUTATIONS = [
 const BODYLESS_MUTATIONS = ['path parameter', 'unexpected body', 'invalid UTF-8', 'deep nesting'] as const;
 const GET_MUTATIONS = ['path parameter', 'query string'] as const;
 
+const VALUES_BY_TYPE: Record<string, unknown[]> = {
+  null: [null],
+  boolean: [true, false],
+  string: ['text', '', '\u0000\u202e'],
+  number: [-1, 1.5, 0],
+  array: [[], [null]],
+  object: [{}, { nested: [1, 'two'] }],
+};
 const HUGE = [
   '1e308',
   '-1e308',
@@ -300,22 +308,11 @@ function withRaw(root: unknown, slot: Slot | undefined, raw: string): string {
   return JSON.stringify(root).replace(`"${RAW}"`, raw);
 }
 
+/** A value of another JSON type than `value`'s, as a client mixing up types would send. */
 function wrongTypeFor(value: unknown, rng: SeededRandom): unknown {
-  const choices: unknown[] = [
-    null,
-    true,
-    'text',
-    '',
-    -1,
-    1.5,
-    [],
-    [null],
-    {},
-    { nested: [1, 'two'] },
-    '\u0000\u202e',
-  ];
-  const differs = choices.filter(
-    (c) => typeof c !== typeof value || Array.isArray(c) !== Array.isArray(value),
-  );
-  return pick(rng, differs);
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  const others = Object.entries(VALUES_BY_TYPE)
+    .filter(([t]) => t !== type)
+    .flatMap(([, values]) => values);
+  return pick(rng, others);
 }
