@@ -67,47 +67,55 @@ export async function dropRace(options: DropRaceOptions): Promise<PartReport> {
   try {
     for (let round = 0; round < options.rounds; round++) {
       const server = await startServer(data);
-      const call = async (c: Call): Promise<number> => {
-        let status: number | string;
-        try {
-          status = (await http(server.url, c.method, c.path, c.body)).status;
-        } catch (error) {
-          status = 'reset';
-          violations.push(`round ${round}: ${c.operation} ${c.path}: ${(error as Error).message}`);
+      try {
+        const call = async (c: Call): Promise<number> => {
+          let status: number | string;
+          try {
+            status = (await http(server.url, c.method, c.path, c.body)).status;
+          } catch (error) {
+            status = 'reset';
+            violations.push(`round ${round}: ${c.operation} ${c.path}: ${(error as Error).message}`);
+          }
+          statuses.add(c.operation, status);
+          if (typeof status === 'number' && !EXPECTED[c.operation].includes(status)) {
+            violations.push(`round ${round}: ${c.operation} ${c.method} ${c.path} answered ${status}`);
+          }
+          return typeof status === 'number' ? status : 0;
+        };
+        const client = async (n: number) => {
+          const rng = new SeededRandom(options.seed * 1009 + round * 97 + n);
+          for (let i = 0; i < options.opsPerClient; i++) await call(randomCall(rng));
+        };
+        await Promise.all(Array.from({ length: options.clients }, (_, n) => client(n)));
+        for (let rep = 0; rep < options.reproductions; rep++) {
+          await reproduction(call, new SeededRandom(rep), (rep % 5) * 10);
         }
-        statuses.add(c.operation, status);
-        if (typeof status === 'number' && !EXPECTED[c.operation].includes(status)) {
-          violations.push(`round ${round}: ${c.operation} ${c.method} ${c.path} answered ${status}`);
-        }
-        return typeof status === 'number' ? status : 0;
-      };
-      const client = async (n: number) => {
-        const rng = new SeededRandom(options.seed * 1009 + round * 97 + n);
-        for (let i = 0; i < options.opsPerClient; i++) await call(randomCall(rng));
-      };
-      await Promise.all(Array.from({ length: options.clients }, (_, n) => client(n)));
-      for (let rep = 0; rep < options.reproductions; rep++) {
-        await reproduction(call, new SeededRandom(rep), (rep % 5) * 10);
-      }
 
-      if (round % 2 === 0) await server.stop();
-      else await server.kill();
+        if (round % 2 === 0) await server.stop();
+        else await server.kill();
+      } finally {
+        await server.kill();
+      }
       const stopped = leftovers(data);
       before.wal = stopped.orphanWalRows;
       before.manifests = stopped.orphanManifestRows;
       before.folders = stopped.orphanFolders.length;
 
       const reopened = await startServer(data);
-      const listed = await http(reopened.url, 'GET', '/collections');
-      for (const c of (listed.body as { collections: { name: string; error?: unknown }[] }).collections) {
-        if (c.error === undefined) continue;
-        after.unavailable++;
-        violations.push(
-          `round ${round}: after a restart collection ${c.name} is unavailable: ${JSON.stringify(c.error)}`,
-        );
+      try {
+        const listed = await http(reopened.url, 'GET', '/collections');
+        for (const c of (listed.body as { collections: { name: string; error?: unknown }[] }).collections) {
+          if (c.error === undefined) continue;
+          after.unavailable++;
+          violations.push(
+            `round ${round}: after a restart collection ${c.name} is unavailable: ${JSON.stringify(c.error)}`,
+          );
+        }
+        const code = await reopened.stop();
+        if (code !== 0) violations.push(`round ${round}: shutdown after the restart exited with ${code}`);
+      } finally {
+        await reopened.kill();
       }
-      const code = await reopened.stop();
-      if (code !== 0) violations.push(`round ${round}: shutdown after the restart exited with ${code}`);
       const left = leftovers(data);
       collectionsLeft = left.collections;
       after.wal = left.orphanWalRows;

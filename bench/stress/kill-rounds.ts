@@ -125,26 +125,30 @@ export async function killRounds(options: KillRoundsOptions): Promise<PartReport
   try {
     for (let round = 0; round <= options.rounds; round++) {
       const server = await startServer(dir.path);
-      if (round === 0) {
-        const created = await http(server.url, 'PUT', COLLECTION, {
-          dimension: CRASH_DIM,
-          metric: 'l2',
-          segmentSize: 300,
-        });
-        if (created.status !== 201) throw new Error(`creating the collection: ${created.status}`);
-      } else {
-        await check(server.url, round, model, figures, violations);
+      try {
+        if (round === 0) {
+          const created = await http(server.url, 'PUT', COLLECTION, {
+            dimension: CRASH_DIM,
+            metric: 'l2',
+            segmentSize: 300,
+          });
+          if (created.status !== 201) throw new Error(`creating the collection: ${created.status}`);
+        } else {
+          await check(server.url, round, model, figures, violations);
+        }
+        if (round === options.rounds) {
+          const info = await http(server.url, 'GET', COLLECTION);
+          sealed = (info.body as { sealedSegments?: number }).sealedSegments ?? 0;
+          const code = await server.stop();
+          if (code !== 0) violations.push(`graceful shutdown after the last round exited with ${code}`);
+          break;
+        }
+        const kill = { afterAcks: 5 + rng.int(options.maxAcks), delayMs: rng.int(KILL_DELAY_MS) };
+        await writeUntilKilled(server, round, kill, options, model, figures, statuses, violations);
+        for (const entry of model.entries.values()) if (entry.hasPending) figures.pendingAtKill++;
+      } finally {
+        await server.kill();
       }
-      if (round === options.rounds) {
-        const info = await http(server.url, 'GET', COLLECTION);
-        sealed = (info.body as { sealedSegments?: number }).sealedSegments ?? 0;
-        const code = await server.stop();
-        if (code !== 0) violations.push(`graceful shutdown after the last round exited with ${code}`);
-        break;
-      }
-      const kill = { afterAcks: 5 + rng.int(options.maxAcks), delayMs: rng.int(KILL_DELAY_MS) };
-      await writeUntilKilled(server, round, kill, options, model, figures, statuses, violations);
-      for (const entry of model.entries.values()) if (entry.hasPending) figures.pendingAtKill++;
     }
   } finally {
     dir.cleanup();
