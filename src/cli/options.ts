@@ -1,7 +1,8 @@
 /**
  * Option-value parsers for commander. They throw commander's `InvalidArgumentError`, so a bad
  * value is a usage error (exit code 2) reported by commander as
- * `error: option '--k <n>' argument 'x' is invalid. <reason>`. `usageError` does the same for
+ * `error: option '--k <n>' argument 'x' is invalid. <reason>`. Bounds the engine enforces
+ * (`k` ≤ 10,000, `--group-size` ≤ 100) are checked here too, so that they are usage errors as well. `usageError` does the same for
  * a combination of options that no single parser can check.
  */
 import { type Command, InvalidArgumentError as OptionValueError } from 'commander';
@@ -18,6 +19,16 @@ export function integerAtLeast(min: number): (value: string) => number {
   return (value) => {
     const n = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
     if (!Number.isSafeInteger(n) || n < min) throw new OptionValueError(`expected an integer ≥ ${min}`);
+    return n;
+  };
+}
+
+/** A parser for integers from `min` to `max` (a value outside is a usage error, like any bad value). */
+export function integerBetween(min: number, max: number): (value: string) => number {
+  const atLeast = integerAtLeast(min);
+  return (value) => {
+    const n = atLeast(value);
+    if (n > max) throw new OptionValueError(`expected an integer from ${min} to ${max}`);
     return n;
   };
 }

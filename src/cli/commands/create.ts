@@ -77,7 +77,7 @@ export function registerCreate(program: Command): void {
       };
       if (options.vectors !== undefined) config.vectors = options.vectors;
       else Object.assign(config, { dimension: options.dim, metric: options.metric });
-      await withDatabase(command, async (db) => {
+      await withDatabase(command, 'create', async (db) => {
         const collection = await db.createCollection(name, config);
         const shape =
           options.vectors === undefined

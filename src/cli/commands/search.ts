@@ -9,11 +9,13 @@
  */
 import { type Command, Option } from 'commander';
 import type { SearchOptions as EngineSearchOptions, SearchQuery, VectorInput } from '../../db/types.js';
+import { MAX_K } from '../../db/validate.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { withDatabase } from '../database.js';
 import { openVectorFile } from '../formats/open.js';
 import {
   integerAtLeast,
+  integerBetween,
   parseJsonObject,
   parseVector,
   type ResultFlags,
@@ -21,6 +23,9 @@ import {
   usageError,
 } from '../options.js';
 import { groupTable, hitTable, jsonHits, printJson } from '../output.js';
+
+/** The engine's bound on `groupSize` (checked again by `Collection.search`). */
+const MAX_GROUP_SIZE = 100;
 
 interface SearchOptions extends ResultFlags {
   vector?: number[];
@@ -60,8 +65,8 @@ export function registerSearch(program: Command): void {
       ]),
     )
     .option('--group-by <key>', 'group hits by this payload key; -k then counts groups')
-    .option('--group-size <n>', 'hits per group (default 3)', integerAtLeast(1))
-    .option('-k, --k <n>', 'number of results', integerAtLeast(1), 10)
+    .option('--group-size <n>', 'hits per group (default 3, at most 100)', integerBetween(1, MAX_GROUP_SIZE))
+    .option('-k, --k <n>', `number of results (at most ${MAX_K})`, integerBetween(1, MAX_K), 10)
     .option('--ef <n>', "HNSW search effort (default: the collection's)", integerAtLeast(1))
     .option('--nprobe <n>', 'IVF lists probed (default: the index’s)', integerAtLeast(1))
     .option('--search-k <n>', 'Annoy nodes inspected (default trees × k)', integerAtLeast(1))
@@ -98,7 +103,7 @@ export function registerSearch(program: Command): void {
         fusion: options.fusion,
       };
       const withPayload = options.withPayload === true;
-      await withDatabase(command, async (db) => {
+      await withDatabase(command, 'existing', async (db) => {
         const collection = db.collection(name);
         if (options.groupBy !== undefined) {
           const grouped = { ...searchOptions, groupBy: options.groupBy, groupSize: options.groupSize };

@@ -12,11 +12,10 @@
  */
 
 import type { Command } from 'commander';
-import { Quiver } from '../../db/database.js';
-import { resolveEmbedder } from '../../embed/index.js';
 import { isLoopback } from '../../server/auth.js';
 import { loadSettings } from '../../server/config.js';
 import { QuiverServer } from '../../server/server.js';
+import { openDatabase } from '../database.js';
 import { integerAtLeast, usageError } from '../options.js';
 
 interface ServeOptions {
@@ -49,7 +48,7 @@ export function registerServe(program: Command): void {
         );
       }
       const { data } = command.optsWithGlobals<{ data: string }>();
-      const db = await Quiver.open(data, { embedders: resolveEmbedder });
+      const db = await openDatabase(command, 'create');
       let server: QuiverServer;
       let url: string;
       try {
