@@ -62,7 +62,7 @@ export function registerCreate(program: Command): void {
     .option('--m <n>', 'HNSW links per node (default 16)', integerAtLeast(2))
     .option('--ef-construction <n>', 'HNSW build effort (default 200)', integerAtLeast(1))
     .option('--ef <n>', 'HNSW default search effort (default 64)', integerAtLeast(1))
-    .option('--segment-size <n>', 'points per sealed segment (default 100000)', integerAtLeast(1))
+    .option('--segment-size <n>', 'most points per sealed segment (default 100000)', integerAtLeast(1))
     .action(async (name: string, options: CreateOptions, command: Command) => {
       if (options.dim === undefined && options.vectors === undefined) {
         usageError(
