@@ -23,7 +23,7 @@ export class DatabaseNotFoundError extends QuiverError {
     super(
       'DATABASE_NOT_FOUND',
       `no Quiver database in ${resolve(folder)} (no catalog.sqlite there): check --data or $QUIVER_DATA, ` +
-        'or create one with quiver create',
+        'or create one with quiver create (or quiver import --create)',
     );
   }
 }
