@@ -5,7 +5,8 @@
  * - a JSON Lines import that fails part way says how many points were stored and the
  *   `--skip` that resumes, and resuming with it completes the import;
  * - a missing file is named, without Node's `ENOENT` text, and creates no database;
- * - out-of-range `-k` and `--group-size` are usage errors (exit 2), like `-k 0`;
+ * - out-of-range `-k`, `--group-size` and the other numbers the engine bounds are usage
+ *   errors (exit 2), like `-k 0`;
  * - the server's 415 tells a client to send `Content-Type: application/json`.
  * Needs a build (`dist/`), as `npm test` does.
  */
@@ -114,7 +115,7 @@ describe('quiver on a first run', () => {
     }
   });
 
-  test('out-of-range -k and --group-size are usage errors (exit 2), like -k 0', async () => {
+  test('out-of-range -k, --group-size and every other bounded number are usage errors (exit 2), like -k 0', async () => {
     data = join(dir, 'db');
     for (const k of ['0', '10001', '20000']) {
       await cli.fails(['search', 'c', '--vector', '[1, 2]', '-k', k], 2, /argument '\d+' is invalid/);
@@ -125,6 +126,28 @@ describe('quiver on a first run', () => {
       2,
       /from 1 to 100/,
     );
+    for (const [flag, value] of [
+      ['--ef', '100001'],
+      ['--nprobe', String((1 << 20) + 1)],
+      ['--search-k', '100000001'],
+      ['--rerank', '100001'],
+    ]) {
+      await cli.fails(
+        ['search', 'c', '--vector', '[1, 2]', flag, value],
+        2,
+        /is invalid\. expected an integer from/,
+      );
+    }
+    for (const args of [
+      ['--dim', '65537'],
+      ['--dim', '2', '--m', '257'],
+      ['--dim', '2', '--ef-construction', '100001'],
+      ['--dim', '2', '--segment-size', '10000001'],
+      ['--vectors', 'image:65537'],
+    ]) {
+      await cli.fails(['create', 'big', ...args], 2, /expected an integer from/);
+    }
+    await cli.fails(['serve', '--port', '65536'], 2, /expected an integer from 0 to 65535/);
     assert.equal(
       JSON.parse(await cli.ok(['search', 'c', '--vector', '[1, 2]', '-k', '10000', '--json'])).length,
       1500,

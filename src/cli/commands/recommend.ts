@@ -9,11 +9,10 @@
  */
 import { type Command, Option } from 'commander';
 import type { PointId, RecommendQuery } from '../../db/types.js';
-import { MAX_K } from '../../db/validate.js';
 import { withDatabase } from '../database.js';
 import {
-  integerAtLeast,
   integerBetween,
+  LIMITS,
   parseIds,
   parseJsonObject,
   type ResultFlags,
@@ -43,8 +42,8 @@ export function registerRecommend(program: Command): void {
         'best_score',
       ]),
     )
-    .option('-k, --k <n>', `number of results (at most ${MAX_K})`, integerBetween(1, MAX_K), 10)
-    .option('--ef <n>', "HNSW search effort (default: the collection's)", integerAtLeast(1))
+    .option('-k, --k <n>', `number of results (at most ${LIMITS.k})`, integerBetween(1, LIMITS.k), 10)
+    .option('--ef <n>', "HNSW search effort (default: the collection's)", integerBetween(1, LIMITS.ef))
     .option('--exact', 'exact search, ignoring the index')
     .option('--filter <json>', 'payload filter (JSON, filter language v1)', parseJsonObject)
     .option('--with-payload', 'include payloads')

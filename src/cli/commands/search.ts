@@ -9,13 +9,13 @@
  */
 import { type Command, Option } from 'commander';
 import type { SearchOptions as EngineSearchOptions, SearchQuery, VectorInput } from '../../db/types.js';
-import { MAX_K } from '../../db/validate.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { withDatabase } from '../database.js';
 import { openVectorFile } from '../formats/open.js';
 import {
   integerAtLeast,
   integerBetween,
+  LIMITS,
   parseJsonObject,
   parseVector,
   type ResultFlags,
@@ -23,9 +23,6 @@ import {
   usageError,
 } from '../options.js';
 import { groupTable, hitTable, jsonHits, printJson } from '../output.js';
-
-/** The engine's bound on `groupSize` (checked again by `Collection.search`). */
-const MAX_GROUP_SIZE = 100;
 
 interface SearchOptions extends ResultFlags {
   vector?: number[];
@@ -65,15 +62,19 @@ export function registerSearch(program: Command): void {
       ]),
     )
     .option('--group-by <key>', 'group hits by this payload key; -k then counts groups')
-    .option('--group-size <n>', 'hits per group (default 3, at most 100)', integerBetween(1, MAX_GROUP_SIZE))
-    .option('-k, --k <n>', `number of results (at most ${MAX_K})`, integerBetween(1, MAX_K), 10)
-    .option('--ef <n>', "HNSW search effort (default: the collection's)", integerAtLeast(1))
-    .option('--nprobe <n>', 'IVF lists probed (default: the index’s)', integerAtLeast(1))
-    .option('--search-k <n>', 'Annoy nodes inspected (default trees × k)', integerAtLeast(1))
+    .option(
+      '--group-size <n>',
+      'hits per group (default 3, at most 100)',
+      integerBetween(1, LIMITS.groupSize),
+    )
+    .option('-k, --k <n>', `number of results (at most ${LIMITS.k})`, integerBetween(1, LIMITS.k), 10)
+    .option('--ef <n>', "HNSW search effort (default: the collection's)", integerBetween(1, LIMITS.ef))
+    .option('--nprobe <n>', 'IVF lists probed (default: the index’s)', integerBetween(1, LIMITS.nprobe))
+    .option('--search-k <n>', 'Annoy nodes inspected (default trees × k)', integerBetween(1, LIMITS.searchK))
     .option(
       '--rerank <n>',
       'quantized indexes: candidates re-ranked on full vectors (0 = off)',
-      integerAtLeast(0),
+      integerBetween(0, LIMITS.rerank),
     )
     .option('--exact', 'exact search, ignoring the index')
     .option('--filter <json>', 'payload filter (JSON, filter language v1)', parseJsonObject)
