@@ -90,6 +90,16 @@ export function toErrorResponse(error: unknown, body: unknown, bodyLimit: number
         body: errorBody('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${bodyLimit} bytes`),
       };
     }
+    if (status === 415) {
+      const given = fastifyError.message ?? 'Unsupported Media Type';
+      return {
+        status,
+        body: errorBody(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `${given}; send a JSON body with Content-Type: application/json`,
+        ),
+      };
+    }
     const code = JSON_ERRORS.has(fastifyError.code ?? '') ? 'INVALID_JSON' : HTTP_CODES[status];
     return { status, body: errorBody(code ?? 'BAD_REQUEST', fastifyError.message ?? 'bad request') };
   }
