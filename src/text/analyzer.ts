@@ -31,13 +31,13 @@
  */
 import { stemmer } from 'stemmer';
 import { eng, zho } from 'stopword';
-import type { TextAnalyzerName } from '../db/types.js';
 import { InvalidArgumentError } from '../errors.js';
+import { TEXT_ANALYZERS, type TextAnalyzerName } from './analyzer-config.js';
 
 /** Turns a text into its terms, in order, duplicates kept (term frequency counts them). Pure. */
 export type Analyzer = (text: string) => string[];
 
-export const TEXT_ANALYZERS: readonly TextAnalyzerName[] = ['english', 'chinese', 'simple'];
+export { TEXT_ANALYZERS };
 
 /** A word of `simple`: letters/marks/digits, joined by one inner ' or ., or by , between digits. */
 const WORD = /[\p{L}\p{M}\p{N}]+(?:(?:['.]|(?<=\p{N}),(?=\p{N}))[\p{L}\p{M}\p{N}]+)*/gu;
