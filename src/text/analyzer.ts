@@ -18,12 +18,13 @@
  *   words with digits or periods, which stay as they are (`3.14`, `u.s`), so `running` and
  *   `runs` are both `run`. The order is Lucene's EnglishAnalyzer: possessive, stop words,
  *   stemming. Words in other scripts (`поиск`, `βάση`) and CJK n-grams are kept unchanged.
- * - `chinese`: the tokens of `simple`, with the n-grams that are Chinese stop words (npm
- *   `stopword`, list `zho`: 的, 在, 我们…) removed; Latin words are not stemmed. Before script
- *   segmentation this analyzer used ICU word segmentation (我们在北京大学学习 → 我们, 北京, 大学,
- *   学习); it now indexes n-grams like the others, so that 京大 or 南京 find 北京大学 and 南京市.
- * - `multilingual`: for mixed-language collections, after Qdrant's `multilingual` tokenizer
- *   (charabia's normalization without its language-specific dictionaries): the text is put in
+ * - `chinese`: the tokens of `simple`, with the CJK unigrams that are Chinese stop words (npm
+ *   `stopword`, list `zho`: 的, 在, 我…) removed; Latin words are not stemmed. Chinese is
+ *   indexed as character n-grams, not as ICU words as this analyzer once did, so that 京大 and
+ *   南京 find 北京大学 and 南京市 (script-tokens.ts says why and measures it).
+ * - `multilingual`: for mixed-language collections, after Qdrant's `multilingual` tokenizer,
+ *   which normalizes as charabia does (Qdrant segments CJK with dictionaries, jieba and
+ *   vaporetto; here CJK is n-grams, as in every analyzer): the text is put in
  *   Unicode NFKC (full-width ＡＢＣ is abc, half-width ｶﾀｶﾅ is カタカナ, ﬁ is fi), lower-cased,
  *   and in words of Latin, Greek, Cyrillic, Arabic and Hebrew letters the non-spacing marks are
  *   removed (café → cafe, βάση → βαση, ё → е, Arabic harakat and tatweel) and Greek final ς is
