@@ -14,6 +14,7 @@ import { analyzerFor } from '../src/text/analyzer.js';
 import { TEXT_ANALYZERS, type TextAnalyzerName } from '../src/text/analyzer-config.js';
 import { forEachToken, hasUnspacedLetter, type TokenKind } from '../src/text/script-tokens.js';
 import { tempDir } from './support/reference.js';
+import { assertError, http, startTestServer } from './support/server.js';
 
 /** One document per script (and one mixed), by id. */
 const DOCS = [
@@ -252,5 +253,54 @@ describe('a collection with a text index per analyzer finds text in every script
       analyzer: 'multilingual',
     });
     await assertFound('reopened');
+  });
+});
+
+describe('REST: a text index with the multilingual analyzer', () => {
+  test('is accepted at creation and by the payload-index route, and finds Chinese, Japanese and accented text', async () => {
+    const s = await startTestServer();
+    try {
+      const call = (method: string, path: string, body?: unknown) => http(s.url, method, path, body);
+      const created = await call('PUT', '/collections/docs', {
+        dimension: 2,
+        index: { type: 'flat' },
+        payloadIndexes: { body: { type: 'text', analyzer: 'multilingual' } },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const points = DOCS.map((text, id) => ({ id, vector: [id, 1], payload: { body: text, title: text } }));
+      assert.deepEqual((await call('PUT', '/collections/docs/points', { points })).body, {
+        upserted: DOCS.length,
+      });
+      const indexed = await call('PUT', '/collections/docs/payload-indexes/title', {
+        type: 'text',
+        analyzer: 'multilingual',
+      });
+      assert.ok(indexed.status < 300, JSON.stringify(indexed.body));
+      assertError(
+        await call('PUT', '/collections/docs/payload-indexes/title', { type: 'text', analyzer: 'klingon' }),
+        400,
+        'INVALID_ARGUMENT',
+      );
+      for (const field of ['body', 'title']) {
+        for (const [query, expected] of [
+          ['数据库', [0, 6]],
+          ['データ', [2]],
+          ['ΔΕΔΟΜΕΝΩΝ', [8]],
+        ] as const) {
+          const found = await call('POST', '/collections/docs/points/search', {
+            query: { text: query, textField: field },
+            k: 1,
+          });
+          assert.equal(found.status, 200, JSON.stringify(found.body));
+          const hits = (found.body as { hits: { id: number }[] }).hits;
+          assert.ok(
+            (expected as readonly number[]).includes(hits[0]?.id),
+            `${field}: ${query} → ${JSON.stringify(hits)}`,
+          );
+        }
+      }
+    } finally {
+      await s.stop();
+    }
   });
 });
