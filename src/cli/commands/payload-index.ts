@@ -1,5 +1,5 @@
 /**
- * `quiver payload-index <collection> <key> <type> [--analyzer english|chinese|simple] [--partitioned]`
+ * `quiver payload-index <collection> <key> <type> [--analyzer english|chinese|simple|multilingual] [--partitioned]`
  * `quiver payload-index <collection> <key> --drop`
  *
  * Indexes a payload field (a dotted key) in every segment of a collection, existing and
