@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeVector, encodeVector } from '../src/client/wire.js';
 import type { Database } from '../src/db/types.js';
 import { SeededRandom } from '../src/index.js';
 import { QuiverServer } from '../src/server/server.js';
+import { decodeVector, encodeVector } from '../src/wire/format.js';
 import { assertError, http, startTestServer, type TestServer } from './support/server.js';
 
 const DIM = 4;

@@ -17,7 +17,7 @@ import {
   InvalidVectorError,
   QuiverError,
 } from '../errors.js';
-import type { ErrorBody } from './wire.js';
+import type { ErrorBody } from '../wire/format.js';
 
 /** The server wants an API key, or did not accept the one given (HTTP 401). */
 export class AuthenticationError extends QuiverError {

@@ -16,8 +16,8 @@
  * `INVALID_FILTER`), so a client can rebuild the same typed error either way.
  */
 import type { FastifyError } from 'fastify';
-import type { ErrorBody } from '../client/wire.js';
 import { InvalidFilterError, QuiverError } from '../errors.js';
+import type { ErrorBody } from '../wire/format.js';
 
 export interface ErrorResponse {
   status: number;

@@ -123,7 +123,7 @@ const Using = Type.String({
   description: 'The vector field to search, in a collection with named vectors.',
 });
 
-/** Raw inputs of vector fields that name a provider, by field (see `client/wire.ts`). */
+/** Raw inputs of vector fields that name a provider, by field (see `wire/format.ts`). */
 function rawInputs(maxProperties: number, description: string) {
   return Type.Record(
     VectorFieldName,
