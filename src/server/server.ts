@@ -124,7 +124,9 @@ export class QuiverServer {
           title: 'Quiver',
           version: packageVersion(),
           description:
-            'REST API of the Quiver vector database. Errors have the shape `{ error: { code, message, path? } }`. ' +
+            'REST API of the Quiver vector database. Errors have the shape `{ error: { code, message, path? } }`; ' +
+            'a body that is not UTF-8 JSON is 400 `INVALID_JSON` (naming the byte offset), a full disk 507 ' +
+            '`STORAGE_FULL` (nothing of the request kept), a full work queue 503 `OVERLOADED` with `Retry-After`. ' +
             'Vectors are JSON number arrays or base64 strings of little-endian float32.',
         },
         components: {
