@@ -28,6 +28,7 @@ import { firstInvalidUtf8 } from '../src/server/json-body.js';
 import { NameLock } from '../src/server/name-lock.js';
 import { QuiverServer } from '../src/server/server.js';
 import { DatabaseLockedError, ManifestConflictError } from '../src/storage/catalog.js';
+import { FsObjectStore } from '../src/storage/object-store.js';
 import { tempDir } from './support/reference.js';
 import { assertError, http, startTestServer, type TestServer } from './support/server.js';
 
@@ -241,6 +242,57 @@ describe('engine errors over REST: statuses, headers, messages', () => {
 });
 
 /**
+ * The filesystem object store on a disk that fills up on command: while `full`, every `put`
+ * fails as `FsObjectStore` fails on `ENOSPC` (with `StorageFullError`, writing nothing).
+ */
+class FillingObjectStore extends FsObjectStore {
+  full = false;
+
+  override async put(key: string, data: Uint8Array): Promise<void> {
+    if (this.full) throw new StorageFullError(this.root, `writing ${key}`);
+    await super.put(key, data);
+  }
+}
+
+describe('a full disk answers 507 over HTTP, reads keep working, and the client raises StorageFullError', () => {
+  const dir = tempDir('quiver-server-full-');
+  const store = new FillingObjectStore(dir.path);
+  let db: Quiver;
+  let server: QuiverServer;
+  let url: string;
+  before(async () => {
+    db = await Quiver.open(dir.path, { objectStore: store });
+    server = await QuiverServer.create(db, { logLevel: 'silent' });
+    url = await server.listen('127.0.0.1', 0);
+  });
+  after(async () => {
+    await server.close();
+    await db.close();
+    dir.cleanup();
+  });
+
+  test('flush refused while full, answered again once space is freed', async () => {
+    const points = Array.from({ length: 30 }, (_, i) => ({ id: i, vector: [i, 1, 2, 3] }));
+    assert.equal(
+      (await http(url, 'PUT', '/collections/full', { dimension: DIM, index: { type: 'flat' } })).status,
+      201,
+    );
+    assert.equal((await http(url, 'PUT', '/collections/full/points', { points })).status, 200);
+    store.full = true;
+    const refused = await http(url, 'POST', '/collections/full/flush');
+    assertError(refused, 507, 'STORAGE_FULL');
+    assert.ok(!JSON.stringify(refused.body).includes(dir.path), 'no server folder in the answer');
+    const search = await http(url, 'POST', '/collections/full/points/search', { query: [0, 1, 2, 3], k: 3 });
+    assert.equal(search.status, 200);
+    const client = await connect(url);
+    await assert.rejects(client.collection('full').flush(), StorageFullError);
+    store.full = false;
+    assert.equal((await http(url, 'POST', '/collections/full/flush')).status, 200);
+    assert.equal(await client.collection('full').count(), 30);
+  });
+});
+
+/**
  * An image provider with a work queue of one: while an embed runs, another is refused with
  * `OverloadedError` (the shape of the embedding workers' back-pressure).
  */
@@ -371,7 +423,7 @@ describe('create and drop of one name from concurrent clients', () => {
     const name = 'race';
     const path = `/collections/${name}`;
     const points = Array.from({ length: 200 }, (_, i) => ({ id: i, vector: [i, 1, 2, 3] }));
-    type Op = 'create' | 'drop' | 'upsert' | 'flush' | 'compact' | 'info';
+    type Op = 'create' | 'drop' | 'upsert' | 'flush' | 'compact' | 'info' | 'list';
     const send: Record<Op, () => ReturnType<typeof http>> = {
       create: () => http(s.url, 'PUT', path, { dimension: DIM, segmentSize: 50, index: { type: 'flat' } }),
       drop: () => http(s.url, 'DELETE', path),
@@ -379,6 +431,7 @@ describe('create and drop of one name from concurrent clients', () => {
       flush: () => http(s.url, 'POST', `${path}/flush`),
       compact: () => http(s.url, 'POST', `${path}/compact`),
       info: () => http(s.url, 'GET', path),
+      list: () => http(s.url, 'GET', '/collections'),
     };
     // A create answered 404 although it took effect (issue 14): the drop landed between it
     // and its description. Flush and compact after a drop answered 500.
@@ -389,6 +442,7 @@ describe('create and drop of one name from concurrent clients', () => {
       flush: [200, 404],
       compact: [200, 404],
       info: [200, 404],
+      list: [200],
     };
     let created = 0;
     let dropped = 0;
@@ -405,6 +459,15 @@ describe('create and drop of one name from concurrent clients', () => {
         assert.equal((result.body as { name: string }).name, name);
       }
       if (op === 'drop' && result.status === 200) dropped++;
+      if (op === 'list') {
+        // A collection dropped while the list was made is left out, not listed as unavailable.
+        const { collections } = result.body as { collections: { name: string; error?: unknown }[] };
+        assert.deepEqual(
+          collections.filter((c) => c.error !== undefined),
+          [],
+          `round ${round}`,
+        );
+      }
     };
     for (let round = 0; round < 20; round++) {
       // Each round starts from a collection with points, so that upserts, flushes and
@@ -416,7 +479,7 @@ describe('create and drop of one name from concurrent clients', () => {
       // in this order (nothing is asserted on time).
       const ops: Op[] = ['flush'];
       for (let i = 0; i < 4; i++) ops.push('drop', 'create');
-      for (const extra of ['upsert', 'upsert', 'flush', 'compact', 'info'] as const) {
+      for (const extra of ['upsert', 'upsert', 'flush', 'compact', 'info', 'list', 'list'] as const) {
         ops.splice(1 + rng.int(ops.length), 0, extra);
       }
       const pending: ReturnType<typeof http>[] = [];
