@@ -8,6 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorFromResponse, ServerError } from '../src/client/errors.js';
 import { connect } from '../src/client/index.js';
@@ -239,6 +241,51 @@ describe('engine errors over REST: statuses, headers, messages', () => {
     assert.match(corrupt.message, /^images: /);
     assert.ok(errorFromResponse(409, body('MANIFEST_CONFLICT')) instanceof ServerError);
   });
+});
+
+test('a collection whose segment file is corrupt: 500 CORRUPT_DATA naming it (no file), the others serve, DELETE drops it', async () => {
+  const dir = tempDir('quiver-server-corrupt-');
+  try {
+    const setup = await Quiver.open(dir.path);
+    for (const name of ['victim', 'bystander']) {
+      const c = await setup.createCollection(name, { dimension: DIM, index: { type: 'flat' } });
+      await c.upsert(Array.from({ length: 20 }, (_, i) => ({ id: i, vector: [i, 1, 2, 3] })));
+      await c.flush();
+    }
+    await setup.close();
+    const folder = join(dir.path, 'collections', '1');
+    const segment = join(folder, readdirSync(folder).find((f) => f.endsWith('.qseg'))!);
+    const bytes = readFileSync(segment);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(segment, bytes);
+
+    const db = await Quiver.open(dir.path);
+    const server = await QuiverServer.create(db, { logLevel: 'silent' });
+    const url = await server.listen('127.0.0.1', 0);
+    try {
+      const info = await http(url, 'GET', '/collections/victim');
+      assertError(info, 500, 'CORRUPT_DATA');
+      const { message } = (info.body as { error: { message: string } }).error;
+      assert.match(message, /collection 'victim'/);
+      assert.ok(!message.includes('.qseg') && !message.includes(dir.path), message);
+      const search = await http(url, 'POST', '/collections/victim/points/search', {
+        query: [0, 1, 2, 3],
+        k: 1,
+      });
+      assertError(search, 500, 'CORRUPT_DATA');
+      assert.equal((await http(url, 'POST', '/collections/bystander/points/count')).status, 200);
+      const client = await connect(url);
+      assert.throws(() => client.collection('victim'), CorruptDataError);
+      assert.equal(await client.collection('bystander').count(), 20);
+      await client.dropCollection('victim');
+      assertError(await http(url, 'GET', '/collections/victim'), 404, 'COLLECTION_NOT_FOUND');
+    } finally {
+      await server.close();
+      await db.close();
+    }
+  } finally {
+    dir.cleanup();
+  }
 });
 
 /**

@@ -46,6 +46,7 @@ describe('REST API over HTTP', () => {
       [info.name, info.dimension, info.metric, info.count, info.sealedSegments, info.growingPoints],
       ['items', DIM, 'l2', 0, 0, 0],
     );
+    assert.equal(info.catalogIntegrity, 'ok');
     assertError(await call('PUT', '/collections/items', { dimension: DIM }), 409, 'COLLECTION_EXISTS');
     // Neither `dimension` nor `vectors`: the engine refuses it (the schema allows either).
     assertError(await call('PUT', '/collections/other', {}), 400, 'INVALID_ARGUMENT');

@@ -198,6 +198,12 @@ export const CollectionInfo = Type.Object(
       description: 'Sealed segments searched through their approximate index.',
     }),
     indexingSegments: Type.Integer({ description: 'Sealed segments whose index is being built.' }),
+    catalogIntegrity: Type.Optional(
+      Type.String({
+        description:
+          "SQLite's `PRAGMA quick_check` of the database's catalog when the server opened it: `ok`, or the problems found.",
+      }),
+    ),
   },
   { additionalProperties: true },
 );
