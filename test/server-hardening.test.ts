@@ -233,6 +233,10 @@ describe('engine errors over REST: statuses, headers, messages', () => {
       dated instanceof OverloadedError && dated.retryAfterSeconds >= 28 && dated.retryAfterSeconds <= 31,
     );
     assert.equal((errorFromResponse(503, body('OVERLOADED'), null) as OverloadedError).retryAfterSeconds, 1);
+    assert.equal(
+      (errorFromResponse(503, body('OVERLOADED'), '1.5') as OverloadedError).retryAfterSeconds,
+      1.5,
+    );
     const corrupt = errorFromResponse(
       500,
       body('CORRUPT_DATA', respond(new CorruptDataError('f', 'x'), 'images').body.error.message),

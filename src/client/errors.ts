@@ -139,7 +139,7 @@ function quotedName(message: string): string {
 function retryAfterSeconds(header: string | null | undefined): number {
   if (header == null) return 1;
   const text = header.trim();
-  if (/^\d+$/.test(text)) return Number(text);
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
   const at = Date.parse(text);
   return Number.isNaN(at) ? 1 : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
