@@ -27,8 +27,8 @@ export const SHORT: StressPlan = {
 
 export const FULL: StressPlan = {
   name: 'full',
-  kill: { rounds: 25, writers: 4, maxAcks: 120, seed: 2026 },
-  fuzz: { requests: 4000, seed: 2026 },
-  race: { rounds: 4, clients: 20, opsPerClient: 60, reproductions: 10, seed: 2026 },
+  kill: { rounds: 35, writers: 4, maxAcks: 120, seed: 2026 },
+  fuzz: { requests: 8000, seed: 2026 },
+  race: { rounds: 6, clients: 20, opsPerClient: 60, reproductions: 10, seed: 2026 },
   disk: { rounds: 2, seed: 2026 },
 };
