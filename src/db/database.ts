@@ -148,6 +148,7 @@ export class Quiver implements Database, CollectionHost {
       if (collection) {
         collection.dropped = true;
         collection.storage.dispose();
+        await collection.embedders.dispose();
       }
       this.collections.delete(name);
       this.broken.delete(name);
@@ -167,7 +168,10 @@ export class Quiver implements Database, CollectionHost {
     for (const c of this.collections.values()) await c.indexer.stop();
     await this.queue.idle();
     this.closed = true;
-    for (const c of this.collections.values()) c.storage.dispose();
+    for (const c of this.collections.values()) {
+      c.storage.dispose();
+      await c.embedders.dispose();
+    }
     this.collections.clear();
     this.catalog.close();
   }
