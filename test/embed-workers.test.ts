@@ -9,6 +9,7 @@
  * database closed.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -194,6 +195,25 @@ describe('providers on worker threads', () => {
     const images = await countingTicks(() => mobilenet.embed(STDLIB_PHOTOS.slice(0, 3)));
     assert.equal(images.result.length, 3);
     assert.ok(images.ticks > 0, `setImmediate callbacks while embedding images: ${images.ticks}`);
+  });
+
+  test('worker threads run at the niceness asked for (Linux: a nice value per thread)', {
+    skip: process.platform !== 'linux',
+  }, async () => {
+    const niceThreads = (nice: number) =>
+      readdirSync('/proc/self/task').filter((task) => {
+        const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+        // Fields after the command name: state is field 3, nice field 19.
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) === nice;
+      }).length;
+    const before = niceThreads(13);
+    const hog = await WorkerEmbedder.create('hog', {}, { niceness: 13 });
+    disposeLater.push(hog);
+    assert.equal(niceThreads(13), before + 1);
+    const plain = await WorkerEmbedder.create('hog', {}, { niceness: 0 });
+    disposeLater.push(plain);
+    assert.equal(niceThreads(13), before + 1);
+    assert.equal((await hog.embed([STDLIB_PHOTOS[0]])).length, 1);
   });
 
   test('dispose ends the workers after their calls in flight; the provider starts one again when used', async () => {

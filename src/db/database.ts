@@ -37,8 +37,10 @@ export interface OpenOptions {
   /** Where segment and tombstone files live (defaults to the folder itself, `FsObjectStore`). */
   objectStore?: ObjectStore;
   /**
-   * Creates the embedding providers that vector fields name (default: `createEmbedder` of
-   * `quiverdb/embed`, registered by the package entry point).
+   * Creates the embedding providers that vector fields name (default: `providerResolver()` of
+   * `quiverdb/embed`, registered by the package entry point, which runs each field's model on
+   * its own worker threads; `providerResolver({ inProcess: true })` runs them on the calling
+   * thread).
    */
   embedders?: EmbedderResolver;
 }

