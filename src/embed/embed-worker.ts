@@ -18,7 +18,13 @@ import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEmbedder } from './index.js';
 import type { EmbeddingProvider } from './provider.js';
-import { serializeError, type WorkerCall, type WorkerReply, type WorkerStart } from './worker-protocol.js';
+import {
+  serializeError,
+  unpackInputs,
+  type WorkerCall,
+  type WorkerReply,
+  type WorkerStart,
+} from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('embed-worker.js must run in a worker thread');
@@ -44,8 +50,10 @@ provider.then(
   (error: unknown) => send({ type: 'failed', error: serializeError(error) }),
 );
 
-port.on('message', async ({ id, op, inputs }: WorkerCall) => {
+port.on('message', async (call: WorkerCall) => {
+  const { id, op } = call;
   try {
+    const inputs = unpackInputs(call);
     const p = await provider;
     if (op === 'detect') {
       if (!p.detect) throw new Error(`provider '${name}' does not detect`);

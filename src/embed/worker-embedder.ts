@@ -14,8 +14,9 @@
  * - Results are those of the provider in-process: the same vectors (the worker runs the same
  *   code on the same bytes), and the same errors, rebuilt with their classes and the
  *   `index` of the bad input (`worker-protocol.ts`).
- * - Inputs are copied to the worker (structured clone), so the caller's buffers stay usable;
- *   vectors come back in one transferred buffer and are split into one array per input.
+ * - Byte inputs are copied once into one buffer that is transferred to the worker, so the
+ *   caller's buffers stay usable; vectors come back in one transferred buffer and are split
+ *   into one array per input.
  * - Idle workers do not keep the process alive (they are unref'd while no call is in
  *   flight). `dispose` terminates idle workers at once and busy ones as soon as their calls
  *   in flight have answered (so an upsert that was embedding when its collection was dropped
@@ -39,6 +40,7 @@ import {
 } from './provider.js';
 import {
   type ProviderDescription,
+  packInputs,
   rebuildError,
   type WorkerCall,
   type WorkerReply,
@@ -194,9 +196,9 @@ export class WorkerEmbedder implements EmbeddingProvider {
     const slot = this.pick();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      const message: WorkerCall = { id, op, inputs: inputs as (string | Uint8Array)[] };
+      const message: WorkerCall = { id, op, ...packInputs(inputs) };
       try {
-        slot.worker.postMessage(message);
+        slot.worker.postMessage(message, [message.bytes.buffer as ArrayBuffer]);
       } catch (error) {
         reject(
           new InvalidArgumentError(

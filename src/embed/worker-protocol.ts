@@ -2,11 +2,15 @@
  * The messages between a {@link WorkerEmbedder} and its embedding workers
  * (`embed-worker.ts`), and how errors cross the thread boundary.
  *
- * Protocol: the worker is started with `{ name, options }` as its `workerData`, creates the
- * provider and answers `ready` (its description) or `failed` (the error). Then every call
- * `{ id, op, inputs }` gets exactly one answer with the same `id`: `vectors` (for `embed`,
- * all vectors packed row after row in one transferred buffer), `detections` (for `detect`)
- * or `error`.
+ * Protocol: the worker is started with `{ name, options, niceness }` as its `workerData`,
+ * creates the provider and answers `ready` (its description) or `failed` (the error). Then
+ * every call `{ id, op, inputs }` gets exactly one answer with the same `id`: `vectors` (for
+ * `embed`, all vectors packed row after row in one transferred buffer), `detections` (for
+ * `detect`) or `error`.
+ *
+ * A call's byte inputs travel packed: copied once into one new buffer that is transferred
+ * (the caller's own buffers are untouched), each input a `[start, end)` span of it; strings
+ * travel as they are.
  *
  * Errors cross as plain data and are rebuilt with their class on the calling side, so a
  * caller sees the same `EmbeddingInputError` (with its `index`), `EmbeddingModelError` or
@@ -44,7 +48,35 @@ export interface WorkerStart {
 export interface WorkerCall {
   id: number;
   op: 'embed' | 'detect';
-  inputs: (string | Uint8Array)[];
+  /** Per input: the string itself, or the `[start, end)` span of its bytes in `bytes`. */
+  inputs: (string | [number, number])[];
+  bytes: Uint8Array;
+}
+
+/**
+ * The call's inputs as sent: strings kept, byte inputs copied into one buffer (to be
+ * transferred); anything else is passed through for the provider to reject.
+ */
+export function packInputs(inputs: readonly unknown[]): Pick<WorkerCall, 'inputs' | 'bytes'> {
+  let total = 0;
+  for (const input of inputs) if (input instanceof Uint8Array) total += input.byteLength;
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  const packed = inputs.map((input) => {
+    if (!(input instanceof Uint8Array)) return input as string;
+    bytes.set(input, at);
+    at += input.byteLength;
+    return [at - input.byteLength, at] as [number, number];
+  });
+  return { inputs: packed, bytes };
+}
+
+/** The inputs `packInputs` packed, byte inputs as views of `bytes`. */
+export function unpackInputs({
+  inputs,
+  bytes,
+}: Pick<WorkerCall, 'inputs' | 'bytes'>): (string | Uint8Array)[] {
+  return inputs.map((input) => (Array.isArray(input) ? bytes.subarray(input[0], input[1]) : input));
 }
 
 /** An error as data. */
