@@ -336,15 +336,17 @@ const lines = [
   `Server search QPS at 32 connections is ${ratio.toFixed(0)}% of in-process QPS at 32 concurrent callers ` +
     `(${server32.toFixed(0)} vs ${local32.toFixed(0)}; target ≥ 70%).`,
   '',
-  '',
   `### Searches while the server embeds an upsert of ${EMBED_PHOTOS} photos (\`mobilenet-v2\`)`,
   '',
   `Search latency over HTTP on the collection above (the same bodies, k = ${K}), first alone for ${IDLE_SECONDS} s, then ` +
-    `from the moment one upsert of ${EMBED_PHOTOS} photos (the nine @stdlib JPEGs resized to 480–592 px, base64, about ` +
-    `${(photos.reduce((n, p) => n + p.length, 0) / 1e6).toFixed(1)} MB in one request) into another collection's ` +
-    '`mobilenet-v2` field is sent until it is acknowledged. The model was loaded beforehand (one untimed upsert). ' +
-    "Each mode runs a fresh server (`bench/server/embed-server.ts`: `quiver serve`'s `QuiverServer`, with " +
-    '`providerResolver()` or `providerResolver({ inProcess: true })`) on a fresh copy of the database.',
+    `from the moment an upsert of ${EMBED_PHOTOS} photos (the nine @stdlib JPEGs resized to 480–592 px, base64, ` +
+    `${(photos.reduce((n, p) => n + p.length, 0) / 1e6).toFixed(1)} MB) into another collection's \`mobilenet-v2\` field ` +
+    'is sent until it is acknowledged: in one request, as in the issue, and (model on workers) in 10 consecutive ' +
+    'requests of 10. The model was loaded beforehand (one untimed upsert). Each mode runs a fresh server ' +
+    "(`bench/server/embed-server.ts`: `quiver serve`'s `QuiverServer` with `providerResolver()`, the default, or " +
+    '`providerResolver({ inProcess: true })`, as before) on a fresh copy of the database. Latencies are measured by ' +
+    "autocannon in this process, so they include its own waits for a core; the server's own event-loop delay " +
+    '(`monitorEventLoopDelay`, 1 ms resolution) over the same windows says how long the server held its loop.',
   '',
   ...embedReport(embedRuns),
   '',
