@@ -18,6 +18,7 @@
  * different file), some mirrored, JPEG quality 85: about 6 MB, sent as base64 in one request.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -54,6 +55,8 @@ export interface LoopDelay {
 
 export interface EmbedRun {
   mode: EmbedMode;
+  /** The machine's 1-minute load average when the run ended (other work competes for the cores). */
+  load: number;
   connections: number;
   /** Photos per upsert request (the photos go in consecutive requests of this many). */
   perRequest: number;
@@ -215,6 +218,7 @@ export async function embedLoad(
         const loopDuring = await loopDelay(child);
         runs.push({
           mode,
+          load: loadavg()[0],
           connections,
           perRequest,
           idle,
@@ -259,6 +263,7 @@ export function embedReport(runs: readonly EmbedRun[]): string[] {
       `${ms(r.loopIdle.p99)} / ${ms(r.loopIdle.max)}`,
       `${ms(r.loopDuring.p99)} / ${ms(r.loopDuring.max)}`,
       r.upsertSeconds.toFixed(1),
+      r.load.toFixed(1),
     ];
     return `| ${cells.join(' | ')} |`;
   });
@@ -266,18 +271,25 @@ export function embedReport(runs: readonly EmbedRun[]): string[] {
     .filter((r) => r.mode === 'workers')
     .map((r) => {
       const ratio = r.during.p99 / r.idle.p99;
-      const met = ratio <= 3 && r.during.held === 0;
       return (
-        `${r.connections} connection${r.connections === 1 ? '' : 's'}, requests of ${r.perRequest}: p99 ${ratio.toFixed(1)}× idle, ` +
-        `${r.during.held} searches over ${HELD_MS} ms (longest ${ms(r.during.max)} ms; idle: ${r.idle.held}, longest ${ms(r.idle.max)} ms), ` +
-        `server loop held at most ${ms(r.loopDuring.max)} ms — target ${met ? 'met' : 'not met'}.`
+        `- ${r.connections} connection${r.connections === 1 ? '' : 's'}, requests of ${r.perRequest}: ` +
+        `p99 ${ratio.toFixed(1)}× idle (${ratio <= 3 ? 'met' : 'not met'}); ` +
+        `${r.during.held} searches over ${HELD_MS} ms, longest ${ms(r.during.max)} ms ` +
+        `(${r.during.held === 0 ? 'met' : 'not met'}; alone, ${r.idle.held} over ${HELD_MS} ms, longest ${ms(r.idle.max)} ms); ` +
+        `the server held its loop at most ${ms(r.loopDuring.max)} ms (alone: ${ms(r.loopIdle.max)} ms).`
       );
     });
   return [
-    `| mobilenet-v2 runs on | upsert requests × photos | search connections | idle: p50 / p99 / max (ms) | idle: over ${HELD_MS} ms | during the upsert: p50 / p99 / max (ms) | during: over ${HELD_MS} ms | p99 during / idle | server loop delay idle: p99 / max (ms) | server loop delay during: p99 / max (ms) | upsert (s) |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| mobilenet-v2 runs on | upsert requests × photos | search connections | idle: p50 / p99 / max (ms) | idle: over ${HELD_MS} ms | during the upsert: p50 / p99 / max (ms) | during: over ${HELD_MS} ms | p99 during / idle | server loop delay idle: p99 / max (ms) | server loop delay during: p99 / max (ms) | upsert (s) | machine load (1 min) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
-    `Target (p99 during ≤ 3× idle, no search over ${HELD_MS} ms), with the model on a worker thread: ${verdicts.join(' ')}`,
+    'With the model on the event loop, few searches complete during the upsert (the loop is held for seconds at a ' +
+      'time), so their p99 understates the wait: the longest search and the loop delay show it. The machine load is ' +
+      'the 1-minute load average of the 2 cores, which other jobs share: searches alone also wait over 100 ms at times.',
+    '',
+    `Targets (p99 during ≤ 3× idle; no search over ${HELD_MS} ms), with the model on a worker thread:`,
+    '',
+    ...verdicts,
   ];
 }
