@@ -1,8 +1,8 @@
 /**
  * Providers on worker threads (`WorkerEmbedder`, the database's default through
  * `providerResolver`): the same vectors as in-process for `glove-100`, `hog` and
- * `mobilenet-v2` on two @stdlib photos (by path and by bytes) and `face` detections on a
- * face-api sample; errors that cross the thread boundary with their classes and input
+ * `mobilenet-v2` on two @stdlib photos (by path and by bytes), `onnx:` on a tiny model and
+ * `face` detections on a face-api sample; errors that cross the thread boundary with their classes and input
  * positions; the queue bound (`OverloadedError` with a bound of 1); an event loop that keeps
  * turning while a worker embeds (counted in `setImmediate` callbacks, never in time); and
  * workers that end when their provider is disposed, their collection dropped or their
@@ -26,6 +26,7 @@ import {
 import { InvalidArgumentError, OverloadedError, Quiver } from '../src/index.js';
 import { STDLIB_PHOTOS } from './support/classical-photos.js';
 import { tempDir } from './support/reference.js';
+import { writeTinyOnnxModel } from './support/tiny-onnx-model.js';
 
 const FACE_SAMPLE = join(
   dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')),
@@ -98,6 +99,20 @@ describe('providers on worker threads', () => {
   test('glove-100: the same vectors as in-process', async () => {
     const [worker, local] = await both('glove-100');
     assert.equal(maxAbsDiff(await worker.embed(TEXTS), await local.embed(TEXTS)), 0);
+  });
+
+  test('onnx:<folder>: the same vectors as in-process (a tiny model written by the test)', async () => {
+    const dir = tempDir('quiver-embed-workers-onnx-');
+    try {
+      const folder = join(dir.path, 'tiny-bert');
+      writeTinyOnnxModel(folder, ['red', 'dress', 'blue', 'sky'], 8);
+      const [worker, local] = await both(`onnx:${folder}`);
+      assert.equal(worker.dimension, 8);
+      const texts = ['red dress', 'blue sky', 'a red sky'];
+      assert.equal(maxAbsDiff(await worker.embed(texts), await local.embed(texts)), 0);
+    } finally {
+      dir.cleanup();
+    }
   });
 
   test('face: detect and embed give what they give in-process (to 1e-6)', async () => {
