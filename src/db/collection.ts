@@ -92,8 +92,8 @@ export class EmbeddedCollection implements Collection {
   private readonly input: QueryInput;
   /** Builds the approximate index of sealed segments in the background. */
   readonly indexer: SegmentIndexer;
-  /** Vectorizes raw inputs of fields that name a provider. */
-  private readonly embedders: FieldEmbedders;
+  /** Vectorizes raw inputs of fields that name a provider (disposed by the database on close and drop). */
+  readonly embedders: FieldEmbedders;
 
   /** `storage` must be loaded; segments it loaded without their index get one built. */
   constructor(

@@ -47,8 +47,10 @@ export interface OpenOptions {
   /** Where segment and tombstone files live (defaults to the folder itself, `FsObjectStore`). */
   objectStore?: ObjectStore;
   /**
-   * Creates the embedding providers that vector fields name (default: `createEmbedder` of
-   * `quiverdb/embed`, registered by the package entry point).
+   * Creates the embedding providers that vector fields name (default: `providerResolver()` of
+   * `quiverdb/embed`, registered by the package entry point, which runs each field's model on
+   * its own worker threads; `providerResolver({ inProcess: true })` runs them on the calling
+   * thread).
    */
   embedders?: EmbedderResolver;
 }
@@ -163,15 +165,16 @@ export class Quiver implements Database, CollectionHost {
         if (id === undefined) throw new CollectionNotFoundError(String(name));
         this.catalog.dropCollection(id);
         committed = true;
+        this.collections.delete(name);
+        this.broken.delete(name);
         if (collection) {
           collection.dropped = true;
           // Stopped above, unless this is a collection of the same name created meanwhile.
           void collection.indexer.stop();
           collection.storage.dispose();
         }
-        this.collections.delete(name);
-        this.broken.delete(name);
         await this.store.deletePrefix(`collections/${id}/`);
+        await collection?.embedders.dispose();
       });
     } catch (err) {
       if (target && !committed && this.collections.get(name) === target) {
@@ -199,7 +202,10 @@ export class Quiver implements Database, CollectionHost {
     for (const c of this.collections.values()) await c.indexer.stop();
     await this.queue.idle();
     this.closed = true;
-    for (const c of this.collections.values()) c.storage.dispose();
+    for (const c of this.collections.values()) {
+      c.storage.dispose();
+      await c.embedders.dispose();
+    }
     this.collections.clear();
     this.catalog.close();
   }
