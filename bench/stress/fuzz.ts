@@ -72,6 +72,7 @@ export async function fuzz(options: FuzzOptions): Promise<PartReport> {
   const violations: string[] = [];
   const perRoute = new Map<string, number>();
   let invalidUtf8Accepted = 0;
+  let misshapen = 0;
   let healthChecks = 0;
   let knownGood = 0;
   let routes: Route[] = [];
@@ -106,7 +107,10 @@ export async function fuzz(options: FuzzOptions): Promise<PartReport> {
       statuses.add(request.label, result.status);
       const shown = `${where}: ${result.status} ${JSON.stringify(result.body).slice(0, 200)}`;
       if (result.status >= 500) violations.push(shown);
-      else if (result.status >= 400 && !hasErrorShape(result.body)) violations.push(`error shape: ${shown}`);
+      else if (result.status >= 400 && !hasErrorShape(result.body)) {
+        misshapen++;
+        violations.push(`error shape: ${shown}`);
+      }
       if (request.invalidUtf8 && result.status < 300 && request.body !== undefined) {
         invalidUtf8Accepted++;
         if (route.body) violations.push(`invalid UTF-8 accepted: ${shown}`);
@@ -135,6 +139,7 @@ export async function fuzz(options: FuzzOptions): Promise<PartReport> {
       ],
       ['5xx responses', statuses.serverErrors],
       ['failed connections', statuses.count('reset')],
+      ['4xx without the one error shape', misshapen],
       ['bodies with invalid UTF-8 accepted', invalidUtf8Accepted],
       ['health checks during the run', healthChecks],
       ['known-good requests after (all must succeed)', knownGood],
