@@ -1,8 +1,8 @@
 /**
- * How much each stress part does: `SHORT` runs in `npm test` (well under a minute in all),
- * `FULL` is the run whose figures docs/reliability.md keeps (about ten minutes on two
- * cores). Seeds are fixed, so two runs make the same requests; what stays random is where
- * a SIGKILL lands among the requests in flight.
+ * How much each stress part does: `SHORT` runs in `npm test` (under a minute in all),
+ * `FULL` is the run whose figures docs/reliability.md keeps (four to ten minutes on two
+ * cores, depending on load). Seeds are fixed, so runs make the same requests except where
+ * concurrency decides: which writer's request lands first, where a SIGKILL falls.
  */
 import type { DiskFullOptions } from './disk-full.js';
 import type { DropRaceOptions } from './drop-race.js';

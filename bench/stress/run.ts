@@ -2,8 +2,8 @@
  * `npm run stress [-- --short|--full] [kill] [fuzz] [race] [disk]`: the stress runs against
  * `quiver serve` on loopback, bounded and seeded. Prints each part's figures as Markdown as
  * soon as it is done and exits 1 when any part has a violation. `--full` (the default) is
- * the run whose figures docs/reliability.md keeps (about ten minutes on two cores);
- * `--short` is what `npm test` runs (test/stress-short.test.ts).
+ * the run whose figures docs/reliability.md keeps (four to ten minutes on two cores,
+ * depending on load); `--short` is what `npm test` runs (test/stress-short.test.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
