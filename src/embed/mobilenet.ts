@@ -1,6 +1,6 @@
 /**
  * `mobilenet-v2`: 1280-d image features from the MobileNetV2 backbone whose weights ship in
- * `nsfwjs` 4.4.0 (`nsfwjs/models/mobilenet_v2`: a Keras LayersModel, uint8-quantized weights
+ * `nsfwjs` 4.3.0 (`nsfwjs/models/mobilenet_v2`: a Keras LayersModel, uint8-quantized weights
  * embedded as base64, so nothing is fetched).
  *
  * The network ends `out_relu` (s/32 × s/32 × 1280 for an s × s input) → `average_pooling2d_1`
