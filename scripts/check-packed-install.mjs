@@ -61,7 +61,7 @@ const warnings = `${install.stdout}\n${install.stderr}`.split('\n').filter((line
 console.log(`npm install <tarball>: ${seconds} s, ${warnings.length} warning line(s)`);
 for (const line of warnings) console.log(`  ${line}`);
 
-const help = run('npx', ['--no', 'quiver', '--help'], project);
+const help = run('npx', ['--no', '--', 'quiver', '--help'], project);
 if (!/Usage: quiver/.test(help.stdout)) fail(`npx quiver --help printed no usage:\n${help.stdout}`);
 console.log('npx quiver --help: ok');
 
