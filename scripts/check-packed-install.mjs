@@ -9,8 +9,8 @@
  *   - `@huggingface/transformers` (an optional peer) was not installed, and creating an `onnx:`
  *     provider is a `MissingPeerDependencyError` naming it.
  * Prints the install's time and warnings; exits 1 on the first failed check. Run by .ci/run
- * (an install compiles better-sqlite3 from source where no prebuilt binary is reachable:
- * about a minute or more, too slow for `npm test`).
+ * as `npm run check:packed-install`, not by `npm test`: the install compiles better-sqlite3
+ * from source where no prebuilt binary is reachable (measured 224–380 s on the CI machine).
  *
  * Usage: node scripts/check-packed-install.mjs [--keep]   (--keep: leave the project folder)
  */
