@@ -22,6 +22,7 @@ import {
   requirePeer,
 } from '../src/embed/onnx-runtime.js';
 import { EmbeddingInputError, EmbeddingModelError, type EmbeddingProvider } from '../src/embed/provider.js';
+import { rebuildError, serializeError } from '../src/embed/worker-protocol.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { tempDir } from './support/reference.js';
 import { SPECIAL_TOKENS, type TinyModel, writeTinyOnnxModel } from './support/tiny-onnx-model.js';
@@ -267,6 +268,16 @@ describe('the onnx: runtime is an optional peer dependency', () => {
         e.message.endsWith(`npm install ${ABSENT}@'^1.2.0'`),
     );
     await assert.rejects(importPeer(ABSENT, '^1.2.0', 'onnx:/models/x'), MissingPeerDependencyError);
+  });
+
+  test('the error crosses from an embedding worker with its class, package and range', () => {
+    const original = new MissingPeerDependencyError(ABSENT, '^1.2.0', 'onnx:x: needs the npm package …');
+    const rebuilt = rebuildError(structuredClone(serializeError(original)));
+    assert.ok(rebuilt instanceof MissingPeerDependencyError && rebuilt instanceof EmbeddingModelError);
+    assert.deepEqual(
+      [rebuilt.name, rebuilt.code, rebuilt.message, rebuilt.packageName, rebuilt.range],
+      [original.name, 'EMBEDDING_MODEL', original.message, ABSENT, '^1.2.0'],
+    );
   });
 
   test('an installed package resolves and imports', async () => {

@@ -19,20 +19,21 @@ export const ONNX_RUNTIME_PACKAGE = '@huggingface/transformers';
 /** The versions of it quiverdb works with: package.json's `peerDependencies` entry (a test checks they agree). */
 export const ONNX_RUNTIME_RANGE = '^4.3.1';
 
-/** An optional peer dependency that a feature needs is not installed beside quiverdb. */
+/**
+ * An optional peer dependency that a feature needs is not installed beside quiverdb (an
+ * `EmbeddingModelError`, code `EMBEDDING_MODEL`). Made by {@link requirePeer}; the
+ * constructor takes the finished message so that an embedding worker's error can be rebuilt
+ * as it was (`worker-protocol.ts`).
+ */
 export class MissingPeerDependencyError extends EmbeddingModelError {
   constructor(
     /** The npm package to install. */
     readonly packageName: string,
     /** The version range quiverdb needs. */
     readonly range: string,
-    /** The feature that needs it (a provider name), for the message. */
-    label: string,
+    message: string,
   ) {
-    super(
-      `${label}: needs the npm package ${packageName}, an optional peer dependency of quiverdb that is not ` +
-        `installed; add it beside quiverdb with: npm install ${packageName}@'${range}'`,
-    );
+    super(message);
   }
 }
 
@@ -45,7 +46,12 @@ export function requirePeer(packageName: string, range: string, label: string): 
     import.meta.resolve(packageName);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
-      throw new MissingPeerDependencyError(packageName, range, label);
+      throw new MissingPeerDependencyError(
+        packageName,
+        range,
+        `${label}: needs the npm package ${packageName}, an optional peer dependency of quiverdb that is not ` +
+          `installed; add it beside quiverdb with: npm install ${packageName}@'${range}'`,
+      );
     }
     throw e;
   }
