@@ -14,7 +14,7 @@ import { formatReport } from '../bench/stress/report.js';
 
 const NAMES: Record<string, string> = {
   kill: `${SHORT.kill.rounds} SIGKILL rounds under ${SHORT.kill.writers} writers lose no acknowledged write`,
-  fuzz: `${SHORT.fuzz.requests} malformed requests from /openapi.json: no 5xx, the server stays usable`,
+  fuzz: `${SHORT.fuzz.requests} malformed requests from /openapi.json: no 5xx, one error shape, invalid UTF-8 refused, the server stays usable`,
   race: `${SHORT.race.rounds} rounds of the drop/create/flush race: no 5xx, no orphan rows or folders after a restart`,
   disk: 'a full disk answers 507 STORAGE_FULL, reads keep working, nothing acknowledged is lost',
 };
