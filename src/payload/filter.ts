@@ -57,26 +57,12 @@ import type {
   FilterPredicate,
   Interval,
   Match,
-  MatchValue,
-  Payload,
   Range,
 } from './filter-types.js';
 import { compilePayloadPath, type PayloadPath, somePayloadValue } from './payload-path.js';
 
 export { MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH, parseFilter } from './filter-parser.js';
-export type {
-  Condition,
-  DatetimeRange,
-  FieldCondition,
-  Filter,
-  FilterPredicate,
-  Interval,
-  Match,
-  MatchValue,
-  Payload,
-  Range,
-  RowPayload,
-} from './filter-types.js';
+export type * from './filter-types.js';
 
 /** How to compile: the analyzer of each full-text field. */
 export interface CompileOptions {
