@@ -5,9 +5,8 @@
  * a change through the database's commit queue (acknowledged once durable).
  */
 import { ClosedError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
-import { FlatIndex } from '../index/flat-index.js';
 import type { IndexSearchParams } from '../index/vector-index.js';
-import { type Filter, type FilterPredicate, parseFilter } from '../payload/filter.js';
+import { type Filter, parseFilter } from '../payload/filter.js';
 import type { FieldRows } from '../segment/growing-segment.js';
 import type { SegmentView } from '../segment/segment-view.js';
 import { encodeDelete, encodeUpsert, encodeUpsertFields, WalKind } from '../storage/wal-record.js';
@@ -22,10 +21,12 @@ import type { CommitQueue } from './commit-queue.js';
 import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
 import { groupHits } from './grouping.js';
 import { fuseBranches } from './hybrid.js';
-import { compareIds, positionAfter } from './id-order.js';
-import { maxDistanceOf, outputVector, rowLength, scoreOf } from './metric.js';
+import { maxDistanceOf, rowLength, scoreOf } from './metric.js';
+import { PointOutput } from './point-output.js';
 import { type FusionOptions, type ParsedQuery, QueryInput } from './query-input.js';
-import { averageQuery, bestScore } from './recommend.js';
+import { averageQuery } from './recommend.js';
+import { rankByBestScore } from './recommend-best-score.js';
+import { ScrollOrder } from './scroll-order.js';
 import { type Candidate, countRows, matchingRows, type RowScope, topK, withinRange } from './search.js';
 import { SegmentIndexer } from './segment-indexer.js';
 import { type ScoredRow, textTopK } from './text-search.js';
@@ -51,7 +52,6 @@ import type {
   ScrollPage,
   SearchOptions,
   SearchQuery,
-  StoredVector,
   VectorInput,
 } from './types.js';
 import {
@@ -84,14 +84,16 @@ export class EmbeddedCollection implements Collection {
   /** Set when the collection is dropped; every later call fails. */
   dropped = false;
   private sealScheduled = false;
-  private sortedIds: PointId[] = [];
-  private sortedVersion = -1;
   /** The vector fields, in field order ('' names the single unnamed vector). */
   readonly fields: readonly StoredVectorField[];
   /** Validates inputs against this collection's fields and payload indexes. */
   private readonly input: QueryInput;
   /** Builds the approximate index of sealed segments in the background. */
   readonly indexer: SegmentIndexer;
+  /** Turns rows into the hits and points callers get back. */
+  private readonly out: PointOutput;
+  /** Pages of points in id order. */
+  private readonly scrollOrder: ScrollOrder;
   /** Vectorizes raw inputs of fields that name a provider (disposed by the database on close and drop). */
   readonly embedders: FieldEmbedders;
 
@@ -104,6 +106,8 @@ export class EmbeddedCollection implements Collection {
   ) {
     this.fields = fieldsOf(config);
     this.input = new QueryInput(config, this.fields);
+    this.out = new PointOutput(this.fields, this.input.named);
+    this.scrollOrder = new ScrollOrder(storage.set);
     this.embedders = new FieldEmbedders(this.fields, host.embedders, () => this.input.textFields() !== '');
     this.indexer = new SegmentIndexer(
       storage.kernels,
@@ -200,7 +204,8 @@ export class EmbeddedCollection implements Collection {
     const out: Point[] = [];
     for (const id of wanted) {
       const at = this.storage.set.locate(id);
-      if (at) out.push(this.point(at.view, at.offset, opts.withPayload !== false, opts.withVector === true));
+      if (at)
+        out.push(this.out.point(at.view, at.offset, opts.withPayload !== false, opts.withVector === true));
     }
     return out;
   }
@@ -265,25 +270,19 @@ export class EmbeddedCollection implements Collection {
     if (opts.offset !== undefined && opts.cursor !== undefined) {
       throw new InvalidArgumentError('scroll: give either offset or cursor, not both');
     }
-    let skip =
+    const skip =
       opts.offset === undefined ? 0 : checkInteger(opts.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
-    const predicate = this.input.predicate(opts.filter);
-    const ids = this.idsInOrder();
-    let i = opts.cursor === undefined ? 0 : positionAfter(ids, checkId(opts.cursor, 'cursor'));
-    const set = this.storage.set;
-    const points: Point[] = [];
-    for (; i < ids.length && points.length < limit; i++) {
-      const at = set.locate(ids[i])!;
-      if (predicate && !predicate(at.view.payload(at.offset) ?? undefined)) continue;
-      if (skip > 0) {
-        skip--;
-        continue;
-      }
-      points.push(this.point(at.view, at.offset, opts.withPayload !== false, opts.withVector === true));
-    }
-    let more = i < ids.length;
-    if (predicate) for (more = false; i < ids.length && !more; i++) more = this.matches(ids[i], predicate);
-    return more ? { points, nextCursor: points[points.length - 1].id } : { points };
+    return this.scrollOrder.page(
+      {
+        limit,
+        skip,
+        cursor: opts.cursor === undefined ? undefined : checkId(opts.cursor, 'cursor'),
+        predicate: this.input.predicate(opts.filter),
+        withPayload: opts.withPayload !== false,
+        withVector: opts.withVector === true,
+      },
+      this.out,
+    );
   }
 
   /**
@@ -318,7 +317,7 @@ export class EmbeddedCollection implements Collection {
     };
     const fusion = this.input.fusionOptions(opts);
     if (opts.groupBy === undefined)
-      return this.output(await this.ranked(parsed, k, scope, params, fusion), parsed.field, opts);
+      return this.out.hits(await this.ranked(parsed, k, scope, params, fusion), parsed.field, opts);
     const key = opts.groupBy;
     if (typeof key !== 'string' || key.length === 0) {
       throw new InvalidArgumentError(`groupBy must be a payload key, got ${describe(key)}`);
@@ -336,7 +335,7 @@ export class EmbeddedCollection implements Collection {
         size,
       );
       if (complete || ranked.length < fetch || fetch >= this.storage.set.count) {
-        return groups.map((g) => ({ group: g.group, hits: this.output(g.hits, parsed.field, opts) }));
+        return groups.map((g) => ({ group: g.group, hits: this.out.hits(g.hits, parsed.field, opts) }));
       }
       fetch = Math.min(fetch * 4, this.storage.set.count);
     }
@@ -360,7 +359,7 @@ export class EmbeddedCollection implements Collection {
     const scope: RowScope = { field, filter: this.input.filter(opts.filter) };
     const views = this.storage.set.views();
     const found = await Promise.all(queries.map((q) => topK(views, field, q, k, scope, params)));
-    return found.map((c) => this.output(this.scored(c, field), field, opts));
+    return found.map((c) => this.out.hits(this.scored(c, field), field, opts));
   }
 
   /**
@@ -385,7 +384,11 @@ export class EmbeddedCollection implements Collection {
       field,
       filter: this.input.filter(opts.filter),
     });
-    return this.output(this.scored(found.length > limit ? found.slice(0, limit) : found, field), field, opts);
+    return this.out.hits(
+      this.scored(found.length > limit ? found.slice(0, limit) : found, field),
+      field,
+      opts,
+    );
   }
 
   /**
@@ -418,39 +421,18 @@ export class EmbeddedCollection implements Collection {
       const f = this.fields[field];
       const target = toVector(averageQuery(positive, negative), f.dimension, f.metric, 'recommend query');
       const found = (await topK(views, field, target, fetch, scope, params)).filter(keep).slice(0, k);
-      return this.output(this.scored(found, field), field, opts);
+      return this.out.hits(this.scored(found, field), field, opts);
     }
-    const pool = Math.min(MAX_K, Math.max(4 * k, 64) + excluded.size);
-    const candidates = new Map<string, Candidate>();
-    for (const example of positive) {
-      for (const c of await topK(views, field, example, pool, scope, params)) {
-        if (keep(c)) candidates.set(`${c.view.id(c.offset)}`, c);
-      }
-    }
-    const layout = this.storage.set.layout[field];
-    const similarities = (examples: Float32Array[]) => {
-      const index = new FlatIndex(this.storage.kernels, layout.dimension, layout.distance);
-      if (examples.length > 0) index.add(concatRows(examples, layout.dimension));
-      return {
-        of: (v: Float32Array) =>
-          examples.length === 0 ? [] : Array.from(index.search(v, examples.length).distances, (d) => -d),
-        dispose: () => index.dispose(),
-      };
-    };
-    const pos = similarities(positive);
-    const neg = similarities(negative);
-    let rescored: ScoredRow[];
-    try {
-      rescored = [...candidates.values()].map((c): ScoredRow => {
-        const v = c.view.vector(c.offset, field);
-        return { view: c.view, offset: c.offset, score: bestScore(pos.of(v), neg.of(v)) };
-      });
-    } finally {
-      pos.dispose();
-      neg.dispose();
-    }
-    rescored.sort((a, b) => b.score - a.score);
-    return this.output(rescored.slice(0, k), field, opts);
+    const rescored = await rankByBestScore(views, field, positive, negative, {
+      k,
+      pool: Math.min(MAX_K, Math.max(4 * k, 64) + excluded.size),
+      scope,
+      params,
+      keep,
+      kernels: this.storage.kernels,
+      layout: this.storage.set.layout[field],
+    });
+    return this.out.hits(rescored, field, opts);
   }
 
   /**
@@ -608,55 +590,6 @@ export class EmbeddedCollection implements Collection {
     });
   }
 
-  private output(found: readonly ScoredRow[], field: number, opts: Record<string, unknown>): Hit[] {
-    return found.map((c) => {
-      const hit: Hit = { id: c.view.id(c.offset), score: c.score };
-      if (opts.withPayload === true) hit.payload = clonePayload(c.view.payload(c.offset));
-      if (opts.withVector === true) this.attachVectors(hit, c.view, c.offset, field);
-      return hit;
-    });
-  }
-
-  private point(view: SegmentView, offset: number, withPayload: boolean, withVector: boolean): Point {
-    const point: Point = { id: view.id(offset) };
-    if (withPayload) point.payload = clonePayload(view.payload(offset));
-    if (withVector) this.attachVectors(point, view, offset);
-    return point;
-  }
-
-  /** Sets `vector` (one unnamed vector) or `vectors` (the named ones the row has). */
-  private attachVectors(target: Point | Hit, view: SegmentView, offset: number, _field?: number): void {
-    if (!this.named) {
-      target.vector = this.stored(view, offset, 0);
-      return;
-    }
-    const vectors: Record<string, StoredVector> = {};
-    this.fields.forEach((f, n) => {
-      if (view.present(n)?.has(offset) ?? true) vectors[f.name] = this.stored(view, offset, n);
-    });
-    target.vectors = vectors;
-  }
-
-  /** The vector of `field` at `offset` as users get it back (bytes for binary metrics). */
-  private stored(view: SegmentView, offset: number, field: number): StoredVector {
-    const f = this.fields[field];
-    return outputVector(f.metric, f.dimension, view.vector(offset, field));
-  }
-
-  private matches(id: PointId, predicate: FilterPredicate): boolean {
-    const at = this.storage.set.locate(id)!;
-    return predicate(at.view.payload(at.offset) ?? undefined);
-  }
-
-  private idsInOrder(): PointId[] {
-    const set = this.storage.set;
-    if (this.sortedVersion !== set.version) {
-      this.sortedIds = Array.from(set.ids()).sort(compareIds);
-      this.sortedVersion = set.version;
-    }
-    return this.sortedIds;
-  }
-
   private scheduleSealIfFull(): void {
     if (this.sealScheduled || this.storage.set.growing.rows < this.config.segmentSize) return;
     this.sealScheduled = true;
@@ -668,17 +601,4 @@ export class EmbeddedCollection implements Collection {
       })
       .catch((err: Error) => process.emitWarning(`quiver: sealing '${this.name}' failed: ${err.message}`));
   }
-}
-
-/** Rows of `dimension` floats, one after the other. */
-function concatRows(rows: readonly Float32Array[], dimension: number): Float32Array {
-  const out = new Float32Array(rows.length * dimension);
-  rows.forEach((row, i) => {
-    out.set(row, i * dimension);
-  });
-  return out;
-}
-
-function clonePayload(payload: Record<string, unknown> | null): Record<string, unknown> {
-  return payload === null ? {} : structuredClone(payload);
 }
