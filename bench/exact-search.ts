@@ -35,8 +35,9 @@ import { gaussianMixture, SeededRandom } from '../src/eval/random.js';
 import { FlatIndex } from '../src/index/flat-index.js';
 import { DistanceKind } from '../src/kernels/kernels.js';
 import { jsKernels, kernels, wasmKernels } from '../src/kernels/load.js';
-import { loadFashionMnist, missingFashionMnist } from './data/fashion-mnist.js';
+import { loadFashionMnist } from './data/fashion-mnist.js';
 import { type GroundTruth, groundTruth, plainL2sq, plainTopK, recallOf } from './data/ground-truth.js';
+import { missingFashionMnist } from './prerequisites.js';
 
 const K = 10;
 const ROUNDS = 7;

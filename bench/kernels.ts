@@ -14,7 +14,8 @@ import { exactSearch, MetricKind } from 'usearch';
 import { gaussianMixture } from '../src/eval/random.js';
 import { DistanceKind, type Kernels } from '../src/kernels/kernels.js';
 import { jsKernels, wasmKernels } from '../src/kernels/load.js';
-import { loadFashionMnist, missingFashionMnist } from './data/fashion-mnist.js';
+import { loadFashionMnist } from './data/fashion-mnist.js';
+import { missingFashionMnist } from './prerequisites.js';
 
 const N = 100_000;
 const DIM = 128;

@@ -169,6 +169,17 @@ export function describeInputs(spec: SectionSpec): string {
   return `${spec.inputs.join(', ')}${excluded}`;
 }
 
+/** `files` for a reader: all of them when few, else their folders with a count each. */
+function describeFiles(files: readonly string[]): string {
+  if (files.length <= 12) return files.join(', ');
+  const folders = new Map<string, number>();
+  for (const file of files) {
+    const folder = file.slice(0, file.lastIndexOf('/') + 1);
+    folders.set(folder, (folders.get(folder) ?? 0) + 1);
+  }
+  return [...folders].map(([folder, count]) => `${folder} (${count})`).join(', ');
+}
+
 /** The two stamp lines: a sentence for readers, then the comment the test reads. */
 export function renderStamp(spec: SectionSpec, stamp: Stamp, run?: RunFacts): string {
   const from = `commit \`${short(stamp.commit)}\`${stamp.uncommitted ? ' with uncommitted changes to its inputs (committed with these results)' : ''}`;
@@ -179,7 +190,7 @@ export function renderStamp(spec: SectionSpec, stamp: Stamp, run?: RunFacts): st
   if (stamp.changedSince) {
     const { commit, files } = stamp.changedSince;
     sentences.push(
-      `Not rerun after ${files.length} of its input files changed (as of commit \`${short(commit)}\`: ${files.join(', ')}): ` +
+      `Not rerun after ${files.length} of its input files changed (as of commit \`${short(commit)}\`: ${describeFiles(files)}): ` +
         `the numbers are those of commit \`${short(stamp.commit)}\`; rerun with \`${rerunCommand(spec)}\` (about ${spec.minutes} min).`,
     );
   }

@@ -7,7 +7,7 @@
  * labels, then one u32 per dimension, then u8 data), gzip-compressed.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -57,28 +57,6 @@ export function loadFashionMnist(dir = FASHION_MNIST_DIR): FashionMnist {
   };
 }
 
-/** The four IDX files `loadFashionMnist` reads from `dir`. */
-export function fashionMnistFiles(dir = FASHION_MNIST_DIR): string[] {
-  return (['train', 't10k'] as const).flatMap((split) => [
-    join(dir, `${split}-images-idx3-ubyte.gz`),
-    join(dir, `${split}-labels-idx1-ubyte.gz`),
-  ]);
-}
-
-/**
- * A sentence naming the missing Fashion-MNIST files and the Debian package that installs
- * them, or undefined when all four are there. Benchmarks call it before any work, so that a
- * run does not compute one data set and then stop at the next.
- */
-export function missingFashionMnist(dir = FASHION_MNIST_DIR): string | undefined {
-  const missing = fashionMnistFiles(dir).filter((file) => !existsSync(file));
-  if (missing.length === 0) return undefined;
-  return (
-    `Fashion-MNIST is missing (${missing.length === 4 ? `no files in ${dir}` : missing.join(', ')}): it comes from the Debian package ` +
-    'dataset-fashion-mnist; install it with `apt-get install -y dataset-fashion-mnist`'
-  );
-}
-
 function readSplit(dir: string, split: 'train' | 't10k'): LabelledImages {
   const images = readIdx(join(dir, `${split}-images-idx3-ubyte.gz`), IMAGES_MAGIC, 3);
   const labels = readIdx(join(dir, `${split}-labels-idx1-ubyte.gz`), LABELS_MAGIC, 1);
@@ -99,7 +77,12 @@ interface IdxFile {
 }
 
 function readIdx(file: string, magic: number, rank: number): IdxFile {
-  if (!existsSync(file)) throw new Error(missingFashionMnist(dirname(file)));
+  if (!existsSync(file)) {
+    throw new Error(
+      `${file} not found: Fashion-MNIST comes from the Debian package dataset-fashion-mnist ` +
+        '(apt-get install dataset-fashion-mnist)',
+    );
+  }
   const bytes = gunzipSync(readFileSync(file));
   const header = 4 + 4 * rank;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

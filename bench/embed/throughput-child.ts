@@ -19,8 +19,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Quiver } from '../../src/db/database.js';
 import { createEmbedder, type EmbedderOptions } from '../../src/embed/index.js';
+import { Quiver } from '../../src/index.js';
 import { type InputSet, inputsOf } from './throughput-inputs.js';
 
 /** Points per `upsert` call when ingesting. */
