@@ -36,9 +36,11 @@ export interface Stamp {
   uncommitted?: boolean;
   /** Inputs that changed after `commit` without a rerun, acknowledged at `commit` (full hash) with hash `inputs`. */
   changedSince?: { commit: string; inputs: string; files: string[] };
+  /** How the run went, when run-all produced the section (absent for a section stamped after the fact). */
+  run?: RunFacts;
 }
 
-/** How a stamp's reader-facing sentence describes the run (absent for a section stamped after the fact). */
+/** The run that produced a section. */
 export interface RunFacts {
   command: string;
   date: string;
@@ -80,7 +82,7 @@ export function isInput(spec: SectionSpec, path: string): boolean {
   const included = spec.inputs.some((input) =>
     input.endsWith('/') ? path.startsWith(input) : path === input,
   );
-  return included && !(spec.exclude ?? []).some((folder) => path.startsWith(folder));
+  return included && !(spec.exclude ?? []).some((x) => (x.endsWith('/') ? path.startsWith(x) : path === x));
 }
 
 /** Repository-relative paths of the files under `dir` (relative to `root`), recursively. */
@@ -181,9 +183,13 @@ function describeFiles(files: readonly string[]): string {
 }
 
 /** The two stamp lines: a sentence for readers, then the comment the test reads. */
-export function renderStamp(spec: SectionSpec, stamp: Stamp, run?: RunFacts): string {
+export function renderStamp(spec: SectionSpec, stamp: Stamp): string {
   const from = `commit \`${short(stamp.commit)}\`${stamp.uncommitted ? ' with uncommitted changes to its inputs (committed with these results)' : ''}`;
-  const how = run ? ` by \`${run.command}\` on ${run.date} in ${run.minutes.toFixed(1)} min` : '';
+  const { run } = stamp;
+  const how = run
+    ? ` by \`${run.command}\` on ${run.date} in ${run.minutes.toFixed(1)} min ` +
+      `(1-minute load average ${run.load.before.toFixed(1)} before, ${run.load.after.toFixed(1)} after, on ${run.load.cores} cores)`
+    : '';
   const sentences = [
     `${PROVENANCE_PREFIX} produced from ${from}${how}; its inputs — ${describeInputs(spec)} — hash to \`${stamp.inputs.slice(0, 12)}\`.`,
   ];
@@ -207,6 +213,6 @@ export function withoutStamp(section: string): string {
 }
 
 /** `section` ending with the given stamp (any previous stamp removed). */
-export function stampSection(section: string, spec: SectionSpec, stamp: Stamp, run?: RunFacts): string {
-  return `${withoutStamp(section)}\n\n${renderStamp(spec, stamp, run)}`;
+export function stampSection(section: string, spec: SectionSpec, stamp: Stamp): string {
+  return `${withoutStamp(section)}\n\n${renderStamp(spec, stamp)}`;
 }

@@ -66,7 +66,10 @@ for (const name of toRun) {
   const load = { before, after: loadavg()[0], cores: cpus().length };
   produced.set(
     name,
-    stampSection(markdown, spec, stamp, { command, date: new Date().toISOString(), minutes, load }),
+    stampSection(markdown, spec, {
+      ...stamp,
+      run: { command, date: new Date().toISOString(), minutes, load },
+    }),
   );
 }
 // Read the file only now: another run may have replaced other sections meanwhile.

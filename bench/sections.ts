@@ -17,8 +17,8 @@
  * make every change stale every section; hashing only the bench script would miss changes
  * to the engine it measures.
  *
- * An input ending in `/` is a folder (every file under it); `exclude` removes files under the
- * given folders from the folder inputs.
+ * An input ending in `/` is a folder (every file under it); `exclude` removes files, and
+ * files under folders (ending in `/`), from the folder inputs.
  */
 
 /** One section of `docs/benchmarks.md`. */
@@ -31,7 +31,7 @@ export interface SectionSpec {
   minutes: number;
   /** Repository-relative files, and folders ending in `/`. */
   inputs: readonly string[];
-  /** Folders (ending in `/`) left out of the folder inputs. */
+  /** Files, and folders ending in `/`, left out of the folder inputs. */
   exclude?: readonly string[];
 }
 
@@ -72,7 +72,7 @@ export const SECTIONS: readonly SectionSpec[] = [
     inputs: [
       'bench/kernels.ts',
       'bench/prerequisites.ts',
-      'bench/data/',
+      'bench/data/fashion-mnist.ts',
       'src/kernels/',
       'assembly/',
       'src/eval/',
@@ -83,13 +83,29 @@ export const SECTIONS: readonly SectionSpec[] = [
     script: 'ann/run.js',
     minutes: 60,
     inputs: ['bench/ann/', 'bench/data/', 'src/index/', 'src/kernels/', 'assembly/', 'src/eval/'],
-    exclude: ['bench/ann/families/'],
+    // ann-families' own files: its script, its children, its FAISS runner.
+    exclude: [
+      'bench/ann/families/',
+      'bench/ann/families.ts',
+      'bench/ann/libs/quiver-factory.ts',
+      'bench/ann/faiss_factory_runner.py',
+    ],
   },
   {
     name: 'ann-families',
     script: 'ann/families.js',
     minutes: 65,
     inputs: ['bench/ann/', 'bench/data/', 'src/index/', 'src/kernels/', 'assembly/', 'src/eval/'],
+    // ann's own files: its script, its children, the peer libraries, its FAISS runner.
+    exclude: [
+      'bench/ann/run.ts',
+      'bench/ann/worker.ts',
+      'bench/ann/libs/registry.ts',
+      'bench/ann/libs/quiver.ts',
+      'bench/ann/libs/hnswlib.ts',
+      'bench/ann/libs/usearch.ts',
+      'bench/ann/faiss_runner.py',
+    ],
   },
   {
     name: 'filtered-search',
@@ -140,6 +156,7 @@ export const SECTIONS: readonly SectionSpec[] = [
       'src/kernels/',
       'assembly/',
     ],
+    exclude: ['bench/embed/throughput-child.ts', 'bench/embed/throughput-inputs.ts'],
   },
   {
     name: 'embed-throughput',

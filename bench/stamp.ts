@@ -21,6 +21,7 @@ import {
   changedInputs,
   hashInputs,
   inputsAtCommit,
+  parseStamp,
   repositoryRoot,
   resolveCommit,
   type Stamp,
@@ -52,7 +53,13 @@ const commit = resolveCommit(values.commit!, root);
 const head = resolveCommit('HEAD', root);
 const then = hashInputs(inputsAtCommit(spec, commit, root));
 const now = hashInputs(workingTreeInputs(spec, root));
-let stamp: Stamp = { commit, inputs: then };
+// A restamp of the same commit (after a change to the section's list of inputs) keeps the run's facts.
+const previous = parseStamp(section);
+let stamp: Stamp = {
+  commit,
+  inputs: then,
+  ...(previous?.commit === commit && previous.run ? { run: previous.run } : {}),
+};
 if (then !== now) {
   const files = changedInputs(spec, commit, root);
   const list = files.map((f) => `  ${f}`).join('\n');
