@@ -82,7 +82,15 @@ export const SECTIONS: readonly SectionSpec[] = [
     name: 'ann',
     script: 'ann/run.js',
     minutes: 60,
-    inputs: ['bench/ann/', 'bench/data/', 'src/index/', 'src/kernels/', 'assembly/', 'src/eval/'],
+    inputs: [
+      'bench/ann/',
+      'bench/prerequisites.ts',
+      'bench/data/',
+      'src/index/',
+      'src/kernels/',
+      'assembly/',
+      'src/eval/',
+    ],
     // ann-families' own files: its script, its children, its FAISS runner.
     exclude: [
       'bench/ann/families/',
@@ -95,7 +103,15 @@ export const SECTIONS: readonly SectionSpec[] = [
     name: 'ann-families',
     script: 'ann/families.js',
     minutes: 65,
-    inputs: ['bench/ann/', 'bench/data/', 'src/index/', 'src/kernels/', 'assembly/', 'src/eval/'],
+    inputs: [
+      'bench/ann/',
+      'bench/prerequisites.ts',
+      'bench/data/',
+      'src/index/',
+      'src/kernels/',
+      'assembly/',
+      'src/eval/',
+    ],
     // ann's own files: its script, its children, the peer libraries, its FAISS runner.
     exclude: [
       'bench/ann/run.ts',
