@@ -389,6 +389,8 @@ console.log(
       `recall@10 against the plain TypeScript loop over the first ${RECALL_QUERIES} queries ` +
       '(a result tied with the 10th true distance counts as a hit). ' +
       'GB/s scanned = QPS × the bytes of f32 vectors one query reads. ' +
+      "A sealed segment is scanned on a worker thread (the kernels' search pool) while the calling thread waits " +
+      '(one query in flight, so one thread computes at a time); the growing segment and `FlatIndex` on the calling thread. ' +
       'Every row is an exact scan: the Quiver collections are checked before timing (`info()`: ' +
       'the `flat` collection has no approximate index, the default one has its HNSW index built and ' +
       '`exact: true` bypasses it); approximate search is in the `ann` section. ' +

@@ -110,7 +110,7 @@ function batchTable(hnsw: BatchIngest, flat: BatchIngest): string[] {
     ['points still growing at the final `flush()`', (b) => b.growingAtFlush.toLocaleString('en')],
     [
       'final `flush()` (ms): seals the growing points and waits for every index build',
-      (b) => (b.flushSeconds * 1000).toFixed(0),
+      (b) => fmt(b.flushSeconds * 1000),
     ],
     [
       'total including the final flush (vectors/s; every point then searchable through its index)',
