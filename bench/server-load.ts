@@ -14,16 +14,21 @@
  * autocannon's `response` events (in-process: around each awaited call). The load generator
  * shares the machine's 2 cores with the server, as a client on the same host would.
  *
+ * Then searches while the server embeds (`bench/server/embed-load.ts`): search p50/p99 over
+ * HTTP, idle and while an upsert of 100 photos into a `mobilenet-v2` field of another
+ * collection is embedded, with the model on a worker thread (the default) and on the event
+ * loop (as before), each on a fresh copy of the database.
+ *
  * The built database folder is cached in `.bench-cache/` (building the index takes about
  * 40 s) and copied to a temp folder for each run, since the upserts change it.
  *
  * Prints Markdown on stdout, progress on stderr.
  * Reproduce: `npm run build && node dist/bench/server-load.js` (or `npm run bench:server`)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -31,6 +36,14 @@ import { encodeVector } from '../src/client/wire.js';
 import { Quiver } from '../src/db/database.js';
 import type { Collection } from '../src/db/types.js';
 import { gaussianMixture } from '../src/eval/random.js';
+import {
+  EMBED_PHOTOS,
+  type EmbedRun,
+  embedLoad,
+  embedReport,
+  IDLE_SECONDS,
+  photoInputs,
+} from './server/embed-load.js';
 
 const N = 100_000;
 const DIM = 128;
@@ -218,6 +231,22 @@ function load(
   });
 }
 
+/** The checked-out commit, marked `+changes` when the work tree differs from it. */
+function commit(): string {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: packageRoot(), encoding: 'utf8' }).trim();
+  try {
+    const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+    return `\`${git('rev-parse', '--short', 'HEAD')}\`${dirty ? ' (+ uncommitted changes)' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+function machine(): string {
+  return `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
 function row(label: string, concurrency: number, m: Measured): string {
   const ms = (x: number) => x.toFixed(x < 10 ? 2 : 1);
   return `| ${label} | ${concurrency} | ${m.qps.toFixed(0)} | ${ms(m.p50)} | ${ms(m.p95)} | ${ms(m.p99)} | ${m.errors} |`;
@@ -273,6 +302,17 @@ const code = await exited;
 await rm(dir, { recursive: true, force: true });
 if (code !== 0) throw new Error(`quiver serve exited with ${code} after SIGTERM`);
 
+const photos = await photoInputs();
+const embedRuns: EmbedRun[] = [];
+for (const mode of ['workers', 'in-process'] as const) {
+  const embedDir = await databaseFolder(data);
+  try {
+    embedRuns.push(...(await embedLoad(embedDir, mode, searchBodies, photos)));
+  } finally {
+    await rm(embedDir, { recursive: true, force: true });
+  }
+}
+
 const server32 = remote.get('search 32')!.qps;
 const local32 = local.get(32)!.qps;
 const ratio = (100 * server32) / local32;
@@ -295,6 +335,22 @@ const lines = [
   '',
   `Server search QPS at 32 connections is ${ratio.toFixed(0)}% of in-process QPS at 32 concurrent callers ` +
     `(${server32.toFixed(0)} vs ${local32.toFixed(0)}; target ≥ 70%).`,
+  '',
+  `### Searches while the server embeds an upsert of ${EMBED_PHOTOS} photos (\`mobilenet-v2\`)`,
+  '',
+  `Search latency over HTTP on the collection above (the same bodies, k = ${K}), first alone for ${IDLE_SECONDS} s, then ` +
+    `from the moment an upsert of ${EMBED_PHOTOS} photos (the nine @stdlib JPEGs resized to 480–592 px, base64, ` +
+    `${(photos.reduce((n, p) => n + p.length, 0) / 1e6).toFixed(1)} MB) into another collection's \`mobilenet-v2\` field ` +
+    'is sent until it is acknowledged: in one request, as in the issue, and (model on workers) in 10 consecutive ' +
+    'requests of 10. The model was loaded beforehand (one untimed upsert). Each mode runs a fresh server ' +
+    "(`bench/server/embed-server.ts`: `quiver serve`'s `QuiverServer` with `providerResolver()`, the default, or " +
+    '`providerResolver({ inProcess: true })`, as before) on a fresh copy of the database. Latencies are measured by ' +
+    "autocannon in this process, so they include its own waits for a core; the server's own event-loop delay " +
+    '(`monitorEventLoopDelay`, 1 ms resolution) over the same windows says how long the server held its loop.',
+  '',
+  ...embedReport(embedRuns),
+  '',
+  `Produced from commit ${commit()} on ${machine()}.`,
   '',
   'Reproduce: `npm run build && node dist/bench/server-load.js`',
 ];

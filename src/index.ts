@@ -46,6 +46,12 @@ export {
   type TradeoffPoint,
   throughputAtRecall,
 } from './eval/tradeoff.js';
+export {
+  BinaryFlatIndex,
+  type BinaryIndex,
+  type BinaryIndexRead,
+  type BinaryMetric,
+} from './index/binary-flat-index.js';
 export { Bitset } from './index/bitset.js';
 export {
   buildIndex,

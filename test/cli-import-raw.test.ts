@@ -74,7 +74,7 @@ describe('quiver import of raw inputs', () => {
       /applies to vector files/,
     );
     await cli.fails(['import', 'c', 'file.npy', '--provider', 'hog'], 2, /needs --images or --text/);
-    await cli.fails(['import', 'c', '--images', join(dir, 'nowhere')], 1, /is not a folder/);
+    await cli.fails(['import', 'c', '--images', join(dir, 'nowhere')], 1, /nowhere: no such file or folder/);
     await cli.fails(
       ['import', 'photos', '--images', join(dir, 'photos'), '--provider', 'hog'],
       1,

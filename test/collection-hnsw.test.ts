@@ -58,7 +58,7 @@ describe('HNSW collections', () => {
 
   test('flush returns once every sealed segment is indexed; recall@10 >= 0.95', async () => {
     const db = await Quiver.open(dir);
-    const c = await db.createCollection('feat', { dimension: DIM, segmentSize: 5_000 });
+    const c = await db.createCollection('feat', { dimension: DIM, segmentSize: 6_000 });
     for (let at = 0; at < N; at += 2_000) await c.upsert(points(at, at + 2_000));
     await c.flush();
     const info = await c.info();

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { InvalidArgumentError } from '../src/errors.js';
 import { gaussianMixture, SeededRandom } from '../src/eval/random.js';
 import { Bitset } from '../src/index/bitset.js';
 import { FlatIndex } from '../src/index/flat-index.js';
@@ -260,4 +261,25 @@ describe('HNSW index', () => {
     index.dispose();
     exact.dispose();
   });
+});
+
+test('deserialize takes the rows as a Float32Array (normalized for cosine); without vectors it is an InvalidArgumentError', async () => {
+  const rows = base.subarray(0, 500 * DIM);
+  const built = await buildHnsw(kern, rows, DIM, DistanceKind.COSINE, { threads: 1 });
+  const bytes = built.serialize();
+  const copy = HnswIndex.deserialize(kern, bytes, rows);
+  copy.checkIntegrity();
+  for (let i = 0; i < 20; i++) {
+    assert.deepEqual(
+      copy.search(query(i), K, undefined, { ef: 32 }),
+      built.search(query(i), K, undefined, { ef: 32 }),
+    );
+  }
+  copy.dispose();
+  assert.throws(
+    () => HnswIndex.deserialize(kern, bytes, undefined as unknown as Float32Array),
+    InvalidArgumentError,
+  );
+  assert.throws(() => HnswIndex.deserialize(kern, bytes, rows.subarray(1)), InvalidArgumentError);
+  built.dispose();
 });

@@ -4,8 +4,9 @@
  * `inputs` in upserts and searches (texts as they are, images as base64 bytes), and what the
  * server refuses: a string that is not base64 (never read as a path), raw keys outside
  * `inputs`, a bare `text` that would name a server file, inputs over the body limit. Also
- * the mapping of the embedding errors to statuses and back to typed errors in the client.
- * The provider is `color-histogram` (no model); images are the `@stdlib` photos.
+ * the mapping of the embedding errors to statuses and back to typed errors in the client, and
+ * a full embedding queue answering 503 with `Retry-After`. The providers are `color-histogram`
+ * and `hog` (no model to load); images are the `@stdlib` photos.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,11 +14,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { errorFromResponse } from '../src/client/errors.js';
+import { providerResolver } from '../src/embed/index.js';
 import { EmbeddingInputError, EmbeddingModelError } from '../src/embed/provider.js';
-import { InvalidArgumentError, SeededRandom } from '../src/index.js';
+import { InvalidArgumentError, Quiver, SeededRandom } from '../src/index.js';
 import { loadSettings } from '../src/server/config.js';
 import { toErrorResponse } from '../src/server/errors.js';
 import { checkProviderPolicy } from '../src/server/provider-policy.js';
+import { QuiverServer } from '../src/server/server.js';
 import { STDLIB_PHOTOS } from './support/classical-photos.js';
 import { tempDir } from './support/reference.js';
 import { assertError, http, startTestServer, type TestServer } from './support/server.js';
@@ -309,5 +312,47 @@ describe('embedding errors', () => {
     writeFileSync(file, JSON.stringify({ allowedProviders: ['mobilenet-v2'] }));
     await assert.rejects(loadSettings(file, {}), InvalidArgumentError);
     dir.cleanup();
+  });
+});
+
+describe('REST API: a full embedding queue', () => {
+  test('an upsert beyond the provider queue bound answers 503 OVERLOADED with Retry-After; it succeeds when retried', async () => {
+    const dir = tempDir('quiver-server-overload-');
+    const db = await Quiver.open(dir.path, { embedders: providerResolver({ workers: 1, queueLimit: 1 }) });
+    const server = await QuiverServer.create(db, { logLevel: 'error' });
+    const url = await server.listen('127.0.0.1', 0);
+    try {
+      const call = (method: string, path: string, body?: unknown) => http(url, method, path, body);
+      assert.equal(
+        (await call('PUT', '/collections/photos', { vectors: { image: { provider: 'hog' } } })).status,
+        201,
+      );
+      const photo = (i: number) => ({
+        id: i,
+        inputs: { image: base64(STDLIB_PHOTOS[i % STDLIB_PHOTOS.length]) },
+      });
+      // Whichever reaches the provider second finds the only place in the queue taken.
+      const bodies = [{ points: Array.from({ length: 36 }, (_, i) => photo(i)) }, { points: [photo(100)] }];
+      const answers = await Promise.all(
+        bodies.map((body) => call('PUT', '/collections/photos/points', body)),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.status).sort(),
+        [200, 503],
+        JSON.stringify(answers.map((a) => a.body)),
+      );
+      const refused = answers.findIndex((a) => a.status === 503);
+      assertError(answers[refused], 503, 'OVERLOADED');
+      assert.equal(answers[refused].headers.get('retry-after'), '1');
+      assert.equal((await call('PUT', '/collections/photos/points', bodies[refused])).status, 200);
+      assert.equal(
+        ((await call('POST', '/collections/photos/points/count')).body as { count: number }).count,
+        37,
+      );
+    } finally {
+      await server.close();
+      await db.close();
+      dir.cleanup();
+    }
   });
 });

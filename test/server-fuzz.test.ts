@@ -10,8 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { encodeVector } from '../src/client/wire.js';
 import { SeededRandom } from '../src/index.js';
+import { encodeVector } from '../src/wire/format.js';
 import { http, startTestServer, type TestServer } from './support/server.js';
 
 const DIM = 8;

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeVector, encodeVector } from '../src/client/wire.js';
 import type { Database } from '../src/db/types.js';
 import { SeededRandom } from '../src/index.js';
 import { QuiverServer } from '../src/server/server.js';
+import { decodeVector, encodeVector } from '../src/wire/format.js';
 import { assertError, http, startTestServer, type TestServer } from './support/server.js';
 
 const DIM = 4;
@@ -46,6 +46,7 @@ describe('REST API over HTTP', () => {
       [info.name, info.dimension, info.metric, info.count, info.sealedSegments, info.growingPoints],
       ['items', DIM, 'l2', 0, 0, 0],
     );
+    assert.equal(info.catalogIntegrity, 'ok');
     assertError(await call('PUT', '/collections/items', { dimension: DIM }), 409, 'COLLECTION_EXISTS');
     // Neither `dimension` nor `vectors`: the engine refuses it (the schema allows either).
     assertError(await call('PUT', '/collections/other', {}), 400, 'INVALID_ARGUMENT');

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeVector, encodeVector } from '../src/client/wire.js';
+import { decodeVector, encodeVector } from '../src/wire/format.js';
 import { assertError, http, startTestServer, type TestServer } from './support/server.js';
 
 const IMAGE = [

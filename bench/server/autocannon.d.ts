@@ -31,6 +31,8 @@ declare module 'autocannon' {
   }
 
   interface AutocannonInstance extends EventEmitter {
+    /** Ends the run now (the callback then gets the result so far). */
+    stop(): void;
     on(
       event: 'response',
       listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,

@@ -1,13 +1,15 @@
 /**
  * Option-value parsers for commander. They throw commander's `InvalidArgumentError`, so a bad
  * value is a usage error (exit code 2) reported by commander as
- * `error: option '--k <n>' argument 'x' is invalid. <reason>`. `usageError` does the same for
+ * `error: option '--k <n>' argument 'x' is invalid. <reason>`. The engine's bounds are checked
+ * here too (`LIMITS`), so that a value outside them is a usage error as well. `usageError` does the same for
  * a combination of options that no single parser can check.
  */
 import { type Command, InvalidArgumentError as OptionValueError } from 'commander';
 import { PAYLOAD_INDEX_TYPES } from '../db/collection-config.js';
 import { METRICS } from '../db/metric.js';
 import type { PayloadIndexConfig, PointId, VectorFieldConfig } from '../db/types.js';
+import { MAX_K } from '../db/validate.js';
 import type { Filter } from '../payload/filter.js';
 import { TEXT_ANALYZERS } from '../text/analyzer.js';
 
@@ -18,6 +20,35 @@ export function integerAtLeast(min: number): (value: string) => number {
   return (value) => {
     const n = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
     if (!Number.isSafeInteger(n) || n < min) throw new OptionValueError(`expected an integer ≥ ${min}`);
+    return n;
+  };
+}
+
+/**
+ * The engine's bounds on numeric options (it checks them again), so that the CLI refuses a
+ * value outside them as a usage error (exit 2), like any other bad value, rather than as an
+ * engine error after opening the database (exit 1).
+ */
+export const LIMITS = {
+  k: MAX_K,
+  groupSize: 100,
+  ef: 100_000,
+  nprobe: 1 << 20,
+  searchK: 100_000_000,
+  rerank: 100_000,
+  M: 256,
+  efConstruction: 100_000,
+  segmentSize: 10_000_000,
+  dimension: 65_536,
+  port: 65_535,
+} as const;
+
+/** A parser for integers from `min` to `max` (a value outside is a usage error, like any bad value). */
+export function integerBetween(min: number, max: number): (value: string) => number {
+  const atLeast = integerAtLeast(min);
+  return (value) => {
+    const n = atLeast(value);
+    if (n > max) throw new OptionValueError(`expected an integer from ${min} to ${max}`);
     return n;
   };
 }
@@ -65,7 +96,7 @@ export function parseVectorFields(value: string): Record<string, VectorFieldConf
       throw new OptionValueError(`expected name:dimension[:metric], got '${item}'`);
     }
     if (Object.hasOwn(fields, name)) throw new OptionValueError(`field '${name}' is given twice`);
-    const field: VectorFieldConfig = { dimension: integerAtLeast(1)(dimension) };
+    const field: VectorFieldConfig = { dimension: integerBetween(1, LIMITS.dimension)(dimension) };
     if (metric !== undefined) field.metric = oneOf(METRICS, metric, `metric of '${name}'`);
     fields[name] = field;
   }

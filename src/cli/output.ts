@@ -87,17 +87,41 @@ export function printJson(value: unknown): void {
  * - commander's own errors (usage, `--help`, `--version`) were already printed by commander:
  *   0 for help/version, 2 for usage errors;
  * - a `QuiverError` (including bad files) or a system error (file not found, permission
- *   denied): `error: <message>` without a stack trace, exit code 1;
+ *   denied): `error: <message>` without a stack trace, exit code 1; a system error's message
+ *   is the path it concerns and the reason in words (`error: points.jsonl: no such file or
+ *   folder`), not Node's `ENOENT: …, open 'points.jsonl'`;
  * - anything else is a bug: `error: <stack>`, exit code 1.
  */
 export function reportError(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-  if (error instanceof QuiverError || isSystemError(error)) {
+  if (error instanceof QuiverError) {
     process.stderr.write(`error: ${error.message}\n`);
+  } else if (isSystemError(error)) {
+    process.stderr.write(`error: ${systemErrorMessage(error)}\n`);
   } else {
     process.stderr.write(`error: ${error instanceof Error ? error.stack : String(error)}\n`);
   }
   return 1;
+}
+
+/** Reasons, in words, for the system errors a command meets when it opens a file or folder. */
+const SYSTEM_ERROR_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a folder, not a file',
+  ENOTDIR: 'a part of this path is not a folder',
+  EADDRINUSE: 'address already in use',
+};
+
+/** `<path>: <reason>` for the errors above (Node's own message otherwise). */
+export function systemErrorMessage(error: NodeJS.ErrnoException): string {
+  const reason = error.code === undefined ? undefined : SYSTEM_ERROR_REASONS[error.code];
+  if (reason === undefined) return error.message;
+  if (error.path !== undefined) return `${error.path}: ${reason}`;
+  const address = (error as { address?: string; port?: number }).address;
+  const port = (error as { port?: number }).port;
+  return address === undefined ? `${reason} (${error.code})` : `${address}:${port}: ${reason}`;
 }
 
 /** An error from Node's fs/os layer (ENOENT, EACCES, EISDIR…): it has a `syscall` and a string `code`. */

@@ -31,7 +31,7 @@ import {
   type WireHit,
   type WirePoint,
   type WireVector,
-} from './wire.js';
+} from '../wire/format.js';
 
 /** A named vector field as the client knows it. */
 export interface RemoteVectorField {

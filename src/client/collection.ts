@@ -38,10 +38,10 @@ import type {
 import { checkOptions, describe } from '../db/validate.js';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
 import type { Filter } from '../payload/filter.js';
+import type { WireGroup, WireHit, WirePoint } from '../wire/format.js';
 import { isPlainObject, pick, type RemoteVectorField, VectorCodec } from './codec.js';
 import type { HttpTransport } from './http.js';
 import { RawInputCodec } from './raw-inputs.js';
-import type { WireGroup, WireHit, WirePoint } from './wire.js';
 
 /** The client's side of a collection: its transport and whether the client is closed. */
 export interface RemoteHost {

@@ -2,7 +2,9 @@
  * Errors that only a remote database has (authentication, permission, transport, server
  * failures), and the mapping from an error response back to the engine's typed errors, so
  * that `assert.rejects(fn, CollectionNotFoundError)` holds for the embedded engine and for
- * the client alike.
+ * the client alike: also `StorageFullError` (507), `OverloadedError` (503 `OVERLOADED`,
+ * with `retryAfterSeconds` from the `Retry-After` header) and `CorruptDataError`. Where the
+ * server withholds details (a full disk names no folder), the rebuilt error says "the server".
  */
 
 import { EmbeddingInputError, EmbeddingModelError } from '../embed/provider.js';
@@ -10,14 +12,17 @@ import {
   ClosedError,
   CollectionExistsError,
   CollectionNotFoundError,
+  CorruptDataError,
   DimensionMismatchError,
   InvalidArgumentError,
   InvalidFilterError,
   InvalidIdError,
   InvalidVectorError,
+  OverloadedError,
   QuiverError,
+  StorageFullError,
 } from '../errors.js';
-import type { ErrorBody } from './wire.js';
+import type { ErrorBody } from '../wire/format.js';
 
 /** The server wants an API key, or did not accept the one given (HTTP 401). */
 export class AuthenticationError extends QuiverError {
@@ -40,7 +45,10 @@ export class ConnectionError extends QuiverError {
   }
 }
 
-/** The server failed (HTTP 5xx other than shutdown) or answered with something unexpected. */
+/**
+ * The server failed (a 5xx without an engine error of its own: not shutdown, a full disk,
+ * overload, corrupt data or a model that cannot be loaded) or answered with something unexpected.
+ */
 export class ServerError extends QuiverError {
   constructor(
     readonly status: number,
@@ -51,8 +59,11 @@ export class ServerError extends QuiverError {
   }
 }
 
-/** The typed error for an error response. */
-export function errorFromResponse(status: number, body: unknown): QuiverError {
+/**
+ * The typed error for an error response. `retryAfter` is the response's `Retry-After`
+ * header (seconds, or an HTTP date), which an `OVERLOADED` answer carries.
+ */
+export function errorFromResponse(status: number, body: unknown, retryAfter?: string | null): QuiverError {
   const error = isErrorBody(body) ? body.error : { code: 'UNKNOWN', message: `HTTP ${status}` };
   const { code, message } = error;
   switch (code) {
@@ -91,6 +102,19 @@ export function errorFromResponse(status: number, body: unknown): QuiverError {
       return new EmbeddingModelError(message);
     case 'CLOSED':
       return new ClosedError('the server');
+    case 'STORAGE_FULL':
+      return new StorageFullError("the server's data folder", 'the request');
+    case 'OVERLOADED':
+      return new OverloadedError(
+        /^(.+) is busy; /.exec(message)?.[1] ?? 'the server',
+        retryAfterSeconds(retryAfter),
+      );
+    case 'CORRUPT_DATA': {
+      const name = /^collection '(.*)' is unavailable/.exec(message)?.[1];
+      return name === undefined
+        ? new CorruptDataError('the server', message)
+        : new CorruptDataError(name, 'unavailable on the server (its stored data failed verification)');
+    }
     default:
       return new ServerError(status, code, message);
   }
@@ -109,4 +133,13 @@ function isErrorBody(body: unknown): body is ErrorBody {
 /** The name in a message like `collection 'images' does not exist`. */
 function quotedName(message: string): string {
   return /^collection '(.*)' (?:does not exist|already exists)$/.exec(message)?.[1] ?? message;
+}
+
+/** Seconds to wait from a `Retry-After` header: whole seconds, or an HTTP date; 1 when absent or unreadable. */
+function retryAfterSeconds(header: string | null | undefined): number {
+  if (header == null) return 1;
+  const text = header.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? 1 : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }

@@ -56,7 +56,7 @@ export class HttpTransport {
         `expected JSON, got ${JSON.stringify(raw.slice(0, 80))}`,
       );
     }
-    if (!response.ok) throw errorFromResponse(response.status, parsed);
+    if (!response.ok) throw errorFromResponse(response.status, parsed, response.headers.get('retry-after'));
     return parsed as T;
   }
 }

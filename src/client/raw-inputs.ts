@@ -2,7 +2,7 @@
  * Raw inputs of vector fields that name an embedding provider, on the client's side. The keys
  * of a point or query object that name such a field (`{ id, image: 'photo.jpg' }`,
  * `search({ image: bytes })`, `search({ caption: 'a red dress' })`) become the request's
- * `inputs`, encoded as `wire.ts` says: a text as it is, an image as the base64 of its bytes.
+ * `inputs`, encoded as `wire/format.ts` says: a text as it is, an image as the base64 of its bytes.
  * A string given to an image field is a file on this machine, read here: the server never
  * opens a path a client names, and this machine's paths mean nothing to it anyway.
  *
@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { describe } from '../db/validate.js';
 import { EmbeddingInputError } from '../embed/provider.js';
 import { InvalidArgumentError } from '../errors.js';
-import { isTextProvider } from './wire.js';
+import { isTextProvider } from '../wire/format.js';
 
 /** Properties of a point and of a query object that are not raw inputs. */
 const POINT_KEYS = new Set(['id', 'vector', 'vectors', 'payload']);

@@ -119,9 +119,10 @@ export class CollectionStorage {
   /**
    * Seals the growing segment's live rows into a new segment file, writes tombstone files
    * for sealed segments with new deletions, drops fully deleted segments, and commits a
-   * manifest whose checkpoint covers every applied WAL row.
+   * manifest whose checkpoint covers every applied WAL row. The growing segment becomes
+   * segments of at most `segmentSize` rows.
    */
-  async seal(): Promise<void> {
+  async seal(segmentSize: number): Promise<void> {
     if (!this.hasUnsealed) return;
     const set = this.set;
     const next: Manifest = { ...this.manifest, walCheckpoint: this.lastSeq, segments: [] };
@@ -129,10 +130,10 @@ export class CollectionStorage {
     const emptied = set.sealed.filter((p) => p.liveCount === 0);
     const newTombstones = new Map<TombstonedSegment, string>();
     const sealed = await this.staged(async (staging) => {
-      const fromGrowing =
-        set.growing.liveCount > 0
-          ? await this.writeSegment(staging, next, set.growing.liveData())
-          : undefined;
+      const fromGrowing: TombstonedSegment[] = [];
+      for (const chunk of set.growing.liveChunks(segmentSize)) {
+        fromGrowing.push(await this.writeSegment(staging, next, chunk));
+      }
       for (const part of set.sealed) {
         if (part.liveCount === 0) continue;
         if (part.dirty) {
@@ -142,7 +143,7 @@ export class CollectionStorage {
         }
         next.segments.push(this.entryOf(part, newTombstones.get(part) ?? part.file));
       }
-      if (fromGrowing) next.segments.push(this.entryOf(fromGrowing, undefined));
+      for (const part of fromGrowing) next.segments.push(this.entryOf(part, undefined));
       this.commit(next, version);
       return fromGrowing;
     });
@@ -163,7 +164,7 @@ export class CollectionStorage {
    * of at most `segmentSize` live rows. Seal first: compaction only moves sealed rows.
    */
   async compact(segmentSize: number): Promise<void> {
-    await this.seal();
+    await this.seal(segmentSize);
     const set = this.set;
     const small = set.sealed.filter((p) => p.rows < segmentSize / 2);
     const victims = set.sealed.filter((p) => p.deletedCount > 0 || (small.length > 1 && small.includes(p)));

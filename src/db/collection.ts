@@ -76,6 +76,8 @@ export interface CollectionHost {
   saveConfig(collectionId: number, config: StoredCollectionConfig): void;
   /** Creates the embedding providers of provider fields. */
   readonly embedders: EmbedderResolver;
+  /** The catalog's `PRAGMA quick_check` verdict at open ('ok' when sound). */
+  readonly catalogIntegrity: string;
 }
 
 export class EmbeddedCollection implements Collection {
@@ -90,8 +92,8 @@ export class EmbeddedCollection implements Collection {
   private readonly input: QueryInput;
   /** Builds the approximate index of sealed segments in the background. */
   readonly indexer: SegmentIndexer;
-  /** Vectorizes raw inputs of fields that name a provider. */
-  private readonly embedders: FieldEmbedders;
+  /** Vectorizes raw inputs of fields that name a provider (disposed by the database on close and drop). */
+  readonly embedders: FieldEmbedders;
 
   /** `storage` must be loaded; segments it loaded without their index get one built. */
   constructor(
@@ -178,6 +180,7 @@ export class EmbeddedCollection implements Collection {
       collectionId: this.storage.collectionId,
       kind: this.named ? WalKind.UPSERT_FIELDS : WalKind.UPSERT,
       body,
+      check: () => this.check(),
       apply: (seq) => {
         this.storage.applyUpsert(seq, ids, fieldRows, payloads);
         this.scheduleSealIfFull();
@@ -228,6 +231,7 @@ export class EmbeddedCollection implements Collection {
       collectionId: this.storage.collectionId,
       kind: WalKind.DELETE,
       body: encodeDelete({ ids }),
+      check: () => this.check(),
       apply: (seq) => this.storage.applyDelete(seq, ids),
     });
   }
@@ -496,7 +500,10 @@ export class EmbeddedCollection implements Collection {
    */
   async flush(): Promise<void> {
     this.check();
-    await this.host.queue.exclusive(() => this.storage.seal());
+    await this.host.queue.exclusive(() => {
+      this.check();
+      return this.storage.seal(this.config.segmentSize);
+    });
     this.indexer.scheduleMissing();
     await this.indexer.idle();
   }
@@ -504,7 +511,10 @@ export class EmbeddedCollection implements Collection {
   /** Rewrites sealed segments to drop deleted rows and merge small segments. */
   async compact(): Promise<void> {
     this.check();
-    await this.host.queue.exclusive(() => this.storage.compact(this.config.segmentSize));
+    await this.host.queue.exclusive(() => {
+      this.check();
+      return this.storage.compact(this.config.segmentSize);
+    });
     this.indexer.scheduleMissing();
   }
 
@@ -521,6 +531,7 @@ export class EmbeddedCollection implements Collection {
       index: { ...this.config.index },
       indexedSegments: this.storage.set.sealed.filter((p) => p.segment.indexed).length,
       indexingSegments: this.indexer.pending,
+      catalogIntegrity: this.host.catalogIntegrity,
     };
     if (this.named) {
       info.vectors = Object.fromEntries(
@@ -652,7 +663,7 @@ export class EmbeddedCollection implements Collection {
     this.host.queue
       .exclusive(async () => {
         this.sealScheduled = false;
-        if (!this.dropped && !this.host.closed) await this.storage.seal();
+        if (!this.dropped && !this.host.closed) await this.storage.seal(this.config.segmentSize);
         this.indexer.scheduleMissing();
       })
       .catch((err: Error) => process.emitWarning(`quiver: sealing '${this.name}' failed: ${err.message}`));

@@ -2,9 +2,19 @@
  * `Quiver`, the embedded database: a folder holding `catalog.sqlite` (collections,
  * manifests, WAL) and `collections/<id>/` (segment and tombstone files).
  *
- * Opening loads every collection (segments, then WAL replay). A collection whose files
- * fail verification does not stop the others: it stays listed, `collection(name)` throws
- * its `CorruptDataError`, and it can be dropped.
+ * Opening loads every collection (segments, then WAL replay). A collection whose files or
+ * catalog rows (configuration, manifest, WAL records) fail verification does not stop the
+ * others: it stays listed, `collection(name)` throws its `CorruptDataError`, and it can be
+ * dropped. Opening also removes what a crash or a race with a drop can leave behind:
+ * temporary files of interrupted writes, folders and catalog rows of collections that no
+ * longer exist.
+ *
+ * Drops and the operations they race: a drop marks the collection `dropped` as soon as it
+ * is asked for, every change runs in the commit queue, and each queued task of a
+ * collection (a write group's `check`, a seal, a compaction) checks the mark inside the
+ * queue. So an operation that is not committed when the drop is asked for fails with
+ * `CollectionNotFoundError` and writes nothing; one committed before it was acknowledged
+ * and is then dropped with the rest.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +28,7 @@ import {
 import type { Kernels } from '../kernels/kernels.js';
 import { kernels as defaultKernels } from '../kernels/load.js';
 import { SegmentPayloadIndex } from '../payload/payload-index.js';
-import { SqliteCatalog } from '../storage/catalog.js';
+import { type CollectionRow, SqliteCatalog } from '../storage/catalog.js';
 import { emptyManifest } from '../storage/manifest.js';
 import { FsObjectStore, type ObjectStore } from '../storage/object-store.js';
 import { type CollectionHost, EmbeddedCollection } from './collection.js';
@@ -37,8 +47,10 @@ export interface OpenOptions {
   /** Where segment and tombstone files live (defaults to the folder itself, `FsObjectStore`). */
   objectStore?: ObjectStore;
   /**
-   * Creates the embedding providers that vector fields name (default: `createEmbedder` of
-   * `quiverdb/embed`, registered by the package entry point).
+   * Creates the embedding providers that vector fields name (default: `providerResolver()` of
+   * `quiverdb/embed`, registered by the package entry point, which runs each field's model on
+   * its own worker threads; `providerResolver({ inProcess: true })` runs them on the calling
+   * thread).
    */
   embedders?: EmbedderResolver;
 }
@@ -138,21 +150,44 @@ export class Quiver implements Database, CollectionHost {
    */
   async dropCollection(name: string): Promise<void> {
     this.check();
-    // No index build may write into the folder while it is deleted.
-    await this.collections.get(name)?.indexer.stop();
-    await this.queue.exclusive(async () => {
-      const collection = this.collections.get(name);
-      const id = collection?.storage.collectionId ?? this.broken.get(name)?.id;
-      if (id === undefined) throw new CollectionNotFoundError(String(name));
-      this.catalog.dropCollection(id);
-      if (collection) {
-        collection.dropped = true;
-        collection.storage.dispose();
+    // From now on the collection refuses every call, and writes not yet committed are
+    // rejected inside the queue; if the drop fails before the catalog forgets it, it
+    // comes back as it was.
+    const target = this.collections.get(name);
+    if (target) target.dropped = true;
+    let committed = false;
+    try {
+      // No index build may write into the folder while it is deleted.
+      await target?.indexer.stop();
+      await this.queue.exclusive(async () => {
+        const collection = this.collections.get(name);
+        const id = collection?.storage.collectionId ?? this.broken.get(name)?.id;
+        if (id === undefined) throw new CollectionNotFoundError(String(name));
+        this.catalog.dropCollection(id);
+        committed = true;
+        this.collections.delete(name);
+        this.broken.delete(name);
+        if (collection) {
+          collection.dropped = true;
+          // Stopped above, unless this is a collection of the same name created meanwhile.
+          void collection.indexer.stop();
+          collection.storage.dispose();
+        }
+        await this.store.deletePrefix(`collections/${id}/`);
+        await collection?.embedders.dispose();
+      });
+    } catch (err) {
+      if (target && !committed && this.collections.get(name) === target) {
+        target.dropped = false;
+        target.indexer.restart();
       }
-      this.collections.delete(name);
-      this.broken.delete(name);
-      await this.store.deletePrefix(`collections/${id}/`);
-    });
+      throw err;
+    }
+  }
+
+  /** SQLite's `PRAGMA quick_check` verdict on the catalog at open: 'ok' when sound. */
+  get catalogIntegrity(): string {
+    return this.catalog.integrity;
   }
 
   /** Persists a collection's changed configuration (see `CollectionHost`). */
@@ -167,31 +202,43 @@ export class Quiver implements Database, CollectionHost {
     for (const c of this.collections.values()) await c.indexer.stop();
     await this.queue.idle();
     this.closed = true;
-    for (const c of this.collections.values()) c.storage.dispose();
+    for (const c of this.collections.values()) {
+      c.storage.dispose();
+      await c.embedders.dispose();
+    }
     this.collections.clear();
     this.catalog.close();
   }
 
   private async loadAll(): Promise<void> {
+    if (this.catalog.integrity !== 'ok') {
+      process.emitWarning(
+        `quiver: ${this.catalog.file} failed SQLite's quick_check: ${this.catalog.integrity}`,
+      );
+    }
+    this.catalog.removeOrphanRows();
+    await this.store.removeTemporary();
     const known = new Set<string>();
     for (const row of this.catalog.listCollections()) {
       known.add(`collections/${row.id}/`);
-      const config = JSON.parse(row.config) as StoredCollectionConfig;
-      config.index ??= { type: 'flat' };
-      const storage = this.newStorage(row.id, config);
+      let storage: CollectionStorage | undefined;
       try {
+        const config = parseConfig(row, this.catalog.file);
+        storage = this.newStorage(row.id, config);
         await storage.load();
         this.collections.set(row.name, new EmbeddedCollection(this, row.name, config, storage));
       } catch (err) {
-        storage.dispose();
+        storage?.dispose();
         if (!(err instanceof CorruptDataError)) throw err;
-        this.broken.set(row.name, { id: row.id, error: err });
+        this.broken.set(row.name, {
+          id: row.id,
+          error: new CorruptDataError(`collection '${row.name}'`, err.message),
+        });
       }
     }
-    const folders = new Set(
-      (await this.store.list('collections/')).map((k) => k.split('/', 2).join('/') + '/'),
-    );
-    for (const folder of folders) if (!known.has(folder)) await this.store.deletePrefix(folder);
+    for (const folder of await this.store.folders('collections/')) {
+      if (!known.has(folder)) await this.store.deletePrefix(folder);
+    }
   }
 
   private newStorage(id: number, config: StoredCollectionConfig): CollectionStorage {
@@ -209,4 +256,21 @@ export class Quiver implements Database, CollectionHost {
   private check(): void {
     if (this.closed) throw new ClosedError('database');
   }
+}
+
+/** A catalog row's configuration, verified: its checksum, its JSON, its shape. */
+function parseConfig(row: CollectionRow, file: string): StoredCollectionConfig {
+  const where = `${file} (configuration of collection ${row.id})`;
+  if (!row.intact) throw new CorruptDataError(where, 'checksum mismatch');
+  let config: StoredCollectionConfig;
+  try {
+    config = JSON.parse(row.config);
+  } catch {
+    throw new CorruptDataError(where, 'not valid JSON');
+  }
+  if (typeof config !== 'object' || config === null || !Number.isInteger(config.dimension)) {
+    throw new CorruptDataError(where, 'not a collection configuration');
+  }
+  config.index ??= { type: 'flat' };
+  return config;
 }

@@ -10,7 +10,10 @@
  *
  * Invariants: raw inputs are vectorized before anything is written, so an input a provider
  * rejects fails the whole upsert and writes nothing; the WAL and segments hold vectors only
- * (raw string inputs reach the payload only with `storeInput`).
+ * (raw string inputs reach the payload only with `storeInput`). Every provider created here
+ * is disposed: the one made to learn a field's dimension at once, the field's own when its
+ * collection is closed or dropped (the default providers run on worker threads, which
+ * `dispose` terminates).
  */
 import { DimensionMismatchError, InvalidArgumentError } from '../errors.js';
 import type { StoredVectorField } from './collection-config.js';
@@ -31,6 +34,8 @@ export interface FieldEmbedder {
   readonly metric: 'cosine' | 'l2' | 'ip';
   embed(inputs: readonly (string | Uint8Array)[]): Promise<Float32Array[]>;
   detect?(inputs: readonly (string | Uint8Array)[]): Promise<FieldDetection[][]>;
+  /** Releases the model (and the provider's worker threads, if it has any). */
+  dispose?(): Promise<void>;
 }
 
 /** Creates the provider a field names (`createEmbedder` of `quiverdb/embed`). */
@@ -80,6 +85,8 @@ export async function resolveProviders(config: unknown, resolve: EmbedderResolve
       f.provider,
       checkOptions(f.providerOptions, `vectors.${name}.providerOptions`),
     );
+    // Only its description is needed; the collection creates its own on first use.
+    await embedder.dispose?.();
     if (f.dimension !== undefined && f.dimension !== embedder.dimension) {
       throw new DimensionMismatchError(
         embedder.dimension,
@@ -124,6 +131,17 @@ export class FieldEmbedders {
       this.#providers.set(field.name, p);
     }
     return p;
+  }
+
+  /**
+   * Disposes the providers created so far (a later call creates them again). Providers that
+   * failed to be created are skipped.
+   */
+  async dispose(): Promise<void> {
+    const created = [...this.#providers.values()];
+    this.#providers.clear();
+    const settled = await Promise.allSettled(created);
+    for (const s of settled) if (s.status === 'fulfilled') await s.value.dispose?.();
   }
 
   /**

@@ -98,6 +98,12 @@ export class SegmentIndexer {
     await this.idle().catch(() => undefined);
   }
 
+  /** Undoes `stop` (a drop that failed) and schedules what is missing. */
+  restart(): void {
+    this.stopped = false;
+    this.scheduleMissing();
+  }
+
   /** Resolves when every build in flight (including ones started meanwhile) has ended. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);

@@ -95,10 +95,10 @@ export class SegmentSet {
    * growing segment in offset order; it takes over their ids, and a new empty growing
    * segment replaces the old one.
    */
-  sealGrowing(sealedFromGrowing: TombstonedSegment | undefined): void {
+  sealGrowing(sealedFromGrowing: readonly TombstonedSegment[]): void {
     const old = this.growing;
     this.growing = this.newGrowing();
-    if (sealedFromGrowing) this.addSealed(sealedFromGrowing);
+    for (const part of sealedFromGrowing) this.addSealed(part);
     this.forget(old);
     this.version++;
   }

@@ -4,6 +4,7 @@
  * embedded and remote unchanged.
  */
 import type { Filter, MatchValue, Payload } from '../payload/filter.js';
+import type { TextAnalyzerName } from '../text/analyzer-config.js';
 
 /** A point id: a string (1–256 UTF-16 units) or a non-negative safe integer. `1` and `'1'` are different ids. */
 export type PointId = string | number;
@@ -123,8 +124,8 @@ export interface VectorFieldConfig {
  */
 export type PayloadIndexType = 'keyword' | 'integer' | 'float' | 'bool' | 'datetime' | 'text';
 
-/** Analyzers of full-text fields: `english` (lower case, stop words, Porter stemming), `chinese` (word segmentation), `simple` (lower-cased words). */
-export type TextAnalyzerName = 'english' | 'chinese' | 'simple';
+/** Analyzers of full-text fields (declared beside the analyzers, text/analyzer-config.ts). */
+export type { TextAnalyzerName };
 
 /**
  * A payload index as declared: its kind, `{ type: 'text', analyzer }`, or
@@ -330,6 +331,11 @@ export interface CollectionInfo {
   indexedSegments: number;
   /** Sealed segments whose index is being built. */
   indexingSegments: number;
+  /**
+   * SQLite's `PRAGMA quick_check` of the database's catalog when it was opened: `'ok'`, or
+   * the problems it found (row checksums are verified separately, per collection).
+   */
+  catalogIntegrity: string;
 }
 
 export interface CountOptions {

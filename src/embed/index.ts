@@ -14,10 +14,16 @@
  *
  * Each implementation lives in its own module, imported only when asked for, so that the
  * database core never loads TensorFlow, ONNX Runtime or OpenCV unless a provider needs them.
+ *
+ * `createEmbedder` runs a provider on the calling thread. A database's provider fields run
+ * theirs on worker threads instead (`WorkerEmbedder`, through `providerResolver()`), so an
+ * upsert of photos never holds the event loop that answers searches; `openai:` stays on the
+ * calling thread (it only waits on the network).
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { OrbVocabulary, TrainOrbVocabularyOptions } from './orb-vocabulary.js';
 import type { EmbedderOptions, EmbeddingProvider, ImageInput } from './provider.js';
+import { WorkerEmbedder, type WorkerPoolOptions } from './worker-embedder.js';
 
 export type {
   Box,
@@ -28,6 +34,12 @@ export type {
   ImageInput,
 } from './provider.js';
 export { EmbeddingInputError, EmbeddingModelError } from './provider.js';
+export {
+  DEFAULT_QUEUE_LIMIT,
+  defaultEmbedWorkers,
+  WorkerEmbedder,
+  type WorkerPoolOptions,
+} from './worker-embedder.js';
 
 /** Names `createEmbedder` accepts besides the `onnx:` and `openai:` prefixes. */
 export const EMBEDDER_NAMES = [
@@ -73,13 +85,42 @@ export async function createEmbedder(
   }
 }
 
-/**
- * `createEmbedder` in the shape the database takes (`Quiver.open(path, { embedders })`);
- * options come from a stored collection schema, so they are JSON already.
- */
-export function resolveEmbedder(name: string, options: Record<string, unknown>): Promise<EmbeddingProvider> {
-  return createEmbedder(name, options as EmbedderOptions);
+/** How the providers of a database's vector fields run (`providerResolver`). */
+export interface ProviderResolverOptions extends WorkerPoolOptions {
+  /**
+   * Run providers on the calling thread, as `createEmbedder` does (default false: on worker
+   * threads). For embedded uses with no latency-sensitive work beside the embedding, such as
+   * a batch import script; it saves a worker's start-up and its copy of the model.
+   */
+  inProcess?: boolean;
 }
+
+/**
+ * Providers in the shape the database takes (`Quiver.open(path, { embedders })`): each
+ * provider a field names runs on its own worker threads (`WorkerEmbedder`, with `options`'
+ * pool settings), except `openai:` providers, which only wait on the network and run on the
+ * calling thread; with `inProcess: true` every provider runs on the calling thread.
+ * Provider options come from a stored collection schema, so they are JSON already.
+ * @example
+ * const db = await Quiver.open('./data', { embedders: providerResolver({ workers: 2, queueLimit: 16 }) });
+ */
+export function providerResolver(
+  options: ProviderResolverOptions = {},
+): (name: string, providerOptions: Record<string, unknown>) => Promise<EmbeddingProvider> {
+  const { inProcess = false, ...pool } = options;
+  return (name, providerOptions) => {
+    const json = providerOptions as EmbedderOptions;
+    const worker =
+      !inProcess &&
+      typeof name === 'string' &&
+      (name.startsWith('onnx:') || (EMBEDDER_NAMES as readonly string[]).includes(name));
+    // Unknown names fail on this thread, with createEmbedder's error, without starting a worker.
+    return worker ? WorkerEmbedder.create(name, json, pool) : createEmbedder(name, json);
+  };
+}
+
+/** The database's default: `providerResolver()` (providers on worker threads). */
+export const resolveEmbedder = providerResolver();
 
 export { type HogParams, hogDescriptor, hogDimension } from './hog-features.js';
 export type { OrbVocabulary, TrainOrbVocabularyOptions } from './orb-vocabulary.js';

@@ -17,6 +17,7 @@
  *   are 1 - cos, equal to the flat index's.
  * - `rangeSearch` is exact (a scan), as a radius has no natural `ef`.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { DistanceKind, Kernels } from '../kernels/kernels.js';
 import { DistanceKind as Kind } from '../kernels/kernels.js';
 import { WasmKernels } from '../kernels/wasm-kernels.js';
@@ -111,7 +112,7 @@ export class HnswIndex implements TrainableIndex {
   private readonly exact: FlatIndex;
   private readonly freeSlots: number[] = [];
   /** Whether `dispose` frees the store (true when the index created it). */
-  private readonly ownsStore: boolean;
+  private ownsStore: boolean;
   /** Asynchronous searches in flight, and the scratch slots (1, 2, …) they may use. */
   private inflight = 0;
   private readonly idleSlots: number[] = [];
@@ -389,18 +390,61 @@ export class HnswIndex implements TrainableIndex {
   }
 
   /**
-   * An index from `serialize()` bytes over `store` (borrowed), which must hold the same vectors.
-   * @throws Error when the bytes are not a graph this version reads, or do not fit `store`.
+   * An index from `serialize()` bytes. `serialize` writes the graph, not the vectors, so they
+   * come separately, in node order: either a `VectorStore` holding them (borrowed, as a sealed
+   * segment lends its rows; unit length for COSINE), or the rows themselves as a
+   * `Float32Array` of n × dimension, e.g. the array given to `buildHnsw` (copied into a store
+   * the index owns, normalized for COSINE).
+   * @example
+   * const copy = HnswIndex.deserialize(kernels(), index.serialize(), rows);
+   * @throws InvalidArgumentError when `vectors` is missing, not one of those, or not whole rows.
+   * @throws Error when the bytes are not a graph this version reads, or do not fit the vectors.
    */
   static deserialize(
     kernels: Kernels,
     bytes: Uint8Array,
-    store: VectorStore,
+    vectors: VectorStore | Float32Array,
     options: HnswOptions = {},
   ): HnswIndex {
     if (!(kernels instanceof WasmKernels)) {
       throw new Error('the HNSW index needs the wasm kernels (QUIVER_KERNELS=js has only exact search)');
     }
+    if (vectors instanceof VectorStore) return HnswIndex.overGraph(kernels, bytes, vectors, options);
+    if (!(vectors instanceof Float32Array)) {
+      throw new InvalidArgumentError(
+        'HnswIndex.deserialize: vectors must be the rows the graph was built on, as a Float32Array ' +
+          `or a VectorStore (serialize() writes the graph only), got ${vectors === null ? 'null' : typeof vectors}`,
+      );
+    }
+    // The graph's header (format in docs/format.md) starts magic, version, dimension, distance.
+    const header = bytes.byteLength >= 16 ? new DataView(bytes.buffer, bytes.byteOffset, 16) : undefined;
+    const dimension = header?.getUint32(8, true) ?? 0;
+    const distance = header?.getUint32(12, true);
+    if (dimension > 0 && vectors.length % dimension !== 0) {
+      throw new InvalidArgumentError(
+        `HnswIndex.deserialize: vectors hold ${vectors.length} floats, not whole rows of the graph's dimension ${dimension}`,
+      );
+    }
+    const store = new VectorStore(kernels, Math.max(dimension, 1));
+    try {
+      if (dimension > 0)
+        store.append(distance === Kind.COSINE ? normalizedRows(vectors, dimension) : vectors);
+      const index = HnswIndex.overGraph(kernels, bytes, store, options);
+      index.ownsStore = true;
+      return index;
+    } catch (error) {
+      store.dispose();
+      throw error;
+    }
+  }
+
+  /** The index of the serialized graph `bytes` over `store` (borrowed). */
+  private static overGraph(
+    kernels: WasmKernels,
+    bytes: Uint8Array,
+    store: VectorStore,
+    options: HnswOptions,
+  ): HnswIndex {
     const graph = HnswGraph.deserialize(kernels, bytes, store);
     const { dimension, distance, M, efConstruction, seed } = graph.shape;
     return new HnswIndex(kernels, dimension, distance, { ...options, M, efConstruction, seed }, store, graph);

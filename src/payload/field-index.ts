@@ -19,7 +19,7 @@
  */
 import type { Bitset } from '../index/bitset.js';
 import type { FieldCondition, MatchValue } from './filter.js';
-import type { RowPayload } from './payload-index.js';
+import type { RowPayload } from './filter-types.js';
 import { type PayloadPath, somePayloadValue } from './payload-path.js';
 import { RowBits, RowList } from './row-sets.js';
 

@@ -29,7 +29,7 @@ import {
   type FilterPredicate,
   isFieldCondition,
 } from './filter.js';
-import type { RowPayload } from './payload-index.js';
+import type { RowPayload } from './filter-types.js';
 
 /** The indexes of a segment by key, and how to compile what they cannot answer. */
 export interface IndexedFields {

@@ -5,7 +5,15 @@
  */
 import { InvalidFilterError } from '../errors.js';
 import { parseDatetime } from './datetime.js';
-import type { Condition, DatetimeRange, FieldCondition, Filter, Match, MatchValue, Range } from './filter.js';
+import type {
+  Condition,
+  DatetimeRange,
+  FieldCondition,
+  Filter,
+  Match,
+  MatchValue,
+  Range,
+} from './filter-types.js';
 import { isValidPayloadKey } from './payload-path.js';
 
 /** Groups may nest this many levels deep; the top-level filter is level 1. */

@@ -49,70 +49,39 @@ import type { Analyzer } from '../text/analyzer.js';
 import { analyzerFor as namedAnalyzer } from '../text/analyzer.js';
 import { parseDatetime } from './datetime.js';
 import { fieldText } from './field-text.js';
+import type {
+  Condition,
+  DatetimeRange,
+  FieldCondition,
+  Filter,
+  FilterPredicate,
+  Interval,
+  Match,
+  MatchValue,
+  Payload,
+  Range,
+} from './filter-types.js';
 import { compilePayloadPath, type PayloadPath, somePayloadValue } from './payload-path.js';
 
 export { MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH, parseFilter } from './filter-parser.js';
-
-/** A point's metadata: a JSON-like object. */
-export type Payload = Record<string, unknown>;
-
-/** A scalar a payload value can be matched against; numbers are finite. */
-export type MatchValue = string | number | boolean;
-
-/** Equality with one scalar or with any scalar of a non-empty list, or a full-text query. */
-export type Match =
-  | { readonly value: MatchValue }
-  | { readonly any: readonly MatchValue[] }
-  | { readonly text: string };
-
-/**
- * Bounds on a value; at least one is present. Number bounds (the default) are finite and
- * apply to numbers; string bounds are RFC 3339 date-times and apply to date-time strings.
- */
-export interface Range<Bound extends number | string = number> {
-  readonly gt?: Bound;
-  readonly gte?: Bound;
-  readonly lt?: Bound;
-  readonly lte?: Bound;
-}
-
-/** A range over date-time strings, e.g. `{ gte: '2024-01-01T00:00:00Z' }`. */
-export type DatetimeRange = Range<string>;
-
-/** A test on the values a dotted `key` resolves to; exactly one of match, range, exists. */
-export type FieldCondition =
-  | { readonly key: string; readonly match: Match }
-  | { readonly key: string; readonly range: Range | DatetimeRange }
-  | { readonly key: string; readonly exists: boolean };
-
-/** A group of conditions; `{}` matches everything. */
-export interface Filter {
-  readonly must?: readonly Condition[];
-  readonly should?: readonly Condition[];
-  readonly must_not?: readonly Condition[];
-}
-
-/** A field condition (has `key`) or a nested group. */
-export type Condition = FieldCondition | Filter;
-
-/** A compiled filter: true when the payload matches. Pure; safe to call concurrently. */
-export type FilterPredicate = (payload: Payload | null | undefined) => boolean;
+export type {
+  Condition,
+  DatetimeRange,
+  FieldCondition,
+  Filter,
+  FilterPredicate,
+  Interval,
+  Match,
+  MatchValue,
+  Payload,
+  Range,
+  RowPayload,
+} from './filter-types.js';
 
 /** How to compile: the analyzer of each full-text field. */
 export interface CompileOptions {
   /** The analyzer of `key`'s full-text index, or undefined when it has none (English is used). */
   readonly analyzerFor?: (key: string) => Analyzer | undefined;
-}
-
-/**
- * One side of a normalized range: values `v` with `low < v` (or `low <= v` when
- * `lowInclusive`) and `v < high` (or `<=`). A missing bound is an inclusive infinity.
- */
-export interface Interval {
-  readonly low: number;
-  readonly lowInclusive: boolean;
-  readonly high: number;
-  readonly highInclusive: boolean;
 }
 
 /**

@@ -15,15 +15,15 @@ import type { Bitset } from '../index/bitset.js';
 import { analyzerFor } from '../text/analyzer.js';
 import type { InvertedIndex } from '../text/inverted-index.js';
 import type { FieldIndex } from './field-index.js';
-import type { CompileOptions, Filter, Payload } from './filter.js';
+import type { CompileOptions } from './filter.js';
 import { estimateRows, filterRows, type IndexedFields } from './filter-bitset.js';
+import type { Filter, RowPayload } from './filter-types.js';
 import { boolIndex, KeywordIndex, type KeywordPostings } from './keyword-index.js';
 import { datetimeIndex, floatIndex, integerIndex } from './numeric-index.js';
 import { compilePayloadPath } from './payload-path.js';
 import { TextFieldIndex } from './text-field-index.js';
 
-/** A row's payload as segments store it. */
-export type RowPayload = Payload | null;
+export type { RowPayload } from './filter-types.js';
 
 export class SegmentPayloadIndex {
   private readonly fields = new Map<string, FieldIndex>();

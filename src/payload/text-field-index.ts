@@ -11,7 +11,7 @@ import { InvertedIndex } from '../text/inverted-index.js';
 import { FieldIndex, type Lookup, matchedValues, NO_ROWS, type ValueCondition } from './field-index.js';
 import { fieldText } from './field-text.js';
 import { isDatetimeRange, queryTerms } from './filter.js';
-import type { RowPayload } from './payload-index.js';
+import type { RowPayload } from './filter-types.js';
 import type { PayloadPath } from './payload-path.js';
 
 export class TextFieldIndex extends FieldIndex {

@@ -1,7 +1,7 @@
 /**
  * The growing segment: the rows written since the last seal, appended in WAL order and
  * searched exactly (one flat index per vector field). Deletions mark rows; rows are never
- * moved. Sealing copies the live rows out (`liveData`) into an immutable segment.
+ * moved. Sealing copies the live rows out (`liveChunks`) into immutable segments.
  *
  * Invariants: every field's flat index holds exactly `rows` rows; `presence[f]` is
  * undefined for a field every row has (the single unnamed vector), else it has a bit per
@@ -106,16 +106,25 @@ export class GrowingSegment implements SegmentView {
   }
 
   /** The live rows, in offset order, as the parts of a segment to seal. */
-  liveData(): { ids: PointId[]; payloads: StoredPayload[]; fields: SegmentField[] } {
+  /**
+   * The live rows, in append order, cut into chunks of at most `chunkRows` rows (one
+   * sealed segment each, so `segmentSize` bounds segments even when one upsert is larger).
+   */
+  liveChunks(chunkRows: number): { ids: PointId[]; payloads: StoredPayload[]; fields: SegmentField[] }[] {
     const keep: number[] = [];
     for (let i = 0; i < this.ids.length; i++) if (!this.deleted.has(i)) keep.push(i);
-    return {
-      ids: keep.map((i) => this.ids[i]),
-      payloads: keep.map((i) => this.payloads[i]),
-      fields: this.layout.map((f, field) =>
-        copyField(f, keep, (i) => this.vector(i, field), this.presence[field]),
-      ),
-    };
+    const chunks = [];
+    for (let start = 0; start < keep.length; start += chunkRows) {
+      const rows = keep.slice(start, start + chunkRows);
+      chunks.push({
+        ids: rows.map((i) => this.ids[i]),
+        payloads: rows.map((i) => this.payloads[i]),
+        fields: this.layout.map((f, field) =>
+          copyField(f, rows, (i) => this.vector(i, field), this.presence[field]),
+        ),
+      });
+    }
+    return chunks;
   }
 
   dispose(): void {

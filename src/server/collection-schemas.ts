@@ -106,7 +106,7 @@ const PayloadIndexType = stringEnum(
 );
 const TextAnalyzer = stringEnum(
   TEXT_ANALYZERS,
-  'Analyzer of a `text` index: `english` (stop words, stemming; the default), `chinese` (word segmentation), `simple` (lower-cased words).',
+  "Analyzer of a `text` index; every one reads every script (words, CJK character n-grams, Thai/Lao/Khmer/Burmese dictionary words): `english` (English stop words and stemming; the default), `chinese` (Chinese stop words), `simple` (lower case only), `multilingual` (NFKC, lower case, accents folded; like Qdrant's multilingual tokenizer).",
 );
 
 /** A payload index declaration: its kind, or `{ type, analyzer? }` (`analyzer` only for `text`). */
@@ -198,6 +198,12 @@ export const CollectionInfo = Type.Object(
       description: 'Sealed segments searched through their approximate index.',
     }),
     indexingSegments: Type.Integer({ description: 'Sealed segments whose index is being built.' }),
+    catalogIntegrity: Type.Optional(
+      Type.String({
+        description:
+          "SQLite's `PRAGMA quick_check` of the database's catalog when the server opened it: `ok`, or the problems found.",
+      }),
+    ),
   },
   { additionalProperties: true },
 );

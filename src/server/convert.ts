@@ -5,15 +5,7 @@
  * (`vectors: { field: … }`) are converted field by field, the same way. Raw inputs of
  * provider fields (`inputs`) become the engine's raw keys (see `raw-inputs.ts`).
  */
-import {
-  decodeVector,
-  encodeVector,
-  type VectorEncoding,
-  type WireGroup,
-  type WireHit,
-  type WirePoint,
-  type WireVector,
-} from '../client/wire.js';
+
 import type {
   Hit,
   HitGroup,
@@ -28,6 +20,15 @@ import type {
   VectorInput,
 } from '../db/types.js';
 import {
+  decodeVector,
+  encodeVector,
+  type VectorEncoding,
+  type WireGroup,
+  type WireHit,
+  type WirePoint,
+  type WireVector,
+} from '../wire/format.js';
+import {
   checkBareText,
   type FieldProviders,
   POINT_KEYS,
@@ -41,7 +42,7 @@ export interface WireUpsertPoint {
   vector?: WireVector;
   vectors?: Record<string, WireVector>;
   payload?: Record<string, unknown> | null;
-  /** Raw inputs of provider fields, by field (see `client/wire.ts`). */
+  /** Raw inputs of provider fields, by field (see `wire/format.ts`). */
   inputs?: Record<string, string>;
 }
 

@@ -1,41 +1,87 @@
 /**
  * One error shape for every failure, `{ error: { code, message, path? } }`, and the mapping
- * from what went wrong to an HTTP status:
- * - schema violations and the engine's invalid-input errors → 400, with the field path;
- * - unknown collection → 404, existing collection → 409, body over the limit → 413;
- * - a raw input an embedding provider cannot read (`EMBEDDING_INPUT`) → 400;
- * - a closed database (the server is shutting down) → 503;
- * - a provider's model that cannot be loaded (`EMBEDDING_MODEL`) → 500 with that code, so a
- *   client can tell it apart, but a generic message: the error names the server's model
- *   files, so it is logged, not sent;
- * - anything else → 500 with a generic message: the error is logged, never sent (no stack,
- *   no file names).
+ * from what went wrong to an HTTP status. Every code the engine raises has a deliberate
+ * status (`CODE_STATUS`); a code missing from it is a bug and answers 500 `INTERNAL`.
+ * - the request is wrong → 400 with the engine's message and the field path: schema
+ *   violations and the engine's invalid-input errors, a raw input an embedding provider
+ *   cannot read (`EMBEDDING_INPUT`), a body that is not JSON or not UTF-8 (`INVALID_JSON`);
+ * - unknown collection (also one dropped while the request ran) → 404; existing collection
+ *   → 409; a manifest commit that lost a race (`MANIFEST_CONFLICT`, which the engine should
+ *   never let out: a belt) → 409, retryable; body over the limit → 413;
+ * - the disk holding the database is full (`STORAGE_FULL`) → 507 Insufficient Storage:
+ *   nothing of the request was kept, and the same request succeeds once space is freed;
+ * - a full work queue (`OVERLOADED`, e.g. the embedding workers') → 503 with `Retry-After`
+ *   (whole seconds), the request was not started;
+ * - a closed database (the server is shutting down, `CLOSED`) → 503;
+ * - the server's own data or set-up is broken → 500 with the engine's code, so a client can
+ *   tell the cases apart: a collection whose stored data failed verification
+ *   (`CORRUPT_DATA`; 500, not 409, because no request of the client's can repair it: an
+ *   operator restores or drops the collection), a model that cannot be loaded
+ *   (`EMBEDDING_MODEL`), a file format this build cannot read (`UNSUPPORTED_VERSION`), a
+ *   database folder held by another process (`DATABASE_LOCKED`);
+ * - anything else → 500 `INTERNAL` with a generic message.
+ *
+ * The message of a 5xx never carries server file paths or internals: codes whose engine
+ * message names them (`CLOSED` and every 500 and 507 above, `MANIFEST_CONFLICT` too) are
+ * sent with a fixed message instead (`WITHHELD`), naming at most the collection of the
+ * request; the error itself goes to the server log. Stacks are never sent.
  *
  * Schema violations get the same `code` the engine would give for that field (a bad
  * `query` is `INVALID_VECTOR`, a bad `ids[2]` is `INVALID_ID`, anything under `filter` is
  * `INVALID_FILTER`), so a client can rebuild the same typed error either way.
  */
 import type { FastifyError } from 'fastify';
-import type { ErrorBody } from '../client/wire.js';
-import { InvalidFilterError, QuiverError } from '../errors.js';
+import { InvalidFilterError, OverloadedError, QuiverError } from '../errors.js';
+import type { ErrorBody } from '../wire/format.js';
 
 export interface ErrorResponse {
   status: number;
   body: ErrorBody;
+  /** Headers to send with it (`Retry-After` of a 503 `OVERLOADED`). */
+  headers?: Record<string, string>;
 }
 
-const ENGINE_STATUS: Record<string, number> = {
+/** The status of each error code the engine (or the server's body parser) raises. */
+const CODE_STATUS: Record<string, number> = {
   DIMENSION_MISMATCH: 400,
   INVALID_VECTOR: 400,
   INVALID_FILTER: 400,
   INVALID_ID: 400,
   INVALID_ARGUMENT: 400,
+  INVALID_JSON: 400,
+  EMBEDDING_INPUT: 400,
   COLLECTION_NOT_FOUND: 404,
   COLLECTION_EXISTS: 409,
-  EMBEDDING_INPUT: 400,
-  EMBEDDING_MODEL: 500,
+  MANIFEST_CONFLICT: 409,
+  OVERLOADED: 503,
   CLOSED: 503,
+  STORAGE_FULL: 507,
+  CORRUPT_DATA: 500,
+  EMBEDDING_MODEL: 500,
+  UNSUPPORTED_VERSION: 500,
+  DATABASE_LOCKED: 500,
 };
+
+/**
+ * The message sent for codes whose own message names server files or internal ids, given
+ * the collection the request named (if any).
+ */
+const WITHHELD: Record<string, (collection: string | undefined) => string> = {
+  CLOSED: () => 'the server is shutting down',
+  MANIFEST_CONFLICT: (c) => `${subject(c)} was changed by a concurrent operation; retry`,
+  STORAGE_FULL: () =>
+    "the disk holding the server's data folder is full: nothing of this request was kept; retry once space is freed",
+  CORRUPT_DATA: (c) =>
+    `${subject(c)} is unavailable: its stored data failed verification; see the server log (it can be dropped)`,
+  EMBEDDING_MODEL: () => "an embedding provider's model could not be loaded; see the server log",
+  UNSUPPORTED_VERSION: () =>
+    "the server's stored data has a format version this build cannot read; see the server log",
+  DATABASE_LOCKED: () => "the server's data folder is in use by another process",
+};
+
+function subject(collection: string | undefined): string {
+  return collection === undefined ? 'a collection' : `collection '${collection}'`;
+}
 
 const HTTP_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -64,19 +110,27 @@ export function errorBody(code: string, message: string, path?: string): ErrorBo
   return { error: path === undefined ? { code, message } : { code, message, path } };
 }
 
-/** The response for `error`, thrown while handling a request whose parsed body is `body`. */
-export function toErrorResponse(error: unknown, body: unknown, bodyLimit: number): ErrorResponse {
+/**
+ * The response for `error`, thrown while handling a request whose parsed body is `body`
+ * and whose path names `collection` (if it does).
+ */
+export function toErrorResponse(
+  error: unknown,
+  body: unknown,
+  bodyLimit: number,
+  collection?: string,
+): ErrorResponse {
   if (error instanceof QuiverError) {
-    const status = ENGINE_STATUS[error.code];
+    const status = CODE_STATUS[error.code];
     if (status === undefined) return internal();
-    if (status === 503) return { status, body: errorBody(error.code, 'the server is shutting down') };
-    if (status === 500) {
-      return {
-        status,
-        body: errorBody(error.code, "an embedding provider's model could not be loaded; see the server log"),
-      };
+    const withheld = WITHHELD[error.code];
+    const response: ErrorResponse = withheld
+      ? { status, body: errorBody(error.code, withheld(collection)) }
+      : { status, body: errorBody(error.code, error.message, enginePath(error, body)) };
+    if (error instanceof OverloadedError) {
+      response.headers = { 'retry-after': String(Math.max(0, Math.ceil(error.retryAfterSeconds))) };
     }
-    return { status, body: errorBody(error.code, error.message, enginePath(error, body)) };
+    return response;
   }
   const fastifyError = error as Partial<FastifyError>;
   if (Array.isArray(fastifyError.validation) && fastifyError.validation.length > 0) {
@@ -88,6 +142,16 @@ export function toErrorResponse(error: unknown, body: unknown, bodyLimit: number
       return {
         status,
         body: errorBody('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${bodyLimit} bytes`),
+      };
+    }
+    if (status === 415) {
+      const given = fastifyError.message ?? 'Unsupported Media Type';
+      return {
+        status,
+        body: errorBody(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `${given}; send a JSON body with Content-Type: application/json`,
+        ),
       };
     }
     const code = JSON_ERRORS.has(fastifyError.code ?? '') ? 'INVALID_JSON' : HTTP_CODES[status];

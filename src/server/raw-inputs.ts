@@ -1,6 +1,6 @@
 /**
  * Raw inputs of vector fields that name an embedding provider, as requests carry them
- * (`inputs: { field: string }`, encoded as `client/wire.ts` says), turned into the engine's
+ * (`inputs: { field: string }`, encoded as `wire/format.ts` says), turned into the engine's
  * raw keys: `{ id, image: <Buffer>, caption: 'a red dress' }` for an upsert, `{ image:
  * <Buffer> }` for a query.
  *

@@ -123,7 +123,7 @@ const Using = Type.String({
   description: 'The vector field to search, in a collection with named vectors.',
 });
 
-/** Raw inputs of vector fields that name a provider, by field (see `client/wire.ts`). */
+/** Raw inputs of vector fields that name a provider, by field (see `wire/format.ts`). */
 function rawInputs(maxProperties: number, description: string) {
   return Type.Record(
     VectorFieldName,
@@ -408,9 +408,13 @@ export function requestSchemas(limits: ServerLimits) {
 
 export type RequestSchemas = ReturnType<typeof requestSchemas>;
 
-/** A response map: the success schema under `status`, and the error shape for the given error statuses. */
+/**
+ * A response map: the success schema under `status`, and the error shape for the given
+ * error statuses and for those every route can answer (401 without a key, 500, and 503 while
+ * shutting down or when a work queue is full). Routes that write also list 507 (a full disk).
+ */
 export function responses(status: number, schema: TSchema, errors: number[]): Record<number, TSchema> {
   const out: Record<number, TSchema> = { [status]: schema };
-  for (const code of [...errors, 401, 500]) out[code] = ErrorResponse;
+  for (const code of [...errors, 401, 500, 503]) out[code] = ErrorResponse;
   return out;
 }

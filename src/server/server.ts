@@ -5,7 +5,8 @@
  *
  * Request life cycle: `onRequest` checks the API key (before the body is read, so an
  * unauthenticated client cannot make the server parse megabytes), the body is parsed
- * (413 over `limits.bodyBytes`) and validated against the route's TypeBox schema (400),
+ * (413 over `limits.bodyBytes`; 400 `INVALID_JSON` when it is not UTF-8 JSON, see
+ * `json-body.ts`) and validated against the route's TypeBox schema (400),
  * the handler awaits the engine, and `onResponse` records the request's metrics. Every
  * error leaves through `toErrorResponse`, so all of them have one shape.
  *
@@ -21,6 +22,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Database } from '../db/types.js';
 import { type Access, type ApiKeyConfig, ApiKeys } from './auth.js';
 import { errorBody, toErrorResponse } from './errors.js';
+import { parseJsonBodiesStrictly } from './json-body.js';
 import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.js';
 import { collectionRoutes } from './routes/collections.js';
 import type { RouteContext } from './routes/context.js';
@@ -63,6 +65,7 @@ export class QuiverServer {
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
     }).withTypeProvider<TypeBoxTypeProvider>();
     const server = new QuiverServer(app, limits);
+    parseJsonBodiesStrictly(app);
     const metrics = new ServerMetrics(db);
 
     // Hooks take `done` rather than being async: they run on every request, and a promise
@@ -95,8 +98,17 @@ export class QuiverServer {
       done();
     });
     app.setErrorHandler((error, request, reply) => {
-      const { status, body } = toErrorResponse(error, request.body, limits.bodyBytes);
-      if (status === 500) request.log.error({ err: error }, 'request failed');
+      const collection = (request.params as { name?: unknown } | undefined)?.name;
+      const { status, body, headers } = toErrorResponse(
+        error,
+        request.body,
+        limits.bodyBytes,
+        typeof collection === 'string' ? collection : undefined,
+      );
+      // 5xx answers withhold the details (file paths): the log keeps them. A 503 (shutting
+      // down, a full queue) is the server working as intended.
+      if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed');
+      if (headers) reply.headers(headers);
       return reply.code(status).send(body);
     });
     app.setNotFoundHandler((request, reply) =>
@@ -112,7 +124,9 @@ export class QuiverServer {
           title: 'Quiver',
           version: packageVersion(),
           description:
-            'REST API of the Quiver vector database. Errors have the shape `{ error: { code, message, path? } }`. ' +
+            'REST API of the Quiver vector database. Errors have the shape `{ error: { code, message, path? } }`; ' +
+            'a body that is not UTF-8 JSON is 400 `INVALID_JSON` (naming the byte offset), a full disk 507 ' +
+            '`STORAGE_FULL` (nothing of the request kept), a full work queue 503 `OVERLOADED` with `Retry-After`. ' +
             'Vectors are JSON number arrays or base64 strings of little-endian float32.',
         },
         components: {

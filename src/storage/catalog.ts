@@ -16,11 +16,25 @@
  * catalog will keep in cluster mode). The connection holds SQLite's exclusive lock for
  * its lifetime, so a second process cannot open the same folder; the OS drops the lock if
  * the process dies, so `kill -9` never leaves a stale lock.
+ *
+ * Integrity. SQLite detects damage to its own structures (`PRAGMA quick_check`, run at
+ * open and reported by `integrity`) and discards torn frames of its `-wal` file — and,
+ * silently, every frame after one (which `sqlite-wal-check.ts` refuses before SQLite opens
+ * the file) — but not changed bytes inside a row; so every row carries a checksum (`catalog-rows.ts`) verified
+ * when it is read, and a mismatch is a `CorruptDataError` for that collection alone.
+ *
+ * A full disk (`SQLITE_FULL`) fails the transaction, which SQLite rolls back whole, and
+ * surfaces as `StorageFullError`; the connection stays usable, so the next write succeeds
+ * once space is freed.
  */
+import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { QuiverError } from '../errors.js';
+import { QuiverError, StorageFullError } from '../errors.js';
+import { collectionCrc, manifestCrc, verifyCrc, walCrc } from './catalog-rows.js';
+import { migrateCatalog } from './catalog-schema.js';
+import { checkSqliteWal } from './sqlite-wal-check.js';
 
-export const CATALOG_SCHEMA_VERSION = 1;
+export { CATALOG_SCHEMA_VERSION } from './catalog-schema.js';
 
 /** Another process holds the database folder open. */
 export class DatabaseLockedError extends QuiverError {
@@ -43,12 +57,18 @@ export interface CollectionRow {
   id: number;
   name: string;
   config: string;
+  /** Whether the row's checksum verifies (a row that fails is listed, so it can be dropped). */
+  intact: boolean;
 }
 
 export interface WalRow {
   seq: number;
   kind: number;
   body: Buffer;
+}
+
+interface StoredWalRow extends WalRow {
+  crc: number | null;
 }
 
 export interface WalAppend {
@@ -60,17 +80,24 @@ export interface WalAppend {
 export class SqliteCatalog {
   private readonly db: Sqlite.Database;
   private readonly stmts: ReturnType<SqliteCatalog['prepare']>;
+  /** `PRAGMA quick_check`'s verdict at open: 'ok', or the problems SQLite found. */
+  readonly integrity: string;
 
   private constructor(readonly file: string) {
+    checkSqliteWal(`${file}-wal`);
     this.db = new Sqlite(file, { timeout: 100 });
     try {
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
-      this.migrate();
+      migrateCatalog(this.db, file);
+      const problems = (this.db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
+      this.integrity = problems.join('; ');
     } catch (err) {
       this.db.close();
-      if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new DatabaseLockedError(file);
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_BUSY') throw new DatabaseLockedError(file);
+      if (code === 'SQLITE_FULL') throw new StorageFullError(dirname(file), 'opening the catalog');
       throw err;
     }
     this.stmts = this.prepare();
@@ -80,104 +107,120 @@ export class SqliteCatalog {
     return new SqliteCatalog(file);
   }
 
-  private migrate(): void {
-    this.db.exec(`
-      BEGIN EXCLUSIVE;
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS collections (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT NOT NULL UNIQUE,
-        config TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS manifests (
-        collection_id INTEGER NOT NULL,
-        version INTEGER NOT NULL,
-        body TEXT NOT NULL,
-        PRIMARY KEY (collection_id, version)
-      );
-      CREATE TABLE IF NOT EXISTS wal (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        collection_id INTEGER NOT NULL,
-        kind INTEGER NOT NULL,
-        body BLOB NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS wal_by_collection ON wal (collection_id, seq);
-      INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '${CATALOG_SCHEMA_VERSION}');
-      COMMIT;
-    `);
-    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as {
-      value: string;
-    };
-    if (Number(row.value) !== CATALOG_SCHEMA_VERSION) {
-      throw new QuiverError(
-        'UNSUPPORTED_VERSION',
-        `${this.file}: catalog schema version ${row.value} is not supported (this build reads ${CATALOG_SCHEMA_VERSION})`,
-      );
-    }
-  }
-
   private prepare() {
     const db = this.db;
     return {
-      listCollections: db.prepare('SELECT id, name, config FROM collections ORDER BY name'),
-      insertCollection: db.prepare('INSERT INTO collections (name, config) VALUES (?, ?)'),
+      listCollections: db.prepare('SELECT id, name, config, crc FROM collections ORDER BY name'),
+      insertCollection: db.prepare('INSERT INTO collections (name, config, crc) VALUES (?, ?, ?)'),
       deleteCollection: db.prepare('DELETE FROM collections WHERE id = ?'),
-      updateConfig: db.prepare('UPDATE collections SET config = ? WHERE id = ?'),
+      nameOf: db.prepare('SELECT name FROM collections WHERE id = ?'),
+      updateConfig: db.prepare('UPDATE collections SET config = ?, crc = ? WHERE id = ?'),
       deleteManifests: db.prepare('DELETE FROM manifests WHERE collection_id = ?'),
       deleteWal: db.prepare('DELETE FROM wal WHERE collection_id = ?'),
       head: db.prepare(
-        'SELECT version, body FROM manifests WHERE collection_id = ? ORDER BY version DESC LIMIT 1',
+        'SELECT version, body, crc FROM manifests WHERE collection_id = ? ORDER BY version DESC LIMIT 1',
       ),
-      insertManifest: db.prepare('INSERT INTO manifests (collection_id, version, body) VALUES (?, ?, ?)'),
+      insertManifest: db.prepare(
+        'INSERT INTO manifests (collection_id, version, body, crc) VALUES (?, ?, ?, ?)',
+      ),
       pruneManifests: db.prepare('DELETE FROM manifests WHERE collection_id = ? AND version < ?'),
-      appendWal: db.prepare('INSERT INTO wal (collection_id, kind, body) VALUES (?, ?, ?)'),
+      appendWal: db.prepare('INSERT INTO wal (collection_id, kind, body, crc) VALUES (?, ?, ?, ?)'),
       walAfter: db.prepare(
-        'SELECT seq, kind, body FROM wal WHERE collection_id = ? AND seq > ? ORDER BY seq',
+        'SELECT seq, kind, body, crc FROM wal WHERE collection_id = ? AND seq > ? ORDER BY seq',
+      ),
+      orphanWal: db.prepare('DELETE FROM wal WHERE collection_id NOT IN (SELECT id FROM collections)'),
+      orphanManifests: db.prepare(
+        'DELETE FROM manifests WHERE collection_id NOT IN (SELECT id FROM collections)',
       ),
       truncateWal: db.prepare('DELETE FROM wal WHERE collection_id = ? AND seq <= ?'),
     };
   }
 
+  /** Every collection, by name; rows whose checksum fails are listed with `intact: false`. */
   listCollections(): CollectionRow[] {
-    return this.stmts.listCollections.all() as CollectionRow[];
+    const rows = this.stmts.listCollections.all() as (Omit<CollectionRow, 'intact'> & {
+      crc: number | null;
+    })[];
+    return rows.map(({ crc, ...row }) => ({ ...row, intact: crc === collectionCrc(row.name, row.config) }));
   }
 
   /** Registers a collection with its first manifest, atomically. */
   createCollection(name: string, config: string, manifest: (id: number) => string): CollectionRow {
-    return this.db.transaction(() => {
-      const id = Number(this.stmts.insertCollection.run(name, config).lastInsertRowid);
-      this.stmts.insertManifest.run(id, 1, manifest(id));
-      return { id, name, config };
-    })();
+    return this.write('creating a collection', () => {
+      const id = Number(
+        this.stmts.insertCollection.run(name, config, collectionCrc(name, config)).lastInsertRowid,
+      );
+      const body = manifest(id);
+      this.stmts.insertManifest.run(id, 1, body, manifestCrc(id, 1, body));
+      return { id, name, config, intact: true };
+    });
   }
 
   /** Replaces a collection's stored configuration (e.g. after a payload index is created). */
   updateCollectionConfig(id: number, config: string): void {
-    this.stmts.updateConfig.run(config, id);
+    this.write('saving a collection configuration', () => {
+      const row = this.stmts.nameOf.get(id) as { name: string } | undefined;
+      if (row) this.stmts.updateConfig.run(config, collectionCrc(row.name, config), id);
+    });
   }
 
   /** Removes a collection, its manifests and its WAL rows, atomically. */
   dropCollection(id: number): void {
-    this.db.transaction(() => {
+    this.write('dropping a collection', () => {
       this.stmts.deleteWal.run(id);
       this.stmts.deleteManifests.run(id);
       this.stmts.deleteCollection.run(id);
-    })();
+    });
   }
 
+  /**
+   * Deletes WAL rows and manifests of collections that no longer exist (left by versions
+   * that acknowledged writes racing a drop); returns how many rows went.
+   */
+  removeOrphanRows(): number {
+    return this.write(
+      'removing orphan rows',
+      () => this.stmts.orphanWal.run().changes + this.stmts.orphanManifests.run().changes,
+    );
+  }
+
+  /** The head manifest of a collection, its checksum verified. */
   headManifest(collectionId: number): { version: number; body: string } | undefined {
-    return this.stmts.head.get(collectionId) as { version: number; body: string } | undefined;
+    const head = this.stmts.head.get(collectionId) as
+      | { version: number; body: string; crc: number | null }
+      | undefined;
+    if (!head) return undefined;
+    verifyCrc(
+      head.crc,
+      manifestCrc(collectionId, head.version, head.body),
+      `${this.file} (manifest version ${head.version} of collection ${collectionId})`,
+    );
+    return { version: head.version, body: head.body };
   }
 
   /** Appends WAL rows in one durable transaction; returns their sequence numbers, in order. */
   appendWal(rows: WalAppend[]): number[] {
-    return this.db.transaction(() =>
-      rows.map((r) => Number(this.stmts.appendWal.run(r.collectionId, r.kind, r.body).lastInsertRowid)),
-    )();
+    return this.write('appending to the write-ahead log', () =>
+      rows.map((r) =>
+        Number(
+          this.stmts.appendWal.run(r.collectionId, r.kind, r.body, walCrc(r.collectionId, r.kind, r.body))
+            .lastInsertRowid,
+        ),
+      ),
+    );
   }
 
+  /** The WAL rows of a collection after `seq`, in order, each checksum verified. */
   walAfter(collectionId: number, seq: number): WalRow[] {
-    return this.stmts.walAfter.all(collectionId, seq) as WalRow[];
+    const rows = this.stmts.walAfter.all(collectionId, seq) as StoredWalRow[];
+    return rows.map(({ crc, ...row }) => {
+      verifyCrc(
+        crc,
+        walCrc(collectionId, row.kind, row.body),
+        `${this.file} (WAL row ${row.seq} of collection ${collectionId})`,
+      );
+      return row;
+    });
   }
 
   /**
@@ -185,15 +228,28 @@ export class SqliteCatalog {
    * and drops the WAL rows up to `walCheckpoint`, in one transaction.
    */
   commitManifest(collectionId: number, expectedVersion: number, body: string, walCheckpoint: number): void {
-    this.db.transaction(() => {
-      const head = this.headManifest(collectionId);
+    this.write('committing a manifest', () => {
+      const head = this.stmts.head.get(collectionId) as { version: number } | undefined;
       if (!head || head.version !== expectedVersion) {
         throw new ManifestConflictError(collectionId, expectedVersion, head?.version ?? 0);
       }
-      this.stmts.insertManifest.run(collectionId, expectedVersion + 1, body);
-      this.stmts.pruneManifests.run(collectionId, expectedVersion + 1);
+      const version = expectedVersion + 1;
+      this.stmts.insertManifest.run(collectionId, version, body, manifestCrc(collectionId, version, body));
+      this.stmts.pruneManifests.run(collectionId, version);
       this.stmts.truncateWal.run(collectionId, walCheckpoint);
-    })();
+    });
+  }
+
+  /** Runs `work` in one transaction; a full disk becomes `StorageFullError` (nothing was written). */
+  private write<T>(operation: string, work: () => T): T {
+    try {
+      return this.db.transaction(work)();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_FULL') {
+        throw new StorageFullError(dirname(this.file), operation);
+      }
+      throw err;
+    }
   }
 
   close(): void {

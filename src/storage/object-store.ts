@@ -4,11 +4,13 @@
  *
  * Contract: `put` is atomic and durable when it resolves (readers see the whole object or
  * none, and it survives power loss); objects are never modified in place; `delete` of a
- * missing key is not an error. The filesystem implementation is the embedded default; an
+ * missing key is not an error. A `put` that fails because the storage is full throws
+ * `StorageFullError` and leaves nothing behind. The filesystem implementation is the embedded default; an
  * S3-compatible one will implement the same interface for cluster mode.
  */
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { StorageFullError } from '../errors.js';
 
 export interface ObjectStore {
   put(key: string, data: Uint8Array): Promise<void>;
@@ -18,12 +20,24 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Deletes every key under `prefix` (a folder-like prefix ending in `/`). */
   deletePrefix(prefix: string): Promise<void>;
+  /**
+   * The folder-like prefixes directly below `prefix` (which ends in `/`), each ending in
+   * `/`: S3's common prefixes; on a filesystem also folders left empty, so that they can be
+   * removed with `deletePrefix`.
+   */
+  folders(prefix: string): Promise<string[]>;
+  /**
+   * Removes what interrupted `put`s left behind (partial temporary objects). Called once at
+   * open by the process holding the catalog's lock, so no `put` is in flight.
+   */
+  removeTemporary(): Promise<void>;
 }
 
 /**
  * Objects as files below `root`. `put` writes a temporary file, fsyncs it, renames it over
  * the key and fsyncs the directory, so a crash leaves either the old state or the new
- * object, plus at worst a `*.tmp` file that `list` ignores.
+ * object, plus at worst a `*.tmp` file that `list` ignores and `removeTemporary` deletes (a
+ * `put` that fails deletes its own). `ENOSPC`/`EDQUOT` become `StorageFullError`.
  */
 /** Distinguishes the temporary files of concurrent puts in this process. */
 let nextTmp = 0;
@@ -38,17 +52,23 @@ export class FsObjectStore implements ObjectStore {
   async put(key: string, data: Uint8Array): Promise<void> {
     const target = this.path(key);
     const dir = dirname(target);
-    await mkdir(dir, { recursive: true });
     const tmp = `${target}.${process.pid}.${nextTmp++}.tmp`;
-    const file = await open(tmp, 'w');
     try {
-      await file.writeFile(data);
-      await file.sync();
-    } finally {
-      await file.close();
+      await mkdir(dir, { recursive: true });
+      const file = await open(tmp, 'w');
+      try {
+        await file.writeFile(data);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(tmp, target);
+      await syncDirectory(dir);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      if (isFull(err)) throw new StorageFullError(this.root, `writing ${key}`);
+      throw err;
     }
-    await rename(tmp, target);
-    await syncDirectory(dir);
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -83,6 +103,35 @@ export class FsObjectStore implements ObjectStore {
   async deletePrefix(prefix: string): Promise<void> {
     await rm(this.path(prefix), { recursive: true, force: true });
   }
+
+  async folders(prefix: string): Promise<string[]> {
+    try {
+      const entries = await readdir(this.path(prefix.slice(0, -1)), { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory()).map((e) => `${prefix}${e.name}/`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  async removeTemporary(): Promise<void> {
+    let entries: { name: string; parentPath: string; isFile(): boolean }[];
+    try {
+      entries = await readdir(this.root, { recursive: true, withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const e of entries) {
+      if (e.isFile() && e.name.endsWith('.tmp')) await rm(join(e.parentPath, e.name), { force: true });
+    }
+  }
+}
+
+/** Whether `err` says the filesystem (or the user's quota) is full. */
+export function isFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 async function syncDirectory(dir: string): Promise<void> {

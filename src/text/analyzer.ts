@@ -3,116 +3,143 @@
  * look up. A document and a query go through the same analyzer, so a query term matches a
  * document term exactly when the two strings are equal.
  *
- * Invariants: every analyzer is deterministic and pure (the stem cache only remembers answers),
- * returns terms in text order with duplicates kept (term frequency counts them), and never
- * returns an empty string.
+ * Every analyzer reads every script: the text is split by script-tokens.ts into words (scripts
+ * written with spaces), character unigrams and bigrams (Chinese, Japanese, Korean) and
+ * dictionary words (Thai, Lao, Khmer, Burmese), so a query of a sub-word of a CJK run always
+ * finds the document (see script-tokens.ts for why n-grams and not dictionary words). The
+ * analyzers differ only in normalization and in the language rules they apply, each to its own
+ * language's tokens and to nothing else:
  *
- * - `simple`: words, lower-cased with full Unicode case mapping (`toLowerCase`). A word is a
- *   maximal run of letters, marks and digits, joined across a single inner apostrophe or period
- *   (`don't`, `u.s`, `3.14`) or a comma between digits (`1,000`); hyphens and other punctuation
- *   split (`tax-cuts` → `tax`, `cuts`). These are the cases of Unicode word segmentation
- *   (UAX #29) that matter for space-separated languages, written as one regex because
- *   `Intl.Segmenter` is about 20× slower on English prose (10.7 MB of State of the Union text:
- *   0.2 s against 3.5 s) and quadratic in the length of its input in Node 20. The typographic
- *   apostrophe ’ counts as '. A run of CJK characters without spaces is one word here: use
- *   `chinese` for such text.
- * - `english`: the words of `simple`; a possessive `'s` is dropped, stop words (npm `stopword`,
- *   list `eng`) are removed, and the rest are Porter-stemmed (npm `stemmer`), except words with
- *   digits or periods, which stay as they are (`3.14`, `u.s`), so `running` and `runs` are both
- *   `run`. The order is Lucene's EnglishAnalyzer: possessive, stop words, stemming.
- * - `chinese`: ICU word segmentation (`Intl.Segmenter('zh')`), word-like segments only (so
- *   punctuation and spaces are dropped), lower-cased, Chinese stop words (npm `stopword`, list
- *   `zho`) removed; Latin words inside are segmented as `Intl.Segmenter` does (`3.14`, `don't`)
- *   and not stemmed. Segmentation follows the ICU dictionary of the running Node, e.g. Node 20
- *   splits 北京大学 into 北京 and 大学. The segmenter's cost is quadratic in the length of its
- *   input, so the text is fed to it in pieces of 256+ characters cut after whitespace or CJK
- *   sentence punctuation, where no word continues (a run of 1024 characters without either
- *   is cut where it reaches that length).
+ * - `simple`: the tokens, lower-cased with full Unicode case mapping (`toLowerCase`); the
+ *   typographic apostrophe ’ counts as '. No stop words, no stemming.
+ * - `english` (the default): the tokens of `simple`; in words written in Latin letters only
+ *   (digits, marks and joiners allowed), a possessive `'s` is dropped, stop words (npm
+ *   `stopword`, list `eng`) are removed, and the rest are Porter-stemmed (npm `stemmer`), except
+ *   words with digits or periods, which stay as they are (`3.14`, `u.s`), so `running` and
+ *   `runs` are both `run`. The order is Lucene's EnglishAnalyzer: possessive, stop words,
+ *   stemming. Words in other scripts (`поиск`, `βάση`) and CJK n-grams are kept unchanged.
+ * - `chinese`: the tokens of `simple`, with the CJK unigrams that are Chinese stop words (npm
+ *   `stopword`, list `zho`: 的, 在, 我…) removed; Latin words are not stemmed. Chinese is
+ *   indexed as character n-grams, not as ICU words as this analyzer once did, so that 京大 and
+ *   南京 find 北京大学 and 南京市 (script-tokens.ts says why and measures it).
+ * - `multilingual`: for mixed-language collections, after Qdrant's `multilingual` tokenizer,
+ *   which normalizes as charabia does (Qdrant segments CJK with dictionaries, jieba and
+ *   vaporetto; here CJK is n-grams, as in every analyzer): the text is put in
+ *   Unicode NFKC (full-width ＡＢＣ is abc, half-width ｶﾀｶﾅ is カタカナ, ﬁ is fi), lower-cased,
+ *   and in words of Latin, Greek, Cyrillic, Arabic and Hebrew letters the non-spacing marks are
+ *   removed (café → cafe, βάση → βαση, ё → е, Arabic harakat and tatweel) and Greek final ς is
+ *   σ. No stop words and no stemming, since they belong to one language. Marks that spell
+ *   vowels (Devanagari, Thai) are kept: folding applies only to the scripts named.
+ *
+ * Invariants: every analyzer is deterministic and pure (its caches only remember answers),
+ * returns terms in text order with duplicates kept (term frequency counts them), and never
+ * returns an empty string. Language rules never change a token of another script: a Chinese
+ * or Russian text gets the same terms from `english` as from `simple`.
  */
 import { stemmer } from 'stemmer';
 import { eng, zho } from 'stopword';
-import type { TextAnalyzerName } from '../db/types.js';
 import { InvalidArgumentError } from '../errors.js';
+import { TEXT_ANALYZERS, type TextAnalyzerName } from './analyzer-config.js';
+import { forEachToken, tokensOf } from './script-tokens.js';
 
 /** Turns a text into its terms, in order, duplicates kept (term frequency counts them). Pure. */
 export type Analyzer = (text: string) => string[];
 
-export const TEXT_ANALYZERS: readonly TextAnalyzerName[] = ['english', 'chinese', 'simple'];
+export { TEXT_ANALYZERS };
 
-/** A word of `simple`: letters/marks/digits, joined by one inner ' or ., or by , between digits. */
-const WORD = /[\p{L}\p{M}\p{N}]+(?:(?:['.]|(?<=\p{N}),(?=\p{N}))[\p{L}\p{M}\p{N}]+)*/gu;
-/** Where the Chinese segmenter's input is cut: whitespace and CJK sentence punctuation. */
-const PIECE_BREAKS: ReadonlySet<number> = new Set([
-  0x09, 0x0a, 0x0d, 0x20, 0xa0, 0x3000, 0x3001, 0x3002, 0xff01, 0xff0c, 0xff1a, 0xff1b, 0xff1f,
-]);
-/** The Chinese segmenter's input is cut at the first break after this many characters… */
-const MIN_PIECE = 256;
-/** …or here when there is none (a text this long without a space or punctuation). */
-const MAX_PIECE = 1024;
 /** Words that Porter stemming would mangle (`u.s` → `u.`): with a digit or a period. */
 const UNSTEMMED = /[\p{N}.]/u;
-/** Distinct words whose stems are remembered; the cache starts over when full. */
-const STEM_CACHE_LIMIT = 50_000;
+/** Sources of the two classes below: built at run time, as the `v` flag postdates the TypeScript target. */
+const CLASSES = {
+  nonLatin: String.raw`[\p{L}--\p{scx=Latin}]`,
+  unfolded: String.raw`[\p{L}--[\p{scx=Latin}\p{scx=Greek}\p{scx=Cyrillic}\p{scx=Arabic}\p{scx=Hebrew}]]`,
+};
+/** A letter outside the Latin script: such a word is not English. */
+const NON_LATIN_LETTER = new RegExp(CLASSES.nonLatin, 'v');
+/** A letter outside the scripts whose marks `multilingual` folds. */
+const UNFOLDED_LETTER = new RegExp(CLASSES.unfolded, 'v');
+/** What `multilingual` removes from a word of those scripts: non-spacing marks, Arabic tatweel. */
+const FOLDED_AWAY = /[\p{Mn}\u0640]/gu;
+/** Distinct words whose English or folded form is remembered; a cache starts over when full. */
+const CACHE_LIMIT = 50_000;
 
 const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set(eng.map((word) => word.toLowerCase()));
 const CHINESE_STOP_WORDS: ReadonlySet<string> = new Set(zho);
-const stems = new Map<string, string>();
-const chineseSegmenter = new Intl.Segmenter('zh', { granularity: 'word' });
+
+/** A bounded memo of a pure function of a word (cleared when it holds CACHE_LIMIT words). */
+function remembered(compute: (word: string) => string): (word: string) => string {
+  const answers = new Map<string, string>();
+  return (word) => {
+    let found = answers.get(word);
+    if (found === undefined) {
+      found = compute(word);
+      if (answers.size >= CACHE_LIMIT) answers.clear();
+      answers.set(word, found);
+    }
+    return found;
+  };
+}
 
 /** Lower-case with the typographic apostrophe as '. */
-function normalize(text: string): string {
+function lowerCase(text: string): string {
   const lower = text.toLowerCase();
   return lower.includes('’') ? lower.replaceAll('’', "'") : lower;
 }
 
-const simple: Analyzer = (text) => normalize(text).match(WORD) ?? [];
+const simple: Analyzer = (text) => tokensOf(lowerCase(text));
 
-/** The Porter stem of a lower-case word (the word itself when it has a digit or a period). */
-function stem(word: string): string {
-  let found = stems.get(word);
-  if (found === undefined) {
-    found = UNSTEMMED.test(word) ? word : stemmer(word);
-    if (stems.size >= STEM_CACHE_LIMIT) stems.clear();
-    stems.set(word, found);
-  }
-  return found;
-}
+/**
+ * The English term of a lower-case word, '' for a stop word: possessive dropped, then stop
+ * words, then the Porter stem (not of words with a digit or a period). Non-Latin words stay.
+ */
+const englishTerm = remembered((word) => {
+  if (NON_LATIN_LETTER.test(word)) return word;
+  const base = word.endsWith("'s") ? word.slice(0, -2) : word;
+  if (ENGLISH_STOP_WORDS.has(base)) return '';
+  return UNSTEMMED.test(base) ? base : stemmer(base);
+});
 
 const english: Analyzer = (text) => {
   const terms: string[] = [];
-  for (const word of simple(text)) {
-    const base = word.endsWith("'s") ? word.slice(0, -2) : word;
-    if (!ENGLISH_STOP_WORDS.has(base)) terms.push(stem(base));
-  }
+  forEachToken(lowerCase(text), (token, kind) => {
+    const term = kind === 'word' ? englishTerm(token) : token;
+    if (term !== '') terms.push(term);
+  });
   return terms;
 };
 
 const chinese: Analyzer = (text) => {
   const terms: string[] = [];
-  for (let start = 0, end = 0; start < text.length; start = end) {
-    end = pieceEnd(text, start);
-    for (const segment of chineseSegmenter.segment(normalize(text.slice(start, end)))) {
-      if (segment.isWordLike && !CHINESE_STOP_WORDS.has(segment.segment)) terms.push(segment.segment);
-    }
-  }
+  forEachToken(lowerCase(text), (token, kind) => {
+    if (kind !== 'ngram' || !CHINESE_STOP_WORDS.has(token)) terms.push(token);
+  });
   return terms;
 };
 
-/** Where the piece of `text` that starts at `start` ends (exclusive; never inside a surrogate pair). */
-function pieceEnd(text: string, start: number): number {
-  const limit = Math.min(text.length, start + MAX_PIECE);
-  for (let i = start + MIN_PIECE; i < limit; i++) if (PIECE_BREAKS.has(text.charCodeAt(i))) return i + 1;
-  const last = text.charCodeAt(limit - 1);
-  return limit < text.length && last >= 0xd800 && last < 0xdc00 ? limit - 1 : limit;
-}
+/** A word with the marks of Latin, Greek, Cyrillic, Arabic and Hebrew folded away (itself otherwise). */
+const foldedWord = remembered((word) => {
+  if (UNFOLDED_LETTER.test(word)) return word;
+  const folded = word.normalize('NFD').replace(FOLDED_AWAY, '').normalize('NFC').replaceAll('ς', 'σ');
+  return folded === '' ? word : folded;
+});
 
-const ANALYZERS: Readonly<Record<TextAnalyzerName, Analyzer>> = { english, chinese, simple };
+const multilingual: Analyzer = (text) => {
+  const terms: string[] = [];
+  forEachToken(lowerCase(text.normalize('NFKC')), (token, kind) => {
+    terms.push(kind === 'word' ? foldedWord(token) : token);
+  });
+  return terms;
+};
+
+const ANALYZERS: Readonly<Record<TextAnalyzerName, Analyzer>> = { english, chinese, simple, multilingual };
 
 /**
  * The analyzer of a given name (the same function on every call).
  * @example
  * analyzerFor('english')("The nation's tax-cuts are running"); // ['nation', 'tax', 'cut', 'run']
- * analyzerFor('chinese')('我们在北京大学学习'); // ['我们', '北京', '大学', '学习'] (在 is a stop word)
+ * analyzerFor('english')('数据库'); // ['数', '数据', '据', '据库', '库']
+ * analyzerFor('chinese')('在北京'); // ['在北', '北', '北京', '京'] (在 is a stop word)
+ * analyzerFor('multilingual')('Café ＤＢ'); // ['cafe', 'db']
  */
 export function analyzerFor(name: TextAnalyzerName): Analyzer {
   const analyzer = Object.hasOwn(ANALYZERS, name) ? ANALYZERS[name] : undefined;

@@ -34,4 +34,12 @@ export class FaultyObjectStore implements ObjectStore {
   deletePrefix(prefix: string): Promise<void> {
     return this.inner.deletePrefix(prefix);
   }
+
+  folders(prefix: string): Promise<string[]> {
+    return this.inner.folders(prefix);
+  }
+
+  removeTemporary(): Promise<void> {
+    return this.inner.removeTemporary();
+  }
 }

@@ -18,7 +18,14 @@ import type {
   VectorFieldConfig,
 } from '../../db/types.js';
 import { withDatabase } from '../database.js';
-import { collectPayloadIndex, integerAtLeast, METRICS, parseVectorFields, usageError } from '../options.js';
+import {
+  collectPayloadIndex,
+  integerBetween,
+  LIMITS,
+  METRICS,
+  parseVectorFields,
+  usageError,
+} from '../options.js';
 
 interface CreateOptions {
   dim?: number;
@@ -37,7 +44,11 @@ export function registerCreate(program: Command): void {
     .command('create')
     .description('create an empty collection')
     .argument('<collection>', 'collection name')
-    .addOption(new Option('--dim <n>', 'vector dimension').argParser(integerAtLeast(1)).conflicts('vectors'))
+    .addOption(
+      new Option('--dim <n>', 'vector dimension')
+        .argParser(integerBetween(1, LIMITS.dimension))
+        .conflicts('vectors'),
+    )
     .addOption(
       new Option('--metric <metric>', 'similarity metric')
         .choices(METRICS)
@@ -59,10 +70,18 @@ export function registerCreate(program: Command): void {
       'index of sealed segments: hnsw, flat or a factory string like IVF1024,PQ16',
       'hnsw',
     )
-    .option('--m <n>', 'HNSW links per node (default 16)', integerAtLeast(2))
-    .option('--ef-construction <n>', 'HNSW build effort (default 200)', integerAtLeast(1))
-    .option('--ef <n>', 'HNSW default search effort (default 64)', integerAtLeast(1))
-    .option('--segment-size <n>', 'points per sealed segment (default 100000)', integerAtLeast(1))
+    .option('--m <n>', 'HNSW links per node (default 16)', integerBetween(2, LIMITS.M))
+    .option(
+      '--ef-construction <n>',
+      'HNSW build effort (default 200)',
+      integerBetween(1, LIMITS.efConstruction),
+    )
+    .option('--ef <n>', 'HNSW default search effort (default 64)', integerBetween(1, LIMITS.ef))
+    .option(
+      '--segment-size <n>',
+      'most points per sealed segment (default 100000)',
+      integerBetween(1, LIMITS.segmentSize),
+    )
     .action(async (name: string, options: CreateOptions, command: Command) => {
       if (options.dim === undefined && options.vectors === undefined) {
         usageError(
@@ -77,7 +96,7 @@ export function registerCreate(program: Command): void {
       };
       if (options.vectors !== undefined) config.vectors = options.vectors;
       else Object.assign(config, { dimension: options.dim, metric: options.metric });
-      await withDatabase(command, async (db) => {
+      await withDatabase(command, 'create', async (db) => {
         const collection = await db.createCollection(name, config);
         const shape =
           options.vectors === undefined

@@ -15,7 +15,7 @@ export function registerDrop(program: Command): void {
       if (!options.yes && !process.stdin.isTTY) {
         usageError(command, `refusing to drop '${name}' without --yes (stdin is not a terminal)`);
       }
-      await withDatabase(command, async (db) => {
+      await withDatabase(command, 'existing', async (db) => {
         // Checked by name, not via db.collection(): a collection whose files are corrupt can still be dropped.
         if (!(await db.listCollections()).includes(name)) throw new CollectionNotFoundError(name);
         if (!options.yes && !(await confirm(`drop collection '${name}' and all its points? [y/N] `))) {

@@ -70,9 +70,9 @@ export async function importTexts(
   textKey: string,
   options: RawImportOptions,
 ): Promise<void> {
-  const { size } = await stat(path).catch(() => {
-    throw new InvalidArgumentError(`--text: cannot read ${path}`);
-  });
+  const info = await stat(path);
+  if (!info.isFile()) throw new InvalidArgumentError(`--text: ${path} is not a file`);
+  const { size } = info;
   async function* items(): AsyncGenerator<RawItem> {
     const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
     let line = 0;

@@ -11,13 +11,21 @@
  * first record) and `--metric`. JSON Lines records with named vectors (`"vectors": { field:
  * […] }`) go into a collection declared with those fields (`quiver create --vectors`), which
  * `--create` cannot infer. The collection is flushed once at the end, so the summary's
- * rate includes making the import durable. A failure part way leaves the batches before it
- * imported (upsert is idempotent: re-running the import is safe).
+ * rate includes making the import durable. A failure part way keeps the batches before it
+ * (each upsert is acknowledged, hence durable) and the error says how many points that is and
+ * the `--skip <n>` that resumes after them; re-running the whole import is safe too (upserts
+ * replace points with the same id).
  */
+import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { type Command, Option } from 'commander';
 import type { Collection, Database, Metric, PointInput } from '../../db/types.js';
-import { CollectionNotFoundError, DimensionMismatchError, InvalidArgumentError } from '../../errors.js';
+import {
+  CollectionNotFoundError,
+  DimensionMismatchError,
+  InvalidArgumentError,
+  QuiverError,
+} from '../../errors.js';
 import { withDatabase } from '../database.js';
 import { openVectorFile, VECTOR_FORMATS } from '../formats/open.js';
 import {
@@ -34,6 +42,7 @@ interface ImportOptions {
   format?: VectorFormat;
   batch: number;
   idStart?: number;
+  skip: number;
   create?: boolean;
   metric?: Metric;
   images?: string;
@@ -66,6 +75,12 @@ export function registerImport(program: Command): void {
     )
     .option('--batch <n>', 'points per upsert', integerAtLeast(1), 1000)
     .option('--id-start <n>', 'id of row 0 for npy/fvecs files (ids are row numbers)', integerAtLeast(0))
+    .option(
+      '--skip <n>',
+      'start after the first n rows (npy/fvecs) or records (jsonl), to resume an import',
+      integerAtLeast(0),
+      0,
+    )
     .option('--create', "create the collection from the file's dimension if it does not exist")
     .addOption(
       new Option('--metric <metric>', 'metric of a collection made by --create (default: l2)').choices(
@@ -104,7 +119,9 @@ export function registerImport(program: Command): void {
             '--id-start applies to npy and fvecs files; JSON Lines records carry their own ids',
           );
         }
-        await withDatabase(command, (db) => importFile(db, name, file, options));
+        await withDatabase(command, options.create ? 'create' : 'existing', (db) =>
+          importFile(db, name, file, options),
+        );
       },
     );
 }
@@ -123,16 +140,20 @@ async function importRaw(
     if (options[flag] !== undefined)
       usageError(command, `--${flag === 'idStart' ? 'id-start' : flag} applies to vector files`);
   }
+  if (options.skip !== 0)
+    usageError(command, '--skip applies to vector files (--images/--text skip stored ids)');
   if (options.text !== undefined && options.field === undefined) usageError(command, '--text needs --field');
   if (options.images !== undefined && options.field !== undefined)
     usageError(command, '--field applies to --text');
+  // Before the database is opened, so a missing file or folder creates nothing.
+  await stat((options.images ?? options.text)!);
   const raw = {
     collection: name,
     provider: options.provider,
     vectorField: options.vectorField,
     batch: command.getOptionValueSource('batch') === 'default' ? RAW_BATCH : options.batch,
   };
-  await withDatabase(command, (db) =>
+  await withDatabase(command, 'create', (db) =>
     options.images !== undefined
       ? importImages(db, options.images, raw)
       : importTexts(db, options.text!, options.field!, raw),
@@ -151,10 +172,13 @@ async function importFile(
   if ((await db.listCollections()).includes(name)) collection = existingCollection(db, name, options.metric);
   else if (!options.create) throw new CollectionNotFoundError(name);
   else if (file.dimension !== undefined) collection = await create(file.dimension);
-  const progress = startProgress(file.rows, file.bytes);
+  const progress = startProgress(
+    file.rows === undefined ? undefined : Math.max(0, file.rows - options.skip),
+    file.bytes,
+  );
   let imported = 0;
   try {
-    for await (const batch of file.batches(options.batch)) {
+    for await (const batch of file.batches(options.batch, options.skip)) {
       if (batch.named !== undefined && collection === undefined) {
         throw new InvalidArgumentError(
           `${file.path} has named vectors: create collection '${name}' with quiver create --vectors first`,
@@ -176,6 +200,10 @@ async function importFile(
       throw new FileFormatError(file.path, `no records, so no dimension to create collection '${name}' with`);
     }
     await collection.flush();
+  } catch (error) {
+    if (imported > 0 && error instanceof QuiverError)
+      throw new ImportStoppedError(error, imported, options.skip, file);
+    throw error;
   } finally {
     progress.stop();
   }
@@ -183,6 +211,28 @@ async function importFile(
   process.stdout.write(
     `imported ${imported} points into ${name} in ${seconds.toFixed(2)} s (${Math.round(imported / seconds)} points/s)\n`,
   );
+}
+
+/**
+ * A vector-file import that failed after some batches were stored: the cause's message and
+ * code, plus how many points are stored and the `--skip` that resumes after them.
+ */
+export class ImportStoppedError extends QuiverError {
+  constructor(
+    readonly reason: QuiverError,
+    readonly imported: number,
+    skipped: number,
+    file: VectorFile,
+  ) {
+    const unit = file.format === 'jsonl' ? 'records' : 'rows';
+    const resume = skipped + imported;
+    super(
+      reason.code,
+      `${reason.message}\n` +
+        `${imported} points (${unit} ${skipped + 1}–${resume} of ${file.path}) were imported before the error and are stored. ` +
+        `Fix the file, then resume with --skip ${resume} (or re-run the whole import: upserts replace points with the same id).`,
+    );
+  }
 }
 
 /** An existing collection, refused if `--metric` was given and differs from its metric. */

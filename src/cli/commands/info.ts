@@ -21,7 +21,7 @@ export function registerInfo(program: Command): void {
     .argument('[collection]', 'collection to describe (default: list all)')
     .option('--json', 'print JSON')
     .action(async (name: string | undefined, options: { json?: boolean }, command: Command) => {
-      await withDatabase(command, (db) =>
+      await withDatabase(command, 'existing', (db) =>
         name === undefined ? printList(db, options.json === true) : printOne(db, name, options.json === true),
       );
     });

@@ -1,5 +1,5 @@
 /**
- * `quiver payload-index <collection> <key> <type> [--analyzer english|chinese|simple] [--partitioned]`
+ * `quiver payload-index <collection> <key> <type> [--analyzer english|chinese|simple|multilingual] [--partitioned]`
  * `quiver payload-index <collection> <key> --drop`
  *
  * Indexes a payload field (a dotted key) in every segment of a collection, existing and
@@ -52,7 +52,7 @@ export function registerPayloadIndex(program: Command): void {
         if (options.analyzer !== undefined && type !== 'text') {
           usageError(command, '--analyzer applies to text indexes only');
         }
-        await withDatabase(command, async (db) => {
+        await withDatabase(command, 'existing', async (db) => {
           const collection = db.collection(name);
           if (options.drop) {
             await collection.dropPayloadIndex(key);

@@ -10,7 +10,14 @@
 import { type Command, Option } from 'commander';
 import type { PointId, RecommendQuery } from '../../db/types.js';
 import { withDatabase } from '../database.js';
-import { integerAtLeast, parseIds, parseJsonObject, type ResultFlags, resultOptions } from '../options.js';
+import {
+  integerBetween,
+  LIMITS,
+  parseIds,
+  parseJsonObject,
+  type ResultFlags,
+  resultOptions,
+} from '../options.js';
 import { hitTable, jsonHits, printJson } from '../output.js';
 
 interface RecommendOptions extends ResultFlags {
@@ -35,8 +42,8 @@ export function registerRecommend(program: Command): void {
         'best_score',
       ]),
     )
-    .option('-k, --k <n>', 'number of results', integerAtLeast(1), 10)
-    .option('--ef <n>', "HNSW search effort (default: the collection's)", integerAtLeast(1))
+    .option('-k, --k <n>', `number of results (at most ${LIMITS.k})`, integerBetween(1, LIMITS.k), 10)
+    .option('--ef <n>', "HNSW search effort (default: the collection's)", integerBetween(1, LIMITS.ef))
     .option('--exact', 'exact search, ignoring the index')
     .option('--filter <json>', 'payload filter (JSON, filter language v1)', parseJsonObject)
     .option('--with-payload', 'include payloads')
@@ -44,7 +51,7 @@ export function registerRecommend(program: Command): void {
     .action(async (name: string, options: RecommendOptions, command: Command) => {
       const query: RecommendQuery = { positive: options.positive };
       if (options.negative !== undefined) query.negative = options.negative;
-      await withDatabase(command, async (db) => {
+      await withDatabase(command, 'existing', async (db) => {
         const hits = await db.collection(name).recommend(query, {
           ...resultOptions(options),
           using: options.using,

@@ -14,6 +14,8 @@ import { withDatabase } from '../database.js';
 import { openVectorFile } from '../formats/open.js';
 import {
   integerAtLeast,
+  integerBetween,
+  LIMITS,
   parseJsonObject,
   parseVector,
   type ResultFlags,
@@ -60,15 +62,19 @@ export function registerSearch(program: Command): void {
       ]),
     )
     .option('--group-by <key>', 'group hits by this payload key; -k then counts groups')
-    .option('--group-size <n>', 'hits per group (default 3)', integerAtLeast(1))
-    .option('-k, --k <n>', 'number of results', integerAtLeast(1), 10)
-    .option('--ef <n>', "HNSW search effort (default: the collection's)", integerAtLeast(1))
-    .option('--nprobe <n>', 'IVF lists probed (default: the index’s)', integerAtLeast(1))
-    .option('--search-k <n>', 'Annoy nodes inspected (default trees × k)', integerAtLeast(1))
+    .option(
+      '--group-size <n>',
+      'hits per group (default 3, at most 100)',
+      integerBetween(1, LIMITS.groupSize),
+    )
+    .option('-k, --k <n>', `number of results (at most ${LIMITS.k})`, integerBetween(1, LIMITS.k), 10)
+    .option('--ef <n>', "HNSW search effort (default: the collection's)", integerBetween(1, LIMITS.ef))
+    .option('--nprobe <n>', 'IVF lists probed (default: the index’s)', integerBetween(1, LIMITS.nprobe))
+    .option('--search-k <n>', 'Annoy nodes inspected (default trees × k)', integerBetween(1, LIMITS.searchK))
     .option(
       '--rerank <n>',
       'quantized indexes: candidates re-ranked on full vectors (0 = off)',
-      integerAtLeast(0),
+      integerBetween(0, LIMITS.rerank),
     )
     .option('--exact', 'exact search, ignoring the index')
     .option('--filter <json>', 'payload filter (JSON, filter language v1)', parseJsonObject)
@@ -98,7 +104,7 @@ export function registerSearch(program: Command): void {
         fusion: options.fusion,
       };
       const withPayload = options.withPayload === true;
-      await withDatabase(command, async (db) => {
+      await withDatabase(command, 'existing', async (db) => {
         const collection = db.collection(name);
         if (options.groupBy !== undefined) {
           const grouped = { ...searchOptions, groupBy: options.groupBy, groupSize: options.groupSize };

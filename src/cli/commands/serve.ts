@@ -12,12 +12,11 @@
  */
 
 import type { Command } from 'commander';
-import { Quiver } from '../../db/database.js';
-import { resolveEmbedder } from '../../embed/index.js';
 import { isLoopback } from '../../server/auth.js';
 import { loadSettings } from '../../server/config.js';
 import { QuiverServer } from '../../server/server.js';
-import { integerAtLeast, usageError } from '../options.js';
+import { openDatabase } from '../database.js';
+import { integerBetween, LIMITS, usageError } from '../options.js';
 
 interface ServeOptions {
   host: string;
@@ -31,7 +30,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve the database over HTTP (REST API, OpenAPI at /openapi.json, docs at /docs)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port to listen on (0: any free port)', integerAtLeast(0), 6333)
+    .option('--port <n>', 'port to listen on (0: any free port)', integerBetween(0, LIMITS.port), 6333)
     .option('--config <file>', 'JSON file with apiKeys and limits')
     .option(
       '--log-level <level>',
@@ -49,7 +48,7 @@ export function registerServe(program: Command): void {
         );
       }
       const { data } = command.optsWithGlobals<{ data: string }>();
-      const db = await Quiver.open(data, { embedders: resolveEmbedder });
+      const db = await openDatabase(command, 'create');
       let server: QuiverServer;
       let url: string;
       try {

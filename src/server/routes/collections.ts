@@ -3,11 +3,18 @@
  * `POST /collections/{name}/flush`, `POST /collections/{name}/compact`. A collection has one
  * vector per point (`dimension`, `metric`) or named vector fields (`vectors`), and may
  * declare payload indexes (`payloadIndexes`) when created.
+ *
+ * Races with a drop: a create and a drop of one name run one at a time (`NameLock`), so a
+ * 201 describes the collection that was created, and a DELETE that came after it answers
+ * 200. Any other operation on a collection that a drop removes while it runs fails with the
+ * engine's `CollectionNotFoundError` (404) and acknowledges nothing; the list leaves out a
+ * collection dropped between listing its name and describing it.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CollectionConfig as EngineConfig, CollectionInfo as EngineInfo } from '../../db/types.js';
-import { QuiverError } from '../../errors.js';
+import { CollectionNotFoundError, QuiverError } from '../../errors.js';
 import { CollectionConfig, CollectionInfo, CollectionList } from '../collection-schemas.js';
+import { NameLock } from '../name-lock.js';
 import { checkProviderPolicy } from '../provider-policy.js';
 import { NameParams, Ok, responses } from '../schemas.js';
 import { KEYED, READ, type RouteContext, WRITE } from './context.js';
@@ -17,6 +24,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
   { db, allowedProviders },
 ) => {
   const tags = ['collections'];
+  const createOrDrop = new NameLock();
 
   app.get(
     '/collections',
@@ -37,6 +45,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         try {
           collections.push(listed(await db.collection(name).info()));
         } catch (error) {
+          if (error instanceof CollectionNotFoundError) continue; // dropped since it was listed
           if (!(error instanceof QuiverError)) throw error;
           request.log.warn({ err: error, collection: name }, 'collection unavailable');
           collections.push({ name, error: { code: error.code, message: 'unavailable; see the server log' } });
@@ -58,15 +67,19 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         security: KEYED,
         params: NameParams,
         body: CollectionConfig,
-        response: responses(201, CollectionInfo, [400, 403, 409]),
+        response: responses(201, CollectionInfo, [400, 403, 409, 507]),
       },
       config: WRITE,
     },
     async (request, reply) => {
       checkProviderPolicy(request.body, allowedProviders);
-      const collection = await db.createCollection(request.params.name, request.body as EngineConfig);
+      const { name } = request.params;
+      const info = await createOrDrop.run(name, async () => {
+        const collection = await db.createCollection(name, request.body as EngineConfig);
+        return collection.info();
+      });
       reply.code(201);
-      return collection.info();
+      return info;
     },
   );
 
@@ -93,12 +106,13 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         summary: 'Drop a collection and all its points',
         security: KEYED,
         params: NameParams,
-        response: responses(200, Ok, [400, 403, 404]),
+        response: responses(200, Ok, [400, 403, 404, 507]),
       },
       config: WRITE,
     },
     async (request) => {
-      await db.dropCollection(request.params.name);
+      const { name } = request.params;
+      await createOrDrop.run(name, () => db.dropCollection(name));
       return { ok: true as const };
     },
   );
@@ -111,7 +125,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         summary: 'Seal the growing segment into a segment file',
         security: KEYED,
         params: NameParams,
-        response: responses(200, Ok, [400, 403, 404]),
+        response: responses(200, Ok, [400, 403, 404, 507]),
       },
       config: WRITE,
     },
@@ -129,7 +143,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         summary: 'Drop deleted rows and merge small segments',
         security: KEYED,
         params: NameParams,
-        response: responses(200, Ok, [400, 403, 404]),
+        response: responses(200, Ok, [400, 403, 404, 507]),
       },
       config: WRITE,
     },

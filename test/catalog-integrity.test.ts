@@ -1,0 +1,184 @@
+/**
+ * The catalog's rows are checksummed: a changed byte in an unsealed WAL record, a manifest
+ * or a collection's configuration makes that collection alone unavailable with a
+ * `CorruptDataError` naming it (and droppable), never silently different data. Catalogs of
+ * schema version 1 (no checksums) still open, and are migrated.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Sqlite from 'better-sqlite3';
+import { CorruptDataError, Quiver } from '../src/index.js';
+import { tempDir } from './support/reference.js';
+
+/** A database with collections 'a' (the victim) and 'b', each with unsealed points. */
+async function twoCollections(path: string): Promise<void> {
+  const db = await Quiver.open(path);
+  for (const name of ['a', 'b']) {
+    const c = await db.createCollection(name, { dimension: 4, index: { type: 'flat' } });
+    await c.upsert([
+      { id: 1, vector: [1234.5, 0, 0, 0], payload: { word: 'hello' } },
+      { id: 2, vector: [0, 1, 0, 0], payload: { word: 'world' } },
+    ]);
+    if (name === 'a') await c.flush();
+    await c.upsert([{ id: 3, vector: [0, 0, 1234.5, 0], payload: { word: 'unsealed' } }]);
+  }
+  await db.close();
+}
+
+function withCatalog(path: string, edit: (db: Sqlite.Database) => void): void {
+  const db = new Sqlite(join(path, 'catalog.sqlite'));
+  try {
+    edit(db);
+  } finally {
+    db.close();
+  }
+}
+
+const idOf = (db: Sqlite.Database, name: string) =>
+  (db.prepare('SELECT id FROM collections WHERE name = ?').get(name) as { id: number }).id;
+
+/** Opens, checks that 'a' is broken with a message naming it, 'b' intact, and 'a' droppable. */
+async function expectOnlyABroken(path: string, reason: RegExp): Promise<void> {
+  const db = await Quiver.open(path);
+  assert.deepEqual(await db.listCollections(), ['a', 'b']);
+  assert.throws(
+    () => db.collection('a'),
+    (err: unknown) =>
+      err instanceof CorruptDataError && /collection 'a'/.test(err.message) && reason.test(err.message),
+  );
+  const b = db.collection('b');
+  assert.equal(await b.count(), 3);
+  assert.deepEqual((await b.get([3], { withVector: true }))[0].vector, new Float32Array([0, 0, 1234.5, 0]));
+  await db.dropCollection('a');
+  assert.deepEqual(await db.listCollections(), ['b']);
+  await db.close();
+}
+
+test('a flipped byte in an unsealed WAL record is detected', async () => {
+  for (const part of ['vector', 'payload']) {
+    const dir = tempDir();
+    await twoCollections(dir.path);
+    withCatalog(dir.path, (db) => {
+      const row = db.prepare('SELECT seq, body FROM wal WHERE collection_id = ?').get(idOf(db, 'a')) as {
+        seq: number;
+        body: Buffer;
+      };
+      const at = part === 'vector' ? row.body.length - 15 : row.body.indexOf('unsealed');
+      row.body[at] ^= 0x10;
+      db.prepare('UPDATE wal SET body = ? WHERE seq = ?').run(row.body, row.seq);
+    });
+    await expectOnlyABroken(dir.path, /WAL row \d+ .*checksum mismatch/);
+    dir.cleanup();
+  }
+});
+
+test('a changed manifest (its walCheckpoint) is detected instead of dropping acknowledged points', async () => {
+  const dir = tempDir();
+  await twoCollections(dir.path);
+  withCatalog(dir.path, (db) => {
+    const id = idOf(db, 'a');
+    const m = db.prepare('SELECT version, body FROM manifests WHERE collection_id = ?').get(id) as {
+      version: number;
+      body: string;
+    };
+    const body = m.body.replace(/"walCheckpoint":(\d+)/, (_, n) => `"walCheckpoint":${Number(n) + 5}`);
+    assert.notEqual(body, m.body);
+    db.prepare('UPDATE manifests SET body = ? WHERE collection_id = ? AND version = ?').run(
+      body,
+      id,
+      m.version,
+    );
+  });
+  await expectOnlyABroken(dir.path, /manifest version \d+ .*checksum mismatch/);
+  dir.cleanup();
+});
+
+test("one collection's invalid configuration leaves the others available", async () => {
+  const dir = tempDir();
+  await twoCollections(dir.path);
+  withCatalog(dir.path, (db) => {
+    db.prepare('UPDATE collections SET config = ? WHERE name = ?').run('{"dimension": 4,', 'a');
+  });
+  await expectOnlyABroken(dir.path, /configuration .*checksum mismatch/);
+  dir.cleanup();
+});
+
+test('a schema version 1 catalog (no checksums) opens, is migrated, and then verifies', async () => {
+  const dir = tempDir();
+  await twoCollections(dir.path);
+  withCatalog(dir.path, (db) => {
+    for (const table of ['collections', 'manifests', 'wal']) db.exec(`ALTER TABLE ${table} DROP COLUMN crc`);
+    db.prepare(`UPDATE meta SET value = '1' WHERE key = 'schema_version'`).run();
+  });
+  let db = await Quiver.open(dir.path);
+  for (const name of ['a', 'b']) {
+    const c = db.collection(name);
+    assert.equal(await c.count(), 3);
+    assert.deepEqual((await c.get([3], { withVector: true }))[0].vector, new Float32Array([0, 0, 1234.5, 0]));
+  }
+  const info = await db.collection('a').info();
+  assert.equal(info.catalogIntegrity, 'ok');
+  await db.close();
+  withCatalog(dir.path, (sqlite) => {
+    assert.equal(
+      (sqlite.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string })
+        .value,
+      '2',
+    );
+    const row = sqlite
+      .prepare('SELECT seq, body FROM wal WHERE collection_id = ?')
+      .get(idOf(sqlite, 'a')) as {
+      seq: number;
+      body: Buffer;
+    };
+    row.body[row.body.length - 1] ^= 1;
+    sqlite.prepare('UPDATE wal SET body = ? WHERE seq = ?').run(row.body, row.seq);
+  });
+  db = await Quiver.open(dir.path);
+  assert.throws(() => db.collection('a'), CorruptDataError);
+  assert.equal(await db.collection('b').count(), 3);
+  await db.close();
+  dir.cleanup();
+});
+
+/** Writes two collections' points in a child process that is then killed, leaving SQLite's -wal file. */
+function killedWriter(path: string): void {
+  const entry = new URL('../src/index.js', import.meta.url).href;
+  const script = `
+    const { Quiver } = await import(${JSON.stringify(entry)});
+    const db = await Quiver.open(${JSON.stringify(path)});
+    for (const name of ['a', 'b']) {
+      const c = await db.createCollection(name, { dimension: 4, index: { type: 'flat' } });
+      for (let i = 0; i < 20; i++) await c.upsert([{ id: i, vector: [i, 1, 2, 3], payload: { name } }]);
+    }
+    process.kill(process.pid, 'SIGKILL');
+  `;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'pipe' });
+  assert.equal(result.signal, 'SIGKILL', result.stderr.toString());
+}
+
+test("a damaged frame in SQLite's -wal file is refused instead of silently losing what follows it", async () => {
+  const dir = tempDir();
+  killedWriter(dir.path);
+  const wal = join(dir.path, 'catalog.sqlite-wal');
+  const intact = readFileSync(wal);
+  assert.ok(intact.length > 32 + 3 * 4120, 'the killed writer left frames in the -wal file');
+  // The first frame's page: flipping a byte there fails its checksum, and committed frames follow.
+  const damaged = Buffer.from(intact);
+  damaged[32 + 24 + 100] ^= 0xff;
+  writeFileSync(wal, damaged);
+  await assert.rejects(
+    Quiver.open(dir.path),
+    (err: unknown) => err instanceof CorruptDataError && /frame 0/.test(err.message),
+  );
+  // Untouched, the same file opens with everything the writer was told was written.
+  writeFileSync(wal, intact);
+  const db = await Quiver.open(dir.path);
+  assert.equal(await db.collection('a').count(), 20);
+  assert.equal(await db.collection('b').count(), 20);
+  await db.close();
+  dir.cleanup();
+});
