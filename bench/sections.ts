@@ -149,6 +149,7 @@ export const SECTIONS: readonly SectionSpec[] = [
     inputs: [
       'bench/server-load.ts',
       'bench/server/',
+      'test/support/classical-photos.ts',
       'src/server/',
       'src/client/',
       ...COLLECTION_ENGINE,
