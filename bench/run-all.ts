@@ -7,7 +7,8 @@
  * and ends with its provenance stamp (bench/provenance.ts): the commit, the command, the date,
  * and the hash of the section's inputs (bench/sections.ts), which `test/bench-provenance.test.ts`
  * compares with the files as they are now. Named benchmarks re-run only those and replace only
- * their sections; every other section already in the file is kept as it is.
+ * their sections; every other section already in the file is kept as it is. A benchmark
+ * that fails keeps its old section; the others' are still written, and run-all exits with 1.
  *
  * Reproduce: `npm run bench` (that is, `npm run build && node dist/bench/run-all.js`) for all;
  * `node dist/bench/run-all.js ann exact-search` for some (names: those of SECTIONS).
@@ -54,6 +55,7 @@ const root = repositoryRoot();
 const out = join(root, 'docs', 'benchmarks.md');
 const produced = new Map<string, string>();
 const started = new Date();
+const failed: string[] = [];
 for (const name of toRun) {
   const spec = sectionSpec(name);
   process.stderr.write(`[run-all] ${name}\n`);
@@ -61,7 +63,14 @@ for (const name of toRun) {
   const stamp = stampForWorkingTree(spec, root);
   const before = loadavg()[0];
   const t0 = Date.now();
-  const markdown = await runScript(join(dirname(fileURLToPath(import.meta.url)), spec.script), forwarded);
+  let markdown: string;
+  try {
+    markdown = await runScript(join(dirname(fileURLToPath(import.meta.url)), spec.script), forwarded);
+  } catch (error) {
+    // One failed benchmark must not cost the others' results: keep its old section, go on.
+    failed.push(`${name}: ${(error as Error).message}`);
+    continue;
+  }
   const minutes = (Date.now() - t0) / 60_000;
   const load = { before, after: loadavg()[0], cores: cpus().length };
   produced.set(
@@ -104,10 +113,14 @@ const header = [
   `| kernel | Linux ${release()} |`,
   `| date of the latest run | ${started.toISOString()} |`,
   `| command of the latest run | \`${command}\` |`,
-  `| sections it produced | ${toRun.join(', ')} |`,
+  `| sections it produced | ${[...produced.keys()].join(', ')} |`,
 ];
 for (const name of order) {
   if (!sections.has(name)) process.stderr.write(`[run-all] no '${name}' section yet; run it to add one\n`);
 }
 writeFileSync(out, renderDocument(header.join('\n'), sections, order));
 process.stderr.write(`[run-all] wrote ${out}\n`);
+if (failed.length > 0) {
+  process.stderr.write(`[run-all] failed, sections kept as they were:\n  ${failed.join('\n  ')}\n`);
+  process.exitCode = 1;
+}
