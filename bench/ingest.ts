@@ -122,7 +122,10 @@ function batchTable(hnsw: BatchIngest, flat: BatchIngest): string[] {
       `${TOTAL.toLocaleString('en')} in all (segment size ${DEFAULT_SEGMENT_SIZE.toLocaleString('en')})`,
     '',
     'Default index: HNSW (M 16, efConstruction 200), built on worker threads after each seal while the upserts ' +
-      'continue; `flat`: sealed segments without an approximate index (searched exactly).',
+      'continue; `flat`: sealed segments without an approximate index (searched exactly). ' +
+      'The two run one after the other, not interleaved, so a change of load on a shared machine between them ' +
+      'moves one and not the other (see the load averages below): the ratio of their upsert rates is noisy; the final ' +
+      '`flush()` (index builds) is the difference that holds.',
     '',
     "| measure | default index (HNSW) | `index: { type: 'flat' }` |",
     '|---|---:|---:|',
