@@ -4,15 +4,25 @@
  * hand), run by `@huggingface/transformers` on ONNX Runtime. Checks that vectors equal the
  * independently computed pooled, normalized hidden states (within 1e-5; 2e-3 for the float16
  * variant), that padding in a batch changes nothing (the attention mask is respected), `cls`
- * pooling, batching order, and the errors for missing files, bad options and bad inputs.
+ * pooling, batching order, and the errors for missing files, bad options and bad inputs; and
+ * that the runtime is an optional peer whose absence is a typed error (the packed install
+ * without it is checked by scripts/check-packed-install.mjs).
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEmbedder } from '../src/embed/index.js';
 import { halfToNumber } from '../src/embed/onnx-pooling.js';
+import {
+  importPeer,
+  MissingPeerDependencyError,
+  ONNX_RUNTIME_PACKAGE,
+  ONNX_RUNTIME_RANGE,
+  requirePeer,
+} from '../src/embed/onnx-runtime.js';
 import { EmbeddingInputError, EmbeddingModelError, type EmbeddingProvider } from '../src/embed/provider.js';
+import { rebuildError, serializeError } from '../src/embed/worker-protocol.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { tempDir } from './support/reference.js';
 import { SPECIAL_TOKENS, type TinyModel, writeTinyOnnxModel } from './support/tiny-onnx-model.js';
@@ -233,5 +243,50 @@ describe('onnx:<folder> on a tiny BERT-shaped model', () => {
       await assert.rejects(createEmbedder(`onnx:${folder}`, { batchSize: 0 }), InvalidArgumentError);
       await assert.rejects(createEmbedder(`onnx:${folder}`, { normalize: false }), InvalidArgumentError);
     });
+  });
+});
+
+describe('the onnx: runtime is an optional peer dependency', () => {
+  const ABSENT = '@quiverdb/no-such-package';
+
+  test('package.json: a peer marked optional, not a dependency; the range the error quotes is its range', () => {
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'));
+    assert.equal(manifest.dependencies[ONNX_RUNTIME_PACKAGE], undefined);
+    assert.equal(manifest.peerDependencies[ONNX_RUNTIME_PACKAGE], ONNX_RUNTIME_RANGE);
+    assert.deepEqual(manifest.peerDependenciesMeta[ONNX_RUNTIME_PACKAGE], { optional: true });
+    assert.ok(manifest.devDependencies[ONNX_RUNTIME_PACKAGE], 'the repo installs it for its own tests');
+  });
+
+  test('an absent package is MissingPeerDependencyError naming it and how to install it', async () => {
+    assert.throws(
+      () => requirePeer(ABSENT, '^1.2.0', 'onnx:/models/x'),
+      (e) =>
+        e instanceof MissingPeerDependencyError &&
+        e instanceof EmbeddingModelError &&
+        e.packageName === ABSENT &&
+        e.message.startsWith('onnx:/models/x: needs the npm package @quiverdb/no-such-package') &&
+        e.message.endsWith(`npm install ${ABSENT}@'^1.2.0'`),
+    );
+    await assert.rejects(importPeer(ABSENT, '^1.2.0', 'onnx:/models/x'), MissingPeerDependencyError);
+  });
+
+  test('the error crosses from an embedding worker with its class, package and range', () => {
+    const original = new MissingPeerDependencyError(ABSENT, '^1.2.0', 'onnx:x: needs the npm package …');
+    const rebuilt = rebuildError(structuredClone(serializeError(original)));
+    assert.ok(rebuilt instanceof MissingPeerDependencyError && rebuilt instanceof EmbeddingModelError);
+    assert.deepEqual(
+      [rebuilt.name, rebuilt.code, rebuilt.message, rebuilt.packageName, rebuilt.range],
+      [original.name, 'EMBEDDING_MODEL', original.message, ABSENT, '^1.2.0'],
+    );
+  });
+
+  test('an installed package resolves and imports', async () => {
+    assert.doesNotThrow(() => requirePeer(ONNX_RUNTIME_PACKAGE, ONNX_RUNTIME_RANGE, 'onnx:x'));
+    const { AutoModel } = await importPeer<typeof import('@huggingface/transformers')>(
+      ONNX_RUNTIME_PACKAGE,
+      ONNX_RUNTIME_RANGE,
+      'onnx:x',
+    );
+    assert.equal(typeof AutoModel.from_pretrained, 'function');
   });
 });

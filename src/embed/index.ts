@@ -25,6 +25,7 @@ import type { OrbVocabulary, TrainOrbVocabularyOptions } from './orb-vocabulary.
 import type { EmbedderOptions, EmbeddingProvider, ImageInput } from './provider.js';
 import { WorkerEmbedder, type WorkerPoolOptions } from './worker-embedder.js';
 
+export { MissingPeerDependencyError } from './onnx-runtime.js';
 export type {
   Box,
   Detection,

@@ -1,6 +1,6 @@
 /**
  * `mobilenet-v2`: 1280-d image features from the MobileNetV2 backbone whose weights ship in
- * `nsfwjs` 4.4.0 (`nsfwjs/models/mobilenet_v2`: a Keras LayersModel, uint8-quantized weights
+ * `nsfwjs` 4.3.0 (`nsfwjs/models/mobilenet_v2`: a Keras LayersModel, uint8-quantized weights
  * embedded as base64, so nothing is fetched).
  *
  * The network ends `out_relu` (s/32 × s/32 × 1280 for an s × s input) → `average_pooling2d_1`
@@ -18,7 +18,7 @@
  * Options: `inputSize` (96, 128, 160, 192 or 224; default 224: smaller is faster and coarser),
  * `batchSize` (1..256, default 16: images per model call).
  */
-import type { LayersModel } from '@tensorflow/tfjs';
+import type { io, LayersModel } from '@tensorflow/tfjs';
 import { MobileNetV2Model } from 'nsfwjs/models/mobilenet_v2';
 import { InvalidArgumentError } from '../errors.js';
 import { l2Normalize } from './batch.js';
@@ -138,8 +138,10 @@ interface KerasLayer {
 async function loadModel(inputSize: number): Promise<LoadedModel> {
   const tf = await loadTensorFlow();
   try {
-    const json = structuredClone((await MobileNetV2Model.modelJson()).default);
-    const base64 = (await MobileNetV2Model.weightBundles[0]()).default;
+    // Typed here: nsfwjs 4.3.0's declarations import '../core' without an extension, which
+    // NodeNext does not resolve, so the package's own types read as `any`.
+    const json: io.ModelJSON = structuredClone((await MobileNetV2Model.modelJson()).default);
+    const base64: string = (await MobileNetV2Model.weightBundles[0]()).default;
     const topology = json.modelTopology as { model_config: { config: { layers: KerasLayer[] } } };
     const layers = topology.model_config.config.layers;
     const input = layers.find((l) => l.class_name === 'InputLayer');

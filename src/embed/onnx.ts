@@ -1,7 +1,9 @@
 /**
  * `onnx:<folder>`: any ONNX sentence-embedding model in a local folder (the layout of
  * `onnx-folder.ts`, e.g. an export of all-MiniLM-L6-v2), loaded by `@huggingface/transformers`
- * (its tokenizers and model classes) and run on ONNX Runtime for Node (CPU).
+ * (its tokenizers and model classes) and run on ONNX Runtime for Node (CPU). That package is an
+ * optional peer dependency (`onnx-runtime.ts`): creating the provider without it installed is a
+ * `MissingPeerDependencyError`.
  *
  * A text is tokenized by the folder's tokenizer (padded per batch, truncated to the model's
  * maximum length), run through the model, and its token states (`last_hidden_state`, or
@@ -20,6 +22,7 @@ import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transfor
 import { InvalidArgumentError } from '../errors.js';
 import { checkModelFolder, ONNX_DTYPES, type OnnxDtype } from './onnx-folder.js';
 import { poolTokenStates, type TokenStates } from './onnx-pooling.js';
+import { importPeer, ONNX_RUNTIME_PACKAGE, ONNX_RUNTIME_RANGE, requirePeer } from './onnx-runtime.js';
 import { type EmbedderOptions, EmbeddingModelError, type EmbeddingProvider } from './provider.js';
 import { checkOptionNames, choiceOption, integerOption } from './provider-options.js';
 import { textProvider } from './text-provider.js';
@@ -46,6 +49,7 @@ export async function createOnnxEmbedder(name: string, options: EmbedderOptions)
   const pooling = choiceOption(name, options, 'pooling', ['mean', 'cls'] as const, 'mean');
   const dtype = choiceOption(name, options, 'dtype', Object.keys(ONNX_DTYPES) as OnnxDtype[], 'fp32');
   const batchSize = integerOption(name, options, 'batchSize', 32, 1, 4096);
+  requirePeer(ONNX_RUNTIME_PACKAGE, ONNX_RUNTIME_RANGE, name);
   const folder = resolve(name.slice(PREFIX.length));
   const hiddenSize = await checkModelFolder(name, folder, dtype);
   const dimension = integerOption(name, options, 'dimension', hiddenSize ?? 0, 1, 65536);
@@ -107,8 +111,12 @@ interface LoadedModel {
 }
 
 async function loadModel(name: string, folder: string, dtype: OnnxDtype): Promise<LoadedModel> {
+  const { AutoModel, AutoTokenizer, env } = await importPeer<typeof import('@huggingface/transformers')>(
+    ONNX_RUNTIME_PACKAGE,
+    ONNX_RUNTIME_RANGE,
+    name,
+  );
   try {
-    const { AutoModel, AutoTokenizer, env } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     env.useFSCache = false;

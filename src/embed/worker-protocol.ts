@@ -13,11 +13,13 @@
  * travel as they are.
  *
  * Errors cross as plain data and are rebuilt with their class on the calling side, so a
- * caller sees the same `EmbeddingInputError` (with its `index`), `EmbeddingModelError` or
- * `InvalidArgumentError` it would see in-process; any other `QuiverError` keeps its code and
- * class name, and anything else becomes a plain `Error` with its name and message.
+ * caller sees the same `EmbeddingInputError` (with its `index`), `EmbeddingModelError`,
+ * `MissingPeerDependencyError` (with its package and range) or `InvalidArgumentError` it would
+ * see in-process; any other `QuiverError` keeps its code and class name, and anything else
+ * becomes a plain `Error` with its name and message.
  */
 import { InvalidArgumentError, QuiverError } from '../errors.js';
+import { MissingPeerDependencyError } from './onnx-runtime.js';
 import {
   type Detection,
   type EmbedderOptions,
@@ -85,6 +87,8 @@ export interface SerializedError {
   message: string;
   code?: string;
   index?: number;
+  /** A `MissingPeerDependencyError`'s package and version range. */
+  peer?: { packageName: string; range: string };
 }
 
 /** A message from the worker. */
@@ -100,6 +104,10 @@ export function serializeError(error: unknown): SerializedError {
   if (error instanceof EmbeddingInputError) {
     return { name: error.name, message: error.message, code: error.code, index: error.index };
   }
+  if (error instanceof MissingPeerDependencyError) {
+    const { name, message, code, packageName, range } = error;
+    return { name, message, code, peer: { packageName, range } };
+  }
   if (error instanceof QuiverError) return { name: error.name, message: error.message, code: error.code };
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: String(error) };
@@ -112,6 +120,11 @@ export function rebuildError(data: SerializedError): Error {
       return new EmbeddingInputError(data.message, data.index);
     case 'EmbeddingModelError':
       return new EmbeddingModelError(data.message);
+    case 'MissingPeerDependencyError':
+      if (data.peer !== undefined) {
+        return new MissingPeerDependencyError(data.peer.packageName, data.peer.range, data.message);
+      }
+      break;
     case 'InvalidArgumentError':
       return new InvalidArgumentError(data.message);
   }

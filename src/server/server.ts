@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Database } from '../db/types.js';
 import { type Access, type ApiKeyConfig, ApiKeys } from './auth.js';
 import { errorBody, toErrorResponse } from './errors.js';
@@ -63,6 +63,12 @@ export class QuiverServer {
       bodyLimit: limits.bodyBytes,
       logger: { level: options.logLevel ?? 'warn', stream: process.stderr },
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
+      // Errors the router raises before a route runs (a path that is not valid
+      // percent-encoded UTF-8, a parameter over maxParamLength) leave in the one error shape too.
+      frameworkErrors: (error, _request, reply: FastifyReply) => {
+        const { status, body } = toErrorResponse(error, undefined, limits.bodyBytes);
+        reply.code(status).send(body);
+      },
     }).withTypeProvider<TypeBoxTypeProvider>();
     const server = new QuiverServer(app, limits);
     parseJsonBodiesStrictly(app);
