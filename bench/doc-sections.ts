@@ -31,3 +31,14 @@ export function renderDocument(
   }
   return parts.join('\n');
 }
+
+/** The text before the first section: the document's header. */
+export function headerOf(text: string): string {
+  const first = text.search(/^<!-- section: [\w-]+ -->$/m);
+  return first < 0 ? text : text.slice(0, first);
+}
+
+/** `text` with its sections replaced by `sections` (in their map order), its header kept. */
+export function writeSections(text: string, sections: ReadonlyMap<string, string>): string {
+  return renderDocument(headerOf(text), sections, []);
+}

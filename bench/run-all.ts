@@ -4,42 +4,26 @@
  * command, to `docs/benchmarks.md`.
  *
  * Each benchmark's Markdown is wrapped in `<!-- section: NAME -->` … `<!-- /section: NAME -->`
- * and ends with the date it was produced. Named benchmarks re-run only those and replace only
- * their sections; every other section already in the file is kept as it is.
+ * and ends with its provenance stamp (bench/provenance.ts): the commit, the command, the date,
+ * and the hash of the section's inputs (bench/sections.ts), which `test/bench-provenance.test.ts`
+ * compares with the files as they are now. Named benchmarks re-run only those and replace only
+ * their sections; every other section already in the file is kept as it is. A benchmark
+ * that fails keeps its old section; the others' are still written, and run-all exits with 1.
  *
  * Reproduce: `npm run bench` (that is, `npm run build && node dist/bench/run-all.js`) for all;
- * `node dist/bench/run-all.js ann exact-search` for some (names: the keys of BENCHMARKS).
+ * `node dist/bench/run-all.js ann exact-search` for some (names: those of SECTIONS).
  * Arguments after `--` go to every benchmark run, e.g.
  * `node dist/bench/run-all.js ann-families -- --keep .bench-cache/ann/families-kept` (a long run
  * that can be resumed).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSections, renderDocument } from './doc-sections.js';
-
-/** Benchmark name → script under `dist/bench/`, in the order of a full run and of the file. */
-const BENCHMARKS: Record<string, string> = {
-  'exact-search': 'exact-search.js',
-  ingest: 'ingest.js',
-  ann: join('ann', 'run.js'),
-  'ann-families': join('ann', 'families.js'),
-  'filtered-search': 'filtered-search.js',
-  'server-load': 'server-load.js',
-  'embed-precision': 'embed-precision.js',
-  'embed-throughput': 'embed-throughput.js',
-};
-
-/** The nearest ancestor of this file holding a `package.json` (this file runs from `dist/bench/`). */
-function packageRoot(): string {
-  const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; dirname(dir) !== dir; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-  }
-  throw new Error(`no package.json above ${start}`);
-}
+import { repositoryRoot, stampForWorkingTree, stampSection } from './provenance.js';
+import { SECTIONS, sectionSpec } from './sections.js';
 
 /** Runs `node <script> ...args` with stderr passed through; resolves with its stdout. */
 function runScript(script: string, args: readonly string[]): Promise<string> {
@@ -59,34 +43,42 @@ const cli = process.argv.slice(2);
 const dashes = cli.indexOf('--');
 const requested = dashes < 0 ? cli : cli.slice(0, dashes);
 const forwarded = dashes < 0 ? [] : cli.slice(dashes + 1);
-for (const name of requested) {
-  if (!(name in BENCHMARKS)) {
-    throw new Error(`unknown benchmark '${name}'; expected some of ${Object.keys(BENCHMARKS).join(', ')}`);
-  }
-}
-const toRun =
-  requested.length > 0
-    ? Object.keys(BENCHMARKS).filter((b) => requested.includes(b))
-    : Object.keys(BENCHMARKS);
+for (const name of requested) sectionSpec(name);
+const order = SECTIONS.map((s) => s.name);
+const toRun = requested.length > 0 ? order.filter((b) => requested.includes(b)) : order;
 const command =
   cli.length > 0
     ? `npm run build && node dist/bench/run-all.js ${cli.join(' ')}`
     : 'npm run bench   # = npm run build && node dist/bench/run-all.js';
 
-const out = join(packageRoot(), 'docs', 'benchmarks.md');
+const root = repositoryRoot();
+const out = join(root, 'docs', 'benchmarks.md');
 const produced = new Map<string, string>();
 const started = new Date();
+const failed: string[] = [];
 for (const name of toRun) {
+  const spec = sectionSpec(name);
   process.stderr.write(`[run-all] ${name}\n`);
+  // The stamp is taken before the run: the code that runs is the code as it is now.
+  const stamp = stampForWorkingTree(spec, root);
+  const before = loadavg()[0];
   const t0 = Date.now();
-  const markdown = await runScript(
-    join(dirname(fileURLToPath(import.meta.url)), BENCHMARKS[name]),
-    forwarded,
-  );
+  let markdown: string;
+  try {
+    markdown = await runScript(join(dirname(fileURLToPath(import.meta.url)), spec.script), forwarded);
+  } catch (error) {
+    // One failed benchmark must not cost the others' results: keep its old section, go on.
+    failed.push(`${name}: ${(error as Error).message}`);
+    continue;
+  }
   const minutes = (Date.now() - t0) / 60_000;
+  const load = { before, after: loadavg()[0], cores: cpus().length };
   produced.set(
     name,
-    `${markdown}\n\n_Section produced ${new Date().toISOString()} in ${minutes.toFixed(1)} min._`,
+    stampSection(markdown, spec, {
+      ...stamp,
+      run: { command, date: new Date().toISOString(), minutes, load },
+    }),
   );
 }
 // Read the file only now: another run may have replaced other sections meanwhile.
@@ -97,9 +89,21 @@ const cpuList = cpus();
 const header = [
   '# Benchmarks',
   '',
-  'Generated by `bench/run-all.ts`; every section states its own method and ends with the date it was produced ' +
-    '(a run may re-run only some sections). ' +
+  'Generated by `bench/run-all.ts`; every section states its own method. ' +
     'The machine is shared, so compare ratios within one run rather than absolute numbers across runs.',
+  '',
+  '**Provenance.** Every section ends with the commit its numbers were produced from and a hash of its ' +
+    '*inputs*: the bench files it runs (its script and the bench files that script imports or spawns) and the ' +
+    '`src/` folders it measures, whole — those it imports from and those its hot path runs through ' +
+    '(`src/db/`, `src/segment/`, `src/index/`, `src/kernels/`, `src/storage/` for a collection), with `assembly/` ' +
+    '(the wasm kernels) beside `src/kernels/`. `bench/sections.ts` lists them per section. ' +
+    '`test/bench-provenance.test.ts` hashes the inputs as they are and fails, naming the section and the command ' +
+    'that reruns it, when they differ from the stamp. Folders a section does not exercise (the server, the CLI, ' +
+    'the client, text search and the embedding providers for the search sections) and the versions of peer ' +
+    'libraries are not inputs: hashing all of `src/` would make every change stale every section, hashing only the ' +
+    'bench script would miss changes to the engine it measures. A section too long to rerun after a change says so ' +
+    'in its stamp, naming the files changed since (`node dist/bench/stamp.js <section> --commit <rev> --accept-changes`); ' +
+    'its numbers are those of its commit.',
   '',
   '| | |',
   '|---|---|',
@@ -109,10 +113,14 @@ const header = [
   `| kernel | Linux ${release()} |`,
   `| date of the latest run | ${started.toISOString()} |`,
   `| command of the latest run | \`${command}\` |`,
-  `| sections it produced | ${toRun.join(', ')} |`,
+  `| sections it produced | ${[...produced.keys()].join(', ')} |`,
 ];
-for (const name of Object.keys(BENCHMARKS)) {
+for (const name of order) {
   if (!sections.has(name)) process.stderr.write(`[run-all] no '${name}' section yet; run it to add one\n`);
 }
-writeFileSync(out, renderDocument(header.join('\n'), sections, Object.keys(BENCHMARKS)));
+writeFileSync(out, renderDocument(header.join('\n'), sections, order));
 process.stderr.write(`[run-all] wrote ${out}\n`);
+if (failed.length > 0) {
+  process.stderr.write(`[run-all] failed, sections kept as they were:\n  ${failed.join('\n  ')}\n`);
+  process.exitCode = 1;
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readSections, renderDocument } from '../bench/doc-sections.js';
+import { headerOf, readSections, renderDocument, writeSections } from '../bench/doc-sections.js';
 
 const doc = [
   '# Benchmarks',
@@ -41,4 +41,16 @@ test('replacing one section keeps the others; a round trip is stable', () => {
   assert.equal(readSections(out).get('ingest'), '## Ingest');
   assert.ok(!out.includes('old'));
   assert.equal(renderDocument('# Benchmarks\n\nnew header', readSections(out), order), out);
+});
+
+test('writeSections replaces sections in place and keeps the header', () => {
+  assert.equal(headerOf(doc), '# Benchmarks\n\nold header\n\n');
+  const sections = readSections(doc);
+  sections.set('retired', '## Something no longer run\n\nstamped');
+  const out = writeSections(doc, sections);
+  assert.ok(out.startsWith('# Benchmarks\n\nold header\n\n<!-- section: exact-search -->\n'));
+  assert.deepEqual([...readSections(out).keys()], ['exact-search', 'retired', 'ingest']);
+  assert.equal(readSections(out).get('retired'), '## Something no longer run\n\nstamped');
+  assert.equal(writeSections(out, readSections(out)), out);
+  assert.equal(headerOf('# Only a header\n'), '# Only a header\n');
 });

@@ -36,6 +36,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readIds, runChildProcess } from './child.js';
+import { exitUnlessInstalled } from './dataset-prerequisites.js';
 import { DATASETS, type MaterializedDataset, materialize } from './datasets.js';
 import { formatDuration, taskSeconds } from './families/estimate.js';
 import {
@@ -131,6 +132,7 @@ function positive(flag: string, value: string, integer: boolean): number {
 }
 
 const datasetNames = names('datasets', options.datasets, Object.keys(DATASETS));
+exitUnlessInstalled(datasetNames, 'ann-families');
 const familyIds = parseFamilyIds(options.factories);
 const libs = names('libs', options.libs, LIBS);
 const threads = positive('threads', options.threads, true);

@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { throughputAtRecall } from '../../src/eval/tradeoff.js';
 import { readIds, runChildProcess } from './child.js';
+import { exitUnlessInstalled } from './dataset-prerequisites.js';
 import { DATASETS, DEFAULT_DATASETS, type MaterializedDataset, materialize } from './datasets.js';
 import { LIBRARIES } from './libs/registry.js';
 import { median } from './measure.js';
@@ -101,6 +102,7 @@ function positiveNumber(name: string, value: string): number {
 }
 
 const datasetNames = list('datasets', options.datasets, Object.keys(DATASETS));
+exitUnlessInstalled(datasetNames, 'ann');
 const libNames = list('libs', options.libs, Object.keys(LIBRARIES));
 const threadCounts = positiveInts('threads', options.threads);
 const efs = positiveInts('efs', options.efs).sort((a, b) => a - b);
