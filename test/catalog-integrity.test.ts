@@ -182,3 +182,17 @@ test("a damaged frame in SQLite's -wal file is refused instead of silently losin
   await db.close();
   dir.cleanup();
 });
+
+test('a catalog.sqlite that SQLite cannot read is a CorruptDataError naming it', async () => {
+  const dir = tempDir();
+  await twoCollections(dir.path);
+  const file = join(dir.path, 'catalog.sqlite');
+  const bytes = readFileSync(file);
+  bytes.fill(0x5a, 0, 100); // the header: magic string, page size, format numbers
+  writeFileSync(file, bytes);
+  await assert.rejects(
+    Quiver.open(dir.path),
+    (err: unknown) => err instanceof CorruptDataError && err.message.includes('catalog.sqlite'),
+  );
+  dir.cleanup();
+});

@@ -29,7 +29,7 @@
  */
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { QuiverError, StorageFullError } from '../errors.js';
+import { CorruptDataError, QuiverError, StorageFullError } from '../errors.js';
 import { collectionCrc, manifestCrc, verifyCrc, walCrc } from './catalog-rows.js';
 import { migrateCatalog } from './catalog-schema.js';
 import { checkSqliteWal } from './sqlite-wal-check.js';
@@ -98,6 +98,9 @@ export class SqliteCatalog {
       const code = (err as { code?: string }).code;
       if (code === 'SQLITE_BUSY') throw new DatabaseLockedError(file);
       if (code === 'SQLITE_FULL') throw new StorageFullError(dirname(file), 'opening the catalog');
+      if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+        throw new CorruptDataError(file, `SQLite cannot read it (${(err as Error).message})`);
+      }
       throw err;
     }
     this.stmts = this.prepare();
