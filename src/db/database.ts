@@ -24,6 +24,7 @@ import {
   CollectionNotFoundError,
   CorruptDataError,
   InvalidArgumentError,
+  StorageFullError,
 } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { kernels as defaultKernels } from '../kernels/load.js';
@@ -216,7 +217,13 @@ export class Quiver implements Database, CollectionHost {
         `quiver: ${this.catalog.file} failed SQLite's quick_check: ${this.catalog.integrity}`,
       );
     }
-    this.catalog.removeOrphanRows();
+    try {
+      this.catalog.removeOrphanRows();
+    } catch (err) {
+      // A full disk must not keep a database from opening for reads: the rows go next time.
+      if (!(err instanceof StorageFullError)) throw err;
+      process.emitWarning(`quiver: ${err.message}`);
+    }
     await this.store.removeTemporary();
     const known = new Set<string>();
     for (const row of this.catalog.listCollections()) {

@@ -135,6 +135,10 @@ export class SqliteCatalog {
       orphanManifests: db.prepare(
         'DELETE FROM manifests WHERE collection_id NOT IN (SELECT id FROM collections)',
       ),
+      hasOrphans: db.prepare(
+        `SELECT EXISTS (SELECT 1 FROM wal WHERE collection_id NOT IN (SELECT id FROM collections))
+             OR EXISTS (SELECT 1 FROM manifests WHERE collection_id NOT IN (SELECT id FROM collections)) AS found`,
+      ),
       truncateWal: db.prepare('DELETE FROM wal WHERE collection_id = ? AND seq <= ?'),
     };
   }
@@ -181,6 +185,8 @@ export class SqliteCatalog {
    * that acknowledged writes racing a drop); returns how many rows went.
    */
   removeOrphanRows(): number {
+    // Read first: opening writes nothing (no fsync, no space needed) when there is nothing to remove.
+    if ((this.stmts.hasOrphans.get() as { found: number }).found === 0) return 0;
     return this.write(
       'removing orphan rows',
       () => this.stmts.orphanWal.run().changes + this.stmts.orphanManifests.run().changes,
