@@ -232,13 +232,13 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
   }
 
   /**
-   * Creates or replaces the collection `collection` from a snapshot file (verified whole first).
+   * Creates or replaces the collection `collection` from a snapshot file or stream (verified whole first).
    * @example
    * const images = await db.recoverSnapshot('images', '/backups/images.snapshot');
    */
   async recoverSnapshot(
     collection: string,
-    file: string,
+    file: string | AsyncIterable<Uint8Array>,
     options?: RecoverOptions,
   ): Promise<EmbeddedCollection> {
     this.check();

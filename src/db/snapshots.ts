@@ -11,10 +11,12 @@
  * stay listed after a drop, so the collection can be recovered from them.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, SnapshotNotFoundError } from '../errors.js';
+import { pipeline } from 'node:stream/promises';
+import { InvalidArgumentError, SnapshotNotFoundError, StorageFullError } from '../errors.js';
+import { isFull } from '../storage/object-store.js';
 import { SnapshotReader } from '../storage/snapshot-file.js';
 import type { EmbeddedCollection } from './collection.js';
 import { type SnapshotSource, writeSnapshot } from './snapshot-create.js';
@@ -63,6 +65,7 @@ export class CollectionSnapshots {
       return { name, creationTime: qdrantTime((await stat(path)).mtime), size, checksum };
     } catch (err) {
       await rm(tmp, { force: true });
+      if (isFull(err)) throw new StorageFullError(this.folder, 'writing a snapshot');
       throw err;
     }
   }
@@ -120,14 +123,13 @@ export class CollectionSnapshots {
   }
 
   /**
-   * Verifies the snapshot file at `file` whole, then restores it as `collection` (see
-   * `SnapshotDatabase.recoverSnapshot`); `label` names the file in errors (default: its path).
+   * Verifies the snapshot at `file` (a path, or a stream spooled to a temporary file first)
+   * whole, then restores it as `collection` (see `SnapshotDatabase.recoverSnapshot`).
    */
   async recover(
     collection: string,
-    file: string,
+    file: string | AsyncIterable<Uint8Array>,
     options: RecoverOptions = {},
-    label = file,
   ): Promise<EmbeddedCollection> {
     checkCollectionName(collection);
     if (typeof options !== 'object' || options === null) {
@@ -137,6 +139,37 @@ export class CollectionSnapshots {
     if (expected !== undefined && (typeof expected !== 'string' || !SHA256_HEX.test(expected))) {
       throw new InvalidArgumentError(`checksum: expected 64 hex digits (SHA-256), got ${describe(expected)}`);
     }
+    if (typeof file === 'string') return this.recoverFile(collection, file, expected, options.label ?? file);
+    if (typeof file !== 'object' || file === null || !(Symbol.asyncIterator in file)) {
+      throw new InvalidArgumentError(
+        `snapshot: expected a file path or a byte stream, got ${describe(file)}`,
+      );
+    }
+    const dir = this.folderOf(collection);
+    await mkdir(dir, { recursive: true });
+    const tmp = join(
+      dir,
+      `incoming-${randomBytes(4).toString('hex')}.snapshot.${process.pid}.${nextTmp++}.tmp`,
+    );
+    try {
+      try {
+        await pipeline(file, createWriteStream(tmp, { flags: 'wx' }));
+      } catch (err) {
+        if (isFull(err)) throw new StorageFullError(this.folder, 'receiving a snapshot');
+        throw err;
+      }
+      return await this.recoverFile(collection, tmp, expected, options.label ?? 'uploaded snapshot');
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  private async recoverFile(
+    collection: string,
+    file: string,
+    expected: string | undefined,
+    label: string,
+  ): Promise<EmbeddedCollection> {
     const reader = await SnapshotReader.open(file, label, expected);
     try {
       return await restoreSnapshot(this.host, collection, reader);

@@ -402,6 +402,8 @@ export interface SnapshotInfo {
 export interface RecoverOptions {
   /** The SHA-256 the snapshot file must have (hex); a mismatch refuses it. */
   checksum?: string;
+  /** How errors name the snapshot (default: its path, or `uploaded snapshot` for a stream). */
+  label?: string;
 }
 
 /**
@@ -425,11 +427,17 @@ export interface SnapshotDatabase {
   /** The path of a snapshot file, to copy or stream it (`SnapshotNotFoundError` if missing). */
   snapshotPath(collection: string, name: string): Promise<string>;
   /**
-   * Creates the collection `collection` from a snapshot file, replacing one of that name if
-   * it exists. The file is verified whole first: a foreign, truncated or damaged file, or one
-   * whose SHA-256 is not `options.checksum`, is refused with `SnapshotError` and nothing changes.
+   * Creates the collection `collection` from a snapshot, replacing one of that name if it
+   * exists. `file` is a path, or the snapshot's bytes as a stream (a Node `Readable`, a web
+   * `ReadableStream`: spooled to a temporary file in the snapshot folder first). The file is
+   * verified whole before anything changes: a foreign, truncated or damaged file, or one whose
+   * SHA-256 is not `options.checksum`, is refused with `SnapshotError` and nothing changes.
    * @example
    * await db2.recoverSnapshot('images', '/backups/images-2026-12-06-07-00-00-1a2b3c4d.snapshot');
    */
-  recoverSnapshot(collection: string, file: string, options?: RecoverOptions): Promise<Collection>;
+  recoverSnapshot(
+    collection: string,
+    file: string | AsyncIterable<Uint8Array>,
+    options?: RecoverOptions,
+  ): Promise<Collection>;
 }
