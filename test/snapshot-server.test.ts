@@ -157,6 +157,12 @@ describe('snapshot routes across two servers', () => {
         400,
         'INVALID_ARGUMENT',
       );
+      // Checked before a wait=false recovery is accepted.
+      assertError(
+        await http(b.url, 'PUT', '/collections/again/snapshots/recover?wait=false', { location: where }),
+        400,
+        'INVALID_ARGUMENT',
+      );
     }
   });
 

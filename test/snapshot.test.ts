@@ -14,6 +14,7 @@ import { sha256File } from '../src/db/snapshots.js';
 import {
   CollectionNotFoundError,
   type EmbeddedCollection,
+  type FieldEmbedder,
   gaussianMixture,
   InvalidArgumentError,
   Quiver,
@@ -148,6 +149,46 @@ describe('collection snapshots (embedded)', () => {
       } finally {
         await reopened.close();
       }
+    } finally {
+      await db.close();
+      await db2.close();
+      a.cleanup();
+      b.cleanup();
+    }
+  });
+
+  test('provider fields keep their provider, options and stored inputs, and vectorize after a restore', async () => {
+    const seen: [string, Record<string, unknown>][] = [];
+    const fake: FieldEmbedder = {
+      kind: 'text',
+      dimension: 3,
+      metric: 'cosine',
+      embed: async (inputs) =>
+        inputs.map((t) => Float32Array.from([String(t).length, 1, String(t).charCodeAt(0)])),
+    };
+    const embedders = async (name: string, options: Record<string, unknown>) => {
+      seen.push([name, options]);
+      return fake;
+    };
+    const a = tempDir();
+    const b = tempDir();
+    const db = await Quiver.open(a.path, { embedders });
+    const db2 = await Quiver.open(b.path, { embedders });
+    try {
+      const c = await db.createCollection('captions', {
+        vectors: { caption: { provider: 'fake-text', providerOptions: { lang: 'en' }, storeInput: true } },
+      });
+      const texts = ['hello', 'a longer text', 'zebra', 'hi', 'another caption here'];
+      await c.upsert(texts.map((caption, id) => ({ id, caption })));
+      const file = await db.snapshotPath('captions', (await db.createSnapshot('captions')).name);
+      seen.length = 0;
+      const restored = await db2.recoverSnapshot('captions', file);
+      assert.deepEqual((await restored.info()).vectors, (await c.info()).vectors);
+      assert.deepEqual(await restored.get([0, 4]), await c.get([0, 4]));
+      assert.deepEqual((await restored.get([2]))[0].payload, { caption: 'zebra' });
+      const hits = await restored.search({ caption: 'hullo' }, { k: 3 });
+      assert.deepEqual(hits, await c.search({ caption: 'hullo' }, { k: 3 }));
+      assert.deepEqual(seen, [['fake-text', { lang: 'en' }]]);
     } finally {
       await db.close();
       await db2.close();

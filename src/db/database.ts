@@ -203,8 +203,9 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     }
   }
 
+  // Snapshots: see `SnapshotDatabase` (types.ts) and db/snapshots.ts.
+
   /**
-   * Writes a snapshot of a collection: one checksummed file that restores it exactly.
    * @example
    * const { name, checksum, size } = await db.createSnapshot('images');
    */
@@ -213,26 +214,22 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     return this.snapshots.create(collection);
   }
 
-  /** The snapshots of a collection, oldest first. */
   async listSnapshots(collection: string): Promise<SnapshotInfo[]> {
     this.check();
     return this.snapshots.list(collection);
   }
 
-  /** Deletes a snapshot. */
   async deleteSnapshot(collection: string, name: string): Promise<void> {
     this.check();
     await this.snapshots.delete(collection, name);
   }
 
-  /** The path of a snapshot file (to copy or stream it). */
   async snapshotPath(collection: string, name: string): Promise<string> {
     this.check();
     return this.snapshots.path(collection, name);
   }
 
   /**
-   * Creates or replaces the collection `collection` from a snapshot file or stream (verified whole first).
    * @example
    * const images = await db.recoverSnapshot('images', '/backups/images.snapshot');
    */

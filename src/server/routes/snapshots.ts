@@ -183,7 +183,8 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (ap
       const { name } = request.params;
       const { location, checksum, api_key } = request.body;
       const options: RecoverOptions = { label: location, ...(checksum ? { checksum } : {}) };
-      const recovered = recoverFrom(db, name, location, options, api_key ?? undefined);
+      const source = await locate(db, location);
+      const recovered = recoverFrom(db, name, source, options, api_key ?? undefined);
       if (request.query.wait === 'false') {
         background(recovered, request.log, `recovering '${name}' from ${location}`);
         return reply.code(202).send(accepted(reply.elapsedTime));
@@ -226,14 +227,11 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (ap
   );
 };
 
-/** Recovers `name` from an `http(s)://` or `file://` location. */
-async function recoverFrom(
-  db: SnapshotDatabase,
-  name: string,
-  location: string,
-  options: RecoverOptions,
-  apiKey: string | undefined,
-): Promise<void> {
+/**
+ * What a `location` names: a snapshot in this server's folder (`file://`) or a URL to
+ * download. Checked before a `wait=false` recovery is answered, so a bad one is a 400.
+ */
+async function locate(db: SnapshotDatabase, location: string): Promise<string | URL> {
   let url: URL;
   try {
     url = new URL(location);
@@ -242,24 +240,37 @@ async function recoverFrom(
       `location: expected an http(s):// or file:// URL, got ${JSON.stringify(location)}`,
     );
   }
-  if (url.protocol === 'file:') {
-    await db.recoverSnapshot(name, await ownSnapshot(db, url), options);
-    return;
-  }
+  if (url.protocol === 'file:') return ownSnapshot(db, url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidArgumentError(
-      `location: expected an http(s):// or file:// URL, got ${url.protocol} URL`,
+      `location: expected an http(s):// or file:// URL, got a ${url.protocol} URL`,
     );
   }
+  return url;
+}
+
+/** Recovers `name` from a located snapshot, downloading it first if it is a URL. */
+async function recoverFrom(
+  db: SnapshotDatabase,
+  name: string,
+  source: string | URL,
+  options: RecoverOptions,
+  apiKey: string | undefined,
+): Promise<void> {
+  if (typeof source === 'string') {
+    await db.recoverSnapshot(name, source, options);
+    return;
+  }
+  const label = options.label ?? source.href;
   let response: Response;
   try {
-    response = await fetch(url, { headers: apiKey ? { 'api-key': apiKey } : {} });
+    response = await fetch(source, { headers: apiKey ? { 'api-key': apiKey } : {} });
   } catch (err) {
-    throw new SnapshotError(location, `download failed: ${(err as Error).message}`);
+    throw new SnapshotError(label, `download failed: ${(err as Error).message}`);
   }
   if (!response.ok || response.body === null) {
     await response.body?.cancel();
-    throw new SnapshotError(location, `download failed: HTTP ${response.status}`);
+    throw new SnapshotError(label, `download failed: HTTP ${response.status}`);
   }
   await db.recoverSnapshot(name, response.body as unknown as AsyncIterable<Uint8Array>, options);
 }
