@@ -15,12 +15,14 @@ export type PointId = string | number;
  * - `ip`: inner product; score = dot product, higher is better.
  * - `cosine`: cosine similarity in [-1, 1]; vectors are L2-normalized on insert (and returned
  *   normalized); score = similarity, higher is better.
+ * - `l1`: Manhattan distance Σ |a[i] − b[i]| (FAISS's METRIC_L1, Qdrant's `Manhattan`);
+ *   score = distance, lower is better. Indexes: Flat, HNSW, IVF-Flat (others are refused).
  * - `hamming`: binary vectors (`dimension` bits, given as dimension/8 bytes); score = number
  *   of differing bits, lower is better.
  * - `jaccard`: binary vectors; score = 1 − |a ∧ b| / |a ∨ b| (0 for two empty vectors),
  *   lower is better.
  */
-export type Metric = 'l2' | 'ip' | 'cosine' | 'hamming' | 'jaccard';
+export type Metric = 'l2' | 'ip' | 'cosine' | 'l1' | 'hamming' | 'jaccard';
 
 /**
  * What users may pass as a vector, converted once at the API boundary: numbers for float
