@@ -9,6 +9,8 @@
  *   (generation, ingest, hnswlib's build), so a run of hours can be interrupted.
  * - `--scale F` multiplies every count (e.g. 0.001 to try the harness in a minute).
  * - `--remeasure` measures again with the kept databases and indexes.
+ * - `--sides quiver,hnswlib` (default both): run only these sides (e.g. build the peer's
+ *   index ahead of time); the table shows what the kept results hold.
  *
  * Each side runs in its own process per phase (build, then measure in a fresh process with
  * the files dropped from the page cache), one after the other, so RSS is one side's own.
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '500' },
     scale: { type: 'string', default: '1' },
     remeasure: { type: 'boolean', default: false },
+    sides: { type: 'string', default: 'quiver,hnswlib' },
   },
 });
 const factor = Number(values.scale);
@@ -40,6 +43,7 @@ const wanted = values.cases?.split(',') ?? SCALE_CASES.map((c) => c.name);
 for (const name of wanted) {
   if (!SCALE_CASES.some((c) => c.name === name)) throw new Error(`unknown case '${name}'`);
 }
+const sides = values.sides.split(',');
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 function runChild(script: string, args: ChildArgs): Promise<unknown> {
@@ -67,6 +71,7 @@ async function side(c: ScaleCase, script: string, dataDir: string): Promise<Reco
   mkdirSync(dir, { recursive: true });
   const resultFile = join(dir, 'result.json');
   if (existsSync(resultFile) && !values.remeasure) return JSON.parse(readFileSync(resultFile, 'utf8'));
+  if (!sides.includes(script.replace('-child.js', ''))) return { error: 'not run (--sides)' };
   const args = { dir, dataDir, count: c.count, dimension: c.dimension, queryCount, onDisk: c.onDisk };
   const started = new Date().toISOString();
   try {
