@@ -27,8 +27,10 @@ export const DEFAULT_SEGMENT_SIZE = 100_000;
 /** At most this many named vector fields per collection. */
 export const MAX_VECTOR_FIELDS = 16;
 const FIELD_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-/** The kinds of payload index (see `PayloadIndexType`). */
-export const PAYLOAD_INDEX_TYPES = ['keyword', 'integer', 'float', 'bool', 'datetime', 'text'] as const;
+
+import { PAYLOAD_INDEX_TYPES } from '../payload/index-declaration.js';
+
+export { PAYLOAD_INDEX_TYPES };
 
 /** The embedding provider of a vector field, as stored. */
 export interface StoredProvider {
