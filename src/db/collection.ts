@@ -22,6 +22,7 @@ import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
 import { groupHits } from './grouping.js';
 import { fuseBranches } from './hybrid.js';
 import { maxDistanceOf, rowLength, scoreOf } from './metric.js';
+import { PayloadUpdates } from './payload-updates.js';
 import { PointOutput } from './point-output.js';
 import { type FusionOptions, type ParsedQuery, QueryInput } from './query-input.js';
 import { averageQuery } from './recommend.js';
@@ -40,9 +41,11 @@ import type {
   HitGroup,
   Metric,
   PayloadIndexConfig,
+  PayloadUpdating,
   Point,
   PointId,
   PointInput,
+  PointSelector,
   RangeSearchOptions,
   RawPointInput,
   RawSearchQuery,
@@ -52,6 +55,7 @@ import type {
   ScrollPage,
   SearchOptions,
   SearchQuery,
+  SetPayloadOptions,
   VectorInput,
 } from './types.js';
 import {
@@ -80,7 +84,7 @@ export interface CollectionHost {
   readonly catalogIntegrity: string;
 }
 
-export class EmbeddedCollection implements Collection {
+export class EmbeddedCollection implements Collection, PayloadUpdating {
   /** Set when the collection is dropped; every later call fails. */
   dropped = false;
   private sealScheduled = false;
@@ -96,6 +100,8 @@ export class EmbeddedCollection implements Collection {
   private readonly scrollOrder: ScrollOrder;
   /** Vectorizes raw inputs of fields that name a provider (disposed by the database on close and drop). */
   readonly embedders: FieldEmbedders;
+  /** Set, overwrite, delete and clear payloads. */
+  private readonly payloads: PayloadUpdates;
 
   /** `storage` must be loaded; segments it loaded without their index get one built. */
   constructor(
@@ -117,6 +123,12 @@ export class EmbeddedCollection implements Collection {
       name,
     );
     this.indexer.scheduleMissing();
+    this.payloads = new PayloadUpdates(
+      host.queue,
+      storage,
+      () => this.check(),
+      () => this.indexer.scheduleMissing(),
+    );
   }
 
   get dimension(): number {
@@ -239,6 +251,30 @@ export class EmbeddedCollection implements Collection {
       check: () => this.check(),
       apply: (seq) => this.storage.applyDelete(seq, ids),
     });
+  }
+
+  /** See `PayloadUpdating.setPayload`. */
+  setPayload(
+    selector: PointSelector,
+    payload: Record<string, unknown>,
+    options?: SetPayloadOptions,
+  ): Promise<number> {
+    return this.payloads.set(selector, payload, options);
+  }
+
+  /** See `PayloadUpdating.overwritePayload`. */
+  overwritePayload(selector: PointSelector, payload: Record<string, unknown>): Promise<number> {
+    return this.payloads.overwrite(selector, payload);
+  }
+
+  /** See `PayloadUpdating.deletePayloadKeys`. */
+  deletePayloadKeys(selector: PointSelector, keys: string[]): Promise<number> {
+    return this.payloads.deleteKeys(selector, keys);
+  }
+
+  /** See `PayloadUpdating.clearPayload`. */
+  clearPayload(selector: PointSelector): Promise<number> {
+    return this.payloads.clear(selector);
   }
 
   /**

@@ -92,6 +92,11 @@ export class GrowingSegment implements SegmentView {
     return this.payloads[offset];
   }
 
+  /** Replaces the payload of row `offset` (the caller re-indexes it and logs the change). */
+  replacePayload(offset: number, payload: StoredPayload): void {
+    this.payloads[offset] = payload;
+  }
+
   vector(offset: number, field = 0): Float32Array {
     return this.indexes[field].store.row(offset);
   }
