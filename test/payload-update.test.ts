@@ -6,10 +6,12 @@
  * drop racing an update.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import type { EmbeddedCollection } from '../src/db/collection.js';
 import {
@@ -531,6 +533,76 @@ test('an update racing a drop is rejected with CollectionNotFoundError and leave
     await withDb(async (db) => {
       assert.equal(await db.collection('p').count(), 0);
     }, dir);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+const crashWriter = fileURLToPath(new URL('./fixtures/payload-crash-writer.js', import.meta.url));
+const CRASH_POINTS = 9000;
+
+/** Runs the writer until it has acknowledged `afterAcks` generations, kills it, returns the last acknowledged one. */
+function runAndKill(dir: string, afterAcks: number, delayMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [crashWriter, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let acked = -1;
+    let acks = 0;
+    let buffer = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const m = /^ack (\d+)$/.exec(buffer.slice(0, nl));
+        buffer = buffer.slice(nl + 1);
+        if (!m) continue;
+        acked = Number(m[1]);
+        if (++acks === afterAcks) setTimeout(() => child.kill('SIGKILL'), delayMs);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(acked);
+      else reject(new Error(`writer exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+test('SIGKILL during large payload updates: after restart each call is all-or-nothing and every acknowledged one is there', async () => {
+  const dir = tempDir();
+  const rng = new SeededRandom(21);
+  let lastAcked = 0;
+  try {
+    for (let round = 0; round < 6; round++) {
+      const acked = await runAndKill(dir.path, 1 + rng.int(4), rng.int(20));
+      assert.ok(acked >= lastAcked, `round ${round} acknowledged generation ${acked}`);
+      await withDb(async (db) => {
+        const col = db.collection('pc');
+        assert.equal(await col.count(), CRASH_POINTS);
+        const page = await col.scroll({ limit: CRASH_POINTS, withPayload: true });
+        const generations = new Set(page.points.map((p) => (p.payload as { gen: number }).gen));
+        assert.equal(
+          generations.size,
+          1,
+          `round ${round}: one generation everywhere, got ${[...generations]}`,
+        );
+        const [gen] = generations;
+        assert.ok(gen >= acked, `round ${round}: acknowledged generation ${acked} lost (found ${gen})`);
+        assert.ok(gen <= acked + 1, `round ${round}: generation ${gen} was never started`);
+        for (const p of page.points) assert.deepEqual(p.payload, { gen, tag: `t${gen % 5}` });
+        // The indexes agree with the payloads after replay.
+        assert.equal(
+          await col.count({ filter: { must: [{ key: 'gen', match: { value: gen } }] } }),
+          CRASH_POINTS,
+        );
+        assert.equal(
+          await col.count({ filter: { must: [{ key: 'tag', match: { value: `t${gen % 5}` } }] } }),
+          CRASH_POINTS,
+        );
+        lastAcked = gen;
+      }, dir);
+    }
   } finally {
     dir.cleanup();
   }
