@@ -607,3 +607,40 @@ test('SIGKILL during large payload updates: after restart each call is all-or-no
     dir.cleanup();
   }
 });
+
+test('value partitions of a partitioned keyword key stop being used when its values change, and are rebuilt from the new values', async () => {
+  await withDb(async (db) => {
+    const rng = new SeededRandom(9);
+    const rows = 10_000;
+    const col = await db.createCollection('tenants', {
+      dimension: 8,
+      segmentSize: rows,
+      index: { type: 'hnsw', M: 16, efConstruction: 64 },
+      payloadIndexes: { tenant: { type: 'keyword', partitioned: true } },
+    });
+    const vectors = Array.from({ length: rows }, () => Array.from({ length: 8 }, () => rng.gaussian()));
+    await col.upsert(vectors.map((vector, i) => ({ id: i, vector, payload: { tenant: `t${i % 9}` } })));
+    await col.flush();
+    const segment = () => col.storage.set.sealed[0].segment;
+    assert.equal(segment().partition(0, 'tenant', 't0')?.size, 1112);
+    assert.equal(segment().partition(0, 'tenant', 't1')?.size, 1111);
+
+    // 100 points of t1 move to t0: t0 then holds 1,212 rows, t1 1,011 (too few for a partition).
+    const moved = Array.from({ length: 100 }, (_, j) => 1 + 9 * j);
+    assert.equal(await col.setPayload(moved, { tenant: 't0' }), 100);
+    assert.equal(segment().partition(0, 'tenant', 't0'), undefined, 'the old partition is out of date');
+    const t0 = { must: [{ key: 'tenant', match: { value: 't0' } }] };
+    const findsMoved = async () => {
+      for (const id of moved.slice(0, 20)) {
+        const [hit] = await col.search(vectors[id], { k: 1, filter: t0 });
+        assert.equal(hit.id, id);
+      }
+    };
+    await findsMoved();
+    await col.flush();
+    assert.equal(segment().partition(0, 'tenant', 't0')?.size, 1212, 'rebuilt from the new values');
+    assert.equal(segment().partition(0, 'tenant', 't1'), undefined);
+    assert.equal(segment().partition(0, 'tenant', 't2')?.size, 1111, 'the other values have theirs again');
+    await findsMoved();
+  });
+});

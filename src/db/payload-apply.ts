@@ -1,15 +1,14 @@
 /**
  * Applies a committed payload update to a collection's in-memory state: each selected live
  * point's row gets its new payload in place (a growing segment's payload array, a sealed
- * segment's overlay), and the payload indexes of the segments touched are brought up to date
- * before anything reads them again (this runs inside the commit queue, in one synchronous
- * step, so no search sees a payload and an index that disagree).
+ * segment's overlay), and the payload indexes of the keys whose values changed are marked
+ * stale in the segments touched, so they are rebuilt over the current payloads before
+ * anything reads them again (segment/stale-payload-index.ts). This runs inside the commit
+ * queue in one synchronous step, so no reader sees a payload and an index that disagree.
  *
- * No vector is read, copied or re-indexed. A payload index of a key is rebuilt over its
- * segment's current payloads only when the values of that key changed in some updated row
- * (payload indexes are append-only structures); keys whose values did not change keep their
- * index, so value partitions of a partitioned keyword key stay current unless that key's
- * values changed (then the indexer rebuilds them from the new keyword index).
+ * No vector is read, copied or re-indexed. Keys whose values did not change in any updated
+ * row keep their index, so value partitions of a partitioned keyword key stay current unless
+ * that key's values changed (then the indexer rebuilds them from the new keyword index).
  */
 import { compilePayloadPath, payloadValues } from '../payload/payload-path.js';
 import type { GrowingSegment } from '../segment/growing-segment.js';
@@ -51,11 +50,14 @@ export function applyPayloadRecord(set: SegmentSet, record: PayloadRecord): numb
   return applied;
 }
 
-/** Rebuilds the payload indexes of `view` whose key's values changed in `changed` rows. */
+/**
+ * Marks stale the payload indexes of `view` whose key's values changed in `changed` rows
+ * (rebuilt at the next read); a partitioned keyword key is rebuilt at once, so its value
+ * partitions are known to be out of date before anything searches them.
+ */
 function reindex(view: WritableView, changed: Changed): void {
-  const index = view.payloadIndex;
-  let payloads: StoredPayload[] | undefined;
-  for (const [key, info] of [...index.declarations]) {
+  let now = false;
+  for (const [key, info] of view.payloadIndexDeclarations) {
     const path = compilePayloadPath(key);
     const differs = changed.rows.some(
       (row, i) =>
@@ -63,7 +65,9 @@ function reindex(view: WritableView, changed: Changed): void {
         JSON.stringify(payloadValues(view.payload(row), path)),
     );
     if (!differs) continue;
-    payloads ??= Array.from({ length: index.rows }, (_, row) => view.payload(row));
-    index.addField(key, info, payloads);
+    view.stalePayloadKey(key);
+    if (info.type === 'keyword' && info.partitioned === true) now = true;
   }
+  // Reading the index through the getter refreshes it.
+  if (now) view.payloadIndex.rows;
 }

@@ -12,6 +12,7 @@ import { Bitset } from '../index/bitset.js';
 import { PayloadOverlay } from './payload-overlay.js';
 import type { SealedSegment } from './sealed-segment.js';
 import type { PointId, SegmentView, StoredPayload } from './segment-view.js';
+import { StalePayloadKeys } from './stale-payload-index.js';
 
 export class TombstonedSegment implements SegmentView {
   readonly deleted: Bitset;
@@ -20,6 +21,7 @@ export class TombstonedSegment implements SegmentView {
   /** Object keys of the index file of each vector field in the current manifest (undefined: none yet). */
   indexFiles: (string | undefined)[];
   private live: Bitset | undefined;
+  private readonly stale = new StalePayloadKeys();
 
   constructor(
     readonly segment: SealedSegment,
@@ -37,8 +39,20 @@ export class TombstonedSegment implements SegmentView {
     return this.segment.rows;
   }
 
+  /** The segment's payload index, brought up to date with payload updates first. */
   get payloadIndex() {
+    this.stale.refresh(this.segment.payloadIndex, (row) => this.payload(row));
     return this.segment.payloadIndex;
+  }
+
+  /** The declared payload index kinds (reading them does not refresh stale indexes). */
+  get payloadIndexDeclarations() {
+    return this.segment.payloadIndex.declarations;
+  }
+
+  /** Marks the payload index of `key` out of date after a payload update (rebuilt at the next read). */
+  stalePayloadKey(key: string): void {
+    this.stale.mark(key);
   }
 
   fieldIndex(field: number) {
