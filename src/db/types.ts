@@ -386,6 +386,53 @@ export interface DeleteByFilter {
   filter: Filter;
 }
 
+/** The points a payload update applies to: these ids (ids that do not exist are skipped), or those matching a filter. */
+export type PointSelector = PointId[] | { filter: Filter };
+
+export interface SetPayloadOptions {
+  /** A dotted path (`meta.author`): merge into the object there, creating it, instead of into the payload's top level. */
+  key?: string;
+}
+
+/**
+ * Changes of payloads without touching vectors (Qdrant's set, overwrite, delete and clear
+ * payload). Each call is durable when it resolves, atomic (after a crash all or none of its
+ * changes are there), and resolves with how many existing points it applied to. Filters,
+ * payload indexes, gets, scrolls and searches see the new payloads as soon as it resolves.
+ */
+export interface PayloadUpdating {
+  /**
+   * Merges `payload`'s keys into each selected point's payload (with `key`, into the object at
+   * that dotted path, created as needed; a non-object value there is replaced).
+   * @example
+   * await images.setPayload(['img-1'], { label: 'dog' });
+   * await images.setPayload({ filter: { must: [{ key: 'label', match: { value: 'cat' } }] } }, { reviewed: true });
+   */
+  setPayload(
+    selector: PointSelector,
+    payload: Record<string, unknown>,
+    options?: SetPayloadOptions,
+  ): Promise<number>;
+  /**
+   * Replaces each selected point's whole payload.
+   * @example
+   * await images.overwritePayload(['img-1'], { label: 'dog' });
+   */
+  overwritePayload(selector: PointSelector, payload: Record<string, unknown>): Promise<number>;
+  /**
+   * Removes keys (dotted paths; through arrays, from every element) from each selected point's payload.
+   * @example
+   * await images.deletePayloadKeys(['img-1'], ['label', 'meta.author']);
+   */
+  deletePayloadKeys(selector: PointSelector, keys: string[]): Promise<number>;
+  /**
+   * Removes each selected point's whole payload.
+   * @example
+   * await images.clearPayload({ filter: { must: [{ key: 'label', match: { value: 'spam' } }] } });
+   */
+  clearPayload(selector: PointSelector): Promise<number>;
+}
+
 /** A collection of points with one vector field. */
 export interface Collection {
   readonly name: string;
