@@ -23,6 +23,7 @@ import {
 } from '../src/index.js';
 import { SqliteCatalog } from '../src/storage/catalog.js';
 import { emptyManifest } from '../src/storage/manifest.js';
+import { FsObjectStore } from '../src/storage/object-store.js';
 import { SnapshotReader, SnapshotWriter } from '../src/storage/snapshot-file.js';
 import { tempDir } from './support/reference.js';
 
@@ -68,10 +69,15 @@ async function populate(db: Quiver, name: string): Promise<EmbeddedCollection> {
   for (let from = 0; from < N - 500; from += 500) await c.upsert(points(from, from + 500));
   await c.flush();
   await c.delete([1, 2, 3, 'p-14', 500]);
+  // Payload updates of sealed rows: one sealed into an overlay file, later ones in the WAL.
+  await c.setPayload([30, 31, 'p-35'], { label: 'set', extra: { deep: true } });
   await c.flush();
   await c.delete([600, 601, 'p-700', 1999]);
   await c.upsert(points(N - 500, N));
   await c.upsert(points(10, 20).map((p) => ({ ...p, payload: { ...p.payload, label: 'updated' } })));
+  await c.overwritePayload([40], { label: 'over', body: 'red river' });
+  await c.deletePayloadKeys({ filter: { must: [{ key: 'i', range: { gte: 50, lt: 60 } }] } }, ['label']);
+  await c.clearPayload([61]);
   return c;
 }
 
@@ -130,6 +136,14 @@ describe('collection snapshots (embedded)', () => {
       assert.equal(snap.checksum, await sha256File(file));
       assert.equal(snap.size, readFileSync(file).length);
       assert.deepEqual(await db.listSnapshots('docs'), [snap]);
+      // It holds every kind of file and WAL row the collection has.
+      const reader = await SnapshotReader.open(file, 'docs');
+      const kinds = new Set(
+        reader.directory.files.map((f) => f.key.replace(/^seg-\d+(\.[\w-]+)?(\.v\d+)?\./, '')),
+      );
+      assert.deepEqual([...kinds].sort(), ['qidx', 'qpay', 'qseg', 'qtmb']);
+      assert.deepEqual([...new Set(reader.directory.wal.map((w) => w.kind))].sort(), [2, 3, 4]);
+      await reader.close();
 
       // Writes after the snapshot are not in it.
       await source.upsert(points(N, N + 10));
@@ -237,6 +251,50 @@ describe('collection snapshots (embedded)', () => {
         for (let id = 0; id < batches * 100; id++) if (id >= 100 || id % 2 === 1) expected.push(id);
         assert.deepEqual(ids, expected);
       }
+    } finally {
+      await db.close();
+      dir.cleanup();
+    }
+  });
+
+  test('a compaction committed while a snapshot copies its files defers deleting them until the copy is done', async () => {
+    const dir = tempDir();
+    /** Holds reads of segment files while `gate` is set. */
+    class GatedStore extends FsObjectStore {
+      gate: Promise<void> | undefined;
+      held = 0;
+      override async get(key: string): Promise<Uint8Array> {
+        if (this.gate && key.endsWith('.qseg')) {
+          this.held++;
+          await this.gate;
+        }
+        return super.get(key);
+      }
+    }
+    const store = new GatedStore(dir.path);
+    const db = await Quiver.open(dir.path, { objectStore: store });
+    try {
+      const c = await db.createCollection('c', { dimension: 2, segmentSize: 100, index: { type: 'flat' } });
+      await c.upsert(Array.from({ length: 300 }, (_, i) => ({ id: i, vector: [i, 1], payload: { i } })));
+      await c.flush();
+      await c.delete([0, 150, 299]);
+      const state = await c.scroll({ limit: 1000, withVector: true });
+      const before = await store.list('collections/');
+      let open!: () => void;
+      store.gate = new Promise((resolve) => (open = resolve));
+      const taking = db.createSnapshot('c');
+      while (store.held === 0) await new Promise((resolve) => setImmediate(resolve));
+      // The snapshot has read its manifest and waits on a segment file: compact them all away.
+      await c.compact();
+      const kept = await store.list('collections/');
+      for (const key of before) assert.ok(kept.includes(key), `${key} was deleted while pinned`);
+      store.gate = undefined;
+      open();
+      const snap = await taking;
+      const after = await store.list('collections/');
+      assert.ok(before.filter((key) => key.endsWith('.qseg')).every((key) => !after.includes(key)));
+      const restored = await db.recoverSnapshot('r', await db.snapshotPath('c', snap.name));
+      assert.deepEqual(await restored.scroll({ limit: 1000, withVector: true }), state);
     } finally {
       await db.close();
       dir.cleanup();
