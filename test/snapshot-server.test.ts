@@ -7,12 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { QdrantClient } from '@qdrant/js-client-rest';
-import { type EmbeddedCollection, gaussianMixture } from '../src/index.js';
+import { type EmbeddedCollection, type FieldEmbedder, gaussianMixture, Quiver } from '../src/index.js';
+import { tempDir } from './support/reference.js';
 import { assertError, http, startTestServer, type TestServer } from './support/server.js';
 
 const ADMIN = 'admin-key';
@@ -191,6 +192,37 @@ describe('snapshot routes across two servers', () => {
     assert.ok(notMultipart.status === 400 || notMultipart.status === 406, String(notMultipart.status));
     assert.deepEqual(await observe(b.db.collection('docs')), before);
     assert.deepEqual(await b.db.listCollections(), collections);
+  });
+
+  test('a snapshot whose collection names a provider clients may not choose here is refused', async () => {
+    const dir = tempDir();
+    const fake: FieldEmbedder = {
+      kind: 'text',
+      dimension: 3,
+      metric: 'cosine',
+      embed: async (t) => t.map(() => Float32Array.of(1, 2, 3)),
+    };
+    const db = await Quiver.open(dir.path, { embedders: async () => fake });
+    try {
+      await db.createCollection('remote', {
+        vectors: { text: { provider: 'openai:http://127.0.0.1:9/v1' } },
+      });
+      const file = await db.snapshotPath('remote', (await db.createSnapshot('remote')).name);
+      const collections = await b.db.listCollections();
+      const refused = await upload(b.url, 'remote', readFileSync(file), '');
+      assertError(refused, 400, 'INVALID_ARGUMENT');
+      assert.match(
+        (refused.body as { error: { message: string } }).error.message,
+        /not enabled on this server/,
+      );
+      assert.deepEqual(await b.db.listCollections(), collections);
+      // The embedded API has no such policy: the admin restores it there.
+      await b.db.recoverSnapshot('remote', file);
+      await b.db.dropCollection('remote');
+    } finally {
+      await db.close();
+      dir.cleanup();
+    }
   });
 
   test('wait=false answers 202 accepted; delete answers true, then 404', async () => {

@@ -30,11 +30,14 @@ import type { EmbeddedCollection } from './collection.js';
 import { checkConfig, type StoredCollectionConfig } from './collection-config.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
+import type { CollectionConfig } from './types.js';
 
 /** Catalog names of collections being restored start with this. */
 export const RESTORE_PREFIX = '.restore-';
 
 export interface RestoreTarget {
+  /** Throws `ClosedError` once the database is closing (checked in each queue task). */
+  check(): void;
   queue: CommitQueue;
   catalog: SqliteCatalog;
   store: ObjectStore;
@@ -57,14 +60,17 @@ export async function restoreSnapshot(
   target: RestoreTarget,
   name: string,
   reader: SnapshotReader,
+  acceptConfig?: (config: CollectionConfig) => void,
 ): Promise<EmbeddedCollection> {
   const dir = reader.directory;
-  const config = checkSnapshotConfig(dir.config, reader.label);
-  const row = await target.queue.exclusive(() =>
-    target.catalog.createCollection(`${RESTORE_PREFIX}${randomUUID()}`, JSON.stringify(config), () =>
+  const { stored: config, given } = checkSnapshotConfig(dir.config, reader.label);
+  acceptConfig?.(given);
+  const row = await target.queue.exclusive(() => {
+    target.check();
+    return target.catalog.createCollection(`${RESTORE_PREFIX}${randomUUID()}`, JSON.stringify(config), () =>
       JSON.stringify(emptyManifest()),
-    ),
-  );
+    );
+  });
   const prefix = `collections/${row.id}/`;
   let storage: CollectionStorage | undefined;
   try {
@@ -74,6 +80,7 @@ export async function restoreSnapshot(
     const wal: WalAppend[] = [];
     for (const w of dir.wal) wal.push({ collectionId: row.id, kind: w.kind, body: await reader.read(w) });
     await target.queue.exclusive(() => {
+      target.check();
       target.catalog.commitManifest(row.id, 1, JSON.stringify(manifest), 0);
       if (wal.length > 0) target.catalog.appendWal(wal);
     });
@@ -109,7 +116,10 @@ export async function restoreSnapshot(
 /** Drops a pending row and its folder (a failure here leaves them to the next open). */
 async function discard(target: RestoreTarget, id: number, prefix: string): Promise<void> {
   try {
-    await target.queue.exclusive(() => target.catalog.dropCollection(id));
+    await target.queue.exclusive(() => {
+      target.check();
+      target.catalog.dropCollection(id);
+    });
     await target.store.deletePrefix(prefix);
   } catch (err) {
     process.emitWarning(`quiver: cleaning up a failed restore: ${(err as Error).message}`);
@@ -121,17 +131,21 @@ async function discard(target: RestoreTarget, id: number, prefix: string): Promi
  * (converted back to that form), and returned as it was stored, so keys that this build
  * does not check are kept as they were.
  */
-function checkSnapshotConfig(raw: Record<string, unknown>, label: string): StoredCollectionConfig {
+function checkSnapshotConfig(
+  raw: Record<string, unknown>,
+  label: string,
+): { stored: StoredCollectionConfig; given: CollectionConfig } {
   const stored = raw as unknown as StoredCollectionConfig;
+  let given: CollectionConfig;
   try {
     const common = { segmentSize: stored.segmentSize, payloadIndexes: stored.payloadIndexes };
     if (stored.vectors === undefined) {
-      checkConfig({
+      given = {
         ...common,
         dimension: stored.dimension,
         metric: stored.metric,
         index: stored.index ?? 'Flat',
-      });
+      };
     } else {
       if (!Array.isArray(stored.vectors)) throw new SnapshotError(label, 'vectors is not a list');
       const names = new Set(stored.vectors.map((f) => f.name));
@@ -154,8 +168,9 @@ function checkSnapshotConfig(raw: Record<string, unknown>, label: string): Store
           },
         ]),
       );
-      checkConfig({ ...common, vectors });
+      given = { ...common, vectors };
     }
+    checkConfig(given);
   } catch (err) {
     if (err instanceof SnapshotError) throw err;
     const reason = err instanceof QuiverError ? err.message : 'malformed';
@@ -163,7 +178,7 @@ function checkSnapshotConfig(raw: Record<string, unknown>, label: string): Store
   }
   const config = structuredClone(stored);
   config.index ??= { type: 'flat' };
-  return config;
+  return { stored: config, given };
 }
 
 /** `value` with every string that is one of `keys` prefixed by `prefix`. */
