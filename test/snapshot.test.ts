@@ -411,6 +411,7 @@ describe('collection snapshots (embedded)', () => {
         ],
         ['empty', () => db.recoverSnapshot('keep', bad('e.snapshot', new Uint8Array(0)))],
         ['missing', () => db.recoverSnapshot('keep', join(dir.path, 'nope.snapshot'))],
+        ['directory', () => db.recoverSnapshot('keep', dir.path)],
         ['checksum', () => db.recoverSnapshot('keep', bad('g.snapshot', good), { checksum: '0'.repeat(64) })],
         ['new name', () => db.recoverSnapshot('fresh', bad('f2.snapshot', flipped))],
       ];
