@@ -89,7 +89,14 @@ export async function restoreSnapshot(
       await storage.load();
     } catch (err) {
       if (err instanceof CorruptDataError) {
-        throw new SnapshotError(reader.label, `holds data that does not verify: ${err.message}`);
+        // Named by the snapshot's own keys: the message may reach an HTTP client, server paths may not.
+        const where = err.file.startsWith(prefix)
+          ? err.file.slice(prefix.length)
+          : 'its manifest or WAL rows';
+        const reason = err.message.startsWith(`${err.file}: `)
+          ? err.message.slice(err.file.length + 2)
+          : 'invalid';
+        throw new SnapshotError(reader.label, `holds data that does not verify: ${where}: ${reason}`);
       }
       throw err;
     }
