@@ -10,7 +10,8 @@
  * 2. The snapshot's files are written (each durable when `put` resolves) into the pending
  *    row's folder, `collections/<id>/`.
  * 3. A manifest naming them (keys rebased onto that folder, `walCheckpoint` 0) is committed,
- *    and the snapshot's WAL rows are appended to the pending collection in their order.
+ *    then the snapshot's WAL rows are appended to the pending collection in their order (in
+ *    batches, each one transaction).
  * 4. The collection is loaded like any other (segment, tombstone and index files verified,
  *    WAL replayed) and its live point count compared with the snapshot's.
  * 5. In one catalog transaction the pending row is renamed to the target name and a
@@ -34,6 +35,8 @@ import type { CollectionConfig } from './types.js';
 
 /** Catalog names of collections being restored start with this. */
 export const RESTORE_PREFIX = '.restore-';
+/** WAL rows are appended in transactions of about this many bytes. */
+const WAL_BATCH_BYTES = 64 << 20;
 
 export interface RestoreTarget {
   /** Throws `ClosedError` once the database is closing (checked in each queue task). */
@@ -77,13 +80,29 @@ export async function restoreSnapshot(
     for (const file of dir.files) await target.store.put(prefix + file.key, await reader.read(file));
     const keys = new Set(dir.files.map((f) => f.key));
     const manifest = { ...(rebased(dir.manifest, keys, prefix) as object), walCheckpoint: 0 };
-    const wal: WalAppend[] = [];
-    for (const w of dir.wal) wal.push({ collectionId: row.id, kind: w.kind, body: await reader.read(w) });
     await target.queue.exclusive(() => {
       target.check();
       target.catalog.commitManifest(row.id, 1, JSON.stringify(manifest), 0);
-      if (wal.length > 0) target.catalog.appendWal(wal);
     });
+    // In batches of at most WAL_BATCH_BYTES, so that memory stays bounded (the row is pending:
+    // nothing reads its WAL until it is loaded below).
+    let batch: WalAppend[] = [];
+    let bytes = 0;
+    const append = async () => {
+      const rows = batch;
+      batch = [];
+      bytes = 0;
+      await target.queue.exclusive(() => {
+        target.check();
+        target.catalog.appendWal(rows);
+      });
+    };
+    for (const w of dir.wal) {
+      batch.push({ collectionId: row.id, kind: w.kind, body: await reader.read(w) });
+      bytes += w.length;
+      if (bytes >= WAL_BATCH_BYTES) await append();
+    }
+    if (batch.length > 0) await append();
     storage = target.newStorage(row.id, config);
     try {
       await storage.load();
