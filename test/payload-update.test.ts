@@ -1,21 +1,23 @@
 /**
  * Payload updates (setPayload, overwritePayload, deletePayloadKeys, clearPayload): their
  * semantics by ids and by filter on growing and sealed segments; payload indexes of every
- * kind answering from the index afterwards; persistence through reopen, seal and
- * compaction; no vector bytes written and no vector index rebuilt; typed rejections; and a
- * drop racing an update.
+ * kind answering from the index afterwards (value partitions and ordered scrolls too);
+ * persistence through reopen, seal and compaction; no vector bytes written and no vector
+ * index rebuilt; manifests of the previous format; damaged overlay files; typed
+ * rejections; a drop racing an update; and SIGKILL during large updates.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import type { EmbeddedCollection } from '../src/db/collection.js';
 import {
   CollectionNotFoundError,
+  CorruptDataError,
   InvalidArgumentError,
   InvalidFilterError,
   InvalidIdError,
@@ -643,4 +645,42 @@ test('value partitions of a partitioned keyword key stop being used when its val
     assert.equal(segment().partition(0, 'tenant', 't2')?.size, 1111, 'the other values have theirs again');
     await findsMoved();
   });
+});
+
+test('a scroll ordered by a payload key sees the new values at once', async () => {
+  await withDb(async (db) => {
+    const col = await filled(db, 6, { seal: true });
+    const order = async () => (await col.scroll({ orderBy: 'i', limit: 10 })).points.map((p) => p.id);
+    assert.deepEqual(await order(), [0, 1, 2, 3, 4, 5]);
+    await col.setPayload([0], { i: 10 });
+    await col.overwritePayload([4], { i: -1 });
+    assert.deepEqual(await order(), [4, 1, 2, 3, 5, 0]);
+    await col.clearPayload([4]);
+    assert.deepEqual(await order(), [1, 2, 3, 5, 0]);
+  });
+});
+
+test('a damaged or truncated overlay file makes its collection unavailable with CorruptDataError naming it', async () => {
+  for (const damage of ['flip', 'truncate'] as const) {
+    const dir = tempDir();
+    try {
+      await withDb(async (db) => {
+        const col = await filled(db, 40, { seal: true });
+        await col.setPayload([3], { changed: true });
+        await col.flush();
+      }, dir);
+      const [file] = filesOf(dir.path).filter((f) => f.endsWith('.qpay'));
+      const bytes = readFileSync(file);
+      if (damage === 'flip') bytes[30] ^= 1;
+      writeFileSync(file, damage === 'flip' ? bytes : bytes.subarray(0, bytes.length - 3));
+      await withDb(async (db) => {
+        assert.throws(
+          () => db.collection('p'),
+          (err: unknown) => err instanceof CorruptDataError && err.message.includes(basename(file)),
+        );
+      }, dir);
+    } finally {
+      dir.cleanup();
+    }
+  }
 });
