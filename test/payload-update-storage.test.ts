@@ -1,7 +1,8 @@
 /**
  * Payload updates on disk: no vector bytes in the WAL or segment files and no vector index
  * rebuilt; overlay files written at seal and folded in at compaction; manifests of the
- * previous format still opening; damaged overlay files refused; and SIGKILL during large
+ * previous format still opening; damaged overlay files refused; a seal that cannot write an
+ * overlay file losing nothing; and SIGKILL during large
  * updates leaving each call all-or-nothing with every acknowledged one kept.
  */
 import assert from 'node:assert/strict';
@@ -11,9 +12,11 @@ import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
-import { CorruptDataError, SeededRandom } from '../src/index.js';
+import { CorruptDataError, Quiver, SeededRandom } from '../src/index.js';
 import { manifestCrc } from '../src/storage/catalog-rows.js';
+import { FsObjectStore } from '../src/storage/object-store.js';
 import { WalKind } from '../src/storage/wal-record.js';
+import { FaultyObjectStore, InjectedFault } from './support/faulty-object-store.js';
 import { DIM, filesOf, filled, payloadOf, sha, walRows, withDb } from './support/payload-update.js';
 import { tempDir } from './support/reference.js';
 
@@ -233,5 +236,46 @@ test('a damaged or truncated overlay file makes its collection unavailable with 
     } finally {
       dir.cleanup();
     }
+  }
+});
+
+test('a seal that cannot write its overlay file fails without losing the update; a later seal or a reopen recovers it', async () => {
+  const dir = tempDir();
+  const store = new FaultyObjectStore(new FsObjectStore(dir.path));
+  try {
+    let db = await Quiver.open(dir.path, { objectStore: store });
+    try {
+      const col = await filled(db, 40, { seal: true });
+      assert.equal(await col.setPayload([5], { failed: 'seal' }), 1);
+      store.failPuts = true;
+      await assert.rejects(col.flush(), InjectedFault);
+      assert.deepEqual(
+        filesOf(dir.path).filter((f) => f.endsWith('.qpay')),
+        [],
+        'no stray overlay file',
+      );
+      assert.deepEqual(await payloadOf(col, 5), { i: 5, tag: 'odd', meta: { n: 5 }, failed: 'seal' });
+      assert.equal(await col.count({ filter: { must: [{ key: 'failed', match: { value: 'seal' } }] } }), 1);
+      store.failPuts = false;
+      assert.equal(await col.setPayload([6], { failed: 'later' }), 1);
+    } finally {
+      await db.close();
+    }
+    db = await Quiver.open(dir.path);
+    try {
+      const col = db.collection('p');
+      assert.deepEqual(await payloadOf(col, 5), { i: 5, tag: 'odd', meta: { n: 5 }, failed: 'seal' });
+      await col.flush();
+      assert.equal(filesOf(dir.path).filter((f) => f.endsWith('.qpay')).length, 1);
+    } finally {
+      await db.close();
+    }
+    await withDb(async (db) => {
+      const col = db.collection('p');
+      assert.deepEqual(await payloadOf(col, 6), { i: 6, tag: 'even', meta: { n: 6 }, failed: 'later' });
+      assert.equal(await col.count({ filter: { must: [{ key: 'failed', exists: true }] } }), 2);
+    }, dir);
+  } finally {
+    dir.cleanup();
   }
 });

@@ -167,3 +167,28 @@ test('a scroll ordered by a payload key sees the new values at once', async () =
     assert.deepEqual(await order(), [1, 2, 3, 5, 0]);
   });
 });
+
+test('named vectors: payload updates leave every vector as it was', async () => {
+  await withDb(async (db) => {
+    const col = await db.createCollection('nv', {
+      vectors: { image: { dimension: 4 }, text: { dimension: 3, metric: 'cosine' } },
+    });
+    await col.upsert([
+      { id: 'a', vectors: { image: [1, 2, 3, 4], text: [0.6, 0.8, 0] }, payload: { k: 1 } },
+      { id: 'b', vectors: { image: [4, 3, 2, 1] }, payload: { k: 2 } },
+    ]);
+    const before = await col.get(['a', 'b'], { withVector: true });
+    await col.flush();
+    assert.equal(await col.setPayload(['a', 'b'], { k: 3 }), 2);
+    assert.equal(await col.clearPayload(['b']), 1);
+    const after = await col.get(['a', 'b'], { withVector: true });
+    assert.deepEqual(
+      after.map((p) => p.vectors),
+      before.map((p) => p.vectors),
+    );
+    assert.deepEqual(
+      after.map((p) => p.payload),
+      [{ k: 3 }, {}],
+    );
+  });
+});
