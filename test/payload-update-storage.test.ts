@@ -2,8 +2,8 @@
  * Payload updates on disk: no vector bytes in the WAL or segment files and no vector index
  * rebuilt; overlay files written at seal and folded in at compaction; manifests of the
  * previous format still opening; damaged overlay files refused; a seal that cannot write an
- * overlay file losing nothing; and SIGKILL during large
- * updates leaving each call all-or-nothing with every acknowledged one kept.
+ * overlay file losing nothing; and SIGKILL during large updates leaving each call
+ * all-or-nothing with every acknowledged one kept.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
