@@ -290,7 +290,7 @@ export class EmbeddedCollection implements Collection, PayloadUpdating {
   async count(options?: CountOptions | Filter): Promise<number> {
     this.check();
     const opts = checkOptions(options, 'count options');
-    const isFilter = 'must' in opts || 'should' in opts || 'must_not' in opts;
+    const isFilter = 'must' in opts || 'should' in opts || 'must_not' in opts || 'min_should' in opts;
     const raw = isFilter ? opts : opts.filter;
     if (raw === undefined) return this.storage.set.count;
     return countRows(this.storage.set.views(), parseFilter(raw));
