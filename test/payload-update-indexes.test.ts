@@ -1,7 +1,7 @@
 /**
  * Payload updates and payload indexes: after random updates by ids and by filter, every
- * kind of index (keyword, integer, float, bool, datetime, text, nested key, partitioned
- * keyword) answers filters by itself, equal to evaluating the filter on a model's payloads,
+ * kind of index (keyword, integer, float, bool, datetime, text, geo, uuid, nested key,
+ * partitioned keyword) answers filters by itself, equal to evaluating the filter on a model's payloads,
  * through seal, compaction and reopen; value partitions of a key whose values changed are
  * not searched until rebuilt from the new values.
  */
@@ -21,6 +21,12 @@ function modelMatches(model: Map<number, Record<string, unknown> | null>, filter
     .sort((a, b) => a - b);
 }
 
+const UUIDS = [
+  '6f1c2a4e-1b2d-4c3e-9f00-0a1b2c3d4e5f',
+  '0e9b7c3a-8d4f-4a2b-b1c0-ffeeddccbbaa',
+  '3a3a3a3a-3a3a-4a3a-8a3a-3a3a3a3a3a3a',
+];
+
 const INDEXED_FILTERS: Filter[] = [
   { must: [{ key: 'color', match: { value: 'red' } }] },
   { must: [{ key: 'color', match: { any: ['blue', 'green'] } }] },
@@ -33,6 +39,8 @@ const INDEXED_FILTERS: Filter[] = [
   { must: [{ key: 'meta.author', match: { value: 'ann' } }] },
   { must_not: [{ key: 'color', match: { value: 'red' } }] },
   { must: [{ key: 'rank', exists: true }] },
+  { must: [{ key: 'loc', geo_radius: { center: { lat: 0, lon: 10 }, radius: 600_000 } }] },
+  { must: [{ key: 'uid', match: { value: UUIDS[1] } }] },
 ];
 
 test('payload indexes of every kind answer filters from the index after random updates, through seal, compaction and reopen', async () => {
@@ -49,6 +57,8 @@ test('payload indexes of every kind answer filters from the index after random u
     when: `2024-${String(1 + rng.int(12)).padStart(2, '0')}-15T00:00:00Z`,
     body: `the ${words[rng.int(4)]} and the ${words[rng.int(4)]}`,
     meta: { author: rng.int(2) === 0 ? 'ann' : 'bob' },
+    loc: { lat: -10 + 20 * rng.next(), lon: 20 * rng.next() },
+    uid: UUIDS[rng.int(3)],
   });
   const model = new Map<number, Record<string, unknown> | null>();
   const check = async (col: EmbeddedCollection, step: string) => {
@@ -121,7 +131,9 @@ test('payload indexes of every kind answer filters from the index after random u
         n = await col.overwritePayload(selector, payload);
         for (const id of selected) model.set(id, { ...payload });
       } else {
-        const keys = ['color', 'rank', 'body', 'meta.author', 'when'].filter(() => rng.int(2) === 0);
+        const keys = ['color', 'rank', 'body', 'meta.author', 'when', 'loc', 'uid'].filter(
+          () => rng.int(2) === 0,
+        );
         if (keys.length === 0) {
           n = await col.clearPayload(selector);
           for (const id of selected) model.set(id, null);
@@ -160,6 +172,8 @@ test('payload indexes of every kind answer filters from the index after random u
           when: 'datetime',
           body: { type: 'text', analyzer: 'english' },
           'meta.author': 'keyword',
+          loc: 'geo',
+          uid: 'uuid',
         },
       });
       for (let i = 0; i < 400; i += 50) {
