@@ -222,7 +222,10 @@ export interface SearchOptions {
 export interface MmrOptions {
   /** λ's complement in [0, 1], as Qdrant's `diversity`: 0 = pure relevance, 1 = pure diversity. Default 0.5. */
   diversity?: number;
-  /** Nearest points to choose from (1..10,000). Default max(k + offset, 100). */
+  /**
+   * Nearest points to choose from (1..10,000; at least k + offset are taken). Default
+   * max(k + offset, 100); Qdrant's `candidates_limit` defaults to its `limit` instead.
+   */
   candidates?: number;
 }
 
@@ -287,7 +290,8 @@ export interface RecommendOptions {
 
 export interface RangeSearchOptions {
   /**
-   * The bound, in the metric's own terms: `l2` returns points with squared distance ≤ radius;
+   * The bound, in the metric's own terms: `l2` returns points with squared distance ≤ radius,
+   * `l1` (and the binary metrics) points with distance ≤ radius;
    * `cosine` returns points with cosine distance (1 − similarity) ≤ radius; `ip` returns points
    * with inner product ≥ radius (FAISS's convention for similarity metrics).
    */
