@@ -46,25 +46,37 @@ export interface IndexedFields {
   readonly options: CompileOptions;
 }
 
-/** The ids of a segment's rows, for has_id: what the segment knows and the payload layer does not. */
-export type RowIds = (row: number) => FilterPointId;
+/**
+ * The ids of a segment's rows, for has_id: what the segment knows and the payload layer does
+ * not (it stays unaware of the id column).
+ */
+export interface RowIds {
+  /** The id of row `row`. */
+  idAt(row: number): FilterPointId;
+  /**
+   * The rows holding `id`, when the segment can look them up directly (a sealed segment's
+   * id map); has_id then costs a lookup per listed id instead of an id read per candidate row.
+   * Must list every row holding `id`.
+   */
+  rowsOf?(id: FilterPointId): readonly number[];
+}
 
 /**
  * Rows 0..rows-1 where `filter` holds (a new bitset the caller owns). The field indexes must
  * hold at least `rows` rows.
- * @throws InvalidArgumentError if the filter has a has_id condition and `idAt` is not given.
+ * @throws InvalidArgumentError if the filter has a has_id condition and `ids` is not given.
  */
 export function filterRows(
   indexed: IndexedFields,
   filter: Filter,
   rows: number,
   payloadAt: (offset: number) => RowPayload,
-  idAt?: RowIds,
+  ids?: RowIds,
 ): Bitset {
-  if (idAt === undefined && usesIds(filter)) {
+  if (ids === undefined && usesIds(filter)) {
     throw new InvalidArgumentError('filter: has_id needs the ids of the rows, and none were given');
   }
-  return new FilterEvaluation(indexed, rows, payloadAt, idAt).group(filter, undefined);
+  return new FilterEvaluation(indexed, rows, payloadAt, ids).group(filter, undefined);
 }
 
 /** True when `filter` has a has_id condition anywhere. */
@@ -84,10 +96,11 @@ export function usesIds(filter: Filter): boolean {
 /**
  * A cheap upper bound of the rows among 0..rows-1 where `filter` holds, from index
  * cardinalities: `must` takes the smallest bound, `should` the sum, `min_should` the sum over
- * its conditions divided by `min_count`, `must_not` does not lower it, and a condition that
- * no index bounds (unindexed key, has_id, nested) allows every row.
+ * its conditions divided by `min_count`, `must_not` does not lower it, has_id counts the
+ * listed ids' rows when `ids` looks them up directly, and a condition that nothing bounds
+ * (unindexed key, nested, has_id without a lookup) allows every row.
  */
-export function estimateRows(indexed: IndexedFields, filter: Filter, rows: number): number {
+export function estimateRows(indexed: IndexedFields, filter: Filter, rows: number, ids?: RowIds): number {
   const estimate = (condition: Condition): number => {
     switch (conditionKind(condition)) {
       case 'field':
@@ -101,6 +114,14 @@ export function estimateRows(indexed: IndexedFields, filter: Filter, rows: numbe
       case 'is_null': {
         const index = indexed.fields.get((condition as { is_null: { key: string } }).is_null.key);
         return index === undefined ? rows : index.nulls.countBelow(rows);
+      }
+      case 'has_id': {
+        const rowsOf = ids?.rowsOf;
+        if (rowsOf === undefined) return rows;
+        const listed = new Set((condition as { has_id: readonly FilterPointId[] }).has_id);
+        let count = 0;
+        for (const id of listed) count += rowsOf.call(ids, id).length;
+        return Math.min(rows, count);
       }
       default:
         return rows;
@@ -156,7 +177,7 @@ class FilterEvaluation {
     private readonly indexed: IndexedFields,
     private readonly rows: number,
     private readonly payloadAt: (offset: number) => RowPayload,
-    private readonly idAt: RowIds | undefined,
+    private readonly ids: RowIds | undefined,
   ) {}
 
   /** The rows of `candidates` where `group` holds, as a new bitset. */
@@ -194,7 +215,7 @@ class FilterEvaluation {
       // A row that already satisfies `should` and has no other test left is not read.
       if (restHolds === undefined && shouldHolds) return;
       const payload = this.payloadAt(row);
-      const id = this.idAt?.(row);
+      const id = this.ids?.idAt(row);
       const holds =
         (restHolds === undefined || restHolds(payload, id)) &&
         (shouldHolds || (someRestShould as FilterPredicate)(payload, id));
@@ -214,7 +235,7 @@ class FilterEvaluation {
       for (let i = 0; i < matched.length && held < minCount; i++) if (matched[i].has(row)) held++;
       if (held < minCount && held + predicates.length >= minCount) {
         const payload = this.payloadAt(row);
-        const id = this.idAt?.(row);
+        const id = this.ids?.idAt(row);
         for (let i = 0; i < predicates.length && held < minCount; i++) if (predicates[i](payload, id)) held++;
       }
       if (held < minCount) rows.clear(row);
@@ -227,7 +248,7 @@ class FilterEvaluation {
       case 'group':
         return this.group(condition as Filter, candidates);
       case 'has_id':
-        return this.hasId(new Set<unknown>((condition as { has_id: readonly unknown[] }).has_id), candidates);
+        return this.hasId(new Set((condition as { has_id: readonly FilterPointId[] }).has_id), candidates);
       case 'is_null': {
         const index = this.indexed.fields.get(
           (condition as { is_null: { key: string } }).is_null.key,
@@ -249,12 +270,23 @@ class FilterEvaluation {
     }
   }
 
-  /** The rows of `candidates` whose id is in `ids`. */
-  private hasId(ids: ReadonlySet<unknown>, candidates: Bitset | undefined): Bitset {
-    const idAt = this.idAt as RowIds;
+  /**
+   * The rows of `candidates` whose id is in `listed`: looked up by id when the segment can,
+   * else by reading the id of every candidate.
+   */
+  private hasId(listed: ReadonlySet<FilterPointId>, candidates: Bitset | undefined): Bitset {
+    const ids = this.ids as RowIds;
+    if (ids.rowsOf !== undefined) {
+      const result = new Bitset(this.rows);
+      for (const id of listed) {
+        for (const row of ids.rowsOf(id))
+          if (row < this.rows && candidates?.has(row) !== false) result.set(row);
+      }
+      return result;
+    }
     const result = candidates?.clone() ?? Bitset.full(this.rows);
     result.forEach((row) => {
-      if (!ids.has(idAt(row))) result.clear(row);
+      if (!listed.has(ids.idAt(row))) result.clear(row);
     });
     return result;
   }
@@ -321,7 +353,7 @@ class FilterEvaluation {
           answerable = fields.has((condition as { is_null: { key: string } }).is_null.key);
           break;
         case 'has_id':
-          answerable = this.idAt !== undefined;
+          answerable = this.ids !== undefined;
           break;
         case 'nested':
           answerable = false;
