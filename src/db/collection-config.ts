@@ -11,8 +11,15 @@ import { InvalidArgumentError } from '../errors.js';
 import { isValidPayloadKey } from '../payload/payload-path.js';
 import type { FieldLayout } from '../segment/segment-view.js';
 import { TEXT_ANALYZERS } from '../text/analyzer.js';
-import { checkIndexSpec, type IndexSpec } from './index-spec.js';
-import { checkBinaryDimension, distanceKind, isBinary, METRICS, rowLength } from './metric.js';
+import { checkIndexSpec, type IndexSpec, recipeOf } from './index-spec.js';
+import {
+  checkBinaryDimension,
+  checkIndexForMetric,
+  distanceKind,
+  isBinary,
+  METRICS,
+  rowLength,
+} from './metric.js';
 import type { Metric, PayloadIndexInfo, TextAnalyzerName } from './types.js';
 import { checkInteger, checkOptions, describe } from './validate.js';
 
@@ -147,7 +154,11 @@ function checkField(name: string, opts: Record<string, unknown>, fallbackIndex: 
   }
   checkBinaryDimension(dimension, metric);
   const given = opts.index ?? fallbackIndex;
-  if (!isBinary(metric)) return { name, dimension, metric, index: checkIndexSpec(given) };
+  if (!isBinary(metric)) {
+    const index = checkIndexSpec(given);
+    checkIndexForMetric(metric, recipeOf(index), where);
+    return { name, dimension, metric, index };
+  }
   const index = checkIndexSpec(given ?? 'Flat');
   if (index.type !== 'flat') {
     throw new InvalidArgumentError(
