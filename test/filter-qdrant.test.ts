@@ -788,6 +788,11 @@ describe('has_id in search, count, scroll and delete', () => {
       page.points.map((point) => point.id),
       [0, 2, 64, 118, 's1', 's119', 's3', 's65'],
     );
+    const ordered = await col.scroll({ filter, limit: 100, orderBy: { key: 'group', direction: 'desc' } });
+    assert.deepEqual(
+      ordered.points.map((point) => point.id).sort(),
+      page.points.map((point) => point.id).sort(),
+    );
     const second = await col.scroll({ filter, limit: 3, cursor: 2 });
     assert.deepEqual(
       second.points.map((point) => point.id),
