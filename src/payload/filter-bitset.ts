@@ -5,10 +5,11 @@
  * A condition is ANSWERABLE when the evaluator computes its rows without reading every
  * payload: a field condition (but values_count), is_empty or is_null on an indexed key;
  * has_id (from the rows' ids, `RowIds`, which the caller supplies: the payload layer keeps no
- * ids); a group containing an answerable condition. nested and values_count are read from
- * payloads. A group is evaluated against a candidate set C (all rows at the top) and yields
- * the rows of C where it holds:
- * 1. answerable `must` conditions, indexed keys first, then has_id, then groups:
+ * ids); a nested condition with an indexed bound (`nestedBounds`, filter-estimate.ts: its
+ * rows are those of its bounds whose payload satisfies it); a group containing an
+ * answerable condition. values_count is read from payloads. A group is evaluated against a
+ * candidate set C (all rows at the top) and yields the rows of C where it holds:
+ * 1. answerable `must` conditions, indexed keys first, then has_id, then nested and groups:
  *    C ← C ∩ rows(condition), each evaluated against the current C, so a nested group reads
  *    payloads only for rows every earlier `must` allowed;
  * 2. answerable `must_not` conditions: C ← C \ rows(condition);
@@ -36,9 +37,9 @@ import {
   type FieldCondition,
   type Filter,
   type FilterPredicate,
-  valuesCountTest,
 } from './filter.js';
-import type { FilterPointId, MinShould, RowPayload } from './filter-types.js';
+import { nestedBounds } from './filter-estimate.js';
+import type { FilterPointId, MinShould, NestedCondition, RowPayload } from './filter-types.js';
 
 /** The indexes of a segment by key, and how to compile what they cannot answer. */
 export interface IndexedFields {
@@ -93,81 +94,15 @@ export function usesIds(filter: Filter): boolean {
   });
 }
 
-/**
- * A cheap upper bound of the rows among 0..rows-1 where `filter` holds, from index
- * cardinalities: `must` takes the smallest bound, `should` the sum, `min_should` the sum over
- * its conditions divided by `min_count`, `must_not` does not lower it, has_id counts the
- * listed ids' rows when `ids` looks them up directly, and a condition that nothing bounds
- * (unindexed key, nested, has_id without a lookup) allows every row.
- */
-export function estimateRows(indexed: IndexedFields, filter: Filter, rows: number, ids?: RowIds): number {
-  const estimate = (condition: Condition): number => {
-    switch (conditionKind(condition)) {
-      case 'field':
-        return estimateField(indexed, condition as FieldCondition, rows);
-      case 'group':
-        return group(condition as Filter);
-      case 'is_empty': {
-        const index = indexed.fields.get((condition as { is_empty: { key: string } }).is_empty.key);
-        return index === undefined ? rows : rows - index.present.countBelow(rows);
-      }
-      case 'is_null': {
-        const index = indexed.fields.get((condition as { is_null: { key: string } }).is_null.key);
-        return index === undefined ? rows : index.nulls.countBelow(rows);
-      }
-      case 'has_id': {
-        const rowsOf = ids?.rowsOf;
-        if (rowsOf === undefined) return rows;
-        const listed = new Set((condition as { has_id: readonly FilterPointId[] }).has_id);
-        let count = 0;
-        for (const id of listed) count += rowsOf.call(ids, id).length;
-        return Math.min(rows, count);
-      }
-      default:
-        return rows;
-    }
-  };
-  const group = (filter: Filter): number => {
-    let bound = rows;
-    for (const condition of filter.must ?? []) bound = Math.min(bound, estimate(condition));
-    const should = filter.should ?? [];
-    if (should.length > 0) {
-      bound = Math.min(
-        bound,
-        should.reduce((sum, condition) => sum + estimate(condition), 0),
-      );
-    }
-    const minShould = filter.min_should;
-    if (minShould !== undefined) {
-      const sum = minShould.conditions.reduce((total, condition) => total + estimate(condition), 0);
-      bound = Math.min(bound, Math.floor(sum / minShould.min_count));
-    }
-    return bound;
-  };
-  return group(filter);
-}
-
-function estimateField(indexed: IndexedFields, condition: FieldCondition, rows: number): number {
-  const index = indexed.fields.get(condition.key);
-  if (index === undefined) return rows;
-  if ('exists' in condition) {
-    const present = index.present.countBelow(rows);
-    return condition.exists ? present : rows - present;
-  }
-  if ('values_count' in condition) {
-    // A leaf counting 1 or more is a non-null value (present) or a non-empty array (hollow).
-    if (valuesCountTest(condition.values_count)(0)) return rows;
-    return Math.min(rows, index.present.countBelow(rows) + index.hollow.countBelow(rows));
-  }
-  const lookup = index.lookup(condition);
-  return Math.min(
-    rows,
-    lookup === undefined ? index.present.count : lookup.count() + index.foreign.countBelow(rows),
-  );
-}
-
 /** The order answerable `must` conditions run in: cheapest and most selective kinds first. */
-const MUST_ORDER: Record<string, number> = { field: 0, is_empty: 0, is_null: 0, has_id: 1, group: 2 };
+const MUST_ORDER: Record<string, number> = {
+  field: 0,
+  is_empty: 0,
+  is_null: 0,
+  has_id: 1,
+  nested: 2,
+  group: 2,
+};
 
 /** One evaluation; candidate sets are `Bitset`s, or undefined for "every row". */
 class FilterEvaluation {
@@ -247,6 +182,8 @@ class FilterEvaluation {
     switch (conditionKind(condition)) {
       case 'group':
         return this.group(condition as Filter, candidates);
+      case 'nested':
+        return this.nested(condition as NestedCondition, candidates);
       case 'has_id':
         return this.hasId(new Set((condition as { has_id: readonly FilterPointId[] }).has_id), candidates);
       case 'is_null': {
@@ -268,6 +205,24 @@ class FilterEvaluation {
       default:
         return this.field(condition as FieldCondition, candidates);
     }
+  }
+
+  /** The rows of `candidates` where a nested condition holds: its indexed bounds', then read. */
+  private nested(condition: NestedCondition, candidates: Bitset | undefined): Bitset {
+    let result = candidates;
+    for (const bound of nestedBounds(condition)) {
+      if (this.indexed.fields.has(bound.key)) result = this.field(bound, result);
+    }
+    // Never modify `candidates`: without an indexed bound (callers ask only with one), start from a copy.
+    const rows =
+      result !== candidates && result !== undefined
+        ? result
+        : (candidates?.clone() ?? Bitset.full(this.rows));
+    const holds = compileCondition(condition, this.indexed.options);
+    rows.forEach((row) => {
+      if (!holds(this.payloadAt(row))) rows.clear(row);
+    });
+    return rows;
   }
 
   /**
@@ -356,7 +311,7 @@ class FilterEvaluation {
           answerable = this.ids !== undefined;
           break;
         case 'nested':
-          answerable = false;
+          answerable = nestedBounds(condition as NestedCondition).some((bound) => fields.has(bound.key));
           break;
         case 'group': {
           const group = condition as Filter;
