@@ -42,7 +42,11 @@ export interface MmrSettings {
 
 /** The largest `offset`: offset + k results are ranked, so it is bounded like k. */
 const MAX_OFFSET = 100_000;
-/** MMR candidates when not given (Qdrant's documented candidates_limit default is 100). */
+/**
+ * MMR candidates when not given, at least: Qdrant's `candidates_limit` defaults to the
+ * query's limit, which leaves MMR only a reordering of the plain top-k; a wider pool lets it
+ * pick different points (a Qdrant-compatible caller passes `candidates: limit` itself).
+ */
 const DEFAULT_MMR_CANDIDATES = 100;
 
 export class QueryInput {
