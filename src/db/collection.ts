@@ -21,6 +21,7 @@ import type { CommitQueue } from './commit-queue.js';
 import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
 import { groupHits } from './grouping.js';
 import { fuseBranches } from './hybrid.js';
+import { storageUsage } from './memory-info.js';
 import { maxDistanceOf, rowLength, scoreOf } from './metric.js';
 import { PointOutput } from './point-output.js';
 import { type FusionOptions, type ParsedQuery, QueryInput } from './query-input.js';
@@ -184,7 +185,10 @@ export class EmbeddedCollection implements Collection {
       collectionId: this.storage.collectionId,
       kind: this.named ? WalKind.UPSERT_FIELDS : WalKind.UPSERT,
       body,
-      check: () => this.check(),
+      check: () => {
+        this.check();
+        this.storage.checkRoom(ids.length);
+      },
       apply: (seq) => {
         this.storage.applyUpsert(seq, ids, fieldRows, payloads);
         this.scheduleSealIfFull();
@@ -515,15 +519,19 @@ export class EmbeddedCollection implements Collection {
       indexingSegments: this.indexer.pending,
       catalogIntegrity: this.host.catalogIntegrity,
     };
+    const usage = storageUsage(this.storage);
+    info.memory = usage.memory;
+    info.disk = usage.disk;
     if (this.named) {
       info.vectors = Object.fromEntries(
-        this.fields.map((f) => [
+        this.fields.map((f, i) => [
           f.name,
           {
             dimension: f.dimension,
             metric: f.metric,
             index: { ...f.index },
             ...(f.provider ? { provider: f.provider.name } : {}),
+            ...usage.fields[i],
           },
         ]),
       );

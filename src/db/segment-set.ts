@@ -9,8 +9,9 @@
  *   old row is deleted;
  * - `version` increases on every change, so derived caches (sorted ids) know when to
  *   rebuild.
+ * - The growing segment has an arena of its own (`MemoryArenas.own`), released with it.
  */
-import type { Kernels } from '../kernels/kernels.js';
+import type { MemoryArenas } from '../kernels/arenas.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { type FieldRows, GrowingSegment } from '../segment/growing-segment.js';
 import type { FieldLayout, PointId, SegmentView, StoredPayload } from '../segment/segment-view.js';
@@ -34,11 +35,12 @@ export class SegmentSet {
 
   /** `payloadIndexOf` makes the payload index of a segment over its payloads (empty for a new growing segment). */
   constructor(
-    private readonly kernels: Kernels,
+    private readonly arenas: MemoryArenas,
     readonly layout: readonly FieldLayout[],
     readonly payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
   ) {
-    this.growing = this.newGrowing();
+    this.growing = this.newGrowingSegment();
+    this.register(this.growing);
   }
 
   get count(): number {
@@ -92,12 +94,14 @@ export class SegmentSet {
 
   /**
    * After a seal: `sealedFromGrowing` (if any) holds exactly the live rows of the current
-   * growing segment in offset order; it takes over their ids, and a new empty growing
-   * segment replaces the old one.
+   * growing segment in offset order; it takes over their ids, and `next` (a new empty
+   * growing segment, made before the seal committed so that this cannot fail) replaces
+   * the old one.
    */
-  sealGrowing(sealedFromGrowing: readonly TombstonedSegment[]): void {
+  sealGrowing(sealedFromGrowing: readonly TombstonedSegment[], next: GrowingSegment): void {
     const old = this.growing;
-    this.growing = this.newGrowing();
+    this.growing = next;
+    this.register(next);
     for (const part of sealedFromGrowing) this.addSealed(part);
     this.forget(old);
     this.version++;
@@ -144,11 +148,17 @@ export class SegmentSet {
     return true;
   }
 
-  private newGrowing(): GrowingSegment {
-    const growing = new GrowingSegment(this.kernels, this.layout, this.payloadIndexOf([]));
-    const slot = this.nextSlot++;
-    this.bySlot.set(slot, growing);
-    this.slotOf.set(growing, slot);
-    return growing;
+  /**
+   * A new empty growing segment in an arena of its own (not yet part of the set).
+   * @throws CapacityError when the memory budget has no room for a new arena.
+   */
+  newGrowingSegment(): GrowingSegment {
+    const placement = this.arenas.own();
+    try {
+      return new GrowingSegment(placement.kernels, this.layout, this.payloadIndexOf([]), placement.release);
+    } catch (err) {
+      placement.release();
+      throw err;
+    }
   }
 }
