@@ -171,27 +171,27 @@ export class CollectionStorage {
   }
 
   /**
-   * Seals the growing segment's live rows into a new segment file, writes tombstone files
-   * for sealed segments with new deletions, drops fully deleted segments, and commits a
+   * Drops fully deleted segments (`dropEmptied`), then seals the growing segment's live rows
+   * into new segment files, writes tombstone files for sealed segments with new deletions, and commits a
    * manifest whose checkpoint covers every applied WAL row. The growing segment becomes
    * segments of at most `segmentSize` rows.
    */
   async seal(segmentSize: number): Promise<void> {
     if (!this.hasUnsealed) return;
+    await this.dropEmptied();
     const set = this.set;
     const next: Manifest = { ...this.manifest, walCheckpoint: this.lastSeq, segments: [] };
     const version = this.manifestVersion + 1;
-    const emptied = set.sealed.filter((p) => p.liveCount === 0);
     const newTombstones = new Map<TombstonedSegment, string>();
-    const nextGrowing = set.newGrowingSegment();
+    // Made before the commit, so that nothing after it can fail; not needed when no row is growing.
+    const nextGrowing = set.growing.rows > 0 ? set.newGrowingSegment() : undefined;
     const sealed = await this.staged(async (staging) => {
-      staging.built.push({ dispose: () => nextGrowing.dispose() });
+      if (nextGrowing) staging.built.push(nextGrowing);
       const fromGrowing: TombstonedSegment[] = [];
       for (const chunk of set.growing.liveChunks(this.segmentRows(segmentSize))) {
         fromGrowing.push(await this.writeSegment(staging, next, chunk));
       }
       for (const part of set.sealed) {
-        if (part.liveCount === 0) continue;
         if (part.dirty) {
           const file = `${this.prefix}seg-${pad(part.segment.id)}.v${version}.qtmb`;
           await staging.put(file, encodeTombstones(part.segment.id, part.deleted));
@@ -204,14 +204,34 @@ export class CollectionStorage {
       return fromGrowing;
     });
 
-    const superseded = this.filesOf(emptied);
+    const superseded: string[] = [];
     for (const [part, file] of newTombstones) {
       if (part.file) superseded.push(part.file);
       part.file = file;
       part.dirty = false;
     }
     set.sealGrowing(sealed, nextGrowing);
-    if (emptied.length > 0) set.replaceSealed(emptied, []);
+    await this.deleteFiles(superseded);
+  }
+
+  /**
+   * Drops the sealed segments whose rows are all deleted, and frees their memory, before a
+   * seal needs memory for new segments (so that deleting points makes room under a memory
+   * budget). The manifest keeps its WAL checkpoint: the WAL rows after it never touch the
+   * dropped segments' rows again (a delete replayed finds nothing; every row of a sealed
+   * segment was written before the checkpoint).
+   */
+  private async dropEmptied(): Promise<void> {
+    const emptied = this.set.sealed.filter((p) => p.liveCount === 0);
+    if (emptied.length === 0) return;
+    const ids = new Set(emptied.map((p) => p.segment.id));
+    const next: Manifest = {
+      ...this.manifest,
+      segments: this.manifest.segments.filter((e) => !ids.has(e.id)),
+    };
+    this.commit(next, this.manifestVersion + 1);
+    const superseded = this.filesOf(emptied);
+    this.set.replaceSealed(emptied, []);
     await this.deleteFiles(superseded);
   }
 

@@ -204,6 +204,18 @@ export class Quiver implements Database, CollectionHost {
     return this.arenas.stats;
   }
 
+  /**
+   * Changes the memory budget (bytes; undefined: none). Memory already committed stays;
+   * lowering the budget below it only refuses further growth.
+   * @example
+   * db.setMemoryBudget(8 * 2 ** 30);
+   */
+  setMemoryBudget(bytes: number | undefined): void {
+    this.check();
+    checkBudget(bytes);
+    this.arenas.setMemoryBudget(bytes);
+  }
+
   /** SQLite's `PRAGMA quick_check` verdict on the catalog at open: 'ok' when sound. */
   get catalogIntegrity(): string {
     return this.catalog.integrity;
@@ -298,12 +310,17 @@ function arenasOf(options: OpenOptions): MemoryArenas {
       throw new InvalidArgumentError((err as Error).message);
     }
   }
-  if (memoryBudget !== undefined && !(Number.isSafeInteger(memoryBudget) && memoryBudget > 0)) {
+  checkBudget(memoryBudget);
+  return new MemoryArenas({ arenaBytes, memoryBudget, kind: options.kernels?.kind ?? defaultKernelKind() });
+}
+
+/** @throws InvalidArgumentError unless `bytes` is undefined or a positive integer. */
+function checkBudget(bytes: number | undefined): void {
+  if (bytes !== undefined && !(Number.isSafeInteger(bytes) && bytes > 0)) {
     throw new InvalidArgumentError(
-      `memoryBudget: expected a positive integer number of bytes, got ${describe(memoryBudget)}`,
+      `memoryBudget: expected a positive integer number of bytes, got ${describe(bytes)}`,
     );
   }
-  return new MemoryArenas({ arenaBytes, memoryBudget, kind: options.kernels?.kind ?? defaultKernelKind() });
 }
 
 /** A catalog row's configuration, verified: its checksum, its JSON, its shape. */

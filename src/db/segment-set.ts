@@ -11,7 +11,8 @@
  *   rebuild.
  * - The growing segment has an arena of its own (`MemoryArenas.own`), released with it.
  */
-import type { MemoryArenas } from '../kernels/arenas.js';
+import { CapacityError } from '../errors.js';
+import type { MemoryArenas, Placement } from '../kernels/arenas.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { type FieldRows, GrowingSegment } from '../segment/growing-segment.js';
 import type { FieldLayout, PointId, SegmentView, StoredPayload } from '../segment/segment-view.js';
@@ -96,9 +97,14 @@ export class SegmentSet {
    * After a seal: `sealedFromGrowing` (if any) holds exactly the live rows of the current
    * growing segment in offset order; it takes over their ids, and `next` (a new empty
    * growing segment, made before the seal committed so that this cannot fail) replaces
-   * the old one.
+   * the old one. Without `next` (the growing segment has no rows) nothing else changes.
    */
-  sealGrowing(sealedFromGrowing: readonly TombstonedSegment[], next: GrowingSegment): void {
+  sealGrowing(sealedFromGrowing: readonly TombstonedSegment[], next: GrowingSegment | undefined): void {
+    if (next === undefined) {
+      for (const part of sealedFromGrowing) this.addSealed(part);
+      this.version++;
+      return;
+    }
     const old = this.growing;
     this.growing = next;
     this.register(next);
@@ -149,11 +155,19 @@ export class SegmentSet {
   }
 
   /**
-   * A new empty growing segment in an arena of its own (not yet part of the set).
-   * @throws CapacityError when the memory budget has no room for a new arena.
+   * A new empty growing segment (not yet part of the set) in an arena of its own, so the
+   * memory of the one it replaces is returned with its arena; when the budget has no room
+   * for a new arena, in the arena of the current growing segment, whose memory it reuses
+   * once that one is freed. An empty growing segment allocates nothing.
    */
   newGrowingSegment(): GrowingSegment {
-    const placement = this.arenas.own();
+    let placement: Placement;
+    try {
+      placement = this.arenas.own();
+    } catch (err) {
+      if (!(err instanceof CapacityError) || this.growing === undefined) throw err;
+      placement = this.arenas.alongside(this.growing.kernels);
+    }
     try {
       return new GrowingSegment(placement.kernels, this.layout, this.payloadIndexOf([]), placement.release);
     } catch (err) {

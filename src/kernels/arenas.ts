@@ -79,7 +79,7 @@ export interface ArenaStats {
 
 export class MemoryArenas {
   readonly arenaBytes: number;
-  readonly memoryBudget: number | undefined;
+  private memoryBudget: number | undefined;
   private readonly kind: Kernels['kind'];
   private readonly arenas = new Set<Arena>();
   private readonly guard: GrowthGuard;
@@ -124,6 +124,21 @@ export class MemoryArenas {
   /** An arena of its own, for a structure that grows without a known bound (the growing segment). */
   own(): Placement {
     return this.hold(this.create(false), 0);
+  }
+
+  /**
+   * A placement in the arena of `kernels` (held by another placement): for a structure that
+   * takes over that arena's memory as the other frees it (the next growing segment when the
+   * budget has no room for a new arena).
+   */
+  alongside(kernels: Kernels): Placement {
+    for (const a of this.arenas) if (a.kernels === kernels) return this.hold(a, 0);
+    throw new RangeError(`arena ${kernels.arenaId} is not an arena of this database`);
+  }
+
+  /** Changes the memory budget (undefined: none); what is committed already stays. */
+  setMemoryBudget(bytes: number | undefined): void {
+    this.memoryBudget = bytes;
   }
 
   /**
