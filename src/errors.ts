@@ -134,3 +134,27 @@ export class CapacityError extends QuiverError {
     );
   }
 }
+
+/**
+ * A snapshot file was refused: not a Quiver snapshot, a format version this build cannot
+ * read, truncated, damaged (its SHA-256 does not verify), not the checksum the caller
+ * expected, or holding data that does not verify. Nothing was changed. Names the file.
+ */
+export class SnapshotError extends QuiverError {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super('INVALID_SNAPSHOT', `snapshot ${file}: ${reason}`);
+  }
+}
+
+/** No snapshot of that name exists for the collection. */
+export class SnapshotNotFoundError extends QuiverError {
+  constructor(
+    readonly collection: string,
+    readonly snapshot: string,
+  ) {
+    super('SNAPSHOT_NOT_FOUND', `collection '${collection}' has no snapshot '${snapshot}'`);
+  }
+}

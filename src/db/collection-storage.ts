@@ -30,11 +30,19 @@ import type { FieldLayout, PointId, StoredPayload } from '../segment/segment-vie
 import { TombstonedSegment } from '../segment/tombstones.js';
 import type { SqliteCatalog } from '../storage/catalog.js';
 import { decodeIndexFile } from '../storage/index-file.js';
-import { type Manifest, parseManifest, type SegmentEntry } from '../storage/manifest.js';
+import {
+  MANIFEST_FORMAT_VERSION,
+  type Manifest,
+  parseManifest,
+  type SegmentEntry,
+} from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { decodePayloadRecord, type PayloadRecord } from '../storage/payload-record.js';
 import type { SegmentField } from '../storage/segment-file.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
+import { applyPayloadRecord } from './payload-apply.js';
+import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
 import { segmentBytes, segmentRowLimit } from './segment-bytes.js';
 import { SegmentSet } from './segment-set.js';
 
@@ -143,6 +151,8 @@ export class CollectionStorage {
       this.applyUpsert(seq, r.ids, r.fields, r.payloads);
     } else if (kind === WalKind.DELETE) {
       this.applyDelete(seq, decodeDelete(body).ids);
+    } else if (kind === WalKind.PAYLOAD) {
+      this.applyPayload(seq, decodePayloadRecord(body, where));
     } else {
       throw new CorruptDataError(where, `unknown WAL record kind ${kind}`);
     }
@@ -165,6 +175,12 @@ export class CollectionStorage {
     return this.set.delete(ids);
   }
 
+  /** Applies a committed payload update (WAL row `seq`) to memory; returns how many points it applied to. */
+  applyPayload(seq: number, record: PayloadRecord): number {
+    this.lastSeq = seq;
+    return applyPayloadRecord(this.set, record);
+  }
+
   /** True when memory holds changes that no committed manifest covers. */
   get hasUnsealed(): boolean {
     return this.lastSeq > this.manifest.walCheckpoint;
@@ -183,10 +199,12 @@ export class CollectionStorage {
     const next: Manifest = { ...this.manifest, walCheckpoint: this.lastSeq, segments: [] };
     const version = this.manifestVersion + 1;
     const newTombstones = new Map<TombstonedSegment, string>();
+    let newOverlays = new Map<TombstonedSegment, string>();
     // Made before the commit, so that nothing after it can fail; not needed when no row is growing.
     const nextGrowing = set.growing.rows > 0 ? set.newGrowingSegment() : undefined;
     const sealed = await this.staged(async (staging) => {
       if (nextGrowing) staging.built.push(nextGrowing);
+      newOverlays = await writeOverlays(staging, set.sealed, (part) => this.overlayKey(part, version));
       const fromGrowing: TombstonedSegment[] = [];
       for (const chunk of set.growing.liveChunks(this.segmentRows(segmentSize))) {
         fromGrowing.push(await this.writeSegment(staging, next, chunk));
@@ -197,7 +215,7 @@ export class CollectionStorage {
           await staging.put(file, encodeTombstones(part.segment.id, part.deleted));
           newTombstones.set(part, file);
         }
-        next.segments.push(this.entryOf(part, newTombstones.get(part) ?? part.file));
+        next.segments.push(this.entryOf(part, newTombstones.get(part) ?? part.file, newOverlays.get(part)));
       }
       for (const part of fromGrowing) next.segments.push(this.entryOf(part, undefined));
       this.commit(next, version);
@@ -209,6 +227,11 @@ export class CollectionStorage {
       if (part.file) superseded.push(part.file);
       part.file = file;
       part.dirty = false;
+    }
+    for (const [part, file] of newOverlays) {
+      if (part.overlay.file) superseded.push(part.overlay.file);
+      part.overlay.file = file;
+      part.overlay.dirty = false;
     }
     set.sealGrowing(sealed, nextGrowing);
     await this.deleteFiles(superseded);
@@ -244,7 +267,10 @@ export class CollectionStorage {
     const set = this.set;
     const rowsPerSegment = this.segmentRows(segmentSize);
     const small = set.sealed.filter((p) => p.rows < rowsPerSegment / 2);
-    const victims = set.sealed.filter((p) => p.deletedCount > 0 || (small.length > 1 && small.includes(p)));
+    const folded = overlaysToFold(set.sealed);
+    const victims = set.sealed.filter(
+      (p) => p.deletedCount > 0 || (small.length > 1 && small.includes(p)) || folded.has(p),
+    );
     if (victims.length === 0) return;
     const next: Manifest = { ...this.manifest, segments: [] };
     const added = await this.staged(async (staging) => {
@@ -308,6 +334,7 @@ export class CollectionStorage {
 
   /** Compare-and-set of the manifest head (throws `ManifestConflictError` if it moved). */
   private commit(next: Manifest, version: number): void {
+    next.formatVersion = MANIFEST_FORMAT_VERSION;
     this.catalog.commitManifest(
       this.collectionId,
       this.manifestVersion,
@@ -337,6 +364,7 @@ export class CollectionStorage {
   }
 
   private async loadSegment(entry: SegmentEntry): Promise<TombstonedSegment> {
+    const overlay = await loadOverlay(entry, (key) => this.read(key));
     const bytes = await this.read(entry.file);
     const segment = this.placed(entry.rows, (placement) =>
       SealedSegment.decode(
@@ -344,7 +372,7 @@ export class CollectionStorage {
         entry.id,
         bytes,
         entry.file,
-        this.set.payloadIndexOf,
+        (payloads) => this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p))),
         placement.release,
       ),
     );
@@ -370,7 +398,7 @@ export class CollectionStorage {
         const file = files[field];
         if (file) segment.attachIndex(field, await this.loadIndex(file, segment, field));
       }
-      const part = new TombstonedSegment(segment, entry.tombstones, deleted);
+      const part = new TombstonedSegment(segment, entry.tombstones, deleted, overlay);
       part.indexFiles = files;
       return part;
     } catch (err) {
@@ -473,13 +501,18 @@ export class CollectionStorage {
     await this.deleteFiles(orphans);
   }
 
-  private entryOf(part: TombstonedSegment, tombstones: string | undefined): SegmentEntry {
+  private entryOf(
+    part: TombstonedSegment,
+    tombstones: string | undefined,
+    payloads = part.overlay.file,
+  ): SegmentEntry {
     const entry: SegmentEntry = {
       id: part.segment.id,
       file: this.segmentKey(part.segment.id),
       rows: part.rows,
     };
     if (tombstones) entry.tombstones = tombstones;
+    if (payloads) entry.payloads = payloads;
     return this.withIndexFiles(entry, part.indexFiles);
   }
 
@@ -487,6 +520,7 @@ export class CollectionStorage {
     return parts.flatMap((p) => {
       const files = [this.segmentKey(p.segment.id)];
       if (p.file) files.push(p.file);
+      if (p.overlay.file) files.push(p.overlay.file);
       for (const file of p.indexFiles) if (file) files.push(file);
       return files;
     });
@@ -494,6 +528,11 @@ export class CollectionStorage {
 
   private async deleteFiles(keys: readonly string[]): Promise<void> {
     for (const key of keys) await this.deleteFile(key);
+  }
+
+  /** Object key of the payload overlay file of `part` written for manifest `version`. */
+  private overlayKey(part: TombstonedSegment, version: number): string {
+    return `${this.prefix}seg-${pad(part.segment.id)}.v${version}.qpay`;
   }
 
   private segmentKey(segmentId: number): string {
