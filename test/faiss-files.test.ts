@@ -37,8 +37,18 @@ describe('FAISS files written by Python FAISS are read by Quiver', { skip: FAISS
     { name: 'IndexFlatL2 (IxF2)', spec: { kind: 'flat' }, cls: 'IndexFlatL2', exact: true },
     { name: 'IndexFlatIP (IxFI)', spec: { kind: 'flat', metric: 'ip' }, cls: 'IndexFlatIP', exact: true },
     { name: 'IndexHNSWFlat (IHNf)', spec: { kind: 'hnsw', M: 16 }, cls: 'IndexHNSWFlat', exact: false },
-    { name: 'IndexHNSWFlat IP (IHNf)', spec: { kind: 'hnsw', M: 8, metric: 'ip' }, cls: 'IndexHNSWFlat', exact: false },
-    { name: 'IndexIDMap over flat (IxMp)', spec: { kind: 'idmap', inner: { kind: 'flat' } }, cls: 'IndexIDMap', exact: true },
+    {
+      name: 'IndexHNSWFlat IP (IHNf)',
+      spec: { kind: 'hnsw', M: 8, metric: 'ip' },
+      cls: 'IndexHNSWFlat',
+      exact: false,
+    },
+    {
+      name: 'IndexIDMap over flat (IxMp)',
+      spec: { kind: 'idmap', inner: { kind: 'flat' } },
+      cls: 'IndexIDMap',
+      exact: true,
+    },
     {
       name: 'IndexIDMap2 over HNSW (IxM2)',
       spec: { kind: 'idmap2', inner: { kind: 'hnsw', M: 16 } },
@@ -49,8 +59,17 @@ describe('FAISS files written by Python FAISS are read by Quiver', { skip: FAISS
   for (const c of cases) {
     test(`${c.name}: same results as Python FAISS, and Python reads Quiver's copy`, async () => {
       const file = scratch.path(`${c.name.replace(/\W+/g, '-')}.faiss`);
-      const ids = c.spec.kind.startsWith('idmap') ? BigInt64Array.from({ length: N }, (_, i) => BigInt(1_000_000_007 * i + 5)) : undefined;
-      const info = runFaiss({ op: 'build', spec: c.spec, d: D, base: basePath(), ids: ids && scratch.writeI64(ids), out: file });
+      const ids = c.spec.kind.startsWith('idmap')
+        ? BigInt64Array.from({ length: N }, (_, i) => BigInt(1_000_000_007 * i + 5))
+        : undefined;
+      const info = runFaiss({
+        op: 'build',
+        spec: c.spec,
+        d: D,
+        base: basePath(),
+        ids: ids && scratch.writeI64(ids),
+        out: file,
+      });
       assert.equal(info.ntotal, N);
       const index = await readIndex(file);
       try {
@@ -61,8 +80,16 @@ describe('FAISS files written by Python FAISS are read by Quiver', { skip: FAISS
         const ours = await index.search(queries, K, params);
         const theirs = pythonSearch(scratch, file, D, queries, K, params);
         if (c.exact) assertSameResults(ours, theirs);
-        else assert.ok(assertSameUpToTies(ours, theirs, K) >= HNSW_MIN_SAME || labelOverlap(ours.labels, theirs.labels, K) >= HNSW_MIN_SAME);
-        if (ids) assert.ok(Array.from(ours.labels).every((l) => ids.includes(l)), 'labels are the id map ids');
+        else
+          assert.ok(
+            assertSameUpToTies(ours, theirs, K) >= HNSW_MIN_SAME ||
+              labelOverlap(ours.labels, theirs.labels, K) >= HNSW_MIN_SAME,
+          );
+        if (ids)
+          assert.ok(
+            Array.from(ours.labels).every((l) => ids.includes(l)),
+            'labels are the id map ids',
+          );
 
         const copy = scratch.path(`${c.name.replace(/\W+/g, '-')}.quiver.faiss`);
         await writeIndex(index, copy);

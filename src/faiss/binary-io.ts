@@ -96,7 +96,9 @@ export class ByteReader {
   private count(elementBytes: number, what: string): number {
     const n = this.size(`${what} length`);
     if (n * elementBytes > this.remaining) {
-      throw this.corrupt(`truncated: ${what} of ${n} elements needs ${n * elementBytes} bytes, ${this.remaining} left`);
+      throw this.corrupt(
+        `truncated: ${what} of ${n} elements needs ${n * elementBytes} bytes, ${this.remaining} left`,
+      );
     }
     return n;
   }

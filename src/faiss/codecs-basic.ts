@@ -9,11 +9,11 @@
  */
 import type { ByteReader, ByteWriter } from './binary-io.js';
 import type { Index } from './faiss-index.js';
+import { METRIC_L2 } from './faiss-index.js';
 import { expectEqual, readHeader, writeHeader } from './file-header.js';
 import { IndexFlat, IndexFlatIP, IndexFlatL2 } from './flat.js';
 import { IndexHNSWFlat } from './hnsw.js';
 import { IndexIDMap, IndexIDMap2 } from './id-map.js';
-import { METRIC_L2 } from './faiss-index.js';
 
 export type ReadNested = (r: ByteReader) => Index;
 export type WriteNested = (w: ByteWriter, index: Index) => void;
@@ -34,7 +34,12 @@ function readFlatBody(r: ByteReader, fourcc: string): IndexFlat {
   const words = r.size('flat vector length');
   expectEqual(r, 'flat vector floats', words, h.ntotal * h.d);
   const floats = new Float32Array(r.take(words * 4, 'flat vectors').buffer);
-  const index = fourcc === 'IxF2' ? new IndexFlatL2(h.d) : fourcc === 'IxFI' ? new IndexFlatIP(h.d) : new IndexFlat(h.d, h.metricType);
+  const index =
+    fourcc === 'IxF2'
+      ? new IndexFlatL2(h.d)
+      : fourcc === 'IxFI'
+        ? new IndexFlatIP(h.d)
+        : new IndexFlat(h.d, h.metricType);
   if (floats.length > 0) index.add(floats);
   return index;
 }
@@ -71,7 +76,8 @@ export const hnswCodec: IndexCodec = {
     };
     const storage = nested(r);
     try {
-      if (!(storage instanceof IndexFlat)) throw r.corrupt(`IHNf storage must be a flat index, got ${storage.className}`);
+      if (!(storage instanceof IndexFlat))
+        throw r.corrupt(`IHNf storage must be a flat index, got ${storage.className}`);
       expectEqual(r, 'HNSW storage dimension', storage.d, h.d);
       expectEqual(r, 'HNSW storage size', storage.ntotal, h.ntotal);
       expectEqual(r, 'HNSW levels', graph.levels.length, h.ntotal);
@@ -129,4 +135,3 @@ export const idMapCodec: IndexCodec = {
     w.vec(map.idMap);
   },
 };
-

@@ -75,7 +75,8 @@ export abstract class Index {
     /** `METRIC_L2` or `METRIC_INNER_PRODUCT` (FAISS's `index.metric_type`). */
     readonly metricType: MetricType,
   ) {
-    if (!Number.isInteger(d) || d < 1) throw new InvalidArgumentError(`dimension d must be a positive integer, got ${d}`);
+    if (!Number.isInteger(d) || d < 1)
+      throw new InvalidArgumentError(`dimension d must be a positive integer, got ${d}`);
     if (metricType !== METRIC_L2 && metricType !== METRIC_INNER_PRODUCT) {
       throw new InvalidArgumentError(
         `metricType must be METRIC_L2 (1) or METRIC_INNER_PRODUCT (0), got ${String(metricType)}`,
@@ -127,10 +128,12 @@ export abstract class Index {
    */
   async search(x: VectorsInput, k: number, params: SearchParameters = {}): Promise<SearchResult> {
     const rows = toRows(x, this.d);
-    if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError(`k must be a positive integer, got ${k}`);
+    if (!Number.isInteger(k) || k < 1)
+      throw new InvalidArgumentError(`k must be a positive integer, got ${k}`);
     this.checkParams(params);
     const n = rows.length / this.d;
-    const hits = this.ntotal === 0 ? new Array<Hits>(n).fill(EMPTY_HITS) : await this.searchBatch(rows, n, k, params);
+    const hits =
+      this.ntotal === 0 ? new Array<Hits>(n).fill(EMPTY_HITS) : await this.searchBatch(rows, n, k, params);
     const distances = new Float32Array(n * k).fill(this.metricType === METRIC_L2 ? FLT_MAX : -FLT_MAX);
     const labels = new BigInt64Array(n * k).fill(-1n);
     for (let i = 0; i < n; i++) {
@@ -146,7 +149,11 @@ export abstract class Index {
    * Every indexed vector within `radius` of each query: squared L2 < radius, or inner
    * product > radius. Python: `lims, D, I = index.range_search(xq, radius)`.
    */
-  async rangeSearch(x: VectorsInput, radius: number, params: SearchParameters = {}): Promise<RangeSearchResult> {
+  async rangeSearch(
+    x: VectorsInput,
+    radius: number,
+    params: SearchParameters = {},
+  ): Promise<RangeSearchResult> {
     const rows = toRows(x, this.d);
     if (typeof radius !== 'number' || Number.isNaN(radius)) {
       throw new InvalidArgumentError(`radius must be a number, got ${String(radius)}`);
@@ -155,7 +162,11 @@ export abstract class Index {
     const n = rows.length / this.d;
     const pending: Array<Hits | Promise<Hits>> = [];
     for (let i = 0; i < n; i++) {
-      pending.push(this.ntotal === 0 ? EMPTY_HITS : this.rangeOne(rows.subarray(i * this.d, (i + 1) * this.d), radius, params));
+      pending.push(
+        this.ntotal === 0
+          ? EMPTY_HITS
+          : this.rangeOne(rows.subarray(i * this.d, (i + 1) * this.d), radius, params),
+      );
     }
     const per = await Promise.all(pending);
     const lims = new Uint32Array(n + 1);
@@ -199,10 +210,18 @@ export abstract class Index {
   protected abstract addRows(rows: Float32Array, n: number): void;
 
   /** One query's k best hits. */
-  protected abstract searchOne(query: Float32Array, k: number, params: SearchParameters): Hits | Promise<Hits>;
+  protected abstract searchOne(
+    query: Float32Array,
+    k: number,
+    params: SearchParameters,
+  ): Hits | Promise<Hits>;
 
   /** One query's hits within `radius`. */
-  protected abstract rangeOne(query: Float32Array, radius: number, params: SearchParameters): Hits | Promise<Hits>;
+  protected abstract rangeOne(
+    query: Float32Array,
+    radius: number,
+    params: SearchParameters,
+  ): Hits | Promise<Hits>;
 
   /**
    * Every query of a batch; by default all at once, so that indexes answering on the
@@ -210,7 +229,8 @@ export abstract class Index {
    */
   protected searchBatch(rows: Float32Array, n: number, k: number, params: SearchParameters): Promise<Hits[]> {
     const out: Array<Hits | Promise<Hits>> = [];
-    for (let i = 0; i < n; i++) out.push(this.searchOne(rows.subarray(i * this.d, (i + 1) * this.d), k, params));
+    for (let i = 0; i < n; i++)
+      out.push(this.searchOne(rows.subarray(i * this.d, (i + 1) * this.d), k, params));
     return Promise.all(out);
   }
 
@@ -228,7 +248,9 @@ export abstract class Index {
   protected checkKey(key: number | bigint): number {
     const k = Number(key);
     if (!Number.isInteger(k) || k < 0 || k >= this.ntotal) {
-      throw new InvalidArgumentError(`${this.className}: no vector with label ${key} (ntotal ${this.ntotal})`);
+      throw new InvalidArgumentError(
+        `${this.className}: no vector with label ${key} (ntotal ${this.ntotal})`,
+      );
     }
     return k;
   }
@@ -250,7 +272,9 @@ export function toRows(x: VectorsInput, d: number): Float32Array {
       rows = new Float32Array(list.length * d);
       for (let i = 0; i < list.length; i++) {
         if (list[i].length !== d) {
-          throw new InvalidArgumentError(`vector ${i} has ${list[i].length} components, the index has d = ${d}`);
+          throw new InvalidArgumentError(
+            `vector ${i} has ${list[i].length} components, the index has d = ${d}`,
+          );
         }
         rows.set(list[i], i * d);
       }
@@ -282,31 +306,4 @@ export function toIds(ids: IdsInput): BigInt64Array {
     out[i] = b;
   }
   return out;
-}
-
-/**
- * The best `k` of `count` scored candidates (ascending for L2, descending for IP; ties to
- * the lower label, as FAISS's heaps mostly resolve them).
- */
-export function selectBest(
-  dist: Float32Array,
-  labels: BigInt64Array,
-  count: number,
-  k: number,
-  metricType: MetricType,
-): Hits {
-  const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
-  const sign = metricType === METRIC_L2 ? 1 : -1;
-  const sorted = Array.from(order).sort(
-    (a, b) => sign * (dist[a] - dist[b]) || (labels[a] < labels[b] ? -1 : labels[a] > labels[b] ? 1 : 0),
-  );
-  const m = Math.min(k, count);
-  const outD = new Float32Array(m);
-  const outL = new BigInt64Array(m);
-  for (let i = 0; i < m; i++) {
-    outD[i] = dist[sorted[i]];
-    outL[i] = labels[sorted[i]];
-  }
-  return { distances: outD, labels: outL };
 }

@@ -29,7 +29,9 @@ export function readHeader(r: ByteReader): IndexHeader {
   if (metric > 1) r.f32('metric_arg');
   if (d < 1 || d > MAX_DIMENSION) throw r.corrupt(`dimension ${d} is outside [1, ${MAX_DIMENSION}]`);
   if (metric !== METRIC_L2 && metric !== METRIC_INNER_PRODUCT) {
-    throw r.corrupt(`metric type ${metric} is not supported (Quiver's FAISS reader knows METRIC_L2 = 1 and METRIC_INNER_PRODUCT = 0)`);
+    throw r.corrupt(
+      `metric type ${metric} is not supported (Quiver's FAISS reader knows METRIC_L2 = 1 and METRIC_INNER_PRODUCT = 0)`,
+    );
   }
   return { d, ntotal, isTrained, metricType: metric };
 }

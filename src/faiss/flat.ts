@@ -5,13 +5,14 @@
  * Invariant: label i is row i of the store; `removeIds` compacts the rows, so the labels of
  * the rows after a removed one shift down (FAISS's `IndexFlat::remove_ids`).
  */
+
+import { FlatIndex } from '../index/flat-index.js';
 import { DistanceKind } from '../kernels/kernels.js';
 import { kernels } from '../kernels/load.js';
-import { FlatIndex } from '../index/flat-index.js';
 import {
   type Hits,
-  Index,
   type IdsInput,
+  Index,
   METRIC_INNER_PRODUCT,
   METRIC_L2,
   type MetricType,
@@ -111,11 +112,17 @@ export function kindOf(metricType: MetricType): DistanceKind {
  * FAISS's range search over an exact index: squared L2 < radius, or inner product > radius,
  * in label order (as FAISS's flat scan reports them).
  */
-export function rangeHits(flat: FlatIndex, metricType: MetricType, query: Float32Array, radius: number): Hits {
+export function rangeHits(
+  flat: FlatIndex,
+  metricType: MetricType,
+  query: Float32Array,
+  radius: number,
+): Hits {
   const l2 = metricType === METRIC_L2;
   const r = flat.rangeSearch(query, l2 ? radius : -radius);
   const keep: number[] = [];
-  for (let i = 0; i < r.offsets.length; i++) if (l2 ? r.distances[i] < radius : -r.distances[i] > radius) keep.push(i);
+  for (let i = 0; i < r.offsets.length; i++)
+    if (l2 ? r.distances[i] < radius : -r.distances[i] > radius) keep.push(i);
   keep.sort((a, b) => r.offsets[a] - r.offsets[b]);
   return hitsOf(
     Uint32Array.from(keep, (i) => r.offsets[i]),

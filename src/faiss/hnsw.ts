@@ -56,7 +56,8 @@ export class IndexHNSWFlat extends Index {
     metricType: MetricType = METRIC_L2,
   ) {
     super(d, metricType);
-    if (!Number.isInteger(M) || M < 2 || M > 256) throw new InvalidArgumentError(`M must be an integer in [2, 256], got ${M}`);
+    if (!Number.isInteger(M) || M < 2 || M > 256)
+      throw new InvalidArgumentError(`M must be an integer in [2, 256], got ${M}`);
   }
 
   /**
@@ -68,7 +69,8 @@ export class IndexHNSWFlat extends Index {
   }
 
   set efConstruction(value: number) {
-    if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`efConstruction must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new InvalidArgumentError(`efConstruction must be a positive integer, got ${value}`);
     if (this.hnsw && this.hnsw.size > 0) {
       throw new InvalidArgumentError('efConstruction can only be set before the first add');
     }
@@ -91,7 +93,10 @@ export class IndexHNSWFlat extends Index {
   }
 
   protected async searchOne(query: Float32Array, k: number, params: SearchParameters): Promise<Hits> {
-    const r = await this.graphIndex().searchAsync(query, k, undefined, { ef: params.efSearch ?? this.efSearch, strategy: 'walk' });
+    const r = await this.graphIndex().searchAsync(query, k, undefined, {
+      ef: params.efSearch ?? this.efSearch,
+      strategy: 'walk',
+    });
     return hitsOf(r.offsets, r.distances, this.metricType);
   }
 
@@ -103,7 +108,11 @@ export class IndexHNSWFlat extends Index {
   }
 
   override removeIds(): number {
-    throw new UnsupportedOperationError(this.className, 'removeIds', 'FAISS cannot remove from an HNSW graph either; rebuild, or use IndexFlat / IVF');
+    throw new UnsupportedOperationError(
+      this.className,
+      'removeIds',
+      'FAISS cannot remove from an HNSW graph either; rebuild, or use IndexFlat / IVF',
+    );
   }
 
   reset(): void {
@@ -153,37 +162,65 @@ export class IndexHNSWFlat extends Index {
    * An index over FAISS's graph fields and its storage's vectors (from `readIndex`).
    * @throws Error naming what does not fit (the reader turns it into CorruptDataError).
    */
-  static fromFaissGraph(d: number, metricType: MetricType, g: FaissHnswGraph, vectors: Float32Array): IndexHNSWFlat {
+  static fromFaissGraph(
+    d: number,
+    metricType: MetricType,
+    g: FaissHnswGraph,
+    vectors: Float32Array,
+  ): IndexHNSWFlat {
     const cum = g.cumNeighborsPerLevel;
-    if (cum.length < 2 || cum[0] !== 0 || cum[1] % 2 !== 0) throw new Error('HNSW: bad cum_nneighbor_per_level');
+    if (cum.length < 2 || cum[0] !== 0 || cum[1] % 2 !== 0)
+      throw new Error('HNSW: bad cum_nneighbor_per_level');
     const M = cum[1] / 2;
     for (let l = 2; l < cum.length; l++) {
-      if (cum[l] - cum[l - 1] !== M) throw new Error(`HNSW: level ${l - 1} has ${cum[l] - cum[l - 1]} links, expected M = ${M}`);
+      if (cum[l] - cum[l - 1] !== M)
+        throw new Error(`HNSW: level ${l - 1} has ${cum[l] - cum[l - 1]} links, expected M = ${M}`);
     }
     if (M < 2 || M > 256) throw new Error(`HNSW: M = ${M} is outside [2, 256]`);
     const n = g.levels.length;
-    if (vectors.length !== n * d) throw new Error(`HNSW: ${n} nodes but the storage holds ${vectors.length / d} vectors`);
-    if (g.offsets.length !== n + 1 || g.offsets[n] !== g.neighbors.length) throw new Error('HNSW: offsets do not match the neighbor table');
+    if (vectors.length !== n * d)
+      throw new Error(`HNSW: ${n} nodes but the storage holds ${vectors.length / d} vectors`);
+    if (g.offsets.length !== n + 1 || g.offsets[n] !== g.neighbors.length)
+      throw new Error('HNSW: offsets do not match the neighbor table');
     const index = new IndexHNSWFlat(d, M, metricType);
     index.efSearch = Math.max(1, g.efSearch);
     index.efBuild = Math.max(1, g.efConstruction);
     if (n === 0) return index;
-    if (g.entryPoint < 0 || g.entryPoint >= n) throw new Error(`HNSW: entry point ${g.entryPoint} is not a node`);
+    if (g.entryPoint < 0 || g.entryPoint >= n)
+      throw new Error(`HNSW: entry point ${g.entryPoint} is not a node`);
     const M0 = 2 * M;
     let upperWords = 0;
     for (let i = 0; i < n; i++) {
       const lv = g.levels[i];
       if (lv < 1 || lv > 32 || lv >= cum.length) throw new Error(`HNSW: node ${i} has ${lv} levels`);
-      if (g.offsets[i + 1] - g.offsets[i] !== cum[lv]) throw new Error(`HNSW: node ${i}'s neighbor range does not match its levels`);
+      if (g.offsets[i + 1] - g.offsets[i] !== cum[lv])
+        throw new Error(`HNSW: node ${i}'s neighbor range does not match its levels`);
       upperWords += (lv - 1) * (M + 1);
     }
-    if (g.maxLevel !== g.levels[g.entryPoint] - 1) throw new Error('HNSW: max_level is not the entry point level');
+    if (g.maxLevel !== g.levels[g.entryPoint] - 1)
+      throw new Error('HNSW: max_level is not the entry point level');
     const levelBytes = Math.ceil(n / 4) * 4;
     const deletedWords = Math.ceil(n / 32);
-    const bytes = new Uint8Array(GRAPH_FIXED_WORDS * 4 + levelBytes + (n * (M0 + 1) + upperWords + deletedWords) * 4);
+    const bytes = new Uint8Array(
+      GRAPH_FIXED_WORDS * 4 + levelBytes + (n * (M0 + 1) + upperWords + deletedWords) * 4,
+    );
     const words = new Uint32Array(bytes.buffer);
     words.set(
-      [GRAPH_MAGIC, GRAPH_VERSION, d, kindOf(metricType), M, index.efBuild, 1, 1, n, g.entryPoint, g.maxLevel, 0, upperWords],
+      [
+        GRAPH_MAGIC,
+        GRAPH_VERSION,
+        d,
+        kindOf(metricType),
+        M,
+        index.efBuild,
+        1,
+        1,
+        n,
+        g.entryPoint,
+        g.maxLevel,
+        0,
+        upperWords,
+      ],
       0,
     );
     for (let i = 0; i < n; i++) bytes[GRAPH_FIXED_WORDS * 4 + i] = g.levels[i] - 1;
@@ -215,7 +252,6 @@ export class IndexHNSWFlat extends Index {
     });
     return this.hnsw;
   }
-
 }
 
 /**

@@ -12,8 +12,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { UnsupportedOperationError } from './errors.js';
 import {
   type Hits,
-  Index,
   type IdsInput,
+  Index,
   type RangeSearchResult,
   type SearchParameters,
   toIds,
@@ -38,7 +38,9 @@ export class IndexIDMap extends Index {
     super(index.d, index.metricType);
     const list = ids === undefined ? new BigInt64Array(0) : toIds(ids);
     if (index.ntotal !== list.length) {
-      throw new InvalidArgumentError(`${new.target.name} needs one id per vector: the index holds ${index.ntotal}, ${list.length} ids given`);
+      throw new InvalidArgumentError(
+        `${new.target.name} needs one id per vector: the index holds ${index.ntotal}, ${list.length} ids given`,
+      );
     }
     this.appendIds(list);
   }
@@ -102,7 +104,11 @@ export class IndexIDMap extends Index {
     this.index.dispose();
   }
 
-  override async rangeSearch(x: VectorsInput, radius: number, params: SearchParameters = {}): Promise<RangeSearchResult> {
+  override async rangeSearch(
+    x: VectorsInput,
+    radius: number,
+    params: SearchParameters = {},
+  ): Promise<RangeSearchResult> {
     const r = await this.index.rangeSearch(x, radius, params);
     return { ...r, labels: this.translate(r.labels) };
   }
@@ -146,7 +152,7 @@ export class IndexIDMap extends Index {
 export class IndexIDMap2 extends IndexIDMap {
   override readonly className: string = 'IndexIDMap2';
   /** Not a class field: the base constructor fills it (via idsChanged) before fields would initialize. */
-  private declare reverse: Map<bigint, number> | undefined;
+  declare private reverse: Map<bigint, number> | undefined;
 
   /** Python: `index.reconstruct(id)`. @throws InvalidArgumentError for an unknown id. */
   override reconstruct(key: number | bigint): Float32Array {

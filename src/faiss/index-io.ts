@@ -48,7 +48,9 @@ export function readNested(r: ByteReader): Index {
   const fourcc = r.fourcc();
   const codec = CODECS.find((c) => c.fourccs.includes(fourcc));
   if (!codec) {
-    const printable = /^[\x20-\x7e]{4}$/.test(fourcc) ? fourcc : `0x${Buffer.from(fourcc, 'latin1').toString('hex')}`;
+    const printable = /^[\x20-\x7e]{4}$/.test(fourcc)
+      ? fourcc
+      : `0x${Buffer.from(fourcc, 'latin1').toString('hex')}`;
     throw new UnsupportedIndexFileError(r.file, printable, READABLE_FOURCCS);
   }
   try {

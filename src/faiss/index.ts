@@ -9,7 +9,8 @@
  * const { distances, labels } = await index.search(query, 5);   // D, I = index.search(query, 5)
  * await writeIndex(index, 'index.faiss');      // faiss.write_index(index, "index.faiss")
  */
-export { UnsupportedIndexFileError, UnsupportedOperationError, NotTrainedError } from './errors.js';
+export { NotTrainedError, UnsupportedIndexFileError, UnsupportedOperationError } from './errors.js';
+export { indexFactory } from './factory.js';
 export {
   FLT_MAX,
   type IdsInput,
@@ -26,3 +27,9 @@ export { IndexFlat, IndexFlatIP, IndexFlatL2 } from './flat.js';
 export { IndexHNSWFlat } from './hnsw.js';
 export { IndexIDMap, IndexIDMap2 } from './id-map.js';
 export { deserializeIndex, READABLE_FOURCCS, readIndex, serializeIndex, writeIndex } from './index-io.js';
+export { IndexIVF, IndexIVFFlat } from './ivf.js';
+export { IndexIVFPQ } from './ivf-pq.js';
+export { IndexLSH } from './lsh.js';
+export { IndexPQ } from './pq.js';
+export { ProductQuantizer } from './product-quantizer.js';
+export { IndexScalarQuantizer, QT_8bit } from './scalar-quantizer.js';

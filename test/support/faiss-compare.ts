@@ -16,7 +16,10 @@ export function assertSameResults(a: Results, b: Results, relTol = 1e-4): void {
   assert.deepEqual(Array.from(a.labels), Array.from(b.labels));
   for (let i = 0; i < a.distances.length; i++) {
     const tol = relTol * Math.max(1, Math.abs(b.distances[i]));
-    assert.ok(Math.abs(a.distances[i] - b.distances[i]) <= tol, `distance ${i}: ${a.distances[i]} vs ${b.distances[i]}`);
+    assert.ok(
+      Math.abs(a.distances[i] - b.distances[i]) <= tol,
+      `distance ${i}: ${a.distances[i]} vs ${b.distances[i]}`,
+    );
   }
 }
 
@@ -32,11 +35,19 @@ export function assertSameUpToTies(a: Results, b: Results, k: number, relTol = 1
     const rowB = new Set(Array.from(b.labels.subarray(q * k, (q + 1) * k)));
     for (let j = q * k; j < (q + 1) * k; j++) {
       const tol = relTol * Math.max(1, Math.abs(b.distances[j]));
-      assert.ok(Math.abs(a.distances[j] - b.distances[j]) <= tol, `query ${q} rank ${j - q * k}: ${a.distances[j]} vs ${b.distances[j]}`);
+      assert.ok(
+        Math.abs(a.distances[j] - b.distances[j]) <= tol,
+        `query ${q} rank ${j - q * k}: ${a.distances[j]} vs ${b.distances[j]}`,
+      );
       if (a.labels[j] === b.labels[j]) same++;
       else if (!rowB.has(a.labels[j])) {
-        const tied = Array.from(b.distances.subarray(q * k, (q + 1) * k)).some((d) => Math.abs(d - a.distances[j]) <= tol);
-        assert.ok(tied, `query ${q}: label ${a.labels[j]} (distance ${a.distances[j]}) is not in the other result and ties none`);
+        const tied = Array.from(b.distances.subarray(q * k, (q + 1) * k)).some(
+          (d) => Math.abs(d - a.distances[j]) <= tol,
+        );
+        assert.ok(
+          tied,
+          `query ${q}: label ${a.labels[j]} (distance ${a.distances[j]}) is not in the other result and ties none`,
+        );
       }
     }
   }

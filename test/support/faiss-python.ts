@@ -21,7 +21,9 @@ function findPython(module: string): string | undefined {
 }
 
 export const FAISS_PYTHON = findPython('faiss, numpy');
-export const FAISS_SKIP = FAISS_PYTHON ? false : 'python3-faiss is not importable (apt-get install -y python3-faiss)';
+export const FAISS_SKIP = FAISS_PYTHON
+  ? false
+  : 'python3-faiss is not importable (apt-get install -y python3-faiss)';
 export const HNSWLIB_PYTHON = findPython('hnswlib, numpy');
 export const HNSWLIB_SKIP = HNSWLIB_PYTHON
   ? false
@@ -37,8 +39,33 @@ export interface FaissInfo {
 
 /** Runs one operation of `faiss_ref.py` (see its docstring). */
 export function runFaiss(cmd: Record<string, unknown>): FaissInfo {
-  const out = execFileSync(FAISS_PYTHON as string, [SCRIPT, JSON.stringify(cmd)], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop() as string) as FaissInfo;
+  return runFaissBatch([cmd])[0];
+}
+
+/** Runs operations of `faiss_ref.py` in one Python process (one import of faiss). */
+export function runFaissBatch(cmds: Record<string, unknown>[]): FaissInfo[] {
+  const out = execFileSync(FAISS_PYTHON as string, [SCRIPT, JSON.stringify(cmds)], { encoding: 'utf8' });
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as FaissInfo);
+}
+
+/** A `search` operation for `runFaissBatch` and where its results will be. */
+export function searchOp(
+  scratch: ScratchDir,
+  index: string,
+  d: number,
+  queries: string,
+  k: number,
+  params: { nprobe?: number; efSearch?: number } = {},
+): { op: Record<string, unknown>; results: () => { distances: Float32Array; labels: BigInt64Array } } {
+  const outD = scratch.path(`D${Math.random().toString(36).slice(2)}`);
+  const outI = scratch.path(`I${Math.random().toString(36).slice(2)}`);
+  return {
+    op: { op: 'search', index, d, queries, k, ...params, outD, outI },
+    results: () => ({ distances: scratch.readF32(outD), labels: scratch.readI64(outI) }),
+  };
 }
 
 /** Runs a Python snippet with the interpreter that has hnswlib; returns its stdout. */
@@ -98,6 +125,15 @@ export function pythonSearch(
 ): { distances: Float32Array; labels: BigInt64Array; info: FaissInfo } {
   const outD = scratch.path(`D${Math.random().toString(36).slice(2)}`);
   const outI = scratch.path(`I${Math.random().toString(36).slice(2)}`);
-  const info = runFaiss({ op: 'search', index, d, queries: scratch.writeF32(queries), k, ...params, outD, outI });
+  const info = runFaiss({
+    op: 'search',
+    index,
+    d,
+    queries: scratch.writeF32(queries),
+    k,
+    ...params,
+    outD,
+    outI,
+  });
   return { distances: scratch.readF32(outD), labels: scratch.readI64(outI), info };
 }

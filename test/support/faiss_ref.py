@@ -1,6 +1,7 @@
 """Python FAISS (Debian's python3-faiss) beside Quiver's FAISS layer, for test/faiss-*.test.ts.
 
-Called as `python3 faiss_ref.py '<json>'` with one operation:
+Called as `python3 faiss_ref.py '<json>'` with one operation, or a JSON list of them (run in
+order, one import of faiss for all):
   {"op": "check"}                                     prints faiss's version
   {"op": "build", "spec": {...}, "d", "base", "train"?, "ids"?, "out"}
       builds the index `spec` describes, trains it (on `train`, else `base`), adds `base`
@@ -34,7 +35,8 @@ def make(spec, d):
     if kind == "ivfflat":
         return faiss.index_factory(d, "IVF%d,Flat" % spec["nlist"], metric)
     if kind == "ivfpq":
-        return faiss.index_factory(d, "IVF%d,PQ%d" % (spec["nlist"], spec["m"]), metric)
+        # "np": no polysemous training (index_factory's default runs minutes of annealing).
+        return faiss.index_factory(d, "IVF%d,PQ%dnp" % (spec["nlist"], spec["m"]), metric)
     if kind == "sq8":
         return faiss.IndexScalarQuantizer(d, faiss.ScalarQuantizer.QT_8bit, metric)
     if kind == "pq":
@@ -72,8 +74,13 @@ def set_params(index, cmd):
 
 
 def main():
-    cmd = json.loads(sys.argv[1])
     faiss.omp_set_num_threads(1)
+    cmds = json.loads(sys.argv[1])
+    for cmd in cmds if isinstance(cmds, list) else [cmds]:
+        run(cmd)
+
+
+def run(cmd):
     op = cmd["op"]
     if op == "check":
         print(json.dumps({"version": faiss.__version__}))
@@ -89,7 +96,7 @@ def main():
         else:
             index.add(base)
         faiss.write_index(index, cmd["out"])
-        print(json.dumps(describe(index)))
+        print(json.dumps(describe(index)), flush=True)
         return
     index = faiss.read_index(cmd["index"])  # already downcast; keep this owning proxy alive
     set_params(index, cmd)
@@ -103,7 +110,7 @@ def main():
         lims.astype("<u8").tofile(cmd["outLims"])
         D.astype("<f4").tofile(cmd["outD"])
         I.astype("<i8").tofile(cmd["outI"])
-    print(json.dumps(describe(index)))
+    print(json.dumps(describe(index)), flush=True)
 
 
 main()
