@@ -25,6 +25,13 @@ export {
 } from './faiss-index.js';
 export { IndexFlat, IndexFlatIP, IndexFlatL2 } from './flat.js';
 export { IndexHNSWFlat } from './hnsw.js';
+export {
+  HnswlibIndex,
+  type HnswlibOptions,
+  type HnswlibSpace,
+  readHnswlib,
+  writeHnswlib,
+} from './hnswlib-index.js';
 export { IndexIDMap, IndexIDMap2 } from './id-map.js';
 export { deserializeIndex, READABLE_FOURCCS, readIndex, serializeIndex, writeIndex } from './index-io.js';
 export { IndexIVF, IndexIVFFlat } from './ivf.js';
