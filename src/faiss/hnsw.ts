@@ -17,7 +17,14 @@ import { FlatIndex } from '../index/flat-index.js';
 import { HnswIndex } from '../index/hnsw-index.js';
 import { kernels } from '../kernels/load.js';
 import { UnsupportedOperationError } from './errors.js';
-import { type Hits, Index, METRIC_L2, type MetricType, type SearchParameters } from './faiss-index.js';
+import {
+  type Hits,
+  type IdsInput,
+  Index,
+  METRIC_L2,
+  type MetricType,
+  type SearchParameters,
+} from './faiss-index.js';
 import { hitsOf, kindOf, rangeHits } from './flat.js';
 
 /** FAISS's HNSW fields as they are written to a file (`write_HNSW`). */
@@ -107,7 +114,7 @@ export class IndexHNSWFlat extends Index {
     return rangeHits(flat, this.metricType, query, radius);
   }
 
-  override removeIds(): number {
+  override removeIds(_ids: IdsInput): number {
     throw new UnsupportedOperationError(
       this.className,
       'removeIds',
