@@ -1,14 +1,15 @@
 /**
- * `quiver import <collection> <file> [--format npy|fvecs|jsonl] [--batch n] [--id-start n]
- *  [--create [--metric m]]`, and for raw inputs vectorized by a provider (see import-raw.ts)
+ * `quiver import <collection> <file> [--format f] [--vector-column c] [--id-column c] [--batch n]
+ *  [--id-start n] [--create [--metric m]]` for .npy, .npz, .fvecs, .bvecs, .ivecs, .jsonl, HDF5
+ *  (ann-benchmarks' `train`), Arrow IPC and Parquet files (see src/cli/formats/), and for raw inputs vectorized by a provider (see import-raw.ts)
  * `quiver import --images DIR [--provider p] --collection c` /
  * `quiver import --text FILE.jsonl --field body [--provider p] --collection c`.
  *
  * Streams the file in batches and upserts each batch before reading the next, so memory holds
- * one batch at a time whatever the file size. Ids of npy/fvecs rows are their 0-based row
- * numbers plus `--id-start`; JSON Lines records carry their own ids. With `--create`, a missing
- * collection is created from the file's dimension (npy/fvecs: the header; JSON Lines: the
- * first record) and `--metric`. JSON Lines records with named vectors (`"vectors": { field:
+ * one batch at a time whatever the file size. Ids are the 0-based row numbers plus `--id-start`,
+ * except where the file carries ids: JSON Lines records, and the id column of an Arrow / Parquet
+ * file (`--id-column`, default `id` when present). With `--create`, a missing collection is
+ * created from the file's dimension (its header, or the first record) and `--metric`. JSON Lines records with named vectors (`"vectors": { field:
  * […] }`) go into a collection declared with those fields (`quiver create --vectors`), which
  * `--create` cannot infer. The collection is flushed once at the end, so the summary's
  * rate includes making the import durable. A failure part way keeps the batches before it
@@ -27,7 +28,7 @@ import {
   QuiverError,
 } from '../../errors.js';
 import { withDatabase } from '../database.js';
-import { openVectorFile, VECTOR_FORMATS } from '../formats/open.js';
+import { COLUMN_FORMATS, formatFromPath, openVectorFile, VECTOR_FORMATS } from '../formats/open.js';
 import {
   FileFormatError,
   type VectorBatch,
@@ -50,6 +51,8 @@ interface ImportOptions {
   field?: string;
   provider?: string;
   vectorField?: string;
+  vectorColumn?: string;
+  idColumn?: string;
   collection?: string;
 }
 
@@ -60,7 +63,7 @@ export function registerImport(program: Command): void {
   program
     .command('import')
     .description(
-      'upsert the vectors of a .npy, .fvecs or .jsonl file into a collection, or images / texts vectorized by a provider',
+      'upsert the vectors of a .npy, .npz, .fvecs, .bvecs, .ivecs, .jsonl, HDF5 (ann-benchmarks), Arrow IPC or Parquet file into a collection, or images / texts vectorized by a provider',
     )
     .argument('[collection]', 'collection name (or --collection)')
     .argument('[file]', 'vector file to import')
@@ -73,11 +76,13 @@ export function registerImport(program: Command): void {
     .addOption(
       new Option('--format <format>', 'file format (default: from the extension)').choices(VECTOR_FORMATS),
     )
+    .option('--vector-column <name>', 'Arrow/Parquet column or .npz member holding the vectors')
+    .option('--id-column <name>', 'Arrow/Parquet column holding the ids (default: id, when present)')
     .option('--batch <n>', 'points per upsert', integerAtLeast(1), 1000)
-    .option('--id-start <n>', 'id of row 0 for npy/fvecs files (ids are row numbers)', integerAtLeast(0))
+    .option('--id-start <n>', 'id of row 0 when ids are row numbers', integerAtLeast(0))
     .option(
       '--skip <n>',
-      'start after the first n rows (npy/fvecs) or records (jsonl), to resume an import',
+      'start after the first n rows (records for jsonl), to resume an import',
       integerAtLeast(0),
       0,
     )
@@ -112,11 +117,19 @@ export function registerImport(program: Command): void {
         if (path === undefined) usageError(command, 'give the file to import (or --images / --text)');
         if (options.metric !== undefined && !options.create)
           usageError(command, '--metric requires --create');
-        const file = await openVectorFile(path, options.format);
+        const format = options.format ?? formatFromPath(path);
+        if (options.vectorColumn !== undefined && !COLUMN_FORMATS.includes(format))
+          usageError(command, '--vector-column applies to npz, arrow and parquet files');
+        if (options.idColumn !== undefined && format !== 'arrow' && format !== 'parquet')
+          usageError(command, '--id-column applies to arrow and parquet files');
+        const file = await openVectorFile(path, format, {
+          vectorColumn: options.vectorColumn,
+          idColumn: options.idColumn,
+        });
         if (options.idStart !== undefined && file.format === 'jsonl') {
           usageError(
             command,
-            '--id-start applies to npy and fvecs files; JSON Lines records carry their own ids',
+            '--id-start applies to npy and fvecs files and others whose ids are row numbers; JSON Lines records carry their own ids',
           );
         }
         await withDatabase(command, options.create ? 'create' : 'existing', (db) =>
@@ -136,9 +149,16 @@ async function importRaw(
   if (path !== undefined) usageError(command, 'give a vector file or --images/--text, not both');
   if (options.images !== undefined && options.text !== undefined)
     usageError(command, 'give --images or --text, not both');
-  for (const flag of ['format', 'idStart', 'create', 'metric'] as const) {
-    if (options[flag] !== undefined)
-      usageError(command, `--${flag === 'idStart' ? 'id-start' : flag} applies to vector files`);
+  const flags = {
+    format: 'format',
+    idStart: 'id-start',
+    create: 'create',
+    metric: 'metric',
+    vectorColumn: 'vector-column',
+    idColumn: 'id-column',
+  } as const;
+  for (const [flag, name] of Object.entries(flags) as [keyof typeof flags, string][]) {
+    if (options[flag] !== undefined) usageError(command, `--${name} applies to vector files`);
   }
   if (options.skip !== 0)
     usageError(command, '--skip applies to vector files (--images/--text skip stored ids)');

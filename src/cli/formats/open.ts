@@ -1,21 +1,51 @@
 /**
  * Opens a vector file by format, inferring the format from the extension when not given:
- * `.npy` → npy, `.fvecs` → fvecs, `.jsonl` / `.ndjson` → jsonl (case-insensitive).
+ * `.npy`, `.npz`, `.fvecs`, `.bvecs`, `.ivecs`, `.jsonl` / `.ndjson`, `.hdf5` / `.h5` (the
+ * `train` dataset of an ann-benchmarks file), `.arrow` / `.feather` / `.arrows` (Arrow IPC),
+ * `.parquet` (case-insensitive).
  */
 import { extname } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
+import { openArrow } from './arrow.js';
+import type { ColumnOptions } from './arrow-columns.js';
 import { openFvecs } from './fvecs.js';
+import { openHdf5Vectors } from './hdf5.js';
 import { openJsonl } from './jsonl.js';
 import { openNpy } from './npy.js';
+import { openNpz } from './npz.js';
+import { openParquet } from './parquet.js';
 import type { VectorFile, VectorFormat } from './vector-file.js';
+import { openXvecs } from './xvecs.js';
 
-export const VECTOR_FORMATS: readonly VectorFormat[] = ['npy', 'fvecs', 'jsonl'];
+export const VECTOR_FORMATS: readonly VectorFormat[] = [
+  'npy',
+  'npz',
+  'fvecs',
+  'bvecs',
+  'ivecs',
+  'jsonl',
+  'hdf5',
+  'arrow',
+  'parquet',
+];
+
+/** Formats whose vector and id columns can be chosen (`--vector-column` / `--id-column`). */
+export const COLUMN_FORMATS: readonly VectorFormat[] = ['npz', 'arrow', 'parquet'];
 
 const BY_EXTENSION: Record<string, VectorFormat> = {
   '.npy': 'npy',
+  '.npz': 'npz',
   '.fvecs': 'fvecs',
+  '.bvecs': 'bvecs',
+  '.ivecs': 'ivecs',
   '.jsonl': 'jsonl',
   '.ndjson': 'jsonl',
+  '.hdf5': 'hdf5',
+  '.h5': 'hdf5',
+  '.arrow': 'arrow',
+  '.arrows': 'arrow',
+  '.feather': 'arrow',
+  '.parquet': 'parquet',
 };
 
 /**
@@ -26,23 +56,38 @@ export function formatFromPath(path: string): VectorFormat {
   const format = BY_EXTENSION[extname(path).toLowerCase()];
   if (format === undefined) {
     throw new InvalidArgumentError(
-      `cannot tell the format of '${path}' from its extension; use .npy, .fvecs, .jsonl or .ndjson, or pass --format`,
+      `cannot tell the format of '${path}' from its extension; use ${Object.keys(BY_EXTENSION).join(', ')}, or pass --format`,
     );
   }
   return format;
 }
 
-/** Opens `path` as `format` (default: from the extension). See each reader for what it checks on open. */
+/**
+ * Opens `path` as `format` (default: from the extension). See each reader for what it checks
+ * on open. `columns` applies to npz (`vectorColumn`: the member) and Arrow / Parquet.
+ */
 export async function openVectorFile(
   path: string,
   format: VectorFormat = formatFromPath(path),
+  columns: ColumnOptions = {},
 ): Promise<VectorFile> {
   switch (format) {
     case 'npy':
       return openNpy(path);
+    case 'npz':
+      return openNpz(path, columns.vectorColumn);
     case 'fvecs':
       return openFvecs(path);
+    case 'bvecs':
+    case 'ivecs':
+      return openXvecs(path, format);
     case 'jsonl':
       return openJsonl(path);
+    case 'hdf5':
+      return openHdf5Vectors(path);
+    case 'arrow':
+      return openArrow(path, columns);
+    case 'parquet':
+      return openParquet(path, columns);
   }
 }

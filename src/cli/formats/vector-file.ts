@@ -1,5 +1,6 @@
 /**
- * Shapes shared by the import file readers (`.npy`, `.fvecs`, `.jsonl`).
+ * Shapes shared by the import file readers (`.npy`, `.npz`, `.fvecs`, `.bvecs`, `.ivecs`, `.jsonl`,
+ * HDF5, Arrow IPC, Parquet).
  *
  * A reader turns a file into a stream of batches. Invariants every reader keeps:
  * - batches come in file order and are contiguous: `batch.start` is the previous batch's
@@ -16,7 +17,16 @@ import type { FileHandle } from 'node:fs/promises';
 import { InvalidArgumentError, QuiverError } from '../../errors.js';
 
 /** The file formats the CLI can import. */
-export type VectorFormat = 'npy' | 'fvecs' | 'jsonl';
+export type VectorFormat =
+  | 'npy'
+  | 'npz'
+  | 'fvecs'
+  | 'bvecs'
+  | 'ivecs'
+  | 'jsonl'
+  | 'hdf5'
+  | 'arrow'
+  | 'parquet';
 
 /** A JSON object as found in a JSON Lines record's `payload`. */
 export type JsonObject = Record<string, unknown>;
@@ -30,7 +40,7 @@ export interface VectorBatch {
   dimension: number;
   /** Row-major `rows × dimension` values. */
   vectors: Float32Array;
-  /** Ids from the file (JSON Lines); absent for formats whose ids are row numbers. */
+  /** Ids from the file (JSON Lines, an Arrow/Parquet id column); absent when ids are row numbers. */
   ids?: (string | number)[];
   /**
    * Named vectors of each row (JSON Lines records with `"vectors": { field: […] }`); a file
@@ -38,7 +48,7 @@ export interface VectorBatch {
    * collection's to check.
    */
   named?: Record<string, number[]>[];
-  /** Payloads from the file (JSON Lines), `undefined` for records without one. */
+  /** Payloads from the file (JSON Lines, Arrow/Parquet columns), `undefined` for records without one. */
   payloads?: (JsonObject | undefined)[];
   /** Bytes of the file consumed so far, for progress when the row count is not known. */
   bytesRead: number;
@@ -50,7 +60,7 @@ export interface VectorFile {
   readonly format: VectorFormat;
   /** File size in bytes. */
   readonly bytes: number;
-  /** Total rows, when the format states it up front (npy, fvecs); `undefined` for JSON Lines. */
+  /** Total rows, when the format states it up front (not JSON Lines or Arrow IPC). */
   readonly rows: number | undefined;
   /** Vector dimension, when known before reading the data (npy, fvecs). */
   readonly dimension: number | undefined;
