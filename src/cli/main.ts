@@ -1,5 +1,5 @@
 /**
- * The `quiver` command line: `create`, `import`, `search`, `recommend`, `payload-index`,
+ * The `quiver` command line: `create`, `import`, `export`, `search`, `recommend`, `payload-index`,
  * `info`, `drop`, `snapshot`, `restore` and `serve` over a database folder (`--data`, default `$QUIVER_DATA` or
  * `./quiver-data`).
  *
@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { registerCreate } from './commands/create.js';
 import { registerDrop } from './commands/drop.js';
+import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
 import { registerPayloadIndex } from './commands/payload-index.js';
@@ -32,6 +33,7 @@ function buildProgram(): Command {
   for (const register of [
     registerCreate,
     registerImport,
+    registerExport,
     registerSearch,
     registerRecommend,
     registerPayloadIndex,

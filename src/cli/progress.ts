@@ -12,8 +12,11 @@ export interface ImportProgress {
   stop(): void;
 }
 
-/** Starts a progress display for a file of `rows` rows (when known) and `bytes` bytes. */
-export function startProgress(rows: number | undefined, bytes: number): ImportProgress {
+/**
+ * Starts a progress display for a file of `rows` rows (when known) and `bytes` bytes; `verb`
+ * heads the bar (`exporting` for `quiver export`).
+ */
+export function startProgress(rows: number | undefined, bytes: number, verb = 'importing'): ImportProgress {
   const countsRows = rows !== undefined;
   const total = countsRows ? rows : bytes;
   if (!process.stderr.isTTY || total === 0) return { update: () => {}, stop: () => {} };
@@ -22,8 +25,8 @@ export function startProgress(rows: number | undefined, bytes: number): ImportPr
       stream: process.stderr,
       etaBuffer: 50,
       format: countsRows
-        ? 'importing {bar} {percentage}% | {value}/{total} points | {eta_formatted} left'
-        : 'importing {bar} {percentage}% | {points} points | {eta_formatted} left',
+        ? `${verb} {bar} {percentage}% | {value}/{total} points | {eta_formatted} left`
+        : `${verb} {bar} {percentage}% | {points} points | {eta_formatted} left`,
     },
     Presets.shades_classic,
   );
