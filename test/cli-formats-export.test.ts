@@ -63,7 +63,7 @@ after(async () => {
 const ORDER = IDS.map((id, r) => [id, r] as const).sort((a, b) => a[0] - b[0]);
 function rowsInIdOrder(): Float32Array {
   const out = new Float32Array(N * DIM);
-  ORDER.forEach(([, r], i) => out.set(DATA.subarray(r * DIM, (r + 1) * DIM), i * DIM));
+  for (const [i, [, r]] of ORDER.entries()) out.set(DATA.subarray(r * DIM, (r + 1) * DIM), i * DIM);
   return out;
 }
 

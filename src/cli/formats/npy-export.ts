@@ -78,7 +78,7 @@ function littleEndianFloats(values: Float32Array): Uint8Array {
 
 function int64s(ids: number[]): Uint8Array {
   const out = Buffer.alloc(ids.length * 8);
-  ids.forEach((id, i) => out.writeBigInt64LE(BigInt(id), i * 8));
+  for (let i = 0; i < ids.length; i++) out.writeBigInt64LE(BigInt(ids[i]), i * 8);
   return out;
 }
 
