@@ -1,6 +1,6 @@
 /**
  * The `quiver` command line: `create`, `import`, `export`, `search`, `recommend`, `payload-index`,
- * `info`, `drop`, `snapshot`, `restore` and `serve` over a database folder (`--data`, default `$QUIVER_DATA` or
+ * `info`, `drop`, `snapshot`, `restore`, `serve` and `bench` over a database folder (`--data`, default `$QUIVER_DATA` or
  * `./quiver-data`).
  *
  * Exit codes: 0 success; 1 a Quiver error or a bad file (`error: <message>` on stderr, no
@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { registerBench } from './commands/bench-file.js';
 import { registerCreate } from './commands/create.js';
 import { registerDrop } from './commands/drop.js';
 import { registerExport } from './commands/export.js';
@@ -42,6 +43,7 @@ function buildProgram(): Command {
     registerSnapshot,
     registerRestore,
     registerServe,
+    registerBench,
   ]) {
     register(program);
   }
