@@ -104,17 +104,8 @@ export function toVectorBatch(
   const rows = batch.numRows;
   const column = batch.getChild(plan.vector) as Vector;
   const vectors = new Float32Array(rows * dimension);
-  for (let r = 0; r < rows; r++) {
-    const value = column.get(r) as Vector | null;
-    if (value === null) throw new FileFormatError(path, `row ${start + r}: the vector is null`);
-    if (value.length !== dimension) {
-      throw new FileFormatError(
-        path,
-        `row ${start + r}: vector of length ${value.length}, expected ${dimension}`,
-      );
-    }
-    vectors.set(value.toArray() as ArrayLike<number>, r * dimension);
-  }
+  if (!copyFixedFloat32(column, rows, dimension, vectors))
+    copyRows(path, column, rows, dimension, start, vectors);
   const out: VectorBatch = { start, rows, dimension, vectors, bytesRead };
   if (plan.id !== undefined) {
     const ids = batch.getChild(plan.id) as Vector;
@@ -132,6 +123,40 @@ export function toVectorBatch(
     });
   }
   return out;
+}
+
+/**
+ * The fast path for a `FixedSizeList<float32>` column without nulls: its child values, which
+ * are the rows back to back. Returns false (copying nothing) for any other column.
+ */
+function copyFixedFloat32(column: Vector, rows: number, dimension: number, out: Float32Array): boolean {
+  if (column.type.typeId !== FIXED_SIZE_LIST || column.nullCount > 0) return false;
+  const values = column.getChildAt(0)?.toArray();
+  if (!(values instanceof Float32Array) || values.length !== rows * dimension) return false;
+  out.set(values);
+  return true;
+}
+
+/** Row by row, for list columns, other element types and columns with nulls. */
+function copyRows(
+  path: string,
+  column: Vector,
+  rows: number,
+  dimension: number,
+  start: number,
+  out: Float32Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const value = column.get(r) as Vector | null;
+    if (value === null) throw new FileFormatError(path, `row ${start + r}: the vector is null`);
+    if (value.length !== dimension) {
+      throw new FileFormatError(
+        path,
+        `row ${start + r}: vector of length ${value.length}, expected ${dimension}`,
+      );
+    }
+    out.set(value.toArray() as ArrayLike<number>, r * dimension);
+  }
 }
 
 /** The length of the first row's vector, for `List<float>` columns. */

@@ -174,7 +174,10 @@ function matrixOf(h5: H5, file: H5File, path: string, name: string): Hdf5Matrix 
   return {
     rows,
     columns,
-    read: (from, to) => Float32Array.from(slice(from, to), Number),
+    read: (from, to) => {
+      const values = slice(from, to);
+      return values instanceof Float32Array ? values : Float32Array.from(values, Number);
+    },
     readInts: (from, to) => Int32Array.from(slice(from, to), Number),
   };
 }

@@ -7,8 +7,8 @@
  *   objects, mixed types); null where a point has no value.
  * `quiver import` reads such a file back into the same points (ids, vectors, and payloads whose
  * values are scalars). A survey pass fixes the schema first; then each page becomes one
- * record batch, streamed through parquet-wasm's writer (one row group per page), so memory
- * holds one page. apache-arrow and parquet-wasm are loaded only for this format.
+ * record batch, streamed through parquet-wasm's writer in row groups of 16,384 rows, so
+ * memory holds one page and one row group. apache-arrow and parquet-wasm are loaded only for this format.
  */
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -21,6 +21,9 @@ import type { ExportResult } from './npy-export.js';
 import { refuseExisting } from './output-file.js';
 
 type Arrow = typeof import('apache-arrow');
+
+/** Rows per Parquet row group: what the writer holds in memory, and what a reader reads at once. */
+const ROW_GROUP_ROWS = 16_384;
 
 /** Writes the collection to `path` (see the module comment). */
 export async function exportParquet(
@@ -59,7 +62,9 @@ export async function exportParquet(
   const partial = `${path}.partial`;
   const out = createWriteStream(partial);
   try {
-    for await (const chunk of await parquet.transformParquetStream(batches)) {
+    // Row groups of ROW_GROUP_ROWS: the writer buffers one row group (its default is 1M rows).
+    const properties = new parquet.WriterPropertiesBuilder().setMaxRowGroupSize(ROW_GROUP_ROWS).build();
+    for await (const chunk of await parquet.transformParquetStream(batches, properties)) {
       if (!out.write(chunk as Uint8Array))
         await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
