@@ -68,6 +68,8 @@ const EMPTY_HITS: Hits = { distances: new Float32Array(0), labels: new BigInt64A
 export abstract class Index {
   /** FAISS's class name (`IndexFlatL2`, …), used in messages. */
   abstract readonly className: string;
+  /** Bumped by every change of the indexed data or trained parameters (see `changed`). */
+  private mutations = 0;
 
   constructor(
     /** Dimension of the vectors (FAISS's `index.d`). */
@@ -205,6 +207,16 @@ export abstract class Index {
 
   /** Releases the index's linear memory; it must not be used afterwards. */
   dispose(): void {}
+
+  /** A number that changes whenever the index's content does (copies on workers are keyed by it). */
+  get version(): number {
+    return this.mutations;
+  }
+
+  /** Records a change of content or trained parameters. */
+  protected changed(): void {
+    this.mutations++;
+  }
 
   /** Appends `n` rows (validated: n·d floats). */
   protected abstract addRows(rows: Float32Array, n: number): void;
