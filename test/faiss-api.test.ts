@@ -210,6 +210,32 @@ describe('quiverdb/faiss API', () => {
     for (const i of [ivfpq, sq, pq]) i.dispose();
   });
 
+  test('large batches on worker threads answer as one query at a time, and see later changes', async () => {
+    const many = gaussianVectors(20_000, d, 43);
+    const batch = gaussianVectors(16, d, 44);
+    for (const description of ['IVF32,PQ4', 'SQ8', 'LSH64']) {
+      const index = indexFactory(d, description);
+      if (index instanceof IndexIVFPQ) index.nprobe = 4;
+      await index.train(many);
+      index.add(many);
+      const check = async () => {
+        const all = await index.search(batch, 5);
+        for (let q = 0; q < 16; q++) {
+          const one = await index.search(batch.subarray(q * d, (q + 1) * d), 5);
+          assert.deepEqual(all.labels.subarray(q * 5, q * 5 + 5), one.labels, `${description} query ${q}`);
+          assert.deepEqual(all.distances.subarray(q * 5, q * 5 + 5), one.distances);
+        }
+        return all;
+      };
+      await check();
+      // The queries themselves become the nearest vectors: the workers' copies must be renewed.
+      index.add(batch);
+      const after = await check();
+      if (!(index instanceof IndexLSH)) assert.equal(after.labels[0], 20_000n, description);
+      index.dispose();
+    }
+  });
+
   test('indexFactory builds the class FAISS would, and refuses what it cannot', () => {
     const cases: Array<[string, string]> = [
       ['Flat', 'IndexFlat'],
