@@ -80,7 +80,7 @@ describe('REST API: named vectors, payload indexes, text, hybrid, groups, recomm
     await bad({ vectors: { a: { dimension: 0 } } }, 'vectors.a.dimension');
     await bad({ vectors: { a: { dimension: 2, metric: 'manhattan' } } }, 'vectors.a.metric');
     await bad({ vectors: { a: { dim: 2 } } }, 'vectors.a.dim');
-    await bad({ dimension: 2, payloadIndexes: { tag: 'geo' } }, 'payloadIndexes.tag');
+    await bad({ dimension: 2, payloadIndexes: { tag: 'hologram' } }, 'payloadIndexes.tag');
     await bad(
       { dimension: 2, payloadIndexes: { body: { type: 'text', analyzer: 'klingon' } } },
       'payloadIndexes.body.analyzer',
@@ -262,7 +262,7 @@ describe('REST API: named vectors, payload indexes, text, hybrid, groups, recomm
     };
     assert.deepEqual(info.payloadIndexes['meta.year'], { type: 'integer' });
     assert.deepEqual(info.payloadIndexes.title, { type: 'text', analyzer: 'simple' });
-    assertError(await index('x', { type: 'geo' }), 400, 'INVALID_ARGUMENT', 'type');
+    assertError(await index('x', { type: 'hologram' }), 400, 'INVALID_ARGUMENT', 'type');
     assertError(await index('x', { type: 'text', analyzer: 'klingon' }), 400, 'INVALID_ARGUMENT', 'analyzer');
     assertError(await index('x', { type: 'keyword', unique: true }), 400, 'INVALID_ARGUMENT', 'unique');
     assertError(await index('x'), 400, 'INVALID_ARGUMENT', 'type');

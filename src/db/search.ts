@@ -28,6 +28,7 @@ import { type Filter, isFieldCondition } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
 import type { ValuePartition } from '../segment/value-partitions.js';
+import { rowIdsOf } from './row-ids.js';
 
 export interface Candidate {
   view: SegmentView;
@@ -51,7 +52,12 @@ export function allowedRows(view: SegmentView, scope: RowScope = {}): Bitset | u
   const present = scope.field === undefined ? undefined : view.present(scope.field);
   if (present) allowed = allowed ? allowed.and(present) : present.clone();
   if (scope.filter) {
-    const matching = view.payloadIndex.filter(scope.filter, view.rows, (i) => view.payload(i));
+    const matching = view.payloadIndex.filter(
+      scope.filter,
+      view.rows,
+      (i) => view.payload(i),
+      rowIdsOf(view),
+    );
     allowed = allowed ? allowed.and(matching) : matching;
   }
   return allowed;
@@ -80,7 +86,9 @@ export async function topK(
   const searches = views.map(async (view) => {
     if (view.liveCount === 0) return [];
     // An upper bound of the allowed rows, from payload-index cardinalities (microseconds).
-    const bound = scope.filter ? view.payloadIndex.estimate(scope.filter, view.rows) : view.rows;
+    const bound = scope.filter
+      ? view.payloadIndex.estimate(scope.filter, view.rows, rowIdsOf(view))
+      : view.rows;
     if (bound === 0) return [];
     const partition = partitionFor(view, field, scope.filter);
     if (partition) return searchPartition(view, partition, query, k, scope, params);

@@ -34,22 +34,35 @@ export interface PayloadPath {
   readonly checkOwn: readonly boolean[];
 }
 
+/**
+ * `key` without `[]` array steps (Qdrant's syntax: `diet[].food`, `tags[]`), which say what
+ * resolution does anyway (arrays are always expanded): the one spelling under which filters,
+ * payload indexes and declarations meet.
+ * @example
+ * normalizePayloadKey('country.cities[].population'); // 'country.cities.population'
+ */
+export function normalizePayloadKey(key: string): string {
+  return key.replace(/\[\](?=\.|$)/g, '');
+}
+
 /** True when `key` is a dotted path of one or more non-empty segments (`a`, `meta.author`). */
 export function isValidPayloadKey(key: string): boolean {
   return key.length > 0 && !key.startsWith('.') && !key.endsWith('.') && !key.includes('..');
 }
 
 /**
- * Splits a dotted key into a {@link PayloadPath}.
+ * Splits a dotted key into a {@link PayloadPath}, `[]` array steps dropped
+ * ({@link normalizePayloadKey}).
  * @throws InvalidArgumentError if the key is empty or has an empty segment.
  * @example
  * const path = compilePayloadPath('meta.author');
  * payloadValues({ meta: [{ author: 'ann' }, { author: 'bob' }] }, path); // ['ann', 'bob']
  */
-export function compilePayloadPath(key: string): PayloadPath {
+export function compilePayloadPath(given: string): PayloadPath {
+  const key = normalizePayloadKey(given);
   if (!isValidPayloadKey(key)) {
     throw new InvalidArgumentError(
-      `payload key: expected a dotted path of non-empty names such as "meta.author", got ${JSON.stringify(key)}`,
+      `payload key: expected a dotted path of non-empty names such as "meta.author", got ${JSON.stringify(given)}`,
     );
   }
   const segments = key.split('.');
@@ -103,4 +116,42 @@ function someFrom(
   const child = (node as Record<string, unknown>)[segment];
   if (child === undefined || (path.checkOwn[depth] && !Object.hasOwn(node, segment))) return false;
   return someFrom(child, path, depth + 1, test);
+}
+
+/**
+ * True when at least one LEAF that `path` resolves to in `payload` passes `test`: arrays
+ * along the path are expanded as {@link somePayloadValue} does, but the value at the end of
+ * the path is passed as it is, an array included (`{ tags: [] }` has the leaf `[]`, and
+ * `{ tags: ['a'] }` the leaf `['a']`). What is_empty, is_null, values_count and nested
+ * conditions count, as Qdrant does. Stops at the first leaf that passes.
+ * @example
+ * someLeafValue({ a: [{ b: [1, 2] }, { b: null }] }, compilePayloadPath('a.b'), (leaf) => leaf === null); // true
+ */
+export function someLeafValue(
+  payload: unknown,
+  path: PayloadPath,
+  test: (leaf: unknown) => boolean,
+): boolean {
+  return someLeafFrom(payload, path, 0, test);
+}
+
+function someLeafFrom(
+  node: unknown,
+  path: PayloadPath,
+  depth: number,
+  test: (leaf: unknown) => boolean,
+): boolean {
+  if (node === undefined) return false;
+  if (depth === path.segments.length) return test(node);
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      if (someLeafFrom(node[i], path, depth, test)) return true;
+    }
+    return false;
+  }
+  if (typeof node !== 'object' || node === null) return false;
+  const segment = path.segments[depth];
+  const child = (node as Record<string, unknown>)[segment];
+  if (child === undefined || (path.checkOwn[depth] && !Object.hasOwn(node, segment))) return false;
+  return someLeafFrom(child, path, depth + 1, test);
 }

@@ -30,6 +30,7 @@ import { operationRoutes } from './routes/operations.js';
 import { payloadIndexRoutes } from './routes/payload-indexes.js';
 import { pointRoutes } from './routes/points.js';
 import { searchRoutes } from './routes/search.js';
+import { snapshotRoutes } from './routes/snapshots.js';
 import { DEFAULT_LIMITS, ErrorResponse, requestSchemas, type ServerLimits } from './schemas.js';
 
 export interface ServerOptions {
@@ -163,6 +164,7 @@ export class QuiverServer {
     await app.register(pointRoutes, context);
     await app.register(searchRoutes, context);
     await app.register(payloadIndexRoutes, context);
+    await app.register(snapshotRoutes, context);
     await app.ready();
     return server;
   }
