@@ -25,6 +25,7 @@ import {
   IndexScalarQuantizer,
   indexFactory,
   METRIC_INNER_PRODUCT,
+  METRIC_L1,
   METRIC_L2,
   NotTrainedError,
   readIndex,
@@ -256,6 +257,9 @@ describe('quiverdb/faiss API', () => {
       index.dispose();
     }
     assert.equal(indexFactory(d, 'Flat', METRIC_INNER_PRODUCT).metricType, METRIC_INNER_PRODUCT);
+    assert.equal(indexFactory(d, 'Flat', METRIC_L1).metricType, METRIC_L1);
+    for (const l1 of ['HNSW16', 'IVF8,Flat', 'SQ8', 'PQ4'])
+      assert.throws(() => indexFactory(d, l1, METRIC_L1), InvalidArgumentError, l1);
     for (const bad of ['IVF64,SQ8', 'Annoy10', 'HNSW32,SQ8', 'Nonsense', 'PQ5']) {
       assert.throws(() => indexFactory(d, bad), InvalidArgumentError, bad);
     }

@@ -1,6 +1,6 @@
 /**
  * FAISS files in both directions with Debian's python3-faiss (1.7.3) in a subprocess, for
- * the flat, HNSW and id-map classes: an index Python writes is read by Quiver and answers
+ * the flat (L2, IP and L1), HNSW and id-map classes: an index Python writes is read by Quiver and answers
  * the same queries with the same results (flat: identical labels; HNSW: the same graph
  * walked by Quiver's search, identical labels at ≥ 98% of positions and the rest only ties),
  * and an index Quiver writes is read by Python FAISS with the same results. One Python
@@ -12,12 +12,14 @@ import { after, describe, test } from 'node:test';
 import { gaussianVectors } from '../src/eval/random.js';
 import {
   type Index,
+  IndexFlat,
   IndexFlatIP,
   IndexFlatL2,
   IndexHNSWFlat,
   IndexIDMap,
   IndexIDMap2,
   METRIC_INNER_PRODUCT,
+  METRIC_L1,
   METRIC_L2,
   readIndex,
   writeIndex,
@@ -46,6 +48,7 @@ describe('FAISS files of the flat, HNSW and id-map classes, both directions', { 
     const cases = [
       { cls: 'IndexFlatL2', spec: { kind: 'flat' }, exact: true },
       { cls: 'IndexFlatIP', spec: { kind: 'flat', metric: 'ip' }, exact: true },
+      { cls: 'IndexFlat', spec: { kind: 'flat', metric: 'l1' }, exact: true },
       { cls: 'IndexHNSWFlat', spec: { kind: 'hnsw', M: 16 }, exact: false },
       { cls: 'IndexHNSWFlat', spec: { kind: 'hnsw', M: 8, metric: 'ip' }, exact: false },
       { cls: 'IndexIDMap', spec: { kind: 'idmap', inner: { kind: 'flat' } }, exact: true },
@@ -71,7 +74,8 @@ describe('FAISS files of the flat, HNSW and id-map classes, both directions', { 
         assert.equal(index.className, c.cls);
         assert.equal(index.ntotal, N);
         assert.equal(index.d, D);
-        assert.equal(index.metricType, c.spec.metric === 'ip' ? METRIC_INNER_PRODUCT : METRIC_L2);
+        const metric = { ip: METRIC_INNER_PRODUCT, l1: METRIC_L1 }[c.spec.metric ?? ''] ?? METRIC_L2;
+        assert.equal(index.metricType, metric);
         const ours = await index.search(queries, K, params);
         if (c.exact) assertSameResults(ours, theirs[i].results());
         else assert.ok(assertSameUpToTies(ours, theirs[i].results(), K) >= HNSW_MIN_SAME, c.cls);
@@ -104,6 +108,7 @@ describe('FAISS files of the flat, HNSW and id-map classes, both directions', { 
     const cases: Array<{ index: Index; pyClass: string; exact: boolean; withIds?: boolean }> = [
       { index: new IndexFlatL2(D), pyClass: 'IndexFlat', exact: true },
       { index: new IndexFlatIP(D), pyClass: 'IndexFlat', exact: true },
+      { index: new IndexFlat(D, METRIC_L1), pyClass: 'IndexFlat', exact: true },
       { index: hnsw(METRIC_L2), pyClass: 'IndexHNSWFlat', exact: false },
       { index: hnsw(METRIC_INNER_PRODUCT), pyClass: 'IndexHNSWFlat', exact: false },
       { index: new IndexIDMap(new IndexFlatL2(D)), pyClass: 'IndexIDMap', exact: true, withIds: true },
