@@ -18,6 +18,7 @@ import {
   Index,
   type RangeSearchResult,
   type SearchParameters,
+  type SearchResult,
   toIds,
   toRows,
   type VectorsInput,
@@ -104,6 +105,12 @@ export class IndexIDMap extends Index {
 
   override dispose(): void {
     this.index.dispose();
+  }
+
+  /** The wrapped index's search of the whole batch (its parallelism), labels translated to ids. */
+  override async search(x: VectorsInput, k: number, params: SearchParameters = {}): Promise<SearchResult> {
+    const r = await this.index.search(x, k, params);
+    return { distances: r.distances, labels: this.translate(r.labels) };
   }
 
   override async rangeSearch(

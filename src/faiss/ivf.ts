@@ -171,6 +171,11 @@ export abstract class IndexIVF extends Index {
     return { ids: this.ids[l].slice(0, size), codes: this.codeLists[l].slice(0, size * this.codeSize) };
   }
 
+  /** List `l`'s code buffer (live, with capacity slack; valid until the list grows). */
+  protected listBytes(l: number): Uint8Array {
+    return this.codeLists[l];
+  }
+
   /** Appends entries to list `l` (from a file). @throws Error when codes and ids disagree. */
   appendToList(l: number, ids: BigInt64Array, codes: Uint8Array): void {
     if (codes.length !== ids.length * this.codeSize)
@@ -307,18 +312,21 @@ export class IndexIVFFlat extends IndexIVF {
     out.set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), at);
   }
 
-  protected listScorer(query: Float32Array): ListScorer {
+  /** Scans the list's vectors through one float view of its code bytes (4-byte aligned: they start a buffer). */
+  protected listScorer(query: Float32Array, probe: Probe): ListScorer {
     const d = this.d;
     const l2 = this.metricType === METRIC_L2;
-    return (codes, at) => {
-      const v = new Float32Array(codes.buffer, codes.byteOffset + at, d);
+    const bytes = this.listBytes(probe.list);
+    const v = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+    return (_codes, at) => {
+      const o = at >> 2;
       let s = 0;
       if (l2) {
         for (let j = 0; j < d; j++) {
-          const t = query[j] - v[j];
+          const t = query[j] - v[o + j];
           s += t * t;
         }
-      } else for (let j = 0; j < d; j++) s += query[j] * v[j];
+      } else for (let j = 0; j < d; j++) s += query[j] * v[o + j];
       return s;
     };
   }
