@@ -97,6 +97,8 @@ def run(cmd):
             index.add_with_ids(base, np.fromfile(cmd["ids"], dtype="<i8"))
         else:
             index.add(base)
+        if cmd["spec"].get("directMap"):
+            index.make_direct_map()
         faiss.write_index(index, cmd["out"])
         print(json.dumps(describe(index)), flush=True)
         return
