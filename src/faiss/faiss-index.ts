@@ -132,7 +132,7 @@ export abstract class Index {
    * The k nearest neighbours of each query. Python: `D, I = index.search(xq, k)`.
    * @example
    * const { distances, labels } = await index.search(queries, 5);
-   * @throws InvalidArgumentError for a bad k or parameter; DimensionMismatch as InvalidArgumentError.
+   * @throws InvalidArgumentError for a bad k or parameter, or queries that are not whole rows of d floats.
    */
   async search(x: VectorsInput, k: number, params: SearchParameters = {}): Promise<SearchResult> {
     const rows = toRows(x, this.d);

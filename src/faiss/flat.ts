@@ -36,7 +36,7 @@ export class IndexFlat extends Index {
     return this.flat.size;
   }
 
-  /** The stored vectors, n·d floats row-major (a copy). Python: `faiss.rev_swig_ptr(index.get_xb(), …)`. */
+  /** The stored vectors, n·d floats row-major (a copy). Python: `index.reconstruct_n(0, index.ntotal)`. */
   vectors(): Float32Array {
     return this.flat.store.view().slice();
   }
