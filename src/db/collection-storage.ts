@@ -17,7 +17,7 @@
  * compaction that fails for want of memory (`CapacityError`) changes nothing: the staged
  * segments are freed and their files deleted; the WAL and the growing segment keep the rows.
  */
-import { CorruptDataError } from '../errors.js';
+import { CapacityError, CorruptDataError } from '../errors.js';
 import { Bitset } from '../index/bitset.js';
 import { deserializeIndex } from '../index/factory.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
@@ -43,7 +43,7 @@ import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
 import { applyPayloadRecord } from './payload-apply.js';
 import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
-import { segmentBytes, segmentRowLimit } from './segment-bytes.js';
+import { segmentBytes, segmentRowLimit, WASM32_BYTES } from './segment-bytes.js';
 import { SegmentSet } from './segment-set.js';
 
 export class CollectionStorage {
@@ -100,12 +100,20 @@ export class CollectionStorage {
 
   /**
    * Throws `CapacityError` unless appending `count` rows to the growing segment fits the
-   * memory budget: asked before a write is committed, so an acknowledged write can be applied.
+   * memory budget and its arena's wasm32 memory (counting every block it appends as new
+   * memory): asked before a write is committed, so an acknowledged write can be applied.
    */
   checkRoom(count: number): void {
     const growing = this.set.growing;
-    const memory = growing.kernels.memory.buffer.byteLength;
-    const needed = growing.kernels.allocator.heapTop + growing.appendBytes(count) - memory;
+    const end = growing.kernels.allocator.heapTop + growing.appendBytes(count);
+    if (end > WASM32_BYTES) {
+      throw new CapacityError(
+        end - growing.kernels.allocator.heapTop,
+        WASM32_BYTES - growing.kernels.allocator.heapTop,
+        `writing ${count} points (the growing segment's arena would pass the 4 GiB of one wasm32 memory: flush, or write smaller batches)`,
+      );
+    }
+    const needed = end - growing.kernels.memory.buffer.byteLength;
     if (needed > 0) this.arenas.checkRoom(needed, `writing ${count} points`);
   }
 
