@@ -30,8 +30,9 @@ import {
   InvalidArgumentError,
   StorageFullError,
 } from '../errors.js';
+import { type ArenaStats, checkArenaBytes, MemoryArenas } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { kernels as defaultKernels } from '../kernels/load.js';
+import { defaultKernelKind } from '../kernels/load.js';
 import { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { type CollectionRow, SqliteCatalog } from '../storage/catalog.js';
 import { emptyManifest } from '../storage/manifest.js';
@@ -41,6 +42,7 @@ import { checkConfig, fieldsOf, layoutOf, type StoredCollectionConfig } from './
 import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
 import { type EmbedderResolver, embedderResolver, resolveProviders } from './field-embedders.js';
+import { sealedRowBytes } from './segment-bytes.js';
 import { PinningObjectStore } from './snapshot-pins.js';
 import { RESTORE_PREFIX } from './snapshot-restore.js';
 import { CollectionSnapshots } from './snapshots.js';
@@ -50,8 +52,24 @@ import { checkCollectionName, describe } from './validate.js';
 export { DEFAULT_SEGMENT_SIZE } from './collection-config.js';
 
 export interface OpenOptions {
-  /** Kernel implementation (defaults to the process-wide wasm SIMD kernels). */
+  /**
+   * Kernel implementation: every memory arena of the database is made of the same kind as
+   * this instance (which holds none of its data). Default: wasm SIMD, or the JS fallback
+   * when the wasm was not built or `QUIVER_KERNELS=js`.
+   */
   kernels?: Kernels;
+  /**
+   * Bytes of data placed in one memory arena at most (default: `QUIVER_ARENA_BYTES` if set,
+   * else 2 GiB; between 1 MiB and 4 GiB). A sealed segment never spans arenas, so segments
+   * hold fewer than `segmentSize` rows when that many would not fit in one.
+   */
+  arenaBytes?: number;
+  /**
+   * Bytes of memory the database's arenas (vectors and indexes) may commit together
+   * (default: no bound but the machine's). A write or seal that would exceed it fails with
+   * `CapacityError` and changes nothing.
+   */
+  memoryBudget?: number;
   /** Where segment and tombstone files live (defaults to the folder itself, `FsObjectStore`). */
   objectStore?: ObjectStore;
   /**
@@ -75,7 +93,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     readonly path: string,
     private readonly catalog: SqliteCatalog,
     private readonly store: PinningObjectStore,
-    private readonly kernels: Kernels,
+    private readonly arenas: MemoryArenas,
     readonly embedders: EmbedderResolver,
   ) {
     this.queue = new CommitQueue(catalog);
@@ -98,16 +116,11 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     if (typeof path !== 'string' || path.length === 0) {
       throw new InvalidArgumentError(`path: expected a folder path, got ${describe(path)}`);
     }
+    const arenas = arenasOf(options);
     await mkdir(path, { recursive: true });
     const catalog = SqliteCatalog.open(join(path, 'catalog.sqlite'));
     const store = new PinningObjectStore(options.objectStore ?? new FsObjectStore(path));
-    const db = new Quiver(
-      path,
-      catalog,
-      store,
-      options.kernels ?? defaultKernels(),
-      embedderResolver(options.embedders),
-    );
+    const db = new Quiver(path, catalog, store, arenas, embedderResolver(options.embedders));
     try {
       await db.loadAll();
     } catch (err) {
@@ -201,6 +214,23 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
       }
       throw err;
     }
+  }
+
+  /** The database's memory arenas: how many, the bytes they commit and hold, and the budget. */
+  get memory(): ArenaStats {
+    return this.arenas.stats;
+  }
+
+  /**
+   * Changes the memory budget (bytes; undefined: none). Memory already committed stays;
+   * lowering the budget below it only refuses further growth.
+   * @example
+   * db.setMemoryBudget(8 * 2 ** 30);
+   */
+  setMemoryBudget(bytes: number | undefined): void {
+    this.check();
+    checkBudget(bytes);
+    this.arenas.setMemoryBudget(bytes);
   }
 
   // Snapshots: see `SnapshotDatabase` (types.ts) and db/snapshots.ts.
@@ -372,19 +402,47 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
   }
 
   private newStorage(id: number, config: StoredCollectionConfig): CollectionStorage {
+    const fields = fieldsOf(config);
     return new CollectionStorage(
       this.catalog,
       this.store,
-      this.kernels,
+      this.arenas,
       id,
-      layoutOf(fieldsOf(config)),
+      layoutOf(fields),
       // Reads the declarations when a segment is made: createPayloadIndex replaces them.
       (payloads) => new SegmentPayloadIndex(new Map(Object.entries(config.payloadIndexes ?? {})), payloads),
+      sealedRowBytes(fields),
     );
   }
 
   private check(): void {
     if (this.closed) throw new ClosedError('database');
+  }
+}
+
+/**
+ * The memory arenas `options` ask for.
+ * @throws InvalidArgumentError for an `arenaBytes` or `memoryBudget` that is not a byte count.
+ */
+function arenasOf(options: OpenOptions): MemoryArenas {
+  const { arenaBytes, memoryBudget } = options;
+  if (arenaBytes !== undefined) {
+    try {
+      checkArenaBytes(arenaBytes, 'arenaBytes');
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  }
+  checkBudget(memoryBudget);
+  return new MemoryArenas({ arenaBytes, memoryBudget, kind: options.kernels?.kind ?? defaultKernelKind() });
+}
+
+/** @throws InvalidArgumentError unless `bytes` is undefined or a positive integer. */
+function checkBudget(bytes: number | undefined): void {
+  if (bytes !== undefined && !(Number.isSafeInteger(bytes) && bytes > 0)) {
+    throw new InvalidArgumentError(
+      `memoryBudget: expected a positive integer number of bytes, got ${describe(bytes)}`,
+    );
   }
 }
 

@@ -352,6 +352,35 @@ export interface VectorFieldInfo {
   index: IndexConfig;
   /** The embedding provider that vectorizes the field's raw inputs, if any. */
   provider?: string;
+  /** Bytes of memory the field holds (embedded engine). */
+  memory?: FieldMemoryInfo;
+  /** Bytes of the field's data on disk: its share of segment files, and its index files. */
+  disk?: DiskInfo;
+}
+
+/** Bytes of linear memory (the arenas) a vector field holds. */
+export interface FieldMemoryInfo {
+  /** `vectors + index`. */
+  bytes: number;
+  /** Full-precision vectors (sealed and growing segments). */
+  vectors: number;
+  /** Approximate indexes and value partitions, beyond the vectors. */
+  index: number;
+}
+
+/** Bytes a collection holds in memory: its vector fields (linear memory), payloads (JS heap, estimated). */
+export interface CollectionMemoryInfo extends FieldMemoryInfo {
+  /** `vectors + index + payload`. */
+  bytes: number;
+  /** Payloads and ids in the JavaScript heap (an estimate: their JSON size). */
+  payload: number;
+  /** Arenas (linear memories) holding the collection's segments. */
+  arenas: number;
+}
+
+export interface DiskInfo {
+  /** Bytes of files (segments, tombstones, indexes); the WAL in the catalog is not counted. */
+  bytes: number;
 }
 
 export interface CollectionInfo {
@@ -380,6 +409,10 @@ export interface CollectionInfo {
    * the problems it found (row checksums are verified separately, per collection).
    */
   catalogIntegrity: string;
+  /** Bytes the collection holds in memory (embedded engine). */
+  memory?: CollectionMemoryInfo;
+  /** Bytes of the collection's files on disk (embedded engine). */
+  disk?: DiskInfo;
 }
 
 export interface CountOptions {
