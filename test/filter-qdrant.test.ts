@@ -7,6 +7,7 @@ import { type CompileOptions, compileFilter, type Payload, parseFilter } from '.
 import type { PayloadIndexInfo } from '../src/payload/index-declaration.js';
 import {
   declaredCompileOptions,
+  type RowIds,
   type RowPayload,
   SegmentPayloadIndex,
 } from '../src/payload/payload-index.js';
@@ -17,7 +18,7 @@ import { tempDir } from './support/reference.js';
 
 /** Compile options as a collection with these declarations has them, with English for every other text key. */
 function optionsFor(declarations: ReadonlyMap<string, PayloadIndexInfo>): CompileOptions {
-  const declared = declaredCompileOptions((key) => declarations.get(key));
+  const declared = declaredCompileOptions(declarations);
   return { ...declared, analyzerFor: (key) => declared.analyzerFor?.(key) ?? analyzerFor('english') };
 }
 
@@ -50,12 +51,9 @@ function matchingIds(points: readonly Point[], input: unknown, declarations: obj
   );
   for (const indexes of neutral ? [new Map<string, PayloadIndexInfo>(), declared] : [declared]) {
     const index = new SegmentPayloadIndex(indexes, payloads);
-    const bits = index.filter(
-      filter,
-      points.length,
-      (row) => payloads[row],
-      (row) => points[row].id,
-    );
+    const bits = index.filter(filter, points.length, (row) => payloads[row], {
+      idAt: (row) => points[row].id,
+    });
     const ids: PointId[] = [];
     bits.forEach((row) => {
       ids.push(points[row].id);
@@ -449,6 +447,15 @@ describe("Qdrant's documented filter examples", () => {
     assert.equal(holds({ is_null: { key: 'something_else' } }), false);
     assert.equal(holds({ is_null: { key: 'packaging' } }), true);
     assert.equal(holds({ is_null: { key: 'not_null' } }), false);
+    // The field-condition forms, as Qdrant's FieldCondition has them: per value, and [null] counts as null.
+    assert.equal(holds({ key: 'parts', is_empty: true }), true);
+    assert.equal(holds({ key: 'parts', is_empty: false }), false);
+    assert.equal(holds({ key: 'price', is_empty: false }), true);
+    assert.equal(holds({ key: 'something_new', is_empty: true }), true);
+    assert.equal(holds({ key: 'not_null', is_null: true }), true);
+    assert.equal(holds({ key: 'packaging', is_null: false }), false);
+    assert.equal(holds({ key: 'something_else', is_null: false }), true);
+    assert.equal(holds({ key: 'amount', is_null: false }), true);
   });
 
   test('min_should: at least min_count of the conditions', () => {
@@ -530,6 +537,12 @@ describe('every condition against brute force on seeded random payloads', () => 
       const sealed = new SegmentPayloadIndex(declarations, payloads);
       const growing = new SegmentPayloadIndex(declarations, []);
       const unindexed = new SegmentPayloadIndex(new Map(), payloads);
+      // The sealed index is also given a lookup by id, as sealed segments give one.
+      const rowsById = new Map<string | number, number[]>();
+      for (let row = 0; row < ROWS; row++)
+        rowsById.set(rowId(row), [...(rowsById.get(rowId(row)) ?? []), row]);
+      const scanIds: RowIds = { idAt: rowId };
+      const lookupIds: RowIds = { idAt: rowId, rowsOf: (id) => rowsById.get(id) ?? [] };
       let nonTrivial = 0;
       for (let f = 0; f < 250; f++) {
         const filter = random.filter(2);
@@ -553,25 +566,29 @@ describe('every condition against brute force on seeded random payloads', () => 
         if (expected.length > 0 && expected.length < ROWS) nonTrivial++;
         const plain = compileFilter(filter, plainOptions);
         const plainExpected = payloads.flatMap((payload, row) => (plain(payload, rowId(row)) ? [row] : []));
-        for (const [index, wanted] of [
-          [sealed, expected],
-          [unindexed, plainExpected],
+        for (const [index, wanted, ids] of [
+          [sealed, expected, lookupIds],
+          [sealed, expected, scanIds],
+          [unindexed, plainExpected, scanIds],
         ] as const) {
           const actual: number[] = [];
           index
-            .filter(filter, ROWS, (row) => payloads[row], rowId)
+            .filter(filter, ROWS, (row) => payloads[row], ids)
             .forEach((row) => {
               actual.push(row);
             });
           assert.deepEqual(actual, wanted, JSON.stringify(filter));
-          assert.ok(index.estimate(filter, ROWS) >= wanted.length, `estimate of ${JSON.stringify(filter)}`);
+          assert.ok(
+            index.estimate(filter, ROWS, ids) >= wanted.length,
+            `estimate of ${JSON.stringify(filter)}`,
+          );
         }
         // The growing segment takes rows in steps and answers for the rows it has so far.
         const grown = Math.min(ROWS, 40 + f * 2);
         while (growing.rows < grown) growing.append(growing.rows, payloads[growing.rows]);
         const prefix: number[] = [];
         growing
-          .filter(filter, grown, (row) => payloads[row], rowId)
+          .filter(filter, grown, (row) => payloads[row], scanIds)
           .forEach((row) => {
             prefix.push(row);
           });
@@ -631,6 +648,12 @@ describe('parsing', () => {
       { must: [{ is_null: { key: 'a' }, must: [] }] },
       'filter.must[0].must',
     ],
+    [
+      'a field is_empty that is not a boolean',
+      { must: [{ key: 'a', is_empty: 'yes' }] },
+      'filter.must[0].is_empty',
+    ],
+    ['a field is_null without key', { must: [{ is_null: true }] }, 'filter.must[0].is_null'],
     ['has_id that is not a list', { must: [{ has_id: 3 }] }, 'filter.must[0].has_id'],
     ['a negative id', { must: [{ has_id: [1, -1] }] }, 'filter.must[0].has_id[1]'],
     ['a fractional id', { must: [{ has_id: [1.5] }] }, 'filter.must[0].has_id[0]'],
@@ -779,6 +802,11 @@ describe('has_id in search, count, scroll and delete', () => {
     assert.deepEqual(
       page.points.map((point) => point.id),
       [0, 2, 64, 118, 's1', 's119', 's3', 's65'],
+    );
+    const ordered = await col.scroll({ filter, limit: 100, orderBy: { key: 'group', direction: 'desc' } });
+    assert.deepEqual(
+      ordered.points.map((point) => point.id).sort(),
+      page.points.map((point) => point.id).sort(),
     );
     const second = await col.scroll({ filter, limit: 3, cursor: 2 });
     assert.deepEqual(

@@ -192,3 +192,23 @@ test('named vectors: payload updates leave every vector as it was', async () => 
     );
   });
 });
+
+test('an update by filter acts on the points that match when it takes effect, in submission order with other writes', async () => {
+  await withDb(async (db) => {
+    const col = await filled(db, 10, { seal: true });
+    const odd = { filter: { must: [{ key: 'tag', match: { value: 'odd' } }] } };
+    // Submitted in this order: the update first (point 5 still odd), then the upsert that moves 5 away.
+    const update = col.setPayload(odd, { seen: true });
+    const upsert = col.upsert([{ id: 5, vector: new Array(DIM).fill(0.5), payload: { tag: 'archived' } }]);
+    // Submitted after both: point 7 becomes odd-free before this delete-keys by filter takes effect.
+    const moved = col.overwritePayload([7], { tag: 'moved' });
+    const dropped = col.deletePayloadKeys(odd, ['seen']);
+    assert.equal(await update, 5);
+    await upsert;
+    assert.equal(await moved, 1);
+    assert.equal(await dropped, 3);
+    assert.deepEqual(await payloadOf(col, 5), { tag: 'archived' });
+    assert.deepEqual(await payloadOf(col, 7), { tag: 'moved' });
+    assert.deepEqual(await payloadOf(col, 3), { i: 3, tag: 'odd', meta: { n: 3 } });
+  });
+});

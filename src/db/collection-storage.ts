@@ -183,6 +183,14 @@ export class CollectionStorage {
     return this.set.delete(ids);
   }
 
+  /**
+   * Appends one WAL row in a transaction of its own (durable when it returns) and returns its
+   * sequence number; for changes that must be resolved and applied in one commit-queue task.
+   */
+  appendWal(kind: number, body: Uint8Array): number {
+    return this.catalog.appendWal([{ collectionId: this.collectionId, kind, body }])[0];
+  }
+
   /** Applies a committed payload update (WAL row `seq`) to memory; returns how many points it applied to. */
   applyPayload(seq: number, record: PayloadRecord): number {
     this.lastSeq = seq;

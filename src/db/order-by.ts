@@ -107,7 +107,7 @@ export class OrderedScroll {
     const points: Point[] = [];
     for (let i = this.start(entries, order); i < entries.length && points.length < limit; i++) {
       const { view, offset } = entries[i];
-      if (predicate && !predicate(view.payload(offset) ?? undefined)) continue;
+      if (predicate && !predicate(view.payload(offset) ?? undefined, view.id(offset))) continue;
       if (skip > 0) {
         skip--;
         continue;

@@ -237,10 +237,6 @@ export class QueryInput {
   /** A filter as a predicate over payloads and ids, compiled with the declared payload indexes' options. */
   predicate(input: unknown): FilterPredicate | undefined {
     if (input === undefined) return undefined;
-    const declared = this.config.payloadIndexes ?? {};
-    return compileFilter(
-      parseFilter(input),
-      declaredCompileOptions((key) => declared[key]),
-    );
+    return compileFilter(parseFilter(input), declaredCompileOptions(this.config.payloadIndexes ?? {}));
   }
 }
