@@ -347,6 +347,10 @@ export function pointSchemas(limits: ServerLimits) {
             ),
           ]),
         ),
+        after: Type.Optional({
+          ...PointId,
+          description: 'Quiver extension: start after this id (excluded), as the embedded `cursor` does.',
+        }),
         skip: Type.Optional(
           Type.Integer({
             minimum: 0,

@@ -20,7 +20,7 @@ import type {
   SearchQuery,
   VectorInput,
 } from '../db/types.js';
-import { InvalidVectorError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Filter } from '../payload/filter.js';
 import type { VectorEncoding, WireVector } from '../wire/format.js';
 import { type Output, requestVector, wireGroup, wireHit } from './convert.js';

@@ -210,10 +210,14 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         }
         return orderedPage(collection, body.order_by, limit, filter, out);
       }
-      if (body.offset !== undefined && body.skip !== undefined) {
-        throw new InvalidArgumentError('scroll: give either offset (an id) or skip (a count), not both');
+      if (body.offset !== undefined && (body.skip !== undefined || body.after !== undefined)) {
+        throw new InvalidArgumentError('scroll: give offset (an id) without skip or after');
       }
-      return idPage(collection, { offset: body.offset, skip: body.skip, limit, filter }, out);
+      return idPage(
+        collection,
+        { offset: body.offset, after: body.after, skip: body.skip, limit, filter },
+        out,
+      );
     },
   );
 };
@@ -242,6 +246,7 @@ export function engineOutput(out: Output): { withPayload: boolean; withVector: b
 
 interface IdPageRequest {
   offset?: PointId;
+  after?: PointId;
   skip?: number;
   limit: number;
   filter?: Filter;
@@ -255,6 +260,7 @@ async function idPage(collection: Collection, r: IdPageRequest, out: Output) {
   const options: ScrollOptions = { limit: r.limit, ...engineOutput(out) };
   if (r.filter !== undefined) options.filter = r.filter;
   if (r.skip !== undefined) options.offset = r.skip;
+  if (r.after !== undefined) options.cursor = canonicalId(r.after);
   const points: Point[] = [];
   if (r.offset !== undefined) {
     const start = canonicalId(r.offset);

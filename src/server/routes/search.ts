@@ -7,7 +7,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Metric, RangeSearchOptions } from '../../db/types.js';
-import { InvalidArgumentError } from '../../errors.js';
 import type { Filter } from '../../payload/filter.js';
 import { requestVector } from '../convert.js';
 import { engineThreshold, fieldMetric } from '../distance.js';
@@ -189,7 +188,5 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
 /** The engine's radius (see `RangeSearchOptions`) for a Qdrant score threshold. */
 function radiusOf(metric: Metric, threshold: number): number {
   if (metric === 'cosine') return 1 - threshold;
-  if (metric !== 'l2') return threshold;
-  if (threshold < 0) throw new InvalidArgumentError('score_threshold: a Euclid distance bound must be ≥ 0');
-  return engineThreshold('l2', threshold);
+  return engineThreshold(metric, threshold);
 }
