@@ -152,7 +152,7 @@ export async function searchQuery(
 }
 
 function missingVector(): never {
-  throw new InvalidVectorError(
+  throw new InvalidArgumentError(
     'vector: is required (or, as Quiver extensions, text with text_field, or inputs)',
   );
 }
