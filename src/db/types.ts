@@ -4,6 +4,7 @@
  * embedded and remote unchanged.
  */
 import type { Filter, MatchValue, Payload } from '../payload/filter.js';
+import type { PayloadIndexConfig, PayloadIndexInfo } from '../payload/index-declaration.js';
 import type { TextAnalyzerName } from '../text/analyzer-config.js';
 
 /** A point id: a string (1–256 UTF-16 units) or a non-negative safe integer. `1` and `'1'` are different ids. */
@@ -15,12 +16,14 @@ export type PointId = string | number;
  * - `ip`: inner product; score = dot product, higher is better.
  * - `cosine`: cosine similarity in [-1, 1]; vectors are L2-normalized on insert (and returned
  *   normalized); score = similarity, higher is better.
+ * - `l1`: Manhattan distance Σ |a[i] − b[i]| (FAISS's METRIC_L1, Qdrant's `Manhattan`);
+ *   score = distance, lower is better. Indexes: Flat, HNSW, IVF-Flat (others are refused).
  * - `hamming`: binary vectors (`dimension` bits, given as dimension/8 bytes); score = number
  *   of differing bits, lower is better.
  * - `jaccard`: binary vectors; score = 1 − |a ∧ b| / |a ∨ b| (0 for two empty vectors),
  *   lower is better.
  */
-export type Metric = 'l2' | 'ip' | 'cosine' | 'hamming' | 'jaccard';
+export type Metric = 'l2' | 'ip' | 'cosine' | 'l1' | 'hamming' | 'jaccard';
 
 /**
  * What users may pass as a vector, converted once at the API boundary: numbers for float
@@ -69,6 +72,8 @@ export interface Point {
   payload?: Payload;
   vector?: StoredVector;
   vectors?: Record<string, StoredVector>;
+  /** The payload value a scroll with `orderBy` placed this point by (a number or datetime string). */
+  orderValue?: number | string;
 }
 
 /**
@@ -117,37 +122,11 @@ export interface VectorFieldConfig {
   storeInput?: boolean;
 }
 
-/**
- * Kinds of payload index. `keyword`: strings (match value/any); `integer`: integers (match,
- * range); `float`: numbers (range); `bool`: booleans (match); `datetime`: RFC 3339 strings
- * (range with date-string bounds); `text`: full text (`match: { text }`, and BM25 search).
- */
-export type PayloadIndexType = 'keyword' | 'integer' | 'float' | 'bool' | 'datetime' | 'text';
+/** Payload index kinds and declarations (declared beside the payload indexes, payload/index-declaration.ts). */
+export type { PayloadIndexConfig, PayloadIndexInfo, PayloadIndexType } from '../payload/index-declaration.js';
 
 /** Analyzers of full-text fields (declared beside the analyzers, text/analyzer-config.ts). */
 export type { TextAnalyzerName };
-
-/**
- * A payload index as declared: its kind, `{ type: 'text', analyzer }`, or
- * `{ type: 'keyword', partitioned: true }`. A partitioned keyword index also keeps, in every
- * indexed sealed segment, a packed copy of the vectors of each value holding between 1,024
- * rows and 1/8 of the segment, with a small HNSW graph over it (Qdrant's tenant-aware
- * indexes, Milvus's partition keys): a search whose filter `must` match one such value
- * searches that copy instead of the whole segment. It costs memory (the copied vectors,
- * 4 · dimension bytes per row per partitioned value, plus their graphs) and build time
- * after each index build; answers are the same either way.
- */
-export type PayloadIndexConfig =
-  | PayloadIndexType
-  | { type: Exclude<PayloadIndexType, 'text' | 'keyword'> }
-  | { type: 'keyword'; partitioned?: boolean }
-  | { type: 'text'; analyzer?: TextAnalyzerName };
-
-/** A stored payload index declaration (defaults filled in; `partitioned` only when true). */
-export type PayloadIndexInfo =
-  | { type: Exclude<PayloadIndexType, 'text' | 'keyword'> }
-  | { type: 'keyword'; partitioned?: true }
-  | { type: 'text'; analyzer: TextAnalyzerName };
 
 export interface CollectionConfig {
   /** Vector length, 1..65,536, of a collection with one vector per point (give this or `vectors`). */
@@ -202,8 +181,33 @@ export interface SearchOptions {
   withVector?: boolean;
   /** The vector field to search in a collection with named vectors (a query object's `using` wins). */
   using?: string;
-  /** How a hybrid (text and vector) search merges its two lists. Default `rrf`. */
-  fusion?: 'rrf' | 'weighted';
+  /**
+   * Skip this many best results first (pagination): `k` still counts what is returned, so
+   * `{ k: 10, offset: 20 }` returns results 21–30. With `groupBy`, whole groups are skipped.
+   * Default 0.
+   */
+  offset?: number;
+  /**
+   * Keep only results whose score is at least this good, in the score's own terms: score ≥ t
+   * for `ip` and `cosine` (similarities) and for text and hybrid searches (BM25 and fused
+   * scores); score ≤ t for `l2` (squared distance), `l1`, `hamming` and `jaccard`.
+   */
+  scoreThreshold?: number;
+  /**
+   * Maximal marginal relevance (a vector search only): fetch `candidates` nearest points,
+   * then pick results one by one, each maximizing λ · sim(query) − (1 − λ) · max sim(picked),
+   * where λ = 1 − `diversity` and sim is the metric's similarity (the inner product for `ip`
+   * and `cosine`, the negated distance otherwise). Hits keep their ordinary scores (the
+   * similarity to the query, as Qdrant returns them) in the order picked.
+   */
+  mmr?: MmrOptions;
+  /**
+   * How a hybrid (text and vector) search merges its two lists. Default `rrf`. `dbsf`
+   * (distribution-based score fusion, as Qdrant): each list's scores are mapped to
+   * [0, 1] by (s − (μ − 3σ)) / 6σ (μ, σ: the list's mean and sample standard deviation; a
+   * lone hit scores 0.5; distances are negated first), then summed, weighted by `weights`.
+   */
+  fusion?: 'rrf' | 'weighted' | 'dbsf';
   /** The k of reciprocal-rank fusion: score = Σ weight / (rrfK + rank). Default 60. */
   rrfK?: number;
   /** Weights of the two branches of a hybrid search (default 1 each; `weighted` normalizes each list's scores to [0, 1] first). */
@@ -212,6 +216,14 @@ export interface SearchOptions {
   groupBy?: string;
   /** Hits per group (1..100). Default 3. */
   groupSize?: number;
+}
+
+/** Maximal marginal relevance options (`SearchOptions.mmr`). */
+export interface MmrOptions {
+  /** λ's complement in [0, 1], as Qdrant's `diversity`: 0 = pure relevance, 1 = pure diversity. Default 0.5. */
+  diversity?: number;
+  /** Nearest points to choose from (1..10,000). Default max(k + offset, 100). */
+  candidates?: number;
 }
 
 /**
@@ -254,8 +266,19 @@ export interface RecommendOptions {
    * points nearer a negative example come last (Qdrant's rule; σ is the logistic function,
    * similarity the metric's score, negated distance for `l2`). Candidates are the nearest
    * neighbours of each positive example.
+   * `sum_scores` (Qdrant's rule): score = Σ sim(positive) − Σ sim(negative), with the same
+   * similarity. Candidates are the nearest neighbours of each positive example (for `ip`
+   * and `cosine`, also of Σ positive − Σ negative, which ranks exactly by this score); with
+   * `exact`, every allowed point is scored.
    */
-  strategy?: 'average' | 'best_score';
+  strategy?: 'average' | 'best_score' | 'sum_scores';
+  /** Skip this many best results first (`SearchOptions.offset`). Default 0. */
+  offset?: number;
+  /**
+   * Keep only results at least this good (`SearchOptions.scoreThreshold`): for `average`, in
+   * the metric's terms; for `best_score` and `sum_scores` their scores are higher-is-better.
+   */
+  scoreThreshold?: number;
   ef?: number;
   exact?: boolean;
   withPayload?: boolean;
@@ -288,11 +311,28 @@ export interface ScrollOptions {
   limit?: number;
   /** Skip this many matching points (in id order). Mutually exclusive with `cursor`. */
   offset?: number;
-  /** Continue after this id (the `nextCursor` of the previous page). */
+  /** Continue after this id (the `nextCursor` of the previous page). Not with `orderBy`. */
   cursor?: PointId;
+  /**
+   * Page in the order of a numeric or datetime (RFC 3339 string) payload value instead of by
+   * id: a key, or `{ key, direction, startFrom }` (`direction` default `asc`; `startFrom`
+   * a number or datetime: only values ≥ it, ≤ for `desc`). Points without such a value at
+   * the key are left out; as in Qdrant, a point with several values appears once per value
+   * (each with its `orderValue`); ties are broken by id. As in Qdrant, no `nextCursor` is
+   * returned: continue with `startFrom` set to the last `orderValue` and skip the points of
+   * that value already seen.
+   */
+  orderBy?: string | OrderBy;
   filter?: Filter;
   withPayload?: boolean; // default true
   withVector?: boolean; // default false
+}
+
+/** `ScrollOptions.orderBy` in full. */
+export interface OrderBy {
+  key: string;
+  direction?: 'asc' | 'desc';
+  startFrom?: number | string;
 }
 
 export interface ScrollPage {
@@ -344,6 +384,53 @@ export interface CountOptions {
 
 export interface DeleteByFilter {
   filter: Filter;
+}
+
+/** The points a payload update applies to: these ids (ids that do not exist are skipped), or those matching a filter. */
+export type PointSelector = PointId[] | { filter: Filter };
+
+export interface SetPayloadOptions {
+  /** A dotted path (`meta.author`): merge into the object there, creating it, instead of into the payload's top level. */
+  key?: string;
+}
+
+/**
+ * Changes of payloads without touching vectors (Qdrant's set, overwrite, delete and clear
+ * payload). Each call is durable when it resolves, atomic (after a crash all or none of its
+ * changes are there), and resolves with how many existing points it applied to. Filters,
+ * payload indexes, gets, scrolls and searches see the new payloads as soon as it resolves.
+ */
+export interface PayloadUpdating {
+  /**
+   * Merges `payload`'s keys into each selected point's payload (with `key`, into the object at
+   * that dotted path, created as needed; a non-object value there is replaced).
+   * @example
+   * await images.setPayload(['img-1'], { label: 'dog' });
+   * await images.setPayload({ filter: { must: [{ key: 'label', match: { value: 'cat' } }] } }, { reviewed: true });
+   */
+  setPayload(
+    selector: PointSelector,
+    payload: Record<string, unknown>,
+    options?: SetPayloadOptions,
+  ): Promise<number>;
+  /**
+   * Replaces each selected point's whole payload.
+   * @example
+   * await images.overwritePayload(['img-1'], { label: 'dog' });
+   */
+  overwritePayload(selector: PointSelector, payload: Record<string, unknown>): Promise<number>;
+  /**
+   * Removes keys (dotted paths; through arrays, from every element) from each selected point's payload.
+   * @example
+   * await images.deletePayloadKeys(['img-1'], ['label', 'meta.author']);
+   */
+  deletePayloadKeys(selector: PointSelector, keys: string[]): Promise<number>;
+  /**
+   * Removes each selected point's whole payload.
+   * @example
+   * await images.clearPayload({ filter: { must: [{ key: 'label', match: { value: 'spam' } }] } });
+   */
+  clearPayload(selector: PointSelector): Promise<number>;
 }
 
 /** A collection of points with one vector field. */
