@@ -123,7 +123,7 @@ describe('snapshot routes across two servers', () => {
     const location = `${a.url}/collections/docs/snapshots/${snapshot.name}`;
     const unauthorized = await http(b.url, 'PUT', '/collections/copy/snapshots/recover', { location });
     assertError(unauthorized, 400, 'INVALID_SNAPSHOT');
-    assert.match((unauthorized.body as { error: { message: string } }).error.message, /HTTP 401/);
+    assert.match((unauthorized.body as { status: { error: string } }).status.error, /HTTP 401/);
     assert.deepEqual(await b.db.listCollections(), ['docs']);
 
     const recovered = await http(b.url, 'PUT', '/collections/copy/snapshots/recover', {
