@@ -19,6 +19,7 @@ setDefaultEmbedderResolver(resolveEmbedder);
 export type { EmbeddedCollection } from './db/collection.js';
 export { DEFAULT_SEGMENT_SIZE, type OpenOptions, Quiver } from './db/database.js';
 export type { EmbedderResolver, FieldDetection, FieldEmbedder } from './db/field-embedders.js';
+export { fuseHitLists, type HitFusionOptions, type HitList } from './db/fusion.js';
 export type * from './db/types.js';
 export { EmbeddingInputError, EmbeddingModelError } from './embed/provider.js';
 export * from './errors.js';

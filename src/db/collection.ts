@@ -5,7 +5,6 @@
  * a change through the database's commit queue (acknowledged once durable).
  */
 import { ClosedError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
-import type { IndexSearchParams } from '../index/vector-index.js';
 import { type Filter, parseFilter } from '../payload/filter.js';
 import type { FieldRows } from '../segment/growing-segment.js';
 import type { SegmentView } from '../segment/segment-view.js';
@@ -19,17 +18,16 @@ import {
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
 import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
-import { groupHits } from './grouping.js';
-import { fuseBranches } from './hybrid.js';
-import { maxDistanceOf, rowLength, scoreOf } from './metric.js';
+import { higherIsBetter, maxDistanceOf, rowLength } from './metric.js';
+import { OrderedScroll, parseOrderBy } from './order-by.js';
 import { PointOutput } from './point-output.js';
-import { type FusionOptions, type ParsedQuery, QueryInput } from './query-input.js';
+import { QueryInput } from './query-input.js';
+import { RankedSearch, type RankOptions, withinThreshold } from './ranked-search.js';
 import { averageQuery } from './recommend.js';
-import { rankByBestScore } from './recommend-best-score.js';
+import { rankByExamples } from './recommend-rescore.js';
 import { ScrollOrder } from './scroll-order.js';
-import { type Candidate, countRows, matchingRows, type RowScope, topK, withinRange } from './search.js';
+import { countRows, matchingRows, type RowScope, topK, withinRange } from './search.js';
 import { SegmentIndexer } from './segment-indexer.js';
-import { type ScoredRow, textTopK } from './text-search.js';
 import type {
   Collection,
   CollectionInfo,
@@ -61,7 +59,6 @@ import {
   checkK,
   checkOptions,
   describe,
-  MAX_K,
   toPayload,
   toVector,
 } from './validate.js';
@@ -94,6 +91,10 @@ export class EmbeddedCollection implements Collection {
   private readonly out: PointOutput;
   /** Pages of points in id order. */
   private readonly scrollOrder: ScrollOrder;
+  /** Pages of points in the order of a payload value. */
+  private readonly orderedScroll: OrderedScroll;
+  /** Ranks searches (windows, MMR, groups). */
+  private readonly ranking: RankedSearch;
   /** Vectorizes raw inputs of fields that name a provider (disposed by the database on close and drop). */
   readonly embedders: FieldEmbedders;
 
@@ -108,6 +109,8 @@ export class EmbeddedCollection implements Collection {
     this.input = new QueryInput(config, this.fields);
     this.out = new PointOutput(this.fields, this.input.named);
     this.scrollOrder = new ScrollOrder(storage.set);
+    this.ranking = new RankedSearch(storage, this.fields);
+    this.orderedScroll = new OrderedScroll(storage.set);
     this.embedders = new FieldEmbedders(this.fields, host.embedders, () => this.input.textFields() !== '');
     this.indexer = new SegmentIndexer(
       storage.kernels,
@@ -258,7 +261,8 @@ export class EmbeddedCollection implements Collection {
   }
 
   /**
-   * A page of points in id order (integers ascending, then strings).
+   * A page of points in id order (integers ascending, then strings), or in the order of a
+   * payload value (`orderBy`).
    * @example
    * let page = await images.scroll({ limit: 100 });
    * while (page.nextCursor !== undefined) page = await images.scroll({ limit: 100, cursor: page.nextCursor });
@@ -272,6 +276,22 @@ export class EmbeddedCollection implements Collection {
     }
     const skip =
       opts.offset === undefined ? 0 : checkInteger(opts.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+    if (opts.orderBy !== undefined) {
+      if (opts.cursor !== undefined)
+        throw new InvalidArgumentError('scroll: orderBy pages by startFrom, not cursor');
+      const order = parseOrderBy(opts.orderBy);
+      return this.orderedScroll.page(
+        {
+          order,
+          limit,
+          skip,
+          predicate: this.input.predicate(opts.filter),
+          withPayload: opts.withPayload !== false,
+          withVector: opts.withVector === true,
+        },
+        this.out,
+      );
+    }
     return this.scrollOrder.page(
       {
         limit,
@@ -315,30 +335,23 @@ export class EmbeddedCollection implements Collection {
       field: parsed.vector ? parsed.field : undefined,
       filter: this.input.filter(opts.filter),
     };
-    const fusion = this.input.fusionOptions(opts);
+    const window = this.input.window(opts);
+    const rank: RankOptions = {
+      scope,
+      params,
+      fusion: this.input.fusionOptions(opts),
+      window,
+      mmr: this.input.mmr(opts, window.offset + k),
+    };
     if (opts.groupBy === undefined)
-      return this.out.hits(await this.ranked(parsed, k, scope, params, fusion), parsed.field, opts);
+      return this.out.hits(await this.ranking.rows(parsed, k, rank), parsed.field, opts);
     const key = opts.groupBy;
     if (typeof key !== 'string' || key.length === 0) {
       throw new InvalidArgumentError(`groupBy must be a payload key, got ${describe(key)}`);
     }
     const size = checkInteger(opts.groupSize ?? 3, 'groupSize', 1, 100);
-    // Fetch more hits until k groups are full or every point was seen.
-    let fetch = Math.max(1, Math.min(this.storage.set.count, k * size * 4));
-    for (;;) {
-      const ranked = await this.ranked(parsed, fetch, scope, params, fusion);
-      const { groups, complete } = groupHits(
-        ranked,
-        (r) => r.view.payload(r.offset) ?? undefined,
-        key,
-        k,
-        size,
-      );
-      if (complete || ranked.length < fetch || fetch >= this.storage.set.count) {
-        return groups.map((g) => ({ group: g.group, hits: this.out.hits(g.hits, parsed.field, opts) }));
-      }
-      fetch = Math.min(fetch * 4, this.storage.set.count);
-    }
+    const groups = await this.ranking.groups(parsed, k, size, key, rank);
+    return groups.map((g) => ({ group: g.group, hits: this.out.hits(g.hits, parsed.field, opts) }));
   }
 
   /**
@@ -356,10 +369,16 @@ export class EmbeddedCollection implements Collection {
     const params = this.input.searchParams(opts, field);
     const f = this.fields[field];
     const queries = vectors.map((v, i) => toVector(v, f.dimension, f.metric, `queries[${i}]`));
-    const scope: RowScope = { field, filter: this.input.filter(opts.filter) };
-    const views = this.storage.set.views();
-    const found = await Promise.all(queries.map((q) => topK(views, field, q, k, scope, params)));
-    return found.map((c) => this.out.hits(this.scored(c, field), field, opts));
+    const window = this.input.window(opts);
+    const rank: RankOptions = {
+      scope: { field, filter: this.input.filter(opts.filter) },
+      params,
+      fusion: this.input.fusionOptions(opts),
+      window,
+      mmr: this.input.mmr(opts, window.offset + k),
+    };
+    const found = await Promise.all(queries.map((vector) => this.ranking.rows({ field, vector }, k, rank)));
+    return found.map((rows) => this.out.hits(rows, field, opts));
   }
 
   /**
@@ -385,7 +404,7 @@ export class EmbeddedCollection implements Collection {
       filter: this.input.filter(opts.filter),
     });
     return this.out.hits(
-      this.scored(found.length > limit ? found.slice(0, limit) : found, field),
+      this.ranking.scored(found.length > limit ? found.slice(0, limit) : found, field),
       field,
       opts,
     );
@@ -404,9 +423,12 @@ export class EmbeddedCollection implements Collection {
     const k = checkK(opts.k);
     const field = this.input.fieldNumber(opts.using);
     const strategy = opts.strategy ?? 'average';
-    if (strategy !== 'average' && strategy !== 'best_score') {
-      throw new InvalidArgumentError(`strategy must be 'average' or 'best_score', got ${describe(strategy)}`);
+    if (strategy !== 'average' && strategy !== 'best_score' && strategy !== 'sum_scores') {
+      throw new InvalidArgumentError(
+        `strategy must be 'average', 'best_score' or 'sum_scores', got ${describe(strategy)}`,
+      );
     }
+    const window = this.input.window(opts);
     const excluded = new Set<PointId>();
     const positive = this.examples(q.positive, 'positive', field, excluded);
     if (positive.length === 0)
@@ -415,24 +437,32 @@ export class EmbeddedCollection implements Collection {
     const params = this.input.searchParams(opts, field);
     const scope: RowScope = { field, filter: this.input.filter(opts.filter) };
     const views = this.storage.set.views();
-    const fetch = Math.min(MAX_K, k + excluded.size);
+    const wanted = window.offset + k;
     const keep = (c: { view: SegmentView; offset: number }) => !excluded.has(c.view.id(c.offset));
+    const f = this.fields[field];
     if (strategy === 'average') {
-      const f = this.fields[field];
       const target = toVector(averageQuery(positive, negative), f.dimension, f.metric, 'recommend query');
-      const found = (await topK(views, field, target, fetch, scope, params)).filter(keep).slice(0, k);
-      return this.out.hits(this.scored(found, field), field, opts);
+      const found = (await topK(views, field, target, wanted + excluded.size, scope, params)).filter(keep);
+      const rows = withinThreshold(
+        this.ranking.scored(found, field),
+        window.scoreThreshold,
+        higherIsBetter(f.metric),
+      );
+      return this.out.hits(rows.slice(window.offset, wanted), field, opts);
     }
-    const rescored = await rankByBestScore(views, field, positive, negative, {
-      k,
-      pool: Math.min(MAX_K, Math.max(4 * k, 64) + excluded.size),
+    const rescored = await rankByExamples(views, field, positive, negative, {
+      strategy,
+      k: wanted,
+      pool: Math.max(4 * wanted, 64) + excluded.size,
       scope,
       params,
       keep,
       kernels: this.storage.kernels,
       layout: this.storage.set.layout[field],
+      linear: higherIsBetter(f.metric),
     });
-    return this.out.hits(rescored, field, opts);
+    const rows = withinThreshold(rescored, window.scoreThreshold, true);
+    return this.out.hits(rows.slice(window.offset), field, opts);
   }
 
   /**
@@ -534,38 +564,6 @@ export class EmbeddedCollection implements Collection {
   private check(): void {
     if (this.host.closed) throw new ClosedError('database');
     if (this.dropped) throw new CollectionNotFoundError(this.name);
-  }
-
-  /** The best `k` rows of a parsed query, best first, with user-facing scores. */
-  private async ranked(
-    q: ParsedQuery,
-    k: number,
-    scope: RowScope,
-    params: IndexSearchParams,
-    fusion: FusionOptions,
-  ): Promise<ScoredRow[]> {
-    const views = this.storage.set.views();
-    const vectorHits = q.vector
-      ? this.scored(await topK(views, q.field, q.vector, k, scope, params), q.field)
-      : undefined;
-    // The text branch is not limited to points that have the searched vector field.
-    const textHits = q.text
-      ? textTopK(views, q.text.key, q.text.terms, k, { filter: scope.filter })
-      : undefined;
-    if (!textHits) return vectorHits!;
-    if (!vectorHits) return textHits;
-    return fuseBranches(vectorHits, textHits, fusion, this.higherIsBetter(q.field), k);
-  }
-
-  private higherIsBetter(field: number): boolean {
-    const metric = this.fields[field].metric;
-    return metric === 'ip' || metric === 'cosine';
-  }
-
-  /** Vector candidates with the field's user-facing scores. */
-  private scored(found: readonly Candidate[], field: number): ScoredRow[] {
-    const metric = this.fields[field].metric;
-    return found.map((c) => ({ view: c.view, offset: c.offset, score: scoreOf(metric, c.distance) }));
   }
 
   /** The vectors of recommendation examples (ids are looked up and added to `excluded`). */

@@ -47,9 +47,14 @@ export function checkBinaryDimension(dimension: number, metric: Metric): void {
   }
 }
 
+/** Whether the metric's user-facing score is a similarity (ip, cosine) rather than a distance. */
+export function higherIsBetter(metric: Metric): boolean {
+  return metric === 'ip' || metric === 'cosine';
+}
+
 /** The user-facing score of a kernel distance: l2, hamming, jaccard keep it (lower is better); ip and cosine negate it. */
 export function scoreOf(metric: Metric, distance: number): number {
-  return metric === 'ip' || metric === 'cosine' ? -distance : distance;
+  return higherIsBetter(metric) ? -distance : distance;
 }
 
 /** A `rangeSearch` radius, in the metric's terms, as a bound on kernel distance. */

@@ -10,7 +10,7 @@ import { compileFilter, type Filter, type FilterPredicate, parseFilter } from '.
 import { type Analyzer, analyzerFor } from '../text/analyzer.js';
 import type { StoredCollectionConfig, StoredVectorField } from './collection-config.js';
 import type { PointInput } from './types.js';
-import { checkInteger, checkOptions, describe, toVector } from './validate.js';
+import { checkInteger, checkOptions, describe, MAX_K, toVector } from './validate.js';
 
 /** A search, validated: its vector branch, its text branch, or both. */
 export interface ParsedQuery {
@@ -21,11 +21,28 @@ export interface ParsedQuery {
 
 /** How a hybrid search merges its branches. */
 export interface FusionOptions {
-  fusion: 'rrf' | 'weighted';
+  fusion: 'rrf' | 'weighted' | 'dbsf';
   rrfK: number;
   vectorWeight: number;
   textWeight: number;
 }
+
+/** Which of the ranked results a search returns: skip `offset`, keep scores at least `scoreThreshold`. */
+export interface ResultWindow {
+  offset: number;
+  scoreThreshold?: number;
+}
+
+/** Validated maximal-marginal-relevance options; `candidates` ≥ the hits wanted. */
+export interface MmrSettings {
+  diversity: number;
+  candidates: number;
+}
+
+/** The largest `offset`: offset + k results are ranked, so it is bounded like k. */
+const MAX_OFFSET = 100_000;
+/** MMR candidates when not given (Qdrant's documented candidates_limit default is 100). */
+const DEFAULT_MMR_CANDIDATES = 100;
 
 export class QueryInput {
   constructor(
@@ -143,8 +160,8 @@ export class QueryInput {
   /** Validated fusion options of a hybrid search. */
   fusionOptions(opts: Record<string, unknown>): FusionOptions {
     const fusion = opts.fusion ?? 'rrf';
-    if (fusion !== 'rrf' && fusion !== 'weighted') {
-      throw new InvalidArgumentError(`fusion must be 'rrf' or 'weighted', got ${describe(fusion)}`);
+    if (fusion !== 'rrf' && fusion !== 'weighted' && fusion !== 'dbsf') {
+      throw new InvalidArgumentError(`fusion must be 'rrf', 'weighted' or 'dbsf', got ${describe(fusion)}`);
     }
     const rrfK = opts.rrfK === undefined ? 60 : checkInteger(opts.rrfK, 'rrfK', 1, 100_000);
     const w = checkOptions(opts.weights, 'weights');
@@ -156,6 +173,36 @@ export class QueryInput {
       return v;
     };
     return { fusion, rrfK, vectorWeight: weight('vector'), textWeight: weight('text') };
+  }
+
+  /** The validated `offset` and `scoreThreshold` of search or recommend options. */
+  window(opts: Record<string, unknown>): ResultWindow {
+    const offset = opts.offset === undefined ? 0 : checkInteger(opts.offset, 'offset', 0, MAX_OFFSET);
+    const t = opts.scoreThreshold;
+    if (t !== undefined && (typeof t !== 'number' || Number.isNaN(t))) {
+      throw new InvalidArgumentError(`scoreThreshold must be a number, got ${describe(t)}`);
+    }
+    return t === undefined ? { offset } : { offset, scoreThreshold: t };
+  }
+
+  /** The validated `mmr` option of a search that returns `wanted` (k + offset) hits, or undefined. */
+  mmr(opts: Record<string, unknown>, wanted: number): MmrSettings | undefined {
+    if (opts.mmr === undefined) return undefined;
+    const m = checkOptions(opts.mmr, 'mmr');
+    for (const key of Object.keys(m)) {
+      if (key !== 'diversity' && key !== 'candidates') {
+        throw new InvalidArgumentError(`mmr: unknown option '${key}' (expected diversity, candidates)`);
+      }
+    }
+    const diversity = m.diversity ?? 0.5;
+    if (typeof diversity !== 'number' || !(diversity >= 0 && diversity <= 1)) {
+      throw new InvalidArgumentError(`mmr.diversity must be a number in [0, 1], got ${describe(diversity)}`);
+    }
+    const candidates =
+      m.candidates === undefined
+        ? Math.max(wanted, DEFAULT_MMR_CANDIDATES)
+        : checkInteger(m.candidates, 'mmr.candidates', 1, MAX_K);
+    return { diversity, candidates: Math.max(candidates, wanted) };
   }
 
   /** Index search parameters from search options (validated). */

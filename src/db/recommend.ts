@@ -1,7 +1,8 @@
 /**
  * Recommendation from examples: turning positive and negative examples (vectors of one
  * field) into one query vector (`average`), or re-scoring candidates by their best
- * similarity to any example (`best_score`).
+ * similarity to any example (`best_score`) or by the sum of their similarities
+ * (`sum_scores`).
  *
  * Similarity is "higher is better": the negated kernel distance (the dot product for `ip`
  * and `cosine`, minus the squared distance for `l2`).
@@ -40,6 +41,14 @@ export function bestScore(positive: readonly number[], negative: readonly number
   const best = Math.max(...positive);
   const worst = negative.length === 0 ? Number.NEGATIVE_INFINITY : Math.max(...negative);
   return worst < best ? sigmoid(best) : -sigmoid(worst);
+}
+
+/** `sum_scores` (Qdrant's rule): Σ similarity to positive examples − Σ similarity to negative ones. */
+export function sumScores(positive: readonly number[], negative: readonly number[]): number {
+  let sum = 0;
+  for (const s of positive) sum += s;
+  for (const s of negative) sum -= s;
+  return sum;
 }
 
 function sigmoid(x: number): number {

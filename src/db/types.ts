@@ -69,6 +69,8 @@ export interface Point {
   payload?: Payload;
   vector?: StoredVector;
   vectors?: Record<string, StoredVector>;
+  /** The payload value a scroll with `orderBy` placed this point by (a number or datetime string). */
+  orderValue?: number | string;
 }
 
 /**
@@ -202,8 +204,33 @@ export interface SearchOptions {
   withVector?: boolean;
   /** The vector field to search in a collection with named vectors (a query object's `using` wins). */
   using?: string;
-  /** How a hybrid (text and vector) search merges its two lists. Default `rrf`. */
-  fusion?: 'rrf' | 'weighted';
+  /**
+   * Skip this many best results first (pagination): `k` still counts what is returned, so
+   * `{ k: 10, offset: 20 }` returns results 21–30. With `groupBy`, whole groups are skipped.
+   * Default 0.
+   */
+  offset?: number;
+  /**
+   * Keep only results whose score is at least this good, in the score's own terms: score ≥ t
+   * for `ip` and `cosine` (similarities) and for text and hybrid searches (BM25 and fused
+   * scores); score ≤ t for `l2` (squared distance), `l1`, `hamming` and `jaccard`.
+   */
+  scoreThreshold?: number;
+  /**
+   * Maximal marginal relevance (a vector search only): fetch `candidates` nearest points,
+   * then pick results one by one, each maximizing λ · sim(query) − (1 − λ) · max sim(picked),
+   * where λ = 1 − `diversity` and sim is the metric's similarity (the inner product for `ip`
+   * and `cosine`, the negated distance otherwise). Hits keep their ordinary scores (the
+   * similarity to the query, as Qdrant returns them) in the order picked.
+   */
+  mmr?: MmrOptions;
+  /**
+   * How a hybrid (text and vector) search merges its two lists. Default `rrf`. `dbsf`
+   * (distribution-based score fusion, as Qdrant): each list's scores are mapped to
+   * [0, 1] by (s − (μ − 3σ)) / 6σ (μ, σ: the list's mean and sample standard deviation; a
+   * lone hit scores 0.5; distances are negated first), then summed, weighted by `weights`.
+   */
+  fusion?: 'rrf' | 'weighted' | 'dbsf';
   /** The k of reciprocal-rank fusion: score = Σ weight / (rrfK + rank). Default 60. */
   rrfK?: number;
   /** Weights of the two branches of a hybrid search (default 1 each; `weighted` normalizes each list's scores to [0, 1] first). */
@@ -212,6 +239,14 @@ export interface SearchOptions {
   groupBy?: string;
   /** Hits per group (1..100). Default 3. */
   groupSize?: number;
+}
+
+/** Maximal marginal relevance options (`SearchOptions.mmr`). */
+export interface MmrOptions {
+  /** λ's complement in [0, 1], as Qdrant's `diversity`: 0 = pure relevance, 1 = pure diversity. Default 0.5. */
+  diversity?: number;
+  /** Nearest points to choose from (1..10,000). Default max(k + offset, 100). */
+  candidates?: number;
 }
 
 /**
@@ -254,8 +289,19 @@ export interface RecommendOptions {
    * points nearer a negative example come last (Qdrant's rule; σ is the logistic function,
    * similarity the metric's score, negated distance for `l2`). Candidates are the nearest
    * neighbours of each positive example.
+   * `sum_scores` (Qdrant's rule): score = Σ sim(positive) − Σ sim(negative), with the same
+   * similarity. Candidates are the nearest neighbours of each positive example (for `ip`
+   * and `cosine`, also of Σ positive − Σ negative, which ranks exactly by this score); with
+   * `exact`, every allowed point is scored.
    */
-  strategy?: 'average' | 'best_score';
+  strategy?: 'average' | 'best_score' | 'sum_scores';
+  /** Skip this many best results first (`SearchOptions.offset`). Default 0. */
+  offset?: number;
+  /**
+   * Keep only results at least this good (`SearchOptions.scoreThreshold`): for `average`, in
+   * the metric's terms; for `best_score` and `sum_scores` their scores are higher-is-better.
+   */
+  scoreThreshold?: number;
   ef?: number;
   exact?: boolean;
   withPayload?: boolean;
@@ -288,11 +334,28 @@ export interface ScrollOptions {
   limit?: number;
   /** Skip this many matching points (in id order). Mutually exclusive with `cursor`. */
   offset?: number;
-  /** Continue after this id (the `nextCursor` of the previous page). */
+  /** Continue after this id (the `nextCursor` of the previous page). Not with `orderBy`. */
   cursor?: PointId;
+  /**
+   * Page in the order of a numeric or datetime (RFC 3339 string) payload value instead of by
+   * id: a key, or `{ key, direction, startFrom }` (`direction` default `asc`; `startFrom`
+   * a number or datetime: only values ≥ it, ≤ for `desc`). Points without such a value at
+   * the key are left out; as in Qdrant, a point with several values appears once per value
+   * (each with its `orderValue`); ties are broken by id. As in Qdrant, no `nextCursor` is
+   * returned: continue with `startFrom` set to the last `orderValue` and skip the points of
+   * that value already seen.
+   */
+  orderBy?: string | OrderBy;
   filter?: Filter;
   withPayload?: boolean; // default true
   withVector?: boolean; // default false
+}
+
+/** `ScrollOptions.orderBy` in full. */
+export interface OrderBy {
+  key: string;
+  direction?: 'asc' | 'desc';
+  startFrom?: number | string;
 }
 
 export interface ScrollPage {

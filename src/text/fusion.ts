@@ -1,8 +1,9 @@
 /**
- * Fusion of ranked lists (hybrid search: a vector list and a BM25 list) into one ranking,
- * generic over the key that identifies an item across lists (the database uses point ids).
+ * Fusion of ranked lists (hybrid search: a vector list and a BM25 list; Qdrant's `prefetch`
+ * lists) into one ranking, generic over the key that identifies an item across lists (the
+ * database uses point ids).
  *
- * Invariants of both methods: an item's fused score is a sum over the lists it appears in, so
+ * Invariants of every method: an item's fused score is a sum over the lists it appears in, so
  * an item missing from a list gets nothing from it; within one list only an item's first
  * (best) position counts; the result holds every item of every list once, by fused score
  * descending, ties broken by the best rank the item has in any list (rank 1 = first), then by
@@ -112,5 +113,40 @@ export function fuseWeighted<K>(lists: readonly ScoredList<K>[]): FusedItem<K>[]
     const { min, max } = ranges[l];
     if (max === min) return weight;
     return (weight * (higherIsBetter ? scores[i] - min : max - scores[i])) / (max - min);
+  });
+}
+
+/**
+ * Distribution-based score fusion (DBSF, as Qdrant's): each list's scores are mapped to
+ * [0, 1] through the interval mean ± 3 standard deviations, (s − (μ − 3σ)) / 6σ, with μ the
+ * mean and σ the sample standard deviation (n − 1) of the list's scores, so a score 3σ or
+ * more from the mean may fall outside [0, 1]; an item then scores Σ weight · normalized
+ * score over the lists it appears in. A list of one item, or whose scores are all equal,
+ * gives each item 0.5. Scores where lower is better (distances) are negated first.
+ * @example
+ * fuseDbsf([{ keys: ['a', 'b', 'c'], scores: [3, 2, 1], higherIsBetter: true }]);
+ * // σ = 1: [{ key: 'a', score: 4/6 }, { key: 'b', score: 0.5 }, { key: 'c', score: 2/6 }]
+ */
+export function fuseDbsf<K>(lists: readonly ScoredList<K>[]): FusedItem<K>[] {
+  const bounds = lists.map((list, l) => {
+    if (list.keys.length !== list.scores.length) {
+      throw new RangeError(`fusion list ${l}: ${list.keys.length} keys but ${list.scores.length} scores`);
+    }
+    const sign = list.higherIsBetter ? 1 : -1;
+    const n = list.scores.length;
+    if (n < 2) return { sign, low: 0, width: 0 };
+    let mean = 0;
+    for (const s of list.scores) mean += sign * s;
+    mean /= n;
+    let squares = 0;
+    for (const s of list.scores) squares += (sign * s - mean) ** 2;
+    const sigma = Math.sqrt(squares / (n - 1));
+    return { sign, low: mean - 3 * sigma, width: 6 * sigma };
+  });
+  return fuse(lists, (l, i) => {
+    const { sign, low, width } = bounds[l];
+    const weight = lists[l].weight ?? 1;
+    if (width === 0) return weight * 0.5;
+    return (weight * (sign * lists[l].scores[i] - low)) / width;
   });
 }

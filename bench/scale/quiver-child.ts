@@ -1,0 +1,151 @@
+/**
+ * Quiver's side of a scale case, in its own process.
+ *
+ * `build`: creates the collection (HNSW M=16, efConstruction=200, segments of up to
+ * `SEGMENT_ROWS` rows, which the engine splits further to fit its memory arenas), upserts
+ * the base rows in batches (ids = row numbers) and flushes, which seals the rest and waits
+ * for every index. Resumable: the rows already in the collection are not sent again, and
+ * the state file adds up the time spent across runs.
+ *
+ * `measure`: in a fresh process, with the database's files dropped from the page cache:
+ * the disk's sequential read speed (`dd iflag=direct` of the largest segment file), open
+ * (`Quiver.open` + `listCollections` + `info`), load (until the first search answers), RSS,
+ * bytes on disk, and the search sweep.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Quiver } from '../../src/db/database.js';
+import type { CollectionConfig } from '../../src/db/types.js';
+import { EF_CONSTRUCTION, K, M } from './cases.js';
+import { childArgs, log, readJson, reply, settledRss } from './child-io.js';
+import { readRows, readTruth } from './data.js';
+import { sweep } from './sweep.js';
+
+const SEGMENT_ROWS = 1_000_000;
+const BATCH = 10_000;
+const NAME = 'scale';
+
+interface BuildState {
+  ingested: number;
+  ingestSeconds: number;
+  buildSeconds: number;
+  done: boolean;
+}
+
+const args = childArgs();
+const dbDir = join(args.dir, 'db');
+const stateFile = join(args.dir, 'build-state.json');
+
+function config(): CollectionConfig {
+  const base: CollectionConfig = {
+    dimension: args.dimension,
+    metric: 'l2',
+    segmentSize: SEGMENT_ROWS,
+    index: { type: 'hnsw', M, efConstruction: EF_CONSTRUCTION, ef: 64 },
+  };
+  // Vectors on disk: SQ8 codes and the graph in memory, full vectors read to re-rank.
+  return args.onDisk ? ({ ...base, index: `HNSW${M},SQ8`, onDisk: true } as CollectionConfig) : base;
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+async function build(): Promise<void> {
+  const state: BuildState = existsSync(stateFile)
+    ? readJson<BuildState>(stateFile)
+    : { ingested: 0, ingestSeconds: 0, buildSeconds: 0, done: false };
+  const save = () => writeFileSync(stateFile, JSON.stringify(state));
+  const db = await Quiver.open(dbDir);
+  const names = await db.listCollections();
+  const col = names.includes(NAME) ? db.collection(NAME) : await db.createCollection(NAME, config());
+  state.ingested = await col.count();
+  const started = performance.now();
+  for (let from = state.ingested; from < args.count; from += BATCH) {
+    const rows = Math.min(BATCH, args.count - from);
+    const data = readRows(join(args.dataDir, 'base.f32'), args.dimension, from, rows);
+    const t0 = performance.now();
+    await col.upsert(
+      Array.from({ length: rows }, (_, i) => ({
+        id: from + i,
+        vector: data.subarray(i * args.dimension, (i + 1) * args.dimension),
+      })),
+    );
+    state.ingestSeconds += (performance.now() - t0) / 1000;
+    state.ingested = from + rows;
+    save();
+    if ((from / BATCH) % 50 === 0) {
+      const rate = state.ingested / state.ingestSeconds;
+      log(`  quiver: ${state.ingested.toLocaleString('en-US')} rows in, ${rate.toFixed(0)} vectors/s`);
+    }
+  }
+  if (!state.done) {
+    const t0 = performance.now();
+    await col.flush();
+    state.buildSeconds += (performance.now() - t0) / 1000;
+    state.done = true;
+    save();
+  }
+  await db.close();
+  log(`  quiver: built (${((performance.now() - started) / 1000).toFixed(0)} s in this run)`);
+  reply(state);
+}
+
+/** Bytes per second of a sequential read of `file` that bypasses the page cache (dd's report is on stderr). */
+function diskReadSpeed(file: string): number {
+  const run = spawnSync('dd', [`if=${file}`, 'of=/dev/null', 'bs=16M', 'iflag=direct'], { encoding: 'utf8' });
+  const m = /(\d+) bytes .* copied, ([\d.]+) s/.exec(run.stderr);
+  if (run.status !== 0 || !m) throw new Error(`dd failed: ${run.stderr}`);
+  return Number(m[1]) / Number(m[2]);
+}
+
+/** Asks the kernel to drop `file` from the page cache (GNU dd `iflag=nocache count=0`). */
+function dropFromCache(file: string): void {
+  spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
+}
+
+async function measure(): Promise<void> {
+  const all = files(dbDir);
+  const diskBytes = all.reduce((sum, f) => sum + statSync(f).size, 0);
+  const largest = all.reduce((a, b) => (statSync(a).size >= statSync(b).size ? a : b));
+  for (const f of all) dropFromCache(f);
+  const readSpeed = diskReadSpeed(largest);
+  for (const f of all) dropFromCache(f);
+  const rssBefore = settledRss();
+  const t0 = performance.now();
+  const db = await Quiver.open(dbDir);
+  await db.listCollections();
+  const col = db.collection(NAME);
+  const info = await col.info();
+  const openSeconds = (performance.now() - t0) / 1000;
+  const queries = readRows(join(args.dataDir, 'queries.f32'), args.dimension, 0, args.queryCount);
+  const query = (q: number) => queries.subarray(q * args.dimension, (q + 1) * args.dimension);
+  await col.search(query(0), { k: K });
+  const loadSeconds = (performance.now() - t0) / 1000;
+  const rss = settledRss();
+  const truth = readTruth(args.dataDir, args.queryCount);
+  const points = await sweep(
+    async (q, ef) => (await col.search(query(q), { k: K, ef })).map((h) => Number(h.id)),
+    args.queryCount,
+    truth,
+    log,
+  );
+  await db.close();
+  reply({
+    diskBytes,
+    readSpeed,
+    openSeconds,
+    loadSeconds,
+    loadSpeed: diskBytes / loadSeconds,
+    rssBytes: rss,
+    rssDeltaBytes: rss - rssBefore,
+    segments: info.sealedSegments,
+    memory: (info as unknown as Record<string, unknown>).memory,
+    points,
+  });
+}
+
+await (args.phase === 'build' ? build() : measure());

@@ -1,0 +1,103 @@
+/**
+ * The Markdown of the scale section: one table per case, Quiver beside hnswlib-node where
+ * the case has a peer, and the issue's targets checked against the numbers.
+ */
+import { EF_CONSTRUCTION, K, M, type ScaleCase, TARGET_RECALL } from './cases.js';
+import { qpsAtTarget, type SweepPoint } from './sweep.js';
+
+export interface CaseResult {
+  spec: ScaleCase;
+  recipe: string;
+  quiver: Record<string, unknown>;
+  peer?: Record<string, unknown>;
+}
+
+const GiB = 2 ** 30;
+const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+const fmt = (v: number | undefined, digits = 0, unit = '') =>
+  v === undefined
+    ? '—'
+    : `${v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })}${unit}`;
+
+function qps(r: Record<string, unknown> | undefined): number | undefined {
+  const points = r?.points as SweepPoint[] | undefined;
+  return points === undefined ? undefined : qpsAtTarget(points);
+}
+
+function row(label: string, q: string, p: string | undefined): string {
+  return p === undefined ? `| ${label} | ${q} |` : `| ${label} | ${q} | ${p} |`;
+}
+
+function caseTable(r: CaseResult, all: readonly CaseResult[]): string[] {
+  const q = r.quiver;
+  const p = r.peer;
+  const lines = [`### ${r.spec.title}`, ''];
+  if (typeof q.error === 'string') lines.push(`Quiver did not finish: \`${q.error}\``, '');
+  if (p && typeof p.error === 'string') lines.push(`hnswlib-node did not finish: \`${p.error}\``, '');
+  lines.push(p ? '| | Quiver | hnswlib-node |' : '| | Quiver |', p ? '|---|---:|---:|' : '|---|---:|');
+  const ingest =
+    num(q.ingested) !== undefined && num(q.ingestSeconds)
+      ? num(q.ingested)! / num(q.ingestSeconds)!
+      : undefined;
+  lines.push(row('ingest (vectors/s)', fmt(ingest), p ? '—' : undefined));
+  lines.push(row('build (s)', fmt(num(q.buildSeconds)), p ? fmt(num(p.buildSeconds)) : undefined));
+  lines.push(
+    row(
+      'RSS (GiB)',
+      fmt(num(q.rssBytes) && num(q.rssBytes)! / GiB, 2),
+      p ? fmt(num(p.rssBytes) && num(p.rssBytes)! / GiB, 2) : undefined,
+    ),
+  );
+  lines.push(
+    row('bytes on disk (GiB)', fmt(num(q.diskBytes) && num(q.diskBytes)! / GiB, 2), p ? '—' : undefined),
+  );
+  lines.push(row('open (s)', fmt(num(q.openSeconds), 2), p ? '—' : undefined));
+  lines.push(row('load (s)', fmt(num(q.loadSeconds), 1), p ? fmt(num(p.loadSeconds), 1) : undefined));
+  const speed =
+    num(q.loadSpeed) !== undefined && num(q.readSpeed) ? num(q.loadSpeed)! / num(q.readSpeed)! : undefined;
+  lines.push(
+    row('load speed ÷ disk read speed (`dd`)', fmt(speed && speed * 100, 0, '%'), p ? '—' : undefined),
+  );
+  lines.push(row(`QPS at recall@${K} ${TARGET_RECALL}`, fmt(qps(q)), p ? fmt(qps(p)) : undefined));
+  lines.push('');
+  if (p && qps(q) !== undefined && qps(p) !== undefined) {
+    const rss = num(q.rssBytes)! / num(p.rssBytes)!;
+    lines.push(
+      `Quiver ÷ hnswlib-node: QPS ${(qps(q)! / qps(p)!).toFixed(2)}× (target ≥ 1.0×), RSS ${rss.toFixed(2)}× (target ≤ 1.1×).`,
+      '',
+    );
+  }
+  const base = all.find((b) => b.spec.name === r.spec.baseline);
+  if (base && qps(q) !== undefined && qps(base.quiver) !== undefined) {
+    const rss = num(q.rssBytes)! / num(base.quiver.rssBytes)!;
+    lines.push(
+      `÷ the in-memory case: RSS ${rss.toFixed(2)}× (target ≤ 0.35×), QPS ${(qps(q)! / qps(base.quiver)!).toFixed(2)}× (target ≥ 0.5×).`,
+      '',
+    );
+  }
+  const sweepRows = (q.points as SweepPoint[] | undefined) ?? [];
+  if (sweepRows.length > 0) {
+    lines.push(
+      `Quiver's sweep: ${sweepRows.map((s) => `ef ${s.ef} → ${s.recall.toFixed(3)} @ ${s.qps.toFixed(0)} QPS`).join('; ')}.`,
+      '',
+    );
+  }
+  lines.push(`Run: ${String(q.started ?? '—')} to ${String(q.finished ?? '—')}.`, '');
+  return lines;
+}
+
+export function renderScale(
+  results: readonly CaseResult[],
+  run: { machine: string; command: string; queryCount: number },
+): string {
+  const lines = [
+    '## Scale: data sizes beyond one wasm memory',
+    '',
+    `Command: \`${run.command}\` (resumable with \`--keep DIR\`). Machine: ${run.machine}. HNSW M=${M}, ` +
+      `efConstruction=${EF_CONSTRUCTION}, k=${K}, ${run.queryCount} queries, one query at a time (single-caller QPS, ` +
+      `median of timed passes), both cores for builds. Data: ${results[0]?.recipe ?? '—'}.`,
+    '',
+  ];
+  for (const r of results) lines.push(...caseTable(r, results));
+  return lines.join('\n').trimEnd();
+}
