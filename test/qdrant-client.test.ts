@@ -630,28 +630,42 @@ describe('@qdrant/js-client-rest 1.18.0 against quiver serve', () => {
   describe('filter language', () => {
     const cases = filterCases(ITEMS);
 
+    /** Runs every case; collects each one's failure so that one run reports all of them. */
     async function checkCases(stage: string) {
+      const failures: string[] = [];
       for (const c of cases) {
         const expected = ITEMS.filter((i) => c.holds(i));
         assert.ok(expected.length > 0 && expected.length < ITEMS.length, `${c.name}: selects some, not all`);
-        const counted = await client.count('items', { filter: c.filter, exact: true });
-        assert.equal(counted.count, expected.length, `${stage} ${c.name}: count`);
-        const scrolled = await client.scroll('items', { filter: c.filter, limit: 1000, with_payload: false });
-        assert.deepEqual(ids(scrolled.points), sortedIds(expected), `${stage} ${c.name}: scroll`);
-        const hits = await client.search('items', {
-          vector: QUERIES[0],
-          filter: c.filter,
-          limit: 5,
-          params: { exact: true },
-          with_payload: false,
-        });
-        assertRanking(hits, nearest('Cosine', QUERIES[0], expected, 5), `${stage} ${c.name}: search`);
-        assert.equal(
-          await col('items').count({ filter: c.filter as Filter }),
-          expected.length,
-          `${c.name}: embedded`,
-        );
+        try {
+          const counted = await client.count('items', { filter: c.filter, exact: true });
+          assert.equal(counted.count, expected.length, 'count');
+          const scrolled = await client.scroll('items', {
+            filter: c.filter,
+            limit: 1000,
+            with_payload: false,
+          });
+          assert.deepEqual(ids(scrolled.points), sortedIds(expected), 'scroll');
+          const hits = await client.search('items', {
+            vector: QUERIES[0],
+            filter: c.filter,
+            limit: 5,
+            params: { exact: true },
+            with_payload: false,
+          });
+          assertRanking(hits, nearest('Cosine', QUERIES[0], expected, 5), 'search');
+          assert.equal(
+            await col('items').count({ filter: c.filter as Filter }),
+            expected.length,
+            'embedded count',
+          );
+        } catch (error) {
+          const e = error as { message?: string; data?: unknown };
+          failures.push(
+            `${stage} ${c.name}: ${e.message?.split('\n')[0]} ${e.data ? JSON.stringify(e.data) : ''}`,
+          );
+        }
       }
+      assert.deepEqual(failures, []);
     }
 
     test('every condition kind, without payload indexes', async () => {

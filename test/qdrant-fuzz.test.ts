@@ -78,7 +78,6 @@ before(async () => {
   for (const [field_name, field_schema] of [
     ['n', 'integer'],
     ['tag', 'keyword'],
-    ['g', 'geo'],
   ]) {
     const indexed = await http(s.url, 'PUT', `${TARGET}/index?wait=true`, { field_name, field_schema });
     assert.equal(indexed.status, 200, JSON.stringify(indexed.body));
@@ -109,15 +108,17 @@ test(`${CASES} malformed requests: no 5xx, Qdrant error bodies, the data unchang
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  assert.deepEqual(serverErrors.slice(0, 20), [], `${serverErrors.length} answers were 5xx`);
+  const after = await state();
+  const summary = (list: string[]) => list.slice(0, 10).map((line) => line.slice(0, 400));
+  assert.deepEqual(after, before, 'the target collection is unchanged');
+  assert.deepEqual(summary(serverErrors), [], `${serverErrors.length} answers were 5xx`);
   assert.deepEqual(
-    badBodies.slice(0, 20),
+    summary(badBodies),
     [],
     `${badBodies.length} error answers lack { status: { error }, time }`,
   );
   const refused = [...statuses].filter(([status]) => status >= 400).reduce((n, [, k]) => n + k, 0);
   assert.ok(refused > CASES / 2, `most cases are refused: ${JSON.stringify([...statuses])}`);
-  assert.deepEqual(await state(), before, 'the target collection is unchanged');
   const root = await http(s.url, 'GET', '/');
   assert.equal(root.status, 200, 'the server still answers');
 });
