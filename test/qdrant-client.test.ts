@@ -498,6 +498,24 @@ describe('@qdrant/js-client-rest 1.18.0 against quiver serve', () => {
       const listed = await client.query('items', { query: q, limit: 2, with_payload: ['group'] });
       for (const p of listed.points)
         assert.deepEqual(p.payload, { group: (BY_ID.get(p.id) as Item).payload.group });
+      const included = await client.query('items', {
+        query: q,
+        limit: 2,
+        with_payload: { include: ['color', 'count'] },
+      });
+      for (const p of included.points) {
+        const { color, count } = (BY_ID.get(p.id) as Item).payload;
+        assert.deepEqual(p.payload, { color, count });
+      }
+      const excluded = await client.query('items', {
+        query: q,
+        limit: 2,
+        with_payload: { exclude: ['title', 'reviews'] },
+      });
+      for (const p of excluded.points) {
+        const { title: _t, reviews: _r, ...rest } = (BY_ID.get(p.id) as Item).payload;
+        assert.deepEqual(p.payload, rest);
+      }
     });
 
     test('query: fusion rrf and dbsf over prefetch, like Qdrant fusing the embedded searches', async () => {
