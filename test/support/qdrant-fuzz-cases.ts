@@ -12,6 +12,7 @@
  * whose contents are not checked.
  */
 import { SeededRandom } from '../../src/index.js';
+import { BAD_FILTERS, BAD_IDS, type Json, ODD_FILTERS, validRequests, WRONG } from './qdrant-fuzz-values.js';
 
 export const DIM = 4;
 export const TARGET = '/collections/target';
@@ -26,113 +27,6 @@ export interface FuzzCase {
   contentType: string;
   label: string;
 }
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-const BAD_IDS: Json[] = [
-  -1,
-  1.5,
-  '1',
-  '',
-  'not-a-uuid',
-  '123e4567-e89b-12d3-a456-42661417400',
-  'g23e4567-e89b-12d3-a456-426614174000',
-  '123e4567-e89b-12d3-a456-4266141740000',
-  '{123e4567-e89b-12d3-a456-426614174000',
-  2 ** 64,
-  1e300,
-  null,
-  true,
-  {},
-  [1],
-];
-
-const NAN_LIKE = ['NaN', 'nan', 'Infinity', '-Infinity', 'inf', '1e999', '-0', '0x1F', '1_000', ' 1', '∞'];
-
-const WRONG: Json[] = [
-  null,
-  true,
-  false,
-  0,
-  -1,
-  1.5,
-  1e308,
-  -1e308,
-  2 ** 64,
-  Number.MAX_SAFE_INTEGER + 2,
-  '',
-  'text',
-  'x'.repeat(3000),
-  '\u0000\u202e',
-  [],
-  [null],
-  [[[]]],
-  {},
-  { unknown: { deeper: [1, 'two'] } },
-  ...NAN_LIKE,
-];
-
-/** Filters that no valid request may carry. */
-const BAD_FILTERS: Json[] = [
-  5,
-  'all',
-  [],
-  { must: 'x' },
-  { must: [5] },
-  { must: [{ key: 'n' }] },
-  { must: [{ key: 'n', range: { gte: 'NaN' } }] },
-  { must: [{ key: 'n', range: { gt: '2024-13-45T99:00:00Z' } }] },
-  { must: [{ key: 'n', match: {} }] },
-  { must: [{ key: 'n', match: { value: [1, 2] } }] },
-  { must: [{ key: 'n', match: { any: 'a' } }] },
-  { must: [{ key: 'n', match: { except: 5 } }] },
-  { should: [{ has_id: ['not-a-uuid'] }] },
-  { should: [{ has_id: 5 }] },
-  { must: [{ is_empty: {} }] },
-  { must: [{ is_null: { key: 7 } }] },
-  { must: [{ key: 'n', values_count: { gt: -1 } }] },
-  { must: [{ key: 'n', values_count: { lt: 'x' } }] },
-  { must: [{ nested: { filter: { must: [] } } }] },
-  { must: [{ nested: { key: 'a', filter: 'x' } }] },
-  { min_should: { conditions: [{ key: 'n', match: { value: 1 } }], min_count: 'two' } },
-  { min_should: { conditions: 'x', min_count: 1 } },
-  { must: [{ key: 'g', geo_radius: { center: { lon: 500, lat: 0 }, radius: 10 } }] },
-  { must: [{ key: 'g', geo_radius: { center: { lon: 0, lat: 0 }, radius: -10 } }] },
-  { must: [{ key: 'g', geo_radius: { center: { lon: 0 }, radius: 10 } }] },
-  {
-    must: [
-      { key: 'g', geo_bounding_box: { top_left: { lon: 0, lat: 100 }, bottom_right: { lon: 1, lat: 0 } } },
-    ],
-  },
-  {
-    must: [
-      {
-        key: 'g',
-        geo_polygon: {
-          exterior: {
-            points: [
-              { lon: 0, lat: 0 },
-              { lon: 1, lat: 1 },
-            ],
-          },
-        },
-      },
-    ],
-  },
-];
-
-/** Filters that are odd but that a lenient server might accept: sent only with reads. */
-const ODD_FILTERS: Json[] = [
-  { unknown_clause: [] },
-  { must: [{ key: 'n', range: {} }] },
-  { must: [{ key: '', match: { value: 1 } }] },
-  { must: [{ key: 'n', match: { value: 1 }, range: { gte: 1 } }] },
-  { must: [{ key: 'n', match: { text: '' } }] },
-  { must: [{ key: 'g', geo_radius: { center: { lon: 0, lat: 0 }, radius: 1e308 } }] },
-  { must: [{ has_id: [] }] },
-  { should: [] },
-  { must: { key: 'n', range: { gte: 1e308 } } },
-];
 
 function nest(depth: number, open: string, close: string, inner: string): string {
   return open.repeat(depth) + inner + close.repeat(depth);
@@ -162,140 +56,12 @@ export class FuzzGenerator {
     };
   }
 
-  /** Valid requests: `reads` never change anything; `writes` are aimed at `scratch`. */
+  /** A valid request: a read, or a write meant for `scratch`. */
   private valid(): { method: string; path: string; body?: Json; writes: boolean } {
-    const v = () => this.vector();
-    const reads: { method: string; path: string; body?: Json }[] = [
-      { method: 'POST', path: '/points', body: { ids: [1, 2, 3], with_payload: true, with_vector: true } },
-      {
-        method: 'POST',
-        path: '/points/scroll',
-        body: { limit: 5, offset: 3, filter: this.filter(), with_payload: ['n'] },
-      },
-      {
-        method: 'POST',
-        path: '/points/scroll',
-        body: { limit: 5, order_by: { key: 'n', direction: 'desc', start_from: 5 } },
-      },
-      { method: 'POST', path: '/points/count', body: { filter: this.filter(), exact: true } },
-      {
-        method: 'POST',
-        path: '/points/search',
-        body: {
-          vector: v(),
-          limit: 5,
-          offset: 1,
-          score_threshold: 0.1,
-          params: { hnsw_ef: 32, exact: false },
-        },
-      },
-      {
-        method: 'POST',
-        path: '/points/search/batch',
-        body: {
-          searches: [
-            { vector: v(), limit: 3 },
-            { vector: v(), limit: 2, filter: this.filter() },
-          ],
-        },
-      },
-      {
-        method: 'POST',
-        path: '/points/search/groups',
-        body: { vector: v(), group_by: 'tag', limit: 3, group_size: 2 },
-      },
-      {
-        method: 'POST',
-        path: '/points/recommend',
-        body: { positive: [1, 2], negative: [3], strategy: 'best_score', limit: 4 },
-      },
-      {
-        method: 'POST',
-        path: '/points/recommend/batch',
-        body: {
-          searches: [
-            { positive: [1], limit: 2 },
-            { positive: [v()], negative: [2], limit: 3 },
-          ],
-        },
-      },
-      {
-        method: 'POST',
-        path: '/points/recommend/groups',
-        body: { positive: [1], group_by: 'tag', limit: 2, group_size: 2 },
-      },
-      {
-        method: 'POST',
-        path: '/points/query',
-        body: { query: v(), limit: 5, with_payload: { include: ['n'] }, with_vector: false },
-      },
-      {
-        method: 'POST',
-        path: '/points/query',
-        body: { query: { nearest: v(), mmr: { diversity: 0.5, candidates_limit: 20 } }, limit: 4 },
-      },
-      {
-        method: 'POST',
-        path: '/points/query',
-        body: {
-          prefetch: [
-            { query: v(), limit: 10 },
-            { query: v(), limit: 10, filter: this.filter() },
-          ],
-          query: { fusion: 'dbsf' },
-          limit: 5,
-        },
-      },
-      {
-        method: 'POST',
-        path: '/points/query',
-        body: { query: { order_by: { key: 'n', direction: 'asc' } }, limit: 5 },
-      },
-      {
-        method: 'POST',
-        path: '/points/query',
-        body: { query: { recommend: { positive: [1], negative: [2], strategy: 'sum_scores' } }, limit: 3 },
-      },
-      {
-        method: 'POST',
-        path: '/points/query/batch',
-        body: {
-          searches: [
-            { query: v(), limit: 2 },
-            { query: 3, limit: 2 },
-          ],
-        },
-      },
-      {
-        method: 'POST',
-        path: '/points/query/groups',
-        body: { query: v(), group_by: 'tag', limit: 2, group_size: 2 },
-      },
-    ];
-    const writes: { method: string; path: string; body?: Json }[] = [
-      {
-        method: 'PUT',
-        path: '/points?wait=true',
-        body: { points: [{ id: 500, vector: v(), payload: { n: 1 } }] },
-      },
-      {
-        method: 'PUT',
-        path: '/points?wait=true',
-        body: { batch: { ids: [501, 502], vectors: [v(), v()], payloads: [{ n: 1 }, null] } },
-      },
-      { method: 'POST', path: '/points/delete?wait=true', body: { points: [500] } },
-      { method: 'POST', path: '/points/delete?wait=true', body: { filter: this.filter() } },
-      { method: 'POST', path: '/points/payload?wait=true', body: { payload: { x: 1 }, points: [1] } },
-      {
-        method: 'PUT',
-        path: '/points/payload?wait=true',
-        body: { payload: { x: 1 }, filter: this.filter() },
-      },
-      { method: 'POST', path: '/points/payload/delete?wait=true', body: { keys: ['x'], points: [1] } },
-      { method: 'POST', path: '/points/payload/clear?wait=true', body: { points: [2] } },
-      { method: 'PUT', path: '/index?wait=true', body: { field_name: 'n', field_schema: 'integer' } },
-      { method: 'PATCH', path: '', body: { optimizers_config: { indexing_threshold: 1000 } } },
-    ];
+    const { reads, writes } = validRequests(
+      () => this.vector(),
+      () => this.filter(),
+    );
     const read = this.rng.int(3) !== 0;
     const r = read ? this.pick(reads) : this.pick(writes);
     return { ...r, writes: !read, body: structuredClone(r.body) };
