@@ -109,6 +109,53 @@ export function l2Impl(a: usize, b: usize, dim: i32, bound: f32, mayStop: bool):
   return s;
 }
 
+/**
+ * L1 (Manhattan) distance, Σ |a[i] − b[i]|. `mayStop` and `bound` work as in `l2Impl`
+ * (same block order, same checks at doubling lengths): terms are >= 0, so partial sums only
+ * grow, a returned value <= `bound` is the full distance bit for bit, and a value > `bound`
+ * proves the distance is too.
+ */
+@inline
+export function l1Impl(a: usize, b: usize, dim: i32, bound: f32, mayStop: bool): f32 {
+  const rowEnd = b + ((<usize>dim) << 2);
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let s2 = f32x4.splat(0);
+  let s3 = f32x4.splat(0);
+  const end16 = b + ((<usize>(dim & ~15)) << 2);
+  const start = b;
+  let check = b + 64;
+  while (b < end16) {
+    s0 = f32x4.add(s0, f32x4.abs(f32x4.sub(v128.load(a), v128.load(b))));
+    s1 = f32x4.add(s1, f32x4.abs(f32x4.sub(v128.load(a, 16), v128.load(b, 16))));
+    s2 = f32x4.add(s2, f32x4.abs(f32x4.sub(v128.load(a, 32), v128.load(b, 32))));
+    s3 = f32x4.add(s3, f32x4.abs(f32x4.sub(v128.load(a, 48), v128.load(b, 48))));
+    a += 64;
+    b += 64;
+    if (mayStop && b == check && b != end16) {
+      check = start + ((b - start) << 1);
+      const partial = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+      if (partial > bound) {
+        readRest(b, rowEnd);
+        return partial;
+      }
+    }
+  }
+  const end4 = end16 + ((<usize>(dim & 12)) << 2);
+  while (b < end4) {
+    s0 = f32x4.add(s0, f32x4.abs(f32x4.sub(v128.load(a), v128.load(b))));
+    a += 16;
+    b += 16;
+  }
+  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  while (b < rowEnd) {
+    s += Mathf.abs(load<f32>(a) - load<f32>(b));
+    a += 4;
+    b += 4;
+  }
+  return s;
+}
+
 @inline
 export function dotImpl(a: usize, b: usize, dim: i32): f32 {
   let s0 = f32x4.splat(0);

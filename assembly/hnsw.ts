@@ -5,7 +5,7 @@
  * owns allocation and lays out the structures below; this file only reads and writes them.
  *
  * Graph header (`g`), u32/i32 fields at these byte offsets:
- *   G_DIM, G_KIND (0 L2, 1 IP = -dot, 2 COSINE = 1 - dot of unit vectors), G_M (links per
+ *   G_DIM, G_KIND (0 L2, 1 IP = -dot, 2 COSINE = 1 - dot of unit vectors, 5 L1), G_M (links per
  *   node on levels >= 1), G_M0 (on level 0), G_COUNT (nodes 0..count-1 exist), G_ENTRY,
  *   G_MAX_LEVEL (-1 while empty), G_VECTORS (count rows of dim f32), G_LEVEL0 (per node
  *   (M0 + 1) u32: link count, then links), G_LEVELS (u8 top level per node), G_UPPER (u32
@@ -35,7 +35,7 @@
  *   prepared query. The choice is made at compile time, so each walk is its own function
  *   with no branch on the row type. Insertion always uses the f32 vectors.
  */
-import { dotImpl, l2Impl } from './distance';
+import { dotImpl, l1Impl, l2Impl } from './distance';
 import { sq8Distance, sq8RerankTopK } from './sq8';
 
 const G_DIM: usize = 0;
@@ -67,6 +67,7 @@ const S_VISITED_CAP: usize = 24;
 
 const L2: i32 = 0;
 const IP: i32 = 1;
+const L1: i32 = 5;
 const F32_INFINITY: f32 = Infinity;
 const CACHE_LINE: usize = 64;
 
@@ -142,6 +143,7 @@ function unlockNode(g: usize, node: u32): void {
 @inline
 function dist(kind: i32, a: usize, b: usize, dim: i32): f32 {
   if (kind == L2) return l2Impl(a, b, dim, 0, false);
+  if (kind == L1) return l1Impl(a, b, dim, 0, false);
   const d = dotImpl(a, b, dim);
   return kind == IP ? -d : 1 - d;
 }

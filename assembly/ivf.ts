@@ -31,7 +31,7 @@
  *   kind, as rows are assigned to lists by L2 (measured for IP on a Gaussian mixture,
  *   IVF64 over 10k x 32, nprobe 1: recall@10 0.99 probing by L2, 0.88 by largest q·c).
  */
-import { cosineImpl, dotImpl, l2Impl, normSqImpl } from './distance';
+import { cosineImpl, dotImpl, l1Impl, l2Impl, normSqImpl } from './distance';
 import { kmeansAssign } from './kmeans';
 import { pqAdcScan, pqComputeLut, pqEncode } from './pq';
 import { sq8DistanceBounded, sq8Encode, sq8Prepare, sq8PreparedFloats, sq8RerankTopK } from './sq8';
@@ -40,6 +40,7 @@ import { isAllowed, offer, sortHeap } from './topk';
 const L2: i32 = 0;
 const IP: i32 = 1;
 const COSINE: i32 = 2;
+const L1: i32 = 5;
 
 const FLAT: u32 = 0;
 const SQ8: u32 = 1;
@@ -193,7 +194,7 @@ function halve(dists: usize, n: i32): void {
   }
 }
 
-/** Flat lists: exact distances (early-abandoning L2), as `FlatIndex` computes them. */
+/** Flat lists: exact distances (early-abandoning L2 and L1), as `FlatIndex` computes them. */
 @inline
 function scanFlat(
   header: usize,
@@ -221,6 +222,7 @@ function scanFlat(
       const vec = data + (<usize>pos) * stride;
       let d: f32;
       if (kind == L2) d = l2Impl(query, vec, dim, size < k ? F32_INFINITY : load<f32>(heapDists), true);
+      else if (kind == L1) d = l1Impl(query, vec, dim, size < k ? F32_INFINITY : load<f32>(heapDists), true);
       else if (kind == IP) d = -dotImpl(query, vec, dim);
       else d = 1 - cosineImpl(query, vec, dim, qq);
       size = offer(heapRows, heapDists, size, k, row, d);

@@ -20,7 +20,7 @@
  *   reject such vectors before they reach the kernels.
  */
 
-import { cosineImpl, dotImpl, hammingImpl, jaccardImpl, l2Impl, normSqImpl } from './distance';
+import { cosineImpl, dotImpl, hammingImpl, jaccardImpl, l1Impl, l2Impl, normSqImpl } from './distance';
 import { binaryCodeHeap } from './binary';
 import { allowedCount, isAllowed, nextAllowedWord, offer, sortHeap } from './topk';
 
@@ -37,6 +37,7 @@ const IP: i32 = 1;
 const COSINE: i32 = 2;
 const HAMMING: i32 = 3;
 const JACCARD: i32 = 4;
+const L1: i32 = 5;
 
 /** `searchTopK` reads about this many bytes per round of its streams (one row of each). */
 const ROUND_BYTES: usize = 8192;
@@ -75,17 +76,19 @@ function distance(kind: i32, q: usize, row: usize, dim: i32, qq: f32): f32 {
   if (kind == IP) return -dotImpl(q, row, dim);
   if (kind == HAMMING) return hammingImpl(q, row, dim);
   if (kind == JACCARD) return jaccardImpl(q, row, dim);
+  if (kind == L1) return l1Impl(q, row, dim, 0, false);
   return 1 - cosineImpl(q, row, dim, qq);
 }
 
 /**
  * `distance` for a top-k candidate that only matters if it is <= `bound` (the heap's worst,
  * or infinity while the heap fills): exact up to `bound`, some value > `bound` otherwise.
- * Only L2 can stop early; the other kinds have no monotone partial sums.
+ * Only L2 and L1 can stop early; the other kinds have no monotone partial sums.
  */
 @inline
 function candidateDistance(kind: i32, q: usize, row: usize, dim: i32, qq: f32, bound: f32): f32 {
   if (kind == L2) return l2Impl(q, row, dim, bound, true);
+  if (kind == L1) return l1Impl(q, row, dim, bound, true);
   return distance(kind, q, row, dim, qq);
 }
 

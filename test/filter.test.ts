@@ -517,7 +517,7 @@ describe('parseFilter', () => {
     ['an unknown group property', { must: [], filter: [] }, 'filter.filter'],
     ['a misspelt must_not', { mustNot: [] }, 'filter.mustNot'],
     ['an odd property name', { 'must not': [] }, 'filter["must not"]'],
-    ['must that is not an array', { must: { key: 'a', exists: true } }, 'filter.must'],
+    ['must that is neither an array nor a condition', { must: 'a' }, 'filter.must'],
     ['a condition that is not an object', { should: [{}, 'a'] }, 'filter.should[1]'],
     ['a null condition', { must: [null] }, 'filter.must[0]'],
     ['a hole in a condition array', { must: holey }, 'filter.must[0]'],
@@ -585,7 +585,6 @@ describe('parseFilter', () => {
     ],
     ['an array match value', { must: [{ key: 'a', match: { value: ['x'] } }] }, 'filter.must[0].match.value'],
     ['a bigint match value', { must: [{ key: 'a', match: { value: 1n } }] }, 'filter.must[0].match.value'],
-    ['an empty any', { must: [{ key: 'a', match: { any: [] } }] }, 'filter.must[0].match.any'],
     ['any that is not an array', { must: [{ key: 'a', match: { any: 'x' } }] }, 'filter.must[0].match.any'],
     ['a null in any', { must: [{ key: 'a', match: { any: ['x', null] } }] }, 'filter.must[0].match.any[1]'],
     [
@@ -620,7 +619,11 @@ describe('parseFilter', () => {
     ['a boolean bound', { must: [{ key: 'a', range: { gt: true } }] }, 'filter.must[0].range.gt'],
     ['a NaN bound', { must: [{}, { key: 'a', range: { gte: Number.NaN } }] }, 'filter.must[1].range.gte'],
     ['an infinite bound', { must: [{ key: 'a', range: { lt: -Infinity } }] }, 'filter.must[0].range.lt'],
-    ['a null bound', { must: [{ key: 'a', range: { gt: 0, lte: null } }] }, 'filter.must[0].range.lte'],
+    [
+      'a range of null bounds only',
+      { must: [{ key: 'a', range: { gt: null, lte: null } }] },
+      'filter.must[0].range',
+    ],
     ['exists that is not a boolean', { must: [{ key: 'a', exists: 1 }] }, 'filter.must[0].exists'],
     ['exists given as a string', { must: [{ key: 'a', exists: 'true' }] }, 'filter.must[0].exists'],
     [
@@ -667,7 +670,7 @@ describe('parseFilter', () => {
     };
     assert.equal(
       message({ must: [{ key: 'a' }, { key: 'y', range: { gte: '2020' } }] }),
-      'filter.must[0]: expected exactly one of match, range, exists, got none',
+      'filter.must[0]: expected exactly one of match, range, exists, geo_radius, geo_bounding_box, geo_polygon, values_count, got none',
     );
     assert.equal(
       message({ must: [{ key: 'y', range: { gte: '2020' } }] }),
@@ -679,23 +682,23 @@ describe('parseFilter', () => {
     );
     assert.equal(
       message({ must: [{ key: 'a', match: { value: 1, text: 'x' } }] }),
-      'filter.must[0].match: expected exactly one of value, any, text, got value and text',
+      'filter.must[0].match: expected exactly one of value, any, except, text, text_any, phrase, got value and text',
     );
     assert.equal(
-      message({ must: [{ key: 'a', match: { any: [] } }] }),
-      'filter.must[0].match.any: expected a non-empty array of strings, finite numbers or booleans, got an empty array',
+      message({ must: [{ key: 'a', match: { any: {} } }] }),
+      'filter.must[0].match.any: expected an array of strings, finite numbers or booleans, got an object',
     );
     assert.equal(
       message({ mustNot: [] }),
-      'filter.mustNot: unknown property "mustNot"; expected only must, should, must_not',
+      'filter.mustNot: unknown property "mustNot"; expected only must, should, must_not, min_should',
     );
     assert.equal(
       message({ must: [{ key: 'a', match: { value: 1 }, exists: true }] }),
-      'filter.must[0]: expected exactly one of match, range, exists, got match and exists',
+      'filter.must[0]: expected exactly one of match, range, exists, geo_radius, geo_bounding_box, geo_polygon, values_count, got match and exists',
     );
     assert.match(
       message([]),
-      /^filter: expected a filter group \{ must\?, should\?, must_not\? \}, got an empty array$/,
+      /^filter: expected a filter group \{ must\?, should\?, must_not\?, min_should\? \}, got an empty array$/,
     );
   });
 });

@@ -42,13 +42,7 @@ import { decodeVector, type WireGroup, type WireHit, type WirePoint } from '../w
 import { isPlainObject, pick, type RemoteVectorField, VectorCodec } from './codec.js';
 import type { HttpTransport } from './http.js';
 import { RawInputCodec } from './raw-inputs.js';
-import {
-  fieldSchemaOf,
-  infoFromWire,
-  orderByToWire,
-  restThreshold,
-  thresholdOfRadius,
-} from './wire-options.js';
+import { infoFromWire, orderByToWire, restThreshold, thresholdOfRadius } from './wire-options.js';
 
 /** The client's side of a collection: its transport and whether the client is closed. */
 export interface RemoteHost {
@@ -327,7 +321,7 @@ export class RemoteCollection implements Collection {
    */
   async createPayloadIndex(key: string, type: PayloadIndexConfig): Promise<void> {
     this.checkKey(key);
-    await this.post('PUT', '/index?wait=true', { field_name: key, field_schema: fieldSchemaOf(type) });
+    await this.post('PUT', '/index?wait=true', { field_name: key, field_schema: type });
   }
 
   /**

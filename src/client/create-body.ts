@@ -6,11 +6,10 @@
  * wire cannot carry (both `dimension` and `vectors`) are the engine's, made here with its
  * error; values of the wrong type go on as they are, for the server to refuse.
  */
-import type { IndexConfig, Metric, PayloadIndexConfig } from '../db/types.js';
+import type { IndexConfig, Metric } from '../db/types.js';
 import { describe } from '../db/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { indexToWire } from '../wire/format.js';
-import { fieldSchemaOf } from './wire-options.js';
 
 const DISTANCES: Record<string, string> = {
   l2: 'Euclid',
@@ -72,12 +71,7 @@ export function createBody(config: Record<string, unknown>): Record<string, unkn
   if (index !== undefined) body.index = wireIndex(index);
   if (segmentSize !== undefined) body.segment_size = segmentSize;
   if (payloadIndexes !== undefined) {
-    body.payload_indexes =
-      typeof payloadIndexes === 'object' && payloadIndexes !== null
-        ? Object.fromEntries(
-            Object.entries(payloadIndexes).map(([key, c]) => [key, fieldSchemaOf(c as PayloadIndexConfig)]),
-          )
-        : payloadIndexes;
+    body.payload_indexes = payloadIndexes;
   }
   return body;
 }

@@ -2,10 +2,9 @@
  * The client's conversions of options and descriptions between the `Collection` API's
  * terms and the REST API's (Qdrant's): score thresholds and radii in Qdrant's score
  * conventions (a Euclidean distance for l2, where the engine's score is its square; see
- * `server/distance.ts`), payload index declarations as Qdrant's field schemas, the order of
- * a scroll, and the engine's description of a collection (the `quiver` part of its info).
+ * `server/distance.ts`), the order of a scroll, and the engine's description of a collection (the `quiver` part of its info).
  */
-import type { CollectionInfo, Metric, PayloadIndexConfig } from '../db/types.js';
+import type { CollectionInfo, Metric } from '../db/types.js';
 import { indexFromWire, type WireIndex } from '../wire/format.js';
 
 /** A `scoreThreshold` (engine terms) as the REST API's `score_threshold`; `metric` undefined for scores that are not distances. */
@@ -19,13 +18,6 @@ export function thresholdOfRadius(metric: Metric, radius: unknown): unknown {
   if (typeof radius !== 'number') return radius;
   if (metric === 'cosine') return 1 - radius;
   return restThreshold(metric, radius);
-}
-
-/** A payload index declaration as Qdrant's `field_schema` (`partitioned` is Qdrant's `is_tenant`). */
-export function fieldSchemaOf(config: PayloadIndexConfig): unknown {
-  if (typeof config !== 'object' || config === null) return config;
-  const { partitioned, ...rest } = config as { partitioned?: unknown } & Record<string, unknown>;
-  return partitioned === undefined ? rest : { ...rest, is_tenant: partitioned };
 }
 
 /** A scroll's `orderBy` as Qdrant's `order_by`. */

@@ -11,8 +11,15 @@ import { InvalidArgumentError } from '../errors.js';
 import { isValidPayloadKey } from '../payload/payload-path.js';
 import type { FieldLayout } from '../segment/segment-view.js';
 import { TEXT_ANALYZERS } from '../text/analyzer.js';
-import { checkIndexSpec, type IndexSpec } from './index-spec.js';
-import { checkBinaryDimension, distanceKind, isBinary, METRICS, rowLength } from './metric.js';
+import { checkIndexSpec, type IndexSpec, recipeOf } from './index-spec.js';
+import {
+  checkBinaryDimension,
+  checkIndexForMetric,
+  distanceKind,
+  isBinary,
+  METRICS,
+  rowLength,
+} from './metric.js';
 import type { Metric, PayloadIndexInfo, TextAnalyzerName } from './types.js';
 import { checkInteger, checkOptions, describe } from './validate.js';
 
@@ -20,8 +27,10 @@ export const DEFAULT_SEGMENT_SIZE = 100_000;
 /** At most this many named vector fields per collection. */
 export const MAX_VECTOR_FIELDS = 16;
 const FIELD_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-/** The kinds of payload index (see `PayloadIndexType`). */
-export const PAYLOAD_INDEX_TYPES = ['keyword', 'integer', 'float', 'bool', 'datetime', 'text'] as const;
+
+import { PAYLOAD_INDEX_TYPES } from '../payload/index-declaration.js';
+
+export { PAYLOAD_INDEX_TYPES };
 
 /** The embedding provider of a vector field, as stored. */
 export interface StoredProvider {
@@ -145,7 +154,11 @@ function checkField(name: string, opts: Record<string, unknown>, fallbackIndex: 
   }
   checkBinaryDimension(dimension, metric);
   const given = opts.index ?? fallbackIndex;
-  if (!isBinary(metric)) return { name, dimension, metric, index: checkIndexSpec(given) };
+  if (!isBinary(metric)) {
+    const index = checkIndexSpec(given);
+    checkIndexForMetric(metric, recipeOf(index), where);
+    return { name, dimension, metric, index };
+  }
   const index = checkIndexSpec(given ?? 'Flat');
   if (index.type !== 'flat') {
     throw new InvalidArgumentError(

@@ -22,11 +22,19 @@ import type { FieldLayout, PointId, StoredPayload } from '../segment/segment-vie
 import { TombstonedSegment } from '../segment/tombstones.js';
 import type { SqliteCatalog } from '../storage/catalog.js';
 import { decodeIndexFile } from '../storage/index-file.js';
-import { type Manifest, parseManifest, type SegmentEntry } from '../storage/manifest.js';
+import {
+  MANIFEST_FORMAT_VERSION,
+  type Manifest,
+  parseManifest,
+  type SegmentEntry,
+} from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { decodePayloadRecord, type PayloadRecord } from '../storage/payload-record.js';
 import type { SegmentField } from '../storage/segment-file.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
+import { applyPayloadRecord } from './payload-apply.js';
+import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
 import { SegmentSet } from './segment-set.js';
 
 export class CollectionStorage {
@@ -89,6 +97,8 @@ export class CollectionStorage {
       this.applyUpsert(seq, r.ids, r.fields, r.payloads);
     } else if (kind === WalKind.DELETE) {
       this.applyDelete(seq, decodeDelete(body).ids);
+    } else if (kind === WalKind.PAYLOAD) {
+      this.applyPayload(seq, decodePayloadRecord(body, where));
     } else {
       throw new CorruptDataError(where, `unknown WAL record kind ${kind}`);
     }
@@ -111,6 +121,12 @@ export class CollectionStorage {
     return this.set.delete(ids);
   }
 
+  /** Applies a committed payload update (WAL row `seq`) to memory; returns how many points it applied to. */
+  applyPayload(seq: number, record: PayloadRecord): number {
+    this.lastSeq = seq;
+    return applyPayloadRecord(this.set, record);
+  }
+
   /** True when memory holds changes that no committed manifest covers. */
   get hasUnsealed(): boolean {
     return this.lastSeq > this.manifest.walCheckpoint;
@@ -129,7 +145,9 @@ export class CollectionStorage {
     const version = this.manifestVersion + 1;
     const emptied = set.sealed.filter((p) => p.liveCount === 0);
     const newTombstones = new Map<TombstonedSegment, string>();
+    let newOverlays = new Map<TombstonedSegment, string>();
     const sealed = await this.staged(async (staging) => {
+      newOverlays = await writeOverlays(staging, set.sealed, (part) => this.overlayKey(part, version));
       const fromGrowing: TombstonedSegment[] = [];
       for (const chunk of set.growing.liveChunks(segmentSize)) {
         fromGrowing.push(await this.writeSegment(staging, next, chunk));
@@ -141,7 +159,7 @@ export class CollectionStorage {
           await staging.put(file, encodeTombstones(part.segment.id, part.deleted));
           newTombstones.set(part, file);
         }
-        next.segments.push(this.entryOf(part, newTombstones.get(part) ?? part.file));
+        next.segments.push(this.entryOf(part, newTombstones.get(part) ?? part.file, newOverlays.get(part)));
       }
       for (const part of fromGrowing) next.segments.push(this.entryOf(part, undefined));
       this.commit(next, version);
@@ -153,6 +171,11 @@ export class CollectionStorage {
       if (part.file) superseded.push(part.file);
       part.file = file;
       part.dirty = false;
+    }
+    for (const [part, file] of newOverlays) {
+      if (part.overlay.file) superseded.push(part.overlay.file);
+      part.overlay.file = file;
+      part.overlay.dirty = false;
     }
     set.sealGrowing(sealed);
     if (emptied.length > 0) set.replaceSealed(emptied, []);
@@ -167,7 +190,10 @@ export class CollectionStorage {
     await this.seal(segmentSize);
     const set = this.set;
     const small = set.sealed.filter((p) => p.rows < segmentSize / 2);
-    const victims = set.sealed.filter((p) => p.deletedCount > 0 || (small.length > 1 && small.includes(p)));
+    const folded = overlaysToFold(set.sealed);
+    const victims = set.sealed.filter(
+      (p) => p.deletedCount > 0 || (small.length > 1 && small.includes(p)) || folded.has(p),
+    );
     if (victims.length === 0) return;
     const next: Manifest = { ...this.manifest, segments: [] };
     const added = await this.staged(async (staging) => {
@@ -229,6 +255,7 @@ export class CollectionStorage {
 
   /** Compare-and-set of the manifest head (throws `ManifestConflictError` if it moved). */
   private commit(next: Manifest, version: number): void {
+    next.formatVersion = MANIFEST_FORMAT_VERSION;
     this.catalog.commitManifest(
       this.collectionId,
       this.manifestVersion,
@@ -240,12 +267,13 @@ export class CollectionStorage {
   }
 
   private async loadSegment(entry: SegmentEntry): Promise<TombstonedSegment> {
+    const overlay = await loadOverlay(entry, (key) => this.read(key));
     const segment = SealedSegment.decode(
       this.kernels,
       entry.id,
       await this.read(entry.file),
       entry.file,
-      this.set.payloadIndexOf,
+      (payloads) => this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p))),
     );
     try {
       if (segment.rows !== entry.rows) {
@@ -269,7 +297,7 @@ export class CollectionStorage {
         const file = files[field];
         if (file) segment.attachIndex(field, await this.loadIndex(file, segment, field));
       }
-      const part = new TombstonedSegment(segment, entry.tombstones, deleted);
+      const part = new TombstonedSegment(segment, entry.tombstones, deleted, overlay);
       part.indexFiles = files;
       return part;
     } catch (err) {
@@ -368,13 +396,18 @@ export class CollectionStorage {
     await this.deleteFiles(orphans);
   }
 
-  private entryOf(part: TombstonedSegment, tombstones: string | undefined): SegmentEntry {
+  private entryOf(
+    part: TombstonedSegment,
+    tombstones: string | undefined,
+    payloads = part.overlay.file,
+  ): SegmentEntry {
     const entry: SegmentEntry = {
       id: part.segment.id,
       file: this.segmentKey(part.segment.id),
       rows: part.rows,
     };
     if (tombstones) entry.tombstones = tombstones;
+    if (payloads) entry.payloads = payloads;
     return this.withIndexFiles(entry, part.indexFiles);
   }
 
@@ -382,6 +415,7 @@ export class CollectionStorage {
     return parts.flatMap((p) => {
       const files = [this.segmentKey(p.segment.id)];
       if (p.file) files.push(p.file);
+      if (p.overlay.file) files.push(p.overlay.file);
       for (const file of p.indexFiles) if (file) files.push(file);
       return files;
     });
@@ -389,6 +423,11 @@ export class CollectionStorage {
 
   private async deleteFiles(keys: readonly string[]): Promise<void> {
     for (const key of keys) await this.store.delete(key);
+  }
+
+  /** Object key of the payload overlay file of `part` written for manifest `version`. */
+  private overlayKey(part: TombstonedSegment, version: number): string {
+    return `${this.prefix}seg-${pad(part.segment.id)}.v${version}.qpay`;
   }
 
   private segmentKey(segmentId: number): string {

@@ -20,6 +20,7 @@ import type { CommitQueue } from './commit-queue.js';
 import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
 import { higherIsBetter, maxDistanceOf, rowLength } from './metric.js';
 import { OrderedScroll, parseOrderBy } from './order-by.js';
+import { PayloadUpdates } from './payload-updates.js';
 import { PointOutput } from './point-output.js';
 import { QueryInput } from './query-input.js';
 import { RankedSearch, type RankOptions, withinThreshold } from './ranked-search.js';
@@ -38,9 +39,11 @@ import type {
   HitGroup,
   Metric,
   PayloadIndexConfig,
+  PayloadUpdating,
   Point,
   PointId,
   PointInput,
+  PointSelector,
   RangeSearchOptions,
   RawPointInput,
   RawSearchQuery,
@@ -50,6 +53,7 @@ import type {
   ScrollPage,
   SearchOptions,
   SearchQuery,
+  SetPayloadOptions,
   VectorInput,
 } from './types.js';
 import {
@@ -77,7 +81,7 @@ export interface CollectionHost {
   readonly catalogIntegrity: string;
 }
 
-export class EmbeddedCollection implements Collection {
+export class EmbeddedCollection implements Collection, PayloadUpdating {
   /** Set when the collection is dropped; every later call fails. */
   dropped = false;
   private sealScheduled = false;
@@ -97,6 +101,8 @@ export class EmbeddedCollection implements Collection {
   private readonly ranking: RankedSearch;
   /** Vectorizes raw inputs of fields that name a provider (disposed by the database on close and drop). */
   readonly embedders: FieldEmbedders;
+  /** Set, overwrite, delete and clear payloads. */
+  private readonly payloads: PayloadUpdates;
 
   /** `storage` must be loaded; segments it loaded without their index get one built. */
   constructor(
@@ -120,6 +126,12 @@ export class EmbeddedCollection implements Collection {
       name,
     );
     this.indexer.scheduleMissing();
+    this.payloads = new PayloadUpdates(
+      host.queue,
+      storage,
+      () => this.check(),
+      () => this.indexer.scheduleMissing(),
+    );
   }
 
   get dimension(): number {
@@ -244,6 +256,30 @@ export class EmbeddedCollection implements Collection {
     });
   }
 
+  /** See `PayloadUpdating.setPayload`. */
+  setPayload(
+    selector: PointSelector,
+    payload: Record<string, unknown>,
+    options?: SetPayloadOptions,
+  ): Promise<number> {
+    return this.payloads.set(selector, payload, options);
+  }
+
+  /** See `PayloadUpdating.overwritePayload`. */
+  overwritePayload(selector: PointSelector, payload: Record<string, unknown>): Promise<number> {
+    return this.payloads.overwrite(selector, payload);
+  }
+
+  /** See `PayloadUpdating.deletePayloadKeys`. */
+  deletePayloadKeys(selector: PointSelector, keys: string[]): Promise<number> {
+    return this.payloads.deleteKeys(selector, keys);
+  }
+
+  /** See `PayloadUpdating.clearPayload`. */
+  clearPayload(selector: PointSelector): Promise<number> {
+    return this.payloads.clear(selector);
+  }
+
   /**
    * Number of live points, or of those matching a filter, given as `{ filter }` or as the
    * filter itself.
@@ -254,7 +290,7 @@ export class EmbeddedCollection implements Collection {
   async count(options?: CountOptions | Filter): Promise<number> {
     this.check();
     const opts = checkOptions(options, 'count options');
-    const isFilter = 'must' in opts || 'should' in opts || 'must_not' in opts;
+    const isFilter = 'must' in opts || 'should' in opts || 'must_not' in opts || 'min_should' in opts;
     const raw = isFilter ? opts : opts.filter;
     if (raw === undefined) return this.storage.set.count;
     return countRows(this.storage.set.views(), parseFilter(raw));

@@ -10,10 +10,11 @@
  * neither distance), and only ever copied as bytes, never read as floats.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { formatIndexFactory, type IndexRecipe, supportsDistance } from '../index/factory.js';
 import { DistanceKind } from '../kernels/kernels.js';
 import type { Metric } from './types.js';
 
-export const METRICS: readonly Metric[] = ['l2', 'ip', 'cosine', 'hamming', 'jaccard'];
+export const METRICS: readonly Metric[] = ['l2', 'ip', 'cosine', 'l1', 'hamming', 'jaccard'];
 
 export function isBinary(metric: Metric): boolean {
   return metric === 'hamming' || metric === 'jaccard';
@@ -23,6 +24,8 @@ export function distanceKind(metric: Metric): DistanceKind {
   switch (metric) {
     case 'l2':
       return DistanceKind.L2;
+    case 'l1':
+      return DistanceKind.L1;
     case 'hamming':
       return DistanceKind.HAMMING;
     case 'jaccard':
@@ -31,6 +34,17 @@ export function distanceKind(metric: Metric): DistanceKind {
       // cosine is inner product over vectors normalized on insert
       return DistanceKind.IP;
   }
+}
+
+/**
+ * Checks that the index recipe of a float field can search by its metric (`l1` needs a
+ * family that computes exact distances: Flat, HNSW, IVF with flat lists).
+ */
+export function checkIndexForMetric(metric: Metric, recipe: IndexRecipe | undefined, where: string): void {
+  if (recipe === undefined || supportsDistance(recipe, distanceKind(metric))) return;
+  throw new InvalidArgumentError(
+    `${where}index: an ${metric} vector field needs an index that computes exact ${metric} distances (Flat, HNSW<M>, IVF<n>,Flat), got ${formatIndexFactory(recipe)}`,
+  );
 }
 
 /** f32 slots per stored row: the dimension, or whole 32-bit words of packed bits. */
@@ -52,7 +66,7 @@ export function higherIsBetter(metric: Metric): boolean {
   return metric === 'ip' || metric === 'cosine';
 }
 
-/** The user-facing score of a kernel distance: l2, hamming, jaccard keep it (lower is better); ip and cosine negate it. */
+/** The user-facing score of a kernel distance: l2, l1, hamming, jaccard keep it (lower is better); ip and cosine negate it. */
 export function scoreOf(metric: Metric, distance: number): number {
   return higherIsBetter(metric) ? -distance : distance;
 }

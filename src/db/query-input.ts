@@ -7,7 +7,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { IndexSearchParams } from '../index/vector-index.js';
 import { compileFilter, type Filter, type FilterPredicate, parseFilter } from '../payload/filter.js';
-import { type Analyzer, analyzerFor } from '../text/analyzer.js';
+import { declaredCompileOptions } from '../payload/payload-index.js';
+import { analyzerFor } from '../text/analyzer.js';
 import type { StoredCollectionConfig, StoredVectorField } from './collection-config.js';
 import type { PointInput } from './types.js';
 import { checkInteger, checkOptions, describe, MAX_K, toVector } from './validate.js';
@@ -229,14 +230,13 @@ export class QueryInput {
     return input === undefined ? undefined : parseFilter(input);
   }
 
-  /** A filter as a predicate over payloads, with the analyzers of text-indexed keys. */
+  /** A filter as a predicate over payloads and ids, compiled with the declared payload indexes' options. */
   predicate(input: unknown): FilterPredicate | undefined {
     if (input === undefined) return undefined;
     const declared = this.config.payloadIndexes ?? {};
-    const analyzerOf = (key: string): Analyzer => {
-      const info = declared[key];
-      return analyzerFor(info?.type === 'text' ? info.analyzer : 'english');
-    };
-    return compileFilter(parseFilter(input), { analyzerFor: analyzerOf });
+    return compileFilter(
+      parseFilter(input),
+      declaredCompileOptions((key) => declared[key]),
+    );
   }
 }

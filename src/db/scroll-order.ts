@@ -37,7 +37,7 @@ export class ScrollOrder {
     const points: Point[] = [];
     for (; i < ids.length && points.length < limit; i++) {
       const at = this.set.locate(ids[i])!;
-      if (predicate && !predicate(at.view.payload(at.offset) ?? undefined)) continue;
+      if (predicate && !predicate(at.view.payload(at.offset) ?? undefined, ids[i])) continue;
       if (skip > 0) {
         skip--;
         continue;
@@ -51,7 +51,7 @@ export class ScrollOrder {
 
   private matches(id: PointId, predicate: FilterPredicate): boolean {
     const at = this.set.locate(id)!;
-    return predicate(at.view.payload(at.offset) ?? undefined);
+    return predicate(at.view.payload(at.offset) ?? undefined, id);
   }
 
   private ids(): PointId[] {

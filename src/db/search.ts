@@ -51,7 +51,12 @@ export function allowedRows(view: SegmentView, scope: RowScope = {}): Bitset | u
   const present = scope.field === undefined ? undefined : view.present(scope.field);
   if (present) allowed = allowed ? allowed.and(present) : present.clone();
   if (scope.filter) {
-    const matching = view.payloadIndex.filter(scope.filter, view.rows, (i) => view.payload(i));
+    const matching = view.payloadIndex.filter(
+      scope.filter,
+      view.rows,
+      (i) => view.payload(i),
+      (i) => view.id(i),
+    );
     allowed = allowed ? allowed.and(matching) : matching;
   }
   return allowed;

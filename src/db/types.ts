@@ -4,6 +4,7 @@
  * embedded and remote unchanged.
  */
 import type { Filter, MatchValue, Payload } from '../payload/filter.js';
+import type { PayloadIndexConfig, PayloadIndexInfo } from '../payload/index-declaration.js';
 import type { TextAnalyzerName } from '../text/analyzer-config.js';
 
 /** A point id: a string (1–256 UTF-16 units) or a non-negative safe integer. `1` and `'1'` are different ids. */
@@ -15,12 +16,14 @@ export type PointId = string | number;
  * - `ip`: inner product; score = dot product, higher is better.
  * - `cosine`: cosine similarity in [-1, 1]; vectors are L2-normalized on insert (and returned
  *   normalized); score = similarity, higher is better.
+ * - `l1`: Manhattan distance Σ |a[i] − b[i]| (FAISS's METRIC_L1, Qdrant's `Manhattan`);
+ *   score = distance, lower is better. Indexes: Flat, HNSW, IVF-Flat (others are refused).
  * - `hamming`: binary vectors (`dimension` bits, given as dimension/8 bytes); score = number
  *   of differing bits, lower is better.
  * - `jaccard`: binary vectors; score = 1 − |a ∧ b| / |a ∨ b| (0 for two empty vectors),
  *   lower is better.
  */
-export type Metric = 'l2' | 'ip' | 'cosine' | 'hamming' | 'jaccard';
+export type Metric = 'l2' | 'ip' | 'cosine' | 'l1' | 'hamming' | 'jaccard';
 
 /**
  * What users may pass as a vector, converted once at the API boundary: numbers for float
@@ -119,37 +122,11 @@ export interface VectorFieldConfig {
   storeInput?: boolean;
 }
 
-/**
- * Kinds of payload index. `keyword`: strings (match value/any); `integer`: integers (match,
- * range); `float`: numbers (range); `bool`: booleans (match); `datetime`: RFC 3339 strings
- * (range with date-string bounds); `text`: full text (`match: { text }`, and BM25 search).
- */
-export type PayloadIndexType = 'keyword' | 'integer' | 'float' | 'bool' | 'datetime' | 'text';
+/** Payload index kinds and declarations (declared beside the payload indexes, payload/index-declaration.ts). */
+export type { PayloadIndexConfig, PayloadIndexInfo, PayloadIndexType } from '../payload/index-declaration.js';
 
 /** Analyzers of full-text fields (declared beside the analyzers, text/analyzer-config.ts). */
 export type { TextAnalyzerName };
-
-/**
- * A payload index as declared: its kind, `{ type: 'text', analyzer }`, or
- * `{ type: 'keyword', partitioned: true }`. A partitioned keyword index also keeps, in every
- * indexed sealed segment, a packed copy of the vectors of each value holding between 1,024
- * rows and 1/8 of the segment, with a small HNSW graph over it (Qdrant's tenant-aware
- * indexes, Milvus's partition keys): a search whose filter `must` match one such value
- * searches that copy instead of the whole segment. It costs memory (the copied vectors,
- * 4 · dimension bytes per row per partitioned value, plus their graphs) and build time
- * after each index build; answers are the same either way.
- */
-export type PayloadIndexConfig =
-  | PayloadIndexType
-  | { type: Exclude<PayloadIndexType, 'text' | 'keyword'> }
-  | { type: 'keyword'; partitioned?: boolean }
-  | { type: 'text'; analyzer?: TextAnalyzerName };
-
-/** A stored payload index declaration (defaults filled in; `partitioned` only when true). */
-export type PayloadIndexInfo =
-  | { type: Exclude<PayloadIndexType, 'text' | 'keyword'> }
-  | { type: 'keyword'; partitioned?: true }
-  | { type: 'text'; analyzer: TextAnalyzerName };
 
 export interface CollectionConfig {
   /** Vector length, 1..65,536, of a collection with one vector per point (give this or `vectors`). */
@@ -407,6 +384,53 @@ export interface CountOptions {
 
 export interface DeleteByFilter {
   filter: Filter;
+}
+
+/** The points a payload update applies to: these ids (ids that do not exist are skipped), or those matching a filter. */
+export type PointSelector = PointId[] | { filter: Filter };
+
+export interface SetPayloadOptions {
+  /** A dotted path (`meta.author`): merge into the object there, creating it, instead of into the payload's top level. */
+  key?: string;
+}
+
+/**
+ * Changes of payloads without touching vectors (Qdrant's set, overwrite, delete and clear
+ * payload). Each call is durable when it resolves, atomic (after a crash all or none of its
+ * changes are there), and resolves with how many existing points it applied to. Filters,
+ * payload indexes, gets, scrolls and searches see the new payloads as soon as it resolves.
+ */
+export interface PayloadUpdating {
+  /**
+   * Merges `payload`'s keys into each selected point's payload (with `key`, into the object at
+   * that dotted path, created as needed; a non-object value there is replaced).
+   * @example
+   * await images.setPayload(['img-1'], { label: 'dog' });
+   * await images.setPayload({ filter: { must: [{ key: 'label', match: { value: 'cat' } }] } }, { reviewed: true });
+   */
+  setPayload(
+    selector: PointSelector,
+    payload: Record<string, unknown>,
+    options?: SetPayloadOptions,
+  ): Promise<number>;
+  /**
+   * Replaces each selected point's whole payload.
+   * @example
+   * await images.overwritePayload(['img-1'], { label: 'dog' });
+   */
+  overwritePayload(selector: PointSelector, payload: Record<string, unknown>): Promise<number>;
+  /**
+   * Removes keys (dotted paths; through arrays, from every element) from each selected point's payload.
+   * @example
+   * await images.deletePayloadKeys(['img-1'], ['label', 'meta.author']);
+   */
+  deletePayloadKeys(selector: PointSelector, keys: string[]): Promise<number>;
+  /**
+   * Removes each selected point's whole payload.
+   * @example
+   * await images.clearPayload({ filter: { must: [{ key: 'label', match: { value: 'spam' } }] } });
+   */
+  clearPayload(selector: PointSelector): Promise<number>;
 }
 
 /** A collection of points with one vector field. */

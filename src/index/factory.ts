@@ -11,10 +11,10 @@
  *   to train: such segments stay on exact search.
  */
 import { availableParallelism } from 'node:os';
-import { CorruptDataError } from '../errors.js';
-import type { DistanceKind, Kernels } from '../kernels/kernels.js';
+import { CorruptDataError, InvalidArgumentError } from '../errors.js';
+import { DistanceKind, type Kernels } from '../kernels/kernels.js';
 import { AnnoyIndex } from './annoy-index.js';
-import { type IndexRecipe, parseIndexFactory } from './factory-grammar.js';
+import { formatIndexFactory, type IndexRecipe, parseIndexFactory } from './factory-grammar.js';
 import type { FamilyOptions } from './factory-types.js';
 import { FlatIndex } from './flat-index.js';
 import { buildHnsw } from './hnsw-build.js';
@@ -41,6 +41,20 @@ function recipeOf(factory: string | IndexRecipe): IndexRecipe {
 }
 
 /**
+ * Whether `recipe` can search by `distance`. Every family supports L2, IP and cosine. L1
+ * needs exact distances on full vectors: Flat, HNSW over flat vectors and IVF with flat
+ * lists compute them (IVF assigns rows and probes lists by L2 to the centroids, as for IP);
+ * SQ8 and PQ codes (ADC tables of squared or inner-product terms), LSH hyperplanes and
+ * Annoy's splits assume L2 or angular geometry and do not.
+ */
+export function supportsDistance(recipe: IndexRecipe, distance: DistanceKind): boolean {
+  if (distance !== DistanceKind.L1) return true;
+  if (recipe.family === 'flat') return true;
+  if (recipe.family === 'hnsw') return recipe.storage === 'flat';
+  return recipe.family === 'ivf' && recipe.coding.type === 'flat';
+}
+
+/**
  * An empty index of the kind `factory` names (`"IVF1024,PQ16"`, `"HNSW32"`, …), as FAISS's
  * `index_factory`: train it when `trainingRows > 0`, then `add` rows and search.
  * @throws IndexFactoryError (listing the grammar) for an unknown or malformed string.
@@ -53,6 +67,11 @@ export function createIndex(
   options: FamilyOptions = {},
 ): TrainableIndex {
   const recipe = recipeOf(factory);
+  if (!supportsDistance(recipe, distance)) {
+    throw new InvalidArgumentError(
+      `index ${formatIndexFactory(recipe)} cannot search by L1 distance; use Flat, HNSW<M> or IVF<n>,Flat`,
+    );
+  }
   switch (recipe.family) {
     case 'flat':
       return new FlatIndex(kernels, dimension, distance, options.store);

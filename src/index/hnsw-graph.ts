@@ -15,7 +15,7 @@
  * - Scratch blocks are sized for `capacity` nodes and for `ef` up to their `efMax`;
  *   `scratch()` replaces one that is too small.
  */
-import type { DistanceKind } from '../kernels/kernels.js';
+import { DistanceKind } from '../kernels/kernels.js';
 import type { WasmKernels } from '../kernels/wasm-kernels.js';
 import { Bitset } from './bitset.js';
 import type { VectorStore } from './vector-store.js';
@@ -416,7 +416,8 @@ export class HnswGraph {
       throw new Error(`hnsw: graph dimension ${dimension}, vectors have ${store.dimension}`);
     }
     if (n > store.count) throw new Error(`hnsw: ${n} nodes but only ${store.count} vectors`);
-    if (distance > 2 || M < 2 || M > 1024) throw new Error('hnsw: bad parameters');
+    if ((distance > 2 && distance !== DistanceKind.L1) || M < 2 || M > 1024)
+      throw new Error('hnsw: bad parameters');
     const listWords = 2 * M + 1;
     const levelBytes = Math.ceil(n / 4) * 4;
     const expected = FIXED_FIELDS * 4 + levelBytes + (n * listWords + upperW + Math.ceil(n / 32)) * 4;

@@ -14,7 +14,7 @@
  * count and range it can without the codec (the ids' permutation is checked when the lists
  * load) and throws an Error saying what is wrong.
  */
-import type { DistanceKind } from '../kernels/kernels.js';
+import { DistanceKind } from '../kernels/kernels.js';
 import type { IvfCoding } from './factory-grammar.js';
 import { codecLength } from './ivf-coding.js';
 
@@ -99,7 +99,7 @@ export function readIvfBody(bytes: Uint8Array): IvfBody {
   );
   if (version !== IVF_FORMAT_VERSION) throw new Error(`ivf: unsupported body version ${version}`);
   if (codingNumber >= CODINGS.length) throw new Error(`ivf: unknown coding ${codingNumber}`);
-  if (distance > 2) throw new Error(`ivf: unknown distance kind ${distance}`);
+  if (distance > 2 && distance !== DistanceKind.L1) throw new Error(`ivf: unknown distance kind ${distance}`);
   if (dimension < 1 || dimension > 1 << 16) throw new Error(`ivf: invalid dimension ${dimension}`);
   if (nlist < 1 || nlist > MAX_NLIST) throw new Error(`ivf: invalid nlist ${nlist}`);
   if (defaultNprobe < 1 || defaultNprobe > nlist)

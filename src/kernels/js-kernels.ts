@@ -175,6 +175,30 @@ function l2(h: Float32Array, a: number, b: number, dim: number, bound = Number.P
   return Math.fround(s0 + s1 + (s2 + s3));
 }
 
+/**
+ * L1 (Manhattan) distance, rounded to f32, stopping early like `l2`: a result < `bound` is
+ * the full distance, a result >= `bound` proves the distance is too.
+ */
+function l1(h: Float32Array, a: number, b: number, dim: number, bound = Number.POSITIVE_INFINITY): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (const end8 = dim & ~7; i < end8; i += 8) {
+    s0 += Math.abs(h[a + i] - h[b + i]) + Math.abs(h[a + i + 4] - h[b + i + 4]);
+    s1 += Math.abs(h[a + i + 1] - h[b + i + 1]) + Math.abs(h[a + i + 5] - h[b + i + 5]);
+    s2 += Math.abs(h[a + i + 2] - h[b + i + 2]) + Math.abs(h[a + i + 6] - h[b + i + 6]);
+    s3 += Math.abs(h[a + i + 3] - h[b + i + 3]) + Math.abs(h[a + i + 7] - h[b + i + 7]);
+    if ((i & 8) === 8 && s0 + s1 + (s2 + s3) >= bound) {
+      touchLines(h, b + i + 8, b + dim);
+      return Math.fround(s0 + s1 + (s2 + s3));
+    }
+  }
+  for (; i < dim; i++) s0 += Math.abs(h[a + i] - h[b + i]);
+  return Math.fround(s0 + s1 + (s2 + s3));
+}
+
 /** Unrounded f64 inner product (callers round once, after combining). */
 function dotProduct(h: Float32Array, a: number, b: number, dim: number): number {
   let s0 = 0;
@@ -220,6 +244,7 @@ function candidateDistance(
   bound: number,
 ): number {
   if (kind === DistanceKind.L2) return l2(h, q, row, dim, bound);
+  if (kind === DistanceKind.L1) return l1(h, q, row, dim, bound);
   return distance(h, kind, q, row, dim, qq, u);
 }
 
@@ -234,6 +259,7 @@ function distance(
   u: Uint32Array,
 ): number {
   if (kind === DistanceKind.L2) return l2(h, q, row, dim);
+  if (kind === DistanceKind.L1) return l1(h, q, row, dim);
   if (kind === DistanceKind.IP) return Math.fround(-dotProduct(h, q, row, dim));
   if (kind === DistanceKind.HAMMING || kind === DistanceKind.JACCARD) return binary(u, kind, q, row, dim);
   return Math.fround(1 - cosineSimilarity(h, q, row, dim, qq));

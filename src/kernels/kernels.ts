@@ -13,12 +13,13 @@
  *   inner product, `COSINE` is `1 - cos(a, b)` computed with both norms. `HAMMING` and
  *   `JACCARD` are for binary vectors packed 32 bits per f32 slot (the slot holds raw bits,
  *   never read as a float; `dim` counts these words): the number of differing bits, and
- *   `1 - |a ∧ b| / |a ∨ b|` (0 when both are all zeros).
+ *   `1 - |a ∧ b| / |a ∨ b|` (0 when both are all zeros). `L1` is the Manhattan distance
+ *   Σ |a[i] − b[i]| (FAISS's METRIC_L1).
  * - Top-k results are sorted by ascending distance; ties keep the lower row first.
  */
 
 /** Distance kinds understood by the kernels (numeric codes passed into wasm). */
-export const DistanceKind = { L2: 0, IP: 1, COSINE: 2, HAMMING: 3, JACCARD: 4 } as const;
+export const DistanceKind = { L2: 0, IP: 1, COSINE: 2, HAMMING: 3, JACCARD: 4, L1: 5 } as const;
 export type DistanceKind = (typeof DistanceKind)[keyof typeof DistanceKind];
 
 export interface Kernels {

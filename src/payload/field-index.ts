@@ -1,13 +1,18 @@
 /**
  * The index of one payload key in one segment, the contract every kind (keyword, integer,
- * float, bool, datetime, text) implements, and how the evaluator stays exact with it.
+ * float, bool, datetime, text, geo, uuid) implements, and how the evaluator stays exact with it.
  *
  * Each kind STORES some of the values a key resolves to (a keyword index the strings, an
- * integer index the integers, …). Besides, every index records two row sets:
+ * integer index the integers, …). Besides, every index records these row sets:
  * - `present`: rows where the key resolves to at least one non-null value of any type, which
  *   answers `exists` exactly (`exists: false` is its complement);
  * - `foreign`: rows holding at least one non-null value the index does not store (a number
- *   under a keyword index, 1.5 under an integer index, an unparsable date-time).
+ *   under a keyword index, 1.5 under an integer index, an unparsable date-time);
+ * - `nulls`: rows where some leaf (payload-path.ts's `someLeafValue`) is null, which answers
+ *   `is_null` exactly;
+ * - `hollow`: rows not `present` where some leaf is a non-empty array (of nulls or empty
+ *   arrays, such as `[null]`), so that `is_empty` is exactly: not present and not hollow (a
+ *   present row has a leaf that is neither null nor `[]`).
  *
  * `lookup(condition)` finds the rows whose STORED values satisfy the condition, exactly, or
  * returns undefined when the index cannot decide that for its stored values (a string
@@ -20,11 +25,14 @@
 import type { Bitset } from '../index/bitset.js';
 import type { FieldCondition, MatchValue } from './filter.js';
 import type { RowPayload } from './filter-types.js';
-import { type PayloadPath, somePayloadValue } from './payload-path.js';
+import { type PayloadPath, someLeafValue, somePayloadValue } from './payload-path.js';
 import { RowBits, RowList } from './row-sets.js';
 
-/** A field condition other than `exists`: a match (value, any, text) or a range. */
-export type ValueCondition = Exclude<FieldCondition, { readonly exists: boolean }>;
+/** A field condition that indexes look up: a match, a range or a geo shape. */
+export type ValueCondition = Exclude<
+  FieldCondition,
+  { readonly exists: boolean } | { readonly values_count: unknown }
+>;
 
 /** The rows a condition selects from an index's stored values. */
 export interface Lookup {
@@ -32,6 +40,8 @@ export interface Lookup {
   count(): number;
   /** Sets the selected rows below `target.size` in `target`. */
   setIn(target: Bitset): void;
+  /** True when the rows set are a superset, each to be checked against its payload. */
+  readonly verify?: boolean;
 }
 
 /** The lookup of a condition that no stored value can satisfy. */
@@ -42,6 +52,10 @@ export abstract class FieldIndex {
   readonly present = new RowBits();
   /** Rows with at least one non-null value this index does not store, ascending. */
   readonly foreign = new RowList();
+  /** Rows where some leaf is null, ascending. */
+  readonly nulls = new RowList();
+  /** Rows not present where some leaf is a non-empty array, ascending. */
+  readonly hollow = new RowList();
 
   constructor(readonly path: PayloadPath) {}
 
@@ -57,12 +71,23 @@ export abstract class FieldIndex {
     });
     if (present) this.present.set(row);
     if (foreign) this.foreign.push(row);
+    let hasNull = false;
+    let hollow = false;
+    someLeafValue(payload, this.path, (leaf) => {
+      if (leaf === null) hasNull = true;
+      else if (!present && Array.isArray(leaf) && leaf.length > 0) hollow = true;
+      return hasNull && (present || hollow);
+    });
+    if (hasNull) this.nulls.push(row);
+    if (hollow) this.hollow.push(row);
   }
 
   /** Sorts and trims after a bulk build of `rows` rows; queries work without it, only slower. */
   compact(rows: number): void {
     this.present.trim(rows);
     this.foreign.trim();
+    this.nulls.trim();
+    this.hollow.trim();
   }
 
   /**
@@ -75,11 +100,14 @@ export abstract class FieldIndex {
   protected abstract store(row: number, value: unknown): boolean;
 }
 
-/** The distinct scalars a value or any match lists. */
+/** The distinct scalars a value, any or except match lists. */
 export function matchedValues(
-  match: { readonly value: MatchValue } | { readonly any: readonly MatchValue[] },
+  match:
+    | { readonly value: MatchValue }
+    | { readonly any: readonly MatchValue[] }
+    | { readonly except: readonly MatchValue[] },
 ): MatchValue[] {
-  return 'value' in match ? [match.value] : [...new Set(match.any)];
+  return 'value' in match ? [match.value] : [...new Set('any' in match ? match.any : match.except)];
 }
 
 /** A lookup that unions the lookups of several keys (the scalars of a `match.any`). */

@@ -2,34 +2,43 @@
  * Evaluates a filter over the rows of one segment into a bitset, with payload indexes where
  * a condition's key has one and by reading payloads for the rest — only rows still possible.
  *
- * A group is evaluated against a candidate set C (all rows at the top) and yields the rows
- * of C where it holds:
- * 1. `must` conditions that indexes can answer (an indexed key, or a nested group containing
- *    one), indexed keys first: C ← C ∩ rows(condition), each evaluated against the current C,
- *    so a nested group reads payloads only for rows every earlier `must` allowed;
+ * A condition is ANSWERABLE when the evaluator computes its rows without reading every
+ * payload: a field condition (but values_count), is_empty or is_null on an indexed key;
+ * has_id (from the rows' ids, `RowIds`, which the caller supplies: the payload layer keeps no
+ * ids); a group containing an answerable condition. nested and values_count are read from
+ * payloads. A group is evaluated against a candidate set C (all rows at the top) and yields
+ * the rows of C where it holds:
+ * 1. answerable `must` conditions, indexed keys first, then has_id, then groups:
+ *    C ← C ∩ rows(condition), each evaluated against the current C, so a nested group reads
+ *    payloads only for rows every earlier `must` allowed;
  * 2. answerable `must_not` conditions: C ← C \ rows(condition);
  * 3. answerable `should` conditions: M ← the union, each evaluated only on the rows of C that
  *    no earlier `should` condition matched;
- * 4. the rest (conditions on unindexed keys, groups without indexed keys) in one pass over C
- *    that reads each payload once: a row stays when the remaining `must` hold, no remaining
- *    `must_not` holds and, if `should` is non-empty, it is in M or a remaining `should` holds.
+ * 4. `min_should`: its answerable conditions as bitsets over C; a row of C stays when those
+ *    it is in, plus (read from its payload only if still short) its other conditions that
+ *    hold, reach `min_count`;
+ * 5. the rest in one pass over C that reads each payload once: a row stays when the
+ *    remaining `must` hold, no remaining `must_not` holds and, if `should` is non-empty, it
+ *    is in M or a remaining `should` holds.
  * An indexed field condition is answered as field-index.ts describes: the index lookup, plus
  * payload reads for the rows the index cannot decide. The result is exactly the set of rows
- * for which `compileFilter` holds, given the same analyzers.
+ * for which `compileFilter` holds (given the row's payload and id), with the same options.
  */
+import { InvalidArgumentError } from '../errors.js';
 import { Bitset } from '../index/bitset.js';
-import type { FieldIndex } from './field-index.js';
+import type { FieldIndex, ValueCondition } from './field-index.js';
 import {
   type CompileOptions,
   type Condition,
   compileCondition,
   compileFilter,
+  conditionKind,
   type FieldCondition,
   type Filter,
   type FilterPredicate,
-  isFieldCondition,
+  valuesCountTest,
 } from './filter.js';
-import type { RowPayload } from './filter-types.js';
+import type { FilterPointId, MinShould, RowPayload } from './filter-types.js';
 
 /** The indexes of a segment by key, and how to compile what they cannot answer. */
 export interface IndexedFields {
@@ -37,36 +46,81 @@ export interface IndexedFields {
   readonly options: CompileOptions;
 }
 
+/** The ids of a segment's rows, for has_id: what the segment knows and the payload layer does not. */
+export type RowIds = (row: number) => FilterPointId;
+
 /**
  * Rows 0..rows-1 where `filter` holds (a new bitset the caller owns). The field indexes must
  * hold at least `rows` rows.
+ * @throws InvalidArgumentError if the filter has a has_id condition and `idAt` is not given.
  */
 export function filterRows(
   indexed: IndexedFields,
   filter: Filter,
   rows: number,
   payloadAt: (offset: number) => RowPayload,
+  idAt?: RowIds,
 ): Bitset {
-  return new FilterEvaluation(indexed, rows, payloadAt).group(filter, undefined);
+  if (idAt === undefined && usesIds(filter)) {
+    throw new InvalidArgumentError('filter: has_id needs the ids of the rows, and none were given');
+  }
+  return new FilterEvaluation(indexed, rows, payloadAt, idAt).group(filter, undefined);
+}
+
+/** True when `filter` has a has_id condition anywhere. */
+export function usesIds(filter: Filter): boolean {
+  const conditions = [
+    ...(filter.must ?? []),
+    ...(filter.should ?? []),
+    ...(filter.must_not ?? []),
+    ...(filter.min_should?.conditions ?? []),
+  ];
+  return conditions.some((condition) => {
+    const kind = conditionKind(condition);
+    return kind === 'has_id' || (kind === 'group' && usesIds(condition as Filter));
+  });
 }
 
 /**
  * A cheap upper bound of the rows among 0..rows-1 where `filter` holds, from index
- * cardinalities: `must` takes the smallest bound, `should` the sum, `must_not` does not
- * lower it, and a condition on an unindexed key allows every row.
+ * cardinalities: `must` takes the smallest bound, `should` the sum, `min_should` the sum over
+ * its conditions divided by `min_count`, `must_not` does not lower it, and a condition that
+ * no index bounds (unindexed key, has_id, nested) allows every row.
  */
 export function estimateRows(indexed: IndexedFields, filter: Filter, rows: number): number {
-  const estimate = (condition: Condition): number =>
-    isFieldCondition(condition) ? estimateField(indexed, condition, rows) : group(condition);
+  const estimate = (condition: Condition): number => {
+    switch (conditionKind(condition)) {
+      case 'field':
+        return estimateField(indexed, condition as FieldCondition, rows);
+      case 'group':
+        return group(condition as Filter);
+      case 'is_empty': {
+        const index = indexed.fields.get((condition as { is_empty: { key: string } }).is_empty.key);
+        return index === undefined ? rows : rows - index.present.countBelow(rows);
+      }
+      case 'is_null': {
+        const index = indexed.fields.get((condition as { is_null: { key: string } }).is_null.key);
+        return index === undefined ? rows : index.nulls.countBelow(rows);
+      }
+      default:
+        return rows;
+    }
+  };
   const group = (filter: Filter): number => {
     let bound = rows;
     for (const condition of filter.must ?? []) bound = Math.min(bound, estimate(condition));
     const should = filter.should ?? [];
-    if (should.length > 0)
+    if (should.length > 0) {
       bound = Math.min(
         bound,
         should.reduce((sum, condition) => sum + estimate(condition), 0),
       );
+    }
+    const minShould = filter.min_should;
+    if (minShould !== undefined) {
+      const sum = minShould.conditions.reduce((total, condition) => total + estimate(condition), 0);
+      bound = Math.min(bound, Math.floor(sum / minShould.min_count));
+    }
     return bound;
   };
   return group(filter);
@@ -79,12 +133,20 @@ function estimateField(indexed: IndexedFields, condition: FieldCondition, rows: 
     const present = index.present.countBelow(rows);
     return condition.exists ? present : rows - present;
   }
+  if ('values_count' in condition) {
+    // A leaf counting 1 or more is a non-null value (present) or a non-empty array (hollow).
+    if (valuesCountTest(condition.values_count)(0)) return rows;
+    return Math.min(rows, index.present.countBelow(rows) + index.hollow.countBelow(rows));
+  }
   const lookup = index.lookup(condition);
   return Math.min(
     rows,
     lookup === undefined ? index.present.count : lookup.count() + index.foreign.countBelow(rows),
   );
 }
+
+/** The order answerable `must` conditions run in: cheapest and most selective kinds first. */
+const MUST_ORDER: Record<string, number> = { field: 0, is_empty: 0, is_null: 0, has_id: 1, group: 2 };
 
 /** One evaluation; candidate sets are `Bitset`s, or undefined for "every row". */
 class FilterEvaluation {
@@ -94,6 +156,7 @@ class FilterEvaluation {
     private readonly indexed: IndexedFields,
     private readonly rows: number,
     private readonly payloadAt: (offset: number) => RowPayload,
+    private readonly idAt: RowIds | undefined,
   ) {}
 
   /** The rows of `candidates` where `group` holds, as a new bitset. */
@@ -101,8 +164,7 @@ class FilterEvaluation {
     const [must, restMust] = this.split(group.must ?? []);
     const [mustNot, restMustNot] = this.split(group.must_not ?? []);
     const [should, restShould] = this.split(group.should ?? []);
-    // Indexed keys first: they cost no payload reads and narrow what nested groups read.
-    must.sort((a, b) => Number(isFieldCondition(b)) - Number(isFieldCondition(a)));
+    must.sort((a, b) => MUST_ORDER[conditionKind(a)] - MUST_ORDER[conditionKind(b)]);
     let result = candidates?.clone();
     for (const condition of must) result = this.condition(condition, result);
     const rows = result ?? Bitset.full(this.rows);
@@ -118,6 +180,7 @@ class FilterEvaluation {
       }
       if (restShould.length === 0) rows.and(shouldMatched);
     }
+    if (group.min_should !== undefined) this.minShould(group.min_should, rows);
     if (restMust.length === 0 && restMustNot.length === 0 && restShould.length === 0) return rows;
     const options = this.indexed.options;
     const restHolds =
@@ -131,17 +194,73 @@ class FilterEvaluation {
       // A row that already satisfies `should` and has no other test left is not read.
       if (restHolds === undefined && shouldHolds) return;
       const payload = this.payloadAt(row);
+      const id = this.idAt?.(row);
       const holds =
-        (restHolds === undefined || restHolds(payload)) &&
-        (shouldHolds || (someRestShould as FilterPredicate)(payload));
+        (restHolds === undefined || restHolds(payload, id)) &&
+        (shouldHolds || (someRestShould as FilterPredicate)(payload, id));
       if (!holds) rows.clear(row);
     });
     return rows;
   }
 
+  /** Clears the rows of `rows` where fewer than `min_count` of the conditions hold. */
+  private minShould({ conditions, min_count: minCount }: MinShould, rows: Bitset): void {
+    const [answerable, rest] = this.split(conditions);
+    const matched = answerable.map((condition) => this.condition(condition, rows));
+    const options = this.indexed.options;
+    const predicates = rest.map((condition) => compileCondition(condition, options));
+    rows.forEach((row) => {
+      let held = 0;
+      for (let i = 0; i < matched.length && held < minCount; i++) if (matched[i].has(row)) held++;
+      if (held < minCount && held + predicates.length >= minCount) {
+        const payload = this.payloadAt(row);
+        const id = this.idAt?.(row);
+        for (let i = 0; i < predicates.length && held < minCount; i++) if (predicates[i](payload, id)) held++;
+      }
+      if (held < minCount) rows.clear(row);
+    });
+  }
+
   /** The rows of `candidates` where an answerable condition holds, as a new bitset. */
   private condition(condition: Condition, candidates: Bitset | undefined): Bitset {
-    if (!isFieldCondition(condition)) return this.group(condition, candidates);
+    switch (conditionKind(condition)) {
+      case 'group':
+        return this.group(condition as Filter, candidates);
+      case 'has_id':
+        return this.hasId(new Set<unknown>((condition as { has_id: readonly unknown[] }).has_id), candidates);
+      case 'is_null': {
+        const index = this.indexed.fields.get(
+          (condition as { is_null: { key: string } }).is_null.key,
+        ) as FieldIndex;
+        const result = new Bitset(this.rows);
+        index.nulls.setIn(result);
+        return candidates === undefined ? result : result.and(candidates);
+      }
+      case 'is_empty': {
+        const index = this.indexed.fields.get(
+          (condition as { is_empty: { key: string } }).is_empty.key,
+        ) as FieldIndex;
+        const filled = index.present.toBitset(this.rows);
+        index.hollow.setIn(filled);
+        return (candidates?.clone() ?? Bitset.full(this.rows)).andNot(filled);
+      }
+      default:
+        return this.field(condition as FieldCondition, candidates);
+    }
+  }
+
+  /** The rows of `candidates` whose id is in `ids`. */
+  private hasId(ids: ReadonlySet<unknown>, candidates: Bitset | undefined): Bitset {
+    const idAt = this.idAt as RowIds;
+    const result = candidates?.clone() ?? Bitset.full(this.rows);
+    result.forEach((row) => {
+      if (!ids.has(idAt(row))) result.clear(row);
+    });
+    return result;
+  }
+
+  /** The rows of `candidates` where a field condition on an indexed key holds. */
+  private field(condition: FieldCondition, candidates: Bitset | undefined): Bitset {
     const index = this.indexed.fields.get(condition.key) as FieldIndex;
     if ('exists' in condition) {
       const present = index.present.toBitset(this.rows);
@@ -149,9 +268,12 @@ class FilterEvaluation {
       return (candidates?.clone() ?? Bitset.full(this.rows)).andNot(present);
     }
     const options = this.indexed.options;
-    const lookup = index.lookup(condition);
-    if (lookup === undefined) {
-      const result = index.present.toBitset(this.rows);
+    // values_count is never answerable, so what remains is a match, a range or a geo shape.
+    const lookup = index.lookup(condition as ValueCondition);
+    if (lookup === undefined || lookup.verify === true) {
+      const result = lookup === undefined ? index.present.toBitset(this.rows) : new Bitset(this.rows);
+      lookup?.setIn(result);
+      if (lookup !== undefined) index.foreign.setIn(result);
       if (candidates !== undefined) result.and(candidates);
       const holds = compileCondition(condition, options);
       result.forEach((row) => {
@@ -173,7 +295,7 @@ class FilterEvaluation {
     return result;
   }
 
-  /** The conditions indexes answer, and the rest. */
+  /** The conditions the evaluator answers without a full payload scan, and the rest. */
   private split(conditions: readonly Condition[]): [Condition[], Condition[]] {
     const answerable: Condition[] = [];
     const rest: Condition[] = [];
@@ -181,15 +303,37 @@ class FilterEvaluation {
     return [answerable, rest];
   }
 
-  /** True when indexes answer the condition: an indexed key, or a group with a part that is. */
+  /** See the module comment. */
   private answerable(condition: Condition): boolean {
     let answerable = this.answerableCache.get(condition);
     if (answerable === undefined) {
-      answerable = isFieldCondition(condition)
-        ? this.indexed.fields.has(condition.key)
-        : [condition.must, condition.should, condition.must_not].some(
+      const fields = this.indexed.fields;
+      switch (conditionKind(condition)) {
+        case 'field':
+          answerable =
+            fields.has((condition as FieldCondition).key) &&
+            !('values_count' in (condition as FieldCondition));
+          break;
+        case 'is_empty':
+          answerable = fields.has((condition as { is_empty: { key: string } }).is_empty.key);
+          break;
+        case 'is_null':
+          answerable = fields.has((condition as { is_null: { key: string } }).is_null.key);
+          break;
+        case 'has_id':
+          answerable = this.idAt !== undefined;
+          break;
+        case 'nested':
+          answerable = false;
+          break;
+        case 'group': {
+          const group = condition as Filter;
+          answerable = [group.must, group.should, group.must_not, group.min_should?.conditions].some(
             (part) => part?.some((inner) => this.answerable(inner)) === true,
           );
+          break;
+        }
+      }
       this.answerableCache.set(condition, answerable);
     }
     return answerable;

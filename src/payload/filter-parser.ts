@@ -2,255 +2,255 @@
  * Strict validation of untrusted filters (the language is specified in `filter.ts`): what
  * {@link parseFilter} accepts is exactly what `compileFilter` and payload indexes evaluate, and
  * anything else is rejected with an `InvalidFilterError` whose `path` names the offending part.
+ * The values inside conditions are checked by `filter-parse-values.ts`.
+ *
+ * Accepted input is Qdrant's JSON: `must` / `should` / `must_not` each given as a list of
+ * conditions, as one condition, or as null (absent); keys may write array steps as `[]`
+ * (`diet[].food`), which Quiver's key resolution does anyway, so they are dropped.
  */
 import { InvalidFilterError } from '../errors.js';
-import { parseDatetime } from './datetime.js';
-import type {
-  Condition,
-  DatetimeRange,
-  FieldCondition,
-  Filter,
-  Match,
-  MatchValue,
-  Range,
-} from './filter-types.js';
+import {
+  describe,
+  expectKnown,
+  expectObject,
+  parseGeoBoundingBox,
+  parseGeoPolygon,
+  parseGeoRadius,
+  parseMatch,
+  parseRange,
+  parseValuesCount,
+  propertyPath,
+  unknownProperty,
+} from './filter-parse-values.js';
+import type { Condition, FieldCondition, Filter, FilterPointId, MinShould } from './filter-types.js';
 import { isValidPayloadKey } from './payload-path.js';
 
-/** Groups may nest this many levels deep; the top-level filter is level 1. */
+/** Groups (and nested filters) may nest this many levels deep; the top-level filter is level 1. */
 export const MAX_FILTER_DEPTH = 32;
 
 /** At most this many conditions (field conditions and nested groups, at every level) per filter. */
 export const MAX_FILTER_CONDITIONS = 10_000;
 
+/** The longest string id, as the engine's id rules have it (db/validate.ts). */
+export const MAX_FILTER_ID_LENGTH = 256;
+
 /**
  * Validates an untrusted filter (e.g. parsed JSON from a request) and returns a typed deep
- * copy that shares nothing with `input`.
+ * copy that shares nothing with `input`, in normal form: group parts as lists, keys without
+ * `[]` steps.
  * @throws InvalidFilterError with `path` at the offending part if `input` breaks any rule of
  * the filter language (see the module comment).
  * @example
- * const filter = parseFilter(JSON.parse('{"must":[{"key":"year","range":{"gte":2020}}]}'));
+ * const filter = parseFilter(JSON.parse('{"must":{"key":"year","range":{"gte":2020}}}'));
+ * // { must: [{ key: 'year', range: { gte: 2020 } }] }
  * parseFilter({ must: [{ key: 'year', range: {} }] }); // throws: filter.must[0].range: expected …
  */
 export function parseFilter(input: unknown): Filter {
-  return new FilterParser().group(input, 'filter', 1);
+  return new FilterParser().group(input, 'filter', 1, false);
 }
 
-const GROUP_PROPERTIES = ['must', 'should', 'must_not'] as const;
-const FIELD_PROPERTIES = new Set(['key', 'match', 'range', 'exists']);
-const RANGE_BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const;
-const SCALAR = 'a string, a finite number or a boolean';
-const SCALARS = 'strings, finite numbers or booleans';
-const DATETIME_EXAMPLE = '2024-01-31T12:00:00Z';
+const GROUP_PROPERTIES = ['must', 'should', 'must_not', 'min_should'] as const;
+const FIELD_KINDS = [
+  'match',
+  'range',
+  'exists',
+  'geo_radius',
+  'geo_bounding_box',
+  'geo_polygon',
+  'values_count',
+] as const;
+const SPECIAL_CONDITIONS = ['is_empty', 'is_null', 'has_id', 'nested'] as const;
+const CONDITION_FORMS =
+  'a condition: { key, match | range | exists | geo_radius | geo_bounding_box | geo_polygon | values_count }, ' +
+  '{ is_empty: { key } }, { is_null: { key } }, { has_id: [ids] }, { nested: { key, filter } } ' +
+  'or a nested group { must?, should?, must_not?, min_should? }';
 
 /** One validation pass; counts conditions across the whole filter. */
 class FilterParser {
   private conditions = 0;
 
-  group(input: unknown, path: string, level: number): Filter {
-    const object = expectObject(input, path, 'a filter group { must?, should?, must_not? }');
+  /** `nested` is true inside a nested condition's filter, where has_id has no meaning. */
+  group(input: unknown, path: string, level: number, nested: boolean): Filter {
+    const object = expectObject(input, path, 'a filter group { must?, should?, must_not?, min_should? }');
     if (level > MAX_FILTER_DEPTH) {
       throw new InvalidFilterError(
         `expected groups nested at most ${MAX_FILTER_DEPTH} levels deep, got a group at level ${level}`,
         path,
       );
     }
-    const group: { must?: Condition[]; should?: Condition[]; must_not?: Condition[] } = {};
+    const group: {
+      must?: Condition[];
+      should?: Condition[];
+      must_not?: Condition[];
+      min_should?: MinShould;
+    } = {};
     for (const name of Object.keys(object)) {
       const property = GROUP_PROPERTIES.find((known) => known === name);
-      if (property === undefined) throw unknownProperty(name, path, 'must, should, must_not');
-      group[property] = this.conditionList(object[name], propertyPath(path, name), level);
+      if (property === undefined) throw unknownProperty(name, path, GROUP_PROPERTIES.join(', '));
+      const value = object[name];
+      if (value === null) continue;
+      const at = propertyPath(path, name);
+      if (property === 'min_should') group.min_should = this.minShould(value, at, level, nested);
+      else group[property] = this.conditionList(value, at, level, nested, true);
     }
     return group;
   }
 
-  private conditionList(input: unknown, path: string, level: number): Condition[] {
+  private minShould(input: unknown, path: string, level: number, nested: boolean): MinShould {
+    const object = expectKnown(input, path, ['conditions', 'min_count'], '{ conditions: [...], min_count }');
+    const minCount = object.min_count;
+    if (typeof minCount !== 'number' || !Number.isSafeInteger(minCount) || minCount < 1) {
+      throw new InvalidFilterError(`expected an integer ≥ 1, got ${describe(minCount)}`, `${path}.min_count`);
+    }
+    return {
+      conditions: this.conditionList(object.conditions, `${path}.conditions`, level, nested, false),
+      min_count: minCount,
+    };
+  }
+
+  /** A list of conditions, or (when `single` is allowed) one condition standing for a list of one. */
+  private conditionList(
+    input: unknown,
+    path: string,
+    level: number,
+    nested: boolean,
+    single: boolean,
+  ): Condition[] {
     if (!Array.isArray(input)) {
-      throw new InvalidFilterError(`expected an array of conditions, got ${describe(input)}`, path);
+      if (single && typeof input === 'object' && input !== null)
+        return [this.counted(input, path, level, nested)];
+      throw new InvalidFilterError(
+        `expected an array of conditions${single ? ' or one condition' : ''}, got ${describe(input)}`,
+        path,
+      );
     }
     const conditions: Condition[] = [];
-    for (let i = 0; i < input.length; i++) {
-      const itemPath = `${path}[${i}]`;
-      if (++this.conditions > MAX_FILTER_CONDITIONS) {
-        throw new InvalidFilterError(
-          `expected at most ${MAX_FILTER_CONDITIONS} conditions in the whole filter, got more`,
-          itemPath,
-        );
-      }
-      conditions.push(this.condition(input[i], itemPath, level));
-    }
+    // A loop, not `map`: `map` skips the holes of a sparse array, which must be rejected.
+    for (let i = 0; i < input.length; i++)
+      conditions.push(this.counted(input[i], `${path}[${i}]`, level, nested));
     return conditions;
   }
 
-  private condition(input: unknown, path: string, level: number): Condition {
-    const object = expectObject(
-      input,
-      path,
-      'a condition: { key, match | range | exists } or a nested group { must?, should?, must_not? }',
-    );
+  private counted(input: unknown, path: string, level: number, nested: boolean): Condition {
+    if (++this.conditions > MAX_FILTER_CONDITIONS) {
+      throw new InvalidFilterError(
+        `expected at most ${MAX_FILTER_CONDITIONS} conditions in the whole filter, got more`,
+        path,
+      );
+    }
+    return this.condition(input, path, level, nested);
+  }
+
+  private condition(input: unknown, path: string, level: number, nested: boolean): Condition {
+    const object = expectObject(input, path, CONDITION_FORMS);
     const names = Object.keys(object);
-    if (names.some((name) => FIELD_PROPERTIES.has(name))) return fieldCondition(object, names, path);
-    return this.group(object, path, level + 1);
+    if (names.includes('key') || names.some((name) => FIELD_KINDS.includes(name as never))) {
+      return fieldCondition(object, names, path);
+    }
+    const special = SPECIAL_CONDITIONS.find((name) => names.includes(name));
+    if (special === undefined) return this.group(object, path, level + 1, nested);
+    for (const name of names) {
+      if (name !== special) throw unknownProperty(name, path, `only ${special} in a ${special} condition`);
+    }
+    const at = `${path}.${special}`;
+    switch (special) {
+      case 'is_empty':
+        return { is_empty: { key: parseKeyHolder(object.is_empty, at) } };
+      case 'is_null':
+        return { is_null: { key: parseKeyHolder(object.is_null, at) } };
+      case 'has_id':
+        if (nested) {
+          throw new InvalidFilterError(
+            'has_id cannot be used inside a nested filter (array elements have no ids)',
+            at,
+          );
+        }
+        return { has_id: parseIds(object.has_id, at) };
+      case 'nested': {
+        const inner = expectKnown(object.nested, at, ['key', 'filter'], '{ key, filter }');
+        return {
+          nested: {
+            key: parseKey(inner.key, `${at}.key`),
+            filter: this.group(inner.filter, `${at}.filter`, level + 1, true),
+          },
+        };
+      }
+    }
   }
 }
 
 function fieldCondition(object: Record<string, unknown>, names: string[], path: string): FieldCondition {
-  let kind: 'match' | 'range' | 'exists' | undefined;
+  let kind: (typeof FIELD_KINDS)[number] | undefined;
   for (const name of names) {
     if (name === 'key') continue;
-    if (name !== 'match' && name !== 'range' && name !== 'exists') {
-      throw unknownProperty(name, path, 'key and one of match, range, exists');
-    }
+    const known = FIELD_KINDS.find((candidate) => candidate === name);
+    if (known === undefined) throw unknownProperty(name, path, `key and one of ${FIELD_KINDS.join(', ')}`);
     if (kind !== undefined) {
       throw new InvalidFilterError(
-        `expected exactly one of match, range, exists, got ${kind} and ${name}`,
+        `expected exactly one of ${FIELD_KINDS.join(', ')}, got ${kind} and ${name}`,
         path,
       );
     }
-    kind = name;
+    kind = known;
   }
-  const key = object.key;
-  if (typeof key !== 'string' || !isValidPayloadKey(key)) {
-    throw new InvalidFilterError(
-      `expected a dotted path of non-empty names such as "meta.author", got ${describe(key)}`,
-      `${path}.key`,
-    );
-  }
+  const key = parseKey(object.key, `${path}.key`);
+  const at = `${path}.${kind}`;
   switch (kind) {
     case 'match':
-      return { key, match: parseMatch(object.match, `${path}.match`) };
+      return { key, match: parseMatch(object.match, at) };
     case 'range':
-      return { key, range: parseRange(object.range, `${path}.range`) };
+      return { key, range: parseRange(object.range, at) };
     case 'exists':
       if (typeof object.exists !== 'boolean') {
-        throw new InvalidFilterError(
-          `expected true or false, got ${describe(object.exists)}`,
-          `${path}.exists`,
-        );
+        throw new InvalidFilterError(`expected true or false, got ${describe(object.exists)}`, at);
       }
       return { key, exists: object.exists };
+    case 'geo_radius':
+      return { key, geo_radius: parseGeoRadius(object.geo_radius, at) };
+    case 'geo_bounding_box':
+      return { key, geo_bounding_box: parseGeoBoundingBox(object.geo_bounding_box, at) };
+    case 'geo_polygon':
+      return { key, geo_polygon: parseGeoPolygon(object.geo_polygon, at) };
+    case 'values_count':
+      return { key, values_count: parseValuesCount(object.values_count, at) };
     case undefined:
-      throw new InvalidFilterError('expected exactly one of match, range, exists, got none', path);
+      throw new InvalidFilterError(`expected exactly one of ${FIELD_KINDS.join(', ')}, got none`, path);
   }
 }
 
-function parseMatch(input: unknown, path: string): Match {
-  const object = expectObject(input, path, '{ value }, { any } or { text }');
-  const names = Object.keys(object);
-  for (const name of names) {
-    if (name !== 'value' && name !== 'any' && name !== 'text') {
-      throw unknownProperty(name, path, 'value, any or text');
-    }
-  }
-  if (names.length !== 1) {
+/** `{ key }`, the operand of is_empty and is_null. */
+function parseKeyHolder(input: unknown, path: string): string {
+  const object = expectKnown(input, path, ['key'], '{ key }');
+  return parseKey(object.key, `${path}.key`);
+}
+
+/** A dotted key, with `[]` array steps (Qdrant's syntax) dropped: `a[].b` → `a.b`. */
+function parseKey(input: unknown, path: string): string {
+  const key = typeof input === 'string' ? input.replace(/\[\](?=\.|$)/g, '') : undefined;
+  if (key === undefined || !isValidPayloadKey(key)) {
     throw new InvalidFilterError(
-      `expected exactly one of value, any, text, got ${names.length === 0 ? 'none' : names.join(' and ')}`,
+      `expected a dotted path of non-empty names such as "meta.author", got ${describe(input)}`,
       path,
     );
   }
-  if (names[0] === 'value') return { value: parseMatchValue(object.value, `${path}.value`) };
-  if (names[0] === 'text') {
-    if (typeof object.text !== 'string') {
+  return key;
+}
+
+/** Point ids by the engine's rules: non-negative safe integers, or strings of 1..256 characters. */
+function parseIds(input: unknown, path: string): FilterPointId[] {
+  if (!Array.isArray(input)) {
+    throw new InvalidFilterError(`expected an array of point ids, got ${describe(input)}`, path);
+  }
+  return input.map((id, i) => {
+    const valid =
+      (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) ||
+      (typeof id === 'string' && id.length >= 1 && id.length <= MAX_FILTER_ID_LENGTH);
+    if (!valid) {
       throw new InvalidFilterError(
-        `expected a string to search for, got ${describe(object.text)}`,
-        `${path}.text`,
+        `expected a point id (a non-negative integer or a string of 1 to ${MAX_FILTER_ID_LENGTH} characters), got ${describe(id)}`,
+        `${path}[${i}]`,
       );
     }
-    return { text: object.text };
-  }
-  const list = object.any;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new InvalidFilterError(
-      `expected a non-empty array of ${SCALARS}, got ${describe(list)}`,
-      `${path}.any`,
-    );
-  }
-  const any: MatchValue[] = [];
-  for (let i = 0; i < list.length; i++) any.push(parseMatchValue(list[i], `${path}.any[${i}]`));
-  return { any };
-}
-
-function parseMatchValue(input: unknown, path: string): MatchValue {
-  if (typeof input === 'string' || typeof input === 'boolean') return input;
-  if (typeof input === 'number' && Number.isFinite(input)) return input;
-  throw new InvalidFilterError(`expected ${SCALAR}, got ${describe(input)}`, path);
-}
-
-/**
- * Number bounds or date-time bounds, never both: the first bound given decides which, and a
- * later bound of the other kind is reported as the error.
- */
-function parseRange(input: unknown, path: string): Range | DatetimeRange {
-  const object = expectObject(input, path, 'an object with at least one of gt, gte, lt, lte');
-  const range: { gt?: number | string; gte?: number | string; lt?: number | string; lte?: number | string } =
-    {};
-  let kind: 'number' | 'string' | undefined;
-  for (const name of Object.keys(object)) {
-    const bound = RANGE_BOUNDS.find((known) => known === name);
-    if (bound === undefined) throw unknownProperty(name, path, 'gt, gte, lt, lte');
-    const value = object[name];
-    const valid =
-      (typeof value === 'number' && Number.isFinite(value) && kind !== 'string') ||
-      (typeof value === 'string' && parseDatetime(value) !== undefined && kind !== 'number');
-    if (!valid) {
-      const expected =
-        kind === undefined
-          ? `a finite number or an RFC 3339 date-time such as "${DATETIME_EXAMPLE}"`
-          : kind === 'number'
-            ? 'a finite number, as the other bounds of this range'
-            : `an RFC 3339 date-time such as "${DATETIME_EXAMPLE}", as the other bounds of this range`;
-      throw new InvalidFilterError(`expected ${expected}, got ${describe(value)}`, propertyPath(path, name));
-    }
-    kind = typeof value === 'number' ? 'number' : 'string';
-    range[bound] = value as number | string;
-  }
-  if (kind === undefined) {
-    throw new InvalidFilterError('expected at least one of gt, gte, lt, lte, got none', path);
-  }
-  return range as Range | DatetimeRange;
-}
-
-/** Accepts plain objects only (prototype `Object.prototype` or null), as JSON produces. */
-function expectObject(input: unknown, path: string, expected: string): Record<string, unknown> {
-  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
-    const prototype = Object.getPrototypeOf(input);
-    if (prototype === Object.prototype || prototype === null) return input as Record<string, unknown>;
-  }
-  throw new InvalidFilterError(`expected ${expected}, got ${describe(input)}`, path);
-}
-
-function unknownProperty(name: string, path: string, allowed: string): InvalidFilterError {
-  return new InvalidFilterError(
-    `unknown property ${JSON.stringify(name)}; expected only ${allowed}`,
-    propertyPath(path, name),
-  );
-}
-
-/** `filter.must` for identifier-like names, `filter["odd name"]` otherwise. */
-function propertyPath(path: string, name: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
-}
-
-/** A short description of a given value for error messages. */
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) {
-    return value.length === 0 ? 'an empty array' : `an array of length ${value.length}`;
-  }
-  switch (typeof value) {
-    case 'string':
-      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-    case 'number':
-      return Number.isFinite(value) ? `the number ${value}` : String(value);
-    case 'boolean':
-      return `${value}`;
-    case 'object': {
-      const prototype = Object.getPrototypeOf(value);
-      const name = prototype?.constructor?.name;
-      return prototype === Object.prototype || prototype === null || typeof name !== 'string'
-        ? 'an object'
-        : `an instance of ${name}`;
-    }
-    default:
-      return `a ${typeof value}`;
-  }
+    return id as FilterPointId;
+  });
 }

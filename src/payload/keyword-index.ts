@@ -1,10 +1,12 @@
 /**
- * Exact-value indexes: keyword (stores strings) and bool (stores `true` and `false`), both
- * posting lists by value (value-postings.ts). They answer `match` (value or any) from the
- * lists; a number range never holds for a stored value; a datetime range on a keyword index
- * and a text query need the payload (undefined lookup, see field-index.ts). A keyword index
- * also lists its values and their rows (`KeywordPostings`), from which sealed segments copy
- * the vectors of partitioned values (segment/value-partitions.ts).
+ * Exact-value indexes: keyword (stores strings), uuid (stores UUID strings, by canonical
+ * form, uuid.ts) and bool (stores `true` and `false`), all posting lists by value
+ * (value-postings.ts). They answer `match` value / any / except from the lists (except: the
+ * rows of every stored value not in the list); a number range and a geo shape never hold for
+ * a stored value; a datetime range on strings and a text query need the payload (undefined
+ * lookup, see field-index.ts). A keyword index also lists its values and their rows
+ * (`KeywordPostings`), from which sealed segments copy the vectors of partitioned values
+ * (segment/value-partitions.ts).
  */
 
 import {
@@ -15,8 +17,10 @@ import {
   unionLookup,
   type ValueCondition,
 } from './field-index.js';
-import { isDatetimeRange } from './filter.js';
+import { isDatetimeRange, isTextMatch } from './filter.js';
+import type { MatchValue } from './filter-types.js';
 import type { PayloadPath } from './payload-path.js';
+import { canonicalUuid, uuidComparable } from './uuid.js';
 import { ValuePostings } from './value-postings.js';
 
 class ExactValueIndex<Value extends string | boolean> extends FieldIndex {
@@ -24,9 +28,12 @@ class ExactValueIndex<Value extends string | boolean> extends FieldIndex {
 
   constructor(
     path: PayloadPath,
-    private readonly stores: (value: unknown) => value is Value,
+    /** The stored form of a value, or undefined for a value this index does not store. */
+    private readonly storedForm: (value: unknown) => Value | undefined,
     /** True when stored values are strings, which a datetime range may select. */
     private readonly storesStrings: boolean,
+    /** How a matched scalar compares with stored forms (canonical UUIDs for a uuid index). */
+    private readonly comparable: (scalar: MatchValue) => unknown = (scalar) => scalar,
   ) {
     super(path);
   }
@@ -34,10 +41,22 @@ class ExactValueIndex<Value extends string | boolean> extends FieldIndex {
   override lookup(condition: ValueCondition): Lookup | undefined {
     if ('range' in condition)
       return this.storesStrings && isDatetimeRange(condition.range) ? undefined : NO_ROWS;
-    if ('text' in condition.match) return undefined;
+    if (!('match' in condition)) return NO_ROWS;
+    const match = condition.match;
+    if (isTextMatch(match)) return undefined;
     const postings = this.postings;
+    const listed = new Set(matchedValues(match).map(this.comparable));
+    const values: Value[] = [];
+    if ('except' in match) {
+      for (const [value] of postings.valueCounts()) if (!listed.has(value)) values.push(value);
+    } else {
+      for (const scalar of listed) {
+        const stored = this.storedForm(scalar);
+        if (stored !== undefined && stored === scalar) values.push(stored);
+      }
+    }
     return unionLookup(
-      matchedValues(condition.match).filter(this.stores),
+      values,
       (value) => postings.count(value),
       (value, target) => postings.setIn(value, target),
     );
@@ -49,8 +68,9 @@ class ExactValueIndex<Value extends string | boolean> extends FieldIndex {
   }
 
   protected override store(row: number, value: unknown): boolean {
-    if (!this.stores(value)) return false;
-    this.postings.add(value, row);
+    const stored = this.storedForm(value);
+    if (stored === undefined) return false;
+    this.postings.add(stored, row);
     return true;
   }
 }
@@ -66,7 +86,7 @@ export interface KeywordPostings {
 /** An index of the string values of a key. */
 export class KeywordIndex extends ExactValueIndex<string> implements KeywordPostings {
   constructor(path: PayloadPath) {
-    super(path, (value): value is string => typeof value === 'string', true);
+    super(path, (value) => (typeof value === 'string' ? value : undefined), true);
   }
 
   valueCounts(): IterableIterator<[string, number]> {
@@ -78,7 +98,24 @@ export class KeywordIndex extends ExactValueIndex<string> implements KeywordPost
   }
 }
 
+/**
+ * An index of the UUID strings of a key, stored in canonical form; other strings are foreign
+ * (read from the payload, where they compare as they are).
+ */
+export function uuidIndex(path: PayloadPath): FieldIndex {
+  return new ExactValueIndex<string>(
+    path,
+    (value) => (typeof value === 'string' ? canonicalUuid(value) : undefined),
+    true,
+    uuidComparable as (scalar: MatchValue) => unknown,
+  );
+}
+
 /** An index of the boolean values of a key. */
 export function boolIndex(path: PayloadPath): FieldIndex {
-  return new ExactValueIndex(path, (value): value is boolean => typeof value === 'boolean', false);
+  return new ExactValueIndex<boolean>(
+    path,
+    (value) => (typeof value === 'boolean' ? value : undefined),
+    false,
+  );
 }

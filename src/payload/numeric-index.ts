@@ -4,11 +4,12 @@
  * milliseconds). A range costs two binary searches plus the matching rows.
  *
  * - Number indexes answer number `match` (as the range [v, v]; a string or boolean scalar
- *   never equals a stored number) and number ranges; a datetime range never holds for a number.
+ *   never equals a stored number), `except` (the open intervals between the listed numbers)
+ *   and number ranges; a datetime range never holds for a number.
  * - The datetime index answers datetime ranges; a number range never holds for a string. A
  *   string `match` compares the text, which the instant does not determine (`…T00:00Z` and
- *   `…T01:00+01:00` are one instant), so it needs the payload.
- * - A text query needs the payload on either.
+ *   `…T01:00+01:00` are one instant), so it needs the payload (and so does `except`).
+ * - A text query needs the payload on either; a geo shape never holds for a stored value.
  */
 import { parseDatetime } from './datetime.js';
 import {
@@ -19,7 +20,7 @@ import {
   unionLookup,
   type ValueCondition,
 } from './field-index.js';
-import { type Interval, isDatetimeRange, rangeInterval } from './filter.js';
+import { type Interval, isDatetimeRange, isTextMatch, rangeInterval } from './filter.js';
 import type { PayloadPath } from './payload-path.js';
 import { SortedValues } from './sorted-values.js';
 
@@ -40,10 +41,15 @@ class SortedIndex extends FieldIndex {
       if (isDatetimeRange(condition.range) !== this.datetime) return NO_ROWS;
       return this.intervals([rangeInterval(condition.range)]);
     }
-    if ('text' in condition.match) return undefined;
-    const scalars = matchedValues(condition.match);
-    if (this.datetime) return scalars.some((scalar) => typeof scalar === 'string') ? undefined : NO_ROWS;
+    if (!('match' in condition)) return NO_ROWS;
+    const match = condition.match;
+    if (isTextMatch(match)) return undefined;
+    const scalars = matchedValues(match);
+    if (this.datetime) {
+      return 'except' in match || scalars.some((scalar) => typeof scalar === 'string') ? undefined : NO_ROWS;
+    }
     const numbers = scalars.filter((scalar) => typeof scalar === 'number');
+    if ('except' in match) return this.intervals(gaps(numbers));
     return this.intervals(
       numbers.map((number) => ({ low: number, lowInclusive: true, high: number, highInclusive: true })),
     );
@@ -92,4 +98,19 @@ export function datetimeIndex(path: PayloadPath): FieldIndex {
     (value) => (typeof value === 'string' ? parseDatetime(value) : undefined),
     true,
   );
+}
+
+/** The numbers other than `numbers`: the open intervals between them (all numbers when none). */
+function gaps(numbers: readonly number[]): Interval[] {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const intervals: Interval[] = [];
+  let low = Number.NEGATIVE_INFINITY;
+  let lowInclusive = true;
+  for (const number of sorted) {
+    intervals.push({ low, lowInclusive, high: number, highInclusive: false });
+    low = number;
+    lowInclusive = false;
+  }
+  intervals.push({ low, lowInclusive, high: Number.POSITIVE_INFINITY, highInclusive: true });
+  return intervals;
 }

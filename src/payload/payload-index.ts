@@ -9,16 +9,17 @@
  * rows one by one, filtering in between. Answers never depend on which keys are indexed:
  * `filter` equals `compileFilter` (with the declared analyzers) evaluated on every row.
  */
-import type { PayloadIndexInfo } from '../db/types.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Bitset } from '../index/bitset.js';
 import { analyzerFor } from '../text/analyzer.js';
 import type { InvertedIndex } from '../text/inverted-index.js';
 import type { FieldIndex } from './field-index.js';
 import type { CompileOptions } from './filter.js';
-import { estimateRows, filterRows, type IndexedFields } from './filter-bitset.js';
+import { estimateRows, filterRows, type IndexedFields, type RowIds } from './filter-bitset.js';
 import type { Filter, RowPayload } from './filter-types.js';
-import { boolIndex, KeywordIndex, type KeywordPostings } from './keyword-index.js';
+import { geoIndex } from './geo-index.js';
+import type { PayloadIndexInfo } from './index-declaration.js';
+import { boolIndex, KeywordIndex, type KeywordPostings, uuidIndex } from './keyword-index.js';
 import { datetimeIndex, floatIndex, integerIndex } from './numeric-index.js';
 import { compilePayloadPath } from './payload-path.js';
 import { TextFieldIndex } from './text-field-index.js';
@@ -29,15 +30,10 @@ export class SegmentPayloadIndex {
   private readonly fields = new Map<string, FieldIndex>();
   private readonly infos = new Map<string, PayloadIndexInfo>();
   private rowCount = 0;
-  /** Text conditions use the analyzer of the key's text index (English when it has none). */
+  /** Conditions compile with what the declarations say (analyzers, uuid keys). */
   private readonly indexed: IndexedFields = {
     fields: this.fields,
-    options: {
-      analyzerFor: (key) => {
-        const info = this.infos.get(key);
-        return info?.type === 'text' ? analyzerFor(info.analyzer) : undefined;
-      },
-    } satisfies CompileOptions,
+    options: declaredCompileOptions((key) => this.infos.get(key)),
   };
 
   /**
@@ -114,13 +110,14 @@ export class SegmentPayloadIndex {
    * Rows 0..rows-1 whose payload matches `filter` (liveness is not considered), as a new
    * bitset the caller owns: answered from indexes where a condition's key is indexed, by
    * reading `payloadAt` for the rest (only for rows still possible). Equal to evaluating
-   * `compileFilter(filter, { analyzerFor })` on every row, with the declared text analyzers.
-   * `filter` must be valid (what `parseFilter` returns).
-   * @throws InvalidArgumentError if `rows` exceeds the rows indexed.
+   * `compileFilter(filter, declaredCompileOptions(…))` on every row, given its payload and its
+   * id (`idAt`, needed only by has_id). `filter` must be valid (what `parseFilter` returns).
+   * @throws InvalidArgumentError if `rows` exceeds the rows indexed, or if the filter has a
+   * has_id condition and `idAt` is not given.
    */
-  filter(filter: Filter, rows: number, payloadAt: (offset: number) => RowPayload): Bitset {
+  filter(filter: Filter, rows: number, payloadAt: (offset: number) => RowPayload, idAt?: RowIds): Bitset {
     this.checkRows(rows);
-    return filterRows(this.indexed, filter, rows, payloadAt);
+    return filterRows(this.indexed, filter, rows, payloadAt, idAt);
   }
 
   /**
@@ -166,8 +163,35 @@ function buildField(key: string, info: PayloadIndexInfo, payloads: readonly RowP
     case 'text':
       field = new TextFieldIndex(path, analyzerFor(info.analyzer));
       break;
+    case 'geo':
+      field = geoIndex(path);
+      break;
+    case 'uuid':
+      field = uuidIndex(path);
+      break;
   }
   for (let row = 0; row < payloads.length; row++) field.add(row, payloads[row]);
   field.compact(payloads.length);
   return field;
+}
+
+/**
+ * How filters compile on keys with these declarations: text conditions use the analyzer of
+ * the key's text index (English when it has none), and matches on a uuid-indexed key compare
+ * UUID strings canonically. Every evaluation of a collection's filters (indexes, scroll
+ * predicates) compiles with these options, so that they agree.
+ * @example
+ * const options = declaredCompileOptions((key) => config.payloadIndexes?.[key]);
+ * compileFilter(filter, options);
+ */
+export function declaredCompileOptions(
+  infoOf: (key: string) => PayloadIndexInfo | undefined,
+): CompileOptions {
+  return {
+    analyzerFor: (key) => {
+      const info = infoOf(key);
+      return info?.type === 'text' ? analyzerFor(info.analyzer) : undefined;
+    },
+    isUuidKey: (key) => infoOf(key)?.type === 'uuid',
+  };
 }

@@ -104,3 +104,41 @@ function someFrom(
   if (child === undefined || (path.checkOwn[depth] && !Object.hasOwn(node, segment))) return false;
   return someFrom(child, path, depth + 1, test);
 }
+
+/**
+ * True when at least one LEAF that `path` resolves to in `payload` passes `test`: arrays
+ * along the path are expanded as {@link somePayloadValue} does, but the value at the end of
+ * the path is passed as it is, an array included (`{ tags: [] }` has the leaf `[]`, and
+ * `{ tags: ['a'] }` the leaf `['a']`). What is_empty, is_null, values_count and nested
+ * conditions count, as Qdrant does. Stops at the first leaf that passes.
+ * @example
+ * someLeafValue({ a: [{ b: [1, 2] }, { b: null }] }, compilePayloadPath('a.b'), (leaf) => leaf === null); // true
+ */
+export function someLeafValue(
+  payload: unknown,
+  path: PayloadPath,
+  test: (leaf: unknown) => boolean,
+): boolean {
+  return someLeafFrom(payload, path, 0, test);
+}
+
+function someLeafFrom(
+  node: unknown,
+  path: PayloadPath,
+  depth: number,
+  test: (leaf: unknown) => boolean,
+): boolean {
+  if (node === undefined) return false;
+  if (depth === path.segments.length) return test(node);
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      if (someLeafFrom(node[i], path, depth, test)) return true;
+    }
+    return false;
+  }
+  if (typeof node !== 'object' || node === null) return false;
+  const segment = path.segments[depth];
+  const child = (node as Record<string, unknown>)[segment];
+  if (child === undefined || (path.checkOwn[depth] && !Object.hasOwn(node, segment))) return false;
+  return someLeafFrom(child, path, depth + 1, test);
+}

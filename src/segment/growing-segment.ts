@@ -13,6 +13,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import type { SegmentField } from '../storage/segment-file.js';
 import type { FieldLayout, PointId, SegmentView, StoredPayload } from './segment-view.js';
+import { StalePayloadKeys } from './stale-payload-index.js';
 
 /** The vectors of appended rows for one field: rows × dimension, and which rows have one (all when undefined). */
 export interface FieldRows {
@@ -27,11 +28,12 @@ export class GrowingSegment implements SegmentView {
   private readonly payloads: StoredPayload[] = [];
   private deleted = new Bitset(1024);
   private deletedCount = 0;
+  private readonly stale = new StalePayloadKeys();
 
   constructor(
     kernels: Kernels,
     readonly layout: readonly FieldLayout[],
-    readonly payloadIndex: SegmentPayloadIndex,
+    private readonly index: SegmentPayloadIndex,
   ) {
     this.indexes = layout.map((f) => new FlatIndex(kernels, f.dimension, f.distance));
     this.presence = layout.map((f) => (f.name === '' ? undefined : new Bitset(1024)));
@@ -39,6 +41,22 @@ export class GrowingSegment implements SegmentView {
 
   get rows(): number {
     return this.ids.length;
+  }
+
+  /** The payload index, brought up to date with payload updates first. */
+  get payloadIndex(): SegmentPayloadIndex {
+    this.stale.refresh(this.index, (row) => this.payloads[row]);
+    return this.index;
+  }
+
+  /** The declared payload index kinds (reading them does not refresh stale indexes). */
+  get payloadIndexDeclarations() {
+    return this.index.declarations;
+  }
+
+  /** Marks the payload index of `key` out of date after a payload update (rebuilt at the next read). */
+  stalePayloadKey(key: string): void {
+    this.stale.mark(key);
   }
 
   get liveCount(): number {
@@ -60,7 +78,7 @@ export class GrowingSegment implements SegmentView {
     for (let i = 0; i < ids.length; i++) {
       this.ids.push(ids[i]);
       this.payloads.push(payloads[i]);
-      this.payloadIndex.append(first + i, payloads[i]);
+      this.index.append(first + i, payloads[i]);
     }
     return first;
   }
@@ -90,6 +108,11 @@ export class GrowingSegment implements SegmentView {
 
   payload(offset: number): StoredPayload {
     return this.payloads[offset];
+  }
+
+  /** Replaces the payload of row `offset` (the caller re-indexes it and logs the change). */
+  replacePayload(offset: number, payload: StoredPayload): void {
+    this.payloads[offset] = payload;
   }
 
   vector(offset: number, field = 0): Float32Array {

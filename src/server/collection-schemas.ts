@@ -129,6 +129,11 @@ export const FieldSchema = Type.Union([
         }),
       ),
       analyzer: Type.Optional(TextAnalyzer),
+      partitioned: Type.Optional(
+        Type.Boolean({
+          description: 'Quiver extension: `is_tenant` of a keyword index, by its Quiver name.',
+        }),
+      ),
       tokenizer: Type.Optional(
         stringEnum(
           ['prefix', 'whitespace', 'word', 'multilingual'] as const,

@@ -50,7 +50,7 @@ export interface CreateBody {
 
 export type FieldSchemaBody =
   | string
-  | { type: string; is_tenant?: boolean; analyzer?: string; tokenizer?: string };
+  | { type: string; is_tenant?: boolean; analyzer?: string; tokenizer?: string; partitioned?: boolean };
 
 /** One vector (`{ size, distance }`) rather than named vectors (whose values are all objects). */
 function isSingle(vectors: CreateBody['vectors']): vectors is VectorParamsBody {
@@ -138,17 +138,22 @@ function segmentPoints(kilobytes: number, config: CollectionConfig): number {
   return Math.max(1, Math.floor((kilobytes * 1024) / (4 * Math.max(1, dims))));
 }
 
-/** The engine's payload index config of a Qdrant field schema. */
+/**
+ * The engine's payload index config of a Qdrant field schema: `is_tenant` on a keyword
+ * index is a partitioned index (on other kinds, a hint that changes nothing); text
+ * `tokenizer: multilingual` picks the multilingual analyzer. Quiver's own `analyzer` and
+ * `partitioned` go to the engine as they are, which refuses them where they do not apply.
+ */
 export function payloadIndexOf(schema: FieldSchemaBody | undefined): PayloadIndexConfig {
   if (schema === undefined) throw new InvalidArgumentError('field_schema: is required');
   if (typeof schema === 'string') return schema as PayloadIndexConfig;
-  const { type, is_tenant, analyzer, tokenizer } = schema;
-  if (type === 'text') {
-    const chosen = analyzer ?? (tokenizer === 'multilingual' ? 'multilingual' : undefined);
-    return (chosen === undefined ? 'text' : { type, analyzer: chosen }) as PayloadIndexConfig;
-  }
-  if (type === 'keyword' && is_tenant === true) return { type, partitioned: true };
-  return type as PayloadIndexConfig;
+  const { type, is_tenant, analyzer, tokenizer, partitioned } = schema;
+  const out: Record<string, unknown> = { type };
+  const chosen = analyzer ?? (type === 'text' && tokenizer === 'multilingual' ? 'multilingual' : undefined);
+  if (chosen !== undefined) out.analyzer = chosen;
+  if (partitioned !== undefined) out.partitioned = partitioned;
+  else if (type === 'keyword' && is_tenant !== undefined) out.partitioned = is_tenant;
+  return (Object.keys(out).length === 1 ? type : out) as PayloadIndexConfig;
 }
 
 /** Qdrant's field schema of an engine payload index. */

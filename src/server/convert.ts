@@ -133,6 +133,7 @@ export function wirePoint(point: Point, out: Output): WirePoint {
     }
     wire.vector = vectors;
   }
+  if (point.orderValue !== undefined) wire.order_value = point.orderValue;
   return wire;
 }
 

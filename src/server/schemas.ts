@@ -347,10 +347,17 @@ export function pointSchemas(limits: ServerLimits) {
             ),
           ]),
         ),
-        after: Type.Optional({
-          ...PointId,
-          description: 'Quiver extension: start after this id (excluded), as the embedded `cursor` does.',
-        }),
+        after: Type.Optional(
+          Type.Union(
+            [
+              Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+              Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
+            ],
+            {
+              description: 'Quiver extension: start after this id (excluded), as the embedded `cursor` does.',
+            },
+          ),
+        ),
         skip: Type.Optional(
           Type.Integer({
             minimum: 0,

@@ -252,6 +252,19 @@ const Query = Type.Union(
     Type.Object({ fusion: stringEnum(['rrf', 'dbsf'] as const, 'Fuse the prefetches’ lists.') }, closed),
     Type.Object(
       {
+        rrf: Type.Object(
+          {
+            k: Type.Optional(
+              Type.Integer({ minimum: 1, description: 'RRF: 1 / (k + position from 0). Default 2.' }),
+            ),
+          },
+          closed,
+        ),
+      },
+      closed,
+    ),
+    Type.Object(
+      {
         order_by: Type.Union([
           Type.String({ minLength: 1 }),
           Type.Object(

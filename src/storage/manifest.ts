@@ -8,7 +8,13 @@
  */
 import { CorruptDataError } from '../errors.js';
 
-export const MANIFEST_FORMAT_VERSION = 1;
+/**
+ * Version 2 added `payloads` (payload overlay files) to segment entries. Version 1
+ * manifests still open (they have no overlays); every manifest committed is written as the
+ * current version, so an older reader never silently ignores an overlay.
+ */
+export const MANIFEST_FORMAT_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 export interface SegmentEntry {
   id: number;
@@ -17,6 +23,8 @@ export interface SegmentEntry {
   rows: number;
   /** Object key of the current tombstone file, when any row is deleted. */
   tombstones?: string;
+  /** Object key of the current payload overlay file, when payloads of rows changed after sealing (version 2). */
+  payloads?: string;
   /** Object key of the segment's index file (an approximate index), once it is built (collections with one unnamed vector). */
   index?: string;
   /** Collections with named vectors: the index file of each field that has one, by field name. */
@@ -41,7 +49,7 @@ export function parseManifest(body: string, where: string): Manifest {
   } catch {
     throw new CorruptDataError(where, 'manifest is not valid JSON');
   }
-  if (manifest.formatVersion !== MANIFEST_FORMAT_VERSION) {
+  if (!READABLE_VERSIONS.includes(manifest.formatVersion)) {
     throw new CorruptDataError(where, `manifest format version ${manifest.formatVersion} is not supported`);
   }
   if (!Array.isArray(manifest.segments)) throw new CorruptDataError(where, 'manifest lacks a segment list');

@@ -8,11 +8,13 @@
  *         "dimension", "present": "0110…" }] }` (one character per row), then for each field in
  *         order ids.length × dimension f32 (zeros where the row lacks the vector).
  * Delete: UTF-8 JSON `{ "ids": [...] }`.
+ * Payload update: see payload-record.ts.
  */
 import { CorruptDataError } from '../errors.js';
 import { alignUp, bytesOf, copyFloat32, fromUtf8, utf8 } from './binary.js';
 
-export const WalKind = { UPSERT: 1, DELETE: 2, UPSERT_FIELDS: 3 } as const;
+/** Row kinds; `PAYLOAD` rows are encoded by payload-record.ts. */
+export const WalKind = { UPSERT: 1, DELETE: 2, UPSERT_FIELDS: 3, PAYLOAD: 4 } as const;
 
 export interface UpsertRecord {
   ids: (string | number)[];

@@ -36,6 +36,8 @@ export interface WirePoint {
   id: PointId;
   payload?: Record<string, unknown> | null;
   vector?: WireVector | Record<string, WireVector> | null;
+  /** The payload value a scroll or query ordered by a key placed the point by. */
+  order_value?: number | string;
 }
 
 export interface WireHit extends WirePoint {

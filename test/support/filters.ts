@@ -11,6 +11,7 @@ import type {
   Range,
 } from '../../src/payload/filter.js';
 import { compilePayloadPath } from '../../src/payload/payload-path.js';
+import { canonicalUuid } from '../../src/payload/uuid.js';
 
 /**
  * The reference interpreter: the semantics written as plainly as possible, with arrays
@@ -29,17 +30,64 @@ export function matchesReference(
   filter: Filter,
   payload: Payload | null | undefined,
   options: CompileOptions = {},
+  id?: string | number,
 ): boolean {
   const conditionHolds = (condition: Condition): boolean =>
-    'key' in condition
-      ? referenceField(condition, payload, options)
-      : matchesReference(condition, payload, options);
+    referenceCondition(condition, payload, options, id);
   const should = filter.should ?? [];
+  const minShould = filter.min_should;
   return (
     (filter.must ?? []).every(conditionHolds) &&
     !(filter.must_not ?? []).some(conditionHolds) &&
-    (should.length === 0 || should.some(conditionHolds))
+    (should.length === 0 || should.some(conditionHolds)) &&
+    (minShould === undefined || minShould.conditions.filter(conditionHolds).length >= minShould.min_count)
   );
+}
+
+/** The leaves a key resolves to: arrays along the path expanded, the last value as it is. */
+function referenceLeaves(node: unknown, segments: string[]): unknown[] {
+  if (node === undefined) return [];
+  if (segments.length === 0) return [node];
+  if (Array.isArray(node)) return node.flatMap((element) => referenceLeaves(element, segments));
+  if (typeof node !== 'object' || node === null || !Object.hasOwn(node, segments[0])) return [];
+  return referenceLeaves((node as Payload)[segments[0]], segments.slice(1));
+}
+
+function referenceCondition(
+  condition: Condition,
+  payload: Payload | null | undefined,
+  options: CompileOptions,
+  id: string | number | undefined,
+): boolean {
+  if ('key' in condition) return referenceField(condition, payload, options);
+  if ('is_empty' in condition) {
+    return referenceLeaves(payload ?? {}, condition.is_empty.key.split('.')).every(
+      (leaf) => leaf === null || (Array.isArray(leaf) && leaf.length === 0),
+    );
+  }
+  if ('is_null' in condition) {
+    return referenceLeaves(payload ?? {}, condition.is_null.key.split('.')).some((leaf) => leaf === null);
+  }
+  if ('has_id' in condition) return id !== undefined && condition.has_id.includes(id);
+  if ('nested' in condition) {
+    const { key, filter } = condition.nested;
+    const inner: CompileOptions = {
+      analyzerFor: (k) => options.analyzerFor?.(`${key}.${k}`),
+      isUuidKey: (k) => options.isUuidKey?.(`${key}.${k}`) === true,
+    };
+    return referenceLeaves(payload ?? {}, key.split('.')).some(
+      (leaf) =>
+        Array.isArray(leaf) &&
+        leaf.some(
+          (element) =>
+            typeof element === 'object' &&
+            element !== null &&
+            !Array.isArray(element) &&
+            matchesReference(filter, element as Payload, inner),
+        ),
+    );
+  }
+  return matchesReference(condition, payload, options, id);
 }
 
 /** A value's position on a range's axis: numbers for number bounds, instants for date-time bounds. */
@@ -72,17 +120,90 @@ function referenceField(
       );
     });
   }
+  if ('values_count' in condition) {
+    const leaves = referenceLeaves(payload ?? {}, condition.key.split('.'));
+    const counts =
+      leaves.length === 0
+        ? [0]
+        : leaves.map((leaf) => (Array.isArray(leaf) ? leaf.length : leaf === null ? 0 : 1));
+    const { gt, gte, lt, lte } = condition.values_count;
+    return counts.some(
+      (count) =>
+        (gt === undefined || count > gt) &&
+        (gte === undefined || count >= gte) &&
+        (lt === undefined || count < lt) &&
+        (lte === undefined || count <= lte),
+    );
+  }
+  if ('geo_radius' in condition || 'geo_bounding_box' in condition || 'geo_polygon' in condition) {
+    return values.some((value) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+      const { lon, lat } = value as { lon?: unknown; lat?: unknown };
+      if (typeof lon !== 'number' || typeof lat !== 'number') return false;
+      return referenceGeo(condition, lon, lat);
+    });
+  }
   const match = condition.match;
-  if ('text' in match) {
+  if ('text' in match || 'text_any' in match || 'phrase' in match) {
     const analyze = options.analyzerFor?.(condition.key);
     if (analyze === undefined) throw new Error(`the reference needs an analyzer for ${condition.key}`);
-    const wanted = analyze(match.text);
+    const query = 'text' in match ? match.text : 'text_any' in match ? match.text_any : match.phrase;
+    const wanted = analyze(query);
     const text = fieldText(payload, compilePayloadPath(condition.key));
     const present = text === undefined ? [] : analyze(text);
-    return wanted.length > 0 && wanted.every((term) => present.includes(term));
+    if (wanted.length === 0) return false;
+    if ('text' in match) return wanted.every((term) => present.includes(term));
+    if ('text_any' in match) return wanted.some((term) => present.includes(term));
+    return present.some((_, start) => wanted.every((term, i) => present[start + i] === term));
+  }
+  const uuid = options.isUuidKey?.(condition.key) === true;
+  const same = (a: unknown, b: unknown) =>
+    uuid && typeof a === 'string' && typeof b === 'string'
+      ? (canonicalUuid(a) ?? a) === (canonicalUuid(b) ?? b)
+      : a === b;
+  if ('except' in match) {
+    return values.some(
+      (value) => value !== null && !match.except.some((candidate) => same(candidate, value)),
+    );
   }
   const wanted = 'value' in match ? [match.value] : match.any;
-  return values.some((value) => wanted.some((candidate) => candidate === value));
+  return values.some((value) => wanted.some((candidate) => same(candidate, value)));
+}
+
+/** Geo shapes written plainly: haversine distance, box edges, even-odd rings with boundaries excluded. */
+function referenceGeo(condition: FieldCondition, lon: number, lat: number): boolean {
+  if ('geo_radius' in condition) {
+    const { center, radius } = condition.geo_radius;
+    const rad = Math.PI / 180;
+    const a =
+      Math.sin(((lat - center.lat) * rad) / 2) ** 2 +
+      Math.cos(center.lat * rad) * Math.cos(lat * rad) * Math.sin(((lon - center.lon) * rad) / 2) ** 2;
+    return 2 * 6_371_008.8 * Math.asin(Math.sqrt(Math.min(1, a))) < radius;
+  }
+  if ('geo_bounding_box' in condition) {
+    const { top_left: tl, bottom_right: br } = condition.geo_bounding_box;
+    const inLon = tl.lon > br.lon ? lon > tl.lon || lon < br.lon : tl.lon < lon && lon < br.lon;
+    return inLon && br.lat < lat && lat < tl.lat;
+  }
+  if (!('geo_polygon' in condition)) return false;
+  const ring = (points: readonly { lon: number; lat: number }[]): 'in' | 'out' | 'edge' => {
+    let inside = false;
+    for (let i = 0; i + 1 < points.length; i++) {
+      const [p, q] = [points[i], points[i + 1]];
+      const cross = (q.lon - p.lon) * (lat - p.lat) - (q.lat - p.lat) * (lon - p.lon);
+      const within =
+        Math.min(p.lon, q.lon) <= lon &&
+        lon <= Math.max(p.lon, q.lon) &&
+        Math.min(p.lat, q.lat) <= lat &&
+        lat <= Math.max(p.lat, q.lat);
+      if (cross === 0 && within) return 'edge';
+      if (p.lat > lat !== q.lat > lat && lon < p.lon + ((lat - p.lat) * (q.lon - p.lon)) / (q.lat - p.lat))
+        inside = !inside;
+    }
+    return inside ? 'in' : 'out';
+  };
+  const { exterior, interiors = [] } = condition.geo_polygon;
+  return ring(exterior.points) === 'in' && interiors.every((hole) => ring(hole.points) === 'out');
 }
 
 /** What random payloads and filters are made of. */

@@ -306,42 +306,16 @@ async function orderedPage(
   filter: Filter | undefined,
   out: Output,
 ) {
-  const key = typeof orderBy === 'string' ? orderBy : orderBy.key;
   const engineOrder =
     typeof orderBy === 'string'
       ? orderBy
       : {
-          key,
+          key: orderBy.key,
           ...(orderBy.direction === undefined ? {} : { direction: orderBy.direction }),
           ...(orderBy.start_from === undefined ? {} : { startFrom: orderBy.start_from }),
         };
-  const options = {
-    limit,
-    withPayload: true,
-    withVector: out.projection.withVector,
-    orderBy: engineOrder,
-  } as ScrollOptions;
+  const options: ScrollOptions = { limit, ...engineOutput(out), orderBy: engineOrder };
   if (filter !== undefined) options.filter = filter;
   const page = await collection.scroll(options);
-  const points = page.points.map((p) => {
-    const wire = wirePoint(p, out);
-    const value = orderValue(p.payload, key);
-    return value === undefined ? wire : { ...wire, order_value: value };
-  });
-  return { points, next_page_offset: null };
-}
-
-/** The first number or string under a dotted key of a payload. */
-export function orderValue(
-  payload: Record<string, unknown> | undefined,
-  key: string,
-): number | string | undefined {
-  let value: unknown = payload;
-  for (const part of key.split('.')) {
-    if (Array.isArray(value)) value = value[0];
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  if (Array.isArray(value)) value = value[0];
-  return typeof value === 'number' || typeof value === 'string' ? value : undefined;
+  return { points: page.points.map((p) => wirePoint(p, out)), next_page_offset: null };
 }
