@@ -49,7 +49,7 @@ export function filterPayloadSnapshotSuites(ctx: ClientContext): void {
           });
           assertRanking(hits, nearest('Cosine', QUERIES[0], expected, 5), 'search');
           assert.equal(
-            await ctx.col('items').count({ filter: c.filter as Filter }),
+            await ctx.col('items').count({ filter: (c.embeddedFilter ?? c.filter) as Filter }),
             expected.length,
             'embedded count',
           );

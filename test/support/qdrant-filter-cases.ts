@@ -17,6 +17,11 @@ export interface FilterCase {
   /** The filter as a Qdrant client sends it. */
   filter: Record<string, unknown>;
   holds(item: Item): boolean;
+  /**
+   * The same filter for the embedded API, where the REST layer translates (the embedded API
+   * takes ids as they are: it does not canonicalize UUIDs). Default: `filter`.
+   */
+  embeddedFilter?: Record<string, unknown>;
 }
 
 /** Mean earth radius in metres (the haversine radius of the geo crate that Qdrant uses). */
@@ -158,6 +163,7 @@ export function filterCases(items: readonly Item[]): FilterCase[] {
     {
       name: 'has_id (integers, an absent id, an upper-case UUID)',
       filter: { must: [{ has_id: someIds }] },
+      embeddedFilter: { must: [{ has_id: [3, 4, 11, 250_000, uuid] }] },
       holds: (i) => idSet.has(i.id),
     },
     {
