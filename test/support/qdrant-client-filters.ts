@@ -4,6 +4,8 @@
  * every payload must be, and snapshots recovered on a second server.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { QdrantClient, Schemas } from '@qdrant/js-client-rest';
 import type { Filter } from '../../src/index.js';
@@ -255,6 +257,57 @@ export function filterPayloadSnapshotSuites(ctx: ClientContext): void {
       assert.equal(await ctx.client.deleteSnapshot('items', snapshot.name), true);
       assert.ok(!(await ctx.client.listSnapshots('items')).some((d) => d.name === snapshot.name));
       await assert.rejects(ctx.client.deleteSnapshot('items', snapshot.name), apiError(404));
+    });
+
+    test('a truncated snapshot, or one with the wrong checksum, is refused and changes nothing', async () => {
+      const snapshot = await ctx.client.createSnapshot('items', { wait: true });
+      assert.ok(snapshot);
+      const location = `${ctx.s.url}/collections/items/snapshots/${encodeURIComponent(snapshot.name)}`;
+      const bytes = new Uint8Array(await (await fetch(location)).arrayBuffer());
+      assert.equal(bytes.length, snapshot.size);
+      // A loopback server that hands out the first half of the file.
+      const half = createServer((_request, response) => response.end(bytes.subarray(0, bytes.length >> 1)));
+      await new Promise<void>((resolve) => half.listen(0, '127.0.0.1', resolve));
+      const truncated = `http://127.0.0.1:${(half.address() as AddressInfo).port}/truncated.snapshot`;
+      const otherClient = qdrantClient(other.url);
+      try {
+        const before = await otherClient.scroll('restored', {
+          limit: 1000,
+          with_payload: true,
+          with_vector: true,
+        });
+        await assert.rejects(
+          otherClient.recoverSnapshot('restored', { location: truncated }),
+          apiError('4xx'),
+        );
+        await assert.rejects(otherClient.recoverSnapshot('fresh', { location: truncated }), apiError('4xx'));
+        const wrong = '0'.repeat(64);
+        await assert.rejects(
+          otherClient.recoverSnapshot('restored', { location, checksum: wrong }),
+          apiError('4xx'),
+        );
+        const after = await otherClient.scroll('restored', {
+          limit: 1000,
+          with_payload: true,
+          with_vector: true,
+        });
+        assert.deepEqual(after, before, 'the collection is unchanged');
+        assert.deepEqual(await otherClient.collectionExists('fresh'), { exists: false });
+        if (snapshot.checksum) {
+          assert.equal(
+            await otherClient.recoverSnapshot('fresh', { location, checksum: snapshot.checksum }),
+            true,
+          );
+          assert.equal(
+            (await otherClient.count('fresh', { exact: true })).count,
+            (await ctx.client.count('items')).count,
+          );
+        }
+      } finally {
+        half.closeAllConnections();
+        await new Promise((resolve) => half.close(resolve));
+        await ctx.client.deleteSnapshot('items', snapshot.name);
+      }
     });
   });
 }

@@ -118,13 +118,15 @@ export function qdrantClient(url: string): QdrantClient {
 }
 
 /**
- * A predicate for `assert.rejects`: the client's error for an HTTP answer with `status`,
- * whose body is Qdrant's error shape `{ status: { error: string } }`.
+ * A predicate for `assert.rejects`: the client's error for an HTTP answer with `status` (or,
+ * for `'4xx'`, any client error), whose body is Qdrant's error shape `{ status: { error: string } }`.
  */
-export function apiError(status: number): (error: unknown) => boolean {
+export function apiError(status: number | '4xx'): (error: unknown) => boolean {
   return (error: unknown) => {
     const e = error as { status?: number; data?: { status?: { error?: unknown } } };
-    if (e.status !== status) {
+    const ok =
+      status === '4xx' ? e.status !== undefined && e.status >= 400 && e.status < 500 : e.status === status;
+    if (!ok) {
       throw new Error(`expected HTTP ${status}, got ${e.status}: ${JSON.stringify(e.data ?? String(error))}`);
     }
     if (typeof e.data?.status?.error !== 'string') {
