@@ -21,9 +21,11 @@ import type {
   HitGroup,
   Metric,
   PayloadIndexConfig,
+  PayloadUpdating,
   Point,
   PointId,
   PointInput,
+  PointSelector,
   RangeSearchOptions,
   RawPointInput,
   RawSearchQuery,
@@ -33,6 +35,7 @@ import type {
   ScrollPage,
   SearchOptions,
   SearchQuery,
+  SetPayloadOptions,
   VectorInput,
 } from '../db/types.js';
 import { checkOptions, describe } from '../db/validate.js';
@@ -74,7 +77,7 @@ const HYBRID_FIELDS: Record<string, string> = {
   groupSize: 'group_size',
 };
 
-export class RemoteCollection implements Collection {
+export class RemoteCollection implements Collection, PayloadUpdating {
   private readonly path: string;
   private readonly codec: VectorCodec;
   private readonly raw: RawInputCodec;
@@ -311,6 +314,52 @@ export class RemoteCollection implements Collection {
     };
     const hits = await this.post<WireHit[]>('POST', '/points/recommend', body);
     return hits.map((w) => this.codec.hitFromWire(w, metric === 'l2'));
+  }
+
+  /**
+   * Merges keys into the payload of each selected point (with `key`, into the object at that
+   * dotted path); resolves with how many existing points it applied to.
+   * @example
+   * await images.setPayload(['img-1'], { label: 'dog' });
+   */
+  async setPayload(
+    selector: PointSelector,
+    payload: Record<string, unknown>,
+    options?: SetPayloadOptions,
+  ): Promise<number> {
+    const opts = checkOptions(options, 'set payload options');
+    const body = { payload, ...this.selector(selector, 'setPayload'), ...pick(opts, ['key']) };
+    return (await this.post<{ updated: number }>('POST', '/points/payload?wait=true', body)).updated;
+  }
+
+  /**
+   * Replaces the whole payload of each selected point.
+   * @example
+   * await images.overwritePayload(['img-1'], { label: 'dog' });
+   */
+  async overwritePayload(selector: PointSelector, payload: Record<string, unknown>): Promise<number> {
+    const body = { payload, ...this.selector(selector, 'overwritePayload') };
+    return (await this.post<{ updated: number }>('PUT', '/points/payload?wait=true', body)).updated;
+  }
+
+  /**
+   * Removes keys (dotted paths) from the payload of each selected point.
+   * @example
+   * await images.deletePayloadKeys(['img-1'], ['label']);
+   */
+  async deletePayloadKeys(selector: PointSelector, keys: string[]): Promise<number> {
+    const body = { keys, ...this.selector(selector, 'deletePayloadKeys') };
+    return (await this.post<{ updated: number }>('POST', '/points/payload/delete?wait=true', body)).updated;
+  }
+
+  /**
+   * Removes the whole payload of each selected point.
+   * @example
+   * await images.clearPayload({ filter: { must: [{ key: 'label', match: { value: 'spam' } }] } });
+   */
+  async clearPayload(selector: PointSelector): Promise<number> {
+    const body = this.selector(selector, 'clearPayload');
+    return (await this.post<{ updated: number }>('POST', '/points/payload/clear?wait=true', body)).updated;
   }
 
   /**

@@ -283,7 +283,18 @@ export async function collectionInfo(info: CollectionInfo, indexedPoints: (key: 
         on_disk_payload: false,
       },
       hnsw_config: hnswConfig(info.index),
-      optimizer_config: {},
+      // Qdrant's required fields, with what they mean here: deleted rows are dropped by an
+      // explicit compaction, every sealed segment is indexed, and writes are durable when answered.
+      optimizer_config: {
+        deleted_threshold: 0,
+        vacuum_min_vector_number: 0,
+        default_segment_number: 0,
+        max_segment_size: null,
+        memmap_threshold: null,
+        indexing_threshold: 0,
+        flush_interval_sec: 0,
+        max_optimization_threads: null,
+      },
       quantization_config: null,
     },
     payload_schema: payloadSchema,

@@ -143,7 +143,9 @@ export function wirePoint(point: Point, out: Output): WirePoint {
  */
 export function wireHit(hit: Hit, out: Output, metric: Metric | undefined): WireHit {
   const score = metric === undefined ? hit.score : restScore(metric, hit.score);
-  return { ...wirePoint(hit, out), score };
+  const { id, ...rest } = wirePoint(hit, out);
+  // Qdrant's scored points carry the point's version; Quiver keeps none, so it is always 0.
+  return { id, version: 0, score, ...rest };
 }
 
 export function wireGroup(group: HitGroup, out: Output, metric: Metric | undefined): WireGroup {

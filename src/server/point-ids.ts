@@ -47,15 +47,18 @@ export function pathId(text: string): PointId {
 
 /**
  * A copy of a filter with the ids of every `has_id` condition canonicalized, at any depth
- * (groups, `nested` filters). Anything that is not a plain object or array is returned as it
- * is, for the engine's filter parser to judge.
+ * (groups, `nested` filters) up to 64 levels: deeper than the engine's filter parser accepts,
+ * which refuses what lies below as it is. Anything that is not a plain object or array is
+ * returned as it is, for the parser to judge.
  */
-export function canonicalFilter(filter: unknown): unknown {
-  if (Array.isArray(filter)) return filter.map(canonicalFilter);
+export function canonicalFilter(filter: unknown, depth = 0): unknown {
+  if (depth > 64) return filter;
+  if (Array.isArray(filter)) return filter.map((f) => canonicalFilter(f, depth + 1));
   if (typeof filter !== 'object' || filter === null) return filter;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(filter)) {
-    out[key] = key === 'has_id' && Array.isArray(value) ? canonicalIds(value) : canonicalFilter(value);
+    out[key] =
+      key === 'has_id' && Array.isArray(value) ? canonicalIds(value) : canonicalFilter(value, depth + 1);
   }
   return out;
 }

@@ -15,6 +15,7 @@ import {
   examplesOf,
   finishGroups,
   type GroupsBody,
+  limitOf,
   outputOf,
   type RecommendBody,
 } from './search-run.js';
@@ -51,7 +52,7 @@ export async function recommendGroups(collection: Collection, body: RecommendBod
     vectors(examples.negative ?? [], 'negative'),
   );
   const out = outputOf(body, false);
-  const options = commonOptions(body, out, body.limit ?? 10) as SearchOptions & { groupBy: string };
+  const options = commonOptions(body, out, limitOf(body)) as SearchOptions & { groupBy: string };
   options.groupBy = body.group_by;
   if (body.group_size !== undefined) options.groupSize = body.group_size;
   if (body.using !== undefined) options.using = body.using;

@@ -194,6 +194,7 @@ export const StoredPoint = Type.Object({
 /** A search hit (Qdrant's `ScoredPoint`). */
 export const ScoredPoint = Type.Object({
   id: PointId,
+  version: Type.Integer({ description: "Qdrant's point version: always 0 (Quiver keeps none)." }),
   score: Type.Number({
     description:
       'Cosine: similarity; Dot: inner product; Euclid: distance; Manhattan: L1 distance; Hamming/Jaccard: bit distance; BM25 or the fused score for text, hybrid and fused queries.',

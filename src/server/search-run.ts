@@ -42,6 +42,8 @@ export interface CommonBody {
   filter?: unknown;
   params?: SearchParamsBody;
   limit?: number;
+  /** The old name of `limit`. */
+  top?: number;
   offset?: number;
   with_payload?: WithPayload;
   with_vector?: WithVector;
@@ -162,7 +164,7 @@ export async function runSearch(collection: Collection, body: SearchBody): Promi
   const out = outputOf(body, false);
   const { query, using, vectorScores } = await searchQuery(collection, body);
   const offset = body.offset ?? 0;
-  const options = searchOptions(body, out, (body.limit ?? 10) + offset, using);
+  const options = searchOptions(body, out, limitOf(body) + offset, using);
   const metric = vectorScores ? await fieldMetric(collection, using) : undefined;
   const hits = await collection.search(query as VectorInput, options);
   return finish(hits, offset, body.score_threshold, metric, out);
@@ -171,7 +173,7 @@ export async function runSearch(collection: Collection, body: SearchBody): Promi
 export async function runSearchGroups(collection: Collection, body: SearchBody & GroupsBody) {
   const out = outputOf(body, false);
   const { query, using, vectorScores } = await searchQuery(collection, body);
-  const options = searchOptions(body, out, body.limit ?? 10, using);
+  const options = searchOptions(body, out, limitOf(body), using);
   options.groupBy = body.group_by;
   if (body.group_size !== undefined) options.groupSize = body.group_size;
   const metric = vectorScores ? await fieldMetric(collection, using) : undefined;
@@ -216,7 +218,7 @@ export function strategyOf(strategy: RecommendBody['strategy']): RecommendOption
 export async function runRecommend(collection: Collection, body: RecommendBody): Promise<unknown[]> {
   const out = outputOf(body, false);
   const offset = body.offset ?? 0;
-  const common = commonOptions(body, out, (body.limit ?? 10) + offset);
+  const common = commonOptions(body, out, limitOf(body) + offset);
   const options: RecommendOptions = {
     k: common.k,
     withPayload: common.withPayload,
@@ -267,4 +269,9 @@ export function finishGroups(
     if (g.hits.length > 0) wire.push(g);
   }
   return wire;
+}
+
+/** A body's `limit` (or its old name `top`), default 10. */
+export function limitOf(body: CommonBody): number {
+  return body.limit ?? body.top ?? 10;
 }

@@ -93,6 +93,13 @@ export function searchSchemas(limits: ServerLimits) {
     filter: Type.Optional(Filter),
     params: Type.Optional(SearchParams),
     limit: Type.Optional(limit),
+    top: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: limits.k,
+        description: 'The old name of `limit` (Qdrant still takes it).',
+      }),
+    ),
     offset: Type.Optional(offset),
     with_payload: Type.Optional(WithPayload),
     with_vector: Type.Optional(WithVector),

@@ -42,6 +42,8 @@ export interface WirePoint {
 
 export interface WireHit extends WirePoint {
   score: number;
+  /** Qdrant's point version: always 0 (Quiver keeps none). */
+  version?: number;
 }
 
 /** One group of a grouped search's response (`{ groups: [{ id, hits }] }`, Qdrant's shape). */

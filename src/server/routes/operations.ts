@@ -10,6 +10,9 @@ import { BARE, KEYED, type RouteContext } from './context.js';
 
 const Status = Type.Object({ status: Type.String() });
 
+/** The version of Qdrant's REST API the server implements (its OpenAPI document, v1.18.x). */
+export const QDRANT_API_VERSION = '1.18.0';
+
 export const operationRoutes: FastifyPluginAsyncTypebox<RouteContext & { version: string }> = async (
   app,
   { metrics, draining, version },
@@ -22,11 +25,20 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteContext & { version
       schema: {
         tags,
         summary: 'Server name and version',
-        response: { 200: Type.Object({ title: Type.String(), version: Type.String() }) },
+        description:
+          "`version` is the version of Qdrant's API this server speaks (Qdrant's clients compare it with their own); " +
+          "`quiver_version` is Quiver's.",
+        response: {
+          200: Type.Object({ title: Type.String(), version: Type.String(), quiver_version: Type.String() }),
+        },
       },
       config: BARE,
     },
-    async () => ({ title: 'quiver - vector search engine', version }),
+    async () => ({
+      title: 'quiver - vector search engine',
+      version: QDRANT_API_VERSION,
+      quiver_version: version,
+    }),
   );
 
   app.get(
