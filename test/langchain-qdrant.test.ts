@@ -81,8 +81,11 @@ describe('@langchain/qdrant 1.0.3 QdrantVectorStore against quiver serve', () =>
     console.warn = (...args: unknown[]) => warnings.push(args.join(' '));
     try {
       const probe = new QdrantVectorStore(embeddings, config());
-      await probe.client.versionInfo();
-      // The check runs in the background from the constructor: let it settle.
+      const { version } = await probe.client.versionInfo();
+      // The client's rule (client-version.ts): the same major version, minor versions at most 1 apart.
+      const [major, minor] = version.split('.').map(Number);
+      assert.ok(major === 1 && Math.abs(minor - 18) <= 1, `server version ${version} for client 1.18.0`);
+      // The client's own check runs in the background from the constructor: let it settle.
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
       console.warn = warn;
