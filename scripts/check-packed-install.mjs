@@ -72,6 +72,12 @@ for (const absent of ['@huggingface/transformers', 'onnxruntime-node']) {
 const smoke = `
 import { Quiver } from 'quiverdb';
 import { createEmbedder, EmbeddingModelError } from 'quiverdb/embed';
+import { IndexFlatL2 } from 'quiverdb/faiss';
+const flat = new IndexFlatL2(3);
+flat.add([[1, 0, 0], [0, 1, 0]]);
+const { labels } = await flat.search([[0.9, 0.1, 0]], 1);
+if (labels[0] !== 0n) throw new Error('quiverdb/faiss search found ' + labels[0]);
+flat.dispose();
 const db = await Quiver.open('./data');
 const c = await db.createCollection('c', { dimension: 3, metric: 'l2' });
 await c.upsert([{ id: 1, vector: [1, 0, 0] }, { id: 2, vector: [0, 1, 0] }]);

@@ -112,3 +112,49 @@ export class OverloadedError extends QuiverError {
     super('OVERLOADED', `${what} is busy; retry after ${retryAfterSeconds} s`);
   }
 }
+
+/**
+ * Memory is exhausted: an allocation would exceed the database's `memoryBudget`, or the
+ * engine itself refused to grow or create a memory. Nothing of the failed operation was
+ * acknowledged (a seal that fails keeps its rows in the WAL and the growing segment);
+ * reads keep working, and writes succeed again once memory is freed (drop, compact,
+ * delete + compact). Over REST: 507.
+ */
+export class CapacityError extends QuiverError {
+  constructor(
+    /** Bytes the operation needed. */
+    readonly needed: number,
+    /** Bytes that were available (under the budget, or what the engine could give). */
+    readonly available: number,
+    what: string,
+  ) {
+    super(
+      'CAPACITY',
+      `${what}: out of memory: needed ${needed} more bytes, ${available} available; free memory (drop or compact collections) or raise memoryBudget`,
+    );
+  }
+}
+
+/**
+ * A snapshot file was refused: not a Quiver snapshot, a format version this build cannot
+ * read, truncated, damaged (its SHA-256 does not verify), not the checksum the caller
+ * expected, or holding data that does not verify. Nothing was changed. Names the file.
+ */
+export class SnapshotError extends QuiverError {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super('INVALID_SNAPSHOT', `snapshot ${file}: ${reason}`);
+  }
+}
+
+/** No snapshot of that name exists for the collection. */
+export class SnapshotNotFoundError extends QuiverError {
+  constructor(
+    readonly collection: string,
+    readonly snapshot: string,
+  ) {
+    super('SNAPSHOT_NOT_FOUND', `collection '${collection}' has no snapshot '${snapshot}'`);
+  }
+}

@@ -96,7 +96,7 @@ describe('bad input is rejected with a typed error and changes nothing', () => {
 
   test('malformed filters', async () => {
     const filters: unknown[] = [
-      { must: { key: 'a', match: { value: 1 } } },
+      { must: 7 },
       { must: [{ key: 'a', match: { value: [1] } }] },
       { must: [{ key: 'a', range: {} }] },
       { must: [{ key: '', exists: true }] },

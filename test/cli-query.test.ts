@@ -232,14 +232,22 @@ describe('quiver CLI: named vectors, payload indexes, text, groups, recommend', 
     assert.ok(!('meta.year' in indexes));
     await fails(['payload-index', 'docs', 'x'], 2, /give the index type, or --drop/);
     await fails(['payload-index', 'docs', 'x', 'keyword', '--drop'], 2, /--drop takes no type/);
-    await fails(['payload-index', 'docs', 'x', 'geo'], 2, /value 'geo' is invalid for argument 'type'/);
+    await fails(
+      ['payload-index', 'docs', 'x', 'hologram'],
+      2,
+      /value 'hologram' is invalid for argument 'type'/,
+    );
     await fails(['payload-index', 'docs', 'x', 'keyword', '--analyzer', 'english'], 2, /text indexes only/);
 
     await fails(['create', 'x', '--vectors', 'image'], 2, /--vectors <fields>.*name:dimension\[:metric\]/);
     await fails(['create', 'x', '--vectors', 'image:4:manhattan'], 2, /metric of 'image' must be one of/);
     await fails(['create', 'x', '--vectors', 'a:4,a:2'], 2, /field 'a' is given twice/);
     await fails(['create', 'x', '--dim', '4', '--vectors', 'a:4'], 2, /cannot be used with/);
-    await fails(['create', 'x', '--dim', '4', '--payload-index', 'tag:geo'], 2, /index type must be one of/);
+    await fails(
+      ['create', 'x', '--dim', '4', '--payload-index', 'tag:hologram'],
+      2,
+      /index type must be one of/,
+    );
     await fails(
       ['create', 'x', '--dim', '4', '--payload-index', 'tag:keyword:english'],
       2,

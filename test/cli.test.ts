@@ -96,7 +96,10 @@ describe('quiver CLI', () => {
       ]),
       [['docs', DIM, 'l2', 0]],
     );
-    assert.match(await ok(['info']), /^collection\s+dimension\s+metric\s+count\ndocs\s+16\s+l2\s+0\n$/);
+    assert.match(
+      await ok(['info']),
+      /^collection\s+dimension\s+metric\s+count\s+memory\s+disk\ndocs\s+16\s+l2\s+0\s+0 B\s+0 B\n$/,
+    );
     await fails(['create', 'docs', '--dim', '4'], 1, /already exists/);
   });
 

@@ -10,6 +10,7 @@ import { compareIds } from '../src/db/id-order.js';
 import {
   type Collection,
   InvalidArgumentError,
+  type PayloadUpdating,
   type Point,
   type PointId,
   Quiver,
@@ -168,13 +169,16 @@ for (const indexed of [false, true]) {
       );
     });
 
-    test('the order follows upserts and deletes', async () => {
+    test('the order follows upserts, payload updates and deletes', async () => {
       await col.upsert([{ id: 'cheapest', vector: [0, 0], payload: { price: -5, kind: 'odd' } }]);
       const first = await col.scroll({ limit: 1, orderBy: 'price' });
       assert.deepEqual(idsOf(first.points), ['cheapest']);
-      await col.delete(['cheapest']);
+      await (col as Collection & PayloadUpdating).setPayload([3], { price: -7 });
+      const updated = await col.scroll({ limit: 2, orderBy: 'price' });
+      assert.deepEqual(idsOf(updated.points), [3, 'cheapest']);
+      await col.delete(['cheapest', 3]);
       const again = await col.scroll({ limit: 1, orderBy: 'price' });
-      assert.notDeepEqual(idsOf(again.points), ['cheapest']);
+      assert.ok(!['cheapest', 3].includes(again.points[0].id));
     });
 
     test('bad orderBy is refused', async () => {

@@ -256,7 +256,7 @@ export function queryCases(db: () => Database): void {
       { vectors: {} },
       { vectors: { 'a b': { dimension: 2 } } },
       { vectors: { a: { dimension: 0 } } },
-      { dimension: 2, payloadIndexes: { tag: 'geometry' } },
+      { dimension: 2, payloadIndexes: { tag: 'hologram' } },
       { dimension: 2, payloadIndexes: { body: { type: 'text', analyzer: 'klingon' } } },
     ]) {
       await assert.rejects(create(config), InvalidArgumentError, JSON.stringify(config));
@@ -313,7 +313,7 @@ export function queryCases(db: () => Database): void {
         () => c.recommend({ positive: [[1, 2, 3]] }, { using: 'a' }),
         DimensionMismatchError,
       ],
-      ['index type', () => c.createPayloadIndex('tag', 'geometry' as never), InvalidArgumentError],
+      ['index type', () => c.createPayloadIndex('tag', 'hologram' as never), InvalidArgumentError],
       ['empty key', () => c.createPayloadIndex('', 'keyword'), InvalidArgumentError],
       [
         'analyzer',

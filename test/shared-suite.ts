@@ -427,7 +427,7 @@ export function sharedSuite(label: string, open: () => Promise<Subject>): void {
       await assert.rejects(c.get([1, null as never]), InvalidIdError);
       await assert.rejects(c.get('abc' as never), InvalidArgumentError);
       for (const filter of [
-        { must: 5 },
+        { must: 7 },
         { must: [{ key: 'a', match: { value: [1] } }] },
         { must: [{ key: 'a', range: {} }] },
         { wrong: [] },

@@ -1,6 +1,6 @@
 /**
  * The `quiver` command line: `create`, `import`, `search`, `recommend`, `payload-index`,
- * `info`, `drop` and `serve` over a database folder (`--data`, default `$QUIVER_DATA` or
+ * `info`, `drop`, `snapshot`, `restore` and `serve` over a database folder (`--data`, default `$QUIVER_DATA` or
  * `./quiver-data`).
  *
  * Exit codes: 0 success; 1 a Quiver error or a bad file (`error: <message>` on stderr, no
@@ -15,8 +15,10 @@ import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
 import { registerPayloadIndex } from './commands/payload-index.js';
 import { registerRecommend } from './commands/recommend.js';
+import { registerRestore } from './commands/restore.js';
 import { registerSearch } from './commands/search.js';
 import { registerServe } from './commands/serve.js';
+import { registerSnapshot } from './commands/snapshot.js';
 import { reportError } from './output.js';
 
 /** The program with all commands. Settings that subcommands inherit are set before they are added. */
@@ -35,6 +37,8 @@ function buildProgram(): Command {
     registerPayloadIndex,
     registerInfo,
     registerDrop,
+    registerSnapshot,
+    registerRestore,
     registerServe,
   ]) {
     register(program);

@@ -9,11 +9,19 @@
  * whose files all exist; files that no manifest names are removed at the next load.
  * `load` runs once at open, before the collection is shared; every later change (applying
  * WAL rows, sealing, compacting) runs inside the database's commit queue, one at a time.
+ *
+ * Memory: each sealed segment is placed in one arena of the database (`MemoryArenas`) by an
+ * estimate of its bytes (segment-bytes.ts), and seal and compaction cut their output into
+ * segments of at most `segmentRows` rows, so that each fits in one arena. A build that
+ * still runs out of its arena's wasm32 memory is retried once in a fresh arena. A seal or
+ * compaction that fails for want of memory (`CapacityError`) changes nothing: the staged
+ * segments are freed and their files deleted; the WAL and the growing segment keep the rows.
  */
 import { CorruptDataError } from '../errors.js';
 import { Bitset } from '../index/bitset.js';
 import { deserializeIndex } from '../index/factory.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
+import type { MemoryArenas, Placement } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { copyField, type FieldRows } from '../segment/growing-segment.js';
@@ -35,6 +43,7 @@ import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
 import { applyPayloadRecord } from './payload-apply.js';
 import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
+import { segmentBytes, segmentRowLimit } from './segment-bytes.js';
 import { SegmentSet } from './segment-set.js';
 
 export class CollectionStorage {
@@ -43,16 +52,61 @@ export class CollectionStorage {
   private manifestVersion = 0;
   /** Sequence number of the last WAL row applied to memory. */
   lastSeq = 0;
+  /** Bytes of each file of the collection that the storage wrote or read (its disk usage). */
+  private readonly fileBytes = new Map<string, number>();
 
+  /** `rowBytes`: the estimated linear memory of one sealed row (segment-bytes.ts). */
   constructor(
     private readonly catalog: SqliteCatalog,
     private readonly store: ObjectStore,
-    readonly kernels: Kernels,
+    readonly arenas: MemoryArenas,
     readonly collectionId: number,
     layout: readonly FieldLayout[],
     payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+    readonly rowBytes: number,
   ) {
-    this.set = new SegmentSet(kernels, layout, payloadIndexOf);
+    this.set = new SegmentSet(arenas, layout, payloadIndexOf);
+  }
+
+  /**
+   * Kernels for short-lived work that belongs to no segment (recommendation examples):
+   * the growing segment's arena.
+   */
+  get kernels(): Kernels {
+    return this.set.growing.kernels;
+  }
+
+  /** Rows a sealed segment holds at most: `segmentSize`, fewer when that many would not fit in an arena. */
+  segmentRows(segmentSize: number): number {
+    return segmentRowLimit(segmentSize, this.rowBytes, this.arenas.arenaBytes);
+  }
+
+  /** Bytes of the collection's files (segments, tombstones, indexes) on disk. */
+  get diskBytes(): number {
+    let bytes = 0;
+    for (const size of this.fileBytes.values()) bytes += size;
+    return bytes;
+  }
+
+  /** Bytes on disk of the file `key` (0 when unknown or undefined). */
+  fileBytesOf(key: string | undefined): number {
+    return key === undefined ? 0 : (this.fileBytes.get(key) ?? 0);
+  }
+
+  /** The object key of the segment file of segment `segmentId`. */
+  segmentFile(segmentId: number): string {
+    return this.segmentKey(segmentId);
+  }
+
+  /**
+   * Throws `CapacityError` unless appending `count` rows to the growing segment fits the
+   * memory budget: asked before a write is committed, so an acknowledged write can be applied.
+   */
+  checkRoom(count: number): void {
+    const growing = this.set.growing;
+    const memory = growing.kernels.memory.buffer.byteLength;
+    const needed = growing.kernels.allocator.heapTop + growing.appendBytes(count) - memory;
+    if (needed > 0) this.arenas.checkRoom(needed, `writing ${count} points`);
   }
 
   get prefix(): string {
@@ -121,6 +175,14 @@ export class CollectionStorage {
     return this.set.delete(ids);
   }
 
+  /**
+   * Appends one WAL row in a transaction of its own (durable when it returns) and returns its
+   * sequence number; for changes that must be resolved and applied in one commit-queue task.
+   */
+  appendWal(kind: number, body: Uint8Array): number {
+    return this.catalog.appendWal([{ collectionId: this.collectionId, kind, body }])[0];
+  }
+
   /** Applies a committed payload update (WAL row `seq`) to memory; returns how many points it applied to. */
   applyPayload(seq: number, record: PayloadRecord): number {
     this.lastSeq = seq;
@@ -133,27 +195,29 @@ export class CollectionStorage {
   }
 
   /**
-   * Seals the growing segment's live rows into a new segment file, writes tombstone files
-   * for sealed segments with new deletions, drops fully deleted segments, and commits a
+   * Drops fully deleted segments (`dropEmptied`), then seals the growing segment's live rows
+   * into new segment files, writes tombstone files for sealed segments with new deletions, and commits a
    * manifest whose checkpoint covers every applied WAL row. The growing segment becomes
    * segments of at most `segmentSize` rows.
    */
   async seal(segmentSize: number): Promise<void> {
     if (!this.hasUnsealed) return;
+    await this.dropEmptied();
     const set = this.set;
     const next: Manifest = { ...this.manifest, walCheckpoint: this.lastSeq, segments: [] };
     const version = this.manifestVersion + 1;
-    const emptied = set.sealed.filter((p) => p.liveCount === 0);
     const newTombstones = new Map<TombstonedSegment, string>();
     let newOverlays = new Map<TombstonedSegment, string>();
+    // Made before the commit, so that nothing after it can fail; not needed when no row is growing.
+    const nextGrowing = set.growing.rows > 0 ? set.newGrowingSegment() : undefined;
     const sealed = await this.staged(async (staging) => {
+      if (nextGrowing) staging.built.push(nextGrowing);
       newOverlays = await writeOverlays(staging, set.sealed, (part) => this.overlayKey(part, version));
       const fromGrowing: TombstonedSegment[] = [];
-      for (const chunk of set.growing.liveChunks(segmentSize)) {
+      for (const chunk of set.growing.liveChunks(this.segmentRows(segmentSize))) {
         fromGrowing.push(await this.writeSegment(staging, next, chunk));
       }
       for (const part of set.sealed) {
-        if (part.liveCount === 0) continue;
         if (part.dirty) {
           const file = `${this.prefix}seg-${pad(part.segment.id)}.v${version}.qtmb`;
           await staging.put(file, encodeTombstones(part.segment.id, part.deleted));
@@ -166,7 +230,7 @@ export class CollectionStorage {
       return fromGrowing;
     });
 
-    const superseded = this.filesOf(emptied);
+    const superseded: string[] = [];
     for (const [part, file] of newTombstones) {
       if (part.file) superseded.push(part.file);
       part.file = file;
@@ -177,8 +241,28 @@ export class CollectionStorage {
       part.overlay.file = file;
       part.overlay.dirty = false;
     }
-    set.sealGrowing(sealed);
-    if (emptied.length > 0) set.replaceSealed(emptied, []);
+    set.sealGrowing(sealed, nextGrowing);
+    await this.deleteFiles(superseded);
+  }
+
+  /**
+   * Drops the sealed segments whose rows are all deleted, and frees their memory, before a
+   * seal needs memory for new segments (so that deleting points makes room under a memory
+   * budget). The manifest keeps its WAL checkpoint: the WAL rows after it never touch the
+   * dropped segments' rows again (a delete replayed finds nothing; every row of a sealed
+   * segment was written before the checkpoint).
+   */
+  private async dropEmptied(): Promise<void> {
+    const emptied = this.set.sealed.filter((p) => p.liveCount === 0);
+    if (emptied.length === 0) return;
+    const ids = new Set(emptied.map((p) => p.segment.id));
+    const next: Manifest = {
+      ...this.manifest,
+      segments: this.manifest.segments.filter((e) => !ids.has(e.id)),
+    };
+    this.commit(next, this.manifestVersion + 1);
+    const superseded = this.filesOf(emptied);
+    this.set.replaceSealed(emptied, []);
     await this.deleteFiles(superseded);
   }
 
@@ -189,7 +273,8 @@ export class CollectionStorage {
   async compact(segmentSize: number): Promise<void> {
     await this.seal(segmentSize);
     const set = this.set;
-    const small = set.sealed.filter((p) => p.rows < segmentSize / 2);
+    const rowsPerSegment = this.segmentRows(segmentSize);
+    const small = set.sealed.filter((p) => p.rows < rowsPerSegment / 2);
     const folded = overlaysToFold(set.sealed);
     const victims = set.sealed.filter(
       (p) => p.deletedCount > 0 || (small.length > 1 && small.includes(p)) || folded.has(p),
@@ -198,7 +283,7 @@ export class CollectionStorage {
     const next: Manifest = { ...this.manifest, segments: [] };
     const added = await this.staged(async (staging) => {
       const made: TombstonedSegment[] = [];
-      for (const chunk of liveChunks(victims, segmentSize, set.layout)) {
+      for (const chunk of liveChunks(victims, rowsPerSegment, set.layout)) {
         made.push(await this.writeSegment(staging, next, chunk));
       }
       const gone = new Set(victims);
@@ -223,11 +308,11 @@ export class CollectionStorage {
    */
   private async staged<T>(work: (staging: Staging) => Promise<T>): Promise<T> {
     const written: string[] = [];
-    const built: SealedSegment[] = [];
+    const built: { dispose(): void }[] = [];
     const staging: Staging = {
       put: async (key, data) => {
         written.push(key);
-        await this.store.put(key, data);
+        await this.putFile(key, data);
       },
       built,
     };
@@ -247,7 +332,9 @@ export class CollectionStorage {
     rows: { ids: PointId[]; payloads: StoredPayload[]; fields: SegmentField[] },
   ): Promise<TombstonedSegment> {
     const segmentId = next.nextSegmentId++;
-    const segment = SealedSegment.build(this.kernels, segmentId, rows, this.set.payloadIndexOf);
+    const segment = this.placed(rows.ids.length, (placement) =>
+      SealedSegment.build(placement.kernels, segmentId, rows, this.set.payloadIndexOf, placement.release),
+    );
     staging.built.push(segment);
     await staging.put(this.segmentKey(segmentId), segment.encode());
     return new TombstonedSegment(segment, undefined);
@@ -266,14 +353,36 @@ export class CollectionStorage {
     this.manifestVersion = version;
   }
 
+  /**
+   * Builds a segment of `rows` rows in an arena with room for its estimate, and once more
+   * in a fresh arena if that arena's wasm32 memory runs out (`RangeError`).
+   */
+  private placed(rows: number, build: (placement: Placement) => SealedSegment): SealedSegment {
+    const bytes = segmentBytes(this.rowBytes, rows);
+    for (const fresh of [false, true]) {
+      const placement = this.arenas.place(bytes, { fresh });
+      try {
+        return build(placement);
+      } catch (err) {
+        placement.release();
+        if (fresh || !(err instanceof RangeError)) throw err;
+      }
+    }
+    throw new Error('unreachable');
+  }
+
   private async loadSegment(entry: SegmentEntry): Promise<TombstonedSegment> {
     const overlay = await loadOverlay(entry, (key) => this.read(key));
-    const segment = SealedSegment.decode(
-      this.kernels,
-      entry.id,
-      await this.read(entry.file),
-      entry.file,
-      (payloads) => this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p))),
+    const bytes = await this.read(entry.file);
+    const segment = this.placed(entry.rows, (placement) =>
+      SealedSegment.decode(
+        placement.kernels,
+        entry.id,
+        bytes,
+        entry.file,
+        (payloads) => this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p))),
+        placement.release,
+      ),
     );
     try {
       if (segment.rows !== entry.rows) {
@@ -315,7 +424,7 @@ export class CollectionStorage {
   private async loadIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
     const file = decodeIndexFile(await this.read(key), key, segment.id, segment.rows);
     const index = deserializeIndex(
-      this.kernels,
+      segment.kernels,
       file.indexType,
       file.body,
       segment.store(field),
@@ -340,10 +449,12 @@ export class CollectionStorage {
   /** Writes an object durably (outside the commit queue: nothing names it yet). */
   async putFile(key: string, data: Uint8Array): Promise<void> {
     await this.store.put(key, data);
+    this.fileBytes.set(key, data.byteLength);
   }
 
   async deleteFile(key: string): Promise<void> {
     await this.store.delete(key);
+    this.fileBytes.delete(key);
   }
 
   /**
@@ -382,7 +493,9 @@ export class CollectionStorage {
 
   private async read(key: string): Promise<Uint8Array> {
     try {
-      return await this.store.get(key);
+      const data = await this.store.get(key);
+      this.fileBytes.set(key, data.byteLength);
+      return data;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT')
         throw new CorruptDataError(key, 'file is missing');
@@ -422,7 +535,7 @@ export class CollectionStorage {
   }
 
   private async deleteFiles(keys: readonly string[]): Promise<void> {
-    for (const key of keys) await this.store.delete(key);
+    for (const key of keys) await this.deleteFile(key);
   }
 
   /** Object key of the payload overlay file of `part` written for manifest `version`. */
@@ -438,8 +551,8 @@ export class CollectionStorage {
 interface Staging {
   /** Writes an object and remembers it, so a failure before the commit deletes it. */
   put(key: string, data: Uint8Array): Promise<void>;
-  /** Segments built for the pending manifest, freed if it is not committed. */
-  built: SealedSegment[];
+  /** Segments (and the next growing segment) made for the pending manifest, freed if it is not committed. */
+  built: { dispose(): void }[];
 }
 
 function pad(n: number): string {

@@ -18,6 +18,7 @@ import {
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
 import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
+import { storageUsage } from './memory-info.js';
 import { higherIsBetter, maxDistanceOf, rowLength } from './metric.js';
 import { OrderedScroll, parseOrderBy } from './order-by.js';
 import { PayloadUpdates } from './payload-updates.js';
@@ -199,7 +200,10 @@ export class EmbeddedCollection implements Collection, PayloadUpdating {
       collectionId: this.storage.collectionId,
       kind: this.named ? WalKind.UPSERT_FIELDS : WalKind.UPSERT,
       body,
-      check: () => this.check(),
+      check: () => {
+        this.check();
+        this.storage.checkRoom(ids.length);
+      },
       apply: (seq) => {
         this.storage.applyUpsert(seq, ids, fieldRows, payloads);
         this.scheduleSealIfFull();
@@ -581,15 +585,19 @@ export class EmbeddedCollection implements Collection, PayloadUpdating {
       indexingSegments: this.indexer.pending,
       catalogIntegrity: this.host.catalogIntegrity,
     };
+    const usage = storageUsage(this.storage);
+    info.memory = usage.memory;
+    info.disk = usage.disk;
     if (this.named) {
       info.vectors = Object.fromEntries(
-        this.fields.map((f) => [
+        this.fields.map((f, i) => [
           f.name,
           {
             dimension: f.dimension,
             metric: f.metric,
             index: { ...f.index },
             ...(f.provider ? { provider: f.provider.name } : {}),
+            ...usage.fields[i],
           },
         ]),
       );

@@ -9,6 +9,10 @@
  * temporary files of interrupted writes, folders and catalog rows of collections that no
  * longer exist.
  *
+ * Snapshots (`SnapshotDatabase`, db/snapshots.ts) live in `snapshots/<collection>/`; the object
+ * store is wrapped so that a snapshot can pin the files it copies (db/snapshot-pins.ts), and
+ * opening drops collections whose restore a crash interrupted (db/snapshot-restore.ts).
+ *
  * Drops and the operations they race: a drop marks the collection `dropped` as soon as it
  * is asked for, every change runs in the commit queue, and each queued task of a
  * collection (a write group's `check`, a seal, a compaction) checks the mark inside the
@@ -26,8 +30,9 @@ import {
   InvalidArgumentError,
   StorageFullError,
 } from '../errors.js';
+import { type ArenaStats, checkArenaBytes, MemoryArenas } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { kernels as defaultKernels } from '../kernels/load.js';
+import { defaultKernelKind } from '../kernels/load.js';
 import { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { type CollectionRow, SqliteCatalog } from '../storage/catalog.js';
 import { emptyManifest } from '../storage/manifest.js';
@@ -37,14 +42,34 @@ import { checkConfig, fieldsOf, layoutOf, type StoredCollectionConfig } from './
 import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
 import { type EmbedderResolver, embedderResolver, resolveProviders } from './field-embedders.js';
-import type { CollectionConfig, Database } from './types.js';
+import { sealedRowBytes } from './segment-bytes.js';
+import { PinningObjectStore } from './snapshot-pins.js';
+import { RESTORE_PREFIX } from './snapshot-restore.js';
+import { CollectionSnapshots } from './snapshots.js';
+import type { CollectionConfig, Database, RecoverOptions, SnapshotDatabase, SnapshotInfo } from './types.js';
 import { checkCollectionName, describe } from './validate.js';
 
 export { DEFAULT_SEGMENT_SIZE } from './collection-config.js';
 
 export interface OpenOptions {
-  /** Kernel implementation (defaults to the process-wide wasm SIMD kernels). */
+  /**
+   * Kernel implementation: every memory arena of the database is made of the same kind as
+   * this instance (which holds none of its data). Default: wasm SIMD, or the JS fallback
+   * when the wasm was not built or `QUIVER_KERNELS=js`.
+   */
   kernels?: Kernels;
+  /**
+   * Bytes of data placed in one memory arena at most (default: `QUIVER_ARENA_BYTES` if set,
+   * else 2 GiB; between 1 MiB and 4 GiB). A sealed segment never spans arenas, so segments
+   * hold fewer than `segmentSize` rows when that many would not fit in one.
+   */
+  arenaBytes?: number;
+  /**
+   * Bytes of memory the database's arenas (vectors and indexes) may commit together
+   * (default: no bound but the machine's). A write or seal that would exceed it fails with
+   * `CapacityError` and changes nothing.
+   */
+  memoryBudget?: number;
   /** Where segment and tombstone files live (defaults to the folder itself, `FsObjectStore`). */
   objectStore?: ObjectStore;
   /**
@@ -56,20 +81,30 @@ export interface OpenOptions {
   embedders?: EmbedderResolver;
 }
 
-export class Quiver implements Database, CollectionHost {
+export class Quiver implements Database, SnapshotDatabase, CollectionHost {
   readonly queue: CommitQueue;
   closed = false;
+  /** The snapshot folder and the snapshot operations. */
+  readonly snapshots: CollectionSnapshots;
   private readonly collections = new Map<string, EmbeddedCollection>();
   private readonly broken = new Map<string, { id: number; error: CorruptDataError }>();
 
   private constructor(
     readonly path: string,
     private readonly catalog: SqliteCatalog,
-    private readonly store: ObjectStore,
-    private readonly kernels: Kernels,
+    private readonly store: PinningObjectStore,
+    private readonly arenas: MemoryArenas,
     readonly embedders: EmbedderResolver,
   ) {
     this.queue = new CommitQueue(catalog);
+    this.snapshots = new CollectionSnapshots(path, {
+      queue: this.queue,
+      catalog,
+      store,
+      collection: (name) => this.collection(name),
+      newStorage: (id, config) => this.newStorage(id, config),
+      install: (name, id, config, storage) => this.install(name, id, config, storage),
+    });
   }
 
   /**
@@ -81,16 +116,11 @@ export class Quiver implements Database, CollectionHost {
     if (typeof path !== 'string' || path.length === 0) {
       throw new InvalidArgumentError(`path: expected a folder path, got ${describe(path)}`);
     }
+    const arenas = arenasOf(options);
     await mkdir(path, { recursive: true });
     const catalog = SqliteCatalog.open(join(path, 'catalog.sqlite'));
-    const store = options.objectStore ?? new FsObjectStore(path);
-    const db = new Quiver(
-      path,
-      catalog,
-      store,
-      options.kernels ?? defaultKernels(),
-      embedderResolver(options.embedders),
-    );
+    const store = new PinningObjectStore(options.objectStore ?? new FsObjectStore(path));
+    const db = new Quiver(path, catalog, store, arenas, embedderResolver(options.embedders));
     try {
       await db.loadAll();
     } catch (err) {
@@ -186,6 +216,62 @@ export class Quiver implements Database, CollectionHost {
     }
   }
 
+  /** The database's memory arenas: how many, the bytes they commit and hold, and the budget. */
+  get memory(): ArenaStats {
+    return this.arenas.stats;
+  }
+
+  /**
+   * Changes the memory budget (bytes; undefined: none). Memory already committed stays;
+   * lowering the budget below it only refuses further growth.
+   * @example
+   * db.setMemoryBudget(8 * 2 ** 30);
+   */
+  setMemoryBudget(bytes: number | undefined): void {
+    this.check();
+    checkBudget(bytes);
+    this.arenas.setMemoryBudget(bytes);
+  }
+
+  // Snapshots: see `SnapshotDatabase` (types.ts) and db/snapshots.ts.
+
+  /**
+   * @example
+   * const { name, checksum, size } = await db.createSnapshot('images');
+   */
+  async createSnapshot(collection: string): Promise<SnapshotInfo> {
+    this.check();
+    return this.snapshots.create(collection);
+  }
+
+  async listSnapshots(collection: string): Promise<SnapshotInfo[]> {
+    this.check();
+    return this.snapshots.list(collection);
+  }
+
+  async deleteSnapshot(collection: string, name: string): Promise<void> {
+    this.check();
+    await this.snapshots.delete(collection, name);
+  }
+
+  async snapshotPath(collection: string, name: string): Promise<string> {
+    this.check();
+    return this.snapshots.path(collection, name);
+  }
+
+  /**
+   * @example
+   * const images = await db.recoverSnapshot('images', '/backups/images.snapshot');
+   */
+  async recoverSnapshot(
+    collection: string,
+    file: string | AsyncIterable<Uint8Array>,
+    options?: RecoverOptions,
+  ): Promise<EmbeddedCollection> {
+    this.check();
+    return this.snapshots.recover(collection, file, options);
+  }
+
   /** SQLite's `PRAGMA quick_check` verdict on the catalog at open: 'ok' when sound. */
   get catalogIntegrity(): string {
     return this.catalog.integrity;
@@ -225,8 +311,13 @@ export class Quiver implements Database, CollectionHost {
       process.emitWarning(`quiver: ${err.message}`);
     }
     await this.store.removeTemporary();
+    await this.snapshots.removeTemporary();
     const known = new Set<string>();
     for (const row of this.catalog.listCollections()) {
+      if (row.name.startsWith(RESTORE_PREFIX)) {
+        this.dropInterruptedRestore(row.id);
+        continue;
+      }
       known.add(`collections/${row.id}/`);
       let storage: CollectionStorage | undefined;
       try {
@@ -248,20 +339,110 @@ export class Quiver implements Database, CollectionHost {
     }
   }
 
+  /**
+   * The last step of a restore (db/snapshot-restore.ts): renames the pending row `id` to
+   * `name`, dropping a collection of that name in the same transaction, and makes `storage`
+   * (loaded) that collection. The replaced collection goes as in `dropCollection`. Throws
+   * only when nothing was committed.
+   */
+  private async install(
+    name: string,
+    id: number,
+    config: StoredCollectionConfig,
+    storage: CollectionStorage,
+  ): Promise<EmbeddedCollection> {
+    this.check();
+    const target = this.collections.get(name);
+    if (target) target.dropped = true;
+    let committed = false;
+    try {
+      await target?.indexer.stop();
+      return await this.queue.exclusive(async () => {
+        this.check();
+        const old = this.collections.get(name);
+        const oldId = old?.storage.collectionId ?? this.broken.get(name)?.id;
+        this.catalog.renameCollection(id, name, oldId);
+        committed = true;
+        this.broken.delete(name);
+        const restored = new EmbeddedCollection(this, name, config, storage);
+        this.collections.set(name, restored);
+        if (old) {
+          old.dropped = true;
+          void old.indexer.stop();
+          old.storage.dispose();
+        }
+        try {
+          if (oldId !== undefined) await this.store.deletePrefix(`collections/${oldId}/`);
+          await old?.embedders.dispose();
+        } catch (err) {
+          // The catalog no longer names the folder: the next open removes it.
+          process.emitWarning(
+            `quiver: removing the files of the replaced '${name}': ${(err as Error).message}`,
+          );
+        }
+        return restored;
+      });
+    } catch (err) {
+      if (!committed && target && this.collections.get(name) === target) {
+        target.dropped = false;
+        target.indexer.restart();
+      }
+      throw err;
+    }
+  }
+
+  /** Drops the catalog row of a restore that a crash interrupted (its folder goes with the orphans). */
+  private dropInterruptedRestore(id: number): void {
+    try {
+      this.catalog.dropCollection(id);
+    } catch (err) {
+      if (!(err instanceof StorageFullError)) throw err;
+      process.emitWarning(`quiver: ${err.message}`);
+    }
+  }
+
   private newStorage(id: number, config: StoredCollectionConfig): CollectionStorage {
+    const fields = fieldsOf(config);
     return new CollectionStorage(
       this.catalog,
       this.store,
-      this.kernels,
+      this.arenas,
       id,
-      layoutOf(fieldsOf(config)),
+      layoutOf(fields),
       // Reads the declarations when a segment is made: createPayloadIndex replaces them.
       (payloads) => new SegmentPayloadIndex(new Map(Object.entries(config.payloadIndexes ?? {})), payloads),
+      sealedRowBytes(fields),
     );
   }
 
   private check(): void {
     if (this.closed) throw new ClosedError('database');
+  }
+}
+
+/**
+ * The memory arenas `options` ask for.
+ * @throws InvalidArgumentError for an `arenaBytes` or `memoryBudget` that is not a byte count.
+ */
+function arenasOf(options: OpenOptions): MemoryArenas {
+  const { arenaBytes, memoryBudget } = options;
+  if (arenaBytes !== undefined) {
+    try {
+      checkArenaBytes(arenaBytes, 'arenaBytes');
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  }
+  checkBudget(memoryBudget);
+  return new MemoryArenas({ arenaBytes, memoryBudget, kind: options.kernels?.kind ?? defaultKernelKind() });
+}
+
+/** @throws InvalidArgumentError unless `bytes` is undefined or a positive integer. */
+function checkBudget(bytes: number | undefined): void {
+  if (bytes !== undefined && !(Number.isSafeInteger(bytes) && bytes > 0)) {
+    throw new InvalidArgumentError(
+      `memoryBudget: expected a positive integer number of bytes, got ${describe(bytes)}`,
+    );
   }
 }
 

@@ -15,7 +15,11 @@ export interface HitList {
   hits: readonly Hit[];
   /** Whether a higher score is better (similarities, BM25, fused scores; default) or worse (distances). */
   higherIsBetter?: boolean;
-  /** Default 1. */
+  /**
+   * Default 1. Multiplies the list's contribution: weight / (rrfK + rank), or weight ·
+   * normalized score. (Qdrant's weighted RRF, 1 / ((position + 1) / weight + k − 1), agrees
+   * only at weight 1.)
+   */
   weight?: number;
 }
 

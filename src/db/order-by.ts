@@ -18,6 +18,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { parseDatetime } from '../payload/datetime.js';
 import type { FilterPredicate } from '../payload/filter.js';
 import { compilePayloadPath, type PayloadPath, payloadValues } from '../payload/payload-path.js';
+import type { SegmentView } from '../segment/segment-view.js';
 import { compareIds } from './id-order.js';
 import type { PointOutput } from './point-output.js';
 import type { SegmentSet } from './segment-set.js';
@@ -49,6 +50,9 @@ interface Entry {
   /** The payload value as stored (a number or a date-time string). */
   raw: number | string;
   id: PointId;
+  /** Where the point lives, valid while the set's version is the cached one. */
+  view: SegmentView;
+  offset: number;
 }
 
 /** Validates `ScrollOptions.orderBy`: a key, or `{ key, direction?, startFrom? }`. */
@@ -102,13 +106,13 @@ export class OrderedScroll {
     let skip = request.skip;
     const points: Point[] = [];
     for (let i = this.start(entries, order); i < entries.length && points.length < limit; i++) {
-      const at = this.set.locate(entries[i].id)!;
-      if (predicate && !predicate(at.view.payload(at.offset) ?? undefined)) continue;
+      const { view, offset } = entries[i];
+      if (predicate && !predicate(view.payload(offset) ?? undefined, view.id(offset))) continue;
       if (skip > 0) {
         skip--;
         continue;
       }
-      const point = out.point(at.view, at.offset, request.withPayload, request.withVector);
+      const point = out.point(view, offset, request.withPayload, request.withVector);
       point.orderValue = entries[i].raw;
       points.push(point);
     }
@@ -142,11 +146,16 @@ export class OrderedScroll {
       return this.entries;
     }
     const entries: Entry[] = [];
-    for (const id of this.set.ids()) {
-      const at = this.set.locate(id)!;
-      for (const raw of payloadValues(at.view.payload(at.offset) ?? undefined, order.path)) {
-        const value = orderValue(raw);
-        if (value !== undefined) entries.push({ value, raw: raw as number | string, id });
+    for (const view of this.set.views()) {
+      if (view.liveCount === 0) continue;
+      const live = view.liveRows();
+      for (let offset = 0; offset < view.rows; offset++) {
+        if (live !== undefined && !live.has(offset)) continue;
+        for (const raw of payloadValues(view.payload(offset) ?? undefined, order.path)) {
+          const value = orderValue(raw);
+          if (value !== undefined)
+            entries.push({ value, raw: raw as number | string, id: view.id(offset), view, offset });
+        }
       }
     }
     const sign = order.descending ? -1 : 1;

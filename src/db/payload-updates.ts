@@ -12,11 +12,13 @@
  *   and payload indexes, never vectors or vector indexes (see payload-apply.ts);
  * - a call racing a drop of its collection is rejected with `CollectionNotFoundError` and
  *   nothing of it is written (the queue's `check` runs right before the commit).
- * A filter is resolved to ids once the writes submitted before the call have been applied,
- * and the WAL row lists those ids, so replay does not re-evaluate it.
+ * A filter is resolved to ids inside the commit queue, in the same task that logs and applies
+ * the change, so the call acts on exactly the points that match when it takes effect; the
+ * WAL row lists those ids, so replay does not re-evaluate the filter (whose text conditions
+ * depend on the analyzers of payload indexes, which are not logged).
  */
 import { InvalidArgumentError } from '../errors.js';
-import { parseFilter } from '../payload/filter.js';
+import { type Filter, parseFilter } from '../payload/filter.js';
 import type { PayloadOperation } from '../storage/payload-record.js';
 import { encodePayloadRecord } from '../storage/payload-record.js';
 import { WalKind } from '../storage/wal-record.js';
@@ -80,27 +82,44 @@ export class PayloadUpdates {
 
   /** Logs and applies `operation` on the selected points; resolves with how many existed. */
   private async apply(selector: PointSelector, operation: PayloadOperation, call: string): Promise<number> {
-    const ids = await this.select(selector, call);
+    const applied = Array.isArray(selector)
+      ? await this.applyToIds(checkIds(selector, `${call}: ids`), operation)
+      : await this.applyToFilter(this.filterOf(selector, call), operation);
+    if (applied > 0) this.changed();
+    return applied;
+  }
+
+  /** Ids given: the row joins a group commit like an upsert. */
+  private async applyToIds(ids: PointId[], operation: PayloadOperation): Promise<number> {
     if (ids.length === 0) return 0;
-    const applied = await this.queue.write({
+    return this.queue.write({
       collectionId: this.storage.collectionId,
       kind: WalKind.PAYLOAD,
       body: encodePayloadRecord({ ids, operation }),
       check: this.check,
       apply: (seq) => this.storage.applyPayload(seq, { ids, operation }),
     });
-    if (applied > 0) this.changed();
-    return applied;
   }
 
-  /** The ids a selector names: the ids given, or those matching the filter now. */
-  private async select(selector: PointSelector, call: string): Promise<PointId[]> {
-    if (Array.isArray(selector)) return checkIds(selector, `${call}: ids`);
-    if (typeof selector === 'object' && selector !== null && 'filter' in selector) {
-      const filter = parseFilter(selector.filter);
-      await this.queue.idle();
+  /**
+   * A filter: resolved, logged and applied in one queue task of its own, so no write lands
+   * between the filter's evaluation and the change (a write submitted before the call is
+   * applied before the evaluation, one submitted after it after the change).
+   */
+  private applyToFilter(filter: Filter, operation: PayloadOperation): Promise<number> {
+    return this.queue.exclusive(() => {
       this.check();
-      return matchingRows(this.storage.set.views(), filter).map(({ view, offset }) => view.id(offset));
+      const matching = matchingRows(this.storage.set.views(), filter);
+      if (matching.length === 0) return 0;
+      const record = { ids: matching.map(({ view, offset }) => view.id(offset)), operation };
+      const seq = this.storage.appendWal(WalKind.PAYLOAD, encodePayloadRecord(record));
+      return this.storage.applyPayload(seq, record);
+    });
+  }
+
+  private filterOf(selector: unknown, call: string): Filter {
+    if (typeof selector === 'object' && selector !== null && 'filter' in selector) {
+      return parseFilter(selector.filter);
     }
     throw new InvalidArgumentError(
       `${call}: expected an array of ids or { filter }, got ${describe(selector)}`,

@@ -42,7 +42,11 @@ export interface MmrSettings {
 
 /** The largest `offset`: offset + k results are ranked, so it is bounded like k. */
 const MAX_OFFSET = 100_000;
-/** MMR candidates when not given (Qdrant's documented candidates_limit default is 100). */
+/**
+ * MMR candidates when not given, at least: Qdrant's `candidates_limit` defaults to the
+ * query's limit, which leaves MMR only a reordering of the plain top-k; a wider pool lets it
+ * pick different points (a Qdrant-compatible caller passes `candidates: limit` itself).
+ */
 const DEFAULT_MMR_CANDIDATES = 100;
 
 export class QueryInput {
@@ -233,10 +237,6 @@ export class QueryInput {
   /** A filter as a predicate over payloads and ids, compiled with the declared payload indexes' options. */
   predicate(input: unknown): FilterPredicate | undefined {
     if (input === undefined) return undefined;
-    const declared = this.config.payloadIndexes ?? {};
-    return compileFilter(
-      parseFilter(input),
-      declaredCompileOptions((key) => declared[key]),
-    );
+    return compileFilter(parseFilter(input), declaredCompileOptions(this.config.payloadIndexes ?? {}));
   }
 }

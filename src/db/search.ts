@@ -28,6 +28,7 @@ import { type Filter, isFieldCondition } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
 import type { ValuePartition } from '../segment/value-partitions.js';
+import { rowIdsOf } from './row-ids.js';
 
 export interface Candidate {
   view: SegmentView;
@@ -55,7 +56,7 @@ export function allowedRows(view: SegmentView, scope: RowScope = {}): Bitset | u
       scope.filter,
       view.rows,
       (i) => view.payload(i),
-      (i) => view.id(i),
+      rowIdsOf(view),
     );
     allowed = allowed ? allowed.and(matching) : matching;
   }
@@ -85,7 +86,9 @@ export async function topK(
   const searches = views.map(async (view) => {
     if (view.liveCount === 0) return [];
     // An upper bound of the allowed rows, from payload-index cardinalities (microseconds).
-    const bound = scope.filter ? view.payloadIndex.estimate(scope.filter, view.rows) : view.rows;
+    const bound = scope.filter
+      ? view.payloadIndex.estimate(scope.filter, view.rows, rowIdsOf(view))
+      : view.rows;
     if (bound === 0) return [];
     const partition = partitionFor(view, field, scope.filter);
     if (partition) return searchPartition(view, partition, query, k, scope, params);

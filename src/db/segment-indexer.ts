@@ -13,6 +13,10 @@
  * they are attached, searches take the segment's own index; partitions of keys no longer
  * partitioned are freed by `scheduleMissing`.
  *
+ * Memory: an index is built in its segment's arena (`SealedSegment.kernels`; the segment
+ * was placed with room for it); value partitions are copies, placed in any arena with room
+ * for their estimate and released with them.
+ *
  * Invariants:
  * - At most one index build and one partition build per segment and field are in flight;
  *   `scheduleMissing` ignores what is built or building.
@@ -27,11 +31,12 @@ import type { HnswOptions } from '../index/hnsw-index.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { KeywordPostings } from '../payload/keyword-index.js';
 import type { TombstonedSegment } from '../segment/tombstones.js';
-import { buildKeyPartitions } from '../segment/value-partitions.js';
+import { buildKeyPartitions, KeyPartitions } from '../segment/value-partitions.js';
 import { encodeIndexFile } from '../storage/index-file.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
 import { type IndexSpec, recipeOf } from './index-spec.js';
+import { partitionRowBytes, SEGMENT_OVERHEAD_BYTES } from './segment-bytes.js';
 
 /** A build in flight: the index, or the value partitions, of one vector field of one segment. */
 type Job = `${number}:${number}` | `${number}:${number}:partitions`;
@@ -136,12 +141,10 @@ export class SegmentIndexer {
    */
   private async partition(part: TombstonedSegment, field: number): Promise<void> {
     const segment = part.segment;
-    const source = {
-      kernels: this.kernels,
-      store: segment.store(field),
-      distance: segment.layout(field).distance,
-      hnsw: partitionGraph(this.specs[field]),
-    };
+    const hnsw = partitionGraph(this.specs[field]);
+    const store = segment.store(field);
+    const distance = segment.layout(field).distance;
+    const rowBytes = partitionRowBytes(store.dimension, hnsw.M);
     const tried = new Set<KeywordPostings>();
     const release = segment.retain();
     try {
@@ -151,11 +154,21 @@ export class SegmentIndexer {
         if (next === undefined || this.stopped) break;
         tried.add(next.postings);
         const current = () => segment.payloadIndex.keywordPostings(next.key) === next.postings;
-        const parts = await buildKeyPartitions(
-          source,
-          next.postings,
-          () => !this.stopped && !segment.isDisposed && current(),
-        );
+        const bytes =
+          SEGMENT_OVERHEAD_BYTES + rowBytes * KeyPartitions.plannedRows(next.postings, segment.rows);
+        const placement = this.storage.arenas.place(bytes);
+        let parts: KeyPartitions | undefined;
+        try {
+          const source = { kernels: placement.kernels, store, distance, hnsw };
+          parts = await buildKeyPartitions(
+            source,
+            next.postings,
+            () => !this.stopped && !segment.isDisposed && current(),
+          );
+        } finally {
+          if (parts) parts.onDispose(placement.release);
+          else placement.release();
+        }
         if (parts) segment.attachPartitions(field, next.key, parts);
       }
       if (tried.size > 0) {
@@ -177,7 +190,7 @@ export class SegmentIndexer {
       const started = performance.now();
       const { efConstruction, ef } = spec;
       const store = segment.store(field);
-      const index = await buildIndex(this.kernels, recipe, store, segment.layout(field).distance, {
+      const index = await buildIndex(segment.kernels, recipe, store, segment.layout(field).distance, {
         efConstruction,
         ef,
       });

@@ -9,8 +9,10 @@
  *   old row is deleted;
  * - `version` increases on every change, so derived caches (sorted ids) know when to
  *   rebuild.
+ * - The growing segment has an arena of its own (`MemoryArenas.own`), released with it.
  */
-import type { Kernels } from '../kernels/kernels.js';
+import { CapacityError } from '../errors.js';
+import type { MemoryArenas, Placement } from '../kernels/arenas.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { type FieldRows, GrowingSegment } from '../segment/growing-segment.js';
 import type { FieldLayout, PointId, SegmentView, StoredPayload } from '../segment/segment-view.js';
@@ -34,11 +36,12 @@ export class SegmentSet {
 
   /** `payloadIndexOf` makes the payload index of a segment over its payloads (empty for a new growing segment). */
   constructor(
-    private readonly kernels: Kernels,
+    private readonly arenas: MemoryArenas,
     readonly layout: readonly FieldLayout[],
     readonly payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
   ) {
-    this.growing = this.newGrowing();
+    this.growing = this.newGrowingSegment();
+    this.register(this.growing);
   }
 
   get count(): number {
@@ -92,12 +95,19 @@ export class SegmentSet {
 
   /**
    * After a seal: `sealedFromGrowing` (if any) holds exactly the live rows of the current
-   * growing segment in offset order; it takes over their ids, and a new empty growing
-   * segment replaces the old one.
+   * growing segment in offset order; it takes over their ids, and `next` (a new empty
+   * growing segment, made before the seal committed so that this cannot fail) replaces
+   * the old one. Without `next` (the growing segment has no rows) nothing else changes.
    */
-  sealGrowing(sealedFromGrowing: readonly TombstonedSegment[]): void {
+  sealGrowing(sealedFromGrowing: readonly TombstonedSegment[], next: GrowingSegment | undefined): void {
+    if (next === undefined) {
+      for (const part of sealedFromGrowing) this.addSealed(part);
+      this.version++;
+      return;
+    }
     const old = this.growing;
-    this.growing = this.newGrowing();
+    this.growing = next;
+    this.register(next);
     for (const part of sealedFromGrowing) this.addSealed(part);
     this.forget(old);
     this.version++;
@@ -144,11 +154,25 @@ export class SegmentSet {
     return true;
   }
 
-  private newGrowing(): GrowingSegment {
-    const growing = new GrowingSegment(this.kernels, this.layout, this.payloadIndexOf([]));
-    const slot = this.nextSlot++;
-    this.bySlot.set(slot, growing);
-    this.slotOf.set(growing, slot);
-    return growing;
+  /**
+   * A new empty growing segment (not yet part of the set) in an arena of its own, so the
+   * memory of the one it replaces is returned with its arena; when the budget has no room
+   * for a new arena, in the arena of the current growing segment, whose memory it reuses
+   * once that one is freed. An empty growing segment allocates nothing.
+   */
+  newGrowingSegment(): GrowingSegment {
+    let placement: Placement;
+    try {
+      placement = this.arenas.own();
+    } catch (err) {
+      if (!(err instanceof CapacityError) || this.growing === undefined) throw err;
+      placement = this.arenas.alongside(this.growing.kernels);
+    }
+    try {
+      return new GrowingSegment(placement.kernels, this.layout, this.payloadIndexOf([]), placement.release);
+    } catch (err) {
+      placement.release();
+      throw err;
+    }
   }
 }

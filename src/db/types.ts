@@ -222,7 +222,10 @@ export interface SearchOptions {
 export interface MmrOptions {
   /** λ's complement in [0, 1], as Qdrant's `diversity`: 0 = pure relevance, 1 = pure diversity. Default 0.5. */
   diversity?: number;
-  /** Nearest points to choose from (1..10,000). Default max(k + offset, 100). */
+  /**
+   * Nearest points to choose from (1..10,000; at least k + offset are taken). Default
+   * max(k + offset, 100); Qdrant's `candidates_limit` defaults to its `limit` instead.
+   */
   candidates?: number;
 }
 
@@ -287,7 +290,8 @@ export interface RecommendOptions {
 
 export interface RangeSearchOptions {
   /**
-   * The bound, in the metric's own terms: `l2` returns points with squared distance ≤ radius;
+   * The bound, in the metric's own terms: `l2` returns points with squared distance ≤ radius,
+   * `l1` (and the binary metrics) points with distance ≤ radius;
    * `cosine` returns points with cosine distance (1 − similarity) ≤ radius; `ip` returns points
    * with inner product ≥ radius (FAISS's convention for similarity metrics).
    */
@@ -348,6 +352,35 @@ export interface VectorFieldInfo {
   index: IndexConfig;
   /** The embedding provider that vectorizes the field's raw inputs, if any. */
   provider?: string;
+  /** Bytes of memory the field holds (embedded engine). */
+  memory?: FieldMemoryInfo;
+  /** Bytes of the field's data on disk: its share of segment files, and its index files. */
+  disk?: DiskInfo;
+}
+
+/** Bytes of linear memory (the arenas) a vector field holds. */
+export interface FieldMemoryInfo {
+  /** `vectors + index`. */
+  bytes: number;
+  /** Full-precision vectors (sealed and growing segments). */
+  vectors: number;
+  /** Approximate indexes and value partitions, beyond the vectors. */
+  index: number;
+}
+
+/** Bytes a collection holds in memory: its vector fields (linear memory), payloads (JS heap, estimated). */
+export interface CollectionMemoryInfo extends FieldMemoryInfo {
+  /** `vectors + index + payload`. */
+  bytes: number;
+  /** Payloads and ids in the JavaScript heap (an estimate: their JSON size). */
+  payload: number;
+  /** Arenas (linear memories) holding the collection's segments. */
+  arenas: number;
+}
+
+export interface DiskInfo {
+  /** Bytes of files (segments, tombstones, indexes); the WAL in the catalog is not counted. */
+  bytes: number;
 }
 
 export interface CollectionInfo {
@@ -376,6 +409,10 @@ export interface CollectionInfo {
    * the problems it found (row checksums are verified separately, per collection).
    */
   catalogIntegrity: string;
+  /** Bytes the collection holds in memory (embedded engine). */
+  memory?: CollectionMemoryInfo;
+  /** Bytes of the collection's files on disk (embedded engine). */
+  disk?: DiskInfo;
 }
 
 export interface CountOptions {
@@ -472,4 +509,59 @@ export interface Database {
   listCollections(): Promise<string[]>;
   dropCollection(name: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A collection snapshot as listed (Qdrant's `SnapshotDescription`). */
+export interface SnapshotInfo {
+  /** File name: `<collection>-<YYYY-MM-DD-HH-MM-SS>-<8 hex digits>.snapshot`. */
+  name: string;
+  /** When it was written, UTC, as `YYYY-MM-DDTHH:MM:SS` (Qdrant's form). */
+  creationTime: string;
+  /** Size of the file in bytes. */
+  size: number;
+  /** SHA-256 of the whole file, lowercase hex (what `sha256sum` prints). */
+  checksum: string;
+}
+
+export interface RecoverOptions {
+  /** The SHA-256 the snapshot file must have (hex); a mismatch refuses it. */
+  checksum?: string;
+  /** How errors name the snapshot (default: its path, or `uploaded snapshot` for a stream). */
+  label?: string;
+}
+
+/**
+ * Collection snapshots, as Qdrant's: one checksummed file per snapshot, in the database
+ * folder (`snapshots/<collection>/<name>.snapshot`), that restores the collection exactly
+ * (ids, vectors, payloads, payload indexes, index configuration and built indexes, named
+ * vector fields, provider configuration) in this database or another one.
+ */
+export interface SnapshotDatabase {
+  /**
+   * Writes a snapshot of the collection as it is at one moment (one manifest version and
+   * WAL position); writes continue meanwhile and are not in it.
+   * @example
+   * const { name, checksum } = await db.createSnapshot('images');
+   */
+  createSnapshot(collection: string): Promise<SnapshotInfo>;
+  /** The collection's snapshots, oldest first (also after the collection was dropped). */
+  listSnapshots(collection: string): Promise<SnapshotInfo[]>;
+  /** Deletes a snapshot file (`SnapshotNotFoundError` if there is none of that name). */
+  deleteSnapshot(collection: string, name: string): Promise<void>;
+  /** The path of a snapshot file, to copy or stream it (`SnapshotNotFoundError` if missing). */
+  snapshotPath(collection: string, name: string): Promise<string>;
+  /**
+   * Creates the collection `collection` from a snapshot, replacing one of that name if it
+   * exists. `file` is a path, or the snapshot's bytes as a stream (a Node `Readable`, a web
+   * `ReadableStream`: spooled to a temporary file in the snapshot folder first). The file is
+   * verified whole before anything changes: a foreign, truncated or damaged file, or one whose
+   * SHA-256 is not `options.checksum`, is refused with `SnapshotError` and nothing changes.
+   * @example
+   * await db2.recoverSnapshot('images', '/backups/images-2026-12-06-07-00-00-1a2b3c4d.snapshot');
+   */
+  recoverSnapshot(
+    collection: string,
+    file: string | AsyncIterable<Uint8Array>,
+    options?: RecoverOptions,
+  ): Promise<Collection>;
 }

@@ -13,6 +13,9 @@
  *   memory is zeroed), so `alloc` only clears the part of a block below `dirtyEnd`.
  * - Growing the memory detaches every `ArrayBuffer`/typed-array view taken before; callers
  *   must re-take views after any `alloc`.
+ * - With a `GrowthGuard` (an arena of `MemoryArenas`), the memory only grows by what the
+ *   guard allows; the guard throws (a `CapacityError`) when not even the needed growth fits
+ *   a memory budget, and turns an engine's refusal to grow into a `CapacityError` too.
  */
 
 /** Alignment of every block, in bytes (one v128). */
@@ -21,6 +24,17 @@ export const ALIGN = 16;
 export const PAGE_BYTES = 65536;
 /** wasm32 cannot address more than 65536 pages (4 GiB). */
 export const MAX_PAGES = 65536;
+
+/** Decides how far a memory may grow (see `MemoryArenas`). */
+export interface GrowthGuard {
+  /**
+   * Bytes the memory may grow by now: at least `need`, at most `want` (both multiples of a
+   * page). Throws when `need` bytes are not available.
+   */
+  allowGrowth(need: number, want: number): number;
+  /** Called when `memory.grow` itself failed for `need` bytes (the engine is out of memory); throws. */
+  growFailed(need: number, cause: Error): never;
+}
 
 interface FreeBlock {
   ptr: number;
@@ -36,6 +50,7 @@ export class LinearAllocator {
   private readonly freeBlocks: FreeBlock[] = [];
   private top: number;
   private dirtyEnd: number;
+  private liveBytes = 0;
 
   /**
    * @param memory the memory to allocate from; it is grown on demand.
@@ -45,6 +60,7 @@ export class LinearAllocator {
   constructor(
     readonly memory: WebAssembly.Memory,
     readonly base: number,
+    private readonly guard?: GrowthGuard,
   ) {
     if (!(base > 0)) throw new RangeError(`allocator base must be > 0, got ${base}`);
     this.base = alignUp(base);
@@ -54,9 +70,7 @@ export class LinearAllocator {
 
   /** Bytes in live blocks (after rounding each up to 16). */
   get allocatedBytes(): number {
-    let sum = 0;
-    for (const size of this.used.values()) sum += size;
-    return sum;
+    return this.liveBytes;
   }
 
   /** One past the highest byte ever carved from the untouched region and not yet returned. */
@@ -87,6 +101,7 @@ export class LinearAllocator {
     const size = alignUp(bytes);
     const ptr = this.takeFree(size) ?? this.takeTop(size);
     this.used.set(ptr, size);
+    this.liveBytes += size;
     const dirty = Math.min(ptr + size, this.dirtyEnd);
     if (dirty > ptr) new Uint8Array(this.memory.buffer, ptr, dirty - ptr).fill(0);
     this.dirtyEnd = Math.max(this.dirtyEnd, ptr + size);
@@ -102,6 +117,7 @@ export class LinearAllocator {
     const size = this.used.get(ptr);
     if (size === undefined) throw new RangeError(`free: ${ptr} is not a live allocation`);
     this.used.delete(ptr);
+    this.liveBytes -= size;
     const blocks = this.freeBlocks;
     let i = this.insertionIndex(ptr);
     let block: FreeBlock = { ptr, size };
@@ -173,13 +189,18 @@ export class LinearAllocator {
         `alloc: out of wasm32 memory: need ${need} pages (${end} bytes), the limit is ${MAX_PAGES} pages`,
       );
     }
-    const wanted = Math.min(MAX_PAGES, Math.max(need, have + Math.ceil(have / 2)));
+    let wanted = Math.min(MAX_PAGES, Math.max(need, have + Math.ceil(have / 2)));
+    if (this.guard) {
+      const allowed = this.guard.allowGrowth((need - have) * PAGE_BYTES, (wanted - have) * PAGE_BYTES);
+      wanted = have + Math.max(need - have, Math.floor(allowed / PAGE_BYTES));
+    }
     try {
       this.memory.grow(wanted - have);
     } catch {
       try {
         this.memory.grow(need - have);
       } catch (err) {
+        this.guard?.growFailed((need - have) * PAGE_BYTES, err as Error);
         throw new RangeError(
           `alloc: memory.grow to ${need} pages (${end} bytes) failed: ${(err as Error).message}`,
         );

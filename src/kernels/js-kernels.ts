@@ -9,6 +9,7 @@
  *   (`Math.fround`) before it is compared or stored, so the order the heap sees is the
  *   order of the values written out and ties keep the lower row, as in wasm.
  */
+import type { GrowthGuard } from './allocator.js';
 import { DistanceKind, type Kernels } from './kernels.js';
 import { LinearMemory } from './linear-memory.js';
 
@@ -20,8 +21,9 @@ export class JsKernels extends LinearMemory implements Kernels {
   private heapF32: Float32Array;
   private heapU32: Uint32Array;
 
-  constructor() {
-    super(LinearMemory.newMemory(), JS_HEAP_BASE);
+  /** `guard`: bounds the memory's growth (an arena of a database); none by default. */
+  constructor(guard?: GrowthGuard) {
+    super(LinearMemory.newMemory(), JS_HEAP_BASE, guard);
     this.heapF32 = new Float32Array(this.memory.buffer);
     this.heapU32 = new Uint32Array(this.memory.buffer);
   }

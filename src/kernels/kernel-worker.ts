@@ -1,26 +1,43 @@
 /**
  * Entry point of a kernel worker thread: instantiates the kernels module over the shared
- * memory it is given and runs exported functions on request. It never allocates; every
- * pointer it receives was allocated by the thread that owns the memory.
+ * memories (arenas) it is given and runs exported functions on request. It never
+ * allocates; every pointer it receives was allocated by the thread that owns the memory.
  *
- * Protocol: `{ id, fn, args }` in, `{ id, result }` or `{ id, error }` out.
+ * Protocol: `{ id, arena, memory?, fn, args }` in (`memory` with the first call on an
+ * arena), `{ id, result }` or `{ id, error }` out; `{ forget: arena }` drops the instance
+ * over that arena and answers nothing.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachWasmKernels } from './wasm-kernels.js';
 
 interface Call {
   id: number;
+  arena: number;
+  memory?: WebAssembly.Memory;
   fn: string;
   args: number[];
 }
 
-const { module, memory } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory };
-const exports = attachWasmKernels(module, memory) as unknown as Record<string, (...args: number[]) => number>;
+type Exports = Record<string, (...args: number[]) => number>;
+
+const { module } = workerData as { module: WebAssembly.Module };
+const instances = new Map<number, Exports>();
 const port = parentPort;
 if (!port) throw new Error('kernel-worker.js must run in a worker thread');
 
-port.on('message', ({ id, fn, args }: Call) => {
+port.on('message', (msg: Call | { forget: number }) => {
+  if ('forget' in msg) {
+    instances.delete(msg.forget);
+    return;
+  }
+  const { id, arena, memory, fn, args } = msg;
   try {
+    let exports = instances.get(arena);
+    if (memory !== undefined) {
+      exports = attachWasmKernels(module, memory) as unknown as Exports;
+      instances.set(arena, exports);
+    }
+    if (exports === undefined) throw new Error(`no memory was sent for arena ${arena}`);
     const entry = exports[fn];
     if (typeof entry !== 'function') throw new Error(`kernels have no function '${fn}'`);
     port.postMessage({ id, result: entry(...args) ?? 0 });

@@ -27,6 +27,10 @@ export interface Kernels {
   readonly kind: 'wasm-simd' | 'js';
   /** The linear memory all pointers refer to. */
   readonly memory: WebAssembly.Memory;
+  /** Identifies `memory` in the process (worker threads key their instances by it). */
+  readonly arenaId: number;
+  /** The allocator's figures: bytes in live blocks, and one past the highest block handed out. */
+  readonly allocator: { readonly allocatedBytes: number; readonly heapTop: number };
 
   /** Allocates `bytes` (> 0) bytes, 16-byte aligned, zero-filled; may grow memory. */
   alloc(bytes: number): number;

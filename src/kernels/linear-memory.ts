@@ -5,20 +5,31 @@
  * Invariant: views are created on every call, never cached here, because growing the
  * memory detaches every view taken before.
  */
-import { LinearAllocator, MAX_PAGES } from './allocator.js';
+import { type GrowthGuard, LinearAllocator, MAX_PAGES } from './allocator.js';
 
 /** Pages a new kernel memory starts with (1 MiB); it grows on demand. */
 const INITIAL_PAGES = 16;
 
+let lastArenaId = 0;
+
 export abstract class LinearMemory {
   readonly allocator: LinearAllocator;
+  /**
+   * Identifies this memory in the process (unique, never reused): worker threads keep one
+   * kernel instance per memory under this id.
+   */
+  readonly arenaId = ++lastArenaId;
 
-  /** `heapBase`: the first byte the allocator may hand out (above any static data). */
+  /**
+   * `heapBase`: the first byte the allocator may hand out (above any static data);
+   * `guard`: bounds the memory's growth (the arenas of a database), none by default.
+   */
   protected constructor(
     readonly memory: WebAssembly.Memory,
     heapBase: number,
+    guard?: GrowthGuard,
   ) {
-    this.allocator = new LinearAllocator(memory, heapBase);
+    this.allocator = new LinearAllocator(memory, heapBase, guard);
   }
 
   /**

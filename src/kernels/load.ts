@@ -35,6 +35,14 @@ function choose(setting: string): Kernels {
   return existsSync(wasmPath()) ? wasmKernels() : jsKernels();
 }
 
+/**
+ * The implementation `kernels()` uses (without creating its instance): what the arenas of a
+ * database are made of by default.
+ */
+export function defaultKernelKind(): Kernels['kind'] {
+  return kernels().kind;
+}
+
 /** A new, independent JS kernel instance with its own memory. */
 export function jsKernels(): Kernels {
   return new JsKernels();

@@ -15,6 +15,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { GrowthGuard } from './allocator.js';
 import type { DistanceKind, Kernels } from './kernels.js';
 import { LinearMemory } from './linear-memory.js';
 
@@ -108,11 +109,14 @@ export class WasmKernels extends LinearMemory implements Kernels {
   /** The module's raw exports, including the HNSW graph operations. */
   readonly exports: KernelExports;
 
-  /** @throws when the wasm file is missing or cannot be compiled or instantiated. */
-  constructor() {
+  /**
+   * `guard`: bounds the memory's growth (an arena of a database); none by default.
+   * @throws when the wasm file is missing or cannot be compiled or instantiated.
+   */
+  constructor(guard?: GrowthGuard) {
     const memory = LinearMemory.newMemory(true);
     const exports = instantiate(compiledModule(), memory);
-    super(memory, exports.heapBase());
+    super(memory, exports.heapBase(), guard);
     this.exports = exports;
   }
 

@@ -1,9 +1,13 @@
 /**
- * Worker threads that run kernel functions over the shared memory of one `WasmKernels`,
- * so that index builds (and other long kernel calls) use every core and leave the
- * event loop free.
+ * Worker threads that run kernel functions over the shared memories of `WasmKernels`
+ * instances (the arenas of every database in the process), so that index builds and long
+ * kernel calls use every core and leave the event loop free.
  *
  * Invariants:
+ * - There is one pool per purpose for the whole process, whatever the number of arenas.
+ *   A worker instantiates the kernels module over an arena's memory the first time it runs
+ *   a call on it (the memory is sent with that call, once per worker and arena) and keeps
+ *   the instance, keyed by the arena's id, until `forget` (an arena released) drops it.
  * - Workers are created on demand, at most `maxWorkers`, and kept for reuse; an idle pool
  *   does not keep the process alive (workers are unref'd while idle).
  * - A worker runs one call at a time; calls wait in a queue for a free worker.
@@ -12,9 +16,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { WasmKernels } from './wasm-kernels.js';
+import type { Kernels } from './kernels.js';
+import { compiledModule, type WasmKernels } from './wasm-kernels.js';
 
 interface Pending {
+  kernels: WasmKernels;
   fn: string;
   args: number[];
   resolve: (result: number) => void;
@@ -24,6 +30,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy: Pending | undefined;
+  /** Arenas this worker holds an instance over. */
+  arenas: Set<number>;
 }
 
 /**
@@ -32,37 +40,57 @@ interface Slot {
  */
 export type PoolPurpose = 'build' | 'search';
 
-const pools = new WeakMap<WasmKernels, Map<PoolPurpose, KernelWorkerPool>>();
+/** Calls on one arena, queued in the process-wide pool of a purpose. */
+export interface ArenaCalls {
+  /** Runs the kernels export `fn(...args)` on a worker over the arena; resolves with its numeric result. */
+  run(fn: string, args: number[]): Promise<number>;
+}
+
+const pools = new Map<PoolPurpose, KernelWorkerPool>();
 
 export class KernelWorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 0;
 
-  private constructor(
-    private readonly kernels: WasmKernels,
-    readonly maxWorkers: number,
-  ) {}
+  private constructor(readonly maxWorkers: number) {}
 
-  /** The pool of `kernels` for `purpose` (one each per kernels instance), sized to the machine's cores. */
-  static for(kernels: WasmKernels, purpose: PoolPurpose): KernelWorkerPool {
-    let byPurpose = pools.get(kernels);
-    if (!byPurpose) {
-      byPurpose = new Map();
-      pools.set(kernels, byPurpose);
-    }
-    let pool = byPurpose.get(purpose);
+  /** The process's pool for `purpose` (sized to the machine's cores), bound to the arena of `kernels`. */
+  static for(kernels: WasmKernels, purpose: PoolPurpose): ArenaCalls {
+    const pool = KernelWorkerPool.of(purpose);
+    return { run: (fn, args) => pool.run(kernels, fn, args) };
+  }
+
+  /** The process's pool for `purpose`. */
+  static of(purpose: PoolPurpose): KernelWorkerPool {
+    let pool = pools.get(purpose);
     if (!pool) {
-      pool = new KernelWorkerPool(kernels, Math.max(1, availableParallelism()));
-      byPurpose.set(purpose, pool);
+      pool = new KernelWorkerPool(Math.max(1, availableParallelism()));
+      pools.set(purpose, pool);
     }
     return pool;
   }
 
-  /** Runs the kernels export `fn(...args)` on a worker; resolves with its numeric result. */
-  run(fn: string, args: number[]): Promise<number> {
+  /**
+   * Makes every worker drop its instance over the memory of `kernels` (an arena released),
+   * so the memory can be reclaimed. Calls already queued on it still run (the memory is
+   * sent again).
+   */
+  static forget(kernels: Kernels): void {
+    for (const pool of pools.values()) pool.forget(kernels.arenaId);
+  }
+
+  /** Arenas some worker of this pool holds an instance over. */
+  get attachedArenas(): number {
+    const ids = new Set<number>();
+    for (const s of this.slots) for (const id of s.arenas) ids.add(id);
+    return ids.size;
+  }
+
+  /** Runs the kernels export `fn(...args)` on a worker over `kernels`' memory. */
+  run(kernels: WasmKernels, fn: string, args: number[]): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ fn, args, resolve, reject });
+      this.queue.push({ kernels, fn, args, resolve, reject });
       this.dispatch();
     });
   }
@@ -74,6 +102,12 @@ export class KernelWorkerPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
+  private forget(arena: number): void {
+    for (const slot of this.slots) {
+      if (slot.arenas.delete(arena)) slot.worker.postMessage({ forget: arena });
+    }
+  }
+
   private dispatch(): void {
     while (this.queue.length > 0) {
       let slot = this.slots.find((s) => s.busy === undefined);
@@ -82,15 +116,18 @@ export class KernelWorkerPool {
       const call = this.queue.shift() as Pending;
       slot.busy = call;
       slot.worker.ref();
-      slot.worker.postMessage({ id: this.nextId++, fn: call.fn, args: call.args });
+      const arena = call.kernels.arenaId;
+      const memory = slot.arenas.has(arena) ? undefined : call.kernels.memory;
+      slot.arenas.add(arena);
+      slot.worker.postMessage({ id: this.nextId++, arena, memory, fn: call.fn, args: call.args });
     }
   }
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./kernel-worker.js', import.meta.url), {
-      workerData: { module: this.kernels.module, memory: this.kernels.memory },
+      workerData: { module: compiledModule() },
     });
-    const slot: Slot = { worker, busy: undefined };
+    const slot: Slot = { worker, busy: undefined, arenas: new Set() };
     worker.on('message', (msg: { result?: number; error?: string }) => {
       const call = slot.busy;
       slot.busy = undefined;

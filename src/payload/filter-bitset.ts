@@ -5,10 +5,11 @@
  * A condition is ANSWERABLE when the evaluator computes its rows without reading every
  * payload: a field condition (but values_count), is_empty or is_null on an indexed key;
  * has_id (from the rows' ids, `RowIds`, which the caller supplies: the payload layer keeps no
- * ids); a group containing an answerable condition. nested and values_count are read from
- * payloads. A group is evaluated against a candidate set C (all rows at the top) and yields
- * the rows of C where it holds:
- * 1. answerable `must` conditions, indexed keys first, then has_id, then groups:
+ * ids); a nested condition with an indexed bound (`nestedBounds`, filter-estimate.ts: its
+ * rows are those of its bounds whose payload satisfies it); a group containing an
+ * answerable condition. values_count is read from payloads. A group is evaluated against a
+ * candidate set C (all rows at the top) and yields the rows of C where it holds:
+ * 1. answerable `must` conditions, indexed keys first, then has_id, then nested and groups:
  *    C ← C ∩ rows(condition), each evaluated against the current C, so a nested group reads
  *    payloads only for rows every earlier `must` allowed;
  * 2. answerable `must_not` conditions: C ← C \ rows(condition);
@@ -36,9 +37,9 @@ import {
   type FieldCondition,
   type Filter,
   type FilterPredicate,
-  valuesCountTest,
 } from './filter.js';
-import type { FilterPointId, MinShould, RowPayload } from './filter-types.js';
+import { nestedBounds } from './filter-estimate.js';
+import type { FilterPointId, MinShould, NestedCondition, RowPayload } from './filter-types.js';
 
 /** The indexes of a segment by key, and how to compile what they cannot answer. */
 export interface IndexedFields {
@@ -46,25 +47,37 @@ export interface IndexedFields {
   readonly options: CompileOptions;
 }
 
-/** The ids of a segment's rows, for has_id: what the segment knows and the payload layer does not. */
-export type RowIds = (row: number) => FilterPointId;
+/**
+ * The ids of a segment's rows, for has_id: what the segment knows and the payload layer does
+ * not (it stays unaware of the id column).
+ */
+export interface RowIds {
+  /** The id of row `row`. */
+  idAt(row: number): FilterPointId;
+  /**
+   * The rows holding `id`, when the segment can look them up directly (a sealed segment's
+   * id map); has_id then costs a lookup per listed id instead of an id read per candidate row.
+   * Must list every row holding `id`.
+   */
+  rowsOf?(id: FilterPointId): readonly number[];
+}
 
 /**
  * Rows 0..rows-1 where `filter` holds (a new bitset the caller owns). The field indexes must
  * hold at least `rows` rows.
- * @throws InvalidArgumentError if the filter has a has_id condition and `idAt` is not given.
+ * @throws InvalidArgumentError if the filter has a has_id condition and `ids` is not given.
  */
 export function filterRows(
   indexed: IndexedFields,
   filter: Filter,
   rows: number,
   payloadAt: (offset: number) => RowPayload,
-  idAt?: RowIds,
+  ids?: RowIds,
 ): Bitset {
-  if (idAt === undefined && usesIds(filter)) {
+  if (ids === undefined && usesIds(filter)) {
     throw new InvalidArgumentError('filter: has_id needs the ids of the rows, and none were given');
   }
-  return new FilterEvaluation(indexed, rows, payloadAt, idAt).group(filter, undefined);
+  return new FilterEvaluation(indexed, rows, payloadAt, ids).group(filter, undefined);
 }
 
 /** True when `filter` has a has_id condition anywhere. */
@@ -81,72 +94,15 @@ export function usesIds(filter: Filter): boolean {
   });
 }
 
-/**
- * A cheap upper bound of the rows among 0..rows-1 where `filter` holds, from index
- * cardinalities: `must` takes the smallest bound, `should` the sum, `min_should` the sum over
- * its conditions divided by `min_count`, `must_not` does not lower it, and a condition that
- * no index bounds (unindexed key, has_id, nested) allows every row.
- */
-export function estimateRows(indexed: IndexedFields, filter: Filter, rows: number): number {
-  const estimate = (condition: Condition): number => {
-    switch (conditionKind(condition)) {
-      case 'field':
-        return estimateField(indexed, condition as FieldCondition, rows);
-      case 'group':
-        return group(condition as Filter);
-      case 'is_empty': {
-        const index = indexed.fields.get((condition as { is_empty: { key: string } }).is_empty.key);
-        return index === undefined ? rows : rows - index.present.countBelow(rows);
-      }
-      case 'is_null': {
-        const index = indexed.fields.get((condition as { is_null: { key: string } }).is_null.key);
-        return index === undefined ? rows : index.nulls.countBelow(rows);
-      }
-      default:
-        return rows;
-    }
-  };
-  const group = (filter: Filter): number => {
-    let bound = rows;
-    for (const condition of filter.must ?? []) bound = Math.min(bound, estimate(condition));
-    const should = filter.should ?? [];
-    if (should.length > 0) {
-      bound = Math.min(
-        bound,
-        should.reduce((sum, condition) => sum + estimate(condition), 0),
-      );
-    }
-    const minShould = filter.min_should;
-    if (minShould !== undefined) {
-      const sum = minShould.conditions.reduce((total, condition) => total + estimate(condition), 0);
-      bound = Math.min(bound, Math.floor(sum / minShould.min_count));
-    }
-    return bound;
-  };
-  return group(filter);
-}
-
-function estimateField(indexed: IndexedFields, condition: FieldCondition, rows: number): number {
-  const index = indexed.fields.get(condition.key);
-  if (index === undefined) return rows;
-  if ('exists' in condition) {
-    const present = index.present.countBelow(rows);
-    return condition.exists ? present : rows - present;
-  }
-  if ('values_count' in condition) {
-    // A leaf counting 1 or more is a non-null value (present) or a non-empty array (hollow).
-    if (valuesCountTest(condition.values_count)(0)) return rows;
-    return Math.min(rows, index.present.countBelow(rows) + index.hollow.countBelow(rows));
-  }
-  const lookup = index.lookup(condition);
-  return Math.min(
-    rows,
-    lookup === undefined ? index.present.count : lookup.count() + index.foreign.countBelow(rows),
-  );
-}
-
 /** The order answerable `must` conditions run in: cheapest and most selective kinds first. */
-const MUST_ORDER: Record<string, number> = { field: 0, is_empty: 0, is_null: 0, has_id: 1, group: 2 };
+const MUST_ORDER: Record<string, number> = {
+  field: 0,
+  is_empty: 0,
+  is_null: 0,
+  has_id: 1,
+  nested: 2,
+  group: 2,
+};
 
 /** One evaluation; candidate sets are `Bitset`s, or undefined for "every row". */
 class FilterEvaluation {
@@ -156,7 +112,7 @@ class FilterEvaluation {
     private readonly indexed: IndexedFields,
     private readonly rows: number,
     private readonly payloadAt: (offset: number) => RowPayload,
-    private readonly idAt: RowIds | undefined,
+    private readonly ids: RowIds | undefined,
   ) {}
 
   /** The rows of `candidates` where `group` holds, as a new bitset. */
@@ -194,7 +150,7 @@ class FilterEvaluation {
       // A row that already satisfies `should` and has no other test left is not read.
       if (restHolds === undefined && shouldHolds) return;
       const payload = this.payloadAt(row);
-      const id = this.idAt?.(row);
+      const id = this.ids?.idAt(row);
       const holds =
         (restHolds === undefined || restHolds(payload, id)) &&
         (shouldHolds || (someRestShould as FilterPredicate)(payload, id));
@@ -214,7 +170,7 @@ class FilterEvaluation {
       for (let i = 0; i < matched.length && held < minCount; i++) if (matched[i].has(row)) held++;
       if (held < minCount && held + predicates.length >= minCount) {
         const payload = this.payloadAt(row);
-        const id = this.idAt?.(row);
+        const id = this.ids?.idAt(row);
         for (let i = 0; i < predicates.length && held < minCount; i++) if (predicates[i](payload, id)) held++;
       }
       if (held < minCount) rows.clear(row);
@@ -226,8 +182,10 @@ class FilterEvaluation {
     switch (conditionKind(condition)) {
       case 'group':
         return this.group(condition as Filter, candidates);
+      case 'nested':
+        return this.nested(condition as NestedCondition, candidates);
       case 'has_id':
-        return this.hasId(new Set<unknown>((condition as { has_id: readonly unknown[] }).has_id), candidates);
+        return this.hasId(new Set((condition as { has_id: readonly FilterPointId[] }).has_id), candidates);
       case 'is_null': {
         const index = this.indexed.fields.get(
           (condition as { is_null: { key: string } }).is_null.key,
@@ -249,12 +207,41 @@ class FilterEvaluation {
     }
   }
 
-  /** The rows of `candidates` whose id is in `ids`. */
-  private hasId(ids: ReadonlySet<unknown>, candidates: Bitset | undefined): Bitset {
-    const idAt = this.idAt as RowIds;
+  /** The rows of `candidates` where a nested condition holds: its indexed bounds', then read. */
+  private nested(condition: NestedCondition, candidates: Bitset | undefined): Bitset {
+    let result = candidates;
+    for (const bound of nestedBounds(condition)) {
+      if (this.indexed.fields.has(bound.key)) result = this.field(bound, result);
+    }
+    // Never modify `candidates`: without an indexed bound (callers ask only with one), start from a copy.
+    const rows =
+      result !== candidates && result !== undefined
+        ? result
+        : (candidates?.clone() ?? Bitset.full(this.rows));
+    const holds = compileCondition(condition, this.indexed.options);
+    rows.forEach((row) => {
+      if (!holds(this.payloadAt(row))) rows.clear(row);
+    });
+    return rows;
+  }
+
+  /**
+   * The rows of `candidates` whose id is in `listed`: looked up by id when the segment can,
+   * else by reading the id of every candidate.
+   */
+  private hasId(listed: ReadonlySet<FilterPointId>, candidates: Bitset | undefined): Bitset {
+    const ids = this.ids as RowIds;
+    if (ids.rowsOf !== undefined) {
+      const result = new Bitset(this.rows);
+      for (const id of listed) {
+        for (const row of ids.rowsOf(id))
+          if (row < this.rows && candidates?.has(row) !== false) result.set(row);
+      }
+      return result;
+    }
     const result = candidates?.clone() ?? Bitset.full(this.rows);
     result.forEach((row) => {
-      if (!ids.has(idAt(row))) result.clear(row);
+      if (!listed.has(ids.idAt(row))) result.clear(row);
     });
     return result;
   }
@@ -321,10 +308,10 @@ class FilterEvaluation {
           answerable = fields.has((condition as { is_null: { key: string } }).is_null.key);
           break;
         case 'has_id':
-          answerable = this.idAt !== undefined;
+          answerable = this.ids !== undefined;
           break;
         case 'nested':
-          answerable = false;
+          answerable = nestedBounds(condition as NestedCondition).some((bound) => fields.has(bound.key));
           break;
         case 'group': {
           const group = condition as Filter;

@@ -23,7 +23,7 @@ import {
   unknownProperty,
 } from './filter-parse-values.js';
 import type { Condition, FieldCondition, Filter, FilterPointId, MinShould } from './filter-types.js';
-import { isValidPayloadKey } from './payload-path.js';
+import { isValidPayloadKey, normalizePayloadKey } from './payload-path.js';
 
 /** Groups (and nested filters) may nest this many levels deep; the top-level filter is level 1. */
 export const MAX_FILTER_DEPTH = 32;
@@ -226,7 +226,7 @@ function parseKeyHolder(input: unknown, path: string): string {
 
 /** A dotted key, with `[]` array steps (Qdrant's syntax) dropped: `a[].b` → `a.b`. */
 function parseKey(input: unknown, path: string): string {
-  const key = typeof input === 'string' ? input.replace(/\[\](?=\.|$)/g, '') : undefined;
+  const key = typeof input === 'string' ? normalizePayloadKey(input) : undefined;
   if (key === undefined || !isValidPayloadKey(key)) {
     throw new InvalidFilterError(
       `expected a dotted path of non-empty names such as "meta.author", got ${describe(input)}`,

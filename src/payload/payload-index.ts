@@ -9,21 +9,23 @@
  * rows one by one, filtering in between. Answers never depend on which keys are indexed:
  * `filter` equals `compileFilter` (with the declared analyzers) evaluated on every row.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { CorruptDataError, InvalidArgumentError } from '../errors.js';
 import type { Bitset } from '../index/bitset.js';
 import { analyzerFor } from '../text/analyzer.js';
 import type { InvertedIndex } from '../text/inverted-index.js';
 import type { FieldIndex } from './field-index.js';
 import type { CompileOptions } from './filter.js';
-import { estimateRows, filterRows, type IndexedFields, type RowIds } from './filter-bitset.js';
+import { filterRows, type IndexedFields, type RowIds } from './filter-bitset.js';
+import { estimateRows } from './filter-estimate.js';
 import type { Filter, RowPayload } from './filter-types.js';
 import { geoIndex } from './geo-index.js';
 import type { PayloadIndexInfo } from './index-declaration.js';
 import { boolIndex, KeywordIndex, type KeywordPostings, uuidIndex } from './keyword-index.js';
 import { datetimeIndex, floatIndex, integerIndex } from './numeric-index.js';
-import { compilePayloadPath } from './payload-path.js';
+import { compilePayloadPath, normalizePayloadKey } from './payload-path.js';
 import { TextFieldIndex } from './text-field-index.js';
 
+export type { RowIds } from './filter-bitset.js';
 export type { RowPayload } from './filter-types.js';
 
 export class SegmentPayloadIndex {
@@ -33,7 +35,7 @@ export class SegmentPayloadIndex {
   /** Conditions compile with what the declarations say (analyzers, uuid keys). */
   private readonly indexed: IndexedFields = {
     fields: this.fields,
-    options: declaredCompileOptions((key) => this.infos.get(key)),
+    options: declaredOptions((key) => this.infos.get(key)),
   };
 
   /**
@@ -43,8 +45,8 @@ export class SegmentPayloadIndex {
    * index.filter({ must: [{ key: 'label', match: { value: 'cat' } }] }, payloads.length, (row) => payloads[row]);
    */
   constructor(declarations: ReadonlyMap<string, PayloadIndexInfo>, payloads: readonly RowPayload[]) {
-    for (const [key, info] of declarations) this.infos.set(key, info);
-    for (const [key, info] of declarations) this.fields.set(key, buildField(key, info, payloads));
+    for (const [key, info] of declarations) this.infos.set(normalizePayloadKey(key), info);
+    for (const [key, info] of this.infos) this.fields.set(key, buildField(key, info, payloads));
     this.rowCount = payloads.length;
   }
 
@@ -53,7 +55,7 @@ export class SegmentPayloadIndex {
     return this.rowCount;
   }
 
-  /** The indexed keys and their kinds. */
+  /** The indexed keys (without `[]` steps, `normalizePayloadKey`) and their kinds. */
   get declarations(): ReadonlyMap<string, PayloadIndexInfo> {
     return this.infos;
   }
@@ -80,19 +82,20 @@ export class SegmentPayloadIndex {
         `payload index of ${JSON.stringify(key)}: expected the ${this.rowCount} rows indexed so far, got ${payloads.length}`,
       );
     }
-    this.fields.set(key, buildField(key, info, payloads));
-    this.infos.set(key, info);
+    const normal = normalizePayloadKey(key);
+    this.fields.set(normal, buildField(normal, info, payloads));
+    this.infos.set(normal, info);
   }
 
   /** Removes the index of `key`; conditions on it are then answered by reading payloads. */
   dropField(key: string): void {
-    this.fields.delete(key);
-    this.infos.delete(key);
+    this.fields.delete(normalizePayloadKey(key));
+    this.infos.delete(normalizePayloadKey(key));
   }
 
   /** The full-text index of `key`, if it is indexed as text. */
   textIndex(key: string): InvertedIndex | undefined {
-    const field = this.fields.get(key);
+    const field = this.fields.get(normalizePayloadKey(key));
     return field instanceof TextFieldIndex ? field.inverted : undefined;
   }
 
@@ -102,7 +105,7 @@ export class SegmentPayloadIndex {
    * or dropped, so a partition built from it is current while it is the one returned here.
    */
   keywordPostings(key: string): KeywordPostings | undefined {
-    const field = this.fields.get(key);
+    const field = this.fields.get(normalizePayloadKey(key));
     return field instanceof KeywordIndex ? field : undefined;
   }
 
@@ -111,13 +114,13 @@ export class SegmentPayloadIndex {
    * bitset the caller owns: answered from indexes where a condition's key is indexed, by
    * reading `payloadAt` for the rest (only for rows still possible). Equal to evaluating
    * `compileFilter(filter, declaredCompileOptions(…))` on every row, given its payload and its
-   * id (`idAt`, needed only by has_id). `filter` must be valid (what `parseFilter` returns).
+   * id (`ids`, needed only by has_id). `filter` must be valid (what `parseFilter` returns).
    * @throws InvalidArgumentError if `rows` exceeds the rows indexed, or if the filter has a
-   * has_id condition and `idAt` is not given.
+   * has_id condition and `ids` is not given.
    */
-  filter(filter: Filter, rows: number, payloadAt: (offset: number) => RowPayload, idAt?: RowIds): Bitset {
+  filter(filter: Filter, rows: number, payloadAt: (offset: number) => RowPayload, ids?: RowIds): Bitset {
     this.checkRows(rows);
-    return filterRows(this.indexed, filter, rows, payloadAt, idAt);
+    return filterRows(this.indexed, filter, rows, payloadAt, ids);
   }
 
   /**
@@ -126,11 +129,12 @@ export class SegmentPayloadIndex {
    * search over the candidates and filtered graph traversal. A condition on an unindexed key
    * allows every row, `must_not` never lowers the bound, and rows with several values of a
    * key may be counted once per value, so the bound is loose but never below the truth.
+   * has_id is bounded only when `ids` looks rows up by id (`RowIds.rowsOf`).
    * @throws InvalidArgumentError if `rows` exceeds the rows indexed.
    */
-  estimate(filter: Filter, rows: number): number {
+  estimate(filter: Filter, rows: number, ids?: RowIds): number {
     this.checkRows(rows);
-    return estimateRows(this.indexed, filter, rows);
+    return estimateRows(this.indexed, filter, rows, ids);
   }
 
   private checkRows(rows: number): void {
@@ -169,6 +173,12 @@ function buildField(key: string, info: PayloadIndexInfo, payloads: readonly RowP
     case 'uuid':
       field = uuidIndex(path);
       break;
+    default:
+      // A declaration read from a catalog written by a newer Quiver, with a kind this one lacks.
+      throw new CorruptDataError(
+        'catalog.sqlite',
+        `payload index of ${JSON.stringify(key)}: unknown kind ${JSON.stringify((info as { type: unknown }).type)}`,
+      );
   }
   for (let row = 0; row < payloads.length; row++) field.add(row, payloads[row]);
   field.compact(payloads.length);
@@ -176,17 +186,25 @@ function buildField(key: string, info: PayloadIndexInfo, payloads: readonly RowP
 }
 
 /**
- * How filters compile on keys with these declarations: text conditions use the analyzer of
- * the key's text index (English when it has none), and matches on a uuid-indexed key compare
- * UUID strings canonically. Every evaluation of a collection's filters (indexes, scroll
- * predicates) compiles with these options, so that they agree.
+ * How filters compile on keys with these declarations (keyed as declared, `[]` steps or
+ * not): text conditions use the analyzer of the key's text index (English when it has none),
+ * and matches on a uuid-indexed key compare UUID strings canonically. Every evaluation of a
+ * collection's filters (indexes, scroll predicates) compiles with these options, so that
+ * they agree.
  * @example
- * const options = declaredCompileOptions((key) => config.payloadIndexes?.[key]);
+ * const options = declaredCompileOptions(config.payloadIndexes ?? {});
  * compileFilter(filter, options);
  */
 export function declaredCompileOptions(
-  infoOf: (key: string) => PayloadIndexInfo | undefined,
+  declarations: Readonly<Record<string, PayloadIndexInfo>> | ReadonlyMap<string, PayloadIndexInfo>,
 ): CompileOptions {
+  const entries = declarations instanceof Map ? [...declarations] : Object.entries(declarations);
+  const byKey = new Map(entries.map(([key, info]) => [normalizePayloadKey(key), info]));
+  return declaredOptions((key) => byKey.get(key));
+}
+
+/** {@link declaredCompileOptions} over a live lookup by normalized key. */
+function declaredOptions(infoOf: (key: string) => PayloadIndexInfo | undefined): CompileOptions {
   return {
     analyzerFor: (key) => {
       const info = infoOf(key);

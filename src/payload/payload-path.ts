@@ -34,22 +34,35 @@ export interface PayloadPath {
   readonly checkOwn: readonly boolean[];
 }
 
+/**
+ * `key` without `[]` array steps (Qdrant's syntax: `diet[].food`, `tags[]`), which say what
+ * resolution does anyway (arrays are always expanded): the one spelling under which filters,
+ * payload indexes and declarations meet.
+ * @example
+ * normalizePayloadKey('country.cities[].population'); // 'country.cities.population'
+ */
+export function normalizePayloadKey(key: string): string {
+  return key.replace(/\[\](?=\.|$)/g, '');
+}
+
 /** True when `key` is a dotted path of one or more non-empty segments (`a`, `meta.author`). */
 export function isValidPayloadKey(key: string): boolean {
   return key.length > 0 && !key.startsWith('.') && !key.endsWith('.') && !key.includes('..');
 }
 
 /**
- * Splits a dotted key into a {@link PayloadPath}.
+ * Splits a dotted key into a {@link PayloadPath}, `[]` array steps dropped
+ * ({@link normalizePayloadKey}).
  * @throws InvalidArgumentError if the key is empty or has an empty segment.
  * @example
  * const path = compilePayloadPath('meta.author');
  * payloadValues({ meta: [{ author: 'ann' }, { author: 'bob' }] }, path); // ['ann', 'bob']
  */
-export function compilePayloadPath(key: string): PayloadPath {
+export function compilePayloadPath(given: string): PayloadPath {
+  const key = normalizePayloadKey(given);
   if (!isValidPayloadKey(key)) {
     throw new InvalidArgumentError(
-      `payload key: expected a dotted path of non-empty names such as "meta.author", got ${JSON.stringify(key)}`,
+      `payload key: expected a dotted path of non-empty names such as "meta.author", got ${JSON.stringify(given)}`,
     );
   }
   const segments = key.split('.');

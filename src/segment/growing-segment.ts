@@ -30,10 +30,12 @@ export class GrowingSegment implements SegmentView {
   private deletedCount = 0;
   private readonly stale = new StalePayloadKeys();
 
+  /** `release` is called once `dispose` has freed the segment's memory (its arena's placement). */
   constructor(
-    kernels: Kernels,
+    readonly kernels: Kernels,
     readonly layout: readonly FieldLayout[],
     private readonly index: SegmentPayloadIndex,
+    private readonly release?: () => void,
   ) {
     this.indexes = layout.map((f) => new FlatIndex(kernels, f.dimension, f.distance));
     this.presence = layout.map((f) => (f.name === '' ? undefined : new Bitset(1024)));
@@ -150,8 +152,32 @@ export class GrowingSegment implements SegmentView {
     return chunks;
   }
 
+  /**
+   * Bytes of linear memory that appending `count` rows allocates at most: each field's
+   * store reallocates to at least twice its capacity when full (the old block is freed
+   * only after the copy).
+   */
+  appendBytes(count: number): number {
+    let bytes = 0;
+    for (const index of this.indexes) {
+      const store = index.store;
+      const rowBytes = store.dimension * 4;
+      const capacity = store.byteLength / rowBytes;
+      if (store.count + count > capacity) bytes += Math.max(store.count + count, capacity * 2, 64) * rowBytes;
+    }
+    return bytes;
+  }
+
+  /** Bytes of linear memory held (the fields' stores). */
+  get memoryBytes(): number {
+    let bytes = 0;
+    for (const index of this.indexes) bytes += index.memoryBytes;
+    return bytes;
+  }
+
   dispose(): void {
     for (const index of this.indexes) index.dispose();
+    this.release?.();
   }
 }
 

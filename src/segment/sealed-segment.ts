@@ -18,6 +18,10 @@
  *   be reading them).
  * - Memory is freed when the segment is disposed and nothing retains it: an index build
  *   reading the vectors on worker threads holds a `retain()` until it finishes.
+ * - Everything of the segment that lives in linear memory (vectors, indexes, search
+ *   scratch) lives in one kernels instance, `kernels` (one arena of the database); the
+ *   `release` given at build time is called once that memory is freed, so the arena can be
+ *   reclaimed when nothing else is placed in it.
  */
 import type { Bitset } from '../index/bitset.js';
 import { FlatIndex } from '../index/flat-index.js';
@@ -62,34 +66,47 @@ export class SealedSegment {
   private retired: KeyPartitions[] = [];
 
   private constructor(
+    readonly kernels: Kernels,
     readonly id: number,
     readonly ids: readonly PointId[],
     readonly payloads: readonly StoredPayload[],
     fields: SealedField[],
     readonly payloadIndex: SegmentPayloadIndex,
+    private readonly release: (() => void) | undefined,
   ) {
     this.rows = ids.length;
     this.fields = fields;
   }
 
   /**
-   * Builds a segment from rows held in memory (at seal or compaction time, or decoded);
-   * `payloadIndexOf` indexes the payloads.
+   * Builds a segment from rows held in memory (at seal or compaction time, or decoded) in
+   * `kernels`; `payloadIndexOf` indexes the payloads; `release` is called when the segment's
+   * memory is freed (not when this throws: then nothing stays allocated).
+   * @throws RangeError when `kernels`' memory cannot hold the rows (wasm32 exhausted).
    */
   static build(
     kernels: Kernels,
     id: number,
     data: Omit<SegmentData, 'indexType' | 'index'>,
     payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+    release?: () => void,
   ): SealedSegment {
-    const fields = data.fields.map((f): SealedField => {
-      const store = new VectorStore(kernels, f.dimension, data.ids.length);
-      store.append(f.vectors);
-      const flat = new FlatIndex(kernels, f.dimension, f.distance, store);
-      const layout = { name: f.name, dimension: f.dimension, distance: f.distance };
-      return { layout, store, flat, current: flat, present: f.present, partitions: new Map() };
-    });
-    return new SealedSegment(id, data.ids, data.payloads, fields, payloadIndexOf(data.payloads));
+    const stores: VectorStore[] = [];
+    try {
+      const fields = data.fields.map((f): SealedField => {
+        const store = new VectorStore(kernels, f.dimension, data.ids.length);
+        stores.push(store);
+        store.append(f.vectors);
+        const flat = new FlatIndex(kernels, f.dimension, f.distance, store);
+        const layout = { name: f.name, dimension: f.dimension, distance: f.distance };
+        return { layout, store, flat, current: flat, present: f.present, partitions: new Map() };
+      });
+      const payloadIndex = payloadIndexOf(data.payloads);
+      return new SealedSegment(kernels, id, data.ids, data.payloads, fields, payloadIndex, release);
+    } catch (err) {
+      for (const store of stores) store.dispose();
+      throw err;
+    }
   }
 
   /** Parses and verifies a segment file (throws `CorruptDataError` naming `file`). */
@@ -99,8 +116,9 @@ export class SealedSegment {
     bytes: Uint8Array,
     file: string,
     payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+    release?: () => void,
   ): SealedSegment {
-    return SealedSegment.build(kernels, id, decodeSegment(bytes, file), payloadIndexOf);
+    return SealedSegment.build(kernels, id, decodeSegment(bytes, file), payloadIndexOf, release);
   }
 
   get fieldCount(): number {
@@ -222,6 +240,15 @@ export class SealedSegment {
     return stats;
   }
 
+  /** Bytes of the value partitions of each field, in field order. */
+  partitionBytesByField(): number[] {
+    return this.fields.map((f) => {
+      let bytes = 0;
+      for (const parts of f.partitions.values()) bytes += parts.memoryBytes;
+      return bytes;
+    });
+  }
+
   /** Keeps the segment's memory alive until the returned function is called. */
   retain(): () => void {
     this.holds++;
@@ -281,5 +308,6 @@ export class SealedSegment {
       f.current = f.flat;
       f.flat.dispose();
     }
+    this.release?.();
   }
 }

@@ -107,6 +107,8 @@ export class ValuePartition {
 
 /** The partitions of one keyword key in one vector field of a segment, by value. */
 export class KeyPartitions {
+  private releases: (() => void)[] = [];
+
   constructor(
     /** The keyword index they were built from (current while the segment's index of the key is this one). */
     readonly source: KeywordPostings,
@@ -135,13 +137,27 @@ export class KeyPartitions {
     return bytes;
   }
 
+  /** Rows of each value that gets a partition, the sizes `buildKeyPartitions` would build. */
+  static plannedRows(postings: KeywordPostings, segmentRows: number): number {
+    let rows = 0;
+    for (const [, count] of postings.valueCounts()) if (deservesPartition(count, segmentRows)) rows += count;
+    return rows;
+  }
+
+  /** Calls `release` once the partitions are disposed (their arena's placement). */
+  onDispose(release: () => void): void {
+    this.releases.push(release);
+  }
+
   dispose(): void {
     for (const p of this.byValue.values()) p.dispose();
+    for (const release of this.releases.splice(0)) release();
   }
 }
 
 /** What a partition build needs besides the rows: the segment's vectors and the graph's shape. */
 export interface PartitionSource {
+  /** Where the partitions are built (any arena: they are copies, not views of the segment's memory). */
   kernels: Kernels;
   /** The field's vectors (rows of the segment). */
   store: VectorStore;

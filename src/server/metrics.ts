@@ -6,6 +6,10 @@
  *   (`/collections/:name/points/search`), never by raw URL, so label sets stay bounded;
  * - `quiver_collection_points`, `…_sealed_segments`, `…_growing_points`, `…_indexed_segments`
  *   and `…_indexing_segments{collection}`, read from `collection.info()` at scrape time;
+ * - `quiver_collection_memory_bytes{collection}` (vectors, indexes and payloads in memory),
+ *   `quiver_collection_disk_bytes{collection}` (its files), when the engine reports them;
+ * - `quiver_arenas`, `quiver_memory_committed_bytes` and `quiver_memory_budget_bytes` (when
+ *   a budget is set): the embedded database's memory arenas;
  * - `quiver_index_build_seconds{collection,stat="last|mean|max"}` over the engine's record
  *   of its recent index builds (the embedded engine keeps the last 100), when it has one;
  * - Node.js process metrics (`quiver_process_*`, `quiver_nodejs_*`).
@@ -13,6 +17,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Collection, CollectionInfo, Database } from '../db/types.js';
 import { QuiverError } from '../errors.js';
+import type { ArenaStats } from '../kernels/arenas.js';
 
 /** The route label of requests that matched no route. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -22,8 +27,9 @@ export class ServerMetrics {
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly duration: Histogram<'method' | 'route'>;
   private readonly buildSeconds: Gauge<'collection' | 'stat'>;
-  /** One gauge per numeric field of `CollectionInfo`. */
-  private readonly gauges: [Gauge<'collection'>, (info: CollectionInfo) => number][];
+  /** One gauge per numeric field of `CollectionInfo` (undefined: the engine does not report it). */
+  private readonly gauges: [Gauge<'collection'>, (info: CollectionInfo) => number | undefined][];
+  private readonly arenaGauges: [Gauge, (memory: ArenaStats) => number | undefined][];
 
   constructor(private readonly db: Database) {
     const registers = [this.registry];
@@ -41,10 +47,10 @@ export class ServerMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    const gauge = (name: string, help: string, read: (info: CollectionInfo) => number) =>
+    const gauge = (name: string, help: string, read: (info: CollectionInfo) => number | undefined) =>
       [new Gauge({ name, help, labelNames: ['collection'], registers }), read] as [
         Gauge<'collection'>,
-        (info: CollectionInfo) => number,
+        (info: CollectionInfo) => number | undefined,
       ];
     this.gauges = [
       gauge('quiver_collection_points', 'Live points per collection.', (i) => i.count),
@@ -60,6 +66,27 @@ export class ServerMetrics {
         'Sealed segments being indexed.',
         (i) => i.indexingSegments,
       ),
+      gauge(
+        'quiver_collection_memory_bytes',
+        'Bytes in memory per collection: vectors, indexes and (estimated) payloads.',
+        (i) => i.memory?.bytes,
+      ),
+      gauge(
+        'quiver_collection_disk_bytes',
+        "Bytes of a collection's files (segments, tombstones, indexes).",
+        (i) => i.disk?.bytes,
+      ),
+    ];
+    const dbGauge = (name: string, help: string, read: (memory: ArenaStats) => number | undefined) =>
+      [new Gauge({ name, help, registers }), read] as [Gauge, (memory: ArenaStats) => number | undefined];
+    this.arenaGauges = [
+      dbGauge('quiver_arenas', 'Memory arenas (linear memories) of the database.', (m) => m.arenas),
+      dbGauge(
+        'quiver_memory_committed_bytes',
+        "Bytes the database's memory arenas have committed.",
+        (m) => m.committedBytes,
+      ),
+      dbGauge('quiver_memory_budget_bytes', 'The memory budget, when one is set.', (m) => m.memoryBudget),
     ];
     this.buildSeconds = new Gauge({
       name: 'quiver_index_build_seconds',
@@ -78,12 +105,23 @@ export class ServerMetrics {
   /** The exposition text, with the per-collection gauges read now. */
   async scrape(): Promise<string> {
     for (const [g] of this.gauges) g.reset();
+    for (const [g] of this.arenaGauges) g.reset();
     this.buildSeconds.reset();
+    const memory = (this.db as { memory?: ArenaStats }).memory;
+    if (memory) {
+      for (const [g, read] of this.arenaGauges) {
+        const value = read(memory);
+        if (value !== undefined) g.set(value);
+      }
+    }
     for (const name of await this.db.listCollections()) {
       try {
         const collection = this.db.collection(name);
         const info = await collection.info();
-        for (const [g, read] of this.gauges) g.set({ collection: name }, read(info));
+        for (const [g, read] of this.gauges) {
+          const value = read(info);
+          if (value !== undefined) g.set({ collection: name }, value);
+        }
         const builds = recentBuildSeconds(collection);
         if (builds.length > 0) {
           this.buildSeconds.set({ collection: name, stat: 'last' }, builds[builds.length - 1]);

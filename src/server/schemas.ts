@@ -401,10 +401,20 @@ export function pointSchemas(limits: ServerLimits) {
  * A response map: the success schema (in the envelope) under 200, and the error shape for
  * the given error statuses and for those every route can answer (401 without a key, 500,
  * and 503 while shutting down or when a work queue is full). Routes that write also list
- * 507 (a full disk).
+ * 507 (a full disk). With a status first, the schema is the whole success answer: for
+ * routes that write their own envelope (`bare`, e.g. the snapshot routes) or none.
  */
-export function responses(result: TSchema, errors: number[]): Record<number, TSchema> {
-  const out: Record<number, TSchema> = { 200: envelope(result) };
-  for (const code of [...errors, 401, 500, 503]) out[code] = ErrorResponse;
+export function responses(result: TSchema, errors: number[]): Record<number, TSchema>;
+export function responses(status: number, schema: TSchema, errors: number[]): Record<number, TSchema>;
+export function responses(
+  first: TSchema | number,
+  second: TSchema | number[],
+  third?: number[],
+): Record<number, TSchema> {
+  const out: Record<number, TSchema> =
+    typeof first === 'number' ? { [first]: second as TSchema } : { 200: envelope(first) };
+  for (const code of [...((typeof first === 'number' ? third : second) as number[]), 401, 500, 503]) {
+    out[code] = ErrorResponse;
+  }
   return out;
 }

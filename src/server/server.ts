@@ -37,6 +37,7 @@ import { payloadIndexRoutes } from './routes/payload-indexes.js';
 import { pointRoutes } from './routes/points.js';
 import { queryRoutes } from './routes/query.js';
 import { searchRoutes } from './routes/search.js';
+import { snapshotRoutes } from './routes/snapshots.js';
 import { DEFAULT_LIMITS, ErrorResponse, type ServerLimits } from './schemas.js';
 import { withoutNulls } from './without-nulls.js';
 
@@ -193,6 +194,13 @@ export class QuiverServer {
     await app.register(searchRoutes, context);
     await app.register(queryRoutes, context);
     await app.register(payloadIndexRoutes, context);
+    // The snapshot routes write their own envelope (their answers include 202 `accepted`).
+    await app.register(async (snapshots) => {
+      snapshots.addHook('onRoute', (route) => {
+        route.config = { ...route.config, bare: true };
+      });
+      await snapshots.register(snapshotRoutes, context);
+    });
     await app.ready();
     return server;
   }

@@ -118,6 +118,8 @@ export class SqliteCatalog {
       deleteCollection: db.prepare('DELETE FROM collections WHERE id = ?'),
       nameOf: db.prepare('SELECT name FROM collections WHERE id = ?'),
       updateConfig: db.prepare('UPDATE collections SET config = ?, crc = ? WHERE id = ?'),
+      configOf: db.prepare('SELECT config FROM collections WHERE id = ?'),
+      rename: db.prepare('UPDATE collections SET name = ?, crc = ? WHERE id = ?'),
       deleteManifests: db.prepare('DELETE FROM manifests WHERE collection_id = ?'),
       deleteWal: db.prepare('DELETE FROM wal WHERE collection_id = ?'),
       head: db.prepare(
@@ -168,6 +170,23 @@ export class SqliteCatalog {
     this.write('saving a collection configuration', () => {
       const row = this.stmts.nameOf.get(id) as { name: string } | undefined;
       if (row) this.stmts.updateConfig.run(config, collectionCrc(row.name, config), id);
+    });
+  }
+
+  /**
+   * Renames a collection and drops the collection `replacing` (if given) in one transaction:
+   * the last step of restoring a snapshot under a pending name (db/snapshot-restore.ts).
+   */
+  renameCollection(id: number, name: string, replacing?: number): void {
+    this.write('renaming a collection', () => {
+      if (replacing !== undefined) {
+        this.stmts.deleteWal.run(replacing);
+        this.stmts.deleteManifests.run(replacing);
+        this.stmts.deleteCollection.run(replacing);
+      }
+      const row = this.stmts.configOf.get(id) as { config: string } | undefined;
+      if (!row) throw new QuiverError('COLLECTION_NOT_FOUND', `collection ${id} does not exist`);
+      this.stmts.rename.run(name, collectionCrc(name, row.config), id);
     });
   }
 

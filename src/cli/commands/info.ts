@@ -6,7 +6,7 @@
  * the healthy collections stay visible while the problem is not missed.
  */
 import type { Command } from 'commander';
-import type { CollectionInfo, Database } from '../../db/types.js';
+import type { CollectionInfo, CollectionMemoryInfo, Database } from '../../db/types.js';
 import { QuiverError } from '../../errors.js';
 import { withDatabase } from '../database.js';
 import { formatKeyValues, formatTable, printJson } from '../output.js';
@@ -35,7 +35,13 @@ async function printOne(db: Database, name: string, json: boolean): Promise<void
       formatKeyValues(
         Object.entries(info).map(([key, value]) => [
           key,
-          typeof value === 'object' ? JSON.stringify(value) : String(value),
+          key === 'memory' && info.memory
+            ? formatMemory(info.memory)
+            : key === 'disk' && info.disk
+              ? formatBytes(info.disk.bytes)
+              : typeof value === 'object'
+                ? JSON.stringify(value)
+                : String(value),
         ]),
       ),
     );
@@ -73,11 +79,39 @@ function listTable(listed: Listed[]): string {
       { header: 'dimension', alignRight: true },
       { header: 'metric' },
       { header: 'count', alignRight: true },
+      { header: 'memory', alignRight: true },
+      { header: 'disk', alignRight: true },
     ],
     listed.map((l) =>
       'info' in l
-        ? [l.name, String(l.info.dimension), l.info.metric, String(l.info.count)]
-        : [l.name, '-', '-', `unavailable (${l.error.code})`],
+        ? [
+            l.name,
+            String(l.info.dimension),
+            l.info.metric,
+            String(l.info.count),
+            formatBytes(l.info.memory?.bytes),
+            formatBytes(l.info.disk?.bytes),
+          ]
+        : [l.name, '-', '-', `unavailable (${l.error.code})`, '-', '-'],
     ),
   );
+}
+
+/** "1.50 GiB (vectors …, index …, payload …; 3 arenas)". */
+function formatMemory(m: CollectionMemoryInfo): string {
+  const parts = `vectors ${formatBytes(m.vectors)}, index ${formatBytes(m.index)}, payload ${formatBytes(m.payload)}`;
+  return `${formatBytes(m.bytes)} (${parts}; ${m.arenas} ${m.arenas === 1 ? 'arena' : 'arenas'})`;
+}
+
+/** Bytes in binary units with three significant digits ("1.50 GiB"), '-' when unknown. */
+export function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toPrecision(3)} ${units[unit]}`;
 }
