@@ -82,6 +82,7 @@ describe('quiver snapshot / quiver restore', () => {
     assert.ok(match[1].startsWith(join(source.path, 'snapshots', 'docs')));
     assert.ok(existsSync(match[1]));
     await fails(['snapshot', 'missing'], 1, /collection 'missing' does not exist/);
+    await fails(['snapshot', 'docs', '--out', join(source.path, 'docs.snapshot')], 1, /--out: .* exists/);
   });
 
   test('a damaged file or a wrong checksum is refused with exit code 1 and changes nothing', async () => {

@@ -7,12 +7,20 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { QdrantClient } from '@qdrant/js-client-rest';
-import { type EmbeddedCollection, gaussianMixture } from '../src/index.js';
+import {
+  type CollectionInfo,
+  type EmbeddedCollection,
+  type FieldEmbedder,
+  gaussianMixture,
+  Quiver,
+  SeededRandom,
+} from '../src/index.js';
+import { tempDir } from './support/reference.js';
 import { assertError, http, startTestServer, type TestServer } from './support/server.js';
 
 const ADMIN = 'admin-key';
@@ -34,6 +42,18 @@ interface Description {
   checksum: string;
 }
 
+/**
+ * `info()` without its memory figures (and name): an index loaded from its file holds less
+ * memory than the same index freshly built, which is no difference in what it answers.
+ */
+function comparableInfo(info: CollectionInfo) {
+  const { memory: _memory, name: _name, indexingSegments: _indexing, ...rest } = info;
+  const vectors = rest.vectors
+    ? Object.fromEntries(Object.entries(rest.vectors).map(([k, { memory: _m, ...f }]) => [k, f]))
+    : undefined;
+  return { ...rest, vectors };
+}
+
 /** Ids, vectors, payloads, and a few filtered and unfiltered searches of a collection. */
 async function observe(c: EmbeddedCollection) {
   const page = await c.scroll({ limit: 10_000, withVector: true });
@@ -43,7 +63,7 @@ async function observe(c: EmbeddedCollection) {
     searches.push(await c.search(row(N + q), { k: 8, filter, withPayload: true }));
   }
   const info = await c.info();
-  return { points: page.points, searches, info: { ...info, name: '' } };
+  return { points: page.points, searches, info: comparableInfo(info) };
 }
 
 describe('snapshot routes across two servers', () => {
@@ -123,7 +143,7 @@ describe('snapshot routes across two servers', () => {
     const location = `${a.url}/collections/docs/snapshots/${snapshot.name}`;
     const unauthorized = await http(b.url, 'PUT', '/collections/copy/snapshots/recover', { location });
     assertError(unauthorized, 400, 'INVALID_SNAPSHOT');
-    assert.match((unauthorized.body as { error: { message: string } }).error.message, /HTTP 401/);
+    assert.match((unauthorized.body as { status: { error: string } }).status.error, /HTTP 401/);
     assert.deepEqual(await b.db.listCollections(), ['docs']);
 
     const recovered = await http(b.url, 'PUT', '/collections/copy/snapshots/recover', {
@@ -193,6 +213,37 @@ describe('snapshot routes across two servers', () => {
     assert.deepEqual(await b.db.listCollections(), collections);
   });
 
+  test('a snapshot whose collection names a provider clients may not choose here is refused', async () => {
+    const dir = tempDir();
+    const fake: FieldEmbedder = {
+      kind: 'text',
+      dimension: 3,
+      metric: 'cosine',
+      embed: async (t) => t.map(() => Float32Array.of(1, 2, 3)),
+    };
+    const db = await Quiver.open(dir.path, { embedders: async () => fake });
+    try {
+      await db.createCollection('remote', {
+        vectors: { text: { provider: 'openai:http://127.0.0.1:9/v1' } },
+      });
+      const file = await db.snapshotPath('remote', (await db.createSnapshot('remote')).name);
+      const collections = await b.db.listCollections();
+      const refused = await upload(b.url, 'remote', readFileSync(file), '');
+      assertError(refused, 400, 'INVALID_ARGUMENT');
+      assert.match(
+        (refused.body as { error: { message: string } }).error.message,
+        /not enabled on this server/,
+      );
+      assert.deepEqual(await b.db.listCollections(), collections);
+      // The embedded API has no such policy: the admin restores it there.
+      await b.db.recoverSnapshot('remote', file);
+      await b.db.dropCollection('remote');
+    } finally {
+      await db.close();
+      dir.cleanup();
+    }
+  });
+
   test('wait=false answers 202 accepted; delete answers true, then 404', async () => {
     const accepted = await http(a.url, 'POST', '/collections/docs/snapshots?wait=false', undefined, auth);
     assert.equal(accepted.status, 202);
@@ -233,6 +284,56 @@ describe('snapshot routes across two servers', () => {
       (await http(a.url, 'GET', '/collections/docs/snapshots/..%2Fcatalog.sqlite', undefined, auth)).status,
       400,
     );
+  });
+
+  test('fuzz: 400 malformed snapshot requests (seeded) get no 5xx and change nothing', async () => {
+    const random = new SeededRandom(16);
+    const before = await observe(b.db.collection('docs'));
+    const collections = await b.db.listCollections();
+    const junk = (): unknown => {
+      const pick = random.int(8);
+      if (pick === 0) return random.int(1000) - 500;
+      if (pick === 1) return 'x'.repeat(random.int(40));
+      if (pick === 2) return null;
+      if (pick === 3) return [junk(), junk()];
+      if (pick === 4) return { location: junk() };
+      if (pick === 5) return `file:///${'../'.repeat(random.int(4))}etc/${random.int(9)}`;
+      if (pick === 6) return `${b.url}/collections/docs/snapshots/${random.int(1000)}.snapshot`;
+      return { [`k${random.int(5)}`]: junk() };
+    };
+    const statuses = new Map<number, number>();
+    for (let n = 0; n < 400; n++) {
+      let result: { status: number; body: unknown };
+      const kind = n % 4;
+      if (kind === 0) {
+        const body = random.next() < 0.3 ? { location: junk(), checksum: junk() } : junk();
+        result = await http(b.url, 'PUT', '/collections/docs/snapshots/recover', body);
+      } else if (kind === 1) {
+        // A valid snapshot with a byte changed, cut short, or grown.
+        let mutated = Uint8Array.from(bytes);
+        const how = random.int(3);
+        if (how === 0) mutated[random.int(mutated.length)] ^= 1 + random.int(255);
+        else if (how === 1) mutated = mutated.subarray(0, random.int(mutated.length));
+        else mutated = Uint8Array.from([...mutated, random.int(256)]);
+        result = await upload(b.url, 'docs', mutated, '');
+        assert.equal(result.status, 400, JSON.stringify(result.body));
+      } else if (kind === 2) {
+        const name = encodeURIComponent(String(junk()));
+        result = await http(
+          b.url,
+          random.next() < 0.5 ? 'GET' : 'DELETE',
+          `/collections/docs/snapshots/${name}`,
+        );
+      } else {
+        const query = `?wait=${encodeURIComponent(String(junk()))}&checksum=${encodeURIComponent(String(junk()))}`;
+        result = await http(b.url, 'POST', `/collections/docs/snapshots/upload${query}`, junk());
+      }
+      assert.ok(result.status < 500, `request ${n}: ${result.status} ${JSON.stringify(result.body)}`);
+      statuses.set(result.status, (statuses.get(result.status) ?? 0) + 1);
+    }
+    assert.ok((statuses.get(400) ?? 0) >= 200, JSON.stringify([...statuses]));
+    assert.deepEqual(await observe(b.db.collection('docs')), before);
+    assert.deepEqual(await b.db.listCollections(), collections);
   });
 
   test('@qdrant/js-client-rest creates, lists, recovers and deletes snapshots', async () => {

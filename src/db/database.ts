@@ -98,6 +98,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
   ) {
     this.queue = new CommitQueue(catalog);
     this.snapshots = new CollectionSnapshots(path, {
+      check: () => this.check(),
       queue: this.queue,
       catalog,
       store,

@@ -30,6 +30,8 @@ interface CapturedState {
 }
 
 export interface SnapshotSource {
+  /** Throws `ClosedError` once the database is closing. */
+  check(): void;
   queue: CommitQueue;
   catalog: SqliteCatalog;
   store: PinningObjectStore;
@@ -76,6 +78,7 @@ export async function writeSnapshot(
 
 /** Reads the collection's durable state; runs inside the commit queue. */
 function captureState(source: SnapshotSource, collection: EmbeddedCollection): CapturedState {
+  source.check();
   if (collection.dropped) throw new CollectionNotFoundError(collection.name);
   const id = collection.storage.collectionId;
   const where = `${source.catalog.file} (collection ${id})`;

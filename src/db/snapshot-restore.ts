@@ -10,7 +10,8 @@
  * 2. The snapshot's files are written (each durable when `put` resolves) into the pending
  *    row's folder, `collections/<id>/`.
  * 3. A manifest naming them (keys rebased onto that folder, `walCheckpoint` 0) is committed,
- *    and the snapshot's WAL rows are appended to the pending collection in their order.
+ *    then the snapshot's WAL rows are appended to the pending collection in their order (in
+ *    batches, each one transaction).
  * 4. The collection is loaded like any other (segment, tombstone and index files verified,
  *    WAL replayed) and its live point count compared with the snapshot's.
  * 5. In one catalog transaction the pending row is renamed to the target name and a
@@ -30,11 +31,16 @@ import type { EmbeddedCollection } from './collection.js';
 import { checkConfig, type StoredCollectionConfig } from './collection-config.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
+import type { CollectionConfig } from './types.js';
 
 /** Catalog names of collections being restored start with this. */
 export const RESTORE_PREFIX = '.restore-';
+/** WAL rows are appended in transactions of about this many bytes. */
+const WAL_BATCH_BYTES = 64 << 20;
 
 export interface RestoreTarget {
+  /** Throws `ClosedError` once the database is closing (checked in each queue task). */
+  check(): void;
   queue: CommitQueue;
   catalog: SqliteCatalog;
   store: ObjectStore;
@@ -57,32 +63,59 @@ export async function restoreSnapshot(
   target: RestoreTarget,
   name: string,
   reader: SnapshotReader,
+  acceptConfig?: (config: CollectionConfig) => void,
 ): Promise<EmbeddedCollection> {
   const dir = reader.directory;
-  const config = checkSnapshotConfig(dir.config, reader.label);
-  const row = await target.queue.exclusive(() =>
-    target.catalog.createCollection(`${RESTORE_PREFIX}${randomUUID()}`, JSON.stringify(config), () =>
+  const { stored: config, given } = checkSnapshotConfig(dir.config, reader.label);
+  acceptConfig?.(given);
+  const row = await target.queue.exclusive(() => {
+    target.check();
+    return target.catalog.createCollection(`${RESTORE_PREFIX}${randomUUID()}`, JSON.stringify(config), () =>
       JSON.stringify(emptyManifest()),
-    ),
-  );
+    );
+  });
   const prefix = `collections/${row.id}/`;
   let storage: CollectionStorage | undefined;
   try {
     for (const file of dir.files) await target.store.put(prefix + file.key, await reader.read(file));
     const keys = new Set(dir.files.map((f) => f.key));
     const manifest = { ...(rebased(dir.manifest, keys, prefix) as object), walCheckpoint: 0 };
-    const wal: WalAppend[] = [];
-    for (const w of dir.wal) wal.push({ collectionId: row.id, kind: w.kind, body: await reader.read(w) });
     await target.queue.exclusive(() => {
+      target.check();
       target.catalog.commitManifest(row.id, 1, JSON.stringify(manifest), 0);
-      if (wal.length > 0) target.catalog.appendWal(wal);
     });
+    // In batches of at most WAL_BATCH_BYTES, so that memory stays bounded (the row is pending:
+    // nothing reads its WAL until it is loaded below).
+    let batch: WalAppend[] = [];
+    let bytes = 0;
+    const append = async () => {
+      const rows = batch;
+      batch = [];
+      bytes = 0;
+      await target.queue.exclusive(() => {
+        target.check();
+        target.catalog.appendWal(rows);
+      });
+    };
+    for (const w of dir.wal) {
+      batch.push({ collectionId: row.id, kind: w.kind, body: await reader.read(w) });
+      bytes += w.length;
+      if (bytes >= WAL_BATCH_BYTES) await append();
+    }
+    if (batch.length > 0) await append();
     storage = target.newStorage(row.id, config);
     try {
       await storage.load();
     } catch (err) {
       if (err instanceof CorruptDataError) {
-        throw new SnapshotError(reader.label, `holds data that does not verify: ${err.message}`);
+        // Named by the snapshot's own keys: the message may reach an HTTP client, server paths may not.
+        const where = err.file.startsWith(prefix)
+          ? err.file.slice(prefix.length)
+          : 'its manifest or WAL rows';
+        const reason = err.message.startsWith(`${err.file}: `)
+          ? err.message.slice(err.file.length + 2)
+          : 'invalid';
+        throw new SnapshotError(reader.label, `holds data that does not verify: ${where}: ${reason}`);
       }
       throw err;
     }
@@ -109,7 +142,10 @@ export async function restoreSnapshot(
 /** Drops a pending row and its folder (a failure here leaves them to the next open). */
 async function discard(target: RestoreTarget, id: number, prefix: string): Promise<void> {
   try {
-    await target.queue.exclusive(() => target.catalog.dropCollection(id));
+    await target.queue.exclusive(() => {
+      target.check();
+      target.catalog.dropCollection(id);
+    });
     await target.store.deletePrefix(prefix);
   } catch (err) {
     process.emitWarning(`quiver: cleaning up a failed restore: ${(err as Error).message}`);
@@ -121,17 +157,21 @@ async function discard(target: RestoreTarget, id: number, prefix: string): Promi
  * (converted back to that form), and returned as it was stored, so keys that this build
  * does not check are kept as they were.
  */
-function checkSnapshotConfig(raw: Record<string, unknown>, label: string): StoredCollectionConfig {
+function checkSnapshotConfig(
+  raw: Record<string, unknown>,
+  label: string,
+): { stored: StoredCollectionConfig; given: CollectionConfig } {
   const stored = raw as unknown as StoredCollectionConfig;
+  let given: CollectionConfig;
   try {
     const common = { segmentSize: stored.segmentSize, payloadIndexes: stored.payloadIndexes };
     if (stored.vectors === undefined) {
-      checkConfig({
+      given = {
         ...common,
         dimension: stored.dimension,
         metric: stored.metric,
         index: stored.index ?? 'Flat',
-      });
+      };
     } else {
       if (!Array.isArray(stored.vectors)) throw new SnapshotError(label, 'vectors is not a list');
       const names = new Set(stored.vectors.map((f) => f.name));
@@ -154,8 +194,9 @@ function checkSnapshotConfig(raw: Record<string, unknown>, label: string): Store
           },
         ]),
       );
-      checkConfig({ ...common, vectors });
+      given = { ...common, vectors };
     }
+    checkConfig(given);
   } catch (err) {
     if (err instanceof SnapshotError) throw err;
     const reason = err instanceof QuiverError ? err.message : 'malformed';
@@ -163,7 +204,7 @@ function checkSnapshotConfig(raw: Record<string, unknown>, label: string): Store
   }
   const config = structuredClone(stored);
   config.index ??= { type: 'flat' };
-  return config;
+  return { stored: config, given };
 }
 
 /** `value` with every string that is one of `keys` prefixed by `prefix`. */

@@ -139,7 +139,9 @@ export class CollectionSnapshots {
     if (expected !== undefined && (typeof expected !== 'string' || !SHA256_HEX.test(expected))) {
       throw new InvalidArgumentError(`checksum: expected 64 hex digits (SHA-256), got ${describe(expected)}`);
     }
-    if (typeof file === 'string') return this.recoverFile(collection, file, expected, options.label ?? file);
+    const accept = options.acceptConfig;
+    if (typeof file === 'string')
+      return this.recoverFile(collection, file, expected, options.label ?? file, accept);
     if (typeof file !== 'object' || file === null || !(Symbol.asyncIterator in file)) {
       throw new InvalidArgumentError(
         `snapshot: expected a file path or a byte stream, got ${describe(file)}`,
@@ -158,7 +160,7 @@ export class CollectionSnapshots {
         if (isFull(err)) throw new StorageFullError(this.folder, 'receiving a snapshot');
         throw err;
       }
-      return await this.recoverFile(collection, tmp, expected, options.label ?? 'uploaded snapshot');
+      return await this.recoverFile(collection, tmp, expected, options.label ?? 'uploaded snapshot', accept);
     } finally {
       await rm(tmp, { force: true });
     }
@@ -169,10 +171,11 @@ export class CollectionSnapshots {
     file: string,
     expected: string | undefined,
     label: string,
+    accept: RecoverOptions['acceptConfig'],
   ): Promise<EmbeddedCollection> {
     const reader = await SnapshotReader.open(file, label, expected);
     try {
-      return await restoreSnapshot(this.host, collection, reader);
+      return await restoreSnapshot(this.host, collection, reader, accept);
     } finally {
       await reader.close();
     }

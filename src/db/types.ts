@@ -528,6 +528,12 @@ export interface RecoverOptions {
   checksum?: string;
   /** How errors name the snapshot (default: its path, or `uploaded snapshot` for a stream). */
   label?: string;
+  /**
+   * Called with the snapshot's collection configuration, in `createCollection`'s form, once
+   * it is validated and before anything changes; throwing refuses the snapshot (a server
+   * applies the provider policy of collections created over HTTP this way).
+   */
+  acceptConfig?: (config: CollectionConfig) => void;
 }
 
 /**

@@ -3,11 +3,12 @@
  * a condition's key has one and by reading payloads for the rest — only rows still possible.
  *
  * A condition is ANSWERABLE when the evaluator computes its rows without reading every
- * payload: a field condition (but values_count), is_empty or is_null on an indexed key;
+ * payload: a field condition (but those that test leaves: values_count, and is_empty /
+ * is_null as booleans), an is_empty or is_null condition on an indexed key;
  * has_id (from the rows' ids, `RowIds`, which the caller supplies: the payload layer keeps no
  * ids); a nested condition with an indexed bound (`nestedBounds`, filter-estimate.ts: its
  * rows are those of its bounds whose payload satisfies it); a group containing an
- * answerable condition. values_count is read from payloads. A group is evaluated against a
+ * answerable condition. Leaf field conditions are read from payloads. A group is evaluated against a
  * candidate set C (all rows at the top) and yields the rows of C where it holds:
  * 1. answerable `must` conditions, indexed keys first, then has_id, then nested and groups:
  *    C ← C ∩ rows(condition), each evaluated against the current C, so a nested group reads
@@ -37,6 +38,7 @@ import {
   type FieldCondition,
   type Filter,
   type FilterPredicate,
+  isLeafCondition,
 } from './filter.js';
 import { nestedBounds } from './filter-estimate.js';
 import type { FilterPointId, MinShould, NestedCondition, RowPayload } from './filter-types.js';
@@ -255,7 +257,7 @@ class FilterEvaluation {
       return (candidates?.clone() ?? Bitset.full(this.rows)).andNot(present);
     }
     const options = this.indexed.options;
-    // values_count is never answerable, so what remains is a match, a range or a geo shape.
+    // Leaf conditions are never answerable, so what remains is a match, a range or a geo shape.
     const lookup = index.lookup(condition as ValueCondition);
     if (lookup === undefined || lookup.verify === true) {
       const result = lookup === undefined ? index.present.toBitset(this.rows) : new Bitset(this.rows);
@@ -298,8 +300,7 @@ class FilterEvaluation {
       switch (conditionKind(condition)) {
         case 'field':
           answerable =
-            fields.has((condition as FieldCondition).key) &&
-            !('values_count' in (condition as FieldCondition));
+            fields.has((condition as FieldCondition).key) && !isLeafCondition(condition as FieldCondition);
           break;
         case 'is_empty':
           answerable = fields.has((condition as { is_empty: { key: string } }).is_empty.key);

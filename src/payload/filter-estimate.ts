@@ -74,6 +74,7 @@ function estimateField(indexed: IndexedFields, condition: FieldCondition, rows: 
     const present = index.present.countBelow(rows);
     return condition.exists ? present : rows - present;
   }
+  if ('is_empty' in condition || 'is_null' in condition) return rows;
   if ('values_count' in condition) {
     // A leaf counting 1 or more is a non-null value (present) or a non-empty array (hollow).
     if (valuesCountTest(condition.values_count)(0)) return rows;

@@ -258,12 +258,18 @@ export const UpdateCollectionBody = Type.Object(
 );
 
 /** A Quiver extension in collection descriptions: the engine's own view. */
-const QuiverVectorField = Type.Object({
-  dimension: Type.Integer(),
-  metric: Type.String(),
-  index: Type.Optional(Type.Unknown()),
-  provider: Type.Optional(Type.String()),
-});
+const QuiverVectorField = Type.Object(
+  {
+    dimension: Type.Integer(),
+    metric: Type.String(),
+    index: Type.Optional(Type.Unknown()),
+    provider: Type.Optional(Type.String()),
+  },
+  {
+    additionalProperties: true,
+    description: 'With the engine’s memory and disk bytes of the field, where it reports them.',
+  },
+);
 
 export const QuiverInfo = Type.Object(
   {

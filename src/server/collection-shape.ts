@@ -217,16 +217,12 @@ export function quiverInfo(info: CollectionInfo) {
     catalog_integrity: info.catalogIntegrity,
   };
   if (info.vectors !== undefined) out.vectors = quiverFields(info, true);
-  for (const [key, value] of Object.entries(info)) {
-    // Figures the engine adds later (memory and disk bytes) pass on in snake_case.
-    if (!(key in KNOWN_INFO) && (typeof value === 'number' || typeof value === 'string')) {
-      out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
-    }
-  }
+  Object.assign(out, extras(info as unknown as Record<string, unknown>));
   return out;
 }
 
 const KNOWN_INFO: Record<string, true> = {
+  provider: true,
   name: true,
   dimension: true,
   metric: true,
@@ -247,7 +243,24 @@ function quiverFields(info: CollectionInfo, withIndex: boolean): Record<string, 
     const field: QuiverField = { dimension: f.dimension, metric: f.metric };
     if (withIndex) field.index = indexToWire(f.index);
     if (f.provider !== undefined) field.provider = f.provider;
-    out[name] = field;
+    out[name] = withIndex ? { ...field, ...extras(f as unknown as Record<string, unknown>) } : field;
+  }
+  return out;
+}
+
+/**
+ * The engine's figures beyond those named here (the memory and disk bytes of the
+ * collection and of each field), in snake_case: numbers, strings, and objects of them.
+ */
+function extras(info: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  for (const [key, value] of Object.entries(info)) {
+    if (key in KNOWN_INFO || value === undefined) continue;
+    if (typeof value === 'number' || typeof value === 'string') out[snake(key)] = value;
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      out[snake(key)] = Object.fromEntries(Object.entries(value).map(([k, v]) => [snake(k), v]));
+    }
   }
   return out;
 }
@@ -283,11 +296,12 @@ export async function collectionInfo(info: CollectionInfo, indexedPoints: (key: 
         on_disk_payload: false,
       },
       hnsw_config: hnswConfig(info.index),
-      // Qdrant's required fields, with what they mean here: deleted rows are dropped by an
-      // explicit compaction, every sealed segment is indexed, and writes are durable when answered.
+      // Qdrant's required fields. The vacuum thresholds are Qdrant's defaults, which Quiver does
+      // not apply (deleted rows are dropped by an explicit compaction); every sealed segment is
+      // indexed, and writes are durable when answered.
       optimizer_config: {
-        deleted_threshold: 0,
-        vacuum_min_vector_number: 0,
+        deleted_threshold: 0.2,
+        vacuum_min_vector_number: 1000,
         default_segment_number: 0,
         max_segment_size: null,
         memmap_threshold: null,

@@ -182,7 +182,7 @@ export function searchSchemas(limits: ServerLimits) {
   };
   const searchBody = Type.Object(search, closed);
   const recommendBody = Type.Object(recommend, closed);
-  const queryBody = querySchema(common, 4);
+  const queryBody = querySchema(common);
   return {
     search: searchBody,
     searchBatch: Type.Object({ searches: Type.Array(searchBody, { maxItems: limits.batchQueries }) }, closed),
@@ -195,7 +195,7 @@ export function searchSchemas(limits: ServerLimits) {
     recommendGroups: Type.Object({ ...recommend, ...groups }, closed),
     query: queryBody,
     queryBatch: Type.Object({ searches: Type.Array(queryBody, { maxItems: limits.batchQueries }) }, closed),
-    queryGroups: querySchema({ ...common, ...groups }, 4),
+    queryGroups: querySchema({ ...common, ...groups }),
     range: Type.Object(
       {
         vector: Type.Union([VectorIn, NamedVector]),
@@ -219,7 +219,7 @@ export function searchSchemas(limits: ServerLimits) {
 }
 
 /** A query of the universal query API (`query` of `/points/query` and of a prefetch). */
-const Query = Type.Union(
+const QueryUnion = Type.Union(
   [
     DenseVector,
     PointId,
@@ -301,12 +301,50 @@ const Query = Type.Union(
   },
 );
 
-/** The body of a query, with prefetches nested up to `depth` levels. */
-function querySchema(top: Record<string, TSchema>, depth: number): TSchema {
-  const prefetch = prefetchSchema(depth);
+/**
+ * Shared schemas, added to the server once (`app.addSchema`) and referred to by `$ref`: a
+ * prefetch nests prefetches to any depth, and inlining each level into every route that
+ * takes a query made the server's start several times slower (Ajv compiles inline schemas
+ * once per route).
+ */
+export const QUERY_SCHEMA_ID = 'Query';
+export const PREFETCH_SCHEMA_ID = 'Prefetch';
+
+const Query = Type.Unsafe<unknown>({ $ref: `${QUERY_SCHEMA_ID}#` });
+const Prefetch = Type.Unsafe<unknown>({ $ref: `${PREFETCH_SCHEMA_ID}#` });
+const Prefetches = Type.Optional(Type.Union([Prefetch, Type.Array(Prefetch, { maxItems: 16 })]));
+
+/** The schemas to add to the server before the routes that refer to them. */
+export const sharedSchemas: TSchema[] = [
+  { ...QueryUnion, $id: QUERY_SCHEMA_ID },
+  {
+    ...Type.Object(
+      {
+        prefetch: Prefetches,
+        query: Type.Optional(Query),
+        using: Type.Optional(VectorFieldName),
+        filter: Type.Optional(Filter),
+        params: Type.Optional(SearchParams),
+        score_threshold: Type.Optional(Type.Number()),
+        limit: Type.Optional(
+          Type.Integer({ minimum: 1, maximum: 10_000, description: 'Candidates. Default 10.' }),
+        ),
+        lookup_from: Type.Optional(Type.Null()),
+      },
+      {
+        ...closed,
+        description: 'A prefetch: its results are the candidates of the query above it; prefetches nest.',
+      },
+    ),
+    $id: PREFETCH_SCHEMA_ID,
+  },
+];
+
+/** The body of a query. */
+function querySchema(top: Record<string, TSchema>): TSchema {
   return Type.Object(
     {
-      prefetch: Type.Optional(Type.Union([prefetch, Type.Array(prefetch, { maxItems: 16 })])),
+      prefetch: Prefetches,
       query: Type.Optional(Query),
       using: Type.Optional(VectorFieldName),
       lookup_from: Type.Optional(Type.Null({ description: 'Not supported.' })),
@@ -314,26 +352,4 @@ function querySchema(top: Record<string, TSchema>, depth: number): TSchema {
     },
     closed,
   );
-}
-
-function prefetchSchema(depth: number): TSchema {
-  const fields: Record<string, TSchema> = {
-    query: Type.Optional(Query),
-    using: Type.Optional(VectorFieldName),
-    filter: Type.Optional(Filter),
-    params: Type.Optional(SearchParams),
-    score_threshold: Type.Optional(Type.Number()),
-    limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 10_000, description: 'Candidates. Default 10.' }),
-    ),
-    lookup_from: Type.Optional(Type.Null()),
-  };
-  if (depth > 1) {
-    const inner = prefetchSchema(depth - 1);
-    fields.prefetch = Type.Optional(Type.Union([inner, Type.Array(inner, { maxItems: 16 })]));
-  }
-  return Type.Object(fields, {
-    ...closed,
-    description: 'A prefetch: its results are the candidates of the query above it.',
-  });
 }

@@ -39,6 +39,7 @@ import { queryRoutes } from './routes/query.js';
 import { searchRoutes } from './routes/search.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { DEFAULT_LIMITS, ErrorResponse, type ServerLimits } from './schemas.js';
+import { sharedSchemas } from './search-schemas.js';
 import { withoutNulls } from './without-nulls.js';
 
 export interface ServerOptions {
@@ -147,7 +148,10 @@ export class QuiverServer {
         ),
     );
 
+    for (const schema of sharedSchemas) app.addSchema(schema);
     await app.register(swagger, {
+      // Shared schemas appear in the document's components under their own names.
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
       openapi: {
         openapi: '3.1.0',
         info: {

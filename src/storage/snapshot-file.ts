@@ -152,7 +152,9 @@ export class SnapshotReader {
       throw err;
     }
     try {
-      const size = (await file.stat()).size;
+      const info = await file.stat();
+      if (!info.isFile()) throw new SnapshotError(label, 'not a file');
+      const size = info.size;
       if (size < HEADER + FOOTER) {
         throw new SnapshotError(label, `${size} bytes is too short for a Quiver snapshot (truncated?)`);
       }

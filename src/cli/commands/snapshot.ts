@@ -5,10 +5,11 @@
  * into the database's snapshot folder, or moves it to `--out` (which must not exist), and
  * prints where it is, its size and its SHA-256. `quiver restore` reads it back.
  */
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { InvalidArgumentError } from '../../errors.js';
 import { withDatabase } from '../database.js';
 import { printJson } from '../output.js';
 import { snapshotsOf } from './restore.js';
@@ -24,12 +25,15 @@ export function registerSnapshot(program: Command): void {
     )
     .option('--json', 'print JSON')
     .action(async (name: string, options: { out?: string; json?: boolean }, command: Command) => {
+      const out = options.out === undefined ? undefined : resolve(options.out);
+      if (out !== undefined && existsSync(out)) {
+        throw new InvalidArgumentError(`--out: ${out} exists; give a new file name`);
+      }
       await withDatabase(command, 'existing', async (db) => {
         const snapshots = snapshotsOf(db);
         const info = await snapshots.createSnapshot(name);
         let path = await snapshots.snapshotPath(name, info.name);
-        if (options.out !== undefined) {
-          const out = resolve(options.out);
+        if (out !== undefined) {
           // Copy, then delete: --out may be on another filesystem; COPYFILE_EXCL keeps an existing file.
           await copyFile(path, out, constants.COPYFILE_EXCL);
           await snapshots.deleteSnapshot(name, info.name);

@@ -16,7 +16,9 @@
  * admin key when keys are configured. A recovery verifies the whole file before anything
  * changes: a foreign, truncated or damaged file is 400 `INVALID_SNAPSHOT`, and the
  * collection is as it was. Only `create` and `recover` honour `wait=false`; an upload
- * answers once its file is received and restored (or refused).
+ * answers once its file is received and restored (or refused). A snapshot whose collection
+ * names a provider that clients may not choose here (`provider-policy.ts`) is refused as a
+ * create-collection request naming it would be.
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
@@ -26,8 +28,15 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Database, RecoverOptions, SnapshotDatabase, SnapshotInfo } from '../../db/types.js';
+import type {
+  CollectionConfig,
+  Database,
+  RecoverOptions,
+  SnapshotDatabase,
+  SnapshotInfo,
+} from '../../db/types.js';
 import { InvalidArgumentError, SnapshotError } from '../../errors.js';
+import { checkProviderPolicy } from '../provider-policy.js';
 import { NameParams, responses } from '../schemas.js';
 import {
   Accepted,
@@ -63,8 +72,14 @@ function described(info: SnapshotInfo) {
   return { name: info.name, creation_time: info.creationTime, size: info.size, checksum: info.checksum };
 }
 
-export const snapshotRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { db }) => {
+export const snapshotRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
+  app,
+  { db, allowedProviders },
+) => {
   if (!hasSnapshots(db)) return;
+  // A recovered collection is created over HTTP: the same provider policy as a created one.
+  const acceptConfig = (config: CollectionConfig) =>
+    checkProviderPolicy(config as Parameters<typeof checkProviderPolicy>[0], allowedProviders);
   // Scoped to this plugin: only the upload route takes multipart bodies.
   await app.register(multipart, {
     limits: { files: 1, fields: 0, parts: 1, fileSize: Number.MAX_SAFE_INTEGER },
@@ -182,7 +197,7 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (ap
     async (request, reply) => {
       const { name } = request.params;
       const { location, checksum, api_key } = request.body;
-      const options: RecoverOptions = { label: location, ...(checksum ? { checksum } : {}) };
+      const options: RecoverOptions = { label: location, acceptConfig, ...(checksum ? { checksum } : {}) };
       const source = await locate(db, location);
       const recovered = recoverFrom(db, name, source, options, api_key ?? undefined);
       if (request.query.wait === 'false') {
@@ -220,6 +235,7 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (ap
       const { checksum } = request.query;
       await db.recoverSnapshot(request.params.name, part.file, {
         label: part.filename || 'uploaded snapshot',
+        acceptConfig,
         ...(checksum ? { checksum } : {}),
       });
       return ok(true, reply.elapsedTime);
