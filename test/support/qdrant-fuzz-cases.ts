@@ -6,13 +6,23 @@
  * content types, bad path and query parameters.
  *
  * Invariant the test relies on: a case aimed at the collection `target` either only reads,
- * or writes in a way that can never be valid (a bad id, a payload that is not an object, a
- * malformed filter, an unknown index kind, a snapshot location that does not exist), so no
- * answer may change `target`. Arbitrary breakage of writes goes to the collection `scratch`,
+ * or writes in a way that can never be valid (an id that is neither an unsigned integer nor
+ * a string of 1–256 characters, a payload that is not an object, a malformed filter, an
+ * unknown index kind, a snapshot location that does not exist), so no answer may change
+ * `target`. Strings that are not UUIDs are valid ids under Quiver's documented extension
+ * (README, "Ids"), so they go only to reads and to `scratch`. Arbitrary breakage of writes goes to the collection `scratch`,
  * whose contents are not checked.
  */
 import { SeededRandom } from '../../src/index.js';
-import { BAD_FILTERS, BAD_IDS, type Json, ODD_FILTERS, validRequests, WRONG } from './qdrant-fuzz-values.js';
+import {
+  BAD_FILTERS,
+  BAD_IDS,
+  INVALID_IDS,
+  type Json,
+  ODD_FILTERS,
+  validRequests,
+  WRONG,
+} from './qdrant-fuzz-values.js';
 
 export const DIM = 4;
 export const TARGET = '/collections/target';
@@ -112,7 +122,7 @@ export class FuzzGenerator {
           body: {
             points: [
               { id: 7, vector: v },
-              { id: this.pick(BAD_IDS), vector: v },
+              { id: this.pick(INVALID_IDS), vector: v },
             ],
           },
         };
@@ -140,7 +150,7 @@ export class FuzzGenerator {
           method: 'POST',
           path: '/points/delete',
           body: this.pick<Json>([
-            { points: [1, this.pick(BAD_IDS)] },
+            { points: [1, this.pick(INVALID_IDS)] },
             { filter: this.pick(BAD_FILTERS) },
             {},
             { points: 'all' },
@@ -153,7 +163,7 @@ export class FuzzGenerator {
           body: this.pick<Json>([
             { payload: this.pick<Json>([5, 'x', [1], null, true]), points: [1] },
             { payload: { x: 1 }, filter: this.pick(BAD_FILTERS) },
-            { payload: { x: 1 }, points: [1, this.pick(BAD_IDS)] },
+            { payload: { x: 1 }, points: [1, this.pick(INVALID_IDS)] },
             { payload: { x: 1 } },
           ]),
         };
@@ -173,7 +183,7 @@ export class FuzzGenerator {
           method: 'POST',
           path: '/points/payload/clear',
           body: this.pick<Json>([
-            { points: [this.pick(BAD_IDS)] },
+            { points: [this.pick(INVALID_IDS)] },
             { filter: this.pick(BAD_FILTERS) },
             {},
             { points: 5 },
@@ -351,7 +361,7 @@ export class FuzzGenerator {
       {
         method: 'PUT',
         path: `${TARGET}/points?wait=${this.pick(['maybe', '2', '', 'NaN'])}&ordering=${this.pick(['weak', 'sideways', ''])}`,
-        body: JSON.stringify({ points: [{ id: this.pick(BAD_IDS), vector: this.vector() }] }),
+        body: JSON.stringify({ points: [{ id: this.pick(INVALID_IDS), vector: this.vector() }] }),
         contentType: 'application/json',
         label: 'bad query string',
       },
@@ -412,9 +422,9 @@ export class FuzzGenerator {
       const body = valid.body as Record<string, Json>;
       let doomed = true;
       if ('filter' in body) body.filter = this.pick(BAD_FILTERS);
-      else if (Array.isArray(body.points)) body.points = [...body.points, this.pick(BAD_IDS)];
+      else if (Array.isArray(body.points)) body.points = [...body.points, this.pick(INVALID_IDS)];
       else if (body.batch !== null && typeof body.batch === 'object' && !Array.isArray(body.batch)) {
-        (body.batch as Record<string, Json>).ids = [600, this.pick(BAD_IDS)];
+        (body.batch as Record<string, Json>).ids = [600, this.pick(INVALID_IDS)];
       } else if ('field_schema' in body) body.field_schema = 'nonsense';
       else doomed = false;
       if (doomed) {

@@ -12,23 +12,27 @@ export interface Request {
   body?: Json;
 }
 
-export const BAD_IDS: Json[] = [
-  -1,
-  1.5,
+/**
+ * Ids that no server may accept: not unsigned integers, not strings of 1–256 characters (so
+ * invalid under Qdrant's rule and under Quiver's extension of it, which takes any other string
+ * of 1–256 characters as an id as it is). Doomed writes use only these.
+ */
+export const INVALID_IDS: Json[] = [-1, 1.5, '', 'x'.repeat(257), 2 ** 64, 1e300, null, true, {}, [1]];
+
+/**
+ * Strings that are not UUIDs (Qdrant refuses them as ids; Quiver's extension takes them as
+ * string ids), sent only where accepting them changes nothing: reads, and the scratch collection.
+ */
+export const NON_UUID_STRINGS: Json[] = [
   '1',
-  '',
   'not-a-uuid',
   '123e4567-e89b-12d3-a456-42661417400',
   'g23e4567-e89b-12d3-a456-426614174000',
   '123e4567-e89b-12d3-a456-4266141740000',
   '{123e4567-e89b-12d3-a456-426614174000',
-  2 ** 64,
-  1e300,
-  null,
-  true,
-  {},
-  [1],
 ];
+
+export const BAD_IDS: Json[] = [...INVALID_IDS, ...NON_UUID_STRINGS];
 
 export const NAN_LIKE = [
   'NaN',
