@@ -270,7 +270,7 @@ await db.close();
 log('starting quiver serve');
 const { child, url } = await startServer(dir);
 const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-const searchBodies = queries.map((q) => JSON.stringify({ query: encodeVector(q), k: K }));
+const searchBodies = queries.map((q) => JSON.stringify({ vector: encodeVector(q), limit: K }));
 const encodedRows = Array.from({ length: QUERY_POOL }, (_, r) =>
   encodeVector(data.subarray(r * DIM, (r + 1) * DIM)),
 );

@@ -447,6 +447,15 @@ describe("Qdrant's documented filter examples", () => {
     assert.equal(holds({ is_null: { key: 'something_else' } }), false);
     assert.equal(holds({ is_null: { key: 'packaging' } }), true);
     assert.equal(holds({ is_null: { key: 'not_null' } }), false);
+    // The field-condition forms, as Qdrant's FieldCondition has them: per value, and [null] counts as null.
+    assert.equal(holds({ key: 'parts', is_empty: true }), true);
+    assert.equal(holds({ key: 'parts', is_empty: false }), false);
+    assert.equal(holds({ key: 'price', is_empty: false }), true);
+    assert.equal(holds({ key: 'something_new', is_empty: true }), true);
+    assert.equal(holds({ key: 'not_null', is_null: true }), true);
+    assert.equal(holds({ key: 'packaging', is_null: false }), false);
+    assert.equal(holds({ key: 'something_else', is_null: false }), true);
+    assert.equal(holds({ key: 'amount', is_null: false }), true);
   });
 
   test('min_should: at least min_count of the conditions', () => {
@@ -639,6 +648,12 @@ describe('parsing', () => {
       { must: [{ is_null: { key: 'a' }, must: [] }] },
       'filter.must[0].must',
     ],
+    [
+      'a field is_empty that is not a boolean',
+      { must: [{ key: 'a', is_empty: 'yes' }] },
+      'filter.must[0].is_empty',
+    ],
+    ['a field is_null without key', { must: [{ is_null: true }] }, 'filter.must[0].is_null'],
     ['has_id that is not a list', { must: [{ has_id: 3 }] }, 'filter.must[0].has_id'],
     ['a negative id', { must: [{ has_id: [1, -1] }] }, 'filter.must[0].has_id[1]'],
     ['a fractional id', { must: [{ has_id: [1.5] }] }, 'filter.must[0].has_id[0]'],

@@ -670,7 +670,7 @@ describe('parseFilter', () => {
     };
     assert.equal(
       message({ must: [{ key: 'a' }, { key: 'y', range: { gte: '2020' } }] }),
-      'filter.must[0]: expected exactly one of match, range, exists, geo_radius, geo_bounding_box, geo_polygon, values_count, got none',
+      'filter.must[0]: expected exactly one of match, range, exists, geo_radius, geo_bounding_box, geo_polygon, values_count, is_empty, is_null, got none',
     );
     assert.equal(
       message({ must: [{ key: 'y', range: { gte: '2020' } }] }),
@@ -694,7 +694,7 @@ describe('parseFilter', () => {
     );
     assert.equal(
       message({ must: [{ key: 'a', match: { value: 1 }, exists: true }] }),
-      'filter.must[0]: expected exactly one of match, range, exists, geo_radius, geo_bounding_box, geo_polygon, values_count, got match and exists',
+      'filter.must[0]: expected exactly one of match, range, exists, geo_radius, geo_bounding_box, geo_polygon, values_count, is_empty, is_null, got match and exists',
     );
     assert.match(
       message([]),

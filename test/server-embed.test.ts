@@ -23,7 +23,7 @@ import { checkProviderPolicy } from '../src/server/provider-policy.js';
 import { QuiverServer } from '../src/server/server.js';
 import { STDLIB_PHOTOS } from './support/classical-photos.js';
 import { tempDir } from './support/reference.js';
-import { assertError, http, startTestServer, type TestServer } from './support/server.js';
+import { assertError, http, resultOf, startTestServer, type TestServer } from './support/server.js';
 
 /** Cosine similarity at or above which a search by a photo counts as finding that very photo. */
 const SAME_PHOTO = 0.999;
@@ -43,10 +43,10 @@ describe('REST API: vector fields with a provider', () => {
   let s: TestServer;
   const call = (method: string, path: string, body?: unknown) => http(s.url, method, path, body);
   const upsert = (points: unknown[]) => call('PUT', '/collections/photos/points', { points });
-  const search = (query: unknown, extra: Record<string, unknown> = {}) =>
-    call('POST', '/collections/photos/points/search', { query, k: 3, ...extra });
+  const search = (query: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    call('POST', '/collections/photos/points/search', { ...query, limit: 3, ...extra });
   const count = async () =>
-    ((await call('POST', '/collections/photos/points/count')).body as { count: number }).count;
+    resultOf<{ count: number }>(await call('POST', '/collections/photos/points/count')).count;
 
   before(async () => {
     s = await startTestServer({ allowedProviders: ['openai:http://127.0.0.1:9/v1'] });
@@ -59,39 +59,43 @@ describe('REST API: vector fields with a provider', () => {
     const created = await call('PUT', '/collections/photos', {
       vectors: {
         image: { provider: 'color-histogram', index: { type: 'flat' } },
-        tag: { dimension: 2 },
+        tag: { size: 2, distance: 'Euclid' },
       },
-      payloadIndexes: { caption: 'text' },
+      payload_indexes: { caption: 'text' },
     });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const info = created.body as { vectors: Record<string, { dimension: number; provider?: string }> };
+    assert.equal(resultOf(created), true);
+    const described = resultOf<{
+      config: { params: { vectors: Record<string, { size: number; provider?: string }> } };
+      quiver: { vectors: Record<string, { dimension: number; provider?: string }> };
+    }>(await call('GET', '/collections/photos'));
+    const info = described.quiver;
     assert.equal(info.vectors.image.provider, 'color-histogram');
     assert.ok(info.vectors.image.dimension > 0);
     assert.equal(info.vectors.tag.provider, undefined);
-    const described = (await call('GET', '/collections/photos')).body as typeof info;
-    assert.deepEqual(described.vectors, info.vectors);
-    const listed = (await call('GET', '/collections')).body as {
-      collections: { name: string; vectors?: Record<string, { provider?: string }> }[];
-    };
+    assert.equal(described.config.params.vectors.image.provider, 'color-histogram');
+    assert.equal(described.config.params.vectors.image.size, info.vectors.image.dimension);
+    const listed = resultOf<{
+      collections: { name: string; quiver: { vectors?: Record<string, { provider?: string }> } }[];
+    }>(await call('GET', '/collections'));
     const photos = listed.collections.find((c) => c.name === 'photos');
-    assert.equal(photos?.vectors?.image.provider, 'color-histogram');
+    assert.equal(photos?.quiver.vectors?.image.provider, 'color-histogram');
 
     const create = (field: unknown) => call('PUT', '/collections/never', { vectors: { image: field } });
     assertError(
-      await create({ provider: 'color-histogram', dimension: info.vectors.image.dimension + 1 }),
+      await create({ provider: 'color-histogram', size: info.vectors.image.dimension + 1 }),
       400,
       'DIMENSION_MISMATCH',
     );
     assertError(await create({ provider: 'no-such-provider' }), 400, 'INVALID_ARGUMENT');
     assertError(await create({ provider: '' }), 400, 'INVALID_ARGUMENT', 'vectors.image.provider');
-    assertError(await create({ provider: 'color-histogram', storeInput: 'yes' }), 400, 'INVALID_ARGUMENT');
-    assertError(await create({ metric: 'cosine' }), 400, 'INVALID_ARGUMENT');
+    assertError(await create({ provider: 'color-histogram', store_input: 'yes' }), 400, 'INVALID_ARGUMENT');
+    assertError(await create({ distance: 'Cosine' }), 400, 'INVALID_ARGUMENT');
     // A folder or URL of the server's choosing only when the server allows it.
     const located = await create({ provider: 'onnx:/etc' });
     assertError(located, 400, 'INVALID_ARGUMENT');
     assert.match(JSON.stringify(located.body), /not enabled on this server/);
     assertError(
-      await create({ provider: 'glove-100', providerOptions: { cacheDir: '/tmp' } }),
+      await create({ provider: 'glove-100', provider_options: { cacheDir: '/tmp' } }),
       400,
       'INVALID_ARGUMENT',
     );
@@ -106,25 +110,21 @@ describe('REST API: vector fields with a provider', () => {
     }));
     const answer = await upsert(points);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    assert.deepEqual(answer.body, { upserted: STDLIB_PHOTOS.length });
+    assert.equal(resultOf<{ status: string }>(answer).status, 'completed');
     for (const i of [0, 4, 8]) {
       const found = await search({ inputs: { image: base64(STDLIB_PHOTOS[i]) } });
       assert.equal(found.status, 200, JSON.stringify(found.body));
-      const [best] = (found.body as { hits: { id: number; score: number }[] }).hits;
+      const [best] = resultOf<{ id: number; score: number }[]>(found);
       assert.equal(best.id, i);
       assert.ok(best.score >= SAME_PHOTO, `score ${best.score}`);
     }
     const hybrid = await search(
-      { inputs: { image: base64(STDLIB_PHOTOS[5]) }, text: 'photo 5', textField: 'caption' },
-      { withPayload: true },
+      { inputs: { image: base64(STDLIB_PHOTOS[5]) }, text: 'photo 5', text_field: 'caption' },
+      { with_payload: true },
     );
-    assert.equal((hybrid.body as { hits: { id: number }[] }).hits[0].id, 5);
-    const stored = await call('POST', '/collections/photos/points/get', { ids: [0] });
-    assert.deepEqual(
-      stored.body,
-      { points: [{ id: 0, payload: { caption: 'photo 0' } }] },
-      'bytes are not stored',
-    );
+    assert.equal(resultOf<{ id: number }[]>(hybrid)[0].id, 5);
+    const stored = await call('POST', '/collections/photos/points', { ids: [0] });
+    assert.deepEqual(resultOf(stored), [{ id: 0, payload: { caption: 'photo 0' } }], 'bytes are not stored');
   });
 
   test('an image input is base64 bytes, never a path: anything else is a 400 and writes nothing', async () => {
@@ -148,7 +148,7 @@ describe('REST API: vector fields with a provider', () => {
         'INVALID_ARGUMENT',
         'points[1].inputs.image',
       );
-      assertError(await search({ inputs: { image } }), 400, 'INVALID_ARGUMENT', 'query.inputs.image');
+      assertError(await search({ inputs: { image } }), 400, 'INVALID_ARGUMENT', 'inputs.image');
     }
     const notAnImage = Buffer.from('these bytes are not an image').toString('base64');
     assertError(await upsert([good, { id: 'bad', inputs: { image: notAnImage } }]), 400, 'EMBEDDING_INPUT');
@@ -169,7 +169,7 @@ describe('REST API: vector fields with a provider', () => {
       ['no field', [good, { id: 'bad', inputs: {} }], 'points[1].inputs'],
       [
         'an input and a vector for one field',
-        [{ id: 'bad', inputs: { image: photo }, vectors: { image: [1, 2] } }],
+        [{ id: 'bad', inputs: { image: photo }, vector: { image: [1, 2] } }],
       ],
     ];
     for (const [label, points, path] of refused) {
@@ -177,17 +177,13 @@ describe('REST API: vector fields with a provider', () => {
       assert.equal(answer.status, 400, `${label}: ${JSON.stringify(answer.body)}`);
       assertError(answer, 400, 'INVALID_ARGUMENT', path);
     }
-    assertError(
-      await search({ inputs: { image: photo, tag: 'x' } }),
-      400,
-      'INVALID_ARGUMENT',
-      'query.inputs',
-    );
+    assertError(await search({ inputs: { image: photo, tag: 'x' } }), 400, 'INVALID_ARGUMENT', 'inputs');
     assertError(await search({ inputs: { image: photo }, vector: [1, 2] }), 400, 'INVALID_ARGUMENT');
     assert.equal(await count(), before);
-    assert.deepEqual((await call('POST', '/collections/photos/points/get', { ids: ['good', 'bad'] })).body, {
-      points: [],
-    });
+    assert.deepEqual(
+      resultOf(await call('POST', '/collections/photos/points', { ids: ['good', 'bad'] })),
+      [],
+    );
   });
 
   test('a bare text is never read as a path; a provider field cannot take the name of a request property', async () => {
@@ -202,22 +198,23 @@ describe('REST API: vector fields with a provider', () => {
     const created = await call('PUT', '/collections/named', {
       vectors: { text: { provider: 'color-histogram' } },
     });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(resultOf(created), true);
     const photo = base64(STDLIB_PHOTOS[2]);
     const put = (points: unknown[]) => call('PUT', '/collections/named/points', { points });
-    const find = (query: unknown) => call('POST', '/collections/named/points/search', { query });
+    const find = (query: Record<string, unknown>) => call('POST', '/collections/named/points/search', query);
     assert.equal((await put([{ id: 1, inputs: { text: photo } }])).status, 200);
     // In-process, `{ text: path }` reads the file; over HTTP the path would be the server's.
     const bare = await find({ text: STDLIB_PHOTOS[2] });
-    assertError(bare, 400, 'INVALID_ARGUMENT', 'query.text');
+    assertError(bare, 400, 'INVALID_ARGUMENT');
+    assert.match((bare.body as { status: { error: string } }).status.error, /takes images/);
     const byBytes = await find({ inputs: { text: photo } });
-    assert.equal((byBytes.body as { hits: { id: number }[] }).hits[0].id, 1);
+    assert.equal(resultOf<{ id: number }[]>(byBytes)[0].id, 1);
     assertError(
-      await find({ inputs: { text: photo }, text: 'x', textField: 'caption' }),
+      await find({ inputs: { text: photo }, text: 'x', text_field: 'caption' }),
       400,
       'INVALID_ARGUMENT',
     );
-    assert.deepEqual((await call('POST', '/collections/named/points/count')).body, { count: 1 });
+    assert.deepEqual(resultOf(await call('POST', '/collections/named/points/count')), { count: 1 });
     await call('DELETE', '/collections/named');
   });
 
@@ -227,7 +224,7 @@ describe('REST API: vector fields with a provider', () => {
     const answer = await upsert([{ id: 'large', inputs: { image: png.toString('base64') } }]);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     const found = await search({ inputs: { image: png.toString('base64') } });
-    assert.equal((found.body as { hits: { id: string }[] }).hits[0].id, 'large');
+    assert.equal(resultOf<{ id: string }[]>(found)[0].id, 'large');
     const small = await startTestServer({ limits: { bodyBytes: 1024 * 1024 } });
     try {
       await http(small.url, 'PUT', '/collections/c', { vectors: { image: { provider: 'color-histogram' } } });
@@ -243,7 +240,7 @@ describe('REST API: vector fields with a provider', () => {
   test('a base64 vector longer than the largest dimension is a 400, not a stack overflow', async () => {
     const huge = Buffer.alloc(6_000_000).toString('base64');
     assertError(
-      await call('PUT', '/collections/photos/points', { points: [{ id: 1, vectors: { tag: huge } }] }),
+      await call('PUT', '/collections/photos/points', { points: [{ id: 1, vector: { tag: huge } }] }),
       400,
       'INVALID_VECTOR',
     );
@@ -255,7 +252,7 @@ describe('REST API: vector fields with a provider', () => {
     };
     const text = (value: unknown) => JSON.stringify(value);
     const create = text(doc.paths['/collections/{name}'].put.requestBody);
-    for (const field of ['"provider"', '"providerOptions"', '"storeInput"'])
+    for (const field of ['"provider"', '"provider_options"', '"store_input"'])
       assert.ok(create.includes(field));
     assert.match(text(doc.paths['/collections/{name}'].get.responses['200']), /"provider"/);
     const upsertDoc = doc.paths['/collections/{name}/points'].put;
@@ -274,16 +271,17 @@ describe('embedding errors', () => {
     );
     assert.equal(input.status, 400);
     assert.deepEqual(input.body, {
-      error: { code: 'EMBEDDING_INPUT', message: 'input 0: cannot decode image 9-byte buffer' },
+      status: { error: 'input 0: cannot decode image 9-byte buffer', code: 'EMBEDDING_INPUT' },
+      time: 0,
     });
     const model = toErrorResponse(new EmbeddingModelError('cannot read /srv/secret/model.onnx'), {}, 1024);
     assert.equal(model.status, 500);
-    assert.equal(model.body.error.code, 'EMBEDDING_MODEL');
-    assert.doesNotMatch(model.body.error.message, /secret/);
+    assert.equal(model.body.status.code, 'EMBEDDING_MODEL');
+    assert.doesNotMatch(model.body.status.error, /secret/);
   });
 
   test('the client raises the same typed errors', () => {
-    const error = (code: string) => ({ error: { code, message: 'm' } });
+    const error = (code: string) => ({ status: { error: 'm', code }, time: 0 });
     assert.ok(errorFromResponse(400, error('EMBEDDING_INPUT')) instanceof EmbeddingInputError);
     assert.ok(errorFromResponse(500, error('EMBEDDING_MODEL')) instanceof EmbeddingModelError);
   });
@@ -325,7 +323,7 @@ describe('REST API: a full embedding queue', () => {
       const call = (method: string, path: string, body?: unknown) => http(url, method, path, body);
       assert.equal(
         (await call('PUT', '/collections/photos', { vectors: { image: { provider: 'hog' } } })).status,
-        201,
+        200,
       );
       const photo = (i: number) => ({
         id: i,
@@ -346,7 +344,7 @@ describe('REST API: a full embedding queue', () => {
       assert.equal(answers[refused].headers.get('retry-after'), '1');
       assert.equal((await call('PUT', '/collections/photos/points', bodies[refused])).status, 200);
       assert.equal(
-        ((await call('POST', '/collections/photos/points/count')).body as { count: number }).count,
+        resultOf<{ count: number }>(await call('POST', '/collections/photos/points/count')).count,
         37,
       );
     } finally {

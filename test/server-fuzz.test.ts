@@ -1,6 +1,6 @@
 /**
  * 500 malformed request bodies (fixed seed) against every route that takes a body (grouped
- * search, recommend and payload indexes included): wrong
+ * search, recommend, the query API, payload changes and payload indexes included): wrong
  * types, huge numbers, deep nesting, truncated JSON, NaN / Infinity / strings in vectors,
  * oversized arrays and bodies, wrong content types, prototype-pollution keys, random bytes.
  *
@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SeededRandom } from '../src/index.js';
 import { encodeVector } from '../src/wire/format.js';
-import { http, startTestServer, type TestServer } from './support/server.js';
+import { http, resultOf, startTestServer, type TestServer } from './support/server.js';
 
 const DIM = 8;
 const CASES = 500;
@@ -37,49 +37,76 @@ const ROUTES: { method: string; path: string; writes: boolean; body: () => Recor
     method: 'POST',
     path: '/collections/target/points/search',
     writes: false,
-    body: () => ({ query: vector(), k: 5 }),
+    body: () => ({ vector: vector(), limit: 5, score_threshold: 0.1 }),
   },
   {
     method: 'POST',
-    path: '/collections/target/points/search',
+    path: '/collections/target/points/search/groups',
     writes: false,
-    body: () => ({ query: { vector: vector() }, k: 3, groupBy: 'tag', groupSize: 2, withPayload: true }),
+    body: () => ({ vector: vector(), limit: 3, group_by: 'tag', group_size: 2, with_payload: true }),
   },
   {
     method: 'POST',
     path: '/collections/target/points/recommend',
     writes: false,
-    body: () => ({ positive: [1, 'p3'], negative: [{ vector: vector() }], k: 5, strategy: 'best_score' }),
+    body: () => ({ positive: [1, 'p3'], negative: [{ vector: vector() }], limit: 5, strategy: 'best_score' }),
   },
   {
     method: 'POST',
     path: '/collections/target/points/search/batch',
     writes: false,
-    body: () => ({ queries: [vector(), vector()], k: 3, withPayload: true }),
+    body: () => ({
+      searches: [
+        { vector: vector(), limit: 3 },
+        { vector: vector(), with_payload: ['n'] },
+      ],
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/collections/target/points/query',
+    writes: false,
+    body: () => ({
+      prefetch: [
+        { query: vector(), limit: 5 },
+        { query: { nearest: vector() }, limit: 5 },
+      ],
+      query: { fusion: 'rrf' },
+      limit: 3,
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/collections/target/points/query',
+    writes: false,
+    body: () => ({
+      query: { nearest: vector(), mmr: { diversity: 0.5 } },
+      filter: { must: { has_id: [1, 2] } },
+    }),
   },
   {
     method: 'POST',
     path: '/collections/target/points/range',
     writes: false,
-    body: () => ({ query: vector(), radius: 0.5 }),
+    body: () => ({ vector: vector(), score_threshold: 0.5 }),
   },
   {
     method: 'POST',
-    path: '/collections/target/points/get',
+    path: '/collections/target/points',
     writes: false,
-    body: () => ({ ids: [1, 'p2'], withVector: true }),
+    body: () => ({ ids: [1, 'p2'], with_vector: true }),
   },
   {
     method: 'POST',
     path: '/collections/target/points/count',
     writes: false,
-    body: () => ({ filter: { must: [{ key: 'n', range: { gte: 3 } }] } }),
+    body: () => ({ filter: { must: [{ key: 'n', range: { gte: 3 } }] }, exact: true }),
   },
   {
     method: 'POST',
     path: '/collections/target/points/scroll',
     writes: false,
-    body: () => ({ limit: 10, cursor: 3 }),
+    body: () => ({ limit: 10, offset: 3 }),
   },
   {
     method: 'PUT',
@@ -96,19 +123,25 @@ const ROUTES: { method: string; path: string; writes: boolean; body: () => Recor
     method: 'POST',
     path: '/collections/target/points/delete',
     writes: true,
-    body: () => ({ ids: [1, 2, 'p3'] }),
+    body: () => ({ points: [1, 2, 'p3'] }),
+  },
+  {
+    method: 'POST',
+    path: '/collections/target/points/payload',
+    writes: true,
+    body: () => ({ payload: { fuzzed: true }, points: [1, 2] }),
   },
   {
     method: 'PUT',
-    path: '/collections/target/payload-indexes/n',
+    path: '/collections/target/index',
     writes: true,
-    body: () => ({ type: 'integer' }),
+    body: () => ({ field_name: 'n', field_schema: 'integer' }),
   },
   {
     method: 'PUT',
     path: '/collections/fuzz-new',
     writes: true,
-    body: () => ({ dimension: DIM, metric: 'cosine' }),
+    body: () => ({ vectors: { size: DIM, distance: 'Cosine' } }),
   },
 ];
 
@@ -177,34 +210,47 @@ function breakWrite(path: string, body: Record<string, unknown>): Record<string,
     }
     return body;
   }
-  if (path.endsWith('/delete')) {
+  if (path.endsWith('/delete') || path.endsWith('/payload')) {
     switch (rng.int(4)) {
       case 0:
-        body.ids = pick([[-1], [1.5], [null], [{}], 'ids', 5, [[1]]]);
+        body.points = pick([[-1], [1.5], [{}], 'ids', 5, [[1]]]);
         break;
       case 1:
         return {
           filter: pick([5, 'all', [], { must: 'x' }, { must: [{ key: 'n', range: {} }] }, { any: [] }]),
         };
       case 2:
-        return { ids: [1], filter: {} };
+        return { ...body, points: [1], filter: {} };
       default:
-        return { filter: JSON.parse(`{"must":[${nested(40 + rng.int(200), '{"must":[', ']}', '{}')}]}`) };
+        return {
+          ...body,
+          points: undefined,
+          filter: JSON.parse(`{"must":[${nested(40 + rng.int(200), '{"must":[', ']}', '{}')}]}`),
+        };
     }
+    return body;
+  }
+  if (path.endsWith('/index')) {
+    body.field_schema = pick([
+      'vector',
+      5,
+      { type: 'text', analyzer: 'klingon' },
+      { type: 'keyword', unique: 1 },
+    ]);
     return body;
   }
   switch (rng.int(4)) {
     case 0:
-      body.dimension = pick([0, -1, 1.5, 1e9, '8', null, []]);
+      body.vectors = { size: pick([0, -1, 1.5, 1e9, '8', []]), distance: 'Cosine' };
       break;
     case 1:
-      body.metric = pick(['manhattan', 'L2', 1, null]);
+      body.vectors = { size: DIM, distance: pick(['manhattan', 'L2', 1, 'Chebyshev']) };
       break;
     case 2:
-      body.index = pick([{ type: 'ivf' }, { type: 'hnsw', M: 'x' }, { type: 'flat', M: 3 }, 'IVF,Flat']);
+      body.index = pick([{ type: 'ivf' }, { type: 'hnsw', m: 'x' }, { type: 'flat', m: 3 }, 'IVF,Flat']);
       break;
     default:
-      body.segmentSize = pick([0, -5, 'big', 1e300]);
+      body.segment_size = pick([0, -5, 'big', 1e300]);
   }
   return body;
 }
@@ -245,7 +291,7 @@ function makeCase(i: number): Case {
       return { ...base, body: text.replace(/-?\d+\.\d+/, literal), label: `vector literal ${literal}` };
     }
     case 3: {
-      const field = pick(['k', 'limit', 'radius', 'dimension', 'id']);
+      const field = pick(['limit', 'offset', 'score_threshold', 'size', 'id']);
       const huge = pick(['1e308', '-1e308', '18446744073709551616', '1e-400', '9'.repeat(400)]);
       return {
         ...base,
@@ -267,7 +313,7 @@ function makeCase(i: number): Case {
       const size = pick([70_000, 200]);
       const big = pick([
         { query: new Array(size).fill(0.5) },
-        { queries: new Array(21).fill(vector()) },
+        { searches: new Array(21).fill({ vector: vector() }) },
         { ids: Array.from({ length: 101 }, (_, n) => n) },
         { points: Array.from({ length: 51 }, (_, n) => ({ id: 5000 + n, vector: vector() })) },
       ]);
@@ -312,7 +358,7 @@ function makeCase(i: number): Case {
       const b64 = pick([encodeVector(floats), 'A===', '====', 'QUJD', `${encodeVector(floats)}!`]);
       const body = route.path.endsWith('/points')
         ? { points: [{ id: 1, vector: b64 }] }
-        : { query: b64, queries: [b64] };
+        : { vector: b64, searches: [{ vector: b64 }] };
       return { ...base, body: JSON.stringify(body), label: 'bad base64 vector' };
     }
     default:
@@ -329,11 +375,10 @@ let s: TestServer;
 before(async () => {
   s = await startTestServer({ limits: LIMITS });
   const created = await http(s.url, 'PUT', '/collections/target', {
-    dimension: DIM,
-    metric: 'cosine',
-    segmentSize: 30,
+    vectors: { size: DIM, distance: 'Cosine' },
+    segment_size: 30,
   });
-  assert.equal(created.status, 201);
+  assert.equal(resultOf(created), true);
   const points = Array.from({ length: 45 }, (_, n) => ({
     id: n % 3 === 0 ? `p${n}` : n,
     vector: vector(),
@@ -347,13 +392,16 @@ after(async () => {
 });
 
 async function snapshot(): Promise<unknown> {
-  const query = { query: Array.from({ length: DIM }, (_, d) => d + 1), k: 45, withPayload: true };
+  const query = { vector: Array.from({ length: DIM }, (_, d) => d + 1), limit: 45, with_payload: true };
   return {
-    count: (await http(s.url, 'POST', '/collections/target/points/count')).body,
-    points: (await http(s.url, 'POST', '/collections/target/points/scroll', { limit: 100, withVector: true }))
-      .body,
-    hits: (await http(s.url, 'POST', '/collections/target/points/search', { ...query, exact: true })).body,
-    collections: (await http(s.url, 'GET', '/collections')).body,
+    count: resultOf(await http(s.url, 'POST', '/collections/target/points/count')),
+    points: resultOf(
+      await http(s.url, 'POST', '/collections/target/points/scroll', { limit: 100, with_vector: true }),
+    ),
+    hits: resultOf(
+      await http(s.url, 'POST', '/collections/target/points/search', { ...query, params: { exact: true } }),
+    ),
+    collections: resultOf(await http(s.url, 'GET', '/collections')),
   };
 }
 
@@ -368,11 +416,8 @@ test(`${CASES} malformed bodies: no 5xx, writes refused, server alive, data unch
     assert.ok(result.status < 500, where);
     if (c.writes) assert.ok(result.status >= 400, `a write was accepted: ${where}`);
     if (result.status >= 400) {
-      const error = (result.body as { error?: { code?: unknown; message?: unknown } }).error;
-      assert.ok(
-        typeof error?.code === 'string' && typeof error.message === 'string',
-        `error shape: ${where}`,
-      );
+      const error = (result.body as { status?: { code?: unknown; error?: unknown } }).status;
+      assert.ok(typeof error?.code === 'string' && typeof error.error === 'string', `error shape: ${where}`);
     }
     if (i % 50 === 49) assert.equal((await http(s.url, 'GET', '/healthz')).status, 200);
   }

@@ -1,13 +1,16 @@
 /**
- * The REST API of named vectors, payload indexes, text / hybrid / grouped search and
- * recommendations, through raw HTTP: the success shapes (named vectors as arrays or base64
- * both ways, `{ groups }` with `groupBy`), every new schema error with its code and field
- * path, and the new routes and fields in the OpenAPI document.
+ * Named vectors, payload indexes, Quiver's text / hybrid extensions, groups, recommendations
+ * and Qdrant's universal query API (`/points/query`: nearest, ids, MMR, recommend, fusion
+ * of prefetches, re-scoring of prefetched candidates, order_by), through raw HTTP: answers
+ * compared with the embedded engine on the same data, schema errors with their codes and
+ * field paths, and the routes in the OpenAPI document.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeVector, encodeVector } from '../src/wire/format.js';
-import { assertError, http, startTestServer, type TestServer } from './support/server.js';
+import { fuseHitLists } from '../src/db/fusion.js';
+import type { Collection, Hit } from '../src/db/types.js';
+import { encodeVector } from '../src/wire/format.js';
+import { assertError, http, resultOf, startTestServer, type TestServer } from './support/server.js';
 
 const IMAGE = [
   [1, 0, 0, 0],
@@ -16,6 +19,14 @@ const IMAGE = [
   [0.2, 0, 1, 0],
   [0, 0, 0.5, 0.5],
   [0.1, 0, 0, 1],
+];
+const TEXT = [
+  [0, 0],
+  [1, 0],
+  [2, 1],
+  [3, 3],
+  [0, 4],
+  [5, 5],
 ];
 const BODIES = [
   'tax cuts for families',
@@ -30,14 +41,16 @@ interface WireHit {
   id: number;
   score: number;
   payload?: Record<string, unknown>;
-  vectors?: Record<string, number[] | string>;
+  vector?: Record<string, number[] | string>;
+  order_value?: number;
 }
 
-describe('REST API: named vectors, payload indexes, text, hybrid, groups, recommend', () => {
+describe('REST API: named vectors, payload indexes, text, hybrid, groups, recommend, query', () => {
   let s: TestServer;
+  let engine: Collection;
   const call = (method: string, path: string, body?: unknown) => http(s.url, method, path, body);
   const media = (suffix: string, body?: unknown) => call('POST', `/collections/media${suffix}`, body);
-  const hitIds = (body: unknown) => (body as { hits: WireHit[] }).hits.map((h) => h.id);
+  const ids = (hits: WireHit[]) => hits.map((h) => h.id);
 
   before(async () => {
     s = await startTestServer({ limits: { ids: 20, k: 100 } });
@@ -46,275 +59,394 @@ describe('REST API: named vectors, payload indexes, text, hybrid, groups, recomm
     await s.stop();
   });
 
-  test('PUT /collections/{name} with vectors and payloadIndexes; the list and info report them', async () => {
-    const created = await call('PUT', '/collections/media', {
-      vectors: { image: { dimension: 4, metric: 'cosine' }, text: { dimension: 2 } },
-      payloadIndexes: { body: { type: 'text', analyzer: 'english' }, album: 'keyword' },
-      index: { type: 'flat' },
+  test('PUT /collections/{name} with named vectors, an index and payload indexes; the list and info report them', async () => {
+    resultOf(
+      await call('PUT', '/collections/media', {
+        vectors: { image: { size: 4, distance: 'Cosine' }, text: { size: 2, distance: 'Euclid' } },
+        payload_indexes: { body: { type: 'text', analyzer: 'english' }, album: 'keyword', n: 'integer' },
+        index: 'Flat',
+      }),
+    );
+    engine = s.db.collection('media');
+    const info = resultOf<Record<string, unknown>>(await call('GET', '/collections/media'));
+    assert.deepEqual((info.config as { params: { vectors: unknown } }).params.vectors, {
+      image: { size: 4, distance: 'Cosine' },
+      text: { size: 2, distance: 'Euclid' },
     });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const info = created.body as Record<string, unknown>;
-    assert.deepEqual([info.dimension, info.metric], [4, 'cosine']);
-    assert.deepEqual(info.vectors, {
-      image: { dimension: 4, metric: 'cosine', index: { type: 'flat' } },
-      text: { dimension: 2, metric: 'l2', index: { type: 'flat' } },
-    });
-    assert.deepEqual(info.payloadIndexes, {
-      body: { type: 'text', analyzer: 'english' },
-      album: { type: 'keyword' },
-    });
-    assert.deepEqual((await call('GET', '/collections')).body, {
+    assert.deepEqual(Object.keys(info.payload_schema as object).sort(), ['album', 'body', 'n']);
+    const fields = (await engine.info()).vectors!;
+    assert.deepEqual(
+      Object.entries(fields).map(([name, f]) => [name, f.dimension, f.metric, f.index]),
+      [
+        ['image', 4, 'cosine', { type: 'flat' }],
+        ['text', 2, 'l2', { type: 'flat' }],
+      ],
+    );
+    assert.deepEqual(resultOf(await call('GET', '/collections')), {
       collections: [
         {
           name: 'media',
-          dimension: 4,
-          metric: 'cosine',
-          vectors: { image: { dimension: 4, metric: 'cosine' }, text: { dimension: 2, metric: 'l2' } },
+          quiver: {
+            dimension: 4,
+            metric: 'cosine',
+            vectors: { image: { dimension: 4, metric: 'cosine' }, text: { dimension: 2, metric: 'l2' } },
+          },
         },
       ],
     });
-    const bad = (config: unknown, path: string) =>
+    const bad = (config: unknown, path?: string) =>
       call('PUT', '/collections/other', config).then((r) => assertError(r, 400, 'INVALID_ARGUMENT', path));
-    await bad({ vectors: {} }, 'vectors');
-    await bad({ vectors: { 'a b': { dimension: 2 } } }, 'vectors.a b');
-    await bad({ vectors: { a: { dimension: 0 } } }, 'vectors.a.dimension');
-    await bad({ vectors: { a: { dimension: 2, metric: 'manhattan' } } }, 'vectors.a.metric');
-    await bad({ vectors: { a: { dim: 2 } } }, 'vectors.a.dim');
-    await bad({ dimension: 2, payloadIndexes: { tag: 'hologram' } }, 'payloadIndexes.tag');
+    await bad({ vectors: {} });
+    await bad({ vectors: { 'a b': { size: 2, distance: 'Dot' } } });
+    await bad({ vectors: { size: 2, distance: 'Dot' }, hnsw_config: { m: 8 }, index: 'Flat' });
     await bad(
-      { dimension: 2, payloadIndexes: { body: { type: 'text', analyzer: 'klingon' } } },
-      'payloadIndexes.body.analyzer',
+      { vectors: { size: 2, distance: 'Dot' }, quantization_config: { scalar: {} } },
+      'quantization_config',
     );
-    assertError(await call('PUT', '/collections/other', {}), 400, 'INVALID_ARGUMENT');
-    assertError(
-      await call('PUT', '/collections/other', { dimension: 2, vectors: { a: { dimension: 2 } } }),
-      400,
-      'INVALID_ARGUMENT',
+    // hnsw_config maps onto the engine's HNSW; m = 0 is exact search.
+    resultOf(
+      await call('PUT', '/collections/tuned', {
+        vectors: { size: 2, distance: 'Dot' },
+        hnsw_config: { m: 8, ef_construct: 50 },
+      }),
     );
-    assert.deepEqual(
-      ((await call('GET', '/collections')).body as { collections: { name: string }[] }).collections.map(
-        (c) => c.name,
-      ),
-      ['media'],
+    assert.deepEqual((await s.db.collection('tuned').info()).index, {
+      type: 'hnsw',
+      M: 8,
+      efConstruction: 50,
+      ef: 64,
+    });
+    resultOf(
+      await call('PUT', '/collections/exact', {
+        vectors: { size: 2, distance: 'Manhattan' },
+        hnsw_config: { m: 0 },
+      }),
     );
+    assert.deepEqual((await s.db.collection('exact').info()).index, { type: 'flat' });
+    assert.equal((await s.db.collection('exact').info()).metric, 'l1');
   });
 
-  test('PUT …/points with named vectors (arrays or base64, fields left out); get returns them', async () => {
+  test('PUT …/points with named vectors (arrays or base64, fields left out); retrieve returns them', async () => {
     const points = IMAGE.map((image, i) => ({
       id: i,
-      vectors:
-        i === 5
-          ? { text: [i, 1] }
-          : { image: i % 2 ? encodeVector(Float32Array.from(image)) : image, text: [i, 1] },
-      payload: { body: BODIES[i], album: i < 3 ? 'first' : 'second' },
+      vector: i === 5 ? { image: encodeVector(Float32Array.from(image)) } : { image, text: TEXT[i] },
+      payload: { body: BODIES[i], album: i < 3 ? 'a' : 'b', n: i },
     }));
-    assert.deepEqual((await call('PUT', '/collections/media/points', { points })).body, { upserted: 6 });
-    const upsert = (pts: unknown) => call('PUT', '/collections/media/points', { points: pts });
-    assertError(
-      await upsert([{ id: 9, vectors: { image: 'not base64!' } }]),
-      400,
-      'INVALID_VECTOR',
-      'points[0].vectors.image',
+    resultOf(await call('PUT', '/collections/media/points', { points }));
+    resultOf(
+      await call('PUT', '/collections/media/points', {
+        batch: { ids: [5], vectors: { image: [IMAGE[5]], text: [TEXT[5]] }, payloads: [points[5].payload] },
+      }),
     );
-    assertError(await upsert([{ id: 9, vectors: [1, 2] }]), 400, 'INVALID_VECTOR', 'points[0].vectors');
+    const [p] = resultOf<WireHit[]>(await media('/points', { ids: [3], with_vector: ['text'] }));
+    assert.deepEqual(p.vector, { text: [3, 3] });
     assertError(
-      await upsert([{ id: 9, vectors: { image: [1, 0, 0, 0], text: [1, 'x'] } }]),
-      400,
-      'INVALID_VECTOR',
-      'points[0].vectors.text[1]',
-    );
-    assertError(
-      await upsert([{ id: 9, vectors: { image: [1, 0, 0] } }]),
-      400,
-      'DIMENSION_MISMATCH',
-      'points[0].vectors.image',
-    );
-    assertError(
-      await upsert([{ id: 9, vectors: { image: [1, 0, 0, 0] }, vektors: {} }]),
+      await call('PUT', '/collections/media/points', { points: [{ id: 9, vector: { audio: [1, 2] } }] }),
       400,
       'INVALID_ARGUMENT',
-      'points[0].vektors',
     );
-    assert.deepEqual((await media('/points/count')).body, { count: 6 });
-
-    const got = await media('/points/get', { ids: [1, 5], withVector: true, withPayload: false });
-    const [one, five] = (got.body as { points: WireHit[] }).points;
-    assert.deepEqual(Object.keys(one.vectors ?? {}).sort(), ['image', 'text']);
-    assert.deepEqual(one.vectors?.text, [1, 1]);
-    assert.deepEqual(Object.keys(five.vectors ?? {}), ['text']);
-    const b64 = await media('/points/get', { ids: [2], withVector: true, vectorEncoding: 'base64' });
-    const [two] = (b64.body as { points: WireHit[] }).points;
-    assert.deepEqual(Array.from(decodeVector(two.vectors?.image as string)), [0, 1, 0, 0]);
-    const page = await media('/points/scroll', { limit: 2, withVector: true });
-    assert.ok((page.body as { points: WireHit[] }).points.every((p) => p.vectors !== undefined));
+    assertError(
+      await call('PUT', '/collections/media/points', { points: [{ id: 9, vector: { text: [1, 2, 3] } }] }),
+      400,
+      'DIMENSION_MISMATCH',
+    );
   });
 
-  test('POST …/points/search: query objects, using, text, hybrid, groups; schema errors name the field', async () => {
-    const near0 = [1, 0.05, 0, 0];
-    assert.deepEqual(
-      hitIds((await media('/points/search', { query: near0, using: 'image', k: 2 })).body),
-      [0, 1],
+  test('POST …/points/search: { name, vector }, text and hybrid extensions, groups; answers match the engine', async () => {
+    const q = [1, 0.05, 0, 0];
+    const named = resultOf<WireHit[]>(
+      await media('/points/search', { vector: { name: 'image', vector: q }, limit: 3 }),
     );
-    const asObject = await media('/points/search', { query: { vector: near0, using: 'image' }, k: 2 });
-    assert.deepEqual(hitIds(asObject.body), [0, 1]);
-    const b64 = await media('/points/search', {
-      query: { vector: encodeVector(Float32Array.from([0, 0, 0, 1])), using: 'image' },
-      k: 1,
-    });
-    assert.deepEqual(hitIds(b64.body), [4]);
-    const text = await media('/points/search', { query: { text: 'budget', textField: 'body' }, k: 5 });
-    assert.deepEqual(hitIds(text.body).sort(), [1, 5]);
-    const hybrid = await media('/points/search', {
-      query: { text: 'budget', textField: 'body', vector: near0, using: 'image' },
-      k: 3,
-      fusion: 'rrf',
-      rrfK: 60,
-      weights: { vector: 1, text: 1 },
-    });
-    assert.equal(hybrid.status, 200, JSON.stringify(hybrid.body));
-    assert.ok(hitIds(hybrid.body).includes(0));
-    const grouped = await media('/points/search', {
-      query: { vector: near0, using: 'image' },
-      k: 2,
-      groupBy: 'album',
-      groupSize: 2,
-    });
-    assert.equal(grouped.status, 200, JSON.stringify(grouped.body));
-    const groups = (grouped.body as { groups: { group: string; hits: WireHit[] }[] }).groups;
+    const expected = await engine.search(q, { using: 'image', k: 3 });
+    assert.deepEqual(ids(named), ids(expected as never));
     assert.deepEqual(
-      groups.map((g) => [g.group, g.hits.map((h) => h.id)]),
+      named.map((h) => h.score),
+      expected.map((h) => h.score),
+    );
+    const euclid = resultOf<WireHit[]>(
+      await media('/points/search', { vector: { name: 'text', vector: [0, 0] }, limit: 3 }),
+    );
+    const squared = await engine.search([0, 0], { using: 'text', k: 3 });
+    assert.deepEqual(
+      euclid.map((h) => h.score),
+      squared.map((h) => Math.sqrt(h.score)),
+    );
+    const text = resultOf<WireHit[]>(
+      await media('/points/search', { text: 'tax', text_field: 'body', limit: 5 }),
+    );
+    assert.deepEqual(ids(text).sort(), [0, 2]);
+    const hybrid = resultOf<WireHit[]>(
+      await media('/points/search', {
+        vector: q,
+        using: 'image',
+        text: 'budget',
+        text_field: 'body',
+        fusion: 'dbsf',
+        limit: 4,
+      }),
+    );
+    const engineHybrid = await engine.search(
+      { vector: q, using: 'image', text: 'budget', textField: 'body' },
+      { fusion: 'dbsf', k: 4 },
+    );
+    assert.deepEqual(ids(hybrid), ids(engineHybrid as never));
+    const groups = resultOf<{ groups: { id: string; hits: WireHit[] }[] }>(
+      await media('/points/search/groups', {
+        vector: { name: 'image', vector: q },
+        group_by: 'album',
+        group_size: 2,
+        limit: 2,
+      }),
+    );
+    assert.deepEqual(
+      groups.groups.map((g) => [g.id, g.hits.length]),
       [
-        ['first', [0, 1]],
-        ['second', [3, 4]],
+        ['a', 2],
+        ['b', 2],
       ],
     );
-    assert.equal((grouped.body as { hits?: unknown }).hits, undefined);
-
     const search = (body: Record<string, unknown>) =>
-      media('/points/search', { query: near0, using: 'image', ...body });
-    assertError(await search({ query: { text: 5 } }), 400, 'INVALID_ARGUMENT', 'query.text');
-    assertError(await search({ query: { vector: 'not base64!' } }), 400, 'INVALID_VECTOR', 'query.vector');
-    assertError(await search({ query: { vector: [1, 'x'] } }), 400, 'INVALID_VECTOR', 'query.vector[1]');
-    assertError(await search({ query: { vectr: near0 } }), 400, 'INVALID_ARGUMENT', 'query.vectr');
-    assertError(await search({ query: 5 }), 400, 'INVALID_VECTOR', 'query');
-    assertError(await search({ using: 'a b' }), 400, 'INVALID_ARGUMENT', 'using');
-    assertError(await search({ fusion: 'max' }), 400, 'INVALID_ARGUMENT', 'fusion');
-    assertError(await search({ rrfK: -1 }), 400, 'INVALID_ARGUMENT', 'rrfK');
-    assertError(await search({ weights: { vector: -1 } }), 400, 'INVALID_ARGUMENT', 'weights.vector');
-    assertError(await search({ weights: { image: 1 } }), 400, 'INVALID_ARGUMENT', 'weights.image');
-    assertError(await search({ groupBy: '' }), 400, 'INVALID_ARGUMENT', 'groupBy');
-    assertError(await search({ groupBy: 'album', groupSize: 0 }), 400, 'INVALID_ARGUMENT', 'groupSize');
-    assertError(await search({ groupBy: 'album', groupSize: 101 }), 400, 'INVALID_ARGUMENT', 'groupSize');
-    assertError(await search({ using: 'audio' }), 400, 'INVALID_ARGUMENT');
-    assertError(await search({ query: { text: 'x', textField: 'album' } }), 400, 'INVALID_ARGUMENT');
+      media('/points/search', { vector: { name: 'image', vector: q }, ...body });
+    assertError(await search({ text: 5 }), 400, 'INVALID_ARGUMENT', 'text');
     assertError(
-      await search({ filter: { must: [{ key: 'body', match: { text: 5 } }] } }),
-      400,
-      'INVALID_FILTER',
-    );
-    const filtered = await search({
-      query: { text: 'budget', textField: 'body' },
-      filter: { must: [{ key: 'body', match: { text: 'defense' } }] },
-    });
-    assert.deepEqual(hitIds(filtered.body), [1]);
-  });
-
-  test('POST …/points/recommend: ids and vectors as examples; schema errors name the field', async () => {
-    const rec = (body: Record<string, unknown>) => media('/points/recommend', { using: 'image', ...body });
-    const byId = await rec({ positive: [0], k: 1, withPayload: true });
-    assert.equal(byId.status, 200, JSON.stringify(byId.body));
-    assert.deepEqual(hitIds(byId.body), [1]);
-    assert.deepEqual((byId.body as { hits: WireHit[] }).hits[0].payload?.album, 'first');
-    const byVector = await rec({ positive: [{ vector: [1, 0, 0, 0] }], k: 1 });
-    assert.deepEqual(hitIds(byVector.body), [0]);
-    const bare = await rec({ positive: [[1, 0, 0, 0]], negative: [2], k: 1, strategy: 'best_score' });
-    assert.deepEqual(hitIds(bare.body), [0]);
-    const b64 = await rec({ positive: [{ vector: encodeVector(Float32Array.from([0, 0, 1, 0])) }], k: 1 });
-    assert.deepEqual(hitIds(b64.body), [3]);
-
-    assertError(await rec({}), 400, 'INVALID_ARGUMENT', 'positive');
-    assertError(await rec({ positive: [0], strategy: 'median' }), 400, 'INVALID_ARGUMENT', 'strategy');
-    assertError(
-      await rec({ positive: [{ vector: 'not base64!' }] }),
+      await media('/points/search', { vector: { name: 'image', vector: 'not base64!' } }),
       400,
       'INVALID_VECTOR',
-      'positive[0].vector',
     );
+    assertError(await search({ vectr: q }), 400, 'INVALID_ARGUMENT', 'vectr');
+    assertError(await search({ fusion: 'max' }), 400, 'INVALID_ARGUMENT', 'fusion');
+    assertError(await search({ rrf_k: -1 }), 400, 'INVALID_ARGUMENT', 'rrf_k');
+    assertError(await search({ params: { hnsw_ef: 0 } }), 400, 'INVALID_ARGUMENT', 'params.hnsw_ef');
+    assertError(
+      await media('/points/search/groups', { vector: q, using: 'image', group_by: 'album', group_size: 0 }),
+      400,
+      'INVALID_ARGUMENT',
+      'group_size',
+    );
+    assertError(
+      await media('/points/search', { vector: { name: 'audio', vector: q } }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    assertError(await media('/points/search', { text: 'x', text_field: 'album' }), 400, 'INVALID_ARGUMENT');
+  });
+
+  test('POST …/points/recommend (average_vector, best_score, sum_scores), batch and groups', async () => {
+    for (const strategy of ['average_vector', 'best_score', 'sum_scores'] as const) {
+      const hits = resultOf<WireHit[]>(
+        await media('/points/recommend', {
+          positive: [0],
+          negative: [2],
+          strategy,
+          using: 'image',
+          limit: 3,
+        }),
+      );
+      const expected = await engine.recommend(
+        { positive: [0], negative: [2] },
+        { strategy: strategy === 'average_vector' ? 'average' : strategy, using: 'image', k: 3 },
+      );
+      assert.deepEqual(ids(hits), ids(expected as never), strategy);
+    }
+    const batch = resultOf<WireHit[][]>(
+      await media('/points/recommend/batch', {
+        searches: [
+          { positive: [0], using: 'image', limit: 1 },
+          { positive: [[0, 0, 0, 1]], using: 'image', limit: 1 },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      batch.map((hits) => hits[0].id),
+      [1, 5],
+    );
+    const groups = resultOf<{ groups: { id: string; hits: WireHit[] }[] }>(
+      await media('/points/recommend/groups', {
+        positive: [0],
+        using: 'image',
+        group_by: 'album',
+        group_size: 1,
+        limit: 2,
+      }),
+    );
+    assert.ok(
+      groups.groups.every((g) => g.hits.every((h) => h.id !== 0)),
+      'the example itself is left out',
+    );
+    const rec = (body: Record<string, unknown>) => media('/points/recommend', { using: 'image', ...body });
+    assertError(await rec({ positive: [0], strategy: 'median' }), 400, 'INVALID_ARGUMENT', 'strategy');
     assertError(await rec({ positive: [0], negative: [[1, 'x']] }), 400, 'INVALID_VECTOR', 'negative[0][1]');
-    assertError(await rec({ positive: [0], k: 101 }), 400, 'INVALID_ARGUMENT', 'k');
-    assertError(await rec({ positive: [0], groupBy: 'album' }), 400, 'INVALID_ARGUMENT', 'groupBy');
+    assertError(await rec({ positive: [0], limit: 101 }), 400, 'INVALID_ARGUMENT', 'limit');
     assertError(await rec({ positive: new Array(21).fill(0) }), 400, 'INVALID_ARGUMENT', 'positive');
     assertError(await rec({ positive: [{ vector: [1, 0, 0] }] }), 400, 'DIMENSION_MISMATCH');
-    assertError(
-      await call('POST', '/collections/missing/points/recommend', { positive: [0] }),
-      404,
-      'COLLECTION_NOT_FOUND',
-    );
   });
 
-  test('PUT and DELETE …/payload-indexes/{key}', async () => {
-    const index = (key: string, body?: unknown) =>
-      call('PUT', `/collections/media/payload-indexes/${key}`, body);
-    assert.deepEqual((await index('meta.year', { type: 'integer' })).body, { ok: true });
-    assert.deepEqual((await index('title', { type: 'text', analyzer: 'simple' })).body, { ok: true });
-    const info = (await call('GET', '/collections/media')).body as {
-      payloadIndexes: Record<string, unknown>;
-    };
-    assert.deepEqual(info.payloadIndexes['meta.year'], { type: 'integer' });
-    assert.deepEqual(info.payloadIndexes.title, { type: 'text', analyzer: 'simple' });
-    assertError(await index('x', { type: 'hologram' }), 400, 'INVALID_ARGUMENT', 'type');
-    assertError(await index('x', { type: 'text', analyzer: 'klingon' }), 400, 'INVALID_ARGUMENT', 'analyzer');
-    assertError(await index('x', { type: 'keyword', unique: true }), 400, 'INVALID_ARGUMENT', 'unique');
-    assertError(await index('x'), 400, 'INVALID_ARGUMENT', 'type');
-    assertError(await index('x', { type: 'keyword', analyzer: 'english' }), 400, 'INVALID_ARGUMENT');
-    assertError(
-      await call('PUT', '/collections/missing/payload-indexes/x', { type: 'keyword' }),
-      404,
-      'COLLECTION_NOT_FOUND',
+  test('POST …/points/query: vector, nearest with mmr, id, recommend, order_by; batch', async () => {
+    const q = [1, 0.05, 0, 0];
+    const query = (body: Record<string, unknown>) => media('/points/query', body);
+    const plain = resultOf<{ points: WireHit[] }>(await query({ query: q, using: 'image', limit: 3 })).points;
+    assert.deepEqual(ids(plain), ids((await engine.search(q, { using: 'image', k: 3 })) as never));
+    const offset = resultOf<{ points: WireHit[] }>(
+      await query({ query: { nearest: q }, using: 'image', limit: 2, offset: 1 }),
     );
-    assert.deepEqual((await call('DELETE', '/collections/media/payload-indexes/meta.year')).body, {
-      ok: true,
+    assert.deepEqual(ids(offset.points), ids(plain).slice(1, 3));
+    const mmr = resultOf<{ points: WireHit[] }>(
+      await query({
+        query: { nearest: q, mmr: { diversity: 0.9, candidates_limit: 6 } },
+        using: 'image',
+        limit: 3,
+      }),
+    );
+    const engineMmr = await engine.search(q, {
+      using: 'image',
+      k: 3,
+      mmr: { diversity: 0.9, candidates: 6 },
     });
-    const after = (await call('GET', '/collections/media')).body as {
-      payloadIndexes: Record<string, unknown>;
-    };
-    assert.ok(!('meta.year' in after.payloadIndexes));
-    assertError(
-      await call('POST', '/collections/media/payload-indexes/x', { type: 'keyword' }),
-      404,
-      'NOT_FOUND',
+    assert.deepEqual(ids(mmr.points), ids(engineMmr as never));
+    const byId = resultOf<{ points: WireHit[] }>(await query({ query: 3, using: 'text', limit: 2 }));
+    assert.ok(!ids(byId.points).includes(3), 'a query by id leaves the point out');
+    assert.deepEqual(
+      ids(byId.points),
+      ids((await engine.search(TEXT[3], { using: 'text', k: 3 })).slice(1) as never),
     );
+    const rec = resultOf<{ points: WireHit[] }>(
+      await query({
+        query: { recommend: { positive: [0], strategy: 'best_score' } },
+        using: 'image',
+        limit: 2,
+      }),
+    );
+    assert.deepEqual(
+      ids(rec.points),
+      ids(
+        (await engine.recommend(
+          { positive: [0] },
+          { strategy: 'best_score', using: 'image', k: 2 },
+        )) as never,
+      ),
+    );
+    const ordered = resultOf<{ points: WireHit[] }>(
+      await query({ query: { order_by: { key: 'n', direction: 'desc' } }, limit: 3 }),
+    );
+    assert.deepEqual(
+      ordered.points.map((p) => [p.id, p.order_value]),
+      [
+        [5, 5],
+        [4, 4],
+        [3, 3],
+      ],
+    );
+    const batch = resultOf<{ points: WireHit[] }[]>(
+      await media('/points/query/batch', {
+        searches: [
+          { query: q, using: 'image', limit: 1 },
+          { query: [5, 5], using: 'text', limit: 1 },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      batch.map((r) => r.points[0].id),
+      [0, 5],
+    );
+    assertError(await query({ query: { fusion: 'rrf' } }), 400, 'INVALID_ARGUMENT');
+    assertError(
+      await query({ query: { nearest: q, mmr: { diversity: 2 } }, using: 'image' }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    assertError(await query({ query: 42, using: 'image' }), 400, 'INVALID_ARGUMENT');
   });
 
-  test('GET /openapi.json documents the new routes, bodies and fields', async () => {
-    const doc = (await call('GET', '/openapi.json')).body as {
-      paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
-    };
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
-      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+  test('POST …/points/query with prefetch: rrf and dbsf fuse the lists, another query re-scores only the candidates', async () => {
+    const q = [1, 0.05, 0, 0];
+    const prefetch = [
+      { query: q, using: 'image', limit: 4 },
+      { query: [0, 0], using: 'text', limit: 4 },
+    ];
+    const imageHits = await engine.search(q, { using: 'image', k: 4 });
+    const textHits = await engine.search([0, 0], { using: 'text', k: 4 });
+    for (const method of ['rrf', 'dbsf'] as const) {
+      const fused = resultOf<{ points: WireHit[] }>(
+        await media('/points/query', { prefetch, query: { fusion: method }, limit: 5 }),
+      );
+      const expected = fuseHitLists(
+        [{ hits: imageHits }, { hits: textHits, higherIsBetter: false }],
+        method === 'rrf' ? { method, rrfK: 1, limit: 5 } : { method, limit: 5 },
+      );
+      assert.deepEqual(
+        fused.points.map((p) => [p.id, p.score]),
+        expected.map((h: Hit) => [h.id, h.score]),
+        method,
+      );
+    }
+    const rescored = resultOf<{ points: WireHit[] }>(
+      await media('/points/query', {
+        prefetch: { query: q, using: 'image', limit: 3 },
+        query: [5, 5],
+        using: 'text',
+        limit: 10,
+      }),
     );
-    for (const route of [
-      'POST /collections/{name}/points/recommend',
-      'PUT /collections/{name}/payload-indexes/{key}',
-      'DELETE /collections/{name}/payload-indexes/{key}',
-    ]) {
-      assert.ok(routes.includes(route), `${route} missing`);
-    }
-    const text = (value: unknown) => JSON.stringify(value);
-    const search = doc.paths['/collections/{name}/points/search'].post;
-    for (const field of ['textField', 'using', 'fusion', 'rrfK', 'weights', 'groupBy', 'groupSize']) {
-      assert.match(text(search.requestBody), new RegExp(`"${field}"`), `search body documents ${field}`);
-    }
-    assert.match(text(search.responses['200']), /"groups"/);
-    const recommend = doc.paths['/collections/{name}/points/recommend'].post;
-    assert.match(text(recommend.requestBody), /"positive".*"negative".*"strategy"/s);
-    assert.match(text(recommend.responses['400']), /"code"/);
-    const create = doc.paths['/collections/{name}'].put;
-    assert.match(text(create.requestBody), /"vectors".*"payloadIndexes"/s);
-    assert.match(text(create.responses['201']), /"payloadIndexes"/);
-    const upsert = doc.paths['/collections/{name}/points'].put;
-    assert.match(text(upsert.requestBody), /"vectors"/);
-    const index = doc.paths['/collections/{name}/payload-indexes/{key}'].put;
-    assert.match(text(index.requestBody), /"analyzer"/);
+    const candidates = new Set(imageHits.slice(0, 3).map((h) => h.id));
+    assert.deepEqual(
+      ids(rescored.points).sort(),
+      [...candidates].sort(),
+      'only the prefetched points are re-scored',
+    );
+    const best = (await engine.search([5, 5], { using: 'text', k: 6 })).filter((h) => candidates.has(h.id));
+    assert.deepEqual(ids(rescored.points), ids(best as never));
+    const filtered = resultOf<{ points: WireHit[] }>(
+      await media('/points/query', {
+        prefetch,
+        query: { fusion: 'rrf' },
+        filter: { must: [{ key: 'album', match: { value: 'b' } }] },
+        limit: 10,
+        with_payload: ['album'],
+      }),
+    );
+    assert.ok(filtered.points.length > 0);
+    assert.ok(
+      filtered.points.every((p) => p.payload?.album === 'b'),
+      'the filter holds for the prefetches',
+    );
+    const groups = resultOf<{ groups: { id: string; hits: WireHit[] }[] }>(
+      await media('/points/query/groups', {
+        prefetch,
+        query: { fusion: 'rrf' },
+        group_by: 'album',
+        group_size: 1,
+        limit: 2,
+      }),
+    );
+    assert.deepEqual(groups.groups.map((g) => g.id).sort(), ['a', 'b']);
+  });
+
+  test('PUT and DELETE …/index', async () => {
+    const index = (body: unknown) => call('PUT', '/collections/media/index', body);
+    resultOf(await index({ field_name: 'album', field_schema: { type: 'keyword', is_tenant: true } }));
+    assert.deepEqual((await engine.info()).payloadIndexes.album, { type: 'keyword', partitioned: true });
+    resultOf(
+      await index({
+        field_name: 'body',
+        field_schema: { type: 'text', tokenizer: 'multilingual', lowercase: true },
+      }),
+    );
+    assert.deepEqual((await engine.info()).payloadIndexes.body, { type: 'text', analyzer: 'multilingual' });
+    resultOf(await call('DELETE', '/collections/media/index/album'));
+    assert.equal((await engine.info()).payloadIndexes.album, undefined);
+    assertError(await index({ field_name: 'x', field_schema: 'vector' }), 400, 'INVALID_ARGUMENT');
+    assertError(
+      await index({ field_name: 'x', field_schema: { type: 'text', analyzer: 'klingon' } }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    assertError(
+      await index({ field_name: 'x', field_schema: { type: 'keyword', unique: true } }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    assertError(await index({ field_name: 'x' }), 400, 'INVALID_ARGUMENT');
+    assertError(await index({ field_schema: 'keyword' }), 400, 'INVALID_ARGUMENT', 'field_name');
+    assertError(await call('DELETE', '/collections/missing/index/x'), 404, 'COLLECTION_NOT_FOUND');
   });
 });

@@ -14,7 +14,7 @@ import { InvalidArgumentError } from '../src/errors.js';
 import { ApiKeys, isLoopback } from '../src/server/auth.js';
 import { loadSettings } from '../src/server/config.js';
 import { tempDir } from './support/reference.js';
-import { assertError, http, startTestServer, type TestServer } from './support/server.js';
+import { assertError, http, resultOf, startTestServer, type TestServer } from './support/server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/quiver.js', import.meta.url));
 const ADMIN = 'admin-key-0123456789';
@@ -28,8 +28,13 @@ describe('API keys', () => {
 
   before(async () => {
     s = await startTestServer({ keys: { admin: [ADMIN], readOnly: ['other-reader', READER] } });
-    const made = await call('PUT', '/collections/docs', { dimension: 2 }, bearer(ADMIN));
-    assert.equal(made.status, 201);
+    const made = await call(
+      'PUT',
+      '/collections/docs',
+      { vectors: { size: 2, distance: 'Euclid' } },
+      bearer(ADMIN),
+    );
+    assert.equal(made.status, 200);
     await call('PUT', '/collections/docs/points', { points: [{ id: 1, vector: [1, 0] }] }, bearer(ADMIN));
   });
   after(async () => {
@@ -39,24 +44,32 @@ describe('API keys', () => {
   const reads: [string, string, unknown][] = [
     ['GET', '/collections', undefined],
     ['GET', '/collections/docs', undefined],
-    ['POST', '/collections/docs/points/search', { query: [1, 0] }],
-    ['POST', '/collections/docs/points/search/batch', { queries: [[1, 0]] }],
-    ['POST', '/collections/docs/points/range', { query: [1, 0], radius: 1 }],
-    ['POST', '/collections/docs/points/get', { ids: [1] }],
+    ['POST', '/collections/docs/points/search', { vector: [1, 0] }],
+    ['POST', '/collections/docs/points/search/batch', { searches: [{ vector: [1, 0] }] }],
+    ['POST', '/collections/docs/points/query', { query: [1, 0] }],
+    ['GET', '/collections/docs/exists', undefined],
+    ['GET', '/collections/docs/points/1', undefined],
+    ['POST', '/collections/docs/points/range', { vector: [1, 0], score_threshold: 1 }],
+    ['POST', '/collections/docs/points', { ids: [1] }],
     ['POST', '/collections/docs/points/count', {}],
     ['POST', '/collections/docs/points/scroll', {}],
     ['POST', '/collections/docs/points/recommend', { positive: [1] }],
     ['GET', '/metrics', undefined],
   ];
   const writes: [string, string, unknown][] = [
-    ['PUT', '/collections/new', { dimension: 2 }],
+    ['PUT', '/collections/new', { vectors: { size: 2, distance: 'Dot' } }],
+    ['PATCH', '/collections/docs', {}],
     ['DELETE', '/collections/docs', undefined],
     ['PUT', '/collections/docs/points', { points: [{ id: 2, vector: [0, 1] }] }],
-    ['POST', '/collections/docs/points/delete', { ids: [1] }],
+    ['POST', '/collections/docs/points/delete', { points: [1] }],
+    ['POST', '/collections/docs/points/payload', { payload: { a: 1 }, points: [1] }],
+    ['PUT', '/collections/docs/points/payload', { payload: { a: 1 }, points: [1] }],
+    ['POST', '/collections/docs/points/payload/delete', { keys: ['a'], points: [1] }],
+    ['POST', '/collections/docs/points/payload/clear', { points: [1] }],
     ['POST', '/collections/docs/flush', undefined],
     ['POST', '/collections/docs/compact', undefined],
-    ['PUT', '/collections/docs/payload-indexes/tag', { type: 'keyword' }],
-    ['DELETE', '/collections/docs/payload-indexes/tag', undefined],
+    ['PUT', '/collections/docs/index', { field_name: 'tag', field_schema: 'keyword' }],
+    ['DELETE', '/collections/docs/index/tag', undefined],
   ];
 
   test('without a key or with a wrong one, every data route is 401', async () => {
@@ -87,11 +100,11 @@ describe('API keys', () => {
       assertError(await call(method, path, body, bearer(READER)), 403, 'FORBIDDEN');
       assertError(await call(method, path, body, { 'api-key': READER }), 403, 'FORBIDDEN');
     }
-    assert.deepEqual((await call('POST', '/collections/docs/points/count', {}, bearer(ADMIN))).body, {
+    assert.deepEqual(resultOf(await call('POST', '/collections/docs/points/count', {}, bearer(ADMIN))), {
       count: 1,
     });
-    assert.deepEqual((await call('GET', '/collections', undefined, bearer(ADMIN))).body, {
-      collections: [{ name: 'docs', dimension: 2, metric: 'l2' }],
+    assert.deepEqual(resultOf(await call('GET', '/collections', undefined, bearer(ADMIN))), {
+      collections: [{ name: 'docs', quiver: { dimension: 2, metric: 'l2' } }],
     });
   });
 
@@ -106,7 +119,7 @@ describe('API keys', () => {
   });
 
   test('health, readiness and the API description are public', async () => {
-    for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs']) {
+    for (const path of ['/', '/healthz', '/readyz', '/openapi.json', '/docs']) {
       assert.equal((await call('GET', path)).status, 200, path);
     }
   });
@@ -154,21 +167,25 @@ describe('collection names that try to escape are 400', () => {
   test('on create, describe, drop and every points route', async () => {
     for (const name of names) {
       for (const [method, suffix, body] of [
-        ['PUT', '', { dimension: 2 }],
+        ['PUT', '', { vectors: { size: 2, distance: 'Dot' } }],
         ['GET', '', undefined],
         ['DELETE', '', undefined],
         ['PUT', '/points', { points: [] }],
-        ['POST', '/points/search', { query: [1, 0] }],
+        ['POST', '/points/search', { vector: [1, 0] }],
+        ['POST', '/points/query', { query: [1, 0] }],
         ['POST', '/flush', undefined],
       ] as const) {
         const result = await http(s.url, method, `/collections/${name}${suffix}`, body);
-        // `.` and `..` are resolved away by URL normalization before they reach the server (404 route).
-        if (name === '.' || name === '..')
-          assert.ok([400, 404].includes(result.status), `${name}: ${result.status}`);
-        else assertError(result, 400, 'INVALID_ARGUMENT', 'name');
+        // `.` and `..` are resolved away by URL normalization before they reach the server: a
+        // 404 route, or `GET /` (the server's name), never a collection.
+        if (name === '.' || name === '..') {
+          assert.ok([200, 400, 404].includes(result.status), `${name}: ${result.status}`);
+          if (result.status === 200)
+            assert.equal((result.body as { title?: string }).title, 'quiver - vector search engine');
+        } else assertError(result, 400, 'INVALID_ARGUMENT', 'name');
       }
     }
-    assert.deepEqual((await http(s.url, 'GET', '/collections')).body, { collections: [] });
+    assert.deepEqual(resultOf(await http(s.url, 'GET', '/collections')), { collections: [] });
   });
 
   test('raw `..` path segments never reach a collection', async () => {

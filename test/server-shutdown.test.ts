@@ -54,9 +54,9 @@ test('SIGTERM during writes: exit 0 and every acknowledged write is durable', as
   const created = await fetch(`${url}/collections/acks`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ dimension: DIM, segmentSize: 64 }),
+    body: JSON.stringify({ vectors: { size: DIM, distance: 'Euclid' }, segment_size: 64 }),
   });
-  assert.equal(created.status, 201);
+  assert.equal(created.status, 200);
 
   const acked: [number, number][] = [];
   let signalled = false;

@@ -143,7 +143,7 @@ describe('snapshot routes across two servers', () => {
     const location = `${a.url}/collections/docs/snapshots/${snapshot.name}`;
     const unauthorized = await http(b.url, 'PUT', '/collections/copy/snapshots/recover', { location });
     assertError(unauthorized, 400, 'INVALID_SNAPSHOT');
-    assert.match((unauthorized.body as { error: { message: string } }).error.message, /HTTP 401/);
+    assert.match((unauthorized.body as { status: { error: string } }).status.error, /HTTP 401/);
     assert.deepEqual(await b.db.listCollections(), ['docs']);
 
     const recovered = await http(b.url, 'PUT', '/collections/copy/snapshots/recover', {
@@ -231,7 +231,7 @@ describe('snapshot routes across two servers', () => {
       const refused = await upload(b.url, 'remote', readFileSync(file), '');
       assertError(refused, 400, 'INVALID_ARGUMENT');
       assert.match(
-        (refused.body as { error: { message: string } }).error.message,
+        (refused.body as { status: { error: string } }).status.error,
         /not enabled on this server/,
       );
       assert.deepEqual(await b.db.listCollections(), collections);

@@ -132,7 +132,11 @@ async function fillRound(
     return result;
   };
   try {
-    await call('create', 'PUT', KEPT, { dimension: DIM, segmentSize: 400, index: { type: 'flat' } });
+    await call('create', 'PUT', KEPT, {
+      vectors: { size: DIM, distance: 'Euclid' },
+      segment_size: 400,
+      index: { type: 'flat' },
+    });
     const first = batch(-1);
     if ((await call('upsert', 'PUT', `${KEPT}/points`, { points: first })).status === 200) {
       for (const p of first) acked.set(p.id, p);
@@ -156,7 +160,7 @@ async function fillRound(
       figures.failedWrites++;
       if (failuresAfterFull < 0) failuresAfterFull = 0;
       failuresAfterFull++;
-      const code = (result.body as { error?: { code?: string } }).error?.code;
+      const code = (result.body as { status?: { code?: string } }).status?.code;
       if (result.status !== 507 || code !== 'STORAGE_FULL') {
         violations.push(
           `${where}: ${flush ? 'a flush' : 'an upsert'} on a full disk answered ${result.status} ${code}`,
@@ -217,8 +221,8 @@ async function fillWithCollection(
 ): Promise<void> {
   const dim = 1024;
   await call('create', 'PUT', '/collections/ballast', {
-    dimension: dim,
-    segmentSize: 500,
+    vectors: { size: dim, distance: 'Euclid' },
+    segment_size: 500,
     index: { type: 'flat' },
   });
   for (let b = 0; ; b++) {
@@ -248,24 +252,24 @@ async function readWhileFull(
   figures: Figures,
 ): Promise<void> {
   const sample = [...acked.values()].filter((_, i) => i % 37 === 0).slice(0, 100);
-  const got = await call('get while full', 'POST', `${KEPT}/points/get`, {
+  const got = await call('get while full', 'POST', `${KEPT}/points`, {
     ids: sample.map((p) => p.id),
-    withVector: true,
+    with_vector: true,
   });
   const count = await call('count while full', 'POST', `${KEPT}/points/count`, {});
   const search = await call('search while full', 'POST', `${KEPT}/points/search`, {
-    query: sample[0].vector,
-    k: 1,
-    exact: true,
+    vector: sample[0].vector,
+    limit: 1,
+    params: { exact: true },
   });
   figures.readsWhileFull += 3;
-  if (got.status !== 200 || !isDeepStrictEqual((got.body as { points: Point[] }).points, sample)) {
+  if (got.status !== 200 || !isDeepStrictEqual((got.body as { result: Point[] }).result, sample)) {
     violations.push(`${where}: get while full answered ${got.status} or other points`);
   }
-  if (count.status !== 200 || (count.body as { count: number }).count < acked.size) {
+  if (count.status !== 200 || (count.body as { result: { count: number } }).result.count < acked.size) {
     violations.push(`${where}: count while full answered ${count.status} ${JSON.stringify(count.body)}`);
   }
-  if (search.status !== 200 || (search.body as { hits: { id: number }[] }).hits[0]?.id !== sample[0].id) {
+  if (search.status !== 200 || (search.body as { result: { id: number }[] }).result[0]?.id !== sample[0].id) {
     violations.push(`${where}: search while full answered ${search.status}`);
   }
 }
@@ -281,15 +285,15 @@ async function verify(
   const all = [...acked.values()];
   for (let start = 0; start < all.length; start += 1000) {
     const expected = all.slice(start, start + 1000);
-    const result = await http(url, 'POST', `${KEPT}/points/get`, {
+    const result = await http(url, 'POST', `${KEPT}/points`, {
       ids: expected.map((p) => p.id),
-      withVector: true,
+      with_vector: true,
     });
     if (result.status !== 200) {
       violations.push(`${where}: reading points back answered ${result.status}`);
       return;
     }
-    const found = new Map((result.body as { points: Point[] }).points.map((p) => [p.id, p]));
+    const found = new Map((result.body as { result: Point[] }).result.map((p) => [p.id, p]));
     for (const p of expected) {
       figures.pointChecks++;
       if (isDeepStrictEqual(found.get(p.id), p)) continue;

@@ -49,13 +49,13 @@ async function send(url: string, request: FuzzRequest): Promise<Sent> {
 }
 
 function hasErrorShape(body: unknown): boolean {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  return typeof error?.code === 'string' && typeof error.message === 'string';
+  const error = (body as { status?: { code?: unknown; error?: unknown } } | null)?.status;
+  return typeof error === 'object' && typeof error.code === 'string' && typeof error.error === 'string';
 }
 
 /** The usual value of a path parameter: routes that drop something get a scratch collection. */
 function paramFor(route: Route, name: string): string {
-  if (name === 'key') return 'n';
+  if (name === 'key' || name === 'field_name') return 'n';
   if (route.method === 'DELETE' && route.params.length === 1) return 'scratch';
   if (route.method === 'PUT' && route.template === '/collections/{name}') return 'fuzz-new';
   return 'target';
@@ -88,7 +88,7 @@ export async function fuzz(options: FuzzOptions): Promise<PartReport> {
         healthChecks++;
         const health = await http(server.url, 'GET', '/healthz');
         if (health.status !== 200) violations.push(`request ${i}: /healthz answered ${health.status}`);
-        await http(server.url, 'PUT', '/collections/scratch', { dimension: DIM });
+        await http(server.url, 'PUT', '/collections/scratch', { vectors: { size: DIM, distance: 'Euclid' } });
       }
       const route = routes[i % routes.length];
       const request = mutate(route, knownBody(route, target, rng), ctx);
@@ -152,10 +152,10 @@ export async function fuzz(options: FuzzOptions): Promise<PartReport> {
 /** The collection the routes act on: 45 points, one sealed segment, a payload index on `n`. */
 async function setUp(url: string, target: FuzzTarget, vector: () => number[]): Promise<void> {
   const steps: [string, string, unknown][] = [
-    ['PUT', '/collections/target', { dimension: DIM, metric: 'cosine', segmentSize: 30 }],
+    ['PUT', '/collections/target', { vectors: { size: DIM, distance: 'Cosine' }, segment_size: 30 }],
     ['PUT', '/collections/target/points', { points: [] as unknown[] }],
     ['POST', '/collections/target/flush', undefined],
-    ['PUT', '/collections/target/payload-indexes/n', { type: 'integer' }],
+    ['PUT', '/collections/target/index', { field_name: 'n', field_schema: 'integer' }],
   ];
   const points = (steps[1][2] as { points: unknown[] }).points;
   for (let n = 0; n < 45; n++) {
@@ -183,20 +183,20 @@ async function checkKnownGood(url: string, vector: () => number[], violations: s
     ],
     [
       'POST',
-      '/collections/target/points/get',
+      '/collections/target/points',
       { ids: ['known-good'] },
       // The collection is cosine: the stored vector is normalized, so the payload is compared.
       (b) =>
-        isDeepStrictEqual((b as { points: unknown[] }).points, [{ id: 'known-good', payload: { ok: 'é' } }]),
+        isDeepStrictEqual((b as { result: unknown[] }).result, [{ id: 'known-good', payload: { ok: 'é' } }]),
     ],
     [
       'POST',
       '/collections/target/points/search',
-      { query: v, k: 1, exact: true },
-      (b) => (b as { hits?: { id: unknown }[] }).hits?.[0]?.id === 'known-good',
+      { vector: v, limit: 1, params: { exact: true } },
+      (b) => (b as { result?: { id: unknown }[] }).result?.[0]?.id === 'known-good',
     ],
     ['POST', '/collections/target/points/count', {}, () => true],
-    ['PUT', '/collections/known-good', { dimension: DIM }, () => true],
+    ['PUT', '/collections/known-good', { vectors: { size: DIM, distance: 'Dot' } }, () => true],
     ['DELETE', '/collections/known-good', undefined, () => true],
   ];
   for (const [method, path, body, accept] of checks) {

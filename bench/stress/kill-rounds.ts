@@ -32,7 +32,7 @@ const COLLECTION = '/collections/crash';
 const KILL_DELAY_MS = 50;
 /** A round whose writes are refused this many times is cut short (by the kill). */
 const MAX_REFUSED = 20;
-/** Ids per `points/get` while checking. */
+/** Ids per retrieve (`POST …/points`) while checking. */
 const CHECK_BATCH = 2000;
 
 interface Stored {
@@ -128,17 +128,18 @@ export async function killRounds(options: KillRoundsOptions): Promise<PartReport
       try {
         if (round === 0) {
           const created = await http(server.url, 'PUT', COLLECTION, {
-            dimension: CRASH_DIM,
-            metric: 'l2',
-            segmentSize: 300,
+            vectors: { size: CRASH_DIM, distance: 'Euclid' },
+            segment_size: 300,
           });
-          if (created.status !== 201) throw new Error(`creating the collection: ${created.status}`);
+          if (created.status !== 200) throw new Error(`creating the collection: ${created.status}`);
         } else {
           await check(server.url, round, model, figures, violations);
         }
         if (round === options.rounds) {
           const info = await http(server.url, 'GET', COLLECTION);
-          sealed = (info.body as { sealedSegments?: number }).sealedSegments ?? 0;
+          sealed =
+            (info.body as { result?: { quiver?: { sealed_segments?: number } } }).result?.quiver
+              ?.sealed_segments ?? 0;
           const code = await server.stop();
           if (code !== 0) violations.push(`graceful shutdown after the last round exited with ${code}`);
           break;
@@ -244,7 +245,7 @@ function nextRequest(w: number, rng: SeededRandom, round: number, model: Model, 
       operation: 'delete' as const,
       method: 'POST',
       path: `${COLLECTION}/points/delete`,
-      body: { ids },
+      body: { points: ids },
       changes,
     };
   }
@@ -272,13 +273,13 @@ async function check(url: string, round: number, model: Model, figures: Figures,
   const ids = [...model.entries.keys()];
   for (let start = 0; start < ids.length; start += CHECK_BATCH) {
     const batch = ids.slice(start, start + CHECK_BATCH);
-    const response = await http(url, 'POST', `${COLLECTION}/points/get`, { ids: batch, withVector: true });
+    const response = await http(url, 'POST', `${COLLECTION}/points`, { ids: batch, with_vector: true });
     if (response.status !== 200) {
       violations.push(`round ${round}: reading points back answered ${response.status}`);
       return;
     }
     const found = new Map(
-      (response.body as { points: ({ id: string } & Stored)[] }).points.map((p) => [
+      (response.body as { result: ({ id: string } & Stored)[] }).result.map((p) => [
         p.id,
         { vector: p.vector, payload: p.payload },
       ]),
@@ -301,7 +302,7 @@ async function check(url: string, round: number, model: Model, figures: Figures,
     }
   }
   const count = await http(url, 'POST', `${COLLECTION}/points/count`, {});
-  const counted = (count.body as { count?: number }).count;
+  const counted = (count.body as { result?: { count?: number } }).result?.count;
   if (counted !== model.liveCount) {
     violations.push(`after round ${round - 1}: count ${counted}, expected ${model.liveCount}`);
   }

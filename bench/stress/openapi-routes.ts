@@ -92,31 +92,48 @@ export function knownBody(route: Route, target: FuzzTarget, rng: SeededRandom): 
   const v = target.vector;
   const id = () => target.ids[rng.int(target.ids.length)];
   const bodies: Record<string, () => unknown> = {
-    'PUT /collections/{name}': () => ({ dimension: target.dimension, metric: 'cosine', segmentSize: 30 }),
+    'PUT /collections/{name}': () => ({
+      vectors: { size: target.dimension, distance: 'Cosine' },
+      segment_size: 30,
+    }),
     'PUT /collections/{name}/points': () => ({
       points: [
         { id: 1000 + rng.int(1000), vector: v(), payload: { n: rng.int(50), tag: 'even', note: 'héllo' } },
         { id: `new-${rng.int(1000)}`, vector: v() },
       ],
     }),
-    'POST /collections/{name}/points/get': () => ({ ids: [id(), id()], withVector: true }),
-    'POST /collections/{name}/points/delete': () => ({ ids: [`absent-${rng.int(1000)}`] }),
+    'POST /collections/{name}/points': () => ({ ids: [id(), id()], with_vector: true }),
+    'POST /collections/{name}/points/delete': () => ({ points: [`absent-${rng.int(1000)}`] }),
     'POST /collections/{name}/points/count': () => ({ filter: { must: [{ key: 'n', range: { gte: 3 } }] } }),
-    'POST /collections/{name}/points/scroll': () => ({ limit: 10, cursor: id(), withVector: true }),
+    'POST /collections/{name}/points/scroll': () => ({ limit: 10, offset: id(), with_vector: true }),
     'POST /collections/{name}/points/search': () => ({
-      query: v(),
-      k: 5,
+      vector: v(),
+      limit: 5,
       filter: { must: [{ key: 'tag', match: { value: 'even' } }] },
-      withPayload: true,
+      with_payload: true,
     }),
-    'POST /collections/{name}/points/search/batch': () => ({ queries: [v(), v()], k: 3, withPayload: true }),
-    'POST /collections/{name}/points/range': () => ({ query: v(), radius: 0.5 }),
+    'POST /collections/{name}/points/search/batch': () => ({
+      searches: [
+        { vector: v(), limit: 3 },
+        { vector: v(), limit: 3, with_payload: true },
+      ],
+    }),
+    'POST /collections/{name}/points/query': () => ({
+      prefetch: [
+        { query: v(), limit: 5 },
+        { query: v(), limit: 5 },
+      ],
+      query: { fusion: 'rrf' },
+      limit: 3,
+    }),
+    'POST /collections/{name}/points/range': () => ({ vector: v(), score_threshold: 0.5 }),
     'POST /collections/{name}/points/recommend': () => ({
       positive: [id()],
       negative: [{ vector: v() }],
-      k: 5,
+      limit: 5,
     }),
-    'PUT /collections/{name}/payload-indexes/{key}': () => ({ type: 'integer' }),
+    'POST /collections/{name}/points/payload': () => ({ payload: { fuzzed: rng.int(10) }, points: [id()] }),
+    'PUT /collections/{name}/index': () => ({ field_name: 'n', field_schema: 'integer' }),
   };
   const known = bodies[`${route.method} ${route.template}`];
   if (known) return known();

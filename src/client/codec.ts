@@ -49,8 +49,15 @@ export class VectorCodec {
   /** The named fields that are binary. */
   private readonly binaryFields: ReadonlySet<string>;
 
-  constructor(metric: Metric, fields: Readonly<Record<string, RemoteVectorField>> | undefined) {
+  /** The metric of each named field. */
+  private readonly metrics: ReadonlyMap<string, Metric>;
+
+  constructor(
+    private readonly metric: Metric,
+    fields: Readonly<Record<string, RemoteVectorField>> | undefined,
+  ) {
     this.binary = isBinary(metric);
+    this.metrics = new Map(Object.entries(fields ?? {}).map(([name, f]) => [name, f.metric]));
     this.binaryFields = new Set(
       Object.entries(fields ?? {})
         .filter(([, f]) => isBinary(f.metric))
@@ -71,17 +78,32 @@ export class VectorCodec {
     }
     const payload = toPayload(p.payload, `points[${i}].payload`);
     const point: Record<string, unknown> = { id: p.id };
+    // The engine's checks, made here because the wire has one `vector` for both forms.
+    if (this.metrics.size > 0 && p.vector !== undefined) {
+      throw new InvalidArgumentError(
+        `points[${i}].vector: this collection has named vectors (${[...this.metrics.keys()].join(', ')}); give vectors: { name: vector }`,
+      );
+    }
+    if (this.metrics.size === 0 && p.vectors !== undefined) {
+      throw new InvalidArgumentError(
+        `points[${i}].vectors: this collection has one unnamed vector; give vector`,
+      );
+    }
     if (p.vector !== undefined) point.vector = this.vector(p.vector, `points[${i}].vector`, undefined);
-    if (p.vectors !== undefined) point.vectors = this.named(p.vectors, `points[${i}].vectors`);
+    if (p.vectors !== undefined) point.vector = this.named(p.vectors, `points[${i}].vectors`);
     if (payload !== null) point.payload = payload;
     return point;
   }
 
-  /** A search query: a vector (of field `using`), or a query object. */
-  query(query: VectorInput | SearchQuery, using: string | undefined): WireVector | Record<string, unknown> {
-    if (!isPlainObject(query)) return this.vector(query, 'query', using);
+  /**
+   * A search query as the fields of a search body: `{ vector }` for a vector (of field
+   * `using`), or a query object's `vector`, `using`, `text` and `text_field`.
+   */
+  query(query: VectorInput | SearchQuery, using: string | undefined): Record<string, unknown> {
+    if (!isPlainObject(query)) return { vector: this.vector(query, 'query', using) };
     const q = query as SearchQuery;
-    const out = pick(q as Record<string, unknown>, ['using', 'text', 'textField']);
+    const out = pick(q as Record<string, unknown>, ['using', 'text']);
+    if (q.textField !== undefined) out.text_field = q.textField;
     if (q.vector !== undefined) out.vector = this.vector(q.vector, 'query.vector', q.using ?? using);
     return out;
   }
@@ -101,26 +123,39 @@ export class VectorCodec {
     return out;
   }
 
+  /** A returned point; `vector` is one vector, or named vectors by field (a collection with named vectors). */
   pointFromWire(wire: WirePoint): Point {
     const point: Point = { id: wire.id };
-    if (wire.payload !== undefined) point.payload = wire.payload;
-    if (wire.vector !== undefined) point.vector = vectorFromWire(wire.vector, this.binary);
-    if (wire.vectors !== undefined) {
+    if (wire.payload != null) point.payload = wire.payload;
+    const { vector } = wire;
+    if (typeof vector === 'string' || Array.isArray(vector))
+      point.vector = vectorFromWire(vector, this.binary);
+    else if (vector != null) {
       const vectors: Record<string, StoredVector> = {};
-      for (const [field, v] of Object.entries(wire.vectors)) {
+      for (const [field, v] of Object.entries(vector)) {
         vectors[field] = vectorFromWire(v, this.binaryFields.has(field));
       }
       point.vectors = vectors;
     }
+    if (wire.order_value !== undefined) point.orderValue = wire.order_value;
     return point;
   }
 
-  hitFromWire(wire: WireHit): Hit {
-    return { ...this.pointFromWire(wire), score: wire.score };
+  /**
+   * A returned hit. `squared`: the score is a Euclidean distance (the REST API's convention
+   * for l2, see `server/distance.ts`), squared back into the engine's convention.
+   */
+  hitFromWire(wire: WireHit, squared: boolean): Hit {
+    return { ...this.pointFromWire(wire), score: squared ? wire.score * wire.score : wire.score };
   }
 
-  groupFromWire(wire: WireGroup): HitGroup {
-    return { group: wire.group, hits: wire.hits.map((h) => this.hitFromWire(h)) };
+  groupFromWire(wire: WireGroup, squared: boolean): HitGroup {
+    return { group: wire.id, hits: wire.hits.map((h) => this.hitFromWire(h, squared)) };
+  }
+
+  /** The metric of the vector field `using` (the collection's one vector, or its first field, when undefined). */
+  metricOf(using: string | undefined): Metric {
+    return (using === undefined ? undefined : this.metrics.get(using)) ?? this.metric;
   }
 
   private named(vectors: unknown, where: string): unknown {

@@ -21,9 +21,11 @@ import type {
   HitGroup,
   Metric,
   PayloadIndexConfig,
+  PayloadUpdating,
   Point,
   PointId,
   PointInput,
+  PointSelector,
   RangeSearchOptions,
   RawPointInput,
   RawSearchQuery,
@@ -33,6 +35,7 @@ import type {
   ScrollPage,
   SearchOptions,
   SearchQuery,
+  SetPayloadOptions,
   VectorInput,
 } from '../db/types.js';
 import { checkOptions, describe } from '../db/validate.js';
@@ -42,6 +45,15 @@ import type { WireGroup, WireHit, WirePoint } from '../wire/format.js';
 import { isPlainObject, pick, type RemoteVectorField, VectorCodec } from './codec.js';
 import type { HttpTransport } from './http.js';
 import { RawInputCodec } from './raw-inputs.js';
+import {
+  HYBRID_FIELDS,
+  mmrRequest,
+  renamed,
+  SEARCH_FIELDS,
+  searchFields,
+  vectorEncoding,
+} from './search-body.js';
+import { infoFromWire, orderByToWire, thresholdOfRadius } from './wire-options.js';
 
 /** The client's side of a collection: its transport and whether the client is closed. */
 export interface RemoteHost {
@@ -49,22 +61,7 @@ export interface RemoteHost {
   readonly closed: boolean;
 }
 
-const SEARCH_OPTIONS = [
-  'k',
-  'ef',
-  'nprobe',
-  'searchK',
-  'rerank',
-  'exact',
-  'filter',
-  'withPayload',
-  'withVector',
-  'using',
-] as const;
-const HYBRID_OPTIONS = ['fusion', 'rrfK', 'weights', 'groupBy', 'groupSize'] as const;
-const RECOMMEND_OPTIONS = ['k', 'filter', 'using', 'strategy', 'ef', 'exact', 'withPayload', 'withVector'];
-
-export class RemoteCollection implements Collection {
+export class RemoteCollection implements Collection, PayloadUpdating {
   private readonly path: string;
   private readonly codec: VectorCodec;
   private readonly raw: RawInputCodec;
@@ -109,7 +106,7 @@ export class RemoteCollection implements Collection {
     for (let i = 0; i < wire.length; i++) {
       if (raws[i].length > 0) wire[i].inputs = await this.raw.encode(raws[i], `points[${i}]`);
     }
-    await this.post('PUT', '/points', { points: wire });
+    await this.post('PUT', '/points?wait=true', { points: wire });
   }
 
   /**
@@ -119,8 +116,12 @@ export class RemoteCollection implements Collection {
    */
   async get(ids: PointId[], options?: GetOptions): Promise<Point[]> {
     const opts = checkOptions(options, 'get options');
-    const body = { ids, ...pick(opts, ['withPayload', 'withVector']), ...vectorEncoding(opts) };
-    const { points } = await this.post<{ points: WirePoint[] }>('POST', '/points/get', body);
+    const body = {
+      ids,
+      ...renamed(opts, SEARCH_FIELDS, ['withPayload', 'withVector']),
+      ...vectorEncoding(opts),
+    };
+    const points = await this.post<WirePoint[]>('POST', '/points', body);
     return points.map((w) => this.codec.pointFromWire(w));
   }
 
@@ -130,17 +131,11 @@ export class RemoteCollection implements Collection {
    * await images.delete(['img-1']);
    */
   async delete(selector: PointId[] | DeleteByFilter): Promise<number> {
-    let body: unknown;
-    if (Array.isArray(selector)) body = { ids: selector };
-    else if (typeof selector === 'object' && selector !== null && 'filter' in selector) {
-      body = { filter: selector.filter };
-    } else {
-      this.check();
-      throw new InvalidArgumentError(
-        `delete: expected an array of ids or { filter }, got ${describe(selector)}`,
-      );
-    }
-    const { deleted } = await this.post<{ deleted: number }>('POST', '/points/delete', body);
+    const { deleted } = await this.post<{ deleted: number }>(
+      'POST',
+      '/points/delete?wait=true',
+      this.selector(selector, 'delete'),
+    );
     return deleted;
   }
 
@@ -151,7 +146,7 @@ export class RemoteCollection implements Collection {
    */
   async count(options?: CountOptions | Filter): Promise<number> {
     const opts = checkOptions(options, 'count options');
-    const isFilter = 'must' in opts || 'should' in opts || 'must_not' in opts;
+    const isFilter = 'must' in opts || 'should' in opts || 'must_not' in opts || 'min_should' in opts;
     const filter = isFilter ? opts : opts.filter;
     const { count } = await this.post<{ count: number }>(
       'POST',
@@ -169,17 +164,27 @@ export class RemoteCollection implements Collection {
    */
   async scroll(options?: ScrollOptions): Promise<ScrollPage> {
     const opts = checkOptions(options, 'scroll options');
-    const body = {
-      ...pick(opts, ['limit', 'offset', 'cursor', 'filter', 'withPayload', 'withVector']),
+    const body: Record<string, unknown> = {
+      ...renamed(opts, { ...SEARCH_FIELDS, limit: 'limit', offset: 'skip', cursor: 'after' }, [
+        'limit',
+        'offset',
+        'cursor',
+        'filter',
+        'withPayload',
+        'withVector',
+      ]),
       ...vectorEncoding(opts),
     };
-    const page = await this.post<{ points: WirePoint[]; nextCursor?: PointId }>(
+    const orderBy = opts.orderBy;
+    if (orderBy !== undefined) body.order_by = orderByToWire(orderBy);
+    const page = await this.post<{ points: WirePoint[]; next_page_offset?: PointId | null }>(
       'POST',
       '/points/scroll',
       body,
     );
     const points = page.points.map((w) => this.codec.pointFromWire(w));
-    return page.nextCursor === undefined ? { points } : { points, nextCursor: page.nextCursor };
+    const last = points[points.length - 1];
+    return page.next_page_offset == null || last === undefined ? { points } : { points, nextCursor: last.id };
   }
 
   /**
@@ -203,18 +208,24 @@ export class RemoteCollection implements Collection {
   ): Promise<Hit[] | HitGroup[]> {
     this.check();
     const opts = checkOptions(options, 'search options');
+    const wire = (await this.wireQuery(query, opts.using as string | undefined)) as Record<string, unknown>;
+    const using = (wire.using as string | undefined) ?? (opts.using as string | undefined);
+    if (using !== undefined) wire.using = using;
+    // A text over a text field is BM25 (alone or fused): its scores are not distances.
+    const vectorScores = wire.text_field === undefined;
+    const squared = vectorScores && this.codec.metricOf(using) === 'l2';
     const body = {
-      query: await this.wireQuery(query, opts.using as string | undefined),
-      ...searchOptions(opts),
-      ...pick(opts, HYBRID_OPTIONS),
+      ...wire,
+      ...searchFields(opts, vectorScores ? this.codec.metricOf(using) : undefined),
+      ...renamed(opts, HYBRID_FIELDS, Object.keys(HYBRID_FIELDS)),
     };
-    const answer = await this.post<{ hits?: WireHit[]; groups?: WireGroup[] }>(
-      'POST',
-      '/points/search',
-      body,
-    );
-    if (answer.groups !== undefined) return answer.groups.map((g) => this.codec.groupFromWire(g));
-    return (answer.hits ?? []).map((w) => this.codec.hitFromWire(w));
+    if (opts.mmr !== undefined) return this.mmrSearch(body, opts.mmr, squared);
+    if (opts.groupBy !== undefined) {
+      const { groups } = await this.post<{ groups: WireGroup[] }>('POST', '/points/search/groups', body);
+      return groups.map((g) => this.codec.groupFromWire(g, squared));
+    }
+    const hits = await this.post<WireHit[]>('POST', '/points/search', body);
+    return hits.map((w) => this.codec.hitFromWire(w, squared));
   }
 
   /**
@@ -229,10 +240,14 @@ export class RemoteCollection implements Collection {
     }
     const opts = checkOptions(options, 'search options');
     const using = opts.using as string | undefined;
-    const queries = vectors.map((v, i) => this.codec.vector(v, `queries[${i}]`, using));
-    const body = { queries, ...searchOptions(opts) };
-    const { results } = await this.post<{ results: WireHit[][] }>('POST', '/points/search/batch', body);
-    return results.map((hits) => hits.map((w) => this.codec.hitFromWire(w)));
+    const metric = this.codec.metricOf(using);
+    const common = { ...searchFields(opts, metric), ...(using === undefined ? {} : { using }) };
+    const searches = vectors.map((v, i) => ({
+      vector: this.codec.vector(v, `queries[${i}]`, using),
+      ...common,
+    }));
+    const results = await this.post<WireHit[][]>('POST', '/points/search/batch', { searches });
+    return results.map((hits) => hits.map((w) => this.codec.hitFromWire(w, metric === 'l2')));
   }
 
   /**
@@ -243,13 +258,22 @@ export class RemoteCollection implements Collection {
   async rangeSearch(vector: VectorInput, options: RangeSearchOptions): Promise<Hit[]> {
     this.check();
     const opts = checkOptions(options, 'range search options');
-    const body = {
-      query: this.codec.vector(vector, 'query', undefined),
-      ...pick(opts, ['radius', 'limit', 'filter', 'withPayload', 'withVector']),
+    const using = opts.using as string | undefined;
+    const metric = this.codec.metricOf(using);
+    const body: Record<string, unknown> = {
+      vector: this.codec.vector(vector, 'query', using),
+      ...renamed(opts, { ...SEARCH_FIELDS, limit: 'limit', using: 'using' }, [
+        'limit',
+        'filter',
+        'withPayload',
+        'withVector',
+        'using',
+      ]),
       ...vectorEncoding(opts),
     };
-    const { hits } = await this.post<{ hits: WireHit[] }>('POST', '/points/range', body);
-    return hits.map((w) => this.codec.hitFromWire(w));
+    if (opts.radius !== undefined) body.score_threshold = thresholdOfRadius(metric, opts.radius);
+    const hits = await this.post<WireHit[]>('POST', '/points/range', body);
+    return hits.map((w) => this.codec.hitFromWire(w, metric === 'l2'));
   }
 
   /**
@@ -262,13 +286,64 @@ export class RemoteCollection implements Collection {
     this.check();
     const q = checkOptions(query, 'recommend query') as unknown as RecommendQuery;
     const opts = checkOptions(options, 'recommend options');
-    const body = {
-      ...this.codec.examples(q, opts.using as string | undefined),
-      ...pick(opts, RECOMMEND_OPTIONS),
-      ...vectorEncoding(opts),
+    const using = opts.using as string | undefined;
+    const strategy = opts.strategy === 'average' ? 'average_vector' : opts.strategy;
+    const metric =
+      strategy === undefined || strategy === 'average_vector' ? this.codec.metricOf(using) : undefined;
+    const body: Record<string, unknown> = {
+      ...this.codec.examples(q, using),
+      ...searchFields(opts, metric),
+      ...(strategy === undefined ? {} : { strategy }),
+      ...(using === undefined ? {} : { using }),
     };
-    const { hits } = await this.post<{ hits: WireHit[] }>('POST', '/points/recommend', body);
-    return hits.map((w) => this.codec.hitFromWire(w));
+    const hits = await this.post<WireHit[]>('POST', '/points/recommend', body);
+    return hits.map((w) => this.codec.hitFromWire(w, metric === 'l2'));
+  }
+
+  /**
+   * Merges keys into the payload of each selected point (with `key`, into the object at that
+   * dotted path); resolves with how many existing points it applied to.
+   * @example
+   * await images.setPayload(['img-1'], { label: 'dog' });
+   */
+  async setPayload(
+    selector: PointSelector,
+    payload: Record<string, unknown>,
+    options?: SetPayloadOptions,
+  ): Promise<number> {
+    const opts = checkOptions(options, 'set payload options');
+    const body = { payload, ...this.selector(selector, 'setPayload'), ...pick(opts, ['key']) };
+    return (await this.post<{ updated: number }>('POST', '/points/payload?wait=true', body)).updated;
+  }
+
+  /**
+   * Replaces the whole payload of each selected point.
+   * @example
+   * await images.overwritePayload(['img-1'], { label: 'dog' });
+   */
+  async overwritePayload(selector: PointSelector, payload: Record<string, unknown>): Promise<number> {
+    const body = { payload, ...this.selector(selector, 'overwritePayload') };
+    return (await this.post<{ updated: number }>('PUT', '/points/payload?wait=true', body)).updated;
+  }
+
+  /**
+   * Removes keys (dotted paths) from the payload of each selected point.
+   * @example
+   * await images.deletePayloadKeys(['img-1'], ['label']);
+   */
+  async deletePayloadKeys(selector: PointSelector, keys: string[]): Promise<number> {
+    const body = { keys, ...this.selector(selector, 'deletePayloadKeys') };
+    return (await this.post<{ updated: number }>('POST', '/points/payload/delete?wait=true', body)).updated;
+  }
+
+  /**
+   * Removes the whole payload of each selected point.
+   * @example
+   * await images.clearPayload({ filter: { must: [{ key: 'label', match: { value: 'spam' } }] } });
+   */
+  async clearPayload(selector: PointSelector): Promise<number> {
+    const body = this.selector(selector, 'clearPayload');
+    return (await this.post<{ updated: number }>('POST', '/points/payload/clear?wait=true', body)).updated;
   }
 
   /**
@@ -278,8 +353,8 @@ export class RemoteCollection implements Collection {
    * await docs.createPayloadIndex('body', { type: 'text', analyzer: 'english' });
    */
   async createPayloadIndex(key: string, type: PayloadIndexConfig): Promise<void> {
-    const body = typeof type === 'object' && type !== null ? type : { type };
-    await this.post('PUT', this.payloadIndexPath(key), body);
+    this.checkKey(key);
+    await this.post('PUT', '/index?wait=true', { field_name: key, field_schema: type });
   }
 
   /**
@@ -288,7 +363,8 @@ export class RemoteCollection implements Collection {
    * await docs.dropPayloadIndex('label');
    */
   async dropPayloadIndex(key: string): Promise<void> {
-    await this.host.transport.request('DELETE', this.path + this.payloadIndexPath(key));
+    this.checkKey(key);
+    await this.host.transport.request('DELETE', `${this.path}/index/${encodeURIComponent(key)}?wait=true`);
   }
 
   /** Seals the growing segment into an immutable segment file on the server. */
@@ -303,7 +379,29 @@ export class RemoteCollection implements Collection {
 
   async info(): Promise<CollectionInfo> {
     this.check();
-    return this.host.transport.request<CollectionInfo>('GET', this.path);
+    const { quiver } = await this.host.transport.request<{ quiver: Record<string, unknown> }>(
+      'GET',
+      this.path,
+    );
+    return { name: this.name, ...infoFromWire(quiver) };
+  }
+
+  /** A search with maximal marginal relevance, through the query API (`{ nearest, mmr }`). */
+  private async mmrSearch(body: Record<string, unknown>, mmr: unknown, squared: boolean): Promise<Hit[]> {
+    const { points } = await this.post<{ points: WireHit[] }>('POST', '/points/query', mmrRequest(body, mmr));
+    return points.map((w) => this.codec.hitFromWire(w, squared));
+  }
+
+  /** The ids or filter of a delete or payload change, as `{ points }` or `{ filter }`. */
+  private selector(selector: unknown, what: string): Record<string, unknown> {
+    if (Array.isArray(selector)) return { points: selector };
+    if (typeof selector === 'object' && selector !== null && 'filter' in selector) {
+      return { filter: (selector as DeleteByFilter).filter };
+    }
+    this.check();
+    throw new InvalidArgumentError(
+      `${what}: expected an array of ids or { filter }, got ${describe(selector)}`,
+    );
   }
 
   /** A search's query for the wire: a vector, or a query object with its raw input (if any) in `inputs`. */
@@ -313,18 +411,17 @@ export class RemoteCollection implements Collection {
   ): Promise<unknown> {
     if (!isPlainObject(query)) return this.codec.query(query as VectorInput, using);
     const { rest, raw } = this.raw.queryInput(query);
-    const wire = this.codec.query(rest as SearchQuery, using) as Record<string, unknown>;
+    const wire = this.codec.query(rest as SearchQuery, using);
     if (raw !== undefined) wire.inputs = await this.raw.encode([raw], 'query');
     return wire;
   }
 
-  /** The path of a payload key's index; a key the URL cannot carry (not a non-empty string) is refused here. */
-  private payloadIndexPath(key: string): string {
+  /** A payload key the URL cannot carry (not a non-empty string) is refused here. */
+  private checkKey(key: string): void {
     this.check();
     if (typeof key !== 'string' || key.length === 0) {
       throw new InvalidArgumentError(`payload key: expected a non-empty string, got ${describe(key)}`);
     }
-    return `/payload-indexes/${encodeURIComponent(key)}`;
   }
 
   private post<T = unknown>(method: 'POST' | 'PUT', suffix: string, body?: unknown): Promise<T> {
@@ -335,13 +432,4 @@ export class RemoteCollection implements Collection {
   private check(): void {
     if (this.host.closed) throw new ClosedError('database');
   }
-}
-
-function searchOptions(opts: Record<string, unknown>): Record<string, unknown> {
-  return { ...pick(opts, SEARCH_OPTIONS), ...vectorEncoding(opts) };
-}
-
-/** Returned vectors travel as base64 (float32, or the bytes of binary vectors), decoded by field. */
-function vectorEncoding(opts: Record<string, unknown>): { vectorEncoding?: 'base64' } {
-  return opts.withVector === true ? { vectorEncoding: 'base64' } : {};
 }

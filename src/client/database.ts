@@ -14,19 +14,23 @@ import { checkCollectionName, checkOptions } from '../db/validate.js';
 import { ClosedError, CollectionNotFoundError, CorruptDataError } from '../errors.js';
 import type { RemoteVectorField } from './codec.js';
 import { RemoteCollection, type RemoteHost } from './collection.js';
+import { createBody } from './create-body.js';
 import type { HttpTransport } from './http.js';
 
+/** A collection as the server's list describes it (its `quiver` extension). */
 interface ListedCollection {
   name: string;
-  dimension?: number;
-  metric?: Metric;
-  vectors?: Record<string, RemoteVectorField>;
-  error?: { code: string; message: string };
+  quiver?: {
+    dimension?: number;
+    metric?: Metric;
+    vectors?: Record<string, RemoteVectorField>;
+    error?: { code: string; message: string };
+  };
 }
 
 export class RemoteDatabase implements Database, RemoteHost {
   closed = false;
-  private readonly known = new Map<string, RemoteCollection | ListedCollection['error']>();
+  private readonly known = new Map<string, RemoteCollection | { code: string; message: string }>();
 
   constructor(readonly transport: HttpTransport) {}
 
@@ -43,13 +47,13 @@ export class RemoteDatabase implements Database, RemoteHost {
   async createCollection(name: string, config: CollectionConfig): Promise<RemoteCollection> {
     this.check();
     checkCollectionName(name);
-    const opts = checkOptions(config, 'collection config');
-    const body: Record<string, unknown> = {};
-    for (const key of ['dimension', 'metric', 'vectors', 'payloadIndexes', 'segmentSize', 'index']) {
-      if (opts[key] !== undefined) body[key] = opts[key];
-    }
-    const info = await this.transport.request<ListedCollection>('PUT', `/collections/${name}`, body);
-    const collection = remoteCollection(this, { ...info, name });
+    const body = createBody(checkOptions(config, 'collection config'));
+    await this.transport.request('PUT', `/collections/${name}`, body);
+    const { quiver } = await this.transport.request<{ quiver: ListedCollection['quiver'] }>(
+      'GET',
+      `/collections/${name}`,
+    );
+    const collection = remoteCollection(this, { name, quiver });
     this.known.set(name, collection);
     return collection;
   }
@@ -78,8 +82,9 @@ export class RemoteDatabase implements Database, RemoteHost {
     this.known.clear();
     for (const c of collections) {
       const kept = previous.get(c.name);
-      if (c.error !== undefined || c.dimension === undefined || c.metric === undefined) {
-        this.known.set(c.name, c.error ?? { code: 'UNKNOWN', message: 'unavailable' });
+      const q = c.quiver;
+      if (q?.error !== undefined || q?.dimension === undefined || q.metric === undefined) {
+        this.known.set(c.name, q?.error ?? { code: 'UNKNOWN', message: 'unavailable' });
       } else {
         const fresh = remoteCollection(this, c);
         this.known.set(c.name, kept instanceof RemoteCollection && sameShape(kept, fresh) ? kept : fresh);
@@ -118,8 +123,9 @@ export class RemoteDatabase implements Database, RemoteHost {
 
 /** A collection as the server describes it (in its list, or when created). */
 function remoteCollection(host: RemoteHost, c: ListedCollection): RemoteCollection {
-  const fields = c.vectors === undefined ? undefined : fieldsOf(c.vectors);
-  return new RemoteCollection(host, c.name, c.dimension!, c.metric!, fields);
+  const q = c.quiver!;
+  const fields = q.vectors === undefined ? undefined : fieldsOf(q.vectors);
+  return new RemoteCollection(host, c.name, q.dimension!, q.metric!, fields);
 }
 
 /** Dimension, metric and provider of each field (`info()` also reports each field's index). */

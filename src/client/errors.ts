@@ -64,7 +64,9 @@ export class ServerError extends QuiverError {
  * header (seconds, or an HTTP date), which an `OVERLOADED` answer carries.
  */
 export function errorFromResponse(status: number, body: unknown, retryAfter?: string | null): QuiverError {
-  const error = isErrorBody(body) ? body.error : { code: 'UNKNOWN', message: `HTTP ${status}` };
+  const error = isErrorBody(body)
+    ? { code: body.status.code, message: body.status.error, path: body.status.path }
+    : { code: 'UNKNOWN', message: `HTTP ${status}`, path: undefined };
   const { code, message } = error;
   switch (code) {
     case 'COLLECTION_NOT_FOUND':
@@ -121,12 +123,12 @@ export function errorFromResponse(status: number, body: unknown, retryAfter?: st
 }
 
 function isErrorBody(body: unknown): body is ErrorBody {
-  const error = (body as ErrorBody | null)?.error;
+  const status = (body as ErrorBody | null)?.status;
   return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof error.code === 'string' &&
-    typeof error.message === 'string'
+    typeof status === 'object' &&
+    status !== null &&
+    typeof status.code === 'string' &&
+    typeof status.error === 'string'
   );
 }
 

@@ -1,6 +1,7 @@
 /**
- * The HTTP transport of the client: JSON requests with the API key, a timeout, and error
- * responses turned into typed errors. Uses the `fetch` built into Node (keep-alive
+ * The HTTP transport of the client: JSON requests with the API key, a timeout, answers
+ * taken out of their envelope (`{ result, status, time }`), and error responses turned
+ * into typed errors. Uses the `fetch` built into Node (keep-alive
  * connections are pooled per origin).
  */
 import { ConnectionError, errorFromResponse, ServerError } from './errors.js';
@@ -24,7 +25,7 @@ export class HttpTransport {
     this.timeoutMs = options.timeoutMs ?? 60_000;
   }
 
-  /** Sends a request and resolves with the parsed JSON response; rejects with a typed error. */
+  /** Sends a request and resolves with the `result` of the parsed answer; rejects with a typed error. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { ...this.headers, accept: 'application/json' };
     let text: string | undefined;
@@ -57,7 +58,14 @@ export class HttpTransport {
       );
     }
     if (!response.ok) throw errorFromResponse(response.status, parsed, response.headers.get('retry-after'));
-    return parsed as T;
+    if (typeof parsed !== 'object' || parsed === null || !('result' in parsed)) {
+      throw new ServerError(
+        response.status,
+        'INVALID_RESPONSE',
+        `expected { result, status, time }, got ${raw.slice(0, 80)}`,
+      );
+    }
+    return (parsed as { result: T }).result;
   }
 }
 

@@ -24,15 +24,12 @@
  */
 import type { Bitset } from '../index/bitset.js';
 import type { FieldCondition, MatchValue } from './filter.js';
-import type { RowPayload } from './filter-types.js';
+import type { LeafFieldCondition, RowPayload } from './filter-types.js';
 import { type PayloadPath, someLeafValue, somePayloadValue } from './payload-path.js';
 import { RowBits, RowList } from './row-sets.js';
 
 /** A field condition that indexes look up: a match, a range or a geo shape. */
-export type ValueCondition = Exclude<
-  FieldCondition,
-  { readonly exists: boolean } | { readonly values_count: unknown }
->;
+export type ValueCondition = Exclude<FieldCondition, { readonly exists: boolean } | LeafFieldCondition>;
 
 /** The rows a condition selects from an index's stored values. */
 export interface Lookup {

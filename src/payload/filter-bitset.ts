@@ -3,11 +3,12 @@
  * a condition's key has one and by reading payloads for the rest — only rows still possible.
  *
  * A condition is ANSWERABLE when the evaluator computes its rows without reading every
- * payload: a field condition (but values_count), is_empty or is_null on an indexed key;
+ * payload: a field condition (but those that test leaves: values_count, and is_empty /
+ * is_null as booleans), an is_empty or is_null condition on an indexed key;
  * has_id (from the rows' ids, `RowIds`, which the caller supplies: the payload layer keeps no
  * ids); a nested condition with an indexed bound (`nestedBounds`, filter-estimate.ts: its
  * rows are those of its bounds whose payload satisfies it); a group containing an
- * answerable condition. values_count is read from payloads. A group is evaluated against a
+ * answerable condition. Leaf field conditions are read from payloads. A group is evaluated against a
  * candidate set C (all rows at the top) and yields the rows of C where it holds:
  * 1. answerable `must` conditions, indexed keys first, then has_id, then nested and groups:
  *    C ← C ∩ rows(condition), each evaluated against the current C, so a nested group reads
@@ -29,7 +30,6 @@ import { InvalidArgumentError } from '../errors.js';
 import { Bitset } from '../index/bitset.js';
 import type { FieldIndex, ValueCondition } from './field-index.js';
 import {
-  type CompileOptions,
   type Condition,
   compileCondition,
   compileFilter,
@@ -37,30 +37,11 @@ import {
   type FieldCondition,
   type Filter,
   type FilterPredicate,
+  isLeafCondition,
 } from './filter.js';
 import { nestedBounds } from './filter-estimate.js';
 import type { FilterPointId, MinShould, NestedCondition, RowPayload } from './filter-types.js';
-
-/** The indexes of a segment by key, and how to compile what they cannot answer. */
-export interface IndexedFields {
-  readonly fields: ReadonlyMap<string, FieldIndex>;
-  readonly options: CompileOptions;
-}
-
-/**
- * The ids of a segment's rows, for has_id: what the segment knows and the payload layer does
- * not (it stays unaware of the id column).
- */
-export interface RowIds {
-  /** The id of row `row`. */
-  idAt(row: number): FilterPointId;
-  /**
-   * The rows holding `id`, when the segment can look them up directly (a sealed segment's
-   * id map); has_id then costs a lookup per listed id instead of an id read per candidate row.
-   * Must list every row holding `id`.
-   */
-  rowsOf?(id: FilterPointId): readonly number[];
-}
+import type { IndexedFields, RowIds } from './indexed-fields.js';
 
 /**
  * Rows 0..rows-1 where `filter` holds (a new bitset the caller owns). The field indexes must
@@ -255,7 +236,7 @@ class FilterEvaluation {
       return (candidates?.clone() ?? Bitset.full(this.rows)).andNot(present);
     }
     const options = this.indexed.options;
-    // values_count is never answerable, so what remains is a match, a range or a geo shape.
+    // Leaf conditions are never answerable, so what remains is a match, a range or a geo shape.
     const lookup = index.lookup(condition as ValueCondition);
     if (lookup === undefined || lookup.verify === true) {
       const result = lookup === undefined ? index.present.toBitset(this.rows) : new Bitset(this.rows);
@@ -298,8 +279,7 @@ class FilterEvaluation {
       switch (conditionKind(condition)) {
         case 'field':
           answerable =
-            fields.has((condition as FieldCondition).key) &&
-            !('values_count' in (condition as FieldCondition));
+            fields.has((condition as FieldCondition).key) && !isLeafCondition(condition as FieldCondition);
           break;
         case 'is_empty':
           answerable = fields.has((condition as { is_empty: { key: string } }).is_empty.key);
@@ -326,3 +306,5 @@ class FilterEvaluation {
     return answerable;
   }
 }
+
+export type { IndexedFields, RowIds } from './indexed-fields.js';

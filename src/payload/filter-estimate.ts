@@ -5,8 +5,8 @@
  */
 
 import { conditionKind, valuesCountTest } from './filter.js';
-import type { IndexedFields, RowIds } from './filter-bitset.js';
 import type { Condition, FieldCondition, Filter, FilterPointId, NestedCondition } from './filter-types.js';
+import type { IndexedFields, RowIds } from './indexed-fields.js';
 
 /**
  * A cheap upper bound of the rows among 0..rows-1 where `filter` holds, from index
@@ -74,6 +74,7 @@ function estimateField(indexed: IndexedFields, condition: FieldCondition, rows: 
     const present = index.present.countBelow(rows);
     return condition.exists ? present : rows - present;
   }
+  if ('is_empty' in condition || 'is_null' in condition) return rows;
   if ('values_count' in condition) {
     // A leaf counting 1 or more is a non-null value (present) or a non-empty array (hollow).
     if (valuesCountTest(condition.values_count)(0)) return rows;

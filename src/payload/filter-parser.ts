@@ -58,10 +58,12 @@ const FIELD_KINDS = [
   'geo_bounding_box',
   'geo_polygon',
   'values_count',
+  'is_empty',
+  'is_null',
 ] as const;
 const SPECIAL_CONDITIONS = ['is_empty', 'is_null', 'has_id', 'nested'] as const;
 const CONDITION_FORMS =
-  'a condition: { key, match | range | exists | geo_radius | geo_bounding_box | geo_polygon | values_count }, ' +
+  'a condition: { key, match | range | exists | geo_radius | geo_bounding_box | geo_polygon | values_count | is_empty | is_null }, ' +
   '{ is_empty: { key } }, { is_null: { key } }, { has_id: [ids] }, { nested: { key, filter } } ' +
   'or a nested group { must?, should?, must_not?, min_should? }';
 
@@ -144,11 +146,14 @@ class FilterParser {
   private condition(input: unknown, path: string, level: number, nested: boolean): Condition {
     const object = expectObject(input, path, CONDITION_FORMS);
     const names = Object.keys(object);
-    if (names.includes('key') || names.some((name) => FIELD_KINDS.includes(name as never))) {
-      return fieldCondition(object, names, path);
-    }
+    if (names.includes('key')) return fieldCondition(object, names, path);
     const special = SPECIAL_CONDITIONS.find((name) => names.includes(name));
-    if (special === undefined) return this.group(object, path, level + 1, nested);
+    if (special === undefined) {
+      // A field condition without its key is reported as such, not as an unknown group part.
+      if (names.some((name) => FIELD_KINDS.includes(name as never)))
+        return fieldCondition(object, names, path);
+      return this.group(object, path, level + 1, nested);
+    }
     for (const name of names) {
       if (name !== special) throw unknownProperty(name, path, `only ${special} in a ${special} condition`);
     }
@@ -201,10 +206,13 @@ function fieldCondition(object: Record<string, unknown>, names: string[], path: 
     case 'range':
       return { key, range: parseRange(object.range, at) };
     case 'exists':
-      if (typeof object.exists !== 'boolean') {
-        throw new InvalidFilterError(`expected true or false, got ${describe(object.exists)}`, at);
-      }
-      return { key, exists: object.exists };
+    case 'is_empty':
+    case 'is_null': {
+      const wanted = object[kind];
+      if (typeof wanted !== 'boolean')
+        throw new InvalidFilterError(`expected true or false, got ${describe(wanted)}`, at);
+      return { key, [kind]: wanted } as FieldCondition;
+    }
     case 'geo_radius':
       return { key, geo_radius: parseGeoRadius(object.geo_radius, at) };
     case 'geo_bounding_box':

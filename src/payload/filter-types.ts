@@ -87,7 +87,8 @@ export type ValuesCount = Range<number>;
 
 /**
  * A test on the values a dotted `key` resolves to: exactly one of match, range, exists,
- * geo_radius, geo_bounding_box, geo_polygon, values_count.
+ * geo_radius, geo_bounding_box, geo_polygon, values_count, is_empty, is_null (the last two
+ * as booleans: Qdrant's field-condition forms, unlike the `{ is_empty: { key } }` conditions).
  */
 export type FieldCondition =
   | { readonly key: string; readonly match: Match }
@@ -96,7 +97,15 @@ export type FieldCondition =
   | { readonly key: string; readonly geo_radius: GeoRadius }
   | { readonly key: string; readonly geo_bounding_box: GeoBoundingBox }
   | { readonly key: string; readonly geo_polygon: GeoPolygon }
-  | { readonly key: string; readonly values_count: ValuesCount };
+  | { readonly key: string; readonly values_count: ValuesCount }
+  | { readonly key: string; readonly is_empty: boolean }
+  | { readonly key: string; readonly is_null: boolean };
+
+/** The field conditions that test a key's leaves (payload-path.ts), which no index answers. */
+export type LeafFieldCondition = Extract<
+  FieldCondition,
+  { readonly values_count: ValuesCount } | { readonly is_empty: boolean } | { readonly is_null: boolean }
+>;
 
 /** The geo forms of {@link FieldCondition}. */
 export type GeoCondition = Extract<

@@ -18,7 +18,7 @@
  *
  * Values: a field condition's `key` is a dotted path; it resolves to zero or more values by
  * the rules of `payload-path.ts` (arrays along the path or at its end are expanded into their
- * elements). Except where said otherwise, a field condition holds when ANY resolved value
+ * elements; Qdrant's `[]` steps, `cities[].name`, say the same and are dropped by the parser). Except where said otherwise, a field condition holds when ANY resolved value
  * satisfies it, so a key that resolves to nothing satisfies no match, range or geo condition.
  * - `match: { value }`: strict equality with a string, finite number or boolean
  *   (`1` ≠ `'1'`, `true` ≠ `1`).
@@ -49,6 +49,9 @@
  * - `is_null: { key }`: some leaf is null (`[null]` is an array, not null).
  * - `values_count: { gt?, gte?, lt?, lte? }`: some leaf's count is within the bounds, where a
  *   leaf's count is its length for an array, 0 for null, 1 otherwise; a missing key counts 0.
+ * - `{ key, is_empty: bool }`, `{ key, is_null: bool }` (Qdrant's field-condition forms): some
+ *   leaf is (or with false: is not) null or `[]`, resp. null or an array holding a null; a
+ *   missing key is empty and not null.
  * - `nested: { key, filter }`: some object element of an array leaf satisfies `filter` on
  *   its own, keys in `filter` relative to the element (Qdrant's `key[]`): so
  *   `[{ a: 1, b: 2 }, { a: 2, b: 1 }]` has no element with both a = 1 and b = 1.
@@ -78,6 +81,7 @@ import type {
   Filter,
   FilterPredicate,
   Interval,
+  LeafFieldCondition,
   Match,
   Range,
   TextMatch,
@@ -169,6 +173,11 @@ export function isFieldCondition(condition: Condition): condition is FieldCondit
 export function isDatetimeRange(range: Range | DatetimeRange): range is DatetimeRange {
   const bound = range.gt ?? range.gte ?? range.lt ?? range.lte;
   return typeof bound === 'string';
+}
+
+/** True for the field conditions that test leaves (values_count, and is_empty / is_null as booleans). */
+export function isLeafCondition(condition: FieldCondition): condition is LeafFieldCondition {
+  return 'values_count' in condition || 'is_empty' in condition || 'is_null' in condition;
 }
 
 /** True for the full-text forms of match. */
@@ -278,6 +287,20 @@ function compileField(condition: FieldCondition, options: CompileOptions): Filte
     const wanted = condition.exists;
     return (payload) => somePayloadValue(payload, path, isNotNull) === wanted;
   }
+  if ('is_empty' in condition || 'is_null' in condition) {
+    const [wanted, leafHolds] =
+      'is_empty' in condition ? [condition.is_empty, isEmptyLeaf] : [condition.is_null, hasNullLeaf];
+    // A missing key is empty and not null (Qdrant's `check_empty`).
+    const missingHolds = 'is_empty' in condition ? wanted : !wanted;
+    return (payload) => {
+      let anyLeaf = false;
+      const held = someLeafValue(payload, path, (leaf) => {
+        anyLeaf = true;
+        return leafHolds(leaf) === wanted;
+      });
+      return held || (!anyLeaf && missingHolds);
+    };
+  }
   if ('values_count' in condition) {
     const inCount = valuesCountTest(condition.values_count);
     const zeroHolds = inCount(0);
@@ -342,6 +365,16 @@ function isNotNull(value: unknown): boolean {
 
 function isNull(leaf: unknown): boolean {
   return leaf === null;
+}
+
+/** Qdrant's `{ key, is_empty: true }` per leaf: null or `[]`. */
+function isEmptyLeaf(leaf: unknown): boolean {
+  return leaf === null || (Array.isArray(leaf) && leaf.length === 0);
+}
+
+/** Qdrant's `{ key, is_null: true }` per leaf: null, or an array holding a null. */
+function hasNullLeaf(leaf: unknown): boolean {
+  return leaf === null || (Array.isArray(leaf) && leaf.includes(null));
 }
 
 /** A leaf that makes a key non-empty: anything but null and `[]`. */

@@ -6,8 +6,11 @@
  *
  * Rows are dense offsets 0..n-1, indexed in order: a sealed segment indexes all its rows at
  * construction and never changes; a growing segment constructs an empty index and appends
- * rows one by one, filtering in between. Answers never depend on which keys are indexed:
- * `filter` equals `compileFilter` (with the declared analyzers) evaluated on every row.
+ * rows one by one, filtering in between. Answers depend on the declarations only where the
+ * language says so (a text index's analyzer, a uuid index's canonical UUIDs), never on which
+ * keys have an index otherwise: `filter` equals `compileFilter` with
+ * `declaredCompileOptions(declarations)` evaluated on every row. Keys are kept without `[]`
+ * steps (`normalizePayloadKey`), the spelling filters use.
  */
 import { CorruptDataError, InvalidArgumentError } from '../errors.js';
 import type { Bitset } from '../index/bitset.js';

@@ -1,209 +1,318 @@
 /**
- * The schemas of collections in the REST API, in TypeBox (see `schemas.ts` for the
- * conventions): the create-collection body (one vector per point, or named vector fields;
- * the sealed segments' index; payload indexes), the payload-index route, and what
- * describing and listing collections return.
+ * The schemas of collections and payload indexes in the REST API, in TypeBox (see
+ * `schemas.ts` for the conventions): Qdrant's create-collection body (one vector per point,
+ * `vectors: { size, distance }`, or named vectors `vectors: { name: { size, distance } }`,
+ * `hnsw_config`, `optimizers_config`, …) with Quiver's extensions (factory-string `index`,
+ * embedding `provider`, `payload_indexes`, `segment_size`), the update body, the
+ * payload-index body, and what describing and listing collections return.
  */
 import { Type } from '@sinclair/typebox';
 import { PAYLOAD_INDEX_TYPES } from '../db/collection-config.js';
 import { TEXT_ANALYZERS } from '../text/analyzer.js';
-import { CollectionName, closed, MAX_DIMENSION, stringEnum, VectorFieldName } from './schemas.js';
+import { DISTANCES } from './distance.js';
+import { closed, MAX_DIMENSION, Payload, stringEnum, VectorFieldName } from './schemas.js';
 
-const IndexConfig = Type.Union(
+const Ignored = (what: string) =>
+  Type.Optional(Type.Unknown({ description: `Accepted and ignored: ${what}.` }));
+
+/** Quiver's index of sealed segments (a Quiver extension). */
+export const IndexConfig = Type.Union(
   [
-    Type.Object(
-      {
-        type: Type.Literal('hnsw'),
-        M: Type.Optional(Type.Integer({ description: 'Links per node.' })),
-        efConstruction: Type.Optional(Type.Integer({ description: 'Candidate list size while building.' })),
-        ef: Type.Optional(Type.Integer({ description: 'Default search effort (candidates kept).' })),
-      },
-      closed,
-    ),
-    Type.Object({ type: Type.Literal('flat') }, closed),
-    Type.Object(
-      {
-        type: Type.Literal('factory'),
-        factory: Type.String({ maxLength: 64, description: 'A factory string, e.g. `IVF1024,PQ16`.' }),
-        efConstruction: Type.Optional(
-          Type.Integer({ description: 'HNSW recipes: candidates while building.' }),
-        ),
-        ef: Type.Optional(Type.Integer({ description: 'HNSW recipes: default search effort.' })),
-      },
-      closed,
-    ),
     Type.String({
       maxLength: 64,
       description:
         'A FAISS-style factory string: Flat, HNSW<M>, HNSW<M>,SQ8, SQ8, PQ<m>, IVF<nlist>,Flat, ' +
         'IVF<nlist>,SQ8, IVF<nlist>,PQ<m>, LSH<bits>, Annoy<trees>.',
     }),
+    Type.Object(
+      {
+        type: stringEnum(['hnsw', 'flat', 'factory'] as const, 'The index family.'),
+        m: Type.Optional(Type.Integer({ description: 'HNSW: links per node.' })),
+        ef_construct: Type.Optional(Type.Integer({ description: 'HNSW: candidates while building.' })),
+        ef: Type.Optional(Type.Integer({ description: 'HNSW: default search effort.' })),
+        factory: Type.Optional(
+          Type.String({ maxLength: 64, description: 'With `type: factory`: the factory string.' }),
+        ),
+      },
+      closed,
+    ),
   ],
   {
     description:
-      'Index of sealed segments. Default `{ type: "hnsw", M: 16, efConstruction: 200, ef: 64 }`; ' +
-      '`{ type: "flat" }` keeps every search exact; a factory string (e.g. `"IVF1024,PQ16"`) picks ' +
-      'another index family. The growing segment is always searched exactly.',
+      'Quiver extension: the index of sealed segments, instead of `hnsw_config`. Default HNSW (m 16, ef_construct 200, ef 64); ' +
+      '`Flat` keeps every search exact; a factory string (e.g. `IVF1024,PQ16`) picks another family.',
   },
 );
 
-const Dimension = Type.Integer({
-  minimum: 1,
-  maximum: MAX_DIMENSION,
-  description: 'Vector length (bits, for binary metrics).',
-});
-const MetricName = stringEnum(
-  ['l2', 'ip', 'cosine', 'hamming', 'jaccard'] as const,
-  'Similarity metric. Default `l2`. `hamming` and `jaccard` hold binary vectors: `dimension` bits, sent as arrays of dimension/8 byte values.',
+export const HnswConfig = Type.Object(
+  {
+    m: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Links per node; 0 means no graph (exact search).' }),
+    ),
+    ef_construct: Type.Optional(Type.Integer({ minimum: 4, description: 'Candidates while building.' })),
+    ef: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Quiver extension: the default search effort.' }),
+    ),
+    full_scan_threshold: Ignored('small filtered searches are exact anyway'),
+    max_indexing_threads: Ignored('indexes build on the worker pool'),
+    on_disk: Ignored('one storage mode'),
+    payload_m: Ignored('the filtered planner does not need extra links'),
+    inline_storage: Ignored('one storage mode'),
+  },
+  closed,
 );
 
-const ProviderName = Type.String({
-  minLength: 1,
-  maxLength: 2048,
-  description:
-    'An embedding provider that vectorizes the raw inputs of this field on upsert and search: ' +
-    '`mobilenet-v2`, `face`, `hog`, `color-histogram`, `orb-bovw` (images); `glove-100` (texts); ' +
-    '`onnx:<folder>` and `openai:<url>` (texts) only when the server lists them in `allowedProviders`. ' +
-    'With `face`, a point becomes one point per face found, ids `<id>#<n>`.',
-});
+const Distance = stringEnum(
+  DISTANCES,
+  '`Cosine`, `Euclid`, `Dot` or `Manhattan`; Quiver extensions `Hamming` and `Jaccard` hold binary vectors (`size` bits, sent as size/8 byte values).',
+);
 
-const VectorFieldConfig = Type.Object(
+const VectorParams = Type.Object(
   {
-    dimension: Type.Optional(
+    size: Type.Optional(
       Type.Integer({
         minimum: 1,
         maximum: MAX_DIMENSION,
         description:
-          "Vector length (bits, for binary metrics); with a `provider`, the provider's (may be left out).",
+          "Vector length (bits for Hamming/Jaccard); with a `provider`, the provider's (may be left out).",
       }),
     ),
-    metric: Type.Optional(MetricName),
+    distance: Type.Optional(Distance),
+    hnsw_config: Type.Optional(HnswConfig),
     index: Type.Optional(IndexConfig),
-    provider: Type.Optional(ProviderName),
-    providerOptions: Type.Optional(
-      Type.Record(Type.String(), Type.Unknown(), {
-        description: 'Options of the provider (JSON), e.g. `{ "bins": [8, 4, 4] }` for `color-histogram`.',
-      }),
-    ),
-    storeInput: Type.Optional(
-      Type.Boolean({
+    provider: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
         description:
-          'Keep text inputs in the payload under the field name. Default false. Images sent as bytes are never stored.',
+          'Quiver extension: an embedding provider that vectorizes the raw inputs of this field on upsert and search: ' +
+          '`mobilenet-v2`, `face`, `hog`, `color-histogram`, `orb-bovw` (images); `glove-100` (texts); ' +
+          '`onnx:<folder>` and `openai:<url>` (texts) only when the server lists them in `allowedProviders`.',
       }),
     ),
+    provider_options: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'Quiver extension: options of the provider (JSON).',
+      }),
+    ),
+    store_input: Type.Optional(
+      Type.Boolean({
+        description: 'Quiver extension: keep text inputs in the payload under the field name.',
+      }),
+    ),
+    on_disk: Ignored('one storage mode'),
+    datatype: Type.Optional(stringEnum(['float32'] as const, 'Only `float32` (default).')),
+    quantization_config: Type.Optional(
+      Type.Null({ description: 'Use a factory-string `index` (e.g. `HNSW32,SQ8`) instead.' }),
+    ),
+    multivector_config: Type.Optional(Type.Null({ description: 'Not supported.' })),
   },
-  {
-    ...closed,
-    description:
-      "One named vector field: a `dimension`, or a `provider` (its dimension and metric are the provider's unless given; a given dimension must agree). The `index` defaults to the collection's.",
-  },
+  { ...closed, description: 'One vector field: `size` and `distance`, or a `provider`.' },
 );
 
-/** The kinds of payload index (see `PayloadIndexType`). */
-const PayloadIndexType = stringEnum(
-  PAYLOAD_INDEX_TYPES,
-  'Kind of payload index: `keyword` (strings), `integer`, `float`, `bool`, `datetime` (RFC 3339 strings) or `text` (full text, BM25).',
-);
+const PayloadIndexKind = stringEnum(PAYLOAD_INDEX_TYPES, 'Kind of payload index.');
 const TextAnalyzer = stringEnum(
   TEXT_ANALYZERS,
-  "Analyzer of a `text` index; every one reads every script (words, CJK character n-grams, Thai/Lao/Khmer/Burmese dictionary words): `english` (English stop words and stemming; the default), `chinese` (Chinese stop words), `simple` (lower case only), `multilingual` (NFKC, lower case, accents folded; like Qdrant's multilingual tokenizer).",
+  'Quiver extension: the analyzer of a `text` index (`english`, the default; `chinese`, `simple`, `multilingual`).',
 );
 
-/** A payload index declaration: its kind, or `{ type, analyzer? }` (`analyzer` only for `text`). */
-export const PayloadIndexSpec = Type.Object(
+/** A payload index schema: a kind, or Qdrant's object form with its parameters. */
+export const FieldSchema = Type.Union([
+  PayloadIndexKind,
+  Type.Object(
+    {
+      type: PayloadIndexKind,
+      is_tenant: Type.Optional(
+        Type.Boolean({
+          description:
+            'keyword: keep a packed copy and a small HNSW graph of each value holding 1,024 rows to 1/8 of a segment (Quiver `partitioned`).',
+        }),
+      ),
+      analyzer: Type.Optional(TextAnalyzer),
+      partitioned: Type.Optional(
+        Type.Boolean({
+          description: 'Quiver extension: `is_tenant` of a keyword index, by its Quiver name.',
+        }),
+      ),
+      tokenizer: Type.Optional(
+        stringEnum(
+          ['prefix', 'whitespace', 'word', 'multilingual'] as const,
+          'text: `multilingual` picks the multilingual analyzer; the others the default one.',
+        ),
+      ),
+      lowercase: Ignored('analyzers lower-case'),
+      min_token_len: Ignored('tokens of any length'),
+      max_token_len: Ignored('tokens of any length'),
+      phrase_matching: Ignored('not supported'),
+      stopwords: Ignored('set by the analyzer'),
+      stemmer: Ignored('set by the analyzer'),
+      ascii_folding: Ignored('`multilingual` folds accents'),
+      on_disk: Ignored('one storage mode'),
+      lookup: Ignored('one index per field'),
+      range: Ignored('one index per field'),
+      is_principal: Ignored('one index per field'),
+      enable_hnsw: Ignored('one index per field'),
+    },
+    closed,
+  ),
+]);
+
+export const CreateIndexBody = Type.Object(
   {
-    type: PayloadIndexType,
-    analyzer: Type.Optional(TextAnalyzer),
-    partitioned: Type.Optional(
-      Type.Boolean({
-        description:
-          'Keyword only: keep a packed copy and a small HNSW graph of each value holding 1,024 rows to 1/8 of a segment, so filters on one value search only its points.',
+    field_name: Type.String({ minLength: 1, maxLength: 256, description: 'A payload key: a dotted path.' }),
+    field_schema: Type.Optional(FieldSchema),
+  },
+  closed,
+);
+
+export const FieldParams = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    field_name: Type.String({ minLength: 1, maxLength: 256 }),
+  },
+  closed,
+);
+
+export const CreateCollectionBody = Type.Object(
+  {
+    vectors: Type.Optional(
+      Type.Union([
+        VectorParams,
+        Type.Record(VectorFieldName, VectorParams, {
+          ...closed,
+          minProperties: 1,
+          maxProperties: 64,
+          description: 'Named vector fields: `{ "image": { "size": 512, "distance": "Cosine" } }`.',
+        }),
+      ]),
+    ),
+    hnsw_config: Type.Optional(HnswConfig),
+    optimizers_config: Type.Optional(
+      Type.Object(
+        {
+          max_segment_size: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description:
+                'In kilobytes of vectors: mapped to the points at which the growing segment is sealed.',
+            }),
+          ),
+          deleted_threshold: Ignored('compaction is explicit (`/compact`)'),
+          vacuum_min_vector_number: Ignored('compaction is explicit'),
+          default_segment_number: Ignored('segments are sealed by size'),
+          memmap_threshold: Ignored('one storage mode'),
+          indexing_threshold: Ignored('every sealed segment is indexed'),
+          flush_interval_sec: Ignored('every write is durable when answered'),
+          max_optimization_threads: Ignored('indexes build on the worker pool'),
+          prevent_unoptimized: Ignored('not applicable'),
+        },
+        closed,
+      ),
+    ),
+    index: Type.Optional(IndexConfig),
+    segment_size: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Quiver extension: points at which the growing segment is sealed (default 100,000).',
       }),
     ),
+    payload_indexes: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 256 }), FieldSchema, {
+        description: 'Quiver extension: payload fields to index at creation, by key.',
+      }),
+    ),
+    shard_number: Ignored('one shard'),
+    sharding_method: Ignored('one shard'),
+    replication_factor: Ignored('one node'),
+    write_consistency_factor: Ignored('one node'),
+    on_disk_payload: Ignored('one storage mode'),
+    wal_config: Ignored('every write is durable when answered'),
+    quantization_config: Type.Optional(
+      Type.Null({ description: 'Use a factory-string `index` (e.g. `HNSW32,SQ8`).' }),
+    ),
+    sparse_vectors: Type.Optional(Type.Null({ description: 'Not supported.' })),
+    strict_mode_config: Ignored('limits are server-wide'),
+    metadata: Type.Optional(Payload),
+    init_from: Type.Optional(Type.Null({ description: 'Not supported: use snapshots.' })),
+  },
+  { ...closed, description: '`vectors`: one vector per point (`{ size, distance }`) or named vectors.' },
+);
+
+export const UpdateCollectionBody = Type.Object(
+  {
+    optimizers_config: Ignored('see create'),
+    params: Ignored('one node, one shard'),
+    hnsw_config: Type.Optional(HnswConfig),
+    vectors: Type.Optional(Type.Unknown()),
+    quantization_config: Type.Optional(Type.Unknown()),
+    sparse_vectors: Type.Optional(Type.Unknown()),
+    strict_mode_config: Ignored('limits are server-wide'),
+    metadata: Type.Optional(Payload),
   },
   {
     ...closed,
     description:
-      'A payload index: its `type`, for `text` an optional `analyzer`, for `keyword` an optional `partitioned`.',
+      'Tuning options (`optimizers_config`, `params`, `strict_mode_config`) are accepted and change nothing; ' +
+      '`hnsw_config`, `vectors` and `quantization_config` cannot change after creation (400), except to their current values.',
   },
 );
 
-const PayloadKey = Type.String({
-  minLength: 1,
-  maxLength: 256,
-  description: 'A payload key: a dotted path such as `meta.author`.',
-});
-
-export const PayloadIndexParams = Type.Object({ name: CollectionName, key: PayloadKey }, closed);
-
-export const CollectionConfig = Type.Object(
+/** A Quiver extension in collection descriptions: the engine's own view. */
+const QuiverVectorField = Type.Object(
   {
-    dimension: Type.Optional(Dimension),
-    metric: Type.Optional(MetricName),
-    vectors: Type.Optional(
-      Type.Record(VectorFieldName, VectorFieldConfig, {
-        ...closed,
-        minProperties: 1,
-        maxProperties: 64,
-        description:
-          'Named vector fields (instead of `dimension` and `metric`), e.g. `{ "image": { "dimension": 512, "metric": "cosine" } }`.',
-      }),
-    ),
-    payloadIndexes: Type.Optional(
-      Type.Record(PayloadKey, Type.Union([PayloadIndexType, PayloadIndexSpec]), {
-        description:
-          'Payload fields to index, by key: a kind (`"keyword"`) or `{ "type": "text", "analyzer": "english" }`.',
-      }),
-    ),
-    segmentSize: Type.Optional(
-      Type.Integer({ description: 'Points at which the growing segment is sealed.' }),
-    ),
-    index: Type.Optional(IndexConfig),
-  },
-  {
-    ...closed,
-    description: 'Exactly one of `dimension` (one vector per point) and `vectors` (named vectors).',
-  },
-);
-
-export const CollectionInfo = Type.Object(
-  {
-    name: Type.String(),
     dimension: Type.Integer(),
     metric: Type.String(),
-    count: Type.Integer({ description: 'Live points.' }),
-    sealedSegments: Type.Integer(),
-    growingPoints: Type.Integer({ description: 'Points in the growing (unsealed) segment.' }),
-    index: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'The index config, defaults filled in.',
-    }),
-    vectors: Type.Optional(
-      Type.Record(
-        Type.String(),
-        Type.Object({
-          dimension: Type.Integer(),
-          metric: Type.String(),
-          index: Type.Record(Type.String(), Type.Unknown()),
-          provider: Type.Optional(ProviderName),
-        }),
-        { description: 'Named vector fields, in declaration order (absent with one vector per point).' },
-      ),
+    index: Type.Optional(Type.Unknown()),
+    provider: Type.Optional(Type.String()),
+  },
+  {
+    additionalProperties: true,
+    description: 'With the engine’s memory and disk bytes of the field, where it reports them.',
+  },
+);
+
+export const QuiverInfo = Type.Object(
+  {
+    dimension: Type.Integer(),
+    metric: Type.String({ description: 'Quiver metric: l2, ip, cosine, l1, hamming or jaccard.' }),
+    index: Type.Unknown(),
+    vectors: Type.Optional(Type.Record(Type.String(), QuiverVectorField)),
+    payload_indexes: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())),
+    count: Type.Integer(),
+    sealed_segments: Type.Integer(),
+    growing_points: Type.Integer(),
+    indexed_segments: Type.Integer(),
+    indexing_segments: Type.Integer(),
+    catalog_integrity: Type.String(),
+  },
+  {
+    additionalProperties: true,
+    description: "Quiver extension: the engine's own description of the collection.",
+  },
+);
+
+export const CollectionInfoResult = Type.Object(
+  {
+    status: stringEnum(
+      ['green', 'yellow'] as const,
+      '`yellow` while indexes of sealed segments are being built.',
     ),
-    payloadIndexes: Type.Record(
+    optimizer_status: Type.Literal('ok'),
+    points_count: Type.Integer(),
+    indexed_vectors_count: Type.Integer({
+      description: 'Points in sealed, indexed segments (approximately).',
+    }),
+    segments_count: Type.Integer(),
+    config: Type.Record(Type.String(), Type.Unknown()),
+    payload_schema: Type.Record(
       Type.String(),
-      Type.Object({ type: Type.String(), analyzer: Type.Optional(Type.String()) }),
-      { description: 'Indexed payload fields, by key.' },
-    ),
-    indexedSegments: Type.Integer({
-      description: 'Sealed segments searched through their approximate index.',
-    }),
-    indexingSegments: Type.Integer({ description: 'Sealed segments whose index is being built.' }),
-    catalogIntegrity: Type.Optional(
-      Type.String({
-        description:
-          "SQLite's `PRAGMA quick_check` of the database's catalog when the server opened it: `ok`, or the problems found.",
+      Type.Object({
+        data_type: Type.String(),
+        params: Type.Optional(Type.Unknown()),
+        points: Type.Integer(),
       }),
     ),
+    quiver: QuiverInfo,
   },
   { additionalProperties: true },
 );
@@ -212,27 +321,23 @@ export const CollectionList = Type.Object({
   collections: Type.Array(
     Type.Object({
       name: Type.String(),
-      dimension: Type.Optional(Type.Integer()),
-      metric: Type.Optional(Type.String()),
-      vectors: Type.Optional(
-        Type.Record(
-          Type.String(),
-          Type.Object({
-            dimension: Type.Integer(),
-            metric: Type.String(),
-            provider: Type.Optional(Type.String()),
-          }),
-          {
-            description: 'Named vector fields, in declaration order.',
-          },
-        ),
-      ),
-      error: Type.Optional(
+      quiver: Type.Optional(
         Type.Object(
-          { code: Type.String(), message: Type.String() },
-          { description: 'Why it is unavailable.' },
+          {
+            dimension: Type.Optional(Type.Integer()),
+            metric: Type.Optional(Type.String()),
+            vectors: Type.Optional(Type.Record(Type.String(), QuiverVectorField)),
+            error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+          },
+          { description: 'Quiver extension: the vectors of the collection, or why it is unavailable.' },
         ),
       ),
     }),
   ),
 });
+
+export const collectionSchemas = {
+  createCollection: CreateCollectionBody,
+  updateCollection: UpdateCollectionBody,
+  createIndex: CreateIndexBody,
+};

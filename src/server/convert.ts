@@ -1,24 +1,25 @@
 /**
- * Conversions between the wire format and the engine's types: base64 vectors in requests
- * become Float32Array (arrays of numbers go to the engine as they are, which checks them),
- * and stored vectors in responses become number arrays or base64 strings. Named vectors
- * (`vectors: { field: … }`) are converted field by field, the same way. Raw inputs of
- * provider fields (`inputs`) become the engine's raw keys (see `raw-inputs.ts`).
+ * Conversions between the wire format (Qdrant's shapes, see `wire/format.ts`) and the
+ * engine's types: base64 vectors in requests become Float32Array (arrays of numbers go to
+ * the engine as they are, which checks them); a point's `vector` is one vector or, as an
+ * object, named vectors by field; ids are canonicalized (`point-ids.ts`); returned points
+ * and hits get Qdrant's shape, their payloads and vectors selected by `with_payload` /
+ * `with_vector` (`projection.ts`) and their scores in Qdrant's conventions (`distance.ts`).
+ * Raw inputs of provider fields (`inputs`) become the engine's raw keys (see `raw-inputs.ts`).
  */
 
 import type {
   Hit,
   HitGroup,
+  Metric,
   Point,
   PointId,
   PointInput,
   RawPointInput,
-  RawSearchQuery,
-  RecommendQuery,
-  SearchQuery,
   StoredVector,
   VectorInput,
 } from '../db/types.js';
+import { InvalidArgumentError } from '../errors.js';
 import {
   decodeVector,
   encodeVector,
@@ -28,51 +29,37 @@ import {
   type WirePoint,
   type WireVector,
 } from '../wire/format.js';
-import {
-  checkBareText,
-  type FieldProviders,
-  POINT_KEYS,
-  rawInputs,
-  reservedQueryKeys,
-} from './raw-inputs.js';
+import { restScore } from './distance.js';
+import { canonicalId } from './point-ids.js';
+import { type Projection, projectPayload, projectVectors } from './projection.js';
+import { type FieldProviders, POINT_KEYS, rawInputs } from './raw-inputs.js';
+
+/** A vector of a request: one vector, or named vectors by field. */
+export type WireVectorStruct = WireVector | Record<string, WireVector>;
 
 /** A point of an upsert request (`payload: null` means none). */
 export interface WireUpsertPoint {
   id: PointId;
-  vector?: WireVector;
-  vectors?: Record<string, WireVector>;
+  vector?: WireVectorStruct;
   payload?: Record<string, unknown> | null;
-  /** Raw inputs of provider fields, by field (see `wire/format.ts`). */
+  /** Raw inputs of provider fields, by field (a Quiver extension, see `wire/format.ts`). */
   inputs?: Record<string, string>;
 }
 
-/** A query object as a request carries it (see `SearchQuery`). */
-export interface WireSearchQuery {
-  vector?: WireVector;
-  using?: string;
-  text?: string;
-  textField?: string;
-  /** The raw input of one provider field. */
-  inputs?: Record<string, string>;
+/** The column form of an upsert (`batch`). */
+export interface WireBatch {
+  ids: PointId[];
+  vectors?: WireVector[] | Record<string, WireVector[]>;
+  payloads?: (Record<string, unknown> | null)[];
 }
-
-/** A recommend example: an id, `{ vector }`, or a bare array of numbers. */
-export type WireExample = PointId | number[] | { vector: WireVector };
 
 /** The vector a request carried, for the engine: a base64 string is decoded, an array passed on. */
 export function requestVector(value: WireVector, where: string): VectorInput {
   return typeof value === 'string' ? decodeVector(value, where) : value;
 }
 
-/** Named vectors of a request, each converted as `requestVector` does. */
-export function requestVectors(
-  values: Record<string, WireVector>,
-  where: string,
-): Record<string, VectorInput> {
-  const out: Record<string, VectorInput> = {};
-  for (const [field, value] of Object.entries(values)) out[field] = requestVector(value, `${where}.${field}`);
-  return out;
-}
+const isNamed = (v: unknown): v is Record<string, WireVector> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * An upserted point for the engine; absent fields stay absent, so the engine judges what is
@@ -83,44 +70,44 @@ export function requestPoint(
   i: number,
   providers: FieldProviders,
 ): PointInput | RawPointInput {
-  const out: PointInput = { id: point.id };
-  if (point.vector !== undefined) out.vector = requestVector(point.vector, `points[${i}].vector`);
-  if (point.vectors !== undefined) out.vectors = requestVectors(point.vectors, `points[${i}].vectors`);
+  const out: PointInput = { id: canonicalId(point.id) };
+  const { vector } = point;
+  if (isNamed(vector)) {
+    const vectors: Record<string, VectorInput> = {};
+    for (const [field, v] of Object.entries(vector))
+      vectors[field] = requestVector(v, `points[${i}].vector.${field}`);
+    out.vectors = vectors;
+  } else if (vector !== undefined) {
+    out.vector = requestVector(vector, `points[${i}].vector`);
+  }
   if (point.payload !== undefined && point.payload !== null) out.payload = point.payload;
   if (point.inputs === undefined) return out;
   return { ...out, ...rawInputs(point.inputs, providers, POINT_KEYS, `points[${i}].inputs`) };
 }
 
-/**
- * The query of a search request: a vector, or a query object whose vector (or raw input) is
- * converted. `providers`: the collection's provider fields, consulted only by a query with
- * `inputs` or a `text` without `textField` (see `needsProviders`).
- */
-export function requestQuery(
-  query: WireVector | WireSearchQuery,
-  providers: FieldProviders,
-): VectorInput | SearchQuery | RawSearchQuery {
-  if (typeof query === 'string' || Array.isArray(query)) return requestVector(query, 'query');
-  const { vector, inputs, ...rest } = query;
-  const out: SearchQuery =
-    vector === undefined ? rest : { ...rest, vector: requestVector(vector, 'query.vector') };
-  checkBareText(query, providers);
-  if (inputs === undefined) return out;
-  return { ...out, ...rawInputs(inputs, providers, reservedQueryKeys(query), 'query.inputs') };
-}
-
-/** The examples of a recommend request: ids stay ids, vectors are converted. */
-export function requestExamples(
-  positive: WireExample[],
-  negative: WireExample[] | undefined,
-): RecommendQuery {
-  const convert = (examples: WireExample[], where: string) =>
-    examples.map((e, i) =>
-      typeof e === 'object' && !Array.isArray(e) ? requestVector(e.vector, `${where}[${i}].vector`) : e,
-    );
-  const query: RecommendQuery = { positive: convert(positive, 'positive') };
-  if (negative !== undefined) query.negative = convert(negative, 'negative');
-  return query;
+/** The points of an upsert's `batch` form, one per id. */
+export function batchPoints(batch: WireBatch): WireUpsertPoint[] {
+  const n = batch.ids.length;
+  const { vectors, payloads } = batch;
+  const sameLength = (what: string, length: number) => {
+    if (length !== n) {
+      throw new InvalidArgumentError(`batch.${what}: expected ${n} entries (one per id), got ${length}`);
+    }
+  };
+  if (Array.isArray(vectors)) sameLength('vectors', vectors.length);
+  else if (vectors !== undefined) {
+    for (const [field, list] of Object.entries(vectors)) sameLength(`vectors.${field}`, list.length);
+  }
+  if (payloads !== undefined) sameLength('payloads', payloads.length);
+  return batch.ids.map((id, i) => {
+    const point: WireUpsertPoint = { id };
+    if (Array.isArray(vectors)) point.vector = vectors[i];
+    else if (vectors !== undefined) {
+      point.vector = Object.fromEntries(Object.entries(vectors).map(([field, list]) => [field, list[i]]));
+    }
+    if (payloads !== undefined) point.payload = payloads[i];
+    return point;
+  });
 }
 
 /** A stored vector for a response: floats or the bytes of a binary vector, as an array or base64 of its bytes. */
@@ -128,22 +115,39 @@ export function responseVector(vector: StoredVector, encoding: VectorEncoding | 
   return encoding === 'base64' ? encodeVector(vector) : Array.from(vector);
 }
 
-export function wirePoint(point: Point, encoding: VectorEncoding | undefined): WirePoint {
-  const out: WirePoint = { id: point.id };
-  if (point.payload !== undefined) out.payload = point.payload;
-  if (point.vector !== undefined) out.vector = responseVector(point.vector, encoding);
-  if (point.vectors !== undefined) {
+/** How returned points are written. */
+export interface Output {
+  projection: Projection;
+  encoding?: VectorEncoding;
+}
+
+export function wirePoint(point: Point, out: Output): WirePoint {
+  const wire: WirePoint = { id: point.id };
+  const p = out.projection;
+  if (p.withPayload) wire.payload = point.payload === undefined ? {} : projectPayload(point.payload, p);
+  if (point.vector !== undefined && p.withVector) wire.vector = responseVector(point.vector, out.encoding);
+  if (point.vectors !== undefined && p.withVector) {
     const vectors: Record<string, WireVector> = {};
-    for (const [field, v] of Object.entries(point.vectors)) vectors[field] = responseVector(v, encoding);
-    out.vectors = vectors;
+    for (const [field, v] of Object.entries(projectVectors(point.vectors, p))) {
+      vectors[field] = responseVector(v, out.encoding);
+    }
+    wire.vector = vectors;
   }
-  return out;
+  if (point.orderValue !== undefined) wire.order_value = point.orderValue;
+  return wire;
 }
 
-export function wireHit(hit: Hit, encoding: VectorEncoding | undefined): WireHit {
-  return { ...wirePoint(hit, encoding), score: hit.score };
+/**
+ * A hit in Qdrant's shape. `metric`: the searched field's, when the score is that metric's
+ * (converted by `restScore`); undefined for scores that are not distances (fused, BM25).
+ */
+export function wireHit(hit: Hit, out: Output, metric: Metric | undefined): WireHit {
+  const score = metric === undefined ? hit.score : restScore(metric, hit.score);
+  const { id, ...rest } = wirePoint(hit, out);
+  // Qdrant's scored points carry the point's version; Quiver keeps none, so it is always 0.
+  return { id, version: 0, score, ...rest };
 }
 
-export function wireGroup(group: HitGroup, encoding: VectorEncoding | undefined): WireGroup {
-  return { group: group.group, hits: group.hits.map((h) => wireHit(h, encoding)) };
+export function wireGroup(group: HitGroup, out: Output, metric: Metric | undefined): WireGroup {
+  return { id: group.group, hits: group.hits.map((h) => wireHit(h, out, metric)) };
 }

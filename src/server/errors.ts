@@ -1,5 +1,7 @@
 /**
- * One error shape for every failure, `{ error: { code, message, path? } }`, and the mapping
+ * One error shape for every failure, Qdrant's `{ status: { error }, time }` with Quiver's
+ * stable `code` and the offending field's `path` beside the message
+ * (`{ status: { error, code, path? }, time }`), and the mapping
  * from what went wrong to an HTTP status. Every code the engine raises has a deliberate
  * status (`CODE_STATUS`); a code missing from it is a bug and answers 500 `INTERNAL`.
  * - the request is wrong → 400 with the engine's message and the field path: schema
@@ -10,6 +12,8 @@
  *   never let out: a belt) → 409, retryable; body over the limit → 413;
  * - the disk holding the database is full (`STORAGE_FULL`) → 507 Insufficient Storage:
  *   nothing of the request was kept, and the same request succeeds once space is freed;
+ *   so is memory (`CAPACITY`: the memory budget or the machine's memory is exhausted; its
+ *   message names only byte counts, so it is sent as is);
  * - a full work queue (`OVERLOADED`, e.g. the embedding workers') → 503 with `Retry-After`
  *   (whole seconds), the request was not started;
  * - a closed database (the server is shutting down, `CLOSED`) → 503;
@@ -52,6 +56,7 @@ const CODE_STATUS: Record<string, number> = {
   EMBEDDING_INPUT: 400,
   INVALID_SNAPSHOT: 400,
   COLLECTION_NOT_FOUND: 404,
+  POINT_NOT_FOUND: 404,
   SNAPSHOT_NOT_FOUND: 404,
   COLLECTION_EXISTS: 409,
   MANIFEST_CONFLICT: 409,
@@ -98,9 +103,13 @@ const HTTP_CODES: Record<number, string> = {
 /** fastify's errors for a body that is not JSON although its content type says so. */
 const JSON_ERRORS = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
-/** Paths of vectors in request bodies: `points[0].vector`, `points[0].vectors.image[3]`, `query`, `query.vector`, `queries[1]`, `positive[0].vector`, `negative[1][2]`. */
+/**
+ * Paths of vectors in request bodies: `points[0].vector`, `points[0].vector.image[3]`,
+ * `batch.vectors[2]`, `vector`, `vector.vector`, `searches[1].vector`, `positive[0]`,
+ * `query`, `query.nearest`.
+ */
 const VECTOR_PATH =
-  /^(points\[\d+\]\.vectors?(\.[\w-]+)?|query(\.vector)?|queries\[\d+\]|(positive|negative)\[\d+\](\.vector|(?=\[)))(\[|$)/;
+  /^(points\[\d+\]\.vector(\.[\w-]+)?|batch\.vectors(\.[\w-]+)?\[\d+\]|vector(\.vector)?|searches\[\d+\]\.vector(\.vector)?|(positive|negative)\[\d+\]|query(\.nearest)?)(\[|$)/;
 
 /** A small subset of Ajv's error object, as fastify attaches it to `error.validation`. */
 interface SchemaViolation {
@@ -110,8 +119,12 @@ interface SchemaViolation {
   params: Record<string, unknown>;
 }
 
-export function errorBody(code: string, message: string, path?: string): ErrorBody {
-  return { error: path === undefined ? { code, message } : { code, message, path } };
+/** An error body; `time` (seconds) is filled in by the server as the response leaves. */
+export function errorBody(code: string, message: string, path?: string, time = 0): ErrorBody {
+  return {
+    status: path === undefined ? { error: message, code } : { error: message, code, path },
+    time,
+  };
 }
 
 /**
@@ -248,6 +261,6 @@ function join(path: string, key: string): string {
 function fieldCode(path: string): string {
   if (/^filter(\.|\[|$)/.test(path)) return 'INVALID_FILTER';
   if (VECTOR_PATH.test(path)) return 'INVALID_VECTOR';
-  if (/^(points\[\d+\]\.id|ids\[\d+\]|cursor)$/.test(path)) return 'INVALID_ID';
+  if (/^(points\[\d+\](\.id)?|ids\[\d+\]|batch\.ids\[\d+\]|offset)$/.test(path)) return 'INVALID_ID';
   return 'INVALID_ARGUMENT';
 }

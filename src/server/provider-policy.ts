@@ -37,7 +37,7 @@ export function checkProviderPolicy(
     for (const option of PATH_OPTIONS) {
       if (f.providerOptions?.[option] !== undefined) {
         throw new InvalidArgumentError(
-          `vectors.${field}.providerOptions.${option}: names a file or folder of the server, which clients may not choose; leave it out`,
+          `vectors.${field}.provider_options.${option}: names a file or folder of the server, which clients may not choose; leave it out`,
         );
       }
     }

@@ -2,13 +2,17 @@
  * The request and response schemas of the REST API, in TypeBox: the single source from
  * which fastify validates every request and `@fastify/swagger` writes `/openapi.json`.
  *
- * The schemas check shapes, types and the server's limits; the engine checks everything
- * that depends on a collection (dimension, finiteness after float32 rounding, the filter
- * language) and reports it with the same typed errors as in-process. Objects reject
- * unknown properties, so a misspelt option (`with_payload`) is an error, not ignored.
- * Field names are those of the TypeScript API (`withPayload`, `segmentSize`, `nextCursor`).
- * This file holds the shared parts (names, ids, vectors, filters, errors) and the bodies of
- * points, searches and recommendations; `collection-schemas.ts` those of collections.
+ * The API is Qdrant's: its paths, its field names (`with_payload`, `limit`, `points`), its
+ * envelope `{ result, status: 'ok', time }` around every answer. Quiver's extensions keep
+ * its style (snake_case, same envelope) and are marked "Quiver extension" in their
+ * descriptions. The schemas check shapes, types and the server's limits; the engine checks
+ * everything that depends on a collection (dimension, finiteness after float32 rounding,
+ * the filter language) and reports it with the same typed errors as in-process. Objects
+ * reject unknown properties, so a misspelt option is an error, not ignored; a property
+ * given as `null` is taken as absent, as Qdrant takes it (see `server.ts`).
+ * This file holds the shared parts (names, ids, vectors, filters, envelopes, errors) and the
+ * bodies of the point routes; `search-schemas.ts` those of searches and queries,
+ * `collection-schemas.ts` those of collections and payload indexes.
  */
 import { type TSchema, Type } from '@sinclair/typebox';
 import { MAX_ID_LENGTH, MAX_K } from '../db/validate.js';
@@ -21,9 +25,9 @@ export interface ServerLimits {
   upsertPoints: number;
   /** Queries per batch search. */
   batchQueries: number;
-  /** Ids per get or delete. */
+  /** Ids per retrieve, delete or payload change. */
   ids: number;
-  /** Largest `k` (at most the engine's 10,000). */
+  /** Largest `limit` of a search (at most the engine's 10,000). */
   k: number;
 }
 
@@ -56,10 +60,38 @@ export const NameParams = Type.Object({ name: CollectionName }, closed);
 
 export const PointId = Type.Union(
   [
-    Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
     Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
   ],
-  { description: 'A string (1–256 characters) or a non-negative safe integer; `1` and `"1"` differ.' },
+  {
+    description:
+      'An unsigned integer or a UUID (any case, hyphenated or 32 hex digits; stored lower-case hyphenated). ' +
+      'Quiver extension: any other string of 1–256 characters is an id as it is.',
+  },
+);
+
+export const PointIdParams = Type.Object(
+  { name: CollectionName, id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }) },
+  closed,
+);
+
+/** The query string of routes that write: Qdrant's options, accepted (every write is durable when answered). */
+export const WriteQuery = Type.Object(
+  {
+    wait: Type.Optional(
+      Type.Union([Type.Boolean(), Type.String()], {
+        description:
+          'Accepted for compatibility: Quiver answers once the change is durable, whatever `wait` says.',
+      }),
+    ),
+    ordering: Type.Optional(
+      Type.String({ description: 'Accepted for compatibility (one node: always strong).' }),
+    ),
+    timeout: Type.Optional(
+      Type.Union([Type.Integer(), Type.String()], { description: 'Accepted, not used.' }),
+    ),
+  },
+  { additionalProperties: true },
 );
 
 /**
@@ -68,63 +100,157 @@ export const PointId = Type.Union(
  */
 const MAX_BASE64_VECTOR = 4 * Math.ceil((MAX_DIMENSION * 4) / 3);
 
-/** A vector in a request: JSON numbers, or base64 little-endian float32. */
-const VectorIn = Type.Union(
+/** A dense vector in a request: JSON numbers, or (Quiver extension) base64 little-endian float32. */
+export const VectorIn = Type.Union(
   [
     Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_DIMENSION }),
     Type.String({ maxLength: MAX_BASE64_VECTOR, pattern: BASE64_PATTERN, contentEncoding: 'base64' }),
   ],
-  { description: 'A vector: an array of numbers, or a base64 string of its little-endian float32 bytes.' },
+  {
+    description:
+      'A dense vector: an array of numbers (byte values for Hamming/Jaccard), or (Quiver extension) a base64 string of its little-endian float32 bytes.',
+  },
 );
-
-const VectorOut = Type.Union([Type.Array(Type.Number()), Type.String({ contentEncoding: 'base64' })], {
-  description:
-    'The stored vector: an array, or base64 little-endian float32 when `vectorEncoding` is `base64`.',
-});
 
 export const VectorFieldName = Type.String({
   pattern: NAME_PATTERN,
   description: 'A named vector field: 1 to 64 of A–Z, a–z, 0–9, `_` and `-`.',
 });
 
-/** Named vectors in a request, by field; any field may be left out. */
-const VectorsIn = Type.Record(VectorFieldName, VectorIn, {
-  ...closed,
-  description: 'Named vectors (collections with `vectors`), by field name; each as `vector` is written.',
-});
-
-const VectorsOut = Type.Record(Type.String(), VectorOut, {
-  description: 'The stored named vectors, by field (fields the point lacks are left out).',
-});
-
-const Payload = Type.Record(Type.String(), Type.Unknown(), { description: 'A JSON object of metadata.' });
-
-const Conditions = Type.Array(
-  Type.Unknown({
-    description:
-      'A field condition `{ key, match: { value } | { any: [...] } | { text } }`, ' +
-      '`{ key, range: { gt, gte, lt, lte } }` (numbers, or RFC 3339 date-time strings), ' +
-      '`{ key, exists }`, or a nested group `{ must, should, must_not }`.',
+/** One vector, or named vectors by field (any field may be left out). */
+export const VectorStructIn = Type.Union([
+  VectorIn,
+  Type.Record(VectorFieldName, VectorIn, {
+    ...closed,
+    description: 'Named vectors (collections with named vectors), by field name.',
   }),
-);
+]);
+
+const VectorOut = Type.Union([Type.Array(Type.Number()), Type.String({ contentEncoding: 'base64' })]);
+const VectorStructOut = Type.Union([VectorOut, Type.Record(Type.String(), VectorOut)], {
+  description:
+    'The stored vector, or named vectors by field; base64 little-endian float32 when `vector_encoding` is `base64`.',
+});
+
+export const Payload = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'A JSON object of metadata.',
+});
+
+const Clauses = Type.Unknown({
+  description: 'A condition or a list of conditions (see the README for the filter language).',
+});
 
 export const Filter = Type.Object(
-  { must: Type.Optional(Conditions), should: Type.Optional(Conditions), must_not: Type.Optional(Conditions) },
+  {
+    must: Type.Optional(Clauses),
+    should: Type.Optional(Clauses),
+    must_not: Type.Optional(Clauses),
+    min_should: Type.Optional(
+      Type.Unknown({
+        description: '`{ conditions, min_count }`: at least `min_count` of the conditions hold.',
+      }),
+    ),
+  },
   {
     ...closed,
     description:
-      'Payload filter: every `must` condition holds, at least one `should` (if any), no `must_not`. ' +
-      'Keys are dotted paths. See the README for the full language.',
+      "Qdrant's payload filter: every `must` condition holds, at least one `should` (if any), no `must_not`. " +
+      'Conditions: `match` (`value`, `any`, `except`, `text`), `range` (numbers or RFC 3339 date-times), ' +
+      '`geo_radius`, `geo_bounding_box`, `geo_polygon`, `values_count`, `is_empty`, `is_null`, `has_id`, ' +
+      '`nested`, and groups. Keys are dotted paths.',
   },
 );
 
-const Using = Type.String({
-  pattern: NAME_PATTERN,
-  description: 'The vector field to search, in a collection with named vectors.',
+export const WithPayload = Type.Union(
+  [
+    Type.Boolean(),
+    Type.Array(Type.String()),
+    Type.Object(
+      {
+        include: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+        exclude: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+      },
+      closed,
+    ),
+  ],
+  { description: 'Return payloads: all (`true`), none, these keys, or `{ include }` / `{ exclude }`.' },
+);
+export const WithVector = Type.Union([Type.Boolean(), Type.Array(VectorFieldName)], {
+  description: 'Return vectors: all (`true`), none, or these named vectors.',
+});
+export const VectorEncodingOption = Type.Unsafe<'array' | 'base64'>({
+  type: 'string',
+  enum: ['array', 'base64'],
+  description: 'Quiver extension: how returned vectors are written. Default `array`.',
 });
 
+/** A point as retrieve and scroll return it (Qdrant's `Record`). */
+export const StoredPoint = Type.Object({
+  id: PointId,
+  payload: Type.Optional(Payload),
+  vector: Type.Optional(VectorStructOut),
+  order_value: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+});
+/** A search hit (Qdrant's `ScoredPoint`). */
+export const ScoredPoint = Type.Object({
+  id: PointId,
+  version: Type.Integer({ description: "Qdrant's point version: always 0 (Quiver keeps none)." }),
+  score: Type.Number({
+    description:
+      'Cosine: similarity; Dot: inner product; Euclid: distance; Manhattan: L1 distance; Hamming/Jaccard: bit distance; BM25 or the fused score for text, hybrid and fused queries.',
+  }),
+  payload: Type.Optional(Payload),
+  vector: Type.Optional(VectorStructOut),
+  order_value: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+});
+export const PointGroup = Type.Object({
+  id: Type.Union([Type.String(), Type.Number(), Type.Boolean()], {
+    description: 'The `group_by` value the hits share.',
+  }),
+  hits: Type.Array(ScoredPoint),
+});
+
+export const UpdateResult = Type.Object(
+  {
+    operation_id: Type.Integer(),
+    status: Type.Literal('completed'),
+    deleted: Type.Optional(
+      Type.Integer({ description: 'Quiver extension (delete): how many of the points existed.' }),
+    ),
+    updated: Type.Optional(
+      Type.Integer({ description: 'Quiver extension (payload routes): how many points were changed.' }),
+    ),
+  },
+  { description: 'A write is answered once durable: always `completed`.' },
+);
+
+/** Qdrant's envelope around a result schema. */
+export function envelope(result: TSchema) {
+  return Type.Object({
+    result,
+    status: Type.Literal('ok'),
+    time: Type.Number({ description: 'Seconds spent on the request.' }),
+  });
+}
+
+export const ErrorResponse = Type.Object(
+  {
+    status: Type.Object({
+      error: Type.String({ description: 'What was expected and what was given.' }),
+      code: Type.String({
+        description: 'Quiver extension: a stable code, e.g. `DIMENSION_MISMATCH`, `COLLECTION_NOT_FOUND`.',
+      }),
+      path: Type.Optional(
+        Type.String({ description: 'Quiver extension: the offending field, e.g. `points[3].vector`.' }),
+      ),
+    }),
+    time: Type.Number(),
+  },
+  { description: 'Every error response has this shape.' },
+);
+
 /** Raw inputs of vector fields that name a provider, by field (see `wire/format.ts`). */
-function rawInputs(maxProperties: number, description: string) {
+export function rawInputs(maxProperties: number, description: string) {
   return Type.Record(
     VectorFieldName,
     Type.String({
@@ -137,284 +263,158 @@ function rawInputs(maxProperties: number, description: string) {
   );
 }
 
-/** A query object: a vector, a text, a raw input, or a vector or raw input with a text (a hybrid search). */
-const SearchQuery = Type.Object(
-  {
-    vector: Type.Optional(VectorIn),
-    using: Type.Optional(Using),
-    text: Type.Optional(
-      Type.String({
-        maxLength: 10_000,
-        description:
-          'Full-text query (BM25 over `textField`). Without `textField`: the raw input of the vector field ' +
-          'named `text` if it has a text provider, else of the only text-provider field when the collection has no text index.',
-      }),
-    ),
-    textField: Type.Optional(
-      Type.String({ minLength: 1, description: 'The payload field with a `text` index to search.' }),
-    ),
-    inputs: Type.Optional(
-      rawInputs(
-        1,
-        'The raw input of one vector field with a provider, searched instead of a `vector`: `{ "image": "<base64>" }`.',
-      ),
-    ),
-  },
-  {
-    ...closed,
-    description:
-      'A vector (of field `using`) or a raw input (`inputs`), a text (over `textField`), or both: a hybrid search.',
-  },
-);
-
-const WithPayload = Type.Boolean({ description: 'Include payloads.' });
-const WithVector = Type.Boolean({ description: 'Include stored vectors.' });
-const VectorEncodingOption = stringEnum(
-  ['array', 'base64'] as const,
-  'How returned vectors are written. Default `array`.',
-);
-
-export const Ok = Type.Object({ ok: Type.Literal(true) });
-
-const StoredPoint = Type.Object({
-  id: PointId,
-  payload: Type.Optional(Payload),
-  vector: Type.Optional(VectorOut),
-  vectors: Type.Optional(VectorsOut),
-});
-const HitSchema = Type.Object({
-  id: PointId,
-  score: Type.Number({
-    description: "The metric's score (vector search), BM25 (text search) or the fused score (hybrid).",
-  }),
-  payload: Type.Optional(Payload),
-  vector: Type.Optional(VectorOut),
-  vectors: Type.Optional(VectorsOut),
-});
-export const Hits = Type.Object({ hits: Type.Array(HitSchema) });
-export const HitsOrGroups = Type.Object(
-  {
-    hits: Type.Optional(Type.Array(HitSchema)),
-    groups: Type.Optional(
-      Type.Array(
-        Type.Object({
-          group: Type.Union([Type.String(), Type.Number(), Type.Boolean()], {
-            description: 'The `groupBy` value the hits share.',
-          }),
-          hits: Type.Array(HitSchema),
-        }),
-      ),
-    ),
-  },
-  { description: '`hits`, or with `groupBy` the best `groups`, best first.' },
-);
-export const HitLists = Type.Object({ results: Type.Array(Type.Array(HitSchema)) });
-export const Points = Type.Object({ points: Type.Array(StoredPoint) });
-export const ScrollPage = Type.Object({
-  points: Type.Array(StoredPoint),
-  nextCursor: Type.Optional(PointId),
-});
-export const Upserted = Type.Object({ upserted: Type.Integer() });
-export const Deleted = Type.Object({
-  deleted: Type.Integer({ description: 'How many of the points existed.' }),
-});
-export const Count = Type.Object({ count: Type.Integer() });
-
-export const ErrorResponse = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String({ description: 'Stable code, e.g. `DIMENSION_MISMATCH`, `COLLECTION_NOT_FOUND`.' }),
-      message: Type.String({ description: 'What was expected and what was given.' }),
-      path: Type.Optional(Type.String({ description: 'The offending field, e.g. `points[3].vector`.' })),
-    }),
-  },
-  { description: 'Every error response has this shape.' },
-);
-
-/** The request bodies, sized by `limits`. */
-export function requestSchemas(limits: ServerLimits) {
-  const k = Type.Integer({ minimum: 1, maximum: limits.k, description: 'Number of results. Default 10.' });
-  const ef = Type.Integer({
-    minimum: 1,
-    description:
-      'HNSW search effort (candidates kept; at least k is used). Default: the collection’s `index.ef`.',
-  });
+/** The bodies of the point routes, sized by `limits`. */
+export function pointSchemas(limits: ServerLimits) {
   const ids = Type.Array(PointId, { maxItems: limits.ids });
-  const searchOptions = {
-    k: Type.Optional(k),
+  const selector = {
+    points: Type.Optional(ids),
     filter: Type.Optional(Filter),
-    withPayload: Type.Optional(WithPayload),
-    withVector: Type.Optional(WithVector),
-    vectorEncoding: Type.Optional(VectorEncodingOption),
-    ef: Type.Optional(ef),
-    nprobe: Type.Optional(Type.Integer({ minimum: 1, description: 'IVF indexes: inverted lists probed.' })),
-    searchK: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'Annoy forests: nodes inspected (default trees · k).' }),
-    ),
-    rerank: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        description: 'Quantized indexes: candidates re-ranked on full-precision vectors; 0 turns it off.',
-      }),
-    ),
-    exact: Type.Optional(Type.Boolean({ description: 'Search exactly, ignoring approximate indexes.' })),
-    using: Type.Optional(Using),
+    shard_key: Type.Optional(Type.Unknown({ description: 'Accepted and ignored (one shard).' })),
   };
-  const example = Type.Union(
-    [
-      PointId,
-      Type.Object({ vector: VectorIn }, closed),
-      Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_DIMENSION }),
-    ],
+  const point = Type.Object(
     {
-      description:
-        'An example: the id of a point of the collection, `{ "vector": … }` (an array or base64), or a vector as a bare array.',
+      id: PointId,
+      vector: Type.Optional(VectorStructIn),
+      payload: Type.Optional(Type.Union([Payload, Type.Null()])),
+      inputs: Type.Optional(
+        rawInputs(
+          64,
+          'Quiver extension: raw inputs of vector fields with a provider, vectorized by the server: `{ "image": "<base64>", "caption": "a red dress" }`.',
+        ),
+      ),
     },
+    closed,
   );
-  const examples = Type.Array(example, { maxItems: limits.ids });
+  const batchVectors = Type.Union([
+    Type.Array(VectorIn, { maxItems: limits.upsertPoints }),
+    Type.Record(VectorFieldName, Type.Array(VectorIn, { maxItems: limits.upsertPoints }), closed),
+  ]);
   return {
     upsert: Type.Object(
       {
-        points: Type.Array(
+        points: Type.Optional(Type.Array(point, { maxItems: limits.upsertPoints })),
+        batch: Type.Optional(
           Type.Object(
             {
-              id: PointId,
-              vector: Type.Optional(VectorIn),
-              vectors: Type.Optional(VectorsIn),
-              payload: Type.Optional(Type.Union([Payload, Type.Null()])),
-              inputs: Type.Optional(
-                rawInputs(
-                  64,
-                  'Raw inputs of vector fields with a provider, vectorized by the server: `{ "image": "<base64>", "caption": "a red dress" }`.',
-                ),
-              ),
+              ids: Type.Array(PointId, { maxItems: limits.upsertPoints }),
+              vectors: Type.Optional(batchVectors),
+              payloads: Type.Optional(Type.Array(Type.Union([Payload, Type.Null()]))),
             },
-            {
-              ...closed,
-              description:
-                '`vector` for a collection with one vector per point, else `vectors` and, for fields with a provider, `inputs`.',
-            },
+            closed,
           ),
-          { maxItems: limits.upsertPoints },
         ),
+        shard_key: selector.shard_key,
       },
-      closed,
+      { ...closed, description: 'Exactly one of `points` and `batch` (columns: ids, vectors, payloads).' },
     ),
-    get: Type.Object(
+    retrieve: Type.Object(
       {
         ids,
-        withPayload: Type.Optional(WithPayload),
-        withVector: Type.Optional(WithVector),
-        vectorEncoding: Type.Optional(VectorEncodingOption),
+        with_payload: Type.Optional(WithPayload),
+        with_vector: Type.Optional(WithVector),
+        vector_encoding: Type.Optional(VectorEncodingOption),
+        shard_key: selector.shard_key,
       },
       closed,
     ),
-    delete: Type.Object(
-      { ids: Type.Optional(ids), filter: Type.Optional(Filter) },
-      { ...closed, description: 'Exactly one of `ids` and `filter`.' },
+    delete: Type.Object(selector, { ...closed, description: 'Exactly one of `points` (ids) and `filter`.' }),
+    count: Type.Object(
+      {
+        filter: Type.Optional(Filter),
+        exact: Type.Optional(Type.Boolean({ description: 'Accepted: counts are always exact.' })),
+        shard_key: selector.shard_key,
+      },
+      closed,
     ),
-    count: Type.Object({ filter: Type.Optional(Filter) }, closed),
     scroll: Type.Object(
       {
+        offset: Type.Optional(PointId),
         limit: Type.Optional(
-          Type.Integer({ minimum: 1, maximum: 10_000, description: 'Page size. Default 100.' }),
+          Type.Integer({ minimum: 1, maximum: 10_000, description: 'Page size. Default 10.' }),
         ),
-        offset: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
-        cursor: Type.Optional(PointId),
         filter: Type.Optional(Filter),
-        withPayload: Type.Optional(WithPayload),
-        withVector: Type.Optional(WithVector),
-        vectorEncoding: Type.Optional(VectorEncodingOption),
-      },
-      closed,
-    ),
-    search: Type.Object(
-      {
-        query: Type.Union([VectorIn, SearchQuery]),
-        ...searchOptions,
-        fusion: Type.Optional(
-          stringEnum(
-            ['rrf', 'weighted'] as const,
-            'How a hybrid search merges its text and vector lists: reciprocal-rank fusion (default) or weighted normalized scores.',
-          ),
+        with_payload: Type.Optional(WithPayload),
+        with_vector: Type.Optional(WithVector),
+        order_by: Type.Optional(
+          Type.Union([
+            Type.String({ minLength: 1 }),
+            Type.Object(
+              {
+                key: Type.String({ minLength: 1 }),
+                direction: Type.Optional(stringEnum(['asc', 'desc'] as const, 'Default `asc`.')),
+                start_from: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+              },
+              closed,
+            ),
+          ]),
         ),
-        rrfK: Type.Optional(
-          Type.Number({
-            minimum: 0,
-            description: 'The k of reciprocal-rank fusion (score Σ w / (rrfK + rank)). Default 60.',
-          }),
-        ),
-        weights: Type.Optional(
-          Type.Object(
+        after: Type.Optional(
+          Type.Union(
+            [
+              Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+              Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
+            ],
             {
-              vector: Type.Optional(Type.Number({ minimum: 0 })),
-              text: Type.Optional(Type.Number({ minimum: 0 })),
+              description: 'Quiver extension: start after this id (excluded), as the embedded `cursor` does.',
             },
-            { ...closed, description: 'Weights of the two branches of a hybrid search. Default 1 each.' },
           ),
         ),
-        groupBy: Type.Optional(
-          Type.String({
-            minLength: 1,
-            description: 'Group hits by this payload key: `k` counts groups; the answer is `{ groups }`.',
+        skip: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            maximum: Number.MAX_SAFE_INTEGER,
+            description:
+              'Quiver extension: skip this many matching points (in id order) instead of giving an `offset` id.',
           }),
         ),
-        groupSize: Type.Optional(
-          Type.Integer({ minimum: 1, maximum: 100, description: 'Hits per group. Default 3.' }),
+        vector_encoding: Type.Optional(VectorEncodingOption),
+        shard_key: selector.shard_key,
+      },
+      closed,
+    ),
+    setPayload: Type.Object(
+      {
+        payload: Payload,
+        ...selector,
+        key: Type.Optional(
+          Type.String({ minLength: 1, description: 'Set the payload under this (dotted) key.' }),
         ),
       },
-      closed,
+      { ...closed, description: 'Exactly one of `points` (ids) and `filter`.' },
     ),
-    recommend: Type.Object(
-      {
-        positive: examples,
-        negative: Type.Optional(examples),
-        strategy: Type.Optional(
-          stringEnum(
-            ['average', 'best_score'] as const,
-            '`average` (default): one search for avg(positive) + (avg(positive) − avg(negative)); ' +
-              '`best_score`: each point scores by its best similarity to a positive example, below all such when a negative one is nearer.',
-          ),
-        ),
-        k: Type.Optional(k),
-        filter: Type.Optional(Filter),
-        using: Type.Optional(Using),
-        ef: Type.Optional(ef),
-        exact: Type.Optional(Type.Boolean({ description: 'Search exactly, ignoring approximate indexes.' })),
-        withPayload: Type.Optional(WithPayload),
-        withVector: Type.Optional(WithVector),
-        vectorEncoding: Type.Optional(VectorEncodingOption),
-      },
-      closed,
+    overwritePayload: Type.Object(
+      { payload: Payload, ...selector, key: Type.Optional(Type.String({ minLength: 1 })) },
+      { ...closed, description: 'Exactly one of `points` (ids) and `filter`.' },
     ),
-    searchBatch: Type.Object(
-      { queries: Type.Array(VectorIn, { maxItems: limits.batchQueries }), ...searchOptions },
-      closed,
+    deletePayload: Type.Object(
+      { keys: Type.Array(Type.String({ minLength: 1 }), { maxItems: 1_000 }), ...selector },
+      { ...closed, description: 'Exactly one of `points` (ids) and `filter`.' },
     ),
-    range: Type.Object(
-      {
-        query: VectorIn,
-        radius: Type.Number({ description: 'Distance bound in the metric’s terms (see the README).' }),
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })),
-        filter: Type.Optional(Filter),
-        withPayload: Type.Optional(WithPayload),
-        withVector: Type.Optional(WithVector),
-        vectorEncoding: Type.Optional(VectorEncodingOption),
-      },
-      closed,
-    ),
+    clearPayload: Type.Object(selector, {
+      ...closed,
+      description: 'Exactly one of `points` (ids) and `filter`.',
+    }),
   };
 }
 
-export type RequestSchemas = ReturnType<typeof requestSchemas>;
-
 /**
- * A response map: the success schema under `status`, and the error shape for the given
- * error statuses and for those every route can answer (401 without a key, 500, and 503 while
- * shutting down or when a work queue is full). Routes that write also list 507 (a full disk).
+ * A response map: the success schema (in the envelope) under 200, and the error shape for
+ * the given error statuses and for those every route can answer (401 without a key, 500,
+ * and 503 while shutting down or when a work queue is full). Routes that write also list
+ * 507 (a full disk). With a status first, the schema is the whole success answer: for
+ * routes that write their own envelope (`bare`, e.g. the snapshot routes) or none.
  */
-export function responses(status: number, schema: TSchema, errors: number[]): Record<number, TSchema> {
-  const out: Record<number, TSchema> = { [status]: schema };
-  for (const code of [...errors, 401, 500, 503]) out[code] = ErrorResponse;
+export function responses(result: TSchema, errors: number[]): Record<number, TSchema>;
+export function responses(status: number, schema: TSchema, errors: number[]): Record<number, TSchema>;
+export function responses(
+  first: TSchema | number,
+  second: TSchema | number[],
+  third?: number[],
+): Record<number, TSchema> {
+  const out: Record<number, TSchema> =
+    typeof first === 'number' ? { [first]: second as TSchema } : { 200: envelope(first) };
+  for (const code of [...((typeof first === 'number' ? third : second) as number[]), 401, 500, 503]) {
+    out[code] = ErrorResponse;
+  }
   return out;
 }

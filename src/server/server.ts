@@ -7,8 +7,12 @@
  * unauthenticated client cannot make the server parse megabytes), the body is parsed
  * (413 over `limits.bodyBytes`; 400 `INVALID_JSON` when it is not UTF-8 JSON, see
  * `json-body.ts`) and validated against the route's TypeBox schema (400),
- * the handler awaits the engine, and `onResponse` records the request's metrics. Every
- * error leaves through `toErrorResponse`, so all of them have one shape.
+ * the handler awaits the engine, its value leaves in Qdrant's envelope
+ * `{ result, status: 'ok', time }` (`preSerialization`; operations endpoints answer bare),
+ * and `onResponse` records the request's metrics. Every error leaves through
+ * `toErrorResponse`, so all of them have one shape, `{ status: { error, code }, time }`.
+ * A top-level property given as `null` is taken as absent (as Qdrant's clients send
+ * optional fields), except inside payloads, vectors and filters.
  *
  * `close()` is graceful: `/readyz` turns 503, the listener stops accepting, requests in
  * flight finish (new requests on kept-alive connections get 503), then `close()` resolves.
@@ -24,14 +28,19 @@ import { type Access, type ApiKeyConfig, ApiKeys } from './auth.js';
 import { errorBody, toErrorResponse } from './errors.js';
 import { parseJsonBodiesStrictly } from './json-body.js';
 import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.js';
+import { requestSchemas } from './request-schemas.js';
 import { collectionRoutes } from './routes/collections.js';
 import type { RouteContext } from './routes/context.js';
 import { operationRoutes } from './routes/operations.js';
+import { payloadRoutes } from './routes/payload.js';
 import { payloadIndexRoutes } from './routes/payload-indexes.js';
 import { pointRoutes } from './routes/points.js';
+import { queryRoutes } from './routes/query.js';
 import { searchRoutes } from './routes/search.js';
 import { snapshotRoutes } from './routes/snapshots.js';
-import { DEFAULT_LIMITS, ErrorResponse, requestSchemas, type ServerLimits } from './schemas.js';
+import { DEFAULT_LIMITS, ErrorResponse, type ServerLimits } from './schemas.js';
+import { sharedSchemas } from './search-schemas.js';
+import { withoutNulls } from './without-nulls.js';
 
 export interface ServerOptions {
   /** API keys; without any, every request is allowed (bind to loopback only: see `serve`). */
@@ -59,6 +68,7 @@ export class QuiverServer {
   /** Builds the app (routes, hooks, OpenAPI) without listening. */
   static async create(db: Database, options: ServerOptions = {}): Promise<QuiverServer> {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const version = packageVersion();
     const keys = new ApiKeys(options.keys ?? { admin: [], readOnly: [] });
     const app = Fastify({
       bodyLimit: limits.bodyBytes,
@@ -83,14 +93,20 @@ export class QuiverServer {
       if (decision.allowed) return done();
       const code = decision.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN';
       if (decision.status === 401) reply.header('www-authenticate', 'Bearer');
-      reply.code(decision.status).send(errorBody(code, decision.message));
+      reply.code(decision.status).send(errorBody(code, decision.message, undefined, seconds(reply)));
     });
     app.addHook('preValidation', (request, _reply, done) => {
       // A POST or PUT without a body is treated as `{}`, so `curl -X POST …/points/count` works.
       if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT')) {
         request.body = {};
+      } else if (typeof request.body === 'object' && request.body !== null) {
+        request.body = withoutNulls(request.body);
       }
       done();
+    });
+    app.addHook('preSerialization', (request, reply, payload, done) => {
+      if (request.routeOptions.config.bare === true || reply.statusCode >= 300) return done(null, payload);
+      done(null, { result: payload, status: 'ok', time: seconds(reply) });
     });
     app.addHook('onSend', (_request, reply, payload, done) => {
       // While closing, a connection ends with its response: the server closes idle
@@ -116,25 +132,39 @@ export class QuiverServer {
       // down, a full queue) is the server working as intended.
       if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed');
       if (headers) reply.headers(headers);
+      body.time = seconds(reply);
       return reply.code(status).send(body);
     });
     app.setNotFoundHandler((request, reply) =>
       reply
         .code(404)
-        .send(errorBody('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+        .send(
+          errorBody(
+            'NOT_FOUND',
+            `no route for ${request.method} ${request.url.split('?')[0]}`,
+            undefined,
+            seconds(reply),
+          ),
+        ),
     );
 
+    for (const schema of sharedSchemas) app.addSchema(schema);
     await app.register(swagger, {
+      // Shared schemas appear in the document's components under their own names.
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
       openapi: {
         openapi: '3.1.0',
         info: {
           title: 'Quiver',
-          version: packageVersion(),
+          version,
           description:
-            'REST API of the Quiver vector database. Errors have the shape `{ error: { code, message, path? } }`; ' +
-            'a body that is not UTF-8 JSON is 400 `INVALID_JSON` (naming the byte offset), a full disk 507 ' +
-            '`STORAGE_FULL` (nothing of the request kept), a full work queue 503 `OVERLOADED` with `Retry-After`. ' +
-            'Vectors are JSON number arrays or base64 strings of little-endian float32.',
+            "REST API of the Quiver vector database: Qdrant's API (paths, field names, filter language, query API), " +
+            "so Qdrant clients work by changing the URL, with Quiver's extensions in the same style (marked " +
+            '"Quiver extension"). Answers are `{ result, status: "ok", time }` (seconds). Errors are ' +
+            '`{ status: { error, code, path? }, time }`: `error` is the message, `code` a stable code. A body that is ' +
+            'not UTF-8 JSON is 400 `INVALID_JSON` (naming the byte offset), a full disk 507 `STORAGE_FULL` (nothing ' +
+            'of the request kept), a full work queue 503 `OVERLOADED` with `Retry-After`. Vectors are JSON number ' +
+            'arrays or (Quiver extension) base64 strings of little-endian float32.',
         },
         components: {
           securitySchemes: {
@@ -147,24 +177,34 @@ export class QuiverServer {
     });
     await app.register(async (docs) => {
       docs.addHook('onRoute', (route) => {
-        route.config = { ...route.config, access: 'public' };
+        route.config = { ...route.config, access: 'public', bare: true };
       });
       await docs.register(swaggerUi, { routePrefix: '/docs' });
     });
 
+    let operations = 0;
     const context: RouteContext = {
       db,
       schemas: requestSchemas(limits),
       metrics,
       allowedProviders: options.allowedProviders ?? [],
       draining: () => server.closing,
+      nextOperation: () => operations++,
     };
-    await app.register(operationRoutes, context);
+    await app.register(operationRoutes, { ...context, version });
     await app.register(collectionRoutes, context);
     await app.register(pointRoutes, context);
+    await app.register(payloadRoutes, context);
     await app.register(searchRoutes, context);
+    await app.register(queryRoutes, context);
     await app.register(payloadIndexRoutes, context);
-    await app.register(snapshotRoutes, context);
+    // The snapshot routes write their own envelope (their answers include 202 `accepted`).
+    await app.register(async (snapshots) => {
+      snapshots.addHook('onRoute', (route) => {
+        route.config = { ...route.config, bare: true };
+      });
+      await snapshots.register(snapshotRoutes, context);
+    });
     await app.ready();
     return server;
   }
@@ -182,6 +222,11 @@ export class QuiverServer {
     this.closing = true;
     await this.app.close();
   }
+}
+
+/** Seconds since the request arrived (the `time` of every answer). */
+function seconds(reply: FastifyReply): number {
+  return reply.elapsedTime / 1000;
 }
 
 /** The version in package.json (three levels up from dist/src/server/server.js). */

@@ -18,7 +18,7 @@
  * not the JSON parser, rejects them with `InvalidVectorError`, as it does in-process).
  */
 import { endianness } from 'node:os';
-import type { PointId } from '../db/types.js';
+import type { IndexConfig, PointId } from '../db/types.js';
 import { InvalidVectorError } from '../errors.js';
 import type { MatchValue } from '../payload/filter.js';
 
@@ -28,34 +28,51 @@ export type VectorEncoding = 'array' | 'base64';
 /** A vector on the wire: JSON numbers (or byte values, for binary vectors), or base64. */
 export type WireVector = number[] | string;
 
-/** A point in a response: named vectors (`vectors`) by field, each as `vector` is written. */
+/**
+ * A point in a response, in Qdrant's shape: `vector` is one vector, or named vectors by
+ * field (a collection with named vectors), each as a `WireVector`.
+ */
 export interface WirePoint {
   id: PointId;
-  payload?: Record<string, unknown>;
-  vector?: WireVector;
-  vectors?: Record<string, WireVector>;
+  payload?: Record<string, unknown> | null;
+  vector?: WireVector | Record<string, WireVector> | null;
+  /** The payload value a scroll or query ordered by a key placed the point by. */
+  order_value?: number | string;
 }
 
 export interface WireHit extends WirePoint {
   score: number;
+  /** Qdrant's point version: always 0 (Quiver keeps none). */
+  version?: number;
 }
 
-/** One group of a grouped search's response (`{ groups }`). */
+/** One group of a grouped search's response (`{ groups: [{ id, hits }] }`, Qdrant's shape). */
 export interface WireGroup {
-  group: MatchValue;
+  id: MatchValue;
   hits: WireHit[];
 }
 
-/** The one shape of every error response: `{ error: { code, message, path? } }`. */
+/** A successful response: Qdrant's envelope, `time` in seconds. */
+export interface OkBody<T> {
+  result: T;
+  status: 'ok';
+  time: number;
+}
+
+/**
+ * The one shape of every error response, Qdrant's `{ status: { error }, time }`, with
+ * Quiver's stable `code` (and the offending field's `path`) beside the message.
+ */
 export interface ErrorBody {
-  error: {
+  status: {
+    /** What was expected and what was given. */
+    error: string;
     /** Stable code: an engine error's `code` (e.g. `DIMENSION_MISMATCH`) or an HTTP-level one (`UNAUTHORIZED`). */
     code: string;
-    /** What was expected and what was given. */
-    message: string;
     /** The offending field, e.g. `points[3].vector` or `filter.must[0].range.gte`. */
     path?: string;
   };
+  time: number;
 }
 
 /** Whether a provider takes texts (sent as they are) rather than images (sent as base64 bytes): the engine's rule. */
@@ -83,4 +100,33 @@ export function decodeVector(text: string, where = 'vector'): Float32Array {
   const out = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(out.buffer).set(bytes);
   return out;
+}
+
+/**
+ * The index of a collection or vector field on the wire (a Quiver extension, in snake_case):
+ * a factory string as it is, `{ type: 'hnsw', m, ef_construct, ef }`, `{ type: 'flat' }`,
+ * or `{ type: 'factory', factory, ef_construct, ef }`.
+ */
+export type WireIndex = string | Record<string, unknown>;
+
+export function indexToWire(index: IndexConfig): WireIndex {
+  if (typeof index === 'string') return index;
+  const { M, efConstruction, ...rest } = index as { M?: number; efConstruction?: number } & Record<
+    string,
+    unknown
+  >;
+  const out: Record<string, unknown> = { ...rest };
+  if (M !== undefined) out.m = M;
+  if (efConstruction !== undefined) out.ef_construct = efConstruction;
+  return out;
+}
+
+/** The engine's index config of a wire index (unknown keys pass on, for the engine to refuse). */
+export function indexFromWire(index: WireIndex): IndexConfig {
+  if (typeof index === 'string') return index;
+  const { m, ef_construct, ...rest } = index;
+  const out: Record<string, unknown> = { ...rest };
+  if (m !== undefined) out.M = m;
+  if (ef_construct !== undefined) out.efConstruction = ef_construct;
+  return out as IndexConfig;
 }

@@ -135,6 +135,19 @@ function referenceField(
         (lte === undefined || count <= lte),
     );
   }
+  if ('is_empty' in condition || 'is_null' in condition) {
+    // Qdrant's field forms, per leaf: is_empty: null or []; is_null: null or an array with a null.
+    const leaves = referenceLeaves(payload ?? {}, condition.key.split('.'));
+    if (leaves.length === 0) return 'is_empty' in condition ? condition.is_empty : !condition.is_null;
+    if ('is_empty' in condition) {
+      return leaves.some(
+        (leaf) => (leaf === null || (Array.isArray(leaf) && leaf.length === 0)) === condition.is_empty,
+      );
+    }
+    return leaves.some(
+      (leaf) => (leaf === null || (Array.isArray(leaf) && leaf.includes(null))) === condition.is_null,
+    );
+  }
   if ('geo_radius' in condition || 'geo_bounding_box' in condition || 'geo_polygon' in condition) {
     return values.some((value) => {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;

@@ -103,7 +103,7 @@ export class QdrantRandomFilters {
     const rng = this.rng;
     if (depth > 0 && rng.next() < 0.2) return this.filter(depth - 1);
     const key = rng.pick(QDRANT_KEYS);
-    switch (rng.int(16)) {
+    switch (rng.int(17)) {
       case 0:
         return { key, match: { value: this.scalar() } };
       case 1:
@@ -140,6 +140,8 @@ export class QdrantRandomFilters {
         return { key: rng.next() < 0.8 ? 'loc' : key, geo_bounding_box: this.box() };
       case 14:
         return { key: rng.next() < 0.8 ? 'loc' : key, geo_polygon: this.polygon() };
+      case 15:
+        return rng.next() < 0.5 ? { key, is_empty: rng.next() < 0.5 } : { key, is_null: rng.next() < 0.5 };
       default:
         return {
           key: 'u',

@@ -68,21 +68,35 @@ export async function http(
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
-/** Asserts an error response: its status, the one error shape, its code and (optionally) its path. */
+/** The `result` of a successful answer (asserting the envelope `{ result, status: 'ok', time }`). */
+export function resultOf<T = unknown>(answer: HttpResult): T {
+  assert.ok(answer.status < 300, `expected success, got ${answer.status}: ${JSON.stringify(answer.body)}`);
+  const body = answer.body as { result?: T; status?: unknown; time?: unknown };
+  assert.equal(body.status, 'ok', JSON.stringify(body));
+  assert.equal(typeof body.time, 'number');
+  return body.result as T;
+}
+
+/**
+ * Asserts an error response: its status, the one error shape (Qdrant's
+ * `{ status: { error }, time }` with Quiver's `code` and `path`), its code and (optionally) its path.
+ */
 export function assertError(result: HttpResult, status: number, code: string, path?: string): void {
   assert.equal(
     result.status,
     status,
     `expected ${status}, got ${result.status}: ${JSON.stringify(result.body)}`,
   );
-  const error = (result.body as { error?: Record<string, unknown> }).error;
-  assert.ok(error, `no error object in ${JSON.stringify(result.body)}`);
+  const body = result.body as { status?: Record<string, unknown>; time?: unknown };
+  const error = body.status;
+  assert.ok(typeof error === 'object' && error !== null, `no error object in ${JSON.stringify(result.body)}`);
+  assert.equal(typeof body.time, 'number', 'time in seconds');
   assert.equal(error.code, code, `code: ${JSON.stringify(error)}`);
-  assert.equal(typeof error.message, 'string');
+  assert.equal(typeof error.error, 'string');
   assert.deepEqual(
-    Object.keys(error).filter((k) => !['code', 'message', 'path'].includes(k)),
+    Object.keys(error).filter((k) => !['code', 'error', 'path'].includes(k)),
     [],
-    'only code, message and path',
+    'only error, code and path',
   );
   if (path !== undefined) assert.equal(error.path, path, `path: ${JSON.stringify(error)}`);
   assert.doesNotMatch(JSON.stringify(result.body), /\bat .+\.js:\d+/, 'no stack trace');

@@ -1,27 +1,30 @@
 /**
- * Collections: `GET /collections`, `PUT|GET|DELETE /collections/{name}`,
- * `POST /collections/{name}/flush`, `POST /collections/{name}/compact`. A collection has one
- * vector per point (`dimension`, `metric`) or named vector fields (`vectors`), and may
- * declare payload indexes (`payloadIndexes`) when created.
+ * Collections, as Qdrant's API has them: `GET /collections`, `PUT|GET|PATCH|DELETE
+ * /collections/{name}`, `GET /collections/{name}/exists`; and Quiver's
+ * `POST /collections/{name}/flush` and `…/compact`. See `collection-shape.ts` for how
+ * Qdrant's configuration maps onto the engine's.
  *
  * Races with a drop: a create and a drop of one name run one at a time (`NameLock`), so a
- * 201 describes the collection that was created, and a DELETE that came after it answers
- * 200. Any other operation on a collection that a drop removes while it runs fails with the
- * engine's `CollectionNotFoundError` (404) and acknowledges nothing; the list leaves out a
- * collection dropped between listing its name and describing it.
+ * create's answer describes the collection that was created, and a DELETE that came after
+ * it succeeds. Any other operation on a collection that a drop removes while it runs fails
+ * with the engine's `CollectionNotFoundError` (404) and acknowledges nothing; the list
+ * leaves out a collection dropped between listing its name and describing it.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { CollectionConfig as EngineConfig, CollectionInfo as EngineInfo } from '../../db/types.js';
-import { CollectionNotFoundError, QuiverError } from '../../errors.js';
-import { CollectionConfig, CollectionInfo, CollectionList } from '../collection-schemas.js';
+import { Type } from '@sinclair/typebox';
+import type { Collection } from '../../db/types.js';
+import { CollectionNotFoundError, InvalidArgumentError, QuiverError } from '../../errors.js';
+import type { Filter } from '../../payload/filter.js';
+import { CollectionInfoResult, CollectionList } from '../collection-schemas.js';
+import { type CreateBody, collectionInfo, engineConfig, listed } from '../collection-shape.js';
 import { NameLock } from '../name-lock.js';
 import { checkProviderPolicy } from '../provider-policy.js';
-import { NameParams, Ok, responses } from '../schemas.js';
+import { NameParams, responses } from '../schemas.js';
 import { KEYED, READ, type RouteContext, WRITE } from './context.js';
 
 export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
   app,
-  { db, allowedProviders },
+  { db, schemas, allowedProviders },
 ) => {
   const tags = ['collections'];
   const createOrDrop = new NameLock();
@@ -33,9 +36,10 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         tags,
         summary: 'List collections',
         description:
-          'Every collection, sorted by name, with its vector fields; one whose files fail verification has an `error` instead.',
+          'Every collection, sorted by name. Quiver extension: `quiver` holds each one’s dimension, metric and named ' +
+          'vector fields, or an `error` for one whose files fail verification.',
         security: KEYED,
-        response: responses(200, CollectionList, []),
+        response: responses(CollectionList, []),
       },
       config: READ,
     },
@@ -48,7 +52,10 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
           if (error instanceof CollectionNotFoundError) continue; // dropped since it was listed
           if (!(error instanceof QuiverError)) throw error;
           request.log.warn({ err: error, collection: name }, 'collection unavailable');
-          collections.push({ name, error: { code: error.code, message: 'unavailable; see the server log' } });
+          collections.push({
+            name,
+            quiver: { error: { code: error.code, message: 'unavailable; see the server log' } },
+          });
         }
       }
       return { collections };
@@ -62,24 +69,22 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         tags,
         summary: 'Create a collection',
         description:
-          'A vector field may name an embedding `provider` instead of (or besides) a `dimension`; points ' +
-          'and queries then give that field its raw input in `inputs` (see the upsert and search routes).',
+          '`vectors: { size, distance }` for one vector per point, or named vectors `{ name: { size, distance } }`. ' +
+          'Quiver extensions: a vector field may name an embedding `provider` instead of (or besides) a `size`; ' +
+          'points and queries then give that field its raw input in `inputs`. `index` takes a factory string.',
         security: KEYED,
         params: NameParams,
-        body: CollectionConfig,
-        response: responses(201, CollectionInfo, [400, 403, 409, 507]),
+        body: schemas.createCollection,
+        response: responses(Type.Boolean(), [400, 403, 409, 507]),
       },
       config: WRITE,
     },
-    async (request, reply) => {
-      checkProviderPolicy(request.body, allowedProviders);
+    async (request) => {
+      const config = engineConfig(request.body as CreateBody);
+      checkProviderPolicy(config, allowedProviders);
       const { name } = request.params;
-      const info = await createOrDrop.run(name, async () => {
-        const collection = await db.createCollection(name, request.body as EngineConfig);
-        return collection.info();
-      });
-      reply.code(201);
-      return info;
+      await createOrDrop.run(name, () => db.createCollection(name, config));
+      return true;
     },
   );
 
@@ -89,13 +94,61 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       schema: {
         tags,
         summary: 'Describe a collection',
+        description: "Qdrant's collection info; `quiver` (extension) is the engine's own description.",
         security: KEYED,
         params: NameParams,
-        response: responses(200, CollectionInfo, [400, 404]),
+        response: responses(CollectionInfoResult, [400, 404]),
       },
       config: READ,
     },
-    async (request) => db.collection(request.params.name).info(),
+    async (request) => {
+      const collection = db.collection(request.params.name);
+      return collectionInfo(await collection.info(), (key) => pointsWith(collection, key));
+    },
+  );
+
+  app.get(
+    '/collections/:name/exists',
+    {
+      schema: {
+        tags,
+        summary: 'Whether a collection exists',
+        security: KEYED,
+        params: NameParams,
+        response: responses(Type.Object({ exists: Type.Boolean() }), [400]),
+      },
+      config: READ,
+    },
+    async (request) => ({ exists: (await db.listCollections()).includes(request.params.name) }),
+  );
+
+  app.patch(
+    '/collections/:name',
+    {
+      schema: {
+        tags,
+        summary: 'Update a collection’s parameters',
+        description:
+          'Tuning options Quiver does not have are accepted and change nothing; the vectors, HNSW and quantization ' +
+          'settings are fixed at creation (400).',
+        security: KEYED,
+        params: NameParams,
+        body: schemas.updateCollection,
+        response: responses(Type.Boolean(), [400, 403, 404]),
+      },
+      config: WRITE,
+    },
+    async (request) => {
+      await db.collection(request.params.name).info(); // 404 for a collection that does not exist
+      for (const key of ['hnsw_config', 'vectors', 'quantization_config', 'sparse_vectors'] as const) {
+        if (request.body[key] !== undefined) {
+          throw new InvalidArgumentError(
+            `${key}: cannot be changed after a collection is created in Quiver; create a new collection (or restore a snapshot) instead`,
+          );
+        }
+      }
+      return true;
+    },
   );
 
   app.delete(
@@ -106,14 +159,14 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         summary: 'Drop a collection and all its points',
         security: KEYED,
         params: NameParams,
-        response: responses(200, Ok, [400, 403, 404, 507]),
+        response: responses(Type.Boolean(), [400, 403, 404, 507]),
       },
       config: WRITE,
     },
     async (request) => {
       const { name } = request.params;
       await createOrDrop.run(name, () => db.dropCollection(name));
-      return { ok: true as const };
+      return true;
     },
   );
 
@@ -122,16 +175,16 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     {
       schema: {
         tags,
-        summary: 'Seal the growing segment into a segment file',
+        summary: 'Seal the growing segment into a segment file (Quiver extension)',
         security: KEYED,
         params: NameParams,
-        response: responses(200, Ok, [400, 403, 404, 507]),
+        response: responses(Type.Boolean(), [400, 403, 404, 507]),
       },
       config: WRITE,
     },
     async (request) => {
       await db.collection(request.params.name).flush();
-      return { ok: true as const };
+      return true;
     },
   );
 
@@ -140,27 +193,21 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     {
       schema: {
         tags,
-        summary: 'Drop deleted rows and merge small segments',
+        summary: 'Drop deleted rows and merge small segments (Quiver extension)',
         security: KEYED,
         params: NameParams,
-        response: responses(200, Ok, [400, 403, 404, 507]),
+        response: responses(Type.Boolean(), [400, 403, 404, 507]),
       },
       config: WRITE,
     },
     async (request) => {
       await db.collection(request.params.name).compact();
-      return { ok: true as const };
+      return true;
     },
   );
 };
 
-/** A collection as the list shows it: name, dimension and metric, and its named vector fields (with their providers) if any. */
-function listed(info: EngineInfo) {
-  const { name, dimension, metric, vectors } = info;
-  if (vectors === undefined) return { name, dimension, metric };
-  const fields: Record<string, { dimension: number; metric: string; provider?: string }> = {};
-  for (const [field, { dimension, metric, provider }] of Object.entries(vectors)) {
-    fields[field] = provider === undefined ? { dimension, metric } : { dimension, metric, provider };
-  }
-  return { name, dimension, metric, vectors: fields };
+/** How many points have a non-null value under `key` (an indexed key: answered by its index). */
+function pointsWith(collection: Collection, key: string): Promise<number> {
+  return collection.count({ filter: { must: [{ key, exists: true }] } as Filter });
 }

@@ -1,53 +1,50 @@
 /**
- * Payload indexes: `PUT /collections/{name}/payload-indexes/{key}` indexes a payload field
- * (body `{ type, analyzer? }`) in every segment, existing and future, replacing an index of
- * another kind; `DELETE …/payload-indexes/{key}` drops it. Indexes change how filters and
- * text searches are answered, never what they answer (except that a `text` index is what
- * makes a field searchable by BM25).
+ * Payload indexes, as Qdrant's API has them: `PUT /collections/{name}/index` with
+ * `{ field_name, field_schema }` indexes a payload field in every segment, existing and
+ * future, replacing an index of another kind; `DELETE …/index/{field_name}` drops it.
+ * Indexes change how filters and text searches are answered, never what they answer
+ * (except that a `text` index is what makes a field searchable by BM25).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { PayloadIndexConfig } from '../../db/types.js';
-import { PayloadIndexParams, PayloadIndexSpec } from '../collection-schemas.js';
-import { Ok, responses } from '../schemas.js';
+import { FieldParams } from '../collection-schemas.js';
+import { type FieldSchemaBody, payloadIndexOf } from '../collection-shape.js';
+import { NameParams, responses, UpdateResult, WriteQuery } from '../schemas.js';
 import { KEYED, type RouteContext, WRITE } from './context.js';
 
-export const payloadIndexRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { db }) => {
+export const payloadIndexRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
+  app,
+  { db, schemas, nextOperation },
+) => {
   const tags = ['payload indexes'];
 
   app.put(
-    '/collections/:name/payload-indexes/:key',
+    '/collections/:name/index',
     {
       schema: {
         tags,
         summary: 'Index a payload field',
         description:
-          'Builds the index in every segment; the key is a dotted path (URL-encoded). `analyzer` applies to `text` only.',
+          '`field_schema`: a kind (`keyword`, `integer`, `float`, `bool`, `datetime`, `text`, and where the engine has ' +
+          'them `geo`, `uuid`) or `{ type, … }`: `is_tenant` for a keyword index (a partitioned index), `tokenizer: ' +
+          'multilingual` or (Quiver extension) `analyzer` for a text index. Other parameters are accepted and change nothing.',
         security: KEYED,
-        params: PayloadIndexParams,
-        body: PayloadIndexSpec,
-        response: responses(200, Ok, [400, 403, 404, 507]),
+        params: NameParams,
+        querystring: WriteQuery,
+        body: schemas.createIndex,
+        response: responses(UpdateResult, [400, 403, 404, 507]),
       },
       config: WRITE,
     },
     async (request) => {
-      const { type, analyzer, partitioned } = request.body;
-      // Without options the engine gets the bare kind, exactly what an in-process caller writes.
-      const config = (
-        analyzer === undefined && partitioned === undefined
-          ? type
-          : {
-              type,
-              ...(analyzer === undefined ? {} : { analyzer }),
-              ...(partitioned === undefined ? {} : { partitioned }),
-            }
-      ) as PayloadIndexConfig;
-      await db.collection(request.params.name).createPayloadIndex(request.params.key, config);
-      return { ok: true as const };
+      const { field_name, field_schema } = request.body;
+      const config = payloadIndexOf(field_schema as FieldSchemaBody | undefined);
+      await db.collection(request.params.name).createPayloadIndex(field_name, config);
+      return { operation_id: nextOperation(), status: 'completed' as const };
     },
   );
 
   app.delete(
-    '/collections/:name/payload-indexes/:key',
+    '/collections/:name/index/:field_name',
     {
       schema: {
         tags,
@@ -55,14 +52,15 @@ export const payloadIndexRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
         description:
           'Filters on the field keep working (by reading payloads); a text search on it no longer does.',
         security: KEYED,
-        params: PayloadIndexParams,
-        response: responses(200, Ok, [400, 403, 404, 507]),
+        params: FieldParams,
+        querystring: WriteQuery,
+        response: responses(UpdateResult, [400, 403, 404, 507]),
       },
       config: WRITE,
     },
     async (request) => {
-      await db.collection(request.params.name).dropPayloadIndex(request.params.key);
-      return { ok: true as const };
+      await db.collection(request.params.name).dropPayloadIndex(request.params.field_name);
+      return { operation_id: nextOperation(), status: 'completed' as const };
     },
   );
 };

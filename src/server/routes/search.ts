@@ -1,55 +1,57 @@
 /**
- * Searches: `POST /collections/{name}/points/search` (k nearest to a vector, BM25 over a
- * text, or both fused; grouped with `groupBy`), `…/points/search/batch` (one hit list per
- * query), `…/points/range` (every point within a radius) and `…/points/recommend` (points
- * like the positive examples and unlike the negative ones). Each awaits the engine, which
- * runs the scan off the event loop.
+ * Searches, as Qdrant's API has them: `POST …/points/search`, `…/search/batch`,
+ * `…/search/groups`, `…/points/recommend`, `…/recommend/batch`, `…/recommend/groups`;
+ * and Quiver's range search, `POST …/points/range`. See `search-run.ts` for how a body
+ * becomes an engine search.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { RangeSearchOptions, RecommendOptions, SearchOptions } from '../../db/types.js';
-import { requestExamples, requestQuery, requestVector, wireGroup, wireHit } from '../convert.js';
-import { fieldProviders, NO_PROVIDERS, needsProviders } from '../raw-inputs.js';
-import { HitLists, Hits, HitsOrGroups, NameParams, responses } from '../schemas.js';
+import { Type } from '@sinclair/typebox';
+import type { Metric, RangeSearchOptions } from '../../db/types.js';
+import type { Filter } from '../../payload/filter.js';
+import { requestVector } from '../convert.js';
+import { engineThreshold, fieldMetric } from '../distance.js';
+import { canonicalFilter } from '../point-ids.js';
+import { recommendGroups } from '../recommend-groups.js';
+import { NameParams, PointGroup, responses, ScoredPoint } from '../schemas.js';
+import {
+  finish,
+  type GroupsBody,
+  outputOf,
+  type RecommendBody,
+  runRecommend,
+  runSearch,
+  runSearchBatch,
+  runSearchGroups,
+  type SearchBody,
+} from '../search-run.js';
 import { KEYED, READ, type RouteContext } from './context.js';
+
+const Hits = Type.Array(ScoredPoint);
+const Groups = Type.Object({ groups: Type.Array(PointGroup) });
 
 export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { db, schemas }) => {
   const tags = ['search'];
+  const route = { security: KEYED, params: NameParams };
 
   app.post(
     '/collections/:name/points/search',
     {
       schema: {
         tags,
-        summary: 'The k best points for a vector, a text, or both',
+        summary: 'The best points for a vector',
         description:
-          'Best first. `query` is a vector, or `{ vector?, using?, text?, textField?, inputs? }`: a vector search ' +
-          '(of field `using` in a collection with named vectors), a BM25 search over the text-indexed ' +
-          'field `textField`, or both fused by `fusion`. `inputs` holds the raw input of one field with a ' +
-          'provider instead of a vector (a text, or an image file in base64; with `text` and `textField`, a ' +
-          'hybrid search); a `text` without `textField` is the raw input of a text-provider field named ' +
-          '`text`, or of the only text-provider field when the collection has no text index. With a filter, the exact top-k among the ' +
-          'matching points. `score` is the squared distance (l2), inner product (ip), cosine similarity ' +
-          '(cosine), bit distance (hamming, jaccard), BM25 (text) or the fused score (hybrid). With ' +
-          '`groupBy` the answer is `{ groups }`: the best `k` groups, each of up to `groupSize` hits.',
-        security: KEYED,
-        params: NameParams,
+          'Best first. `vector` is a vector, or `{ name, vector }` for a named field. With a filter, the exact best among ' +
+          'the matching points when they are few. Quiver extensions: `text` with `text_field` is a BM25 search over a ' +
+          'text-indexed field, fused with the `vector` if one is given (`fusion`: `rrf`, `weighted`, `dbsf`; `rrf_k`, ' +
+          '`weights`); `inputs` holds the raw input of a field with a provider (a text, or an image file in base64) ' +
+          'instead of a vector; `params.nprobe`, `params.search_k`, `params.rerank` tune IVF, Annoy and quantized indexes.',
+        ...route,
         body: schemas.search,
-        response: responses(200, HitsOrGroups, [400, 404]),
+        response: responses(Hits, [400, 404]),
       },
       config: READ,
     },
-    async (request) => {
-      const { query, vectorEncoding, ...options } = request.body;
-      const collection = db.collection(request.params.name);
-      const providers = needsProviders(query) ? await fieldProviders(collection) : NO_PROVIDERS;
-      const input = requestQuery(query, providers);
-      if (options.groupBy !== undefined) {
-        const groups = await collection.search(input, options as SearchOptions & { groupBy: string });
-        return { groups: groups.map((g) => wireGroup(g, vectorEncoding)) };
-      }
-      const hits = await collection.search(input, options as SearchOptions);
-      return { hits: hits.map((h) => wireHit(h, vectorEncoding)) };
-    },
+    async (request) => runSearch(db.collection(request.params.name), request.body as SearchBody),
   );
 
   app.post(
@@ -57,45 +59,36 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
     {
       schema: {
         tags,
-        summary: 'k nearest points for each of several queries',
-        description: 'One hit list per query, in the order of the queries; the options apply to all.',
-        security: KEYED,
-        params: NameParams,
+        summary: 'Several searches',
+        description: 'One hit list per search, in order.',
+        ...route,
         body: schemas.searchBatch,
-        response: responses(200, HitLists, [400, 404]),
+        response: responses(Type.Array(Hits), [400, 404]),
       },
       config: READ,
     },
     async (request) => {
-      const { queries, vectorEncoding, ...options } = request.body;
       const collection = db.collection(request.params.name);
-      const vectors = queries.map((q, i) => requestVector(q, `queries[${i}]`));
-      const results = await collection.searchBatch(vectors, options as SearchOptions);
-      return { results: results.map((hits) => hits.map((h) => wireHit(h, vectorEncoding))) };
+      return runSearchBatch(collection, request.body.searches as SearchBody[]);
     },
   );
 
   app.post(
-    '/collections/:name/points/range',
+    '/collections/:name/points/search/groups',
     {
       schema: {
         tags,
-        summary: 'Every point within a radius of a query',
+        summary: 'The best groups of points sharing a payload value',
         description:
-          'Best first. l2: squared distance ≤ radius; cosine: 1 − similarity ≤ radius; ip: inner product ≥ radius.',
-        security: KEYED,
-        params: NameParams,
-        body: schemas.range,
-        response: responses(200, Hits, [400, 404]),
+          '`limit` groups of up to `group_size` hits (default 3), grouped by the value under `group_by`.',
+        ...route,
+        body: schemas.searchGroups,
+        response: responses(Groups, [400, 404]),
       },
       config: READ,
     },
-    async (request) => {
-      const { query, vectorEncoding, ...options } = request.body;
-      const collection = db.collection(request.params.name);
-      const hits = await collection.rangeSearch(requestVector(query, 'query'), options as RangeSearchOptions);
-      return { hits: hits.map((h) => wireHit(h, vectorEncoding)) };
-    },
+    async (request) =>
+      runSearchGroups(db.collection(request.params.name), request.body as SearchBody & GroupsBody),
   );
 
   app.post(
@@ -105,25 +98,96 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
         tags,
         summary: 'Points like the positive examples and unlike the negative ones',
         description:
-          'Examples are point ids or vectors (of field `using`); points given by id are left out of the ' +
-          'results. `average`: one search for avg(positive) + (avg(positive) − avg(negative)); ' +
-          '`best_score`: each point scores by its best similarity to a positive example, and ranks below ' +
-          'all of those when a negative example is nearer.',
-        security: KEYED,
-        params: NameParams,
+          'Examples are point ids or vectors (of field `using`); points given by id are left out of the results. ' +
+          'Scores: the metric’s for `average_vector`; for `best_score`, σ(best similarity to a positive), negative ' +
+          'when a negative example is nearer; for `sum_scores`, Σ similarity to positives − Σ to negatives.',
+        ...route,
         body: schemas.recommend,
-        response: responses(200, Hits, [400, 404]),
+        response: responses(Hits, [400, 404]),
+      },
+      config: READ,
+    },
+    async (request) => runRecommend(db.collection(request.params.name), request.body as RecommendBody),
+  );
+
+  app.post(
+    '/collections/:name/points/recommend/batch',
+    {
+      schema: {
+        tags,
+        summary: 'Several recommendations',
+        ...route,
+        body: schemas.recommendBatch,
+        response: responses(Type.Array(Hits), [400, 404]),
       },
       config: READ,
     },
     async (request) => {
-      const { positive, negative, vectorEncoding, ...options } = request.body;
       const collection = db.collection(request.params.name);
-      const hits = await collection.recommend(
-        requestExamples(positive, negative),
-        options as RecommendOptions,
-      );
-      return { hits: hits.map((h) => wireHit(h, vectorEncoding)) };
+      return Promise.all(request.body.searches.map((s) => runRecommend(collection, s as RecommendBody)));
+    },
+  );
+
+  app.post(
+    '/collections/:name/points/recommend/groups',
+    {
+      schema: {
+        tags,
+        summary: 'Recommendations, grouped by a payload value',
+        description:
+          '`average_vector` only: a grouped search for avg(positive) + (avg(positive) − avg(negative)).',
+        ...route,
+        body: schemas.recommendGroups,
+        response: responses(Groups, [400, 404]),
+      },
+      config: READ,
+    },
+    async (request) =>
+      recommendGroups(db.collection(request.params.name), request.body as RecommendBody & GroupsBody),
+  );
+
+  app.post(
+    '/collections/:name/points/range',
+    {
+      schema: {
+        tags,
+        summary: 'Every point within a score threshold of a vector (Quiver extension)',
+        description:
+          'Best first: every point whose score passes `score_threshold` (Cosine, Dot: at least it; Euclid, Manhattan, ' +
+          'Hamming, Jaccard: a distance of at most it), up to `limit`.',
+        ...route,
+        body: schemas.range,
+        response: responses(Hits, [400, 404]),
+      },
+      config: READ,
+    },
+    async (request) => {
+      const body = request.body;
+      const collection = db.collection(request.params.name);
+      let using = body.using;
+      let vector = body.vector;
+      if (typeof vector === 'object' && !Array.isArray(vector)) {
+        using = vector.name;
+        vector = vector.vector;
+      }
+      const metric = await fieldMetric(collection, using);
+      const out = outputOf(body, false);
+      const options: RangeSearchOptions = {
+        radius: radiusOf(metric, body.score_threshold),
+        withPayload: out.projection.withPayload,
+        withVector: out.projection.withVector,
+      };
+      if (using !== undefined) options.using = using;
+      if (body.limit !== undefined) options.limit = body.limit;
+      if (body.filter !== undefined) options.filter = canonicalFilter(body.filter) as Filter;
+      const hits = await collection.rangeSearch(requestVector(vector, 'vector'), options);
+      return finish(hits, 0, undefined, metric, out);
     },
   );
 };
+
+/** The engine's radius (see `RangeSearchOptions`) for a Qdrant score threshold. */
+function radiusOf(metric: Metric, threshold: number): number {
+  if (metric === 'cosine') return 1 - threshold;
+  return engineThreshold(metric, threshold);
+}
