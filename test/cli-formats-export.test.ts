@@ -18,7 +18,7 @@ import { gaussianVectors } from '../src/eval/random.js';
 import { IndexIDMap2, readIndex } from '../src/faiss/index.js';
 import { Quiver } from '../src/index.js';
 import { quiverRunner } from './support/cli.js';
-import { FAISS_SKIP, pythonSearch, ScratchDir } from './support/faiss-python.js';
+import { FAISS_SKIP, runFaissBatch, ScratchDir, searchOp } from './support/faiss-python.js';
 
 const N = 40;
 const DIM = 5;
@@ -146,8 +146,10 @@ describe('quiver export', () => {
     const scratch = new ScratchDir();
     try {
       const queries = gaussianVectors(4, DIM, 13);
-      const theirs = pythonSearch(scratch, path, DIM, queries, 3);
-      assert.equal(theirs.info.ntotal, N);
+      const search = searchOp(scratch, path, DIM, scratch.writeF32(queries), 3);
+      const [info] = runFaissBatch([search.op]);
+      assert.equal(info.ntotal, N);
+      const theirs = search.results();
       for (let q = 0; q < 4; q++) {
         assert.deepEqual(
           Array.from(theirs.labels.subarray(q * 3, q * 3 + 3), Number),
