@@ -5,6 +5,7 @@
  * `CorruptDataError` and nothing is imported from them.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { openVectorFile } from '../src/cli/formats/open.js';
 import type { VectorBatch, VectorFile } from '../src/cli/formats/vector-file.js';
 import { CorruptDataError } from '../src/errors.js';
 import { gaussianVectors } from '../src/eval/random.js';
+import { IndexFlatIP, IndexHNSWFlat, IndexIDMap2, writeIndex } from '../src/faiss/index.js';
 import { Quiver } from '../src/index.js';
 import { H5PY_SKIP, writeAnnHdf5, writeNumpyNpz } from './support/ann-files.js';
 import { quiverRunner } from './support/cli.js';
@@ -243,6 +245,30 @@ describe('readers', () => {
     await assert.rejects(readAll(rowIds), /row 0: id null/);
   });
 
+  test('FAISS files: id-mapped labels or row numbers, reconstructed vectors, the index metric', async () => {
+    const mapped = new IndexIDMap2(new IndexFlatIP(DIM));
+    mapped.addWithIds(
+      DATA,
+      Array.from({ length: ROWS }, (_, r) => 1000 + 3 * r),
+    );
+    await writeIndex(mapped, join(dir, 'ip.faiss'));
+    const file = await openVectorFile(join(dir, 'ip.faiss'));
+    assert.deepEqual([file.format, file.rows, file.dimension, file.metric], ['faiss', ROWS, DIM, 'ip']);
+    const batches = await readAll(file, 10, 4);
+    assert.deepEqual(concat(batches), DATA.subarray(4 * DIM));
+    assert.deepEqual(
+      batches.flatMap((b) => b.ids),
+      Array.from({ length: ROWS - 4 }, (_, r) => 1000 + 3 * (r + 4)),
+    );
+    const hnsw = new IndexHNSWFlat(DIM, 8);
+    hnsw.add(DATA);
+    await writeIndex(hnsw, join(dir, 'hnsw.index'));
+    const plain = await openVectorFile(join(dir, 'hnsw.index'));
+    const rows = await readAll(plain, 100);
+    assert.deepEqual([rows[0].ids, plain.metric], [undefined, 'l2']);
+    assert.deepEqual(concat(rows), DATA);
+  });
+
   test('damaged and truncated files are refused with CorruptDataError on open', async () => {
     const bvecs = xvecsBytes([[1, 2, 3]], 1);
     const npz = zipBytes([{ name: 'vectors.npy', data: npyBytes(DATA, ROWS, DIM), deflate: true }]);
@@ -256,6 +282,7 @@ describe('readers', () => {
       ['cut.parquet', parquetBytes(arrowTable(true), 10).subarray(0, 300)],
       ['junk.parquet', new Uint8Array(64).fill(1)],
       ['junk.hdf5', new Uint8Array(64).fill(1)],
+      ['cut.faiss', readFileSync(join(dir, 'ip.faiss')).subarray(0, 200)],
     ];
     for (const [name, bytes] of cases) {
       await assert.rejects(openVectorFile(await fixture(name, bytes)), CorruptDataError, name);
@@ -322,6 +349,19 @@ describe('quiver import', () => {
       const [p] = await db.collection('h5').get([24], { withVector: true });
       assert.deepEqual(Array.from(p.vector as Float32Array), Array.from(DATA.subarray(24 * DIM)));
       assert.equal((await db.collection('h5').info()).count, ROWS);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a FAISS file: --create takes its metric, ids are its labels', async () => {
+    assert.match(await quiver.ok(['import', 'fx', join(dir, 'ip.faiss'), '--create']), /imported 25 points/);
+    const db = await Quiver.open(data);
+    try {
+      const fx = db.collection('fx');
+      assert.equal(fx.metric, 'ip');
+      const [p] = await fx.get([1000 + 3 * 7], { withVector: true });
+      assert.deepEqual(p.vector, DATA.subarray(7 * DIM, 8 * DIM));
     } finally {
       await db.close();
     }

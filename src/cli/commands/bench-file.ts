@@ -15,11 +15,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import type { Collection, Database, IndexConfig, Metric, SearchOptions } from '../../db/types.js';
+import type { Collection, Database, IndexConfig, SearchOptions } from '../../db/types.js';
 import { DimensionMismatchError, InvalidArgumentError } from '../../errors.js';
 import { recallAtK } from '../../eval/metrics.js';
 import { withDatabase } from '../database.js';
-import { type Hdf5Dataset, openHdf5, openHdf5Vectors } from '../formats/hdf5.js';
+import { ANN_METRICS, type Hdf5Dataset, openHdf5, openHdf5Vectors } from '../formats/hdf5.js';
 import { integerBetween, LIMITS, usageError } from '../options.js';
 import { startProgress } from '../progress.js';
 
@@ -36,7 +36,6 @@ interface BenchOptions {
 
 const DEFAULT_EF = [10, 20, 40, 80, 160, 320];
 const DEFAULT_NPROBE = [1, 2, 4, 8, 16, 32, 64];
-const METRIC_OF: Record<string, Metric> = { euclidean: 'l2', angular: 'cosine', dot: 'ip' };
 
 /** A parser for comma-separated lists of integers within `[min, max]`. */
 function integerList(min: number, max: number): (value: string) => number[] {
@@ -111,10 +110,10 @@ async function bench(db: Database, file: Hdf5Dataset, options: BenchOptions): Pr
       );
     }
   } else {
-    const metric = METRIC_OF[file.distance ?? 'euclidean'];
+    const metric = ANN_METRICS[file.distance ?? 'euclidean'];
     if (metric === undefined) {
       throw new InvalidArgumentError(
-        `${file.path}: distance '${file.distance}' is not one of ${Object.keys(METRIC_OF).join(', ')}`,
+        `${file.path}: distance '${file.distance}' is not one of ${Object.keys(ANN_METRICS).join(', ')}`,
       );
     }
     temporary = `bench-${process.pid}-${Date.now()}`;

@@ -9,7 +9,8 @@
  * one batch at a time whatever the file size. Ids are the 0-based row numbers plus `--id-start`,
  * except where the file carries ids: JSON Lines records, and the id column of an Arrow / Parquet
  * file (`--id-column`, default `id` when present). With `--create`, a missing collection is
- * created from the file's dimension (its header, or the first record) and `--metric`. JSON Lines records with named vectors (`"vectors": { field:
+ * created from the file's dimension (its header, or the first record) and `--metric` (default:
+ * the file's own metric — a FAISS index's, an HDF5 file's `distance` — else l2). JSON Lines records with named vectors (`"vectors": { field:
  * […] }`) go into a collection declared with those fields (`quiver create --vectors`), which
  * `--create` cannot infer. The collection is flushed once at the end, so the summary's
  * rate includes making the import durable. A failure part way keeps the batches before it
@@ -88,9 +89,10 @@ export function registerImport(program: Command): void {
     )
     .option('--create', "create the collection from the file's dimension if it does not exist")
     .addOption(
-      new Option('--metric <metric>', 'metric of a collection made by --create (default: l2)').choices(
-        METRICS,
-      ),
+      new Option(
+        '--metric <metric>',
+        "metric of a collection made by --create (default: the file's, else l2)",
+      ).choices(METRICS),
     )
     .action(
       async (
@@ -187,7 +189,8 @@ async function importFile(
   options: ImportOptions,
 ): Promise<void> {
   const started = performance.now();
-  const create = (dimension: number) => db.createCollection(name, { dimension, metric: options.metric });
+  const create = (dimension: number) =>
+    db.createCollection(name, { dimension, metric: options.metric ?? file.metric });
   let collection: Collection | undefined;
   if ((await db.listCollections()).includes(name)) collection = existingCollection(db, name, options.metric);
   else if (!options.create) throw new CollectionNotFoundError(name);

@@ -12,6 +12,7 @@
  * read); every error it reports becomes a `CorruptDataError` naming the file.
  */
 import { open, stat } from 'node:fs/promises';
+import type { Metric } from '../../db/types.js';
 import { CorruptDataError } from '../../errors.js';
 import {
   checkBatchArguments,
@@ -26,6 +27,9 @@ type H5File = InstanceType<H5['File']>;
 
 /** The 8-byte signature of an HDF5 superblock (at offset 0 for files written by h5py). */
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** ann-benchmarks' `distance` attribute values and the Quiver metric of each. */
+export const ANN_METRICS: Record<string, Metric> = { euclidean: 'l2', angular: 'cosine', dot: 'ip' };
 
 let loaded: Promise<H5> | undefined;
 
@@ -99,6 +103,7 @@ export async function openHdf5Vectors(path: string, dataset = 'train'): Promise<
   } finally {
     file.close();
   }
+  const metric = file.distance === undefined ? undefined : ANN_METRICS[file.distance];
   const { rows, columns } = matrix;
   return {
     path,
@@ -106,6 +111,7 @@ export async function openHdf5Vectors(path: string, dataset = 'train'): Promise<
     bytes: size,
     rows,
     dimension: columns,
+    metric,
     batches: (batchSize, fromRow = 0) => readBatches(path, dataset, batchSize, fromRow),
   };
 }

@@ -2,12 +2,13 @@
  * Opens a vector file by format, inferring the format from the extension when not given:
  * `.npy`, `.npz`, `.fvecs`, `.bvecs`, `.ivecs`, `.jsonl` / `.ndjson`, `.hdf5` / `.h5` (the
  * `train` dataset of an ann-benchmarks file), `.arrow` / `.feather` / `.arrows` (Arrow IPC),
- * `.parquet` (case-insensitive).
+ * `.parquet`, `.faiss` / `.index` (a FAISS index file) (case-insensitive).
  */
 import { extname } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import { openArrow } from './arrow.js';
 import type { ColumnOptions } from './arrow-columns.js';
+import { openFaissFile } from './faiss-file.js';
 import { openFvecs } from './fvecs.js';
 import { openHdf5Vectors } from './hdf5.js';
 import { openJsonl } from './jsonl.js';
@@ -27,6 +28,7 @@ export const VECTOR_FORMATS: readonly VectorFormat[] = [
   'hdf5',
   'arrow',
   'parquet',
+  'faiss',
 ];
 
 /** Formats whose vector and id columns can be chosen (`--vector-column` / `--id-column`). */
@@ -46,6 +48,8 @@ const BY_EXTENSION: Record<string, VectorFormat> = {
   '.arrows': 'arrow',
   '.feather': 'arrow',
   '.parquet': 'parquet',
+  '.faiss': 'faiss',
+  '.index': 'faiss',
 };
 
 /**
@@ -89,5 +93,7 @@ export async function openVectorFile(
       return openArrow(path, columns);
     case 'parquet':
       return openParquet(path, columns);
+    case 'faiss':
+      return openFaissFile(path);
   }
 }

@@ -14,6 +14,7 @@
  * Readers depend on nothing but Node and `errors.ts`: they are usable without the engine.
  */
 import type { FileHandle } from 'node:fs/promises';
+import type { Metric } from '../../db/types.js';
 import { InvalidArgumentError, QuiverError } from '../../errors.js';
 
 /** The file formats the CLI can import. */
@@ -26,7 +27,8 @@ export type VectorFormat =
   | 'jsonl'
   | 'hdf5'
   | 'arrow'
-  | 'parquet';
+  | 'parquet'
+  | 'faiss';
 
 /** A JSON object as found in a JSON Lines record's `payload`. */
 export type JsonObject = Record<string, unknown>;
@@ -64,6 +66,8 @@ export interface VectorFile {
   readonly rows: number | undefined;
   /** Vector dimension, when known before reading the data (npy, fvecs). */
   readonly dimension: number | undefined;
+  /** The metric the file states (a FAISS index's, an HDF5 file's `distance`), for `--create`. */
+  readonly metric?: Metric;
   /**
    * Streams the file in batches of at most `batchSize` rows, starting at row `fromRow`
    * (default 0). Fixed-record formats seek straight to `fromRow`; JSON Lines reads and
