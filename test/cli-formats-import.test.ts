@@ -17,7 +17,14 @@ import { openVectorFile } from '../src/cli/formats/open.js';
 import type { VectorBatch, VectorFile } from '../src/cli/formats/vector-file.js';
 import { CorruptDataError } from '../src/errors.js';
 import { gaussianVectors } from '../src/eval/random.js';
-import { IndexFlatIP, IndexHNSWFlat, IndexIDMap2, writeIndex } from '../src/faiss/index.js';
+import {
+  HnswlibIndex,
+  IndexFlatIP,
+  IndexHNSWFlat,
+  IndexIDMap2,
+  writeHnswlib,
+  writeIndex,
+} from '../src/faiss/index.js';
 import { Quiver } from '../src/index.js';
 import { H5PY_SKIP, writeAnnHdf5, writeNumpyNpz } from './support/ann-files.js';
 import { quiverRunner } from './support/cli.js';
@@ -269,6 +276,31 @@ describe('readers', () => {
     assert.deepEqual(concat(rows), DATA);
   });
 
+  test('hnswlib files: labels as ids, deleted elements left out, stored (normalized) vectors', async () => {
+    const index = new HnswlibIndex('cosine', DIM, { maxElements: ROWS });
+    index.addItems(
+      DATA,
+      Array.from({ length: ROWS }, (_, r) => 50 + r),
+    );
+    index.markDeleted(50 + 3);
+    await writeHnswlib(index, join(dir, 'cos.hnsw'));
+    const file = await openVectorFile(join(dir, 'cos.hnsw'), 'hnswlib', { metric: 'cosine' });
+    assert.deepEqual([file.rows, file.dimension, file.metric], [ROWS - 1, DIM, 'cosine']);
+    const batches = await readAll(file, 5);
+    const ids = batches.flatMap((b) => b.ids);
+    assert.deepEqual(
+      ids,
+      Array.from({ length: ROWS }, (_, r) => 50 + r).filter((id) => id !== 53),
+    );
+    const vectors = concat(batches);
+    for (const [i, id] of ids.entries()) {
+      const r = (id as number) - 50;
+      const row = DATA.subarray(r * DIM, (r + 1) * DIM);
+      const norm = Math.hypot(...row);
+      for (let j = 0; j < DIM; j++) assert.ok(Math.abs(vectors[i * DIM + j] - row[j] / norm) < 1e-6);
+    }
+  });
+
   test('damaged and truncated files are refused with CorruptDataError on open', async () => {
     const bvecs = xvecsBytes([[1, 2, 3]], 1);
     const npz = zipBytes([{ name: 'vectors.npy', data: npyBytes(DATA, ROWS, DIM), deflate: true }]);
@@ -283,6 +315,7 @@ describe('readers', () => {
       ['junk.parquet', new Uint8Array(64).fill(1)],
       ['junk.hdf5', new Uint8Array(64).fill(1)],
       ['cut.faiss', readFileSync(join(dir, 'ip.faiss')).subarray(0, 200)],
+      ['cut.hnsw', readFileSync(join(dir, 'cos.hnsw')).subarray(0, 300)],
     ];
     for (const [name, bytes] of cases) {
       await assert.rejects(openVectorFile(await fixture(name, bytes)), CorruptDataError, name);

@@ -117,9 +117,9 @@ export function registerImport(program: Command): void {
             );
         }
         if (path === undefined) usageError(command, 'give the file to import (or --images / --text)');
-        if (options.metric !== undefined && !options.create)
-          usageError(command, '--metric requires --create');
         const format = options.format ?? formatFromPath(path);
+        if (options.metric !== undefined && !options.create && format !== 'hnswlib')
+          usageError(command, '--metric requires --create (or an hnswlib file, whose space it names)');
         if (options.vectorColumn !== undefined && !COLUMN_FORMATS.includes(format))
           usageError(command, '--vector-column applies to npz, arrow and parquet files');
         if (options.idColumn !== undefined && format !== 'arrow' && format !== 'parquet')
@@ -127,6 +127,7 @@ export function registerImport(program: Command): void {
         const file = await openVectorFile(path, format, {
           vectorColumn: options.vectorColumn,
           idColumn: options.idColumn,
+          metric: options.metric,
         });
         if (options.idStart !== undefined && file.format === 'jsonl') {
           usageError(

@@ -2,15 +2,18 @@
  * Opens a vector file by format, inferring the format from the extension when not given:
  * `.npy`, `.npz`, `.fvecs`, `.bvecs`, `.ivecs`, `.jsonl` / `.ndjson`, `.hdf5` / `.h5` (the
  * `train` dataset of an ann-benchmarks file), `.arrow` / `.feather` / `.arrows` (Arrow IPC),
- * `.parquet`, `.faiss` / `.index` (a FAISS index file) (case-insensitive).
+ * `.parquet`, `.faiss` / `.index` (a FAISS index file), `.hnsw` / `.hnswlib` (an hnswlib index
+ * file; other names need `--format hnswlib`) (case-insensitive).
  */
 import { extname } from 'node:path';
+import type { Metric } from '../../db/types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { openArrow } from './arrow.js';
 import type { ColumnOptions } from './arrow-columns.js';
 import { openFaissFile } from './faiss-file.js';
 import { openFvecs } from './fvecs.js';
 import { openHdf5Vectors } from './hdf5.js';
+import { openHnswlibFile } from './hnswlib-file.js';
 import { openJsonl } from './jsonl.js';
 import { openNpy } from './npy.js';
 import { openNpz } from './npz.js';
@@ -29,6 +32,7 @@ export const VECTOR_FORMATS: readonly VectorFormat[] = [
   'arrow',
   'parquet',
   'faiss',
+  'hnswlib',
 ];
 
 /** Formats whose vector and id columns can be chosen (`--vector-column` / `--id-column`). */
@@ -50,6 +54,8 @@ const BY_EXTENSION: Record<string, VectorFormat> = {
   '.parquet': 'parquet',
   '.faiss': 'faiss',
   '.index': 'faiss',
+  '.hnsw': 'hnswlib',
+  '.hnswlib': 'hnswlib',
 };
 
 /**
@@ -66,15 +72,19 @@ export function formatFromPath(path: string): VectorFormat {
   return format;
 }
 
-/**
- * Opens `path` as `format` (default: from the extension). See each reader for what it checks
- * on open. `columns` applies to npz (`vectorColumn`: the member) and Arrow / Parquet.
- */
+/** Reader options: columns (npz: `vectorColumn` is the member; Arrow / Parquet) and hnswlib's space. */
+export interface OpenOptions extends ColumnOptions {
+  /** The space of an hnswlib file (which does not record it); default l2. */
+  metric?: Metric;
+}
+
+/** Opens `path` as `format` (default: from the extension). See each reader for what it checks on open. */
 export async function openVectorFile(
   path: string,
   format: VectorFormat = formatFromPath(path),
-  columns: ColumnOptions = {},
+  options: OpenOptions = {},
 ): Promise<VectorFile> {
+  const columns: ColumnOptions = { vectorColumn: options.vectorColumn, idColumn: options.idColumn };
   switch (format) {
     case 'npy':
       return openNpy(path);
@@ -95,5 +105,7 @@ export async function openVectorFile(
       return openParquet(path, columns);
     case 'faiss':
       return openFaissFile(path);
+    case 'hnswlib':
+      return openHnswlibFile(path, options.metric);
   }
 }

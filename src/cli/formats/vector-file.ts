@@ -28,7 +28,8 @@ export type VectorFormat =
   | 'hdf5'
   | 'arrow'
   | 'parquet'
-  | 'faiss';
+  | 'faiss'
+  | 'hnswlib';
 
 /** A JSON object as found in a JSON Lines record's `payload`. */
 export type JsonObject = Record<string, unknown>;
