@@ -4,14 +4,14 @@
  * larger structure an arena of its own; one pool per purpose runs calls over any arena
  * (each worker attaches an arena's memory on first use) with the same answers as this
  * thread; releasing an arena's last placement forgets it in the workers; the budget bounds
- * committed bytes with `CapacityError`.
+ * committed bytes with `CapacityError`, but for a little scratch that reads may need.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CapacityError } from '../src/errors.js';
 import { FlatIndex } from '../src/index/flat-index.js';
 import { gaussianMixture } from '../src/index.js';
-import { MemoryArenas } from '../src/kernels/arenas.js';
+import { MemoryArenas, SCRATCH_BYTES } from '../src/kernels/arenas.js';
 import { DistanceKind } from '../src/kernels/kernels.js';
 import { KernelWorkerPool } from '../src/kernels/worker-pool.js';
 
@@ -73,14 +73,19 @@ describe('memory arenas', () => {
     const arenas = new MemoryArenas({ arenaBytes: 4 * MiB, memoryBudget: 2 * MiB, kind: 'js' });
     const p = arenas.place(MiB);
     const ptr = p.kernels.alloc(MiB);
-    assert.throws(() => p.kernels.alloc(2 * MiB), CapacityError);
+    assert.throws(() => p.kernels.alloc(8 * MiB), CapacityError);
     assert.throws(() => arenas.place(MiB, { fresh: true }), CapacityError);
-    assert.ok(arenas.stats.committedBytes <= 2 * MiB);
     assert.throws(() => arenas.checkRoom(2 * MiB, 'a write'), CapacityError);
+    assert.ok(arenas.stats.committedBytes <= 2 * MiB);
+    // A small growth (a search's scratch) passes the budget, by SCRATCH_BYTES in all.
+    const scratch = p.kernels.alloc(MiB);
+    assert.ok(arenas.stats.committedBytes <= 2 * MiB + SCRATCH_BYTES);
+    assert.throws(() => p.kernels.alloc(SCRATCH_BYTES), CapacityError);
+    p.kernels.free(scratch);
     p.kernels.free(ptr);
     arenas.setMemoryBudget(undefined);
     const q = arenas.place(MiB, { fresh: true });
-    q.kernels.alloc(2 * MiB);
+    q.kernels.alloc(8 * MiB);
     p.release();
     q.release();
   });

@@ -163,9 +163,9 @@ test('a body without a JSON content type gets 415 saying to send application/jso
       'content-type': 'application/x-www-form-urlencoded',
     });
     assert.equal(result.status, 415);
-    const { error } = result.body as { error: { code: string; message: string } };
-    assert.equal(error.code, 'UNSUPPORTED_MEDIA_TYPE');
-    assert.match(error.message, /send a JSON body with Content-Type: application\/json/);
+    const { status } = result.body as { status: { code: string; error: string } };
+    assert.equal(status.code, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.match(status.error, /send a JSON body with Content-Type: application\/json/);
   } finally {
     await server.stop();
   }

@@ -25,6 +25,7 @@ import {
   IndexScalarQuantizer,
   indexFactory,
   METRIC_INNER_PRODUCT,
+  METRIC_L1,
   METRIC_L2,
   NotTrainedError,
   readIndex,
@@ -210,6 +211,32 @@ describe('quiverdb/faiss API', () => {
     for (const i of [ivfpq, sq, pq]) i.dispose();
   });
 
+  test('large batches on worker threads answer as one query at a time, and see later changes', async () => {
+    const many = gaussianVectors(20_000, d, 43);
+    const batch = gaussianVectors(16, d, 44);
+    for (const description of ['IVF32,PQ4', 'SQ8', 'LSH64']) {
+      const index = indexFactory(d, description);
+      if (index instanceof IndexIVFPQ) index.nprobe = 4;
+      await index.train(many);
+      index.add(many);
+      const check = async () => {
+        const all = await index.search(batch, 5);
+        for (let q = 0; q < 16; q++) {
+          const one = await index.search(batch.subarray(q * d, (q + 1) * d), 5);
+          assert.deepEqual(all.labels.subarray(q * 5, q * 5 + 5), one.labels, `${description} query ${q}`);
+          assert.deepEqual(all.distances.subarray(q * 5, q * 5 + 5), one.distances);
+        }
+        return all;
+      };
+      await check();
+      // The queries themselves become the nearest vectors: the workers' copies must be renewed.
+      index.add(batch);
+      const after = await check();
+      if (!(index instanceof IndexLSH)) assert.equal(after.labels[0], 20_000n, description);
+      index.dispose();
+    }
+  });
+
   test('indexFactory builds the class FAISS would, and refuses what it cannot', () => {
     const cases: Array<[string, string]> = [
       ['Flat', 'IndexFlat'],
@@ -230,6 +257,9 @@ describe('quiverdb/faiss API', () => {
       index.dispose();
     }
     assert.equal(indexFactory(d, 'Flat', METRIC_INNER_PRODUCT).metricType, METRIC_INNER_PRODUCT);
+    assert.equal(indexFactory(d, 'Flat', METRIC_L1).metricType, METRIC_L1);
+    for (const l1 of ['HNSW16', 'IVF8,Flat', 'SQ8', 'PQ4'])
+      assert.throws(() => indexFactory(d, l1, METRIC_L1), InvalidArgumentError, l1);
     for (const bad of ['IVF64,SQ8', 'Annoy10', 'HNSW32,SQ8', 'Nonsense', 'PQ5']) {
       assert.throws(() => indexFactory(d, bad), InvalidArgumentError, bad);
     }

@@ -43,6 +43,7 @@ const minSame = (name: string) => (name.startsWith('IndexLSH') ? 0.75 : 0.9);
 const specs = [
   { name: 'IndexIVFFlat', spec: { kind: 'ivfflat', nlist: 32 } },
   { name: 'IndexIVFFlat IP', spec: { kind: 'ivfflat', nlist: 32, metric: 'ip' } },
+  { name: 'IndexIVFFlat with a direct map', spec: { kind: 'ivfflat', nlist: 32, directMap: true } },
   { name: 'IndexIVFPQ', spec: { kind: 'ivfpq', nlist: 32, m: 8 } },
   { name: 'IndexIVFPQ IP', spec: { kind: 'ivfpq', nlist: 16, m: 4, metric: 'ip' } },
   { name: 'IndexScalarQuantizer', spec: { kind: 'sq8' } },
@@ -71,7 +72,7 @@ describe('quantized FAISS files, both directions', { skip: FAISS_SKIP }, () => {
     for (const [i, s] of specs.entries()) {
       const index = await readIndex(files[i]);
       try {
-        assert.equal(index.className, s.name.replace(' IP', ''));
+        assert.equal(index.className, s.name.split(' ')[0]);
         assert.equal(index.ntotal, N);
         assert.equal(index.metricType, s.spec.metric === 'ip' ? METRIC_INNER_PRODUCT : METRIC_L2);
         const r = await index.search(queries, K, params);
@@ -103,6 +104,15 @@ describe('quantized FAISS files, both directions', { skip: FAISS_SKIP }, () => {
       { name: 'IndexLSH', index: new IndexLSH(D, 64) },
       { name: 'IndexLSH thresholds', index: new IndexLSH(D, 48, true, true) },
     ];
+    // Lists written sparse ('sprs'): 256 lists, most of them empty after a tiny add.
+    const sparse = new IndexIVFFlat(new IndexFlatL2(D), D, 256);
+    await sparse.train(base);
+    sparse.add(base.subarray(0, 20 * D));
+    sparse.nprobe = 256;
+    const sparseFile = scratch.path('quiver-sparse.faiss');
+    await writeIndex(sparse, sparseFile);
+    const sparseOurs = await sparse.search(queries, K);
+    sparse.dispose();
     const files: string[] = [];
     const ours: Array<{ distances: Float32Array; labels: BigInt64Array }> = [];
     for (const { name, index } of built) {
@@ -116,7 +126,10 @@ describe('quantized FAISS files, both directions', { skip: FAISS_SKIP }, () => {
       files.push(file);
     }
     const theirs = files.map((f) => searchOp(scratch, f, D, queryPath, K));
-    const infos = runFaissBatch(theirs.map((t) => t.op));
+    const sparseTheirs = searchOp(scratch, sparseFile, D, queryPath, K, { nprobe: 256 });
+    const infos = runFaissBatch([...theirs.map((t) => t.op), sparseTheirs.op]);
+    assert.equal(infos[built.length].ntotal, 20);
+    assertSameResults(sparseOurs, sparseTheirs.results());
     for (const [i, { name, index }] of built.entries()) {
       assert.equal(infos[i].ntotal, N, name);
       assert.equal(infos[i].class, index.className, name);

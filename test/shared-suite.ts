@@ -28,6 +28,7 @@ import {
 } from '../src/index.js';
 import { embedCases } from './shared-suite-embed.js';
 import { queryCases } from './shared-suite-query.js';
+import { updateCases } from './shared-suite-updates.js';
 import { float32, normalized, vectorCases } from './shared-suite-vectors.js';
 import { assertTopK, bruteForce } from './support/reference.js';
 
@@ -501,5 +502,6 @@ export function sharedSuite(label: string, open: () => Promise<Subject>): void {
     vectorCases(() => db);
     queryCases(() => db);
     embedCases(() => db);
+    updateCases(() => db);
   });
 }

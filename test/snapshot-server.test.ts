@@ -231,7 +231,7 @@ describe('snapshot routes across two servers', () => {
       const refused = await upload(b.url, 'remote', readFileSync(file), '');
       assertError(refused, 400, 'INVALID_ARGUMENT');
       assert.match(
-        (refused.body as { error: { message: string } }).error.message,
+        (refused.body as { status: { error: string } }).status.error,
         /not enabled on this server/,
       );
       assert.deepEqual(await b.db.listCollections(), collections);

@@ -262,22 +262,23 @@ describe('REST: a text index with the multilingual analyzer', () => {
     try {
       const call = (method: string, path: string, body?: unknown) => http(s.url, method, path, body);
       const created = await call('PUT', '/collections/docs', {
-        dimension: 2,
+        vectors: { size: 2, distance: 'Euclid' },
         index: { type: 'flat' },
-        payloadIndexes: { body: { type: 'text', analyzer: 'multilingual' } },
+        payload_indexes: { body: { type: 'text', analyzer: 'multilingual' } },
       });
-      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.status, 200, JSON.stringify(created.body));
       const points = DOCS.map((text, id) => ({ id, vector: [id, 1], payload: { body: text, title: text } }));
-      assert.deepEqual((await call('PUT', '/collections/docs/points', { points })).body, {
-        upserted: DOCS.length,
-      });
-      const indexed = await call('PUT', '/collections/docs/payload-indexes/title', {
-        type: 'text',
-        analyzer: 'multilingual',
+      assert.equal((await call('PUT', '/collections/docs/points', { points })).status, 200);
+      const indexed = await call('PUT', '/collections/docs/index', {
+        field_name: 'title',
+        field_schema: { type: 'text', analyzer: 'multilingual' },
       });
       assert.ok(indexed.status < 300, JSON.stringify(indexed.body));
       assertError(
-        await call('PUT', '/collections/docs/payload-indexes/title', { type: 'text', analyzer: 'klingon' }),
+        await call('PUT', '/collections/docs/index', {
+          field_name: 'title',
+          field_schema: { type: 'text', analyzer: 'klingon' },
+        }),
         400,
         'INVALID_ARGUMENT',
       );
@@ -288,11 +289,12 @@ describe('REST: a text index with the multilingual analyzer', () => {
           ['ΔΕΔΟΜΕΝΩΝ', [8]],
         ] as const) {
           const found = await call('POST', '/collections/docs/points/search', {
-            query: { text: query, textField: field },
-            k: 1,
+            text: query,
+            text_field: field,
+            limit: 1,
           });
           assert.equal(found.status, 200, JSON.stringify(found.body));
-          const hits = (found.body as { hits: { id: number }[] }).hits;
+          const hits = (found.body as { result: { id: number }[] }).result;
           assert.ok(
             (expected as readonly number[]).includes(hits[0]?.id),
             `${field}: ${query} → ${JSON.stringify(hits)}`,

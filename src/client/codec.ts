@@ -137,6 +137,7 @@ export class VectorCodec {
       }
       point.vectors = vectors;
     }
+    if (wire.order_value !== undefined) point.orderValue = wire.order_value;
     return point;
   }
 

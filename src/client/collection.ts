@@ -41,41 +41,25 @@ import type {
 import { checkOptions, describe } from '../db/validate.js';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
 import type { Filter } from '../payload/filter.js';
-import { decodeVector, type WireGroup, type WireHit, type WirePoint } from '../wire/format.js';
+import type { WireGroup, WireHit, WirePoint } from '../wire/format.js';
 import { isPlainObject, pick, type RemoteVectorField, VectorCodec } from './codec.js';
 import type { HttpTransport } from './http.js';
 import { RawInputCodec } from './raw-inputs.js';
-import { infoFromWire, orderByToWire, restThreshold, thresholdOfRadius } from './wire-options.js';
+import {
+  HYBRID_FIELDS,
+  mmrRequest,
+  renamed,
+  SEARCH_FIELDS,
+  searchFields,
+  vectorEncoding,
+} from './search-body.js';
+import { infoFromWire, orderByToWire, thresholdOfRadius } from './wire-options.js';
 
 /** The client's side of a collection: its transport and whether the client is closed. */
 export interface RemoteHost {
   readonly transport: HttpTransport;
   readonly closed: boolean;
 }
-
-/** The search options that go to every search body, with their names on the wire. */
-const SEARCH_FIELDS: Record<string, string> = {
-  filter: 'filter',
-  withPayload: 'with_payload',
-  withVector: 'with_vector',
-  offset: 'offset',
-};
-/** Search options that go in `params`. */
-const PARAMS: Record<string, string> = {
-  ef: 'hnsw_ef',
-  exact: 'exact',
-  nprobe: 'nprobe',
-  searchK: 'search_k',
-  rerank: 'rerank',
-};
-/** Options of hybrid and grouped searches. */
-const HYBRID_FIELDS: Record<string, string> = {
-  fusion: 'fusion',
-  rrfK: 'rrf_k',
-  weights: 'weights',
-  groupBy: 'group_by',
-  groupSize: 'group_size',
-};
 
 export class RemoteCollection implements Collection, PayloadUpdating {
   private readonly path: string;
@@ -232,7 +216,7 @@ export class RemoteCollection implements Collection, PayloadUpdating {
     const squared = vectorScores && this.codec.metricOf(using) === 'l2';
     const body = {
       ...wire,
-      ...this.searchFields(opts, vectorScores ? this.codec.metricOf(using) : undefined),
+      ...searchFields(opts, vectorScores ? this.codec.metricOf(using) : undefined),
       ...renamed(opts, HYBRID_FIELDS, Object.keys(HYBRID_FIELDS)),
     };
     if (opts.mmr !== undefined) return this.mmrSearch(body, opts.mmr, squared);
@@ -257,7 +241,7 @@ export class RemoteCollection implements Collection, PayloadUpdating {
     const opts = checkOptions(options, 'search options');
     const using = opts.using as string | undefined;
     const metric = this.codec.metricOf(using);
-    const common = { ...this.searchFields(opts, metric), ...(using === undefined ? {} : { using }) };
+    const common = { ...searchFields(opts, metric), ...(using === undefined ? {} : { using }) };
     const searches = vectors.map((v, i) => ({
       vector: this.codec.vector(v, `queries[${i}]`, using),
       ...common,
@@ -308,7 +292,7 @@ export class RemoteCollection implements Collection, PayloadUpdating {
       strategy === undefined || strategy === 'average_vector' ? this.codec.metricOf(using) : undefined;
     const body: Record<string, unknown> = {
       ...this.codec.examples(q, using),
-      ...this.searchFields(opts, metric),
+      ...searchFields(opts, metric),
       ...(strategy === undefined ? {} : { strategy }),
       ...(using === undefined ? {} : { using }),
     };
@@ -402,37 +386,9 @@ export class RemoteCollection implements Collection, PayloadUpdating {
     return { name: this.name, ...infoFromWire(quiver) };
   }
 
-  /** The fields of a search body that every search has: filter, output, params, offset, threshold. */
-  private searchFields(opts: Record<string, unknown>, metric: Metric | undefined): Record<string, unknown> {
-    const out: Record<string, unknown> = {
-      ...renamed(opts, SEARCH_FIELDS, Object.keys(SEARCH_FIELDS)),
-      ...vectorEncoding(opts),
-    };
-    if (opts.k !== undefined) out.limit = opts.k;
-    const params = renamed(opts, PARAMS, Object.keys(PARAMS));
-    if (Object.keys(params).length > 0) out.params = params;
-    if (opts.scoreThreshold !== undefined) out.score_threshold = restThreshold(metric, opts.scoreThreshold);
-    return out;
-  }
-
   /** A search with maximal marginal relevance, through the query API (`{ nearest, mmr }`). */
   private async mmrSearch(body: Record<string, unknown>, mmr: unknown, squared: boolean): Promise<Hit[]> {
-    const { vector, using, limit, filter, params, offset, score_threshold, with_payload, with_vector } = body;
-    if (typeof vector !== 'string' && !Array.isArray(vector)) {
-      throw new InvalidArgumentError('mmr: needs a query vector');
-    }
-    const m = checkOptions(mmr, 'mmr');
-    const wireMmr = renamed(m, { diversity: 'diversity', candidates: 'candidates_limit' }, [
-      'diversity',
-      'candidates',
-    ]);
-    const nearest = typeof vector === 'string' ? Array.from(decodeVector(vector, 'query')) : vector;
-    const query = { query: { nearest, mmr: wireMmr } };
-    const request = {
-      ...query,
-      ...definedOf({ using, limit, filter, params, offset, score_threshold, with_payload, with_vector }),
-    };
-    const { points } = await this.post<{ points: WireHit[] }>('POST', '/points/query', request);
+    const { points } = await this.post<{ points: WireHit[] }>('POST', '/points/query', mmrRequest(body, mmr));
     return points.map((w) => this.codec.hitFromWire(w, squared));
   }
 
@@ -476,24 +432,4 @@ export class RemoteCollection implements Collection, PayloadUpdating {
   private check(): void {
     if (this.host.closed) throw new ClosedError('database');
   }
-}
-
-/** The given options among `keys`, under their wire names. */
-function renamed(
-  opts: Record<string, unknown>,
-  names: Record<string, string>,
-  keys: readonly string[],
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(pick(opts, keys))) out[names[key] ?? key] = value;
-  return out;
-}
-
-function definedOf(values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-}
-
-/** Returned vectors travel as base64 (float32, or the bytes of binary vectors), decoded by field. */
-function vectorEncoding(opts: Record<string, unknown>): { vector_encoding?: 'base64' } {
-  return opts.withVector === true ? { vector_encoding: 'base64' } : {};
 }

@@ -11,9 +11,8 @@
  * WAL rows, sealing, compacting) runs inside the database's commit queue, one at a time.
  *
  * Memory: each sealed segment is placed in one arena of the database (`MemoryArenas`) by an
- * estimate of its bytes (segment-bytes.ts), and seal and compaction cut their output into
- * segments of at most `segmentRows` rows, so that each fits in one arena. A build that
- * still runs out of its arena's wasm32 memory is retried once in a fresh arena. A seal or
+ * estimate of its bytes, and seal and compaction cut their output into segments of at most
+ * `segmentRows` rows, so that each fits in one arena (segment-placement.ts). A seal or
  * compaction that fails for want of memory (`CapacityError`) changes nothing: the staged
  * segments are freed and their files deleted; the WAL and the growing segment keep the rows.
  */
@@ -21,7 +20,7 @@ import { CorruptDataError } from '../errors.js';
 import { Bitset } from '../index/bitset.js';
 import { deserializeIndex } from '../index/factory.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
-import type { MemoryArenas, Placement } from '../kernels/arenas.js';
+import type { MemoryArenas } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { copyField, type FieldRows } from '../segment/growing-segment.js';
@@ -43,7 +42,7 @@ import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
 import { applyPayloadRecord } from './payload-apply.js';
 import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
-import { segmentBytes, segmentRowLimit } from './segment-bytes.js';
+import { SegmentPlacement } from './segment-placement.js';
 import { SegmentSet } from './segment-set.js';
 
 export class CollectionStorage {
@@ -52,6 +51,8 @@ export class CollectionStorage {
   private manifestVersion = 0;
   /** Sequence number of the last WAL row applied to memory. */
   lastSeq = 0;
+  /** Where sealed segments are placed in memory. */
+  private readonly placement: SegmentPlacement;
   /** Bytes of each file of the collection that the storage wrote or read (its disk usage). */
   private readonly fileBytes = new Map<string, number>();
 
@@ -63,9 +64,10 @@ export class CollectionStorage {
     readonly collectionId: number,
     layout: readonly FieldLayout[],
     payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
-    readonly rowBytes: number,
+    rowBytes: number,
   ) {
     this.set = new SegmentSet(arenas, layout, payloadIndexOf);
+    this.placement = new SegmentPlacement(arenas, rowBytes);
   }
 
   /**
@@ -74,11 +76,6 @@ export class CollectionStorage {
    */
   get kernels(): Kernels {
     return this.set.growing.kernels;
-  }
-
-  /** Rows a sealed segment holds at most: `segmentSize`, fewer when that many would not fit in an arena. */
-  segmentRows(segmentSize: number): number {
-    return segmentRowLimit(segmentSize, this.rowBytes, this.arenas.arenaBytes);
   }
 
   /** Bytes of the collection's files (segments, tombstones, indexes) on disk. */
@@ -98,15 +95,9 @@ export class CollectionStorage {
     return this.segmentKey(segmentId);
   }
 
-  /**
-   * Throws `CapacityError` unless appending `count` rows to the growing segment fits the
-   * memory budget: asked before a write is committed, so an acknowledged write can be applied.
-   */
+  /** Throws `CapacityError` unless `count` more rows fit the growing segment (see `SegmentPlacement.checkRoom`). */
   checkRoom(count: number): void {
-    const growing = this.set.growing;
-    const memory = growing.kernels.memory.buffer.byteLength;
-    const needed = growing.kernels.allocator.heapTop + growing.appendBytes(count) - memory;
-    if (needed > 0) this.arenas.checkRoom(needed, `writing ${count} points`);
+    this.placement.checkRoom(this.set.growing, count);
   }
 
   get prefix(): string {
@@ -214,7 +205,7 @@ export class CollectionStorage {
       if (nextGrowing) staging.built.push(nextGrowing);
       newOverlays = await writeOverlays(staging, set.sealed, (part) => this.overlayKey(part, version));
       const fromGrowing: TombstonedSegment[] = [];
-      for (const chunk of set.growing.liveChunks(this.segmentRows(segmentSize))) {
+      for (const chunk of set.growing.liveChunks(this.placement.segmentRows(segmentSize))) {
         fromGrowing.push(await this.writeSegment(staging, next, chunk));
       }
       for (const part of set.sealed) {
@@ -273,7 +264,7 @@ export class CollectionStorage {
   async compact(segmentSize: number): Promise<void> {
     await this.seal(segmentSize);
     const set = this.set;
-    const rowsPerSegment = this.segmentRows(segmentSize);
+    const rowsPerSegment = this.placement.segmentRows(segmentSize);
     const small = set.sealed.filter((p) => p.rows < rowsPerSegment / 2);
     const folded = overlaysToFold(set.sealed);
     const victims = set.sealed.filter(
@@ -332,7 +323,7 @@ export class CollectionStorage {
     rows: { ids: PointId[]; payloads: StoredPayload[]; fields: SegmentField[] },
   ): Promise<TombstonedSegment> {
     const segmentId = next.nextSegmentId++;
-    const segment = this.placed(rows.ids.length, (placement) =>
+    const segment = this.placement.build(rows.ids.length, (placement) =>
       SealedSegment.build(placement.kernels, segmentId, rows, this.set.payloadIndexOf, placement.release),
     );
     staging.built.push(segment);
@@ -353,28 +344,10 @@ export class CollectionStorage {
     this.manifestVersion = version;
   }
 
-  /**
-   * Builds a segment of `rows` rows in an arena with room for its estimate, and once more
-   * in a fresh arena if that arena's wasm32 memory runs out (`RangeError`).
-   */
-  private placed(rows: number, build: (placement: Placement) => SealedSegment): SealedSegment {
-    const bytes = segmentBytes(this.rowBytes, rows);
-    for (const fresh of [false, true]) {
-      const placement = this.arenas.place(bytes, { fresh });
-      try {
-        return build(placement);
-      } catch (err) {
-        placement.release();
-        if (fresh || !(err instanceof RangeError)) throw err;
-      }
-    }
-    throw new Error('unreachable');
-  }
-
   private async loadSegment(entry: SegmentEntry): Promise<TombstonedSegment> {
     const overlay = await loadOverlay(entry, (key) => this.read(key));
     const bytes = await this.read(entry.file);
-    const segment = this.placed(entry.rows, (placement) =>
+    const segment = this.placement.build(entry.rows, (placement) =>
       SealedSegment.decode(
         placement.kernels,
         entry.id,

@@ -6,29 +6,26 @@
  */
 import { ClosedError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
 import { type Filter, parseFilter } from '../payload/filter.js';
-import type { FieldRows } from '../segment/growing-segment.js';
-import type { SegmentView } from '../segment/segment-view.js';
-import { encodeDelete, encodeUpsert, encodeUpsertFields, WalKind } from '../storage/wal-record.js';
+import { encodeDelete, WalKind } from '../storage/wal-record.js';
 import {
   checkPayloadIndex,
   fieldsOf,
   type StoredCollectionConfig,
   type StoredVectorField,
 } from './collection-config.js';
+import { describeCollection } from './collection-info.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
 import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
-import { storageUsage } from './memory-info.js';
-import { higherIsBetter, maxDistanceOf, rowLength } from './metric.js';
+import { maxDistanceOf } from './metric.js';
 import { OrderedScroll, parseOrderBy } from './order-by.js';
 import { PayloadUpdates } from './payload-updates.js';
 import { PointOutput } from './point-output.js';
 import { QueryInput } from './query-input.js';
-import { RankedSearch, type RankOptions, withinThreshold } from './ranked-search.js';
-import { averageQuery } from './recommend.js';
-import { rankByExamples } from './recommend-rescore.js';
+import { RankedSearch, type RankOptions } from './ranked-search.js';
+import { runRecommend } from './recommend-run.js';
 import { ScrollOrder } from './scroll-order.js';
-import { countRows, matchingRows, type RowScope, topK, withinRange } from './search.js';
+import { countRows, matchingRows, type RowScope, withinRange } from './search.js';
 import { SegmentIndexer } from './segment-indexer.js';
 import type {
   Collection,
@@ -57,16 +54,8 @@ import type {
   SetPayloadOptions,
   VectorInput,
 } from './types.js';
-import {
-  checkId,
-  checkIds,
-  checkInteger,
-  checkK,
-  checkOptions,
-  describe,
-  toPayload,
-  toVector,
-} from './validate.js';
+import { encodeUpsertBatch } from './upsert-batch.js';
+import { checkId, checkIds, checkInteger, checkK, checkOptions, describe, toVector } from './validate.js';
 
 export type { StoredCollectionConfig } from './collection-config.js';
 
@@ -167,38 +156,10 @@ export class EmbeddedCollection implements Collection, PayloadUpdating {
   /** `upsert` once every raw input is a vector. */
   private async upsertVectors(points: PointInput[]): Promise<void> {
     if (points.length === 0) return;
-    const ids: PointId[] = [];
-    const payloads: (Record<string, unknown> | null)[] = [];
-    const rows = this.fields.map((f) => ({
-      vectors: new Float32Array(points.length * rowLength(f.dimension, f.metric)),
-      present: [] as boolean[],
-    }));
-    points.forEach((p, i) => {
-      if (typeof p !== 'object' || p === null) {
-        throw new InvalidArgumentError(`points[${i}]: expected { id, vector, payload? }, got ${describe(p)}`);
-      }
-      ids.push(checkId(p.id, `points[${i}].id`));
-      this.input.pointVectors(p, `points[${i}]`).forEach((v, f) => {
-        rows[f].present.push(v !== undefined);
-        if (v) rows[f].vectors.set(v, i * v.length);
-      });
-      payloads.push(toPayload(p.payload, `points[${i}].payload`));
-    });
-    const body = this.named
-      ? encodeUpsertFields({
-          ids,
-          payloads,
-          fields: this.fields.map((f, n) => ({
-            name: f.name,
-            dimension: rowLength(f.dimension, f.metric),
-            ...rows[n],
-          })),
-        })
-      : encodeUpsert({ ids, payloads, vectors: rows[0].vectors });
-    const fieldRows: FieldRows[] = rows.map((r) => (this.named ? r : { vectors: r.vectors }));
+    const { ids, payloads, body, kind, fieldRows } = encodeUpsertBatch(points, this.fields, this.input);
     await this.host.queue.write({
       collectionId: this.storage.collectionId,
-      kind: this.named ? WalKind.UPSERT_FIELDS : WalKind.UPSERT,
+      kind,
       body,
       check: () => {
         this.check();
@@ -458,51 +419,11 @@ export class EmbeddedCollection implements Collection, PayloadUpdating {
    */
   async recommend(query: RecommendQuery, options?: RecommendOptions): Promise<Hit[]> {
     this.check();
-    const q = checkOptions(query, 'recommend query');
-    const opts = checkOptions(options, 'recommend options');
-    const k = checkK(opts.k);
-    const field = this.input.fieldNumber(opts.using);
-    const strategy = opts.strategy ?? 'average';
-    if (strategy !== 'average' && strategy !== 'best_score' && strategy !== 'sum_scores') {
-      throw new InvalidArgumentError(
-        `strategy must be 'average', 'best_score' or 'sum_scores', got ${describe(strategy)}`,
-      );
-    }
-    const window = this.input.window(opts);
-    const excluded = new Set<PointId>();
-    const positive = this.examples(q.positive, 'positive', field, excluded);
-    if (positive.length === 0)
-      throw new InvalidArgumentError('recommend: positive needs at least one example');
-    const negative = q.negative === undefined ? [] : this.examples(q.negative, 'negative', field, excluded);
-    const params = this.input.searchParams(opts, field);
-    const scope: RowScope = { field, filter: this.input.filter(opts.filter) };
-    const views = this.storage.set.views();
-    const wanted = window.offset + k;
-    const keep = (c: { view: SegmentView; offset: number }) => !excluded.has(c.view.id(c.offset));
-    const f = this.fields[field];
-    if (strategy === 'average') {
-      const target = toVector(averageQuery(positive, negative), f.dimension, f.metric, 'recommend query');
-      const found = (await topK(views, field, target, wanted + excluded.size, scope, params)).filter(keep);
-      const rows = withinThreshold(
-        this.ranking.scored(found, field),
-        window.scoreThreshold,
-        higherIsBetter(f.metric),
-      );
-      return this.out.hits(rows.slice(window.offset, wanted), field, opts);
-    }
-    const rescored = await rankByExamples(views, field, positive, negative, {
-      strategy,
-      k: wanted,
-      pool: Math.max(4 * wanted, 64) + excluded.size,
-      scope,
-      params,
-      keep,
-      kernels: this.storage.kernels,
-      layout: this.storage.set.layout[field],
-      linear: higherIsBetter(f.metric),
-    });
-    const rows = withinThreshold(rescored, window.scoreThreshold, true);
-    return this.out.hits(rows.slice(window.offset), field, opts);
+    return runRecommend(
+      { fields: this.fields, input: this.input, storage: this.storage, ranking: this.ranking, out: this.out },
+      query,
+      options,
+    );
   }
 
   /**
@@ -572,64 +493,19 @@ export class EmbeddedCollection implements Collection, PayloadUpdating {
 
   async info(): Promise<CollectionInfo> {
     this.check();
-    const info: CollectionInfo = {
+    return describeCollection({
       name: this.name,
-      dimension: this.dimension,
-      metric: this.metric,
-      payloadIndexes: structuredClone(this.config.payloadIndexes ?? {}),
-      count: this.storage.set.count,
-      sealedSegments: this.storage.sealedCount,
-      growingPoints: this.storage.set.growing.rows,
-      index: { ...this.config.index },
-      indexedSegments: this.storage.set.sealed.filter((p) => p.segment.indexed).length,
-      indexingSegments: this.indexer.pending,
+      config: this.config,
+      fields: this.fields,
+      storage: this.storage,
+      indexing: this.indexer.pending,
       catalogIntegrity: this.host.catalogIntegrity,
-    };
-    const usage = storageUsage(this.storage);
-    info.memory = usage.memory;
-    info.disk = usage.disk;
-    if (this.named) {
-      info.vectors = Object.fromEntries(
-        this.fields.map((f, i) => [
-          f.name,
-          {
-            dimension: f.dimension,
-            metric: f.metric,
-            index: { ...f.index },
-            ...(f.provider ? { provider: f.provider.name } : {}),
-            ...usage.fields[i],
-          },
-        ]),
-      );
-    }
-    return info;
+    });
   }
 
   private check(): void {
     if (this.host.closed) throw new ClosedError('database');
     if (this.dropped) throw new CollectionNotFoundError(this.name);
-  }
-
-  /** The vectors of recommendation examples (ids are looked up and added to `excluded`). */
-  private examples(input: unknown, where: string, field: number, excluded: Set<PointId>): Float32Array[] {
-    if (!Array.isArray(input))
-      throw new InvalidArgumentError(`${where}: expected an array, got ${describe(input)}`);
-    const f = this.fields[field];
-    return input.map((example, i) => {
-      if (typeof example !== 'string' && typeof example !== 'number') {
-        return toVector(example, f.dimension, f.metric, `${where}[${i}]`);
-      }
-      const id = checkId(example, `${where}[${i}]`);
-      const at = this.storage.set.locate(id);
-      if (!at) throw new InvalidArgumentError(`${where}[${i}]: no point has id ${JSON.stringify(id)}`);
-      if (!(at.view.present(field)?.has(at.offset) ?? true)) {
-        throw new InvalidArgumentError(
-          `${where}[${i}]: point ${JSON.stringify(id)} has no '${f.name}' vector`,
-        );
-      }
-      excluded.add(id);
-      return at.view.vector(at.offset, field);
-    });
   }
 
   private scheduleSealIfFull(): void {

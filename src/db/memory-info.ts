@@ -67,10 +67,24 @@ export function storageUsage(storage: CollectionStorage): StorageUsage {
   };
 }
 
-/** Bytes an index holds beyond the store it borrows (HNSW counts its store in `memoryBytes`). */
+/**
+ * Bytes an index structure holds beyond the store it borrows (HNSW counts its store in
+ * `memoryBytes`) and beyond the scratch its searches have allocated so far (which depends
+ * on the searches run, not on the data: a restored snapshot reports what the original does).
+ */
 function indexBytes(index: VectorIndexRead, storeBytes: number): number {
-  const bytes = (index as { memoryBytes?: number }).memoryBytes ?? 0;
-  return index.type === 'hnsw' ? Math.max(0, bytes - storeBytes) : bytes;
+  const {
+    memoryBytes = 0,
+    graph,
+    hnsw,
+  } = index as {
+    memoryBytes?: number;
+    graph?: { scratchBytes: number };
+    hnsw?: { graph: { scratchBytes: number } };
+  };
+  const scratch = (graph ?? hnsw?.graph)?.scratchBytes ?? 0;
+  const borrowed = index.type === 'hnsw' ? storeBytes : 0;
+  return Math.max(0, memoryBytes - borrowed - scratch);
 }
 
 /** Payload bytes of each sealed segment (immutable), computed once. */

@@ -47,23 +47,28 @@ export class SegmentIndexer {
   private stopped = false;
   /** Fields of segments too small to train their index on: searched exactly, never rebuilt. */
   private readonly untrainable = new WeakMap<TombstonedSegment, Set<number>>();
+  /** The kernels' implementation: approximate indexes need the wasm kernels. */
+  private readonly kind: Kernels['kind'];
   /** Durations of finished builds in seconds, for metrics (oldest first, last 100). */
   readonly buildSeconds: number[] = [];
   /** Durations of finished partition builds (all partitioned keys of a segment's field) in seconds, last 100. */
   readonly partitionSeconds: number[] = [];
 
   constructor(
-    private readonly kernels: Kernels,
+    /** The collection's kernels, for their kind only (not kept: it may be a growing segment's arena). */
+    kernels: Kernels,
     private readonly storage: CollectionStorage,
     private readonly queue: CommitQueue,
     /** The index of each vector field, in field order. */
     private readonly specs: readonly IndexSpec[],
     private readonly label: string,
-  ) {}
+  ) {
+    this.kind = kernels.kind;
+  }
 
   /** Whether sealed segments get an approximate index at all. */
   get enabled(): boolean {
-    return this.specs.some((s) => s.type !== 'flat') && this.kernels.kind === 'wasm-simd';
+    return this.specs.some((s) => s.type !== 'flat') && this.kind === 'wasm-simd';
   }
 
   /** Index builds in flight (partition builds are not counted). */

@@ -7,8 +7,9 @@
  * Invariants: `codes` holds exactly `ntotal` codes in its first ntotal·codeSize bytes;
  * `removeIds` compacts them, so the labels after a removed vector shift down (as FAISS).
  */
+import { parallelSearch, worthParallel } from './batch-pool.js';
 import { NotTrainedError } from './errors.js';
-import { type Hits, type IdsInput, Index, METRIC_L2, toIds } from './faiss-index.js';
+import { type Hits, type IdsInput, Index, METRIC_L2, type SearchParameters, toIds } from './faiss-index.js';
 import { TopK } from './top-k.js';
 
 /** Scores one code (at a byte offset) for one query. */
@@ -35,6 +36,7 @@ export abstract class CodeIndex extends Index {
       throw new Error(`${codes.length} code bytes are not whole codes of ${this.codeSize}`);
     this.buf = codes.slice();
     this.count = codes.length / this.codeSize;
+    this.changed();
   }
 
   /** Whether larger scores are better (inner product), rather than smaller. */
@@ -61,13 +63,14 @@ export abstract class CodeIndex extends Index {
     }
     this.encodeRows(rows, n, this.buf, this.count * size);
     this.count += n;
+    this.changed();
   }
 
   protected searchOne(query: Float32Array, k: number): Hits {
     const score = this.scorer(query);
     const top = new TopK(k, this.largestFirst);
     const size = this.codeSize;
-    for (let i = 0; i < this.count; i++) top.push(score(this.buf, i * size), BigInt(i));
+    for (let i = 0; i < this.count; i++) top.push(score(this.buf, i * size), i);
     return top.result();
   }
 
@@ -97,12 +100,25 @@ export abstract class CodeIndex extends Index {
     }
     const removed = this.count - j;
     this.count = j;
+    this.changed();
     return removed;
   }
 
   reset(): void {
     this.buf = new Uint8Array(0);
     this.count = 0;
+    this.changed();
+  }
+
+  /** Large batches are split among worker threads (`batch-pool.ts`). */
+  protected override searchBatch(
+    rows: Float32Array,
+    n: number,
+    k: number,
+    params: SearchParameters,
+  ): Promise<Hits[]> {
+    if (worthParallel(n, this.ntotal)) return parallelSearch(this, this.version, rows, n, k, params);
+    return super.searchBatch(rows, n, k, params);
   }
 
   override reconstruct(key: number | bigint): Float32Array {

@@ -1,6 +1,6 @@
 /**
  * FAISS file forms of the flat, HNSW and id-map indexes:
- * - IxF2 / IxFI / IxFl: header, then the vectors as `WRITEXBVECTOR` (a size_t count of
+ * - IxF2 / IxFI / IxFl (the latter for METRIC_L1): header, then the vectors as `WRITEXBVECTOR` (a size_t count of
  *   4-byte words, n·d, then the floats).
  * - IHNf: header, `write_HNSW` (assign_probas f64[], cum_nneighbor_per_level i32[],
  *   levels i32[], offsets size_t[], neighbors i32[], then entry_point, max_level,
@@ -9,7 +9,7 @@
  */
 import type { ByteReader, ByteWriter } from './binary-io.js';
 import type { Index } from './faiss-index.js';
-import { METRIC_L2 } from './faiss-index.js';
+import { METRIC_INNER_PRODUCT, METRIC_L2 } from './faiss-index.js';
 import { expectEqual, readHeader, writeHeader } from './file-header.js';
 import { IndexFlat, IndexFlatIP, IndexFlatL2 } from './flat.js';
 import { IndexHNSWFlat } from './hnsw.js';
@@ -50,7 +50,9 @@ export const flatCodec: IndexCodec = {
   writes: (index) => index instanceof IndexFlat,
   write(w, index) {
     const flat = index as IndexFlat;
-    w.fourcc(flat.metricType === METRIC_L2 ? 'IxF2' : 'IxFI');
+    w.fourcc(
+      flat.metricType === METRIC_L2 ? 'IxF2' : flat.metricType === METRIC_INNER_PRODUCT ? 'IxFI' : 'IxFl',
+    );
     writeHeader(w, flat);
     const rows = flat.vectors();
     w.size(rows.length);

@@ -10,7 +10,8 @@
  *   Where fewer than k results exist, labels are -1 and distances +3.4028235e38 for L2
  *   (-3.4028235e38 for inner product), as FAISS fills them.
  * - Distances: squared L2 for `METRIC_L2` (ascending), inner product for
- *   `METRIC_INNER_PRODUCT` (descending).
+ *   `METRIC_INNER_PRODUCT` (descending); `IndexFlat` also takes `METRIC_L1` (Manhattan,
+ *   ascending), which the other classes refuse.
  * - `search` is asynchronous: a batch of queries is answered by the kernel worker pool (or
  *   worker threads), so both cores work and the event loop stays free.
  * - `rangeSearch` returns FAISS's `lims` (n+1 offsets), `distances` and `labels`: the hits
@@ -25,7 +26,9 @@ import { UnsupportedOperationError } from './errors.js';
 export const METRIC_INNER_PRODUCT = 0;
 /** FAISS's `faiss.METRIC_L2` (1). */
 export const METRIC_L2 = 1;
-export type MetricType = typeof METRIC_INNER_PRODUCT | typeof METRIC_L2;
+/** FAISS's `faiss.METRIC_L1` (2): Manhattan distance, `IndexFlat` only. */
+export const METRIC_L1 = 2;
+export type MetricType = typeof METRIC_INNER_PRODUCT | typeof METRIC_L2 | typeof METRIC_L1;
 
 /** n·d floats row-major, or an array of rows. */
 export type VectorsInput = Float32Array | ArrayLike<number> | ArrayLike<ArrayLike<number>>;
@@ -68,18 +71,23 @@ const EMPTY_HITS: Hits = { distances: new Float32Array(0), labels: new BigInt64A
 export abstract class Index {
   /** FAISS's class name (`IndexFlatL2`, …), used in messages. */
   abstract readonly className: string;
+  /** Bumped by every change of the indexed data or trained parameters (see `changed`). */
+  private mutations = 0;
 
   constructor(
     /** Dimension of the vectors (FAISS's `index.d`). */
     readonly d: number,
-    /** `METRIC_L2` or `METRIC_INNER_PRODUCT` (FAISS's `index.metric_type`). */
+    /** `METRIC_L2`, `METRIC_INNER_PRODUCT` or (flat only) `METRIC_L1` (FAISS's `index.metric_type`). */
     readonly metricType: MetricType,
   ) {
     if (!Number.isInteger(d) || d < 1)
       throw new InvalidArgumentError(`dimension d must be a positive integer, got ${d}`);
-    if (metricType !== METRIC_L2 && metricType !== METRIC_INNER_PRODUCT) {
+    const l1 =
+      metricType === METRIC_L1 && (new.target as unknown as { supportsL1?: boolean }).supportsL1 === true;
+    if (metricType !== METRIC_L2 && metricType !== METRIC_INNER_PRODUCT && !l1) {
       throw new InvalidArgumentError(
-        `metricType must be METRIC_L2 (1) or METRIC_INNER_PRODUCT (0), got ${String(metricType)}`,
+        `${new.target.name}: metricType must be METRIC_L2 (1) or METRIC_INNER_PRODUCT (0)` +
+          `${metricType === METRIC_L1 ? ' (METRIC_L1 is for IndexFlat only)' : ''}, got ${String(metricType)}`,
       );
     }
   }
@@ -124,7 +132,7 @@ export abstract class Index {
    * The k nearest neighbours of each query. Python: `D, I = index.search(xq, k)`.
    * @example
    * const { distances, labels } = await index.search(queries, 5);
-   * @throws InvalidArgumentError for a bad k or parameter; DimensionMismatch as InvalidArgumentError.
+   * @throws InvalidArgumentError for a bad k or parameter, or queries that are not whole rows of d floats.
    */
   async search(x: VectorsInput, k: number, params: SearchParameters = {}): Promise<SearchResult> {
     const rows = toRows(x, this.d);
@@ -134,7 +142,9 @@ export abstract class Index {
     const n = rows.length / this.d;
     const hits =
       this.ntotal === 0 ? new Array<Hits>(n).fill(EMPTY_HITS) : await this.searchBatch(rows, n, k, params);
-    const distances = new Float32Array(n * k).fill(this.metricType === METRIC_L2 ? FLT_MAX : -FLT_MAX);
+    const distances = new Float32Array(n * k).fill(
+      this.metricType === METRIC_INNER_PRODUCT ? -FLT_MAX : FLT_MAX,
+    );
     const labels = new BigInt64Array(n * k).fill(-1n);
     for (let i = 0; i < n; i++) {
       const h = hits[i];
@@ -206,6 +216,16 @@ export abstract class Index {
   /** Releases the index's linear memory; it must not be used afterwards. */
   dispose(): void {}
 
+  /** A number that changes whenever the index's content does (copies on workers are keyed by it). */
+  get version(): number {
+    return this.mutations;
+  }
+
+  /** Records a change of content or trained parameters. */
+  protected changed(): void {
+    this.mutations++;
+  }
+
   /** Appends `n` rows (validated: n·d floats). */
   protected abstract addRows(rows: Float32Array, n: number): void;
 
@@ -257,7 +277,7 @@ export abstract class Index {
 
   /** Whether distance `a` ranks before `b` under the metric. */
   protected better(a: number, b: number): boolean {
-    return this.metricType === METRIC_L2 ? a < b : a > b;
+    return this.metricType === METRIC_INNER_PRODUCT ? a > b : a < b;
   }
 }
 

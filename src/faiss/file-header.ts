@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { ByteReader, ByteWriter } from './binary-io.js';
-import { type Index, METRIC_INNER_PRODUCT, METRIC_L2, type MetricType } from './faiss-index.js';
+import { type Index, METRIC_INNER_PRODUCT, METRIC_L1, METRIC_L2, type MetricType } from './faiss-index.js';
 
 export interface IndexHeader {
   d: number;
@@ -28,9 +28,9 @@ export function readHeader(r: ByteReader): IndexHeader {
   const metric = r.i32('metric_type');
   if (metric > 1) r.f32('metric_arg');
   if (d < 1 || d > MAX_DIMENSION) throw r.corrupt(`dimension ${d} is outside [1, ${MAX_DIMENSION}]`);
-  if (metric !== METRIC_L2 && metric !== METRIC_INNER_PRODUCT) {
+  if (metric !== METRIC_L2 && metric !== METRIC_INNER_PRODUCT && metric !== METRIC_L1) {
     throw r.corrupt(
-      `metric type ${metric} is not supported (Quiver's FAISS reader knows METRIC_L2 = 1 and METRIC_INNER_PRODUCT = 0)`,
+      `metric type ${metric} is not supported (Quiver's FAISS reader knows METRIC_INNER_PRODUCT = 0, METRIC_L2 = 1, METRIC_L1 = 2)`,
     );
   }
   return { d, ntotal, isTrained, metricType: metric };
@@ -43,6 +43,7 @@ export function writeHeader(w: ByteWriter, index: Index, ntotal = index.ntotal):
   w.i64(1 << 20);
   w.bool(index.isTrained);
   w.i32(index.metricType);
+  if (index.metricType > 1) w.f32(0); // metric_arg
 }
 
 /** Throws (as the reader's CorruptDataError) unless `actual` equals `expected`. */

@@ -14,16 +14,19 @@ import {
   type IdsInput,
   Index,
   METRIC_INNER_PRODUCT,
+  METRIC_L1,
   METRIC_L2,
   type MetricType,
   toIds,
 } from './faiss-index.js';
 
 export class IndexFlat extends Index {
+  /** The flat index also takes `METRIC_L1` (see `Index`'s constructor). */
+  static readonly supportsL1 = true;
   readonly className: string = 'IndexFlat';
   private flat: FlatIndex;
 
-  /** Python: `faiss.IndexFlat(d, metric)`. */
+  /** Python: `faiss.IndexFlat(d, metric)` (METRIC_L2, METRIC_INNER_PRODUCT or METRIC_L1). */
   constructor(d: number, metricType: MetricType = METRIC_L2) {
     super(d, metricType);
     this.flat = new FlatIndex(kernels(), d, kindOf(metricType));
@@ -33,7 +36,7 @@ export class IndexFlat extends Index {
     return this.flat.size;
   }
 
-  /** The stored vectors, n·d floats row-major (a copy). Python: `faiss.rev_swig_ptr(index.get_xb(), …)`. */
+  /** The stored vectors, n·d floats row-major (a copy). Python: `index.reconstruct_n(0, index.ntotal)`. */
   vectors(): Float32Array {
     return this.flat.store.view().slice();
   }
@@ -105,7 +108,11 @@ export class IndexFlatIP extends IndexFlat {
 
 /** The kernels' distance kind for a FAISS metric. */
 export function kindOf(metricType: MetricType): DistanceKind {
-  return metricType === METRIC_L2 ? DistanceKind.L2 : DistanceKind.IP;
+  return metricType === METRIC_L2
+    ? DistanceKind.L2
+    : metricType === METRIC_L1
+      ? DistanceKind.L1
+      : DistanceKind.IP;
 }
 
 /**
@@ -118,11 +125,11 @@ export function rangeHits(
   query: Float32Array,
   radius: number,
 ): Hits {
-  const l2 = metricType === METRIC_L2;
-  const r = flat.rangeSearch(query, l2 ? radius : -radius);
+  const ip = metricType === METRIC_INNER_PRODUCT;
+  const r = flat.rangeSearch(query, ip ? -radius : radius);
   const keep: number[] = [];
   for (let i = 0; i < r.offsets.length; i++)
-    if (l2 ? r.distances[i] < radius : -r.distances[i] > radius) keep.push(i);
+    if (ip ? -r.distances[i] > radius : r.distances[i] < radius) keep.push(i);
   keep.sort((a, b) => r.offsets[a] - r.offsets[b]);
   return hitsOf(
     Uint32Array.from(keep, (i) => r.offsets[i]),
@@ -135,6 +142,6 @@ export function rangeHits(
 export function hitsOf(offsets: Uint32Array, distances: Float32Array, metricType: MetricType): Hits {
   const labels = new BigInt64Array(offsets.length);
   for (let i = 0; i < offsets.length; i++) labels[i] = BigInt(offsets[i]);
-  const d = metricType === METRIC_L2 ? distances : distances.map((v) => -v);
+  const d = metricType === METRIC_INNER_PRODUCT ? distances.map((v) => -v) : distances;
   return { distances: d, labels };
 }

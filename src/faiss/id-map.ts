@@ -6,7 +6,9 @@
  * Invariants: `idMap` has exactly `index.ntotal` entries; the wrapped index was empty when
  * wrapped (as FAISS requires); `removeIds` removes from the wrapped index (which shifts
  * later vectors down, as FAISS's flat and code indexes do) and compacts `idMap` the same
- * way. `IndexIDMap2` also keeps the reverse map, so it can `reconstruct` by id.
+ * way. `IndexIDMap2` also keeps the reverse map, so it can `reconstruct` by id. (As in FAISS,
+ * removal through an id map assumes the wrapped index shifts: wrap flat or code indexes, and
+ * give IVF indexes their ids directly with `addWithIds`.)
  */
 import { InvalidArgumentError } from '../errors.js';
 import { UnsupportedOperationError } from './errors.js';
@@ -16,6 +18,7 @@ import {
   Index,
   type RangeSearchResult,
   type SearchParameters,
+  type SearchResult,
   toIds,
   toRows,
   type VectorsInput,
@@ -23,8 +26,8 @@ import {
 
 export class IndexIDMap extends Index {
   readonly className: string = 'IndexIDMap';
-  private ids = new BigInt64Array(0);
-  private count = 0;
+  protected ids = new BigInt64Array(0);
+  protected count = 0;
 
   /**
    * Python: `faiss.IndexIDMap(index)`. `ids` are the ids of the vectors `index` already
@@ -90,18 +93,24 @@ export class IndexIDMap extends Index {
     let j = 0;
     for (let i = 0; i < this.count; i++) if (!drop.has(this.ids[i])) this.ids[j++] = this.ids[i];
     this.count = j;
-    this.idsChanged();
+    this.idsChanged(0);
     return removed;
   }
 
   reset(): void {
     this.index.reset();
     this.count = 0;
-    this.idsChanged();
+    this.idsChanged(0);
   }
 
   override dispose(): void {
     this.index.dispose();
+  }
+
+  /** The wrapped index's search of the whole batch (its parallelism), labels translated to ids. */
+  override async search(x: VectorsInput, k: number, params: SearchParameters = {}): Promise<SearchResult> {
+    const r = await this.index.search(x, k, params);
+    return { distances: r.distances, labels: this.translate(r.labels) };
   }
 
   override async rangeSearch(
@@ -127,8 +136,11 @@ export class IndexIDMap extends Index {
     return { distances: r.distances, labels: this.translate(r.labels) };
   }
 
-  /** Called after the id map changes (IndexIDMap2 rebuilds its reverse map). */
-  protected idsChanged(): void {}
+  /**
+   * Called after the id map changes from position `from` on (IndexIDMap2 updates its reverse
+   * map; `from` 0 means rebuild).
+   */
+  protected idsChanged(_from: number): void {}
 
   private appendIds(list: BigInt64Array): void {
     if (this.count + list.length > this.ids.length) {
@@ -138,7 +150,7 @@ export class IndexIDMap extends Index {
     }
     this.ids.set(list, this.count);
     this.count += list.length;
-    this.idsChanged();
+    this.idsChanged(this.count - list.length);
   }
 
   private translate(labels: BigInt64Array): BigInt64Array {
@@ -161,10 +173,9 @@ export class IndexIDMap2 extends IndexIDMap {
     return this.index.reconstruct(at);
   }
 
-  /** Rebuilds the reverse map (also during the base constructor, before fields exist). */
-  protected override idsChanged(): void {
-    this.reverse = new Map();
-    const ids = this.idMap;
-    for (let i = 0; i < ids.length; i++) this.reverse.set(ids[i], i);
+  /** Updates the reverse map (also during the base constructor, before fields exist). */
+  protected override idsChanged(from: number): void {
+    if (from === 0 || !this.reverse) this.reverse = new Map();
+    for (let i = from; i < this.count; i++) this.reverse.set(this.ids[i], i);
   }
 }

@@ -12,6 +12,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { CorruptDataError, InvalidArgumentError } from '../errors.js';
+import { registerSerializer } from './batch-pool.js';
 import { ByteReader, ByteWriter } from './binary-io.js';
 import { UnsupportedIndexFileError } from './errors.js';
 import type { Index } from './faiss-index.js';
@@ -76,6 +77,8 @@ export function serializeIndex(index: Index): Uint8Array {
   writeNested(w, index);
   return w.bytes();
 }
+
+registerSerializer(serializeIndex);
 
 /** Writes one index (fourcc and fields); nested indexes recurse here. */
 export function writeNested(w: ByteWriter, index: Index): void {

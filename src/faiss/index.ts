@@ -16,6 +16,7 @@ export {
   type IdsInput,
   Index,
   METRIC_INNER_PRODUCT,
+  METRIC_L1,
   METRIC_L2,
   type MetricType,
   type RangeSearchResult,

@@ -17,6 +17,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { kmeans } from '../index/kmeans.js';
 import { kernels } from '../kernels/load.js';
+import { parallelSearch, worthParallel } from './batch-pool.js';
 import { NotTrainedError } from './errors.js';
 import {
   type Hits,
@@ -107,6 +108,7 @@ export abstract class IndexIVF extends Index {
       this.centroids = c;
     }
     await this.trainCodes(rows, n);
+    this.changed();
   }
 
   /** Python: `index.add_with_ids(xb, ids)`. */
@@ -139,12 +141,14 @@ export abstract class IndexIVF extends Index {
       this.sizes[l] = j;
     }
     this.count -= removed;
+    this.changed();
     return removed;
   }
 
   reset(): void {
     this.sizes.fill(0);
     this.count = 0;
+    this.changed();
   }
 
   /** The vector stored under id `key` (a scan of the lists). Python: `index.reconstruct(key)`. */
@@ -167,6 +171,11 @@ export abstract class IndexIVF extends Index {
     return { ids: this.ids[l].slice(0, size), codes: this.codeLists[l].slice(0, size * this.codeSize) };
   }
 
+  /** List `l`'s code buffer (live, with capacity slack; valid until the list grows). */
+  protected listBytes(l: number): Uint8Array {
+    return this.codeLists[l];
+  }
+
   /** Appends entries to list `l` (from a file). @throws Error when codes and ids disagree. */
   appendToList(l: number, ids: BigInt64Array, codes: Uint8Array): void {
     if (codes.length !== ids.length * this.codeSize)
@@ -176,6 +185,7 @@ export abstract class IndexIVF extends Index {
     this.codeLists[l].set(codes, this.sizes[l] * this.codeSize);
     this.sizes[l] += ids.length;
     this.count += ids.length;
+    this.changed();
   }
 
   /** Learns what the codes need (PQ codebooks); IVF-Flat needs nothing. */
@@ -190,6 +200,18 @@ export abstract class IndexIVF extends Index {
   /** The vector an entry of list `l` stands for. */
   protected abstract decodeEntry(l: number, codes: Uint8Array, at: number): Float32Array;
 
+  /** Large batches are split among worker threads (`batch-pool.ts`), with nprobe made explicit. */
+  protected override searchBatch(
+    rows: Float32Array,
+    n: number,
+    k: number,
+    params: SearchParameters,
+  ): Promise<Hits[]> {
+    const explicit = { ...params, nprobe: params.nprobe ?? this.nprobe };
+    if (worthParallel(n, this.ntotal)) return parallelSearch(this, this.version, rows, n, k, explicit);
+    return super.searchBatch(rows, n, k, explicit);
+  }
+
   protected addRows(rows: Float32Array, n: number): void {
     const ids = new BigInt64Array(n);
     for (let i = 0; i < n; i++) ids[i] = BigInt(this.count + i);
@@ -198,14 +220,15 @@ export abstract class IndexIVF extends Index {
 
   protected searchOne(query: Float32Array, k: number, params: SearchParameters): Hits {
     const top = new TopK(k, this.metricType !== METRIC_L2);
-    for (const probe of this.probes(query, params.nprobe ?? this.nprobe)) {
+    const probes = this.probes(query, params.nprobe ?? this.nprobe);
+    // A candidate's handle is probe number · 2^32 + position in its list.
+    probes.forEach((probe, p) => {
       const score = this.listScorer(query, probe);
-      const { list } = probe;
-      const ids = this.ids[list];
-      const codes = this.codeLists[list];
-      for (let i = 0; i < this.sizes[list]; i++) top.push(score(codes, i * this.codeSize), ids[i]);
-    }
-    return top.result();
+      const codes = this.codeLists[probe.list];
+      for (let i = 0; i < this.sizes[probe.list]; i++)
+        top.push(score(codes, i * this.codeSize), p * 2 ** 32 + i);
+    });
+    return top.result((h) => this.ids[probes[Math.floor(h / 2 ** 32)].list][h % 2 ** 32]);
   }
 
   protected rangeOne(query: Float32Array, radius: number, params: SearchParameters): Hits {
@@ -242,7 +265,7 @@ export abstract class IndexIVF extends Index {
   /** The `nprobe` lists nearest to `query`, best first. */
   protected probes(query: Float32Array, nprobe: number): Probe[] {
     const top = new TopK(Math.min(nprobe, this.nlist), this.quantizer.metricType !== METRIC_L2);
-    for (let l = 0; l < this.nlist; l++) top.push(this.coarseDistance(query, l), BigInt(l));
+    for (let l = 0; l < this.nlist; l++) top.push(this.coarseDistance(query, l), l);
     const r = top.result();
     return Array.from(r.labels, (l, i) => ({ list: Number(l), coarse: r.distances[i] }));
   }
@@ -289,18 +312,21 @@ export class IndexIVFFlat extends IndexIVF {
     out.set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), at);
   }
 
-  protected listScorer(query: Float32Array): ListScorer {
+  /** Scans the list's vectors through one float view of its code bytes (4-byte aligned: they start a buffer). */
+  protected listScorer(query: Float32Array, probe: Probe): ListScorer {
     const d = this.d;
     const l2 = this.metricType === METRIC_L2;
-    return (codes, at) => {
-      const v = new Float32Array(codes.buffer, codes.byteOffset + at, d);
+    const bytes = this.listBytes(probe.list);
+    const v = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+    return (_codes, at) => {
+      const o = at >> 2;
       let s = 0;
       if (l2) {
         for (let j = 0; j < d; j++) {
-          const t = query[j] - v[j];
+          const t = query[j] - v[o + j];
           s += t * t;
         }
-      } else for (let j = 0; j < d; j++) s += query[j] * v[j];
+      } else for (let j = 0; j < d; j++) s += query[j] * v[o + j];
       return s;
     };
   }

@@ -75,6 +75,7 @@ export class IndexLSH extends CodeIndex {
       t[j] = n % 2 === 1 ? column[n >> 1] : Math.fround((column[n / 2 - 1] + column[n / 2]) / 2);
     }
     this.thresholds = t;
+    this.changed();
   }
 
   /** Installs FAISS's rotation and thresholds (from a file). @throws Error on a size mismatch. */
@@ -87,6 +88,7 @@ export class IndexLSH extends CodeIndex {
     }
     this.rotation = this.rotateData ? state.rotation : new Float32Array(0);
     this.thresholds = state.thresholds;
+    this.changed();
   }
 
   /** LSH codes do not decode to vectors. */

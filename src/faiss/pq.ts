@@ -41,6 +41,7 @@ export class IndexPQ extends CodeIndex {
     const n = rows.length / this.d;
     if (n < 256) throw new InvalidArgumentError(`${this.className}.train needs at least 256 rows, got ${n}`);
     await this.pq.train(rows, n);
+    this.changed();
   }
 
   protected encodeRows(rows: Float32Array, n: number, out: Uint8Array, at: number): void {

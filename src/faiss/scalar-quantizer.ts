@@ -53,6 +53,7 @@ export class IndexScalarQuantizer extends CodeIndex {
     for (let j = 0; j < d; j++) t[d + j] = Math.fround(t[d + j] - t[j]);
     this.trained = t;
     this.decoded = undefined;
+    this.changed();
   }
 
   /** Installs the trained table (from a file). @throws Error when not 2·d floats. */
@@ -61,6 +62,7 @@ export class IndexScalarQuantizer extends CodeIndex {
       throw new Error(`SQ8: trained table has ${trained.length} floats, expected ${2 * this.d}`);
     this.trained = trained;
     this.decoded = undefined;
+    this.changed();
   }
 
   protected encodeRows(rows: Float32Array, n: number, out: Uint8Array, at: number): void {
@@ -93,22 +95,24 @@ export class IndexScalarQuantizer extends CodeIndex {
     return table;
   }
 
+  /**
+   * Per query, the term of every (dimension, code byte): (q_j − x̂)² or q_j · x̂ with x̂ the
+   * decoded component, so that scoring a code is d lookups and adds.
+   */
   protected scorer(query: Float32Array): CodeScorer {
     const d = this.d;
-    const table = this.decodeTable();
-    if (this.metricType === METRIC_L2) {
-      return (codes, at) => {
-        let s = 0;
-        for (let j = 0; j < d; j++) {
-          const t = query[j] - table[codes[at + j] * d + j];
-          s += t * t;
-        }
-        return s;
-      };
+    const decoded = this.decodeTable();
+    const l2 = this.metricType === METRIC_L2;
+    const terms = new Float64Array(256 * d);
+    for (let j = 0; j < d; j++) {
+      for (let c = 0; c < 256; c++) {
+        const v = decoded[c * d + j];
+        terms[j * 256 + c] = l2 ? (query[j] - v) * (query[j] - v) : query[j] * v;
+      }
     }
     return (codes, at) => {
       let s = 0;
-      for (let j = 0; j < d; j++) s += query[j] * table[codes[at + j] * d + j];
+      for (let j = 0; j < d; j++) s += terms[j * 256 + codes[at + j]];
       return s;
     };
   }

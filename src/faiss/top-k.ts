@@ -1,14 +1,14 @@
 /**
- * The k best of a stream of (distance, label) pairs, by a bounded binary heap whose root is
- * the worst kept pair: smallest distances for L2, largest for inner product and Hamming
- * similarity's opposite. Ties with the worst kept pair do not displace it, so among equal
- * distances the first pushed (the lower list position) stays, as FAISS's heaps do.
+ * The k best of a stream of (distance, handle) pairs, by a bounded binary heap whose root is
+ * the worst kept pair: smallest distances for L2 (and Hamming), largest for inner product.
+ * Handles are numbers the caller maps to labels at the end (no BigInt per candidate). Ties
+ * with the worst kept pair do not displace it, so among equal distances the first pushed
+ * stays, as FAISS's heaps mostly do.
  */
-import type { Hits } from './faiss-index.js';
 
 export class TopK {
   private readonly dist: Float64Array;
-  private readonly lab: BigInt64Array;
+  private readonly lab: Float64Array;
   private size = 0;
   /** +1 keeps the smallest distances, -1 the largest. */
   private readonly sign: number;
@@ -18,7 +18,7 @@ export class TopK {
     largest: boolean,
   ) {
     this.dist = new Float64Array(k);
-    this.lab = new BigInt64Array(k);
+    this.lab = new Float64Array(k);
     this.sign = largest ? -1 : 1;
   }
 
@@ -27,7 +27,7 @@ export class TopK {
     return this.size < this.k ? this.sign * Infinity : this.dist[0];
   }
 
-  push(distance: number, label: bigint): void {
+  push(distance: number, label: number): void {
     const s = this.sign;
     if (this.size < this.k) {
       let i = this.size++;
@@ -59,18 +59,16 @@ export class TopK {
     this.lab[i] = label;
   }
 
-  /** The kept pairs, best first (ties: lower label first). */
-  result(): Hits {
+  /** The kept pairs, best first (ties: lower handle first), handles mapped to labels by `label`. */
+  result(label: (handle: number) => bigint = BigInt): { distances: Float32Array; labels: BigInt64Array } {
     const order = Array.from({ length: this.size }, (_, i) => i).sort(
-      (a, b) =>
-        this.sign * (this.dist[a] - this.dist[b]) ||
-        (this.lab[a] < this.lab[b] ? -1 : this.lab[a] > this.lab[b] ? 1 : 0),
+      (a, b) => this.sign * (this.dist[a] - this.dist[b]) || this.lab[a] - this.lab[b],
     );
     const distances = new Float32Array(this.size);
     const labels = new BigInt64Array(this.size);
     order.forEach((from, to) => {
       distances[to] = this.dist[from];
-      labels[to] = this.lab[from];
+      labels[to] = label(this.lab[from]);
     });
     return { distances, labels };
   }

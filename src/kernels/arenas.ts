@@ -20,7 +20,9 @@
  *   the garbage collector. Memory never shrinks otherwise: freed blocks are reused in place.
  * - `memoryBudget` bounds the bytes committed by all arenas together (their memories'
  *   sizes): a growth or a new arena beyond it throws `CapacityError` before anything
- *   changes, and so does an engine that refuses to grow or create a memory.
+ *   changes, and so does an engine that refuses to grow or create a memory. Only small
+ *   growths (at most `SCRATCH_BYTES`, a search's scratch) may pass the budget, by
+ *   `SCRATCH_BYTES` in all, so that reads keep being served at the budget.
  */
 import { CapacityError } from '../errors.js';
 import { type GrowthGuard, MAX_PAGES, PAGE_BYTES } from './allocator.js';
@@ -33,6 +35,8 @@ import { KernelWorkerPool } from './worker-pool.js';
 export const DEFAULT_ARENA_BYTES = 2 ** 31;
 /** Smallest arena size accepted (tests use a few MiB). */
 export const MIN_ARENA_BYTES = 1 << 20;
+/** Growth a read may need beyond the budget (its query, results and allow-list scratch), in all. */
+export const SCRATCH_BYTES = 4 << 20;
 /** Bytes a new memory starts with (`LinearMemory`'s 16 pages). */
 const INITIAL_BYTES = 16 * PAGE_BYTES;
 
@@ -91,8 +95,11 @@ export class MemoryArenas {
     this.guard = {
       allowGrowth: (need, want) => {
         const available = this.available();
-        if (need > available) throw this.capacityError(need, available, 'growing an arena');
-        return Math.min(want, available);
+        if (need <= available) return Math.min(want, available);
+        // A small growth (a read's scratch) may pass the budget, by SCRATCH_BYTES in all.
+        const budget = this.memoryBudget ?? 0;
+        if (need <= SCRATCH_BYTES && this.committed() + need <= budget + SCRATCH_BYTES) return need;
+        throw this.capacityError(need, available, 'growing an arena');
       },
       growFailed: (need, cause) => {
         throw new CapacityError(need, 0, `growing an arena (the engine refused: ${cause.message})`);
@@ -169,9 +176,13 @@ export class MemoryArenas {
   /** Bytes that may still be committed: the budget less what is committed (infinite without a budget). */
   private available(): number {
     if (this.memoryBudget === undefined) return Number.POSITIVE_INFINITY;
-    let committed = 0;
-    for (const a of this.arenas) committed += a.kernels.memory.buffer.byteLength;
-    return Math.max(0, this.memoryBudget - committed);
+    return Math.max(0, this.memoryBudget - this.committed());
+  }
+
+  private committed(): number {
+    let bytes = 0;
+    for (const a of this.arenas) bytes += a.kernels.memory.buffer.byteLength;
+    return bytes;
   }
 
   private capacityError(need: number, available: number, what: string): CapacityError {

@@ -30,7 +30,6 @@ import { InvalidArgumentError } from '../errors.js';
 import { Bitset } from '../index/bitset.js';
 import type { FieldIndex, ValueCondition } from './field-index.js';
 import {
-  type CompileOptions,
   type Condition,
   compileCondition,
   compileFilter,
@@ -42,27 +41,7 @@ import {
 } from './filter.js';
 import { nestedBounds } from './filter-estimate.js';
 import type { FilterPointId, MinShould, NestedCondition, RowPayload } from './filter-types.js';
-
-/** The indexes of a segment by key, and how to compile what they cannot answer. */
-export interface IndexedFields {
-  readonly fields: ReadonlyMap<string, FieldIndex>;
-  readonly options: CompileOptions;
-}
-
-/**
- * The ids of a segment's rows, for has_id: what the segment knows and the payload layer does
- * not (it stays unaware of the id column).
- */
-export interface RowIds {
-  /** The id of row `row`. */
-  idAt(row: number): FilterPointId;
-  /**
-   * The rows holding `id`, when the segment can look them up directly (a sealed segment's
-   * id map); has_id then costs a lookup per listed id instead of an id read per candidate row.
-   * Must list every row holding `id`.
-   */
-  rowsOf?(id: FilterPointId): readonly number[];
-}
+import type { IndexedFields, RowIds } from './indexed-fields.js';
 
 /**
  * Rows 0..rows-1 where `filter` holds (a new bitset the caller owns). The field indexes must
@@ -327,3 +306,5 @@ class FilterEvaluation {
     return answerable;
   }
 }
+
+export type { IndexedFields, RowIds } from './indexed-fields.js';

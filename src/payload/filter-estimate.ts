@@ -5,8 +5,8 @@
  */
 
 import { conditionKind, valuesCountTest } from './filter.js';
-import type { IndexedFields, RowIds } from './filter-bitset.js';
 import type { Condition, FieldCondition, Filter, FilterPointId, NestedCondition } from './filter-types.js';
+import type { IndexedFields, RowIds } from './indexed-fields.js';
 
 /**
  * A cheap upper bound of the rows among 0..rows-1 where `filter` holds, from index

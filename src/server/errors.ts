@@ -12,6 +12,8 @@
  *   never let out: a belt) → 409, retryable; body over the limit → 413;
  * - the disk holding the database is full (`STORAGE_FULL`) → 507 Insufficient Storage:
  *   nothing of the request was kept, and the same request succeeds once space is freed;
+ *   so is memory (`CAPACITY`: the memory budget or the machine's memory is exhausted; its
+ *   message names only byte counts, so it is sent as is);
  * - a full work queue (`OVERLOADED`, e.g. the embedding workers') → 503 with `Retry-After`
  *   (whole seconds), the request was not started;
  * - a closed database (the server is shutting down, `CLOSED`) → 503;

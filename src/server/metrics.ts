@@ -8,8 +8,8 @@
  *   and `…_indexing_segments{collection}`, read from `collection.info()` at scrape time;
  * - `quiver_collection_memory_bytes{collection}` (vectors, indexes and payloads in memory),
  *   `quiver_collection_disk_bytes{collection}` (its files), when the engine reports them;
- * - `quiver_arenas`, `quiver_memory_committed_bytes` and `quiver_memory_budget_bytes` (when
- *   a budget is set): the embedded database's memory arenas;
+ * - `quiver_arenas` and `quiver_memory_bytes{kind="committed|allocated|budget"}` (budget only
+ *   when one is set): the embedded database's memory arenas;
  * - `quiver_index_build_seconds{collection,stat="last|mean|max"}` over the engine's record
  *   of its recent index builds (the embedded engine keeps the last 100), when it has one;
  * - Node.js process metrics (`quiver_process_*`, `quiver_nodejs_*`).
@@ -29,7 +29,8 @@ export class ServerMetrics {
   private readonly buildSeconds: Gauge<'collection' | 'stat'>;
   /** One gauge per numeric field of `CollectionInfo` (undefined: the engine does not report it). */
   private readonly gauges: [Gauge<'collection'>, (info: CollectionInfo) => number | undefined][];
-  private readonly arenaGauges: [Gauge, (memory: ArenaStats) => number | undefined][];
+  private readonly arenas: Gauge;
+  private readonly memoryBytes: Gauge<'kind'>;
 
   constructor(private readonly db: Database) {
     const registers = [this.registry];
@@ -77,17 +78,17 @@ export class ServerMetrics {
         (i) => i.disk?.bytes,
       ),
     ];
-    const dbGauge = (name: string, help: string, read: (memory: ArenaStats) => number | undefined) =>
-      [new Gauge({ name, help, registers }), read] as [Gauge, (memory: ArenaStats) => number | undefined];
-    this.arenaGauges = [
-      dbGauge('quiver_arenas', 'Memory arenas (linear memories) of the database.', (m) => m.arenas),
-      dbGauge(
-        'quiver_memory_committed_bytes',
-        "Bytes the database's memory arenas have committed.",
-        (m) => m.committedBytes,
-      ),
-      dbGauge('quiver_memory_budget_bytes', 'The memory budget, when one is set.', (m) => m.memoryBudget),
-    ];
+    this.arenas = new Gauge({
+      name: 'quiver_arenas',
+      help: 'Memory arenas (linear memories) of the database.',
+      registers,
+    });
+    this.memoryBytes = new Gauge({
+      name: 'quiver_memory_bytes',
+      help: "Bytes of the database's memory arenas: committed (their sizes), allocated (live blocks), and the budget when one is set.",
+      labelNames: ['kind'],
+      registers,
+    });
     this.buildSeconds = new Gauge({
       name: 'quiver_index_build_seconds',
       help: 'Duration of recent index builds (up to the last 100) per collection: last, mean and max.',
@@ -105,14 +106,14 @@ export class ServerMetrics {
   /** The exposition text, with the per-collection gauges read now. */
   async scrape(): Promise<string> {
     for (const [g] of this.gauges) g.reset();
-    for (const [g] of this.arenaGauges) g.reset();
+    this.memoryBytes.reset();
     this.buildSeconds.reset();
     const memory = (this.db as { memory?: ArenaStats }).memory;
     if (memory) {
-      for (const [g, read] of this.arenaGauges) {
-        const value = read(memory);
-        if (value !== undefined) g.set(value);
-      }
+      this.arenas.set(memory.arenas);
+      this.memoryBytes.set({ kind: 'committed' }, memory.committedBytes);
+      this.memoryBytes.set({ kind: 'allocated' }, memory.allocatedBytes);
+      if (memory.memoryBudget !== undefined) this.memoryBytes.set({ kind: 'budget' }, memory.memoryBudget);
     }
     for (const name of await this.db.listCollections()) {
       try {

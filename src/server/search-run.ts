@@ -170,6 +170,40 @@ export async function runSearch(collection: Collection, body: SearchBody): Promi
   return finish(hits, offset, body.score_threshold, metric, out);
 }
 
+/**
+ * A batch of searches. When they differ only in their vectors (the common case, and what
+ * `quiverdb/client`'s `searchBatch` sends), they run as one engine `searchBatch`, which
+ * spreads the queries over the worker pool; otherwise one search each, concurrently.
+ */
+export async function runSearchBatch(collection: Collection, searches: SearchBody[]): Promise<unknown[][]> {
+  const rest = (s: SearchBody) => {
+    const { vector, ...others } = s;
+    const name = typeof vector === 'object' && !Array.isArray(vector) ? vector.name : undefined;
+    return JSON.stringify({ ...others, name });
+  };
+  const plain = (s: SearchBody) =>
+    s.vector !== undefined && s.text === undefined && s.text_field === undefined && s.inputs === undefined;
+  if (
+    searches.length < 2 ||
+    !searches.every(plain) ||
+    !searches.every((s) => rest(s) === rest(searches[0]))
+  ) {
+    return Promise.all(searches.map((s) => runSearch(collection, s)));
+  }
+  const first = searches[0];
+  const queries = await Promise.all(searches.map((s) => searchQuery(collection, s)));
+  const out = outputOf(first, false);
+  const offset = first.offset ?? 0;
+  const using = queries[0].using;
+  const options = searchOptions(first, out, limitOf(first) + offset, using);
+  const metric = await fieldMetric(collection, using);
+  const results = await collection.searchBatch(
+    queries.map((q) => q.query as VectorInput),
+    options,
+  );
+  return results.map((hits) => finish(hits, offset, first.score_threshold, metric, out));
+}
+
 export async function runSearchGroups(collection: Collection, body: SearchBody & GroupsBody) {
   const out = outputOf(body, false);
   const { query, using, vectorScores } = await searchQuery(collection, body);

@@ -53,13 +53,3 @@ export function assertSameUpToTies(a: Results, b: Results, k: number, relTol = 1
   }
   return same / a.labels.length;
 }
-
-/** Share of labels of `a` found in the same row of `b` (order ignored). */
-export function labelOverlap(a: BigInt64Array, b: BigInt64Array, k: number): number {
-  let hit = 0;
-  for (let q = 0; q * k < a.length; q++) {
-    const row = new Set(Array.from(b.subarray(q * k, (q + 1) * k)));
-    for (let j = q * k; j < (q + 1) * k; j++) if (row.has(a[j])) hit++;
-  }
-  return hit / a.length;
-}

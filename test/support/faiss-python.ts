@@ -37,11 +37,6 @@ export interface FaissInfo {
   is_trained: boolean;
 }
 
-/** Runs one operation of `faiss_ref.py` (see its docstring). */
-export function runFaiss(cmd: Record<string, unknown>): FaissInfo {
-  return runFaissBatch([cmd])[0];
-}
-
 /** Runs operations of `faiss_ref.py` in one Python process (one import of faiss). */
 export function runFaissBatch(cmds: Record<string, unknown>[]): FaissInfo[] {
   const out = execFileSync(FAISS_PYTHON as string, [SCRIPT, JSON.stringify(cmds)], { encoding: 'utf8' });
@@ -66,11 +61,6 @@ export function searchOp(
     op: { op: 'search', index, d, queries, k, ...params, outD, outI },
     results: () => ({ distances: scratch.readF32(outD), labels: scratch.readI64(outI) }),
   };
-}
-
-/** Runs a Python snippet with the interpreter that has hnswlib; returns its stdout. */
-export function runPython(code: string, args: string[] = []): string {
-  return execFileSync(HNSWLIB_PYTHON as string, ['-c', code, ...args], { encoding: 'utf8' });
 }
 
 /** A temporary folder for the files exchanged with Python. */
@@ -112,28 +102,4 @@ export class ScratchDir {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** Python FAISS's search of the index file at `index`. */
-export function pythonSearch(
-  scratch: ScratchDir,
-  index: string,
-  d: number,
-  queries: Float32Array,
-  k: number,
-  params: { nprobe?: number; efSearch?: number } = {},
-): { distances: Float32Array; labels: BigInt64Array; info: FaissInfo } {
-  const outD = scratch.path(`D${Math.random().toString(36).slice(2)}`);
-  const outI = scratch.path(`I${Math.random().toString(36).slice(2)}`);
-  const info = runFaiss({
-    op: 'search',
-    index,
-    d,
-    queries: scratch.writeF32(queries),
-    k,
-    ...params,
-    outD,
-    outI,
-  });
-  return { distances: scratch.readF32(outD), labels: scratch.readI64(outI), info };
 }

@@ -26,6 +26,8 @@ def vectors(path, d):
 def make(spec, d):
     metric = faiss.METRIC_INNER_PRODUCT if spec.get("metric") == "ip" else faiss.METRIC_L2
     kind = spec["kind"]
+    if kind == "flat" and spec.get("metric") == "l1":
+        return faiss.IndexFlat(d, faiss.METRIC_L1)
     if kind == "flat":
         return faiss.IndexFlatIP(d) if metric == faiss.METRIC_INNER_PRODUCT else faiss.IndexFlatL2(d)
     if kind == "hnsw":
@@ -95,6 +97,8 @@ def run(cmd):
             index.add_with_ids(base, np.fromfile(cmd["ids"], dtype="<i8"))
         else:
             index.add(base)
+        if cmd["spec"].get("directMap"):
+            index.make_direct_map()
         faiss.write_index(index, cmd["out"])
         print(json.dumps(describe(index)), flush=True)
         return

@@ -20,6 +20,7 @@ import {
   type RecommendBody,
   runRecommend,
   runSearch,
+  runSearchBatch,
   runSearchGroups,
   type SearchBody,
 } from '../search-run.js';
@@ -68,7 +69,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
     },
     async (request) => {
       const collection = db.collection(request.params.name);
-      return Promise.all(request.body.searches.map((s) => runSearch(collection, s as SearchBody)));
+      return runSearchBatch(collection, request.body.searches as SearchBody[]);
     },
   );
 

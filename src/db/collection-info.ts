@@ -1,0 +1,53 @@
+/**
+ * `Collection.info()`: what a collection holds and how, read from its in-memory state
+ * (never from disk), so it answers at once whatever the data size.
+ */
+import type { StoredCollectionConfig, StoredVectorField } from './collection-config.js';
+import type { CollectionStorage } from './collection-storage.js';
+import { storageUsage } from './memory-info.js';
+import type { CollectionInfo } from './types.js';
+
+export interface InfoSource {
+  name: string;
+  config: StoredCollectionConfig;
+  fields: readonly StoredVectorField[];
+  storage: CollectionStorage;
+  /** Sealed segments whose index is being built. */
+  indexing: number;
+  catalogIntegrity: string;
+}
+
+export function describeCollection(c: InfoSource): CollectionInfo {
+  const { storage, config } = c;
+  const usage = storageUsage(storage);
+  const info: CollectionInfo = {
+    name: c.name,
+    dimension: config.dimension,
+    metric: config.metric,
+    payloadIndexes: structuredClone(config.payloadIndexes ?? {}),
+    count: storage.set.count,
+    sealedSegments: storage.sealedCount,
+    growingPoints: storage.set.growing.rows,
+    index: { ...config.index },
+    indexedSegments: storage.set.sealed.filter((p) => p.segment.indexed).length,
+    indexingSegments: c.indexing,
+    catalogIntegrity: c.catalogIntegrity,
+    memory: usage.memory,
+    disk: usage.disk,
+  };
+  if (config.vectors !== undefined) {
+    info.vectors = Object.fromEntries(
+      c.fields.map((f, i) => [
+        f.name,
+        {
+          dimension: f.dimension,
+          metric: f.metric,
+          index: { ...f.index },
+          ...(f.provider ? { provider: f.provider.name } : {}),
+          ...usage.fields[i],
+        },
+      ]),
+    );
+  }
+  return info;
+}
