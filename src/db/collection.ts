@@ -37,7 +37,6 @@ import type {
   HitGroup,
   Metric,
   PayloadIndexConfig,
-  PayloadUpdating,
   Point,
   PointId,
   PointInput,
@@ -71,7 +70,7 @@ export interface CollectionHost {
   readonly catalogIntegrity: string;
 }
 
-export class EmbeddedCollection implements Collection, PayloadUpdating {
+export class EmbeddedCollection implements Collection {
   /** Set when the collection is dropped; every later call fails. */
   dropped = false;
   private sealScheduled = false;
