@@ -37,7 +37,6 @@ import type {
   HitGroup,
   Metric,
   PayloadIndexConfig,
-  PayloadUpdating,
   Point,
   PointId,
   PointInput,
@@ -71,7 +70,7 @@ export interface CollectionHost {
   readonly catalogIntegrity: string;
 }
 
-export class EmbeddedCollection implements Collection, PayloadUpdating {
+export class EmbeddedCollection implements Collection {
   /** Set when the collection is dropped; every later call fails. */
   dropped = false;
   private sealScheduled = false;
@@ -202,10 +201,18 @@ export class EmbeddedCollection implements Collection, PayloadUpdating {
     if (Array.isArray(selector)) {
       ids = checkIds(selector);
     } else if (typeof selector === 'object' && selector !== null && 'filter' in selector) {
+      // Resolved, logged and applied in one queue task, so no write lands between the
+      // filter's evaluation and the delete (as payload updates by filter).
       const filter = parseFilter(selector.filter);
-      await this.host.queue.idle();
-      this.check();
-      ids = matchingRows(this.storage.set.views(), filter).map(({ view, offset }) => view.id(offset));
+      return this.host.queue.exclusive(() => {
+        this.check();
+        const found = matchingRows(this.storage.set.views(), filter).map(({ view, offset }) =>
+          view.id(offset),
+        );
+        if (found.length === 0) return 0;
+        const seq = this.storage.appendWal(WalKind.DELETE, encodeDelete({ ids: found }));
+        return this.storage.applyDelete(seq, found);
+      });
     } else {
       throw new InvalidArgumentError(
         `delete: expected an array of ids or { filter }, got ${describe(selector)}`,

@@ -470,8 +470,8 @@ export interface PayloadUpdating {
   clearPayload(selector: PointSelector): Promise<number>;
 }
 
-/** A collection of points with one vector field. */
-export interface Collection {
+/** A collection of points with one vector field (or named ones), and their payloads. */
+export interface Collection extends PayloadUpdating {
   readonly name: string;
   readonly dimension: number;
   readonly metric: Metric;
