@@ -1,7 +1,7 @@
 /**
  * `quiver import <collection> <file> [--format f] [--vector-column c] [--id-column c] [--batch n]
  *  [--id-start n] [--create [--metric m]]` for .npy, .npz, .fvecs, .bvecs, .ivecs, .jsonl, HDF5
- *  (ann-benchmarks' `train`), Arrow IPC and Parquet files (see src/cli/formats/), and for raw inputs vectorized by a provider (see import-raw.ts)
+ *  (ann-benchmarks' `train`), Arrow IPC, Parquet, FAISS and hnswlib files (see src/cli/formats/), and for raw inputs vectorized by a provider (see import-raw.ts)
  * `quiver import --images DIR [--provider p] --collection c` /
  * `quiver import --text FILE.jsonl --field body [--provider p] --collection c`.
  *
@@ -64,7 +64,7 @@ export function registerImport(program: Command): void {
   program
     .command('import')
     .description(
-      'upsert the vectors of a .npy, .npz, .fvecs, .bvecs, .ivecs, .jsonl, HDF5 (ann-benchmarks), Arrow IPC or Parquet file into a collection, or images / texts vectorized by a provider',
+      'upsert the vectors of a .npy, .npz, .fvecs, .bvecs, .ivecs, .jsonl, HDF5 (ann-benchmarks), Arrow IPC, Parquet, FAISS or hnswlib file into a collection, or images / texts vectorized by a provider',
     )
     .argument('[collection]', 'collection name (or --collection)')
     .argument('[file]', 'vector file to import')
