@@ -406,9 +406,9 @@ describe('REST API over HTTP', () => {
     );
     assert.deepEqual(await get(2), { even: true, i: 2, tag: 'x', meta: { a: 1 } });
     resultOf(
-      await call('PUT', '/collections/items/points/payload', { payload: { only: true }, points: [3] }),
+      await call('PUT', '/collections/items/points/payload', { payload: { sole: true }, points: [3] }),
     );
-    assert.deepEqual(await get(3), { only: true });
+    assert.deepEqual(await get(3), { sole: true });
     resultOf(
       await call('POST', '/collections/items/points/payload/delete', {
         keys: ['tag', 'meta'],

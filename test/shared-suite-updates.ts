@@ -45,8 +45,8 @@ export function updateCases(db: () => Database): void {
     const group0 = { filter: { must: [{ key: 'group', match: { value: 0 } }] } };
     assert.equal(await c.setPayload(group0, { seen: 1 }, { key: 'meta' }), N / 4);
     assert.deepEqual((await c.get([4]))[0].payload, { n: 4, group: 0, meta: { kept: true, seen: 1 } });
-    assert.equal(await c.overwritePayload([2], { only: true }), 1);
-    assert.deepEqual((await c.get([2]))[0].payload, { only: true });
+    assert.equal(await c.overwritePayload([2], { sole: true }), 1);
+    assert.deepEqual((await c.get([2]))[0].payload, { sole: true });
     assert.equal(await c.deletePayloadKeys([1, 4], ['tag', 'meta.seen']), 2);
     assert.deepEqual((await c.get([1]))[0].payload, { n: 1, group: 1, meta: { kept: true } });
     assert.deepEqual((await c.get([4]))[0].payload, { n: 4, group: 0, meta: { kept: true } });
