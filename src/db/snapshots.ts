@@ -16,7 +16,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, SnapshotNotFoundError, StorageFullError } from '../errors.js';
-import { isFull } from '../storage/object-store.js';
+import { isFull, removeTemporaryFiles } from '../storage/object-store.js';
 import { SnapshotReader } from '../storage/snapshot-file.js';
 import type { EmbeddedCollection } from './collection.js';
 import { type SnapshotSource, writeSnapshot } from './snapshot-create.js';
@@ -183,16 +183,7 @@ export class CollectionSnapshots {
 
   /** Deletes temporary files that interrupted snapshot writes left (at open). */
   async removeTemporary(): Promise<void> {
-    let entries: { name: string; parentPath: string; isFile(): boolean }[];
-    try {
-      entries = await readdir(this.folder, { recursive: true, withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    for (const e of entries) {
-      if (e.isFile() && e.name.endsWith('.tmp')) await rm(join(e.parentPath, e.name), { force: true });
-    }
+    await removeTemporaryFiles(this.folder);
   }
 
   /** The snapshot folder of a collection (its name checked, so it is one path segment). */

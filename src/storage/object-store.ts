@@ -115,16 +115,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async removeTemporary(): Promise<void> {
-    let entries: { name: string; parentPath: string; isFile(): boolean }[];
-    try {
-      entries = await readdir(this.root, { recursive: true, withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    for (const e of entries) {
-      if (e.isFile() && e.name.endsWith('.tmp')) await rm(join(e.parentPath, e.name), { force: true });
-    }
+    await removeTemporaryFiles(this.root);
   }
 }
 
@@ -140,5 +131,22 @@ async function syncDirectory(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Deletes every `*.tmp` file under `folder` (what interrupted write-then-rename writes leave);
+ * a missing folder holds none.
+ */
+export async function removeTemporaryFiles(folder: string): Promise<void> {
+  let entries: { name: string; parentPath: string; isFile(): boolean }[];
+  try {
+    entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const e of entries) {
+    if (e.isFile() && e.name.endsWith('.tmp')) await rm(join(e.parentPath, e.name), { force: true });
   }
 }
