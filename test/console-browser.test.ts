@@ -11,7 +11,7 @@
  * folder printed at the start. One browser for the file; the steps run in order on one page.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
@@ -39,7 +39,7 @@ interface PageElement {
 }
 declare const document: {
   querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): { length: number };
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
   documentElement: { scrollWidth: number; clientWidth: number };
 };
 declare const location: { hash: string };
@@ -64,6 +64,8 @@ const PHOTO_KINDS = [
 /** Points of the random-vector collection, and how many of them the map draws. */
 const VECTOR_POINTS = 300;
 const MAP_POINTS = 200;
+/** The text of the random-vector points (BM25 over a text index), by cluster. */
+const NOTES = ['a red fox in the snow', 'a blue whale far out at sea', 'a green frog by the pond'];
 
 describe('web console in chromium', () => {
   let s: TestServer;
@@ -200,13 +202,18 @@ describe('web console in chromium', () => {
       payload: { name: path.split('datasets-img-')[1].split('/')[0], kind: PHOTO_KINDS[i] },
     }));
     resultOf(await call('PUT', '/collections/photos/points?wait=true', { points }));
-    resultOf(await call('PUT', '/collections/vectors', { vectors: { size: 16, distance: 'Euclid' } }));
+    resultOf(
+      await call('PUT', '/collections/vectors', {
+        vectors: { size: 16, distance: 'Euclid' },
+        payload_indexes: { note: 'text' },
+      }),
+    );
     const rng = new SeededRandom(19);
     const vectors = Array.from({ length: VECTOR_POINTS }, (_, i) => ({
       id: i,
       // Three clusters, so the map has structure to show.
       vector: Array.from({ length: 16 }, (_, d) => (d % 3 === i % 3 ? 4 : 0) + rng.gaussian()),
-      payload: { cluster: `c${i % 3}`, n: i },
+      payload: { cluster: `c${i % 3}`, n: i, note: `${NOTES[i % 3]} number ${i}` },
     }));
     resultOf(await call('PUT', '/collections/vectors/points?wait=true', { points: vectors }));
     await page.waitForFunction(
@@ -273,6 +280,34 @@ describe('web console in chromium', () => {
         document.querySelector('[data-testid=result]')?.getAttribute('data-id') !== '5',
     );
     await shoot('05-search-vector');
+
+    // BM25 over the text index, then hybrid with a vector (RRF).
+    await page.click('[data-testid=mode-text]');
+    await page.type('[data-testid=query-text]', 'whale');
+    await page.click('[data-testid=search-run]');
+    await page.waitForFunction(() => {
+      const first = document.querySelector('[data-testid=result]');
+      return first !== null && Number(first.getAttribute('data-id')) % 3 === 1;
+    });
+    const notes = await page.$$eval('[data-testid=result]', (items) =>
+      items.map((i) => (i as unknown as PageElement).textContent ?? ''),
+    );
+    assert.ok(notes.length > 0 && notes.every((t) => t.includes('whale')), notes.join('\n'));
+    await page.$eval(
+      '[data-testid=query-vector]',
+      (e, v) => {
+        const area = e as unknown as PageElement;
+        area.value = v;
+        area.dispatchEvent(new Event('input', { bubbles: true }));
+      },
+      JSON.stringify(target),
+    );
+    await page.click('[data-testid=search-run]');
+    // Hybrid (RRF): point 5, first by vector, joins the whales.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid=result]')].some((r) => r.getAttribute('data-id') === '5'),
+    );
+    assert.equal((await page.$$('[data-testid=result]')).length, 5);
   });
 
   test('points: a filter with a mistake shows the server error with the wrong key marked; a correct one filters', async () => {
@@ -315,6 +350,18 @@ describe('web console in chromium', () => {
     await page.click('[data-testid=point-open]');
     await page.waitForSelector('[data-testid=vector-plot] canvas');
     await shoot('07-point-detail');
+    // Edit the payload of the point shown (the first landscape: id 4).
+    await page.$eval('#payload-edit', (e) => {
+      const area = e as unknown as PageElement;
+      area.value = JSON.stringify({ ...JSON.parse(area.value), reviewed: true });
+      area.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.click('[data-testid=payload-save]');
+    await page.waitForSelector('[data-testid=payload-saved]');
+    const edited = resultOf<{ payload: Record<string, unknown> }>(
+      await call('GET', '/collections/photos/points/4'),
+    );
+    assert.deepEqual(edited.payload, { name: 'black-canyon', kind: 'landscape', reviewed: true });
   });
 
   test(`map: ${MAP_POINTS} of ${VECTOR_POINTS} points by UMAP, coloured by a payload key; a click shows the neighbours`, async () => {
@@ -367,8 +414,36 @@ describe('web console in chromium', () => {
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
-    await shoot('10-phone-search');
+    await shoot('11-phone-search');
     await page.setViewport({ width: 1280, height: 800 });
+  });
+
+  test('snapshots: create one in the panel, then restore the collection from its file', async () => {
+    await goto('#/collections');
+    await (await page.waitForSelector('[data-testid=snapshots-vectors]'))!.click();
+    await page.waitForSelector('[data-testid=snapshots-panel]');
+    await page.click('[data-testid=snapshot-create]');
+    await page.waitForSelector('[data-testid=snapshots-panel] tbody tr');
+    const [snapshot] = resultOf<{ name: string }[]>(await call('GET', '/collections/vectors/snapshots'));
+    const file = await fetch(`${s.url}/collections/vectors/snapshots/${snapshot.name}`, {
+      headers: { 'api-key': ADMIN },
+    });
+    const path = join(s.dir, snapshot.name);
+    writeFileSync(path, Buffer.from(await file.arrayBuffer()));
+    resultOf(await call('POST', '/collections/vectors/points/delete?wait=true', { points: [0, 1, 2] }));
+    assert.equal(
+      resultOf<{ count: number }>(await call('POST', '/collections/vectors/points/count')).count,
+      297,
+    );
+    const input = await page.$('[data-testid=snapshot-restore]');
+    await input!.uploadFile(path);
+    await page.waitForSelector('[data-testid=snapshot-done]');
+    assert.equal(
+      resultOf<{ count: number }>(await call('POST', '/collections/vectors/points/count')).count,
+      300,
+    );
+    await shoot('10-snapshots');
+    await page.keyboard.press('Escape');
   });
 
   test('a read-only key sees the collections, cannot drop (disabled) and the server refuses a drop (403)', async () => {
@@ -388,7 +463,7 @@ describe('web console in chromium', () => {
       await page.$eval('[data-testid=create-open]', (e) => (e as unknown as PageElement).disabled),
       true,
     );
-    await shoot('11-read-only');
+    await shoot('12-read-only');
     cp.expectHttpError(403);
     const status = await page.evaluate(async (key) => {
       const response = await fetch('/collections/photos', { method: 'DELETE', headers: { 'api-key': key } });

@@ -187,6 +187,7 @@ function CollectionRow({
           disabled={!canWrite}
           title={canWrite ? undefined : 'snapshots need an admin key'}
           onClick={onSnapshots}
+          data-testid={`snapshots-${row.name}`}
         >
           Snapshots
         </button>

@@ -15,13 +15,16 @@ export function SnapshotsPanel({ name, onClose }: { name: string; onClose: () =>
   const canWrite = useCanWrite();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState<string | undefined>();
+  const [done, setDone] = useState<string | undefined>();
   const list = usePoll(() => api.listSnapshots(name), 0, [api, name]);
 
-  const run = async (what: string, action: () => Promise<unknown>) => {
+  const run = async (what: string, action: () => Promise<unknown>, message?: string) => {
     setBusy(what);
     setError(undefined);
+    setDone(undefined);
     try {
       await action();
+      setDone(message);
       list.refresh();
     } catch (e) {
       setError(e);
@@ -41,7 +44,8 @@ export function SnapshotsPanel({ name, onClose }: { name: string; onClose: () =>
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     });
 
-  const restore = (file: File) => run('restore', () => api.restoreSnapshot(name, file, file.name));
+  const restore = (file: File) =>
+    run('restore', () => api.restoreSnapshot(name, file, file.name), `Restored ${name} from ${file.name}.`);
 
   return (
     <section
@@ -57,11 +61,17 @@ export function SnapshotsPanel({ name, onClose }: { name: string; onClose: () =>
         </button>
       </div>
       <ErrorText error={error ?? list.error} />
+      {done !== undefined && (
+        <p class="ok" role="status" data-testid="snapshot-done">
+          {done}
+        </p>
+      )}
       <div class="buttons">
         <button
           type="button"
           disabled={!canWrite || busy !== undefined}
           onClick={() => run('create', () => api.createSnapshot(name))}
+          data-testid="snapshot-create"
         >
           {busy === 'create' ? 'Creating…' : 'Create snapshot'}
         </button>
@@ -70,6 +80,7 @@ export function SnapshotsPanel({ name, onClose }: { name: string; onClose: () =>
           <input
             type="file"
             accept=".snapshot"
+            data-testid="snapshot-restore"
             class="visually-hidden"
             disabled={!canWrite || busy !== undefined}
             onChange={(e) => {

@@ -56,6 +56,8 @@ function Playground({ collection, fields }: { collection: string; fields: Fields
   const [mode, setMode] = useState<Mode>(modes[0]);
   const [using, setUsing] = useState<string>(fields.vectorFields[0] ?? '');
   const [vectorText, setVectorText] = useState('');
+  /** The vector of a hybrid text search (kept apart from the vector mode's). */
+  const [hybridText, setHybridText] = useState('');
   const [pointId, setPointId] = useState('');
   const [text, setText] = useState('');
   const [textField, setTextField] = useState(fields.textIndexes[0] ?? '');
@@ -90,8 +92,8 @@ function Playground({ collection, fields }: { collection: string; fields: Fields
         params: efValue === undefined ? undefined : { hnsw_ef: efValue },
       };
       const named = fields.vectorFields.length > 0 && using !== '' ? using : undefined;
-      const vector = () => {
-        const parsed = parseJsonInput(vectorText);
+      const vector = (source = vectorText) => {
+        const parsed = parseJsonInput(source);
         if (!Array.isArray(parsed)) throw new SyntaxError('the vector must be a JSON array of numbers');
         return parsed as number[];
       };
@@ -102,12 +104,12 @@ function Playground({ collection, fields }: { collection: string; fields: Fields
         const id = /^\d+$/.test(pointId.trim()) ? Number(pointId.trim()) : pointId.trim();
         result = await api.similarTo(collection, id, { limit: k, using: named, filter, ef: efValue });
       } else if (mode === 'text') {
-        const hybrid = vectorText.trim() !== '';
+        const hybrid = hybridText.trim() !== '';
         result = await api.search(collection, {
           ...common,
           text,
           text_field: textField,
-          ...(hybrid ? { vector: vector(), using: named, fusion } : {}),
+          ...(hybrid ? { vector: vector(hybridText), using: named, fusion } : {}),
         });
       } else if (mode === 'provider-text') {
         result = await api.search(collection, { ...common, inputs: { [providerField]: text } });
@@ -147,23 +149,19 @@ function Playground({ collection, fields }: { collection: string; fields: Fields
     </label>
   );
   const dimension = fields.dimension(using === '' ? undefined : using);
-  const vectorInput = (label: string) => (
+  const vectorInput = (label: string, value: string, set: (text: string) => void) => (
     <div>
       <label for="query-vector">{label}</label>
       <textarea
         id="query-vector"
         rows={3}
         spellcheck={false}
-        value={vectorText}
+        value={value}
         placeholder={`[0.1, 0.2, …] (${dimension} numbers)`}
-        onInput={(e) => setVectorText(e.currentTarget.value)}
+        onInput={(e) => set(e.currentTarget.value)}
         data-testid="query-vector"
       />
-      <button
-        type="button"
-        class="link"
-        onClick={() => setVectorText(JSON.stringify(randomVector(dimension)))}
-      >
+      <button type="button" class="link" onClick={() => set(JSON.stringify(randomVector(dimension)))}>
         Random vector
       </button>
     </div>
@@ -197,7 +195,7 @@ function Playground({ collection, fields }: { collection: string; fields: Fields
         {(mode === 'vector' || mode === 'point' || mode === 'text') &&
           fields.vectorFields.length > 0 &&
           fieldSelect('using', 'Vector field', using, fields.vectorFields, setUsing)}
-        {mode === 'vector' && vectorInput('Query vector (JSON)')}
+        {mode === 'vector' && vectorInput('Query vector (JSON)', vectorText, setVectorText)}
         {mode === 'point' && (
           <label>
             Point id
@@ -217,7 +215,7 @@ function Playground({ collection, fields }: { collection: string; fields: Fields
         {mode === 'text' && (
           <>
             {fieldSelect('text-field', 'Text field (BM25)', textField, fields.textIndexes, setTextField)}
-            {vectorInput('Vector for a hybrid search (optional)')}
+            {vectorInput('Vector for a hybrid search (optional)', hybridText, setHybridText)}
             <label>
               Fusion
               <select value={fusion} onChange={(e) => setFusion(e.currentTarget.value as typeof fusion)}>

@@ -113,9 +113,18 @@ export function PointDetail({
         }}
       />
       <ErrorText error={error} />
-      {saved && <p class="ok">Saved.</p>}
+      {saved && (
+        <p class="ok" role="status" data-testid="payload-saved">
+          Saved.
+        </p>
+      )}
       <div class="buttons">
-        <button type="button" disabled={!canWrite || point === undefined} onClick={save}>
+        <button
+          type="button"
+          disabled={!canWrite || point === undefined}
+          onClick={save}
+          data-testid="payload-save"
+        >
           Save payload
         </button>
         <button type="button" class="danger" disabled={!canWrite || point === undefined} onClick={remove}>
