@@ -11,7 +11,6 @@ import { InvalidArgumentError } from '../errors.js';
 import { isValidPayloadKey } from '../payload/payload-path.js';
 import type { FieldLayout } from '../segment/segment-view.js';
 import { TEXT_ANALYZERS } from '../text/analyzer.js';
-import { isTextProvider } from './field-embedders.js';
 import { checkIndexSpec, type IndexSpec, recipeOf } from './index-spec.js';
 import {
   checkBinaryDimension,
@@ -21,6 +20,7 @@ import {
   METRICS,
   rowLength,
 } from './metric.js';
+import { isTextProvider } from './provider-kind.js';
 import type { Metric, PayloadIndexInfo, TextAnalyzerName } from './types.js';
 import { checkInteger, checkOptions, describe } from './validate.js';
 

@@ -19,6 +19,7 @@
  */
 import { DimensionMismatchError, InvalidArgumentError } from '../errors.js';
 import { keepsThumbnails, type StoredVectorField } from './collection-config.js';
+import { isTextProvider } from './provider-kind.js';
 import { makeThumbnails } from './thumbnail-image.js';
 import type { PointId, PointInput, RawPointInput } from './types.js';
 import { checkOptions, describe } from './validate.js';
@@ -108,6 +109,8 @@ export async function resolveProviders(config: unknown, resolve: EmbedderResolve
   }
   return { ...config, vectors: filled };
 }
+
+export { isTextProvider };
 
 const POINT_KEYS = new Set(['id', 'vector', 'vectors', 'payload']);
 const QUERY_KEYS = new Set(['vector', 'using', 'text', 'textField']);
@@ -319,12 +322,4 @@ export class FieldEmbedders {
       `${where}: expected ${text ? 'a non-empty text' : 'an image file path or its bytes'}, got ${describe(value)}`,
     );
   }
-}
-
-/** Provider names (or prefixes) that take texts; every other provider takes images. */
-const TEXT_PROVIDERS = ['glove-100', 'onnx:', 'openai:'];
-
-/** Whether the provider `name` takes texts (else images: paths or bytes). */
-export function isTextProvider(name: string): boolean {
-  return TEXT_PROVIDERS.some((t) => name.startsWith(t));
 }
