@@ -156,6 +156,19 @@ describe('REST API: thumbnails', () => {
     await db.close();
   });
 
+  test("a collection created by the client with storeInput: 'thumbnail' keeps thumbnails of local paths", async () => {
+    const db = await connect(s.url, { apiKey: ADMIN });
+    const local = await db.createCollection('local', {
+      vectors: { image: { provider: 'color-histogram', storeInput: 'thumbnail' } },
+    });
+    await local.upsert([{ id: 'p', image: STDLIB_PHOTOS[4] }]);
+    const webp = await local.thumbnail('p', 'image');
+    assert.deepEqual(webp, await s.db.collection('local').thumbnail('p', 'image'));
+    assert.equal((await sharp(webp).metadata()).format, 'webp');
+    await db.dropCollection('local');
+    await db.close();
+  });
+
   test('the route has its own metrics label and an OpenAPI entry', async () => {
     const metrics = await reader('GET', '/metrics');
     assert.match(

@@ -16,7 +16,13 @@ import Sqlite from 'better-sqlite3';
 import sharp from 'sharp';
 import { makeThumbnail } from '../src/db/thumbnail-image.js';
 import { EmbeddingInputError } from '../src/embed/provider.js';
-import { CorruptDataError, InvalidArgumentError, InvalidIdError, Quiver } from '../src/index.js';
+import {
+  CorruptDataError,
+  type FieldEmbedder,
+  InvalidArgumentError,
+  InvalidIdError,
+  Quiver,
+} from '../src/index.js';
 import { decodeThumbnailPack, encodeThumbnailPack } from '../src/storage/thumbnail-pack.js';
 import { STDLIB_PHOTOS } from './support/classical-photos.js';
 import { tempDir } from './support/reference.js';
@@ -182,6 +188,45 @@ describe('thumbnails of an image provider field', () => {
     assert.equal(tableRows(dir.path), 0, 'no thumbnail rows remain');
     db = await Quiver.open(dir.path);
   });
+});
+
+test('a detecting provider gives each of its points the thumbnail of the whole image', async () => {
+  const dir = tempDir('quiver-thumbnails-detect-');
+  // Two "detections" per image, as the face provider makes one point per face.
+  const detector: FieldEmbedder = {
+    kind: 'image',
+    dimension: 2,
+    metric: 'l2',
+    embed: async (inputs) => inputs.map(() => new Float32Array([0, 0])),
+    detect: async (inputs: readonly (string | Uint8Array)[]) =>
+      inputs.map((_: unknown, i: number) =>
+        [0, 1].map((n) => ({
+          vector: new Float32Array([i, n]),
+          box: { x: n, y: 0, width: 1, height: 1 },
+          score: 1 - n / 10,
+        })),
+      ),
+  };
+  const db = await Quiver.open(dir.path, { embedders: async () => detector });
+  try {
+    const faces = await db.createCollection('faces', {
+      vectors: { photo: { provider: 'fake-detector', storeInput: 'thumbnail' } },
+    });
+    await faces.upsert([
+      { id: 'a', photo: STDLIB_PHOTOS[0] },
+      { id: 'b', photo: STDLIB_PHOTOS[1] },
+    ]);
+    const [a, b] = await Promise.all(
+      [0, 1].map((n) => makeThumbnail({ input: STDLIB_PHOTOS[n], where: 'test' })),
+    );
+    assert.deepEqual(await faces.thumbnail('a#0', 'photo'), a);
+    assert.deepEqual(await faces.thumbnail('a#1', 'photo'), a);
+    assert.deepEqual(await faces.thumbnail('b#1', 'photo'), b);
+    assert.equal(await faces.thumbnail('a', 'photo'), undefined, 'the source id is no point');
+  } finally {
+    await db.close();
+    dir.cleanup();
+  }
 });
 
 describe('thumbnail storage formats', () => {
