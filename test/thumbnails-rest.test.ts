@@ -134,6 +134,7 @@ describe('REST API: thumbnails', () => {
       limit: 3,
       with_payload: true,
       filter: { must: [{ key: 'n', range: { gte: 2 } }] },
+      params: { hnsw_ef: 64 },
     });
     const hits = resultOf<{ id: number; score: number; payload: { n: number } }[]>(answer);
     assert.equal(hits[0].id, 5);
