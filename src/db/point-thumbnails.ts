@@ -80,9 +80,4 @@ export class PointThumbnails {
     }
     return this.catalog.thumbnails.get(this.collectionId, point, field);
   }
-
-  /** How many thumbnails the collection holds, and their bytes. */
-  stats(): { count: number; bytes: number } {
-    return this.active ? this.catalog.thumbnails.stats(this.collectionId) : { count: 0, bytes: 0 };
-  }
 }

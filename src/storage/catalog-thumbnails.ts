@@ -84,9 +84,6 @@ export class CatalogThumbnails {
       all: db.prepare(
         'SELECT point, field, body, crc FROM thumbnails WHERE collection_id = ? ORDER BY point, field',
       ),
-      stats: db.prepare(
-        'SELECT count(*) AS count, coalesce(sum(length(body)), 0) AS bytes FROM thumbnails WHERE collection_id = ?',
-      ),
     };
   }
 
@@ -133,11 +130,6 @@ export class CatalogThumbnails {
       this.verify(collectionId, r.point, r.field, r);
       return { point: r.point, field: r.field, body: r.body };
     });
-  }
-
-  /** How many thumbnails a collection has and their bytes. */
-  stats(collectionId: number): { count: number; bytes: number } {
-    return this.stmts.stats.get(collectionId) as { count: number; bytes: number };
   }
 
   private verify(
