@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
+import sharp from 'sharp';
 import { SeededRandom } from '../src/index.js';
 import { prefersHtml } from '../src/server/console-route.js';
 import { STDLIB_PHOTOS } from './support/classical-photos.js';
@@ -76,8 +77,12 @@ describe('web console in chromium', () => {
   const call = (method: string, path: string, body?: unknown, key = ADMIN) =>
     http(s.url, method, path, body, { 'api-key': key });
 
+  /** Saves a screenshot as a palette PNG (a fifth of the size; what docs/console keeps). */
   const shoot = async (name: string) => {
-    await page.screenshot({ path: join(shots, `${name}.png`) });
+    const png = await page.screenshot();
+    await sharp(png)
+      .png({ palette: true, quality: 90, effort: 4 })
+      .toFile(join(shots, `${name}.png`));
   };
   const goto = async (hash: string) => {
     await page.evaluate((h) => {
@@ -172,7 +177,10 @@ describe('web console in chromium', () => {
     await page.type('#collection-name', 'photos');
     await page.type('#field-name-0', 'image');
     await page.select('#field-provider-0', 'mobilenet-v2');
-    await page.click('#field-thumbs-0');
+    assert.equal(
+      await page.$eval('#field-thumbs-0', (e) => (e as unknown as { checked: boolean }).checked),
+      true,
+    );
     await page.click('input[name=index][value=factory]');
     await typeInto('#index-factory', 'HNSWx');
     await page.click('[data-testid=add-payload-index]');
@@ -231,6 +239,22 @@ describe('web console in chromium', () => {
       () => document.querySelector('[data-testid=result]')?.getAttribute('data-id') === '7',
     );
     assert.match(await text('[data-testid=result] [data-testid=result-id]'), /^7$/);
+    // Its thumbnail: a WebP of at most 256 px the server keeps, shown beside it.
+    await page.waitForFunction(() => {
+      const img = document.querySelector('[data-testid=result] img[data-testid=thumbnail]') as unknown as {
+        complete: boolean;
+        naturalWidth: number;
+      } | null;
+      return img?.complete === true && img.naturalWidth > 0;
+    });
+    const size = await page.$eval('[data-testid=result] img[data-testid=thumbnail]', (e) => {
+      const img = e as unknown as { naturalWidth: number; naturalHeight: number };
+      return Math.max(img.naturalWidth, img.naturalHeight);
+    });
+    assert.ok(size > 0 && size <= 256, `thumbnail of ${size} px`);
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid=result] img[data-testid=thumbnail]').length === 9,
+    );
     await shoot('04-search-image');
 
     // A drop: a DragEvent carrying the file, as a browser sends when a photo is dropped.
@@ -349,6 +373,7 @@ describe('web console in chromium', () => {
     assert.equal(await page.$('[data-testid=filter-error]'), null);
     await page.click('[data-testid=point-open]');
     await page.waitForSelector('[data-testid=vector-plot] canvas');
+    await page.waitForSelector('[data-testid=point-detail] img[data-testid=thumbnail]');
     await shoot('07-point-detail');
     // Edit the payload of the point shown (the first landscape: id 4).
     await page.$eval('#payload-edit', (e) => {

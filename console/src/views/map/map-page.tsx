@@ -12,6 +12,7 @@ import { usePoll } from '../../state/poll.js';
 import { loadSample, type Sample } from '../../state/sample.js';
 import type { ProjectAnswer, ProjectRequest } from '../../workers/map-worker.js';
 import { ErrorText } from '../common/error-text.js';
+import { Thumbnail } from '../common/thumbnail.js';
 import { useSession } from '../session-context.js';
 import { coloursFor, MapCanvas } from './map-canvas.js';
 
@@ -202,6 +203,9 @@ export function MapPage({ collection }: { collection: string }) {
       {picked !== undefined && (
         <aside class="card detail" aria-labelledby="map-point-title" data-testid="map-detail">
           <h2 id="map-point-title">Point {String(picked.id)}</h2>
+          {fields?.thumbnailField !== undefined && (
+            <Thumbnail collection={collection} id={picked.id} field={fields.thumbnailField} />
+          )}
           <dl class="payload">
             {Object.entries(picked.payload ?? {}).map(([k, v]) => (
               <div key={k}>
@@ -214,6 +218,9 @@ export function MapPage({ collection }: { collection: string }) {
           <ol class="neighbours" data-testid="map-neighbours">
             {neighbours.map((n) => (
               <li key={String(n.id)}>
+                {fields?.thumbnailField !== undefined && (
+                  <Thumbnail collection={collection} id={n.id} field={fields.thumbnailField} />
+                )}
                 {String(n.id)} <span class="score">{formatScore(n.score)}</span>
               </li>
             ))}
