@@ -21,6 +21,15 @@ import type {
   SnapshotInfo,
 } from './types.js';
 
+/** The numbers of a vector the server sent as base64 little-endian float32. */
+export function decodeVector(base64: string): Float32Array {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const view = new DataView(bytes.buffer);
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
 /** A request the server refused (or that never reached it: `status` 0). */
 export class ApiError extends Error {
   constructor(
@@ -132,13 +141,27 @@ export class QuiverApi {
     });
   }
 
-  /** A page of points with their vectors (`limit` at most the server's page limit). */
+  /**
+   * A page of points with their vectors as base64 little-endian float32 (Quiver's
+   * `vector_encoding: 'base64'`: a third of the JSON numbers' size); see `decodeVector`.
+   */
   scrollWithVectors(name: string, limit: number, offset?: PointId): Promise<ScrollPage> {
     return this.call('POST', `${QuiverApi.collection(name)}/points/scroll`, {
       limit,
       offset,
       with_payload: true,
       with_vector: true,
+      vector_encoding: 'base64',
+    });
+  }
+
+  /** Points by id with their vectors as base64 (as `scrollWithVectors`). */
+  pointsWithEncodedVectors(name: string, ids: PointId[]): Promise<Point[]> {
+    return this.call('POST', `${QuiverApi.collection(name)}/points`, {
+      ids,
+      with_payload: true,
+      with_vector: true,
+      vector_encoding: 'base64',
     });
   }
 

@@ -56,7 +56,8 @@ export interface CollectionSummary {
 export interface Point {
   id: PointId;
   payload?: Payload | null;
-  vector?: number[] | Record<string, number[]> | null;
+  /** Numbers, or base64 float32 when asked for with `vector_encoding: 'base64'`; by field for named vectors. */
+  vector?: number[] | string | Record<string, number[] | string> | null;
 }
 
 export interface ScoredPoint extends Point {

@@ -4,7 +4,7 @@
  * a scroll of the ids alone, then the chosen points fetched with their vectors), so the map
  * of a large collection is not just its first ids.
  */
-import type { QuiverApi } from '../api/client.js';
+import { decodeVector, type QuiverApi } from '../api/client.js';
 import type { Point, PointId } from '../api/types.js';
 import { seededRandom } from './seeded-random.js';
 
@@ -19,12 +19,13 @@ export interface Sample {
   total: number;
 }
 
-/** The vector of `point` in `field` (undefined: the unnamed vector). */
-function vectorOf(point: Point, field: string | undefined): number[] | undefined {
-  const v = point.vector;
+/** The vector of `point` in `field` (undefined: the unnamed vector or the first field). */
+function vectorOf(point: Point, field: string | undefined): ArrayLike<number> | undefined {
+  let v = point.vector;
   if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) return v;
-  return field === undefined ? Object.values(v)[0] : v[field];
+  if (typeof v === 'object' && !Array.isArray(v)) v = field === undefined ? Object.values(v)[0] : v[field];
+  if (v === undefined) return undefined;
+  return typeof v === 'string' ? decodeVector(v) : v;
 }
 
 export async function loadSample(
@@ -35,7 +36,7 @@ export async function loadSample(
   onProgress: (loaded: number) => void,
 ): Promise<Sample> {
   const { count: total } = await api.count(collection);
-  let points: Point[] = [];
+  const points: Point[] = [];
   if (total <= size) {
     let offset: PointId | undefined;
     do {
@@ -62,13 +63,21 @@ export async function loadSample(
       offset = page.next_page_offset ?? undefined;
     } while (offset !== undefined);
     for (let i = 0; i < chosen.length; i += PAGE) {
-      points.push(...(await api.pointsWithVectors(collection, chosen.slice(i, i + PAGE))));
+      points.push(...(await api.pointsWithEncodedVectors(collection, chosen.slice(i, i + PAGE))));
       onProgress(points.length);
     }
   }
-  points = points.filter((p) => vectorOf(p, field) !== undefined).slice(0, size);
-  const dim = points.length === 0 ? 0 : vectorOf(points[0], field)!.length;
-  const data = new Float32Array(points.length * dim);
-  for (let i = 0; i < points.length; i++) data.set(vectorOf(points[i], field)!, i * dim);
-  return { points, data, dim, total };
+  const vectors: ArrayLike<number>[] = [];
+  const kept: Point[] = [];
+  for (const p of points) {
+    const v = vectorOf(p, field);
+    if (v === undefined || kept.length >= size) continue;
+    vectors.push(v);
+    // The map needs the payload only: drop the encoded vector.
+    kept.push({ id: p.id, payload: p.payload });
+  }
+  const dim = vectors.length === 0 ? 0 : vectors[0].length;
+  const data = new Float32Array(vectors.length * dim);
+  for (let i = 0; i < vectors.length; i++) data.set(vectors[i], i * dim);
+  return { points: kept, data, dim, total };
 }

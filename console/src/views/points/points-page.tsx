@@ -9,6 +9,7 @@ import { cellText, formatCount, parseJsonInput } from '../../state/format.js';
 import { usePoll } from '../../state/poll.js';
 import { ErrorText } from '../common/error-text.js';
 import { FilterEditor } from '../common/filter-editor.js';
+import { Thumbnail } from '../common/thumbnail.js';
 import { useSession } from '../session-context.js';
 import { PointDetail } from './point-detail.js';
 
@@ -127,6 +128,11 @@ export function PointsPage({ collection }: { collection: string }) {
                 <thead>
                   <tr>
                     <th scope="col">id</th>
+                    {thumbnailField !== undefined && (
+                      <th scope="col">
+                        <span class="visually-hidden">thumbnail</span>
+                      </th>
+                    )}
                     {columns.map((c) => (
                       <th scope="col" key={c}>
                         {c}
@@ -147,6 +153,11 @@ export function PointsPage({ collection }: { collection: string }) {
                           {String(p.id)}
                         </button>
                       </th>
+                      {thumbnailField !== undefined && (
+                        <td class="thumb-cell">
+                          <Thumbnail collection={collection} id={p.id} field={thumbnailField} />
+                        </td>
+                      )}
                       {columns.map((c) => (
                         <td key={c}>{cellText(p.payload?.[c])}</td>
                       ))}
