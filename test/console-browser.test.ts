@@ -39,6 +39,7 @@ interface PageElement {
   dispatchEvent(event: unknown): boolean;
 }
 declare const document: {
+  activeElement: PageElement | null;
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
   documentElement: { scrollWidth: number; clientWidth: number };
@@ -214,6 +215,8 @@ describe('web console in chromium', () => {
       await call('PUT', '/collections/vectors', {
         vectors: { size: 16, distance: 'Euclid' },
         payload_indexes: { note: 'text' },
+        // Sealed every 100 points: three segments whose HNSW builds the list shows.
+        segment_size: 100,
       }),
     );
     const rng = new SeededRandom(19);
@@ -227,7 +230,10 @@ describe('web console in chromium', () => {
     await page.waitForFunction(
       () => document.querySelector('[data-testid=collection-photos] td.num')?.textContent === '9',
     );
-    await page.waitForSelector('[data-testid=collection-vectors]');
+    await page.waitForFunction(() => {
+      const row = document.querySelector('[data-testid=collection-vectors]')?.textContent ?? '';
+      return row.includes('3 sealed + 0 growing') && row.includes('indexed');
+    });
     await shoot('03-collections');
   });
 
@@ -429,6 +435,22 @@ describe('web console in chromium', () => {
     const table = await text('[data-testid=routes-table]');
     assert.match(table, /POST \/collections\/:name\/points\/scroll/);
     await shoot('09-activity');
+  });
+
+  test('keyboard: Tab reaches the navigation and Enter follows it', async () => {
+    await goto('#/collections');
+    await page.waitForSelector('[data-testid=collections-table]');
+    // Start from the top of the page (the brand link), as after loading it.
+    await page.focus('a.brand');
+    let focused = '';
+    for (let i = 0; i < 10 && focused !== 'Activity'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    }
+    assert.equal(focused, 'Activity');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=activity-stats]');
+    assert.equal(await page.evaluate(() => location.hash), '#/activity');
   });
 
   test('a 390-px-wide phone screen shows the playground without sideways scrolling', async () => {
