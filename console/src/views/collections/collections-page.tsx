@@ -21,6 +21,12 @@ interface Row {
   error?: string;
 }
 
+/** What the status colours mean (the server reports yellow while any segment's index builds). */
+const STATUS_TITLES: Record<string, string> = {
+  green: 'ready: every sealed segment is indexed',
+  yellow: 'indexing: some sealed segments are being indexed (searched exactly meanwhile)',
+};
+
 type Panel = { kind: 'create' } | { kind: 'drop'; name: string } | { kind: 'snapshots'; name: string };
 
 export function CollectionsPage() {
@@ -153,6 +159,11 @@ function CollectionRow({
     <tr data-testid={`collection-${row.name}`}>
       <th scope="row">
         <a href={routeHref({ page: 'points', collection: row.name })}>{row.name}</a>
+        {info !== undefined && (
+          <span class={`status status-${info.status}`} title={STATUS_TITLES[info.status] ?? info.status}>
+            {info.status}
+          </span>
+        )}
       </th>
       {info === undefined || q === undefined ? (
         <td colSpan={6} class="error">
