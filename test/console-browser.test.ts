@@ -146,9 +146,13 @@ describe('web console in chromium', () => {
     assert.match(css.headers.get('content-type') ?? '', /^text\/css/);
     assert.equal((await fetch(`${s.url}/console/assets/nothing.js`)).status, 404);
 
-    const session = await call('GET', '/console/session', undefined, READER);
-    assert.deepEqual(session.body, { role: 'read-only', keys: true });
-    assert.equal((await http(s.url, 'GET', '/console/session')).status, 401);
+    assert.deepEqual((await call('GET', '/console/session', undefined, READER)).body, {
+      role: 'read-only',
+      keys: true,
+    });
+    assert.deepEqual((await call('GET', '/console/session')).body, { role: 'admin', keys: true });
+    assert.deepEqual((await http(s.url, 'GET', '/console/session')).body, { keys: true }, 'no key: no role');
+    assert.equal((await call('GET', '/console/session', undefined, 'wrong')).status, 401);
   });
 
   test('sign in: a wrong key is refused on the page; the admin key opens the collections list', async () => {
@@ -518,6 +522,24 @@ describe('web console in chromium', () => {
     }, READER);
     assert.equal(status, 403);
     assert.equal((await call('GET', '/collections/photos')).status, 200, 'the collection is still there');
+  });
+
+  test('a server without keys opens the console without signing in', async () => {
+    const open = await startTestServer();
+    try {
+      assert.deepEqual((await http(open.url, 'GET', '/console/session')).body, {
+        role: 'admin',
+        keys: false,
+      });
+      const other = await openConsolePage(browser);
+      await other.page.goto(`${open.url}/console/`);
+      await other.page.waitForSelector('[data-testid=role]');
+      assert.equal(await other.page.$eval('[data-testid=role]', (e) => e.textContent), 'admin');
+      await other.page.close();
+      assert.deepEqual(other.errors, []);
+    } finally {
+      await open.stop();
+    }
   });
 
   test('no console errors or page exceptions in the whole session', () => {

@@ -11,10 +11,13 @@
  * - `GET /` redirects (302) to `/console/` only when the request's `Accept` prefers HTML to
  *   JSON (a browser's navigation); API clients, which send `application/json`, `*\/*` or
  *   nothing, keep getting Qdrant's `{ title, version }`.
- * - `GET /console/session` needs a valid key (401 otherwise) and answers
- *   `{ role: 'admin' | 'read-only', keys: boolean }` (`keys` false: the server has no keys
- *   and everyone is admin). The console disables its write controls for `read-only`; the
- *   server refuses their writes (403) regardless.
+ * - `GET /console/session` answers `{ keys, role? }`: `keys` false when the server has no
+ *   keys (then `role` is `admin`: everyone may do everything); with keys, `role` is the
+ *   presented key's (`admin` or `read-only`), absent when the request presents none (so a
+ *   console can tell, without a failing request, that it must ask for a key), and a key
+ *   that matches none is 401. It says nothing a request without a key could not learn
+ *   anyway (any keyed route answers 401 to it). The console disables its write controls
+ *   for `read-only`; the server refuses their writes (403) regardless.
  *
  * The bundle is read once when the server starts. Without one (a checkout that was not
  * built), `/console/` answers 404 with a message saying how to build it.
@@ -26,7 +29,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type ApiKeys, presentedKey } from './auth.js';
 import { errorBody } from './errors.js';
-import { KEYED, READ } from './routes/context.js';
+import { ErrorResponse } from './schemas.js';
 
 /** dist/console, from dist/src/server/console-route.js. */
 const BUNDLE = fileURLToPath(new URL('../../console/', import.meta.url));
@@ -135,23 +138,31 @@ export function registerConsole(app: FastifyInstance, keys: ApiKeys): void {
         tags: ['operations'],
         summary: 'The role of the presented API key (for the web console)',
         description:
-          'Quiver extension: `role` is `admin` or `read-only`; `keys` is false when the server has no keys ' +
-          '(every request is allowed, as admin).',
-        security: KEYED,
+          'Quiver extension: `keys` is false when the server has no keys (every request is allowed: `role` is ' +
+          '`admin`); otherwise `role` is the presented key’s, `admin` or `read-only`, absent without a key; a key ' +
+          'that matches none is 401.',
         response: {
           200: Type.Object({
-            role: Type.Union([Type.Literal('admin'), Type.Literal('read-only')]),
+            role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('read-only')])),
             keys: Type.Boolean(),
           }),
+          401: ErrorResponse,
         },
       },
-      config: { ...READ, bare: true },
+      config: { access: 'public' as const, bare: true },
     },
-    async (request) => {
+    async (request, reply) => {
       if (!keys.enabled) return { role: 'admin' as const, keys: false };
-      // The onRequest hook let the request through, so it presents a valid key.
-      const key = presentedKey(request.headers) ?? '';
-      return { role: keys.roleOf(key) ?? ('read-only' as const), keys: true };
+      const key = presentedKey(request.headers);
+      if (key === undefined) return { keys: true };
+      const role = keys.roleOf(key);
+      if (role === undefined) {
+        reply.header('www-authenticate', 'Bearer');
+        return reply
+          .code(401)
+          .send(errorBody('UNAUTHORIZED', 'the API key is not valid', undefined, reply.elapsedTime / 1000));
+      }
+      return { role, keys: true };
     },
   );
 }

@@ -8,7 +8,8 @@ export type Payload = Record<string, unknown>;
 export type Role = 'admin' | 'read-only';
 
 export interface Session {
-  role: Role;
+  /** The presented key's role; absent when the server has keys and none was presented. */
+  role?: Role;
   /** False when the server has no API keys (everyone is admin). */
   keys: boolean;
 }

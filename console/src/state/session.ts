@@ -22,13 +22,21 @@ export function storedKey(): string | undefined {
 
 /**
  * Checks `key` against the server (the empty key works when the server has no keys) and
- * remembers it for the tab. Throws `ApiError` (401) for a key the server refuses.
+ * remembers it for the tab. Throws `ApiError` (401) for a key the server refuses, and for
+ * an empty key when the server has keys.
  */
 export async function signIn(key: string): Promise<SignedIn> {
   const api = new QuiverApi(location.origin, key);
   const session = await api.session();
+  if (session.role === undefined) throw new ApiError(401, 'UNAUTHORIZED', 'this server needs an API key');
   sessionStorage.setItem(KEY_ITEM, key);
   return { api, role: session.role, keys: session.keys };
+}
+
+/** Signs in without a key when the server has none; undefined when it has keys. */
+export async function signInWithoutKey(): Promise<SignedIn | undefined> {
+  const session = await new QuiverApi(location.origin, '').session();
+  return session.keys ? undefined : signIn('');
 }
 
 /** Forgets the key. */

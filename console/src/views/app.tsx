@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { type Route, routeHref, useRoute } from '../state/route.js';
-import { type SignedIn, signIn, signOut, storedKey } from '../state/session.js';
+import { type SignedIn, signIn, signInWithoutKey, signOut, storedKey } from '../state/session.js';
 import { ActivityPage } from './activity/activity-page.js';
 import { CollectionsPage } from './collections/collections-page.js';
 import { MapPage } from './map/map-page.js';
@@ -16,12 +16,13 @@ import { SignInPage } from './signin/sign-in-page.js';
 
 export function App() {
   const [session, setSession] = useState<SignedIn | undefined>();
-  const [restoring, setRestoring] = useState(storedKey() !== undefined);
+  const [restoring, setRestoring] = useState(true);
 
+  // A key this tab signed in with signs in again (a reload); a server without keys needs none.
   useEffect(() => {
     const key = storedKey();
-    if (key === undefined) return;
-    signIn(key)
+    const attempt = key === undefined ? signInWithoutKey() : signIn(key);
+    attempt
       .then(setSession)
       .catch(() => signOut())
       .finally(() => setRestoring(false));
