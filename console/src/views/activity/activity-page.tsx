@@ -123,21 +123,37 @@ type Series = [string, (p: Point) => number | undefined, string];
 function Chart({ title, history, series }: { title: string; history: Point[]; series: Series[] }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
-  const data = (): uPlot.AlignedData => [
-    history.map((p) => p.t),
-    ...series.map(([, read]) => history.map((p) => read(p) ?? null)),
-  ];
+  /** x: seconds before the latest scrape (−120 … 0), so the axis reads "how long ago". */
+  const data = (): uPlot.AlignedData => {
+    const latest = history[history.length - 1]?.t ?? 0;
+    return [
+      history.map((p) => p.t - latest),
+      ...series.map(([, read]) => history.map((p) => read(p) ?? null)),
+    ];
+  };
   useEffect(() => {
     if (host.current === null) return;
     plot.current = new uPlot(
       {
         width: Math.max(280, Math.min(600, host.current.clientWidth)),
         height: 180,
-        // The last two minutes, whatever the history holds (one point would stretch the axis over years).
-        scales: { x: { time: true, range: (_u, _min, max) => [max - (WINDOW * INTERVAL_MS) / 1000, max] } },
+        // Always the last two minutes, however little history there is.
+        scales: { x: { time: false, range: [-(WINDOW * INTERVAL_MS) / 1000, 0] } },
         legend: { live: false },
-        series: [{}, ...series.map(([label, , stroke]) => ({ label, stroke, width: 1.5, spanGaps: true }))],
-        axes: [{ font: '11px system-ui' }, { font: '11px system-ui', size: 48 }],
+        series: [
+          {},
+          ...series.map(([label, , stroke]) => ({
+            label,
+            stroke,
+            width: 1.5,
+            spanGaps: true,
+            points: { size: 4 },
+          })),
+        ],
+        axes: [
+          { font: '11px system-ui', values: (_u, ticks) => ticks.map((v) => (v === 0 ? 'now' : `${v} s`)) },
+          { font: '11px system-ui', size: 48 },
+        ],
       },
       data(),
       host.current,

@@ -3,6 +3,7 @@
  * the page), a filter editor, and a point's detail beside the table.
  */
 import { useMemo, useState } from 'preact/hooks';
+import { ApiError } from '../../api/client.js';
 import type { CollectionInfo, Point, PointId } from '../../api/types.js';
 import { fieldsOf } from '../../state/collection-fields.js';
 import { cellText, formatCount, parseJsonInput } from '../../state/format.js';
@@ -52,7 +53,8 @@ export function PointsPage({ collection }: { collection: string }) {
           filtered: filter !== undefined,
         };
       } catch (error) {
-        if (filter !== undefined) setFilterError(error);
+        // The server names the filter's wrong part by a path under `filter`.
+        if (error instanceof ApiError && error.path?.startsWith('filter') === true) setFilterError(error);
         throw error;
       }
     },
