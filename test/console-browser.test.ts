@@ -18,6 +18,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import sharp from 'sharp';
 import { SeededRandom } from '../src/index.js';
 import { prefersHtml } from '../src/server/console-route.js';
+import { QuiverServer } from '../src/server/server.js';
 import { STDLIB_PHOTOS } from './support/classical-photos.js';
 import {
   type ConsolePage,
@@ -558,20 +559,19 @@ describe('web console in chromium', () => {
   });
 
   test('a server without keys opens the console without signing in', async () => {
-    const open = await startTestServer();
+    // A second server, without keys, over the same database.
+    const open = await QuiverServer.create(s.db, { logLevel: 'error' });
+    const url = await open.listen('127.0.0.1', 0);
     try {
-      assert.deepEqual((await http(open.url, 'GET', '/console/session')).body, {
-        role: 'admin',
-        keys: false,
-      });
+      assert.deepEqual((await http(url, 'GET', '/console/session')).body, { role: 'admin', keys: false });
       const other = await openConsolePage(browser);
-      await other.page.goto(`${open.url}/console/`);
+      await other.page.goto(`${url}/console/`);
       await other.page.waitForSelector('[data-testid=role]');
       assert.equal(await other.page.$eval('[data-testid=role]', (e) => e.textContent), 'admin');
       await other.page.close();
       assert.deepEqual(other.errors, []);
     } finally {
-      await open.stop();
+      await open.close();
     }
   });
 
