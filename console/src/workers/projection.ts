@@ -7,6 +7,10 @@
 import { UMAP } from 'umap-js';
 import { seededRandom } from '../state/seeded-random.js';
 
+/** Power iterations per component at most, and the largest change of a unit-vector entry that counts as converged (far below a pixel). */
+const MAX_ITERATIONS = 50;
+const TOLERANCE = 1e-5;
+
 /**
  * The coordinates of `n` rows of `dim` numbers on their first two principal components
  * (interleaved x, y). Rows are centred; each component is found by power iteration on the
@@ -23,7 +27,7 @@ export function pca(data: Float32Array, n: number, dim: number, seed = 1): Float
   const projections = new Float64Array(n);
   for (let c = 0; c < 2; c++) {
     let v: Float64Array = Float64Array.from({ length: dim }, () => random() - 0.5);
-    for (let iteration = 0; iteration < 100; iteration++) {
+    for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
       // w = X^T (X v), less what the earlier components explain.
       for (let i = 0; i < n; i++) {
         let dot = 0;
@@ -44,11 +48,11 @@ export function pca(data: Float32Array, n: number, dim: number, seed = 1): Float
       let change = 0;
       for (let j = 0; j < dim; j++) {
         const next = w[j] / norm;
-        change += Math.abs(next - v[j]);
+        change = Math.max(change, Math.abs(next - v[j]));
         w[j] = next;
       }
       v = w;
-      if (change < 1e-9 * dim) break;
+      if (change < TOLERANCE) break;
     }
     components.push(v);
   }
