@@ -81,6 +81,10 @@ export function umap(
     nComponents: 2,
     nNeighbors: Math.max(2, Math.min(15, n - 1)),
     minDist: 0.1,
+    // umap-js's default below 10,000 points is 500 epochs; 200 (its default above) is enough
+    // for a map, and cut 5,000 x 1,280 from 40 s to 30 s on the loaded test machine (the
+    // neighbour search, not the epochs, takes the rest).
+    nEpochs: 200,
     random: seededRandom(seed),
   });
   const epochs = model.initializeFit(rows);
