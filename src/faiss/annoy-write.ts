@@ -89,20 +89,30 @@ export function annoyBytes(input: AnnoyForestInput): Uint8Array {
   const K = layout.maxLeaf;
   const zeroNormal = new Float32Array(layout.words);
 
+  const sizes = new Map<AnnoyTree, number>();
+  const size = (tree: AnnoyTree): number => {
+    let known = sizes.get(tree);
+    if (known === undefined) {
+      known = isSplit(tree) ? size(tree.left) + size(tree.right) : tree.items.length;
+      sizes.set(tree, known);
+    }
+    return known;
+  };
+
   const fit = (tree: AnnoyTree, root: boolean): Fitted => {
-    const items = collect(tree, []);
-    if (items.length <= K && (!root || n <= K || items.length <= 1))
-      return { leaf: items.sort((a, b) => a - b) };
+    const count = size(tree);
+    if (count <= K && (!root || n <= K || count <= 1))
+      return { leaf: collect(tree, []).sort((a, b) => a - b) };
     let split: AnnoySplit;
     if (isSplit(tree)) {
-      if (collect(tree.left, []).length === 0) return fit(tree.right, root);
-      if (collect(tree.right, []).length === 0) return fit(tree.left, root);
+      if (size(tree.left) === 0) return fit(tree.right, root);
+      if (size(tree.right) === 0) return fit(tree.left, root);
       split = tree;
     } else {
-      const half = items.length >> 1;
+      const half = count >> 1;
       split = {
-        left: { items: items.slice(0, half) },
-        right: { items: items.slice(half) },
+        left: { items: tree.items.slice(0, half) },
+        right: { items: tree.items.slice(half) },
         normal: zeroNormal,
         offset: 0,
         bit: 0,
@@ -111,7 +121,7 @@ export function annoyBytes(input: AnnoyForestInput): Uint8Array {
     const left = fit(split.left, false);
     const right = fit(split.right, false);
     const lone = (t: Fitted) => (countOf(t) === 1 ? 0 : nodesOf(t));
-    return { split, left, right, count: items.length, nodes: 1 + lone(left) + lone(right) };
+    return { split, left, right, count, nodes: 1 + lone(left) + lone(right) };
   };
 
   const fitted = trees.map((tree, t) => {

@@ -21,6 +21,7 @@ export {
 } from './annoy.js';
 export { annoyTreesFromForest } from './annoy-from-forest.js';
 export { ANNOY_METRICS } from './annoy-layout.js';
+export { type AnnoyVectorIndex, annoyToVectorIndex } from './annoy-to-index.js';
 export { NotTrainedError, UnsupportedIndexFileError, UnsupportedOperationError } from './errors.js';
 export { indexFactory } from './factory.js';
 export {
