@@ -8,7 +8,8 @@
  * a single item is not a node (its parent points at the item) and at most K items are one leaf
  * node; then a copy of every root, tree order. A root's `n_descendants` is the item count.
  *
- * Item nodes carry what `add_item`/`build` store: angular its float32 |v|² in `norm`; dot the
+ * Item nodes carry what `add_item`/`build` store: angular its float32 |v|² in `norm` (summed in
+ * Annoy's scalar order; an Annoy built with AVX may store a last bit differently); dot the
  * `dot_factor` of the inner-product transform, √(max‖x‖² − ‖v‖²) in float32, holes included
  * (as `preprocess` runs over every node below the item count); Hamming the vector packed as
  * the Python wrapper packs it (components > 0.5 are ones). Bytes Annoy leaves unset in a split
