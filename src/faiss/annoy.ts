@@ -107,15 +107,14 @@ export class AnnoyIndex {
     this.pending = [];
   }
 
-  /** The file's bytes (what `save` writes). */
+  /** A copy of the file's bytes (what `save` writes). */
   serialize(): Uint8Array {
-    const nodes = this.ready();
-    return new Uint8Array(nodes.i32.buffer, nodes.i32.byteOffset, nodes.i32.byteLength);
+    return this.bytes().slice();
   }
 
   /** Writes the index as an Annoy file. Python: `t.save(path)`. */
   async save(path: string): Promise<void> {
-    await writeFile(path, this.serialize());
+    await writeFile(path, this.bytes());
   }
 
   /**
@@ -195,9 +194,15 @@ export class AnnoyIndex {
     return normalizedDistance(this.layout, rawDistance(nodes, query, queryNorm(this.layout, query), j));
   }
 
-  /** The checked nodes (for readers that walk the forest themselves). */
+  /** The checked nodes, for readers that walk the forest themselves (read them only: the checks hold for these bytes). */
   forest(): AnnoyNodes {
     return this.ready();
+  }
+
+  /** The checked bytes themselves (never handed out: a change could undo the checks). */
+  private bytes(): Uint8Array {
+    const nodes = this.ready();
+    return new Uint8Array(nodes.i32.buffer, nodes.i32.byteOffset, nodes.i32.byteLength);
   }
 
   private storedQuery(nodes: AnnoyNodes, i: number): Float32Array | Uint32Array {

@@ -14,7 +14,7 @@
  * The index is built in memory (Annoy builds before it saves), so this format needs memory for
  * the collection's vectors and trees, unlike the streaming ones.
  */
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import type { Collection } from '../../db/types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { AnnoyIndex, type AnnoyMetric } from '../../faiss/index.js';
@@ -73,7 +73,7 @@ export async function exportAnnoy(
   index.build(trees);
   const partial = `${path}.partial`;
   try {
-    await writeFile(partial, index.serialize());
+    await index.save(partial);
     await rename(partial, path);
   } catch (error) {
     await rm(partial, { force: true });
