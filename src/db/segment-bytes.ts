@@ -16,6 +16,7 @@ import { MAX_PAGES, PAGE_BYTES } from '../kernels/allocator.js';
 import type { StoredVectorField } from './collection-config.js';
 import { recipeOf } from './index-spec.js';
 import { rowLength } from './metric.js';
+import { onDiskRecipe } from './ondisk-config.js';
 
 /** Bytes one wasm32 memory (an arena) addresses at most. */
 export const WASM32_BYTES = MAX_PAGES * PAGE_BYTES;
@@ -31,7 +32,8 @@ export function sealedRowBytes(fields: readonly StoredVectorField[]): number {
   let bytes = 0;
   for (const f of fields) {
     const floats = rowLength(f.dimension, f.metric);
-    bytes += floats * 4 + indexRowBytes(recipeOf(f.index), floats);
+    if (f.onDisk) bytes += onDiskRowBytes(onDiskRecipe(f.index), floats);
+    else bytes += floats * 4 + indexRowBytes(recipeOf(f.index), floats);
   }
   return Math.ceil(bytes * MARGIN);
 }
@@ -56,6 +58,14 @@ export function segmentRowLimit(segmentSize: number, rowBytes: number, arenaByte
  */
 export function partitionRowBytes(floats: number, M = 16): number {
   return Math.ceil((floats * 4 + hnswRowBytes(M)) * MARGIN);
+}
+
+/**
+ * Bytes per row of a field kept on disk: its SQ8 code and HNSW node (nothing for Flat). The
+ * build's copy of the vectors and training sample live in a temporary arena of their own.
+ */
+function onDiskRowBytes(recipe: IndexRecipe | undefined, floats: number): number {
+  return recipe?.family === 'hnsw' ? hnswRowBytes(recipe.M) + floats : 0;
 }
 
 /** Index bytes per row of a field of `floats` floats per row, beyond its vectors. */
