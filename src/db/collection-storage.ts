@@ -44,6 +44,7 @@ import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../stor
 import { loadOnDiskIndex } from './ondisk-index.js';
 import { applyPayloadRecord } from './payload-apply.js';
 import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
+import { fileRowBytes } from './segment-bytes.js';
 import { SegmentPlacement } from './segment-placement.js';
 import { SegmentSet } from './segment-set.js';
 
@@ -69,7 +70,7 @@ export class CollectionStorage {
     rowBytes: number,
   ) {
     this.set = new SegmentSet(arenas, layout, payloadIndexOf);
-    this.placement = new SegmentPlacement(arenas, rowBytes);
+    this.placement = new SegmentPlacement(arenas, rowBytes, fileRowBytes(layout));
   }
 
   /**
