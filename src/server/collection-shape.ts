@@ -19,6 +19,7 @@ import type {
   PayloadIndexConfig,
   PayloadIndexInfo,
   VectorFieldConfig,
+  VectorFieldInfo,
 } from '../db/types.js';
 import { InvalidArgumentError } from '../errors.js';
 import { indexFromWire, indexToWire, type WireIndex } from '../wire/format.js';
@@ -37,7 +38,7 @@ interface VectorParamsBody {
   index?: WireIndex;
   provider?: string;
   provider_options?: Record<string, unknown>;
-  store_input?: boolean;
+  store_input?: boolean | 'thumbnail';
   on_disk?: boolean | null;
 }
 
@@ -176,6 +177,7 @@ interface QuiverField {
   metric: Metric;
   index?: WireIndex;
   provider?: string;
+  store_input?: boolean | 'thumbnail';
   on_disk?: true;
 }
 
@@ -185,12 +187,13 @@ function vectorParams(info: CollectionInfo): Record<string, unknown> {
     dimension: number,
     metric: Metric,
     index: IndexConfig,
-    provider?: string,
+    field?: VectorFieldInfo,
     onDisk?: boolean,
   ) => {
     const out: Record<string, unknown> = { size: dimension, distance: distanceOf(metric) };
     if (typeof index === 'string') out.index = index;
-    if (provider !== undefined) out.provider = provider;
+    if (field?.provider !== undefined) out.provider = field.provider;
+    if (field?.storeInput !== undefined) out.store_input = field.storeInput;
     if (onDisk) out.on_disk = true;
     return out;
   };
@@ -199,7 +202,7 @@ function vectorParams(info: CollectionInfo): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(info.vectors).map(([name, f]) => [
       name,
-      params(f.dimension, f.metric, f.index, f.provider, f.onDisk),
+      params(f.dimension, f.metric, f.index, f, f.onDisk),
     ]),
   );
 }
@@ -237,6 +240,7 @@ export function quiverInfo(info: CollectionInfo) {
 
 const KNOWN_INFO: Record<string, true> = {
   provider: true,
+  storeInput: true,
   name: true,
   dimension: true,
   metric: true,
@@ -257,6 +261,7 @@ function quiverFields(info: CollectionInfo, withIndex: boolean): Record<string, 
     const field: QuiverField = { dimension: f.dimension, metric: f.metric };
     if (withIndex) field.index = indexToWire(f.index);
     if (f.provider !== undefined) field.provider = f.provider;
+    if (f.storeInput !== undefined) field.store_input = f.storeInput;
     if (f.onDisk) field.on_disk = true;
     out[name] = withIndex ? { ...field, ...extras(f as unknown as Record<string, unknown>) } : field;
   }
