@@ -4,7 +4,9 @@
  * - `OnDiskHnswSq8Index` loaded from the body an in-memory `HNSW16,SQ8` serialized (built on
  *   parallel workers, 6,000 × 24, l2 and cosine) returns exactly its offsets and distances
  *   for every query at ef 8 and 40, rerank default / 5 / 30 / 0, with and without random
- *   allow bitsets of 50% and 2% (the exact-scan path), synchronously and on a worker;
+ *   allow bitsets of 50% and 2% (the exact-scan path), synchronously and on a worker
+ *   (walk, reads and ranking in one worker call), and so does the same index over rows held
+ *   in the heap (`HeapRows`: walk on a worker, reads and ranking on this thread);
  *   its codes check against the file, and it serializes back to the same body;
  * - `OnDiskFlatIndex` equals `FlatIndex` (search, searchAsync, rangeSearch) with no filter,
  *   a 50% filter (chunks with allow words) and a 1% filter (row-by-row reads).
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { gaussianMixture } from '../src/eval/random.js';
 import { Bitset } from '../src/index/bitset.js';
+import { HeapRows } from '../src/index/disk-rows.js';
 import { buildIndex } from '../src/index/factory.js';
 import { FlatIndex } from '../src/index/flat-index.js';
 import { normalizedRows } from '../src/index/hnsw-index.js';
@@ -79,6 +82,7 @@ for (const [name, kind] of [
       const file = fileOf(`hnsw-${name}.bin`, rows);
       const body = memory.serialize();
       const disk = OnDiskHnswSq8Index.load(kern, body, file, kind);
+      const heap = OnDiskHnswSq8Index.load(kern, body, new HeapRows(rows, DIM), kind);
       try {
         disk.checkIntegrity();
         assert.deepEqual(disk.serialize(), body);
@@ -93,11 +97,20 @@ for (const [name, kind] of [
                 const want = memory.search(query(q), 10, allow, params);
                 same(disk.search(query(q), 10, allow, params), want, what);
                 same(await disk.searchAsync(query(q), 10, allow, params), want, `${what} (async)`);
+                if (q < 5) {
+                  same(heap.search(query(q), 10, allow, params), want, `${what} (heap rows)`);
+                  same(
+                    await heap.searchAsync(query(q), 10, allow, params),
+                    want,
+                    `${what} (heap rows, async)`,
+                  );
+                }
               }
             }
           }
         }
       } finally {
+        heap.dispose();
         disk.dispose();
         memory.dispose();
         store.dispose();

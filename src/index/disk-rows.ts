@@ -24,6 +24,12 @@ export interface DiskRows {
   readonly memoryBytes: number;
   /** Releases the file (or the copy); no read may follow. */
   close(): void;
+  /**
+   * The open file and the byte position of row 0, when rows are read from a file (rows of
+   * `4 · dimension` bytes follow each other): other threads of the process may read them
+   * through the same descriptor while the reader is open.
+   */
+  readonly file?: { fd: number; position: number };
 }
 
 /** Rows held in the JS heap: for object stores without local files, and for tests. */

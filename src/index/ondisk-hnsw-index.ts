@@ -12,8 +12,11 @@
  *   worker;
  * - re-ranking then reads those candidates' rows (positioned reads, in offset order) and
  *   ranks them with the kernels' exact scan, the distances `FlatIndex` computes; ties go to
- *   the lower offset, as in `sq8RerankTopK`. It runs on the calling thread, after the walk:
- *   workers never read files;
+ *   the lower offset, as in `sq8RerankTopK`. For rows in a file, walk, reads (straight into
+ *   linear memory) and ranking are one call (`HNSW_SQ8_DISK`, worker-file-reads.ts): on the
+ *   calling thread for `search`, on a search worker for `searchAsync` (the segment's file
+ *   descriptor is the process's, shared by every thread), so an asynchronous search takes
+ *   one hop as in memory;
  * - `rerank` defaults to every candidate the walk kept (max(ef, k)), as in memory: Qdrant's
  *   rescoring with an oversampling of max(ef, k) / k; a smaller `rerank` reads fewer rows
  *   (Qdrant's `oversampling · k`), and `rerank: 0` returns SQ8 distances and reads nothing;
@@ -26,6 +29,7 @@
  */
 import type { DistanceKind, Kernels } from '../kernels/kernels.js';
 import type { WasmKernels } from '../kernels/wasm-kernels.js';
+import { HNSW_SQ8_DISK, hnswSearchSq8Disk } from '../kernels/worker-file-reads.js';
 import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import type { Bitset } from './bitset.js';
 import type { DiskRows } from './disk-rows.js';
@@ -38,6 +42,8 @@ import { readHeader, sq8Body } from './sq8-index.js';
 import { checkQuery, EMPTY_RESULT, rerankParam, searchedRows, sq8QueryBlock } from './sq8-search.js';
 import type { IndexSearchParams, IndexSearchResult, VectorIndexRead } from './vector-index.js';
 import type { VectorStore } from './vector-store.js';
+
+type WasmExports = Parameters<typeof hnswSearchSq8Disk>[0];
 
 /** Codes start on a cache line, as `Sq8Codes` lays them out. */
 const CODE_ALIGN = 64;
@@ -142,6 +148,19 @@ export class OnDiskHnswSq8Index implements VectorIndexRead {
     const plan = this.plan(query, k, allow, params);
     if (plan === undefined) return EMPTY_RESULT;
     if (plan.scan) return this.exact.search(plan.query, plan.limit, allow);
+    const file = this.rows.file;
+    if (plan.rerank > 0 && file !== undefined) {
+      const call = this.prepareDiskSearch(plan, file, allow);
+      let found: IndexSearchResult | undefined;
+      try {
+        const { exports, memory } = this.kern;
+        const args = call.args(this.graph.scratch(0, plan.ef).ptr);
+        found = call.collect(hnswSearchSq8Disk(exports as unknown as WasmExports, memory, args));
+      } finally {
+        call.release();
+      }
+      return found ?? this.exact.search(plan.query, plan.limit, allow);
+    }
     const walk = this.prepareWalk(plan.query, plan.keep, plan.ef, allow);
     let found: IndexSearchResult;
     try {
@@ -158,7 +177,10 @@ export class OnDiskHnswSq8Index implements VectorIndexRead {
     return this.rerank(plan.query, offsets, buffer, plan.limit);
   }
 
-  /** `search` with the walk on a search worker and the rows read without blocking the event loop. */
+  /**
+   * `search` off the event loop: for rows in a file, walk, reads and ranking in one call on
+   * a search worker (`HNSW_SQ8_DISK`); else the walk on a worker and `readAsync`.
+   */
   async searchAsync(
     query: Float32Array,
     k: number,
@@ -168,16 +190,32 @@ export class OnDiskHnswSq8Index implements VectorIndexRead {
     const plan = this.plan(query, k, allow, params);
     if (plan === undefined) return EMPTY_RESULT;
     if (plan.scan) return this.exact.searchAsync(plan.query, plan.limit, allow);
-    const walk = this.prepareWalk(plan.query, plan.keep, plan.ef, allow);
+    const pool = KernelWorkerPool.for(this.kern, 'search');
+    const file = this.rows.file;
     const slot = this.idleSlots.pop() ?? this.nextSlot++;
-    let found: IndexSearchResult;
+    let found: IndexSearchResult | undefined;
     try {
-      const args = walk.args(this.graph.scratch(slot, plan.ef).ptr);
-      const pool = KernelWorkerPool.for(this.kern, 'search');
-      found = walk.collect(await pool.run('hnswSearchSq8', args));
+      if (plan.rerank > 0 && file !== undefined) {
+        const call = this.prepareDiskSearch(plan, file, allow);
+        try {
+          found = call.collect(
+            await pool.run(HNSW_SQ8_DISK, call.args(this.graph.scratch(slot, plan.ef).ptr)),
+          );
+        } finally {
+          call.release();
+        }
+        return found ?? (await this.exact.searchAsync(plan.query, plan.limit, allow));
+      }
+      const walk = this.prepareWalk(plan.query, plan.keep, plan.ef, allow);
+      try {
+        found = walk.collect(
+          await pool.run('hnswSearchSq8', walk.args(this.graph.scratch(slot, plan.ef).ptr)),
+        );
+      } finally {
+        walk.release();
+      }
     } finally {
       this.idleSlots.push(slot);
-      walk.release();
     }
     if (found.offsets.length < plan.limit) return this.exact.searchAsync(plan.query, plan.limit, allow);
     if (plan.rerank === 0) return found;
@@ -266,6 +304,66 @@ export class OnDiskHnswSq8Index implements VectorIndexRead {
       keep: rerank > 0 ? Math.max(rerank, limit) : limit,
       ef: Math.max(walkEf, rerank),
       scan: strategy === 'scan' || (strategy === 'auto' && fewAllowed),
+    };
+  }
+
+  /**
+   * The blocks of one `HNSW_SQ8_DISK` call (see worker-file-reads.ts); `collect` gives the
+   * re-ranked results, or undefined when the walk found fewer than `limit` (scan instead).
+   */
+  private prepareDiskSearch(
+    plan: { query: Float32Array; limit: number; keep: number; ef: number },
+    file: { fd: number; position: number },
+    allow?: Bitset,
+  ) {
+    const { limit, keep } = plan;
+    const d = this.dimension;
+    const block = sq8QueryBlock(this.codec, plan.query, limit, keep, allow);
+    const kern = this.kern;
+    let rows = 0;
+    try {
+      rows = kern.alloc(keep * d * 4 + 16);
+    } catch (error) {
+      block.release();
+      throw error;
+    }
+    const countPtr = rows + keep * d * 4;
+    const graph = this.graph;
+    graph.syncHeader();
+    return {
+      args: (scratch: number): number[] => [
+        graph.header,
+        scratch,
+        block.prepared,
+        this.codes,
+        block.query,
+        keep,
+        plan.ef,
+        block.allow,
+        block.candRows,
+        block.candDist,
+        file.fd,
+        file.position,
+        d,
+        this.distance,
+        rows,
+        limit,
+        block.outRows,
+        block.outDist,
+        countPtr,
+      ],
+      collect: (ranked: number): IndexSearchResult | undefined => {
+        if (kern.u32(countPtr, 1)[0] < limit) return undefined;
+        const candidates = kern.u32(block.candRows, keep);
+        return {
+          offsets: kern.u32(block.outRows, ranked).map((i) => candidates[i]),
+          distances: kern.f32(block.outDist, ranked).slice(),
+        };
+      },
+      release: () => {
+        kern.free(rows);
+        block.release();
+      },
     };
   }
 

@@ -72,6 +72,10 @@ export class FileRows implements DiskRows {
     }
   }
 
+  get file(): { fd: number; position: number } | undefined {
+    return this.fd < 0 ? undefined : { fd: this.fd, position: this.sectionOffset };
+  }
+
   close(): void {
     if (this.fd < 0) return;
     closeSync(this.fd);
