@@ -4,6 +4,8 @@
  * disk, reported back in Qdrant's config and in Quiver's info (`quiver.on_disk`, memory and
  * disk bytes per vector); `quiverdb/client`'s `onDisk` (single and named vectors) travels
  * as `on_disk` and comes back in `info()`; `on_disk: false` or null keep vectors in memory.
+ * Qdrant's search `params.quantization` maps to `rerank`: `rescore: false` is `rerank: 0`,
+ * `oversampling: 3` with limit 5 is `rerank: 15`, and an explicit `rerank` wins.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -54,6 +56,27 @@ describe('onDisk over REST', () => {
     assert.deepEqual(p.vector, Array.from(Float32Array.from(vector(17))));
     const hits = await client.search('qd', { vector: vector(17), limit: 3 });
     assert.equal(hits[0].id, 17);
+    const search = (params: Record<string, unknown>) =>
+      client.search('qd', { vector: vector(5), limit: 5, params: params as never });
+    const scores = (hits: { id: unknown; score: number }[]) => hits.map((h) => [h.id, h.score]);
+    assert.deepEqual(
+      scores(await search({ quantization: { rescore: false } })),
+      scores(await search({ rerank: 0 })),
+    );
+    assert.notDeepEqual(
+      scores(await search({ rerank: 0 })),
+      scores(await search({})),
+      'SQ8 distances differ',
+    );
+    assert.deepEqual(
+      scores(await search({ quantization: { oversampling: 3 } })),
+      scores(await search({ rerank: 15 })),
+    );
+    assert.deepEqual(
+      scores(await search({ quantization: { rescore: false }, rerank: 15 })),
+      scores(await search({ rerank: 15 })),
+      'rerank wins over quantization',
+    );
     await client.createCollection('qd-memory', {
       vectors: { size: DIM, distance: 'Euclid', on_disk: false },
     });
