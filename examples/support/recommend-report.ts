@@ -136,15 +136,17 @@ const TABLE_CUTOFFS = [10, 20, 100] as const;
 function methodTable(run: RecommendRun, style: 'console' | 'markdown'): string {
   const header = [
     'method',
+    'users',
     ...TABLE_CUTOFFS.map((k) => `recall@${k}`),
     ...TABLE_CUTOFFS.slice(0, 2).map((k) => `nDCG@${k}`),
     'users/s',
   ];
   const rows = run.results.map((m) => [
     m.name,
+    m.users.toLocaleString('en-US'),
     ...TABLE_CUTOFFS.map((k) => m.recall[cutoffIndex(k)].toFixed(4)),
     ...TABLE_CUTOFFS.slice(0, 2).map((k) => m.ndcg[cutoffIndex(k)].toFixed(4)),
-    m.seconds > 0 ? Math.round(run.users.length / m.seconds).toLocaleString('en-US') : '—',
+    m.seconds > 0 ? Math.round(m.users / m.seconds).toLocaleString('en-US') : '—',
   ]);
   if (style === 'markdown') {
     return [
