@@ -10,7 +10,12 @@
  *   the instance, keyed by the arena's id, until `forget` (an arena released) drops it.
  * - Workers are created on demand, at most `maxWorkers`, and kept for reuse; an idle pool
  *   does not keep the process alive (workers are unref'd while idle).
- * - A worker runs one call at a time; calls wait in a queue for a free worker.
+ * - A worker runs one message at a time; calls wait in a queue for a free worker. Calls
+ *   queued in one turn of the event loop are sent together: dispatch waits for the turn to
+ *   end (`setImmediate`), then gives each free worker an equal share of the queue, at most
+ *   `maxPerMessage` calls in one message (1 for builds, whose calls are long and must spread
+ *   over every worker; 32 for searches, whose calls are short, so that one message and one
+ *   wake-up serve many). A worker runs a message's calls in order and answers once.
  * - Workers never allocate: callers allocate every block before the call and must not free
  *   it until the call's promise settles.
  */
@@ -29,7 +34,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  busy: Pending | undefined;
+  /** The calls of the message the worker is running; undefined when idle. */
+  busy: Pending[] | undefined;
   /** Arenas this worker holds an instance over. */
   arenas: Set<number>;
 }
@@ -52,8 +58,14 @@ export class KernelWorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 0;
+  private dispatchScheduled = false;
+  /** Messages posted to workers and the calls they carried (diagnostics, tests). */
+  readonly sent = { messages: 0, calls: 0 };
 
-  private constructor(readonly maxWorkers: number) {}
+  private constructor(
+    readonly maxWorkers: number,
+    readonly maxPerMessage: number,
+  ) {}
 
   /** The process's pool for `purpose` (sized to the machine's cores), bound to the arena of `kernels`. */
   static for(kernels: WasmKernels, purpose: PoolPurpose): ArenaCalls {
@@ -65,7 +77,7 @@ export class KernelWorkerPool {
   static of(purpose: PoolPurpose): KernelWorkerPool {
     let pool = pools.get(purpose);
     if (!pool) {
-      pool = new KernelWorkerPool(Math.max(1, availableParallelism()));
+      pool = new KernelWorkerPool(Math.max(1, availableParallelism()), purpose === 'search' ? 32 : 1);
       pools.set(purpose, pool);
     }
     return pool;
@@ -91,6 +103,16 @@ export class KernelWorkerPool {
   run(kernels: WasmKernels, fn: string, args: number[]): Promise<number> {
     return new Promise((resolve, reject) => {
       this.queue.push({ kernels, fn, args, resolve, reject });
+      this.scheduleDispatch();
+    });
+  }
+
+  /** Dispatches once the current turn of the event loop has queued what it will (see the invariants). */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
       this.dispatch();
     });
   }
@@ -110,16 +132,29 @@ export class KernelWorkerPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
+      const idle = this.slots.filter((s) => s.busy === undefined).length;
+      const free = idle + this.maxWorkers - this.slots.length;
+      if (free === 0) return;
       let slot = this.slots.find((s) => s.busy === undefined);
-      if (!slot && this.slots.length < this.maxWorkers) slot = this.spawn();
-      if (!slot) return;
-      const call = this.queue.shift() as Pending;
-      slot.busy = call;
+      if (!slot) slot = this.spawn();
+      const take = Math.min(this.maxPerMessage, Math.ceil(this.queue.length / free));
+      const calls = this.queue.splice(0, take);
+      slot.busy = calls;
       slot.worker.ref();
-      const arena = call.kernels.arenaId;
-      const memory = slot.arenas.has(arena) ? undefined : call.kernels.memory;
-      slot.arenas.add(arena);
-      slot.worker.postMessage({ id: this.nextId++, arena, memory, fn: call.fn, args: call.args });
+      const memories: [number, WebAssembly.Memory][] = [];
+      for (const call of calls) {
+        const arena = call.kernels.arenaId;
+        if (slot.arenas.has(arena)) continue;
+        slot.arenas.add(arena);
+        memories.push([arena, call.kernels.memory]);
+      }
+      this.sent.messages++;
+      this.sent.calls += calls.length;
+      slot.worker.postMessage({
+        id: this.nextId++,
+        memories,
+        calls: calls.map((c) => [c.kernels.arenaId, c.fn, c.args]),
+      });
     }
   }
 
@@ -128,22 +163,23 @@ export class KernelWorkerPool {
       workerData: { module: compiledModule() },
     });
     const slot: Slot = { worker, busy: undefined, arenas: new Set() };
-    worker.on('message', (msg: { result?: number; error?: string }) => {
-      const call = slot.busy;
+    worker.on('message', (msg: { results: number[]; errors: (string | null)[] }) => {
+      const calls = slot.busy ?? [];
       slot.busy = undefined;
       worker.unref();
-      if (call) {
-        if (msg.error !== undefined) call.reject(new Error(`kernel worker: ${msg.error}`));
-        else call.resolve(msg.result ?? 0);
+      for (const [i, call] of calls.entries()) {
+        const error = msg.errors[i];
+        if (error !== null && error !== undefined) call.reject(new Error(`kernel worker: ${error}`));
+        else call.resolve(msg.results[i] ?? 0);
       }
       this.dispatch();
     });
     worker.on('error', (error) => {
-      const call = slot.busy;
+      const calls = slot.busy ?? [];
       slot.busy = undefined;
       const at = this.slots.indexOf(slot);
       if (at >= 0) this.slots.splice(at, 1);
-      call?.reject(error);
+      for (const call of calls) call.reject(error);
       this.dispatch();
     });
     worker.unref();

@@ -1,0 +1,131 @@
+/**
+ * Where a segment search runs: on the calling thread or on a search worker.
+ *
+ * Handing a search to a worker costs a message each way and a wake-up: measured on the
+ * reference machine, 0.1–0.3 ms when the worker sleeps, and a few microseconds per search
+ * when several searches share one message (`KernelWorkerPool` sends queued calls to a worker
+ * together). An HNSW walk at ef 16 over 128-d vectors takes about 35 µs, so a worker only pays
+ * when it runs in parallel with other work. The rule, per `collection.search` call:
+ *
+ * 1. **A lone call runs here.** When no other vector search of the process is in flight
+ *    (`SearchPlacement.begin` counts them), a worker could only add its hand-off: the call's
+ *    segment searches run on the calling thread, one after the other, as long as their
+ *    estimated total stays within `LONE_CALL_MAX` (about 2 ms, so the event loop is never held
+ *    longer); a larger call sends its segment searches to the workers (in parallel, the event
+ *    loop stays free), except tiny ones.
+ * 2. **Concurrent calls run on the workers**: when another search is in flight, the calls are
+ *    arriving faster than one thread answers them, and the workers (one per core, several
+ *    searches to a message) use every core while this thread parses, merges and formats.
+ *    Searches estimated under `TINY` (about 25 µs, less than their share of a hand-off) still
+ *    run here.
+ *
+ * Estimates are coarse, in vector-component operations (`estimatedWork`): one distance
+ * over d dimensions costs d; an exact scan of r rows r·d; an HNSW walk with ef candidates
+ * about (64·ef + 1024)·d (measured: 128-d, M 16, 100k rows: 2k distances at ef 16, 4k at
+ * ef 64, 19k at ef 256); an IVF probe nprobe/nlist of the rows plus the centroids; other
+ * approximate indexes an eighth of their rows. At about 8 operations per nanosecond (wasm
+ * SIMD, 16 ns per 128-d distance), `TINY` and `LONE_CALL_MAX` are 2·10⁵ and 1.6·10⁷.
+ *
+ * Both places call the same index code (`search` here, `searchAsync` on a worker, which run
+ * the same wasm functions over the same memory), so results and their order do not depend on
+ * the placement.
+ */
+import { HNSW_DEFAULTS, HnswIndex } from '../index/hnsw-index.js';
+import { HnswSq8Index } from '../index/hnsw-sq8-index.js';
+import type { IndexSearchParams, VectorIndexRead } from '../index/vector-index.js';
+
+/** Estimated work under which a search always runs on the calling thread (~25 µs). */
+export const TINY = 200_000;
+/** Estimated work of a lone call that still runs on the calling thread (~2 ms). */
+export const LONE_CALL_MAX = 16_000_000;
+
+/** Vector searches (`topK` calls) of the process in flight: begun, not yet settled. */
+let inFlight = 0;
+
+/** A segment search to place: its index and what it is asked. */
+export interface PlannedSearch {
+  index: VectorIndexRead;
+  k: number;
+  params: IndexSearchParams;
+  /** Rows it may return at most (the allowed rows' upper bound, or the segment's rows). */
+  rows: number;
+  /** Must run on the calling thread: its segment may change meanwhile (the growing segment). */
+  pinned: boolean;
+}
+
+/** Where searches run: by the rule, or all in one place (tests and benchmarks comparing the two). */
+export type PlacementMode = 'rule' | 'here' | 'workers';
+
+/**
+ * The placement of one vector search call's segment searches. `begin` it when the call
+ * starts, `end` it in a `finally` once the call settles.
+ */
+export class SearchPlacement {
+  private readonly alone: boolean;
+  private ended = false;
+
+  private constructor() {
+    this.alone = inFlight === 0;
+    inFlight++;
+  }
+
+  /** Starts a call; it counts as in flight until `end`. */
+  static begin(): SearchPlacement {
+    return new SearchPlacement();
+  }
+
+  /**
+   * `rule` (the default) places searches by the rule of the module comment; `here` and
+   * `workers` put every search that may move in one place, so that tests can compare the two
+   * paths' results and benchmarks their speed. Pinned searches stay here in every mode.
+   */
+  static mode: PlacementMode = 'rule';
+
+  /** Segment searches placed so far on this thread and on workers (diagnostics, tests). */
+  static readonly placed = { here: 0, workers: 0 };
+
+  /** Vector searches in flight now. */
+  static get inFlight(): number {
+    return inFlight;
+  }
+
+  /**
+   * For each of the call's segment searches, whether it runs on the calling thread (true) or
+   * on a worker (false), by the rule of the module comment (or `mode`).
+   */
+  here(searches: readonly PlannedSearch[]): boolean[] {
+    const placed = this.decide(searches).map((here, i) => here || searches[i].pinned);
+    for (const here of placed) SearchPlacement.placed[here ? 'here' : 'workers']++;
+    return placed;
+  }
+
+  private decide(searches: readonly PlannedSearch[]): boolean[] {
+    if (SearchPlacement.mode !== 'rule') return searches.map(() => SearchPlacement.mode === 'here');
+    const work = searches.map(estimatedWork);
+    if (this.alone && work.reduce((a, b) => a + b, 0) <= LONE_CALL_MAX) return work.map(() => true);
+    return work.map((w) => w <= TINY);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    inFlight--;
+  }
+}
+
+/** Coarse vector-component operations of a search (see the module comment). */
+export function estimatedWork(s: PlannedSearch): number {
+  const { index, k, params, rows } = s;
+  const d = index.dimension;
+  if (index.type === 'flat' || params.strategy === 'scan') return rows * d;
+  if (index instanceof HnswIndex || index instanceof HnswSq8Index) {
+    const ef = Math.max(params.ef ?? (index instanceof HnswIndex ? index.options.ef : HNSW_DEFAULTS.ef), k);
+    return Math.min(rows, 64 * ef + 1024) * d;
+  }
+  const ivf = index as Partial<{ nlist: number; defaultNprobe: number }>;
+  if (typeof ivf.nlist === 'number' && typeof ivf.defaultNprobe === 'number') {
+    const nprobe = Math.min(params.nprobe ?? ivf.defaultNprobe, ivf.nlist);
+    return ((rows * nprobe) / ivf.nlist + ivf.nlist) * d;
+  }
+  return (rows / 8) * d;
+}
