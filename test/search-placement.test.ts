@@ -154,26 +154,27 @@ describe('the placement rule', () => {
   test('a lone call runs here up to LONE_CALL_MAX in total, a larger one on workers except tiny searches', () => {
     const small = scan(Math.floor(TINY / 128));
     const big = scan(Math.floor(LONE_CALL_MAX / 128 / 2));
-    const lone = SearchPlacement.begin();
+    const alone = SearchPlacement.begin();
     try {
-      assert.equal(SearchPlacement.inFlight >= 1, true);
-      assert.deepEqual(lone.here([small, big]), [true, true]);
-      assert.deepEqual(lone.here([small, big, big, big]), [true, false, false, false]);
+      assert.equal(alone, true);
+      assert.deepEqual(SearchPlacement.place([small, big], alone), [true, true]);
+      assert.deepEqual(SearchPlacement.place([small, big, big, big], alone), [true, false, false, false]);
     } finally {
-      lone.end();
+      SearchPlacement.end();
     }
   });
 
   test('while another call is in flight, searches above TINY go to workers; pinned ones stay here', () => {
-    const first = SearchPlacement.begin();
-    const second = SearchPlacement.begin();
+    SearchPlacement.begin();
+    const alone = SearchPlacement.begin();
     try {
+      assert.equal(alone, false);
       const tiny = scan(Math.floor(TINY / 128));
       const above = scan(Math.ceil(TINY / 128) + 1);
-      assert.deepEqual(second.here([tiny, above, scan(1_000_000, true)]), [true, false, true]);
+      assert.deepEqual(SearchPlacement.place([tiny, above, scan(1_000_000, true)], alone), [true, false, true]);
     } finally {
-      second.end();
-      first.end();
+      SearchPlacement.end();
+      SearchPlacement.end();
     }
     assert.equal(SearchPlacement.inFlight, 0);
   });

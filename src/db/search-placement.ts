@@ -8,7 +8,7 @@
  * when it runs in parallel with other work. The rule, per `collection.search` call:
  *
  * 1. **A lone call runs here.** When no other vector search of the process is in flight
- *    (`SearchPlacement.begin` counts them), a worker could only add its hand-off: the call's
+ *    (`SearchPlacement.begin` counts them; a call counts until its result is delivered), a worker could only add its hand-off: the call's
  *    segment searches run on the calling thread, one after the other, as long as their
  *    estimated total stays within `LONE_CALL_MAX` (about 2 ms, so the event loop is never held
  *    longer); a larger call sends its segment searches to the workers (in parallel, the event
@@ -57,23 +57,11 @@ export interface PlannedSearch {
 export type PlacementMode = 'rule' | 'here' | 'workers';
 
 /**
- * The placement of one vector search call's segment searches. `begin` it when the call
- * starts, `end` it in a `finally` once the call settles.
+ * The placement of vector search calls: `begin` when a call starts (it tells whether the call
+ * is alone), `place` its segment searches, `end` once it settles. Static, so that a call
+ * allocates nothing for it.
  */
 export class SearchPlacement {
-  private readonly alone: boolean;
-  private ended = false;
-
-  private constructor() {
-    this.alone = inFlight === 0;
-    inFlight++;
-  }
-
-  /** Starts a call; it counts as in flight until `end`. */
-  static begin(): SearchPlacement {
-    return new SearchPlacement();
-  }
-
   /**
    * `rule` (the default) places searches by the rule of the module comment; `here` and
    * `workers` put every search that may move in one place, so that tests can compare the two
@@ -89,27 +77,37 @@ export class SearchPlacement {
     return inFlight;
   }
 
-  /**
-   * For each of the call's segment searches, whether it runs on the calling thread (true) or
-   * on a worker (false), by the rule of the module comment (or `mode`).
-   */
-  here(searches: readonly PlannedSearch[]): boolean[] {
-    const placed = this.decide(searches).map((here, i) => here || searches[i].pinned);
-    for (const here of placed) SearchPlacement.placed[here ? 'here' : 'workers']++;
-    return placed;
+  /** Starts a call, in flight until `end`; returns whether no other call was in flight. */
+  static begin(): boolean {
+    return inFlight++ === 0;
   }
 
-  private decide(searches: readonly PlannedSearch[]): boolean[] {
-    if (SearchPlacement.mode !== 'rule') return searches.map(() => SearchPlacement.mode === 'here');
-    const work = searches.map(estimatedWork);
-    if (this.alone && work.reduce((a, b) => a + b, 0) <= LONE_CALL_MAX) return work.map(() => true);
-    return work.map((w) => w <= TINY);
-  }
-
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
+  /** Ends a call started by `begin`. */
+  static end(): void {
     inFlight--;
+  }
+
+  /**
+   * For each of a call's segment searches, whether it runs on the calling thread (true) or
+   * on a worker (false), by the rule of the module comment (or `mode`); `alone` is what
+   * `begin` returned.
+   */
+  static place(searches: readonly PlannedSearch[], alone: boolean): boolean[] {
+    const here = new Array<boolean>(searches.length);
+    const mode = SearchPlacement.mode;
+    let total = 0;
+    if (mode === 'rule' && alone) for (const s of searches) total += estimatedWork(s);
+    const loneHere = mode === 'rule' && alone && total <= LONE_CALL_MAX;
+    let onWorkers = 0;
+    for (let i = 0; i < searches.length; i++) {
+      const s = searches[i];
+      here[i] =
+        s.pinned || loneHere || (mode === 'rule' ? estimatedWork(s) <= TINY : mode === 'here');
+      if (!here[i]) onWorkers++;
+    }
+    SearchPlacement.placed.here += searches.length - onWorkers;
+    SearchPlacement.placed.workers += onWorkers;
+    return here;
   }
 }
 

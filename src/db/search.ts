@@ -26,34 +26,54 @@ export interface Candidate {
 }
 
 /**
- * The k best allowed rows of `field` over `views`. Where each segment's search runs is
- * decided by `SearchPlacement` (the growing segment, which may change while a worker reads
- * it, is always searched on this thread); a sealed segment searched on a worker is retained
- * until its search ends.
+ * The k best allowed rows of `field` over `views`, best first. Where each segment's search
+ * runs is decided by `SearchPlacement` (the growing segment, which may change while a worker
+ * reads it, is always searched on this thread); a sealed segment searched on a worker is
+ * retained until its search ends. When every search runs here the result is returned
+ * directly, without a promise (callers `await` either).
  */
-export async function topK(
+export function topK(
   views: readonly SegmentView[],
   field: number,
   query: Float32Array,
   k: number,
   scope: RowScope,
   params: IndexSearchParams = {},
-): Promise<Candidate[]> {
-  const placement = SearchPlacement.begin();
+): Candidate[] | Promise<Candidate[]> {
+  const alone = SearchPlacement.begin();
+  let ended = true;
   try {
     const plans: SegmentSearch[] = [];
     for (const view of views) {
       const plan = planSegmentSearch(view, field, k, scope, params);
       if (plan) plans.push(plan);
     }
-    const here = placement.here(plans);
-    const searches = plans.map((plan, i) => runSearch(plan, query, here[i]));
-    const lists = searches.length === 1 ? [await searches[0]] : await Promise.all(searches);
-    const all = lists.length === 1 ? lists[0] : lists.flat();
-    if (lists.length > 1) all.sort((a, b) => a.distance - b.distance);
-    return all.length > k ? all.slice(0, k) : all;
+    const here = SearchPlacement.place(plans, alone);
+    if (here.every(Boolean)) {
+      const lists = plans.map((p) => candidates(p, p.index.search(query, k, p.allow, p.params)));
+      return merged(lists, k);
+    }
+    ended = false;
+    return searchPlaced(plans, here, query, k);
   } finally {
-    placement.end();
+    // A call answered here counts as in flight until its caller has taken the result (the
+    // next microtask): calls issued together (Promise.all, concurrent callers) see each
+    // other, a caller awaiting each result sees none.
+    if (ended) queueMicrotask(SearchPlacement.end);
+  }
+}
+
+/** Runs planned searches where `here` says, and merges their results; ends the call when settled. */
+async function searchPlaced(
+  plans: readonly SegmentSearch[],
+  here: readonly boolean[],
+  query: Float32Array,
+  k: number,
+): Promise<Candidate[]> {
+  try {
+    return merged(await Promise.all(plans.map((plan, i) => runSearch(plan, query, here[i]))), k);
+  } finally {
+    SearchPlacement.end();
   }
 }
 
@@ -67,6 +87,13 @@ async function runSearch(plan: SegmentSearch, query: Float32Array, here: boolean
   } finally {
     release?.();
   }
+}
+
+/** The k best of per-segment lists, each ascending by distance. */
+function merged(lists: Candidate[][], k: number): Candidate[] {
+  if (lists.length === 0) return [];
+  const all = lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => a.distance - b.distance);
+  return all.length > k ? all.slice(0, k) : all;
 }
 
 function candidates(plan: SegmentSearch, found: IndexSearchResult): Candidate[] {
