@@ -58,41 +58,41 @@ export type PlacementMode = 'rule' | 'here' | 'workers';
 
 /**
  * The placement of vector search calls: `begin` when a call starts (it tells whether the call
- * is alone), `place` its segment searches, `end` once it settles. Static, so that a call
- * allocates nothing for it.
+ * is alone), `place` its segment searches, `end` once it settles. One object for the process,
+ * so that a call allocates nothing for it.
  */
-export class SearchPlacement {
+export const SearchPlacement = {
   /**
    * `rule` (the default) places searches by the rule of the module comment; `here` and
    * `workers` put every search that may move in one place, so that tests can compare the two
    * paths' results and benchmarks their speed. Pinned searches stay here in every mode.
    */
-  static mode: PlacementMode = 'rule';
+  mode: 'rule' as PlacementMode,
 
   /** Segment searches placed so far on this thread and on workers (diagnostics, tests). */
-  static readonly placed = { here: 0, workers: 0 };
+  placed: { here: 0, workers: 0 },
 
   /** Vector searches in flight now. */
-  static get inFlight(): number {
+  get inFlight(): number {
     return inFlight;
-  }
+  },
 
   /** Starts a call, in flight until `end`; returns whether no other call was in flight. */
-  static begin(): boolean {
+  begin(): boolean {
     return inFlight++ === 0;
-  }
+  },
 
   /** Ends a call started by `begin`. */
-  static end(): void {
+  end(): void {
     inFlight--;
-  }
+  },
 
   /**
    * For each of a call's segment searches, whether it runs on the calling thread (true) or
    * on a worker (false), by the rule of the module comment (or `mode`); `alone` is what
    * `begin` returned.
    */
-  static place(searches: readonly PlannedSearch[], alone: boolean): boolean[] {
+  place(searches: readonly PlannedSearch[], alone: boolean): boolean[] {
     const here = new Array<boolean>(searches.length);
     const mode = SearchPlacement.mode;
     let total = 0;
@@ -101,15 +101,14 @@ export class SearchPlacement {
     let onWorkers = 0;
     for (let i = 0; i < searches.length; i++) {
       const s = searches[i];
-      here[i] =
-        s.pinned || loneHere || (mode === 'rule' ? estimatedWork(s) <= TINY : mode === 'here');
+      here[i] = s.pinned || loneHere || (mode === 'rule' ? estimatedWork(s) <= TINY : mode === 'here');
       if (!here[i]) onWorkers++;
     }
     SearchPlacement.placed.here += searches.length - onWorkers;
     SearchPlacement.placed.workers += onWorkers;
     return here;
-  }
-}
+  },
+};
 
 /** Coarse vector-component operations of a search (see the module comment). */
 export function estimatedWork(s: PlannedSearch): number {
