@@ -171,7 +171,8 @@ describe('the placement rule', () => {
       assert.equal(alone, false);
       const tiny = scan(Math.floor(TINY / 128));
       const above = scan(Math.ceil(TINY / 128) + 1);
-      assert.deepEqual(SearchPlacement.place([tiny, above, scan(1_000_000, true)], alone), [true, false, true]);
+      const pinned = scan(1_000_000, true);
+      assert.deepEqual(SearchPlacement.place([tiny, above, pinned], alone), [true, false, true]);
     } finally {
       SearchPlacement.end();
       SearchPlacement.end();
