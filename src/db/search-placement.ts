@@ -8,17 +8,25 @@
  * when it runs in parallel with other work. The rule, per `collection.search` call:
  *
  * 1. **A lone call runs here.** When no other vector search of the process is in flight
- *    (`SearchPlacement.begin` counts them; a call counts until its result is delivered), a worker could only add its hand-off: the call's
- *    segment searches run on the calling thread, one after the other, as long as their
- *    estimated total stays within `LONE_CALL_MAX` (about 2 ms, so the event loop is never held
- *    longer); a larger call sends its segment searches to the workers (in parallel, the event
- *    loop stays free), except tiny ones.
+ *    (`SearchPlacement.begin` counts them; a call answered here counts until the next
+ *    microtask, when its caller has the result) and the event loop is not saturated, a worker
+ *    could only add its hand-off: the call's segment searches run on the calling thread, one
+ *    after the other, as long as their estimated total stays within `LONE_CALL_MAX` (about
+ *    2 ms, so the event loop is never held longer); a larger call sends its segment searches
+ *    to the workers (in parallel, the event loop stays free), except tiny ones.
  * 2. **Concurrent calls run on the workers**: when another search is in flight, the calls are
  *    arriving faster than one thread answers them, and the workers (one per core, several
  *    searches to a message) use every core while this thread parses, merges and formats.
  *    Searches estimated under `TINY` (about 25 µs, less than their share of a hand-off) still
  *    run here.
- *
+ * 3. **A saturated event loop counts as concurrency.** Requests of a server arrive one per
+ *    turn of the event loop, each answered before the next begins, so they never overlap; but
+ *    when the loop was busy at least `SATURATED` of the last sampling period (25 ms, measured
+ *    with `performance.eventLoopUtilization` by a timer that runs while searches do), the
+ *    calling thread is the bottleneck and lone calls are placed as concurrent ones. A sample
+ *    older than two periods does not count: the loop has been held by one long task, such as
+ *    a caller awaiting search after search within one turn, which gains nothing from a worker.
+
  * Estimates are coarse, in vector-component operations (`estimatedWork`): one distance
  * over d dimensions costs d; an exact scan of r rows r·d; an HNSW walk with ef candidates
  * about (64·ef + 1024)·d (measured: 128-d, M 16, 100k rows: 2k distances at ef 16, 4k at
@@ -39,8 +47,53 @@ export const TINY = 200_000;
 /** Estimated work of a lone call that still runs on the calling thread (~2 ms). */
 export const LONE_CALL_MAX = 16_000_000;
 
+/** Event-loop utilization (busy share of a sampling period) from which the loop counts as saturated. */
+export const SATURATED = 0.9;
+/** Period of the utilization samples (ms). */
+const SAMPLE_MS = 25;
+/** Periods without a search after which the sampler stops (it restarts with the next call). */
+const IDLE_PERIODS = 40;
+
 /** Vector searches (`topK` calls) of the process in flight: begun, not yet settled. */
 let inFlight = 0;
+
+/** The event loop's recent load, sampled while searches run (rule 3 of the module comment). */
+const loop = {
+  sampler: undefined as ReturnType<typeof setInterval> | undefined,
+  last: performance.eventLoopUtilization(),
+  sampledAt: 0,
+  busy: false,
+  callsSinceSample: 0,
+  quietPeriods: 0,
+};
+
+function sampleLoop(): void {
+  const now = performance.eventLoopUtilization();
+  loop.busy = performance.eventLoopUtilization(now, loop.last).utilization >= SATURATED;
+  loop.last = now;
+  loop.sampledAt = performance.now();
+  loop.quietPeriods = loop.callsSinceSample === 0 ? loop.quietPeriods + 1 : 0;
+  loop.callsSinceSample = 0;
+  if (loop.quietPeriods >= IDLE_PERIODS) {
+    clearInterval(loop.sampler);
+    loop.sampler = undefined;
+  }
+}
+
+/** Whether the event loop is saturated now (a fresh sample said so); starts the sampler if it sleeps. */
+function loopSaturated(): boolean {
+  loop.callsSinceSample++;
+  if (loop.sampler === undefined) {
+    loop.last = performance.eventLoopUtilization();
+    loop.sampledAt = performance.now();
+    loop.busy = false;
+    loop.quietPeriods = 0;
+    loop.sampler = setInterval(sampleLoop, SAMPLE_MS);
+    loop.sampler.unref();
+    return false;
+  }
+  return loop.busy && performance.now() - loop.sampledAt < 2 * SAMPLE_MS;
+}
 
 /** A segment search to place: its index and what it is asked. */
 export interface PlannedSearch {
@@ -77,9 +130,13 @@ export const SearchPlacement = {
     return inFlight;
   },
 
-  /** Starts a call, in flight until `end`; returns whether no other call was in flight. */
+  /**
+   * Starts a call, in flight until `end`; returns whether it is alone: no other call in
+   * flight and the event loop not saturated (rules 1 and 3 of the module comment).
+   */
   begin(): boolean {
-    return inFlight++ === 0;
+    const saturated = loopSaturated();
+    return inFlight++ === 0 && !saturated;
   },
 
   /** Ends a call started by `begin`. */
