@@ -10,8 +10,9 @@
  * and time `raw` (the segment's `HnswIndex.search`, one thread), `one` (`collection.search`,
  * one caller awaiting each result), `c32` (32 concurrent callers) and `batch` (`searchBatch`
  * of the whole query set), `--passes` interleaved passes per (ef, way); a run's QPS of a way
- * is the median of its passes. The tables give each run's medians, the ratio to `raw` of the
- * same run, and the largest deviation of a run from the median of the runs.
+ * is the median of its passes. The tables give each run's medians, the median over its passes
+ * of the way's QPS over `raw`'s in the same pass, and the largest deviation of a run from the
+ * median of the runs.
  *
  * Prints Markdown on stdout (`run-all.ts collection-overhead` writes it into
  * docs/benchmarks.md), progress on stderr.
@@ -32,7 +33,7 @@ const { values } = parseArgs({
   options: {
     datasets: { type: 'string', default: OVERHEAD_DATASETS.join(',') },
     runs: { type: 'string', default: '3' },
-    passes: { type: 'string', default: '5' },
+    passes: { type: 'string', default: '7' },
     'pass-seconds': { type: 'string', default: '0.5' },
     queries: { type: 'string', default: '1000' },
     efs: { type: 'string', default: '16,64,256' },
@@ -138,7 +139,8 @@ function datasetTable(title: string, results: readonly ChildResult[], built: num
   for (const [e, ef] of efs.entries()) {
     for (const way of Object.keys(WAY_NAMES) as Way[]) {
       const perRun = results.map((r) => median(r.qps[way][e]));
-      const ratios = results.map((r) => median(r.qps[way][e]) / median(r.qps.raw[e]));
+      // Per pass, the way against raw timed next to it; the median of those ratios.
+      const ratios = results.map((r) => median(r.qps[way][e].map((q, p) => q / r.qps.raw[e][p])));
       const mid = median(perRun);
       const deviation = Math.max(...perRun.map((q) => Math.abs(q - mid) / mid));
       const cells = perRun.map((q, r) => (way === 'raw' ? fmt(q) : `${fmt(q)} (${ratios[r].toFixed(2)}×)`));
@@ -161,8 +163,9 @@ const out: string[] = [
     '**searchBatch** gets the whole query set in one call. k = 10. ' +
     `Each of ${runs} runs is a process of its own that times every (ef, way) in ${passes} interleaved passes ` +
     '(the order of the ways rotating per pass; a pass repeats the query set for about ' +
-    `${values['pass-seconds']} s); a run's QPS is the median of its passes, and the ratio in brackets is to raw of ` +
-    'the same run. "Largest deviation" is that of a run\'s median from the median of the runs. The collection ' +
+    `${values['pass-seconds']} s); a run's QPS is the median of its passes, and the ratio in brackets the median ` +
+    "over its passes of the way's QPS over raw's in the same pass (timed next to each other, so the machine's " +
+    'load moves both alike). "Largest deviation" is that of a run\'s median from the median of the runs. The collection ' +
     'decides per call where a search runs (`src/db/search-placement.ts`): a lone call, or a small one, on the ' +
     'calling thread; concurrent calls on the search workers, several to a message.',
   '',
