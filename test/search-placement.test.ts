@@ -20,6 +20,8 @@ import {
   kernels,
   Quiver,
 } from '../src/index.js';
+import { wasmKernels } from '../src/kernels/load.js';
+import type { WasmKernels } from '../src/kernels/wasm-kernels.js';
 import { KernelWorkerPool } from '../src/kernels/worker-pool.js';
 import { tempDir } from './support/reference.js';
 
@@ -208,6 +210,30 @@ describe('the search pool batches concurrent calls', () => {
       assert.ok(messages < calls, `${messages} messages for ${calls} calls`);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('a message of several calls', () => {
+  test('each call gets its own result, and a failing call rejects only itself', async () => {
+    const kern = wasmKernels() as WasmKernels;
+    const pool = KernelWorkerPool.of('search');
+    // Bitsets of 0..7 set bits among 64: bitsetCount must answer each with its own count.
+    const words = 2;
+    const blocks = Array.from({ length: 8 }, (_, bits) => {
+      const ptr = kern.alloc(words * 4);
+      kern.u32(ptr, words).set([2 ** bits - 1, 0]);
+      return ptr;
+    });
+    try {
+      const before = { ...pool.sent };
+      const counts = blocks.map((ptr) => pool.run(kern, 'bitsetCount', [ptr, 64]));
+      const bad = pool.run(kern, 'noSuchExport', []);
+      await assert.rejects(bad, /kernels have no function 'noSuchExport'/);
+      assert.deepEqual(await Promise.all(counts), [0, 1, 2, 3, 4, 5, 6, 7]);
+      assert.ok(pool.sent.messages - before.messages < 9, 'the nine calls shared messages');
+    } finally {
+      for (const ptr of blocks) kern.free(ptr);
     }
   });
 });
