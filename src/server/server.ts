@@ -38,6 +38,7 @@ import { pointRoutes } from './routes/points.js';
 import { queryRoutes } from './routes/query.js';
 import { searchRoutes } from './routes/search.js';
 import { snapshotRoutes } from './routes/snapshots.js';
+import { thumbnailRoutes } from './routes/thumbnails.js';
 import { DEFAULT_LIMITS, ErrorResponse, type ServerLimits } from './schemas.js';
 import { sharedSchemas } from './search-schemas.js';
 import { withoutNulls } from './without-nulls.js';
@@ -198,6 +199,7 @@ export class QuiverServer {
     await app.register(searchRoutes, context);
     await app.register(queryRoutes, context);
     await app.register(payloadIndexRoutes, context);
+    await app.register(thumbnailRoutes, context);
     // The snapshot routes write their own envelope (their answers include 202 `accepted`).
     await app.register(async (snapshots) => {
       snapshots.addHook('onRoute', (route) => {
