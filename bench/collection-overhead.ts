@@ -131,8 +131,7 @@ function datasetTable(title: string, results: readonly ChildResult[], built: num
   const lines = [
     `### ${title}`,
     '',
-    built === undefined ? '' : `Collection built (upserts + flush) in ${built.toFixed(0)} s.`,
-    '',
+    ...(built === undefined ? [] : [`Collection built (upserts + flush) in ${built.toFixed(0)} s.`, '']),
     `| ef | way | recall@10 | ${results.map((_, r) => `run ${r + 1} QPS (× raw)`).join(' | ')} | median of runs | largest deviation |`,
     `|---:|---|---:|${results.map(() => '---:').join('|')}|---:|---:|`,
   ];
