@@ -5,8 +5,8 @@
  *
  * Protocol: `{ id, memories, calls }` in, where `calls` is a list of `[arena, fn, args]` run in
  * order and `memories` lists `[arena, memory]` for arenas this worker has no instance over
- * yet; `{ id, results, errors }` out, one entry per call (`errors[i]` null when call i
- * succeeded). `{ forget: arena }` drops the instance over that arena and answers nothing.
+ * yet; `{ id, results, errors, ms }` out, one entry per call (`errors[i]` null when call i
+ * succeeded) and the milliseconds the calls took together. `{ forget: arena }` drops the instance over that arena and answers nothing.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachWasmKernels } from './wasm-kernels.js';
@@ -37,6 +37,7 @@ port.on('message', (msg: Message | { forget: number }) => {
     instances.delete(msg.forget);
     return;
   }
+  const started = performance.now();
   const results: number[] = [];
   const errors: (string | null)[] = [];
   let attachError: string | null = null;
@@ -57,5 +58,5 @@ port.on('message', (msg: Message | { forget: number }) => {
       errors.push((error as Error).message);
     }
   }
-  port.postMessage({ id: msg.id, results, errors });
+  port.postMessage({ id: msg.id, results, errors, ms: performance.now() - started });
 });

@@ -15,7 +15,10 @@
  *   end (`setImmediate`), then gives each free worker an equal share of the queue, at most
  *   `maxPerMessage` calls in one message (1 for builds, whose calls are long and must spread
  *   over every worker; 32 for searches, whose calls are short, so that one message and one
- *   wake-up serve many). A worker runs a message's calls in order and answers once.
+ *   wake-up serve many) and at most about `MESSAGE_MS` of work by the measured duration of
+ *   the function's recent calls (so long searches still spread over the workers call by call,
+ *   and a worker that gets little CPU holds few of them). A worker runs a message's calls in
+ *   order and answers once, with their results and how long they took.
  * - Workers never allocate: callers allocate every block before the call and must not free
  *   it until the call's promise settles.
  */
@@ -54,11 +57,18 @@ export interface ArenaCalls {
 
 const pools = new Map<PoolPurpose, KernelWorkerPool>();
 
+/** Work one message should carry at most (ms), by the measured durations of recent calls. */
+const MESSAGE_MS = 0.5;
+/** Weight of the latest message in the running mean of a function's call duration. */
+const DURATION_WEIGHT = 0.2;
+
 export class KernelWorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 0;
   private dispatchScheduled = false;
+  /** Running mean duration (ms) of one call, per kernel function, from the workers' reports. */
+  private readonly callMs = new Map<string, number>();
   /** Messages posted to workers and the calls they carried (diagnostics, tests). */
   readonly sent = { messages: 0, calls: 0 };
 
@@ -137,7 +147,10 @@ export class KernelWorkerPool {
       if (free === 0) return;
       let slot = this.slots.find((s) => s.busy === undefined);
       if (!slot) slot = this.spawn();
-      const take = Math.min(this.maxPerMessage, Math.ceil(this.queue.length / free));
+      const perCall = this.callMs.get(this.queue[0].fn);
+      const byWork =
+        perCall === undefined ? this.maxPerMessage : Math.max(1, Math.floor(MESSAGE_MS / perCall));
+      const take = Math.min(this.maxPerMessage, byWork, Math.ceil(this.queue.length / free));
       const calls = this.queue.splice(0, take);
       slot.busy = calls;
       slot.worker.ref();
@@ -163,10 +176,16 @@ export class KernelWorkerPool {
       workerData: { module: compiledModule() },
     });
     const slot: Slot = { worker, busy: undefined, arenas: new Set() };
-    worker.on('message', (msg: { results: number[]; errors: (string | null)[] }) => {
+    worker.on('message', (msg: { results: number[]; errors: (string | null)[]; ms: number }) => {
       const calls = slot.busy ?? [];
       slot.busy = undefined;
       worker.unref();
+      if (calls.length > 0) {
+        const fn = calls[0].fn;
+        const each = msg.ms / calls.length;
+        const mean = this.callMs.get(fn);
+        this.callMs.set(fn, mean === undefined ? each : mean + DURATION_WEIGHT * (each - mean));
+      }
       for (const [i, call] of calls.entries()) {
         const error = msg.errors[i];
         if (error !== null && error !== undefined) call.reject(new Error(`kernel worker: ${error}`));
