@@ -9,7 +9,7 @@ import type { MethodResult } from './recommend-eval.js';
 const WIDTH = 760;
 const HEIGHT = 480;
 const MARGIN = { left: 64, right: 250, top: 44, bottom: 54 };
-const COLOURS = ['#d62728', '#ff7f0e', '#1f77b4', '#9467bd', '#2ca02c', '#7f7f7f'];
+const COLOURS = ['#d62728', '#ff7f0e', '#1f77b4', '#9467bd', '#2ca02c', '#7f7f7f', '#8c564b', '#17becf'];
 
 /**
  * The SVG text of recall@k against k for every method.
