@@ -39,7 +39,9 @@ const SUBSET: RecommendProtocol = { items: 2000, users: 200, train: 20, heldOut:
 const MAX_K = 100;
 const available = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'));
 
-describe('recommendation example (Fashion-MNIST subset, simulated users)', { skip: !available }, () => {
+describe('recommendation example (Fashion-MNIST subset, simulated users)', {
+  skip: available ? false : `needs Debian's dataset-fashion-mnist in ${FASHION_MNIST_DIR}`,
+}, () => {
   let dir: string;
   let db: Quiver;
   let items: EmbeddedCollection;
