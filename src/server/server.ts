@@ -24,7 +24,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Database } from '../db/types.js';
-import { type Access, type ApiKeyConfig, ApiKeys } from './auth.js';
+import { CollectionNotFoundError } from '../errors.js';
+import { type Access, type ApiKeyConfig, Authenticator } from './auth.js';
+import { checkAccess, type Grant } from './auth-grant.js';
 import { errorBody, toErrorResponse } from './errors.js';
 import { parseJsonBodiesStrictly } from './json-body.js';
 import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.js';
@@ -55,6 +57,11 @@ export interface ServerOptions {
   allowedProviders?: readonly string[];
   /** pino log level for the server's log on stderr (`silent` to switch it off). Default `warn`. */
   logLevel?: string;
+  /**
+   * Serve HTTPS with this certificate chain and private key (PEM text). A plain HTTP
+   * request to the port then fails its TLS handshake (the connection is closed).
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export class QuiverServer {
@@ -64,14 +71,26 @@ export class QuiverServer {
   private constructor(
     readonly app: FastifyInstance,
     readonly limits: ServerLimits,
+    private readonly scheme: 'http' | 'https',
   ) {}
 
   /** Builds the app (routes, hooks, OpenAPI) without listening. */
   static async create(db: Database, options: ServerOptions = {}): Promise<QuiverServer> {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const version = packageVersion();
-    const keys = new ApiKeys(options.keys ?? { admin: [], readOnly: [] });
+    const auth = new Authenticator(
+      options.keys ?? { admin: [], readOnly: [] },
+      async (collection, filter) => {
+        try {
+          return (await db.collection(collection).count({ filter })) > 0;
+        } catch (error) {
+          if (error instanceof CollectionNotFoundError) return false;
+          throw error;
+        }
+      },
+    );
     const app = Fastify({
+      ...(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } }),
       bodyLimit: limits.bodyBytes,
       logger: { level: options.logLevel ?? 'warn', stream: process.stderr },
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
@@ -82,19 +101,49 @@ export class QuiverServer {
         reply.code(status).send(body);
       },
     }).withTypeProvider<TypeBoxTypeProvider>();
-    const server = new QuiverServer(app, limits);
+    const server = new QuiverServer(
+      app as unknown as FastifyInstance,
+      limits,
+      options.tls === undefined ? 'http' : 'https',
+    );
     parseJsonBodiesStrictly(app);
     const metrics = new ServerMetrics(db);
 
     // Hooks take `done` rather than being async: they run on every request, and a promise
     // per hook per request is measurable under load.
+    app.decorateRequest('grant', null);
     app.addHook('onRequest', (request, reply, done) => {
       const access: Access = request.routeOptions.config.access ?? 'read';
-      const decision = keys.authorize(access, request.headers);
-      if (decision.allowed) return done();
-      const code = decision.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN';
-      if (decision.status === 401) reply.header('www-authenticate', 'Bearer');
-      reply.code(decision.status).send(errorBody(code, decision.message, undefined, seconds(reply)));
+      if (access === 'public') return done();
+      const refuse = (error: unknown) => {
+        const { status, body } = toErrorResponse(error, undefined, limits.bodyBytes);
+        if (status === 401) reply.header('www-authenticate', 'Bearer');
+        body.time = seconds(reply);
+        reply.code(status).send(body);
+      };
+      const admit = (grant: Grant) => {
+        try {
+          const name = (request.params as { name?: unknown } | undefined)?.name;
+          checkAccess(
+            grant,
+            access,
+            typeof name === 'string' ? name : undefined,
+            'this API key or token is read-only',
+          );
+        } catch (error) {
+          return refuse(error);
+        }
+        request.grant = grant;
+        done();
+      };
+      let grant: Grant | Promise<Grant>;
+      try {
+        grant = auth.grantOf(request.headers);
+      } catch (error) {
+        return refuse(error);
+      }
+      if (grant instanceof Promise) grant.then(admit, refuse);
+      else admit(grant);
     });
     app.addHook('preValidation', (request, _reply, done) => {
       // A POST or PUT without a body is treated as `{}`, so `curl -X POST …/points/count` works.
@@ -211,12 +260,12 @@ export class QuiverServer {
     return server;
   }
 
-  /** Starts listening; resolves with the base URL (`http://127.0.0.1:6333`). Port 0 picks a free port. */
+  /** Starts listening; resolves with the base URL (`http://127.0.0.1:6333`, `https://…` with TLS). Port 0 picks a free port. */
   async listen(host: string, port: number): Promise<string> {
     await this.app.listen({ host, port });
     const address = this.app.server.address();
     const actual = typeof address === 'object' && address !== null ? address.port : port;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+    return `${this.scheme}://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   }
 
   /** Stops accepting, lets requests in flight finish, then resolves. Idempotent. */
