@@ -50,6 +50,11 @@ export class HttpTransport {
     this.https = baseUrl.startsWith('https:') ? new HttpsRequester(options.ca) : undefined;
   }
 
+  /** Closes the kept-alive HTTPS connections (fetch's pool closes idle ones by itself). */
+  close(): void {
+    this.https?.close();
+  }
+
   /** Sends a request and resolves with the `result` of the parsed answer; rejects with a typed error. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { ...this.headers, accept: 'application/json' };

@@ -1,10 +1,12 @@
 /**
  * The Quiver HTTP server: a fastify app over any `Database` (the REST routes of
  * `routes/`), with API keys, limits, metrics, an OpenAPI document at `/openapi.json` and a
- * browsable page for it at `/docs`.
+ * browsable page for it at `/docs`, over HTTP or (with `tls`) HTTPS.
  *
- * Request life cycle: `onRequest` checks the API key (before the body is read, so an
- * unauthenticated client cannot make the server parse megabytes), the body is parsed
+ * Request life cycle: `onRequest` turns the API key or JWT into the request's grant and
+ * checks it against the route's access (`auth-grant.ts`; before the body is read, so an
+ * unauthenticated client cannot make the server parse megabytes; routes read collections
+ * through `pathCollection`, which holds a token's tenant filter), the body is parsed
  * (413 over `limits.bodyBytes`; 400 `INVALID_JSON` when it is not UTF-8 JSON, see
  * `json-body.ts`) and validated against the route's TypeBox schema (400),
  * the handler awaits the engine, its value leaves in Qdrant's envelope
@@ -25,8 +27,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Database } from '../db/types.js';
 import { CollectionNotFoundError } from '../errors.js';
-import { type Access, type ApiKeyConfig, Authenticator } from './auth.js';
-import { checkAccess, type Grant } from './auth-grant.js';
+import { type ApiKeyConfig, Authenticator } from './auth.js';
+import { accessHook } from './auth-hook.js';
 import { errorBody, toErrorResponse } from './errors.js';
 import { parseJsonBodiesStrictly } from './json-body.js';
 import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.js';
@@ -112,39 +114,7 @@ export class QuiverServer {
     // Hooks take `done` rather than being async: they run on every request, and a promise
     // per hook per request is measurable under load.
     app.decorateRequest('grant', null);
-    app.addHook('onRequest', (request, reply, done) => {
-      const access: Access = request.routeOptions.config.access ?? 'read';
-      if (access === 'public') return done();
-      const refuse = (error: unknown) => {
-        const { status, body } = toErrorResponse(error, undefined, limits.bodyBytes);
-        if (status === 401) reply.header('www-authenticate', 'Bearer');
-        body.time = seconds(reply);
-        reply.code(status).send(body);
-      };
-      const admit = (grant: Grant) => {
-        try {
-          const name = (request.params as { name?: unknown } | undefined)?.name;
-          checkAccess(
-            grant,
-            access,
-            typeof name === 'string' ? name : undefined,
-            'this API key or token is read-only',
-          );
-        } catch (error) {
-          return refuse(error);
-        }
-        request.grant = grant;
-        done();
-      };
-      let grant: Grant | Promise<Grant>;
-      try {
-        grant = auth.grantOf(request.headers);
-      } catch (error) {
-        return refuse(error);
-      }
-      if (grant instanceof Promise) grant.then(admit, refuse);
-      else admit(grant);
-    });
+    app.addHook('onRequest', accessHook(auth, limits.bodyBytes));
     app.addHook('preValidation', (request, _reply, done) => {
       // A POST or PUT without a body is treated as `{}`, so `curl -X POST …/points/count` works.
       if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT')) {
@@ -218,7 +188,13 @@ export class QuiverServer {
         },
         components: {
           securitySchemes: {
-            bearer: { type: 'http', scheme: 'bearer', description: 'An admin or read-only API key.' },
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description:
+                "An admin or read-only API key, or a JWT (HS256) with Qdrant's RBAC claims: `exp`, `access` " +
+                '("r", "m", or [{ collection, access: "r" | "rw", payload? }]), `value_exists`.',
+            },
             apiKey: { type: 'apiKey', in: 'header', name: 'api-key' },
           },
           schemas: { Error: ErrorResponse },
