@@ -192,6 +192,11 @@ describe('tenant filter claim (payload)', () => {
       'INVALID_ARGUMENT',
     );
     assertError(
+      await tenantA('POST', '/collections/shared/points/query', { query: { recommend: { positive: [3] } } }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+    assertError(
       await tenantA('POST', '/collections/shared/points/recommend/groups', {
         positive: [3],
         group_by: 'group',

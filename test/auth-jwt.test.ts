@@ -96,6 +96,7 @@ describe('JWT bearer tokens', () => {
     );
     assertError(await reader('POST', '/collections/docs/points/delete', { points: [1] }), 403, 'FORBIDDEN');
     assertError(await reader('GET', '/metrics'), 403, 'FORBIDDEN');
+    assertError(await reader('GET', '/no/such/route'), 404, 'NOT_FOUND');
     const listed = resultOf<{ collections: { name: string }[] }>(await reader('GET', '/collections'));
     assert.deepEqual(
       listed.collections.map((c) => c.name),
