@@ -61,7 +61,8 @@ export type ValueExists = (collection: string, filter: Filter) => Promise<boolea
 
 /** Turns a request's credential into its grant. */
 export class Authenticator {
-  private readonly keys: ApiKeys;
+  /** The API keys alone (the web console's session route asks a key's role). */
+  readonly keys: ApiKeys;
   private readonly tokens: JwtVerifier;
 
   constructor(
@@ -106,7 +107,8 @@ function digest(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }
 
-function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+/** The key a request presents (`Authorization: Bearer <key>` or `api-key`), if any. */
+export function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
   const authorization = headers.authorization;
   if (typeof authorization === 'string') {
     const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());

@@ -29,6 +29,7 @@ import type { Database } from '../db/types.js';
 import { CollectionNotFoundError } from '../errors.js';
 import { type ApiKeyConfig, Authenticator } from './auth.js';
 import { accessHook } from './auth-hook.js';
+import { registerConsole } from './console-route.js';
 import { errorBody, toErrorResponse } from './errors.js';
 import { parseJsonBodiesStrictly } from './json-body.js';
 import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.js';
@@ -217,6 +218,7 @@ export class QuiverServer {
       draining: () => server.closing,
       nextOperation: () => operations++,
     };
+    registerConsole(app, auth.keys);
     await app.register(operationRoutes, { ...context, version });
     await app.register(collectionRoutes, context);
     await app.register(pointRoutes, context);
