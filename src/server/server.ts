@@ -218,7 +218,7 @@ export class QuiverServer {
       draining: () => server.closing,
       nextOperation: () => operations++,
     };
-    registerConsole(app, auth.keys);
+    registerConsole(app, auth);
     await app.register(operationRoutes, { ...context, version });
     await app.register(collectionRoutes, context);
     await app.register(pointRoutes, context);
