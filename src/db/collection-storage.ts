@@ -27,7 +27,8 @@ import { copyField, type FieldRows } from '../segment/growing-segment.js';
 import { SealedSegment } from '../segment/sealed-segment.js';
 import type { FieldLayout, PointId, StoredPayload } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
-import type { SqliteCatalog } from '../storage/catalog.js';
+import type { SqliteCatalog, WalRow } from '../storage/catalog.js';
+import { encodeCountHint } from '../storage/count-hint-file.js';
 import { decodeIndexFile } from '../storage/index-file.js';
 import {
   MANIFEST_FORMAT_VERSION,
@@ -110,14 +111,34 @@ export class CollectionStorage {
 
   /** Loads the head manifest's segments, replays the WAL after it, and removes orphan files. */
   async load(): Promise<void> {
+    const head = this.openHead();
+    for (const entry of head.segments) await this.loadEntry(entry);
+    await this.finishLoad(head.wal);
+  }
+
+  /**
+   * The first step of loading (segment-loader.ts): reads the head manifest and the WAL rows
+   * after its checkpoint, and no segment file. Then `loadEntry` for each segment in manifest
+   * order, then `finishLoad` with these rows; nothing else may change the collection meanwhile.
+   */
+  openHead(): { segments: readonly SegmentEntry[]; wal: WalRow[] } {
     const head = this.catalog.headManifest(this.collectionId);
     const where = `${this.catalog.file} (manifest of collection ${this.collectionId})`;
     if (!head) throw new CorruptDataError(where, 'no manifest');
     this.manifest = parseManifest(head.body, where);
     this.manifestVersion = head.version;
     this.lastSeq = this.manifest.walCheckpoint;
-    for (const entry of this.manifest.segments) this.set.addSealed(await this.loadSegment(entry));
-    for (const row of this.catalog.walAfter(this.collectionId, this.lastSeq)) {
+    return { segments: this.manifest.segments, wal: this.catalog.walAfter(this.collectionId, this.lastSeq) };
+  }
+
+  /** Loads the sealed segment of the head manifest's `entry` (vectors, payloads, tombstones, indexes) into the set. */
+  async loadEntry(entry: SegmentEntry): Promise<void> {
+    this.set.addSealed(await this.loadSegment(entry));
+  }
+
+  /** The last step of loading: replays `wal` (from `openHead`) and removes orphan files. */
+  async finishLoad(wal: readonly WalRow[]): Promise<void> {
+    for (const row of wal) {
       this.replay(
         row.kind,
         new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
@@ -125,6 +146,39 @@ export class CollectionStorage {
       );
     }
     await this.removeOrphans();
+  }
+
+  /** The object keys a manifest entry names (segment, tombstones, overlay, index files). */
+  filesOfEntry(entry: SegmentEntry): string[] {
+    const files = [entry.file];
+    if (entry.tombstones) files.push(entry.tombstones);
+    if (entry.payloads) files.push(entry.payloads);
+    for (const file of this.indexFilesOf(entry)) if (file) files.push(file);
+    return files;
+  }
+
+  /** Records the size of a file not read yet (so that disk usage is right before loading ends). */
+  noteFileBytes(key: string, bytes: number): void {
+    if (!this.fileBytes.has(key)) this.fileBytes.set(key, bytes);
+  }
+
+  /** Object key of the count hint file (storage/count-hint-file.ts). */
+  get countHintKey(): string {
+    return `${this.prefix}points.qcnt`;
+  }
+
+  /**
+   * Writes the count hint of the loaded collection, when writes are logged after the last
+   * seal (at close, after the commit queue is idle), so that the next open knows the count.
+   */
+  async writeCountHint(): Promise<void> {
+    if (!this.hasUnsealed) return;
+    await this.store.put(this.countHintKey, encodeCountHint({ walSeq: this.lastSeq, count: this.set.count }));
+  }
+
+  /** Reads an object of the collection (counted in its disk usage); `CorruptDataError` when missing. */
+  readFile(key: string): Promise<Uint8Array> {
+    return this.read(key);
   }
 
   /** Applies one committed WAL row to memory. */
@@ -478,6 +532,7 @@ export class CollectionStorage {
 
   private async removeOrphans(): Promise<void> {
     const live = new Set(this.filesOf(this.set.sealed));
+    live.add(this.countHintKey);
     const orphans = (await this.store.list(this.prefix)).filter((key) => !live.has(key));
     await this.deleteFiles(orphans);
   }

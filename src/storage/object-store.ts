@@ -8,13 +8,18 @@
  * `StorageFullError` and leaves nothing behind. The filesystem implementation is the embedded default; an
  * S3-compatible one will implement the same interface for cluster mode.
  */
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StorageFullError } from '../errors.js';
 
 export interface ObjectStore {
   put(key: string, data: Uint8Array): Promise<void>;
   get(key: string): Promise<Uint8Array>;
+  /**
+   * Bytes of the object `key` without reading it (optional: progress reports of background
+   * loading use it; a store without it reports bytes only as they are read).
+   */
+  size?(key: string): Promise<number>;
   /** Keys that start with `prefix`, in no particular order. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
@@ -74,6 +79,10 @@ export class FsObjectStore implements ObjectStore {
   async get(key: string): Promise<Uint8Array> {
     const buf = await readFile(this.path(key));
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  async size(key: string): Promise<number> {
+    return (await stat(this.path(key))).size;
   }
 
   async list(prefix: string): Promise<string[]> {
