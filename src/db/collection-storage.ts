@@ -41,6 +41,7 @@ import { decodePayloadRecord, type PayloadRecord } from '../storage/payload-reco
 import type { SegmentField } from '../storage/segment-file.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
+import { partitionKey } from './partition-files.js';
 import { applyPayloadRecord } from './payload-apply.js';
 import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
 import { SegmentPlacement } from './segment-placement.js';
@@ -132,8 +133,10 @@ export class CollectionStorage {
   }
 
   /** Loads the sealed segment of the head manifest's `entry` (vectors, payloads, tombstones, indexes) into the set. */
-  async loadEntry(entry: SegmentEntry): Promise<void> {
-    this.set.addSealed(await this.loadSegment(entry));
+  async loadEntry(entry: SegmentEntry): Promise<TombstonedSegment> {
+    const part = await this.loadSegment(entry);
+    this.set.addSealed(part);
+    return part;
   }
 
   /** The last step of loading: replays `wal` (from `openHead`) and removes orphan files. */
@@ -148,13 +151,24 @@ export class CollectionStorage {
     await this.removeOrphans();
   }
 
-  /** The object keys a manifest entry names (segment, tombstones, overlay, index files). */
+  /** The object keys of a manifest entry (segment, tombstones, overlay, index files) and its partition files, if any. */
   filesOfEntry(entry: SegmentEntry): string[] {
     const files = [entry.file];
     if (entry.tombstones) files.push(entry.tombstones);
     if (entry.payloads) files.push(entry.payloads);
     for (const file of this.indexFilesOf(entry)) if (file) files.push(file);
+    for (const f of this.set.layout) files.push(partitionKey(this.prefix, entry.id, f.name));
     return files;
+  }
+
+  /** Reads an object of the collection that may not exist (derived files: partitions). */
+  async readIfExists(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return await this.read(key);
+    } catch (err) {
+      if (err instanceof CorruptDataError) return undefined;
+      throw err;
+    }
   }
 
   /** Records the size of a file not read yet (so that disk usage is right before loading ends). */
@@ -555,6 +569,7 @@ export class CollectionStorage {
   private filesOf(parts: readonly TombstonedSegment[]): string[] {
     return parts.flatMap((p) => {
       const files = [this.segmentKey(p.segment.id)];
+      for (const f of this.set.layout) files.push(partitionKey(this.prefix, p.segment.id, f.name));
       if (p.file) files.push(p.file);
       if (p.overlay.file) files.push(p.overlay.file);
       for (const file of p.indexFiles) if (file) files.push(file);

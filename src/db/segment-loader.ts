@@ -45,6 +45,7 @@ import type { SegmentEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { decodeTombstones } from '../storage/tombstone-file.js';
 import type { CollectionStorage } from './collection-storage.js';
+import { loadPartitions } from './partition-files.js';
 import type { LoadingInfo } from './types.js';
 
 /**
@@ -222,7 +223,10 @@ export class SegmentLoader {
         await loaderHooks.beforeSegment?.(this.storage.collectionId, this.next);
         if (this.stopped()) return;
         const entry = this.segments[this.next];
-        await this.storage.loadEntry(entry);
+        const part = await this.storage.loadEntry(entry);
+        const partitions = await loadPartitions(this.storage, part);
+        this.partitionsLoaded += partitions.loaded;
+        this.partitionsRebuilt += partitions.rebuilt;
         this.next++;
         this.segmentsLoaded++;
         this.bytesLoaded += this.sizes.get(entry) ?? 0;
