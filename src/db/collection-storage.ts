@@ -57,6 +57,8 @@ export class CollectionStorage {
   private readonly placement: SegmentPlacement;
   /** Bytes of each file of the collection that the storage wrote or read (its disk usage). */
   private readonly fileBytes = new Map<string, number>();
+  /** Reads started ahead of need (`prefetch`), by key. */
+  private readonly prefetched = new Map<string, Promise<Uint8Array>>();
 
   /** `rowBytes`: the estimated linear memory of one sealed row (segment-bytes.ts). */
   constructor(
@@ -532,9 +534,22 @@ export class CollectionStorage {
     return out;
   }
 
+  /**
+   * Starts reading `key` now, so that a later `read` of it (the next segment while loading)
+   * finds it read or in flight: the disk reads while the current segment is decoded.
+   */
+  prefetch(key: string): void {
+    if (this.prefetched.has(key)) return;
+    const pending = this.store.get(key);
+    pending.catch(() => undefined); // reported by the `read` that takes it
+    this.prefetched.set(key, pending);
+  }
+
   private async read(key: string): Promise<Uint8Array> {
     try {
-      const data = await this.store.get(key);
+      const pending = this.prefetched.get(key);
+      this.prefetched.delete(key);
+      const data = await (pending ?? this.store.get(key));
       this.fileBytes.set(key, data.byteLength);
       return data;
     } catch (err) {
