@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
+import { connect } from '../src/client/index.js';
 import { loaderHooks } from '../src/db/segment-loader.js';
 import { NotReadyError, Quiver, SeededRandom } from '../src/index.js';
 import { QuiverServer } from '../src/server/server.js';
@@ -183,6 +184,10 @@ test('REST: point reads with wait=false answer 503 NOT_READY while loading; /met
       const metrics = String((await http(url, 'GET', '/metrics')).body);
       assert.match(metrics, /quiver_collection_loaded\{collection="c"\} 0/);
       assert.match(metrics, /quiver_collection_load_segments_total\{collection="c"\} 5/);
+      const remote = await connect(url);
+      await assert.rejects(remote.collection('c').search(query.vector, { k: 3, wait: false }), NotReadyError);
+      await assert.rejects(remote.collection('c').scroll({ limit: 3, wait: false }), NotReadyError);
+      await remote.close();
       const waiting = http(url, 'POST', '/collections/c/points/search', query);
       release();
       assert.equal(resultOf<unknown[]>(await waiting).length, 3);
