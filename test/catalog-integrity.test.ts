@@ -126,7 +126,7 @@ test('a schema version 1 catalog (no checksums) opens, is migrated, and then ver
     assert.equal(
       (sqlite.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string })
         .value,
-      '2',
+      '3',
     );
     const row = sqlite
       .prepare('SELECT seq, body FROM wal WHERE collection_id = ?')

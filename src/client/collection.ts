@@ -38,7 +38,7 @@ import type {
   SetPayloadOptions,
   VectorInput,
 } from '../db/types.js';
-import { checkOptions, describe } from '../db/validate.js';
+import { checkId, checkOptions, describe } from '../db/validate.js';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
 import type { Filter } from '../payload/filter.js';
 import type { WireGroup, WireHit, WirePoint } from '../wire/format.js';
@@ -381,6 +381,23 @@ export class RemoteCollection implements Collection, PayloadUpdating {
   /** Rewrites sealed segments to drop deleted rows and merge small segments. */
   async compact(): Promise<void> {
     await this.post('POST', '/compact');
+  }
+
+  /**
+   * The WebP thumbnail a field with `storeInput: 'thumbnail'` keeps of point `id`'s image
+   * (`GET …/points/{id}/thumbnail/{field}`), or undefined when there is none. As in every
+   * URL path, a string id made only of digits reads as the integer.
+   * @example
+   * const webp = await photos.thumbnail(7, 'image');
+   */
+  async thumbnail(id: PointId, field: string): Promise<Buffer | undefined> {
+    this.check();
+    const point = checkId(id);
+    if (typeof field !== 'string' || field.length === 0) {
+      throw new InvalidArgumentError(`field: expected a vector field name, got ${describe(field)}`);
+    }
+    const path = `${this.path}/points/${encodeURIComponent(String(point))}/thumbnail/${encodeURIComponent(field)}`;
+    return this.host.transport.getBytes(path, 'THUMBNAIL_NOT_FOUND');
   }
 
   async info(): Promise<CollectionInfo> {

@@ -33,19 +33,7 @@ export class HttpTransport {
       text = JSON.stringify(body);
       headers['content-type'] = 'application/json';
     }
-    let response: Response;
-    try {
-      response = await fetch(this.baseUrl + path, {
-        method,
-        headers,
-        body: text,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      throw new ConnectionError(
-        `${method} ${this.baseUrl}${path}: ${describeFetchError(error, this.timeoutMs)}`,
-      );
-    }
+    const response = await this.fetch(method, path, headers, text);
     const raw = await response.text();
     let parsed: unknown;
     try {
@@ -66,6 +54,46 @@ export class HttpTransport {
       );
     }
     return (parsed as { result: T }).result;
+  }
+
+  /**
+   * GETs a binary answer (sent outside the envelope, e.g. a thumbnail); resolves with
+   * undefined when the server answers with the error code `absentCode`, rejects with a typed
+   * error otherwise.
+   */
+  async getBytes(path: string, absentCode: string): Promise<Buffer | undefined> {
+    const response = await this.fetch('GET', path, { ...this.headers, accept: '*/*' }, undefined);
+    if (response.ok) return Buffer.from(await response.arrayBuffer());
+    const raw = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+    const error = errorFromResponse(response.status, parsed, response.headers.get('retry-after'));
+    if (error.code === absentCode) return undefined;
+    throw error;
+  }
+
+  private async fetch(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<Response> {
+    try {
+      return await fetch(this.baseUrl + path, {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new ConnectionError(
+        `${method} ${this.baseUrl}${path}: ${describeFetchError(error, this.timeoutMs)}`,
+      );
+    }
   }
 }
 

@@ -37,7 +37,8 @@ export function infoFromWire(quiver: Record<string, unknown>): Omit<CollectionIn
     else if (key === 'vectors') {
       const fields: Record<string, unknown> = {};
       for (const [name, f] of Object.entries(value as Record<string, { index: WireIndex }>)) {
-        fields[name] = { ...f, index: indexFromWire(f.index) };
+        const entries = Object.entries(f).map(([k, v]) => [camel(k), v]);
+        fields[name] = { ...Object.fromEntries(entries), index: indexFromWire(f.index) };
       }
       out.vectors = fields;
     } else out[camel(key)] = value;

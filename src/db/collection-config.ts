@@ -20,6 +20,7 @@ import {
   METRICS,
   rowLength,
 } from './metric.js';
+import { isTextProvider } from './provider-kind.js';
 import type { Metric, PayloadIndexInfo, TextAnalyzerName } from './types.js';
 import { checkInteger, checkOptions, describe } from './validate.js';
 
@@ -32,11 +33,18 @@ import { PAYLOAD_INDEX_TYPES } from '../payload/index-declaration.js';
 
 export { PAYLOAD_INDEX_TYPES };
 
+/**
+ * What a provider field keeps of its raw inputs besides the vector: nothing (false), string
+ * inputs in the payload (true), or a WebP thumbnail of each image input ('thumbnail', image
+ * providers only; see point-thumbnails.ts).
+ */
+export type StoreInput = boolean | 'thumbnail';
+
 /** The embedding provider of a vector field, as stored. */
 export interface StoredProvider {
   name: string;
   options: Record<string, unknown>;
-  storeInput: boolean;
+  storeInput: StoreInput;
 }
 
 /** One vector field as stored: '' names the single unnamed vector. */
@@ -62,6 +70,11 @@ export interface StoredCollectionConfig {
   vectors?: StoredVectorField[];
   /** Indexed payload keys. */
   payloadIndexes?: Record<string, PayloadIndexInfo>;
+}
+
+/** Whether a field keeps a thumbnail of each image input. */
+export function keepsThumbnails(field: StoredVectorField): boolean {
+  return field.provider?.storeInput === 'thumbnail';
 }
 
 /** The vector fields of a stored config, in field order. */
@@ -185,15 +198,21 @@ function checkProvider(name: string, opts: Record<string, unknown>): StoredProvi
     );
   }
   const options = checkOptions(opts.providerOptions, `vectors.${name}.providerOptions`);
-  if (opts.storeInput !== undefined && typeof opts.storeInput !== 'boolean') {
+  const store = opts.storeInput;
+  if (store !== undefined && typeof store !== 'boolean' && store !== 'thumbnail') {
     throw new InvalidArgumentError(
-      `vectors.${name}.storeInput: expected a boolean, got ${describe(opts.storeInput)}`,
+      `vectors.${name}.storeInput: expected true, false or 'thumbnail', got ${describe(store)}`,
+    );
+  }
+  if (store === 'thumbnail' && isTextProvider(opts.provider)) {
+    throw new InvalidArgumentError(
+      `vectors.${name}.storeInput: 'thumbnail' is for image providers; ${opts.provider} takes texts (use true to keep them)`,
     );
   }
   return {
     name: opts.provider,
     options: JSON.parse(JSON.stringify(options)),
-    storeInput: opts.storeInput === true,
+    storeInput: store === 'thumbnail' ? 'thumbnail' : store === true,
   };
 }
 

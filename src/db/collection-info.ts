@@ -48,7 +48,7 @@ export function describeCollection(c: InfoSource): CollectionInfo {
           dimension: f.dimension,
           metric: f.metric,
           index: { ...f.index },
-          ...(f.provider ? { provider: f.provider.name } : {}),
+          ...(f.provider ? { provider: f.provider.name, storeInput: f.provider.storeInput } : {}),
           ...usage.fields[i],
         },
       ]),

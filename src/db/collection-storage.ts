@@ -62,7 +62,7 @@ export class CollectionStorage {
 
   /** `rowBytes`: the estimated linear memory of one sealed row (segment-bytes.ts). */
   constructor(
-    private readonly catalog: SqliteCatalog,
+    readonly catalog: SqliteCatalog,
     private readonly store: ObjectStore,
     readonly arenas: MemoryArenas,
     readonly collectionId: number,
@@ -240,8 +240,8 @@ export class CollectionStorage {
    * Appends one WAL row in a transaction of its own (durable when it returns) and returns its
    * sequence number; for changes that must be resolved and applied in one commit-queue task.
    */
-  appendWal(kind: number, body: Uint8Array): number {
-    return this.catalog.appendWal([{ collectionId: this.collectionId, kind, body }])[0];
+  appendWal(kind: number, body: Uint8Array, alongside?: () => void): number {
+    return this.catalog.appendWal([{ collectionId: this.collectionId, kind, body, alongside }])[0];
   }
 
   /** Applies a committed payload update (WAL row `seq`) to memory; returns how many points it applied to. */

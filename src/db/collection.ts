@@ -26,6 +26,7 @@ import { maxDistanceOf } from './metric.js';
 import { OrderedScroll, parseOrderBy } from './order-by.js';
 import { PayloadUpdates } from './payload-updates.js';
 import { PointOutput } from './point-output.js';
+import { PointThumbnails } from './point-thumbnails.js';
 import { QueryInput } from './query-input.js';
 import { RankedSearch, type RankOptions } from './ranked-search.js';
 import { runRecommend } from './recommend-run.js';
@@ -99,6 +100,8 @@ export class EmbeddedCollection implements Collection {
   readonly embedders: FieldEmbedders;
   /** Set, overwrite, delete and clear payloads. */
   private readonly payloads: PayloadUpdates;
+  /** Thumbnails of fields with `storeInput: 'thumbnail'`, changed with the writes of their points. */
+  readonly thumbnails: PointThumbnails;
 
   /**
    * `storage` is loaded, or being loaded by `loader`; segments loaded without their index
@@ -118,6 +121,7 @@ export class EmbeddedCollection implements Collection {
     this.ranking = new RankedSearch(storage, this.fields);
     this.orderedScroll = new OrderedScroll(storage.set);
     this.embedders = new FieldEmbedders(this.fields, host.embedders, () => this.input.textFields() !== '');
+    this.thumbnails = new PointThumbnails(storage.catalog, storage.collectionId, this.fields);
     this.indexer = new SegmentIndexer(
       storage.kernels,
       storage,
@@ -161,21 +165,24 @@ export class EmbeddedCollection implements Collection {
     await this.loaded();
     if (!Array.isArray(points))
       throw new InvalidArgumentError(`points: expected an array, got ${describe(points)}`);
-    if (this.embedders.active) {
-      points = await this.embedders.points(points);
-      this.check();
-    }
-    return this.upsertVectors(points as PointInput[]);
+    if (!this.embedders.active) return this.upsertVectors(points as PointInput[]);
+    const embedded = await this.embedders.points(points);
+    this.check();
+    return this.upsertVectors(embedded.points, embedded.thumbnails);
   }
 
-  /** `upsert` once every raw input is a vector. */
-  private async upsertVectors(points: PointInput[]): Promise<void> {
+  /** `upsert` once every raw input is a vector (`thumbnails`: by point, see `EmbeddedPoints`). */
+  private async upsertVectors(
+    points: PointInput[],
+    thumbnails?: readonly (ReadonlyMap<string, Buffer> | undefined)[],
+  ): Promise<void> {
     if (points.length === 0) return;
     const { ids, payloads, body, kind, fieldRows } = encodeUpsertBatch(points, this.fields, this.input);
     await this.host.queue.write({
       collectionId: this.storage.collectionId,
       kind,
       body,
+      alongside: this.thumbnails.upsertChange(ids, thumbnails),
       check: () => {
         this.check();
         this.storage.checkRoom(ids.length);
@@ -226,7 +233,11 @@ export class EmbeddedCollection implements Collection {
           view.id(offset),
         );
         if (found.length === 0) return 0;
-        const seq = this.storage.appendWal(WalKind.DELETE, encodeDelete({ ids: found }));
+        const seq = this.storage.appendWal(
+          WalKind.DELETE,
+          encodeDelete({ ids: found }),
+          this.thumbnails.deleteChange(found),
+        );
         return this.storage.applyDelete(seq, found);
       });
     } else {
@@ -239,6 +250,7 @@ export class EmbeddedCollection implements Collection {
       collectionId: this.storage.collectionId,
       kind: WalKind.DELETE,
       body: encodeDelete({ ids }),
+      alongside: this.thumbnails.deleteChange(ids),
       check: () => this.check(),
       apply: (seq) => this.storage.applyDelete(seq, ids),
     });
@@ -519,6 +531,12 @@ export class EmbeddedCollection implements Collection {
       return this.storage.compact(this.config.segmentSize);
     });
     this.indexer.scheduleMissing();
+  }
+
+  /** See `Collection.thumbnail`. */
+  async thumbnail(id: PointId, field: string): Promise<Buffer | undefined> {
+    this.check();
+    return this.thumbnails.read(id, field);
   }
 
   async info(): Promise<CollectionInfo> {

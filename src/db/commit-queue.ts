@@ -22,6 +22,11 @@ export interface PendingWrite<T = unknown> {
    * database closed since it was submitted); runs inside the queue, right before the commit.
    */
   check?(): void;
+  /**
+   * Further catalog statements of the write (its thumbnails), run in the transaction that
+   * appends its row (see `WalAppend.alongside`); must not throw.
+   */
+  alongside?(): void;
   /** Applies the committed row to memory; runs inside the queue, must not throw. */
   apply(seq: number): T;
 }

@@ -10,13 +10,17 @@
  *
  * Invariants: raw inputs are vectorized before anything is written, so an input a provider
  * rejects fails the whole upsert and writes nothing; the WAL and segments hold vectors only
- * (raw string inputs reach the payload only with `storeInput`). Every provider created here
+ * (raw string inputs reach the payload only with `storeInput: true`; fields with
+ * `storeInput: 'thumbnail'` get a thumbnail of each image input, made beside the embedding,
+ * thumbnail-image.ts, and returned for the write to store). Every provider created here
  * is disposed: the one made to learn a field's dimension at once, the field's own when its
  * collection is closed or dropped (the default providers run on worker threads, which
  * `dispose` terminates).
  */
 import { DimensionMismatchError, InvalidArgumentError } from '../errors.js';
-import type { StoredVectorField } from './collection-config.js';
+import { keepsThumbnails, type StoredVectorField } from './collection-config.js';
+import { isTextProvider } from './provider-kind.js';
+import { makeThumbnails } from './thumbnail-image.js';
 import type { PointId, PointInput, RawPointInput } from './types.js';
 import { checkOptions, describe } from './validate.js';
 
@@ -36,6 +40,13 @@ export interface FieldEmbedder {
   detect?(inputs: readonly (string | Uint8Array)[]): Promise<FieldDetection[][]>;
   /** Releases the model (and the provider's worker threads, if it has any). */
   dispose?(): Promise<void>;
+}
+
+/** Points with their raw inputs vectorized, and the thumbnails made of their images. */
+export interface EmbeddedPoints {
+  points: PointInput[];
+  /** By point of `points` (same positions): its thumbnails by field; absent when none was made. */
+  thumbnails?: (ReadonlyMap<string, Buffer> | undefined)[];
 }
 
 /** Creates the provider a field names (`createEmbedder` of `quiverdb/embed`). */
@@ -99,6 +110,8 @@ export async function resolveProviders(config: unknown, resolve: EmbedderResolve
   return { ...config, vectors: filled };
 }
 
+export { isTextProvider };
+
 const POINT_KEYS = new Set(['id', 'vector', 'vectors', 'payload']);
 const QUERY_KEYS = new Set(['vector', 'using', 'text', 'textField']);
 
@@ -146,10 +159,11 @@ export class FieldEmbedders {
 
   /**
    * The points with every raw input replaced by its vector (in `vectors`); points of a
-   * detecting field become one point per detection. Throws before returning anything when
-   * an input is bad.
+   * detecting field become one point per detection (each with the thumbnail of the whole
+   * image). Throws before returning anything when an input is bad: the provider's error
+   * first, then a thumbnail's (`InvalidArgumentError`).
    */
-  async points(points: readonly (PointInput | RawPointInput)[]): Promise<PointInput[]> {
+  async points(points: readonly (PointInput | RawPointInput)[]): Promise<EmbeddedPoints> {
     const raw = new Map<StoredVectorField, { point: number; input: string | Uint8Array }[]>();
     points.forEach((p, i) => {
       if (typeof p !== 'object' || p === null) return;
@@ -175,15 +189,21 @@ export class FieldEmbedders {
         list.push({ point: i, input });
       }
     });
-    if (raw.size === 0) return points as PointInput[];
+    if (raw.size === 0) return { points: points as PointInput[] };
     const vectors = points.map((p) => ({ ...(p.vectors ?? {}) }) as Record<string, Float32Array | unknown>);
     const payloads = points.map((p) =>
       p.payload === undefined || p.payload === null ? undefined : { ...p.payload },
     );
     const detections = new Map<number, { field: string; found: FieldDetection[] }>();
+    const thumbnails: Map<string, Buffer>[] = [];
     for (const [field, list] of raw) {
-      const embedder = await this.provider(field);
       const inputs = list.map((r) => r.input);
+      const thumbs = keepsThumbnails(field)
+        ? makeThumbnails(list.map((r) => ({ input: r.input, where: `points[${r.point}].${field.name}` })))
+        : undefined;
+      // Awaited after the embedding, whose error (if both fail) is the one reported.
+      thumbs?.catch(() => undefined);
+      const embedder = await this.provider(field);
       if (embedder.detect) {
         const found = await embedder.detect(inputs);
         list.forEach((r, j) => {
@@ -195,17 +215,26 @@ export class FieldEmbedders {
           vectors[r.point][field.name] = out[j];
         });
       }
-      if (field.provider!.storeInput) {
+      if (field.provider!.storeInput === true) {
         for (const r of list) {
           if (typeof r.input === 'string')
             payloads[r.point] = { ...(payloads[r.point] ?? {}), [field.name]: r.input };
         }
       }
+      if (thumbs) {
+        const made = await thumbs;
+        list.forEach((r, j) => {
+          thumbnails[r.point] ??= new Map();
+          thumbnails[r.point].set(field.name, made[j]);
+        });
+      }
     }
+    const outThumbnails: (Map<string, Buffer> | undefined)[] = [];
     const out: PointInput[] = [];
     points.forEach((p, i) => {
       const d = detections.get(i);
       if (!d) {
+        outThumbnails.push(thumbnails[i]);
         out.push({
           id: p.id,
           vector: p.vector as PointInput['vector'],
@@ -223,6 +252,7 @@ export class FieldEmbedders {
           score: det.score,
           ...(stored === undefined ? {} : { input: stored }),
         };
+        outThumbnails.push(thumbnails[i]);
         out.push({
           id: `${String(p.id)}#${n}`,
           vectors: { ...(vectors[i] as Record<string, Float32Array>), [d.field]: det.vector },
@@ -230,7 +260,7 @@ export class FieldEmbedders {
         });
       });
     });
-    return out;
+    return thumbnails.length === 0 ? { points: out } : { points: out, thumbnails: outThumbnails };
   }
 
   /**
@@ -292,12 +322,4 @@ export class FieldEmbedders {
       `${where}: expected ${text ? 'a non-empty text' : 'an image file path or its bytes'}, got ${describe(value)}`,
     );
   }
-}
-
-/** Provider names (or prefixes) that take texts; every other provider takes images. */
-const TEXT_PROVIDERS = ['glove-100', 'onnx:', 'openai:'];
-
-/** Whether the provider `name` takes texts (else images: paths or bytes). */
-export function isTextProvider(name: string): boolean {
-  return TEXT_PROVIDERS.some((t) => name.startsWith(t));
 }

@@ -3,7 +3,8 @@
  *
  * A snapshot is the collection's state at one point of its commit order: the head manifest
  * (segment, tombstone and index files) plus the WAL rows after its checkpoint (the growing
- * segment and the deletions not yet sealed), with the stored configuration. All of it is
+ * segment and the deletions not yet sealed), with the stored configuration and the points'
+ * thumbnails (snapshot-thumbnails.ts). All of it is
  * read inside one commit-queue task, where memory, the head manifest and the WAL agree (every
  * change runs in that queue), and the manifest's files are pinned in the same task so that
  * a seal or compaction committed while they are copied defers deleting them. Writes go on
@@ -17,6 +18,7 @@ import { type SnapshotDirectory, SnapshotWriter } from '../storage/snapshot-file
 import type { EmbeddedCollection } from './collection.js';
 import type { CommitQueue } from './commit-queue.js';
 import type { PinningObjectStore } from './snapshot-pins.js';
+import { captureThumbnails, thumbnailPackOf } from './snapshot-thumbnails.js';
 
 /** What `captureState` read in one queue task. */
 interface CapturedState {
@@ -25,6 +27,8 @@ interface CapturedState {
   /** Object keys the manifest names (full keys). */
   keys: string[];
   wal: { kind: number; body: Uint8Array }[];
+  /** The thumbnail pack, when the collection has thumbnails. */
+  thumbnails: Uint8Array | undefined;
   points: number;
   release: () => Promise<void>;
 }
@@ -66,6 +70,7 @@ export async function writeSnapshot(
       }
       for (const row of state.wal)
         directory.wal.push({ kind: row.kind, ...(await writer.addBlob(row.body)) });
+      if (state.thumbnails) directory.thumbnails = await writer.addBlob(state.thumbnails);
       return await writer.finish(directory);
     } catch (err) {
       await writer.abort();
@@ -98,6 +103,7 @@ function captureState(source: SnapshotSource, collection: EmbeddedCollection): C
     manifest: JSON.parse(head.body),
     keys,
     wal,
+    thumbnails: thumbnailPackOf(captureThumbnails(source.catalog, id, collection.thumbnails)),
     points: collection.storage.set.count,
     release: source.store.pin(keys),
   };

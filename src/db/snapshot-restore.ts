@@ -11,7 +11,7 @@
  *    row's folder, `collections/<id>/`.
  * 3. A manifest naming them (keys rebased onto that folder, `walCheckpoint` 0) is committed,
  *    then the snapshot's WAL rows are appended to the pending collection in their order (in
- *    batches, each one transaction).
+ *    batches, each one transaction), then its thumbnails (one transaction).
  * 4. The collection is loaded like any other (segment, tombstone and index files verified,
  *    WAL replayed) and its live point count compared with the snapshot's.
  * 5. In one catalog transaction the pending row is renamed to the target name and a
@@ -31,6 +31,7 @@ import type { EmbeddedCollection } from './collection.js';
 import { checkConfig, type StoredCollectionConfig } from './collection-config.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
+import { restoreThumbnails } from './snapshot-thumbnails.js';
 import type { CollectionConfig } from './types.js';
 
 /** Catalog names of collections being restored start with this. */
@@ -103,6 +104,7 @@ export async function restoreSnapshot(
       if (bytes >= WAL_BATCH_BYTES) await append();
     }
     if (batch.length > 0) await append();
+    await restoreThumbnails(target, row.id, reader, config);
     storage = target.newStorage(row.id, config);
     try {
       await storage.load();

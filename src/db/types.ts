@@ -116,10 +116,15 @@ export interface VectorFieldConfig {
   /** Options given to the provider (JSON; e.g. `{ inputSize: 128 }`). */
   providerOptions?: Record<string, unknown>;
   /**
-   * Keep string inputs (file paths, texts) in the payload under the field's name. Default
-   * false: only the vector is stored. Byte inputs are never stored.
+   * What to keep of the raw inputs besides the vector. `true`: string inputs (file paths,
+   * texts) in the payload under the field's name (byte inputs are not kept). `'thumbnail'`
+   * (image providers only): a WebP of each image input, path or bytes, at most 256 px on its
+   * longer side (aspect kept, never enlarged, quality 75), stored durably with the point
+   * (replaced when the point is upserted again, deleted with it, carried by snapshots) and
+   * read with `Collection.thumbnail`; nothing is added to the payload. Default false: only
+   * the vector is stored.
    */
-  storeInput?: boolean;
+  storeInput?: boolean | 'thumbnail';
 }
 
 /** Payload index kinds and declarations (declared beside the payload indexes, payload/index-declaration.ts). */
@@ -362,6 +367,8 @@ export interface VectorFieldInfo {
   index: IndexConfig;
   /** The embedding provider that vectorizes the field's raw inputs, if any. */
   provider?: string;
+  /** With a provider: what the field keeps of raw inputs (`VectorFieldConfig.storeInput`). */
+  storeInput?: boolean | 'thumbnail';
   /** Bytes of memory the field holds (embedded engine). */
   memory?: FieldMemoryInfo;
   /** Bytes of the field's data on disk: its share of segment files, and its index files. */
@@ -537,6 +544,15 @@ export interface Collection extends PayloadUpdating {
   flush(): Promise<void>;
   compact(): Promise<void>;
   info(): Promise<CollectionInfo>;
+  /**
+   * The WebP thumbnail that field `field` (with `storeInput: 'thumbnail'`) keeps of point
+   * `id`'s image; undefined when the point does not exist or was written without an image
+   * in that field. Throws `InvalidArgumentError` for a field that keeps no thumbnails.
+   * @example
+   * const webp = await photos.thumbnail('img-1', 'image');
+   * if (webp) await writeFile('img-1.webp', webp);
+   */
+  thumbnail(id: PointId, field: string): Promise<Buffer | undefined>;
 }
 
 export interface Database {

@@ -96,8 +96,11 @@ const VectorParams = Type.Object(
       }),
     ),
     store_input: Type.Optional(
-      Type.Boolean({
-        description: 'Quiver extension: keep text inputs in the payload under the field name.',
+      Type.Union([Type.Boolean(), Type.Literal('thumbnail')], {
+        description:
+          'Quiver extension: `true` keeps text inputs in the payload under the field name; `"thumbnail"` (image ' +
+          'providers) keeps a WebP of at most 256 px of each image, served by ' +
+          '`GET /collections/{name}/points/{id}/thumbnail/{field}`.',
       }),
     ),
     on_disk: Ignored('one storage mode'),
@@ -264,6 +267,12 @@ const QuiverVectorField = Type.Object(
     metric: Type.String(),
     index: Type.Optional(Type.Unknown()),
     provider: Type.Optional(Type.String()),
+    store_input: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Literal('thumbnail')], {
+        description:
+          'With a provider: what the field keeps of raw inputs (`"thumbnail"`: see the thumbnail route).',
+      }),
+    ),
   },
   {
     additionalProperties: true,

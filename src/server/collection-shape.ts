@@ -18,6 +18,7 @@ import type {
   PayloadIndexConfig,
   PayloadIndexInfo,
   VectorFieldConfig,
+  VectorFieldInfo,
 } from '../db/types.js';
 import { InvalidArgumentError } from '../errors.js';
 import { indexFromWire, indexToWire, type WireIndex } from '../wire/format.js';
@@ -36,7 +37,7 @@ interface VectorParamsBody {
   index?: WireIndex;
   provider?: string;
   provider_options?: Record<string, unknown>;
-  store_input?: boolean;
+  store_input?: boolean | 'thumbnail';
 }
 
 export interface CreateBody {
@@ -172,22 +173,21 @@ interface QuiverField {
   metric: Metric;
   index?: WireIndex;
   provider?: string;
+  store_input?: boolean | 'thumbnail';
 }
 
 /** Qdrant's vectors params of a collection: `{ size, distance }` or named. */
 function vectorParams(info: CollectionInfo): Record<string, unknown> {
-  const params = (dimension: number, metric: Metric, index: IndexConfig, provider?: string) => {
+  const params = (dimension: number, metric: Metric, index: IndexConfig, field?: VectorFieldInfo) => {
     const out: Record<string, unknown> = { size: dimension, distance: distanceOf(metric) };
     if (typeof index === 'string') out.index = index;
-    if (provider !== undefined) out.provider = provider;
+    if (field?.provider !== undefined) out.provider = field.provider;
+    if (field?.storeInput !== undefined) out.store_input = field.storeInput;
     return out;
   };
   if (info.vectors === undefined) return params(info.dimension, info.metric, info.index);
   return Object.fromEntries(
-    Object.entries(info.vectors).map(([name, f]) => [
-      name,
-      params(f.dimension, f.metric, f.index, f.provider),
-    ]),
+    Object.entries(info.vectors).map(([name, f]) => [name, params(f.dimension, f.metric, f.index, f)]),
   );
 }
 
@@ -223,6 +223,7 @@ export function quiverInfo(info: CollectionInfo) {
 
 const KNOWN_INFO: Record<string, true> = {
   provider: true,
+  storeInput: true,
   name: true,
   dimension: true,
   metric: true,
@@ -243,6 +244,7 @@ function quiverFields(info: CollectionInfo, withIndex: boolean): Record<string, 
     const field: QuiverField = { dimension: f.dimension, metric: f.metric };
     if (withIndex) field.index = indexToWire(f.index);
     if (f.provider !== undefined) field.provider = f.provider;
+    if (f.storeInput !== undefined) field.store_input = f.storeInput;
     out[name] = withIndex ? { ...field, ...extras(f as unknown as Record<string, unknown>) } : field;
   }
   return out;

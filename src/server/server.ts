@@ -39,6 +39,7 @@ import { pointRoutes } from './routes/points.js';
 import { queryRoutes } from './routes/query.js';
 import { searchRoutes } from './routes/search.js';
 import { snapshotRoutes } from './routes/snapshots.js';
+import { thumbnailRoutes } from './routes/thumbnails.js';
 import { DEFAULT_LIMITS, ErrorResponse, type ServerLimits } from './schemas.js';
 import { sharedSchemas } from './search-schemas.js';
 import { withoutNulls } from './without-nulls.js';
@@ -204,6 +205,7 @@ export class QuiverServer {
     await app.register(searchRoutes, context);
     await app.register(queryRoutes, context);
     await app.register(payloadIndexRoutes, context);
+    await app.register(thumbnailRoutes, context);
     // The snapshot routes write their own envelope (their answers include 202 `accepted`).
     await app.register(async (snapshots) => {
       snapshots.addHook('onRoute', (route) => {

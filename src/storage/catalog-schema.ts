@@ -6,12 +6,16 @@
  * exclusive transaction: the columns are added and the checksums of the rows it already
  * holds are computed then (they are trusted as they are at that moment, which is all a
  * version-1 catalog could offer). A crash during the migration rolls it back whole.
+ *
+ * Version 3 added the `thumbnails` table (`catalog-thumbnails.ts`); a version-2 catalog
+ * gets the empty table in the same kind of transaction (version 1 goes through 2).
  */
 import type Sqlite from 'better-sqlite3';
 import { QuiverError } from '../errors.js';
 import { collectionCrc, manifestCrc, walCrc } from './catalog-rows.js';
+import { CREATE_THUMBNAILS } from './catalog-thumbnails.js';
 
-export const CATALOG_SCHEMA_VERSION = 2;
+export const CATALOG_SCHEMA_VERSION = 3;
 
 const CREATE_V2 = `
   CREATE TABLE IF NOT EXISTS collections (
@@ -47,25 +51,26 @@ export function migrateCatalog(db: Sqlite.Database, file: string): void {
     const version = row === undefined ? undefined : Number(row.value);
     if (version === undefined) {
       db.exec(CREATE_V2);
+      db.exec(CREATE_THUMBNAILS);
       db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(
         String(CATALOG_SCHEMA_VERSION),
       );
       return;
     }
-    if (version === 1) {
-      migrateV1(db);
-      return;
-    }
-    if (version !== CATALOG_SCHEMA_VERSION) {
+    if (version === CATALOG_SCHEMA_VERSION) return;
+    if (version !== 1 && version !== 2) {
       throw new QuiverError(
         'UNSUPPORTED_VERSION',
-        `${file}: catalog schema version ${row?.value} is not supported (this build reads 1 and ${CATALOG_SCHEMA_VERSION})`,
+        `${file}: catalog schema version ${row?.value} is not supported (this build reads 1 to ${CATALOG_SCHEMA_VERSION})`,
       );
     }
+    if (version === 1) migrateV1(db);
+    db.exec(CREATE_THUMBNAILS);
+    db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(CATALOG_SCHEMA_VERSION));
   }).exclusive();
 }
 
-/** Adds the checksum columns and fills them for the rows already there. */
+/** Version 1 → 2: adds the checksum columns and fills them for the rows already there. */
 function migrateV1(db: Sqlite.Database): void {
   for (const table of ['collections', 'manifests', 'wal'])
     db.exec(`ALTER TABLE ${table} ADD COLUMN crc INTEGER`);
@@ -95,5 +100,4 @@ function migrateV1(db: Sqlite.Database): void {
   for (const w of wal) {
     setWal.run(walCrc(w.collection_id, w.kind, w.body), w.seq);
   }
-  db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(CATALOG_SCHEMA_VERSION));
 }

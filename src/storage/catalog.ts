@@ -32,6 +32,7 @@ import Sqlite from 'better-sqlite3';
 import { CorruptDataError, QuiverError, StorageFullError } from '../errors.js';
 import { collectionCrc, manifestCrc, verifyCrc, walCrc } from './catalog-rows.js';
 import { migrateCatalog } from './catalog-schema.js';
+import { CatalogThumbnails } from './catalog-thumbnails.js';
 import { checkSqliteWal } from './sqlite-wal-check.js';
 
 export { CATALOG_SCHEMA_VERSION } from './catalog-schema.js';
@@ -75,11 +76,18 @@ export interface WalAppend {
   collectionId: number;
   kind: number;
   body: Uint8Array;
+  /**
+   * Further catalog statements of the same write (its thumbnails, `catalog-thumbnails.ts`),
+   * run inside the transaction that appends the row, so they commit or roll back with it.
+   */
+  alongside?(): void;
 }
 
 export class SqliteCatalog {
   private readonly db: Sqlite.Database;
   private readonly stmts: ReturnType<SqliteCatalog['prepare']>;
+  /** The thumbnails of points (statements to run inside this catalog's transactions). */
+  readonly thumbnails: CatalogThumbnails;
   /** `PRAGMA quick_check`'s verdict at open: 'ok', or the problems SQLite found. */
   readonly integrity: string;
 
@@ -104,6 +112,7 @@ export class SqliteCatalog {
       throw err;
     }
     this.stmts = this.prepare();
+    this.thumbnails = new CatalogThumbnails(this.db, file);
   }
 
   static open(file: string): SqliteCatalog {
@@ -139,7 +148,8 @@ export class SqliteCatalog {
       ),
       hasOrphans: db.prepare(
         `SELECT EXISTS (SELECT 1 FROM wal WHERE collection_id NOT IN (SELECT id FROM collections))
-             OR EXISTS (SELECT 1 FROM manifests WHERE collection_id NOT IN (SELECT id FROM collections)) AS found`,
+             OR EXISTS (SELECT 1 FROM manifests WHERE collection_id NOT IN (SELECT id FROM collections))
+             OR EXISTS (SELECT 1 FROM thumbnails WHERE collection_id NOT IN (SELECT id FROM collections)) AS found`,
       ),
       truncateWal: db.prepare('DELETE FROM wal WHERE collection_id = ? AND seq <= ?'),
     };
@@ -180,6 +190,7 @@ export class SqliteCatalog {
   renameCollection(id: number, name: string, replacing?: number): void {
     this.write('renaming a collection', () => {
       if (replacing !== undefined) {
+        this.thumbnails.deleteCollection(replacing);
         this.stmts.deleteWal.run(replacing);
         this.stmts.deleteManifests.run(replacing);
         this.stmts.deleteCollection.run(replacing);
@@ -190,9 +201,10 @@ export class SqliteCatalog {
     });
   }
 
-  /** Removes a collection, its manifests and its WAL rows, atomically. */
+  /** Removes a collection, its manifests, its WAL rows and its thumbnails, atomically. */
   dropCollection(id: number): void {
     this.write('dropping a collection', () => {
+      this.thumbnails.deleteCollection(id);
       this.stmts.deleteWal.run(id);
       this.stmts.deleteManifests.run(id);
       this.stmts.deleteCollection.run(id);
@@ -208,7 +220,10 @@ export class SqliteCatalog {
     if ((this.stmts.hasOrphans.get() as { found: number }).found === 0) return 0;
     return this.write(
       'removing orphan rows',
-      () => this.stmts.orphanWal.run().changes + this.stmts.orphanManifests.run().changes,
+      () =>
+        this.stmts.orphanWal.run().changes +
+        this.stmts.orphanManifests.run().changes +
+        this.thumbnails.deleteOrphans(),
     );
   }
 
@@ -226,16 +241,26 @@ export class SqliteCatalog {
     return { version: head.version, body: head.body };
   }
 
-  /** Appends WAL rows in one durable transaction; returns their sequence numbers, in order. */
+  /**
+   * Appends WAL rows in one durable transaction, each with the statements of its
+   * `alongside`; returns their sequence numbers, in order.
+   */
   appendWal(rows: WalAppend[]): number[] {
     return this.write('appending to the write-ahead log', () =>
-      rows.map((r) =>
-        Number(
+      rows.map((r) => {
+        const seq = Number(
           this.stmts.appendWal.run(r.collectionId, r.kind, r.body, walCrc(r.collectionId, r.kind, r.body))
             .lastInsertRowid,
-        ),
-      ),
+        );
+        r.alongside?.();
+        return seq;
+      }),
     );
+  }
+
+  /** Runs `work` (statements of `thumbnails`) in one durable transaction of its own. */
+  writeThumbnails(work: () => void): void {
+    this.write('writing thumbnails', work);
   }
 
   /** The WAL rows of a collection after `seq`, in order, each checksum verified. */

@@ -6,7 +6,7 @@
  *   0        magic "QVRSNP\0\1" (8 bytes)
  *   8        u32 format version (1)
  *   12       u32 zero
- *   16       blobs (object files, WAL row bodies), each at a multiple of 16, zero padding between
+ *   16       blobs (object files, WAL row bodies, thumbnail pack), each at a multiple of 16, zero padding between
  *   D        directory: L bytes of UTF-8 JSON (`SnapshotDirectory`)
  *   end−48   f64 D · f64 L
  *   end−32   SHA-256 of bytes [0, end−32)
@@ -57,6 +57,11 @@ export interface SnapshotDirectory {
   files: (SnapshotBlob & { key: string })[];
   /** The WAL rows after the manifest's checkpoint, in commit order. */
   wal: (SnapshotBlob & { kind: number })[];
+  /**
+   * The collection's thumbnails in one thumbnail pack (`thumbnail-pack.ts`); absent when it
+   * has none (and in snapshots written before thumbnails existed).
+   */
+  thumbnails?: SnapshotBlob;
 }
 
 /** Writes a snapshot file front to back. */
@@ -285,6 +290,7 @@ function parseDirectory(bytes: Uint8Array, end: number, label: string): Snapshot
   for (const w of dir.wal) {
     if (!inBounds(w) || !Number.isSafeInteger(w.kind)) bad('a bad WAL entry');
   }
+  if (dir.thumbnails !== undefined && !inBounds(dir.thumbnails)) bad('a bad thumbnails entry');
   return dir;
 }
 
