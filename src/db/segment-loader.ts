@@ -65,6 +65,13 @@ export interface LoaderEvents {
   failed(error: Error): Error;
 }
 
+/** Bytes of an entry's files that exist (as far as the store reports sizes), of its segment file, and its index files. */
+interface EntrySizes {
+  files: number;
+  segment: number | undefined;
+  indexes: string[];
+}
+
 /** Segment files up to this size are read ahead while the previous one is decoded. */
 const PREFETCH_BYTES = 2 ** 30;
 
@@ -91,7 +98,7 @@ export class SegmentLoader {
     private readonly segments: readonly SegmentEntry[],
     private readonly wal: readonly WalRow[],
     /** Bytes of each entry's files in all, and of its segment file. */
-    private readonly sizes: ReadonlyMap<SegmentEntry, { files: number; segment: number | undefined }>,
+    private readonly sizes: ReadonlyMap<SegmentEntry, EntrySizes>,
     /** Live points at the manifest's checkpoint. */
     private readonly sealedLive: number,
     /** Live points now, when known before loading (no WAL row after the checkpoint, or a valid count hint). */
@@ -113,18 +120,19 @@ export class SegmentLoader {
     events: LoaderEvents,
   ): Promise<SegmentLoader> {
     const head = storage.openHead();
-    const sizes = new Map<SegmentEntry, { files: number; segment: number | undefined }>();
+    const sizes = new Map<SegmentEntry, EntrySizes>();
     let live = 0;
     for (const entry of head.segments) {
-      let bytes = 0;
-      let segment: number | undefined;
+      const sized: EntrySizes = { files: 0, segment: undefined, indexes: [] };
       for (const key of storage.filesOfEntry(entry)) {
         const size = await sizeOf(store, key);
-        if (size !== undefined) storage.noteFileBytes(key, size);
-        if (key === entry.file) segment = size;
-        bytes += size ?? 0;
+        if (size === undefined) continue;
+        storage.noteFileBytes(key, size);
+        if (key === entry.file) sized.segment = size;
+        if (key.endsWith('.qidx')) sized.indexes.push(key);
+        sized.files += size;
       }
-      sizes.set(entry, { files: bytes, segment });
+      sizes.set(entry, sized);
       const deleted = entry.tombstones
         ? decodeTombstones(await storage.readFile(entry.tombstones), entry.tombstones, entry.id, entry.rows)
         : undefined;
@@ -230,7 +238,9 @@ export class SegmentLoader {
         if (this.stopped()) return;
         const entry = this.segments[this.next];
         const following = this.segments[this.next + 1];
-        // The disk reads the next segment file while this one is decoded (one file ahead, at most PREFETCH_BYTES).
+        // The disk reads this segment's index files and the next segment file while this
+        // segment is decoded (one segment ahead, of at most PREFETCH_BYTES).
+        for (const key of this.sizes.get(entry)?.indexes ?? []) this.storage.prefetch(key);
         if (following && (this.sizes.get(following)?.segment ?? Infinity) <= PREFETCH_BYTES) {
           this.storage.prefetch(following.file);
         }
