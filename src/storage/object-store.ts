@@ -8,9 +8,10 @@
  * `StorageFullError` and leaves nothing behind. The filesystem implementation is the embedded default; an
  * S3-compatible one will implement the same interface for cluster mode.
  */
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StorageFullError } from '../errors.js';
+import { readWholeFile } from './whole-file-read.js';
 
 export interface ObjectStore {
   put(key: string, data: Uint8Array): Promise<void>;
@@ -77,7 +78,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array> {
-    const buf = await readFile(this.path(key));
+    const buf = await readWholeFile(this.path(key));
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
