@@ -1,6 +1,6 @@
 /**
- * `quiverdb/faiss`: FAISS's Python API in TypeScript over Quiver's indexes, and FAISS's and
- * hnswlib's index files.
+ * `quiverdb/faiss`: FAISS's Python API in TypeScript over Quiver's indexes, and FAISS's,
+ * hnswlib's and Annoy's index files.
  *
  * @example
  * import { IndexFlatL2, readIndex, writeIndex } from 'quiverdb/faiss';
@@ -9,6 +9,19 @@
  * const { distances, labels } = await index.search(query, 5);   // D, I = index.search(query, 5)
  * await writeIndex(index, 'index.faiss');      // faiss.write_index(index, "index.faiss")
  */
+export {
+  AnnoyIndex,
+  type AnnoyLeaf,
+  type AnnoyMetric,
+  type AnnoyNeighbors,
+  type AnnoySplit,
+  type AnnoyTree,
+  readAnnoy,
+  writeAnnoy,
+} from './annoy.js';
+export { annoyTreesFromForest } from './annoy-from-forest.js';
+export { ANNOY_METRICS } from './annoy-layout.js';
+export { type AnnoyVectorIndex, annoyToVectorIndex } from './annoy-to-index.js';
 export { NotTrainedError, UnsupportedIndexFileError, UnsupportedOperationError } from './errors.js';
 export { indexFactory } from './factory.js';
 export {

@@ -165,6 +165,24 @@ export abstract class IndexIVF extends Index {
     this.quantizer.dispose();
   }
 
+  /** Entries in list `l`. */
+  listSize(l: number): number {
+    return this.sizes[l];
+  }
+
+  /**
+   * Entries [from, from + count) of list `l`, decoded, with their ids: what reading every
+   * vector needs, list by list in one pass (`reconstruct` finds one id by scanning all lists).
+   */
+  decodeList(l: number, from: number, count: number): { ids: BigInt64Array; vectors: Float32Array } {
+    const end = Math.min(this.sizes[l], from + count);
+    const ids = this.ids[l].slice(from, end);
+    const vectors = new Float32Array(ids.length * this.d);
+    for (let i = from; i < end; i++)
+      vectors.set(this.decodeEntry(l, this.codeLists[l], i * this.codeSize), (i - from) * this.d);
+    return { ids, vectors };
+  }
+
   /** The entries of list `l`: ids and codes (copies). */
   list(l: number): { ids: BigInt64Array; codes: Uint8Array } {
     const size = this.sizes[l];

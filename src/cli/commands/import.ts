@@ -1,7 +1,8 @@
 /**
  * `quiver import <collection> <file> [--format f] [--vector-column c] [--id-column c] [--batch n]
  *  [--id-start n] [--create [--metric m]]` for .npy, .npz, .fvecs, .bvecs, .ivecs, .jsonl, HDF5
- *  (ann-benchmarks' `train`), Arrow IPC, Parquet, FAISS and hnswlib files (see src/cli/formats/), and for raw inputs vectorized by a provider (see import-raw.ts)
+ *  (ann-benchmarks' `train`), Arrow IPC, Parquet, FAISS, hnswlib and Annoy files (`--dim d --metric m`: Annoy files
+ *  record neither) (see src/cli/formats/), and for raw inputs vectorized by a provider (see import-raw.ts)
  * `quiver import --images DIR [--provider p] --collection c` /
  * `quiver import --text FILE.jsonl --field body [--provider p] --collection c`.
  *
@@ -28,6 +29,7 @@ import {
   InvalidArgumentError,
   QuiverError,
 } from '../../errors.js';
+import type { AnnoyMetric } from '../../faiss/index.js';
 import { withDatabase } from '../database.js';
 import { COLUMN_FORMATS, formatFromPath, openVectorFile, VECTOR_FORMATS } from '../formats/open.js';
 import {
@@ -46,7 +48,9 @@ interface ImportOptions {
   idStart?: number;
   skip: number;
   create?: boolean;
+  /** A Quiver metric, or (Annoy files) an Annoy metric name, which the action takes out. */
   metric?: Metric;
+  dim?: number;
   images?: string;
   text?: string;
   field?: string;
@@ -64,7 +68,7 @@ export function registerImport(program: Command): void {
   program
     .command('import')
     .description(
-      'upsert the vectors of a .npy, .npz, .fvecs, .bvecs, .ivecs, .jsonl, HDF5 (ann-benchmarks), Arrow IPC, Parquet, FAISS or hnswlib file into a collection, or images / texts vectorized by a provider',
+      'upsert the vectors of a .npy, .npz, .fvecs, .bvecs, .ivecs, .jsonl, HDF5 (ann-benchmarks), Arrow IPC, Parquet, FAISS, hnswlib or Annoy file into a collection, or images / texts vectorized by a provider',
     )
     .argument('[collection]', 'collection name (or --collection)')
     .argument('[file]', 'vector file to import')
@@ -91,9 +95,10 @@ export function registerImport(program: Command): void {
     .addOption(
       new Option(
         '--metric <metric>',
-        "metric of a collection made by --create (default: the file's, else l2)",
-      ).choices(METRICS),
+        "metric of a collection made by --create (default: the file's, else l2); an hnswlib file's space; an Annoy file's metric (angular, euclidean, manhattan, dot, hamming)",
+      ).choices([...METRICS, ...ANNOY_ONLY_METRICS]),
     )
+    .option('--dim <n>', "an Annoy file's dimension (Annoy files do not record it)", integerAtLeast(1))
     .action(
       async (
         nameArg: string | undefined,
@@ -118,8 +123,20 @@ export function registerImport(program: Command): void {
         }
         if (path === undefined) usageError(command, 'give the file to import (or --images / --text)');
         const format = options.format ?? formatFromPath(path);
-        if (options.metric !== undefined && !options.create && format !== 'hnswlib')
-          usageError(command, '--metric requires --create (or an hnswlib file, whose space it names)');
+        if (options.metric !== undefined && !options.create && format !== 'hnswlib' && format !== 'annoy')
+          usageError(
+            command,
+            '--metric requires --create (or an hnswlib or Annoy file, whose space it names)',
+          );
+        if (format === 'annoy' && options.dim === undefined)
+          usageError(command, 'Annoy files do not record their dimension: pass --dim');
+        if (format !== 'annoy' && options.dim !== undefined)
+          usageError(command, '--dim applies to Annoy files');
+        if (format !== 'annoy' && (ANNOY_ONLY_METRICS as readonly string[]).includes(options.metric ?? ''))
+          usageError(command, `--metric ${options.metric} names an Annoy metric; it applies to Annoy files`);
+        // An Annoy file's metric names the file's layout; the collection's follows from it.
+        const annoyMetric = format === 'annoy' ? options.metric : undefined;
+        if (format === 'annoy') options.metric = undefined;
         if (options.vectorColumn !== undefined && !COLUMN_FORMATS.includes(format))
           usageError(command, '--vector-column applies to npz, arrow and parquet files');
         if (options.idColumn !== undefined && format !== 'arrow' && format !== 'parquet')
@@ -128,6 +145,8 @@ export function registerImport(program: Command): void {
           vectorColumn: options.vectorColumn,
           idColumn: options.idColumn,
           metric: options.metric,
+          dim: options.dim,
+          annoyMetric,
         });
         if (options.idStart !== undefined && file.format === 'jsonl') {
           usageError(
@@ -159,6 +178,7 @@ async function importRaw(
     metric: 'metric',
     vectorColumn: 'vector-column',
     idColumn: 'id-column',
+    dim: 'dim',
   } as const;
   for (const [flag, name] of Object.entries(flags) as [keyof typeof flags, string][]) {
     if (options[flag] !== undefined) usageError(command, `--${name} applies to vector files`);
@@ -182,6 +202,9 @@ async function importRaw(
       : importTexts(db, options.text!, options.field!, raw),
   );
 }
+
+/** Annoy's metric names that are not Quiver's (`hamming` is both). */
+const ANNOY_ONLY_METRICS: readonly AnnoyMetric[] = ['angular', 'euclidean', 'manhattan', 'dot'];
 
 async function importFile(
   db: Database,

@@ -5,9 +5,11 @@
  * memory holds one record batch plus one import batch. Columns: see arrow-columns.ts.
  *
  * Opening reads the schema (and, for the file format, the footer: a truncated file is refused
- * there with `CorruptDataError`, before any row is read).
+ * there with `CorruptDataError`, before any row is read). Neither format states its row count
+ * up front, so import progress counts bytes: the end of the latest read of the file, which
+ * after the footer advances through the record batches in file order.
  */
-import { open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
 import {
   type ColumnOptions,
@@ -68,16 +70,39 @@ async function* readBatches(
   const { RecordBatchReader } = await import('apache-arrow');
   const handle = await open(path, 'r');
   try {
+    const read = { end: 0 };
     let reader: Reader;
     try {
-      reader = await RecordBatchReader.from(handle);
+      reader = await RecordBatchReader.from(readTracking(handle, read));
     } catch (error) {
       corrupt(path, 'Arrow IPC', error);
     }
-    yield* sliceBatches(path, plan, iterate(path, reader), batchSize, fromRow, () => size);
+    yield* sliceBatches(path, plan, iterate(path, reader), batchSize, fromRow, () =>
+      Math.min(read.end, size),
+    );
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * `handle` with the end (position + bytes read) of its latest positional read kept in
+ * `read.end`: how far the reader has consumed the file, for progress.
+ */
+function readTracking(handle: FileHandle, read: { end: number }): FileHandle {
+  return new Proxy(handle, {
+    get(target, key) {
+      if (key === 'read') {
+        return async (buffer: Uint8Array, offset: number, length: number, position: number) => {
+          const result = await target.read(buffer, offset, length, position);
+          if (typeof position === 'number') read.end = position + result.bytesRead;
+          return result;
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 async function* iterate(path: string, reader: AsyncIterable<RecordBatch>): AsyncGenerator<RecordBatch> {

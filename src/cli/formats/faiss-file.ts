@@ -2,8 +2,9 @@
  * Import reader for FAISS index files (`.faiss`, `.index`: what `faiss.write_index` writes),
  * read with `quiverdb/faiss`'s `readIndex`: every class it reads (flat, HNSW, IVF, PQ, SQ,
  * wrapped in `IndexIDMap`/`IndexIDMap2` or not). Ids are the id map's labels (which must be
- * non-negative safe integers) or, without a map, the row numbers; vectors are reconstructed
- * (decoded, for quantized indexes; LSH keeps only signs, so it is refused). The file's metric
+ * non-negative safe integers), else an IVF's own ids (what its searches return), else the row
+ * numbers; vectors are reconstructed (decoded, for quantized indexes; LSH keeps only signs, so
+ * it is refused). An IVF's rows come list by list, in one pass over its lists. The file's metric
  * (`METRIC_L2` → l2, `METRIC_INNER_PRODUCT` → ip, `METRIC_L1` → l1) is offered for `--create`.
  *
  * A FAISS file is one serialized object, so the whole index is read (and checked: a truncated
@@ -16,6 +17,7 @@ import { InvalidIdError } from '../../errors.js';
 import {
   type Index,
   IndexIDMap,
+  IndexIVF,
   IndexLSH,
   METRIC_INNER_PRODUCT,
   METRIC_L1,
@@ -71,28 +73,92 @@ async function* readBatches(
   const labels = index instanceof IndexIDMap ? index.idMap : undefined;
   const inner = index instanceof IndexIDMap ? index.index : index;
   const { d, ntotal } = index;
+  const rows =
+    inner instanceof IndexIVF ? ivfRows(inner, batchSize, fromRow) : positionRows(inner, batchSize, fromRow);
+  let start = fromRow;
+  for (const chunk of rows) {
+    const n = chunk.vectors.length / d;
+    const batch: VectorBatch = {
+      start,
+      rows: n,
+      dimension: d,
+      vectors: chunk.vectors,
+      bytesRead: Math.round(((start + n) / ntotal) * size),
+    };
+    if (labels !== undefined) {
+      batch.ids = Array.from({ length: n }, (_, r) => {
+        const position = chunk.keys === undefined ? start + r : Number(chunk.keys[r]);
+        const label = labels[position];
+        if (label === undefined)
+          throw new FileFormatError(path, `the id map has no entry for vector ${position}`);
+        return checkedId(path, start + r, label);
+      });
+    } else if (chunk.keys !== undefined) {
+      batch.ids = Array.from(chunk.keys, (key, r) => checkedId(path, start + r, key));
+    }
+    start += n;
+    yield batch;
+  }
+}
+
+/** A run of rows: their vectors and, for IVF lists, the ids the index keeps with them. */
+interface RowChunk {
+  vectors: Float32Array;
+  keys?: BigInt64Array;
+}
+
+/** Rows by position (vector i of a flat, HNSW, PQ or SQ index is row i). */
+function* positionRows(inner: Index, batchSize: number, fromRow: number): Generator<RowChunk> {
+  const { d, ntotal } = inner;
   for (let start = fromRow; start < ntotal; start += batchSize) {
     const rows = Math.min(batchSize, ntotal - start);
     const vectors = new Float32Array(rows * d);
     for (let r = 0; r < rows; r++) vectors.set(inner.reconstruct(start + r), r * d);
-    const batch: VectorBatch = {
-      start,
-      rows,
-      dimension: d,
-      vectors,
-      bytesRead: Math.round(((start + rows) / ntotal) * size),
-    };
-    if (labels !== undefined) {
-      batch.ids = Array.from(labels.subarray(start, start + rows), (label, r) => {
-        const id = Number(label);
-        if (label < 0n || !Number.isSafeInteger(id)) {
-          throw new InvalidIdError(
-            `${path}: row ${start + r} has label ${label}, not a non-negative safe integer`,
-          );
-        }
-        return id;
-      });
-    }
-    yield batch;
+    yield { vectors };
   }
+}
+
+/**
+ * An IVF's rows list by list, in one pass over the lists (`reconstruct` by id would scan the
+ * lists once per row): row numbers count entries in list order.
+ */
+function* ivfRows(ivf: IndexIVF, batchSize: number, fromRow: number): Generator<RowChunk> {
+  let skip = fromRow;
+  let pending: RowChunk[] = [];
+  let pendingRows = 0;
+  const flush = (): RowChunk => {
+    const vectors = new Float32Array(pendingRows * ivf.d);
+    const keys = new BigInt64Array(pendingRows);
+    let at = 0;
+    for (const part of pending) {
+      vectors.set(part.vectors, at * ivf.d);
+      keys.set(part.keys!, at);
+      at += part.keys!.length;
+    }
+    pending = [];
+    pendingRows = 0;
+    return { vectors, keys };
+  };
+  for (let l = 0; l < ivf.nlist; l++) {
+    const size = ivf.listSize(l);
+    let at = Math.min(skip, size);
+    skip -= at;
+    while (at < size) {
+      const part = ivf.decodeList(l, at, batchSize - pendingRows);
+      pending.push({ vectors: part.vectors, keys: part.ids });
+      pendingRows += part.ids.length;
+      at += part.ids.length;
+      if (pendingRows === batchSize) yield flush();
+    }
+  }
+  if (pendingRows > 0) yield flush();
+}
+
+/** A label or IVF id as a point id. @throws InvalidIdError unless a non-negative safe integer. */
+function checkedId(path: string, row: number, label: bigint): number {
+  const id = Number(label);
+  if (label < 0n || !Number.isSafeInteger(id)) {
+    throw new InvalidIdError(`${path}: row ${row} has label ${label}, not a non-negative safe integer`);
+  }
+  return id;
 }

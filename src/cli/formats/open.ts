@@ -3,11 +3,13 @@
  * `.npy`, `.npz`, `.fvecs`, `.bvecs`, `.ivecs`, `.jsonl` / `.ndjson`, `.hdf5` / `.h5` (the
  * `train` dataset of an ann-benchmarks file), `.arrow` / `.feather` / `.arrows` (Arrow IPC),
  * `.parquet`, `.faiss` / `.index` (a FAISS index file), `.hnsw` / `.hnswlib` (an hnswlib index
- * file; other names need `--format hnswlib`) (case-insensitive).
+ * file; other names need `--format hnswlib`), `.ann` / `.annoy` (an Annoy index file, with `--dim`)
+ * (case-insensitive).
  */
 import { extname } from 'node:path';
 import type { Metric } from '../../db/types.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { openAnnoyFile } from './annoy-file.js';
 import { openArrow } from './arrow.js';
 import type { ColumnOptions } from './arrow-columns.js';
 import { openFaissFile } from './faiss-file.js';
@@ -33,6 +35,7 @@ export const VECTOR_FORMATS: readonly VectorFormat[] = [
   'parquet',
   'faiss',
   'hnswlib',
+  'annoy',
 ];
 
 /** Formats whose vector and id columns can be chosen (`--vector-column` / `--id-column`). */
@@ -56,6 +59,8 @@ const BY_EXTENSION: Record<string, VectorFormat> = {
   '.index': 'faiss',
   '.hnsw': 'hnswlib',
   '.hnswlib': 'hnswlib',
+  '.ann': 'annoy',
+  '.annoy': 'annoy',
 };
 
 /**
@@ -72,10 +77,14 @@ export function formatFromPath(path: string): VectorFormat {
   return format;
 }
 
-/** Reader options: columns (npz: `vectorColumn` is the member; Arrow / Parquet) and hnswlib's space. */
+/** Reader options: columns (npz: `vectorColumn` is the member; Arrow / Parquet), hnswlib's space, Annoy's dimension and metric. */
 export interface OpenOptions extends ColumnOptions {
   /** The space of an hnswlib file (which does not record it); default l2. */
   metric?: Metric;
+  /** The dimension of an Annoy file (which does not record it). */
+  dim?: number;
+  /** The metric of an Annoy file (angular, euclidean, manhattan, dot, hamming; default angular). */
+  annoyMetric?: string;
 }
 
 /** Opens `path` as `format` (default: from the extension). See each reader for what it checks on open. */
@@ -107,5 +116,7 @@ export async function openVectorFile(
       return openFaissFile(path);
     case 'hnswlib':
       return openHnswlibFile(path, options.metric);
+    case 'annoy':
+      return openAnnoyFile(path, options.dim, options.annoyMetric);
   }
 }

@@ -29,7 +29,8 @@ export type VectorFormat =
   | 'arrow'
   | 'parquet'
   | 'faiss'
-  | 'hnswlib';
+  | 'hnswlib'
+  | 'annoy';
 
 /** A JSON object as found in a JSON Lines record's `payload`. */
 export type JsonObject = Record<string, unknown>;
