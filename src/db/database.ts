@@ -361,17 +361,16 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
   }
 
   /**
-   * A collection's background load failed with `err`: its memory is freed and, when the error
-   * is a `CorruptDataError`, it is listed as broken (as a failure at open would have left it).
-   * Returns the error its reads report.
+   * A collection's background load failed with `err`. A `CorruptDataError` makes it listed as
+   * broken (as a failure at open would have left it) and frees its memory; any other error
+   * (memory exhausted) leaves it listed, its reads rejecting with the error, until it is
+   * dropped or the database closed. Returns the error its reads report.
    */
   private loadFailed(name: string, id: number, err: Error): Error {
     const failed = this.collections.get(name);
     if (failed?.storage.collectionId !== id) return err;
-    if (!(err instanceof CorruptDataError)) {
-      failed.storage.dispose();
-      return err;
-    }
+    // Its memory is freed when it is closed or dropped (disposing twice would release twice).
+    if (!(err instanceof CorruptDataError)) return err;
     const error = new CorruptDataError(`collection '${name}'`, err.message);
     this.collections.delete(name);
     this.broken.set(name, { id, error });
@@ -396,6 +395,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     if (target) target.dropped = true;
     let committed = false;
     try {
+      await target?.loader.stop(new CollectionNotFoundError(name));
       await target?.indexer.stop();
       return await this.queue.exclusive(async () => {
         this.check();
@@ -425,6 +425,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     } catch (err) {
       if (!committed && target && this.collections.get(name) === target) {
         target.dropped = false;
+        target.loader.restart();
         target.indexer.restart();
       }
       throw err;
