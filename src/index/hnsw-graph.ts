@@ -406,7 +406,11 @@ export class HnswGraph {
     if (bytes.byteLength < FIXED_FIELDS * 4 || bytes.byteLength % 4 !== 0) {
       throw new Error(`hnsw: ${bytes.byteLength} bytes is not a serialized graph`);
     }
-    const words = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    // Read only: a view when aligned (an index file's body is), else an aligned copy.
+    const words =
+      (bytes.byteOffset & 3) === 0
+        ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+        : new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     const [
       magic,
       version,
