@@ -40,6 +40,7 @@ export function describeCollection(c: InfoSource): CollectionInfo {
     disk: usage.disk,
     loading: c.loader.progress,
   };
+  if (config.onDisk) info.onDisk = true;
   if (config.vectors !== undefined) {
     info.vectors = Object.fromEntries(
       c.fields.map((f, i) => [
@@ -49,6 +50,7 @@ export function describeCollection(c: InfoSource): CollectionInfo {
           metric: f.metric,
           index: { ...f.index },
           ...(f.provider ? { provider: f.provider.name, storeInput: f.provider.storeInput } : {}),
+          ...(f.onDisk ? { onDisk: true } : {}),
           ...usage.fields[i],
         },
       ]),
