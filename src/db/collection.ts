@@ -130,11 +130,7 @@ export class EmbeddedCollection implements Collection {
       name,
     );
     if (loader.isReady) this.indexer.scheduleMissing();
-    else
-      loader.whenReady().then(
-        () => this.indexer.scheduleMissing(),
-        () => undefined,
-      );
+    else loader.onReady(() => this.indexer.scheduleMissing());
     this.payloads = new PayloadUpdates(
       host.queue,
       storage,

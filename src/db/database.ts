@@ -73,6 +73,13 @@ export interface OpenOptions {
    * `CapacityError` and changes nothing.
    */
   memoryBudget?: number;
+  /**
+   * When the collections' sealed segments load after open (db/segment-loader.ts): `'background'`
+   * (default) starts at once, so that the first reads find them loaded; `'on-demand'` starts a
+   * collection's load at its first read or write, so a process that only lists or describes
+   * collections (`quiver info`) never reads a segment file. Either way `open` does not wait.
+   */
+  load?: 'background' | 'on-demand';
   /** Where segment and tombstone files live (defaults to the folder itself, `FsObjectStore`). */
   objectStore?: ObjectStore;
   /**
@@ -91,6 +98,8 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
   readonly snapshots: CollectionSnapshots;
   private readonly collections = new Map<string, EmbeddedCollection>();
   private readonly broken = new Map<string, { id: number; error: CorruptDataError }>();
+  /** `OpenOptions.load` is `'on-demand'`: loaders start at a collection's first read or write. */
+  private loadOnDemand = false;
 
   private constructor(
     readonly path: string,
@@ -125,6 +134,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     const catalog = SqliteCatalog.open(join(path, 'catalog.sqlite'));
     const store = new PinningObjectStore(options.objectStore ?? new FsObjectStore(path));
     const db = new Quiver(path, catalog, store, arenas, embedderResolver(options.embedders));
+    db.loadOnDemand = options.load === 'on-demand';
     try {
       await db.loadAll();
     } catch (err) {
@@ -357,7 +367,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     for (const folder of await this.store.folders('collections/')) {
       if (!known.has(folder)) await this.store.deletePrefix(folder);
     }
-    for (const c of this.collections.values()) c.loader.start();
+    if (!this.loadOnDemand) for (const c of this.collections.values()) c.loader.start();
   }
 
   /**

@@ -88,6 +88,8 @@ export class SegmentLoader {
   private running: Promise<void> | undefined;
   private done!: Promise<void>;
   private settle!: { resolve: () => void; reject: (error: Error) => void };
+  /** Called once ready (`onReady`). */
+  private readonly readyCallbacks: (() => void)[] = [];
   /** Value partition files read, and value partitions rebuilt for want of a valid file. */
   partitionsLoaded = 0;
   partitionsRebuilt = 0;
@@ -186,6 +188,12 @@ export class SegmentLoader {
     return info;
   }
 
+  /** Calls `then` once loading is ready (never, if it fails or is stopped); does not start it. */
+  onReady(then: () => void): void {
+    if (this.state === 'ready') then();
+    else this.readyCallbacks.push(then);
+  }
+
   /** Starts (or resumes) loading in the background. */
   start(): void {
     if (this.state !== 'loading' || this.running) return;
@@ -195,12 +203,15 @@ export class SegmentLoader {
   }
 
   /**
-   * Resolves once every segment is loaded. With `wait` false, throws `NotReadyError` at once
-   * while loading; after a failure, throws its error.
+   * Resolves once every segment is loaded, starting the load if it has not started. With
+   * `wait` false, throws `NotReadyError` at once while loading; after a failure, throws its
+   * error.
    */
   async whenReady(wait = true): Promise<void> {
     if (this.state === 'ready') return;
     if (this.state === 'failed') throw this.failure;
+    // Opened with `load: 'on-demand'`: the first read or write starts loading.
+    if (this.stopping === undefined) this.start();
     if (!wait) throw new NotReadyError(this.label, this.segmentsLoaded, this.segments.length);
     await this.done;
   }
@@ -212,7 +223,9 @@ export class SegmentLoader {
   async stop(reason: Error): Promise<void> {
     if (this.state !== 'loading') return;
     this.stopping = reason;
-    await this.running;
+    if (this.running) await this.running;
+    // Never started (on-demand): nothing runs, so the waiters, if any, are rejected here.
+    else this.stopped();
   }
 
   /** Resumes loading after `stop` (a drop that failed); waiters of before were rejected. */
@@ -257,6 +270,7 @@ export class SegmentLoader {
       this.state = 'ready';
       this.finished = performance.now();
       this.settle.resolve();
+      for (const then of this.readyCallbacks.splice(0)) then();
     } catch (err) {
       this.state = 'failed';
       this.failure = this.events.failed(err as Error);

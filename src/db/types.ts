@@ -457,7 +457,8 @@ export interface CollectionInfo {
 
 /**
  * How far the background load of a collection's sealed segments has come. `state`:
- * `'loading'` (reads wait, or fail with `NotReadyError` when asked not to), `'ready'`
+ * `'loading'` (reads wait, or fail with `NotReadyError` when asked not to; with `load: 'on-demand'`
+ * loading starts at the first read or write), `'ready'`
  * (everything loaded, value partitions included), `'failed'` (a file failed verification:
  * reads fail with its `CorruptDataError`).
  */
