@@ -231,3 +231,24 @@ test('closing and dropping while loading stop the load; the data stays whole', a
     dir.cleanup();
   }
 });
+
+test("load: 'on-demand' reads no segment until the first read, which then loads and answers", async () => {
+  const dir = tempDir();
+  try {
+    await written(dir.path);
+    const db = await Quiver.open(dir.path, { load: 'on-demand' });
+    const c = db.collection('c');
+    await c.info();
+    await c.count();
+    await new Promise((resolve) => setImmediate(resolve));
+    const idle = (await c.info()).loading;
+    assert.equal(idle?.state, 'loading');
+    assert.equal(idle.segmentsLoaded, 0, 'info and an unfiltered count start nothing');
+    assert.equal(idle.bytesLoaded, 0);
+    assert.equal((await c.get([7]))[0]?.id, 7);
+    assert.equal((await c.info()).loading?.state, 'ready');
+    await db.close();
+  } finally {
+    dir.cleanup();
+  }
+});
