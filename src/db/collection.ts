@@ -16,6 +16,7 @@ import {
 import { describeCollection } from './collection-info.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
+import { explainHits, rankedCount, wantsExplain } from './explain.js';
 import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
 import { maxDistanceOf } from './metric.js';
 import { OrderedScroll, parseOrderBy } from './order-by.js';
@@ -345,6 +346,7 @@ export class EmbeddedCollection implements Collection {
     this.check();
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
+    const explain = wantsExplain(opts);
     if (this.embedders.active) {
       query = (await this.embedders.query(query)) as VectorInput | SearchQuery;
       this.check();
@@ -363,8 +365,19 @@ export class EmbeddedCollection implements Collection {
       window,
       mmr: this.input.mmr(opts, window.offset + k),
     };
-    if (opts.groupBy === undefined)
-      return this.out.hits(await this.ranking.rows(parsed, k, rank), parsed.field, opts);
+    if (opts.groupBy === undefined) {
+      const rows = await this.ranking.rows(parsed, k, rank);
+      const hits = this.out.hits(rows, parsed.field, opts);
+      if (!explain) return hits;
+      return explainHits(
+        { storage: this.storage, fields: this.fields },
+        hits,
+        rows,
+        parsed,
+        rankedCount(rank, k),
+        rank,
+      );
+    }
     const key = opts.groupBy;
     if (typeof key !== 'string' || key.length === 0) {
       throw new InvalidArgumentError(`groupBy must be a payload key, got ${describe(key)}`);

@@ -120,7 +120,7 @@ export async function topK(
  * string `match: { value }` condition of the top-level `must` whose key is partitioned in
  * `field` and whose value has a partition ready.
  */
-function partitionFor(
+export function partitionFor(
   view: SegmentView,
   field: number,
   filter: Filter | undefined,
