@@ -7,9 +7,13 @@ import type { FusionBranchExplanation, FusionExplanation } from './explain-types
 import type { FusionOptions } from './query-input.js';
 import type { PointId } from './types.js';
 
+/** The fusion and its k (`rrfK` is read for `rrf` only). */
+export type FusionMethod = Pick<FusionOptions, 'fusion' | 'rrfK'>;
+
 /** One branch list as fusion saw it: ids best first and the scores it was ranked by. */
 export interface BranchList {
-  branch: 'vector' | 'text';
+  /** `vector` / `text` (hybrid search), `prefetch[i]` (the query API's fusion). */
+  branch: string;
   ids: readonly PointId[];
   scores: readonly number[];
   higherIsBetter: boolean;
@@ -20,7 +24,7 @@ export interface BranchList {
 export function explainFusion(
   id: PointId,
   lists: readonly BranchList[],
-  fusion: FusionOptions,
+  fusion: FusionMethod,
 ): FusionExplanation {
   let score: number | undefined;
   const branches = lists.map((list): FusionBranchExplanation => {
@@ -53,7 +57,7 @@ interface Shape {
 }
 
 /** dbsf: mean ± 3σ of the (sign-adjusted) scores; weighted: min and max. */
-function listShape(list: BranchList, method: FusionOptions['fusion']): Shape {
+function listShape(list: BranchList, method: FusionMethod['fusion']): Shape {
   if (method === 'rrf') return {};
   if (method === 'weighted') {
     let min = Number.POSITIVE_INFINITY;
@@ -76,7 +80,7 @@ function listShape(list: BranchList, method: FusionOptions['fusion']): Shape {
   return { low: mean - 3 * sigma, width: 6 * sigma };
 }
 
-function contributionOf(list: BranchList, i: number, fusion: FusionOptions, shape: Shape): number {
+function contributionOf(list: BranchList, i: number, fusion: FusionMethod, shape: Shape): number {
   const weight = list.weight;
   const s = list.scores[i];
   if (fusion.fusion === 'rrf') return weight / (fusion.rrfK + i + 1);

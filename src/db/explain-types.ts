@@ -102,7 +102,8 @@ export interface Bm25Explanation {
 
 /** One branch of a hybrid search as fusion saw it. */
 export interface FusionBranchExplanation {
-  branch: 'vector' | 'text';
+  /** `vector` or `text` (hybrid search), `prefetch[i]` (the REST query API's fusion of prefetches). */
+  branch: string;
   /** 1-based rank in the branch's list, absent when the branch did not find the hit. */
   rank?: number;
   /** The branch's score of the hit (vector: the metric's score; text: BM25). */
@@ -146,8 +147,8 @@ export interface FilterExplanation {
 
 /** Everything `explain: true` adds to one hit. */
 export interface HitExplanation {
-  /** `vector`, `text` (BM25) or `hybrid`. */
-  kind: 'vector' | 'text' | 'hybrid';
+  /** `vector`, `text` (BM25), `hybrid`, or `fusion` (the REST query API's fusion of prefetches). */
+  kind: 'vector' | 'text' | 'hybrid' | 'fusion';
   path?: SearchPathExplanation;
   vector?: VectorScoreExplanation;
   text?: Bm25Explanation;

@@ -8,6 +8,8 @@ import type { PayloadIndexConfig, PayloadIndexInfo } from '../payload/index-decl
 import type { TextAnalyzerName } from '../text/analyzer-config.js';
 import type { HitExplanation } from './explain-types.js';
 
+export type * from './explain-types.js';
+
 /** A point id: a string (1–256 UTF-16 units) or a non-negative safe integer. `1` and `'1'` are different ids. */
 export type PointId = string | number;
 

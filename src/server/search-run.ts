@@ -49,6 +49,8 @@ export interface CommonBody {
   with_vector?: WithVector;
   score_threshold?: number;
   vector_encoding?: VectorEncoding;
+  /** Quiver extension (search and query bodies): each hit carries `explain` (see `HitExplanation`). */
+  explain?: boolean;
 }
 
 export interface SearchBody extends CommonBody {
@@ -182,7 +184,11 @@ export async function runSearchBatch(collection: Collection, searches: SearchBod
     return JSON.stringify({ ...others, name });
   };
   const plain = (s: SearchBody) =>
-    s.vector !== undefined && s.text === undefined && s.text_field === undefined && s.inputs === undefined;
+    s.explain !== true &&
+    s.vector !== undefined &&
+    s.text === undefined &&
+    s.text_field === undefined &&
+    s.inputs === undefined;
   if (
     searches.length < 2 ||
     !searches.every(plain) ||
@@ -224,6 +230,7 @@ function searchOptions(body: SearchBody, out: Output, k: number, using: string |
   if (body.fusion !== undefined) options.fusion = body.fusion as SearchOptions['fusion'];
   if (body.rrf_k !== undefined) options.rrfK = body.rrf_k;
   if (body.weights !== undefined) options.weights = body.weights;
+  if (body.explain !== undefined) options.explain = body.explain;
   return options;
 }
 
