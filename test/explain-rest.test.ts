@@ -162,6 +162,30 @@ describe('explained results over REST and the client', () => {
     }
   });
 
+  test('recommend: explain over REST and the client', async () => {
+    const body = { positive: [1, 2], negative: [5], limit: 3 };
+    const hits = resultOf<WireHit[]>(
+      await http(server.url, 'POST', '/collections/docs/points/recommend', { ...body, explain: true }),
+    );
+    assert.equal(hits.length, 3);
+    for (const h of hits) assert.equal(h.explain?.vector?.score, h.score);
+    const db = await connect(server.url);
+    try {
+      const got = await (await db.collection('docs')).recommend(
+        { positive: [1, 2] },
+        { k: 3, explain: true },
+      );
+      for (const h of got) assert.equal(h.explain?.kind, 'vector');
+      const batch = await (await db.collection('docs')).searchBatch([vector(N), vector(1)], {
+        k: 2,
+        explain: true,
+      });
+      for (const h of batch.flat()) assert.equal(h.explain?.kind, 'vector');
+    } finally {
+      await db.close();
+    }
+  });
+
   test('OpenAPI: the explain option and the hit field are documented', async () => {
     const doc = (await http(server.url, 'GET', '/openapi.json')).body as Record<string, unknown>;
     const text = JSON.stringify(doc);

@@ -224,6 +224,38 @@ describe('explained vector searches', () => {
     });
   }
 
+  test('searchBatch and recommend (average) explained, results unchanged; other strategies refuse explain', async () => {
+    const c = await db.createCollection('batch', { dimension: DIM, index: 'HNSW12', segmentSize: N });
+    await c.upsert(points(N));
+    await c.flush();
+    const queries = [vector(N), vector(N + 1)];
+    const plain = await c.searchBatch(queries, { k: 4 });
+    const batch = await c.searchBatch(queries, { k: 4, explain: true });
+    assert.deepEqual(
+      batch.map((hits) => hits.map((h) => [h.id, h.score])),
+      plain.map((hits) => hits.map((h) => [h.id, h.score])),
+    );
+    for (const [q, hits] of batch.entries()) {
+      for (const h of hits) assert.equal(h.explain?.path?.method, 'graph-walk');
+      await checkExactDistances(c, queries[q], hits);
+    }
+    const like = { positive: [1, 2], negative: [3] };
+    const recommended = await c.recommend(like, { k: 5, explain: true });
+    assert.deepEqual(
+      recommended.map((h) => [h.id, h.score]),
+      (await c.recommend(like, { k: 5 })).map((h) => [h.id, h.score]),
+    );
+    for (const h of recommended) {
+      assert.equal(h.explain?.kind, 'vector');
+      assert.equal(h.explain?.vector?.score, h.score);
+      assert.equal(h.explain?.path?.method, 'graph-walk');
+    }
+    await assert.rejects(
+      c.recommend(like, { k: 5, explain: true, strategy: 'best_score' }),
+      InvalidArgumentError,
+    );
+  });
+
   test('value partition: the partition searched is named', async () => {
     // A partition needs at least 1,024 rows and at most 1/8 of its segment: 9,000 rows, 1 in 8 tagged.
     const rows = 9_000;

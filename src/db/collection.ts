@@ -398,6 +398,7 @@ export class EmbeddedCollection implements Collection {
       throw new InvalidArgumentError(`queries: expected an array, got ${describe(vectors)}`);
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
+    const explain = wantsExplain(opts);
     const field = this.input.fieldNumber(opts.using);
     const params = this.input.searchParams(opts, field);
     const f = this.fields[field];
@@ -411,7 +412,14 @@ export class EmbeddedCollection implements Collection {
       mmr: this.input.mmr(opts, window.offset + k),
     };
     const found = await Promise.all(queries.map((vector) => this.ranking.rows({ field, vector }, k, rank)));
-    return found.map((rows) => this.out.hits(rows, field, opts));
+    const hits = found.map((rows) => this.out.hits(rows, field, opts));
+    if (!explain) return hits;
+    const source = { storage: this.storage, fields: this.fields };
+    return Promise.all(
+      hits.map((h, i) =>
+        explainHits(source, h, found[i], { field, vector: queries[i] }, rankedCount(rank, k), rank),
+      ),
+    );
   }
 
   /**

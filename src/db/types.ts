@@ -303,6 +303,11 @@ export interface RecommendOptions {
   exact?: boolean;
   withPayload?: boolean;
   withVector?: boolean;
+  /**
+   * Explain each hit (`Hit.explain`, see `SearchOptions.explain`): the `average` strategy's
+   * search for the combined vector. Not with `best_score` or `sum_scores`. Default false.
+   */
+  explain?: boolean;
 }
 
 export interface RangeSearchOptions {

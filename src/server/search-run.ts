@@ -270,6 +270,7 @@ export async function runRecommend(collection: Collection, body: RecommendBody):
   if (common.ef !== undefined) options.ef = common.ef;
   if (common.exact !== undefined) options.exact = common.exact;
   if (body.using !== undefined) options.using = body.using;
+  if (body.explain !== undefined) options.explain = body.explain;
   const hits = await collection.recommend(examplesOf(body), options);
   const metric = options.strategy === 'average' ? await fieldMetric(collection, body.using) : undefined;
   return finish(hits, offset, body.score_threshold, metric, out);

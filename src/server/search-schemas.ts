@@ -119,7 +119,6 @@ export function searchSchemas(limits: ServerLimits) {
   const search = {
     vector: Type.Optional(Type.Union([VectorIn, NamedVector])),
     ...common,
-    explain: Explain,
     using: Type.Optional(VectorFieldName),
     text: Type.Optional(
       Type.String({
@@ -190,8 +189,8 @@ export function searchSchemas(limits: ServerLimits) {
     ),
     ...common,
   };
-  const searchBody = Type.Object(search, closed);
-  const recommendBody = Type.Object(recommend, closed);
+  const searchBody = Type.Object({ ...search, explain: Explain }, closed);
+  const recommendBody = Type.Object({ ...recommend, explain: Explain }, closed);
   const queryBody = querySchema({ ...common, explain: Explain });
   return {
     search: searchBody,
