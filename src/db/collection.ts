@@ -368,15 +368,7 @@ export class EmbeddedCollection implements Collection {
     if (opts.groupBy === undefined) {
       const rows = await this.ranking.rows(parsed, k, rank);
       const hits = this.out.hits(rows, parsed.field, opts);
-      if (!explain) return hits;
-      return explainHits(
-        { storage: this.storage, fields: this.fields },
-        hits,
-        rows,
-        parsed,
-        rankedCount(rank, k),
-        rank,
-      );
+      return explain ? explainHits(this, hits, rows, { q: parsed, n: rankedCount(rank, k), rank }) : hits;
     }
     const key = opts.groupBy;
     if (typeof key !== 'string' || key.length === 0) {
@@ -414,11 +406,9 @@ export class EmbeddedCollection implements Collection {
     const found = await Promise.all(queries.map((vector) => this.ranking.rows({ field, vector }, k, rank)));
     const hits = found.map((rows) => this.out.hits(rows, field, opts));
     if (!explain) return hits;
-    const source = { storage: this.storage, fields: this.fields };
+    const n = rankedCount(rank, k);
     return Promise.all(
-      hits.map((h, i) =>
-        explainHits(source, h, found[i], { field, vector: queries[i] }, rankedCount(rank, k), rank),
-      ),
+      hits.map((h, i) => explainHits(this, h, found[i], { q: { field, vector: queries[i] }, n, rank })),
     );
   }
 

@@ -45,19 +45,22 @@ export interface ExplainSource {
   fields: readonly StoredVectorField[];
 }
 
-/**
- * Sets `explain` on each of `hits` (made from `rows`, in the same order) of the search of `q`,
- * which ranked `n` rows per branch with `o`; returns `hits`.
- */
+/** A finished search as the explanation pass redoes its decisions: query, rows ranked per branch, options. */
+export interface ExplainedSearch {
+  q: ParsedQuery;
+  /** The rows the search ranked per branch (`rankedCount`). */
+  n: number;
+  rank: RankOptions;
+}
+
+/** Sets `explain` on each of `hits` (made from `rows`, in the same order) of `search`; returns `hits`. */
 export async function explainHits(
   source: ExplainSource,
   hits: Hit[],
   rows: readonly ScoredRow[],
-  q: ParsedQuery,
-  n: number,
-  o: RankOptions,
+  search: ExplainedSearch,
 ): Promise<Hit[]> {
-  const explanations = await new HitExplainer(source, q, n, o).explain(rows);
+  const explanations = await new HitExplainer(source, search.q, search.n, search.rank).explain(rows);
   hits.forEach((hit, i) => {
     hit.explain = explanations[i];
   });

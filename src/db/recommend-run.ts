@@ -73,7 +73,7 @@ export async function runRecommend(
     const hits = c.out.hits(picked, field, opts);
     if (!explain) return hits;
     const rank = { scope, params, window, fusion: c.input.fusionOptions({}) };
-    return explainHits(c, hits, picked, { field, vector: target }, wanted + excluded.size, rank);
+    return explainHits(c, hits, picked, { q: { field, vector: target }, n: wanted + excluded.size, rank });
   }
   const rescored = await rankByExamples(views, field, positive, negative, {
     strategy,
