@@ -270,7 +270,7 @@ describe('explained vector searches', () => {
       Array.from({ length: rows }, (_, i) => ({
         id: i,
         vector: row(i),
-        payload: { tag: i % 8 === 1 ? 'x' : 'y' },
+        payload: { tag: i % 8 === 1 ? 'x' : 'y', n: i },
       })),
     );
     await c.flush();
@@ -284,5 +284,20 @@ describe('explained vector searches', () => {
       assert.equal(path.method, 'graph-walk', 'every partition row is allowed: its graph is walked');
     }
     await checkExactDistances(c, row(rows), hits, filter);
+    // A second condition leaves 13 of the partition's rows allowed: they are scanned.
+    const narrow = {
+      must: [
+        { key: 'tag', match: { value: 'x' } },
+        { key: 'n', range: { lt: 100 } },
+      ],
+    };
+    const few = await explained(c, row(rows), { k: 5, filter: narrow });
+    for (const h of few) {
+      const path = h.explain?.path;
+      assert.equal(path?.partition?.rows, 1_125);
+      assert.equal(path?.allowedRows, 13);
+      assert.equal(path?.method, 'exact-scan');
+    }
+    await checkExactDistances(c, row(rows), few, narrow);
   });
 });

@@ -17,7 +17,7 @@ import { LshIndex } from '../index/lsh-index.js';
 import { PqIndex } from '../index/pq-index.js';
 import { Sq8Index } from '../index/sq8-index.js';
 import type { IndexSearchParams, VectorIndexRead } from '../index/vector-index.js';
-import { isFieldCondition } from '../payload/filter.js';
+import { type Filter, isFieldCondition } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
 import type { SearchPathExplanation } from './explain-types.js';
@@ -53,7 +53,12 @@ export function explainSegmentPath(
   const partition = partitionFor(view, field, scope.filter);
   if (partition) {
     const condition = partitionCondition(view, field, scope);
-    const { allow, count } = partition.restrict(allowedRows(view, scope));
+    // As `searchPartition`: a lone partition condition over live rows that all have the vector allows every row.
+    const everyRow =
+      isSingleCondition(scope.filter) &&
+      view.liveRows() === undefined &&
+      (scope.field === undefined || view.present(scope.field) === undefined);
+    const { allow, count } = partition.restrict(everyRow ? undefined : allowedRows(view, scope));
     const ef = Math.max(params.ef ?? partition.index.options.ef, n);
     const scan =
       params.strategy === 'scan' ||
@@ -179,6 +184,11 @@ function indexDecision(
       ? `${index.type} index: every allowed row scanned`
       : 'growing segment: searched exhaustively',
   };
+}
+
+/** Whether `filter` is one `must` condition and nothing else (`search.ts`'s rule for partitions). */
+function isSingleCondition(filter: Filter | undefined): boolean {
+  return filter?.must?.length === 1 && !filter.should?.length && !filter.must_not?.length;
 }
 
 /** The `must` condition whose value partition `partitionFor` picked. */

@@ -51,7 +51,7 @@ export interface SearchPathExplanation {
   nlist?: number;
   list?: number;
   listRank?: number;
-  /** Quantized indexes: candidates re-ranked on full vectors (0: scores are the codes' distances). */
+  /** Quantized indexes: candidates re-ranked on full vectors (0: scores are the codes' distances; absent: the index's default). */
   rerank?: number;
   /** Annoy / LSH: nodes or rows inspected. */
   searchK?: number;
