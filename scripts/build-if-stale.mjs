@@ -36,6 +36,12 @@ const STEPS = [
     stamp: 'dist/tsconfig.tsbuildinfo',
     inputs: ['src', 'test', 'bench', 'examples', 'tsconfig.json', 'package.json', 'package-lock.json'],
   },
+  {
+    script: 'build:console',
+    // The web console's bundle (scripts/build-console.mjs writes index.html last).
+    stamp: 'dist/console/index.html',
+    inputs: ['console', 'scripts/build-console.mjs', 'package.json', 'package-lock.json'],
+  },
 ];
 
 /** The latest mtime (ms) of `path` and, for a folder, of everything under it; 0 when it does not exist. */

@@ -15,7 +15,7 @@
  * Usage: node scripts/check-packed-install.mjs [--keep]   (--keep: leave the project folder)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,13 @@ try {
 writeFileSync(join(project, 'smoke.mjs'), smoke);
 console.log(run('node', ['smoke.mjs'], project).stdout.trim());
 console.log('embedded API: ok');
+
+const bundle = join(project, 'node_modules', 'quiverdb', 'dist', 'console');
+if (!existsSync(join(bundle, 'index.html'))) fail('the package has no dist/console/index.html (web console)');
+const assets = readFileSync(join(bundle, 'index.html'), 'utf8').match(/assets\/[^"]+/g) ?? [];
+if (assets.length < 2) fail(`dist/console/index.html names ${assets.length} assets`);
+for (const asset of assets) if (!existsSync(join(bundle, asset))) fail(`the console's ${asset} is missing`);
+console.log(`web console bundle: ok (${assets.join(', ')})`);
 
 if (process.argv.includes('--keep')) console.log(`project kept in ${project}`);
 else rmSync(work, { recursive: true, force: true });

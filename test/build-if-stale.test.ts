@@ -1,6 +1,7 @@
 /**
  * scripts/build-if-stale.mjs, run on a stand-in project (a copy of the script beside a
- * package.json whose `build:wasm` and `build:ts` write their stamp files and log their runs):
+ * package.json whose `build:wasm`, `build:ts` and `build:console` write their stamp files and
+ * log their runs):
  * a step runs when its stamp is missing or older than an input file or folder, not otherwise;
  * a failed step is retried on the next run; `--dry-run` names stale steps and builds nothing.
  * Input and stamp times are set explicitly in the past, so nothing depends on the clock.
@@ -24,6 +25,8 @@ import { tempDir } from './support/reference.js';
 const SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'build-if-stale.mjs');
 const INPUTS = [
   'assembly',
+  'console',
+  'scripts/build-console.mjs',
   'src',
   'test',
   'bench',
@@ -32,7 +35,7 @@ const INPUTS = [
   'package.json',
   'package-lock.json',
 ];
-const STAMPS = ['build/kernels.wasm', 'dist/tsconfig.tsbuildinfo'];
+const STAMPS = ['build/kernels.wasm', 'dist/tsconfig.tsbuildinfo', 'dist/console/index.html'];
 
 /**
  * A build step of the stand-in: logs its name and writes its stamp, then fails when FAIL_STEP
@@ -91,21 +94,26 @@ describe('build-if-stale', () => {
         scripts: {
           'build:wasm': 'node fake-step.mjs wasm build/kernels.wasm',
           'build:ts': 'node fake-step.mjs ts dist/tsconfig.tsbuildinfo',
+          'build:console': 'node fake-step.mjs console dist/console/index.html',
         },
       }),
     );
-    for (const folder of ['assembly', 'src', 'test', 'bench', 'examples']) mkdirSync(join(root, folder));
+    for (const folder of ['assembly', 'console', 'src', 'test', 'bench', 'examples'])
+      mkdirSync(join(root, folder));
     writeFileSync(join(root, 'assembly', 'kernels.ts'), '');
+    writeFileSync(join(root, 'console', 'main.tsx'), '');
+    writeFileSync(join(root, 'scripts', 'build-console.mjs'), '');
     writeFileSync(join(root, 'src', 'index.ts'), '');
     writeFileSync(join(root, 'tsconfig.json'), '{}');
     writeFileSync(join(root, 'package-lock.json'), '{}');
   });
   after(() => dir.cleanup());
 
-  test('a fresh checkout builds both steps; an unchanged one builds nothing', () => {
-    assert.deepEqual(run(), { status: 0, stdout: '', steps: ['wasm', 'ts'] });
+  test('a fresh checkout builds every step; an unchanged one builds nothing', () => {
+    assert.deepEqual(run(), { status: 0, stdout: '', steps: ['wasm', 'ts', 'console'] });
     assert.ok(existsSync(join(root, 'build', 'kernels.wasm')));
     assert.ok(existsSync(join(root, 'dist', 'tsconfig.tsbuildinfo')));
+    assert.ok(existsSync(join(root, 'dist', 'console', 'index.html')));
     assert.deepEqual(run().steps, []);
     settle();
     assert.deepEqual(run().steps, []);
@@ -118,6 +126,14 @@ describe('build-if-stale', () => {
     settle('src/index.ts');
     assert.deepEqual(run().steps, ['ts']);
     assert.deepEqual(run().steps, []);
+  });
+
+  test('a changed console source or console build script rebuilds only the console bundle', () => {
+    settle('console/main.tsx');
+    assert.deepEqual(run().steps, ['console']);
+    assert.deepEqual(run().steps, []);
+    settle('scripts/build-console.mjs');
+    assert.deepEqual(run().steps, ['console']);
   });
 
   test('a file added to a folder (only the folder mtime changes) rebuilds', () => {
@@ -141,8 +157,9 @@ describe('build-if-stale', () => {
     assert.deepEqual(dry.steps, []);
     assert.equal(
       dry.stdout,
-      'stale: build:wasm (build/kernels.wasm)\nstale: build:ts (dist/tsconfig.tsbuildinfo)\n',
+      'stale: build:wasm (build/kernels.wasm)\nstale: build:ts (dist/tsconfig.tsbuildinfo)\n' +
+        'stale: build:console (dist/console/index.html)\n',
     );
-    assert.deepEqual(run().steps, ['wasm', 'ts']);
+    assert.deepEqual(run().steps, ['wasm', 'ts', 'console']);
   });
 });

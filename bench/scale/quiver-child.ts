@@ -45,7 +45,7 @@ function config(): CollectionConfig {
     index: { type: 'hnsw', M, efConstruction: EF_CONSTRUCTION, ef: 64 },
   };
   // Vectors on disk: SQ8 codes and the graph in memory, full vectors read to re-rank.
-  return args.onDisk ? ({ ...base, index: `HNSW${M},SQ8`, onDisk: true } as CollectionConfig) : base;
+  return args.onDisk ? { ...base, index: `HNSW${M},SQ8`, onDisk: true } : base;
 }
 
 function files(dir: string): string[] {

@@ -2,7 +2,8 @@
  * A `CollectionConfig` as Qdrant's create-collection body: `dimension`/`metric` become
  * `vectors: { size, distance }`, named fields `vectors: { name: { size, distance } }`, and
  * Quiver's own options travel as the server's extensions (`index`, `provider`,
- * `provider_options`, `store_input`, `segment_size`, `payload_indexes`). The checks the
+ * `provider_options`, `store_input`, `segment_size`, `payload_indexes`; `onDisk` is Qdrant's
+ * vector `on_disk`). The checks the
  * wire cannot carry (both `dimension` and `vectors`) are the engine's, made here with its
  * error; values of the wrong type go on as they are, for the server to refuse.
  */
@@ -39,7 +40,7 @@ function defined(values: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function createBody(config: Record<string, unknown>): Record<string, unknown> {
-  const { dimension, metric, vectors, index, segmentSize, payloadIndexes } = config;
+  const { dimension, metric, vectors, index, segmentSize, payloadIndexes, onDisk } = config;
   if (vectors !== undefined && (dimension !== undefined || metric !== undefined)) {
     throw new InvalidArgumentError('collection config: give either dimension/metric or vectors, not both');
   }
@@ -59,12 +60,13 @@ export function createBody(config: Record<string, unknown>): Record<string, unkn
                 provider: f.provider,
                 provider_options: f.providerOptions,
                 store_input: f.storeInput,
+                on_disk: f.onDisk,
               });
       }
       body.vectors = named;
     }
   } else if (dimension !== undefined) {
-    body.vectors = defined({ size: dimension, distance: distanceOf(metric, 'metric') });
+    body.vectors = defined({ size: dimension, distance: distanceOf(metric, 'metric'), on_disk: onDisk });
   } else if (metric !== undefined) {
     throw new InvalidArgumentError('collection config: dimension is required (or vectors)');
   }

@@ -37,11 +37,17 @@ export function infoFromWire(quiver: Record<string, unknown>): Omit<CollectionIn
     else if (key === 'vectors') {
       const fields: Record<string, unknown> = {};
       for (const [name, f] of Object.entries(value as Record<string, { index: WireIndex }>)) {
-        const entries = Object.entries(f).map(([k, v]) => [camel(k), v]);
-        fields[name] = { ...Object.fromEntries(entries), index: indexFromWire(f.index) };
+        fields[name] = { ...(camelKeys(f) as Record<string, unknown>), index: indexFromWire(f.index) };
       }
       out.vectors = fields;
-    } else out[camel(key)] = value;
+    } else if (key === 'payload_indexes') out.payloadIndexes = value;
+    else out[camel(key)] = camelKeys(value);
   }
   return out as unknown as Omit<CollectionInfo, 'name'>;
+}
+
+/** `value` with the keys of a plain object (and of the plain objects in it) in camelCase. */
+function camelKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [camel(k), camelKeys(v)]));
 }

@@ -20,6 +20,7 @@ import {
   METRICS,
   rowLength,
 } from './metric.js';
+import { checkOnDisk } from './ondisk-config.js';
 import { isTextProvider } from './provider-kind.js';
 import type { Metric, PayloadIndexInfo, TextAnalyzerName } from './types.js';
 import { checkInteger, checkOptions, describe } from './validate.js';
@@ -53,6 +54,8 @@ export interface StoredVectorField {
   dimension: number;
   metric: Metric;
   index: IndexSpec;
+  /** Sealed segments keep the vectors on disk and codes in memory (ondisk-config.ts); absent: in memory. */
+  onDisk?: true;
   /** Named fields only. */
   provider?: StoredProvider;
 }
@@ -66,6 +69,8 @@ export interface StoredCollectionConfig {
   segmentSize: number;
   /** Index of the first field (configs stored before indexes existed read as flat). */
   index: IndexSpec;
+  /** Of the first field (an unnamed vector kept on disk). */
+  onDisk?: true;
   /** Named vector fields, in declaration order; absent for one unnamed vector. */
   vectors?: StoredVectorField[];
   /** Indexed payload keys. */
@@ -79,9 +84,15 @@ export function keepsThumbnails(field: StoredVectorField): boolean {
 
 /** The vector fields of a stored config, in field order. */
 export function fieldsOf(config: StoredCollectionConfig): StoredVectorField[] {
-  return (
-    config.vectors ?? [{ name: '', dimension: config.dimension, metric: config.metric, index: config.index }]
-  );
+  if (config.vectors) return config.vectors;
+  const field: StoredVectorField = {
+    name: '',
+    dimension: config.dimension,
+    metric: config.metric,
+    index: config.index,
+  };
+  if (config.onDisk) field.onDisk = true;
+  return [field];
 }
 
 /** The segment layout of stored fields. */
@@ -90,6 +101,7 @@ export function layoutOf(fields: readonly StoredVectorField[]): FieldLayout[] {
     name: f.name,
     dimension: rowLength(f.dimension, f.metric),
     distance: distanceKind(f.metric),
+    ...(f.onDisk ? { onDisk: true } : {}),
   }));
 }
 
@@ -97,7 +109,9 @@ export function layoutOf(fields: readonly StoredVectorField[]): FieldLayout[] {
 export function checkConfig(config: unknown): StoredCollectionConfig {
   const opts = checkOptions(config, 'collection config');
   for (const key of Object.keys(opts)) {
-    if (!['dimension', 'metric', 'segmentSize', 'index', 'vectors', 'payloadIndexes'].includes(key)) {
+    if (
+      !['dimension', 'metric', 'segmentSize', 'index', 'onDisk', 'vectors', 'payloadIndexes'].includes(key)
+    ) {
       throw new InvalidArgumentError(`collection config: unknown option '${key}'`);
     }
   }
@@ -110,11 +124,14 @@ export function checkConfig(config: unknown): StoredCollectionConfig {
       metric: field.metric,
       segmentSize,
       index: field.index,
+      ...(field.onDisk ? { onDisk: true } : {}),
       payloadIndexes,
     };
   }
-  if (opts.dimension !== undefined || opts.metric !== undefined) {
-    throw new InvalidArgumentError('collection config: give either dimension/metric or vectors, not both');
+  if (opts.dimension !== undefined || opts.metric !== undefined || opts.onDisk !== undefined) {
+    throw new InvalidArgumentError(
+      'collection config: give either dimension/metric/onDisk or vectors (each with its onDisk), not both',
+    );
   }
   const named = checkOptions(opts.vectors, 'vectors');
   const names = Object.keys(named);
@@ -131,7 +148,9 @@ export function checkConfig(config: unknown): StoredCollectionConfig {
     }
     const field = checkOptions(named[name], `vectors.${name}`);
     for (const key of Object.keys(field)) {
-      if (!['dimension', 'metric', 'index', 'provider', 'providerOptions', 'storeInput'].includes(key)) {
+      if (
+        !['dimension', 'metric', 'index', 'onDisk', 'provider', 'providerOptions', 'storeInput'].includes(key)
+      ) {
         throw new InvalidArgumentError(`vectors.${name}: unknown option '${key}'`);
       }
     }
@@ -170,8 +189,10 @@ function checkField(name: string, opts: Record<string, unknown>, fallbackIndex: 
   if (!isBinary(metric)) {
     const index = checkIndexSpec(given);
     checkIndexForMetric(metric, recipeOf(index), where);
-    return { name, dimension, metric, index };
+    const onDisk = checkOnDisk(opts.onDisk, metric, index, where);
+    return onDisk ? { name, dimension, metric, index, onDisk } : { name, dimension, metric, index };
   }
+  checkOnDisk(opts.onDisk, metric, { type: 'flat' }, where);
   const index = checkIndexSpec(given ?? 'Flat');
   if (index.type !== 'flat') {
     throw new InvalidArgumentError(

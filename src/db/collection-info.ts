@@ -35,6 +35,7 @@ export function describeCollection(c: InfoSource): CollectionInfo {
     memory: usage.memory,
     disk: usage.disk,
   };
+  if (config.onDisk) info.onDisk = true;
   if (config.vectors !== undefined) {
     info.vectors = Object.fromEntries(
       c.fields.map((f, i) => [
@@ -44,6 +45,7 @@ export function describeCollection(c: InfoSource): CollectionInfo {
           metric: f.metric,
           index: { ...f.index },
           ...(f.provider ? { provider: f.provider.name, storeInput: f.provider.storeInput } : {}),
+          ...(f.onDisk ? { onDisk: true } : {}),
           ...usage.fields[i],
         },
       ]),

@@ -24,6 +24,7 @@ import type { MemoryArenas } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { copyField, type FieldRows } from '../segment/growing-segment.js';
+import { openFieldRows } from '../segment/ondisk-vectors.js';
 import { SealedSegment } from '../segment/sealed-segment.js';
 import type { FieldLayout, PointId, StoredPayload } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
@@ -37,11 +38,13 @@ import {
 } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { decodePayloadRecord, type PayloadRecord } from '../storage/payload-record.js';
-import type { SegmentField } from '../storage/segment-file.js';
+import { encodeSegment, type SegmentField } from '../storage/segment-file.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
+import { loadOnDiskIndex } from './ondisk-index.js';
 import { applyPayloadRecord } from './payload-apply.js';
 import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
+import { fileRowBytes } from './segment-bytes.js';
 import { SegmentPlacement } from './segment-placement.js';
 import { SegmentSet } from './segment-set.js';
 
@@ -67,7 +70,7 @@ export class CollectionStorage {
     rowBytes: number,
   ) {
     this.set = new SegmentSet(arenas, layout, payloadIndexOf);
-    this.placement = new SegmentPlacement(arenas, rowBytes);
+    this.placement = new SegmentPlacement(arenas, rowBytes, fileRowBytes(layout));
   }
 
   /**
@@ -323,11 +326,30 @@ export class CollectionStorage {
     rows: { ids: PointId[]; payloads: StoredPayload[]; fields: SegmentField[] },
   ): Promise<TombstonedSegment> {
     const segmentId = next.nextSegmentId++;
+    const key = this.segmentKey(segmentId);
+    const layout = this.set.layout;
+    if (layout.some((f) => f.onDisk)) {
+      // Fields kept on disk are read from the file: write it first, then build over it.
+      const bytes = encodeSegment({ ...rows, indexType: 'flat', index: new Uint8Array(0) });
+      await staging.put(key, bytes);
+      const segment = this.placement.build(rows.ids.length, (placement) =>
+        SealedSegment.build(
+          placement.kernels,
+          segmentId,
+          rows,
+          this.set.payloadIndexOf,
+          placement.release,
+          openFieldRows(this.store.localPath?.(key), bytes, layout, rows.fields, rows.ids.length),
+        ),
+      );
+      staging.built.push(segment);
+      return new TombstonedSegment(segment, undefined);
+    }
     const segment = this.placement.build(rows.ids.length, (placement) =>
       SealedSegment.build(placement.kernels, segmentId, rows, this.set.payloadIndexOf, placement.release),
     );
     staging.built.push(segment);
-    await staging.put(this.segmentKey(segmentId), segment.encode());
+    await staging.put(key, segment.encode());
     return new TombstonedSegment(segment, undefined);
   }
 
@@ -355,6 +377,14 @@ export class CollectionStorage {
         entry.file,
         (payloads) => this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p))),
         placement.release,
+        (data) =>
+          openFieldRows(
+            this.store.localPath?.(entry.file),
+            bytes,
+            this.set.layout,
+            data.fields,
+            data.ids.length,
+          ),
       ),
     );
     try {
@@ -396,6 +426,7 @@ export class CollectionStorage {
   /** Reads and checks the index file `key` of `field` of `segment`. */
   private async loadIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
     const file = decodeIndexFile(await this.read(key), key, segment.id, segment.rows);
+    if (segment.diskRows(field)) return loadOnDiskIndex(segment, field, file.indexType, file.body, key);
     const index = deserializeIndex(
       segment.kernels,
       file.indexType,

@@ -24,7 +24,10 @@ export interface StorageUsage {
 export function storageUsage(storage: CollectionStorage): StorageUsage {
   const set = storage.set;
   const layout = set.layout;
-  const fields = layout.map(() => ({ memory: { bytes: 0, vectors: 0, index: 0 }, disk: { bytes: 0 } }));
+  const fields = layout.map(() => ({
+    memory: { bytes: 0, vectors: 0, index: 0 } as FieldMemoryInfo,
+    disk: { bytes: 0 } as DiskInfo,
+  }));
   const arenas = new Set<number>([set.growing.kernels.arenaId]);
   const totalFloats = layout.reduce((sum, f) => sum + f.dimension, 0);
   let payload = 0;
@@ -51,18 +54,36 @@ export function storageUsage(storage: CollectionStorage): StorageUsage {
   layout.forEach((_, i) => {
     fields[i].memory.vectors += set.growing.fieldIndex(i).memoryBytes;
   });
+  const sealedRows = set.sealed.reduce((sum, p) => sum + p.rows, 0);
+  const rows = sealedRows + set.growing.rows;
   for (let offset = 0; offset < set.growing.rows; offset++)
     payload += payloadBytes(set.growing.payload(offset));
   let vectors = 0;
   let index = 0;
   for (const f of fields) {
     f.memory.bytes = f.memory.vectors + f.memory.index;
+    f.memory.bytesPerVector = rows === 0 ? 0 : Math.round(f.memory.bytes / rows);
+    f.disk.bytesPerVector = sealedRows === 0 ? 0 : Math.round(f.disk.bytes / sealedRows);
     vectors += f.memory.vectors;
     index += f.memory.index;
   }
+  const perRow = (bytes: number, n: number) => (n === 0 ? 0 : Math.round(bytes / n));
   return {
-    memory: { bytes: vectors + index + payload, vectors, index, payload, arenas: arenas.size },
-    disk: { bytes: storage.diskBytes },
+    memory: {
+      bytes: vectors + index + payload,
+      vectors,
+      index,
+      bytesPerVector: perRow(vectors + index, rows),
+      payload,
+      arenas: arenas.size,
+    },
+    disk: {
+      bytes: storage.diskBytes,
+      bytesPerVector: perRow(
+        fields.reduce((sum, f) => sum + f.disk.bytes, 0),
+        sealedRows,
+      ),
+    },
     fields,
   };
 }

@@ -16,6 +16,7 @@ import { MAX_PAGES, PAGE_BYTES } from '../kernels/allocator.js';
 import type { StoredVectorField } from './collection-config.js';
 import { recipeOf } from './index-spec.js';
 import { rowLength } from './metric.js';
+import { onDiskRecipe } from './ondisk-config.js';
 
 /** Bytes one wasm32 memory (an arena) addresses at most. */
 export const WASM32_BYTES = MAX_PAGES * PAGE_BYTES;
@@ -31,7 +32,8 @@ export function sealedRowBytes(fields: readonly StoredVectorField[]): number {
   let bytes = 0;
   for (const f of fields) {
     const floats = rowLength(f.dimension, f.metric);
-    bytes += floats * 4 + indexRowBytes(recipeOf(f.index), floats);
+    if (f.onDisk) bytes += onDiskRowBytes(onDiskRecipe(f.index), floats);
+    else bytes += floats * 4 + indexRowBytes(recipeOf(f.index), floats);
   }
   return Math.ceil(bytes * MARGIN);
 }
@@ -42,11 +44,37 @@ export function segmentBytes(rowBytes: number, rows: number): number {
 }
 
 /**
- * The most rows a segment may hold so that its estimate fits in an arena of `arenaBytes`,
- * and never more than `segmentSize` (at least 1).
+ * Bytes of a segment file at most, when a collection keeps vectors on disk (its segments are
+ * small in memory, so the arena bound alone would let files grow past what one read of a
+ * file returns: Node's `readFile` stops at 2 GiB).
  */
-export function segmentRowLimit(segmentSize: number, rowBytes: number, arenaBytes: number): number {
-  const fit = Math.floor((arenaBytes - SEGMENT_OVERHEAD_BYTES) / Math.max(1, rowBytes));
+export const MAX_SEGMENT_FILE_BYTES = 15 * 2 ** 27;
+
+/** Bytes of the segment file per row besides the vectors (ids and payload JSON), for `fileRowBytes`. */
+const FILE_ROW_OVERHEAD = 64;
+
+/**
+ * Bytes of a segment file per row of `layout` when a field is kept on disk (the file bound
+ * applies), else 0 (no file bound: the arena bound keeps files small enough).
+ */
+export function fileRowBytes(layout: readonly { dimension: number; onDisk?: boolean }[]): number {
+  if (!layout.some((f) => f.onDisk)) return 0;
+  return layout.reduce((sum, f) => sum + f.dimension * 4, FILE_ROW_OVERHEAD);
+}
+
+/**
+ * The most rows a segment may hold so that its estimate fits in an arena of `arenaBytes`
+ * (and, when `fileRowBytes` > 0, its file within `MAX_SEGMENT_FILE_BYTES`), and never more
+ * than `segmentSize` (at least 1).
+ */
+export function segmentRowLimit(
+  segmentSize: number,
+  rowBytes: number,
+  arenaBytes: number,
+  fileRowBytes = 0,
+): number {
+  let fit = Math.floor((arenaBytes - SEGMENT_OVERHEAD_BYTES) / Math.max(1, rowBytes));
+  if (fileRowBytes > 0) fit = Math.min(fit, Math.floor(MAX_SEGMENT_FILE_BYTES / fileRowBytes));
   return Math.max(1, Math.min(segmentSize, fit));
 }
 
@@ -56,6 +84,14 @@ export function segmentRowLimit(segmentSize: number, rowBytes: number, arenaByte
  */
 export function partitionRowBytes(floats: number, M = 16): number {
   return Math.ceil((floats * 4 + hnswRowBytes(M)) * MARGIN);
+}
+
+/**
+ * Bytes per row of a field kept on disk: its SQ8 code and HNSW node (nothing for Flat). The
+ * build's copy of the vectors and training sample live in a temporary arena of their own.
+ */
+function onDiskRowBytes(recipe: IndexRecipe | undefined, floats: number): number {
+  return recipe?.family === 'hnsw' ? hnswRowBytes(recipe.M) + floats : 0;
 }
 
 /** Index bytes per row of a field of `floats` floats per row, beyond its vectors. */

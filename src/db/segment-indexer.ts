@@ -36,6 +36,8 @@ import { encodeIndexFile } from '../storage/index-file.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
 import { type IndexSpec, recipeOf } from './index-spec.js';
+import { onDiskRecipe } from './ondisk-config.js';
+import { buildOnDiskIndex } from './ondisk-index.js';
 import { partitionRowBytes, SEGMENT_OVERHEAD_BYTES } from './segment-bytes.js';
 
 /** A build in flight: the index, or the value partitions, of one vector field of one segment. */
@@ -187,18 +189,20 @@ export class SegmentIndexer {
 
   private async build(part: TombstonedSegment, field: number): Promise<void> {
     const spec = this.specs[field];
-    const recipe = recipeOf(spec);
-    if (recipe === undefined || spec.type === 'flat') return;
     const segment = part.segment;
+    const onDisk = segment.diskRows(field) !== undefined;
+    const recipe = onDisk ? onDiskRecipe(spec) : recipeOf(spec);
+    if (recipe === undefined || spec.type === 'flat') return;
     const release = segment.retain();
     try {
       const started = performance.now();
       const { efConstruction, ef } = spec;
-      const store = segment.store(field);
-      const index = await buildIndex(segment.kernels, recipe, store, segment.layout(field).distance, {
-        efConstruction,
-        ef,
-      });
+      const index = onDisk
+        ? await buildOnDiskIndex(this.storage.arenas, segment, field, recipe, { efConstruction, ef })
+        : await buildIndex(segment.kernels, recipe, segment.store(field), segment.layout(field).distance, {
+            efConstruction,
+            ef,
+          });
       if (index === undefined) {
         const fields = this.untrainable.get(part) ?? new Set<number>();
         fields.add(field);

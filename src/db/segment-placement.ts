@@ -16,15 +16,19 @@ import type { SealedSegment } from '../segment/sealed-segment.js';
 import { segmentBytes, segmentRowLimit, WASM32_BYTES } from './segment-bytes.js';
 
 export class SegmentPlacement {
-  /** `rowBytes`: the estimated linear memory of one sealed row of the collection. */
+  /**
+   * `rowBytes`: the estimated linear memory of one sealed row of the collection;
+   * `fileRowBytes`: its bytes in a segment file when the file size is bounded (onDisk), else 0.
+   */
   constructor(
     readonly arenas: MemoryArenas,
     readonly rowBytes: number,
+    readonly fileRowBytes = 0,
   ) {}
 
   /** Rows a sealed segment holds at most: `segmentSize`, fewer when that many would not fit in an arena. */
   segmentRows(segmentSize: number): number {
-    return segmentRowLimit(segmentSize, this.rowBytes, this.arenas.arenaBytes);
+    return segmentRowLimit(segmentSize, this.rowBytes, this.arenas.arenaBytes, this.fileRowBytes);
   }
 
   /**

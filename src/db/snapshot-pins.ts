@@ -78,4 +78,8 @@ export class PinningObjectStore implements ObjectStore {
   removeTemporary(): Promise<void> {
     return this.inner.removeTemporary();
   }
+
+  localPath(key: string): string | undefined {
+    return this.inner.localPath?.(key);
+  }
 }

@@ -109,6 +109,13 @@ export interface VectorFieldConfig {
   /** Index of this field in sealed segments; default the collection's `index`. */
   index?: IndexConfig;
   /**
+   * Keep the full-precision vectors of sealed segments on disk (Qdrant's `on_disk: true`):
+   * memory holds only the index and SQ8 codes (HNSW<M> becomes HNSW<M>,SQ8; Flat scans the
+   * file), and rows are read from the segment file to re-rank the best `rerank` candidates
+   * and to return vectors. The growing segment stays in memory. Default false.
+   */
+  onDisk?: boolean;
+  /**
    * An embedding provider (`quiverdb/embed`: `'mobilenet-v2'`, `'face'`, `'glove-100'`, `'hog'`,
    * `'color-histogram'`, `'orb-bovw'`, `'onnx:<folder>'`, `'openai:<url>'`) that turns the
    * field's raw inputs into vectors: `upsert([{ id, image: 'photo.jpg' }])` and
@@ -151,6 +158,8 @@ export interface CollectionConfig {
   vectors?: Record<string, VectorFieldConfig>;
   /** Payload fields to index, by dotted key: `{ label: 'keyword', body: { type: 'text', analyzer: 'english' } }`. */
   payloadIndexes?: Record<string, PayloadIndexConfig>;
+  /** Keep the vectors of sealed segments on disk (see `VectorFieldConfig.onDisk`; one vector per point). */
+  onDisk?: boolean;
   /** Points in the growing segment at which it is sealed into an immutable segment. Default 100,000. */
   segmentSize?: number;
   /**
@@ -374,6 +383,8 @@ export interface VectorFieldInfo {
   index: IndexConfig;
   /** The embedding provider that vectorizes the field's raw inputs, if any. */
   provider?: string;
+  /** Whether sealed segments keep the field's vectors on disk. */
+  onDisk?: boolean;
   /** With a provider: what the field keeps of raw inputs (`VectorFieldConfig.storeInput`). */
   storeInput?: boolean | 'thumbnail';
   /** Bytes of memory the field holds (embedded engine). */
@@ -390,6 +401,12 @@ export interface FieldMemoryInfo {
   vectors: number;
   /** Approximate indexes and value partitions, beyond the vectors. */
   index: number;
+  /**
+   * Bytes of the vector field (fields), or of every field (collection), per stored row
+   * (sealed and growing, deleted rows included until compaction; payloads not counted);
+   * 0 when empty. For a field kept on disk it counts codes and graph only.
+   */
+  bytesPerVector?: number;
 }
 
 /** Bytes a collection holds in memory: its vector fields (linear memory), payloads (JS heap, estimated). */
@@ -405,6 +422,8 @@ export interface CollectionMemoryInfo extends FieldMemoryInfo {
 export interface DiskInfo {
   /** Bytes of files (segments, tombstones, indexes); the WAL in the catalog is not counted. */
   bytes: number;
+  /** Bytes of the field's (or every field's) files per sealed row (0 when none is sealed). */
+  bytesPerVector?: number;
 }
 
 export interface CollectionInfo {
@@ -433,6 +452,8 @@ export interface CollectionInfo {
    * the problems it found (row checksums are verified separately, per collection).
    */
   catalogIntegrity: string;
+  /** Whether sealed segments keep the (single) vector on disk; see `vectors` for named fields. */
+  onDisk?: boolean;
   /** Bytes the collection holds in memory (embedded engine). */
   memory?: CollectionMemoryInfo;
   /** Bytes of the collection's files on disk (embedded engine). */

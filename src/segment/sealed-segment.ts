@@ -18,13 +18,19 @@
  *   be reading them).
  * - Memory is freed when the segment is disposed and nothing retains it: an index build
  *   reading the vectors on worker threads holds a `retain()` until it finishes.
+ * - A field kept on disk (`onDisk`, given a `DiskRows` reader at build time) has no vectors in
+ *   linear memory: its store is empty, its exact index scans the file (`OnDiskFlatIndex`),
+ *   `vector` reads the row from the file, and it gets no value partitions (they copy vectors).
+ *   The segment owns the reader and closes it when its memory is freed.
  * - Everything of the segment that lives in linear memory (vectors, indexes, search
  *   scratch) lives in one kernels instance, `kernels` (one arena of the database); the
  *   `release` given at build time is called once that memory is freed, so the arena can be
  *   reclaimed when nothing else is placed in it.
  */
 import type { Bitset } from '../index/bitset.js';
+import type { DiskRows } from '../index/disk-rows.js';
 import { FlatIndex } from '../index/flat-index.js';
+import { OnDiskFlatIndex } from '../index/ondisk-flat-index.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
 import { VectorStore } from '../index/vector-store.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -43,8 +49,11 @@ import type { KeyPartitions, ValuePartition } from './value-partitions.js';
 interface SealedField {
   layout: FieldLayout;
   store: VectorStore;
-  flat: FlatIndex;
+  /** The exact index: over `store`, or over `rows` for a field kept on disk. */
+  flat: VectorIndexRead;
   current: VectorIndexRead;
+  /** The field's rows in the segment file, when it is kept on disk. */
+  rows: DiskRows | undefined;
   present: Bitset | undefined;
   /** Value partitions by payload key. */
   partitions: Map<string, KeyPartitions>;
@@ -81,7 +90,10 @@ export class SealedSegment {
   /**
    * Builds a segment from rows held in memory (at seal or compaction time, or decoded) in
    * `kernels`; `payloadIndexOf` indexes the payloads; `release` is called when the segment's
-   * memory is freed (not when this throws: then nothing stays allocated).
+   * memory is freed (not when this throws: then nothing stays allocated). `disk[i]`, when
+   * given, is the reader of field i's rows in the segment file: that field is kept on disk
+   * (its vectors in `data` are not copied), and the segment owns the reader (closing it when
+   * this throws, too).
    * @throws RangeError when `kernels`' memory cannot hold the rows (wasm32 exhausted).
    */
   static build(
@@ -90,26 +102,38 @@ export class SealedSegment {
     data: Omit<SegmentData, 'indexType' | 'index'>,
     payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
     release?: () => void,
+    disk: readonly (DiskRows | undefined)[] = [],
   ): SealedSegment {
     const stores: VectorStore[] = [];
     try {
-      const fields = data.fields.map((f): SealedField => {
-        const store = new VectorStore(kernels, f.dimension, data.ids.length);
+      const fields = data.fields.map((f, i): SealedField => {
+        const rows = disk[i];
+        const store = new VectorStore(kernels, f.dimension, rows ? 0 : data.ids.length);
         stores.push(store);
-        store.append(f.vectors);
-        const flat = new FlatIndex(kernels, f.dimension, f.distance, store);
+        if (rows && rows.count !== data.ids.length)
+          throw new RangeError(
+            `field '${f.name}' has ${rows.count} rows on disk, the segment ${data.ids.length}`,
+          );
+        if (!rows) store.append(f.vectors);
+        const flat = rows
+          ? new OnDiskFlatIndex(kernels, f.distance, rows)
+          : new FlatIndex(kernels, f.dimension, f.distance, store);
         const layout = { name: f.name, dimension: f.dimension, distance: f.distance };
-        return { layout, store, flat, current: flat, present: f.present, partitions: new Map() };
+        return { layout, store, flat, current: flat, rows, present: f.present, partitions: new Map() };
       });
       const payloadIndex = payloadIndexOf(data.payloads);
       return new SealedSegment(kernels, id, data.ids, data.payloads, fields, payloadIndex, release);
     } catch (err) {
       for (const store of stores) store.dispose();
+      for (const rows of disk) rows?.close();
       throw err;
     }
   }
 
-  /** Parses and verifies a segment file (throws `CorruptDataError` naming `file`). */
+  /**
+   * Parses and verifies a segment file (throws `CorruptDataError` naming `file`); `disk`
+   * makes the readers of the fields kept on disk once the file is verified (see `build`).
+   */
   static decode(
     kernels: Kernels,
     id: number,
@@ -117,8 +141,10 @@ export class SealedSegment {
     file: string,
     payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
     release?: () => void,
+    disk?: (data: SegmentData) => (DiskRows | undefined)[],
   ): SealedSegment {
-    return SealedSegment.build(kernels, id, decodeSegment(bytes, file), payloadIndexOf, release);
+    const data = decodeSegment(bytes, file);
+    return SealedSegment.build(kernels, id, data, payloadIndexOf, release, disk?.(data));
   }
 
   get fieldCount(): number {
@@ -129,7 +155,12 @@ export class SealedSegment {
     return this.fields[field].layout;
   }
 
-  /** The rows' vectors of `field` (the store its indexes read). */
+  /** The reader of `field`'s rows in the segment file when the field is kept on disk. */
+  diskRows(field: number): DiskRows | undefined {
+    return this.fields[field].rows;
+  }
+
+  /** The rows' vectors of `field` (the store its indexes read; empty for a field kept on disk). */
   store(field: number): VectorStore {
     return this.fields[field].store;
   }
@@ -184,7 +215,7 @@ export class SealedSegment {
    * while `field` has no approximate index.
    */
   unpartitionedKeys(field: number): { key: string; postings: KeywordPostings }[] {
-    if (this.disposed || !this.isIndexed(field)) return [];
+    if (this.disposed || !this.isIndexed(field) || this.fields[field].rows) return [];
     const out: { key: string; postings: KeywordPostings }[] = [];
     for (const [key, info] of this.payloadIndex.declarations) {
       if (info.type !== 'keyword' || info.partitioned !== true) continue;
@@ -265,7 +296,7 @@ export class SealedSegment {
 
   encode(): Uint8Array {
     const fields = this.fields.map((f): SegmentField => {
-      const field: SegmentField = { ...f.layout, vectors: f.store.view() };
+      const field: SegmentField = { ...f.layout, vectors: f.rows ? readAll(f.rows) : f.store.view() };
       if (f.present) field.present = f.present;
       return field;
     });
@@ -280,7 +311,11 @@ export class SealedSegment {
   }
 
   vector(offset: number, field = 0): Float32Array {
-    return this.fields[field].store.row(offset);
+    const f = this.fields[field];
+    if (!f.rows) return f.store.row(offset);
+    const out = new Float32Array(f.layout.dimension);
+    f.rows.read([offset], out);
+    return out;
   }
 
   dispose(): void {
@@ -307,7 +342,16 @@ export class SealedSegment {
       if (f.current !== f.flat) f.current.dispose();
       f.current = f.flat;
       f.flat.dispose();
+      f.store.dispose();
+      f.rows?.close();
     }
     this.release?.();
   }
+}
+
+/** Every row of `rows`, read from the file. */
+function readAll(rows: DiskRows): Float32Array {
+  const out = new Float32Array(rows.count * rows.dimension);
+  rows.readRange(0, rows.count, out);
+  return out;
 }

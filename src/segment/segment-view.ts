@@ -23,6 +23,8 @@ export interface FieldLayout {
   /** Row length in f32 slots (bits / 32 for binary metrics). */
   dimension: number;
   distance: DistanceKind;
+  /** Whether sealed segments keep the field's vectors on disk (the collection's `onDisk`). */
+  onDisk?: boolean;
 }
 
 export interface SegmentView {

@@ -67,7 +67,8 @@ function digest(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }
 
-function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+/** The key a request presents (`Authorization: Bearer <key>` or `api-key`), if any. */
+export function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
   const authorization = headers.authorization;
   if (typeof authorization === 'string') {
     const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());

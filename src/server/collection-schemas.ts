@@ -103,7 +103,14 @@ const VectorParams = Type.Object(
           '`GET /collections/{name}/points/{id}/thumbnail/{field}`.',
       }),
     ),
-    on_disk: Ignored('one storage mode'),
+    on_disk: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Null()], {
+        description:
+          'Keep the vectors of sealed segments on disk (Quiver `onDisk`): memory holds the HNSW graph and SQ8 codes ' +
+          '(HNSW<M> becomes HNSW<M>,SQ8; Flat scans the file), and full vectors are read from the segment files to ' +
+          're-rank (`params.rerank`, default ef) and to return them. Indexes Flat, HNSW<M> and HNSW<M>,SQ8 only.',
+      }),
+    ),
     datatype: Type.Optional(stringEnum(['float32'] as const, 'Only `float32` (default).')),
     quantization_config: Type.Optional(
       Type.Null({ description: 'Use a factory-string `index` (e.g. `HNSW32,SQ8`) instead.' }),

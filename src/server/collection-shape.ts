@@ -7,8 +7,9 @@
  * `{ m, ef_construct }` → the HNSW index (`m: 0` → exact search, Qdrant's way of turning
  * the graph off), `optimizers_config.max_segment_size` (kilobytes of vectors) → the segment
  * size in points; Quiver's `index`, `provider`, `segment_size` and `payload_indexes` go on
- * as they are. Options that tune what Quiver does not have (shards, replicas, on-disk
- * modes, WAL sizes) are accepted and change nothing; the schema says so for each.
+ * as they are; a vector's `on_disk: true` keeps its sealed vectors on disk (`onDisk`). Options
+ * that tune what Quiver does not have (shards, replicas, other on-disk modes, WAL sizes) are
+ * accepted and change nothing; the schema says so for each.
  */
 import type {
   CollectionConfig,
@@ -38,6 +39,7 @@ interface VectorParamsBody {
   provider?: string;
   provider_options?: Record<string, unknown>;
   store_input?: boolean | 'thumbnail';
+  on_disk?: boolean | null;
 }
 
 export interface CreateBody {
@@ -90,6 +92,7 @@ function fieldOf(params: VectorParamsBody, where: string): VectorFieldConfig {
   if (params.provider !== undefined) out.provider = params.provider;
   if (params.provider_options !== undefined) out.providerOptions = params.provider_options;
   if (params.store_input !== undefined) out.storeInput = params.store_input;
+  if (params.on_disk === true) out.onDisk = true;
   return out;
 }
 
@@ -109,6 +112,7 @@ export function engineConfig(body: CreateBody): CollectionConfig {
     out.dimension = field.dimension;
     if (field.metric !== undefined) out.metric = field.metric;
     if (field.index !== undefined) out.index = field.index;
+    if (field.onDisk) out.onDisk = true;
   } else {
     const named: Record<string, VectorFieldConfig> = {};
     for (const [name, params] of Object.entries(vectors)) named[name] = fieldOf(params, `vectors.${name}`);
@@ -174,20 +178,32 @@ interface QuiverField {
   index?: WireIndex;
   provider?: string;
   store_input?: boolean | 'thumbnail';
+  on_disk?: true;
 }
 
 /** Qdrant's vectors params of a collection: `{ size, distance }` or named. */
 function vectorParams(info: CollectionInfo): Record<string, unknown> {
-  const params = (dimension: number, metric: Metric, index: IndexConfig, field?: VectorFieldInfo) => {
+  const params = (
+    dimension: number,
+    metric: Metric,
+    index: IndexConfig,
+    field?: VectorFieldInfo,
+    onDisk?: boolean,
+  ) => {
     const out: Record<string, unknown> = { size: dimension, distance: distanceOf(metric) };
     if (typeof index === 'string') out.index = index;
     if (field?.provider !== undefined) out.provider = field.provider;
     if (field?.storeInput !== undefined) out.store_input = field.storeInput;
+    if (onDisk) out.on_disk = true;
     return out;
   };
-  if (info.vectors === undefined) return params(info.dimension, info.metric, info.index);
+  if (info.vectors === undefined)
+    return params(info.dimension, info.metric, info.index, undefined, info.onDisk);
   return Object.fromEntries(
-    Object.entries(info.vectors).map(([name, f]) => [name, params(f.dimension, f.metric, f.index, f)]),
+    Object.entries(info.vectors).map(([name, f]) => [
+      name,
+      params(f.dimension, f.metric, f.index, f, f.onDisk),
+    ]),
   );
 }
 
@@ -216,6 +232,7 @@ export function quiverInfo(info: CollectionInfo) {
     indexing_segments: info.indexingSegments,
     catalog_integrity: info.catalogIntegrity,
   };
+  if (info.onDisk) out.on_disk = true;
   if (info.vectors !== undefined) out.vectors = quiverFields(info, true);
   Object.assign(out, extras(info as unknown as Record<string, unknown>));
   return out;
@@ -245,6 +262,7 @@ function quiverFields(info: CollectionInfo, withIndex: boolean): Record<string, 
     if (withIndex) field.index = indexToWire(f.index);
     if (f.provider !== undefined) field.provider = f.provider;
     if (f.storeInput !== undefined) field.store_input = f.storeInput;
+    if (f.onDisk) field.on_disk = true;
     out[name] = withIndex ? { ...field, ...extras(f as unknown as Record<string, unknown>) } : field;
   }
   return out;

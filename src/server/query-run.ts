@@ -18,6 +18,7 @@
  * remembers whether its scores are a metric's distances, so fusion and thresholds read them
  * the right way round.
  */
+
 import { type BranchList, explainFusion } from '../db/explain-fusion.js';
 import { fuseHitLists } from '../db/fusion.js';
 import type {
@@ -33,6 +34,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Filter } from '../payload/filter.js';
 import { engineThreshold, fieldMetric, lowerIsBetter } from './distance.js';
 import { canonicalFilter, canonicalId } from './point-ids.js';
+import { rerankOf } from './quantization-params.js';
 import type { SearchParamsBody } from './search-run.js';
 import { examplesOf, strategyOf } from './search-run.js';
 
@@ -242,7 +244,8 @@ function searchOptions(stage: Stage, r: QueryRun, metric: Metric | undefined): S
   if (p?.hnsw_ef !== undefined) options.ef = p.hnsw_ef;
   if (p?.nprobe !== undefined) options.nprobe = p.nprobe;
   if (p?.search_k !== undefined) options.searchK = p.search_k;
-  if (p?.rerank !== undefined) options.rerank = p.rerank;
+  const rerank = rerankOf(p, r.limit);
+  if (rerank !== undefined) options.rerank = rerank;
   if (r.wanted.explain) options.explain = true;
   if (r.threshold !== undefined) {
     options.scoreThreshold = metric === undefined ? r.threshold : engineThreshold(metric, r.threshold);

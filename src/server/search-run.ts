@@ -8,6 +8,7 @@
  * the same points the engine would return for them, in the same order (its hits are
  * ranked by score), so this holds whatever the engine's own options are.
  */
+
 import type {
   Collection,
   Hit,
@@ -27,6 +28,7 @@ import { type Output, requestVector, wireGroup, wireHit } from './convert.js';
 import { fieldMetric, lowerIsBetter } from './distance.js';
 import { canonicalFilter, canonicalId } from './point-ids.js';
 import { projection, type WithPayload, type WithVector } from './projection.js';
+import { type QuantizationParamsBody, rerankOf } from './quantization-params.js';
 import { checkBareText, fieldProviders, rawInputs, reservedQueryKeys } from './raw-inputs.js';
 
 export interface SearchParamsBody {
@@ -35,6 +37,7 @@ export interface SearchParamsBody {
   nprobe?: number;
   search_k?: number;
   rerank?: number;
+  quantization?: QuantizationParamsBody | null;
 }
 
 /** What every search body has. */
@@ -101,7 +104,8 @@ export function commonOptions(body: CommonBody, out: Output, k: number): SearchO
   if (p?.exact !== undefined) options.exact = p.exact;
   if (p?.nprobe !== undefined) options.nprobe = p.nprobe;
   if (p?.search_k !== undefined) options.searchK = p.search_k;
-  if (p?.rerank !== undefined) options.rerank = p.rerank;
+  const rerank = rerankOf(p, k);
+  if (rerank !== undefined) options.rerank = rerank;
   return options;
 }
 

@@ -31,7 +31,32 @@ export const SearchParams = Type.Object(
       }),
     ),
     exact: Type.Optional(Type.Boolean({ description: 'Search exactly, ignoring approximate indexes.' })),
-    quantization: Type.Optional(Type.Unknown({ description: 'Accepted and ignored.' })),
+    quantization: Type.Optional(
+      Type.Union([
+        Type.Object(
+          {
+            ignore: Type.Optional(
+              Type.Boolean({ description: 'Accepted and ignored (graphs are walked on their codes).' }),
+            ),
+            rescore: Type.Optional(
+              Type.Boolean({
+                description:
+                  "`false`: return the codes' distances, re-ranking nothing (`rerank: 0`); default: re-rank.",
+              }),
+            ),
+            oversampling: Type.Optional(
+              Type.Number({
+                minimum: 1,
+                description:
+                  're-rank ⌈oversampling · limit⌉ candidates on full vectors (read from disk for `on_disk` vectors); default: every candidate the search kept (HNSW: max(hnsw_ef, limit)).',
+              }),
+            ),
+          },
+          closed,
+        ),
+        Type.Null(),
+      ]),
+    ),
     indexed_only: Type.Optional(
       Type.Boolean({ description: 'Accepted and ignored (unindexed segments are searched exactly).' }),
     ),

@@ -25,6 +25,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Database } from '../db/types.js';
 import { type Access, type ApiKeyConfig, ApiKeys } from './auth.js';
+import { registerConsole } from './console-route.js';
 import { errorBody, toErrorResponse } from './errors.js';
 import { parseJsonBodiesStrictly } from './json-body.js';
 import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.js';
@@ -192,6 +193,7 @@ export class QuiverServer {
       draining: () => server.closing,
       nextOperation: () => operations++,
     };
+    registerConsole(app, keys);
     await app.register(operationRoutes, { ...context, version });
     await app.register(collectionRoutes, context);
     await app.register(pointRoutes, context);

@@ -31,6 +31,11 @@ export interface ObjectStore {
    * open by the process holding the catalog's lock, so no `put` is in flight.
    */
   removeTemporary(): Promise<void>;
+  /**
+   * The local file that holds `key`, when objects are local files (for positioned reads of
+   * an immutable object); undefined or absent otherwise.
+   */
+  localPath?(key: string): string | undefined;
 }
 
 /**
@@ -47,6 +52,10 @@ export class FsObjectStore implements ObjectStore {
 
   path(key: string): string {
     return join(this.root, ...key.split('/'));
+  }
+
+  localPath(key: string): string {
+    return this.path(key);
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {

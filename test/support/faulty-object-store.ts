@@ -42,4 +42,8 @@ export class FaultyObjectStore implements ObjectStore {
   removeTemporary(): Promise<void> {
     return this.inner.removeTemporary();
   }
+
+  localPath(key: string): string | undefined {
+    return this.inner.localPath?.(key);
+  }
 }

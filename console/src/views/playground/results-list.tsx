@@ -1,0 +1,45 @@
+/** Search results: rank, id, score, payload, and the point's thumbnail when the collection keeps them. */
+import type { ScoredPoint } from '../../api/types.js';
+import { cellText, formatScore } from '../../state/format.js';
+import { Thumbnail } from '../common/thumbnail.js';
+
+export function ResultsList({
+  collection,
+  hits,
+  thumbnailField,
+}: {
+  collection: string;
+  hits: ScoredPoint[];
+  thumbnailField?: string;
+}) {
+  if (hits.length === 0) return <p class="empty">No results.</p>;
+  return (
+    <ol class="results" data-testid="results">
+      {hits.map((hit) => (
+        <li key={String(hit.id)} class="result" data-testid="result" data-id={String(hit.id)}>
+          {thumbnailField !== undefined && (
+            <Thumbnail collection={collection} id={hit.id} field={thumbnailField} />
+          )}
+          <div class="result-body">
+            <div class="result-head">
+              <strong data-testid="result-id">{String(hit.id)}</strong>
+              <span class="score" title="score">
+                {formatScore(hit.score)}
+              </span>
+            </div>
+            <dl class="payload">
+              {Object.entries(hit.payload ?? {})
+                .slice(0, 6)
+                .map(([key, value]) => (
+                  <div key={key}>
+                    <dt>{key}</dt>
+                    <dd>{cellText(value, 80)}</dd>
+                  </div>
+                ))}
+            </dl>
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}

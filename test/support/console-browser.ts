@@ -1,0 +1,66 @@
+/**
+ * Chromium for the console's browser tests: Debian's `/usr/bin/chromium` (or
+ * `$CHROMIUM_PATH`) driven by puppeteer-core, one browser per test file. A page records
+ * every console error and uncaught exception; a failed request the test provoked on
+ * purpose (a 400 for a bad filter) is announced with `expectHttpError(status)` first, so
+ * the browser's "Failed to load resource" line for it is not counted as an error.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface ConsolePage {
+  page: Page;
+  /** Console errors and page exceptions not announced as expected. */
+  errors: string[];
+  /** Announces that the next response with `status` is provoked by the test. */
+  expectHttpError(status: number): void;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
+  return puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+  });
+}
+
+export async function openConsolePage(browser: Browser): Promise<ConsolePage> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  const errors: string[] = [];
+  const expected = new Map<number, number>();
+  page.on('pageerror', (error) => errors.push(`page error: ${(error as Error).message}`));
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const failed = /Failed to load resource: the server responded with a status of (\d+)/.exec(
+      message.text(),
+    );
+    const status = failed === null ? undefined : Number(failed[1]);
+    if (status !== undefined && (expected.get(status) ?? 0) > 0) {
+      expected.set(status, expected.get(status)! - 1);
+      return;
+    }
+    errors.push(`console error: ${message.text()} (${message.location().url ?? ''})`);
+  });
+  return {
+    page,
+    errors,
+    expectHttpError: (status) => expected.set(status, (expected.get(status) ?? 0) + 1),
+  };
+}
+
+/**
+ * The folder for screenshots: `$QUIVER_CONSOLE_SCREENSHOTS` (e.g. docs/console, to refresh
+ * the committed ones), else a new folder under the OS temp folder.
+ */
+export function screenshotFolder(): string {
+  const folder =
+    process.env.QUIVER_CONSOLE_SCREENSHOTS ?? join(tmpdir(), `quiver-console-screenshots-${process.pid}`);
+  mkdirSync(folder, { recursive: true });
+  return folder;
+}
