@@ -199,15 +199,22 @@ describe('explained vector searches', () => {
     }
   });
 
-  for (const factory of ['SQ8', 'PQ4', 'IVF16,PQ4', 'HNSW12,SQ8']) {
-    test(`${factory}: the codes' distance beside the exact one; re-ranked scores are exact`, async () => {
-      const name = factory.replace(/\W/g, '_').toLowerCase();
-      const c = await db.createCollection(name, { dimension: DIM, index: factory, segmentSize: N });
+  for (const [factory, onDisk] of [
+    ['SQ8', false],
+    ['PQ4', false],
+    ['IVF16,PQ4', false],
+    ['HNSW12,SQ8', false],
+    ['HNSW12,SQ8', true],
+  ] as const) {
+    test(`${factory}${onDisk ? ' on disk' : ''}: the codes' distance beside the exact one; re-ranked scores are exact`, async () => {
+      const name = `${factory.replace(/\W/g, '_').toLowerCase()}${onDisk ? '_disk' : ''}`;
+      const c = await db.createCollection(name, { dimension: DIM, index: factory, segmentSize: N, onDisk });
       await c.upsert(points(N));
       await c.flush();
       const query = vector(N + 1);
       const hits = await explained(c, query, { k: 10 });
       await checkExactDistances(c, query, hits);
+      if (onDisk) for (const h of hits) assert.match(h.explain?.path?.reason ?? '', /rows read from disk/);
       // With re-ranking off, the index ranks by the codes' distance: the explanation's approximate one.
       const coded = await explained(c, query, { k: 10, rerank: 0 });
       let differs = 0;

@@ -14,6 +14,8 @@ import { HnswIndex, scanBeatsWalk } from '../index/hnsw-index.js';
 import { HnswSq8Index } from '../index/hnsw-sq8-index.js';
 import { IVF_DEFAULT_NPROBE, IvfIndex } from '../index/ivf-index.js';
 import { LshIndex } from '../index/lsh-index.js';
+import { OnDiskFlatIndex } from '../index/ondisk-flat-index.js';
+import { OnDiskHnswSq8Index } from '../index/ondisk-hnsw-index.js';
 import { PqIndex } from '../index/pq-index.js';
 import { Sq8Index } from '../index/sq8-index.js';
 import type { IndexSearchParams, VectorIndexRead } from '../index/vector-index.js';
@@ -115,7 +117,8 @@ function indexDecision(
   const size = index.size;
   const limit = Math.min(n, allowed);
   const auto = (params.strategy ?? 'auto') === 'auto';
-  if (index instanceof HnswIndex || index instanceof HnswSq8Index) {
+  if (index instanceof HnswIndex || index instanceof HnswSq8Index || index instanceof OnDiskHnswSq8Index) {
+    const onDisk = index instanceof OnDiskHnswSq8Index;
     const M = index.options.M;
     const ef = Math.max(params.ef ?? index.options.ef, limit);
     if (auto && allow !== undefined && scanBeatsWalk(allowed, ef, size)) {
@@ -126,10 +129,12 @@ function indexDecision(
     }
     return {
       method: 'graph-walk',
-      reason: allow ? 'HNSW walk with the filter applied inside the walk' : 'HNSW walk',
+      reason:
+        (allow ? 'HNSW walk with the filter applied inside the walk' : 'HNSW walk') +
+        (onDisk ? ' over SQ8 codes, candidates re-ranked on rows read from disk' : ''),
       ef,
       M,
-      ...(index instanceof HnswSq8Index ? { rerank: params.rerank ?? ef } : {}),
+      ...(index instanceof HnswIndex ? {} : { rerank: params.rerank ?? ef }),
     };
   }
   if (index instanceof IvfIndex) {
@@ -176,6 +181,12 @@ function indexDecision(
       method: 'lsh',
       reason: 'LSH signatures (random hyperplanes), re-ranked on full vectors',
       rerank: params.rerank,
+    };
+  }
+  if (index instanceof OnDiskFlatIndex) {
+    return {
+      method: 'exact-scan',
+      reason: 'flat index over rows on disk: every allowed row read and scanned',
     };
   }
   return {

@@ -3,13 +3,15 @@
  * full-precision vector (the kernels' own scan, as a Flat index computes it), and for
  * quantized indexes the distance their codes give. The latter asks the index itself, for the
  * one row, with re-ranking off (`rerank: 0`, the codes' distance, every IVF list probed), so
- * it is the number the index ranked candidates by; HNSW over SQ8 walks a graph that may not
- * reach a single allowed row, so there the row's SQ8 code is rebuilt and decoded instead.
+ * it is the number the index ranked candidates by; HNSW over SQ8 (in memory or with its rows
+ * on disk) walks a graph that may not reach a single allowed row, so there the row's SQ8 code
+ * is rebuilt and decoded instead.
  */
 import { Bitset } from '../index/bitset.js';
 import { HnswSq8Index } from '../index/hnsw-sq8-index.js';
 import { IvfIndex } from '../index/ivf-index.js';
 import { LshIndex } from '../index/lsh-index.js';
+import { OnDiskHnswSq8Index } from '../index/ondisk-hnsw-index.js';
 import { PqIndex } from '../index/pq-index.js';
 import { Sq8Index } from '../index/sq8-index.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
@@ -39,6 +41,7 @@ export function isQuantized(index: VectorIndexRead): boolean {
   return (
     index instanceof Sq8Index ||
     index instanceof HnswSq8Index ||
+    index instanceof OnDiskHnswSq8Index ||
     index instanceof PqIndex ||
     index instanceof LshIndex ||
     (index instanceof IvfIndex && !index.type.endsWith(',Flat'))
@@ -57,7 +60,7 @@ export function approximateDistance(
   row: Float32Array,
 ): number | undefined {
   if (!isQuantized(index)) return undefined;
-  if (index instanceof HnswSq8Index) {
+  if (index instanceof HnswSq8Index || index instanceof OnDiskHnswSq8Index) {
     const decoded = index.codec.decode(index.codec.encodeRows(row));
     return kernelDistance(kernels, index.distance, query, decoded);
   }
