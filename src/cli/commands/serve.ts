@@ -28,7 +28,7 @@ interface ServeOptions {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve the database over HTTP (REST API, OpenAPI at /openapi.json, docs at /docs)')
+    .description('serve the database over HTTP (REST API, web console at /console, OpenAPI at /openapi.json, docs at /docs)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', integerBetween(0, LIMITS.port), 6333)
     .option('--config <file>', 'JSON file with apiKeys and limits')
