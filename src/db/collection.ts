@@ -28,6 +28,7 @@ import { RankedSearch, type RankOptions } from './ranked-search.js';
 import { runRecommend } from './recommend-run.js';
 import { ScrollOrder } from './scroll-order.js';
 import { countRows, matchingRows, type RowScope, withinRange } from './search.js';
+import { runWindowed } from './search-batch.js';
 import { SegmentIndexer } from './segment-indexer.js';
 import type {
   Collection,
@@ -403,7 +404,7 @@ export class EmbeddedCollection implements Collection {
       window,
       mmr: this.input.mmr(opts, window.offset + k),
     };
-    const found = await Promise.all(queries.map((vector) => this.ranking.rows({ field, vector }, k, rank)));
+    const found = await runWindowed(queries, (vector) => this.ranking.rows({ field, vector }, k, rank));
     const hits = found.map((rows) => this.out.hits(rows, field, opts));
     if (!explain) return hits;
     const n = rankedCount(rank, k);

@@ -1,9 +1,10 @@
 /**
- * How a vector search reached a segment's rows, re-derived after the search from the same
- * inputs the planner had (`search.ts`: payload-index bound, value partition, scan-vs-walk
- * rule; then the index's own rule), so the search's hot path carries no tracing. The
- * decisions are pure functions of the segment, the filter and the parameters, so this
- * reports what the search did, computed once per segment that holds a hit.
+ * How a vector search reached a segment's rows: the planner's decision record
+ * (`planSegmentSearch`, search-plan.ts: payload-index bound, value partition, scan-vs-walk
+ * rule), made again after the search from the same inputs, then the index's own rule, so the
+ * search's hot path carries no tracing. The decisions are pure functions of the segment, the
+ * filter and the parameters, so this reports what the search did, computed once per segment
+ * that holds a hit.
  *
  * IVF probes are recomputed from the centroids (squared L2, as the index probes): a hit
  * whose list is not among the `nprobe` nearest came from the index's exact fallback scan.
@@ -19,15 +20,12 @@ import { OnDiskHnswSq8Index } from '../index/ondisk-hnsw-index.js';
 import { PqIndex } from '../index/pq-index.js';
 import { Sq8Index } from '../index/sq8-index.js';
 import type { IndexSearchParams, VectorIndexRead } from '../index/vector-index.js';
-import { type Filter, isFieldCondition } from '../payload/filter.js';
+import { isFieldCondition } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
 import type { SearchPathExplanation } from './explain-types.js';
 import { rowIdsOf } from './row-ids.js';
-import { allowedRows, partitionFor, type RowScope } from './search.js';
-
-/** The HNSW ef a search uses when the query gives none (`search.ts` plans with the same). */
-const PLANNER_DEFAULT_EF = 64;
+import { planSegmentSearch, type RowScope } from './search-plan.js';
 
 /**
  * The path of a top-`n` vector search of `field` through `view` (the `position`-th searched
@@ -49,55 +47,38 @@ export function explainSegmentPath(
     rows: view.rows,
     liveRows: view.liveCount,
   };
+  // The planner's own decision record, made again from the same inputs.
+  const plan = planSegmentSearch(view, field, n, scope, params);
+  const index = plan?.index ?? view.fieldIndex(field);
   const bound = scope.filter
     ? view.payloadIndex.estimate(scope.filter, view.rows, rowIdsOf(view))
     : view.rows;
-  const partition = partitionFor(view, field, scope.filter);
-  if (partition) {
-    const condition = partitionCondition(view, field, scope);
-    // As `searchPartition`: a lone partition condition over live rows that all have the vector allows every row.
-    const everyRow =
-      isSingleCondition(scope.filter) &&
-      view.liveRows() === undefined &&
-      (scope.field === undefined || view.present(scope.field) === undefined);
-    const { allow, count } = partition.restrict(everyRow ? undefined : allowedRows(view, scope));
-    const ef = Math.max(params.ef ?? partition.index.options.ef, n);
-    const scan =
-      params.strategy === 'scan' ||
-      (params.strategy !== 'walk' && allow !== undefined && scanBeatsWalk(count, ef, partition.size));
-    return {
-      segment,
-      index: partition.index.type,
-      method: scan ? 'exact-scan' : 'graph-walk',
-      reason: scan
-        ? `value partition of ${count} allowed rows: a scan beats a walk (${count}² < factor · ef ${ef} · ${partition.size})`
-        : `value partition: the filter's match on "${condition.key}" selects a partition with its own graph`,
-      allowedBound: bound,
-      allowedRows: count,
-      partition: { ...condition, rows: partition.size },
-      ...(scan ? {} : { ef, M: partition.index.options.M }),
-    };
-  }
-  const allow = allowedRows(view, scope);
-  const allowedCount = allow ? allow.count() : view.rows;
-  const filtered = scope.filter ? { allowedBound: bound, allowedRows: allowedCount } : {};
-  const plannedScan =
-    allow !== undefined &&
-    params.strategy !== 'scan' &&
-    scanBeatsWalk(bound, Math.max(params.ef ?? PLANNER_DEFAULT_EF, n), view.rows);
-  const index = view.fieldIndex(field);
-  const base = { segment, index: index.type, ...filtered };
+  const allowedCount = plan?.allow ? plan.allow.count() : index.size;
+  const partitionRows = plan?.rowsOf?.length;
+  const base: Pick<
+    SearchPathExplanation,
+    'segment' | 'index' | 'allowedBound' | 'allowedRows' | 'partition'
+  > = {
+    segment,
+    index: index.type,
+    ...(scope.filter ? { allowedBound: bound, allowedRows: allowedCount } : {}),
+    ...(partitionRows === undefined
+      ? {}
+      : { partition: { ...partitionCondition(view, field, scope), rows: partitionRows } }),
+  };
+  const where = partitionRows === undefined ? '' : "value partition's ";
   if (params.strategy === 'scan') {
     return { ...base, method: 'exact-scan', reason: 'exact search asked for (exact: true)' };
   }
-  if (plannedScan) {
-    return {
-      ...base,
-      method: 'exact-scan',
-      reason: `filter allows at most ${bound} of ${view.rows} rows: the planner scans them exactly (scan beats walk)`,
-    };
+  if (plan?.params.strategy === 'scan') {
+    const reason =
+      partitionRows === undefined
+        ? `filter allows at most ${bound} of ${view.rows} rows: the planner scans them exactly (scan beats walk)`
+        : `value partition: ${allowedCount} of its ${partitionRows} rows allowed: the planner scans them exactly (scan beats walk)`;
+    return { ...base, method: 'exact-scan', reason };
   }
-  return { ...base, ...indexDecision(index, n, allow, allowedCount, params, sealed) };
+  const decision = indexDecision(index, n, plan?.allow, allowedCount, plan?.params ?? params, sealed);
+  return { ...base, ...decision, reason: `${where}${decision.reason}` };
 }
 
 type IndexDecision = Pick<
@@ -197,12 +178,7 @@ function indexDecision(
   };
 }
 
-/** Whether `filter` is one `must` condition and nothing else (`search.ts`'s rule for partitions). */
-function isSingleCondition(filter: Filter | undefined): boolean {
-  return filter?.must?.length === 1 && !filter.should?.length && !filter.must_not?.length;
-}
-
-/** The `must` condition whose value partition `partitionFor` picked. */
+/** The `must` condition whose value partition the planner searched. */
 function partitionCondition(
   view: SegmentView,
   field: number,
