@@ -212,6 +212,24 @@ export const SECTIONS: readonly SectionSpec[] = [
       'src/eval/',
     ],
   },
+  {
+    name: 'recommend',
+    script: '../examples/recommend-section.js',
+    minutes: 2,
+    inputs: [
+      'examples/recommend-section.ts',
+      'examples/support/recommend-data.ts',
+      'examples/support/recommend-eval.ts',
+      'examples/support/recommend-plot.ts',
+      'examples/support/recommend-report.ts',
+      'bench/data/fashion-mnist.ts',
+      ...COLLECTION_ENGINE,
+      'src/payload/',
+      'src/eval/',
+      'src/text/fusion.ts',
+      'src/index.ts',
+    ],
+  },
 ];
 
 /** The spec named `name`. @throws Error listing the known names when there is none. */

@@ -46,6 +46,14 @@ export class ConnectionError extends QuiverError {
 }
 
 /**
+ * The server's TLS certificate was not accepted: not signed by a trusted CA (pass the CA
+ * with `connect(url, { ca })`), expired, or not for the host in the URL. Nothing was sent.
+ */
+export class CertificateError extends ConnectionError {
+  override readonly code = 'CERTIFICATE_REJECTED';
+}
+
+/**
  * The server failed (a 5xx without an engine error of its own: not shutdown, a full disk,
  * overload, corrupt data or a model that cannot be loaded) or answered with something unexpected.
  */

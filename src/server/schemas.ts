@@ -437,7 +437,8 @@ export function pointSchemas(limits: ServerLimits) {
 
 /**
  * A response map: the success schema (in the envelope) under 200, and the error shape for
- * the given error statuses and for those every route can answer (401 without a key, 500,
+ * the given error statuses and for those every route can answer (401 without a valid key or
+ * token, 403 when a token's claims do not grant the route, 500,
  * and 503 while shutting down or when a work queue is full). Routes that write also list
  * 507 (a full disk). With a status first, the schema is the whole success answer: for
  * routes that write their own envelope (`bare`, e.g. the snapshot routes) or none.
@@ -451,7 +452,7 @@ export function responses(
 ): Record<number, TSchema> {
   const out: Record<number, TSchema> =
     typeof first === 'number' ? { [first]: second as TSchema } : { 200: envelope(first) };
-  for (const code of [...((typeof first === 'number' ? third : second) as number[]), 401, 500, 503]) {
+  for (const code of [...((typeof first === 'number' ? third : second) as number[]), 401, 403, 500, 503]) {
     out[code] = ErrorResponse;
   }
   return out;
