@@ -18,6 +18,7 @@ import {
   InvalidFilterError,
   InvalidIdError,
   InvalidVectorError,
+  NotReadyError,
   OverloadedError,
   QuiverError,
   StorageFullError,
@@ -119,6 +120,10 @@ export function errorFromResponse(status: number, body: unknown, retryAfter?: st
         /^(.+) is busy; /.exec(message)?.[1] ?? 'the server',
         retryAfterSeconds(retryAfter),
       );
+    case 'NOT_READY': {
+      const m = /^collection '(.*)' is still loading \((\d+) of (\d+) segments\)/.exec(message);
+      return new NotReadyError(m?.[1] ?? 'the server', Number(m?.[2] ?? 0), Number(m?.[3] ?? 0));
+    }
     case 'CORRUPT_DATA': {
       const name = /^collection '(.*)' is unavailable/.exec(message)?.[1];
       return name === undefined

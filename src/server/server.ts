@@ -33,6 +33,7 @@ import { registerConsole } from './console-route.js';
 import { errorBody, toErrorResponse } from './errors.js';
 import { parseJsonBodiesStrictly } from './json-body.js';
 import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.js';
+import { notReadyFor } from './readiness.js';
 import { requestSchemas } from './request-schemas.js';
 import { collectionRoutes } from './routes/collections.js';
 import type { RouteContext } from './routes/context.js';
@@ -124,6 +125,11 @@ export class QuiverServer {
         request.body = withoutNulls(request.body);
       }
       done();
+    });
+    app.addHook('preHandler', (request, _reply, done) => {
+      const notReady = notReadyFor(db, request, request.routeOptions.config.access ?? 'read');
+      if (notReady) done(notReady);
+      else done();
     });
     app.addHook('preSerialization', (request, reply, payload, done) => {
       if (request.routeOptions.config.bare === true || reply.statusCode >= 300) return done(null, payload);
@@ -218,7 +224,7 @@ export class QuiverServer {
       draining: () => server.closing,
       nextOperation: () => operations++,
     };
-    registerConsole(app, auth.keys);
+    registerConsole(app, auth);
     await app.register(operationRoutes, { ...context, version });
     await app.register(collectionRoutes, context);
     await app.register(pointRoutes, context);

@@ -83,7 +83,7 @@ export function registerServe(program: Command): void {
         );
       }
       const { data } = command.optsWithGlobals<{ data: string }>();
-      const db = await openDatabase(command, 'create');
+      const db = await openDatabase(command, 'create', 'background');
       let server: QuiverServer;
       let url: string;
       try {
