@@ -245,7 +245,11 @@ export class RemoteCollection implements Collection, PayloadUpdating {
     const opts = checkOptions(options, 'search options');
     const using = opts.using as string | undefined;
     const metric = this.codec.metricOf(using);
-    const common = { ...searchFields(opts, metric), ...(using === undefined ? {} : { using }) };
+    const common = {
+      ...searchFields(opts, metric),
+      ...(using === undefined ? {} : { using }),
+      ...renamed(opts, { explain: 'explain' }, ['explain']),
+    };
     const searches = vectors.map((v, i) => ({
       vector: this.codec.vector(v, `queries[${i}]`, using),
       ...common,
@@ -301,6 +305,7 @@ export class RemoteCollection implements Collection, PayloadUpdating {
       ...searchFields(opts, metric),
       ...(strategy === undefined ? {} : { strategy }),
       ...(using === undefined ? {} : { using }),
+      ...renamed(opts, { explain: 'explain' }, ['explain']),
     };
     const hits = await this.post<WireHit[]>('POST', notWaiting('/points/recommend', opts), body);
     return hits.map((w) => this.codec.hitFromWire(w, metric === 'l2'));

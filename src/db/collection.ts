@@ -21,6 +21,7 @@ import {
 import { describeCollection } from './collection-info.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
+import { explainHits, rankedCount, wantsExplain } from './explain.js';
 import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
 import { maxDistanceOf } from './metric.js';
 import { OrderedScroll, parseOrderBy } from './order-by.js';
@@ -365,6 +366,7 @@ export class EmbeddedCollection implements Collection {
     await this.readable(options);
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
+    const explain = wantsExplain(opts);
     if (this.embedders.active) {
       query = (await this.embedders.query(query)) as VectorInput | SearchQuery;
       this.check();
@@ -383,8 +385,11 @@ export class EmbeddedCollection implements Collection {
       window,
       mmr: this.input.mmr(opts, window.offset + k),
     };
-    if (opts.groupBy === undefined)
-      return this.out.hits(await this.ranking.rows(parsed, k, rank), parsed.field, opts);
+    if (opts.groupBy === undefined) {
+      const rows = await this.ranking.rows(parsed, k, rank);
+      const hits = this.out.hits(rows, parsed.field, opts);
+      return explain ? explainHits(this, hits, rows, { q: parsed, n: rankedCount(rank, k), rank }) : hits;
+    }
     const key = opts.groupBy;
     if (typeof key !== 'string' || key.length === 0) {
       throw new InvalidArgumentError(`groupBy must be a payload key, got ${describe(key)}`);
@@ -405,6 +410,7 @@ export class EmbeddedCollection implements Collection {
       throw new InvalidArgumentError(`queries: expected an array, got ${describe(vectors)}`);
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
+    const explain = wantsExplain(opts);
     const field = this.input.fieldNumber(opts.using);
     const params = this.input.searchParams(opts, field);
     const f = this.fields[field];
@@ -418,7 +424,12 @@ export class EmbeddedCollection implements Collection {
       mmr: this.input.mmr(opts, window.offset + k),
     };
     const found = await runWindowed(queries, (vector) => this.ranking.rows({ field, vector }, k, rank));
-    return found.map((rows) => this.out.hits(rows, field, opts));
+    const hits = found.map((rows) => this.out.hits(rows, field, opts));
+    if (!explain) return hits;
+    const n = rankedCount(rank, k);
+    return Promise.all(
+      hits.map((h, i) => explainHits(this, h, found[i], { q: { field, vector: queries[i] }, n, rank })),
+    );
   }
 
   /**

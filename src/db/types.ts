@@ -6,6 +6,9 @@
 import type { Filter, MatchValue, Payload } from '../payload/filter.js';
 import type { PayloadIndexConfig, PayloadIndexInfo } from '../payload/index-declaration.js';
 import type { TextAnalyzerName } from '../text/analyzer-config.js';
+import type { HitExplanation } from './explain-types.js';
+
+export type * from './explain-types.js';
 
 /** A point id: a string (1–256 UTF-16 units) or a non-negative safe integer. `1` and `'1'` are different ids. */
 export type PointId = string | number;
@@ -87,6 +90,8 @@ export interface Hit {
   payload?: Payload;
   vector?: StoredVector;
   vectors?: Record<string, StoredVector>;
+  /** How the hit was found and scored, when the search asked (`explain: true`); see `HitExplanation`. */
+  explain?: HitExplanation;
 }
 
 /** The hits of one group of a grouped search: the points whose `groupBy` value is `group`. */
@@ -236,6 +241,13 @@ export interface SearchOptions extends ReadOptions {
   rrfK?: number;
   /** Weights of the two branches of a hybrid search (default 1 each; `weighted` normalizes each list's scores to [0, 1] first). */
   weights?: { vector?: number; text?: number };
+  /**
+   * Explain each hit (`Hit.explain`): the search path through its segment, its distances
+   * (exact, and the codes' for quantized indexes), BM25 term contributions, the fusion's
+   * arithmetic and how each filter condition was answered. Computed in a second pass over the
+   * final hits: results are identical with and without it. Not with `groupBy`. Default false.
+   */
+  explain?: boolean;
   /** Group hits by this payload key: `k` then counts groups, each of up to `groupSize` hits. */
   groupBy?: string;
   /** Hits per group (1..100). Default 3. */
@@ -310,6 +322,11 @@ export interface RecommendOptions extends ReadOptions {
   exact?: boolean;
   withPayload?: boolean;
   withVector?: boolean;
+  /**
+   * Explain each hit (`Hit.explain`, see `SearchOptions.explain`): the `average` strategy's
+   * search for the combined vector. Not with `best_score` or `sum_scores`. Default false.
+   */
+  explain?: boolean;
 }
 
 export interface RangeSearchOptions extends ReadOptions {

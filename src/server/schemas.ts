@@ -202,6 +202,44 @@ export const ScoredPoint = Type.Object({
   payload: Type.Optional(Payload),
   vector: Type.Optional(VectorStructOut),
   order_value: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+  explain: Type.Optional(
+    Type.Object(
+      {
+        kind: Type.String({ description: '`vector`, `text`, `hybrid` or `fusion` (of prefetches).' }),
+        path: Type.Optional(
+          Type.Unknown({
+            description:
+              'Segment and method: exact-scan, graph-walk (ef, M), ivf-probe (nprobe, list, listRank), partition.',
+          }),
+        ),
+        vector: Type.Optional(
+          Type.Unknown({
+            description:
+              'metric, distance, exactDistance, approximateDistance (quantized), conversion, score.',
+          }),
+        ),
+        text: Type.Optional(
+          Type.Unknown({
+            description:
+              'BM25: docCount, avgLength, docLength, k1, b, and per term tf, df, idf, lengthNorm, contribution.',
+          }),
+        ),
+        fusion: Type.Optional(
+          Type.Unknown({
+            description:
+              'method, rrfK, and per branch rank, score, weight, contribution (they add up to the score).',
+          }),
+        ),
+        filter: Type.Optional(
+          Type.Unknown({
+            description:
+              'conditions: path, condition, key, answeredBy (payload index or payload scan), holds.',
+          }),
+        ),
+      },
+      { description: 'Quiver extension: how the hit was found and scored (requests with `explain: true`).' },
+    ),
+  ),
 });
 export const PointGroup = Type.Object({
   id: Type.Union([Type.String(), Type.Number(), Type.Boolean()], {

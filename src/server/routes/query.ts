@@ -25,7 +25,8 @@ const Points = Type.Object({ points: Type.Array(ScoredPoint) });
 
 async function query(collection: Collection, body: QueryRequest) {
   const out = outputOf(body, false);
-  const ranked = await runStage(collection, body, body.limit ?? 10, body.offset ?? 0, wantedOf(out));
+  const wanted = { ...wantedOf(out), explain: body.explain === true };
+  const ranked = await runStage(collection, body, body.limit ?? 10, body.offset ?? 0, wanted);
   return { points: written(ranked, out) };
 }
 
