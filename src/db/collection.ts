@@ -22,6 +22,7 @@ import { OrderedScroll, parseOrderBy } from './order-by.js';
 import { PayloadUpdates } from './payload-updates.js';
 import { PointOutput } from './point-output.js';
 import { PointThumbnails } from './point-thumbnails.js';
+import { erase, type PurgeResult, type PurgeTarget, purgeRequested } from './purge.js';
 import { QueryInput } from './query-input.js';
 import { RankedSearch, type RankOptions } from './ranked-search.js';
 import { runRecommend } from './recommend-run.js';
@@ -33,6 +34,7 @@ import type {
   CollectionInfo,
   CountOptions,
   DeleteByFilter,
+  DeleteOptions,
   GetOptions,
   Hit,
   HitGroup,
@@ -69,6 +71,8 @@ export interface CollectionHost {
   readonly embedders: EmbedderResolver;
   /** The catalog's `PRAGMA quick_check` verdict at open ('ok' when sound). */
   readonly catalogIntegrity: string;
+  /** Deletes every managed snapshot of collection `name` (a purge); resolves with their names. */
+  dropSnapshots(name: string): Promise<string[]>;
 }
 
 export class EmbeddedCollection implements Collection {
@@ -198,12 +202,53 @@ export class EmbeddedCollection implements Collection {
 
   /**
    * Deletes points by id, or every point matching a filter; resolves with how many existed.
+   * With `{ purge: true }`, resolves only once no file of the database holds their bytes
+   * (see `purge`).
    * @example
    * await images.delete(['img-1']);
    * await images.delete({ filter: { must: [{ key: 'label', match: { value: 'cat' } }] } });
+   * await faces.delete(['person-7'], { purge: true });
    */
-  async delete(selector: PointId[] | DeleteByFilter): Promise<number> {
+  async delete(selector: PointId[] | DeleteByFilter, options?: DeleteOptions): Promise<number> {
     this.check();
+    if (purgeRequested(options)) return (await this.purge(selector)).deleted;
+    return this.deletePoints(selector, false);
+  }
+
+  /**
+   * Deletes points as `delete` does, then erases every deleted row of the collection from
+   * every file of the database (db/purge.ts) and deletes the collection's snapshots.
+   * @example
+   * const { snapshotsDeleted } = await faces.purge(['person-7']);
+   */
+  async purge(selector: PointId[] | DeleteByFilter): Promise<PurgeResult> {
+    this.check();
+    const deleted = await this.deletePoints(selector, true);
+    return { deleted, ...(await erase(this.purgeTarget())) };
+  }
+
+  /** What `erase` works on for this collection. */
+  purgeTarget(): PurgeTarget {
+    return {
+      name: this.name,
+      storage: this.storage,
+      queue: this.host.queue,
+      indexer: this.indexer,
+      segmentSize: this.config.segmentSize,
+      dropSnapshots: () => this.host.dropSnapshots(this.name),
+    };
+  }
+
+  /** Logs and applies a delete; with `purge`, records the purge intent in the same transaction. */
+  private async deletePoints(selector: PointId[] | DeleteByFilter, purge: boolean): Promise<number> {
+    const alongside = (ids: PointId[]) => {
+      const thumbnails = this.thumbnails.deleteChange(ids);
+      if (!purge) return thumbnails;
+      return () => {
+        thumbnails?.();
+        this.storage.catalog.purges.mark(this.storage.collectionId);
+      };
+    };
     let ids: PointId[];
     if (Array.isArray(selector)) {
       ids = checkIds(selector);
@@ -217,11 +262,7 @@ export class EmbeddedCollection implements Collection {
           view.id(offset),
         );
         if (found.length === 0) return 0;
-        const seq = this.storage.appendWal(
-          WalKind.DELETE,
-          encodeDelete({ ids: found }),
-          this.thumbnails.deleteChange(found),
-        );
+        const seq = this.storage.appendWal(WalKind.DELETE, encodeDelete({ ids: found }), alongside(found));
         return this.storage.applyDelete(seq, found);
       });
     } else {
@@ -234,7 +275,7 @@ export class EmbeddedCollection implements Collection {
       collectionId: this.storage.collectionId,
       kind: WalKind.DELETE,
       body: encodeDelete({ ids }),
-      alongside: this.thumbnails.deleteChange(ids),
+      alongside: alongside(ids),
       check: () => this.check(),
       apply: (seq) => this.storage.applyDelete(seq, ids),
     });

@@ -42,6 +42,13 @@ import { checkConfig, fieldsOf, layoutOf, type StoredCollectionConfig } from './
 import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
 import { type EmbedderResolver, embedderResolver, resolveProviders } from './field-embedders.js';
+import { resumePurges } from './purge.js';
+import {
+  type CollectionPurgeReport,
+  catalogResidue,
+  collectionPurgeReport,
+  type PurgeReport,
+} from './purge-report.js';
 import { sealedRowBytes } from './segment-bytes.js';
 import { PinningObjectStore } from './snapshot-pins.js';
 import { RESTORE_PREFIX } from './snapshot-restore.js';
@@ -273,6 +280,29 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     return this.snapshots.recover(collection, file, options);
   }
 
+  /** See `CollectionHost.dropSnapshots` (a purge deletes the snapshots taken before it). */
+  async dropSnapshots(collection: string): Promise<string[]> {
+    const names = (await this.snapshots.list(collection)).map((s) => s.name);
+    for (const name of names) await this.snapshots.delete(collection, name);
+    return names;
+  }
+
+  /**
+   * Which files still hold data of deleted points, for one collection or all (db/purge-report.ts).
+   * @example
+   * const { collections } = await db.purgeReport('faces');
+   */
+  async purgeReport(collection?: string): Promise<PurgeReport> {
+    this.check();
+    const names = collection === undefined ? [...this.collections.keys()].sort() : [collection];
+    const collections: CollectionPurgeReport[] = [];
+    for (const name of names) {
+      const c = this.collection(name);
+      collections.push(collectionPurgeReport(name, c.storage, await this.snapshots.list(name)));
+    }
+    return { collections, catalog: catalogResidue(this.catalog) };
+  }
+
   /** SQLite's `PRAGMA quick_check` verdict on the catalog at open: 'ok' when sound. */
   get catalogIntegrity(): string {
     return this.catalog.integrity;
@@ -338,6 +368,12 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     for (const folder of await this.store.folders('collections/')) {
       if (!known.has(folder)) await this.store.deletePrefix(folder);
     }
+    const ids = new Set(this.catalog.listCollections().map((row) => row.id));
+    await resumePurges(
+      this.catalog,
+      [...this.collections.values()].map((c) => c.purgeTarget()),
+      ids,
+    );
   }
 
   /**
