@@ -96,7 +96,10 @@ test('delete by filter with purge erases every matching point', async () => {
   try {
     const db = await populate(dir.path);
     const col = db.collection('faces');
-    const deleted = await col.delete({ filter: { must: [{ key: 'group', match: { value: 7 } }] } }, { purge: true });
+    const deleted = await col.delete(
+      { filter: { must: [{ key: 'group', match: { value: 7 } }] } },
+      { purge: true },
+    );
     assert.equal(deleted, N / 10);
     for (const i of [7, 207, 497, 597]) assert.deepEqual(holders(dir.path, i), [], `point ${i} is erased`);
     assert.ok(holders(dir.path, 8).length > 0);
