@@ -6,7 +6,6 @@
  */
 import { ClosedError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
 import { type Filter, parseFilter } from '../payload/filter.js';
-import { encodeDelete, WalKind } from '../storage/wal-record.js';
 import {
   checkPayloadIndex,
   fieldsOf,
@@ -20,6 +19,7 @@ import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
 import { maxDistanceOf } from './metric.js';
 import { OrderedScroll, parseOrderBy } from './order-by.js';
 import { PayloadUpdates } from './payload-updates.js';
+import { type DeleteContext, deletePoints } from './point-delete.js';
 import { PointOutput } from './point-output.js';
 import { PointThumbnails } from './point-thumbnails.js';
 import { erase, type PurgeResult, type PurgeTarget, purgeRequested } from './purge.js';
@@ -27,7 +27,7 @@ import { QueryInput } from './query-input.js';
 import { RankedSearch, type RankOptions } from './ranked-search.js';
 import { runRecommend } from './recommend-run.js';
 import { ScrollOrder } from './scroll-order.js';
-import { countRows, matchingRows, type RowScope, withinRange } from './search.js';
+import { countRows, type RowScope, withinRange } from './search.js';
 import { SegmentIndexer } from './segment-indexer.js';
 import type {
   Collection,
@@ -212,7 +212,7 @@ export class EmbeddedCollection implements Collection {
   async delete(selector: PointId[] | DeleteByFilter, options?: DeleteOptions): Promise<number> {
     this.check();
     if (purgeRequested(options)) return (await this.purge(selector)).deleted;
-    return this.deletePoints(selector, false);
+    return deletePoints(this.deleteContext(), selector, false);
   }
 
   /**
@@ -223,13 +223,23 @@ export class EmbeddedCollection implements Collection {
    */
   async purge(selector: PointId[] | DeleteByFilter): Promise<PurgeResult> {
     this.check();
-    const deleted = await this.deletePoints(selector, true);
+    const deleted = await deletePoints(this.deleteContext(), selector, true);
     return { deleted, ...(await erase(this.purgeTarget())) };
+  }
+
+  private deleteContext(): DeleteContext {
+    return {
+      queue: this.host.queue,
+      storage: this.storage,
+      thumbnails: this.thumbnails,
+      check: () => this.check(),
+    };
   }
 
   /** What `erase` works on for this collection. */
   purgeTarget(): PurgeTarget {
     return {
+      check: () => this.check(),
       name: this.name,
       storage: this.storage,
       queue: this.host.queue,
@@ -237,48 +247,6 @@ export class EmbeddedCollection implements Collection {
       segmentSize: this.config.segmentSize,
       dropSnapshots: () => this.host.dropSnapshots(this.name),
     };
-  }
-
-  /** Logs and applies a delete; with `purge`, records the purge intent in the same transaction. */
-  private async deletePoints(selector: PointId[] | DeleteByFilter, purge: boolean): Promise<number> {
-    const alongside = (ids: PointId[]) => {
-      const thumbnails = this.thumbnails.deleteChange(ids);
-      if (!purge) return thumbnails;
-      return () => {
-        thumbnails?.();
-        this.storage.catalog.purges.mark(this.storage.collectionId);
-      };
-    };
-    let ids: PointId[];
-    if (Array.isArray(selector)) {
-      ids = checkIds(selector);
-    } else if (typeof selector === 'object' && selector !== null && 'filter' in selector) {
-      // Resolved, logged and applied in one queue task, so no write lands between the
-      // filter's evaluation and the delete (as payload updates by filter).
-      const filter = parseFilter(selector.filter);
-      return this.host.queue.exclusive(() => {
-        this.check();
-        const found = matchingRows(this.storage.set.views(), filter).map(({ view, offset }) =>
-          view.id(offset),
-        );
-        if (found.length === 0) return 0;
-        const seq = this.storage.appendWal(WalKind.DELETE, encodeDelete({ ids: found }), alongside(found));
-        return this.storage.applyDelete(seq, found);
-      });
-    } else {
-      throw new InvalidArgumentError(
-        `delete: expected an array of ids or { filter }, got ${describe(selector)}`,
-      );
-    }
-    if (ids.length === 0) return 0;
-    return this.host.queue.write({
-      collectionId: this.storage.collectionId,
-      kind: WalKind.DELETE,
-      body: encodeDelete({ ids }),
-      alongside: alongside(ids),
-      check: () => this.check(),
-      apply: (seq) => this.storage.applyDelete(seq, ids),
-    });
   }
 
   /** See `PayloadUpdating.setPayload`. */

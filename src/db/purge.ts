@@ -40,6 +40,8 @@ export type { PurgeResult } from './types.js';
 /** What a purge works on: one collection's storage and the database's queue and snapshots. */
 export interface PurgeTarget {
   readonly name: string;
+  /** Throws when the collection or the database is gone (a purge stops there: a drop removed the files). */
+  check(): void;
   readonly storage: CollectionStorage;
   readonly queue: CommitQueue;
   readonly indexer: SegmentIndexer;
@@ -69,6 +71,7 @@ export async function erase(target: PurgeTarget): Promise<Omit<PurgeResult, 'del
   const { storage, queue } = target;
   const catalog = storage.catalog;
   const segmentsRewritten = await queue.exclusive(async () => {
+    target.check();
     const before = storage.set.sealed.filter((p) => p.deletedCount > 0).length;
     await storage.compact(target.segmentSize);
     return before;
@@ -76,9 +79,13 @@ export async function erase(target: PurgeTarget): Promise<Omit<PurgeResult, 'del
   target.indexer.scheduleMissing();
   // A failed index build is the indexer's to report; the purge only needs builds to settle.
   await target.indexer.idle().catch(() => undefined);
-  await queue.exclusive(() => catalog.purges.scrub());
+  await queue.exclusive(() => {
+    target.check();
+    catalog.purges.scrub();
+  });
   const snapshotsDeleted = await target.dropSnapshots();
   await queue.exclusive(() => {
+    target.check();
     catalog.purges.clear(storage.collectionId);
     catalog.purges.checkpoint();
   });
