@@ -28,6 +28,7 @@ import { RankedSearch, type RankOptions } from './ranked-search.js';
 import { runRecommend } from './recommend-run.js';
 import { ScrollOrder } from './scroll-order.js';
 import { countRows, type RowScope, withinRange } from './search.js';
+import { runWindowed } from './search-batch.js';
 import { SegmentIndexer } from './segment-indexer.js';
 import type {
   Collection,
@@ -406,7 +407,7 @@ export class EmbeddedCollection implements Collection {
       window,
       mmr: this.input.mmr(opts, window.offset + k),
     };
-    const found = await Promise.all(queries.map((vector) => this.ranking.rows({ field, vector }, k, rank)));
+    const found = await runWindowed(queries, (vector) => this.ranking.rows({ field, vector }, k, rank));
     return found.map((rows) => this.out.hits(rows, field, opts));
   }
 

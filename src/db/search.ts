@@ -6,29 +6,18 @@
  * approximately for indexed ones), so the merge returns k results whenever k points are
  * allowed, and is exact when every segment's index is.
  *
- * The planner: a filter is first turned into each segment's allowed rows through the
- * segment's payload indexes (`SegmentPayloadIndex.filter`; unindexed keys are read from
- * payloads), after a cheap upper bound from index cardinalities (`estimate`) has ruled out
- * segments where nothing can match. When even that bound is small, the segment is scanned
- * exactly over the allowed rows (the HNSW cost rule, `scanBeatsWalk`); otherwise its index
- * decides with the exact count, which it takes in wasm (HNSW scans when allowed rows are few
- * and walks with the allow-list applied inside the walk otherwise).
- *
- * Value partitions (segment/value-partitions.ts): when the filter's top-level `must` holds a
- * match of one string value on a partitioned keyword key, and the segment has that value's
- * partition, the partition is searched instead of the segment. Its rows are exactly the rows
- * holding the value, a superset of the allowed rows, so the allowed rows (computed as always)
- * restricted to it are all the allowed rows; the same rule picks an exact scan of its packed
- * copy or a walk of its graph, and its local offsets map back to segment offsets.
+ * Each segment's search is planned first (search-plan.ts: allowed rows, value partitions,
+ * scan or walk), then the call's searches are placed together (search-placement.ts: on the
+ * calling thread or on search workers) and run; the placement never changes the results.
  */
 import { Bitset } from '../index/bitset.js';
-import { scanBeatsWalk } from '../index/hnsw-index.js';
-import type { IndexSearchParams } from '../index/vector-index.js';
-import { type Filter, isFieldCondition } from '../payload/filter.js';
+import type { IndexSearchParams, IndexSearchResult } from '../index/vector-index.js';
+import type { Filter } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
-import { TombstonedSegment } from '../segment/tombstones.js';
-import type { ValuePartition } from '../segment/value-partitions.js';
-import { rowIdsOf } from './row-ids.js';
+import { SearchPlacement } from './search-placement.js';
+import { allowedRows, planSegmentSearch, type RowScope, type SegmentSearch } from './search-plan.js';
+
+export { allowedRows, type RowScope } from './search-plan.js';
 
 export interface Candidate {
   view: SegmentView;
@@ -36,150 +25,85 @@ export interface Candidate {
   distance: number;
 }
 
-/** What restricts the rows a search may return: the vector field searched and a filter. */
-export interface RowScope {
-  /** The vector field; rows lacking its vector are never returned. Undefined: any row. */
-  field?: number;
-  filter?: Filter;
-}
-
 /**
- * The rows of `view` that may be returned: live rows having the field's vector, that match
- * the filter. `undefined` means "all rows"; an empty bitset means none.
+ * The k best allowed rows of `field` over `views`, best first. Where each segment's search
+ * runs is decided by `SearchPlacement` (the growing segment, which may change while a worker
+ * reads it, is always searched on this thread); a sealed segment searched on a worker is
+ * retained until its search ends. When every search runs here the result is returned
+ * directly, without a promise (callers `await` either).
  */
-export function allowedRows(view: SegmentView, scope: RowScope = {}): Bitset | undefined {
-  let allowed = view.liveRows()?.clone();
-  const present = scope.field === undefined ? undefined : view.present(scope.field);
-  if (present) allowed = allowed ? allowed.and(present) : present.clone();
-  if (scope.filter) {
-    const matching = view.payloadIndex.filter(
-      scope.filter,
-      view.rows,
-      (i) => view.payload(i),
-      rowIdsOf(view),
-    );
-    allowed = allowed ? allowed.and(matching) : matching;
-  }
-  return allowed;
-}
-
-/**
- * Filtered scans over at most this many allowed rows run on the calling thread (well under
- * a millisecond, like a search of the growing segment) instead of on a worker, whose
- * hand-off costs about 0.1–0.3 ms per call.
- */
-const INLINE_SCAN_ROWS = 16_384;
-
-/**
- * The k best allowed rows of `field` over `views`. Sealed segments are searched on worker
- * threads (concurrently, and retained until their search ends), the growing segment on
- * this one.
- */
-export async function topK(
+export function topK(
   views: readonly SegmentView[],
   field: number,
   query: Float32Array,
   k: number,
   scope: RowScope,
   params: IndexSearchParams = {},
-): Promise<Candidate[]> {
-  const searches = views.map(async (view) => {
-    if (view.liveCount === 0) return [];
-    // An upper bound of the allowed rows, from payload-index cardinalities (microseconds).
-    const bound = scope.filter
-      ? view.payloadIndex.estimate(scope.filter, view.rows, rowIdsOf(view))
-      : view.rows;
-    if (bound === 0) return [];
-    const partition = partitionFor(view, field, scope.filter);
-    if (partition) return searchPartition(view, partition, query, k, scope, params);
-    const allow = allowedRows(view, scope);
-    const own: IndexSearchParams =
-      allow && params.strategy !== 'scan' && scanBeatsWalk(bound, Math.max(params.ef ?? 64, k), view.rows)
-        ? { ...params, strategy: 'scan' }
-        : params;
-    const index = view.fieldIndex(field);
-    // A scan of a few allowed rows costs less than the hop to a worker thread: run it here.
-    const inline = own.strategy === 'scan' && bound <= INLINE_SCAN_ROWS;
-    const release = inline ? undefined : view.retain?.();
-    try {
-      const { offsets, distances } = release
-        ? await index.searchAsync(query, k, allow, own)
-        : index.search(query, k, allow, own);
-      return Array.from(offsets, (offset, i): Candidate => ({ view, offset, distance: distances[i] }));
-    } finally {
-      release?.();
+): Candidate[] | Promise<Candidate[]> {
+  const alone = SearchPlacement.begin();
+  let ended = true;
+  try {
+    const plans: SegmentSearch[] = [];
+    for (const view of views) {
+      const plan = planSegmentSearch(view, field, k, scope, params);
+      if (plan) plans.push(plan);
     }
-  });
-  const all = (await Promise.all(searches)).flat();
-  all.sort((a, b) => a.distance - b.distance);
-  return all.length > k ? all.slice(0, k) : all;
-}
-
-/**
- * The value partition of `view` that holds every row `filter` may allow: that of the first
- * string `match: { value }` condition of the top-level `must` whose key is partitioned in
- * `field` and whose value has a partition ready.
- */
-function partitionFor(
-  view: SegmentView,
-  field: number,
-  filter: Filter | undefined,
-): ValuePartition | undefined {
-  if (filter?.must === undefined || !(view instanceof TombstonedSegment)) return undefined;
-  for (const condition of filter.must) {
-    if (!isFieldCondition(condition) || !('match' in condition) || !('value' in condition.match)) continue;
-    const value = condition.match.value;
-    if (typeof value !== 'string') continue;
-    const partition = view.segment.partition(field, condition.key, value);
-    if (partition) return partition;
+    const here = SearchPlacement.place(plans, alone);
+    if (here.every(Boolean)) {
+      const lists = plans.map((p) => candidates(p, p.index.search(query, k, p.allow, p.params)));
+      return merged(lists, k);
+    }
+    ended = false;
+    return searchPlaced(plans, here, query, k);
+  } finally {
+    // A call answered here counts as in flight until its caller has taken the result (the
+    // next microtask): calls issued together (Promise.all, concurrent callers) see each
+    // other, a caller awaiting each result sees none.
+    if (ended) queueMicrotask(SearchPlacement.end);
   }
-  return undefined;
 }
 
-/** Whether `filter` is one `must` condition and nothing else (so it allows exactly what that condition does). */
-function isSingleCondition(filter: Filter | undefined): boolean {
-  return filter?.must?.length === 1 && !filter.should?.length && !filter.must_not?.length;
-}
-
-/**
- * The k best allowed rows of `view` through `partition` (see the module comment). When the
- * filter is the partition's condition alone and every row is live and has the vector, every
- * partition row is allowed and no allow-list is made. A walk of a graph of at most
- * INLINE_SCAN_ROWS nodes, which computes each node's distance at most once, costs about what
- * a scan of as many rows does, so it runs on this thread too.
- */
-async function searchPartition(
-  view: SegmentView,
-  partition: ValuePartition,
+/** Runs planned searches where `here` says, and merges their results; ends the call when settled. */
+async function searchPlaced(
+  plans: readonly SegmentSearch[],
+  here: readonly boolean[],
   query: Float32Array,
   k: number,
-  scope: RowScope,
-  params: IndexSearchParams,
 ): Promise<Candidate[]> {
-  const everyRow =
-    isSingleCondition(scope.filter) &&
-    view.liveRows() === undefined &&
-    (scope.field === undefined || view.present(scope.field) === undefined);
-  const { allow, count } = partition.restrict(everyRow ? undefined : allowedRows(view, scope));
-  if (count === 0) return [];
-  const ef = Math.max(params.ef ?? partition.index.options.ef, k);
-  const scan =
-    params.strategy === 'scan' ||
-    (params.strategy !== 'walk' && allow !== undefined && scanBeatsWalk(count, ef, partition.size));
-  const own: IndexSearchParams = scan ? { ...params, strategy: 'scan' } : params;
-  const inline = partition.size <= INLINE_SCAN_ROWS || (scan && count <= INLINE_SCAN_ROWS);
-  const release = inline ? undefined : view.retain?.();
   try {
-    const { offsets, distances } = release
-      ? await partition.index.searchAsync(query, k, allow, own)
-      : partition.index.search(query, k, allow, own);
-    return Array.from(
-      offsets,
-      (local, i): Candidate => ({ view, offset: partition.rows[local], distance: distances[i] }),
-    );
+    return merged(await Promise.all(plans.map((plan, i) => runSearch(plan, query, here[i]))), k);
+  } finally {
+    SearchPlacement.end();
+  }
+}
+
+/** Runs one planned search, on this thread when `here`, else on a worker with its segment retained. */
+async function runSearch(plan: SegmentSearch, query: Float32Array, here: boolean): Promise<Candidate[]> {
+  const { view, index, k, allow, params } = plan;
+  if (here) return candidates(plan, index.search(query, k, allow, params));
+  const release = view.retain?.();
+  try {
+    return candidates(plan, await index.searchAsync(query, k, allow, params));
   } finally {
     release?.();
   }
+}
+
+/** The k best of per-segment lists, each ascending by distance. */
+function merged(lists: Candidate[][], k: number): Candidate[] {
+  if (lists.length === 0) return [];
+  const all = lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => a.distance - b.distance);
+  return all.length > k ? all.slice(0, k) : all;
+}
+
+function candidates(plan: SegmentSearch, found: IndexSearchResult): Candidate[] {
+  const { view, rowsOf } = plan;
+  const { offsets, distances } = found;
+  const out = new Array<Candidate>(offsets.length);
+  for (let i = 0; i < offsets.length; i++) {
+    out[i] = { view, offset: rowsOf ? rowsOf[offsets[i]] : offsets[i], distance: distances[i] };
+  }
+  return out;
 }
 
 export function withinRange(

@@ -55,6 +55,17 @@ export function toVector(input: unknown, dimension: number, metric: Metric, wher
     throw new InvalidVectorError(`${where}: expected number[] or Float32Array, got ${describe(input)}`);
   }
   if (input.length !== dimension) throw new DimensionMismatchError(dimension, input.length, where);
+  if (input instanceof Float32Array) {
+    // Already float32: copy in one go and only check finiteness (the common query form).
+    const out = input.slice();
+    for (let i = 0; i < dimension; i++) {
+      if (!Number.isFinite(out[i])) {
+        throw new InvalidVectorError(`${where}[${i}]: expected a finite float32, got ${out[i]}`);
+      }
+    }
+    if (metric === 'cosine') normalize(out, where);
+    return out;
+  }
   const out = new Float32Array(dimension);
   for (let i = 0; i < dimension; i++) {
     const v = input[i];

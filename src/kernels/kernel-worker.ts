@@ -3,9 +3,10 @@
  * memories (arenas) it is given and runs exported functions on request. It never
  * allocates; every pointer it receives was allocated by the thread that owns the memory.
  *
- * Protocol: `{ id, arena, memory?, fn, args }` in (`memory` with the first call on an
- * arena), `{ id, result }` or `{ id, error }` out; `{ forget: arena }` drops the instance
- * over that arena and answers nothing.
+ * Protocol: `{ id, memories, calls }` in, where `calls` is a list of `[arena, fn, args]` run in
+ * order and `memories` lists `[arena, memory]` for arenas this worker has no instance over
+ * yet; `{ id, results, errors, ms }` out, one entry per call (`errors[i]` null when call i
+ * succeeded) and the milliseconds the calls took together. `{ forget: arena }` drops the instance over that arena and answers nothing.
  *
  * Besides the kernels' exports, `fn` may be `HNSW_SQ8_DISK` (worker-file-reads.ts: a search
  * of vectors kept on disk, whose candidates' rows it reads from their file to re-rank), so that a
@@ -16,12 +17,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { attachWasmKernels } from './wasm-kernels.js';
 import { HNSW_SQ8_DISK, hnswSearchSq8Disk } from './worker-file-reads.js';
 
-interface Call {
+interface Message {
   id: number;
-  arena: number;
-  memory?: WebAssembly.Memory;
-  fn: string;
-  args: number[];
+  memories: [number, WebAssembly.Memory][];
+  calls: [number, string, number[]][];
 }
 
 type Exports = Record<string, (...args: number[]) => number>;
@@ -32,32 +31,43 @@ const memories = new Map<number, WebAssembly.Memory>();
 const port = parentPort;
 if (!port) throw new Error('kernel-worker.js must run in a worker thread');
 
-port.on('message', (msg: Call | { forget: number }) => {
+function run(arena: number, fn: string, args: number[]): number {
+  const exports = instances.get(arena);
+  if (exports === undefined) throw new Error(`no memory was sent for arena ${arena}`);
+  if (fn === HNSW_SQ8_DISK)
+    return hnswSearchSq8Disk(exports, memories.get(arena) as WebAssembly.Memory, args);
+  const entry = exports[fn];
+  if (typeof entry !== 'function') throw new Error(`kernels have no function '${fn}'`);
+  return entry(...args) ?? 0;
+}
+
+port.on('message', (msg: Message | { forget: number }) => {
   if ('forget' in msg) {
     instances.delete(msg.forget);
     memories.delete(msg.forget);
     return;
   }
-  const { id, arena, memory, fn, args } = msg;
+  const started = performance.now();
+  const results: number[] = [];
+  const errors: (string | null)[] = [];
+  let attachError: string | null = null;
   try {
-    let exports = instances.get(arena);
-    if (memory !== undefined) {
-      exports = attachWasmKernels(module, memory) as unknown as Exports;
-      instances.set(arena, exports);
+    for (const [arena, memory] of msg.memories) {
+      instances.set(arena, attachWasmKernels(module, memory) as unknown as Exports);
       memories.set(arena, memory);
     }
-    if (exports === undefined) throw new Error(`no memory was sent for arena ${arena}`);
-    if (fn === HNSW_SQ8_DISK) {
-      port.postMessage({
-        id,
-        result: hnswSearchSq8Disk(exports, memories.get(arena) as WebAssembly.Memory, args),
-      });
-      return;
-    }
-    const entry = exports[fn];
-    if (typeof entry !== 'function') throw new Error(`kernels have no function '${fn}'`);
-    port.postMessage({ id, result: entry(...args) ?? 0 });
   } catch (error) {
-    port.postMessage({ id, error: (error as Error).message });
+    attachError = (error as Error).message;
   }
+  for (const [arena, fn, args] of msg.calls) {
+    try {
+      if (attachError !== null) throw new Error(attachError);
+      results.push(run(arena, fn, args));
+      errors.push(null);
+    } catch (error) {
+      results.push(0);
+      errors.push((error as Error).message);
+    }
+  }
+  port.postMessage({ id: msg.id, results, errors, ms: performance.now() - started });
 });

@@ -10,7 +10,15 @@
  *   the instance, keyed by the arena's id, until `forget` (an arena released) drops it.
  * - Workers are created on demand, at most `maxWorkers`, and kept for reuse; an idle pool
  *   does not keep the process alive (workers are unref'd while idle).
- * - A worker runs one call at a time; calls wait in a queue for a free worker.
+ * - A worker runs one message at a time; calls wait in a queue for a free worker. Calls
+ *   queued in one turn of the event loop are sent together: dispatch waits for the turn to
+ *   end (`setImmediate`), then gives each free worker an equal share of the queue, at most
+ *   `maxPerMessage` calls in one message (1 for builds, whose calls are long and must spread
+ *   over every worker; 32 for searches, whose calls are short, so that one message and one
+ *   wake-up serve many) and at most about `MESSAGE_MS` of work by the measured duration of
+ *   the function's recent calls (so long searches still spread over the workers call by call,
+ *   and a worker that gets little CPU holds few of them). A worker runs a message's calls in
+ *   order and answers once, with their results and how long they took.
  * - Workers never allocate: callers allocate every block before the call and must not free
  *   it until the call's promise settles.
  */
@@ -29,7 +37,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  busy: Pending | undefined;
+  /** The calls of the message the worker is running; undefined when idle. */
+  busy: Pending[] | undefined;
   /** Arenas this worker holds an instance over. */
   arenas: Set<number>;
 }
@@ -48,12 +57,25 @@ export interface ArenaCalls {
 
 const pools = new Map<PoolPurpose, KernelWorkerPool>();
 
+/** Work one message should carry at most (ms), by the measured durations of recent calls. */
+const MESSAGE_MS = 0.5;
+/** Weight of the latest message in the running mean of a function's call duration. */
+const DURATION_WEIGHT = 0.2;
+
 export class KernelWorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 0;
+  private dispatchScheduled = false;
+  /** Running mean duration (ms) of one call, per kernel function, from the workers' reports. */
+  private readonly callMs = new Map<string, number>();
+  /** Messages posted to workers and the calls they carried (diagnostics, tests). */
+  readonly sent = { messages: 0, calls: 0 };
 
-  private constructor(readonly maxWorkers: number) {}
+  private constructor(
+    readonly maxWorkers: number,
+    readonly maxPerMessage: number,
+  ) {}
 
   /** The process's pool for `purpose` (sized to the machine's cores), bound to the arena of `kernels`. */
   static for(kernels: WasmKernels, purpose: PoolPurpose): ArenaCalls {
@@ -65,7 +87,7 @@ export class KernelWorkerPool {
   static of(purpose: PoolPurpose): KernelWorkerPool {
     let pool = pools.get(purpose);
     if (!pool) {
-      pool = new KernelWorkerPool(Math.max(1, availableParallelism()));
+      pool = new KernelWorkerPool(Math.max(1, availableParallelism()), purpose === 'search' ? 32 : 1);
       pools.set(purpose, pool);
     }
     return pool;
@@ -91,6 +113,16 @@ export class KernelWorkerPool {
   run(kernels: WasmKernels, fn: string, args: number[]): Promise<number> {
     return new Promise((resolve, reject) => {
       this.queue.push({ kernels, fn, args, resolve, reject });
+      this.scheduleDispatch();
+    });
+  }
+
+  /** Dispatches once the current turn of the event loop has queued what it will (see the invariants). */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
       this.dispatch();
     });
   }
@@ -110,16 +142,32 @@ export class KernelWorkerPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
+      const idle = this.slots.filter((s) => s.busy === undefined).length;
+      const free = idle + this.maxWorkers - this.slots.length;
+      if (free === 0) return;
       let slot = this.slots.find((s) => s.busy === undefined);
-      if (!slot && this.slots.length < this.maxWorkers) slot = this.spawn();
-      if (!slot) return;
-      const call = this.queue.shift() as Pending;
-      slot.busy = call;
+      if (!slot) slot = this.spawn();
+      const perCall = this.callMs.get(this.queue[0].fn);
+      const byWork =
+        perCall === undefined ? this.maxPerMessage : Math.max(1, Math.floor(MESSAGE_MS / perCall));
+      const take = Math.min(this.maxPerMessage, byWork, Math.ceil(this.queue.length / free));
+      const calls = this.queue.splice(0, take);
+      slot.busy = calls;
       slot.worker.ref();
-      const arena = call.kernels.arenaId;
-      const memory = slot.arenas.has(arena) ? undefined : call.kernels.memory;
-      slot.arenas.add(arena);
-      slot.worker.postMessage({ id: this.nextId++, arena, memory, fn: call.fn, args: call.args });
+      const memories: [number, WebAssembly.Memory][] = [];
+      for (const call of calls) {
+        const arena = call.kernels.arenaId;
+        if (slot.arenas.has(arena)) continue;
+        slot.arenas.add(arena);
+        memories.push([arena, call.kernels.memory]);
+      }
+      this.sent.messages++;
+      this.sent.calls += calls.length;
+      slot.worker.postMessage({
+        id: this.nextId++,
+        memories,
+        calls: calls.map((c) => [c.kernels.arenaId, c.fn, c.args]),
+      });
     }
   }
 
@@ -128,22 +176,29 @@ export class KernelWorkerPool {
       workerData: { module: compiledModule() },
     });
     const slot: Slot = { worker, busy: undefined, arenas: new Set() };
-    worker.on('message', (msg: { result?: number; error?: string }) => {
-      const call = slot.busy;
+    worker.on('message', (msg: { results: number[]; errors: (string | null)[]; ms: number }) => {
+      const calls = slot.busy ?? [];
       slot.busy = undefined;
       worker.unref();
-      if (call) {
-        if (msg.error !== undefined) call.reject(new Error(`kernel worker: ${msg.error}`));
-        else call.resolve(msg.result ?? 0);
+      if (calls.length > 0) {
+        const fn = calls[0].fn;
+        const each = msg.ms / calls.length;
+        const mean = this.callMs.get(fn);
+        this.callMs.set(fn, mean === undefined ? each : mean + DURATION_WEIGHT * (each - mean));
+      }
+      for (const [i, call] of calls.entries()) {
+        const error = msg.errors[i];
+        if (error !== null && error !== undefined) call.reject(new Error(`kernel worker: ${error}`));
+        else call.resolve(msg.results[i] ?? 0);
       }
       this.dispatch();
     });
     worker.on('error', (error) => {
-      const call = slot.busy;
+      const calls = slot.busy ?? [];
       slot.busy = undefined;
       const at = this.slots.indexOf(slot);
       if (at >= 0) this.slots.splice(at, 1);
-      call?.reject(error);
+      for (const call of calls) call.reject(error);
       this.dispatch();
     });
     worker.unref();

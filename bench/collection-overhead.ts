@@ -1,0 +1,188 @@
+/**
+ * What a collection costs over its own index (issue 17, targets 2 and 3): `collection.search`
+ * and `searchBatch` against `HnswIndex.search` of the very graph the collection walks.
+ *
+ * Per data set (`collection-overhead-data.ts`: the 100,000 × 128 Gaussian mixture, l2, and
+ * 100,000 held-out-split wink word vectors, 100-d, cosine) one collection is built once and
+ * kept (`.bench-cache/collection-overhead/<name>/`, with the recipe it was built from): one
+ * segment (`segmentSize` = n), the default index (HNSW, M 16, efConstruction 200) built by
+ * `flush()`. Then `--runs` separate processes (`collection-overhead-child.ts`) each open it
+ * and time `raw` (the segment's `HnswIndex.search`, one thread), `one` (`collection.search`,
+ * one caller awaiting each result), `c32` (32 concurrent callers) and `batch` (`searchBatch`
+ * of the whole query set), `--passes` interleaved passes per (ef, way); a run's QPS of a way
+ * is the median of its passes. The tables give each run's medians, the median over its passes
+ * of the way's QPS over `raw`'s in the same pass, and the largest deviation of a run from the
+ * median of the runs.
+ *
+ * Prints Markdown on stdout (`run-all.ts collection-overhead` writes it into
+ * docs/benchmarks.md), progress on stderr.
+ * Reproduce: `npm run build && node dist/bench/collection-overhead.js [--datasets gauss-100k,wink-100k] [--runs 3]`
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Quiver } from '../src/db/database.js';
+import { median } from './ann/measure.js';
+import { packageRoot, quiverVersion } from './ann/paths.js';
+import type { ChildResult, Way } from './collection-overhead-child.js';
+import { loadOverheadDataset, OVERHEAD_DATASETS } from './collection-overhead-data.js';
+
+const { values } = parseArgs({
+  options: {
+    datasets: { type: 'string', default: OVERHEAD_DATASETS.join(',') },
+    runs: { type: 'string', default: '3' },
+    passes: { type: 'string', default: '7' },
+    'pass-seconds': { type: 'string', default: '0.5' },
+    queries: { type: 'string', default: '1000' },
+    efs: { type: 'string', default: '16,64,256' },
+  },
+});
+const log = (msg: string) => process.stderr.write(`[overhead] ${msg}\n`);
+const datasets = values.datasets.split(',');
+const runs = Number(values.runs);
+const passes = Number(values.passes);
+const queries = Number(values.queries);
+for (const [name, v] of [
+  ['runs', runs],
+  ['passes', passes],
+  ['queries', queries],
+] as const) {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
+}
+const loadAtStart = loadavg()[0];
+const UPSERT_BATCH = 5_000;
+
+/** The kept collection of `name` in its folder, built unless the folder holds it from the same recipe. */
+async function keptCollection(name: string): Promise<{ dir: string; buildSeconds?: number }> {
+  const dir = join(packageRoot(), '.bench-cache', 'collection-overhead', name);
+  const data = await loadOverheadDataset(name, queries);
+  const n = data.base.length / data.dimension;
+  const recipe = JSON.stringify({ name, n, metric: data.metric, segmentSize: n, index: 'default HNSW' });
+  const recipeFile = join(dir, 'recipe.json');
+  if (existsSync(recipeFile) && readFileSync(recipeFile, 'utf8') === recipe) {
+    log(`${name}: reusing the collection in ${dir}`);
+    return { dir };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const db = await Quiver.open(join(dir, 'db'));
+  const collection = await db.createCollection('bench', {
+    dimension: data.dimension,
+    metric: data.metric,
+    segmentSize: n,
+  });
+  const started = performance.now();
+  const d = data.dimension;
+  for (let first = 0; first < n; first += UPSERT_BATCH) {
+    const points = [];
+    for (let i = first; i < Math.min(n, first + UPSERT_BATCH); i++) {
+      points.push({ id: i, vector: data.base.subarray(i * d, (i + 1) * d) });
+    }
+    await collection.upsert(points);
+  }
+  log(`${name}: flush (seal and build the HNSW index)`);
+  await collection.flush();
+  const buildSeconds = (performance.now() - started) / 1000;
+  await db.close();
+  writeFileSync(recipeFile, recipe);
+  log(`${name}: built in ${buildSeconds.toFixed(0)} s`);
+  return { dir, buildSeconds };
+}
+
+function runChild(dir: string, name: string): Promise<ChildResult> {
+  const script = new URL('./collection-overhead-child.js', import.meta.url).pathname;
+  const args = [
+    '--expose-gc',
+    script,
+    join(dir, 'db'),
+    name,
+    String(passes),
+    values['pass-seconds'],
+    String(queries),
+    values.efs,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`collection-overhead-child ${name} exited with ${code}`));
+      else resolve(JSON.parse(Buffer.concat(chunks).toString('utf8').trim()) as ChildResult);
+    });
+  });
+}
+
+const WAY_NAMES: Record<Way, string> = {
+  raw: '`HnswIndex.search` (raw, one thread)',
+  one: '`collection.search`, 1 caller',
+  c32: '`collection.search`, 32 concurrent callers',
+  batch: '`searchBatch` of all queries',
+};
+
+function fmt(x: number): string {
+  return Math.round(x).toLocaleString('en');
+}
+
+function datasetTable(title: string, results: readonly ChildResult[], built: number | undefined): string[] {
+  const efs = results[0].efs;
+  const lines = [
+    `### ${title}`,
+    '',
+    ...(built === undefined ? [] : [`Collection built (upserts + flush) in ${built.toFixed(0)} s.`, '']),
+    `| ef | way | recall@10 | ${results.map((_, r) => `run ${r + 1} QPS (× raw)`).join(' | ')} | median of runs | largest deviation |`,
+    `|---:|---|---:|${results.map(() => '---:').join('|')}|---:|---:|`,
+  ];
+  for (const [e, ef] of efs.entries()) {
+    for (const way of Object.keys(WAY_NAMES) as Way[]) {
+      const perRun = results.map((r) => median(r.qps[way][e]));
+      // Per pass, the way against raw timed next to it; the median of those ratios.
+      const ratios = results.map((r) => median(r.qps[way][e].map((q, p) => q / r.qps.raw[e][p])));
+      const mid = median(perRun);
+      const deviation = Math.max(...perRun.map((q) => Math.abs(q - mid) / mid));
+      const cells = perRun.map((q, r) => (way === 'raw' ? fmt(q) : `${fmt(q)} (${ratios[r].toFixed(2)}×)`));
+      lines.push(
+        `| ${ef} | ${WAY_NAMES[way]} | ${results[0].recall[way][e].toFixed(3)} | ${cells.join(' | ')} | ${fmt(mid)} | ±${(deviation * 100).toFixed(0)}% |`,
+      );
+    }
+  }
+  lines.push('');
+  return lines;
+}
+
+const out: string[] = [
+  '## Collection overhead: `collection.search` and `searchBatch` against the raw index (issue 17)',
+  '',
+  'What the collection costs over its own index, on the same graph: each data set is one collection of one ' +
+    'segment (`segmentSize` = n) with the default index (HNSW, M = 16, efConstruction = 200) built by `flush()`; ' +
+    "**raw** is `HnswIndex.search` of that segment's index on the calling thread, query after query; " +
+    '**1 caller** awaits each `collection.search` before the next; **32 concurrent callers** each await their own; ' +
+    '**searchBatch** gets the whole query set in one call. k = 10. ' +
+    `Each of ${runs} runs is a process of its own that times every (ef, way) in ${passes} interleaved passes ` +
+    '(the order of the ways rotating per pass; a pass repeats the query set for about ' +
+    `${values['pass-seconds']} s); a run's QPS is the median of its passes, and the ratio in brackets the median ` +
+    "over its passes of the way's QPS over raw's in the same pass (timed next to each other, so the machine's " +
+    'load moves both alike). "Largest deviation" is that of a run\'s median from the median of the runs. The collection ' +
+    'decides per call where a search runs (`src/db/search-placement.ts`): a lone call, or a small one, on the ' +
+    'calling thread; concurrent calls on the search workers, several to a message.',
+  '',
+];
+for (const name of datasets) {
+  const { dir, buildSeconds } = await keptCollection(name);
+  const results: ChildResult[] = [];
+  for (let r = 0; r < runs; r++) {
+    log(`${name}: run ${r + 1} of ${runs}`);
+    results.push(await runChild(dir, name));
+  }
+  const title = (await loadOverheadDataset(name, queries)).title;
+  out.push(...datasetTable(title, results, buildSeconds));
+}
+out.push(
+  `Quiver ${quiverVersion()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ` +
+    `load average at start ${loadAtStart.toFixed(2)}.`,
+  '',
+  `Reproduce: \`npm run build && node dist/bench/collection-overhead.js --runs ${runs} --passes ${passes}\``,
+);
+process.stdout.write(`${out.join('\n')}\n`);

@@ -1,0 +1,239 @@
+/**
+ * Where a search runs does not change what it returns: every query kind answered with every
+ * segment search on the calling thread (`SearchPlacement.mode = 'here'`) equals, hit for hit
+ * and in the same order, the same query answered on the search workers (`'workers'`), for
+ * HNSW segments in several memory arenas with value partitions, deletes and a growing
+ * segment, and for every factory index family. The rule itself (lone calls here, concurrent
+ * ones on workers unless tiny) and the pool's batching of concurrent calls into shared
+ * messages are checked by their counters, never by time.
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { estimatedWork, LONE_CALL_MAX, SearchPlacement, TINY } from '../src/db/search-placement.js';
+import { FlatIndex } from '../src/index/flat-index.js';
+import {
+  type Collection,
+  DistanceKind,
+  type EmbeddedCollection,
+  type Filter,
+  gaussianMixture,
+  kernels,
+  Quiver,
+} from '../src/index.js';
+import { wasmKernels } from '../src/kernels/load.js';
+import type { WasmKernels } from '../src/kernels/wasm-kernels.js';
+import { KernelWorkerPool } from '../src/kernels/worker-pool.js';
+import { tempDir } from './support/reference.js';
+
+const DIM = 8;
+const QUERIES = 12;
+const PART: Filter = { must: [{ key: 'tags', match: { value: 'part' } }] };
+const HALF: Filter = { must: [{ key: 'half', match: { value: 1 } }] };
+
+function pointsOf(data: Float32Array, from: number, to: number) {
+  return Array.from({ length: to - from }, (_, j) => {
+    const i = from + j;
+    return {
+      id: i,
+      vector: data.subarray(i * DIM, (i + 1) * DIM),
+      payload: { tags: i % 10 === 3 ? ['part'] : ['other'], half: i % 2, group: i % 7 },
+    };
+  });
+}
+
+/** Every query kind that goes through the segment fan-out, as plain data to compare. */
+async function answers(c: Collection, queries: readonly Float32Array[], knobs: object): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const q of queries) {
+    out.push(await c.search(q, { k: 10, ...knobs }));
+    out.push(await c.search(q, { k: 10, filter: HALF, ...knobs }));
+    out.push(await c.search(q, { k: 10, filter: PART, ...knobs }));
+    out.push(await c.search(q, { k: 5, exact: true, filter: PART }));
+    out.push(await c.search(q, { k: 4, groupBy: 'group', groupSize: 2, ...knobs }));
+  }
+  out.push(await c.searchBatch([...queries], { k: 10, ...knobs }));
+  out.push(await Promise.all(queries.map((q) => c.search(q, { k: 10, filter: HALF, ...knobs }))));
+  return out;
+}
+
+/** The answers with every search here, then on workers; asserts each place was used and they agree. */
+async function assertSamePlaces(c: Collection, queries: readonly Float32Array[], knobs: object) {
+  const placed = SearchPlacement.placed;
+  SearchPlacement.mode = 'here';
+  const workersBefore = placed.workers;
+  const here = await answers(c, queries, knobs);
+  assert.equal(placed.workers, workersBefore, "mode 'here' sent nothing to a worker");
+  SearchPlacement.mode = 'workers';
+  const onWorkers = await answers(c, queries, knobs);
+  assert.ok(placed.workers > workersBefore, "mode 'workers' used the workers");
+  SearchPlacement.mode = 'rule';
+  assert.deepEqual(onWorkers, here);
+}
+
+afterEach(() => {
+  SearchPlacement.mode = 'rule';
+});
+
+describe('search placement: the calling thread and the workers give the same results', () => {
+  const dir = tempDir('quiver-placement-');
+  let db: Quiver;
+  before(async () => {
+    // 4 MiB arenas: the HNSW collection's segments land in different arenas.
+    db = await Quiver.open(dir.path, { arenaBytes: 4 << 20 });
+  });
+  after(async () => {
+    await db.close();
+    dir.cleanup();
+  });
+
+  test('HNSW over several arenas, with partitions, deletes and a growing segment', async () => {
+    const n = 24_000;
+    const data = gaussianMixture(n + 300 + QUERIES, DIM, 50, 2024);
+    const c = await db.createCollection('hnsw', {
+      dimension: DIM,
+      index: { type: 'hnsw', M: 16, efConstruction: 64 },
+      payloadIndexes: { tags: { type: 'keyword', partitioned: true } },
+    });
+    for (let first = 0; first < n; first += 6000) await c.upsert(pointsOf(data, first, first + 6000));
+    await c.flush();
+    await (c as EmbeddedCollection).indexer.idle();
+    await c.delete(Array.from({ length: 400 }, (_, i) => i * 37));
+    await c.upsert(pointsOf(data, n, n + 300));
+    const sealed = (c as EmbeddedCollection).storage.set.sealed.map((p) => p.segment);
+    assert.ok(new Set(sealed.map((s) => s.kernels.arenaId)).size >= 2, 'segments in several arenas');
+    assert.ok(
+      sealed.some((s) => s.partition(0, 'tags', 'part') !== undefined),
+      'a segment searched through a partition',
+    );
+    const queries = Array.from({ length: QUERIES }, (_, q) =>
+      data.subarray((n + 300 + q) * DIM, (n + 301 + q) * DIM),
+    );
+    await assertSamePlaces(c, queries, { ef: 32 });
+  });
+
+  const FAMILIES: { factory: string; knobs: object }[] = [
+    { factory: 'Flat', knobs: {} },
+    { factory: 'IVF16,Flat', knobs: { nprobe: 4 } },
+    { factory: 'IVF16,SQ8', knobs: { nprobe: 4 } },
+    { factory: 'IVF16,PQ4', knobs: { nprobe: 4, rerank: 40 } },
+    { factory: 'SQ8', knobs: {} },
+    { factory: 'PQ4', knobs: { rerank: 40 } },
+    { factory: 'HNSW16,SQ8', knobs: { ef: 32 } },
+    { factory: 'LSH64', knobs: { rerank: 100 } },
+    { factory: 'Annoy4', knobs: { searchK: 200 } },
+  ];
+  for (const { factory, knobs } of FAMILIES) {
+    test(`${factory}: same hits in the same order`, async () => {
+      const n = 9000;
+      const data = gaussianMixture(n + 200 + QUERIES, DIM, 30, 99);
+      const name = factory.toLowerCase().replace(/[^a-z0-9]/g, '_');
+      const c = await db.createCollection(name, { dimension: DIM, index: factory, segmentSize: 4500 });
+      await c.upsert(pointsOf(data, 0, n));
+      await c.flush();
+      await c.delete([5, 500, 5000]);
+      await c.upsert(pointsOf(data, n, n + 200));
+      const info = await c.info();
+      assert.equal(info.sealedSegments, 2);
+      assert.equal(info.indexedSegments, factory === 'Flat' ? 0 : 2, 'every sealed segment indexed');
+      const queries = Array.from({ length: QUERIES }, (_, q) =>
+        data.subarray((n + 200 + q) * DIM, (n + 201 + q) * DIM),
+      );
+      await assertSamePlaces(c, queries, knobs);
+      await db.dropCollection(name);
+    });
+  }
+});
+
+describe('the placement rule', () => {
+  const index = new FlatIndex(kernels(), 128, DistanceKind.L2);
+  after(() => index.dispose());
+  const scan = (rows: number, pinned = false) => ({ index, k: 10, params: {}, rows, pinned });
+
+  test('estimates a flat scan as rows × dimension', () => {
+    assert.equal(estimatedWork(scan(1000)), 128_000);
+  });
+
+  test('a lone call runs here up to LONE_CALL_MAX in total, a larger one on workers except tiny searches', () => {
+    const small = scan(Math.floor(TINY / 128));
+    const big = scan(Math.floor(LONE_CALL_MAX / 128 / 2));
+    const alone = SearchPlacement.begin();
+    try {
+      assert.equal(alone, true);
+      assert.deepEqual(SearchPlacement.place([small, big], alone), [true, true]);
+      assert.deepEqual(SearchPlacement.place([small, big, big, big], alone), [true, false, false, false]);
+    } finally {
+      SearchPlacement.end();
+    }
+  });
+
+  test('while another call is in flight, searches above TINY go to workers; pinned ones stay here', () => {
+    SearchPlacement.begin();
+    const alone = SearchPlacement.begin();
+    try {
+      assert.equal(alone, false);
+      const tiny = scan(Math.floor(TINY / 128));
+      const above = scan(Math.ceil(TINY / 128) + 1);
+      const pinned = scan(1_000_000, true);
+      assert.deepEqual(SearchPlacement.place([tiny, above, pinned], alone), [true, false, true]);
+    } finally {
+      SearchPlacement.end();
+      SearchPlacement.end();
+    }
+    assert.equal(SearchPlacement.inFlight, 0);
+  });
+});
+
+describe('the search pool batches concurrent calls', () => {
+  const dir = tempDir('quiver-placement-pool-');
+  after(() => dir.cleanup());
+
+  test('64 concurrent searches travel in fewer messages than calls, with the answers of lone calls', async () => {
+    const db = await Quiver.open(dir.path);
+    try {
+      const n = 3000;
+      const data = gaussianMixture(n + 64, DIM, 20, 7);
+      const c = await db.createCollection('pool', { dimension: DIM, index: 'HNSW16', segmentSize: n });
+      await c.upsert(pointsOf(data, 0, n));
+      await c.flush();
+      const queries = Array.from({ length: 64 }, (_, q) => data.subarray((n + q) * DIM, (n + q + 1) * DIM));
+      const lone = [];
+      for (const q of queries) lone.push(await c.search(q, { k: 10, ef: 32 }));
+      const sent = KernelWorkerPool.of('search').sent;
+      const before = { ...sent };
+      SearchPlacement.mode = 'workers';
+      const concurrent = await Promise.all(queries.map((q) => c.search(q, { k: 10, ef: 32 })));
+      SearchPlacement.mode = 'rule';
+      assert.deepEqual(concurrent, lone);
+      const calls = sent.calls - before.calls;
+      const messages = sent.messages - before.messages;
+      assert.ok(calls >= 64, `${calls} calls`);
+      assert.ok(messages < calls, `${messages} messages for ${calls} calls`);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('a message of several calls', () => {
+  test('each call gets its own result, and a failing call rejects only itself', async () => {
+    const kern = wasmKernels() as WasmKernels;
+    const pool = KernelWorkerPool.of('search');
+    // Bitsets of 0..7 set bits among 64: bitsetCount must answer each with its own count.
+    const words = 2;
+    const blocks = Array.from({ length: 8 }, (_, bits) => {
+      const ptr = kern.alloc(words * 4);
+      kern.u32(ptr, words).set([2 ** bits - 1, 0]);
+      return ptr;
+    });
+    try {
+      const before = { ...pool.sent };
+      const counts = blocks.map((ptr) => pool.run(kern, 'bitsetCount', [ptr, 64]));
+      const bad = pool.run(kern, 'noSuchExport', []);
+      await assert.rejects(bad, /kernels have no function 'noSuchExport'/);
+      assert.deepEqual(await Promise.all(counts), [0, 1, 2, 3, 4, 5, 6, 7]);
+      assert.ok(pool.sent.messages - before.messages < 9, 'the nine calls shared messages');
+    } finally {
+      for (const ptr of blocks) kern.free(ptr);
+    }
+  });
+});
