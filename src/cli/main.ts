@@ -16,6 +16,7 @@ import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
 import { registerPayloadIndex } from './commands/payload-index.js';
+import { registerPurgeReport } from './commands/purge-report.js';
 import { registerRecommend } from './commands/recommend.js';
 import { registerRestore } from './commands/restore.js';
 import { registerSearch } from './commands/search.js';
@@ -41,6 +42,7 @@ function buildProgram(): Command {
     registerInfo,
     registerDrop,
     registerSnapshot,
+    registerPurgeReport,
     registerRestore,
     registerServe,
     registerBench,

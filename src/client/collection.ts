@@ -11,11 +11,14 @@
  * Returned vectors are requested as base64 and come back as `Float32Array` (or `Uint8Array`
  * for binary fields).
  */
+
+import { purgeRequested } from '../db/purge.js';
 import type {
   Collection,
   CollectionInfo,
   CountOptions,
   DeleteByFilter,
+  DeleteOptions,
   GetOptions,
   Hit,
   HitGroup,
@@ -26,6 +29,7 @@ import type {
   PointId,
   PointInput,
   PointSelector,
+  PurgeResult,
   RangeSearchOptions,
   RawPointInput,
   RawSearchQuery,
@@ -127,16 +131,36 @@ export class RemoteCollection implements Collection, PayloadUpdating {
 
   /**
    * Deletes points by id, or every point matching a filter; resolves with how many existed.
+   * With `{ purge: true }`, as `purge`.
    * @example
    * await images.delete(['img-1']);
    */
-  async delete(selector: PointId[] | DeleteByFilter): Promise<number> {
+  async delete(selector: PointId[] | DeleteByFilter, options?: DeleteOptions): Promise<number> {
+    if (purgeRequested(options)) return (await this.purge(selector)).deleted;
     const { deleted } = await this.post<{ deleted: number }>(
       'POST',
       '/points/delete?wait=true',
       this.selector(selector, 'delete'),
     );
     return deleted;
+  }
+
+  /**
+   * Deletes, and resolves once no file of the server's database holds the deleted points
+   * (Quiver's `purge=true` on the delete route).
+   * @example
+   * const { snapshotsDeleted } = await faces.purge(['person-7']);
+   */
+  async purge(selector: PointId[] | DeleteByFilter): Promise<PurgeResult> {
+    const { deleted, purge } = await this.post<{
+      deleted: number;
+      purge: { segments_rewritten: number; snapshots_deleted: string[] };
+    }>('POST', '/points/delete?wait=true&purge=true', this.selector(selector, 'delete'));
+    return {
+      deleted,
+      segmentsRewritten: purge.segments_rewritten,
+      snapshotsDeleted: purge.snapshots_deleted,
+    };
   }
 
   /**

@@ -11,7 +11,6 @@
  */
 import { ClosedError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
 import { type Filter, parseFilter } from '../payload/filter.js';
-import { encodeDelete, WalKind } from '../storage/wal-record.js';
 import {
   checkPayloadIndex,
   fieldsOf,
@@ -26,13 +25,15 @@ import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
 import { maxDistanceOf } from './metric.js';
 import { OrderedScroll, parseOrderBy } from './order-by.js';
 import { PayloadUpdates } from './payload-updates.js';
+import { type DeleteContext, deletePoints } from './point-delete.js';
 import { PointOutput } from './point-output.js';
 import { PointThumbnails } from './point-thumbnails.js';
+import { erase, type PurgeResult, type PurgeTarget, purgeRequested } from './purge.js';
 import { QueryInput } from './query-input.js';
 import { RankedSearch, type RankOptions } from './ranked-search.js';
 import { runRecommend } from './recommend-run.js';
 import { ScrollOrder } from './scroll-order.js';
-import { countRows, matchingRows, type RowScope, withinRange } from './search.js';
+import { countRows, type RowScope, withinRange } from './search.js';
 import { runWindowed } from './search-batch.js';
 import { SegmentIndexer } from './segment-indexer.js';
 import { SegmentLoader } from './segment-loader.js';
@@ -41,6 +42,7 @@ import type {
   CollectionInfo,
   CountOptions,
   DeleteByFilter,
+  DeleteOptions,
   GetOptions,
   Hit,
   HitGroup,
@@ -78,6 +80,8 @@ export interface CollectionHost {
   readonly embedders: EmbedderResolver;
   /** The catalog's `PRAGMA quick_check` verdict at open ('ok' when sound). */
   readonly catalogIntegrity: string;
+  /** Deletes every managed snapshot of collection `name` (a purge); resolves with their names. */
+  dropSnapshots(name: string): Promise<string[]>;
 }
 
 export class EmbeddedCollection implements Collection {
@@ -212,46 +216,53 @@ export class EmbeddedCollection implements Collection {
 
   /**
    * Deletes points by id, or every point matching a filter; resolves with how many existed.
+   * With `{ purge: true }`, resolves only once no file of the database holds their bytes
+   * (see `purge`).
    * @example
    * await images.delete(['img-1']);
    * await images.delete({ filter: { must: [{ key: 'label', match: { value: 'cat' } }] } });
+   * await faces.delete(['person-7'], { purge: true });
    */
-  async delete(selector: PointId[] | DeleteByFilter): Promise<number> {
+  async delete(selector: PointId[] | DeleteByFilter, options?: DeleteOptions): Promise<number> {
+    this.check();
     await this.loaded();
-    let ids: PointId[];
-    if (Array.isArray(selector)) {
-      ids = checkIds(selector);
-    } else if (typeof selector === 'object' && selector !== null && 'filter' in selector) {
-      // Resolved, logged and applied in one queue task, so no write lands between the
-      // filter's evaluation and the delete (as payload updates by filter).
-      const filter = parseFilter(selector.filter);
-      return this.host.queue.exclusive(() => {
-        this.check();
-        const found = matchingRows(this.storage.set.views(), filter).map(({ view, offset }) =>
-          view.id(offset),
-        );
-        if (found.length === 0) return 0;
-        const seq = this.storage.appendWal(
-          WalKind.DELETE,
-          encodeDelete({ ids: found }),
-          this.thumbnails.deleteChange(found),
-        );
-        return this.storage.applyDelete(seq, found);
-      });
-    } else {
-      throw new InvalidArgumentError(
-        `delete: expected an array of ids or { filter }, got ${describe(selector)}`,
-      );
-    }
-    if (ids.length === 0) return 0;
-    return this.host.queue.write({
-      collectionId: this.storage.collectionId,
-      kind: WalKind.DELETE,
-      body: encodeDelete({ ids }),
-      alongside: this.thumbnails.deleteChange(ids),
+    if (purgeRequested(options)) return (await this.purge(selector)).deleted;
+    return deletePoints(this.deleteContext(), selector, false);
+  }
+
+  /**
+   * Deletes points as `delete` does, then erases every deleted row of the collection from
+   * every file of the database (db/purge.ts) and deletes the collection's snapshots.
+   * @example
+   * const { snapshotsDeleted } = await faces.purge(['person-7']);
+   */
+  async purge(selector: PointId[] | DeleteByFilter): Promise<PurgeResult> {
+    this.check();
+    await this.loaded();
+    const deleted = await deletePoints(this.deleteContext(), selector, true);
+    return { deleted, ...(await erase(this.purgeTarget())) };
+  }
+
+  private deleteContext(): DeleteContext {
+    return {
+      queue: this.host.queue,
+      storage: this.storage,
+      thumbnails: this.thumbnails,
       check: () => this.check(),
-      apply: (seq) => this.storage.applyDelete(seq, ids),
-    });
+    };
+  }
+
+  /** What `erase` works on for this collection. */
+  purgeTarget(): PurgeTarget {
+    return {
+      check: () => this.check(),
+      name: this.name,
+      storage: this.storage,
+      queue: this.host.queue,
+      indexer: this.indexer,
+      segmentSize: this.config.segmentSize,
+      dropSnapshots: () => this.host.dropSnapshots(this.name),
+    };
   }
 
   /** See `PayloadUpdating.setPayload`. */

@@ -44,6 +44,13 @@ import { checkConfig, fieldsOf, layoutOf, type StoredCollectionConfig } from './
 import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
 import { type EmbedderResolver, embedderResolver, resolveProviders } from './field-embedders.js';
+import { type PurgeTarget, resumePurges } from './purge.js';
+import {
+  type CollectionPurgeReport,
+  catalogResidue,
+  collectionPurgeReport,
+  type PurgeReport,
+} from './purge-report.js';
 import { sealedRowBytes } from './segment-bytes.js';
 import { SegmentLoader } from './segment-loader.js';
 import { PinningObjectStore } from './snapshot-pins.js';
@@ -289,6 +296,29 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     return this.snapshots.recover(collection, file, options);
   }
 
+  /** See `CollectionHost.dropSnapshots` (a purge deletes the snapshots taken before it). */
+  async dropSnapshots(collection: string): Promise<string[]> {
+    const names = (await this.snapshots.list(collection)).map((s) => s.name);
+    for (const name of names) await this.snapshots.delete(collection, name);
+    return names;
+  }
+
+  /**
+   * Which files still hold data of deleted points, for one collection or all (db/purge-report.ts).
+   * @example
+   * const { collections } = await db.purgeReport('faces');
+   */
+  async purgeReport(collection?: string): Promise<PurgeReport> {
+    this.check();
+    const names = collection === undefined ? [...this.collections.keys()].sort() : [collection];
+    const collections: CollectionPurgeReport[] = [];
+    for (const name of names) {
+      const c = this.collection(name);
+      collections.push(collectionPurgeReport(name, c.storage, await this.snapshots.list(name)));
+    }
+    return { collections, catalog: catalogResidue(this.catalog) };
+  }
+
   /** SQLite's `PRAGMA quick_check` verdict on the catalog at open: 'ok' when sound. */
   get catalogIntegrity(): string {
     return this.catalog.integrity;
@@ -368,6 +398,29 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
       if (!known.has(folder)) await this.store.deletePrefix(folder);
     }
     if (!this.loadOnDemand) for (const c of this.collections.values()) c.loader.start();
+    await this.resumePendingPurges();
+  }
+
+  /**
+   * Finishes the purges a crash interrupted (their intent rows, written with their deletes)
+   * before open returns: only then does open wait for a collection to load, and only for the
+   * collections with a pending purge. A collection whose load fails keeps its purge pending
+   * (`quiver purge-report` lists it) until it loads or is dropped.
+   */
+  private async resumePendingPurges(): Promise<void> {
+    const pending = new Set(this.catalog.purges.pending());
+    if (pending.size === 0) return;
+    const targets: PurgeTarget[] = [];
+    for (const c of this.collections.values()) {
+      if (!pending.has(c.storage.collectionId)) continue;
+      const ready = await c.loaded().then(
+        () => true,
+        () => false,
+      );
+      if (ready) targets.push(c.purgeTarget());
+    }
+    const ids = new Set(this.catalog.listCollections().map((row) => row.id));
+    await resumePurges(this.catalog, targets, ids);
   }
 
   /**

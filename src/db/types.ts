@@ -506,6 +506,26 @@ export interface DeleteByFilter {
   filter: Filter;
 }
 
+/** What a purge (`Collection.purge`, `delete` with `purge: true`) did. */
+export interface PurgeResult {
+  /** How many of the points existed (as `delete` resolves). */
+  deleted: number;
+  /** Segments rewritten without deleted rows (their old files are gone). */
+  segmentsRewritten: number;
+  /** The collection's snapshots deleted because they were taken before the purge. */
+  snapshotsDeleted: string[];
+}
+
+/** Options of `Collection.delete`. */
+export interface DeleteOptions {
+  /**
+   * Resolve only once no file of the database (segments, indexes, WAL, thumbnails, managed
+   * snapshots) holds the deleted points' vectors or payloads (verified erasure, db/purge.ts).
+   * Rewrites the segments that hold deleted rows and deletes the collection's snapshots.
+   */
+  purge?: boolean;
+}
+
 /** The points a payload update applies to: these ids (ids that do not exist are skipped), or those matching a filter. */
 export type PointSelector = PointId[] | { filter: Filter };
 
@@ -560,7 +580,12 @@ export interface Collection extends PayloadUpdating {
   readonly metric: Metric;
   upsert(points: (PointInput | RawPointInput)[]): Promise<void>;
   get(ids: PointId[], options?: GetOptions): Promise<Point[]>;
-  delete(selector: PointId[] | DeleteByFilter): Promise<number>;
+  delete(selector: PointId[] | DeleteByFilter, options?: DeleteOptions): Promise<number>;
+  /**
+   * Deletes as `delete` does, and resolves once no file of the database holds the vectors
+   * or payloads of any deleted point of the collection (verified erasure); says what it did.
+   */
+  purge(selector: PointId[] | DeleteByFilter): Promise<PurgeResult>;
   /** Live points; with `{ filter }` (or a bare filter), those matching it. */
   count(options?: CountOptions | Filter): Promise<number>;
   scroll(options?: ScrollOptions): Promise<ScrollPage>;

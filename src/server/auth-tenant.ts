@@ -24,6 +24,7 @@ import type {
   HitGroup,
   Point,
   PointId,
+  PurgeResult,
   RangeSearchOptions,
   RawSearchQuery,
   RecommendOptions,
@@ -147,6 +148,9 @@ export class TenantCollection implements Collection {
     return refuse();
   }
   delete(): Promise<number> {
+    return refuse();
+  }
+  purge(): Promise<PurgeResult> {
     return refuse();
   }
   setPayload(): Promise<number> {

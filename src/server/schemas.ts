@@ -258,8 +258,34 @@ export const UpdateResult = Type.Object(
     updated: Type.Optional(
       Type.Integer({ description: 'Quiver extension (payload routes): how many points were changed.' }),
     ),
+    purge: Type.Optional(
+      Type.Object(
+        {
+          segments_rewritten: Type.Integer(),
+          snapshots_deleted: Type.Array(Type.String()),
+        },
+        {
+          description:
+            'Quiver extension (delete with purge): segments rewritten without deleted rows, snapshots deleted.',
+        },
+      ),
+    ),
   },
   { description: 'A write is answered once durable: always `completed`.' },
+);
+
+/** `WriteQuery` of the delete route, with Quiver's `purge` flag. */
+export const DeleteQuery = Type.Object(
+  {
+    ...WriteQuery.properties,
+    purge: Type.Optional(
+      Type.Union([Type.Boolean(), Type.String()], {
+        description:
+          "Quiver extension: `true` answers only once no file of the database holds the deleted points (verified erasure; deletes the collection's snapshots).",
+      }),
+    ),
+  },
+  { additionalProperties: WriteQuery.additionalProperties },
 );
 
 /** Qdrant's envelope around a result schema. */
@@ -355,7 +381,17 @@ export function pointSchemas(limits: ServerLimits) {
       },
       closed,
     ),
-    delete: Type.Object(selector, { ...closed, description: 'Exactly one of `points` (ids) and `filter`.' }),
+    delete: Type.Object(
+      {
+        ...selector,
+        purge: Type.Optional(
+          Type.Boolean({
+            description: 'Quiver extension: as the `purge` query parameter (verified erasure).',
+          }),
+        ),
+      },
+      { ...closed, description: 'Exactly one of `points` (ids) and `filter`.' },
+    ),
     count: Type.Object(
       {
         filter: Type.Optional(Filter),

@@ -27,9 +27,11 @@
  * surfaces as `StorageFullError`; the connection stays usable, so the next write succeeds
  * once space is freed.
  */
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { CorruptDataError, QuiverError, StorageFullError } from '../errors.js';
+import { CatalogPurge } from './catalog-purge.js';
 import { collectionCrc, manifestCrc, verifyCrc, walCrc } from './catalog-rows.js';
 import { migrateCatalog } from './catalog-schema.js';
 import { CatalogThumbnails } from './catalog-thumbnails.js';
@@ -88,6 +90,8 @@ export class SqliteCatalog {
   private readonly stmts: ReturnType<SqliteCatalog['prepare']>;
   /** The thumbnails of points (statements to run inside this catalog's transactions). */
   readonly thumbnails: CatalogThumbnails;
+  /** Purge intents and scrubbing of deleted rows (verified erasure, `catalog-purge.ts`). */
+  readonly purges: CatalogPurge;
   /** `PRAGMA quick_check`'s verdict at open: 'ok', or the problems SQLite found. */
   readonly integrity: string;
 
@@ -98,6 +102,8 @@ export class SqliteCatalog {
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
+      // Deleted rows are overwritten with zeros, so purged points leave no bytes in free space.
+      this.db.pragma('secure_delete = ON');
       migrateCatalog(this.db, file);
       const problems = (this.db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
       this.integrity = problems.join('; ');
@@ -113,6 +119,7 @@ export class SqliteCatalog {
     }
     this.stmts = this.prepare();
     this.thumbnails = new CatalogThumbnails(this.db, file);
+    this.purges = new CatalogPurge(this.db, file, fileSize);
   }
 
   static open(file: string): SqliteCatalog {
@@ -307,5 +314,15 @@ export class SqliteCatalog {
 
   close(): void {
     this.db.close();
+  }
+}
+
+/** Bytes of the file at `path` (0 when it does not exist). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
   }
 }

@@ -21,7 +21,15 @@ import {
 import { canonicalFilter, canonicalId, canonicalIds, pathId } from '../point-ids.js';
 import { projection, type WithPayload, type WithVector } from '../projection.js';
 import { fieldProviders, NO_PROVIDERS } from '../raw-inputs.js';
-import { NameParams, PointIdParams, responses, StoredPoint, UpdateResult, WriteQuery } from '../schemas.js';
+import {
+  DeleteQuery,
+  NameParams,
+  PointIdParams,
+  responses,
+  StoredPoint,
+  UpdateResult,
+  WriteQuery,
+} from '../schemas.js';
 import { KEYED, pathCollection, READ, type RouteContext, WRITE } from './context.js';
 
 /** Which points a write or a delete is about: ids (`points`) or a `filter`, exactly one. */
@@ -135,17 +143,30 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       schema: {
         tags,
         summary: 'Delete points by id or by filter',
-        description: 'Quiver extension: `deleted` says how many of the points existed.',
+        description:
+          'Quiver extensions: `deleted` says how many of the points existed; `purge` (query or body) answers once no file holds them.',
         security: KEYED,
         params: NameParams,
-        querystring: WriteQuery,
+        querystring: DeleteQuery,
         body: schemas.delete,
         response: responses(UpdateResult, [400, 403, 404, 507]),
       },
       config: WRITE,
     },
     async (request) => {
-      const deleted = await pathCollection(db, request).delete(selectorOf(request.body, 'delete'));
+      const selector = selectorOf(request.body, 'delete');
+      const collection = pathCollection(db, request);
+      const flag = request.query.purge;
+      if (request.body.purge === true || flag === true || flag === 'true') {
+        const done = await collection.purge(selector);
+        return {
+          operation_id: nextOperation(),
+          status: 'completed' as const,
+          deleted: done.deleted,
+          purge: { segments_rewritten: done.segmentsRewritten, snapshots_deleted: done.snapshotsDeleted },
+        };
+      }
+      const deleted = await collection.delete(selector);
       return { operation_id: nextOperation(), status: 'completed' as const, deleted };
     },
   );
