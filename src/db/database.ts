@@ -304,7 +304,8 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
   }
 
   /**
-   * Which files still hold data of deleted points, for one collection or all (db/purge-report.ts).
+   * Which files still hold data of deleted points, for one collection or all (db/purge-report.ts);
+   * waits for those collections to load.
    * @example
    * const { collections } = await db.purgeReport('faces');
    */
@@ -314,6 +315,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     const collections: CollectionPurgeReport[] = [];
     for (const name of names) {
       const c = this.collection(name);
+      await c.loaded(); // the sealed segments' tombstones are known once they are loaded
       collections.push(collectionPurgeReport(name, c.storage, await this.snapshots.list(name)));
     }
     return { collections, catalog: catalogResidue(this.catalog) };
