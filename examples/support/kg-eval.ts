@@ -47,25 +47,51 @@ export class EntityScanner {
   }
 }
 
-/** The set of all known triples, for filtering. */
+/** The set of all known triples, for filtering, and how many answers each query has. */
 export class KnownTriples {
   private readonly keys = new Set<number>();
+  /** Known tails per (h, r) and known heads per (r, t), by `pairKey`. */
+  private readonly tailCount = new Map<number, number>();
+  private readonly headCount = new Map<number, number>();
 
   constructor(
     private readonly entityCount: number,
     private readonly relationCount: number,
     ...sets: Int32Array[]
   ) {
-    for (const s of sets)
-      for (let i = 0; i < s.length; i += 3) this.keys.add(this.key(s[i], s[i + 1], s[i + 2]));
+    for (const s of sets) {
+      for (let i = 0; i < s.length; i += 3) {
+        const key = this.key(s[i], s[i + 1], s[i + 2]);
+        if (this.keys.has(key)) continue;
+        this.keys.add(key);
+        const tails = this.pairKey(s[i], s[i + 1]);
+        this.tailCount.set(tails, (this.tailCount.get(tails) ?? 0) + 1);
+        const heads = this.pairKey(s[i + 2], s[i + 1]);
+        this.headCount.set(heads, (this.headCount.get(heads) ?? 0) + 1);
+      }
+    }
   }
 
   private key(h: number, r: number, t: number): number {
     return (h * this.relationCount + r) * this.entityCount + t;
   }
 
+  private pairKey(entity: number, r: number): number {
+    return entity * this.relationCount + r;
+  }
+
   has(h: number, r: number, t: number): boolean {
     return this.keys.has(this.key(h, r, t));
+  }
+
+  /** How many known triples (h, r, ·) there are. */
+  tailsOf(h: number, r: number): number {
+    return this.tailCount.get(this.pairKey(h, r)) ?? 0;
+  }
+
+  /** How many known triples (·, r, t) there are. */
+  headsOf(r: number, t: number): number {
+    return this.headCount.get(this.pairKey(t, r)) ?? 0;
   }
 }
 
