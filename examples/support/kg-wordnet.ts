@@ -14,8 +14,9 @@
  * verbs); every triple's head and tail are entity ids and its relation an index into
  * `relations`; no triple occurs twice.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { QuiverError } from '../../src/errors.js';
 import { SeededRandom } from '../../src/eval/random.js';
 
 /** Where Debian's `wordnet-base` puts the database files. */
@@ -109,8 +110,23 @@ function parseLine(line: string, pos: 'n' | 'v'): { synset: Synset; pointers: Ra
   return { synset: { pos, offset, lexFile, lemmas, gloss }, pointers };
 }
 
-/** Reads data.noun and data.verb from `dir` into the whole noun+verb graph. */
+/** WordNet's database files are not where they were looked for. */
+export class WordNetNotFoundError extends QuiverError {
+  constructor(dir: string) {
+    super(
+      'WORDNET_NOT_FOUND',
+      `WordNet's data.noun and data.verb not found in ${dir}: apt-get install -y wordnet-base`,
+    );
+  }
+}
+
+/**
+ * Reads data.noun and data.verb from `dir` into the whole noun+verb graph.
+ * @throws WordNetNotFoundError when either file is missing
+ */
 export function readWordNet(dir = WORDNET_DIR): WordNetGraph {
+  if (!existsSync(join(dir, 'data.noun')) || !existsSync(join(dir, 'data.verb')))
+    throw new WordNetNotFoundError(dir);
   const entities: Synset[] = [];
   const pointersOf: RawPointer[][] = [];
   for (const [file, pos] of [
