@@ -40,14 +40,16 @@ try {
   console.log(`\n${kgMarkdown(exp, options)}\n`);
 
   const { graph, collection, model } = exp;
+  // The first synset (in file order) whose head word is `lemma`: `eat` as in eating food, not
+  // the `eat, corrode` synset that merely lists it.
   const byLemma = (lemma: string, pos: 'n' | 'v') =>
-    graph.entities.findIndex((s) => s.pos === pos && s.lemmas.includes(lemma));
+    graph.entities.findIndex((s) => s.pos === pos && s.lemmas[0] === lemma);
   const relation = (name: string) => graph.relations.indexOf(name);
   const questions: [string, 'n' | 'v', string][] = [
     ['dog', 'n', 'hypernym'],
     ['wheel', 'n', 'part_of'],
     ['violin', 'n', 'hypernym'],
-    ['run', 'v', 'derivationally_related_form'],
+    ['teach', 'v', 'derivationally_related_form'],
   ];
   console.log("link prediction (h, r, ?): the collection's nearest entities to h + r");
   for (const [lemma, pos, rel] of questions) {
