@@ -136,6 +136,26 @@ export class CapacityError extends QuiverError {
 }
 
 /**
+ * A read was asked not to wait (`{ wait: false }`) while the collection's segments are still
+ * loading in the background after open. Nothing was done; the same call succeeds once
+ * `info().loading.state` is `'ready'` (or, without `wait: false`, waits for it). Over REST: 503
+ * with `Retry-After`.
+ */
+export class NotReadyError extends QuiverError {
+  constructor(
+    readonly collection: string,
+    /** Segments loaded so far and in all, when the error was raised. */
+    readonly segmentsLoaded: number,
+    readonly segmentsTotal: number,
+  ) {
+    super(
+      'NOT_READY',
+      `collection '${collection}' is still loading (${segmentsLoaded} of ${segmentsTotal} segments); retry, or call without wait: false to wait for it`,
+    );
+  }
+}
+
+/**
  * A snapshot file was refused: not a Quiver snapshot, a format version this build cannot
  * read, truncated, damaged (its SHA-256 does not verify), not the checksum the caller
  * expected, or holding data that does not verify. Nothing was changed. Names the file.

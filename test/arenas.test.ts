@@ -14,7 +14,14 @@ import { after, before, describe, test } from 'node:test';
 import { distanceKind, scoreOf } from '../src/db/metric.js';
 import { Bitset } from '../src/index/bitset.js';
 import { FlatIndex } from '../src/index/flat-index.js';
-import { type Collection, gaussianMixture, type Hit, type Metric, Quiver } from '../src/index.js';
+import {
+  type Collection,
+  type EmbeddedCollection,
+  gaussianMixture,
+  type Hit,
+  type Metric,
+  Quiver,
+} from '../src/index.js';
 import { jsKernels } from '../src/kernels/load.js';
 import { tempDir } from './support/reference.js';
 
@@ -253,6 +260,7 @@ describe('collections across tiny arenas', () => {
     db = await Quiver.open(dir.path, { arenaBytes: ARENA });
     for (const c of CASES) collections.set(c.name, db.collection(c.name));
     const reopened = collections.get('hnsw-l2')!;
+    await (reopened as EmbeddedCollection).loaded();
     const info = await reopened.info();
     assert.equal(info.count, N / 2);
     assert.ok(info.memory!.arenas >= 2, `${info.memory!.arenas} arenas after reopen`);

@@ -73,6 +73,7 @@ describe('factory-string collections', () => {
       await db.close();
       db = await Quiver.open(dir);
       const again = db.collection(name);
+      await again.loaded();
       assert.equal((await again.info()).indexedSegments, 2);
       assert.deepEqual(await again.search(vector(N), { k: 10, ...knobs }), before);
       await db.dropCollection(name);

@@ -105,6 +105,7 @@ describe('HNSW collections', () => {
     const before = indexFiles(dir).map((f) => readFileSync(f));
     const db = await Quiver.open(dir);
     const c = db.collection('feat');
+    await c.loaded();
     const info = await c.info();
     assert.equal(info.indexingSegments, 0, 'nothing to rebuild');
     assert.equal(info.indexedSegments, info.sealedSegments);
@@ -162,8 +163,8 @@ describe('HNSW collections', () => {
     bytes[bytes.length >> 1] ^= 0x10;
     writeFileSync(file, bytes);
     const db = await Quiver.open(dir);
-    assert.throws(
-      () => db.collection('feat'),
+    await assert.rejects(
+      async () => db.collection('feat').loaded(),
       (err: unknown) => err instanceof CorruptDataError && err.message.includes('.qidx'),
     );
     await db.close();

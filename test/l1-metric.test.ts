@@ -189,6 +189,7 @@ describe('l1 collections', () => {
     await db.close();
     db = await Quiver.open(dir.path);
     const col = db.collection('hnsw');
+    await col.loaded();
     assert.equal((await col.info()).indexedSegments, 1);
     assert.deepEqual(await col.search(query(3), { k: 10, ef: 64 }), before);
   });

@@ -146,8 +146,8 @@ describe('named vectors', () => {
     bytes[bytes.length - 40] ^= 0xff;
     writeFileSync(file, bytes);
     db = await Quiver.open(dir);
-    assert.throws(
-      () => db.collection('multi'),
+    await assert.rejects(
+      async () => db.collection('multi').loaded(),
       (err: unknown) => err instanceof CorruptDataError && err.message.includes('.qseg'),
     );
     await db.close();

@@ -115,6 +115,7 @@ describe('a collection with vectors on disk', () => {
     disk = db.collection('disk');
     memory = db.collection('memory');
     plain = db.collection('plain');
+    await db.collection('disk').loaded();
     assert.equal((await disk.info()).indexedSegments, 3);
     const again = await Promise.all([0, 1, 2, 3].map((q) => disk.search(query(q), { k: K })));
     assert.deepEqual(again.map(strip), before.map(strip));

@@ -228,8 +228,8 @@ test('a damaged or truncated overlay file makes its collection unavailable with 
       if (damage === 'flip') bytes[30] ^= 1;
       writeFileSync(file, damage === 'flip' ? bytes : bytes.subarray(0, bytes.length - 3));
       await withDb(async (db) => {
-        assert.throws(
-          () => db.collection('p'),
+        await assert.rejects(
+          async () => db.collection('p').loaded(),
           (err: unknown) => err instanceof CorruptDataError && err.message.includes(basename(file)),
         );
       }, dir);

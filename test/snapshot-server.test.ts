@@ -47,7 +47,7 @@ interface Description {
  * memory than the same index freshly built, which is no difference in what it answers.
  */
 function comparableInfo(info: CollectionInfo) {
-  const { memory: _memory, name: _name, indexingSegments: _indexing, ...rest } = info;
+  const { memory: _memory, name: _name, indexingSegments: _indexing, loading: _loading, ...rest } = info;
   const vectors = rest.vectors
     ? Object.fromEntries(Object.entries(rest.vectors).map(([k, { memory: _m, ...f }]) => [k, f]))
     : undefined;

@@ -87,7 +87,7 @@ async function populate(db: Quiver, name: string): Promise<EmbeddedCollection> {
  * memory than the same index freshly built, which is no difference in what it answers.
  */
 function comparableInfo(info: CollectionInfo) {
-  const { memory: _memory, name: _name, indexingSegments: _indexing, ...rest } = info;
+  const { memory: _memory, name: _name, indexingSegments: _indexing, loading: _loading, ...rest } = info;
   const vectors = rest.vectors
     ? Object.fromEntries(Object.entries(rest.vectors).map(([k, { memory: _m, ...f }]) => [k, f]))
     : undefined;
@@ -96,6 +96,7 @@ function comparableInfo(info: CollectionInfo) {
 
 /** Everything observable about a collection, for deep comparison. */
 async function observe(c: EmbeddedCollection) {
+  await c.loaded();
   const info = await c.info();
   const scrolled = [];
   let page = await c.scroll({ limit: 500, withVector: true });

@@ -30,6 +30,14 @@ export const SCALE_CASES: readonly ScaleCase[] = [
     peer: false,
   },
   {
+    name: '1m-128',
+    title: '1M × 128, HNSW (open and load at a size that runs in minutes)',
+    count: 1_000_000,
+    dimension: 128,
+    onDisk: false,
+    peer: false,
+  },
+  {
     name: '2m-768',
     title: '2M × 768, HNSW in memory',
     count: 2_000_000,

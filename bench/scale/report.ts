@@ -58,6 +58,14 @@ function caseTable(r: CaseResult, all: readonly CaseResult[]): string[] {
   lines.push(
     row('load speed ÷ disk read speed (`dd`)', fmt(speed && speed * 100, 0, '%'), p ? '—' : undefined),
   );
+  const mbps = (v: unknown) => fmt(num(v) && num(v)! / 1e6, 0);
+  lines.push(
+    row(
+      'load speed, `dd` read speed (MB/s)',
+      `${mbps(q.loadSpeed)}, ${mbps(q.readSpeed)}`,
+      p ? '—' : undefined,
+    ),
+  );
   lines.push(row(`QPS at recall@${K} ${TARGET_RECALL}`, fmt(qps(q)), p ? fmt(qps(p)) : undefined));
   lines.push('');
   if (p && qps(q) !== undefined && qps(p) !== undefined) {

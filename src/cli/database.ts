@@ -15,7 +15,7 @@ import type { Command } from 'commander';
 import type { Database } from '../db/types.js';
 import { resolveEmbedder } from '../embed/index.js';
 import { QuiverError } from '../errors.js';
-import { Quiver } from '../index.js';
+import { type OpenOptions, Quiver } from '../index.js';
 
 /** `--data` names a folder that holds no Quiver database (no `catalog.sqlite`). */
 export class DatabaseNotFoundError extends QuiverError {
@@ -32,14 +32,21 @@ export class DatabaseNotFoundError extends QuiverError {
 export type DatabaseAccess = 'existing' | 'create';
 
 /**
- * Opens the database at the `--data` folder (default `$QUIVER_DATA` or `./quiver-data`).
+ * Opens the database at the `--data` folder (default `$QUIVER_DATA` or `./quiver-data`). A
+ * command loads a collection's segments only when it reads or writes it (`load: 'on-demand'`),
+ * so `quiver info` and `quiver drop` never read a segment file; `quiver serve` loads them all
+ * in the background (`'background'`).
  * @throws DatabaseNotFoundError when the folder holds no database and `access` is `existing`.
  */
-export async function openDatabase(command: Command, access: DatabaseAccess): Promise<Database> {
+export async function openDatabase(
+  command: Command,
+  access: DatabaseAccess,
+  load: OpenOptions['load'] = 'on-demand',
+): Promise<Database> {
   const { data } = command.optsWithGlobals<{ data: string }>();
   const exists = existsSync(join(data, 'catalog.sqlite'));
   if (!exists && access === 'existing') throw new DatabaseNotFoundError(data);
-  const db = await Quiver.open(data, { embedders: resolveEmbedder });
+  const db = await Quiver.open(data, { embedders: resolveEmbedder, load });
   if (!exists) process.stderr.write(`quiver: created a new database in ${resolve(data)}\n`);
   return db;
 }

@@ -58,7 +58,7 @@ export function groupTable(groups: HitGroup[], withPayload: boolean): string {
 
 /** Hits as printed by `--json`: id, score and payload (vectors are left out). */
 export function jsonHits(hits: Hit[]): unknown[] {
-  return hits.map(({ id, score, payload }) => ({ id, score, payload }));
+  return hits.map(({ id, score, payload, explain }) => ({ id, score, payload, explain }));
 }
 
 function hitColumns(lead: Column[], withPayload: boolean): Column[] {

@@ -146,7 +146,17 @@ export class VectorCodec {
    * for l2, see `server/distance.ts`), squared back into the engine's convention.
    */
   hitFromWire(wire: WireHit, squared: boolean): Hit {
-    return { ...this.pointFromWire(wire), score: squared ? wire.score * wire.score : wire.score };
+    const score = squared ? wire.score * wire.score : wire.score;
+    const hit: Hit = { ...this.pointFromWire(wire), score };
+    const explain = wire.explain;
+    if (explain !== undefined) {
+      // The server wrote l2's vector score as a distance; the engine's is squared, as `score`.
+      hit.explain =
+        squared && explain.vector
+          ? { ...explain, vector: { ...explain.vector, conversion: 'score = distance', score } }
+          : explain;
+    }
+    return hit;
   }
 
   groupFromWire(wire: WireGroup, squared: boolean): HitGroup {

@@ -121,7 +121,7 @@ export class RemoteCollection implements Collection, PayloadUpdating {
       ...renamed(opts, SEARCH_FIELDS, ['withPayload', 'withVector']),
       ...vectorEncoding(opts),
     };
-    const points = await this.post<WirePoint[]>('POST', '/points', body);
+    const points = await this.post<WirePoint[]>('POST', notWaiting('/points', opts), body);
     return points.map((w) => this.codec.pointFromWire(w));
   }
 
@@ -150,7 +150,7 @@ export class RemoteCollection implements Collection, PayloadUpdating {
     const filter = isFilter ? opts : opts.filter;
     const { count } = await this.post<{ count: number }>(
       'POST',
-      '/points/count',
+      notWaiting('/points/count', opts),
       filter === undefined ? {} : { filter },
     );
     return count;
@@ -179,7 +179,7 @@ export class RemoteCollection implements Collection, PayloadUpdating {
     if (orderBy !== undefined) body.order_by = orderByToWire(orderBy);
     const page = await this.post<{ points: WirePoint[]; next_page_offset?: PointId | null }>(
       'POST',
-      '/points/scroll',
+      notWaiting('/points/scroll', opts),
       body,
     );
     const points = page.points.map((w) => this.codec.pointFromWire(w));
@@ -221,10 +221,14 @@ export class RemoteCollection implements Collection, PayloadUpdating {
     };
     if (opts.mmr !== undefined) return this.mmrSearch(body, opts.mmr, squared);
     if (opts.groupBy !== undefined) {
-      const { groups } = await this.post<{ groups: WireGroup[] }>('POST', '/points/search/groups', body);
+      const { groups } = await this.post<{ groups: WireGroup[] }>(
+        'POST',
+        notWaiting('/points/search/groups', opts),
+        body,
+      );
       return groups.map((g) => this.codec.groupFromWire(g, squared));
     }
-    const hits = await this.post<WireHit[]>('POST', '/points/search', body);
+    const hits = await this.post<WireHit[]>('POST', notWaiting('/points/search', opts), body);
     return hits.map((w) => this.codec.hitFromWire(w, squared));
   }
 
@@ -241,12 +245,18 @@ export class RemoteCollection implements Collection, PayloadUpdating {
     const opts = checkOptions(options, 'search options');
     const using = opts.using as string | undefined;
     const metric = this.codec.metricOf(using);
-    const common = { ...searchFields(opts, metric), ...(using === undefined ? {} : { using }) };
+    const common = {
+      ...searchFields(opts, metric),
+      ...(using === undefined ? {} : { using }),
+      ...renamed(opts, { explain: 'explain' }, ['explain']),
+    };
     const searches = vectors.map((v, i) => ({
       vector: this.codec.vector(v, `queries[${i}]`, using),
       ...common,
     }));
-    const results = await this.post<WireHit[][]>('POST', '/points/search/batch', { searches });
+    const results = await this.post<WireHit[][]>('POST', notWaiting('/points/search/batch', opts), {
+      searches,
+    });
     return results.map((hits) => hits.map((w) => this.codec.hitFromWire(w, metric === 'l2')));
   }
 
@@ -272,7 +282,7 @@ export class RemoteCollection implements Collection, PayloadUpdating {
       ...vectorEncoding(opts),
     };
     if (opts.radius !== undefined) body.score_threshold = thresholdOfRadius(metric, opts.radius);
-    const hits = await this.post<WireHit[]>('POST', '/points/range', body);
+    const hits = await this.post<WireHit[]>('POST', notWaiting('/points/range', opts), body);
     return hits.map((w) => this.codec.hitFromWire(w, metric === 'l2'));
   }
 
@@ -295,8 +305,9 @@ export class RemoteCollection implements Collection, PayloadUpdating {
       ...searchFields(opts, metric),
       ...(strategy === undefined ? {} : { strategy }),
       ...(using === undefined ? {} : { using }),
+      ...renamed(opts, { explain: 'explain' }, ['explain']),
     };
-    const hits = await this.post<WireHit[]>('POST', '/points/recommend', body);
+    const hits = await this.post<WireHit[]>('POST', notWaiting('/points/recommend', opts), body);
     return hits.map((w) => this.codec.hitFromWire(w, metric === 'l2'));
   }
 
@@ -449,4 +460,12 @@ export class RemoteCollection implements Collection, PayloadUpdating {
   private check(): void {
     if (this.host.closed) throw new ClosedError('database');
   }
+}
+
+/**
+ * `suffix` with `?wait=false` when the read asked not to wait (`ReadOptions.wait`): the
+ * server then answers 503 `NOT_READY` (`NotReadyError`) while the collection is loading.
+ */
+function notWaiting(suffix: string, opts: Record<string, unknown>): string {
+  return opts.wait === false ? `${suffix}?wait=false` : suffix;
 }

@@ -114,6 +114,7 @@ export class RemoteDatabase implements Database, RemoteHost {
   async close(): Promise<void> {
     this.closed = true;
     this.known.clear();
+    this.transport.close();
   }
 
   private check(): void {

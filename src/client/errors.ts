@@ -18,6 +18,7 @@ import {
   InvalidFilterError,
   InvalidIdError,
   InvalidVectorError,
+  NotReadyError,
   OverloadedError,
   QuiverError,
   StorageFullError,
@@ -43,6 +44,14 @@ export class ConnectionError extends QuiverError {
   constructor(message: string) {
     super('CONNECTION_FAILED', message);
   }
+}
+
+/**
+ * The server's TLS certificate was not accepted: not signed by a trusted CA (pass the CA
+ * with `connect(url, { ca })`), expired, or not for the host in the URL. Nothing was sent.
+ */
+export class CertificateError extends ConnectionError {
+  override readonly code = 'CERTIFICATE_REJECTED';
 }
 
 /**
@@ -111,6 +120,10 @@ export function errorFromResponse(status: number, body: unknown, retryAfter?: st
         /^(.+) is busy; /.exec(message)?.[1] ?? 'the server',
         retryAfterSeconds(retryAfter),
       );
+    case 'NOT_READY': {
+      const m = /^collection '(.*)' is still loading \((\d+) of (\d+) segments\)/.exec(message);
+      return new NotReadyError(m?.[1] ?? 'the server', Number(m?.[2] ?? 0), Number(m?.[3] ?? 0));
+    }
     case 'CORRUPT_DATA': {
       const name = /^collection '(.*)' is unavailable/.exec(message)?.[1];
       return name === undefined

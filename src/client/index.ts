@@ -5,6 +5,8 @@
  * @example
  * import { connect } from 'quiverdb/client';
  * const db = await connect('http://127.0.0.1:6333', { apiKey: process.env.QUIVER_API_KEY });
+ * // over TLS, trusting a private CA:
+ * // await connect('https://vectors.internal:6333', { apiKey, ca: readFileSync('ca.pem') });
  * const images = db.collection('images');
  * const hits = await images.search(query, { k: 10, withPayload: true });
  */
@@ -18,7 +20,13 @@ export * from '../errors.js';
 export type { Condition, FieldCondition, Filter, MatchValue, Payload } from '../payload/filter.js';
 export type { RemoteCollection } from './collection.js';
 export type { RemoteDatabase } from './database.js';
-export { AuthenticationError, ConnectionError, PermissionDeniedError, ServerError } from './errors.js';
+export {
+  AuthenticationError,
+  CertificateError,
+  ConnectionError,
+  PermissionDeniedError,
+  ServerError,
+} from './errors.js';
 
 export type ConnectOptions = TransportOptions;
 

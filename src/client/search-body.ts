@@ -27,8 +27,9 @@ const PARAMS: Record<string, string> = {
   searchK: 'search_k',
   rerank: 'rerank',
 };
-/** Options of hybrid and grouped searches. */
+/** Options of hybrid and grouped searches, and `explain` (a search's and the query API's, not recommend's). */
 export const HYBRID_FIELDS: Record<string, string> = {
+  explain: 'explain',
   fusion: 'fusion',
   rrfK: 'rrf_k',
   weights: 'weights',
@@ -54,7 +55,18 @@ export function searchFields(
 
 /** The query-API request of a search body with `mmr` (`{ query: { nearest, mmr } }`). */
 export function mmrRequest(body: Record<string, unknown>, mmr: unknown): Record<string, unknown> {
-  const { vector, using, limit, filter, params, offset, score_threshold, with_payload, with_vector } = body;
+  const {
+    vector,
+    using,
+    limit,
+    filter,
+    params,
+    offset,
+    score_threshold,
+    with_payload,
+    with_vector,
+    explain,
+  } = body;
   if (typeof vector !== 'string' && !Array.isArray(vector)) {
     throw new InvalidArgumentError('mmr: needs a query vector');
   }
@@ -66,7 +78,17 @@ export function mmrRequest(body: Record<string, unknown>, mmr: unknown): Record<
   const nearest = typeof vector === 'string' ? Array.from(decodeVector(vector, 'query')) : vector;
   return {
     query: { nearest, mmr: wireMmr },
-    ...definedOf({ using, limit, filter, params, offset, score_threshold, with_payload, with_vector }),
+    ...definedOf({
+      using,
+      limit,
+      filter,
+      params,
+      offset,
+      score_threshold,
+      with_payload,
+      with_vector,
+      explain,
+    }),
   };
 }
 

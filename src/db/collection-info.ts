@@ -1,10 +1,13 @@
 /**
  * `Collection.info()`: what a collection holds and how, read from its in-memory state
- * (never from disk), so it answers at once whatever the data size.
+ * (never from disk), so it answers at once whatever the data size. While the segments load
+ * in the background (segment-loader.ts), the count and the number of sealed segments come
+ * from the manifest, memory from what is loaded so far, and `loading` says how far it is.
  */
 import type { StoredCollectionConfig, StoredVectorField } from './collection-config.js';
 import type { CollectionStorage } from './collection-storage.js';
 import { storageUsage } from './memory-info.js';
+import type { SegmentLoader } from './segment-loader.js';
 import type { CollectionInfo } from './types.js';
 
 export interface InfoSource {
@@ -15,6 +18,7 @@ export interface InfoSource {
   /** Sealed segments whose index is being built. */
   indexing: number;
   catalogIntegrity: string;
+  loader: SegmentLoader;
 }
 
 export function describeCollection(c: InfoSource): CollectionInfo {
@@ -25,8 +29,8 @@ export function describeCollection(c: InfoSource): CollectionInfo {
     dimension: config.dimension,
     metric: config.metric,
     payloadIndexes: structuredClone(config.payloadIndexes ?? {}),
-    count: storage.set.count,
-    sealedSegments: storage.sealedCount,
+    count: c.loader.count,
+    sealedSegments: c.loader.isReady ? storage.sealedCount : c.loader.progress.segmentsTotal,
     growingPoints: storage.set.growing.rows,
     index: { ...config.index },
     indexedSegments: storage.set.sealed.filter((p) => p.segment.indexed).length,
@@ -34,6 +38,7 @@ export function describeCollection(c: InfoSource): CollectionInfo {
     catalogIntegrity: c.catalogIntegrity,
     memory: usage.memory,
     disk: usage.disk,
+    loading: c.loader.progress,
   };
   if (config.onDisk) info.onDisk = true;
   if (config.vectors !== undefined) {

@@ -28,7 +28,8 @@ import { openFieldRows } from '../segment/ondisk-vectors.js';
 import { SealedSegment } from '../segment/sealed-segment.js';
 import type { FieldLayout, PointId, StoredPayload } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
-import type { SqliteCatalog } from '../storage/catalog.js';
+import type { SqliteCatalog, WalRow } from '../storage/catalog.js';
+import { encodeCountHint } from '../storage/count-hint-file.js';
 import { decodeIndexFile } from '../storage/index-file.js';
 import {
   MANIFEST_FORMAT_VERSION,
@@ -42,6 +43,7 @@ import { encodeSegment, type SegmentField } from '../storage/segment-file.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
 import { loadOnDiskIndex } from './ondisk-index.js';
+import { partitionKey } from './partition-files.js';
 import { applyPayloadRecord } from './payload-apply.js';
 import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
 import { fileRowBytes } from './segment-bytes.js';
@@ -58,6 +60,8 @@ export class CollectionStorage {
   private readonly placement: SegmentPlacement;
   /** Bytes of each file of the collection that the storage wrote or read (its disk usage). */
   private readonly fileBytes = new Map<string, number>();
+  /** Reads started ahead of need (`prefetch`), by key. */
+  private readonly prefetched = new Map<string, Promise<Uint8Array>>();
 
   /** `rowBytes`: the estimated linear memory of one sealed row (segment-bytes.ts). */
   constructor(
@@ -113,14 +117,36 @@ export class CollectionStorage {
 
   /** Loads the head manifest's segments, replays the WAL after it, and removes orphan files. */
   async load(): Promise<void> {
+    const head = this.openHead();
+    for (const entry of head.segments) await this.loadEntry(entry);
+    await this.finishLoad(head.wal);
+  }
+
+  /**
+   * The first step of loading (segment-loader.ts): reads the head manifest and the WAL rows
+   * after its checkpoint, and no segment file. Then `loadEntry` for each segment in manifest
+   * order, then `finishLoad` with these rows; nothing else may change the collection meanwhile.
+   */
+  openHead(): { segments: readonly SegmentEntry[]; wal: WalRow[] } {
     const head = this.catalog.headManifest(this.collectionId);
     const where = `${this.catalog.file} (manifest of collection ${this.collectionId})`;
     if (!head) throw new CorruptDataError(where, 'no manifest');
     this.manifest = parseManifest(head.body, where);
     this.manifestVersion = head.version;
     this.lastSeq = this.manifest.walCheckpoint;
-    for (const entry of this.manifest.segments) this.set.addSealed(await this.loadSegment(entry));
-    for (const row of this.catalog.walAfter(this.collectionId, this.lastSeq)) {
+    return { segments: this.manifest.segments, wal: this.catalog.walAfter(this.collectionId, this.lastSeq) };
+  }
+
+  /** Loads the sealed segment of the head manifest's `entry` (vectors, payloads, tombstones, indexes) into the set. */
+  async loadEntry(entry: SegmentEntry): Promise<TombstonedSegment> {
+    const part = await this.loadSegment(entry);
+    this.set.addSealed(part);
+    return part;
+  }
+
+  /** The last step of loading: replays `wal` (from `openHead`) and removes orphan files. */
+  async finishLoad(wal: readonly WalRow[]): Promise<void> {
+    for (const row of wal) {
       this.replay(
         row.kind,
         new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
@@ -128,6 +154,50 @@ export class CollectionStorage {
       );
     }
     await this.removeOrphans();
+  }
+
+  /** The object keys of a manifest entry (segment, tombstones, overlay, index files) and its partition files, if any. */
+  filesOfEntry(entry: SegmentEntry): string[] {
+    const files = [entry.file];
+    if (entry.tombstones) files.push(entry.tombstones);
+    if (entry.payloads) files.push(entry.payloads);
+    for (const file of this.indexFilesOf(entry)) if (file) files.push(file);
+    for (const f of this.set.layout) files.push(partitionKey(this.prefix, entry.id, f.name));
+    return files;
+  }
+
+  /** Reads an object of the collection that may not exist (derived files: partitions). */
+  async readIfExists(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return await this.read(key);
+    } catch (err) {
+      if (err instanceof CorruptDataError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Records the size of a file not read yet (so that disk usage is right before loading ends). */
+  noteFileBytes(key: string, bytes: number): void {
+    if (!this.fileBytes.has(key)) this.fileBytes.set(key, bytes);
+  }
+
+  /** Object key of the count hint file (storage/count-hint-file.ts). */
+  get countHintKey(): string {
+    return `${this.prefix}points.qcnt`;
+  }
+
+  /**
+   * Writes the count hint of the loaded collection, when writes are logged after the last
+   * seal (at close, after the commit queue is idle), so that the next open knows the count.
+   */
+  async writeCountHint(): Promise<void> {
+    if (!this.hasUnsealed) return;
+    await this.store.put(this.countHintKey, encodeCountHint({ walSeq: this.lastSeq, count: this.set.count }));
+  }
+
+  /** Reads an object of the collection (counted in its disk usage); `CorruptDataError` when missing. */
+  readFile(key: string): Promise<Uint8Array> {
+    return this.read(key);
   }
 
   /** Applies one committed WAL row to memory. */
@@ -495,9 +565,22 @@ export class CollectionStorage {
     return out;
   }
 
+  /**
+   * Starts reading `key` now, so that a later `read` of it (the next segment while loading)
+   * finds it read or in flight: the disk reads while the current segment is decoded.
+   */
+  prefetch(key: string): void {
+    if (this.prefetched.has(key)) return;
+    const pending = this.store.get(key);
+    pending.catch(() => undefined); // reported by the `read` that takes it
+    this.prefetched.set(key, pending);
+  }
+
   private async read(key: string): Promise<Uint8Array> {
     try {
-      const data = await this.store.get(key);
+      const pending = this.prefetched.get(key);
+      this.prefetched.delete(key);
+      const data = await (pending ?? this.store.get(key));
       this.fileBytes.set(key, data.byteLength);
       return data;
     } catch (err) {
@@ -509,6 +592,7 @@ export class CollectionStorage {
 
   private async removeOrphans(): Promise<void> {
     const live = new Set(this.filesOf(this.set.sealed));
+    live.add(this.countHintKey);
     const orphans = (await this.store.list(this.prefix)).filter((key) => !live.has(key));
     await this.deleteFiles(orphans);
   }
@@ -531,6 +615,7 @@ export class CollectionStorage {
   private filesOf(parts: readonly TombstonedSegment[]): string[] {
     return parts.flatMap((p) => {
       const files = [this.segmentKey(p.segment.id)];
+      for (const f of this.set.layout) files.push(partitionKey(this.prefix, p.segment.id, f.name));
       if (p.file) files.push(p.file);
       if (p.overlay.file) files.push(p.overlay.file);
       for (const file of p.indexFiles) if (file) files.push(file);

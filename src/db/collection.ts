@@ -3,6 +3,11 @@
  * its input first (so a rejected call changes nothing), then either reads the in-memory
  * state directly (searches, gets, counts: they never wait for writes in flight) or submits
  * a change through the database's commit queue (acknowledged once durable).
+ *
+ * After open the collection's segments load in the background (segment-loader.ts): until
+ * they are loaded, reads wait for them, or fail at once with `NotReadyError` when given
+ * `{ wait: false }`; writes and maintenance (flush, compact, payload indexes) always wait;
+ * `info()` never does.
  */
 import { ClosedError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
 import { type Filter, parseFilter } from '../payload/filter.js';
@@ -16,6 +21,7 @@ import {
 import { describeCollection } from './collection-info.js';
 import type { CollectionStorage } from './collection-storage.js';
 import type { CommitQueue } from './commit-queue.js';
+import { explainHits, rankedCount, wantsExplain } from './explain.js';
 import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
 import { maxDistanceOf } from './metric.js';
 import { OrderedScroll, parseOrderBy } from './order-by.js';
@@ -29,6 +35,7 @@ import { ScrollOrder } from './scroll-order.js';
 import { countRows, matchingRows, type RowScope, withinRange } from './search.js';
 import { runWindowed } from './search-batch.js';
 import { SegmentIndexer } from './segment-indexer.js';
+import { SegmentLoader } from './segment-loader.js';
 import type {
   Collection,
   CollectionInfo,
@@ -46,6 +53,7 @@ import type {
   RangeSearchOptions,
   RawPointInput,
   RawSearchQuery,
+  ReadOptions,
   RecommendOptions,
   RecommendQuery,
   ScrollOptions,
@@ -97,12 +105,16 @@ export class EmbeddedCollection implements Collection {
   /** Thumbnails of fields with `storeInput: 'thumbnail'`, changed with the writes of their points. */
   readonly thumbnails: PointThumbnails;
 
-  /** `storage` must be loaded; segments it loaded without their index get one built. */
+  /**
+   * `storage` is loaded, or being loaded by `loader`; segments loaded without their index
+   * get one built once every segment is loaded.
+   */
   constructor(
     private readonly host: CollectionHost,
     readonly name: string,
     readonly config: StoredCollectionConfig,
     readonly storage: CollectionStorage,
+    readonly loader: SegmentLoader = SegmentLoader.loaded(storage, name),
   ) {
     this.fields = fieldsOf(config);
     this.input = new QueryInput(config, this.fields);
@@ -119,7 +131,8 @@ export class EmbeddedCollection implements Collection {
       this.fields.map((f) => f.index),
       name,
     );
-    this.indexer.scheduleMissing();
+    if (loader.isReady) this.indexer.scheduleMissing();
+    else loader.onReady(() => this.indexer.scheduleMissing());
     this.payloads = new PayloadUpdates(
       host.queue,
       storage,
@@ -147,7 +160,7 @@ export class EmbeddedCollection implements Collection {
    * await images.upsert([{ id: 'img-1', vector: [0.1, 0.2, 0.3], payload: { label: 'cat' } }]);
    */
   async upsert(points: (PointInput | RawPointInput)[]): Promise<void> {
-    this.check();
+    await this.loaded();
     if (!Array.isArray(points))
       throw new InvalidArgumentError(`points: expected an array, got ${describe(points)}`);
     if (!this.embedders.active) return this.upsertVectors(points as PointInput[]);
@@ -185,7 +198,7 @@ export class EmbeddedCollection implements Collection {
    * const [p] = await images.get(['img-1'], { withVector: true });
    */
   async get(ids: PointId[], options?: GetOptions): Promise<Point[]> {
-    this.check();
+    await this.readable(options);
     const wanted = checkIds(ids);
     const opts = checkOptions(options, 'get options');
     const out: Point[] = [];
@@ -204,7 +217,7 @@ export class EmbeddedCollection implements Collection {
    * await images.delete({ filter: { must: [{ key: 'label', match: { value: 'cat' } }] } });
    */
   async delete(selector: PointId[] | DeleteByFilter): Promise<number> {
-    this.check();
+    await this.loaded();
     let ids: PointId[];
     if (Array.isArray(selector)) {
       ids = checkIds(selector);
@@ -242,26 +255,30 @@ export class EmbeddedCollection implements Collection {
   }
 
   /** See `PayloadUpdating.setPayload`. */
-  setPayload(
+  async setPayload(
     selector: PointSelector,
     payload: Record<string, unknown>,
     options?: SetPayloadOptions,
   ): Promise<number> {
+    await this.loaded();
     return this.payloads.set(selector, payload, options);
   }
 
   /** See `PayloadUpdating.overwritePayload`. */
-  overwritePayload(selector: PointSelector, payload: Record<string, unknown>): Promise<number> {
+  async overwritePayload(selector: PointSelector, payload: Record<string, unknown>): Promise<number> {
+    await this.loaded();
     return this.payloads.overwrite(selector, payload);
   }
 
   /** See `PayloadUpdating.deletePayloadKeys`. */
-  deletePayloadKeys(selector: PointSelector, keys: string[]): Promise<number> {
+  async deletePayloadKeys(selector: PointSelector, keys: string[]): Promise<number> {
+    await this.loaded();
     return this.payloads.deleteKeys(selector, keys);
   }
 
   /** See `PayloadUpdating.clearPayload`. */
-  clearPayload(selector: PointSelector): Promise<number> {
+  async clearPayload(selector: PointSelector): Promise<number> {
+    await this.loaded();
     return this.payloads.clear(selector);
   }
 
@@ -277,6 +294,9 @@ export class EmbeddedCollection implements Collection {
     const opts = checkOptions(options, 'count options');
     const isFilter = 'must' in opts || 'should' in opts || 'must_not' in opts || 'min_should' in opts;
     const raw = isFilter ? opts : opts.filter;
+    // Known from the manifest before the segments are loaded when nothing is logged after it.
+    if (raw === undefined && this.loader.countExact) return this.loader.count;
+    await this.readable(opts);
     if (raw === undefined) return this.storage.set.count;
     return countRows(this.storage.set.views(), parseFilter(raw));
   }
@@ -289,7 +309,7 @@ export class EmbeddedCollection implements Collection {
    * while (page.nextCursor !== undefined) page = await images.scroll({ limit: 100, cursor: page.nextCursor });
    */
   async scroll(options?: ScrollOptions): Promise<ScrollPage> {
-    this.check();
+    await this.readable(options);
     const opts = checkOptions(options, 'scroll options');
     const limit = checkInteger(opts.limit ?? 100, 'limit', 1, 10_000);
     if (opts.offset !== undefined && opts.cursor !== undefined) {
@@ -343,9 +363,10 @@ export class EmbeddedCollection implements Collection {
     query: VectorInput | SearchQuery | RawSearchQuery,
     options?: SearchOptions,
   ): Promise<Hit[] | HitGroup[]> {
-    this.check();
+    await this.readable(options);
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
+    const explain = wantsExplain(opts);
     if (this.embedders.active) {
       query = (await this.embedders.query(query)) as VectorInput | SearchQuery;
       this.check();
@@ -364,8 +385,11 @@ export class EmbeddedCollection implements Collection {
       window,
       mmr: this.input.mmr(opts, window.offset + k),
     };
-    if (opts.groupBy === undefined)
-      return this.out.hits(await this.ranking.rows(parsed, k, rank), parsed.field, opts);
+    if (opts.groupBy === undefined) {
+      const rows = await this.ranking.rows(parsed, k, rank);
+      const hits = this.out.hits(rows, parsed.field, opts);
+      return explain ? explainHits(this, hits, rows, { q: parsed, n: rankedCount(rank, k), rank }) : hits;
+    }
     const key = opts.groupBy;
     if (typeof key !== 'string' || key.length === 0) {
       throw new InvalidArgumentError(`groupBy must be a payload key, got ${describe(key)}`);
@@ -381,11 +405,12 @@ export class EmbeddedCollection implements Collection {
    * const [first, second] = await images.searchBatch([q1, q2], { k: 5 });
    */
   async searchBatch(vectors: VectorInput[], options?: SearchOptions): Promise<Hit[][]> {
-    this.check();
+    await this.readable(options);
     if (!Array.isArray(vectors))
       throw new InvalidArgumentError(`queries: expected an array, got ${describe(vectors)}`);
     const opts = checkOptions(options, 'search options');
     const k = checkK(opts.k);
+    const explain = wantsExplain(opts);
     const field = this.input.fieldNumber(opts.using);
     const params = this.input.searchParams(opts, field);
     const f = this.fields[field];
@@ -399,7 +424,12 @@ export class EmbeddedCollection implements Collection {
       mmr: this.input.mmr(opts, window.offset + k),
     };
     const found = await runWindowed(queries, (vector) => this.ranking.rows({ field, vector }, k, rank));
-    return found.map((rows) => this.out.hits(rows, field, opts));
+    const hits = found.map((rows) => this.out.hits(rows, field, opts));
+    if (!explain) return hits;
+    const n = rankedCount(rank, k);
+    return Promise.all(
+      hits.map((h, i) => explainHits(this, h, found[i], { q: { field, vector: queries[i] }, n, rank })),
+    );
   }
 
   /**
@@ -409,7 +439,7 @@ export class EmbeddedCollection implements Collection {
    * const near = await images.rangeSearch(query, { radius: 0.3 });
    */
   async rangeSearch(vector: VectorInput, options: RangeSearchOptions & { using?: string }): Promise<Hit[]> {
-    this.check();
+    await this.readable(options);
     const opts = checkOptions(options, 'range search options');
     const radius = opts.radius;
     if (typeof radius !== 'number' || !Number.isFinite(radius)) {
@@ -438,7 +468,7 @@ export class EmbeddedCollection implements Collection {
    * const more = await images.recommend({ positive: ['img-1', 'img-7'], negative: ['img-3'] }, { k: 10 });
    */
   async recommend(query: RecommendQuery, options?: RecommendOptions): Promise<Hit[]> {
-    this.check();
+    await this.readable(options);
     return runRecommend(
       { fields: this.fields, input: this.input, storage: this.storage, ranking: this.ranking, out: this.out },
       query,
@@ -455,7 +485,7 @@ export class EmbeddedCollection implements Collection {
    * await articles.createPayloadIndex('body', { type: 'text', analyzer: 'english' });
    */
   async createPayloadIndex(key: string, type: PayloadIndexConfig): Promise<void> {
-    this.check();
+    await this.loaded();
     const info = checkPayloadIndex(key, type);
     await this.host.queue.exclusive(async () => {
       this.check();
@@ -472,7 +502,7 @@ export class EmbeddedCollection implements Collection {
 
   /** Removes the index of a payload key (filters on it read payloads again). */
   async dropPayloadIndex(key: string): Promise<void> {
-    this.check();
+    await this.loaded();
     await this.host.queue.exclusive(async () => {
       this.check();
       if (!this.config.payloadIndexes?.[key]) {
@@ -492,7 +522,7 @@ export class EmbeddedCollection implements Collection {
    * bounds WAL replay and makes searches use the approximate index.
    */
   async flush(): Promise<void> {
-    this.check();
+    await this.loaded();
     await this.host.queue.exclusive(() => {
       this.check();
       return this.storage.seal(this.config.segmentSize);
@@ -503,7 +533,7 @@ export class EmbeddedCollection implements Collection {
 
   /** Rewrites sealed segments to drop deleted rows and merge small segments. */
   async compact(): Promise<void> {
-    this.check();
+    await this.loaded();
     await this.host.queue.exclusive(() => {
       this.check();
       return this.storage.compact(this.config.segmentSize);
@@ -526,7 +556,26 @@ export class EmbeddedCollection implements Collection {
       storage: this.storage,
       indexing: this.indexer.pending,
       catalogIntegrity: this.host.catalogIntegrity,
+      loader: this.loader,
     });
+  }
+
+  /**
+   * Resolves once the collection's segments are loaded (at once when they are); rejects with
+   * the error that kept them from loading. Writes and maintenance wait for this.
+   */
+  async loaded(): Promise<void> {
+    this.check();
+    await this.loader.whenReady();
+    this.check();
+  }
+
+  /** `loaded()` for a read: with `{ wait: false }`, `NotReadyError` instead of waiting. */
+  private async readable(options: unknown): Promise<void> {
+    this.check();
+    const wait = (options as ReadOptions | undefined)?.wait;
+    await this.loader.whenReady(typeof options !== 'object' || options === null || wait !== false);
+    this.check();
   }
 
   private check(): void {

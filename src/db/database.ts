@@ -2,10 +2,12 @@
  * `Quiver`, the embedded database: a folder holding `catalog.sqlite` (collections,
  * manifests, WAL) and `collections/<id>/` (segment and tombstone files).
  *
- * Opening loads every collection (segments, then WAL replay). A collection whose files or
- * catalog rows (configuration, manifest, WAL records) fail verification does not stop the
- * others: it stays listed, `collection(name)` throws its `CorruptDataError`, and it can be
- * dropped. Opening also removes what a crash or a race with a drop can leave behind:
+ * Opening reads every collection's configuration and manifest and returns; the segments
+ * then load in the background (db/segment-loader.ts: reads wait for them, writes too). A
+ * collection whose files or catalog rows (configuration, manifest, WAL records) fail
+ * verification does not stop the others: it stays listed, and once the failure is found
+ * (at open for catalog rows, during loading for files) its reads reject with its
+ * `CorruptDataError`, `collection(name)` throws it, and it can be dropped. Opening also removes what a crash or a race with a drop can leave behind:
  * temporary files of interrupted writes, folders and catalog rows of collections that no
  * longer exist.
  *
@@ -43,6 +45,7 @@ import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
 import { type EmbedderResolver, embedderResolver, resolveProviders } from './field-embedders.js';
 import { sealedRowBytes } from './segment-bytes.js';
+import { SegmentLoader } from './segment-loader.js';
 import { PinningObjectStore } from './snapshot-pins.js';
 import { RESTORE_PREFIX } from './snapshot-restore.js';
 import { CollectionSnapshots } from './snapshots.js';
@@ -70,6 +73,13 @@ export interface OpenOptions {
    * `CapacityError` and changes nothing.
    */
   memoryBudget?: number;
+  /**
+   * When the collections' sealed segments load after open (db/segment-loader.ts): `'background'`
+   * (default) starts at once, so that the first reads find them loaded; `'on-demand'` starts a
+   * collection's load at its first read or write, so a process that only lists or describes
+   * collections (`quiver info`) never reads a segment file. Either way `open` does not wait.
+   */
+  load?: 'background' | 'on-demand';
   /** Where segment and tombstone files live (defaults to the folder itself, `FsObjectStore`). */
   objectStore?: ObjectStore;
   /**
@@ -88,6 +98,8 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
   readonly snapshots: CollectionSnapshots;
   private readonly collections = new Map<string, EmbeddedCollection>();
   private readonly broken = new Map<string, { id: number; error: CorruptDataError }>();
+  /** `OpenOptions.load` is `'on-demand'`: loaders start at a collection's first read or write. */
+  private loadOnDemand = false;
 
   private constructor(
     readonly path: string,
@@ -122,6 +134,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     const catalog = SqliteCatalog.open(join(path, 'catalog.sqlite'));
     const store = new PinningObjectStore(options.objectStore ?? new FsObjectStore(path));
     const db = new Quiver(path, catalog, store, arenas, embedderResolver(options.embedders));
+    db.loadOnDemand = options.load === 'on-demand';
     try {
       await db.loadAll();
     } catch (err) {
@@ -189,7 +202,8 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     if (target) target.dropped = true;
     let committed = false;
     try {
-      // No index build may write into the folder while it is deleted.
+      // No index build may write into the folder while it is deleted, nor loading read it.
+      await target?.loader.stop(new CollectionNotFoundError(name));
       await target?.indexer.stop();
       await this.queue.exclusive(async () => {
         const collection = this.collections.get(name);
@@ -211,6 +225,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     } catch (err) {
       if (target && !committed && this.collections.get(name) === target) {
         target.dropped = false;
+        target.loader.restart();
         target.indexer.restart();
       }
       throw err;
@@ -242,6 +257,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
    */
   async createSnapshot(collection: string): Promise<SnapshotInfo> {
     this.check();
+    await this.collection(collection).loaded();
     return this.snapshots.create(collection);
   }
 
@@ -286,10 +302,21 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
   /** Waits for writes in flight, then releases memory and the folder's lock. */
   async close(): Promise<void> {
     if (this.closed) return;
-    // Index builds in flight finish and commit first (a failed one is rebuilt at next open).
+    // Loading stops after the segment in progress; index builds in flight finish and commit
+    // first (a failed one is rebuilt at next open).
+    for (const c of this.collections.values()) await c.loader.stop(new ClosedError('database'));
     for (const c of this.collections.values()) await c.indexer.stop();
     await this.queue.idle();
     this.closed = true;
+    for (const c of this.collections.values()) {
+      if (!c.loader.isReady) continue;
+      // Only a hint: the next open counts without it, just later.
+      await c.storage
+        .writeCountHint()
+        .catch((err: Error) =>
+          process.emitWarning(`quiver: writing the count hint of '${c.name}': ${err.message}`),
+        );
+    }
     for (const c of this.collections.values()) {
       c.storage.dispose();
       await c.embedders.dispose();
@@ -324,8 +351,10 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
       try {
         const config = parseConfig(row, this.catalog.file);
         storage = this.newStorage(row.id, config);
-        await storage.load();
-        this.collections.set(row.name, new EmbeddedCollection(this, row.name, config, storage));
+        const loader = await SegmentLoader.open(storage, this.store, row.name, {
+          failed: (err) => this.loadFailed(row.name, row.id, err),
+        });
+        this.collections.set(row.name, new EmbeddedCollection(this, row.name, config, storage, loader));
       } catch (err) {
         storage?.dispose();
         if (!(err instanceof CorruptDataError)) throw err;
@@ -338,6 +367,25 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     for (const folder of await this.store.folders('collections/')) {
       if (!known.has(folder)) await this.store.deletePrefix(folder);
     }
+    if (!this.loadOnDemand) for (const c of this.collections.values()) c.loader.start();
+  }
+
+  /**
+   * A collection's background load failed with `err`. A `CorruptDataError` makes it listed as
+   * broken (as a failure at open would have left it) and frees its memory; any other error
+   * (memory exhausted) leaves it listed, its reads rejecting with the error, until it is
+   * dropped or the database closed. Returns the error its reads report.
+   */
+  private loadFailed(name: string, id: number, err: Error): Error {
+    const failed = this.collections.get(name);
+    if (failed?.storage.collectionId !== id) return err;
+    // Its memory is freed when it is closed or dropped (disposing twice would release twice).
+    if (!(err instanceof CorruptDataError)) return err;
+    const error = new CorruptDataError(`collection '${name}'`, err.message);
+    this.collections.delete(name);
+    this.broken.set(name, { id, error });
+    failed.storage.dispose();
+    return error;
   }
 
   /**
@@ -357,6 +405,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     if (target) target.dropped = true;
     let committed = false;
     try {
+      await target?.loader.stop(new CollectionNotFoundError(name));
       await target?.indexer.stop();
       return await this.queue.exclusive(async () => {
         this.check();
@@ -386,6 +435,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     } catch (err) {
       if (!committed && target && this.collections.get(name) === target) {
         target.dropped = false;
+        target.loader.restart();
         target.indexer.restart();
       }
       throw err;

@@ -4,10 +4,12 @@
  * for a combined vector, `best_score` and `sum_scores` rescore candidates against every
  * example (`recommend-rescore.ts`).
  */
+
 import { InvalidArgumentError } from '../errors.js';
 import type { SegmentView } from '../segment/segment-view.js';
 import type { StoredVectorField } from './collection-config.js';
 import type { CollectionStorage } from './collection-storage.js';
+import { explainHits, wantsExplain } from './explain.js';
 import { higherIsBetter } from './metric.js';
 import type { PointOutput } from './point-output.js';
 import type { QueryInput } from './query-input.js';
@@ -43,6 +45,12 @@ export async function runRecommend(
     );
   }
   const window = c.input.window(opts);
+  const explain = wantsExplain(opts);
+  if (explain && strategy !== 'average') {
+    throw new InvalidArgumentError(
+      `explain: recommend explains the 'average' strategy only, got ${strategy}`,
+    );
+  }
   const excluded = new Set<PointId>();
   const positive = examples(c, q.positive, 'positive', field, excluded);
   if (positive.length === 0) throw new InvalidArgumentError('recommend: positive needs at least one example');
@@ -61,7 +69,11 @@ export async function runRecommend(
       window.scoreThreshold,
       higherIsBetter(f.metric),
     );
-    return c.out.hits(rows.slice(window.offset, wanted), field, opts);
+    const picked = rows.slice(window.offset, wanted);
+    const hits = c.out.hits(picked, field, opts);
+    if (!explain) return hits;
+    const rank = { scope, params, window, fusion: c.input.fusionOptions({}) };
+    return explainHits(c, hits, picked, { q: { field, vector: target }, n: wanted + excluded.size, rank });
   }
   const rescored = await rankByExamples(views, field, positive, negative, {
     strategy,

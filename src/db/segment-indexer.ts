@@ -7,7 +7,8 @@
  * A segment with fewer rows than its index needs to train stays exact for good.
  *
  * Once a field of a segment has its approximate index, the value partitions of its
- * partitioned keyword keys are built the same way, in the background
+ * partitioned keyword keys are built the same way (and written to the segment's partition
+ * file, db/partition-files.ts, which the next open reads instead), in the background
  * (segment/value-partitions.ts): after an index build, for segments loaded with their index,
  * and when a key becomes partitioned (`scheduleMissing` after `createPayloadIndex`). Until
  * they are attached, searches take the segment's own index; partitions of keys no longer
@@ -38,6 +39,7 @@ import type { CommitQueue } from './commit-queue.js';
 import { type IndexSpec, recipeOf } from './index-spec.js';
 import { onDiskRecipe } from './ondisk-config.js';
 import { buildOnDiskIndex } from './ondisk-index.js';
+import { savePartitions } from './partition-files.js';
 import { partitionRowBytes, SEGMENT_OVERHEAD_BYTES } from './segment-bytes.js';
 
 /** A build in flight: the index, or the value partitions, of one vector field of one segment. */
@@ -181,6 +183,12 @@ export class SegmentIndexer {
       if (tried.size > 0) {
         this.partitionSeconds.push((performance.now() - started) / 1000);
         if (this.partitionSeconds.length > 100) this.partitionSeconds.shift();
+        // Kept for the next open (db/partition-files.ts); without the file they are rebuilt then.
+        if (!segment.isDisposed) {
+          await savePartitions(this.storage, part, field).catch((err: Error) =>
+            process.emitWarning(`quiver: writing the value partitions of '${this.label}': ${err.message}`),
+          );
+        }
       }
     } finally {
       release();

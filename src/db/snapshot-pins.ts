@@ -54,6 +54,11 @@ export class PinningObjectStore implements ObjectStore {
     return this.inner.get(key);
   }
 
+  size(key: string): Promise<number> {
+    if (!this.inner.size) throw new Error('the object store does not report sizes');
+    return this.inner.size(key);
+  }
+
   list(prefix: string): Promise<string[]> {
     return this.inner.list(prefix);
   }

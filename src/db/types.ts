@@ -6,6 +6,9 @@
 import type { Filter, MatchValue, Payload } from '../payload/filter.js';
 import type { PayloadIndexConfig, PayloadIndexInfo } from '../payload/index-declaration.js';
 import type { TextAnalyzerName } from '../text/analyzer-config.js';
+import type { HitExplanation } from './explain-types.js';
+
+export type * from './explain-types.js';
 
 /** A point id: a string (1–256 UTF-16 units) or a non-negative safe integer. `1` and `'1'` are different ids. */
 export type PointId = string | number;
@@ -87,6 +90,8 @@ export interface Hit {
   payload?: Payload;
   vector?: StoredVector;
   vectors?: Record<string, StoredVector>;
+  /** How the hit was found and scored, when the search asked (`explain: true`); see `HitExplanation`. */
+  explain?: HitExplanation;
 }
 
 /** The hits of one group of a grouped search: the points whose `groupBy` value is `group`. */
@@ -175,7 +180,17 @@ export type IndexConfig =
   | { type: 'flat' }
   | { type: 'factory'; factory: string; efConstruction?: number; ef?: number };
 
-export interface SearchOptions {
+/**
+ * Whether a read waits for the collection's segments, which load in the background after
+ * open (`info().loading`). Default `true`: the read waits until they are loaded and its
+ * answer is exact. `false`: while they are loading the read fails at once with
+ * `NotReadyError` (REST: 503 `NOT_READY`); once loaded it makes no difference.
+ */
+export interface ReadOptions {
+  wait?: boolean;
+}
+
+export interface SearchOptions extends ReadOptions {
   /** Number of results (1..10,000). Default 10. */
   k?: number;
   /** HNSW search effort (candidates kept, >= k is used); default the collection's `index.ef`. */
@@ -226,6 +241,13 @@ export interface SearchOptions {
   rrfK?: number;
   /** Weights of the two branches of a hybrid search (default 1 each; `weighted` normalizes each list's scores to [0, 1] first). */
   weights?: { vector?: number; text?: number };
+  /**
+   * Explain each hit (`Hit.explain`): the search path through its segment, its distances
+   * (exact, and the codes' for quantized indexes), BM25 term contributions, the fusion's
+   * arithmetic and how each filter condition was answered. Computed in a second pass over the
+   * final hits: results are identical with and without it. Not with `groupBy`. Default false.
+   */
+  explain?: boolean;
   /** Group hits by this payload key: `k` then counts groups, each of up to `groupSize` hits. */
   groupBy?: string;
   /** Hits per group (1..100). Default 3. */
@@ -271,7 +293,7 @@ export interface RecommendQuery {
   negative?: (PointId | VectorInput)[];
 }
 
-export interface RecommendOptions {
+export interface RecommendOptions extends ReadOptions {
   /** Number of results (1..10,000). Default 10. */
   k?: number;
   filter?: Filter;
@@ -300,9 +322,14 @@ export interface RecommendOptions {
   exact?: boolean;
   withPayload?: boolean;
   withVector?: boolean;
+  /**
+   * Explain each hit (`Hit.explain`, see `SearchOptions.explain`): the `average` strategy's
+   * search for the combined vector. Not with `best_score` or `sum_scores`. Default false.
+   */
+  explain?: boolean;
 }
 
-export interface RangeSearchOptions {
+export interface RangeSearchOptions extends ReadOptions {
   /**
    * The bound, in the metric's own terms: `l2` returns points with squared distance ≤ radius,
    * `l1` (and the binary metrics) points with distance ≤ radius;
@@ -319,12 +346,12 @@ export interface RangeSearchOptions {
   using?: string;
 }
 
-export interface GetOptions {
+export interface GetOptions extends ReadOptions {
   withPayload?: boolean; // default true
   withVector?: boolean; // default false
 }
 
-export interface ScrollOptions {
+export interface ScrollOptions extends ReadOptions {
   /** Page size (1..10,000). Default 100. */
   limit?: number;
   /** Skip this many matching points (in id order). Mutually exclusive with `cursor`. */
@@ -441,9 +468,37 @@ export interface CollectionInfo {
   memory?: CollectionMemoryInfo;
   /** Bytes of the collection's files on disk (embedded engine). */
   disk?: DiskInfo;
+  /** Progress of loading the sealed segments in the background after open (embedded engine). */
+  loading?: LoadingInfo;
 }
 
-export interface CountOptions {
+/**
+ * How far the background load of a collection's sealed segments has come. `state`:
+ * `'loading'` (reads wait, or fail with `NotReadyError` when asked not to; with `load: 'on-demand'`
+ * loading starts at the first read or write), `'ready'`
+ * (everything loaded, value partitions included), `'failed'` (a file failed verification:
+ * reads fail with its `CorruptDataError`).
+ */
+export interface LoadingInfo {
+  state: 'loading' | 'ready' | 'failed';
+  segmentsLoaded: number;
+  segmentsTotal: number;
+  /** Bytes of segment, tombstone, index and partition files read so far. */
+  bytesLoaded: number;
+  /** Bytes of those files in all (as far as the object store reports sizes). */
+  bytesTotal: number;
+  /** Whether `count` is exact already: always once ready; while loading, when no write is logged after the last seal. */
+  countExact: boolean;
+  /** Seconds from open until ready (or until now while loading). */
+  seconds: number;
+  /** Value partitions read from their files, and those rebuilt because a file was missing or stale. */
+  partitionsLoaded: number;
+  partitionsRebuilt: number;
+  /** Why loading failed (state `'failed'`). */
+  error?: string;
+}
+
+export interface CountOptions extends ReadOptions {
   filter?: Filter;
 }
 

@@ -317,24 +317,36 @@ export class HnswGraph {
     if (this.levelOf(entry) !== top) {
       throw new Error(`hnsw: entry point ${entry} has level ${this.levelOf(entry)}, top is ${top}`);
     }
+    // One view of each table for the whole check, no allocation per node: at a million nodes
+    // views and sets per node cost more than the check itself (it runs at every load).
+    const levels = this.bytes(this.levels, n).slice();
     const upperTable = this.kernels.u32(this.upper, n).slice();
+    const memory = new Uint32Array(this.kernels.memory.buffer);
+    const M0 = this.M0;
+    const M = this.shape.M;
+    /** `seen[other] === list` while the list numbered `list` is checked: a second link to `other`. */
+    const seen = new Uint32Array(n);
+    let list = 0;
     for (let node = 0; node < n; node++) {
-      const level = this.levelOf(node);
+      const level = levels[node];
       if (level > top) throw new Error(`hnsw: node ${node} has level ${level} above the top ${top}`);
       if (level > 0 !== (upperTable[node] !== 0)) {
         throw new Error(`hnsw: node ${node} at level ${level} has upper block ${upperTable[node]}`);
       }
       for (let l = 0; l <= level; l++) {
-        const links = this.links(node, l);
-        const cap = l === 0 ? this.M0 : this.shape.M;
-        if (links.length > cap) throw new Error(`hnsw: node ${node} has ${links.length} links on ${l}`);
-        const seen = new Set<number>();
-        for (const other of links) {
+        const at =
+          (l === 0 ? this.level0 + node * (M0 + 1) * 4 : upperTable[node] + (l - 1) * (M + 1) * 4) >>> 2;
+        const count = memory[at];
+        const cap = l === 0 ? M0 : M;
+        if (count > cap) throw new Error(`hnsw: node ${node} has ${count} links on ${l}`);
+        list++;
+        for (let i = 1; i <= count; i++) {
+          const other = memory[at + i];
           if (other >= n) throw new Error(`hnsw: node ${node} links to ${other} (of ${n}) on ${l}`);
           if (other === node) throw new Error(`hnsw: node ${node} links to itself on ${l}`);
-          if (seen.has(other)) throw new Error(`hnsw: node ${node} links to ${other} twice on ${l}`);
-          if (this.levelOf(other) < l) throw new Error(`hnsw: node ${node} links to ${other} below ${l}`);
-          seen.add(other);
+          if (seen[other] === list) throw new Error(`hnsw: node ${node} links to ${other} twice on ${l}`);
+          if (levels[other] < l) throw new Error(`hnsw: node ${node} links to ${other} below ${l}`);
+          seen[other] = list;
         }
       }
     }
@@ -394,7 +406,11 @@ export class HnswGraph {
     if (bytes.byteLength < FIXED_FIELDS * 4 || bytes.byteLength % 4 !== 0) {
       throw new Error(`hnsw: ${bytes.byteLength} bytes is not a serialized graph`);
     }
-    const words = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    // Read only: a view when aligned (an index file's body is), else an aligned copy.
+    const words =
+      (bytes.byteOffset & 3) === 0
+        ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+        : new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     const [
       magic,
       version,

@@ -71,6 +71,11 @@ export class HnswSq8Index extends Sq8FamilyIndex implements TrainableIndex {
     }
   }
 
+  /** The graph's options (M, efConstruction, the default ef, seed). */
+  get options(): Required<HnswOptions> {
+    return this.hnsw.options;
+  }
+
   get size(): number {
     return this.hnsw.size;
   }

@@ -246,6 +246,17 @@ export class IvfIndex implements TrainableIndex {
     }
   }
 
+  /**
+   * A copy of the centroids (nlist rows of `dimension` floats), undefined before training.
+   * For explanations: rows go to the list of their nearest centroid by squared L2, and a
+   * query probes the lists of its `nprobe` nearest centroids.
+   */
+  centroidRows(): Float32Array | undefined {
+    return this.centroids
+      ? this.kern.f32(this.centroids.ptr, this.nlist * this.dimension).slice()
+      : undefined;
+  }
+
   /** `planIvfSearch` after checking the query and the bitset. @throws RangeError (see there). */
   private plan(
     query: Float32Array,

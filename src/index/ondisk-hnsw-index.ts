@@ -60,7 +60,8 @@ export class OnDiskHnswSq8Index implements VectorIndexRead {
   private constructor(
     kernels: WasmKernels,
     readonly distance: DistanceKind,
-    private readonly codec: Sq8Codec,
+    /** The SQ8 quantizer of the codes (explanations decode a row's code with it). */
+    readonly codec: Sq8Codec,
     private readonly graph: HnswGraph,
     /** The codes block as allocated, and its aligned start. */
     private readonly codesRaw: number,
@@ -121,6 +122,11 @@ export class OnDiskHnswSq8Index implements VectorIndexRead {
       codec.dispose();
       throw error;
     }
+  }
+
+  /** The graph's M and the default search ef. */
+  get options(): { M: number; ef: number } {
+    return { M: this.graph.shape.M, ef: this.ef };
   }
 
   get size(): number {

@@ -258,6 +258,11 @@ export class SealedSegment {
     }
   }
 
+  /** The value partitions of `field` by key (current or not: see `partition`). */
+  partitionsOf(field: number): ReadonlyMap<string, KeyPartitions> {
+    return this.fields[field].partitions;
+  }
+
   /** The value partitions held over every field. */
   get partitionStats(): PartitionStats {
     const stats: PartitionStats = { partitions: 0, rows: 0, bytes: 0 };

@@ -20,9 +20,11 @@
  * - Local row i of the copy is segment row `rows[i]` of the field's store, bit for bit
  *   (COSINE rows are unit length there already), so a scan of the copy gives the distances a
  *   scan of the segment gives.
- * - Partitions are derived data, never stored: built after their field's approximate index
- *   is attached (at seal, load, or when the key becomes partitioned), freed with the segment
- *   or when their key's payload index is replaced or dropped. `KeyPartitions.source` is the
+ * - Partitions are derived data: built after their field's approximate index is attached
+ *   (at seal, load, or when the key becomes partitioned), freed with the segment or when
+ *   their key's payload index is replaced or dropped. Their rows and graphs are also kept
+ *   in a partition file beside the segment (db/partition-files.ts), read at open instead of
+ *   rebuilt when the rows still match the keyword index. `KeyPartitions.source` is the
  *   keyword index they were built from; they are current only while the segment's payload
  *   index still has that very index for the key.
  *
@@ -117,6 +119,11 @@ export class KeyPartitions {
 
   get(value: string): ValuePartition | undefined {
     return this.byValue.get(value);
+  }
+
+  /** Every value's partition. */
+  entries(): IterableIterator<[string, ValuePartition]> {
+    return this.byValue.entries();
   }
 
   /** Number of partitions (values that deserved one). */
@@ -226,8 +233,8 @@ async function graphOver(source: PartitionSource, copy: VectorStore): Promise<Hn
   }
 }
 
-/** A new store holding `rows` of `source.store`, in order. */
-function packedCopy(source: PartitionSource, rows: Uint32Array): VectorStore {
+/** A new store holding `rows` of `source.store`, in order (also how a stored partition's copy is rebuilt). */
+export function packedCopy(source: PartitionSource, rows: Uint32Array): VectorStore {
   const d = source.store.dimension;
   const copy = new VectorStore(source.kernels, d, rows.length);
   const chunk = new Float32Array(Math.min(rows.length, GATHER_ROWS) * d);

@@ -1,16 +1,21 @@
 /**
- * API keys. An admin key may do everything; a read-only key may search, get, count, scroll
- * and read collection info, and nothing that changes data. A key arrives as
- * `Authorization: Bearer <key>` or `api-key: <key>`.
+ * Credentials: API keys and JWT bearer tokens. An admin key may do everything; a read-only
+ * key may search, get, count, scroll and read collection info, and nothing that changes
+ * data; a token may do what its claims grant (see `jwt.ts`, `auth-grant.ts`). A credential
+ * arrives as `Authorization: Bearer <key or token>` or `api-key: <key or token>`.
  *
  * Keys are compared as SHA-256 digests with `crypto.timingSafeEqual`: the digests have a
  * fixed length whatever the key's, and every configured key is compared on every request
- * (no early exit), so the time taken says nothing about how close a guess was.
+ * (no early exit), so the time taken says nothing about how close a guess was. A value that
+ * matches no key and has the shape of a JWT is verified as a token.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Filter } from '../payload/filter.js';
+import { UnauthorizedError } from './auth-errors.js';
+import { type Grant, MANAGE_ALL, READ_ALL } from './auth-grant.js';
+import { JwtVerifier, looksLikeJwt } from './jwt.js';
 
-/** What a route needs: nothing, any valid key, or an admin key. */
-export type Access = 'public' | 'read' | 'write';
+export type { Access } from './auth-grant.js';
 
 export type Role = 'admin' | 'read-only';
 
@@ -19,9 +24,12 @@ export interface ApiKeyConfig {
   admin: readonly string[];
   /** Keys that may only read. */
   readOnly: readonly string[];
+  /**
+   * The HS256 secret of JWT bearer tokens. Default: the admin keys (a token signed with any
+   * of them is accepted, as Qdrant signs with its API key); no tokens without either.
+   */
+  jwtSecret?: string;
 }
-
-export type Decision = { allowed: true } | { allowed: false; status: 401 | 403; message: string };
 
 export class ApiKeys {
   private readonly admin: Buffer[];
@@ -32,7 +40,7 @@ export class ApiKeys {
     this.readOnly = config.readOnly.map(digest);
   }
 
-  /** Whether any key is configured; without one every request is allowed. */
+  /** Whether any key is configured. */
   get enabled(): boolean {
     return this.admin.length + this.readOnly.length > 0;
   }
@@ -46,20 +54,52 @@ export class ApiKeys {
     for (const d of this.readOnly) readOnly = timingSafeEqual(d, presented) || readOnly;
     return admin ? 'admin' : readOnly ? 'read-only' : undefined;
   }
+}
 
-  /** Whether a request with these headers may use a route that needs `access`. */
-  authorize(access: Access, headers: Record<string, string | string[] | undefined>): Decision {
-    if (access === 'public' || !this.enabled) return { allowed: true };
+/** Whether some point of `collection` matches `filter` (a token's `value_exists` condition). */
+export type ValueExists = (collection: string, filter: Filter) => Promise<boolean>;
+
+/** Turns a request's credential into its grant. */
+export class Authenticator {
+  /** The API keys alone (the web console's session route asks a key's role). */
+  readonly keys: ApiKeys;
+  private readonly tokens: JwtVerifier;
+
+  constructor(
+    config: ApiKeyConfig,
+    private readonly valueExists: ValueExists,
+  ) {
+    this.keys = new ApiKeys(config);
+    this.tokens = new JwtVerifier(config.jwtSecret !== undefined ? [config.jwtSecret] : config.admin);
+  }
+
+  /** Whether any credential is configured; without one every request may do everything. */
+  get enabled(): boolean {
+    return this.keys.enabled || this.tokens.enabled;
+  }
+
+  /**
+   * The grant of the credential in `headers` (a promise when it is a token, which verifies
+   * asynchronously); `UnauthorizedError` when there is none or it is not valid.
+   */
+  grantOf(headers: Record<string, string | string[] | undefined>): Grant | Promise<Grant> {
+    if (!this.enabled) return MANAGE_ALL;
     const key = presentedKey(headers);
     if (key === undefined) {
-      return { allowed: false, status: 401, message: 'an API key is required (Authorization: Bearer <key>)' };
+      throw new UnauthorizedError('an API key or token is required (Authorization: Bearer <key>)');
     }
-    const role = this.roleOf(key);
-    if (role === undefined) return { allowed: false, status: 401, message: 'the API key is not valid' };
-    if (access === 'write' && role !== 'admin') {
-      return { allowed: false, status: 403, message: 'this API key is read-only' };
+    const role = this.keys.roleOf(key);
+    if (role !== undefined) return role === 'admin' ? MANAGE_ALL : READ_ALL;
+    if (this.tokens.enabled && looksLikeJwt(key)) return this.tokenGrant(key);
+    throw new UnauthorizedError('the API key is not valid');
+  }
+
+  private async tokenGrant(token: string): Promise<Grant> {
+    const { grant, valueExists } = await this.tokens.verify(token);
+    if (valueExists !== undefined && !(await this.valueExists(valueExists.collection, valueExists.filter))) {
+      throw new UnauthorizedError('the token is no longer valid: its value_exists condition does not hold');
     }
-    return { allowed: true };
+    return grant;
   }
 }
 

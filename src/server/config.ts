@@ -1,11 +1,14 @@
 /**
- * Server settings that do not fit on a command line: API keys, limits and the embedding
- * providers that name a server folder or URL which clients may use, from a JSON file
- * (`quiver serve --config <file>`) and the environment (`QUIVER_API_KEY`,
- * `QUIVER_READ_ONLY_API_KEYS`). Keys from both sources are all accepted.
+ * Server settings that do not fit on a command line: API keys, the JWT secret, TLS files,
+ * limits and the embedding providers that name a server folder or URL which clients may
+ * use, from a JSON file (`quiver serve --config <file>`) and the environment
+ * (`QUIVER_API_KEY`, `QUIVER_READ_ONLY_API_KEYS`, `QUIVER_JWT_SECRET`). Keys from both
+ * sources are all accepted; a JWT secret in the environment wins over the file's.
+ * `tls.cert` and `tls.key` are paths of PEM files (relative to the working directory).
  *
  * ```json
- * { "apiKeys": { "admin": ["…"], "readOnly": ["…", "…"] },
+ * { "apiKeys": { "admin": ["…"], "readOnly": ["…", "…"] }, "jwtSecret": "…",
+ *   "tls": { "cert": "/etc/quiver/server.pem", "key": "/etc/quiver/server-key.pem" },
  *   "limits": { "bodyBytes": 33554432, "upsertPoints": 10000, "batchQueries": 1000, "ids": 10000, "k": 10000 },
  *   "allowedProviders": ["onnx:/srv/models/minilm", "openai:http://127.0.0.1:8080/v1"] }
  * ```
@@ -18,6 +21,8 @@ import type { ApiKeyConfig } from './auth.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './schemas.js';
 
 const Key = Type.String({ minLength: 1 });
+/** The shortest JWT secret accepted: 32 bytes, the size of HS256's hash (RFC 7518 §3.2). */
+export const MIN_JWT_SECRET = 32;
 const ConfigFile = Type.Object(
   {
     apiKeys: Type.Optional(
@@ -39,6 +44,13 @@ const ConfigFile = Type.Object(
       ),
     ),
     allowedProviders: Type.Optional(Type.Array(Type.String({ pattern: '^(onnx|openai):.' }))),
+    jwtSecret: Type.Optional(Type.String({ minLength: MIN_JWT_SECRET })),
+    tls: Type.Optional(
+      Type.Object(
+        { cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -48,6 +60,8 @@ export interface ServerSettings {
   limits: ServerLimits;
   /** See `ServerOptions.allowedProviders`. */
   allowedProviders: string[];
+  /** Paths of the PEM certificate chain and private key, when the server speaks HTTPS. */
+  tlsFiles?: { cert: string; key: string };
 }
 
 /** Settings from `file` (if given) and `env`; a malformed file is an `InvalidArgumentError` naming the field. */
@@ -75,11 +89,17 @@ export async function loadSettings(
     .split(',')
     .map((k) => k.trim())
     .filter((k) => k.length > 0);
+  const jwtSecret = env.QUIVER_JWT_SECRET || config.jwtSecret;
+  if (jwtSecret !== undefined && jwtSecret.length < MIN_JWT_SECRET) {
+    throw new InvalidArgumentError(`QUIVER_JWT_SECRET: expected at least ${MIN_JWT_SECRET} characters`);
+  }
   return {
     keys: {
       admin: [...envAdmin, ...(config.apiKeys?.admin ?? [])],
       readOnly: [...envReadOnly, ...(config.apiKeys?.readOnly ?? [])],
+      ...(jwtSecret === undefined ? {} : { jwtSecret }),
     },
+    ...(config.tls === undefined ? {} : { tlsFiles: config.tls }),
     limits: { ...DEFAULT_LIMITS, ...config.limits },
     allowedProviders: config.allowedProviders ?? [],
   };

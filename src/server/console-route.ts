@@ -13,7 +13,7 @@
  *   nothing, keep getting Qdrant's `{ title, version }`.
  * - `GET /console/session` answers `{ keys, role? }`: `keys` false when the server has no
  *   keys (then `role` is `admin`: everyone may do everything); with keys, `role` is the
- *   presented key's (`admin` or `read-only`), absent when the request presents none (so a
+ *   presented key's (`admin` or `read-only`; for a JWT, `consoleRole` of its grant), absent when the request presents none (so a
  *   console can tell, without a failing request, that it must ask for a key), and a key
  *   that matches none is 401. It says nothing a request without a key could not learn
  *   anyway (any keyed route answers 401 to it). The console disables its write controls
@@ -27,7 +27,9 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { type ApiKeys, presentedKey } from './auth.js';
+import { type Authenticator, presentedKey } from './auth.js';
+import { UnauthorizedError } from './auth-errors.js';
+import type { Grant } from './auth-grant.js';
 import { errorBody } from './errors.js';
 import { ErrorResponse } from './schemas.js';
 
@@ -100,7 +102,7 @@ export function prefersHtml(accept: string | undefined): boolean {
  * Adds the console's routes and the browser redirect of `GET /` to the root app (the
  * redirect is a root hook, so it runs before the JSON route of `/`).
  */
-export function registerConsole(app: FastifyInstance, keys: ApiKeys): void {
+export function registerConsole(app: FastifyInstance, auth: Authenticator): void {
   const files = readBundle(BUNDLE);
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -138,7 +140,7 @@ export function registerConsole(app: FastifyInstance, keys: ApiKeys): void {
         tags: ['operations'],
         summary: 'The role of the presented API key (for the web console)',
         description:
-          'Quiver extension: `keys` is false when the server has no keys (every request is allowed: `role` is ' +
+          'Quiver extension: `keys` is false when the server has no keys or token secret (every request is allowed: `role` is ' +
           '`admin`); otherwise `role` is the presented key’s, `admin` or `read-only`, absent without a key; a key ' +
           'that matches none is 401.',
         response: {
@@ -152,17 +154,31 @@ export function registerConsole(app: FastifyInstance, keys: ApiKeys): void {
       config: { access: 'public' as const, bare: true },
     },
     async (request, reply) => {
-      if (!keys.enabled) return { role: 'admin' as const, keys: false };
-      const key = presentedKey(request.headers);
-      if (key === undefined) return { keys: true };
-      const role = keys.roleOf(key);
-      if (role === undefined) {
+      if (!auth.enabled) return { role: 'admin' as const, keys: false };
+      if (presentedKey(request.headers) === undefined) return { keys: true };
+      let grant: Grant;
+      try {
+        grant = await auth.grantOf(request.headers);
+      } catch (error) {
+        if (!(error instanceof UnauthorizedError)) throw error;
         reply.header('www-authenticate', 'Bearer');
         return reply
           .code(401)
-          .send(errorBody('UNAUTHORIZED', 'the API key is not valid', undefined, reply.elapsedTime / 1000));
+          .send(errorBody('UNAUTHORIZED', error.message, undefined, reply.elapsedTime / 1000));
       }
-      return { role, keys: true };
+      return { role: consoleRole(grant), keys: true };
     },
   );
+}
+
+/**
+ * The console's role for a grant: a global `m` (or admin key) is `admin`, a global `r` (or
+ * read-only key) `read-only`; a token for some collections is `admin` when it may write one
+ * of them, else `read-only`. The console only enables or disables its controls by it: the
+ * server checks every request against the grant itself.
+ */
+function consoleRole(grant: Grant): 'admin' | 'read-only' {
+  if (grant.kind === 'global') return grant.manage ? 'admin' : 'read-only';
+  for (const c of grant.collections.values()) if (c.write) return 'admin';
+  return 'read-only';
 }

@@ -10,6 +10,7 @@
 
 import type {
   Hit,
+  HitExplanation,
   HitGroup,
   Metric,
   Point,
@@ -145,7 +146,18 @@ export function wireHit(hit: Hit, out: Output, metric: Metric | undefined): Wire
   const score = metric === undefined ? hit.score : restScore(metric, hit.score);
   const { id, ...rest } = wirePoint(hit, out);
   // Qdrant's scored points carry the point's version; Quiver keeps none, so it is always 0.
-  return { id, version: 0, score, ...rest };
+  const wire: WireHit = { id, version: 0, score, ...rest };
+  if (hit.explain !== undefined) wire.explain = wireExplanation(hit.explain, metric, score);
+  return wire;
+}
+
+/**
+ * A hit's explanation as the REST API writes it: the engine's, except that a vector score
+ * converted for the answer (l2: the square root of the engine's squared distance) says so.
+ */
+function wireExplanation(explain: HitExplanation, metric: Metric | undefined, score: number): HitExplanation {
+  if (metric !== 'l2' || explain.vector === undefined) return explain;
+  return { ...explain, vector: { ...explain.vector, conversion: 'score = sqrt(distance)', score } };
 }
 
 export function wireGroup(group: HitGroup, out: Output, metric: Metric | undefined): WireGroup {

@@ -17,6 +17,8 @@
  * - a full work queue (`OVERLOADED`, e.g. the embedding workers') → 503 with `Retry-After`
  *   (whole seconds), the request was not started;
  * - a closed database (the server is shutting down, `CLOSED`) → 503;
+ * - a read that asked not to wait (`wait=false`) for a collection still loading after open
+ *   (`NOT_READY`) → 503 with `Retry-After: 1`;
  * - the server's own data or set-up is broken → 500 with the engine's code, so a client can
  *   tell the cases apart: a collection whose stored data failed verification
  *   (`CORRUPT_DATA`; 500, not 409, because no request of the client's can repair it: an
@@ -35,7 +37,7 @@
  * `INVALID_FILTER`), so a client can rebuild the same typed error either way.
  */
 import type { FastifyError } from 'fastify';
-import { InvalidFilterError, OverloadedError, QuiverError } from '../errors.js';
+import { InvalidFilterError, NotReadyError, OverloadedError, QuiverError } from '../errors.js';
 import type { ErrorBody } from '../wire/format.js';
 
 export interface ErrorResponse {
@@ -55,6 +57,8 @@ const CODE_STATUS: Record<string, number> = {
   INVALID_JSON: 400,
   EMBEDDING_INPUT: 400,
   INVALID_SNAPSHOT: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   COLLECTION_NOT_FOUND: 404,
   POINT_NOT_FOUND: 404,
   THUMBNAIL_NOT_FOUND: 404,
@@ -62,6 +66,7 @@ const CODE_STATUS: Record<string, number> = {
   COLLECTION_EXISTS: 409,
   MANIFEST_CONFLICT: 409,
   OVERLOADED: 503,
+  NOT_READY: 503,
   CLOSED: 503,
   STORAGE_FULL: 507,
   CAPACITY: 507,
@@ -147,6 +152,8 @@ export function toErrorResponse(
       : { status, body: errorBody(error.code, error.message, enginePath(error, body)) };
     if (error instanceof OverloadedError) {
       response.headers = { 'retry-after': String(Math.max(0, Math.ceil(error.retryAfterSeconds))) };
+    } else if (error instanceof NotReadyError) {
+      response.headers = { 'retry-after': '1' };
     }
     return response;
   }

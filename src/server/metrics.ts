@@ -6,6 +6,9 @@
  *   (`/collections/:name/points/search`), never by raw URL, so label sets stay bounded;
  * - `quiver_collection_points`, `…_sealed_segments`, `…_growing_points`, `…_indexed_segments`
  *   and `…_indexing_segments{collection}`, read from `collection.info()` at scrape time;
+ * - `quiver_collection_loaded{collection}` (1 ready, 0 loading, -1 failed) and the progress of
+ *   loading after open, `quiver_collection_load_segments`, `…_load_segments_total`,
+ *   `…_load_bytes` and `…_load_bytes_total{collection}`;
  * - `quiver_collection_memory_bytes{collection}` (vectors, indexes and payloads in memory),
  *   `quiver_collection_disk_bytes{collection}` (its files), when the engine reports them;
  * - `quiver_arenas` and `quiver_memory_bytes{kind="committed|allocated|budget"}` (budget only
@@ -18,6 +21,9 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Collection, CollectionInfo, Database } from '../db/types.js';
 import { QuiverError } from '../errors.js';
 import type { ArenaStats } from '../kernels/arenas.js';
+
+/** `quiver_collection_loaded` per loading state. */
+const LOAD_STATE = { ready: 1, loading: 0, failed: -1 } as const;
 
 /** The route label of requests that matched no route. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -76,6 +82,31 @@ export class ServerMetrics {
         'quiver_collection_disk_bytes',
         "Bytes of a collection's files (segments, tombstones, indexes).",
         (i) => i.disk?.bytes,
+      ),
+      gauge(
+        'quiver_collection_loaded',
+        'Whether the sealed segments are loaded after open: 1 ready, 0 loading, -1 failed.',
+        (i) => (i.loading === undefined ? undefined : LOAD_STATE[i.loading.state]),
+      ),
+      gauge(
+        'quiver_collection_load_segments',
+        'Sealed segments loaded so far after open.',
+        (i) => i.loading?.segmentsLoaded,
+      ),
+      gauge(
+        'quiver_collection_load_segments_total',
+        'Sealed segments to load after open.',
+        (i) => i.loading?.segmentsTotal,
+      ),
+      gauge(
+        'quiver_collection_load_bytes',
+        'Bytes of files read so far by loading.',
+        (i) => i.loading?.bytesLoaded,
+      ),
+      gauge(
+        'quiver_collection_load_bytes_total',
+        'Bytes of the files loading reads.',
+        (i) => i.loading?.bytesTotal,
       ),
     ];
     this.arenas = new Gauge({

@@ -19,6 +19,7 @@
  * the right way round.
  */
 
+import { type BranchList, explainFusion } from '../db/explain-fusion.js';
 import { fuseHitLists } from '../db/fusion.js';
 import type {
   Collection,
@@ -77,6 +78,8 @@ export interface Ranked {
 export interface Wanted {
   withPayload: boolean;
   withVector: boolean;
+  /** Quiver extension: explain the top stage's hits (vector, nearest and text queries; fusion of prefetches). */
+  explain?: boolean;
 }
 
 const NOTHING: Wanted = { withPayload: false, withVector: false };
@@ -132,6 +135,7 @@ export async function runStage(
         scoreThreshold: threshold,
       },
     );
+    if (wanted.explain) explainFused(hits, inner, method, method === 'rrf' ? Math.max(0, k - 1) : 0);
     return { hits: await withOutput(collection, hits, wanted) };
   }
   if (query === undefined) {
@@ -242,6 +246,7 @@ function searchOptions(stage: Stage, r: QueryRun, metric: Metric | undefined): S
   if (p?.search_k !== undefined) options.searchK = p.search_k;
   const rerank = rerankOf(p, r.limit);
   if (rerank !== undefined) options.rerank = rerank;
+  if (r.wanted.explain) options.explain = true;
   if (r.threshold !== undefined) {
     options.scoreThreshold = metric === undefined ? r.threshold : engineThreshold(metric, r.threshold);
   }
@@ -292,5 +297,24 @@ async function withOutput(collection: Collection, hits: Hit[], wanted: Wanted): 
   );
   return hits
     .filter((h) => points.has(h.id))
-    .map((h) => ({ ...points.get(h.id)!, id: h.id, score: h.score }));
+    .map((h) => ({
+      ...points.get(h.id)!,
+      id: h.id,
+      score: h.score,
+      ...(h.explain === undefined ? {} : { explain: h.explain }),
+    }));
+}
+
+/** Sets each fused hit's `explain`: its rank, score and contribution in each prefetch's list. */
+function explainFused(hits: Hit[], inner: readonly Ranked[], method: 'rrf' | 'dbsf', rrfK: number): void {
+  const lists: BranchList[] = inner.map((r, i) => ({
+    branch: `prefetch[${i}]`,
+    ids: r.hits.map((h) => h.id),
+    scores: r.hits.map((h) => h.score),
+    higherIsBetter: r.metric === undefined || !lowerIsBetter(r.metric),
+    weight: 1,
+  }));
+  for (const hit of hits) {
+    hit.explain = { kind: 'fusion', fusion: explainFusion(hit.id, lists, { fusion: method, rrfK }) };
+  }
 }

@@ -202,6 +202,44 @@ export const ScoredPoint = Type.Object({
   payload: Type.Optional(Payload),
   vector: Type.Optional(VectorStructOut),
   order_value: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+  explain: Type.Optional(
+    Type.Object(
+      {
+        kind: Type.String({ description: '`vector`, `text`, `hybrid` or `fusion` (of prefetches).' }),
+        path: Type.Optional(
+          Type.Unknown({
+            description:
+              'Segment and method: exact-scan, graph-walk (ef, M), ivf-probe (nprobe, list, listRank), partition.',
+          }),
+        ),
+        vector: Type.Optional(
+          Type.Unknown({
+            description:
+              'metric, distance, exactDistance, approximateDistance (quantized), conversion, score.',
+          }),
+        ),
+        text: Type.Optional(
+          Type.Unknown({
+            description:
+              'BM25: docCount, avgLength, docLength, k1, b, and per term tf, df, idf, lengthNorm, contribution.',
+          }),
+        ),
+        fusion: Type.Optional(
+          Type.Unknown({
+            description:
+              'method, rrfK, and per branch rank, score, weight, contribution (they add up to the score).',
+          }),
+        ),
+        filter: Type.Optional(
+          Type.Unknown({
+            description:
+              'conditions: path, condition, key, answeredBy (payload index or payload scan), holds.',
+          }),
+        ),
+      },
+      { description: 'Quiver extension: how the hit was found and scored (requests with `explain: true`).' },
+    ),
+  ),
 });
 export const PointGroup = Type.Object({
   id: Type.Union([Type.String(), Type.Number(), Type.Boolean()], {
@@ -399,7 +437,8 @@ export function pointSchemas(limits: ServerLimits) {
 
 /**
  * A response map: the success schema (in the envelope) under 200, and the error shape for
- * the given error statuses and for those every route can answer (401 without a key, 500,
+ * the given error statuses and for those every route can answer (401 without a valid key or
+ * token, 403 when a token's claims do not grant the route, 500,
  * and 503 while shutting down or when a work queue is full). Routes that write also list
  * 507 (a full disk). With a status first, the schema is the whole success answer: for
  * routes that write their own envelope (`bare`, e.g. the snapshot routes) or none.
@@ -413,7 +452,7 @@ export function responses(
 ): Record<number, TSchema> {
   const out: Record<number, TSchema> =
     typeof first === 'number' ? { [first]: second as TSchema } : { 200: envelope(first) };
-  for (const code of [...((typeof first === 'number' ? third : second) as number[]), 401, 500, 503]) {
+  for (const code of [...((typeof first === 'number' ? third : second) as number[]), 401, 403, 500, 503]) {
     out[code] = ErrorResponse;
   }
   return out;

@@ -52,6 +52,8 @@ export interface CommonBody {
   with_vector?: WithVector;
   score_threshold?: number;
   vector_encoding?: VectorEncoding;
+  /** Quiver extension (search and query bodies): each hit carries `explain` (see `HitExplanation`). */
+  explain?: boolean;
 }
 
 export interface SearchBody extends CommonBody {
@@ -186,7 +188,11 @@ export async function runSearchBatch(collection: Collection, searches: SearchBod
     return JSON.stringify({ ...others, name });
   };
   const plain = (s: SearchBody) =>
-    s.vector !== undefined && s.text === undefined && s.text_field === undefined && s.inputs === undefined;
+    s.explain !== true &&
+    s.vector !== undefined &&
+    s.text === undefined &&
+    s.text_field === undefined &&
+    s.inputs === undefined;
   if (
     searches.length < 2 ||
     !searches.every(plain) ||
@@ -228,6 +234,7 @@ function searchOptions(body: SearchBody, out: Output, k: number, using: string |
   if (body.fusion !== undefined) options.fusion = body.fusion as SearchOptions['fusion'];
   if (body.rrf_k !== undefined) options.rrfK = body.rrf_k;
   if (body.weights !== undefined) options.weights = body.weights;
+  if (body.explain !== undefined) options.explain = body.explain;
   return options;
 }
 
@@ -267,6 +274,7 @@ export async function runRecommend(collection: Collection, body: RecommendBody):
   if (common.ef !== undefined) options.ef = common.ef;
   if (common.exact !== undefined) options.exact = common.exact;
   if (body.using !== undefined) options.using = body.using;
+  if (body.explain !== undefined) options.explain = body.explain;
   const hits = await collection.recommend(examplesOf(body), options);
   const metric = options.strategy === 'average' ? await fieldMetric(collection, body.using) : undefined;
   return finish(hits, offset, body.score_threshold, metric, out);

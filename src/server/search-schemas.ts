@@ -98,6 +98,15 @@ const Example = Type.Union([
 /** A dense vector in a query: numbers only (a string there is a point id). */
 const DenseVector = Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_DIMENSION });
 
+const Explain = Type.Optional(
+  Type.Boolean({
+    description:
+      'Quiver extension: each hit carries `explain`: its search path (segment, exact scan / HNSW walk / IVF lists / value partition), ' +
+      'distances (exact; the codes’ for quantized indexes), BM25 term contributions, the fusion’s arithmetic and how each filter ' +
+      'condition was answered. Results are identical with and without it. Not with groups. Default false.',
+  }),
+);
+
 const ScoreThreshold = Type.Number({
   description:
     'Cosine and Dot: the least score returned; Euclid, Manhattan (and Hamming, Jaccard): the largest distance returned.',
@@ -205,9 +214,9 @@ export function searchSchemas(limits: ServerLimits) {
     ),
     ...common,
   };
-  const searchBody = Type.Object(search, closed);
-  const recommendBody = Type.Object(recommend, closed);
-  const queryBody = querySchema(common);
+  const searchBody = Type.Object({ ...search, explain: Explain }, closed);
+  const recommendBody = Type.Object({ ...recommend, explain: Explain }, closed);
+  const queryBody = querySchema({ ...common, explain: Explain });
   return {
     search: searchBody,
     searchBatch: Type.Object({ searches: Type.Array(searchBody, { maxItems: limits.batchQueries }) }, closed),

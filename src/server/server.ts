@@ -1,10 +1,12 @@
 /**
  * The Quiver HTTP server: a fastify app over any `Database` (the REST routes of
  * `routes/`), with API keys, limits, metrics, an OpenAPI document at `/openapi.json` and a
- * browsable page for it at `/docs`.
+ * browsable page for it at `/docs`, over HTTP or (with `tls`) HTTPS.
  *
- * Request life cycle: `onRequest` checks the API key (before the body is read, so an
- * unauthenticated client cannot make the server parse megabytes), the body is parsed
+ * Request life cycle: `onRequest` turns the API key or JWT into the request's grant and
+ * checks it against the route's access (`auth-grant.ts`; before the body is read, so an
+ * unauthenticated client cannot make the server parse megabytes; routes read collections
+ * through `pathCollection`, which holds a token's tenant filter), the body is parsed
  * (413 over `limits.bodyBytes`; 400 `INVALID_JSON` when it is not UTF-8 JSON, see
  * `json-body.ts`) and validated against the route's TypeBox schema (400),
  * the handler awaits the engine, its value leaves in Qdrant's envelope
@@ -24,11 +26,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Database } from '../db/types.js';
-import { type Access, type ApiKeyConfig, ApiKeys } from './auth.js';
+import { CollectionNotFoundError } from '../errors.js';
+import { type ApiKeyConfig, Authenticator } from './auth.js';
+import { accessHook } from './auth-hook.js';
 import { registerConsole } from './console-route.js';
 import { errorBody, toErrorResponse } from './errors.js';
 import { parseJsonBodiesStrictly } from './json-body.js';
 import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.js';
+import { notReadyFor } from './readiness.js';
 import { requestSchemas } from './request-schemas.js';
 import { collectionRoutes } from './routes/collections.js';
 import type { RouteContext } from './routes/context.js';
@@ -56,6 +61,11 @@ export interface ServerOptions {
   allowedProviders?: readonly string[];
   /** pino log level for the server's log on stderr (`silent` to switch it off). Default `warn`. */
   logLevel?: string;
+  /**
+   * Serve HTTPS with this certificate chain and private key (PEM text). A plain HTTP
+   * request to the port then fails its TLS handshake (the connection is closed).
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export class QuiverServer {
@@ -65,14 +75,26 @@ export class QuiverServer {
   private constructor(
     readonly app: FastifyInstance,
     readonly limits: ServerLimits,
+    private readonly scheme: 'http' | 'https',
   ) {}
 
   /** Builds the app (routes, hooks, OpenAPI) without listening. */
   static async create(db: Database, options: ServerOptions = {}): Promise<QuiverServer> {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const version = packageVersion();
-    const keys = new ApiKeys(options.keys ?? { admin: [], readOnly: [] });
+    const auth = new Authenticator(
+      options.keys ?? { admin: [], readOnly: [] },
+      async (collection, filter) => {
+        try {
+          return (await db.collection(collection).count({ filter })) > 0;
+        } catch (error) {
+          if (error instanceof CollectionNotFoundError) return false;
+          throw error;
+        }
+      },
+    );
     const app = Fastify({
+      ...(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } }),
       bodyLimit: limits.bodyBytes,
       logger: { level: options.logLevel ?? 'warn', stream: process.stderr },
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
@@ -83,20 +105,18 @@ export class QuiverServer {
         reply.code(status).send(body);
       },
     }).withTypeProvider<TypeBoxTypeProvider>();
-    const server = new QuiverServer(app, limits);
+    const server = new QuiverServer(
+      app as unknown as FastifyInstance,
+      limits,
+      options.tls === undefined ? 'http' : 'https',
+    );
     parseJsonBodiesStrictly(app);
     const metrics = new ServerMetrics(db);
 
     // Hooks take `done` rather than being async: they run on every request, and a promise
     // per hook per request is measurable under load.
-    app.addHook('onRequest', (request, reply, done) => {
-      const access: Access = request.routeOptions.config.access ?? 'read';
-      const decision = keys.authorize(access, request.headers);
-      if (decision.allowed) return done();
-      const code = decision.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN';
-      if (decision.status === 401) reply.header('www-authenticate', 'Bearer');
-      reply.code(decision.status).send(errorBody(code, decision.message, undefined, seconds(reply)));
-    });
+    app.decorateRequest('grant', null);
+    app.addHook('onRequest', accessHook(auth, limits.bodyBytes));
     app.addHook('preValidation', (request, _reply, done) => {
       // A POST or PUT without a body is treated as `{}`, so `curl -X POST …/points/count` works.
       if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT')) {
@@ -105,6 +125,11 @@ export class QuiverServer {
         request.body = withoutNulls(request.body);
       }
       done();
+    });
+    app.addHook('preHandler', (request, _reply, done) => {
+      const notReady = notReadyFor(db, request, request.routeOptions.config.access ?? 'read');
+      if (notReady) done(notReady);
+      else done();
     });
     app.addHook('preSerialization', (request, reply, payload, done) => {
       if (request.routeOptions.config.bare === true || reply.statusCode >= 300) return done(null, payload);
@@ -170,7 +195,13 @@ export class QuiverServer {
         },
         components: {
           securitySchemes: {
-            bearer: { type: 'http', scheme: 'bearer', description: 'An admin or read-only API key.' },
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description:
+                "An admin or read-only API key, or a JWT (HS256) with Qdrant's RBAC claims: `exp`, `access` " +
+                '("r", "m", or [{ collection, access: "r" | "rw", payload? }]), `value_exists`.',
+            },
             apiKey: { type: 'apiKey', in: 'header', name: 'api-key' },
           },
           schemas: { Error: ErrorResponse },
@@ -193,7 +224,7 @@ export class QuiverServer {
       draining: () => server.closing,
       nextOperation: () => operations++,
     };
-    registerConsole(app, keys);
+    registerConsole(app, auth);
     await app.register(operationRoutes, { ...context, version });
     await app.register(collectionRoutes, context);
     await app.register(pointRoutes, context);
@@ -213,12 +244,12 @@ export class QuiverServer {
     return server;
   }
 
-  /** Starts listening; resolves with the base URL (`http://127.0.0.1:6333`). Port 0 picks a free port. */
+  /** Starts listening; resolves with the base URL (`http://127.0.0.1:6333`, `https://…` with TLS). Port 0 picks a free port. */
   async listen(host: string, port: number): Promise<string> {
     await this.app.listen({ host, port });
     const address = this.app.server.address();
     const actual = typeof address === 'object' && address !== null ? address.port : port;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+    return `${this.scheme}://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   }
 
   /** Stops accepting, lets requests in flight finish, then resolves. Idempotent. */

@@ -8,13 +8,19 @@
  * `StorageFullError` and leaves nothing behind. The filesystem implementation is the embedded default; an
  * S3-compatible one will implement the same interface for cluster mode.
  */
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StorageFullError } from '../errors.js';
+import { readWholeFile } from './whole-file-read.js';
 
 export interface ObjectStore {
   put(key: string, data: Uint8Array): Promise<void>;
   get(key: string): Promise<Uint8Array>;
+  /**
+   * Bytes of the object `key` without reading it (optional: progress reports of background
+   * loading use it; a store without it reports bytes only as they are read).
+   */
+  size?(key: string): Promise<number>;
   /** Keys that start with `prefix`, in no particular order. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
@@ -81,8 +87,12 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array> {
-    const buf = await readFile(this.path(key));
+    const buf = await readWholeFile(this.path(key));
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  async size(key: string): Promise<number> {
+    return (await stat(this.path(key))).size;
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -215,7 +215,7 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
     if (bytes.length !== count * dim * 4) {
       fail(`vector section ${kind} has ${bytes.length} bytes, expected ${count * dim * 4}`);
     }
-    return copyFloat32(bytes, 0, bytes.length);
+    return floatsOf(bytes);
   };
   const checkDistance = (kind: number) => {
     if (!Object.values(DistanceKind).includes(kind as DistanceKind)) fail(`unknown distance kind ${kind}`);
@@ -268,6 +268,18 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
     indexType: meta.indexType,
     index: sections.get(SectionKind.INDEX) ?? new Uint8Array(0),
   };
+}
+
+/**
+ * The floats of a vector section: a view of the file's bytes when they are 4-byte aligned
+ * (sections are 16-byte aligned in the file; the bytes read are never reused, and the rows are
+ * copied into linear memory right after decoding), so loading copies each vector once; else a
+ * copy.
+ */
+function floatsOf(bytes: Uint8Array): Float32Array {
+  return (bytes.byteOffset & 3) === 0
+    ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+    : copyFloat32(bytes, 0, bytes.byteLength);
 }
 
 function checkZeroPadding(

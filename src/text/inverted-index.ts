@@ -31,6 +31,23 @@ export interface Bm25Stats {
   df: ReadonlyMap<string, number>;
 }
 
+/** One row's BM25 score split by query term (`InvertedIndex.explainRow`). */
+export interface Bm25RowTerms {
+  k1: number;
+  b: number;
+  /** The row's length in terms. */
+  docLength: number;
+  terms: {
+    term: string;
+    queryCount: number;
+    tf: number;
+    df: number;
+    idf: number;
+    lengthNorm: number;
+    contribution: number;
+  }[];
+}
+
 /** BM25 term-frequency saturation. */
 const K1 = 1.2;
 /** BM25 length normalization. */
@@ -236,6 +253,32 @@ export class InvertedIndex {
       scores[offset] = 0;
     }
     return heap.drain();
+  }
+
+  /**
+   * The BM25 terms of row `offset`'s score for `terms` as `search` computes it, term by term
+   * in the same order and arithmetic, so the contributions added up from 0 in order equal
+   * the score `search` gives the row (bit for bit). Terms the row lacks contribute 0.
+   */
+  explainRow(terms: readonly string[], offset: number, stats: Bm25Stats): Bm25RowTerms {
+    const repeats = new Map<string, number>();
+    for (const term of terms) repeats.set(term, (repeats.get(term) ?? 0) + 1);
+    const avgLength = stats.avgLength > 0 ? stats.avgLength : 1;
+    const docLength = offset < this.lengths.length ? this.lengths[offset] : 0;
+    const norm = K1 * (1 - B + (B * docLength) / avgLength);
+    const out: Bm25RowTerms = { k1: K1, b: B, docLength, terms: [] };
+    for (const [term, repeat] of repeats) {
+      const df = stats.df.get(term) ?? 0;
+      const termIdf = idf(stats.docCount, df);
+      const list = this.postings.get(term);
+      const at = list === undefined ? 0 : list.seek(offset, 0);
+      const tf =
+        list !== undefined && at < list.length && list.offsetAt(at) === offset ? list.data[2 * at + 1] : 0;
+      const weight = repeat * termIdf * (K1 + 1);
+      const contribution = tf === 0 ? 0 : (weight * tf) / (tf + norm);
+      out.terms.push({ term, queryCount: repeat, tf, df, idf: termIdf, lengthNorm: norm, contribution });
+    }
+    return out;
   }
 
   /**

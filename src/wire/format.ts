@@ -18,7 +18,7 @@
  * not the JSON parser, rejects them with `InvalidVectorError`, as it does in-process).
  */
 import { endianness } from 'node:os';
-import type { IndexConfig, PointId } from '../db/types.js';
+import type { HitExplanation, IndexConfig, PointId } from '../db/types.js';
 import { InvalidVectorError } from '../errors.js';
 import type { MatchValue } from '../payload/filter.js';
 
@@ -44,6 +44,8 @@ export interface WireHit extends WirePoint {
   score: number;
   /** Qdrant's point version: always 0 (Quiver keeps none). */
   version?: number;
+  /** Quiver extension: how the hit was found and scored, when the request asked (`explain: true`). */
+  explain?: HitExplanation;
 }
 
 /** One group of a grouped search's response (`{ groups: [{ id, hits }] }`, Qdrant's shape). */

@@ -2,15 +2,17 @@
  * `quiver search <collection> [--vector '[…]' | --vector-file q.npy [--row i]]
  *  [--text '<query>' [--text-field key]] [--using field] [--fusion rrf|weighted]
  *  [--group-by key [--group-size n]] [-k n] [--ef n] [--nprobe n] [--search-k n]
- *  [--rerank n] [--exact] [--filter '<json>'] [--with-payload] [--json]`
+ *  [--rerank n] [--exact] [--filter '<json>'] [--with-payload] [--explain] [--json]`
  *
  * A search needs a vector, a text, or both (a hybrid search, fused by `--fusion`). With
- * `--group-by` the output is the best `k` groups, each of up to `--group-size` hits.
+ * `--group-by` the output is the best `k` groups, each of up to `--group-size` hits. With
+ * `--explain`, each hit's explanation follows the table (or is its `explain` field in JSON).
  */
 import { type Command, Option } from 'commander';
 import type { SearchOptions as EngineSearchOptions, SearchQuery, VectorInput } from '../../db/types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { withDatabase } from '../database.js';
+import { explainText } from '../explain-output.js';
 import { openVectorFile } from '../formats/open.js';
 import {
   integerAtLeast,
@@ -37,6 +39,7 @@ interface SearchOptions extends ResultFlags {
   nprobe?: number;
   searchK?: number;
   rerank?: number;
+  explain?: boolean;
   json?: boolean;
 }
 
@@ -79,6 +82,7 @@ export function registerSearch(program: Command): void {
     .option('--exact', 'exact search, ignoring the index')
     .option('--filter <json>', 'payload filter (JSON, filter language v1)', parseJsonObject)
     .option('--with-payload', 'include payloads')
+    .option('--explain', 'explain how each hit was found and scored (not with --group-by)')
     .option('--json', 'print JSON instead of a table')
     .action(async (name: string, options: SearchOptions, command: Command) => {
       if (options.vector === undefined && options.vectorFile === undefined && options.text === undefined) {
@@ -89,6 +93,9 @@ export function registerSearch(program: Command): void {
       }
       if (options.groupSize !== undefined && options.groupBy === undefined) {
         usageError(command, '--group-size requires --group-by');
+      }
+      if (options.explain && options.groupBy !== undefined) {
+        usageError(command, '--explain cannot be combined with --group-by');
       }
       const vector =
         options.vector ??
@@ -102,6 +109,7 @@ export function registerSearch(program: Command): void {
         searchK: options.searchK,
         rerank: options.rerank,
         fusion: options.fusion,
+        ...(options.explain ? { explain: true } : {}),
       };
       const withPayload = options.withPayload === true;
       await withDatabase(command, 'existing', async (db) => {
@@ -115,7 +123,7 @@ export function registerSearch(program: Command): void {
         }
         const hits = await collection.search(query, searchOptions);
         if (options.json) printJson(jsonHits(hits));
-        else process.stdout.write(hitTable(hits, withPayload));
+        else process.stdout.write(hitTable(hits, withPayload) + (options.explain ? explainText(hits) : ''));
       });
     });
 }

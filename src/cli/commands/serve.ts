@@ -1,5 +1,6 @@
 /**
- * `quiver serve [--host 127.0.0.1] [--port 6333] [--config <file>] [--log-level warn]`
+ * `quiver serve [--host 127.0.0.1] [--port 6333] [--config <file>] [--log-level warn]
+ *  [--jwt-secret-file <file>] [--tls-cert <pem> --tls-key <pem>]`
  *
  * Serves the database at `--data` over HTTP until SIGTERM or SIGINT, then shuts down
  * gracefully: stop accepting, finish the requests in flight, close the database (every
@@ -8,12 +9,14 @@
  *
  * Without an API key (`QUIVER_API_KEY`, `QUIVER_READ_ONLY_API_KEYS`, or `apiKeys` in the
  * config file) the server refuses to listen on anything but a loopback address (exit 2):
- * an open database on the network is never what someone meant.
+ * an open database on the network is never what someone meant. A JWT secret counts as a key.
+ * `--tls-cert` and `--tls-key` (or `tls` in the config file; the options win) serve HTTPS.
  */
 
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isLoopback } from '../../server/auth.js';
-import { loadSettings } from '../../server/config.js';
+import { loadSettings, MIN_JWT_SECRET } from '../../server/config.js';
 import { QuiverServer } from '../../server/server.js';
 import { openDatabase } from '../database.js';
 import { integerBetween, LIMITS, usageError } from '../options.js';
@@ -23,15 +26,27 @@ interface ServeOptions {
   port: number;
   config?: string;
   logLevel: string;
+  jwtSecretFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve the database over HTTP (REST API, web console at /console, OpenAPI at /openapi.json, docs at /docs)')
+    .description(
+      'serve the database over HTTP or HTTPS (REST API, web console at /console, OpenAPI at /openapi.json, docs at /docs)',
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', integerBetween(0, LIMITS.port), 6333)
-    .option('--config <file>', 'JSON file with apiKeys and limits')
+    .option('--config <file>', 'JSON file with apiKeys, jwtSecret, tls and limits')
+    .option(
+      '--jwt-secret-file <file>',
+      `file holding the HS256 secret of JWT bearer tokens (at least ${MIN_JWT_SECRET} characters; ` +
+        'default: QUIVER_JWT_SECRET, jwtSecret in --config, else the admin API keys)',
+    )
+    .option('--tls-cert <pem>', 'serve HTTPS with this certificate (chain) in PEM; needs --tls-key')
+    .option('--tls-key <pem>', 'the private key of --tls-cert in PEM')
     .option(
       '--log-level <level>',
       'server log level on stderr (fatal, error, warn, info, debug, silent)',
@@ -39,7 +54,27 @@ export function registerServe(program: Command): void {
     )
     .action(async (options: ServeOptions, command: Command) => {
       const settings = await loadSettings(options.config, process.env);
-      const keyed = settings.keys.admin.length + settings.keys.readOnly.length > 0;
+      if (options.jwtSecretFile !== undefined) {
+        const secret = (await readFile(options.jwtSecretFile, 'utf8')).trim();
+        if (secret.length < MIN_JWT_SECRET) {
+          usageError(command, `--jwt-secret-file: expected at least ${MIN_JWT_SECRET} characters`);
+        }
+        settings.keys = { ...settings.keys, jwtSecret: secret };
+      }
+      if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+        usageError(command, '--tls-cert and --tls-key go together');
+      }
+      const tlsFiles =
+        options.tlsCert !== undefined && options.tlsKey !== undefined
+          ? { cert: options.tlsCert, key: options.tlsKey }
+          : settings.tlsFiles;
+      const tls =
+        tlsFiles === undefined
+          ? undefined
+          : { cert: await readFile(tlsFiles.cert), key: await readFile(tlsFiles.key) };
+      const keyed =
+        settings.keys.admin.length + settings.keys.readOnly.length > 0 ||
+        settings.keys.jwtSecret !== undefined;
       if (!keyed && !isLoopback(options.host)) {
         usageError(
           command,
@@ -48,11 +83,15 @@ export function registerServe(program: Command): void {
         );
       }
       const { data } = command.optsWithGlobals<{ data: string }>();
-      const db = await openDatabase(command, 'create');
+      const db = await openDatabase(command, 'create', 'background');
       let server: QuiverServer;
       let url: string;
       try {
-        server = await QuiverServer.create(db, { ...settings, logLevel: options.logLevel });
+        server = await QuiverServer.create(db, {
+          ...settings,
+          logLevel: options.logLevel,
+          ...(tls === undefined ? {} : { tls }),
+        });
         url = await server.listen(options.host, options.port);
       } catch (error) {
         await db.close();

@@ -15,12 +15,13 @@ import { Type } from '@sinclair/typebox';
 import type { Collection } from '../../db/types.js';
 import { CollectionNotFoundError, InvalidArgumentError, QuiverError } from '../../errors.js';
 import type { Filter } from '../../payload/filter.js';
+import { canSee } from '../auth-grant.js';
 import { CollectionInfoResult, CollectionList } from '../collection-schemas.js';
 import { type CreateBody, collectionInfo, engineConfig, listed } from '../collection-shape.js';
 import { NameLock } from '../name-lock.js';
 import { checkProviderPolicy } from '../provider-policy.js';
 import { NameParams, responses } from '../schemas.js';
-import { KEYED, READ, type RouteContext, WRITE } from './context.js';
+import { KEYED, LIST, MANAGE, pathCollection, READ, type RouteContext, WRITE } from './context.js';
 
 export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
   app,
@@ -41,11 +42,13 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         security: KEYED,
         response: responses(CollectionList, []),
       },
-      config: READ,
+      config: LIST,
     },
     async (request) => {
       const collections = [];
+      const grant = request.grant;
       for (const name of await db.listCollections()) {
+        if (grant !== null && !canSee(grant, name)) continue; // a token for other collections
         try {
           collections.push(listed(await db.collection(name).info()));
         } catch (error) {
@@ -77,7 +80,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         body: schemas.createCollection,
         response: responses(Type.Boolean(), [400, 403, 409, 507]),
       },
-      config: WRITE,
+      config: MANAGE,
     },
     async (request) => {
       const config = engineConfig(request.body as CreateBody);
@@ -102,7 +105,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       config: READ,
     },
     async (request) => {
-      const collection = db.collection(request.params.name);
+      const collection = pathCollection(db, request);
       return collectionInfo(await collection.info(), (key) => pointsWith(collection, key));
     },
   );
@@ -136,10 +139,10 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         body: schemas.updateCollection,
         response: responses(Type.Boolean(), [400, 403, 404]),
       },
-      config: WRITE,
+      config: MANAGE,
     },
     async (request) => {
-      await db.collection(request.params.name).info(); // 404 for a collection that does not exist
+      await pathCollection(db, request).info(); // 404 for a collection that does not exist
       for (const key of ['hnsw_config', 'vectors', 'quantization_config', 'sparse_vectors'] as const) {
         if (request.body[key] !== undefined) {
           throw new InvalidArgumentError(
@@ -161,7 +164,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         params: NameParams,
         response: responses(Type.Boolean(), [400, 403, 404, 507]),
       },
-      config: WRITE,
+      config: MANAGE,
     },
     async (request) => {
       const { name } = request.params;
@@ -183,7 +186,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       config: WRITE,
     },
     async (request) => {
-      await db.collection(request.params.name).flush();
+      await pathCollection(db, request).flush();
       return true;
     },
   );
@@ -201,7 +204,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       config: WRITE,
     },
     async (request) => {
-      await db.collection(request.params.name).compact();
+      await pathCollection(db, request).compact();
       return true;
     },
   );

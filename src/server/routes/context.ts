@@ -1,6 +1,9 @@
 /** What every route plugin is given, and how a route declares the access it needs. */
-import type { Database } from '../../db/types.js';
+import type { FastifyRequest } from 'fastify';
+import type { Collection, Database } from '../../db/types.js';
 import type { Access } from '../auth.js';
+import { type Grant, tenantOf } from '../auth-grant.js';
+import { TenantCollection } from '../auth-tenant.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { RequestSchemas } from '../request-schemas.js';
 
@@ -24,6 +27,10 @@ export interface RouteConfig {
 }
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the request's credential may do; set before the body is read (null on public routes). */
+    grant: Grant | null;
+  }
   interface FastifyContextConfig {
     /** The access a route needs; routes without it (404s) need `read`. */
     access?: Access;
@@ -36,6 +43,22 @@ export const PUBLIC: RouteConfig = { access: 'public' };
 export const BARE: RouteConfig = { access: 'public', bare: true };
 export const READ: RouteConfig = { access: 'read' };
 export const WRITE: RouteConfig = { access: 'write' };
+/** Creating, changing or dropping collections, recovering snapshots: admin keys and global `m` tokens. */
+export const MANAGE: RouteConfig = { access: 'manage' };
+/** The list of collections: any credential, cut to what it may see. */
+export const LIST: RouteConfig = { access: 'list' };
+
+/**
+ * The collection named in the request's path as the request's credential sees it: under a
+ * token's tenant filter, a `TenantCollection` (every read intersected with the filter).
+ * Routes take a collection only through this, so no read escapes the tenant filter.
+ */
+export function pathCollection(db: Database, request: FastifyRequest): Collection {
+  const { name } = request.params as { name: string };
+  const collection = db.collection(name);
+  const tenant = request.grant === null ? undefined : tenantOf(request.grant, name);
+  return tenant === undefined ? collection : new TenantCollection(collection, tenant);
+}
 
 /** OpenAPI security requirement of a route that needs a key (either header works). */
 export const KEYED: { [scheme: string]: string[] }[] = [{ bearer: [] }, { apiKey: [] }];

@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { FieldParams } from '../collection-schemas.js';
 import { type FieldSchemaBody, payloadIndexOf } from '../collection-shape.js';
 import { NameParams, responses, UpdateResult, WriteQuery } from '../schemas.js';
-import { KEYED, type RouteContext, WRITE } from './context.js';
+import { KEYED, pathCollection, type RouteContext, WRITE } from './context.js';
 
 export const payloadIndexRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
   app,
@@ -38,7 +38,7 @@ export const payloadIndexRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
     async (request) => {
       const { field_name, field_schema } = request.body;
       const config = payloadIndexOf(field_schema as FieldSchemaBody | undefined);
-      await db.collection(request.params.name).createPayloadIndex(field_name, config);
+      await pathCollection(db, request).createPayloadIndex(field_name, config);
       return { operation_id: nextOperation(), status: 'completed' as const };
     },
   );
@@ -59,7 +59,7 @@ export const payloadIndexRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
       config: WRITE,
     },
     async (request) => {
-      await db.collection(request.params.name).dropPayloadIndex(request.params.field_name);
+      await pathCollection(db, request).dropPayloadIndex(request.params.field_name);
       return { operation_id: nextOperation(), status: 'completed' as const };
     },
   );

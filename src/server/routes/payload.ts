@@ -10,7 +10,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Collection, PayloadUpdating } from '../../db/types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { NameParams, responses, UpdateResult, WriteQuery } from '../schemas.js';
-import { KEYED, type RouteContext, WRITE } from './context.js';
+import { KEYED, pathCollection, type RouteContext, WRITE } from './context.js';
 import { selectorOf } from './points.js';
 
 /** The collection's payload updates (every embedded collection has them). */
@@ -49,7 +49,7 @@ export const payloadRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     },
     async (request) => {
       const { payload, key } = request.body;
-      const collection = updating(db.collection(request.params.name));
+      const collection = updating(pathCollection(db, request));
       const selector = selectorOf(request.body, 'set payload');
       return answer(await collection.setPayload(selector, payload, key === undefined ? undefined : { key }));
     },
@@ -69,7 +69,7 @@ export const payloadRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     },
     async (request) => {
       const { payload, key } = request.body;
-      const collection = updating(db.collection(request.params.name));
+      const collection = updating(pathCollection(db, request));
       const selector = selectorOf(request.body, 'overwrite payload');
       // Qdrant's overwrite with a key replaces the object at that path: a set of that key.
       const updated =
@@ -94,7 +94,7 @@ export const payloadRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       config: WRITE,
     },
     async (request) => {
-      const collection = updating(db.collection(request.params.name));
+      const collection = updating(pathCollection(db, request));
       const selector = selectorOf(request.body, 'delete payload');
       return answer(await collection.deletePayloadKeys(selector, request.body.keys));
     },
@@ -113,7 +113,7 @@ export const payloadRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       config: WRITE,
     },
     async (request) => {
-      const collection = updating(db.collection(request.params.name));
+      const collection = updating(pathCollection(db, request));
       return answer(await collection.clearPayload(selectorOf(request.body, 'clear payload')));
     },
   );

@@ -22,7 +22,7 @@ import { canonicalFilter, canonicalId, canonicalIds, pathId } from '../point-ids
 import { projection, type WithPayload, type WithVector } from '../projection.js';
 import { fieldProviders, NO_PROVIDERS } from '../raw-inputs.js';
 import { NameParams, PointIdParams, responses, StoredPoint, UpdateResult, WriteQuery } from '../schemas.js';
-import { KEYED, READ, type RouteContext, WRITE } from './context.js';
+import { KEYED, pathCollection, READ, type RouteContext, WRITE } from './context.js';
 
 /** Which points a write or a delete is about: ids (`points`) or a `filter`, exactly one. */
 export function selectorOf(
@@ -72,7 +72,7 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         throw new InvalidArgumentError('upsert: expected exactly one of points and batch');
       }
       const given = (points as WireUpsertPoint[] | undefined) ?? batchPoints(batch as WireBatch);
-      const collection = db.collection(request.params.name);
+      const collection = pathCollection(db, request);
       const providers = given.some((p) => p.inputs !== undefined)
         ? await fieldProviders(collection)
         : NO_PROVIDERS;
@@ -101,9 +101,7 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     async (request) => {
       const { ids, with_payload, with_vector, vector_encoding } = request.body;
       const out = outputOf(with_payload, with_vector, true, vector_encoding);
-      const points = await db
-        .collection(request.params.name)
-        .get(canonicalIds(ids) as PointId[], engineOutput(out));
+      const points = await pathCollection(db, request).get(canonicalIds(ids) as PointId[], engineOutput(out));
       return points.map((p) => wirePoint(p, out));
     },
   );
@@ -125,7 +123,7 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     async (request) => {
       const id = pathId(request.params.id);
       const out = outputOf(true, true, true, undefined);
-      const [point] = await db.collection(request.params.name).get([id], engineOutput(out));
+      const [point] = await pathCollection(db, request).get([id], engineOutput(out));
       if (point === undefined) throw new PointNotFoundError(id);
       return wirePoint(point, out);
     },
@@ -147,7 +145,7 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       config: WRITE,
     },
     async (request) => {
-      const deleted = await db.collection(request.params.name).delete(selectorOf(request.body, 'delete'));
+      const deleted = await pathCollection(db, request).delete(selectorOf(request.body, 'delete'));
       return { operation_id: nextOperation(), status: 'completed' as const, deleted };
     },
   );
@@ -168,7 +166,7 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     },
     async (request) => {
       const { filter } = request.body;
-      const collection = db.collection(request.params.name);
+      const collection = pathCollection(db, request);
       const count = await collection.count(
         filter === undefined ? {} : { filter: canonicalFilter(filter) as Filter },
       );
@@ -202,7 +200,7 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     },
     async (request) => {
       const body = request.body;
-      const collection = db.collection(request.params.name);
+      const collection = pathCollection(db, request);
       const out = outputOf(body.with_payload, body.with_vector, true, body.vector_encoding);
       const limit = body.limit ?? 10;
       const filter = body.filter === undefined ? undefined : (canonicalFilter(body.filter) as Filter);

@@ -17,7 +17,7 @@ import { engineThreshold, fieldMetric } from '../distance.js';
 import { type QueryBody, type Ranked, runStage, type Stage } from '../query-run.js';
 import { NameParams, PointGroup, responses, ScoredPoint } from '../schemas.js';
 import { type CommonBody, commonOptions, finishGroups, type GroupsBody, outputOf } from '../search-run.js';
-import { KEYED, READ, type RouteContext } from './context.js';
+import { KEYED, pathCollection, READ, type RouteContext } from './context.js';
 
 type QueryRequest = Stage & CommonBody;
 
@@ -25,7 +25,8 @@ const Points = Type.Object({ points: Type.Array(ScoredPoint) });
 
 async function query(collection: Collection, body: QueryRequest) {
   const out = outputOf(body, false);
-  const ranked = await runStage(collection, body, body.limit ?? 10, body.offset ?? 0, wantedOf(out));
+  const wanted = { ...wantedOf(out), explain: body.explain === true };
+  const ranked = await runStage(collection, body, body.limit ?? 10, body.offset ?? 0, wanted);
   return { points: written(ranked, out) };
 }
 
@@ -91,7 +92,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
       },
       config: READ,
     },
-    async (request) => query(db.collection(request.params.name), request.body as QueryRequest),
+    async (request) => query(pathCollection(db, request), request.body as QueryRequest),
   );
 
   app.post(
@@ -106,7 +107,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
       config: READ,
     },
     async (request) => {
-      const collection = db.collection(request.params.name);
+      const collection = pathCollection(db, request);
       return Promise.all(request.body.searches.map((s) => query(collection, s as QueryRequest)));
     },
   );
@@ -125,7 +126,6 @@ export const queryRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
       },
       config: READ,
     },
-    async (request) =>
-      queryGroups(db.collection(request.params.name), request.body as QueryRequest & GroupsBody),
+    async (request) => queryGroups(pathCollection(db, request), request.body as QueryRequest & GroupsBody),
   );
 };

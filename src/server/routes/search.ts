@@ -24,7 +24,7 @@ import {
   runSearchGroups,
   type SearchBody,
 } from '../search-run.js';
-import { KEYED, READ, type RouteContext } from './context.js';
+import { KEYED, pathCollection, READ, type RouteContext } from './context.js';
 
 const Hits = Type.Array(ScoredPoint);
 const Groups = Type.Object({ groups: Type.Array(PointGroup) });
@@ -51,7 +51,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       },
       config: READ,
     },
-    async (request) => runSearch(db.collection(request.params.name), request.body as SearchBody),
+    async (request) => runSearch(pathCollection(db, request), request.body as SearchBody),
   );
 
   app.post(
@@ -68,7 +68,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       config: READ,
     },
     async (request) => {
-      const collection = db.collection(request.params.name);
+      const collection = pathCollection(db, request);
       return runSearchBatch(collection, request.body.searches as SearchBody[]);
     },
   );
@@ -87,8 +87,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       },
       config: READ,
     },
-    async (request) =>
-      runSearchGroups(db.collection(request.params.name), request.body as SearchBody & GroupsBody),
+    async (request) => runSearchGroups(pathCollection(db, request), request.body as SearchBody & GroupsBody),
   );
 
   app.post(
@@ -107,7 +106,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       },
       config: READ,
     },
-    async (request) => runRecommend(db.collection(request.params.name), request.body as RecommendBody),
+    async (request) => runRecommend(pathCollection(db, request), request.body as RecommendBody),
   );
 
   app.post(
@@ -123,7 +122,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       config: READ,
     },
     async (request) => {
-      const collection = db.collection(request.params.name);
+      const collection = pathCollection(db, request);
       return Promise.all(request.body.searches.map((s) => runRecommend(collection, s as RecommendBody)));
     },
   );
@@ -143,7 +142,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       config: READ,
     },
     async (request) =>
-      recommendGroups(db.collection(request.params.name), request.body as RecommendBody & GroupsBody),
+      recommendGroups(pathCollection(db, request), request.body as RecommendBody & GroupsBody),
   );
 
   app.post(
@@ -163,7 +162,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
     },
     async (request) => {
       const body = request.body;
-      const collection = db.collection(request.params.name);
+      const collection = pathCollection(db, request);
       let using = body.using;
       let vector = body.vector;
       if (typeof vector === 'object' && !Array.isArray(vector)) {

@@ -47,7 +47,7 @@ import {
   UploadQuery,
   WaitQuery,
 } from '../snapshot-schemas.js';
-import { KEYED, type RouteContext, WRITE } from './context.js';
+import { KEYED, MANAGE, type RouteContext, WRITE } from './context.js';
 
 /** Whether the database behind the server can take snapshots (the embedded engine can). */
 function hasSnapshots(db: Database): db is Database & SnapshotDatabase {
@@ -192,7 +192,7 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         body: RecoverBody,
         response: withAccepted(responses(200, envelope(Type.Boolean()), [400, 403, 404, 507])),
       },
-      config: WRITE,
+      config: MANAGE,
     },
     async (request, reply) => {
       const { name } = request.params;
@@ -223,7 +223,7 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         querystring: UploadQuery,
         response: responses(200, envelope(Type.Boolean()), [400, 403, 406, 507]),
       },
-      config: WRITE,
+      config: MANAGE,
     },
     async (request, reply) => {
       if (!request.isMultipart()) {

@@ -18,7 +18,7 @@ import { MAX_ID_LENGTH } from '../../db/validate.js';
 import { QuiverError } from '../../errors.js';
 import { pathId } from '../point-ids.js';
 import { CollectionName, closed, responses, VectorFieldName } from '../schemas.js';
-import { KEYED, type RouteContext } from './context.js';
+import { KEYED, pathCollection, type RouteContext } from './context.js';
 
 /** The URL pattern (also the route's metrics label). */
 export const THUMBNAIL_ROUTE = '/collections/:name/points/:id/thumbnail/:field';
@@ -52,9 +52,9 @@ export const thumbnailRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (a
       config: { access: 'read', bare: true },
     },
     async (request, reply) => {
-      const { name, field } = request.params;
+      const { field } = request.params;
       const id = pathId(request.params.id);
-      const webp = await db.collection(name).thumbnail(id, field);
+      const webp = await pathCollection(db, request).thumbnail(id, field);
       if (webp === undefined) throw new ThumbnailNotFoundError(id, field);
       const etag = `"${createHash('sha256').update(webp).digest('base64url').slice(0, 27)}"`;
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
