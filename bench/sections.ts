@@ -230,6 +230,26 @@ export const SECTIONS: readonly SectionSpec[] = [
       'src/index.ts',
     ],
   },
+  {
+    name: 'kg',
+    script: 'kg.js',
+    minutes: 6,
+    inputs: [
+      'bench/kg.ts',
+      'bench/ann/paths.ts',
+      'examples/support/kg-collection.ts',
+      'examples/support/kg-eval.ts',
+      'examples/support/kg-experiment.ts',
+      'examples/support/kg-report.ts',
+      'examples/support/kg-svg.ts',
+      'examples/support/kg-transe.ts',
+      'examples/support/kg-wordnet.ts',
+      'src/index.ts',
+      ...COLLECTION_ENGINE,
+      'src/payload/',
+      'src/eval/',
+    ],
+  },
 ];
 
 /** The spec named `name`. @throws Error listing the known names when there is none. */
