@@ -36,6 +36,14 @@ export interface QuiverInfo {
   indexing_segments?: number;
   memory?: { bytes: number; vectors?: number; index?: number; payload?: number; arenas?: number };
   disk?: { bytes: number };
+  /** The background load after the server opened the database (absent when not reported). */
+  loading?: {
+    state: 'loading' | 'ready' | 'failed';
+    segments_loaded: number;
+    segments_total: number;
+    bytes_loaded?: number;
+    bytes_total?: number;
+  };
   error?: { code: string; message: string };
 }
 

@@ -175,6 +175,18 @@ function CollectionRow({
           <td>{vectorsText(info)}</td>
           <td>{indexText(info)}</td>
           <td>
+            {q.loading !== undefined && q.loading.state !== 'ready' && (
+              <span class="progress-line" data-testid={`loading-${row.name}`}>
+                <progress
+                  max={q.loading.segments_total}
+                  value={q.loading.segments_loaded}
+                  aria-label={`loaded ${q.loading.segments_loaded} of ${q.loading.segments_total} segments`}
+                />
+                {q.loading.state === 'failed'
+                  ? ' loading failed'
+                  : ` loading ${q.loading.segments_loaded} of ${q.loading.segments_total}`}
+              </span>
+            )}
             <span title="sealed segments, and points in the growing segment">
               {sealed} sealed + {formatCount(q.growing_points)} growing
             </span>
