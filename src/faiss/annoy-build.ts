@@ -22,6 +22,12 @@
  * Annoy's Kiss64Random stream, so the trees differ from those Annoy builds from the same seed.
  */
 import { SeededRandom } from '../eval/random.js';
+import {
+  type AnnoyBuildExports,
+  MAX_IMBALANCE,
+  SPLIT_ATTEMPTS,
+  TWO_MEANS_STEPS,
+} from '../index/annoy-build.js';
 import { normalizedRows } from '../index/hnsw-index.js';
 import { requireWasm } from '../index/index-vectors.js';
 import { VectorStore } from '../index/vector-store.js';
@@ -31,33 +37,9 @@ import type { WasmKernels } from '../kernels/wasm-kernels.js';
 import { type AnnoyLayout, hammingSide, packBits } from './annoy-layout.js';
 import type { AnnoySplit, AnnoyTree } from './annoy-write.js';
 
-const TWO_MEANS_STEPS = 200;
-const SPLIT_ATTEMPTS = 3;
-const MAX_IMBALANCE = 0.95;
 const HAMMING_TRIES = 20;
 /** Words of a split record the kernels read: [left, right, offset, extra weight, normal…]. */
 const RECORD_HEADER = 4;
-
-interface BuildExports {
-  annoyTwoMeans(
-    base: number,
-    dim: number,
-    extra: number,
-    rows: number,
-    picks: number,
-    steps: number,
-    outP: number,
-    outQ: number,
-  ): void;
-  annoyPartition(
-    base: number,
-    dim: number,
-    extra: number,
-    split: number,
-    rows: number,
-    count: number,
-  ): number;
-}
 
 type Plane = Omit<AnnoySplit, 'left' | 'right'>;
 
@@ -90,7 +72,7 @@ export function buildAnnoyTrees(
 
 /** Float metrics: the rows, a row list, picks, centroids and a split record in linear memory. */
 class FloatTreeBuilder {
-  private readonly exports: BuildExports;
+  private readonly exports: AnnoyBuildExports;
   private readonly store: VectorStore;
   private readonly d: number;
   private readonly n: number;
@@ -111,7 +93,7 @@ class FloatTreeBuilder {
     private readonly rng: SeededRandom,
     private readonly isLeaf: (count: number, root: boolean) => boolean,
   ) {
-    this.exports = kern.exports as unknown as BuildExports;
+    this.exports = kern.exports as unknown as AnnoyBuildExports;
     const d = layout.dim;
     this.d = d;
     this.n = ids.length;

@@ -7,7 +7,7 @@
  */
 import { CorruptDataError, QuiverError } from '../errors.js';
 
-/** The index class does not implement the operation (as FAISS's "not implemented" errors). */
+/** The index class refuses the operation, as FAISS refuses it with a RuntimeError (e.g. `addWithIds` on a flat index). */
 export class UnsupportedOperationError extends QuiverError {
   constructor(indexClass: string, operation: string, hint = '') {
     super('UNSUPPORTED_OPERATION', `${indexClass} does not support ${operation}${hint ? `: ${hint}` : ''}`);

@@ -38,12 +38,13 @@ export function annoyLeafSize(dimension: number): number {
   return Math.max(ANNOY_MIN_LEAF_SIZE, dimension);
 }
 /** Online 2-means steps per split attempt (Annoy's `iteration_steps`). */
-const TWO_MEANS_STEPS = 200;
-const SPLIT_ATTEMPTS = 3;
+export const TWO_MEANS_STEPS = 200;
+export const SPLIT_ATTEMPTS = 3;
 /** A split is kept when its larger side holds less than this share of the rows. */
-const MAX_IMBALANCE = 0.95;
+export const MAX_IMBALANCE = 0.95;
 
-interface BuildExports {
+/** The Annoy build kernels' exports (shared with quiverdb/faiss's Annoy writer). */
+export interface AnnoyBuildExports {
   annoyTwoMeans(
     base: number,
     dim: number,
@@ -71,7 +72,7 @@ function treeSeed(seed: number, t: number): number {
 }
 
 export class ForestBuilder {
-  private readonly exports: BuildExports;
+  private readonly exports: AnnoyBuildExports;
   private readonly d: number;
   private readonly recordWords: number;
   private readonly leafSize: number;
@@ -100,7 +101,7 @@ export class ForestBuilder {
     private readonly trees: number,
     private readonly seed: number,
   ) {
-    this.exports = kern.exports as unknown as BuildExports;
+    this.exports = kern.exports as unknown as AnnoyBuildExports;
     const d = store.dimension;
     this.d = d;
     this.recordWords = SPLIT_HEADER_WORDS + d;
