@@ -13,6 +13,7 @@
  */
 import { CollectionNotFoundError, CorruptDataError } from '../errors.js';
 import type { SqliteCatalog } from '../storage/catalog.js';
+import type { EncryptionKeyring } from '../storage/encrypt-keys.js';
 import { parseManifest } from '../storage/manifest.js';
 import { type SnapshotDirectory, SnapshotWriter } from '../storage/snapshot-file.js';
 import type { EmbeddedCollection } from './collection.js';
@@ -39,6 +40,8 @@ export interface SnapshotSource {
   queue: CommitQueue;
   catalog: SqliteCatalog;
   store: PinningObjectStore;
+  /** The keys of an encrypted database (its snapshots' blobs are sealed under the current one). */
+  keyring?(): EncryptionKeyring | undefined;
 }
 
 /**
@@ -52,7 +55,7 @@ export async function writeSnapshot(
 ): Promise<{ size: number; checksum: string }> {
   const state = await source.queue.exclusive(() => captureState(source, collection));
   try {
-    const writer = await SnapshotWriter.create(path);
+    const writer = await SnapshotWriter.create(path, source.keyring?.());
     try {
       const prefix = collection.storage.prefix;
       const directory: SnapshotDirectory = {
