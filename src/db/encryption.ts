@@ -19,7 +19,9 @@
  * at a time is held against its own put and delete). A crash anywhere leaves every file and
  * row sealed under a key the record lists, the record listing the new key as current: the
  * next open needs `encryptionKey: new, previousEncryptionKeys: [old]` and resumes at step 2
- * in the background. No plaintext is ever written: files are re-sealed in memory.
+ * in the background. Opening with those keys also starts a rotation when the record still
+ * names the old key as current (a crash before step 1, or a rotation asked for at open, as
+ * `quiver serve` does). No plaintext is ever written: files are re-sealed in memory.
  */
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -101,20 +103,23 @@ export class DatabaseEncryption {
         );
       }
       catalog.encryption.setRecord({ version: 1, cipher: 'AES-256-GCM', kcv, previous: [] });
-    } else if (record.kcv !== kcv) {
-      throw new EncryptionKeyError(
-        record.previous.includes(kcv)
-          ? `${catalog.file}: a key rotation to another key is in progress; open with the new key as encryptionKey and this one in previousEncryptionKeys`
-          : `${catalog.file}: the encryption key does not match the database's (key check value differs)`,
-      );
     } else {
       const have = new Set(previous.map(keyCheckValue));
-      const missing = record.previous.filter((p) => !have.has(p));
+      if (record.kcv !== kcv && !have.has(record.kcv)) {
+        throw new EncryptionKeyError(
+          record.previous.includes(kcv)
+            ? `${catalog.file}: a key rotation to another key is in progress; open with the new key as encryptionKey and this one in previousEncryptionKeys`
+            : `${catalog.file}: the encryption key does not match the database's (key check value differs)`,
+        );
+      }
+      const missing = record.previous.filter((p) => p !== kcv && !have.has(p));
       if (missing.length > 0) {
         throw new EncryptionKeyError(
           `${catalog.file}: a key rotation is in progress; previousEncryptionKeys must also hold the key(s) with check value ${missing.join(', ')}`,
         );
       }
+      // A new key with the current one among the previous: the rotation to it starts now.
+      if (record.kcv !== kcv) catalog.encryption.setRecord(rotatedRecord(record, kcv));
     }
     const current = catalog.encryption.record() as EncryptionRecord;
     const keep = previous.filter((k) => current.previous.includes(keyCheckValue(k)));
@@ -158,11 +163,7 @@ export class DatabaseEncryption {
     }
     const record = this.catalog.encryption.record() as EncryptionRecord;
     const keyring = this.keyringNow.rotatedTo(key);
-    this.catalog.encryption.setRecord({
-      ...record,
-      kcv,
-      previous: [...new Set([...record.previous, record.kcv])].filter((p) => p !== kcv),
-    });
+    this.catalog.encryption.setRecord(rotatedRecord(record, kcv));
     this.use(keyring);
     return this.resume(onError) as Promise<RotationProgress>;
   }
@@ -279,6 +280,15 @@ export class DatabaseEncryption {
       await rm(tmp, { force: true });
     }
   }
+}
+
+/** `record` with the key of check value `kcv` current and every other key it names previous. */
+function rotatedRecord(record: EncryptionRecord, kcv: string): EncryptionRecord {
+  return {
+    ...record,
+    kcv,
+    previous: [...new Set([...record.previous, record.kcv])].filter((p) => p !== kcv),
+  };
 }
 
 /** Whether a file exists at `path`. */
