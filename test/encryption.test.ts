@@ -30,22 +30,42 @@ import { tempDir } from './support/reference.js';
 
 const QUERIES = [0, 3, 99, 4_321, SEALED + 5, DISK_BASE + 10];
 
-/** Each query's hits in both collections: ids, distances and payloads. */
-async function answers(db: Quiver) {
+const PART = { must: [{ key: 'group', match: { value: 'part' } }] };
+
+/** Each query's exact hits in both collections (unfiltered and filtered): ids, distances and payloads. */
+async function exactAnswers(db: Quiver) {
   const out: unknown[] = [];
   for (const q of QUERIES) {
     for (const name of ['faces', 'disk']) {
-      const c = db.collection(name);
-      out.push(await c.search(purgeVector(q), { k: 5, withPayload: true, exact: true }));
-      out.push(await c.search(purgeVector(q), { k: 5, withPayload: true, ef: 128 }));
+      out.push(await db.collection(name).search(purgeVector(q), { k: 5, withPayload: true, exact: true }));
     }
-    out.push(
-      await db
-        .collection('faces')
-        .search(purgeVector(q), { k: 5, filter: { must: [{ key: 'group', match: { value: 'part' } }] } }),
-    );
+    out.push(await db.collection('faces').search(purgeVector(q), { k: 5, exact: true, filter: PART }));
   }
   return out;
+}
+
+/** The same through the approximate indexes (HNSW, onDisk HNSW over SQ8, value partitions). */
+async function approximateAnswers(db: Quiver) {
+  const out: { id: string | number }[][] = [];
+  for (const q of QUERIES) {
+    for (const name of ['faces', 'disk']) {
+      out.push(await db.collection(name).search(purgeVector(q), { k: 5, withPayload: true, ef: 128 }));
+    }
+    out.push(await db.collection('faces').search(purgeVector(q), { k: 5, filter: PART }));
+  }
+  return out;
+}
+
+/** Recall of `approximate` against `exact` (hit lists in the same order). */
+function recall(approximate: { id: string | number }[][], exact: unknown[]): number {
+  let found = 0;
+  let total = 0;
+  approximate.forEach((hits, i) => {
+    const truth = new Set((exact[i] as { id: string | number }[]).map((h) => h.id));
+    total += truth.size;
+    found += hits.filter((h) => truth.has(h.id)).length;
+  });
+  return found / total;
 }
 
 describe('encryption at rest', () => {
@@ -53,13 +73,14 @@ describe('encryption at rest', () => {
   const sealed = tempDir('quiver-sealed-');
   let plainAnswers: unknown[];
   let sealedAnswers: unknown[];
+  let sealedApproximate: { id: string | number }[][];
   let sealedOpenFiles: string[];
   let plainOpenFiles: string[];
 
   before(async () => {
     const p = await populate(plain.path);
     plainOpenFiles = clearBytes(plain.path);
-    plainAnswers = await answers(p);
+    plainAnswers = await exactAnswers(p);
     await p.close();
     const s = await populate(sealed.path, { encryptionKey: KEY_A });
     assert.equal(s.encrypted, true);
@@ -75,7 +96,8 @@ describe('encryption at rest', () => {
       'the onDisk field reads the encrypted file in place',
     );
     sealedOpenFiles = clearBytes(sealed.path);
-    sealedAnswers = await answers(s);
+    sealedAnswers = await exactAnswers(s);
+    sealedApproximate = await approximateAnswers(s);
     await s.close();
   });
   after(() => {
@@ -113,10 +135,13 @@ describe('encryption at rest', () => {
   });
 
   test('searches answer the same with and without the key, after a reopen too', async () => {
-    assert.deepEqual(sealedAnswers, plainAnswers);
+    assert.deepEqual(sealedAnswers, plainAnswers, 'exact searches');
+    const approximate = recall(sealedApproximate, plainAnswers);
+    assert.ok(approximate >= 0.9, `recall@5 of the indexes ${approximate} >= 0.9`);
     const db = await Quiver.open(sealed.path, { encryptionKey: Buffer.from(KEY_A, 'hex') });
     try {
-      assert.deepEqual(await answers(db), plainAnswers);
+      assert.deepEqual(await exactAnswers(db), plainAnswers);
+      assert.deepEqual(await approximateAnswers(db), sealedApproximate, 'the same index files answer the same');
       const faces = db.collection('faces');
       assert.equal(await faces.count(), SEALED + TAIL - DELETED.length);
       const [p] = await faces.get([SEALED + 1], { withPayload: true, withVector: true });

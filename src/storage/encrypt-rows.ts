@@ -3,9 +3,9 @@
  * segment file (a `DiskRows`, as segment/ondisk-vectors.ts's `FileRows` for plain files).
  *
  * A read of plaintext bytes [a, b) reads the chunks that hold them with one positioned
- * read, authenticates and decrypts each (encrypt-container.ts), and copies the rows out; the
- * last {@link CACHED_CHUNKS} chunks decrypted stay cached, since re-ranking reads rows near
- * each other. Invariants as `FileRows`: the file is immutable, one descriptor is held from
+ * read, authenticates and decrypts each (encrypt-container.ts), and copies the rows out;
+ * decrypted chunks stay in the process's shared cache (encrypt-chunk-cache.ts), as the page
+ * cache keeps a plain file's blocks. Invariants as `FileRows`: the file is immutable, one descriptor is held from
  * construction to `close` (a file replaced meanwhile, by compaction or a key rotation,
  * stays readable through it, with the file key derived at open), and a chunk that fails
  * authentication throws `CorruptDataError` naming the object, never returns garbage.
@@ -15,6 +15,7 @@
  */
 import { closeSync, openSync, read, readSync } from 'node:fs';
 import type { DiskRows } from '../index/disk-rows.js';
+import { decryptedChunks } from './encrypt-chunk-cache.js';
 import {
   type ContainerHeader,
   chunkOffset,
@@ -25,9 +26,6 @@ import {
   TAG_BYTES,
 } from './encrypt-container.js';
 
-/** Decrypted chunks kept per reader (64 KiB each). */
-const CACHED_CHUNKS = 32;
-
 export class EncryptedFileRows implements DiskRows {
   readonly memoryBytes = 0;
   readonly file = undefined;
@@ -35,8 +33,8 @@ export class EncryptedFileRows implements DiskRows {
   private readonly header: ContainerHeader;
   private readonly key: Buffer;
   private readonly rowBytes: number;
-  /** Decrypted chunks by index, least recently used first. */
-  private readonly cache = new Map<number, Buffer>();
+  /** This reader's id in the shared cache of decrypted chunks. */
+  private readonly owner = decryptedChunks.owner();
 
   constructor(
     readonly path: string,
@@ -66,9 +64,11 @@ export class EncryptedFileRows implements DiskRows {
   }
 
   async readAsync(offsets: ArrayLike<number>, out: Float32Array): Promise<void> {
-    for (const run of runs(offsets)) {
-      await this.readRangeAsync(run.first, run.n, out.subarray(run.at * this.dimension));
-    }
+    await Promise.all(
+      runs(offsets).map((run) =>
+        this.readRangeAsync(run.first, run.n, out.subarray(run.at * this.dimension)),
+      ),
+    );
   }
 
   readRange(first: number, n: number, out: Float32Array): void {
@@ -114,7 +114,7 @@ export class EncryptedFileRows implements DiskRows {
     if (this.fd < 0) return;
     closeSync(this.fd);
     this.fd = -1;
-    this.cache.clear();
+    decryptedChunks.release(this.owner);
   }
 
   /** Plaintext bytes [from, to) that rows first..first+n-1 occupy. @throws RangeError outside the rows. */
@@ -137,7 +137,7 @@ export class EncryptedFileRows implements DiskRows {
     const first = Math.floor(from / c);
     const last = Math.floor(Math.max(from, to - 1) / c);
     let missing = false;
-    for (let i = first; i <= last && !missing; i++) missing = !this.cache.has(i);
+    for (let i = first; i <= last && !missing; i++) missing = !decryptedChunks.has(this.owner, i);
     const position = chunkOffset(this.header, first);
     const end = chunkOffset(this.header, last) + chunkPlainBytes(this.header, last) + TAG_BYTES;
     return { first, last, position, bytes: end - position, missing };
@@ -150,7 +150,7 @@ export class EncryptedFileRows implements DiskRows {
   private plainChunks(span: ChunkSpan, sealed: Buffer | undefined): Map<number, Buffer> {
     const out = new Map<number, Buffer>();
     for (let i = span.first; i <= span.last; i++) {
-      let chunk = this.cache.get(i);
+      let chunk = decryptedChunks.get(this.owner, i);
       if (chunk === undefined) {
         if (sealed === undefined) throw new Error(`${this.path}: chunk ${i} left the cache during a read`);
         const at = chunkOffset(this.header, i) - span.position;
@@ -160,19 +160,9 @@ export class EncryptedFileRows implements DiskRows {
         openChunk(this.header, this.key, i, bytes, chunk, 0, this.where);
       }
       out.set(i, chunk);
-      this.remember(i, chunk);
+      decryptedChunks.set(this.owner, i, chunk);
     }
     return out;
-  }
-
-  /** Caches chunk `i` as the most recently used, evicting the least recently used beyond the bound. */
-  private remember(i: number, chunk: Buffer): void {
-    this.cache.delete(i);
-    this.cache.set(i, chunk);
-    while (this.cache.size > CACHED_CHUNKS) {
-      const oldest = this.cache.keys().next().value as number;
-      this.cache.delete(oldest);
-    }
   }
 
   /** Copies plaintext bytes [from, to) out of `chunks` into `out`. */
