@@ -139,6 +139,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
       catalog,
       store,
       keyring: () => this.encryption?.keyring,
+      ...(encryption ? { sealing: (work) => encryption.sealing(work) } : {}),
       collection: (name) => this.collection(name),
       newStorage: (id, config) => this.newStorage(id, config),
       install: (name, id, config, storage) => this.install(name, id, config, storage),

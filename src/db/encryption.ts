@@ -54,6 +54,8 @@ export class DatabaseEncryption {
   /** The rotation in progress (its promise settles when it is done or stopped). */
   private running: Promise<RotationProgress> | undefined;
   private stopped = false;
+  /** Snapshot writes in flight (`sealing`). */
+  private readonly writers = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly catalog: SqliteCatalog,
@@ -143,6 +145,18 @@ export class DatabaseEncryption {
     return (this.catalog.encryption.record()?.previous.length ?? 0) > 0;
   }
 
+  /**
+   * Runs `work` (writing a snapshot) with the current keys, tracked so that a rotation
+   * starting meanwhile waits for it before its passes (its blobs may be sealed under the old key).
+   */
+  sealing<T>(work: (keyring: EncryptionKeyring) => Promise<T>): Promise<T> {
+    const run = work(this.keyringNow);
+    const settled = run.catch(() => undefined);
+    this.writers.add(settled);
+    void settled.then(() => this.writers.delete(settled));
+    return run;
+  }
+
   /** The running rotation, if any (resolves with what it re-sealed). */
   get rotation(): Promise<RotationProgress> | undefined {
     return this.running;
@@ -194,6 +208,9 @@ export class DatabaseEncryption {
   /** Step 2 and 3 of the protocol. */
   private async reseal(): Promise<RotationProgress> {
     const done: RotationProgress = { files: 0, rows: 0 };
+    // Writes that began under the old keys finish first; every later one seals under the new key.
+    await this.store.settled();
+    await Promise.all([...this.writers]);
     for (;;) {
       let found = 0;
       for (const key of await this.store.list('collections/')) {

@@ -26,6 +26,8 @@ import type { ObjectStore } from './object-store.js';
 export class EncryptedObjectStore implements ObjectStore {
   /** The last operation on each key in flight (put, delete, reencrypt run one at a time per key). */
   private readonly busy = new Map<string, Promise<unknown>>();
+  /** Puts in flight (a put seals under the keyring current when it starts). */
+  private readonly puts = new Set<Promise<unknown>>();
 
   constructor(
     readonly inner: ObjectStore,
@@ -39,7 +41,19 @@ export class EncryptedObjectStore implements ObjectStore {
   }
 
   put(key: string, data: Uint8Array): Promise<void> {
-    return this.serial(key, () => this.inner.put(key, this.keyring.seal(key, data)));
+    const put = this.serial(key, () => this.inner.put(key, this.keyring.seal(key, data)));
+    const settled = put.catch(() => undefined);
+    this.puts.add(settled);
+    void settled.then(() => this.puts.delete(settled));
+    return put;
+  }
+
+  /**
+   * Resolves once every put in flight now has settled: after `useKeyring`, from then on no
+   * object can appear sealed under the keyring it replaced.
+   */
+  async settled(): Promise<void> {
+    await Promise.all([...this.puts]);
   }
 
   async get(key: string): Promise<Uint8Array> {
