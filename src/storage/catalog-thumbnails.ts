@@ -15,7 +15,8 @@
  *
  * Every row carries a CRC-32 over its collection, point, field and bytes (as the other
  * catalog rows, `catalog-rows.ts`), verified when it is read: a mismatch is a
- * `CorruptDataError` naming the row.
+ * `CorruptDataError` naming the row. In an encrypted database the bytes are sealed
+ * (`catalog-encryption.ts`) and the checksum covers them as stored.
  */
 import type Sqlite from 'better-sqlite3';
 import { CorruptDataError } from '../errors.js';
@@ -123,7 +124,7 @@ export class CatalogThumbnails {
   get(collectionId: number, point: ThumbnailPointId, field: string): Buffer | undefined {
     const row = this.stmts.get.get(collectionId, point, field) as { body: Buffer; crc: number } | undefined;
     if (!row) return undefined;
-    return this.verify(collectionId, point, field, row);
+    return this.bodyOf(collectionId, point, field, row);
   }
 
   /** Every thumbnail of a collection, checksums verified, ordered by point then field. */
@@ -132,11 +133,12 @@ export class CatalogThumbnails {
     return rows.map((r) => ({
       point: r.point,
       field: r.field,
-      body: this.verify(collectionId, r.point, r.field, r),
+      body: this.bodyOf(collectionId, r.point, r.field, r),
     }));
   }
 
-  private verify(
+  /** The body of a stored row: its checksum verified, then opened when the database is encrypted. */
+  private bodyOf(
     collectionId: number,
     point: ThumbnailPointId,
     field: string,
