@@ -25,6 +25,8 @@ import {
   launchBrowser,
   openConsolePage,
   screenshotFolder,
+  setFieldValue,
+  textOf,
 } from './support/console-browser.js';
 import { http, resultOf, startTestServer, type TestServer } from './support/server.js';
 
@@ -91,8 +93,7 @@ describe('web console in chromium', () => {
       location.hash = h;
     }, hash);
   };
-  const text = (selector: string) =>
-    page.$eval(selector, (e) => (e as unknown as PageElement).textContent ?? '');
+  const text = (selector: string) => textOf(page, selector);
   const typeInto = async (selector: string, value: string) => {
     await page.$eval(selector, (e) => {
       (e as unknown as PageElement).value = '';
@@ -291,15 +292,7 @@ describe('web console in chromium', () => {
     await goto('#/collections/vectors/search');
     await page.waitForSelector('[data-testid=mode-vector]');
     const target = resultOf<{ vector: number[] }>(await call('GET', '/collections/vectors/points/5')).vector;
-    await page.$eval(
-      '[data-testid=query-vector]',
-      (e, v) => {
-        const area = e as unknown as PageElement;
-        area.value = v;
-        area.dispatchEvent(new Event('input', { bubbles: true }));
-      },
-      JSON.stringify(target),
-    );
+    await setFieldValue(page, '[data-testid=query-vector]', JSON.stringify(target));
     await typeInto('[data-testid=query-k]', '5');
     await page.click('[data-testid=search-run]');
     await page.waitForFunction(
@@ -328,15 +321,7 @@ describe('web console in chromium', () => {
       items.map((i) => (i as unknown as PageElement).textContent ?? ''),
     );
     assert.ok(notes.length > 0 && notes.every((t) => t.includes('whale')), notes.join('\n'));
-    await page.$eval(
-      '[data-testid=query-vector]',
-      (e, v) => {
-        const area = e as unknown as PageElement;
-        area.value = v;
-        area.dispatchEvent(new Event('input', { bubbles: true }));
-      },
-      JSON.stringify(target),
-    );
+    await setFieldValue(page, '[data-testid=query-vector]', JSON.stringify(target));
     await page.click('[data-testid=search-run]');
     // Hybrid (RRF): point 5, first by vector, joins the whales.
     await page.waitForFunction(() =>
@@ -371,15 +356,7 @@ describe('web console in chromium', () => {
     await page.waitForSelector('[data-testid=points-table]');
     assert.equal(await text('[data-testid=points-total]'), '9 points');
     const mistaken = '{\n  "must": [\n    { "key": "kind", "match": { "valeu": "landscape" } }\n  ]\n}';
-    await page.$eval(
-      '[data-testid=filter-input]',
-      (e, v) => {
-        const area = e as unknown as PageElement;
-        area.value = v;
-        area.dispatchEvent(new Event('input', { bubbles: true }));
-      },
-      mistaken,
-    );
+    await setFieldValue(page, '[data-testid=filter-input]', mistaken);
     cp.expectHttpError(400);
     cp.expectHttpError(400); // the page and the count are asked for together
     await page.click('[data-testid=filter-apply]');

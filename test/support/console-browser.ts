@@ -4,6 +4,7 @@
  * every console error and uncaught exception; a failed request the test provoked on
  * purpose (a 400 for a bad filter) is announced with `expectHttpError(status)` first, so
  * the browser's "Failed to load resource" line for it is not counted as an error.
+ * `setFieldValue` and `textOf` are the page steps the browser tests share.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,27 @@ export async function openConsolePage(browser: Browser): Promise<ConsolePage> {
     errors,
     expectHttpError: (status) => expected.set(status, (expected.get(status) ?? 0) + 1),
   };
+}
+
+/**
+ * Sets a text field's whole value and sends the `input` event typing would (fast for a long
+ * vector or a JSON filter, which `page.type` would enter key by key).
+ */
+export async function setFieldValue(page: Page, selector: string, value: string): Promise<void> {
+  await page.$eval(
+    selector,
+    (e, v) => {
+      const field = e as unknown as { value: string; dispatchEvent(event: unknown): boolean };
+      field.value = v;
+      field.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    value,
+  );
+}
+
+/** The text content of the first element `selector` finds. */
+export function textOf(page: Page, selector: string): Promise<string> {
+  return page.$eval(selector, (e) => e.textContent ?? '');
 }
 
 /**
