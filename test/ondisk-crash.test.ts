@@ -9,59 +9,31 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { Quiver, SeededRandom } from '../src/index.js';
-import {
-  ARENA_CRASH_ARENA_BYTES,
-  ARENA_CRASH_DIM,
-  arenaCrashBatch,
-  assertBatchesStored,
-} from './support/arena-crash-data.js';
-import { killDuringSeal } from './support/crash-child.js';
-import { tempDir } from './support/reference.js';
+import { ARENA_CRASH_DIM, arenaCrashBatch } from './support/arena-crash-data.js';
+import { sealCrashRounds } from './support/seal-crash-rounds.js';
 
 const ROUNDS = 4;
-const writer = fileURLToPath(new URL('./fixtures/arena-crash-writer.js', import.meta.url));
 
 test(`crash safety with onDisk: ${ROUNDS} rounds of SIGKILL during seals and index builds lose nothing`, async () => {
-  const dir = tempDir('quiver-ondisk-crash-');
-  const rng = new SeededRandom(21);
-  const acknowledged: [number, number][] = [];
-  let killedDuringSeal = 0;
-  try {
-    for (let round = 0; round < ROUNDS; round++) {
-      const { acked, duringSeal } = await killDuringSeal(
-        writer,
-        [dir.path, String(round), 'on-disk'],
-        1 + rng.int(2),
-        rng.int(60),
+  const killedDuringSeal = await sealCrashRounds({
+    layout: 'on-disk',
+    rounds: ROUNDS,
+    seed: 21,
+    maxDelayMs: 60,
+    async check(col, acknowledged) {
+      const info = await col.info();
+      assert.equal(info.onDisk, true);
+      assert.ok(info.count >= acknowledged.length * 200, 'every acknowledged point counted');
+      assert.ok(
+        info.memory!.vectors <= 4 * ARENA_CRASH_DIM * 2 * Math.max(info.growingPoints, 64),
+        `only growing rows in memory (${info.memory!.vectors} bytes for ${info.growingPoints} growing)`,
       );
-      if (duringSeal) killedDuringSeal++;
-      assert.ok(acked.length > 0, `round ${round} acknowledged nothing`);
-      for (const b of acked) acknowledged.push([round, b]);
-
-      const db = await Quiver.open(dir.path, { arenaBytes: ARENA_CRASH_ARENA_BYTES });
-      try {
-        const col = db.collection('crash');
-        await assertBatchesStored(col, acknowledged, round);
-        const info = await col.info();
-        assert.equal(info.onDisk, true);
-        assert.ok(info.count >= acknowledged.length * 200, 'every acknowledged point counted');
-        assert.ok(
-          info.memory!.vectors <= 4 * ARENA_CRASH_DIM * 2 * Math.max(info.growingPoints, 64),
-          `only growing rows in memory (${info.memory!.vectors} bytes for ${info.growingPoints} growing)`,
-        );
-        const [r, b] = acknowledged[acknowledged.length >> 1];
-        const probe = arenaCrashBatch(r, b)[7];
-        const [hit] = await col.search(probe.vector, { k: 1, exact: true });
-        assert.equal(hit.id, probe.id, 'the database still answers exact searches');
-        assert.equal((await col.search(probe.vector, { k: 10 })).length, 10, 'and approximate ones');
-      } finally {
-        await db.close();
-      }
-    }
-    assert.ok(killedDuringSeal >= ROUNDS / 2, `${killedDuringSeal} of ${ROUNDS} kills landed during a flush`);
-  } finally {
-    dir.cleanup();
-  }
+      const [r, b] = acknowledged[acknowledged.length >> 1];
+      const probe = arenaCrashBatch(r, b)[7];
+      const [hit] = await col.search(probe.vector, { k: 1, exact: true });
+      assert.equal(hit.id, probe.id, 'the database still answers exact searches');
+      assert.equal((await col.search(probe.vector, { k: 10 })).length, 10, 'and approximate ones');
+    },
+  });
+  assert.ok(killedDuringSeal >= ROUNDS / 2, `${killedDuringSeal} of ${ROUNDS} kills landed during a flush`);
 });
