@@ -22,25 +22,15 @@ import {
   type ConsolePage,
   launchBrowser,
   openConsolePage,
+  type PageDocument,
+  type PageElement,
   screenshotFolder,
   setFieldValue,
   textOf,
 } from './support/console-browser.js';
 import { http, resultOf, startTestServer, type TestServer } from './support/server.js';
 
-/** The browser globals the page functions below use (the project's `lib` has no DOM). */
-interface PageElement {
-  textContent: string | null;
-  open: boolean;
-  getAttribute(name: string): string | null;
-  querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
-}
-declare const document: {
-  querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
-  documentElement: { scrollWidth: number; clientWidth: number };
-};
+declare const document: PageDocument;
 declare const location: { hash: string };
 
 const NOTES = ['a red fox in the snow', 'a blue whale far out at sea', 'a green frog by the pond'];

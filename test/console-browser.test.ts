@@ -24,29 +24,15 @@ import {
   type ConsolePage,
   launchBrowser,
   openConsolePage,
+  type PageDocument,
+  type PageElement,
   screenshotFolder,
   setFieldValue,
   textOf,
 } from './support/console-browser.js';
 import { http, resultOf, startTestServer, type TestServer } from './support/server.js';
 
-/** The browser globals the page functions below use (the project's `lib` has no DOM). */
-interface PageElement {
-  value: string;
-  disabled: boolean;
-  textContent: string | null;
-  dataset: Record<string, string | undefined>;
-  selectionStart: number;
-  selectionEnd: number;
-  getAttribute(name: string): string | null;
-  dispatchEvent(event: unknown): boolean;
-}
-declare const document: {
-  activeElement: PageElement | null;
-  querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
-  documentElement: { scrollWidth: number; clientWidth: number };
-};
+declare const document: PageDocument;
 declare const location: { hash: string };
 declare const sessionStorage: { getItem(key: string): string | null };
 declare const localStorage: { length: number };

@@ -13,6 +13,32 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/**
+ * The DOM that the tests' page functions (`page.evaluate`, `$eval`, `waitForFunction`) use,
+ * typed here because the project's `lib` has no DOM: a test declares
+ * `declare const document: PageDocument`.
+ */
+export interface PageElement {
+  value: string;
+  disabled: boolean;
+  open: boolean;
+  textContent: string | null;
+  dataset: Record<string, string | undefined>;
+  selectionStart: number;
+  selectionEnd: number;
+  getAttribute(name: string): string | null;
+  dispatchEvent(event: unknown): boolean;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+}
+
+export interface PageDocument {
+  activeElement: PageElement | null;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+  documentElement: { scrollWidth: number; clientWidth: number };
+}
+
 export interface ConsolePage {
   page: Page;
   /** Console errors and page exceptions not announced as expected. */
