@@ -14,7 +14,6 @@
  * Any browser console error or page exception fails the test.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
 import { SeededRandom } from '../src/index.js';
@@ -24,6 +23,7 @@ import {
   openConsolePage,
   type PageDocument,
   type PageElement,
+  saveScreenshot,
   screenshotFolder,
   setFieldValue,
   textOf,
@@ -225,7 +225,7 @@ describe('web console in chromium: explained results and missing thumbnails', ()
       await page.$eval(`${first} details.explain-raw`, (e) => (e as unknown as PageElement).open),
       false,
     );
-    await (await page.$(first))!.screenshot({ path: join(shots, '13-search-explain.png') });
+    await saveScreenshot(await (await page.$(first))!.screenshot(), shots, '13-search-explain');
 
     // A phone screen: the open panel's tables scroll inside their frames, not the page.
     await page.setViewport({ width: 390, height: 844 });

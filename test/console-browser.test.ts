@@ -15,7 +15,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
-import sharp from 'sharp';
 import { SeededRandom } from '../src/index.js';
 import { prefersHtml } from '../src/server/console-route.js';
 import { QuiverServer } from '../src/server/server.js';
@@ -26,6 +25,7 @@ import {
   openConsolePage,
   type PageDocument,
   type PageElement,
+  saveScreenshot,
   screenshotFolder,
   setFieldValue,
   textOf,
@@ -68,12 +68,7 @@ describe('web console in chromium', () => {
     http(s.url, method, path, body, { 'api-key': key });
 
   /** Saves a screenshot as a palette PNG (a fifth of the size; what docs/console keeps). */
-  const shoot = async (name: string) => {
-    const png = await page.screenshot();
-    await sharp(png)
-      .png({ palette: true, quality: 90, effort: 4 })
-      .toFile(join(shots, `${name}.png`));
-  };
+  const shoot = async (name: string) => saveScreenshot(await page.screenshot(), shots, name);
   const goto = async (hash: string) => {
     await page.evaluate((h) => {
       location.hash = h;

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import sharp from 'sharp';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -111,4 +112,11 @@ export function screenshotFolder(): string {
     process.env.QUIVER_CONSOLE_SCREENSHOTS ?? join(tmpdir(), `quiver-console-screenshots-${process.pid}`);
   mkdirSync(folder, { recursive: true });
   return folder;
+}
+
+/** Saves a screenshot as `<folder>/<name>.png`, a palette PNG (a fifth of the size; what docs/console keeps). */
+export async function saveScreenshot(png: Uint8Array, folder: string, name: string): Promise<void> {
+  await sharp(png)
+    .png({ palette: true, quality: 90, effort: 4 })
+    .toFile(join(folder, `${name}.png`));
 }
