@@ -15,23 +15,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { SeededRandom } from '../src/index.js';
 import {
-  type ConsolePage,
-  launchBrowser,
-  openConsolePage,
+  type ConsoleSession,
   type PageDocument,
   type PageElement,
-  saveScreenshot,
-  screenshotFolder,
   setFieldValue,
+  startConsoleSession,
   textOf,
 } from './support/console-browser.js';
 import { http, resultOf, startTestServer, type TestServer } from './support/server.js';
 
 declare const document: PageDocument;
-declare const location: { hash: string };
 
 const NOTES = ['a red fox in the snow', 'a blue whale far out at sea', 'a green frog by the pond'];
 const POINTS = 300;
@@ -60,16 +56,11 @@ const shown = (x: number) => (Number.isInteger(x) ? String(x) : String(Number(x.
 
 describe('web console in chromium: explained results and missing thumbnails', () => {
   let s: TestServer;
-  let browser: Browser;
-  let cp: ConsolePage;
+  let cp: ConsoleSession;
   let page: Page;
-  let shots: string;
   let vectors: number[][];
   const call = (method: string, path: string, body?: unknown) => http(s.url, method, path, body);
-  const goto = (hash: string) =>
-    page.evaluate((h) => {
-      location.hash = h;
-    }, hash);
+  const goto = (hash: string) => cp.goto(hash);
 
   before(async () => {
     s = await startTestServer();
@@ -97,17 +88,13 @@ describe('web console in chromium: explained results and missing thumbnails', ()
       // Sealed (and indexed): the path is the index's, not the growing segment's scan.
       resultOf(await call('POST', `/collections/${name}/flush`));
     }
-    browser = await launchBrowser();
-    cp = await openConsolePage(browser);
+    cp = await startConsoleSession();
     page = cp.page;
-    page.setDefaultTimeout(15_000);
-    shots = screenshotFolder();
-    console.log(`console screenshots: ${shots}`);
     await page.goto(`${s.url}/console/`);
     await page.waitForSelector('[data-testid=role]');
   });
   after(async () => {
-    await browser?.close();
+    await cp?.close();
     await s?.stop();
   });
 
@@ -225,7 +212,7 @@ describe('web console in chromium: explained results and missing thumbnails', ()
       await page.$eval(`${first} details.explain-raw`, (e) => (e as unknown as PageElement).open),
       false,
     );
-    await saveScreenshot(await (await page.$(first))!.screenshot(), shots, '13-search-explain');
+    await cp.shoot('13-search-explain', first);
 
     // A phone screen: the open panel's tables scroll inside their frames, not the page.
     await page.setViewport({ width: 390, height: 844 });

@@ -14,20 +14,18 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { SeededRandom } from '../src/index.js';
 import { prefersHtml } from '../src/server/console-route.js';
 import { QuiverServer } from '../src/server/server.js';
 import { STDLIB_PHOTOS } from './support/classical-photos.js';
 import {
-  type ConsolePage,
-  launchBrowser,
+  type ConsoleSession,
   openConsolePage,
   type PageDocument,
   type PageElement,
-  saveScreenshot,
-  screenshotFolder,
   setFieldValue,
+  startConsoleSession,
   textOf,
 } from './support/console-browser.js';
 import { http, resultOf, startTestServer, type TestServer } from './support/server.js';
@@ -60,20 +58,13 @@ const NOTES = ['a red fox in the snow', 'a blue whale far out at sea', 'a green 
 
 describe('web console in chromium', () => {
   let s: TestServer;
-  let browser: Browser;
-  let cp: ConsolePage;
+  let cp: ConsoleSession;
   let page: Page;
-  let shots: string;
   const call = (method: string, path: string, body?: unknown, key = ADMIN) =>
     http(s.url, method, path, body, { 'api-key': key });
 
-  /** Saves a screenshot as a palette PNG (a fifth of the size; what docs/console keeps). */
-  const shoot = async (name: string) => saveScreenshot(await page.screenshot(), shots, name);
-  const goto = async (hash: string) => {
-    await page.evaluate((h) => {
-      location.hash = h;
-    }, hash);
-  };
+  const shoot = (name: string) => cp.shoot(name);
+  const goto = (hash: string) => cp.goto(hash);
   const text = (selector: string) => textOf(page, selector);
   const typeInto = async (selector: string, value: string) => {
     await page.$eval(selector, (e) => {
@@ -84,15 +75,11 @@ describe('web console in chromium', () => {
 
   before(async () => {
     s = await startTestServer({ keys: { admin: [ADMIN], readOnly: [READER] } });
-    browser = await launchBrowser();
-    cp = await openConsolePage(browser);
+    cp = await startConsoleSession();
     page = cp.page;
-    page.setDefaultTimeout(15_000);
-    shots = screenshotFolder();
-    console.log(`console screenshots: ${shots}`);
   });
   after(async () => {
-    await browser?.close();
+    await cp?.close();
     await s?.stop();
   });
 
@@ -522,7 +509,7 @@ describe('web console in chromium', () => {
     const url = await open.listen('127.0.0.1', 0);
     try {
       assert.deepEqual((await http(url, 'GET', '/console/session')).body, { role: 'admin', keys: false });
-      const other = await openConsolePage(browser);
+      const other = await openConsolePage(cp.browser);
       await other.page.goto(`${url}/console/`);
       await other.page.waitForSelector('[data-testid=role]');
       assert.equal(await other.page.$eval('[data-testid=role]', (e) => e.textContent), 'admin');

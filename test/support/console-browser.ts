@@ -4,6 +4,7 @@
  * every console error and uncaught exception; a failed request the test provoked on
  * purpose (a 400 for a bad filter) is announced with `expectHttpError(status)` first, so
  * the browser's "Failed to load resource" line for it is not counted as an error.
+ * `startConsoleSession` is the browser, page and screenshot folder of one test file;
  * `setFieldValue` and `textOf` are the page steps the browser tests share.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -119,4 +120,42 @@ export async function saveScreenshot(png: Uint8Array, folder: string, name: stri
   await sharp(png)
     .png({ palette: true, quality: 90, effort: 4 })
     .toFile(join(folder, `${name}.png`));
+}
+
+/** One test file's browser: a page that records errors, the screenshot folder, and page steps. */
+export interface ConsoleSession extends ConsolePage {
+  browser: Browser;
+  /** Where screenshots go (printed when the session starts). */
+  shots: string;
+  /** Saves a screenshot of the page, or of the first element `selector` finds, as `<shots>/<name>.png`. */
+  shoot(name: string, selector?: string): Promise<void>;
+  /** Shows the console page of `hash` (`#/collections/x/search`). */
+  goto(hash: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Launches chromium and opens a page (1280×800, 15 s waits); prints the screenshot folder. */
+export async function startConsoleSession(): Promise<ConsoleSession> {
+  const browser = await launchBrowser();
+  const consolePage = await openConsolePage(browser);
+  const { page } = consolePage;
+  page.setDefaultTimeout(15_000);
+  const shots = screenshotFolder();
+  console.log(`console screenshots: ${shots}`);
+  return {
+    ...consolePage,
+    browser,
+    shots,
+    async shoot(name, selector) {
+      const target = selector === undefined ? page : await page.$(selector);
+      if (target === null) throw new Error(`no ${selector} to take a screenshot of`);
+      await saveScreenshot(await target.screenshot(), shots, name);
+    },
+    async goto(hash) {
+      await page.evaluate((h) => {
+        (globalThis as unknown as { location: { hash: string } }).location.hash = h;
+      }, hash);
+    },
+    close: () => browser.close(),
+  };
 }

@@ -3,12 +3,12 @@
  * (test/fixtures/arena-crash-writer.ts) on the same database with a collection `layout`,
  * kills it with SIGKILL a seeded 0 to `maxDelayMs` ms after its first or second seal starts,
  * reopens the database (1 MiB arenas), asserts that every batch acknowledged so far (in this
- * round and the earlier ones) is stored whole, and runs the test's own `check`.
+ * round and the earlier ones) is stored whole and counted, and runs the test's own `check`.
  */
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { type Collection, Quiver, SeededRandom } from '../../src/index.js';
-import { ARENA_CRASH_ARENA_BYTES, assertBatchesStored } from './arena-crash-data.js';
+import { type Collection, type CollectionInfo, Quiver, SeededRandom } from '../../src/index.js';
+import { ARENA_CRASH_ARENA_BYTES, ARENA_CRASH_BATCH, assertBatchesStored } from './arena-crash-data.js';
 import { killDuringSeal } from './crash-child.js';
 import { tempDir } from './reference.js';
 
@@ -21,7 +21,11 @@ export interface SealCrashRounds {
   seed: number;
   maxDelayMs: number;
   /** After the acknowledged batches are checked: `acknowledged` holds `[round, batch]` of every one so far. */
-  check(col: Collection, acknowledged: readonly (readonly [number, number])[], round: number): Promise<void>;
+  check(
+    col: Collection,
+    info: CollectionInfo,
+    acknowledged: readonly (readonly [number, number])[],
+  ): Promise<void>;
 }
 
 /** Runs the rounds; resolves with how many of the kills landed while the seal was still running. */
@@ -46,7 +50,9 @@ export async function sealCrashRounds(opts: SealCrashRounds): Promise<number> {
       try {
         const col = db.collection('crash');
         await assertBatchesStored(col, acknowledged, round);
-        await opts.check(col, acknowledged, round);
+        const info = await col.info();
+        assert.ok(info.count >= acknowledged.length * ARENA_CRASH_BATCH, 'every acknowledged point counted');
+        await opts.check(col, info, acknowledged);
       } finally {
         await db.close();
       }
