@@ -138,7 +138,10 @@ export function writeChart(run: SpeechRun): string {
   const file = fileURLToPath(new URL('../../../docs/speech-precision.svg', import.meta.url));
   writeFileSync(
     file,
-    precisionChart(run.results, `Query by example, ${run.recordings.length} spoken words (espeak-ng)`),
+    precisionChart(
+      run.results,
+      `Query by example, ${run.recordings.length.toLocaleString('en-US')} spoken words (espeak-ng ${run.espeak})`,
+    ),
   );
   return file;
 }

@@ -8,7 +8,7 @@ import type { MethodResult } from './speech-eval.js';
 
 const WIDTH = 820;
 const HEIGHT = 440;
-const MARGIN = { left: 60, right: 20, top: 44, bottom: 110 };
+const MARGIN = { left: 60, right: 20, top: 44, bottom: 90 };
 const SERIES = [
   { name: 'P@1, all', colour: '#1f77b4', value: (m: MethodResult) => m.scopes.all.precision[0] },
   {
@@ -56,9 +56,12 @@ export function precisionChart(methods: readonly MethodResult[], title: string):
         `<rect x="${f(x0 + j * bar)}" y="${f(y(v))}" width="${f(bar - 2)}" height="${f(y(0) - y(v))}" fill="${s.colour}"><title>${escapeXml(m.name)}: ${s.name} ${v.toFixed(3)}</title></rect>`,
       );
     });
-    out.push(
-      `<text x="${f(x0 + group * 0.4)}" y="${MARGIN.top + plotH + 18}" text-anchor="middle">${escapeXml(m.name)}</text>`,
-    );
+    // Names like 'audio-mfcc segments, HNSW' take two lines, split at the comma.
+    m.name.split(', ').forEach((line, j) => {
+      out.push(
+        `<text x="${f(x0 + group * 0.4)}" y="${MARGIN.top + plotH + 18 + j * 15}" text-anchor="middle">${escapeXml(line)}</text>`,
+      );
+    });
   });
   out.push(
     `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#888888"/>`,
@@ -66,7 +69,7 @@ export function precisionChart(methods: readonly MethodResult[], title: string):
   );
   SERIES.forEach((s, j) => {
     const lx = MARGIN.left + j * 180;
-    const ly = HEIGHT - 40;
+    const ly = HEIGHT - 22;
     out.push(
       `<rect x="${lx}" y="${ly - 9}" width="14" height="12" fill="${s.colour}"/>`,
       `<text x="${lx + 20}" y="${ly}" dy="1">${escapeXml(s.name)}</text>`,
