@@ -7,7 +7,8 @@
  * Prints a report and writes the chart to `docs/speech-precision.svg`.
  *
  * Needs `espeak-ng` (`apt-get install -y espeak-ng`); the recordings are cached in
- * `.bench-cache/speech/`. Runs offline in about a minute; the database lives in a temporary folder.
+ * `.bench-cache/speech/`. Runs offline in 2–4 minutes, most of it the DTW reference (every pair of
+ * recordings); the database lives in a temporary folder.
  *
  * Run: `npm run example:speech` (that is, `npm run build && node dist/examples/speech.js`)
  */

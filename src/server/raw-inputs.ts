@@ -85,7 +85,7 @@ export function checkBareText(query: { text?: string; textField?: string }, prov
   if (query.text === undefined || query.textField !== undefined || provider === undefined) return;
   if (isTextProvider(provider)) return;
   throw new InvalidArgumentError(
-    `query.text: the vector field 'text' takes ${fileInputName(provider)}s (provider ${provider}); send the file's bytes in base64 as inputs.text`,
+    `query.text: the vector field 'text' takes ${fileInputName(provider) === 'audio file' ? 'audio' : 'images'} (provider ${provider}); send the ${fileInputName(provider)}'s bytes in base64 as inputs.text`,
   );
 }
 
