@@ -2,7 +2,7 @@
  * The speed paths of the HNSW index answer exactly as the general ones do (fixed seeds):
  * - the lean unfiltered `search` (one reused block, cached memory views) against the
  *   general path (a filter allowing every node) and the worker path (`searchAsync`), for
- *   L2 below and above the early-stop dimension, and for cosine;
+ *   L2 below and above the early-stop dimension, and for cosine; the same for HNSW16,SQ8;
  * - walks with early-stopped L2 distances (rows of >= 256 floats) return the flat index's
  *   exact distances for the rows they return, and recall@10 >= 0.95 against it;
  * - a build on one thread (no locks) is valid and reproducible byte for byte;
@@ -12,9 +12,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gaussianMixture } from '../src/eval/random.js';
 import { Bitset } from '../src/index/bitset.js';
+import { buildIndex } from '../src/index/factory.js';
 import { FlatIndex } from '../src/index/flat-index.js';
 import { buildHnsw } from '../src/index/hnsw-build.js';
-import type { HnswIndex } from '../src/index/hnsw-index.js';
+import { type HnswIndex, normalizedRows } from '../src/index/hnsw-index.js';
+import { VectorStore } from '../src/index/vector-store.js';
 import { DistanceKind } from '../src/kernels/kernels.js';
 import { wasmKernels } from '../src/kernels/load.js';
 import type { WasmKernels } from '../src/kernels/wasm-kernels.js';
@@ -58,6 +60,30 @@ describe('HNSW search paths', () => {
         }
       } finally {
         index.dispose();
+      }
+    });
+  }
+
+  for (const c of [cases[0], cases[2]]) {
+    test(`HNSW16,SQ8, ${c.name}: an unfiltered search answers as the general and worker paths do`, async () => {
+      const { base, queries } = dataset(c.dim, 19);
+      const store = new VectorStore(kern, c.dim);
+      store.append(c.distance === DistanceKind.COSINE ? normalizedRows(base, c.dim) : base);
+      const index = await buildIndex(kern, 'HNSW16,SQ8', store, c.distance, { threads: 2 });
+      assert.ok(index);
+      try {
+        const all = Bitset.full(N);
+        for (const params of [{ ef: 16 }, { ef: 32, rerank: 0 }, { ef: 8, rerank: 40 }]) {
+          for (const q of queries) {
+            const lean = index.search(q, K, undefined, params);
+            assert.equal(lean.offsets.length, K);
+            assert.deepEqual(index.search(q, K, all, { ...params, strategy: 'walk' }), lean);
+            assert.deepEqual(await index.searchAsync(q, K, undefined, params), lean);
+          }
+        }
+      } finally {
+        index.dispose();
+        store.dispose();
       }
     });
   }

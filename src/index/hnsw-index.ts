@@ -25,6 +25,7 @@ import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import { Bitset } from './bitset.js';
 import { FlatIndex } from './flat-index.js';
 import { HnswGraph } from './hnsw-graph.js';
+import { SearchBlock } from './hnsw-search-block.js';
 import type { IndexSearchParams, IndexSearchResult, TrainableIndex } from './vector-index.js';
 import { VectorStore } from './vector-store.js';
 
@@ -95,7 +96,7 @@ export function normalizedRows(rows: Float32Array, dimension: number): Float32Ar
 }
 
 /** Scales the `dimension` floats of `rows` from `at` to unit length (a zero row stays zero). */
-function normalizeInPlace(rows: Float32Array, at: number, dimension: number): void {
+export function normalizeInPlace(rows: Float32Array, at: number, dimension: number): void {
   let sum = 0;
   for (let i = at; i < at + dimension; i++) sum += rows[i] * rows[i];
   if (sum > 0) {
@@ -120,10 +121,8 @@ export class HnswIndex implements TrainableIndex {
   private inflight = 0;
   private readonly idleSlots: number[] = [];
   private nextSlot = 1;
-  /** `searchUnfiltered`'s block (0 until the first call) and how many results it has room for. */
-  private block = 0;
-  private blockK = 0;
-  private memoryViews?: { f32: Float32Array; u32: Uint32Array };
+  /** The block of `searchUnfiltered`. */
+  private readonly hereBlock: SearchBlock;
 
   /**
    * An empty index. `store` may already hold rows (e.g. a sealed segment's vectors); they
@@ -144,6 +143,7 @@ export class HnswIndex implements TrainableIndex {
       throw new Error('the HNSW index needs the wasm kernels (QUIVER_KERNELS=js has only exact search)');
     }
     this.kern = kernels;
+    this.hereBlock = new SearchBlock(kernels);
     this.options = hnswOptions(options);
     this.ownsStore = store === undefined;
     const vectors = store ?? new VectorStore(kernels, dimension);
@@ -299,10 +299,7 @@ export class HnswIndex implements TrainableIndex {
   /**
    * `search` without a filter or deleted nodes, on this thread: the same walk (and the same
    * exact-scan fallback when it finds fewer than min(k, n)) as `prepareSearch` sets up, but
-   * through one block reused by every call and views of the whole memory kept until it
-   * grows, so a query allocates only its two result arrays. At 100k × 128 and ef 10 a walk
-   * takes about 35 µs, and the per-call blocks, views and closures of the general path
-   * cost several of them.
+   * through the reused `SearchBlock`, so a query allocates only its two result arrays.
    */
   private searchUnfiltered(query: Float32Array, k: number, ef: number): IndexSearchResult {
     const n = this.graph.count;
@@ -310,19 +307,19 @@ export class HnswIndex implements TrainableIndex {
     this.checkQuery(query);
     if (!Number.isInteger(ef) || ef < 1) throw new RangeError(`ef must be a positive integer, got ${ef}`);
     const limit = Math.min(k, n);
-    const scratch = this.graph.scratch(0, Math.max(ef, limit)).ptr;
-    const block = this.queryBlock(limit);
-    const { f32, u32 } = this.views();
     const d = this.dimension;
-    const at = block >>> 2;
-    f32.set(query, at);
-    if (this.distance === Kind.COSINE) normalizeInPlace(f32, at, d);
+    const scratch = this.graph.scratch(0, Math.max(ef, limit)).ptr;
+    const block = this.hereBlock.reserve(d * 4 + Math.max(limit, 16) * 8);
+    const { f32 } = this.hereBlock.memory();
+    f32.set(query, block >>> 2);
+    if (this.distance === Kind.COSINE) normalizeInPlace(f32, block >>> 2, d);
     this.graph.syncVectors();
     const outNodes = block + d * 4;
     const outDist = outNodes + limit * 4;
     const kern = this.kern;
+    const header = this.graph.header;
     let found = kern.exports.hnswSearch(
-      this.graph.header,
+      header,
       scratch,
       block,
       limit,
@@ -333,29 +330,7 @@ export class HnswIndex implements TrainableIndex {
     );
     if (found < limit)
       found = kern.searchTopK(this.distance, block, this.store.ptr, n, d, limit, 0, outNodes, outDist);
-    return {
-      offsets: u32.slice(outNodes >>> 2, (outNodes >>> 2) + found),
-      distances: f32.slice(outDist >>> 2, (outDist >>> 2) + found),
-    };
-  }
-
-  /** The block of `searchUnfiltered` (query, then room for `k` nodes and distances), grown on demand. */
-  private queryBlock(k: number): number {
-    if (this.blockK < k) {
-      if (this.block !== 0) this.kern.free(this.block);
-      this.blockK = Math.max(k, 16);
-      this.block = this.kern.alloc(this.dimension * 4 + this.blockK * 8);
-    }
-    return this.block;
-  }
-
-  /** Views of the whole linear memory, renewed when it grew (growth detaches the old ones). */
-  private views(): { f32: Float32Array; u32: Uint32Array } {
-    const buffer = this.kern.memory.buffer;
-    if (this.memoryViews?.f32.buffer !== buffer) {
-      this.memoryViews = { f32: new Float32Array(buffer), u32: new Uint32Array(buffer) };
-    }
-    return this.memoryViews;
+    return this.hereBlock.results(outNodes, outDist, found);
   }
 
   /**
@@ -530,9 +505,7 @@ export class HnswIndex implements TrainableIndex {
   }
 
   dispose(): void {
-    if (this.block !== 0) this.kern.free(this.block);
-    this.block = 0;
-    this.blockK = 0;
+    this.hereBlock.dispose();
     this.graph.dispose();
     if (this.ownsStore) this.store.dispose();
   }
