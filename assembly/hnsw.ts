@@ -14,7 +14,7 @@
  *   point), G_EF_CONSTRUCTION, G_DELETED (bitset: deleted nodes), G_DELETED_COUNT,
  *   G_NEXT / G_END (the range a parallel build claims from, one node at a time).
  *
- * Scratch (`s`), one per thread: S_VISITED (u32 epoch per node, capacity S_VISITED_CAP),
+ * Scratch (`s`), one per thread: S_VISITED (u16 epoch per node, capacity S_VISITED_CAP),
  *   S_EPOCH, S_CANDIDATES (min-heap of (f32 distance, u32 node) pairs, room for every node),
  *   S_RESULTS (max-heap of pairs), S_TMP / S_TMP2 (pair arrays for neighbour selection).
  *
@@ -361,12 +361,14 @@ function sortPairs(p: usize, n: i32): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// Visited set: a node is visited when its word equals the scratch's current epoch
+// Visited set: a node is visited when its u16 mark equals the scratch's current epoch.
+// u16 marks (as hnswlib's `vl_type`) take half the cache of u32 ones; every 65,535th
+// search clears them.
 
 function newEpoch(s: usize): u32 {
   let epoch = load<u32>(s + S_EPOCH) + 1;
-  if (epoch == 0) {
-    memory.fill(<usize>load<u32>(s + S_VISITED), 0, (<usize>load<u32>(s + S_VISITED_CAP)) << 2);
+  if (epoch > 0xffff) {
+    memory.fill(<usize>load<u32>(s + S_VISITED), 0, (<usize>load<u32>(s + S_VISITED_CAP)) << 1);
     epoch = 1;
   }
   store<u32>(s + S_EPOCH, epoch);
@@ -436,7 +438,7 @@ function searchLayer<T>(
   const dim = <i32>field(g, G_DIM);
   const locks = <usize>field(g, G_LOCKS);
 
-  store<u32>(visited + ((<usize>ep) << 2), epoch);
+  store<u16>(visited + ((<usize>ep) << 1), <u16>epoch);
   let nCand = 0;
   let nRes = 0;
   let bound = F32_INFINITY;
@@ -464,9 +466,9 @@ function searchLayer<T>(
     const tmp = <usize>load<u32>(s + S_TMP2);
     for (let i = 0; i < n; i++) {
       const next = load<u32>(list + 4 + ((<usize>i) << 2));
-      const mark = visited + ((<usize>next) << 2);
-      if (load<u32>(mark) == epoch) continue;
-      store<u32>(mark, epoch);
+      const mark = visited + ((<usize>next) << 1);
+      if (<u32>load<u16>(mark) == epoch) continue;
+      store<u16>(mark, <u16>epoch);
       touchRow<T>(rows, next, dim);
       store<u32>(tmp + ((<usize>fresh) << 2), next);
       fresh++;
@@ -760,13 +762,13 @@ export function hnswRepair(g: usize, s: usize, node: u32): void {
     const nOwn = <i32>load<u32>(own);
     // Candidate set: the one- and two-hop neighbourhood of `node`, without repeats.
     const epoch = newEpoch(s);
-    store<u32>(visited + ((<usize>node) << 2), epoch);
+    store<u16>(visited + ((<usize>node) << 1), <u16>epoch);
     let nCand = 0;
     const cand = <usize>load<u32>(s + S_CANDIDATES);
     for (let i = 0; i < nOwn; i++) {
       const a = load<u32>(own + 4 + ((<usize>i) << 2));
-      if (load<u32>(visited + ((<usize>a) << 2)) != epoch) {
-        store<u32>(visited + ((<usize>a) << 2), epoch);
+      if (<u32>load<u16>(visited + ((<usize>a) << 1)) != epoch) {
+        store<u16>(visited + ((<usize>a) << 1), <u16>epoch);
         store<u32>(cand + ((<usize>nCand) << 2), a);
         nCand++;
       }
@@ -774,8 +776,8 @@ export function hnswRepair(g: usize, s: usize, node: u32): void {
       const m = <i32>load<u32>(list);
       for (let j = 0; j < m; j++) {
         const b = load<u32>(list + 4 + ((<usize>j) << 2));
-        if (load<u32>(visited + ((<usize>b) << 2)) == epoch) continue;
-        store<u32>(visited + ((<usize>b) << 2), epoch);
+        if (<u32>load<u16>(visited + ((<usize>b) << 1)) == epoch) continue;
+        store<u16>(visited + ((<usize>b) << 1), <u16>epoch);
         store<u32>(cand + ((<usize>nCand) << 2), b);
         nCand++;
       }

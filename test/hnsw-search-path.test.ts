@@ -6,6 +6,7 @@
  * - walks with early-stopped L2 distances (rows of >= 256 floats) return the flat index's
  *   exact distances for the rows they return, and recall@10 >= 0.95 against it;
  * - a build on one thread (no locks) is valid and reproducible byte for byte;
+ * - the u16 visited marks, cleared every 65,535 searches, do not change answers;
  * - a search after the linear memory grew reads the new memory.
  */
 import assert from 'node:assert/strict';
@@ -109,6 +110,20 @@ describe('HNSW search paths', () => {
     } finally {
       index.dispose();
       flat.dispose();
+    }
+  });
+
+  test('searches stay the same after the visited marks wrap around (70,000 searches)', async () => {
+    const dim = 16;
+    const { base, queries } = dataset(dim, 41);
+    const index = await buildHnsw(kern, base.subarray(0, 500 * dim), dim, DistanceKind.L2, { threads: 1 });
+    try {
+      const first = queries.map((q) => index.search(q, K, undefined, { ef: 8 }));
+      for (let i = 0; i < 70_000; i++) index.search(queries[i % QUERIES], 1, undefined, { ef: 1 });
+      for (const [i, q] of queries.entries())
+        assert.deepEqual(index.search(q, K, undefined, { ef: 8 }), first[i]);
+    } finally {
+      index.dispose();
     }
   });
 

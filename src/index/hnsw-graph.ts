@@ -253,7 +253,7 @@ export class HnswGraph {
     if (have) this.kernels.free(have.ptr);
     const capacity = Math.max(this.capacityNodes, 1);
     const neighbourhood = this.M0 + this.M0 * this.M0 + 2;
-    const visitedBytes = capacity * 4;
+    const visitedBytes = Math.ceil(capacity / 2) * 4; // a u16 mark per node
     const candidateBytes = Math.max(capacity, neighbourhood) * 8;
     const resultBytes = (efMax + 2) * 8;
     const tmpBytes = Math.max(efMax + 2, neighbourhood) * 8;
