@@ -474,6 +474,9 @@ function searchLayer<T>(
       fresh++;
     }
     if (locks != 0) release(locks + ((<usize>c) << 2));
+    // The next candidate to expand is most often the current best: its list's line is
+    // fetched while the distances below are computed.
+    if (nCand > 0) load<u8>(linksOf(g, pairNode(candidates, 0), level));
 
     for (let i = 0; i < fresh; i++) {
       const next = load<u32>(tmp + ((<usize>i) << 2));
