@@ -338,6 +338,33 @@ function maxPop(p: usize, size: i32): void {
   setPair(p, i, d, node);
 }
 
+/**
+ * Replaces the root (the worst pair) of a max-heap of `size` entries with (d, node) and
+ * restores the heap: one sift-down, where a push and a pop would cost a sift-up too.
+ */
+function maxReplaceTop(p: usize, size: i32, d: f32, node: u32): void {
+  let i = 0;
+  while (true) {
+    let c = 2 * i + 1;
+    if (c >= size) break;
+    let cd = pairDist(p, c);
+    let cn = pairNode(p, c);
+    if (c + 1 < size) {
+      const rd = pairDist(p, c + 1);
+      const rn = pairNode(p, c + 1);
+      if (after(rd, rn, cd, cn)) {
+        c++;
+        cd = rd;
+        cn = rn;
+      }
+    }
+    if (!after(cd, cn, d, node)) break;
+    setPair(p, i, cd, cn);
+    i = c;
+  }
+  setPair(p, i, d, node);
+}
+
 /** Empties the max-heap at `heap` (size `n`) into `out` in ascending (distance, node) order. */
 function drainAscending(heap: usize, n: i32, out: usize): void {
   for (let i = n - 1; i >= 0; i--) {
@@ -485,11 +512,11 @@ function searchLayer<T>(
         minPush(candidates, nCand, d, next);
         nCand++;
         if (!filtered || returnable(g, allow, next)) {
-          maxPush(results, nRes, d, next);
-          nRes++;
-          if (nRes > ef) {
-            maxPop(results, nRes);
-            nRes--;
+          if (nRes < ef) {
+            maxPush(results, nRes, d, next);
+            nRes++;
+          } else {
+            maxReplaceTop(results, nRes, d, next);
           }
           bound = pairDist(results, 0);
         }
