@@ -209,10 +209,11 @@ function rowDistanceWithin<T>(kind: i32, q: usize, rows: usize, node: u32, dim: 
 
 /**
  * Reads one byte of every cache line of `node`'s row (of an f32 row, up to `TOUCH_BYTES`)
- * and drops it: wasm has no prefetch instruction, and the walks touch all the rows they are about to measure before measuring
- * the first, so that the misses (mostly TLB misses: rows are scattered over hundreds of MB)
- * overlap instead of queueing one behind the other. Every line, not only the first: the
- * adjacent-line prefetchers do not cross into the rest of a 512-byte row fast enough.
+ * and drops it: wasm has no prefetch instruction, and the walks touch all the rows they
+ * are about to measure before measuring the first, so that the misses (mostly TLB misses:
+ * rows are scattered over hundreds of MB) overlap instead of queueing one behind the
+ * other. Every line, not only the first: the adjacent-line prefetchers do not cross into
+ * the rest of a 512-byte row fast enough.
  * Measured on the 1M x 128 Gaussian mixture (M 16, one thread, CPU time per query):
  * unfiltered ef 64, first line only 305 µs, every line of the level-0 rows 235 µs, and of
  * the upper-level rows too 205 µs; Fashion-MNIST (60k x 784) ef 64 345 -> 295 µs.
