@@ -60,10 +60,12 @@ export function readRest(p: usize, end: usize): void {
  * value > `bound` proves the distance is too. Checking at doubling lengths rather than
  * after every 16 floats costs log2(dim / 16) horizontal sums per row instead of dim / 16
  * (measured, top-10 over Gaussian-mixture rows: 60k x 784 in DRAM 173 -> 190 QPS, 1k x
- * 128 in cache 29k -> 44k QPS).
+ * 128 in cache 29k -> 44k QPS). `readSkipped` (a compile-time constant too) reads the rest
+ * of a row it stops in (`readRest`), for scans; a graph walk, which has already touched
+ * every line of the rows it measures, passes false.
  */
 @inline
-export function l2Impl(a: usize, b: usize, dim: i32, bound: f32, mayStop: bool): f32 {
+export function l2Impl(a: usize, b: usize, dim: i32, bound: f32, mayStop: bool, readSkipped: bool = true): f32 {
   const rowEnd = b + ((<usize>dim) << 2);
   let s0 = f32x4.splat(0);
   let s1 = f32x4.splat(0);
@@ -87,7 +89,7 @@ export function l2Impl(a: usize, b: usize, dim: i32, bound: f32, mayStop: bool):
       check = start + ((b - start) << 1);
       const partial = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
       if (partial > bound) {
-        readRest(b, rowEnd);
+        if (readSkipped) readRest(b, rowEnd);
         return partial;
       }
     }

@@ -68,7 +68,8 @@ async function linkInParallel(
   const graph = index.graph;
   graph.createNodes(n);
   const scratch = Array.from({ length: threads }, (_, t) => graph.scratch(t + 1, index.options.ef).ptr);
-  graph.setParallel(true, 0, n);
+  // One thread needs no locks: nothing else reads the graph until the build has finished.
+  graph.setParallel(threads > 1, 0, n);
   const pool = KernelWorkerPool.for(kernels, 'build');
   try {
     await Promise.all(scratch.map((s) => pool.run('hnswInsertClaimed', [graph.header, s])));

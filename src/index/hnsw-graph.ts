@@ -81,6 +81,8 @@ export class HnswGraph {
   private readonly arenas: number[] = [];
   private readonly scratches: Scratch[] = [];
   private rng: number;
+  /** The store address last written into the header (`syncVectors`). */
+  private syncedVectors = -1;
 
   constructor(
     readonly kernels: WasmKernels,
@@ -208,8 +210,18 @@ export class HnswGraph {
     return first;
   }
 
+  /**
+   * Rewrites the header's vector address if the store's rows moved since the last
+   * `syncHeader` (the store may be another's, which appends to it); every other block
+   * moves only in methods of this class, which sync the header themselves.
+   */
+  syncVectors(): void {
+    if (this.store.ptr !== this.syncedVectors) this.syncHeader();
+  }
+
   /** Writes the current block addresses into the header (blocks move when they grow). */
   syncHeader(): void {
+    this.syncedVectors = this.store.ptr;
     const h = this.words();
     h[G.VECTORS / 4] = this.store.ptr;
     h[G.LEVEL0 / 4] = this.level0;
@@ -241,7 +253,7 @@ export class HnswGraph {
     if (have) this.kernels.free(have.ptr);
     const capacity = Math.max(this.capacityNodes, 1);
     const neighbourhood = this.M0 + this.M0 * this.M0 + 2;
-    const visitedBytes = capacity * 4;
+    const visitedBytes = Math.ceil(capacity / 2) * 4; // a u16 mark per node
     const candidateBytes = Math.max(capacity, neighbourhood) * 8;
     const resultBytes = (efMax + 2) * 8;
     const tmpBytes = Math.max(efMax + 2, neighbourhood) * 8;

@@ -25,6 +25,7 @@ import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import { Bitset } from './bitset.js';
 import { FlatIndex } from './flat-index.js';
 import { HnswGraph } from './hnsw-graph.js';
+import { SearchBlock } from './hnsw-search-block.js';
 import type { IndexSearchParams, IndexSearchResult, TrainableIndex } from './vector-index.js';
 import { VectorStore } from './vector-store.js';
 
@@ -90,15 +91,18 @@ export function hnswOptions(options: HnswOptions = {}): Required<HnswOptions> {
 /** A copy of `rows` (rows of `dimension` floats) scaled to unit length; zero rows stay zero. */
 export function normalizedRows(rows: Float32Array, dimension: number): Float32Array {
   const out = new Float32Array(rows);
-  for (let at = 0; at < out.length; at += dimension) {
-    let sum = 0;
-    for (let i = at; i < at + dimension; i++) sum += out[i] * out[i];
-    if (sum > 0) {
-      const scale = 1 / Math.sqrt(sum);
-      for (let i = at; i < at + dimension; i++) out[i] *= scale;
-    }
-  }
+  for (let at = 0; at < out.length; at += dimension) normalizeInPlace(out, at, dimension);
   return out;
+}
+
+/** Scales the `dimension` floats of `rows` from `at` to unit length (a zero row stays zero). */
+export function normalizeInPlace(rows: Float32Array, at: number, dimension: number): void {
+  let sum = 0;
+  for (let i = at; i < at + dimension; i++) sum += rows[i] * rows[i];
+  if (sum > 0) {
+    const scale = 1 / Math.sqrt(sum);
+    for (let i = at; i < at + dimension; i++) rows[i] *= scale;
+  }
 }
 
 export class HnswIndex implements TrainableIndex {
@@ -117,6 +121,8 @@ export class HnswIndex implements TrainableIndex {
   private inflight = 0;
   private readonly idleSlots: number[] = [];
   private nextSlot = 1;
+  /** The block of `searchUnfiltered`. */
+  private readonly hereBlock: SearchBlock;
 
   /**
    * An empty index. `store` may already hold rows (e.g. a sealed segment's vectors); they
@@ -137,6 +143,7 @@ export class HnswIndex implements TrainableIndex {
       throw new Error('the HNSW index needs the wasm kernels (QUIVER_KERNELS=js has only exact search)');
     }
     this.kern = kernels;
+    this.hereBlock = new SearchBlock(kernels);
     this.options = hnswOptions(options);
     this.ownsStore = store === undefined;
     const vectors = store ?? new VectorStore(kernels, dimension);
@@ -271,6 +278,9 @@ export class HnswIndex implements TrainableIndex {
   }
 
   search(query: Float32Array, k: number, allow?: Bitset, params?: IndexSearchParams): IndexSearchResult {
+    if (allow === undefined && this.graph.deletedCount === 0 && params?.strategy !== 'scan') {
+      return this.searchUnfiltered(query, k, params?.ef ?? this.options.ef);
+    }
     const call = this.prepareSearch(query, k, allow, params);
     if (call === undefined) return EMPTY;
     try {
@@ -284,6 +294,43 @@ export class HnswIndex implements TrainableIndex {
     } finally {
       call.release();
     }
+  }
+
+  /**
+   * `search` without a filter or deleted nodes, on this thread: the same walk (and the same
+   * exact-scan fallback when it finds fewer than min(k, n)) as `prepareSearch` sets up, but
+   * through the reused `SearchBlock`, so a query allocates only its two result arrays.
+   */
+  private searchUnfiltered(query: Float32Array, k: number, ef: number): IndexSearchResult {
+    const n = this.graph.count;
+    if (k <= 0 || n === 0) return EMPTY;
+    this.checkQuery(query);
+    if (!Number.isInteger(ef) || ef < 1) throw new RangeError(`ef must be a positive integer, got ${ef}`);
+    const limit = Math.min(k, n);
+    const d = this.dimension;
+    const scratch = this.graph.scratch(0, Math.max(ef, limit)).ptr;
+    const block = this.hereBlock.reserve(d * 4 + Math.max(limit, 16) * 8);
+    const { f32 } = this.hereBlock.memory();
+    f32.set(query, block >>> 2);
+    if (this.distance === Kind.COSINE) normalizeInPlace(f32, block >>> 2, d);
+    this.graph.syncVectors();
+    const outNodes = block + d * 4;
+    const outDist = outNodes + limit * 4;
+    const kern = this.kern;
+    const header = this.graph.header;
+    let found = kern.exports.hnswSearch(
+      header,
+      scratch,
+      block,
+      limit,
+      Math.max(ef, limit),
+      0,
+      outNodes,
+      outDist,
+    );
+    if (found < limit)
+      found = kern.searchTopK(this.distance, block, this.store.ptr, n, d, limit, 0, outNodes, outDist);
+    return this.hereBlock.results(outNodes, outDist, found);
   }
 
   /**
@@ -458,6 +505,7 @@ export class HnswIndex implements TrainableIndex {
   }
 
   dispose(): void {
+    this.hereBlock.dispose();
     this.graph.dispose();
     if (this.ownsStore) this.store.dispose();
   }

@@ -27,6 +27,7 @@ import type { FamilyOptions } from './factory-types.js';
 import { buildHnsw } from './hnsw-build.js';
 import type { HnswGraph } from './hnsw-graph.js';
 import { HnswIndex, type HnswOptions, scanBeatsWalk } from './hnsw-index.js';
+import { SearchBlock } from './hnsw-search-block.js';
 import { Sq8Codec, type Sq8Exports, sq8Exports } from './sq8-codec.js';
 import { Sq8FamilyIndex } from './sq8-family.js';
 import { readHeader, sq8Body } from './sq8-index.js';
@@ -43,6 +44,8 @@ export class HnswSq8Index extends Sq8FamilyIndex implements TrainableIndex {
   /** Scratch slots (1, 2, …) of asynchronous walks. */
   private readonly idleSlots: number[] = [];
   private nextSlot = 1;
+  /** The block of unfiltered searches on this thread (`walkHere`). */
+  private readonly hereBlock: SearchBlock;
 
   /**
    * An untrained, empty index (or, when loading, one over a trained `codec` and a graph).
@@ -57,6 +60,7 @@ export class HnswSq8Index extends Sq8FamilyIndex implements TrainableIndex {
     loaded?: { codec: Sq8Codec; hnsw: HnswIndex },
   ) {
     super(kernels, formatIndexFactory(recipe), dimension, distance, options, loaded?.codec);
+    this.hereBlock = new SearchBlock(this.codec.kernels);
     this.hnswOptions = {
       M: recipe.M,
       efConstruction: options.efConstruction,
@@ -135,6 +139,10 @@ export class HnswSq8Index extends Sq8FamilyIndex implements TrainableIndex {
     const plan = this.plan(query, k, allow, params);
     if (plan === undefined) return EMPTY_RESULT;
     if (plan.scan) return this.exact.search(plan.query, plan.limit, allow);
+    if (allow === undefined) {
+      const found = this.walkHere(plan.query, plan.limit, plan.ef, plan.rerank);
+      return found.offsets.length < plan.limit ? this.exact.search(plan.query, plan.limit) : found;
+    }
     const call = this.prepareWalk(plan.query, plan.limit, plan.ef, plan.rerank, allow);
     let found: IndexSearchResult;
     try {
@@ -238,6 +246,7 @@ export class HnswSq8Index extends Sq8FamilyIndex implements TrainableIndex {
   }
 
   dispose(): void {
+    this.hereBlock.dispose();
     this.hnsw.dispose();
     this.disposeCoding();
   }
@@ -259,6 +268,42 @@ export class HnswSq8Index extends Sq8FamilyIndex implements TrainableIndex {
       rerank,
       scan: strategy === 'scan' || (strategy === 'auto' && fewAllowed),
     };
+  }
+
+  /**
+   * An unfiltered `hnswSearchSq8` on this thread through the reused `SearchBlock` (laid out
+   * as `sq8QueryBlock` lays out a block of its own), the same call as `prepareWalk` makes.
+   */
+  private walkHere(query: Float32Array, k: number, ef: number, rerank: number): IndexSearchResult {
+    const d = this.dimension;
+    const keep = rerank > 0 ? Math.max(rerank, k) : 0;
+    const graph = this.hnsw.graph;
+    const scratch = graph.scratch(0, ef).ptr;
+    const block = this.hereBlock.reserve(d * 4 + this.codec.preparedBytes + keep * 8 + k * 8);
+    const prepared = block + d * 4;
+    const candRows = prepared + this.codec.preparedBytes;
+    const candDist = candRows + keep * 4;
+    const outRows = candDist + keep * 4;
+    const outDist = outRows + k * 4;
+    this.hereBlock.memory().f32.set(query, block >>> 2);
+    this.codec.prepare(block, prepared);
+    graph.syncVectors();
+    const found = sq8Exports(this.codec.kernels).hnswSearchSq8(
+      graph.header,
+      scratch,
+      prepared,
+      this.codes.ptr,
+      block,
+      k,
+      ef,
+      rerank,
+      0,
+      candRows,
+      candDist,
+      outRows,
+      outDist,
+    );
+    return this.hereBlock.results(outRows, outDist, found);
   }
 
   /** The block of one `hnswSearchSq8` call; `args` takes the scratch of the thread that runs it. */
