@@ -6,10 +6,10 @@
  * (explain.ts).
  *
  * `search` is the hot path: on a loaded collection it checks synchronously and awaits only
- * what must be awaited (providers' embeddings, a ranking that answers with a promise), so a
- * search of a loaded collection without providers settles one microtask turn after its rows
- * are ranked. Keep it that way: no `await` of a value that is not a promise, no allocation
- * per call that the ranking does not need.
+ * what must be awaited (providers' embeddings, a ranking that answers with a promise): a
+ * search of a loaded collection without providers, whose ranking answers at once, settles
+ * in one microtask turn. Keep it that way: no `await` of a value that is not a promise, no
+ * allocation per call that the ranking does not need.
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { StoredVectorField } from './collection-config.js';
