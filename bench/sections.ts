@@ -66,6 +66,12 @@ export const SECTIONS: readonly SectionSpec[] = [
     inputs: ['bench/ingest.ts', ...COLLECTION_ENGINE, 'src/payload/', 'src/eval/'],
   },
   {
+    name: 'encryption',
+    script: 'encryption.js',
+    minutes: 3,
+    inputs: ['bench/encryption.ts', ...COLLECTION_ENGINE, 'src/payload/', 'src/eval/'],
+  },
+  {
     name: 'kernels',
     script: 'kernels.js',
     minutes: 2,

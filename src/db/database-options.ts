@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { checkArenaBytes, MemoryArenas } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { defaultKernelKind } from '../kernels/load.js';
+import type { EncryptionKeyInput } from '../storage/encrypt-keys.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { EmbedderResolver } from './field-embedders.js';
 import { describe } from './validate.js';
@@ -46,6 +47,19 @@ export interface OpenOptions {
    * thread).
    */
   embedders?: EmbedderResolver;
+  /**
+   * Encryption at rest (db/encryption.ts): the database's 256-bit master key, as 32 bytes or
+   * 64 hex characters. Given when a database is created, every file and catalog row holding
+   * vectors, payloads or images is sealed with AES-256-GCM under keys derived from it, and
+   * every later open needs it (`EncryptionKeyError` without it or with another key). A
+   * database created without a key cannot be opened with one.
+   */
+  encryptionKey?: EncryptionKeyInput;
+  /**
+   * The keys a key rotation interrupted by a crash was rotating from
+   * (`rotateEncryptionKey`): the rotation resumes in the background at open.
+   */
+  previousEncryptionKeys?: EncryptionKeyInput[];
 }
 
 /**

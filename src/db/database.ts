@@ -24,10 +24,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ClosedError, CollectionExistsError, InvalidArgumentError } from '../errors.js';
+import { ClosedError, CollectionExistsError, EncryptionKeyError, InvalidArgumentError } from '../errors.js';
 import type { ArenaStats, MemoryArenas } from '../kernels/arenas.js';
 import { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { SqliteCatalog } from '../storage/catalog.js';
+import type { EncryptionKeyInput } from '../storage/encrypt-keys.js';
 import { emptyManifest } from '../storage/manifest.js';
 import { FsObjectStore } from '../storage/object-store.js';
 import { type CollectionHost, EmbeddedCollection } from './collection.js';
@@ -38,6 +39,7 @@ import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
 import { openCollections } from './database-open.js';
 import { arenasOf, checkBudget, type OpenOptions } from './database-options.js';
+import { DatabaseEncryption, type RotationProgress } from './encryption.js';
 import { type EmbedderResolver, embedderResolver, resolveProviders } from './field-embedders.js';
 import {
   type CollectionPurgeReport,
@@ -70,6 +72,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     private readonly store: PinningObjectStore,
     private readonly arenas: MemoryArenas,
     readonly embedders: EmbedderResolver,
+    private readonly encryption: DatabaseEncryption | undefined,
   ) {
     this.queue = new CommitQueue(catalog);
     this.snapshots = new CollectionSnapshots(path, {
@@ -77,6 +80,8 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
       queue: this.queue,
       catalog,
       store,
+      keyring: () => this.encryption?.keyring,
+      ...(encryption ? { sealing: (work) => encryption.sealing(work) } : {}),
       collection: (name) => this.collection(name),
       newStorage: (id, config) => this.newStorage(id, config),
       install: (name, id, config, storage) => installCollection(this.dropping, name, id, config, storage),
@@ -96,8 +101,16 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     const arenas = arenasOf(options);
     await mkdir(path, { recursive: true });
     const catalog = SqliteCatalog.open(join(path, 'catalog.sqlite'));
-    const store = new PinningObjectStore(options.objectStore ?? new FsObjectStore(path));
-    const db = new Quiver(path, catalog, store, arenas, embedderResolver(options.embedders));
+    const inner = options.objectStore ?? new FsObjectStore(path);
+    let encryption: DatabaseEncryption | undefined;
+    try {
+      encryption = DatabaseEncryption.open(catalog, inner, path, options);
+    } catch (err) {
+      catalog.close();
+      throw err;
+    }
+    const store = new PinningObjectStore(encryption?.store ?? inner);
+    const db = new Quiver(path, catalog, store, arenas, embedderResolver(options.embedders), encryption);
     try {
       await openCollections({
         host: db,
@@ -108,6 +121,9 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
         newStorage: (id, config) => db.newStorage(id, config),
         loadOnDemand: options.load === 'on-demand',
       });
+      db.encryption?.resume((err) =>
+        process.emitWarning(`quiver: the key rotation stopped (it resumes at the next open): ${err.message}`),
+      );
     } catch (err) {
       await db.close();
       throw err;
@@ -247,6 +263,32 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     return { collections, catalog: catalogResidue(this.catalog) };
   }
 
+  /** Whether the database is encrypted at rest (opened with `encryptionKey`). */
+  get encrypted(): boolean {
+    return this.encryption !== undefined;
+  }
+
+  /**
+   * Re-seals every file and catalog row of the database under `newKey` in the background
+   * (db/encryption.ts); reads and writes go on meanwhile. Resolves when done; from then on
+   * only `newKey` opens the database. If the process dies first, open with `encryptionKey:
+   * newKey, previousEncryptionKeys: [oldKey]` and the rotation resumes.
+   * @throws EncryptionKeyError when the database is not encrypted, `newKey` is the current key,
+   *   or a rotation is already running.
+   * @example
+   * await db.rotateEncryptionKey(newKeyHex);
+   */
+  async rotateEncryptionKey(newKey: EncryptionKeyInput): Promise<RotationProgress> {
+    this.check();
+    if (!this.encryption) throw new EncryptionKeyError(`${this.path}: the database is not encrypted`);
+    return this.encryption.rotate(newKey, () => undefined);
+  }
+
+  /** The key rotation running in the background (started or resumed at open), if any. */
+  get encryptionRotation(): Promise<RotationProgress> | undefined {
+    return this.encryption?.rotation;
+  }
+
   /** SQLite's `PRAGMA quick_check` verdict on the catalog at open: 'ok' when sound. */
   get catalogIntegrity(): string {
     return this.catalog.integrity;
@@ -260,6 +302,8 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
   /** Waits for writes in flight, then releases memory and the folder's lock. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // A rotation stops after the file in progress; the next open resumes it.
+    await this.encryption?.stop();
     // Loading stops after the segment in progress; index builds in flight finish and commit
     // first (a failed one is rebuilt at next open).
     for (const c of this.registry.values()) await c.loader.stop(new ClosedError('database'));
