@@ -4,7 +4,8 @@
  *
  * Invariants: every change here runs as an exclusive task of the commit queue, which checks
  * inside the task that the collection is neither dropped nor closed (so a drop asked for
- * before the task runs makes it fail with `CollectionNotFoundError` and change nothing); a
+ * before the task runs makes a caller's task fail with `CollectionNotFoundError`, and an
+ * automatic seal do nothing); a
  * payload index declaration is saved in the catalog before the in-memory configuration and
  * the segments' payload indexes change, within the same task; after each change the indexer
  * is asked to build the indexes that are missing. At most one automatic seal is queued at a

@@ -8,7 +8,7 @@
  *
  * Invariants: a collection whose catalog rows fail verification (`CorruptDataError`) does not
  * stop the others: it is registered as broken; any other error fails the open. A full disk
- * never keeps a database from opening for reads: cleanups that would write are skipped with
+ * never keeps a database from opening for reads: catalog cleanups it refuses are skipped with
  * a warning and done at a later open. A folder under `collections/` is deleted only when no
  * catalog row names it.
  */
