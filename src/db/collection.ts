@@ -1,40 +1,42 @@
 /**
- * The embedded implementation of `Collection`. Every public method validates and converts
- * its input first (so a rejected call changes nothing), then either reads the in-memory
- * state directly (searches, gets, counts: they never wait for writes in flight) or submits
- * a change through the database's commit queue (acknowledged once durable).
+ * The embedded implementation of `Collection`: a thin facade over the parts that do the
+ * work, so that what users see (and the docs generated from these comments) stays in one
+ * place:
+ * - `CollectionGate` (collection-gate.ts): the database is open, the collection not dropped,
+ *   its segments loaded;
+ * - `PointWrites` (collection-write.ts): upsert, delete, purge;
+ * - `PayloadUpdates` (payload-updates.ts): set, overwrite, delete and clear payloads;
+ * - `PointReads` (collection-read.ts): get, count, scroll;
+ * - `PointSearches` (collection-search.ts): search, searchBatch, rangeSearch, recommend;
+ * - `CollectionMaintenance` (collection-maintenance.ts): seals, compaction, payload indexes.
+ *
+ * Every public method validates and converts its input first (so a rejected call changes
+ * nothing), then either reads the in-memory state directly (searches, gets, counts: they
+ * never wait for writes in flight) or submits a change through the database's commit queue
+ * (acknowledged once durable). Methods that only delegate return the part's promise without
+ * awaiting it, so the facade adds no microtask turn to a call (the hot path of `search`).
  *
  * After open the collection's segments load in the background (segment-loader.ts): until
  * they are loaded, reads wait for them, or fail at once with `NotReadyError` when given
  * `{ wait: false }`; writes and maintenance (flush, compact, payload indexes) always wait;
  * `info()` never does.
  */
-import { ClosedError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
-import { type Filter, parseFilter } from '../payload/filter.js';
-import {
-  checkPayloadIndex,
-  fieldsOf,
-  type StoredCollectionConfig,
-  type StoredVectorField,
-} from './collection-config.js';
+import type { Filter } from '../payload/filter.js';
+import { fieldsOf, type StoredCollectionConfig, type StoredVectorField } from './collection-config.js';
+import { CollectionGate } from './collection-gate.js';
+import type { CollectionHost } from './collection-host.js';
 import { describeCollection } from './collection-info.js';
+import { CollectionMaintenance } from './collection-maintenance.js';
+import { PointReads } from './collection-read.js';
+import { PointSearches } from './collection-search.js';
 import type { CollectionStorage } from './collection-storage.js';
-import type { CommitQueue } from './commit-queue.js';
-import { explainHits, rankedCount, wantsExplain } from './explain.js';
-import { type EmbedderResolver, FieldEmbedders } from './field-embedders.js';
-import { maxDistanceOf } from './metric.js';
-import { OrderedScroll, parseOrderBy } from './order-by.js';
+import { PointWrites } from './collection-write.js';
+import { FieldEmbedders } from './field-embedders.js';
 import { PayloadUpdates } from './payload-updates.js';
-import { type DeleteContext, deletePoints } from './point-delete.js';
 import { PointOutput } from './point-output.js';
 import { PointThumbnails } from './point-thumbnails.js';
-import { erase, type PurgeResult, type PurgeTarget, purgeRequested } from './purge.js';
+import type { PurgeResult, PurgeTarget } from './purge.js';
 import { QueryInput } from './query-input.js';
-import { RankedSearch, type RankOptions } from './ranked-search.js';
-import { runRecommend } from './recommend-run.js';
-import { ScrollOrder } from './scroll-order.js';
-import { countRows, type RowScope, withinRange } from './search.js';
-import { runWindowed } from './search-batch.js';
 import { SegmentIndexer } from './segment-indexer.js';
 import { SegmentLoader } from './segment-loader.js';
 import type {
@@ -55,7 +57,6 @@ import type {
   RangeSearchOptions,
   RawPointInput,
   RawSearchQuery,
-  ReadOptions,
   RecommendOptions,
   RecommendQuery,
   ScrollOptions,
@@ -65,49 +66,26 @@ import type {
   SetPayloadOptions,
   VectorInput,
 } from './types.js';
-import { encodeUpsertBatch } from './upsert-batch.js';
-import { checkId, checkIds, checkInteger, checkK, checkOptions, describe, toVector } from './validate.js';
 
 export type { StoredCollectionConfig } from './collection-config.js';
-
-/** The owner's side of a collection: whether it is still usable. */
-export interface CollectionHost {
-  readonly queue: CommitQueue;
-  readonly closed: boolean;
-  /** Persists a collection's changed configuration (payload indexes). */
-  saveConfig(collectionId: number, config: StoredCollectionConfig): void;
-  /** Creates the embedding providers of provider fields. */
-  readonly embedders: EmbedderResolver;
-  /** The catalog's `PRAGMA quick_check` verdict at open ('ok' when sound). */
-  readonly catalogIntegrity: string;
-  /** Deletes every managed snapshot of collection `name` (a purge); resolves with their names. */
-  dropSnapshots(name: string): Promise<string[]>;
-}
+export type { CollectionHost } from './collection-host.js';
 
 export class EmbeddedCollection implements Collection {
-  /** Set when the collection is dropped; every later call fails. */
-  dropped = false;
-  private sealScheduled = false;
   /** The vector fields, in field order ('' names the single unnamed vector). */
   readonly fields: readonly StoredVectorField[];
-  /** Validates inputs against this collection's fields and payload indexes. */
-  private readonly input: QueryInput;
   /** Builds the approximate index of sealed segments in the background. */
   readonly indexer: SegmentIndexer;
-  /** Turns rows into the hits and points callers get back. */
-  private readonly out: PointOutput;
-  /** Pages of points in id order. */
-  private readonly scrollOrder: ScrollOrder;
-  /** Pages of points in the order of a payload value. */
-  private readonly orderedScroll: OrderedScroll;
-  /** Ranks searches (windows, MMR, groups). */
-  private readonly ranking: RankedSearch;
   /** Vectorizes raw inputs of fields that name a provider (disposed by the database on close and drop). */
   readonly embedders: FieldEmbedders;
-  /** Set, overwrite, delete and clear payloads. */
-  private readonly payloads: PayloadUpdates;
   /** Thumbnails of fields with `storeInput: 'thumbnail'`, changed with the writes of their points. */
   readonly thumbnails: PointThumbnails;
+  private readonly gate: CollectionGate;
+  private readonly writes: PointWrites;
+  /** Set, overwrite, delete and clear payloads. */
+  private readonly payloads: PayloadUpdates;
+  private readonly reads: PointReads;
+  private readonly searches: PointSearches;
+  private readonly maintenance: CollectionMaintenance;
 
   /**
    * `storage` is loaded, or being loaded by `loader`; segments loaded without their index
@@ -120,29 +98,55 @@ export class EmbeddedCollection implements Collection {
     readonly storage: CollectionStorage,
     readonly loader: SegmentLoader = SegmentLoader.loaded(storage, name),
   ) {
-    this.fields = fieldsOf(config);
-    this.input = new QueryInput(config, this.fields);
-    this.out = new PointOutput(this.fields, this.input.named);
-    this.scrollOrder = new ScrollOrder(storage.set);
-    this.ranking = new RankedSearch(storage, this.fields);
-    this.orderedScroll = new OrderedScroll(storage.set);
-    this.embedders = new FieldEmbedders(this.fields, host.embedders, () => this.input.textFields() !== '');
-    this.thumbnails = new PointThumbnails(storage.catalog, storage.collectionId, this.fields);
+    const gate = new CollectionGate(host, name, loader);
+    const fields = fieldsOf(config);
+    const input = new QueryInput(config, fields);
+    const out = new PointOutput(fields, input.named);
+    this.gate = gate;
+    this.fields = fields;
+    this.embedders = new FieldEmbedders(fields, host.embedders, () => input.textFields() !== '');
+    this.thumbnails = new PointThumbnails(storage.catalog, storage.collectionId, fields);
     this.indexer = new SegmentIndexer(
       storage.kernels,
       storage,
       host.queue,
-      this.fields.map((f) => f.index),
+      fields.map((f) => f.index),
       name,
     );
     if (loader.isReady) this.indexer.scheduleMissing();
     else loader.onReady(() => this.indexer.scheduleMissing());
+    const parts = {
+      host,
+      gate,
+      name,
+      config,
+      fields,
+      storage,
+      input,
+      out,
+      embedders: this.embedders,
+      thumbnails: this.thumbnails,
+      indexer: this.indexer,
+    };
+    this.maintenance = new CollectionMaintenance(parts);
+    this.writes = new PointWrites({ ...parts, maintenance: this.maintenance });
     this.payloads = new PayloadUpdates(
       host.queue,
       storage,
-      () => this.check(),
+      () => gate.check(),
       () => this.indexer.scheduleMissing(),
     );
+    this.reads = new PointReads(parts);
+    this.searches = new PointSearches(parts);
+  }
+
+  /** Set when the collection is dropped; every later call fails with `CollectionNotFoundError`. */
+  get dropped(): boolean {
+    return this.gate.dropped;
+  }
+
+  set dropped(value: boolean) {
+    this.gate.dropped = value;
   }
 
   get dimension(): number {
@@ -153,47 +157,13 @@ export class EmbeddedCollection implements Collection {
     return this.config.metric;
   }
 
-  /** Whether points carry named vectors (`vectors`) rather than one `vector`. */
-  private get named(): boolean {
-    return this.input.named;
-  }
-
   /**
    * Inserts or replaces points (vectors and payload) by id; all-or-nothing.
    * @example
    * await images.upsert([{ id: 'img-1', vector: [0.1, 0.2, 0.3], payload: { label: 'cat' } }]);
    */
-  async upsert(points: (PointInput | RawPointInput)[]): Promise<void> {
-    await this.loaded();
-    if (!Array.isArray(points))
-      throw new InvalidArgumentError(`points: expected an array, got ${describe(points)}`);
-    if (!this.embedders.active) return this.upsertVectors(points as PointInput[]);
-    const embedded = await this.embedders.points(points);
-    this.check();
-    return this.upsertVectors(embedded.points, embedded.thumbnails);
-  }
-
-  /** `upsert` once every raw input is a vector (`thumbnails`: by point, see `EmbeddedPoints`). */
-  private async upsertVectors(
-    points: PointInput[],
-    thumbnails?: readonly (ReadonlyMap<string, Buffer> | undefined)[],
-  ): Promise<void> {
-    if (points.length === 0) return;
-    const { ids, payloads, body, kind, fieldRows } = encodeUpsertBatch(points, this.fields, this.input);
-    await this.host.queue.write({
-      collectionId: this.storage.collectionId,
-      kind,
-      body,
-      alongside: this.thumbnails.upsertChange(ids, thumbnails),
-      check: () => {
-        this.check();
-        this.storage.checkRoom(ids.length);
-      },
-      apply: (seq) => {
-        this.storage.applyUpsert(seq, ids, fieldRows, payloads);
-        this.scheduleSealIfFull();
-      },
-    });
+  upsert(points: (PointInput | RawPointInput)[]): Promise<void> {
+    return this.writes.upsert(points);
   }
 
   /**
@@ -201,17 +171,8 @@ export class EmbeddedCollection implements Collection {
    * @example
    * const [p] = await images.get(['img-1'], { withVector: true });
    */
-  async get(ids: PointId[], options?: GetOptions): Promise<Point[]> {
-    await this.readable(options);
-    const wanted = checkIds(ids);
-    const opts = checkOptions(options, 'get options');
-    const out: Point[] = [];
-    for (const id of wanted) {
-      const at = this.storage.set.locate(id);
-      if (at)
-        out.push(this.out.point(at.view, at.offset, opts.withPayload !== false, opts.withVector === true));
-    }
-    return out;
+  get(ids: PointId[], options?: GetOptions): Promise<Point[]> {
+    return this.reads.get(ids, options);
   }
 
   /**
@@ -223,11 +184,8 @@ export class EmbeddedCollection implements Collection {
    * await images.delete({ filter: { must: [{ key: 'label', match: { value: 'cat' } }] } });
    * await faces.delete(['person-7'], { purge: true });
    */
-  async delete(selector: PointId[] | DeleteByFilter, options?: DeleteOptions): Promise<number> {
-    this.check();
-    await this.loaded();
-    if (purgeRequested(options)) return (await this.purge(selector)).deleted;
-    return deletePoints(this.deleteContext(), selector, false);
+  delete(selector: PointId[] | DeleteByFilter, options?: DeleteOptions): Promise<number> {
+    return this.writes.delete(selector, options);
   }
 
   /**
@@ -236,33 +194,13 @@ export class EmbeddedCollection implements Collection {
    * @example
    * const { snapshotsDeleted } = await faces.purge(['person-7']);
    */
-  async purge(selector: PointId[] | DeleteByFilter): Promise<PurgeResult> {
-    this.check();
-    await this.loaded();
-    const deleted = await deletePoints(this.deleteContext(), selector, true);
-    return { deleted, ...(await erase(this.purgeTarget())) };
-  }
-
-  private deleteContext(): DeleteContext {
-    return {
-      queue: this.host.queue,
-      storage: this.storage,
-      thumbnails: this.thumbnails,
-      check: () => this.check(),
-    };
+  purge(selector: PointId[] | DeleteByFilter): Promise<PurgeResult> {
+    return this.writes.purge(selector);
   }
 
   /** What `erase` works on for this collection. */
   purgeTarget(): PurgeTarget {
-    return {
-      check: () => this.check(),
-      name: this.name,
-      storage: this.storage,
-      queue: this.host.queue,
-      indexer: this.indexer,
-      segmentSize: this.config.segmentSize,
-      dropSnapshots: () => this.host.dropSnapshots(this.name),
-    };
+    return this.writes.purgeTarget();
   }
 
   /** See `PayloadUpdating.setPayload`. */
@@ -271,25 +209,25 @@ export class EmbeddedCollection implements Collection {
     payload: Record<string, unknown>,
     options?: SetPayloadOptions,
   ): Promise<number> {
-    await this.loaded();
+    await this.gate.loaded();
     return this.payloads.set(selector, payload, options);
   }
 
   /** See `PayloadUpdating.overwritePayload`. */
   async overwritePayload(selector: PointSelector, payload: Record<string, unknown>): Promise<number> {
-    await this.loaded();
+    await this.gate.loaded();
     return this.payloads.overwrite(selector, payload);
   }
 
   /** See `PayloadUpdating.deletePayloadKeys`. */
   async deletePayloadKeys(selector: PointSelector, keys: string[]): Promise<number> {
-    await this.loaded();
+    await this.gate.loaded();
     return this.payloads.deleteKeys(selector, keys);
   }
 
   /** See `PayloadUpdating.clearPayload`. */
   async clearPayload(selector: PointSelector): Promise<number> {
-    await this.loaded();
+    await this.gate.loaded();
     return this.payloads.clear(selector);
   }
 
@@ -300,16 +238,8 @@ export class EmbeddedCollection implements Collection {
    * const cats = await images.count({ filter: { must: [{ key: 'label', match: { value: 'cat' } }] } });
    * const same = await images.count({ must: [{ key: 'label', match: { value: 'cat' } }] });
    */
-  async count(options?: CountOptions | Filter): Promise<number> {
-    this.check();
-    const opts = checkOptions(options, 'count options');
-    const isFilter = 'must' in opts || 'should' in opts || 'must_not' in opts || 'min_should' in opts;
-    const raw = isFilter ? opts : opts.filter;
-    // Known from the manifest before the segments are loaded when nothing is logged after it.
-    if (raw === undefined && this.loader.countExact) return this.loader.count;
-    await this.readable(opts);
-    if (raw === undefined) return this.storage.set.count;
-    return countRows(this.storage.set.views(), parseFilter(raw));
+  count(options?: CountOptions | Filter): Promise<number> {
+    return this.reads.count(options);
   }
 
   /**
@@ -319,42 +249,8 @@ export class EmbeddedCollection implements Collection {
    * let page = await images.scroll({ limit: 100 });
    * while (page.nextCursor !== undefined) page = await images.scroll({ limit: 100, cursor: page.nextCursor });
    */
-  async scroll(options?: ScrollOptions): Promise<ScrollPage> {
-    await this.readable(options);
-    const opts = checkOptions(options, 'scroll options');
-    const limit = checkInteger(opts.limit ?? 100, 'limit', 1, 10_000);
-    if (opts.offset !== undefined && opts.cursor !== undefined) {
-      throw new InvalidArgumentError('scroll: give either offset or cursor, not both');
-    }
-    const skip =
-      opts.offset === undefined ? 0 : checkInteger(opts.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
-    if (opts.orderBy !== undefined) {
-      if (opts.cursor !== undefined)
-        throw new InvalidArgumentError('scroll: orderBy pages by startFrom, not cursor');
-      const order = parseOrderBy(opts.orderBy);
-      return this.orderedScroll.page(
-        {
-          order,
-          limit,
-          skip,
-          predicate: this.input.predicate(opts.filter),
-          withPayload: opts.withPayload !== false,
-          withVector: opts.withVector === true,
-        },
-        this.out,
-      );
-    }
-    return this.scrollOrder.page(
-      {
-        limit,
-        skip,
-        cursor: opts.cursor === undefined ? undefined : checkId(opts.cursor, 'cursor'),
-        predicate: this.input.predicate(opts.filter),
-        withPayload: opts.withPayload !== false,
-        withVector: opts.withVector === true,
-      },
-      this.out,
-    );
+  scroll(options?: ScrollOptions): Promise<ScrollPage> {
+    return this.reads.scroll(options);
   }
 
   /**
@@ -365,52 +261,16 @@ export class EmbeddedCollection implements Collection {
    * const hits = await images.search(query, { k: 10, filter: { must: [{ key: 'label', match: { value: 'cat' } }] }, withPayload: true });
    * const docs = await articles.search({ text: 'tax cuts', textField: 'body', vector: q }, { k: 5, fusion: 'rrf' });
    */
-  async search(
+  search(
     query: VectorInput | SearchQuery | RawSearchQuery,
     options: SearchOptions & { groupBy: string },
   ): Promise<HitGroup[]>;
-  async search(query: VectorInput | SearchQuery | RawSearchQuery, options?: SearchOptions): Promise<Hit[]>;
-  async search(
+  search(query: VectorInput | SearchQuery | RawSearchQuery, options?: SearchOptions): Promise<Hit[]>;
+  search(
     query: VectorInput | SearchQuery | RawSearchQuery,
     options?: SearchOptions,
   ): Promise<Hit[] | HitGroup[]> {
-    // A loaded collection is checked without awaiting: the hot path pays no extra microtask turn.
-    if (this.loader.isReady) this.check();
-    else await this.readable(options);
-    const opts = checkOptions(options, 'search options');
-    const k = checkK(opts.k);
-    const explain = wantsExplain(opts);
-    if (this.embedders.active) {
-      query = (await this.embedders.query(query)) as VectorInput | SearchQuery;
-      this.check();
-    }
-    const parsed = this.input.parseQuery(query, opts.using);
-    const params = this.input.searchParams(opts, parsed.field);
-    const scope: RowScope = {
-      field: parsed.vector ? parsed.field : undefined,
-      filter: this.input.filter(opts.filter),
-    };
-    const window = this.input.window(opts);
-    const rank: RankOptions = {
-      scope,
-      params,
-      fusion: this.input.fusionOptions(opts),
-      window,
-      mmr: this.input.mmr(opts, window.offset + k),
-    };
-    if (opts.groupBy === undefined) {
-      const ranked = this.ranking.rows(parsed, k, rank);
-      const rows = ranked instanceof Promise ? await ranked : ranked;
-      const hits = this.out.hits(rows, parsed.field, opts);
-      return explain ? explainHits(this, hits, rows, { q: parsed, n: rankedCount(rank, k), rank }) : hits;
-    }
-    const key = opts.groupBy;
-    if (typeof key !== 'string' || key.length === 0) {
-      throw new InvalidArgumentError(`groupBy must be a payload key, got ${describe(key)}`);
-    }
-    const size = checkInteger(opts.groupSize ?? 3, 'groupSize', 1, 100);
-    const groups = await this.ranking.groups(parsed, k, size, key, rank);
-    return groups.map((g) => ({ group: g.group, hits: this.out.hits(g.hits, parsed.field, opts) }));
+    return this.searches.search(query, options);
   }
 
   /**
@@ -418,32 +278,8 @@ export class EmbeddedCollection implements Collection {
    * @example
    * const [first, second] = await images.searchBatch([q1, q2], { k: 5 });
    */
-  async searchBatch(vectors: VectorInput[], options?: SearchOptions): Promise<Hit[][]> {
-    await this.readable(options);
-    if (!Array.isArray(vectors))
-      throw new InvalidArgumentError(`queries: expected an array, got ${describe(vectors)}`);
-    const opts = checkOptions(options, 'search options');
-    const k = checkK(opts.k);
-    const explain = wantsExplain(opts);
-    const field = this.input.fieldNumber(opts.using);
-    const params = this.input.searchParams(opts, field);
-    const f = this.fields[field];
-    const queries = vectors.map((v, i) => toVector(v, f.dimension, f.metric, `queries[${i}]`));
-    const window = this.input.window(opts);
-    const rank: RankOptions = {
-      scope: { field, filter: this.input.filter(opts.filter) },
-      params,
-      fusion: this.input.fusionOptions(opts),
-      window,
-      mmr: this.input.mmr(opts, window.offset + k),
-    };
-    const found = await runWindowed(queries, (vector) => this.ranking.rows({ field, vector }, k, rank));
-    const hits = found.map((rows) => this.out.hits(rows, field, opts));
-    if (!explain) return hits;
-    const n = rankedCount(rank, k);
-    return Promise.all(
-      hits.map((h, i) => explainHits(this, h, found[i], { q: { field, vector: queries[i] }, n, rank })),
-    );
+  searchBatch(vectors: VectorInput[], options?: SearchOptions): Promise<Hit[][]> {
+    return this.searches.searchBatch(vectors, options);
   }
 
   /**
@@ -452,27 +288,8 @@ export class EmbeddedCollection implements Collection {
    * @example
    * const near = await images.rangeSearch(query, { radius: 0.3 });
    */
-  async rangeSearch(vector: VectorInput, options: RangeSearchOptions & { using?: string }): Promise<Hit[]> {
-    await this.readable(options);
-    const opts = checkOptions(options, 'range search options');
-    const radius = opts.radius;
-    if (typeof radius !== 'number' || !Number.isFinite(radius)) {
-      throw new InvalidArgumentError(`radius must be a finite number, got ${describe(radius)}`);
-    }
-    const limit =
-      opts.limit === undefined ? Number.POSITIVE_INFINITY : checkInteger(opts.limit, 'limit', 1, 1e9);
-    const field = this.input.fieldNumber(opts.using);
-    const f = this.fields[field];
-    const query = toVector(vector, f.dimension, f.metric, 'query');
-    const found = withinRange(this.storage.set.views(), field, query, maxDistanceOf(f.metric, radius), {
-      field,
-      filter: this.input.filter(opts.filter),
-    });
-    return this.out.hits(
-      this.ranking.scored(found.length > limit ? found.slice(0, limit) : found, field),
-      field,
-      opts,
-    );
+  rangeSearch(vector: VectorInput, options: RangeSearchOptions & { using?: string }): Promise<Hit[]> {
+    return this.searches.rangeSearch(vector, options);
   }
 
   /**
@@ -481,13 +298,8 @@ export class EmbeddedCollection implements Collection {
    * @example
    * const more = await images.recommend({ positive: ['img-1', 'img-7'], negative: ['img-3'] }, { k: 10 });
    */
-  async recommend(query: RecommendQuery, options?: RecommendOptions): Promise<Hit[]> {
-    await this.readable(options);
-    return runRecommend(
-      { fields: this.fields, input: this.input, storage: this.storage, ranking: this.ranking, out: this.out },
-      query,
-      options,
-    );
+  recommend(query: RecommendQuery, options?: RecommendOptions): Promise<Hit[]> {
+    return this.searches.recommend(query, options);
   }
 
   /**
@@ -498,36 +310,13 @@ export class EmbeddedCollection implements Collection {
    * await images.createPayloadIndex('label', 'keyword');
    * await articles.createPayloadIndex('body', { type: 'text', analyzer: 'english' });
    */
-  async createPayloadIndex(key: string, type: PayloadIndexConfig): Promise<void> {
-    await this.loaded();
-    const info = checkPayloadIndex(key, type);
-    await this.host.queue.exclusive(async () => {
-      this.check();
-      const declared = { ...this.config.payloadIndexes, [key]: info };
-      this.host.saveConfig(this.storage.collectionId, { ...this.config, payloadIndexes: declared });
-      this.config.payloadIndexes = declared;
-      for (const view of this.storage.set.views()) {
-        const payloads = Array.from({ length: view.rows }, (_, i) => view.payload(i));
-        view.payloadIndex.addField(key, info, payloads);
-      }
-    });
-    this.indexer.scheduleMissing();
+  createPayloadIndex(key: string, type: PayloadIndexConfig): Promise<void> {
+    return this.maintenance.createPayloadIndex(key, type);
   }
 
   /** Removes the index of a payload key (filters on it read payloads again). */
-  async dropPayloadIndex(key: string): Promise<void> {
-    await this.loaded();
-    await this.host.queue.exclusive(async () => {
-      this.check();
-      if (!this.config.payloadIndexes?.[key]) {
-        throw new InvalidArgumentError(`payload key ${JSON.stringify(key)} has no index`);
-      }
-      const { [key]: _dropped, ...rest } = this.config.payloadIndexes;
-      this.host.saveConfig(this.storage.collectionId, { ...this.config, payloadIndexes: rest });
-      this.config.payloadIndexes = rest;
-      for (const view of this.storage.set.views()) view.payloadIndex.dropField(key);
-    });
-    this.indexer.scheduleMissing();
+  dropPayloadIndex(key: string): Promise<void> {
+    return this.maintenance.dropPayloadIndex(key);
   }
 
   /**
@@ -535,34 +324,23 @@ export class EmbeddedCollection implements Collection {
    * segment's index is built and searchable. Writes are already durable before this: flush
    * bounds WAL replay and makes searches use the approximate index.
    */
-  async flush(): Promise<void> {
-    await this.loaded();
-    await this.host.queue.exclusive(() => {
-      this.check();
-      return this.storage.seal(this.config.segmentSize);
-    });
-    this.indexer.scheduleMissing();
-    await this.indexer.idle();
+  flush(): Promise<void> {
+    return this.maintenance.flush();
   }
 
   /** Rewrites sealed segments to drop deleted rows and merge small segments. */
-  async compact(): Promise<void> {
-    await this.loaded();
-    await this.host.queue.exclusive(() => {
-      this.check();
-      return this.storage.compact(this.config.segmentSize);
-    });
-    this.indexer.scheduleMissing();
+  compact(): Promise<void> {
+    return this.maintenance.compact();
   }
 
   /** See `Collection.thumbnail`. */
   async thumbnail(id: PointId, field: string): Promise<Buffer | undefined> {
-    this.check();
+    this.gate.check();
     return this.thumbnails.read(id, field);
   }
 
   async info(): Promise<CollectionInfo> {
-    this.check();
+    this.gate.check();
     return describeCollection({
       name: this.name,
       config: this.config,
@@ -578,34 +356,7 @@ export class EmbeddedCollection implements Collection {
    * Resolves once the collection's segments are loaded (at once when they are); rejects with
    * the error that kept them from loading. Writes and maintenance wait for this.
    */
-  async loaded(): Promise<void> {
-    this.check();
-    await this.loader.whenReady();
-    this.check();
-  }
-
-  /** `loaded()` for a read: with `{ wait: false }`, `NotReadyError` instead of waiting. */
-  private async readable(options: unknown): Promise<void> {
-    this.check();
-    const wait = (options as ReadOptions | undefined)?.wait;
-    await this.loader.whenReady(typeof options !== 'object' || options === null || wait !== false);
-    this.check();
-  }
-
-  private check(): void {
-    if (this.host.closed) throw new ClosedError('database');
-    if (this.dropped) throw new CollectionNotFoundError(this.name);
-  }
-
-  private scheduleSealIfFull(): void {
-    if (this.sealScheduled || this.storage.set.growing.rows < this.config.segmentSize) return;
-    this.sealScheduled = true;
-    this.host.queue
-      .exclusive(async () => {
-        this.sealScheduled = false;
-        if (!this.dropped && !this.host.closed) await this.storage.seal(this.config.segmentSize);
-        this.indexer.scheduleMissing();
-      })
-      .catch((err: Error) => process.emitWarning(`quiver: sealing '${this.name}' failed: ${err.message}`));
+  loaded(): Promise<void> {
+    return this.gate.loaded();
   }
 }
