@@ -38,12 +38,12 @@ import {
   type SegmentEntry,
 } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { partitionKey } from '../storage/partition-file.js';
 import { decodePayloadRecord, type PayloadRecord } from '../storage/payload-record.js';
 import { encodeSegment, type SegmentField } from '../storage/segment-file.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
 import { loadOnDiskIndex } from './ondisk-index.js';
-import { partitionKey } from './partition-files.js';
 import { applyPayloadRecord } from './payload-apply.js';
 import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
 import { fileRowBytes } from './segment-bytes.js';

@@ -23,6 +23,7 @@ import { deservesPartition, KeyPartitions, packedCopy, ValuePartition } from '..
 import {
   decodePartitionFile,
   encodePartitionFile,
+  partitionKey,
   type StoredKeyPartitions,
 } from '../storage/partition-file.js';
 import type { CollectionStorage } from './collection-storage.js';
@@ -32,11 +33,6 @@ import { SEGMENT_OVERHEAD_BYTES } from './segment-bytes.js';
 export interface PartitionLoad {
   loaded: number;
   rebuilt: number;
-}
-
-/** The object key of the partition file of `field` (its name, '' for the unnamed vector) of segment `segmentId`. */
-export function partitionKey(prefix: string, segmentId: number, field: string): string {
-  return `${prefix}seg-${String(segmentId).padStart(6, '0')}${field === '' ? '' : `.${field}`}.qpart`;
 }
 
 /**

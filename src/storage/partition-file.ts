@@ -152,3 +152,8 @@ export function decodePartitionFile(
   if (at !== end) fail(`the partitions end at ${at}, the file at ${end}`);
   return { segmentId, segmentRows, field: directory.field, dimension: view.getUint32(20, true), keys };
 }
+
+/** The object key of the partition file of `field` (its name, '' for the unnamed vector) of segment `segmentId`. */
+export function partitionKey(prefix: string, segmentId: number, field: string): string {
+  return `${prefix}seg-${String(segmentId).padStart(6, '0')}${field === '' ? '' : `.${field}`}.qpart`;
+}
