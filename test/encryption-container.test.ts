@@ -85,7 +85,9 @@ test('EncryptedFileRows reads rows across chunk boundaries exactly, sync and asy
       const out = new Float32Array(picks.length * dim);
       if (t % 2) reader.read(picks, out);
       else await reader.readAsync(picks, out);
-      picks.forEach((r, i) => assert.deepEqual(out.subarray(i * dim, (i + 1) * dim), row(r), `row ${r}`));
+      picks.forEach((r, i) => {
+        assert.deepEqual(out.subarray(i * dim, (i + 1) * dim), row(r), `row ${r}`);
+      });
     }
     const all = new Float32Array(rows * dim);
     reader.readRange(0, rows, all);
