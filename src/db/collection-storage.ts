@@ -20,7 +20,7 @@ import { CorruptDataError } from '../errors.js';
 import { Bitset } from '../index/bitset.js';
 import { deserializeIndex } from '../index/factory.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
-import type { MemoryArenas } from '../kernels/arenas.js';
+import type { MemoryArenas, Placement } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { copyField, type FieldRows } from '../segment/growing-segment.js';
@@ -48,6 +48,7 @@ import { applyPayloadRecord } from './payload-apply.js';
 import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
 import { fileRowBytes } from './segment-bytes.js';
 import { SegmentPlacement } from './segment-placement.js';
+import { readSegmentInPlace, readsInPlace } from './segment-read.js';
 import { SegmentSet } from './segment-set.js';
 
 export class CollectionStorage {
@@ -436,27 +437,25 @@ export class CollectionStorage {
     this.manifestVersion = version;
   }
 
+  /**
+   * Whether segment files are read into place (segment-read.ts): the store reads in place and
+   * reports sizes, and no field is kept on disk (those segments read the file whole).
+   */
+  get readsInPlace(): boolean {
+    return (
+      this.store.readInto !== undefined &&
+      this.store.size !== undefined &&
+      !this.set.layout.some((f) => f.onDisk)
+    );
+  }
+
   private async loadSegment(entry: SegmentEntry): Promise<TombstonedSegment> {
     const overlay = await loadOverlay(entry, (key) => this.read(key));
-    const bytes = await this.read(entry.file);
-    const segment = this.placement.build(entry.rows, (placement) =>
-      SealedSegment.decode(
-        placement.kernels,
-        entry.id,
-        bytes,
-        entry.file,
-        (payloads) => this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p))),
-        placement.release,
-        (data) =>
-          openFieldRows(
-            this.store.localPath?.(entry.file),
-            bytes,
-            this.set.layout,
-            data.fields,
-            data.ids.length,
-          ),
-      ),
-    );
+    const payloadIndexOf = (payloads: readonly StoredPayload[]) =>
+      this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p)));
+    const segment = this.readsInPlace
+      ? await this.readSegment(entry, payloadIndexOf)
+      : await this.decodeSegment(entry, payloadIndexOf, await this.read(entry.file));
     try {
       if (segment.rows !== entry.rows) {
         throw new CorruptDataError(entry.file, `holds ${segment.rows} rows, the manifest says ${entry.rows}`);
@@ -486,6 +485,79 @@ export class CollectionStorage {
       segment.dispose();
       throw err;
     }
+  }
+
+  /** A segment decoded from its file's bytes (read whole). */
+  private decodeSegment(
+    entry: SegmentEntry,
+    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+    bytes: Uint8Array,
+  ): SealedSegment {
+    return this.placement.build(entry.rows, (placement) =>
+      this.decodeIn(placement, entry, payloadIndexOf, bytes),
+    );
+  }
+
+  private decodeIn(
+    placement: Placement,
+    entry: SegmentEntry,
+    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+    bytes: Uint8Array,
+  ): SealedSegment {
+    return SealedSegment.decode(
+      placement.kernels,
+      entry.id,
+      bytes,
+      entry.file,
+      payloadIndexOf,
+      placement.release,
+      (data) =>
+        openFieldRows(
+          this.store.localPath?.(entry.file),
+          bytes,
+          this.set.layout,
+          data.fields,
+          data.ids.length,
+        ),
+    );
+  }
+
+  /** A segment read from its file into its arena (segment-read.ts); decoded from the whole file in a memory that is not shared. */
+  private async readSegment(
+    entry: SegmentEntry,
+    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+  ): Promise<SealedSegment> {
+    const key = entry.file;
+    let size: number;
+    try {
+      size = await this.store.size!(key);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new CorruptDataError(key, 'file is missing');
+      throw err;
+    }
+    const segment = await this.placement.buildAsync(entry.rows, async (placement) => {
+      if (!readsInPlace(placement.kernels))
+        return this.decodeIn(placement, entry, payloadIndexOf, await this.read(key));
+      const readAt = (position: number, target: Uint8Array) =>
+        this.store.readInto!(key, position, target).catch((err) => {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+            throw new CorruptDataError(key, 'file is missing');
+          throw err;
+        });
+      const placed = await readSegmentInPlace(readAt, size, key, placement.kernels);
+      return SealedSegment.build(
+        placement.kernels,
+        entry.id,
+        placed.data,
+        payloadIndexOf,
+        placement.release,
+        [],
+        placed.filled,
+      );
+    });
+    this.fileBytes.set(key, size);
+    return segment;
   }
 
   /** The index file of each vector field that a manifest entry names. */

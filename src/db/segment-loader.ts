@@ -254,7 +254,12 @@ export class SegmentLoader {
         // The disk reads this segment's index files and the next segment file while this
         // segment is decoded (one segment ahead, of at most PREFETCH_BYTES).
         for (const key of this.sizes.get(entry)?.indexes ?? []) this.storage.prefetch(key);
-        if (following && (this.sizes.get(following)?.segment ?? Infinity) <= PREFETCH_BYTES) {
+        // (A segment read into place is read when it is placed: segment-read.ts.)
+        if (
+          following &&
+          !this.storage.readsInPlace &&
+          (this.sizes.get(following)?.segment ?? Infinity) <= PREFETCH_BYTES
+        ) {
           this.storage.prefetch(following.file);
         }
         const part = await this.storage.loadEntry(entry);

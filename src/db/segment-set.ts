@@ -17,8 +17,7 @@ import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { type FieldRows, GrowingSegment } from '../segment/growing-segment.js';
 import type { FieldLayout, PointId, SegmentView, StoredPayload } from '../segment/segment-view.js';
 import type { TombstonedSegment } from '../segment/tombstones.js';
-
-const SLOT_FACTOR = 2 ** 32;
+import { IdLocations } from './id-locations.js';
 
 export interface Location {
   view: SegmentView;
@@ -29,7 +28,8 @@ export class SegmentSet {
   sealed: TombstonedSegment[] = [];
   growing: GrowingSegment;
   version = 0;
-  private readonly locations = new Map<PointId, number>();
+  /** Each live id's segment slot and row offset (id-locations.ts: typed arrays, not a Map, for load speed). */
+  private readonly locations = new IdLocations();
   private readonly bySlot = new Map<number, SegmentView>();
   private readonly slotOf = new Map<SegmentView, number>();
   private nextSlot = 1;
@@ -54,13 +54,14 @@ export class SegmentSet {
   }
 
   locate(id: PointId): Location | undefined {
-    const loc = this.locations.get(id);
-    if (loc === undefined) return undefined;
-    return { view: this.bySlot.get(Math.floor(loc / SLOT_FACTOR))!, offset: loc % SLOT_FACTOR };
+    const slot = this.locations.slotOf(id);
+    if (slot < 0) return undefined;
+    return { view: this.bySlot.get(slot)!, offset: this.locations.foundOffset };
   }
 
+  /** Every live id, in no particular order. */
   ids(): IterableIterator<PointId> {
-    return this.locations.keys();
+    return this.locations.ids();
   }
 
   /** Appends rows to the growing segment, replacing earlier versions of the same ids (later duplicates win). */
@@ -69,7 +70,7 @@ export class SegmentSet {
     const slot = this.slotOf.get(this.growing)!;
     for (let i = 0; i < ids.length; i++) {
       this.deleteRow(ids[i]);
-      this.locations.set(ids[i], slot * SLOT_FACTOR + first + i);
+      this.locations.set(ids[i], slot, first + i);
     }
     this.version++;
   }
@@ -133,8 +134,9 @@ export class SegmentSet {
     const slot = this.nextSlot++;
     this.bySlot.set(slot, view);
     this.slotOf.set(view, slot);
+    this.locations.reserve(view.rows);
     for (let offset = 0; offset < view.rows; offset++) {
-      if (view.isLive(offset)) this.locations.set(view.id(offset), slot * SLOT_FACTOR + offset);
+      if (view.isLive(offset)) this.locations.set(view.id(offset), slot, offset);
     }
   }
 

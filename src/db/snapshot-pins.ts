@@ -17,7 +17,12 @@ export class PinningObjectStore implements ObjectStore {
   /** Pinned keys whose deletion was asked for. */
   private readonly deferred = new Set<string>();
 
-  constructor(private readonly inner: ObjectStore) {}
+  /** The inner store's `readInto`, when it has one (absent otherwise, as the interface says). */
+  readonly readInto?: (key: string, position: number, target: Uint8Array) => Promise<void>;
+
+  constructor(private readonly inner: ObjectStore) {
+    if (inner.readInto) this.readInto = (key, position, target) => inner.readInto!(key, position, target);
+  }
 
   /**
    * Pins `keys` (synchronously: call it in the same commit-queue task that read the manifest

@@ -324,9 +324,12 @@ export class HnswGraph {
     const memory = new Uint32Array(this.kernels.memory.buffer);
     const M0 = this.M0;
     const M = this.shape.M;
-    /** `seen[other] === list` while the list numbered `list` is checked: a second link to `other`. */
-    const seen = new Uint32Array(n);
-    let list = 0;
+    /**
+     * The links of the list being checked, as bits (set while it is checked, cleared after):
+     * a bit already set is a second link to that node. n bits stay in cache where a word per
+     * node would not, and the check reads each list in order.
+     */
+    const seen = new Int32Array((n + 31) >>> 5);
     for (let node = 0; node < n; node++) {
       const level = levels[node];
       if (level > top) throw new Error(`hnsw: node ${node} has level ${level} above the top ${top}`);
@@ -339,15 +342,18 @@ export class HnswGraph {
         const count = memory[at];
         const cap = l === 0 ? M0 : M;
         if (count > cap) throw new Error(`hnsw: node ${node} has ${count} links on ${l}`);
-        list++;
         for (let i = 1; i <= count; i++) {
           const other = memory[at + i];
           if (other >= n) throw new Error(`hnsw: node ${node} links to ${other} (of ${n}) on ${l}`);
           if (other === node) throw new Error(`hnsw: node ${node} links to itself on ${l}`);
-          if (seen[other] === list) throw new Error(`hnsw: node ${node} links to ${other} twice on ${l}`);
-          if (levels[other] < l) throw new Error(`hnsw: node ${node} links to ${other} below ${l}`);
-          seen[other] = list;
+          const bit = 1 << (other & 31);
+          if ((seen[other >>> 5] & bit) !== 0)
+            throw new Error(`hnsw: node ${node} links to ${other} twice on ${l}`);
+          // Every node is at level 0 or above: only upper lists can link below their level.
+          if (l > 0 && levels[other] < l) throw new Error(`hnsw: node ${node} links to ${other} below ${l}`);
+          seen[other >>> 5] |= bit;
         }
+        for (let i = 1; i <= count; i++) seen[memory[at + i] >>> 5] = 0;
       }
     }
     const marked = this.deletedBitset().count();

@@ -154,7 +154,11 @@ export class HnswIndex implements TrainableIndex {
         vectors,
       );
     this.exact = new FlatIndex(kernels, dimension, distance, vectors);
-    for (let i = 0; i < this.graph.count; i++) if (this.graph.isDeleted(i)) this.freeSlots.push(i);
+    // One copy of the deleted bits, not a view per node: this runs at every load.
+    const count = this.graph.count;
+    this.graph.deletedBitset().forEach((node) => {
+      if (node < count) this.freeSlots.push(node);
+    });
   }
 
   get store(): VectorStore {

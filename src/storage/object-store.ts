@@ -11,7 +11,7 @@
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StorageFullError } from '../errors.js';
-import { readWholeFile } from './whole-file-read.js';
+import { readFileRange, readWholeFile } from './whole-file-read.js';
 
 export interface ObjectStore {
   put(key: string, data: Uint8Array): Promise<void>;
@@ -21,6 +21,13 @@ export interface ObjectStore {
    * loading use it; a store without it reports bytes only as they are read).
    */
   size?(key: string): Promise<number>;
+  /**
+   * Reads bytes [position, position + target.length) of the object `key` into `target`, all
+   * of them (throws if the object ends first). Optional: a store that cannot read an object's
+   * bytes in place (an encrypting one: the stored bytes are not the object's) leaves it
+   * absent, and readers use `get`. Loading uses it to read vectors straight into their arena.
+   */
+  readInto?(key: string, position: number, target: Uint8Array): Promise<void>;
   /** Keys that start with `prefix`, in no particular order. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
@@ -93,6 +100,10 @@ export class FsObjectStore implements ObjectStore {
 
   async size(key: string): Promise<number> {
     return (await stat(this.path(key))).size;
+  }
+
+  readInto(key: string, position: number, target: Uint8Array): Promise<void> {
+    return readFileRange(this.path(key), position, target);
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -38,3 +38,23 @@ export async function readWholeFile(path: string): Promise<Buffer> {
     await handle.close();
   }
 }
+
+/**
+ * Reads bytes [position, position + target.length) of the file at `path` into `target` (a
+ * view of any memory, e.g. a shared wasm memory). @throws Error if the file ends first.
+ */
+export async function readFileRange(path: string, position: number, target: Uint8Array): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    for (let done = 0; done < target.length; ) {
+      const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
+      if (bytesRead === 0)
+        throw new Error(
+          `${path}: file ended at ${position + done} while reading to ${position + target.length}`,
+        );
+      done += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Reading a segment file into place: the vectors go from the file straight into their store
+ * in the segment's arena, with no copy in between, and are checksummed as they arrive.
+ *
+ * Why. Loading a segment was: read the file into a buffer, check every section's CRC-32,
+ * then copy the vectors into linear memory; the CRC and the copy (which also commits the
+ * arena's pages) ran on the event loop after the read, so loading ran at a fraction of the
+ * disk's speed. Here the header is read first; then the small sections (meta, ids,
+ * payloads, presence) and, in chunks of {@link CHUNK_BYTES} with {@link IN_FLIGHT} in
+ * flight, each vector section into its store's memory (the kernel commits the pages inside
+ * the read, on the thread pool). The event loop only checksums each chunk as it arrives (in
+ * file order, continuing the section's CRC) and parses the ids and payloads while the rest is
+ * read.
+ *
+ * The checks are exactly `decodeSegment`'s (segment-file.ts shares them): magic, version,
+ * header checksum, section positions, zero padding, every section's CRC-32, and the sections'
+ * contents; a failure is a `CorruptDataError` naming the file, and frees the stores, after
+ * every read in flight has settled (a read never writes into memory given back).
+ *
+ * It needs a shared memory (a view of it stays valid when the arena grows during the read)
+ * and a store that reads in place (`ObjectStore.readInto`); otherwise loading reads the whole
+ * file with `get` and decodes it.
+ */
+
+import { CorruptDataError } from '../errors.js';
+import { VectorStore } from '../index/vector-store.js';
+import type { Kernels } from '../kernels/kernels.js';
+import { crc32, fromUtf8 } from '../storage/binary.js';
+import {
+  checkSectionCrc,
+  checkZeroPadding,
+  decodeSegmentBody,
+  isVectorSection,
+  MAX_SEGMENT_HEADER_BYTES,
+  SectionKind,
+  type SegmentData,
+  type SegmentSection,
+  segmentFields,
+  segmentLayout,
+  verifySection,
+} from '../storage/segment-file.js';
+
+/** Reads of this size are issued {@link IN_FLIGHT} at a time (as `readWholeFile` does). */
+const CHUNK_BYTES = 16 * 2 ** 20;
+const IN_FLIGHT = 4;
+
+/** Reads bytes [position, position + target.length) of one file into `target`. */
+export type ReadAt = (position: number, target: Uint8Array) => Promise<void>;
+
+/** A segment file read into place: its rows, and the stores that hold its vector fields' rows. */
+export interface PlacedSegment {
+  /** The fields' `vectors` are views of `filled`'s memory. */
+  data: SegmentData;
+  filled: VectorStore[];
+}
+
+/** Whether segments can be read into `kernels`' memory in place (it is a shared memory). */
+export function readsInPlace(kernels: Kernels): boolean {
+  return kernels.memory.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * Reads and verifies the segment file `file` of `size` bytes through `readAt`, its vector
+ * fields into new stores in `kernels` (see the module comment). @throws CorruptDataError
+ * naming `file`; RangeError when `kernels`' memory cannot hold the rows.
+ */
+export async function readSegmentInPlace(
+  readAt: ReadAt,
+  size: number,
+  file: string,
+  kernels: Kernels,
+): Promise<PlacedSegment> {
+  const head = new Uint8Array(Math.min(size, MAX_SEGMENT_HEADER_BYTES + 16));
+  await readAt(0, head);
+  const layout = segmentLayout(head, size, file);
+  checkZeroPadding(head, layout.headerEnd, layout.sections[0]?.offset ?? size, file);
+  const bodies = new Map<number, Uint8Array>();
+  const small = layout.sections.filter((s) => !isVectorSection(s.kind));
+  const read = await Promise.all(small.map((s) => readSection(readAt, s, file)));
+  small.forEach((s, i) => {
+    bodies.set(s.kind, read[i]);
+  });
+  const meta = parseMeta(bodies.get(SectionKind.META), file);
+  const specs = segmentFields(layout, meta, (kind) => sectionOf(bodies, kind, file), file);
+  const filled: VectorStore[] = [];
+  const reads: Promise<void>[] = [];
+  try {
+    for (const spec of specs) {
+      const section = layout.sections.findLast((s) => s.kind === spec.kind);
+      if (!section) throw new CorruptDataError(file, `missing section ${spec.kind}`);
+      const expected = layout.count * spec.dimension * 4;
+      if (section.length !== expected) {
+        throw new CorruptDataError(
+          file,
+          `vector section ${spec.kind} has ${section.length} bytes, expected ${expected}`,
+        );
+      }
+      const store = new VectorStore(kernels, spec.dimension, layout.count);
+      filled.push(store);
+      let view: Uint8Array | undefined;
+      reads.push(
+        store.appendFilled(layout.count, (bytes) => {
+          view = bytes;
+          return readChecked(readAt, section, bytes, file);
+        }),
+      );
+      bodies.set(spec.kind, view ?? new Uint8Array(0));
+    }
+    // Ids and payloads are parsed while the vectors are read.
+    const data = decodeSegmentBody(
+      layout,
+      bodies,
+      file,
+      (bytes) => new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4),
+    );
+    await Promise.all(reads);
+    return { data, filled };
+  } catch (err) {
+    await Promise.allSettled(reads);
+    for (const store of filled) store.dispose();
+    throw err;
+  }
+}
+
+/** Reads a section and its padding into JS memory and verifies both; returns its body. */
+async function readSection(readAt: ReadAt, section: SegmentSection, file: string): Promise<Uint8Array> {
+  const bytes = new Uint8Array(section.end - section.offset);
+  await readAt(section.offset, bytes);
+  const body = bytes.subarray(0, section.length);
+  verifySection(section, body, bytes.subarray(section.length), file);
+  return body;
+}
+
+/**
+ * Reads a vector section into `target` (its bytes in a store) in chunks, several in flight,
+ * continuing its CRC-32 over each chunk as soon as the chunks before it are in; then reads
+ * and checks its padding.
+ */
+async function readChecked(
+  readAt: ReadAt,
+  section: SegmentSection,
+  target: Uint8Array,
+  file: string,
+): Promise<void> {
+  const chunks = Math.ceil(section.length / CHUNK_BYTES);
+  const arrived = new Uint8Array(chunks);
+  let next = 0;
+  let checked = 0;
+  let crc = 0;
+  const reader = async () => {
+    while (next < chunks) {
+      const chunk = next++;
+      const from = chunk * CHUNK_BYTES;
+      const part = target.subarray(from, Math.min(section.length, from + CHUNK_BYTES));
+      await readAt(section.offset + from, part);
+      arrived[chunk] = 1;
+      while (checked < chunks && arrived[checked] === 1) {
+        const at = checked * CHUNK_BYTES;
+        crc = crc32(target.subarray(at, Math.min(section.length, at + CHUNK_BYTES)), crc);
+        checked++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, chunks) }, reader));
+  const padding = new Uint8Array(section.end - section.offset - section.length);
+  if (padding.length > 0) await readAt(section.offset + section.length, padding);
+  verifySection(section, undefined, padding, file);
+  checkSectionCrc(section, crc, file);
+}
+
+function sectionOf(bodies: ReadonlyMap<number, Uint8Array>, kind: number, file: string): Uint8Array {
+  const body = bodies.get(kind);
+  if (!body) throw new CorruptDataError(file, `missing section ${kind}`);
+  return body;
+}
+
+function parseMeta(body: Uint8Array | undefined, file: string): unknown {
+  if (!body) throw new CorruptDataError(file, `missing section ${SectionKind.META}`);
+  try {
+    return JSON.parse(fromUtf8(body));
+  } catch {
+    throw new CorruptDataError(file, `section ${SectionKind.META} is not valid JSON`);
+  }
+}
