@@ -61,14 +61,15 @@ export function readsInPlace(kernels: Kernels): boolean {
 
 /**
  * Reads and verifies the segment file `file` of `size` bytes through `readAt`, its vector
- * fields into new stores in `kernels` (see the module comment). @throws CorruptDataError
- * naming `file`; RangeError when `kernels`' memory cannot hold the rows.
+ * fields into new stores in `kernels` (see the module comment), in reads of `chunkBytes`.
+ * @throws CorruptDataError naming `file`; RangeError when `kernels`' memory cannot hold the rows.
  */
 export async function readSegmentInPlace(
   readAt: ReadAt,
   size: number,
   file: string,
   kernels: Kernels,
+  chunkBytes = CHUNK_BYTES,
 ): Promise<PlacedSegment> {
   const head = new Uint8Array(Math.min(size, MAX_SEGMENT_HEADER_BYTES + 16));
   await readAt(0, head);
@@ -101,7 +102,7 @@ export async function readSegmentInPlace(
       reads.push(
         store.appendFilled(layout.count, (bytes) => {
           view = bytes;
-          return readChecked(readAt, section, bytes, file);
+          return readChecked(readAt, section, bytes, file, chunkBytes);
         }),
       );
       bodies.set(spec.kind, view ?? new Uint8Array(0));
@@ -141,8 +142,9 @@ async function readChecked(
   section: SegmentSection,
   target: Uint8Array,
   file: string,
+  chunkBytes: number,
 ): Promise<void> {
-  const chunks = Math.ceil(section.length / CHUNK_BYTES);
+  const chunks = Math.ceil(section.length / chunkBytes);
   const arrived = new Uint8Array(chunks);
   let next = 0;
   let checked = 0;
@@ -150,13 +152,13 @@ async function readChecked(
   const reader = async () => {
     while (next < chunks) {
       const chunk = next++;
-      const from = chunk * CHUNK_BYTES;
-      const part = target.subarray(from, Math.min(section.length, from + CHUNK_BYTES));
+      const from = chunk * chunkBytes;
+      const part = target.subarray(from, Math.min(section.length, from + chunkBytes));
       await readAt(section.offset + from, part);
       arrived[chunk] = 1;
       while (checked < chunks && arrived[checked] === 1) {
-        const at = checked * CHUNK_BYTES;
-        crc = crc32(target.subarray(at, Math.min(section.length, at + CHUNK_BYTES)), crc);
+        const at = checked * chunkBytes;
+        crc = crc32(target.subarray(at, Math.min(section.length, at + chunkBytes)), crc);
         checked++;
       }
     }
