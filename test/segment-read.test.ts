@@ -11,14 +11,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readSegmentInPlace } from '../src/db/segment-read.js';
+import { type ReadAt, readSegmentInPlace } from '../src/db/segment-read.js';
 import { CorruptDataError } from '../src/errors.js';
 import { SeededRandom } from '../src/eval/random.js';
 import { Bitset } from '../src/index/bitset.js';
 import { DistanceKind } from '../src/kernels/kernels.js';
 import { wasmKernels } from '../src/kernels/load.js';
 import { decodeSegment, encodeSegment, type SegmentData } from '../src/storage/segment-file.js';
-import { readFileRange } from '../src/storage/whole-file-read.js';
+import { openFileReader } from '../src/storage/whole-file-read.js';
 
 const CHUNK = 4096;
 
@@ -61,12 +61,18 @@ function segments(): [string, SegmentData][] {
   ];
 }
 
-async function withFile<T>(bytes: Uint8Array, run: (path: string) => Promise<T>): Promise<T> {
+/** Runs `run` with a reader of a file holding `bytes`. */
+async function withFile<T>(bytes: Uint8Array, run: (read: ReadAt) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'quiver-segment-read-'));
   try {
     const path = join(dir, 'seg.qseg');
     writeFileSync(path, bytes);
-    return await run(path);
+    const reader = await openFileReader(path);
+    try {
+      return await run((position, target) => reader.read(position, target));
+    } finally {
+      await reader.close();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -77,14 +83,8 @@ test('a segment read into place equals the decoded file, vectors in the arena', 
   for (const [name, data] of segments()) {
     const bytes = encodeSegment(data);
     const want = decodeSegment(bytes, 'seg.qseg');
-    await withFile(bytes, async (path) => {
-      const placed = await readSegmentInPlace(
-        (position, target) => readFileRange(path, position, target),
-        bytes.length,
-        'seg.qseg',
-        kernels,
-        CHUNK,
-      );
+    await withFile(bytes, async (read) => {
+      const placed = await readSegmentInPlace(read, bytes.length, 'seg.qseg', kernels, CHUNK);
       assert.deepEqual(placed.data.ids, want.ids, name);
       assert.deepEqual(placed.data.payloads, want.payloads, name);
       assert.equal(placed.data.indexType, want.indexType);
@@ -124,15 +124,9 @@ test('every damaged byte decodeSegment refuses is refused in place with the same
       }
       assert.ok(expected instanceof CorruptDataError, `${name}: byte ${at} must be refused by decodeSegment`);
       const before = kernels.allocator.allocatedBytes;
-      await withFile(damaged, async (path) => {
+      await withFile(damaged, async (read) => {
         await assert.rejects(
-          readSegmentInPlace(
-            (position, target) => readFileRange(path, position, target),
-            damaged.length,
-            'seg.qseg',
-            kernels,
-            CHUNK,
-          ),
+          readSegmentInPlace(read, damaged.length, 'seg.qseg', kernels, CHUNK),
           (err: unknown) => err instanceof CorruptDataError && err.message === expected.message,
           `${name}: byte ${at}`,
         );
@@ -147,15 +141,9 @@ test('a file shorter or longer than its sections is refused before any section i
   const [, data] = segments()[0];
   const bytes = encodeSegment(data);
   for (const damaged of [bytes.subarray(0, bytes.length - 16), Uint8Array.from([...bytes, 0, 0, 0, 0])]) {
-    await withFile(damaged, async (path) => {
+    await withFile(damaged, async (read) => {
       await assert.rejects(
-        readSegmentInPlace(
-          (position, target) => readFileRange(path, position, target),
-          damaged.length,
-          'seg.qseg',
-          kernels,
-          CHUNK,
-        ),
+        readSegmentInPlace(read, damaged.length, 'seg.qseg', kernels, CHUNK),
         (err: unknown) =>
           err instanceof CorruptDataError && /sections end at|not where the format puts it/.test(err.message),
       );

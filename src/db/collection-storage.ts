@@ -37,7 +37,7 @@ import {
   parseManifest,
   type SegmentEntry,
 } from '../storage/manifest.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ObjectReader, ObjectStore } from '../storage/object-store.js';
 import { decodePayloadRecord, type PayloadRecord } from '../storage/payload-record.js';
 import { encodeSegment, type SegmentField } from '../storage/segment-file.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
@@ -438,15 +438,11 @@ export class CollectionStorage {
   }
 
   /**
-   * Whether segment files are read into place (segment-read.ts): the store reads in place and
-   * reports sizes, and no field is kept on disk (those segments read the file whole).
+   * Whether segment files are read into place (segment-read.ts): the store opens objects for
+   * positioned reads, and no field is kept on disk (those segments read the file whole).
    */
   get readsInPlace(): boolean {
-    return (
-      this.store.readInto !== undefined &&
-      this.store.size !== undefined &&
-      !this.set.layout.some((f) => f.onDisk)
-    );
+    return this.store.openReader !== undefined && !this.set.layout.some((f) => f.onDisk);
   }
 
   private async loadSegment(entry: SegmentEntry): Promise<TombstonedSegment> {
@@ -528,36 +524,43 @@ export class CollectionStorage {
     payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
   ): Promise<SealedSegment> {
     const key = entry.file;
-    let size: number;
+    const reader = await this.openReader(key);
     try {
-      size = await this.store.size!(key);
+      const segment = await this.placement.buildAsync(entry.rows, async (placement) => {
+        if (!readsInPlace(placement.kernels))
+          return this.decodeIn(placement, entry, payloadIndexOf, await this.read(key));
+        const placed = await readSegmentInPlace(
+          (position, target) => reader.read(position, target),
+          reader.size,
+          key,
+          placement.kernels,
+        );
+        return SealedSegment.build(
+          placement.kernels,
+          entry.id,
+          placed.data,
+          payloadIndexOf,
+          placement.release,
+          [],
+          placed.filled,
+        );
+      });
+      this.fileBytes.set(key, reader.size);
+      return segment;
+    } finally {
+      await reader.close();
+    }
+  }
+
+  /** Opens `key` for positioned reads (`readsInPlace`); `CorruptDataError` when it is missing. */
+  private async openReader(key: string): Promise<ObjectReader> {
+    try {
+      return await this.store.openReader!(key);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT')
         throw new CorruptDataError(key, 'file is missing');
       throw err;
     }
-    const segment = await this.placement.buildAsync(entry.rows, async (placement) => {
-      if (!readsInPlace(placement.kernels))
-        return this.decodeIn(placement, entry, payloadIndexOf, await this.read(key));
-      const readAt = (position: number, target: Uint8Array) =>
-        this.store.readInto!(key, position, target).catch((err) => {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-            throw new CorruptDataError(key, 'file is missing');
-          throw err;
-        });
-      const placed = await readSegmentInPlace(readAt, size, key, placement.kernels);
-      return SealedSegment.build(
-        placement.kernels,
-        entry.id,
-        placed.data,
-        payloadIndexOf,
-        placement.release,
-        [],
-        placed.filled,
-      );
-    });
-    this.fileBytes.set(key, size);
-    return segment;
   }
 
   /** The index file of each vector field that a manifest entry names. */

@@ -30,6 +30,8 @@ export class IdLocations {
   private cells: Float64Array;
   /** log2 of the capacity (cells). */
   private bits: number;
+  /** Entries the table takes before it grows: 5/8 of its cells. */
+  private limit: number;
   private used = 0;
   /** The row offset of the id `slotOf` last found. */
   foundOffset = 0;
@@ -38,6 +40,7 @@ export class IdLocations {
 
   constructor() {
     this.bits = Math.log2(MIN_CAPACITY);
+    this.limit = limitOf(this.bits);
     this.cells = emptyCells(MIN_CAPACITY);
   }
 
@@ -48,7 +51,7 @@ export class IdLocations {
   /** Makes room for `count` more ids without growing on the way (before a bulk `set`). */
   reserve(count: number): void {
     let bits = this.bits;
-    while (tooFull(this.used + count, bits)) bits++;
+    while (this.used + count > limitOf(bits)) bits++;
     if (bits !== this.bits) this.rehash(bits);
   }
 
@@ -77,7 +80,7 @@ export class IdLocations {
       this.others.set(id, packed);
       return;
     }
-    if (tooFull(this.used + 1, this.bits)) this.rehash(this.bits + 1);
+    if (this.used >= this.limit) this.rehash(this.bits + 1);
     const cells = this.cells;
     const mask = (cells.length >>> 1) - 1;
     let cell = this.home(id);
@@ -127,6 +130,7 @@ export class IdLocations {
 
   clear(): void {
     this.bits = Math.log2(MIN_CAPACITY);
+    this.limit = limitOf(this.bits);
     this.cells = emptyCells(MIN_CAPACITY);
     this.used = 0;
     this.others.clear();
@@ -156,6 +160,7 @@ export class IdLocations {
   private rehash(bits: number): void {
     const old = this.cells;
     this.bits = bits;
+    this.limit = limitOf(bits);
     const cells = emptyCells(2 ** bits);
     this.cells = cells;
     const mask = 2 ** bits - 1;
@@ -170,9 +175,9 @@ export class IdLocations {
   }
 }
 
-/** Whether `entries` would fill a table of 2^bits cells past 5/8. */
-function tooFull(entries: number, bits: number): boolean {
-  return entries * 8 > 5 * 2 ** bits;
+/** Entries a table of 2^bits cells takes: 5/8 of them. */
+function limitOf(bits: number): number {
+  return Math.floor((5 * 2 ** bits) / 8);
 }
 
 function emptyCells(capacity: number): Float64Array {

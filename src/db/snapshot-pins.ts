@@ -9,7 +9,7 @@
  * it) and `CollectionStorage.load` removes it at the next open. `deletePrefix` (dropping a
  * collection) is not deferred: a snapshot of a collection dropped meanwhile fails.
  */
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ObjectReader, ObjectStore } from '../storage/object-store.js';
 
 export class PinningObjectStore implements ObjectStore {
   /** Pin counts of pinned keys. */
@@ -17,11 +17,11 @@ export class PinningObjectStore implements ObjectStore {
   /** Pinned keys whose deletion was asked for. */
   private readonly deferred = new Set<string>();
 
-  /** The inner store's `readInto`, when it has one (absent otherwise, as the interface says). */
-  readonly readInto?: (key: string, position: number, target: Uint8Array) => Promise<void>;
+  /** The inner store's `openReader`, when it has one (absent otherwise, as the interface says). */
+  readonly openReader?: (key: string) => Promise<ObjectReader>;
 
   constructor(private readonly inner: ObjectStore) {
-    if (inner.readInto) this.readInto = (key, position, target) => inner.readInto!(key, position, target);
+    if (inner.openReader) this.openReader = (key) => inner.openReader!(key);
   }
 
   /**

@@ -11,7 +11,7 @@
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StorageFullError } from '../errors.js';
-import { readFileRange, readWholeFile } from './whole-file-read.js';
+import { openFileReader, readWholeFile } from './whole-file-read.js';
 
 export interface ObjectStore {
   put(key: string, data: Uint8Array): Promise<void>;
@@ -22,12 +22,13 @@ export interface ObjectStore {
    */
   size?(key: string): Promise<number>;
   /**
-   * Reads bytes [position, position + target.length) of the object `key` into `target`, all
-   * of them (throws if the object ends first). Optional: a store that cannot read an object's
-   * bytes in place (an encrypting one: the stored bytes are not the object's) leaves it
-   * absent, and readers use `get`. Loading uses it to read vectors straight into their arena.
+   * Opens the object `key` for positioned reads into memory the caller gives (`ObjectReader`).
+   * Optional: a store that cannot read an object's bytes in place (an encrypting one: the
+   * stored bytes are not the object's) leaves it absent, and readers use `get`. Loading uses
+   * it to read vectors and graphs straight into their arena. Rejects with the store's error
+   * (ENOENT for a missing object on a filesystem) when `key` cannot be opened.
    */
-  readInto?(key: string, position: number, target: Uint8Array): Promise<void>;
+  openReader?(key: string): Promise<ObjectReader>;
   /** Keys that start with `prefix`, in no particular order. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
@@ -49,6 +50,15 @@ export interface ObjectStore {
    * an immutable object); undefined or absent otherwise.
    */
   localPath?(key: string): string | undefined;
+}
+
+/** Positioned reads of one immutable object (`ObjectStore.openReader`). */
+export interface ObjectReader {
+  /** Bytes of the object. */
+  readonly size: number;
+  /** Reads bytes [position, position + target.length) into `target`, all of them (throws if the object ends first). */
+  read(position: number, target: Uint8Array): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
@@ -102,8 +112,8 @@ export class FsObjectStore implements ObjectStore {
     return (await stat(this.path(key))).size;
   }
 
-  readInto(key: string, position: number, target: Uint8Array): Promise<void> {
-    return readFileRange(this.path(key), position, target);
+  openReader(key: string): Promise<ObjectReader> {
+    return openFileReader(this.path(key));
   }
 
   async list(prefix: string): Promise<string[]> {
