@@ -42,6 +42,7 @@ import { decodePayloadRecord, type PayloadRecord } from '../storage/payload-reco
 import { encodeSegment, type SegmentField } from '../storage/segment-file.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
+import { readHnswInPlace } from './index-read.js';
 import { loadOnDiskIndex } from './ondisk-index.js';
 import { partitionKey } from './partition-files.js';
 import { applyPayloadRecord } from './payload-apply.js';
@@ -570,9 +571,23 @@ export class CollectionStorage {
 
   /** Reads and checks the index file `key` of `field` of `segment`. */
   private async loadIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
+    const index =
+      (this.readsInPlace && (await this.readIndexInPlace(key, segment, field))) ||
+      (await this.decodeIndex(key, segment, field));
+    try {
+      index.checkIntegrity();
+      return index;
+    } catch (err) {
+      index.dispose();
+      throw new CorruptDataError(key, (err as Error).message);
+    }
+  }
+
+  /** An index read from its whole file and deserialized. */
+  private async decodeIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
     const file = decodeIndexFile(await this.read(key), key, segment.id, segment.rows);
     if (segment.diskRows(field)) return loadOnDiskIndex(segment, field, file.indexType, file.body, key);
-    const index = deserializeIndex(
+    return deserializeIndex(
       segment.kernels,
       file.indexType,
       file.body,
@@ -580,12 +595,21 @@ export class CollectionStorage {
       segment.layout(field).distance,
       key,
     );
+  }
+
+  /** A plain HNSW index read from its file into place (index-read.ts), or undefined for another kind of file. */
+  private async readIndexInPlace(
+    key: string,
+    segment: SealedSegment,
+    field: number,
+  ): Promise<VectorIndexRead | undefined> {
+    const reader = await this.openReader(key);
     try {
-      index.checkIntegrity();
+      const index = await readHnswInPlace(reader, key, segment, field);
+      if (index) this.fileBytes.set(key, reader.size);
       return index;
-    } catch (err) {
-      index.dispose();
-      throw new CorruptDataError(key, (err as Error).message);
+    } finally {
+      await reader.close();
     }
   }
 

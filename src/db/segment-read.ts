@@ -133,9 +133,8 @@ async function readSection(readAt: ReadAt, section: SegmentSection, file: string
 }
 
 /**
- * Reads a vector section into `target` (its bytes in a store) in chunks, several in flight,
- * continuing its CRC-32 over each chunk as soon as the chunks before it are in; then reads
- * and checks its padding.
+ * Reads a vector section into `target` (its bytes in a store), its CRC-32 continued over
+ * each chunk as it arrives (`readRegions`); then reads and checks its padding.
  */
 async function readChecked(
   readAt: ReadAt,
@@ -144,30 +143,49 @@ async function readChecked(
   file: string,
   chunkBytes: number,
 ): Promise<void> {
-  const chunks = Math.ceil(section.length / chunkBytes);
-  const arrived = new Uint8Array(chunks);
-  let next = 0;
-  let checked = 0;
-  let crc = 0;
-  const reader = async () => {
-    while (next < chunks) {
-      const chunk = next++;
-      const from = chunk * chunkBytes;
-      const part = target.subarray(from, Math.min(section.length, from + chunkBytes));
-      await readAt(section.offset + from, part);
-      arrived[chunk] = 1;
-      while (checked < chunks && arrived[checked] === 1) {
-        const at = checked * chunkBytes;
-        crc = crc32(target.subarray(at, Math.min(section.length, at + chunkBytes)), crc);
-        checked++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, chunks) }, reader));
+  const crc = await readRegions(readAt, section.offset, [target], 0, chunkBytes);
   const padding = new Uint8Array(section.end - section.offset - section.length);
   if (padding.length > 0) await readAt(section.offset + section.length, padding);
   verifySection(section, undefined, padding, file);
   checkSectionCrc(section, crc, file);
+}
+
+/**
+ * Reads the bytes at `position` of a file into `regions`, one after the other as they lie in
+ * the file, in chunks of at most `chunkBytes` with {@link IN_FLIGHT} in flight, and returns the
+ * CRC-32 of those bytes continued from `crc`: each chunk is checksummed as soon as it and
+ * every chunk before it are in, while later ones are still being read.
+ */
+export async function readRegions(
+  readAt: ReadAt,
+  position: number,
+  regions: readonly Uint8Array[],
+  crc: number,
+  chunkBytes = CHUNK_BYTES,
+): Promise<number> {
+  const chunks: { at: number; bytes: Uint8Array }[] = [];
+  let at = position;
+  for (const region of regions) {
+    for (let from = 0; from < region.length; from += chunkBytes) {
+      const bytes = region.subarray(from, Math.min(region.length, from + chunkBytes));
+      chunks.push({ at, bytes });
+      at += bytes.length;
+    }
+  }
+  const arrived = new Uint8Array(chunks.length);
+  let next = 0;
+  let checked = 0;
+  let sum = crc;
+  const reader = async () => {
+    while (next < chunks.length) {
+      const i = next++;
+      await readAt(chunks[i].at, chunks[i].bytes);
+      arrived[i] = 1;
+      while (checked < chunks.length && arrived[checked] === 1) sum = crc32(chunks[checked++].bytes, sum);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, chunks.length) }, reader));
+  return sum;
 }
 
 function sectionOf(bodies: ReadonlyMap<number, Uint8Array>, kind: number, file: string): Uint8Array {

@@ -417,6 +417,43 @@ export class HnswGraph {
       (bytes.byteOffset & 3) === 0
         ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
         : new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const placed = HnswGraph.place(kernels, words.subarray(0, FIXED_FIELDS), bytes.byteLength, store);
+    try {
+      let at = FIXED_FIELDS * 4;
+      for (const region of placed.regions) {
+        region.set(bytes.subarray(at, at + region.length));
+        at += region.length;
+      }
+      placed.finish();
+      return placed.graph;
+    } catch (err) {
+      placed.graph.dispose();
+      throw err;
+    }
+  }
+
+  /** Bytes of the fixed fields that begin a serialized graph (`place` reads them first). */
+  static readonly FIXED_BYTES = FIXED_FIELDS * 4;
+
+  /**
+   * The first step of deserializing a graph of `length` bytes whose fixed fields are `fixed`
+   * (its first `FIXED_BYTES`), for a reader that writes the rest into place: checks the
+   * fields against `store` and `length`, allocates the graph, and returns it with the
+   * `regions` the rest of the serialized bytes go to, in order (the node levels in JS
+   * memory; the level-0 lists, upper lists and deleted bits in linear memory: views of a
+   * shared memory, valid while it grows). Once they are written, `finish` checks the levels
+   * and links the upper lists. The caller disposes the graph if anything fails.
+   * @throws Error naming what is wrong when the fields are not a graph this version reads.
+   */
+  static place(
+    kernels: WasmKernels,
+    fixed: Uint32Array,
+    length: number,
+    store: VectorStore,
+  ): { graph: HnswGraph; regions: Uint8Array[]; finish: () => void } {
+    if (length < FIXED_FIELDS * 4 || length % 4 !== 0) {
+      throw new Error(`hnsw: ${length} bytes is not a serialized graph`);
+    }
     const [
       magic,
       version,
@@ -431,7 +468,7 @@ export class HnswGraph {
       top,
       deleted,
       upperW,
-    ] = words;
+    ] = fixed;
     if (magic !== MAGIC) throw new Error('hnsw: bad magic');
     if (version !== FORMAT_VERSION) throw new Error(`hnsw: format version ${version} is not supported`);
     if (dimension !== store.dimension) {
@@ -442,45 +479,51 @@ export class HnswGraph {
       throw new Error('hnsw: bad parameters');
     const listWords = 2 * M + 1;
     const levelBytes = Math.ceil(n / 4) * 4;
-    const expected = FIXED_FIELDS * 4 + levelBytes + (n * listWords + upperW + Math.ceil(n / 32)) * 4;
-    if (bytes.byteLength !== expected) {
-      throw new Error(`hnsw: ${bytes.byteLength} bytes, the header implies ${expected}`);
+    const deletedWords = Math.ceil(n / 32);
+    const expected = FIXED_FIELDS * 4 + levelBytes + (n * listWords + upperW + deletedWords) * 4;
+    if (length !== expected) {
+      throw new Error(`hnsw: ${length} bytes, the header implies ${expected}`);
     }
-    const levels = bytes.subarray(FIXED_FIELDS * 4, FIXED_FIELDS * 4 + n);
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += levels[i] * (M + 1);
-    if (sum !== upperW) throw new Error('hnsw: upper lists do not match the node levels');
     const graph = new HnswGraph(
       kernels,
       { dimension, distance: distance as DistanceKind, M, efConstruction, seed },
       store,
     );
-    graph.rng = rng;
-    graph.reserve(Math.max(n, 1));
-    const k = kernels;
-    k.u32(graph.header + G.COUNT, 1)[0] = n;
-    k.u32(graph.header + G.ENTRY, 1)[0] = entry;
-    k.u32(graph.header + G.MAX_LEVEL, 1)[0] = top;
-    k.u32(graph.header + G.DELETED_COUNT, 1)[0] = deleted;
-    graph.bytes(graph.levels, n).set(levels);
-    let at = (FIXED_FIELDS * 4 + levelBytes) / 4;
-    k.u32(graph.level0, n * listWords).set(words.subarray(at, at + n * listWords));
-    at += n * listWords;
-    const arena = upperW > 0 ? k.alloc(upperW * 4) : 0;
-    if (arena !== 0) {
-      graph.arenas.push(arena);
-      k.u32(arena, upperW).set(words.subarray(at, at + upperW));
+    try {
+      graph.rng = rng;
+      graph.reserve(Math.max(n, 1));
+      const arena = upperW > 0 ? kernels.alloc(upperW * 4) : 0;
+      if (arena !== 0) graph.arenas.push(arena);
+      const k = kernels;
+      k.u32(graph.header + G.COUNT, 1)[0] = n;
+      k.u32(graph.header + G.ENTRY, 1)[0] = entry;
+      k.u32(graph.header + G.MAX_LEVEL, 1)[0] = top;
+      k.u32(graph.header + G.DELETED_COUNT, 1)[0] = deleted;
+      const levels = new Uint8Array(levelBytes);
+      const regions = [
+        levels,
+        graph.bytes(graph.level0, n * listWords * 4),
+        graph.bytes(arena, upperW * 4),
+        graph.bytes(graph.deleted, deletedWords * 4),
+      ];
+      const finish = () => {
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += levels[i] * (M + 1);
+        if (sum !== upperW) throw new Error('hnsw: upper lists do not match the node levels');
+        graph.bytes(graph.levels, n).set(levels.subarray(0, n));
+        const table = k.u32(graph.upper, n);
+        let block = arena;
+        for (let i = 0; i < n; i++) {
+          table[i] = levels[i] > 0 ? block : 0;
+          block += levels[i] * (M + 1) * 4;
+        }
+        graph.syncHeader();
+      };
+      return { graph, regions, finish };
+    } catch (err) {
+      graph.dispose();
+      throw err;
     }
-    at += upperW;
-    const table = k.u32(graph.upper, n);
-    let block = arena;
-    for (let i = 0; i < n; i++) {
-      table[i] = levels[i] > 0 ? block : 0;
-      block += levels[i] * (M + 1) * 4;
-    }
-    k.u32(graph.deleted, Math.ceil(n / 32)).set(words.subarray(at, at + Math.ceil(n / 32)));
-    graph.syncHeader();
-    return graph;
   }
 
   dispose(): void {

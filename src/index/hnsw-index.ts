@@ -449,9 +449,23 @@ export class HnswIndex implements TrainableIndex {
     store: VectorStore,
     options: HnswOptions,
   ): HnswIndex {
-    const graph = HnswGraph.deserialize(kernels, bytes, store);
+    return HnswIndex.overGraphOf(HnswGraph.deserialize(kernels, bytes, store), options);
+  }
+
+  /**
+   * The index of a deserialized graph (`HnswGraph.place`, for a graph read from its file into
+   * place) over the graph's store, which it borrows.
+   */
+  static overGraphOf(graph: HnswGraph, options: HnswOptions = {}): HnswIndex {
     const { dimension, distance, M, efConstruction, seed } = graph.shape;
-    return new HnswIndex(kernels, dimension, distance, { ...options, M, efConstruction, seed }, store, graph);
+    return new HnswIndex(
+      graph.kernels,
+      dimension,
+      distance,
+      { ...options, M, efConstruction, seed },
+      graph.store,
+      graph,
+    );
   }
 
   checkIntegrity(): void {
