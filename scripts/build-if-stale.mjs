@@ -40,7 +40,13 @@ const STEPS = [
     script: 'build:console',
     // The web console's bundle (scripts/build-console.mjs writes index.html last).
     stamp: 'dist/console/index.html',
-    inputs: ['console', 'scripts/build-console.mjs', 'package.json', 'package-lock.json'],
+    inputs: [
+      'console',
+      'src/db/explain-types.ts',
+      'scripts/build-console.mjs',
+      'package.json',
+      'package-lock.json',
+    ],
   },
 ];
 

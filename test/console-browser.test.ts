@@ -14,37 +14,23 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'puppeteer-core';
-import sharp from 'sharp';
+import type { Page } from 'puppeteer-core';
 import { SeededRandom } from '../src/index.js';
 import { prefersHtml } from '../src/server/console-route.js';
 import { QuiverServer } from '../src/server/server.js';
 import { STDLIB_PHOTOS } from './support/classical-photos.js';
 import {
-  type ConsolePage,
-  launchBrowser,
+  type ConsoleSession,
   openConsolePage,
-  screenshotFolder,
+  type PageDocument,
+  type PageElement,
+  setFieldValue,
+  startConsoleSession,
+  textOf,
 } from './support/console-browser.js';
 import { http, resultOf, startTestServer, type TestServer } from './support/server.js';
 
-/** The browser globals the page functions below use (the project's `lib` has no DOM). */
-interface PageElement {
-  value: string;
-  disabled: boolean;
-  textContent: string | null;
-  dataset: Record<string, string | undefined>;
-  selectionStart: number;
-  selectionEnd: number;
-  getAttribute(name: string): string | null;
-  dispatchEvent(event: unknown): boolean;
-}
-declare const document: {
-  activeElement: PageElement | null;
-  querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
-  documentElement: { scrollWidth: number; clientWidth: number };
-};
+declare const document: PageDocument;
 declare const location: { hash: string };
 declare const sessionStorage: { getItem(key: string): string | null };
 declare const localStorage: { length: number };
@@ -72,27 +58,14 @@ const NOTES = ['a red fox in the snow', 'a blue whale far out at sea', 'a green 
 
 describe('web console in chromium', () => {
   let s: TestServer;
-  let browser: Browser;
-  let cp: ConsolePage;
+  let cp: ConsoleSession;
   let page: Page;
-  let shots: string;
   const call = (method: string, path: string, body?: unknown, key = ADMIN) =>
     http(s.url, method, path, body, { 'api-key': key });
 
-  /** Saves a screenshot as a palette PNG (a fifth of the size; what docs/console keeps). */
-  const shoot = async (name: string) => {
-    const png = await page.screenshot();
-    await sharp(png)
-      .png({ palette: true, quality: 90, effort: 4 })
-      .toFile(join(shots, `${name}.png`));
-  };
-  const goto = async (hash: string) => {
-    await page.evaluate((h) => {
-      location.hash = h;
-    }, hash);
-  };
-  const text = (selector: string) =>
-    page.$eval(selector, (e) => (e as unknown as PageElement).textContent ?? '');
+  const shoot = (name: string) => cp.shoot(name);
+  const goto = (hash: string) => cp.goto(hash);
+  const text = (selector: string) => textOf(page, selector);
   const typeInto = async (selector: string, value: string) => {
     await page.$eval(selector, (e) => {
       (e as unknown as PageElement).value = '';
@@ -102,15 +75,11 @@ describe('web console in chromium', () => {
 
   before(async () => {
     s = await startTestServer({ keys: { admin: [ADMIN], readOnly: [READER] } });
-    browser = await launchBrowser();
-    cp = await openConsolePage(browser);
+    cp = await startConsoleSession();
     page = cp.page;
-    page.setDefaultTimeout(15_000);
-    shots = screenshotFolder();
-    console.log(`console screenshots: ${shots}`);
   });
   after(async () => {
-    await browser?.close();
+    await cp?.close();
     await s?.stop();
   });
 
@@ -291,15 +260,7 @@ describe('web console in chromium', () => {
     await goto('#/collections/vectors/search');
     await page.waitForSelector('[data-testid=mode-vector]');
     const target = resultOf<{ vector: number[] }>(await call('GET', '/collections/vectors/points/5')).vector;
-    await page.$eval(
-      '[data-testid=query-vector]',
-      (e, v) => {
-        const area = e as unknown as PageElement;
-        area.value = v;
-        area.dispatchEvent(new Event('input', { bubbles: true }));
-      },
-      JSON.stringify(target),
-    );
+    await setFieldValue(page, '[data-testid=query-vector]', JSON.stringify(target));
     await typeInto('[data-testid=query-k]', '5');
     await page.click('[data-testid=search-run]');
     await page.waitForFunction(
@@ -328,15 +289,7 @@ describe('web console in chromium', () => {
       items.map((i) => (i as unknown as PageElement).textContent ?? ''),
     );
     assert.ok(notes.length > 0 && notes.every((t) => t.includes('whale')), notes.join('\n'));
-    await page.$eval(
-      '[data-testid=query-vector]',
-      (e, v) => {
-        const area = e as unknown as PageElement;
-        area.value = v;
-        area.dispatchEvent(new Event('input', { bubbles: true }));
-      },
-      JSON.stringify(target),
-    );
+    await setFieldValue(page, '[data-testid=query-vector]', JSON.stringify(target));
     await page.click('[data-testid=search-run]');
     // Hybrid (RRF): point 5, first by vector, joins the whales.
     await page.waitForFunction(() =>
@@ -371,15 +324,7 @@ describe('web console in chromium', () => {
     await page.waitForSelector('[data-testid=points-table]');
     assert.equal(await text('[data-testid=points-total]'), '9 points');
     const mistaken = '{\n  "must": [\n    { "key": "kind", "match": { "valeu": "landscape" } }\n  ]\n}';
-    await page.$eval(
-      '[data-testid=filter-input]',
-      (e, v) => {
-        const area = e as unknown as PageElement;
-        area.value = v;
-        area.dispatchEvent(new Event('input', { bubbles: true }));
-      },
-      mistaken,
-    );
+    await setFieldValue(page, '[data-testid=filter-input]', mistaken);
     cp.expectHttpError(400);
     cp.expectHttpError(400); // the page and the count are asked for together
     await page.click('[data-testid=filter-apply]');
@@ -564,7 +509,7 @@ describe('web console in chromium', () => {
     const url = await open.listen('127.0.0.1', 0);
     try {
       assert.deepEqual((await http(url, 'GET', '/console/session')).body, { role: 'admin', keys: false });
-      const other = await openConsolePage(browser);
+      const other = await openConsolePage(cp.browser);
       await other.page.goto(`${url}/console/`);
       await other.page.waitForSelector('[data-testid=role]');
       assert.equal(await other.page.$eval('[data-testid=role]', (e) => e.textContent), 'admin');

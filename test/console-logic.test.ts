@@ -1,31 +1,12 @@
 /**
  * The console's pure logic, outside the browser: where a server error path points in the
  * filter text (`state/json-locate.ts`), reading `/metrics` and its latency percentiles
- * (`api/prometheus.ts`), and the PCA of the map (`workers/projection.ts`). The console's
- * sources are browser TypeScript outside the server's `tsc` program, so each module is
- * bundled here with esbuild in memory and imported from a data URL.
+ * (`api/prometheus.ts`), and the PCA of the map (`workers/projection.ts`), each module
+ * bundled by `consoleModule` (test/support/console-module.ts).
  */
 import assert from 'node:assert/strict';
-import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** The ES module `console/src/<path>` exports, bundled. */
-async function consoleModule<T>(path: string): Promise<T> {
-  const result = await build({
-    entryPoints: [join(root, 'console', 'src', path)],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].text;
-  return (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as T;
-}
+import { consoleModule } from './support/console-module.js';
 
 interface Range {
   start: number;

@@ -4,10 +4,10 @@
  * every acknowledged point present, with identical vector and payload, and keep working.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Quiver, SeededRandom } from '../src/index.js';
+import { runUntilKilled } from './support/crash-child.js';
 import { CRASH_DIM, crashBatch } from './support/crash-data.js';
 import { tempDir } from './support/reference.js';
 
@@ -15,36 +15,13 @@ const ROUNDS = 10;
 const writer = fileURLToPath(new URL('./fixtures/crash-writer.js', import.meta.url));
 
 /** Runs the writer for round `round`, kills it after `afterAcks` acknowledgements, returns the acked batches. */
-function runAndKill(dir: string, round: number, afterAcks: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [writer, dir, String(round)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const acked: number[] = [];
-    let buffer = '';
-    let stderr = '';
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-    });
-    child.stdout!.on('data', (chunk) => {
-      buffer += chunk;
-      let nl = buffer.indexOf('\n');
-      while (nl >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        const m = /^ack (\d+) (\d+)$/.exec(line);
-        if (m) {
-          acked.push(Number(m[2]));
-          if (acked.length === afterAcks) child.kill('SIGKILL');
-        }
-        nl = buffer.indexOf('\n');
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(acked);
-      else reject(new Error(`writer exited with ${code}: ${stderr}`));
-    });
+async function runAndKill(dir: string, round: number, afterAcks: number): Promise<number[]> {
+  const acked: number[] = [];
+  await runUntilKilled(writer, [dir, String(round)], (line, child) => {
+    const m = /^ack (\d+) (\d+)$/.exec(line);
+    if (m !== null && acked.push(Number(m[2])) === afterAcks) child.kill();
   });
+  return acked;
 }
 
 test(`crash safety: ${ROUNDS} rounds of SIGKILL during ingest lose no acknowledged write`, async () => {

@@ -6,7 +6,6 @@
  * all-or-nothing with every acknowledged one kept.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
@@ -16,6 +15,7 @@ import { CorruptDataError, Quiver, SeededRandom } from '../src/index.js';
 import { manifestCrc } from '../src/storage/catalog-rows.js';
 import { FsObjectStore } from '../src/storage/object-store.js';
 import { WalKind } from '../src/storage/wal-record.js';
+import { killAfterAcks } from './support/crash-child.js';
 import { FaultyObjectStore, InjectedFault } from './support/faulty-object-store.js';
 import { DIM, filesOf, filled, payloadOf, sha, walRows, withDb } from './support/payload-update.js';
 import { tempDir } from './support/reference.js';
@@ -147,41 +147,13 @@ test('a catalog whose manifest is format version 1 still opens, and its next man
 const crashWriter = fileURLToPath(new URL('./fixtures/payload-crash-writer.js', import.meta.url));
 const CRASH_POINTS = 9000;
 
-/** Runs the writer until it has acknowledged `afterAcks` generations, kills it, returns the last acknowledged one. */
-function runAndKill(dir: string, afterAcks: number, delayMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [crashWriter, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let acked = -1;
-    let acks = 0;
-    let buffer = '';
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-        const m = /^ack (\d+)$/.exec(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-        if (!m) continue;
-        acked = Number(m[1]);
-        if (++acks === afterAcks) setTimeout(() => child.kill('SIGKILL'), delayMs);
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(acked);
-      else reject(new Error(`writer exited with ${code}: ${stderr}`));
-    });
-  });
-}
-
 test('SIGKILL during large payload updates: after restart each call is all-or-nothing and every acknowledged one is there', async () => {
   const dir = tempDir();
   const rng = new SeededRandom(21);
   let lastAcked = 0;
   try {
     for (let round = 0; round < 6; round++) {
-      const acked = await runAndKill(dir.path, 1 + rng.int(4), rng.int(20));
+      const acked = await killAfterAcks(crashWriter, [dir.path], 1 + rng.int(4), rng.int(20));
       assert.ok(acked >= lastAcked, `round ${round} acknowledged generation ${acked}`);
       await withDb(async (db) => {
         const col = db.collection('pc');

@@ -7,10 +7,10 @@
  * is named by the manifest (segment files are verified when loaded).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Quiver, SeededRandom } from '../src/index.js';
+import { runUntilKilled } from './support/crash-child.js';
 import { holders, PURGE_DIM, purgePoint, purgeSecret, purgeVector } from './support/purge-data.js';
 import { tempDir } from './support/reference.js';
 
@@ -20,26 +20,13 @@ const SEALED = 2_800;
 const child = fileURLToPath(new URL('./fixtures/purge-crash-writer.js', import.meta.url));
 
 /** Runs the child on `dir`, kills it `delayMs` after it starts purging; resolves whether it reported the purge done. */
-function purgeAndKill(dir: string, victims: number[], delayMs: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, dir, victims.join(',')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    proc.stderr.on('data', (d) => {
-      err += d;
-    });
-    proc.stdout.on('data', (d) => {
-      const first = !out.includes('start');
-      out += d;
-      if (first && out.includes('start')) setTimeout(() => proc.kill('SIGKILL'), delayMs);
-    });
-    proc.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(out.includes('purged'));
-      else reject(new Error(`purge child exited with ${code}: ${err}`));
-    });
+async function purgeAndKill(dir: string, victims: number[], delayMs: number): Promise<boolean> {
+  let purged = false;
+  await runUntilKilled(child, [dir, victims.join(',')], (line, proc) => {
+    if (line === 'start') proc.kill(delayMs);
+    else if (line === 'purged') purged = true;
   });
+  return purged;
 }
 
 test(`SIGKILL during a purge (${ROUNDS} rounds): nothing acknowledged is lost, no deleted byte is left after reopen`, async () => {

@@ -5,44 +5,16 @@
  * in the transaction of their WAL row, so no kill can separate them from their point.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeThumbnail } from '../src/db/thumbnail-image.js';
 import { Quiver, SeededRandom } from '../src/index.js';
 import { STDLIB_PHOTOS } from './support/classical-photos.js';
+import { killAfterAcks } from './support/crash-child.js';
 import { tempDir } from './support/reference.js';
 
 const writer = fileURLToPath(new URL('./fixtures/thumbnail-crash-writer.js', import.meta.url));
 const CRASH_POINTS = 6;
-
-/** Runs the writer until it has acknowledged `afterAcks` generations, kills it, returns the last acknowledged one. */
-function runAndKill(dir: string, afterAcks: number, delayMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [writer, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let acked = -1;
-    let acks = 0;
-    let buffer = '';
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-        const m = /^ack (\d+)$/.exec(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-        if (!m) continue;
-        acked = Number(m[1]);
-        if (++acks === afterAcks) setTimeout(() => child.kill('SIGKILL'), delayMs);
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(acked);
-      else reject(new Error(`writer exited with ${code}: ${stderr}`));
-    });
-  });
-}
 
 test('SIGKILL during writes of points with thumbnails: after restart each thumbnail matches its point', async () => {
   const dir = tempDir('quiver-thumbnail-crash-');
@@ -52,7 +24,7 @@ test('SIGKILL during writes of points with thumbnails: after restart each thumbn
   );
   try {
     for (let round = 0; round < 5; round++) {
-      const acked = await runAndKill(dir.path, 1 + rng.int(4), rng.int(30));
+      const acked = await killAfterAcks(writer, [dir.path], 1 + rng.int(4), rng.int(30));
       const db = await Quiver.open(dir.path);
       try {
         const col = db.collection('tc');

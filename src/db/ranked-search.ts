@@ -13,6 +13,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { IndexSearchParams } from '../index/vector-index.js';
+import type { SegmentView } from '../segment/segment-view.js';
 import type { StoredVectorField } from './collection-config.js';
 import type { CollectionStorage } from './collection-storage.js';
 import { type Grouped, groupHits } from './grouping.js';
@@ -38,10 +39,15 @@ export class RankedSearch {
     private readonly fields: readonly StoredVectorField[],
   ) {}
 
-  /** The rows of the window [offset, offset + k) of the ranking of `q`, best first. */
-  async rows(q: ParsedQuery, k: number, o: RankOptions): Promise<ScoredRow[]> {
-    const ranked = await this.ranked(q, o.window.offset + k, o);
-    return ranked.slice(o.window.offset);
+  /**
+   * The rows of the window [offset, offset + k) of the ranking of `q`, best first; directly,
+   * without a promise, when every segment search ran on this thread (callers `await` either).
+   */
+  rows(q: ParsedQuery, k: number, o: RankOptions): ScoredRow[] | Promise<ScoredRow[]> {
+    const offset = o.window.offset;
+    const ranked = this.ranked(q, offset + k, o);
+    if (ranked instanceof Promise) return ranked.then((r) => (offset === 0 ? r : r.slice(offset)));
+    return offset === 0 ? ranked : ranked.slice(offset);
   }
 
   /**
@@ -84,12 +90,25 @@ export class RankedSearch {
    * The best `n` rows of `q` that pass the threshold, best first. Hybrid searches rank `n`
    * rows in each branch before fusing them.
    */
-  private async ranked(q: ParsedQuery, n: number, o: RankOptions): Promise<ScoredRow[]> {
+  private ranked(q: ParsedQuery, n: number, o: RankOptions): ScoredRow[] | Promise<ScoredRow[]> {
     if (o.mmr) return this.rankedByMmr(q, n, o, o.mmr);
     const views = this.storage.set.views();
-    const vectorHits = q.vector
-      ? this.scored(await topK(views, q.field, q.vector, n, o.scope, o.params), q.field)
-      : undefined;
+    if (!q.vector) return this.fusedWith(undefined, views, q, n, o);
+    const found = topK(views, q.field, q.vector, n, o.scope, o.params);
+    if (found instanceof Promise) {
+      return found.then((f) => this.fusedWith(this.scored(f, q.field), views, q, n, o));
+    }
+    return this.fusedWith(this.scored(found, q.field), views, q, n, o);
+  }
+
+  /** The vector branch's rows (if any) fused with the text branch's (if any), within the threshold. */
+  private fusedWith(
+    vectorHits: ScoredRow[] | undefined,
+    views: readonly SegmentView[],
+    q: ParsedQuery,
+    n: number,
+    o: RankOptions,
+  ): ScoredRow[] {
     // The text branch is not limited to points that have the searched vector field.
     const textHits = q.text
       ? textTopK(views, q.text.key, q.text.terms, n, { filter: o.scope.filter })

@@ -33,6 +33,21 @@ export function searchSuites(ctx: ClientContext): void {
   describe('search, recommend, query', () => {
     const cosine = (q: number[], limit: number, allow: (i: Item) => boolean = () => true) =>
       nearest('Cosine', q, ITEMS.filter(allow), limit);
+    /** Asserts that the client's groups are the embedded exact `groupBy` search's: same groups, same hits, in order. */
+    const assertGroupsAsEmbedded = async (
+      groups: { groups: { id: unknown; hits: { id: QId }[] }[] },
+      q: number[],
+      grouping: { k: number; groupBy: string; groupSize: number },
+    ) => {
+      const local = (await ctx.col('items').search(q, { ...grouping, exact: true })) as {
+        group: unknown;
+        hits: Hit[];
+      }[];
+      assert.deepEqual(
+        groups.groups.map((g) => [g.id, ids(g.hits)]),
+        local.map((g) => [g.group, ids(g.hits)]),
+      );
+    };
 
     test('search: exact top-k like brute force and the embedded search; offset, score_threshold', async () => {
       for (const [n, q] of QUERIES.entries()) {
@@ -139,19 +154,7 @@ export function searchSuites(ctx: ClientContext): void {
         group_size: 2,
         params: { exact: true },
       });
-      const local = (await ctx.col('items').search(QUERIES[2], {
-        k: 3,
-        groupBy: 'group',
-        groupSize: 2,
-        exact: true,
-      })) as {
-        group: unknown;
-        hits: Hit[];
-      }[];
-      assert.deepEqual(
-        groups.groups.map((g) => [g.id, ids(g.hits)]),
-        local.map((g) => [g.group, ids(g.hits)]),
-      );
+      await assertGroupsAsEmbedded(groups, QUERIES[2], { k: 3, groupBy: 'group', groupSize: 2 });
     });
 
     test('recommend: average_vector, best_score, sum_scores like the embedded recommend; recommendBatch', async () => {
@@ -371,19 +374,7 @@ export function searchSuites(ctx: ClientContext): void {
         group_size: 3,
         params: { exact: true },
       });
-      const local = (await ctx.col('items').search(QUERIES[1], {
-        k: 4,
-        groupBy: 'color',
-        groupSize: 3,
-        exact: true,
-      })) as {
-        group: unknown;
-        hits: Hit[];
-      }[];
-      assert.deepEqual(
-        groups.groups.map((g) => [g.id, ids(g.hits)]),
-        local.map((g) => [g.group, ids(g.hits)]),
-      );
+      await assertGroupsAsEmbedded(groups, QUERIES[1], { k: 4, groupBy: 'color', groupSize: 3 });
     });
 
     test('named vectors: upsert, search by name, query using, with_vector names', async () => {

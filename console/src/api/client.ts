@@ -191,7 +191,7 @@ export class QuiverApi {
   async similarTo(
     name: string,
     id: PointId,
-    options: { limit: number; using?: string; filter?: unknown; ef?: number },
+    options: { limit: number; using?: string; filter?: unknown; ef?: number; explain?: boolean },
   ): Promise<ScoredPoint[]> {
     const result = await this.call<{ points: ScoredPoint[] }>(
       'POST',
@@ -202,6 +202,7 @@ export class QuiverApi {
         filter: options.filter,
         limit: options.limit,
         params: options.ef === undefined ? undefined : { hnsw_ef: options.ef },
+        explain: options.explain,
         with_payload: true,
       },
     );
@@ -210,17 +211,14 @@ export class QuiverApi {
 
   /**
    * The WebP thumbnail a `store_input: 'thumbnail'` field keeps of point `id`'s image, or
-   * undefined when the point has none (404 `THUMBNAIL_NOT_FOUND`). Fetched with the key, so
-   * the page shows it through an object URL.
+   * undefined when the point has none. Asked with `?optional=true`, so a missing one is a
+   * 204 rather than a 404 (which the browser would log as a failed request). Fetched with
+   * the key, so the page shows it through an object URL.
    */
   async thumbnail(name: string, id: PointId, field: string): Promise<Blob | undefined> {
-    try {
-      const path = `${QuiverApi.collection(name)}/points/${encodeURIComponent(String(id))}/thumbnail/${encodeURIComponent(field)}`;
-      return await (await this.send('GET', path)).blob();
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'THUMBNAIL_NOT_FOUND') return undefined;
-      throw error;
-    }
+    const path = `${QuiverApi.collection(name)}/points/${encodeURIComponent(String(id))}/thumbnail/${encodeURIComponent(field)}?optional=true`;
+    const response = await this.send('GET', path);
+    return response.status === 204 ? undefined : response.blob();
   }
 
   listSnapshots(name: string): Promise<SnapshotInfo[]> {

@@ -1,7 +1,22 @@
 /**
  * The shapes of the REST answers the console reads, as the server writes them (Qdrant's
  * fields plus Quiver's `quiver` extension). Only the fields the console uses are typed.
+ *
+ * A hit's `explain` is the engine's `HitExplanation`, which the REST API passes through
+ * unchanged: its types are imported (types only, erased from the bundle) rather than
+ * copied, so the console reads the shape the server documents.
  */
+import type { HitExplanation } from '../../../src/db/explain-types.js';
+
+export type {
+  Bm25Explanation,
+  FilterExplanation,
+  FusionBranchExplanation,
+  FusionExplanation,
+  HitExplanation,
+  SearchPathExplanation,
+  VectorScoreExplanation,
+} from '../../../src/db/explain-types.js';
 
 export type PointId = string | number;
 export type Payload = Record<string, unknown>;
@@ -71,6 +86,8 @@ export interface Point {
 
 export interface ScoredPoint extends Point {
   score: number;
+  /** How the hit was found and scored, when the search asked (`explain: true`). */
+  explain?: HitExplanation;
 }
 
 export interface ScrollPage {
@@ -98,4 +115,6 @@ export interface SearchRequest {
   limit: number;
   with_payload?: boolean;
   with_vector?: boolean;
+  /** Quiver extension: each hit says how it was found and scored (`ScoredPoint.explain`). */
+  explain?: boolean;
 }

@@ -1,42 +1,60 @@
 /**
- * Readers for `.bvecs` and `.ivecs` files (TEXMEX's SIFT1B base vectors and ground-truth
- * files): records of an int32 little-endian dimension `d` followed by `d` values — uint8
- * (`.bvecs`) or int32 little-endian (`.ivecs`) — converted to float32. Same layout as `.fvecs`
- * (see fvecs.ts) but for the element type.
+ * The TEXMEX vector files (`.fvecs`, `.bvecs`, `.ivecs`: SIFT1M / GIST1M base and query
+ * vectors, SIFT1B's base vectors, ground-truth neighbour lists): a sequence of records, each
+ * an int32 little-endian dimension `d` followed by `d` elements — float32 (`.fvecs`), uint8
+ * (`.bvecs`) or int32 (`.ivecs`), little-endian — read as float32. No header and no count:
+ * the row count is `size / (4 + d · element bytes)`.
  *
  * Opening reads the first record's `d` and requires the file size to be a whole number of
- * records, so a truncated file is refused with `CorruptDataError` before any row is read; every
- * record's own `d` is checked while streaming.
+ * records, so a truncated file is refused before any row is read; while streaming, every
+ * record's own `d` is checked against the first one. A refused `.fvecs` file throws
+ * `FileFormatError` (`INVALID_FILE`, as the importer's first formats, .npy and JSON Lines,
+ * do); a refused `.bvecs` / `.ivecs` file throws `CorruptDataError`, as the formats added
+ * with them do.
  */
 import { open } from 'node:fs/promises';
 import { CorruptDataError } from '../../errors.js';
-import { checkBatchArguments, readExactly, type VectorBatch, type VectorFile } from './vector-file.js';
+import {
+  checkBatchArguments,
+  FileFormatError,
+  readExactly,
+  type VectorBatch,
+  type VectorFile,
+} from './vector-file.js';
 
-/** The integer-element variants of the `.fvecs` layout. */
-export type XvecsFormat = 'bvecs' | 'ivecs';
+/** The element types of the layout. */
+export type XvecsFormat = 'fvecs' | 'bvecs' | 'ivecs';
 
-const ELEMENT_BYTES: Record<XvecsFormat, number> = { bvecs: 1, ivecs: 4 };
+const ELEMENT_BYTES: Record<XvecsFormat, number> = { fvecs: 4, bvecs: 1, ivecs: 4 };
 
-/** An opened `.bvecs` / `.ivecs` file; `rows` and `dimension` follow from its size and first record. */
-export interface XvecsFile extends VectorFile {
-  readonly format: XvecsFormat;
+/** An opened TEXMEX file; `rows` and `dimension` follow from its size and first record. */
+export interface XvecsFile<F extends XvecsFormat = XvecsFormat> extends VectorFile {
+  readonly format: F;
   readonly rows: number;
   readonly dimension: number;
 }
 
+/** The error a refused file of `format` throws (see the module comment). */
+function refused(path: string, format: XvecsFormat, reason: string): Error {
+  return format === 'fvecs' ? new FileFormatError(path, reason) : new CorruptDataError(path, reason);
+}
+
 /**
- * Opens `path` as `format` and checks that it is a whole number of records.
- * @throws CorruptDataError for an empty or truncated file or a non-positive first dimension.
+ * Opens `path` as `format` and checks that it is a whole number of records of the first
+ * record's dimension.
+ * @throws FileFormatError (`.fvecs`) or CorruptDataError (`.bvecs`, `.ivecs`) for an empty or
+ * truncated file or a non-positive first dimension.
  * @example
  * const file = await openXvecs('bigann_base.bvecs', 'bvecs'); // file.dimension === 128
  */
-export async function openXvecs(path: string, format: XvecsFormat): Promise<XvecsFile> {
+export async function openXvecs<F extends XvecsFormat>(path: string, format: F): Promise<XvecsFile<F>> {
   const handle = await open(path, 'r');
   let size: number;
   let dimension: number;
   try {
     size = (await handle.stat()).size;
-    if (size < 4) throw new CorruptDataError(path, `truncated .${format} file (${size} bytes, no record)`);
+    if (size === 0) throw refused(path, format, `empty .${format} file (no records)`);
+    if (size < 4) throw refused(path, format, `truncated .${format} file (${size} bytes)`);
     const first = new Uint8Array(4);
     await readExactly(handle, path, first, 0);
     dimension = new DataView(first.buffer).getInt32(0, true);
@@ -44,14 +62,15 @@ export async function openXvecs(path: string, format: XvecsFormat): Promise<Xvec
     await handle.close();
   }
   if (dimension <= 0) {
-    throw new CorruptDataError(path, `first record has dimension ${dimension}; expected a positive int32`);
+    throw refused(path, format, `first record has dimension ${dimension}; expected a positive int32`);
   }
   const recordBytes = 4 + ELEMENT_BYTES[format] * dimension;
   if (size % recordBytes !== 0) {
-    throw new CorruptDataError(
+    throw refused(
       path,
+      format,
       `truncated .${format} file: ${size} bytes is not a whole number of ${recordBytes}-byte records ` +
-        `(dimension ${dimension})`,
+        `(dimension ${dimension}); the last record has ${size % recordBytes} bytes`,
     );
   }
   const rows = size / recordBytes;
@@ -111,11 +130,17 @@ function decodeRecords(
     const base = r * recordBytes;
     const d = view.getInt32(base, true);
     if (d !== dimension) {
-      throw new CorruptDataError(path, `record ${start + r} has dimension ${d}, expected ${dimension}`);
+      throw refused(
+        path,
+        format,
+        `record ${start + r} has dimension ${d}, expected ${dimension} (as record 0)`,
+      );
     }
     const row = r * dimension;
     if (format === 'bvecs') for (let i = 0; i < dimension; i++) out[row + i] = bytes[base + 4 + i];
-    else for (let i = 0; i < dimension; i++) out[row + i] = view.getInt32(base + 4 + 4 * i, true);
+    else if (format === 'ivecs')
+      for (let i = 0; i < dimension; i++) out[row + i] = view.getInt32(base + 4 + 4 * i, true);
+    else for (let i = 0; i < dimension; i++) out[row + i] = view.getFloat32(base + 4 + 4 * i, true);
   }
   return out;
 }

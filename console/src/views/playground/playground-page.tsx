@@ -5,6 +5,7 @@
  * image (the image field's provider embeds the dropped or picked file). Every mode takes
  * `k`, `ef` and a filter; results show scores, payloads and, where the collection keeps
  * them, thumbnails. The image mode is chosen first when the collection has an image field.
+ * "Explain" sends `explain: true`, and each hit then opens to how it was found and scored.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../../api/client.js';
@@ -68,6 +69,7 @@ function Playground({ collection, fields }: { collection: string; fields: Fields
   const [k, setK] = useState(10);
   const [ef, setEf] = useState('');
   const [filterText, setFilterText] = useState('');
+  const [explain, setExplain] = useState(false);
   const [hits, setHits] = useState<ScoredPoint[] | undefined>();
   const [error, setError] = useState<unknown>();
   const [filterError, setFilterError] = useState<unknown>();
@@ -90,6 +92,7 @@ function Playground({ collection, fields }: { collection: string; fields: Fields
         limit: k,
         filter,
         params: efValue === undefined ? undefined : { hnsw_ef: efValue },
+        explain: explain || undefined,
       };
       const named = fields.vectorFields.length > 0 && using !== '' ? using : undefined;
       const vector = (source = vectorText) => {
@@ -102,7 +105,13 @@ function Playground({ collection, fields }: { collection: string; fields: Fields
         result = await api.search(collection, { ...common, vector: vector(), using: named });
       } else if (mode === 'point') {
         const id = /^\d+$/.test(pointId.trim()) ? Number(pointId.trim()) : pointId.trim();
-        result = await api.similarTo(collection, id, { limit: k, using: named, filter, ef: efValue });
+        result = await api.similarTo(collection, id, {
+          limit: k,
+          using: named,
+          filter,
+          ef: efValue,
+          explain: explain || undefined,
+        });
       } else if (mode === 'text') {
         const hybrid = hybridText.trim() !== '';
         result = await api.search(collection, {
@@ -256,6 +265,15 @@ function Playground({ collection, fields }: { collection: string; fields: Fields
               placeholder="default"
               onInput={(e) => setEf(e.currentTarget.value)}
             />
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={explain}
+              onChange={(e) => setExplain(e.currentTarget.checked)}
+              data-testid="explain-toggle"
+            />
+            Explain
           </label>
         </div>
         <FilterEditor

@@ -1,7 +1,11 @@
-/** Search results: rank, id, score, payload, and the point's thumbnail when the collection keeps them. */
+/**
+ * Search results: rank, id, score, payload, the point's thumbnail when the collection keeps
+ * them, and the hit's explanation when the search asked for one (then one result a row).
+ */
 import type { ScoredPoint } from '../../api/types.js';
 import { cellText, formatScore } from '../../state/format.js';
 import { Thumbnail } from '../common/thumbnail.js';
+import { ExplainPanel } from './explain-panel.js';
 
 export function ResultsList({
   collection,
@@ -13,8 +17,9 @@ export function ResultsList({
   thumbnailField?: string;
 }) {
   if (hits.length === 0) return <p class="empty">No results.</p>;
+  const explained = hits.some((hit) => hit.explain !== undefined);
   return (
-    <ol class="results" data-testid="results">
+    <ol class={explained ? 'results explained' : 'results'} data-testid="results">
       {hits.map((hit) => (
         <li key={String(hit.id)} class="result" data-testid="result" data-id={String(hit.id)}>
           {thumbnailField !== undefined && (
@@ -37,6 +42,7 @@ export function ResultsList({
                   </div>
                 ))}
             </dl>
+            {hit.explain !== undefined && <ExplainPanel explain={hit.explain} score={hit.score} />}
           </div>
         </li>
       ))}
