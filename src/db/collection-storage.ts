@@ -139,10 +139,10 @@ export class CollectionStorage {
     return { segments: this.manifest.segments, wal: this.catalog.walAfter(this.collectionId, this.lastSeq) };
   }
 
-  /** Loads the sealed segment of the head manifest's `entry` (vectors, payloads, tombstones, indexes) into the set. */
+  /** Loads the sealed segment of the head manifest's `entry` (vectors, payloads, tombstones, indexes) into the set; its ids enter the id tracker after (`SegmentSet.addLoaded`). */
   async loadEntry(entry: SegmentEntry): Promise<TombstonedSegment> {
     const part = await this.loadSegment(entry);
-    this.set.addSealed(part);
+    this.set.addLoaded(part);
     return part;
   }
 
