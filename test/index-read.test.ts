@@ -25,6 +25,8 @@ import { decodeIndexFile, encodeIndexFile } from '../src/storage/index-file.js';
 import { openFileReader } from '../src/storage/whole-file-read.js';
 
 const ROWS = 600;
+/** Small reads, so the level-0 lists arrive (and are checked) in many chunks. */
+const CHUNK = 1024;
 const DIM = 12;
 const SEGMENT_ID = 3;
 
@@ -49,14 +51,14 @@ async function fixture() {
   return { kernels, store, built, file, segment };
 }
 
-async function inPlace(bytes: Uint8Array, segment: SealedSegment): Promise<HnswIndex | undefined> {
+async function inPlace(bytes: Uint8Array, segment: SealedSegment) {
   const dir = await mkdtemp(join(tmpdir(), 'quiver-index-read-'));
   try {
     const path = join(dir, 'seg.qidx');
     writeFileSync(path, bytes);
     const reader = await openFileReader(path);
     try {
-      return await readHnswInPlace(reader, 'seg.qidx', segment, 0);
+      return await readHnswInPlace(reader, 'seg.qidx', segment, 0, CHUNK);
     } finally {
       await reader.close();
     }
@@ -72,9 +74,11 @@ function wholeFile(bytes: Uint8Array, f: Awaited<ReturnType<typeof fixture>>) {
 
 test('an HNSW index read into place equals the one deserialized from the whole file', async () => {
   const f = await fixture();
-  const placed = await inPlace(f.file, f.segment);
-  assert.ok(placed, 'a plain HNSW file is read into place');
-  placed.checkIntegrity();
+  const read = await inPlace(f.file, f.segment);
+  assert.ok(read, 'a plain HNSW file is read into place');
+  assert.equal(read.level0Checked, ROWS, 'every level-0 list was checked as it arrived');
+  const placed = read.index;
+  placed.checkIntegrity(read.level0Checked);
   const decoded = wholeFile(f.file, f) as HnswIndex;
   assert.deepEqual(placed.serialize(), decoded.serialize());
   const rng = new SeededRandom(2);
@@ -102,7 +106,7 @@ test('a damaged index file is refused in place as from the whole file, or left t
     }
     assert.ok(expected instanceof CorruptDataError, `byte ${at} must be refused from the whole file`);
     const before = f.kernels.allocator.allocatedBytes;
-    let placed: HnswIndex | undefined;
+    let placed: Awaited<ReturnType<typeof inPlace>>;
     try {
       placed = await inPlace(damaged, f.segment);
     } catch (err) {
@@ -112,4 +116,24 @@ test('a damaged index file is refused in place as from the whole file, or left t
     assert.equal(placed, undefined, `byte ${at} must not be accepted`);
     assert.equal(f.kernels.allocator.allocatedBytes, before, `byte ${at} leaves nothing allocated`);
   }
+});
+
+test('a level-0 list that fails the integrity check, under a valid checksum, is reported as from the whole file', async () => {
+  const f = await fixture();
+  const body = f.built.serialize();
+  const words = new Uint32Array(body.buffer, body.byteOffset, body.byteLength / 4);
+  const listWords = 2 * 6 + 1;
+  const bad = 300;
+  const list = 13 + Math.ceil(ROWS / 4) + bad * listWords; // fixed words, level bytes, lists before
+  assert.ok(words[list] > 0, 'node 300 has links');
+  words[list + 1] = bad; // a link to itself
+  const file = encodeIndexFile({ segmentId: SEGMENT_ID, rows: ROWS, indexType: 'HNSW6', body });
+  const whole = wholeFile(file, f);
+  assert.throws(() => whole.checkIntegrity(), /node 300 links to itself on 0/);
+  whole.dispose();
+  const read = await inPlace(file, f.segment);
+  assert.ok(read);
+  assert.equal(read.level0Checked, 0, 'the check as lists arrive stopped; checkIntegrity starts over');
+  assert.throws(() => read.index.checkIntegrity(read.level0Checked), /node 300 links to itself on 0/);
+  read.index.dispose();
 });

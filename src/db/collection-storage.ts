@@ -19,6 +19,7 @@
 import { CorruptDataError } from '../errors.js';
 import { Bitset } from '../index/bitset.js';
 import { deserializeIndex } from '../index/factory.js';
+import type { HnswIndex } from '../index/hnsw-index.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
 import type { MemoryArenas, Placement } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -571,11 +572,11 @@ export class CollectionStorage {
 
   /** Reads and checks the index file `key` of `field` of `segment`. */
   private async loadIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
-    const index =
-      (this.readsInPlace && (await this.readIndexInPlace(key, segment, field))) ||
-      (await this.decodeIndex(key, segment, field));
+    const placed = this.readsInPlace ? await this.readIndexInPlace(key, segment, field) : undefined;
+    const index = placed?.index ?? (await this.decodeIndex(key, segment, field));
     try {
-      index.checkIntegrity();
+      if (placed) placed.index.checkIntegrity(placed.level0Checked);
+      else index.checkIntegrity();
       return index;
     } catch (err) {
       index.dispose();
@@ -597,17 +598,20 @@ export class CollectionStorage {
     );
   }
 
-  /** A plain HNSW index read from its file into place (index-read.ts), or undefined for another kind of file. */
+  /**
+   * A plain HNSW index read from its file into place (index-read.ts) and how many nodes'
+   * level-0 lists it checked as they arrived; undefined for another kind of file.
+   */
   private async readIndexInPlace(
     key: string,
     segment: SealedSegment,
     field: number,
-  ): Promise<VectorIndexRead | undefined> {
+  ): Promise<{ index: HnswIndex; level0Checked: number } | undefined> {
     const reader = await this.openReader(key);
     try {
-      const index = await readHnswInPlace(reader, key, segment, field);
-      if (index) this.fileBytes.set(key, reader.size);
-      return index;
+      const placed = await readHnswInPlace(reader, key, segment, field);
+      if (placed) this.fileBytes.set(key, reader.size);
+      return placed;
     } finally {
       await reader.close();
     }

@@ -26,7 +26,9 @@ import { readRegions, readsInPlace } from './segment-read.js';
 
 /**
  * The plain HNSW index of `field` of `segment` read from the index file `file` into place,
- * or undefined when this file is not one to read so (see the module comment).
+ * or undefined when this file is not one to read so (see the module comment); with the
+ * nodes whose level-0 lists were checked as they arrived (`HnswGraph.checkLevel0`), which
+ * its `checkIntegrity(level0Checked)` skips.
  * @throws CorruptDataError naming `file`.
  */
 export async function readHnswInPlace(
@@ -34,7 +36,8 @@ export async function readHnswInPlace(
   file: string,
   segment: SealedSegment,
   field: number,
-): Promise<HnswIndex | undefined> {
+  chunkBytes?: number,
+): Promise<{ index: HnswIndex; level0Checked: number } | undefined> {
   const kernels = segment.kernels;
   if (!(kernels instanceof WasmKernels) || !readsInPlace(kernels)) return undefined;
   const readAt = (position: number, target: Uint8Array) => reader.read(position, target);
@@ -55,7 +58,30 @@ export async function readHnswInPlace(
   } catch {
     return undefined;
   }
-  const reading = readRegions(readAt, prefixEnd, placed.regions, crc32(prefix.subarray(0, prefixEnd)));
+  // The level-0 lists (region 1) are checked as they arrive, while the rest is read; a list
+  // that fails stops this, and `checkIntegrity` then reports it (after the checksum and the
+  // header, as it would have).
+  const listBytes = (2 * fixed[4] + 1) * 4;
+  let level0Checked = 0;
+  let checking = true;
+  const arrived = (region: number, end: number) => {
+    if (region !== 1 || !checking) return;
+    const complete = Math.floor(end / listBytes);
+    try {
+      placed.graph.checkLevel0(level0Checked, complete);
+      level0Checked = complete;
+    } catch {
+      checking = false;
+    }
+  };
+  const reading = readRegions(
+    readAt,
+    prefixEnd,
+    placed.regions,
+    crc32(prefix.subarray(0, prefixEnd)),
+    chunkBytes,
+    arrived,
+  );
   try {
     const crc = await reading;
     const stored = new Uint8Array(4);
@@ -73,7 +99,7 @@ export async function readHnswInPlace(
     } catch (err) {
       throw new CorruptDataError(file, (err as Error).message);
     }
-    return HnswIndex.overGraphOf(placed.graph);
+    return { index: HnswIndex.overGraphOf(placed.graph), level0Checked: checking ? level0Checked : 0 };
   } catch (err) {
     await reading.catch(() => undefined);
     placed.graph.dispose();

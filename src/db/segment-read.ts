@@ -154,7 +154,8 @@ async function readChecked(
  * Reads the bytes at `position` of a file into `regions`, one after the other as they lie in
  * the file, in chunks of at most `chunkBytes` with {@link IN_FLIGHT} in flight, and returns the
  * CRC-32 of those bytes continued from `crc`: each chunk is checksummed as soon as it and
- * every chunk before it are in, while later ones are still being read.
+ * every chunk before it are in, while later ones are still being read. `arrived(region, end)`
+ * is then called: bytes [0, end) of `regions[region]` and every region before it are in.
  */
 export async function readRegions(
   readAt: ReadAt,
@@ -162,17 +163,18 @@ export async function readRegions(
   regions: readonly Uint8Array[],
   crc: number,
   chunkBytes = CHUNK_BYTES,
+  arrived?: (region: number, end: number) => void,
 ): Promise<number> {
-  const chunks: { at: number; bytes: Uint8Array }[] = [];
+  const chunks: { at: number; bytes: Uint8Array; region: number; end: number }[] = [];
   let at = position;
-  for (const region of regions) {
+  regions.forEach((region, index) => {
     for (let from = 0; from < region.length; from += chunkBytes) {
-      const bytes = region.subarray(from, Math.min(region.length, from + chunkBytes));
-      chunks.push({ at, bytes });
-      at += bytes.length;
+      const end = Math.min(region.length, from + chunkBytes);
+      chunks.push({ at, bytes: region.subarray(from, end), region: index, end });
+      at += end - from;
     }
-  }
-  const arrived = new Uint8Array(chunks.length);
+  });
+  const done = new Uint8Array(chunks.length);
   let next = 0;
   let checked = 0;
   let sum = crc;
@@ -180,8 +182,12 @@ export async function readRegions(
     while (next < chunks.length) {
       const i = next++;
       await readAt(chunks[i].at, chunks[i].bytes);
-      arrived[i] = 1;
-      while (checked < chunks.length && arrived[checked] === 1) sum = crc32(chunks[checked++].bytes, sum);
+      done[i] = 1;
+      while (checked < chunks.length && done[checked] === 1) {
+        const chunk = chunks[checked++];
+        sum = crc32(chunk.bytes, sum);
+        arrived?.(chunk.region, chunk.end);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, chunks.length) }, reader));

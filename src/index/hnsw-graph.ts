@@ -81,6 +81,8 @@ export class HnswGraph {
   private readonly arenas: number[] = [];
   private readonly scratches: Scratch[] = [];
   private rng: number;
+  /** The bitset `checkLevel0` reuses across the calls of a check read in chunks (all zero between lists). */
+  private level0Seen: Int32Array | undefined;
 
   constructor(
     readonly kernels: WasmKernels,
@@ -303,8 +305,12 @@ export class HnswGraph {
     return this.kernels.u32(list + 4, n).slice();
   }
 
-  /** Throws if an invariant of the graph does not hold (see `assembly/hnsw.ts`). */
-  checkIntegrity(): void {
+  /**
+   * Throws if an invariant of the graph does not hold (see `assembly/hnsw.ts`). `level0From`:
+   * the level-0 lists of nodes below it were checked already by `checkLevel0` since they
+   * were written (a graph read into place checks them as they arrive), so they are skipped.
+   */
+  checkIntegrity(level0From = 0): void {
     const n = this.count;
     const top = this.maxLevel;
     if (n === 0) {
@@ -317,18 +323,13 @@ export class HnswGraph {
     if (this.levelOf(entry) !== top) {
       throw new Error(`hnsw: entry point ${entry} has level ${this.levelOf(entry)}, top is ${top}`);
     }
+    this.checkLevel0(level0From, n);
     // One view of each table for the whole check, no allocation per node: at a million nodes
     // views and sets per node cost more than the check itself (it runs at every load).
     const levels = this.bytes(this.levels, n).slice();
     const upperTable = this.kernels.u32(this.upper, n).slice();
     const memory = new Uint32Array(this.kernels.memory.buffer);
-    const M0 = this.M0;
     const M = this.shape.M;
-    /**
-     * The links of the list being checked, as bits (set while it is checked, cleared after):
-     * a bit already set is a second link to that node. n bits stay in cache where a word per
-     * node would not, and the check reads each list in order.
-     */
     const seen = new Int32Array((n + 31) >>> 5);
     for (let node = 0; node < n; node++) {
       const level = levels[node];
@@ -336,30 +337,50 @@ export class HnswGraph {
       if (level > 0 !== (upperTable[node] !== 0)) {
         throw new Error(`hnsw: node ${node} at level ${level} has upper block ${upperTable[node]}`);
       }
-      for (let l = 0; l <= level; l++) {
-        const at =
-          (l === 0 ? this.level0 + node * (M0 + 1) * 4 : upperTable[node] + (l - 1) * (M + 1) * 4) >>> 2;
+      for (let l = 1; l <= level; l++) {
+        const at = (upperTable[node] + (l - 1) * (M + 1) * 4) >>> 2;
         const count = memory[at];
-        const cap = l === 0 ? M0 : M;
-        if (count > cap) throw new Error(`hnsw: node ${node} has ${count} links on ${l}`);
+        if (count > M) throw new Error(`hnsw: node ${node} has ${count} links on ${l}`);
+        checkList(memory, at, count, node, l, n, seen);
         for (let i = 1; i <= count; i++) {
           const other = memory[at + i];
-          if (other >= n) throw new Error(`hnsw: node ${node} links to ${other} (of ${n}) on ${l}`);
-          if (other === node) throw new Error(`hnsw: node ${node} links to itself on ${l}`);
-          const bit = 1 << (other & 31);
-          if ((seen[other >>> 5] & bit) !== 0)
-            throw new Error(`hnsw: node ${node} links to ${other} twice on ${l}`);
-          // Every node is at level 0 or above: only upper lists can link below their level.
-          if (l > 0 && levels[other] < l) throw new Error(`hnsw: node ${node} links to ${other} below ${l}`);
-          seen[other >>> 5] |= bit;
+          if (levels[other] < l) throw new Error(`hnsw: node ${node} links to ${other} below ${l}`);
         }
         for (let i = 1; i <= count; i++) seen[memory[at + i] >>> 5] = 0;
       }
     }
+    this.level0Seen = undefined;
     const marked = this.deletedBitset().count();
     if (marked !== this.deletedCount) {
       throw new Error(`hnsw: ${marked} nodes marked deleted, header says ${this.deletedCount}`);
     }
+  }
+
+  /**
+   * Checks the level-0 lists of nodes `from` to `to` - 1 (part of `checkIntegrity`): at most
+   * M0 links each, to other nodes below `count`, none twice. Reads only those lists, so a
+   * graph being read into place checks the lists that have arrived.
+   */
+  checkLevel0(from: number, to: number): void {
+    const n = this.count;
+    const memory = new Uint32Array(this.kernels.memory.buffer);
+    const M0 = this.M0;
+    /**
+     * The links of the list being checked, as bits (set while it is checked, cleared after):
+     * a bit already set is a second link to that node. n bits stay in cache where a word per
+     * node would not, and the check reads each list in order.
+     */
+    const seen =
+      this.level0Seen?.length === (n + 31) >>> 5 ? this.level0Seen : new Int32Array((n + 31) >>> 5);
+    this.level0Seen = undefined; // set again once every list checked has cleared its bits
+    for (let node = from; node < to; node++) {
+      const at = (this.level0 + node * (M0 + 1) * 4) >>> 2;
+      const count = memory[at];
+      if (count > M0) throw new Error(`hnsw: node ${node} has ${count} links on 0`);
+      checkList(memory, at, count, node, 0, n, seen);
+      for (let i = 1; i <= count; i++) seen[memory[at + i] >>> 5] = 0;
+    }
+    this.level0Seen = seen;
   }
 
   /** The graph (not the vectors) in the versioned layout documented in `docs/format.md`. */
@@ -558,5 +579,30 @@ export class HnswGraph {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+/**
+ * Checks the `count` links of the list at word `at` of `memory` (node `node`, level `l`, of
+ * a graph of `n` nodes): each below `n`, not `node`, none twice. Sets each link's bit in
+ * `seen` (all zero before); the caller clears them.
+ */
+function checkList(
+  memory: Uint32Array,
+  at: number,
+  count: number,
+  node: number,
+  l: number,
+  n: number,
+  seen: Int32Array,
+): void {
+  for (let i = 1; i <= count; i++) {
+    const other = memory[at + i];
+    if (other >= n) throw new Error(`hnsw: node ${node} links to ${other} (of ${n}) on ${l}`);
+    if (other === node) throw new Error(`hnsw: node ${node} links to itself on ${l}`);
+    const bit = 1 << (other & 31);
+    if ((seen[other >>> 5] & bit) !== 0)
+      throw new Error(`hnsw: node ${node} links to ${other} twice on ${l}`);
+    seen[other >>> 5] |= bit;
   }
 }

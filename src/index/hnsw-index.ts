@@ -468,8 +468,9 @@ export class HnswIndex implements TrainableIndex {
     );
   }
 
-  checkIntegrity(): void {
-    this.graph.checkIntegrity();
+  /** See `HnswGraph.checkIntegrity` (`level0From`: level-0 lists checked as the graph was read). */
+  checkIntegrity(level0From = 0): void {
+    this.graph.checkIntegrity(level0From);
     if (this.freeSlots.length !== this.graph.deletedCount) {
       throw new Error(`hnsw: ${this.freeSlots.length} free slots for ${this.graph.deletedCount} deleted`);
     }
