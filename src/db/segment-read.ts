@@ -40,9 +40,13 @@ import {
   verifySection,
 } from '../storage/segment-file.js';
 
-/** Reads of this size are issued {@link IN_FLIGHT} at a time (as `readWholeFile` does). */
+/**
+ * Reads of this size are issued {@link IN_FLIGHT} at a time: more than the thread pool's four
+ * threads, so that the disk keeps reading while the event loop is busy (parsing the ids) and
+ * cannot issue the next read; not so many that other file work waits long behind them.
+ */
 const CHUNK_BYTES = 16 * 2 ** 20;
-const IN_FLIGHT = 4;
+const IN_FLIGHT = 8;
 
 /** Reads bytes [position, position + target.length) of one file into `target`. */
 export type ReadAt = (position: number, target: Uint8Array) => Promise<void>;
