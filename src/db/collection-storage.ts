@@ -19,7 +19,6 @@
 import { CorruptDataError } from '../errors.js';
 import { Bitset } from '../index/bitset.js';
 import { deserializeIndex } from '../index/factory.js';
-import type { HnswIndex } from '../index/hnsw-index.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
 import type { MemoryArenas, Placement } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -38,19 +37,19 @@ import {
   parseManifest,
   type SegmentEntry,
 } from '../storage/manifest.js';
-import type { ObjectReader, ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import { decodePayloadRecord, type PayloadRecord } from '../storage/payload-record.js';
 import { encodeSegment, type SegmentField } from '../storage/segment-file.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
-import { readHnswInPlace } from './index-read.js';
+import { loadHnswInPlace } from './index-read.js';
 import { loadOnDiskIndex } from './ondisk-index.js';
 import { partitionKey } from './partition-files.js';
 import { applyPayloadRecord } from './payload-apply.js';
 import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
 import { fileRowBytes } from './segment-bytes.js';
 import { SegmentPlacement } from './segment-placement.js';
-import { readSegmentInPlace, readsInPlace } from './segment-read.js';
+import { loadSegmentInPlace } from './segment-read.js';
 import { SegmentSet } from './segment-set.js';
 
 export class CollectionStorage {
@@ -525,44 +524,15 @@ export class CollectionStorage {
     entry: SegmentEntry,
     payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
   ): Promise<SealedSegment> {
-    const key = entry.file;
-    const reader = await this.openReader(key);
-    try {
-      const segment = await this.placement.buildAsync(entry.rows, async (placement) => {
-        if (!readsInPlace(placement.kernels))
-          return this.decodeIn(placement, entry, payloadIndexOf, await this.read(key));
-        const placed = await readSegmentInPlace(
-          (position, target) => reader.read(position, target),
-          reader.size,
-          key,
-          placement.kernels,
-        );
-        return SealedSegment.build(
-          placement.kernels,
-          entry.id,
-          placed.data,
-          payloadIndexOf,
-          placement.release,
-          [],
-          placed.filled,
-        );
-      });
-      this.fileBytes.set(key, reader.size);
-      return segment;
-    } finally {
-      await reader.close();
-    }
-  }
-
-  /** Opens `key` for positioned reads (`readsInPlace`); `CorruptDataError` when it is missing. */
-  private async openReader(key: string): Promise<ObjectReader> {
-    try {
-      return await this.store.openReader!(key);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new CorruptDataError(key, 'file is missing');
-      throw err;
-    }
+    const { segment, bytes } = await loadSegmentInPlace(
+      this.store,
+      entry,
+      this.placement,
+      payloadIndexOf,
+      async (placement) => this.decodeIn(placement, entry, payloadIndexOf, await this.read(entry.file)),
+    );
+    this.fileBytes.set(entry.file, bytes);
+    return segment;
   }
 
   /** The index file of each vector field that a manifest entry names. */
@@ -572,7 +542,8 @@ export class CollectionStorage {
 
   /** Reads and checks the index file `key` of `field` of `segment`. */
   private async loadIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
-    const placed = this.readsInPlace ? await this.readIndexInPlace(key, segment, field) : undefined;
+    const placed = this.readsInPlace ? await loadHnswInPlace(this.store, key, segment, field) : undefined;
+    if (placed) this.fileBytes.set(key, placed.bytes);
     const index = placed?.index ?? (await this.decodeIndex(key, segment, field));
     try {
       if (placed) placed.index.checkIntegrity(placed.level0Checked);
@@ -596,25 +567,6 @@ export class CollectionStorage {
       segment.layout(field).distance,
       key,
     );
-  }
-
-  /**
-   * A plain HNSW index read from its file into place (index-read.ts) and how many nodes'
-   * level-0 lists it checked as they arrived; undefined for another kind of file.
-   */
-  private async readIndexInPlace(
-    key: string,
-    segment: SealedSegment,
-    field: number,
-  ): Promise<{ index: HnswIndex; level0Checked: number } | undefined> {
-    const reader = await this.openReader(key);
-    try {
-      const placed = await readHnswInPlace(reader, key, segment, field);
-      if (placed) this.fileBytes.set(key, reader.size);
-      return placed;
-    } finally {
-      await reader.close();
-    }
   }
 
   /** Object key for the index file of `field` of `part`. */

@@ -21,8 +21,27 @@ import { WasmKernels } from '../kernels/wasm-kernels.js';
 import type { SealedSegment } from '../segment/sealed-segment.js';
 import { crc32 } from '../storage/binary.js';
 import { checkIndexFile, indexFileLayout, MAX_INDEX_HEAD_BYTES } from '../storage/index-file.js';
-import type { ObjectReader } from '../storage/object-store.js';
-import { readRegions, readsInPlace } from './segment-read.js';
+import type { ObjectReader, ObjectStore } from '../storage/object-store.js';
+import { openObject, readRegions, readsInPlace } from './segment-read.js';
+
+/**
+ * `readHnswInPlace` of the index file `key` of `store` (which opens objects for positioned
+ * reads), with the file's bytes. @throws CorruptDataError naming `key` (also when it is missing).
+ */
+export async function loadHnswInPlace(
+  store: ObjectStore,
+  key: string,
+  segment: SealedSegment,
+  field: number,
+): Promise<{ index: HnswIndex; level0Checked: number; bytes: number } | undefined> {
+  const reader = await openObject(store, key);
+  try {
+    const placed = await readHnswInPlace(reader, key, segment, field);
+    return placed && { ...placed, bytes: reader.size };
+  } finally {
+    await reader.close();
+  }
+}
 
 /**
  * The plain HNSW index of `field` of `segment` read from the index file `file` into place,

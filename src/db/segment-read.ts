@@ -24,8 +24,14 @@
 
 import { CorruptDataError } from '../errors.js';
 import { VectorStore } from '../index/vector-store.js';
+import type { Placement } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
+import type { SegmentPayloadIndex } from '../payload/payload-index.js';
+import { SealedSegment } from '../segment/sealed-segment.js';
+import type { StoredPayload } from '../segment/segment-view.js';
 import { crc32, fromUtf8 } from '../storage/binary.js';
+import type { SegmentEntry } from '../storage/manifest.js';
+import type { ObjectReader, ObjectStore } from '../storage/object-store.js';
 import {
   checkSectionCrc,
   checkZeroPadding,
@@ -39,6 +45,7 @@ import {
   segmentLayout,
   verifySection,
 } from '../storage/segment-file.js';
+import type { SegmentPlacement } from './segment-placement.js';
 
 /**
  * Reads of this size are issued {@link IN_FLIGHT} at a time: more than the thread pool's four
@@ -56,6 +63,55 @@ export interface PlacedSegment {
   /** The fields' `vectors` are views of `filled`'s memory. */
   data: SegmentData;
   filled: VectorStore[];
+}
+
+/** Opens `key` of `store` for positioned reads (`store.openReader`); `CorruptDataError` when it is missing. */
+export async function openObject(store: ObjectStore, key: string): Promise<ObjectReader> {
+  try {
+    return await store.openReader!(key);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CorruptDataError(key, 'file is missing');
+    throw err;
+  }
+}
+
+/**
+ * The segment of manifest `entry` read from its file in `store` (which opens objects for
+ * positioned reads) into place in an arena of `placement` (retried in a fresh arena as
+ * `SegmentPlacement.build` does), and the file's bytes; `decodeWhole` builds it from the whole
+ * file instead in an arena whose memory is not shared.
+ */
+export async function loadSegmentInPlace(
+  store: ObjectStore,
+  entry: SegmentEntry,
+  placement: SegmentPlacement,
+  payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+  decodeWhole: (placement: Placement) => Promise<SealedSegment>,
+): Promise<{ segment: SealedSegment; bytes: number }> {
+  const reader = await openObject(store, entry.file);
+  try {
+    const segment = await placement.buildAsync(entry.rows, async (placed) => {
+      if (!readsInPlace(placed.kernels)) return decodeWhole(placed);
+      const read = await readSegmentInPlace(
+        (position, target) => reader.read(position, target),
+        reader.size,
+        entry.file,
+        placed.kernels,
+      );
+      return SealedSegment.build(
+        placed.kernels,
+        entry.id,
+        read.data,
+        payloadIndexOf,
+        placed.release,
+        [],
+        read.filled,
+      );
+    });
+    return { segment, bytes: reader.size };
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Whether segments can be read into `kernels`' memory in place (it is a shared memory). */
