@@ -178,3 +178,15 @@ export class SnapshotNotFoundError extends QuiverError {
     super('SNAPSHOT_NOT_FOUND', `collection '${collection}' has no snapshot '${snapshot}'`);
   }
 }
+
+/**
+ * The encryption key given does not fit the database (or a file of it): no key for an
+ * encrypted database, a key whose check value differs from the one recorded, a key for a
+ * database created without encryption, or a file sealed under a key that was not given
+ * (a key rotation in progress needs the old key too). Nothing was read or changed.
+ */
+export class EncryptionKeyError extends QuiverError {
+  constructor(message: string) {
+    super('ENCRYPTION_KEY', message);
+  }
+}

@@ -5,7 +5,8 @@
  *
  * Exit codes: 0 success; 1 a Quiver error or a bad file (`error: <message>` on stderr, no
  * stack trace); 2 a usage error (unknown command or option, bad option value, missing
- * argument). Each command opens the database, runs, and closes it (see `database.ts`).
+ * argument). Each command opens the database, runs, and closes it (see `database.ts`), with
+ * the key of `--encryption-key-file` when the database is encrypted at rest.
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
@@ -19,6 +20,7 @@ import { registerPayloadIndex } from './commands/payload-index.js';
 import { registerPurgeReport } from './commands/purge-report.js';
 import { registerRecommend } from './commands/recommend.js';
 import { registerRestore } from './commands/restore.js';
+import { registerRotateKey } from './commands/rotate-key.js';
 import { registerSearch } from './commands/search.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
@@ -30,6 +32,18 @@ function buildProgram(): Command {
     .description('Quiver vector database: create collections, import vectors, search')
     .version(packageVersion())
     .addOption(new Option('--data <dir>', 'database folder').env('QUIVER_DATA').default('./quiver-data'))
+    .addOption(
+      new Option(
+        '--encryption-key-file <file>',
+        'file holding the 256-bit key (64 hex characters) of a database encrypted at rest; given when creating one, it encrypts it',
+      ).env('QUIVER_ENCRYPTION_KEY_FILE'),
+    )
+    .addOption(
+      new Option(
+        '--previous-encryption-key-file <file...>',
+        'key files a key rotation rotates from (with the new key in --encryption-key-file: starts or resumes the rotation)',
+      ),
+    )
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');
   for (const register of [
@@ -44,6 +58,7 @@ function buildProgram(): Command {
     registerSnapshot,
     registerPurgeReport,
     registerRestore,
+    registerRotateKey,
     registerServe,
     registerBench,
   ]) {

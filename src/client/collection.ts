@@ -6,7 +6,7 @@
  *   byte arrays), named vectors field by field;
  * - payloads are checked and copied as the engine copies them (`JSON.stringify` semantics);
  * - raw inputs of fields with an embedding provider (`{ id, image: 'photo.jpg' }`) travel
- *   in `inputs`, image files read and sent as bytes (see `raw-inputs.ts`);
+ *   in `inputs`, image and audio files read and sent as bytes (see `raw-inputs.ts`);
  * - only the options the API knows are sent, so an unknown option is ignored, as in-process.
  * Returned vectors are requested as base64 and come back as `Float32Array` (or `Uint8Array`
  * for binary fields).
@@ -92,8 +92,8 @@ export class RemoteCollection implements Collection, PayloadUpdating {
 
   /**
    * Inserts or replaces points (vectors and payload) by id; all-or-nothing. A field with a
-   * provider takes its raw input under its own name: a text, or an image as a file path on
-   * this machine (read and sent as bytes) or as bytes.
+   * provider takes its raw input under its own name: a text, or an image or WAV audio file as
+   * a path on this machine (read and sent as bytes) or as bytes.
    * @example
    * await images.upsert([{ id: 'img-1', vector: [0.1, 0.2, 0.3], payload: { label: 'cat' } }]);
    * await media.upsert([{ id: 7, vectors: { image: imageVector, text: textVector } }]);
@@ -214,7 +214,8 @@ export class RemoteCollection implements Collection, PayloadUpdating {
   /**
    * The best hits for a vector, a text, or both (a hybrid search), best first; with
    * `groupBy`, the best `k` groups of up to `groupSize` hits. A field with a provider is
-   * searched by its raw input under its own name (an image path on this machine, or bytes; a text).
+   * searched by its raw input under its own name (an image or audio path on this machine, or
+   * bytes; a text).
    * @example
    * const hits = await images.search(query, { k: 10, withPayload: true });
    * const mixed = await docs.search({ text: 'tax cuts', textField: 'body', vector: q }, { fusion: 'rrf' });

@@ -2,8 +2,9 @@
  * Raw inputs of vector fields that name an embedding provider, on the client's side. The keys
  * of a point or query object that name such a field (`{ id, image: 'photo.jpg' }`,
  * `search({ image: bytes })`, `search({ caption: 'a red dress' })`) become the request's
- * `inputs`, encoded as `wire/format.ts` says: a text as it is, an image as the base64 of its bytes.
- * A string given to an image field is a file on this machine, read here: the server never
+ * `inputs`, encoded as `wire/format.ts` says: a text as it is, an image or a WAV audio file as
+ * the base64 of its bytes. A string given to an image or audio field is a file on this
+ * machine, read here: the server never
  * opens a path a client names, and this machine's paths mean nothing to it anyway.
  *
  * The checks are the engine's (`db/field-embedders.ts`), with the same error classes, made
@@ -11,13 +12,13 @@
  * than one raw input in a query. A file that cannot be read is an `EmbeddingInputError`, as
  * in-process. A bare `text` query goes to the server as it is (the engine there decides
  * whether it is BM25 or a provider field's input), except when the collection has a field
- * named `text`: its raw input, read here if that field takes images.
+ * named `text`: its raw input, read here if that field takes images or audio.
  */
 import { readFile } from 'node:fs/promises';
 import { describe } from '../db/validate.js';
 import { EmbeddingInputError } from '../embed/provider.js';
 import { InvalidArgumentError } from '../errors.js';
-import { isTextProvider } from '../wire/format.js';
+import { fileInputName, isTextProvider } from '../wire/format.js';
 
 /** Properties of a point and of a query object that are not raw inputs. */
 const POINT_KEYS = new Set(['id', 'vector', 'vectors', 'payload']);
@@ -29,6 +30,8 @@ export interface RawField {
   input: string | Uint8Array;
   /** Whether the field's provider takes texts. */
   text: boolean;
+  /** What a file input of the field is called in messages. */
+  file: 'image file' | 'audio file';
 }
 
 export class RawInputCodec {
@@ -63,7 +66,7 @@ export class RawInputCodec {
     return { rest, raw };
   }
 
-  /** The wire text of raw inputs (`inputs`), by field; image files are read one at a time. */
+  /** The wire text of raw inputs (`inputs`), by field; image and audio files are read one at a time. */
   async encode(raws: readonly RawField[], where: string): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const raw of raws) out[raw.field] = await encodeOne(raw, `${where}.${raw.field}`);
@@ -80,15 +83,17 @@ export class RawInputCodec {
       );
     }
     const text = isTextProvider(provider);
-    if (typeof value === 'string' && value.length > 0) return { field: key, input: value, text };
-    if (!text && value instanceof Uint8Array && value.length > 0) return { field: key, input: value, text };
+    const file = fileInputName(provider);
+    if (typeof value === 'string' && value.length > 0) return { field: key, input: value, text, file };
+    if (!text && value instanceof Uint8Array && value.length > 0)
+      return { field: key, input: value, text, file };
     throw new InvalidArgumentError(
-      `${where}.${key}: expected ${text ? 'a non-empty text' : 'an image file path or its bytes'}, got ${describe(value)}`,
+      `${where}.${key}: expected ${text ? 'a non-empty text' : `an ${file} path or its bytes`}, got ${describe(value)}`,
     );
   }
 }
 
-/** A text as it is; bytes, or the bytes of the image file a path names, in base64. */
+/** A text as it is; bytes, or the bytes of the image or audio file a path names, in base64. */
 async function encodeOne(raw: RawField, where: string): Promise<string> {
   const { input } = raw;
   if (raw.text) return input as string;
@@ -99,6 +104,6 @@ async function encodeOne(raw: RawField, where: string): Promise<string> {
     return (await readFile(input)).toString('base64');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new EmbeddingInputError(`${where}: cannot read image file '${input}' (${reason})`);
+    throw new EmbeddingInputError(`${where}: cannot read ${raw.file} '${input}' (${reason})`);
   }
 }

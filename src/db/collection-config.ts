@@ -21,7 +21,7 @@ import {
   rowLength,
 } from './metric.js';
 import { checkOnDisk } from './ondisk-config.js';
-import { isTextProvider } from './provider-kind.js';
+import { providerInputKind } from './provider-kind.js';
 import type { Metric, PayloadIndexInfo, TextAnalyzerName } from './types.js';
 import { checkInteger, checkOptions, describe } from './validate.js';
 
@@ -225,9 +225,10 @@ function checkProvider(name: string, opts: Record<string, unknown>): StoredProvi
       `vectors.${name}.storeInput: expected true, false or 'thumbnail', got ${describe(store)}`,
     );
   }
-  if (store === 'thumbnail' && isTextProvider(opts.provider)) {
+  const takes = providerInputKind(opts.provider);
+  if (store === 'thumbnail' && takes !== 'image') {
     throw new InvalidArgumentError(
-      `vectors.${name}.storeInput: 'thumbnail' is for image providers; ${opts.provider} takes texts (use true to keep them)`,
+      `vectors.${name}.storeInput: 'thumbnail' is for image providers; ${opts.provider} takes ${takes === 'text' ? 'texts (use true to keep them)' : 'audio'}`,
     );
   }
   return {

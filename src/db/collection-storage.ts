@@ -24,7 +24,7 @@ import type { MemoryArenas, Placement } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { copyField, type FieldRows } from '../segment/growing-segment.js';
-import { openFieldRows } from '../segment/ondisk-vectors.js';
+import { openFieldRows, rowsOpenerOf } from '../segment/ondisk-vectors.js';
 import { SealedSegment } from '../segment/sealed-segment.js';
 import type { FieldLayout, PointId, StoredPayload } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
@@ -411,7 +411,7 @@ export class CollectionStorage {
           rows,
           this.set.payloadIndexOf,
           placement.release,
-          openFieldRows(this.store.localPath?.(key), bytes, layout, rows.fields, rows.ids.length),
+          openFieldRows(rowsOpenerOf(this.store, key), bytes, layout, rows.fields, rows.ids.length),
         ),
       );
       staging.built.push(segment);
@@ -510,7 +510,7 @@ export class CollectionStorage {
       placement.release,
       (data) =>
         openFieldRows(
-          this.store.localPath?.(entry.file),
+          rowsOpenerOf(this.store, entry.file),
           bytes,
           this.set.layout,
           data.fields,

@@ -29,6 +29,7 @@ import {
   CollectionExistsError,
   CollectionNotFoundError,
   CorruptDataError,
+  EncryptionKeyError,
   InvalidArgumentError,
   StorageFullError,
 } from '../errors.js';
@@ -37,12 +38,14 @@ import type { Kernels } from '../kernels/kernels.js';
 import { defaultKernelKind } from '../kernels/load.js';
 import { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { type CollectionRow, SqliteCatalog } from '../storage/catalog.js';
+import type { EncryptionKeyInput } from '../storage/encrypt-keys.js';
 import { emptyManifest } from '../storage/manifest.js';
 import { FsObjectStore, type ObjectStore } from '../storage/object-store.js';
 import { type CollectionHost, EmbeddedCollection } from './collection.js';
 import { checkConfig, fieldsOf, layoutOf, type StoredCollectionConfig } from './collection-config.js';
 import { CollectionStorage } from './collection-storage.js';
 import { CommitQueue } from './commit-queue.js';
+import { DatabaseEncryption, type RotationProgress } from './encryption.js';
 import { type EmbedderResolver, embedderResolver, resolveProviders } from './field-embedders.js';
 import { type PurgeTarget, resumePurges } from './purge.js';
 import {
@@ -96,6 +99,19 @@ export interface OpenOptions {
    * thread).
    */
   embedders?: EmbedderResolver;
+  /**
+   * Encryption at rest (db/encryption.ts): the database's 256-bit master key, as 32 bytes or
+   * 64 hex characters. Given when a database is created, every file and catalog row holding
+   * vectors, payloads or images is sealed with AES-256-GCM under keys derived from it, and
+   * every later open needs it (`EncryptionKeyError` without it or with another key). A
+   * database created without a key cannot be opened with one.
+   */
+  encryptionKey?: EncryptionKeyInput;
+  /**
+   * The keys a key rotation interrupted by a crash was rotating from
+   * (`rotateEncryptionKey`): the rotation resumes in the background at open.
+   */
+  previousEncryptionKeys?: EncryptionKeyInput[];
 }
 
 export class Quiver implements Database, SnapshotDatabase, CollectionHost {
@@ -114,6 +130,7 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     private readonly store: PinningObjectStore,
     private readonly arenas: MemoryArenas,
     readonly embedders: EmbedderResolver,
+    private readonly encryption: DatabaseEncryption | undefined,
   ) {
     this.queue = new CommitQueue(catalog);
     this.snapshots = new CollectionSnapshots(path, {
@@ -121,6 +138,8 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
       queue: this.queue,
       catalog,
       store,
+      keyring: () => this.encryption?.keyring,
+      ...(encryption ? { sealing: (work) => encryption.sealing(work) } : {}),
       collection: (name) => this.collection(name),
       newStorage: (id, config) => this.newStorage(id, config),
       install: (name, id, config, storage) => this.install(name, id, config, storage),
@@ -139,8 +158,16 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     const arenas = arenasOf(options);
     await mkdir(path, { recursive: true });
     const catalog = SqliteCatalog.open(join(path, 'catalog.sqlite'));
-    const store = new PinningObjectStore(options.objectStore ?? new FsObjectStore(path));
-    const db = new Quiver(path, catalog, store, arenas, embedderResolver(options.embedders));
+    const inner = options.objectStore ?? new FsObjectStore(path);
+    let encryption: DatabaseEncryption | undefined;
+    try {
+      encryption = DatabaseEncryption.open(catalog, inner, path, options);
+    } catch (err) {
+      catalog.close();
+      throw err;
+    }
+    const store = new PinningObjectStore(encryption?.store ?? inner);
+    const db = new Quiver(path, catalog, store, arenas, embedderResolver(options.embedders), encryption);
     db.loadOnDemand = options.load === 'on-demand';
     try {
       await db.loadAll();
@@ -321,6 +348,32 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     return { collections, catalog: catalogResidue(this.catalog) };
   }
 
+  /** Whether the database is encrypted at rest (opened with `encryptionKey`). */
+  get encrypted(): boolean {
+    return this.encryption !== undefined;
+  }
+
+  /**
+   * Re-seals every file and catalog row of the database under `newKey` in the background
+   * (db/encryption.ts); reads and writes go on meanwhile. Resolves when done; from then on
+   * only `newKey` opens the database. If the process dies first, open with `encryptionKey:
+   * newKey, previousEncryptionKeys: [oldKey]` and the rotation resumes.
+   * @throws EncryptionKeyError when the database is not encrypted, `newKey` is the current key,
+   *   or a rotation is already running.
+   * @example
+   * await db.rotateEncryptionKey(newKeyHex);
+   */
+  async rotateEncryptionKey(newKey: EncryptionKeyInput): Promise<RotationProgress> {
+    this.check();
+    if (!this.encryption) throw new EncryptionKeyError(`${this.path}: the database is not encrypted`);
+    return this.encryption.rotate(newKey, () => undefined);
+  }
+
+  /** The key rotation running in the background (started or resumed at open), if any. */
+  get encryptionRotation(): Promise<RotationProgress> | undefined {
+    return this.encryption?.rotation;
+  }
+
   /** SQLite's `PRAGMA quick_check` verdict on the catalog at open: 'ok' when sound. */
   get catalogIntegrity(): string {
     return this.catalog.integrity;
@@ -334,6 +387,8 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
   /** Waits for writes in flight, then releases memory and the folder's lock. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // A rotation stops after the file in progress; the next open resumes it.
+    await this.encryption?.stop();
     // Loading stops after the segment in progress; index builds in flight finish and commit
     // first (a failed one is rebuilt at next open).
     for (const c of this.collections.values()) await c.loader.stop(new ClosedError('database'));
@@ -401,6 +456,9 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     }
     if (!this.loadOnDemand) for (const c of this.collections.values()) c.loader.start();
     await this.resumePendingPurges();
+    this.encryption?.resume((err) =>
+      process.emitWarning(`quiver: the key rotation stopped (it resumes at the next open): ${err.message}`),
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * Vector fields that name an embedding provider: resolving the provider's dimension when a
- * collection is created, and turning raw inputs (image paths or bytes, texts) into vectors on
+ * collection is created, and turning raw inputs (image or audio paths or bytes, texts) into vectors on
  * upsert and search.
  *
  * The db layer sits below `embed/` and does not import it: providers come through an
@@ -19,7 +19,7 @@
  */
 import { DimensionMismatchError, InvalidArgumentError } from '../errors.js';
 import { keepsThumbnails, type StoredVectorField } from './collection-config.js';
-import { isTextProvider } from './provider-kind.js';
+import { fileInputName, isTextProvider } from './provider-kind.js';
 import { makeThumbnails } from './thumbnail-image.js';
 import type { PointId, PointInput, RawPointInput } from './types.js';
 import { checkOptions, describe } from './validate.js';
@@ -33,7 +33,7 @@ export interface FieldDetection {
 
 /** What the database needs of an embedding provider (`EmbeddingProvider` of `quiverdb/embed` is one). */
 export interface FieldEmbedder {
-  readonly kind: 'image' | 'text';
+  readonly kind: 'image' | 'text' | 'audio';
   readonly dimension: number;
   readonly metric: 'cosine' | 'l2' | 'ip';
   embed(inputs: readonly (string | Uint8Array)[]): Promise<Float32Array[]>;
@@ -315,11 +315,12 @@ export class FieldEmbedders {
   }
 
   private checkInput(field: StoredVectorField, value: unknown, where: string): string | Uint8Array {
-    const text = isTextProvider(field.provider!.name);
+    const provider = field.provider!.name;
+    const text = isTextProvider(provider);
     if (typeof value === 'string' && value.length > 0) return value;
     if (!text && value instanceof Uint8Array && value.length > 0) return value;
     throw new InvalidArgumentError(
-      `${where}: expected ${text ? 'a non-empty text' : 'an image file path or its bytes'}, got ${describe(value)}`,
+      `${where}: expected ${text ? 'a non-empty text' : `an ${fileInputName(provider)} path or its bytes`}, got ${describe(value)}`,
     );
   }
 }

@@ -13,6 +13,7 @@
  */
 import { CollectionNotFoundError, CorruptDataError } from '../errors.js';
 import type { SqliteCatalog } from '../storage/catalog.js';
+import type { EncryptionKeyring } from '../storage/encrypt-keys.js';
 import { parseManifest } from '../storage/manifest.js';
 import { type SnapshotDirectory, SnapshotWriter } from '../storage/snapshot-file.js';
 import type { EmbeddedCollection } from './collection.js';
@@ -39,6 +40,13 @@ export interface SnapshotSource {
   queue: CommitQueue;
   catalog: SqliteCatalog;
   store: PinningObjectStore;
+  /** The keys of an encrypted database (a restore opens the snapshot's blobs with them). */
+  keyring?(): EncryptionKeyring | undefined;
+  /**
+   * In an encrypted database, runs `work` with the keys (its snapshot's blobs are sealed under
+   * the current one), tracked so that a key rotation waits for it (db/encryption.ts).
+   */
+  sealing?<T>(work: (keyring: EncryptionKeyring) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -50,9 +58,20 @@ export async function writeSnapshot(
   collection: EmbeddedCollection,
   path: string,
 ): Promise<{ size: number; checksum: string }> {
+  if (source.sealing) return source.sealing((keyring) => writeSealed(source, collection, path, keyring));
+  return writeSealed(source, collection, path, undefined);
+}
+
+/** `writeSnapshot` with the blobs sealed under `keyring` when given. */
+async function writeSealed(
+  source: SnapshotSource,
+  collection: EmbeddedCollection,
+  path: string,
+  keyring: EncryptionKeyring | undefined,
+): Promise<{ size: number; checksum: string }> {
   const state = await source.queue.exclusive(() => captureState(source, collection));
   try {
-    const writer = await SnapshotWriter.create(path);
+    const writer = await SnapshotWriter.create(path, keyring);
     try {
       const prefix = collection.storage.prefix;
       const directory: SnapshotDirectory = {

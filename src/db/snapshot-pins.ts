@@ -9,6 +9,7 @@
  * it) and `CollectionStorage.load` removes it at the next open. `deletePrefix` (dropping a
  * collection) is not deferred: a snapshot of a collection dropped meanwhile fails.
  */
+import type { DiskRows } from '../index/disk-rows.js';
 import type { ObjectReader, ObjectStore } from '../storage/object-store.js';
 
 export class PinningObjectStore implements ObjectStore {
@@ -91,5 +92,9 @@ export class PinningObjectStore implements ObjectStore {
 
   localPath(key: string): string | undefined {
     return this.inner.localPath?.(key);
+  }
+
+  openRows(key: string, position: number, count: number, dimension: number): DiskRows | undefined {
+    return this.inner.openRows?.(key, position, count, dimension);
   }
 }

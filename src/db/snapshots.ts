@@ -173,7 +173,7 @@ export class CollectionSnapshots {
     label: string,
     accept: RecoverOptions['acceptConfig'],
   ): Promise<EmbeddedCollection> {
-    const reader = await SnapshotReader.open(file, label, expected);
+    const reader = await SnapshotReader.open(file, label, expected, this.host.keyring?.());
     try {
       return await restoreSnapshot(this.host, collection, reader, accept);
     } finally {

@@ -117,7 +117,7 @@ export interface VectorFieldConfig {
   onDisk?: boolean;
   /**
    * An embedding provider (`quiverdb/embed`: `'mobilenet-v2'`, `'face'`, `'glove-100'`, `'hog'`,
-   * `'color-histogram'`, `'orb-bovw'`, `'onnx:<folder>'`, `'openai:<url>'`) that turns the
+   * `'color-histogram'`, `'orb-bovw'`, `'audio-mfcc'`, `'onnx:<folder>'`, `'openai:<url>'`) that turns the
    * field's raw inputs into vectors: `upsert([{ id, image: 'photo.jpg' }])` and
    * `search({ image: bytes })` vectorize automatically. A detecting provider (`face`) makes
    * one point per face found: ids `<id>#<n>` (n = 0 for the most confident) and the payload

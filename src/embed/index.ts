@@ -9,6 +9,7 @@
  * | `hog` | image | from its options | cosine |
  * | `color-histogram` | image | from its options | cosine |
  * | `orb-bovw` | image | vocabulary size | cosine |
+ * | `audio-mfcc` | WAV audio | from its options (60) | cosine |
  * | `onnx:<folder>` | text | the model's hidden size | cosine |
  * | `openai:<url>` | text | the endpoint's | cosine |
  *
@@ -25,6 +26,7 @@ import type { OrbVocabulary, TrainOrbVocabularyOptions } from './orb-vocabulary.
 import type { EmbedderOptions, EmbeddingProvider, ImageInput } from './provider.js';
 import { WorkerEmbedder, type WorkerPoolOptions } from './worker-embedder.js';
 
+export type { AudioInput } from './audio-input.js';
 export { MissingPeerDependencyError } from './onnx-runtime.js';
 export type {
   Box,
@@ -50,6 +52,7 @@ export const EMBEDDER_NAMES = [
   'hog',
   'color-histogram',
   'orb-bovw',
+  'audio-mfcc',
 ] as const;
 
 /**
@@ -79,6 +82,8 @@ export async function createEmbedder(
       return (await import('./color-histogram.js')).createColorHistogramEmbedder(options);
     case 'orb-bovw':
       return (await import('./orb-bovw.js')).createOrbBovwEmbedder(options);
+    case 'audio-mfcc':
+      return (await import('./audio-mfcc.js')).createAudioMfccEmbedder(options);
     default:
       throw new InvalidArgumentError(
         `provider: unknown embedder '${name}'; expected one of ${EMBEDDER_NAMES.join(', ')}, onnx:<folder> or openai:<url>`,

@@ -15,7 +15,10 @@ import { QuiverError } from '../errors.js';
 /** An image input: a file path (JPEG, PNG, WebP, GIF, TIFF, AVIF, SVG) or the file's bytes. */
 export type ImageInput = string | Uint8Array;
 
-/** What a provider takes: images (`kind: 'image'`) or texts (`kind: 'text'`). */
+/**
+ * What a provider takes: images (`kind: 'image'`), WAV audio (`kind: 'audio'`), both as a file
+ * path or the file's bytes, or texts (`kind: 'text'`).
+ */
 export type EmbedInput = ImageInput;
 
 /** A region of an image, in pixels of the original image. */
@@ -37,8 +40,8 @@ export interface Detection {
 export interface EmbeddingProvider {
   /** The name `createEmbedder` was called with (`'mobilenet-v2'`, `'onnx:/models/minilm'`, …). */
   readonly name: string;
-  /** What inputs it takes: image paths/bytes, or strings of text. */
-  readonly kind: 'image' | 'text';
+  /** What inputs it takes: image or WAV audio paths/bytes, or strings of text. */
+  readonly kind: 'image' | 'text' | 'audio';
   /** Length of every vector it returns. */
   readonly dimension: number;
   /** How its vectors are compared. */
@@ -46,8 +49,8 @@ export interface EmbeddingProvider {
   /** Inputs embedded per model call; `embed` splits larger arrays. */
   readonly batchSize: number;
   /**
-   * One vector per input, in order. Strings are file paths for image providers and the text
-   * itself for text providers. Throws `EmbeddingInputError` for an unreadable input and
+   * One vector per input, in order. Strings are file paths for image and audio providers and
+   * the text itself for text providers. Throws `EmbeddingInputError` for an unreadable input and
    * `EmbeddingModelError` when the model cannot be loaded.
    */
   embed(inputs: readonly EmbedInput[]): Promise<Float32Array[]>;

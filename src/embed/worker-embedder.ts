@@ -92,7 +92,7 @@ interface Slot {
 
 export class WorkerEmbedder implements EmbeddingProvider {
   readonly name: string;
-  readonly kind: 'image' | 'text';
+  readonly kind: 'image' | 'text' | 'audio';
   readonly dimension: number;
   readonly metric: 'cosine' | 'l2' | 'ip';
   readonly batchSize: number;

@@ -30,7 +30,7 @@ import {
 /** What a worker tells about the provider it created. */
 export interface ProviderDescription {
   name: string;
-  kind: 'image' | 'text';
+  kind: 'image' | 'text' | 'audio';
   dimension: number;
   metric: 'cosine' | 'l2' | 'ip';
   batchSize: number;

@@ -14,6 +14,7 @@
  */
 import { closeSync, openSync, read, readSync } from 'node:fs';
 import { type DiskRows, HeapRows } from '../index/disk-rows.js';
+import type { ObjectStore } from '../storage/object-store.js';
 import type { SegmentField } from '../storage/segment-file.js';
 import { vectorSectionOffsets } from '../storage/segment-sections.js';
 import type { FieldLayout } from './segment-view.js';
@@ -107,14 +108,39 @@ function runs(offsets: ArrayLike<number>): { first: number; n: number; at: numbe
   return out;
 }
 
+/** Opens positioned reads of `count` rows of `dimension` f32 at byte `position` of one segment file. */
+export type RowsOpener = (position: number, count: number, dimension: number) => DiskRows;
+
+/**
+ * How the rows of the object `key` of `store` are read in place: the store's own reader
+ * when it offers one for `key` (`openRows`, an encrypted store), else a `FileRows` over its
+ * local file (`localPath`), else undefined (the object is not a local file).
+ */
+export function rowsOpenerOf(store: ObjectStore, key: string): RowsOpener | undefined {
+  const openRows = store.openRows?.bind(store);
+  const probe = openRows?.(key, 0, 0, 1);
+  if (openRows && probe) {
+    probe.close();
+    return (position, count, dimension) => {
+      const rows = openRows(key, position, count, dimension);
+      if (rows === undefined) throw new Error(`${key}: no longer a local file`);
+      return rows;
+    };
+  }
+  const path = store.localPath?.(key);
+  if (path === undefined) return undefined;
+  return (position, count, dimension) => new FileRows(path, position, count, dimension);
+}
+
 /**
  * The readers of the fields of `layout` kept on disk (undefined for the others), over the
- * segment file whose verified bytes are `bytes`: positioned reads of the file at `path`, or,
- * when the object store has no local file (`path` undefined), the decoded rows `fields`
- * kept in the JS heap. If one cannot be opened, those opened are closed and the error thrown.
+ * segment file whose verified bytes are `bytes`: positioned reads through `opener`
+ * (`rowsOpenerOf`), or, when the object store has no local file (`opener` undefined), the
+ * decoded rows `fields` kept in the JS heap. If one cannot be opened, those opened are
+ * closed and the error thrown.
  */
 export function openFieldRows(
-  path: string | undefined,
+  opener: RowsOpener | undefined,
   bytes: Uint8Array,
   layout: readonly FieldLayout[],
   fields: readonly SegmentField[],
@@ -126,8 +152,8 @@ export function openFieldRows(
   try {
     layout.forEach((f, i) => {
       if (!f.onDisk) out.push(undefined);
-      else if (path === undefined) out.push(new HeapRows(fields[i].vectors, f.dimension));
-      else out.push(new FileRows(path, offsets[i], rows, f.dimension));
+      else if (opener === undefined) out.push(new HeapRows(fields[i].vectors, f.dimension));
+      else out.push(opener(offsets[i], rows, f.dimension));
     });
     return out;
   } catch (err) {

@@ -86,7 +86,7 @@ const VectorParams = Type.Object(
         maxLength: 2048,
         description:
           'Quiver extension: an embedding provider that vectorizes the raw inputs of this field on upsert and search: ' +
-          '`mobilenet-v2`, `face`, `hog`, `color-histogram`, `orb-bovw` (images); `glove-100` (texts); ' +
+          '`mobilenet-v2`, `face`, `hog`, `color-histogram`, `orb-bovw` (images); `audio-mfcc` (WAV audio); `glove-100` (texts); ' +
           '`onnx:<folder>` and `openai:<url>` (texts) only when the server lists them in `allowedProviders`.',
       }),
     ),

@@ -4,13 +4,16 @@
  * use, from a JSON file (`quiver serve --config <file>`) and the environment
  * (`QUIVER_API_KEY`, `QUIVER_READ_ONLY_API_KEYS`, `QUIVER_JWT_SECRET`). Keys from both
  * sources are all accepted; a JWT secret in the environment wins over the file's.
- * `tls.cert` and `tls.key` are paths of PEM files (relative to the working directory).
+ * `tls.cert` and `tls.key` are paths of PEM files (relative to the working directory), as are
+ * `encryptionKeyFile` and `previousEncryptionKeyFiles` (encryption at rest; the command line's
+ * `--encryption-key-file` and `--previous-encryption-key-file` win).
  *
  * ```json
  * { "apiKeys": { "admin": ["…"], "readOnly": ["…", "…"] }, "jwtSecret": "…",
  *   "tls": { "cert": "/etc/quiver/server.pem", "key": "/etc/quiver/server-key.pem" },
  *   "limits": { "bodyBytes": 33554432, "upsertPoints": 10000, "batchQueries": 1000, "ids": 10000, "k": 10000 },
- *   "allowedProviders": ["onnx:/srv/models/minilm", "openai:http://127.0.0.1:8080/v1"] }
+ *   "allowedProviders": ["onnx:/srv/models/minilm", "openai:http://127.0.0.1:8080/v1"],
+ *   "encryptionKeyFile": "/etc/quiver/data.key" }
  * ```
  */
 import { readFile } from 'node:fs/promises';
@@ -51,6 +54,8 @@ const ConfigFile = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    encryptionKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+    previousEncryptionKeyFiles: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   },
   { additionalProperties: false },
 );
@@ -62,6 +67,9 @@ export interface ServerSettings {
   allowedProviders: string[];
   /** Paths of the PEM certificate chain and private key, when the server speaks HTTPS. */
   tlsFiles?: { cert: string; key: string };
+  /** Encryption at rest: the path of the database's key file (64 hex characters), and during a rotation the old keys' files. */
+  encryptionKeyFile?: string;
+  previousEncryptionKeyFiles?: string[];
 }
 
 /** Settings from `file` (if given) and `env`; a malformed file is an `InvalidArgumentError` naming the field. */
@@ -100,6 +108,10 @@ export async function loadSettings(
       ...(jwtSecret === undefined ? {} : { jwtSecret }),
     },
     ...(config.tls === undefined ? {} : { tlsFiles: config.tls }),
+    ...(config.encryptionKeyFile === undefined ? {} : { encryptionKeyFile: config.encryptionKeyFile }),
+    ...(config.previousEncryptionKeyFiles === undefined
+      ? {}
+      : { previousEncryptionKeyFiles: config.previousEncryptionKeyFiles }),
     limits: { ...DEFAULT_LIMITS, ...config.limits },
     allowedProviders: config.allowedProviders ?? [],
   };

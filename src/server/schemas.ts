@@ -321,7 +321,8 @@ export function rawInputs(maxProperties: number, description: string) {
       minLength: 1,
       description:
         'A text, for a field whose provider takes texts (`glove-100`, `onnx:…`, `openai:…`); for any other ' +
-        "provider, the image file's bytes in base64 (RFC 4648, padded, no line breaks). Never a file path.",
+        "provider, the file's bytes in base64 (RFC 4648, padded, no line breaks): an image, or a WAV file for " +
+        '`audio-mfcc`. Never a file path.',
     }),
     { ...closed, minProperties: 1, maxProperties, description },
   );

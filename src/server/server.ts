@@ -37,6 +37,7 @@ import { notReadyFor } from './readiness.js';
 import { requestSchemas } from './request-schemas.js';
 import { collectionRoutes } from './routes/collections.js';
 import type { RouteContext } from './routes/context.js';
+import { encryptionRoutes } from './routes/encryption.js';
 import { operationRoutes } from './routes/operations.js';
 import { payloadRoutes } from './routes/payload.js';
 import { payloadIndexRoutes } from './routes/payload-indexes.js';
@@ -233,6 +234,7 @@ export class QuiverServer {
     await app.register(queryRoutes, context);
     await app.register(payloadIndexRoutes, context);
     await app.register(thumbnailRoutes, context);
+    await app.register(encryptionRoutes, context);
     // The snapshot routes write their own envelope (their answers include 202 `accepted`).
     await app.register(async (snapshots) => {
       snapshots.addHook('onRoute', (route) => {

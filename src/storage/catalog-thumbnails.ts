@@ -15,11 +15,13 @@
  *
  * Every row carries a CRC-32 over its collection, point, field and bytes (as the other
  * catalog rows, `catalog-rows.ts`), verified when it is read: a mismatch is a
- * `CorruptDataError` naming the row.
+ * `CorruptDataError` naming the row. In an encrypted database the bytes are sealed
+ * (`catalog-encryption.ts`) and the checksum covers them as stored.
  */
 import type Sqlite from 'better-sqlite3';
 import { CorruptDataError } from '../errors.js';
 import { crc32, utf8 } from './binary.js';
+import type { CatalogEncryption } from './catalog-encryption.js';
 import { verifyCrc } from './catalog-rows.js';
 
 /** An integer or string point id (as `segment-view.ts`'s `PointId`). */
@@ -65,6 +67,8 @@ export class CatalogThumbnails {
   constructor(
     private readonly db: Sqlite.Database,
     private readonly file: string,
+    /** Seals bodies in an encrypted database (checksums cover them as stored). */
+    private readonly encryption?: CatalogEncryption,
   ) {
     this.stmts = this.prepare();
   }
@@ -90,12 +94,13 @@ export class CatalogThumbnails {
   /** Inserts or replaces rows (inside a transaction of the caller's). */
   put(collectionId: number, rows: readonly ThumbnailRow[]): void {
     for (const r of rows) {
+      const body = this.encryption ? this.encryption.sealThumbnail(collectionId, r.field, r.body) : r.body;
       this.stmts.put.run(
         collectionId,
         r.point,
         r.field,
-        r.body,
-        thumbnailCrc(collectionId, r.point, r.field, r.body),
+        body,
+        thumbnailCrc(collectionId, r.point, r.field, body),
       );
     }
   }
@@ -119,35 +124,34 @@ export class CatalogThumbnails {
   get(collectionId: number, point: ThumbnailPointId, field: string): Buffer | undefined {
     const row = this.stmts.get.get(collectionId, point, field) as { body: Buffer; crc: number } | undefined;
     if (!row) return undefined;
-    this.verify(collectionId, point, field, row);
-    return row.body;
+    return this.bodyOf(collectionId, point, field, row);
   }
 
   /** Every thumbnail of a collection, checksums verified, ordered by point then field. */
   all(collectionId: number): ThumbnailRow[] {
     const rows = this.stmts.all.all(collectionId) as (ThumbnailRow & { body: Buffer; crc: number })[];
-    return rows.map((r) => {
-      this.verify(collectionId, r.point, r.field, r);
-      return { point: r.point, field: r.field, body: r.body };
-    });
+    return rows.map((r) => ({
+      point: r.point,
+      field: r.field,
+      body: this.bodyOf(collectionId, r.point, r.field, r),
+    }));
   }
 
-  private verify(
+  /** The body of a stored row: its checksum verified, then opened when the database is encrypted. */
+  private bodyOf(
     collectionId: number,
     point: ThumbnailPointId,
     field: string,
     row: { body: Buffer; crc: number },
-  ): void {
+  ): Buffer {
     if (typeof point !== 'number' && typeof point !== 'string') {
       throw new CorruptDataError(
         this.file,
         `a thumbnail of collection ${collectionId} has a point id of another type`,
       );
     }
-    verifyCrc(
-      row.crc,
-      thumbnailCrc(collectionId, point, field, row.body),
-      `${this.file} (thumbnail ${JSON.stringify(point)}/${field} of collection ${collectionId})`,
-    );
+    const where = `${this.file} (thumbnail ${JSON.stringify(point)}/${field} of collection ${collectionId})`;
+    verifyCrc(row.crc, thumbnailCrc(collectionId, point, field, row.body), where);
+    return this.encryption ? this.encryption.openThumbnail(collectionId, field, row.body, where) : row.body;
   }
 }

@@ -26,15 +26,19 @@
  * A full disk (`SQLITE_FULL`) fails the transaction, which SQLite rolls back whole, and
  * surfaces as `StorageFullError`; the connection stays usable, so the next write succeeds
  * once space is freed.
+ *
+ * Encryption at rest (`catalog-encryption.ts`): in an encrypted database, WAL and thumbnail
+ * bodies are sealed before they are stored and opened when read; checksums cover them as stored.
  */
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { CorruptDataError, QuiverError, StorageFullError } from '../errors.js';
+import { CatalogEncryption } from './catalog-encryption.js';
 import { CatalogPurge } from './catalog-purge.js';
 import { collectionCrc, manifestCrc, verifyCrc, walCrc } from './catalog-rows.js';
 import { migrateCatalog } from './catalog-schema.js';
-import { CatalogThumbnails } from './catalog-thumbnails.js';
+import { CatalogThumbnails, thumbnailCrc } from './catalog-thumbnails.js';
 import { checkSqliteWal } from './sqlite-wal-check.js';
 
 export { CATALOG_SCHEMA_VERSION } from './catalog-schema.js';
@@ -94,6 +98,8 @@ export class SqliteCatalog {
   readonly purges: CatalogPurge;
   /** `PRAGMA quick_check`'s verdict at open: 'ok', or the problems SQLite found. */
   readonly integrity: string;
+  /** The encryption record and the sealing of WAL and thumbnail bodies (`catalog-encryption.ts`). */
+  readonly encryption: CatalogEncryption;
 
   private constructor(readonly file: string) {
     checkSqliteWal(`${file}-wal`);
@@ -118,7 +124,8 @@ export class SqliteCatalog {
       throw err;
     }
     this.stmts = this.prepare();
-    this.thumbnails = new CatalogThumbnails(this.db, file);
+    this.encryption = new CatalogEncryption(this.db, file, { wal: walCrc, thumbnail: thumbnailCrc });
+    this.thumbnails = new CatalogThumbnails(this.db, file, this.encryption);
     this.purges = new CatalogPurge(this.db, file, fileSize);
   }
 
@@ -255,8 +262,9 @@ export class SqliteCatalog {
   appendWal(rows: WalAppend[]): number[] {
     return this.write('appending to the write-ahead log', () =>
       rows.map((r) => {
+        const body = this.encryption.sealWal(r.collectionId, r.kind, r.body);
         const seq = Number(
-          this.stmts.appendWal.run(r.collectionId, r.kind, r.body, walCrc(r.collectionId, r.kind, r.body))
+          this.stmts.appendWal.run(r.collectionId, r.kind, body, walCrc(r.collectionId, r.kind, body))
             .lastInsertRowid,
         );
         r.alongside?.();
@@ -274,12 +282,9 @@ export class SqliteCatalog {
   walAfter(collectionId: number, seq: number): WalRow[] {
     const rows = this.stmts.walAfter.all(collectionId, seq) as StoredWalRow[];
     return rows.map(({ crc, ...row }) => {
-      verifyCrc(
-        crc,
-        walCrc(collectionId, row.kind, row.body),
-        `${this.file} (WAL row ${row.seq} of collection ${collectionId})`,
-      );
-      return row;
+      const where = `${this.file} (WAL row ${row.seq} of collection ${collectionId})`;
+      verifyCrc(crc, walCrc(collectionId, row.kind, row.body), where);
+      return { ...row, body: this.encryption.openWal(collectionId, row.kind, row.body, where) };
     });
   }
 

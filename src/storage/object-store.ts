@@ -11,6 +11,7 @@
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StorageFullError } from '../errors.js';
+import type { DiskRows } from '../index/disk-rows.js';
 import { openFileReader, readWholeFile } from './whole-file-read.js';
 
 export interface ObjectStore {
@@ -50,6 +51,13 @@ export interface ObjectStore {
    * an immutable object); undefined or absent otherwise.
    */
   localPath?(key: string): string | undefined;
+  /**
+   * Positioned reads of `count` rows of `dimension` f32 at byte `position` of the immutable
+   * object `key`, for stores whose local files do not hold the object's bytes as they are
+   * (encrypted ones, encrypt-object-store.ts); undefined when the object is not a local file.
+   * A store that offers `localPath` leaves this absent.
+   */
+  openRows?(key: string, position: number, count: number, dimension: number): DiskRows | undefined;
 }
 
 /** Positioned reads of one immutable object (`ObjectStore.openReader`). */

@@ -19,11 +19,19 @@
  *
  * Writing goes to a path the caller chooses (a temporary name); `finish` fsyncs the file
  * before it resolves, and the caller renames it into place.
+ *
+ * Encrypted databases write every blob sealed (an encrypted container, encrypt-container.ts,
+ * for the name `snapshot/<offset>`) and say so in the directory (`encryption`, with the key
+ * id); the directory itself (collection name, configuration, manifest, offsets) stays in
+ * clear. Such a snapshot restores only into a database that holds its key; the layout is
+ * otherwise the same, so the format version stays 1 (a build without encryption refuses the
+ * blobs as data that does not verify).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
-import { SnapshotError } from '../errors.js';
+import { EncryptionKeyError, SnapshotError } from '../errors.js';
 import { alignUp, crc32, fromUtf8, utf8 } from './binary.js';
+import type { EncryptionKeyring } from './encrypt-keys.js';
 
 export const SNAPSHOT_FORMAT_VERSION = 1;
 /** "QVRSNP\0\1" */
@@ -62,6 +70,8 @@ export interface SnapshotDirectory {
    * has none (and in snapshots written before thumbnails existed).
    */
   thumbnails?: SnapshotBlob;
+  /** Present when every blob is sealed (an encrypted database's snapshot). */
+  encryption?: { cipher: 'AES-256-GCM'; keyId: string };
 }
 
 /** Writes a snapshot file front to back. */
@@ -73,11 +83,12 @@ export class SnapshotWriter {
   private constructor(
     private readonly file: FileHandle,
     readonly path: string,
+    private readonly keyring: EncryptionKeyring | undefined,
   ) {}
 
-  /** Creates `path` (which must not exist) and writes the header. */
-  static async create(path: string): Promise<SnapshotWriter> {
-    const writer = new SnapshotWriter(await open(path, 'wx'), path);
+  /** Creates `path` (which must not exist) and writes the header; blobs are sealed under `keyring` when given. */
+  static async create(path: string, keyring?: EncryptionKeyring): Promise<SnapshotWriter> {
+    const writer = new SnapshotWriter(await open(path, 'wx'), path, keyring);
     const header = new Uint8Array(HEADER);
     header.set(SNAPSHOT_MAGIC, 0);
     new DataView(header.buffer).setUint32(8, SNAPSHOT_FORMAT_VERSION, true);
@@ -86,8 +97,9 @@ export class SnapshotWriter {
   }
 
   /** Appends one blob at the next multiple of 16 and says where it is. */
-  async addBlob(bytes: Uint8Array): Promise<SnapshotBlob> {
+  async addBlob(plain: Uint8Array): Promise<SnapshotBlob> {
     const offset = alignUp(this.position, 16);
+    const bytes = this.keyring ? this.keyring.seal(blobInfo(offset), plain) : plain;
     if (offset > this.position) await this.write(new Uint8Array(offset - this.position), this.position);
     await this.write(bytes, offset);
     this.position = offset + bytes.byteLength;
@@ -99,7 +111,10 @@ export class SnapshotWriter {
    * the SHA-256 of the whole file (hex).
    */
   async finish(directory: SnapshotDirectory): Promise<{ size: number; checksum: string }> {
-    const json = utf8(JSON.stringify(directory));
+    const sealed: SnapshotDirectory = this.keyring
+      ? { ...directory, encryption: { cipher: 'AES-256-GCM', keyId: this.keyring.keyId } }
+      : directory;
+    const json = utf8(JSON.stringify(sealed));
     const at = this.position;
     await this.write(json, at);
     const footer = new Uint8Array(FOOTER);
@@ -141,6 +156,7 @@ export class SnapshotReader {
     /** SHA-256 of the whole file, hex. */
     readonly checksum: string,
     readonly size: number,
+    private readonly keyring: EncryptionKeyring | undefined,
   ) {}
 
   /**
@@ -148,7 +164,12 @@ export class SnapshotReader {
    * (the whole file's SHA-256, hex) when given, and the directory's shape and bounds.
    * @throws SnapshotError naming `label` when any of it fails.
    */
-  static async open(path: string, label: string, expectedChecksum?: string): Promise<SnapshotReader> {
+  static async open(
+    path: string,
+    label: string,
+    expectedChecksum?: string,
+    keyring?: EncryptionKeyring,
+  ): Promise<SnapshotReader> {
     let file: FileHandle;
     try {
       file = await open(path, 'r');
@@ -191,14 +212,19 @@ export class SnapshotReader {
         throw new SnapshotError(label, 'the directory lies outside the file');
       }
       const directory = parseDirectory(await readAt(file, at, length, label), at, label);
-      return new SnapshotReader(file, label, directory, checksum, size);
+      if (directory.encryption && !keyring) {
+        throw new EncryptionKeyError(
+          `snapshot ${label} is encrypted (key id ${directory.encryption.keyId}); restore it into a database opened with its key`,
+        );
+      }
+      return new SnapshotReader(file, label, directory, checksum, size, keyring);
     } catch (err) {
       await file.close();
       throw err;
     }
   }
 
-  /** The bytes of one blob of the directory, its CRC-32 checked again. */
+  /** The bytes of one blob of the directory, its CRC-32 checked again (opened when the snapshot is encrypted). */
   async read(blob: SnapshotBlob): Promise<Uint8Array> {
     const bytes = await readAt(this.file, blob.offset, blob.length, this.label);
     if (crc32(bytes) !== blob.crc32) {
@@ -207,12 +233,23 @@ export class SnapshotReader {
         `the blob at offset ${blob.offset} fails its CRC-32 (file changed?)`,
       );
     }
-    return bytes;
+    if (!this.directory.encryption || !this.keyring) return bytes;
+    const plain = this.keyring.open(
+      blobInfo(blob.offset),
+      bytes,
+      `snapshot ${this.label} (blob at ${blob.offset})`,
+    );
+    return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
   }
 
   async close(): Promise<void> {
     await this.file.close();
   }
+}
+
+/** The name a blob at `offset` is sealed for. */
+function blobInfo(offset: number): string {
+  return `snapshot/${offset}`;
 }
 
 /** Hashes the file once; returns the whole file's SHA-256 after checking the trailing one. */

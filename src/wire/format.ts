@@ -8,7 +8,7 @@
  *
  * A raw input of a vector field that names an embedding provider travels in `inputs: { field:
  * string }`: a text provider's input is the text itself, any other provider's is the base64
- * (RFC 4648, padded) of the image file's bytes. A string is never a file path on the wire:
+ * (RFC 4648, padded) of the file's bytes (an image, or WAV audio for `audio-mfcc`). A string is never a file path on the wire:
  * the client reads its own files and sends their bytes, and the server never opens a path a
  * client names.
  *
@@ -77,8 +77,12 @@ export interface ErrorBody {
   time: number;
 }
 
-/** Whether a provider takes texts (sent as they are) rather than images (sent as base64 bytes): the engine's rule. */
+/**
+ * Whether a provider takes texts (sent as they are) rather than images or WAV audio (sent as
+ * base64 bytes), and what its files are called in messages: the engine's rules.
+ */
 export { isTextProvider } from '../db/field-embedders.js';
+export { fileInputName } from '../db/provider-kind.js';
 
 // Float32Array views use the platform's byte order; the wire format is little-endian.
 if (endianness() !== 'LE') throw new Error('quiver: the base64 vector format needs a little-endian platform');

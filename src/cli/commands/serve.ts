@@ -11,6 +11,9 @@
  * config file) the server refuses to listen on anything but a loopback address (exit 2):
  * an open database on the network is never what someone meant. A JWT secret counts as a key.
  * `--tls-cert` and `--tls-key` (or `tls` in the config file; the options win) serve HTTPS.
+ * `--encryption-key-file` (a global option, or `encryptionKeyFile` in the config file) opens
+ * a database encrypted at rest, or creates one; with `--previous-encryption-key-file` a key
+ * rotation starts or resumes in the background while the server serves.
  */
 
 import { readFile } from 'node:fs/promises';
@@ -39,7 +42,7 @@ export function registerServe(program: Command): void {
     )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', integerBetween(0, LIMITS.port), 6333)
-    .option('--config <file>', 'JSON file with apiKeys, jwtSecret, tls and limits')
+    .option('--config <file>', 'JSON file with apiKeys, jwtSecret, tls, encryptionKeyFile and limits')
     .option(
       '--jwt-secret-file <file>',
       `file holding the HS256 secret of JWT bearer tokens (at least ${MIN_JWT_SECRET} characters; ` +
@@ -83,7 +86,10 @@ export function registerServe(program: Command): void {
         );
       }
       const { data } = command.optsWithGlobals<{ data: string }>();
-      const db = await openDatabase(command, 'create', 'background');
+      const db = await openDatabase(command, 'create', 'background', {
+        encryptionKeyFile: settings.encryptionKeyFile,
+        previousEncryptionKeyFile: settings.previousEncryptionKeyFiles,
+      });
       let server: QuiverServer;
       let url: string;
       try {

@@ -62,7 +62,7 @@ export const pointRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
           '`points: [{ id, vector, payload }]`, or columns in `batch: { ids, vectors, payloads }`. `vector` is one vector or ' +
           'named vectors `{ field: [...] }`. All-or-nothing: one bad point rejects the request and nothing is written. ' +
           'Acknowledged once durable. Quiver extensions: a vector may be base64 little-endian float32; a field with a ' +
-          'provider may be given its raw input in `inputs` (a text, or the base64 of an image file; the server never ' +
+          'provider may be given its raw input in `inputs` (a text, or the base64 of an image or WAV file; the server never ' +
           'reads file paths). Base64 makes an image 4/3 of its size, and the whole body counts against the body ' +
           'limit (`limits.bodyBytes`, default 32 MiB: 413 beyond), so send large images in several requests. ' +
           'With a `face` field a point becomes one point per face found (ids `<id>#<n>`).',

@@ -43,7 +43,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
           'Best first. `vector` is a vector, or `{ name, vector }` for a named field. With a filter, the exact best among ' +
           'the matching points when they are few. Quiver extensions: `text` with `text_field` is a BM25 search over a ' +
           'text-indexed field, fused with the `vector` if one is given (`fusion`: `rrf`, `weighted`, `dbsf`; `rrf_k`, ' +
-          '`weights`); `inputs` holds the raw input of a field with a provider (a text, or an image file in base64) ' +
+          '`weights`); `inputs` holds the raw input of a field with a provider (a text, or an image or WAV file in base64) ' +
           'instead of a vector; `params.nprobe`, `params.search_k`, `params.rerank` tune IVF, Annoy and quantized indexes.',
         ...route,
         body: schemas.search,
