@@ -158,14 +158,16 @@ export async function readSegmentInPlace(
       }
       const store = new VectorStore(kernels, spec.dimension, layout.count);
       filled.push(store);
-      let view: Uint8Array | undefined;
-      reads.push(
-        store.appendFilled(layout.count, (bytes) => {
-          view = bytes;
-          return readChecked(readAt, section, bytes, file, chunkBytes);
-        }),
-      );
-      bodies.set(spec.kind, view ?? new Uint8Array(0));
+      const target: { view?: Uint8Array } = {};
+      const read = store.appendFilled(layout.count, (bytes) => {
+        target.view = bytes;
+        return readChecked(readAt, section, bytes, file, chunkBytes);
+      });
+      reads.push(read);
+      // `appendFilled` hands over the view before its first await, unless it failed first
+      // (then this throws its error).
+      if (target.view === undefined) await read;
+      bodies.set(spec.kind, target.view ?? new Uint8Array(0));
     }
     // Ids and payloads are parsed while the vectors are read.
     const data = decodeSegmentBody(
