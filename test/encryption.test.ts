@@ -124,7 +124,7 @@ describe('encryption at rest', () => {
 
   test('with a key no file under the folder holds any of it (open, with the -wal file, and closed)', () => {
     const names = filesUnder(sealed.path).map((f) => f.slice(sealed.path.length));
-    for (const ext of ['.qseg', '.qidx', '.qtmb', '.qpart', '.snapshot', 'catalog.sqlite']) {
+    for (const ext of ['.qseg', '.qidx', '.qtmb', '.qpay', '.qpart', '.snapshot', 'catalog.sqlite']) {
       assert.ok(
         names.some((n) => n.endsWith(ext)),
         `the database has a ${ext} file: ${names}`,
@@ -141,11 +141,17 @@ describe('encryption at rest', () => {
     const db = await Quiver.open(sealed.path, { encryptionKey: Buffer.from(KEY_A, 'hex') });
     try {
       assert.deepEqual(await exactAnswers(db), plainAnswers);
-      assert.deepEqual(await approximateAnswers(db), sealedApproximate, 'the same index files answer the same');
+      assert.deepEqual(
+        await approximateAnswers(db),
+        sealedApproximate,
+        'the same index files answer the same',
+      );
       const faces = db.collection('faces');
       assert.equal(await faces.count(), SEALED + TAIL - DELETED.length);
       const [p] = await faces.get([SEALED + 1], { withPayload: true, withVector: true });
       assert.deepEqual(p.payload, facesPoint(SEALED + 1).payload);
+      const [changed] = await faces.get([4_321], { withPayload: true });
+      assert.deepEqual(changed.payload, { ...facesPoint(4_321).payload, reviewed: true });
       assert.deepEqual(await faces.get(DELETED), []);
       const snap = (await db.listSnapshots('faces'))[0];
       const restored = await db.recoverSnapshot('restored', await db.snapshotPath('faces', snap.name));

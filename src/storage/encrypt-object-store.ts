@@ -11,7 +11,8 @@
  * Key rotation. `reencrypt(key)` rewrites one object under the current key (a `put` of its
  * plaintext: write, fsync, atomic rename). `put`, `delete` and `reencrypt` of the same key
  * are serialized here, so a rotation never brings back an object deleted meanwhile (it
- * finds it missing and skips it) and a delete never races a rewrite. Readers see the old or
+ * finds it missing and skips it) and a delete never races a rewrite; `deletePrefix` (a
+ * dropped collection) waits for the rewrites under it in flight, and none starts meanwhile. Readers see the old or
  * the new file, and both open: the previous keys stay in the keyring until every object and
  * catalog row is sealed under the current one.
  */
@@ -28,6 +29,8 @@ export class EncryptedObjectStore implements ObjectStore {
   private readonly busy = new Map<string, Promise<unknown>>();
   /** Puts in flight (a put seals under the keyring current when it starts). */
   private readonly puts = new Set<Promise<unknown>>();
+  /** Prefixes being deleted: a re-encryption does not write under them. */
+  private readonly deleting = new Set<string>();
 
   constructor(
     readonly inner: ObjectStore,
@@ -72,8 +75,16 @@ export class EncryptedObjectStore implements ObjectStore {
     return this.serial(key, () => this.inner.delete(key));
   }
 
-  deletePrefix(prefix: string): Promise<void> {
-    return this.inner.deletePrefix(prefix);
+  /** Deletes `prefix` once the re-encryptions under it in flight are done (none starts meanwhile). */
+  async deletePrefix(prefix: string): Promise<void> {
+    this.deleting.add(prefix);
+    try {
+      const inFlight = [...this.busy].filter(([key]) => key.startsWith(prefix)).map(([, run]) => run);
+      await Promise.all(inFlight);
+      await this.inner.deletePrefix(prefix);
+    } finally {
+      this.deleting.delete(prefix);
+    }
   }
 
   folders(prefix: string): Promise<string[]> {
@@ -115,7 +126,7 @@ export class EncryptedObjectStore implements ObjectStore {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
         throw err;
       }
-      if (this.keyring.isCurrent(sealed)) return false;
+      if (this.keyring.isCurrent(sealed) || this.isDeleting(key)) return false;
       const plain = this.decrypt(key, sealed);
       await this.inner.put(key, this.keyring.seal(key, plain));
       return true;
@@ -130,6 +141,11 @@ export class EncryptedObjectStore implements ObjectStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw err;
     }
+  }
+
+  private isDeleting(key: string): boolean {
+    for (const prefix of this.deleting) if (key.startsWith(prefix)) return true;
+    return false;
   }
 
   private decrypt(key: string, sealed: Uint8Array): Uint8Array {

@@ -1,7 +1,7 @@
 /**
  * A database for the encryption-at-rest tests that puts point data in every kind of file:
- * sealed segments with an HNSW index, a tombstone file and a keyword payload index with value
- * partitions (`faces`), a collection with its vectors on disk (`disk`), a snapshot, and a WAL
+ * sealed segments with an HNSW index, a tombstone file, a payload overlay file and a keyword
+ * payload index with value partitions (`faces`), a collection with its vectors on disk (`disk`), a snapshot, and a WAL
  * tail not yet sealed. Vectors and payload strings are the verified-erasure tests' distinctive
  * ones (`purge-data.ts`), so a scan of raw bytes finds them wherever they are in clear.
  */
@@ -56,6 +56,8 @@ export async function populate(dir: string, options: OpenOptions = {}): Promise<
   await disk.flush();
   await db.createSnapshot('faces');
   await faces.delete(DELETED);
+  // A payload change after sealing: a payload overlay file holds the rows' new payloads.
+  await faces.setPayload([3, 4_321], { reviewed: true });
   await faces.flush();
   await faces.upsert(Array.from({ length: TAIL }, (_, k) => facesPoint(SEALED + k)));
   return db;
