@@ -9,14 +9,16 @@
  *
  * `measure`: in a fresh process, with the page cache dropped (`echo 3 >
  * /proc/sys/vm/drop_caches` as root, else the database's files one by one): the disk's
- * sequential read speed (`dd` of the largest segment file), open (`Quiver.open` +
+ * sequential read speed (`dd` of the largest segment file; and, as a second reference, `dd` of
+ * every file loading reads, one after the other), the machine's load average, open (`Quiver.open` +
  * `listCollections` + `info`, which no longer wait for the segments), load (until
  * `info().loading` is ready: every segment, index and partition file read in the background)
  * and its speed (bytes it read ÷ its seconds), RSS, bytes on disk, and the search sweep.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { join, sep } from 'node:path';
 import { Quiver } from '../../src/db/database.js';
 import type { CollectionConfig } from '../../src/db/types.js';
 import { EF_CONSTRUCTION, K, M } from './cases.js';
@@ -126,7 +128,18 @@ async function measure(): Promise<void> {
   const largest = segmentFiles.reduce((a, b) => (statSync(a).size >= statSync(b).size ? a : b));
   const cacheDrop = dropFromCache(all);
   const readSpeed = diskReadSpeed(largest);
+  // A second reference: dd of every file loading reads (the collection's segment, index and
+  // partition files; those under 1 MiB left out), one after the other, the cache dropped before.
   dropFromCache(all);
+  const loadedFiles = all.filter((f) => f.includes(`${sep}collections${sep}`) && statSync(f).size >= 2 ** 20);
+  const readAll = { bytes: 0, seconds: 0 };
+  for (const f of loadedFiles) {
+    const bytes = statSync(f).size;
+    readAll.bytes += bytes;
+    readAll.seconds += bytes / diskReadSpeed(f);
+  }
+  dropFromCache(all);
+  const loadAverage = loadavg()[0];
   const rssBefore = settledRss();
   const t0 = performance.now();
   const db = await Quiver.open(dbDir);
@@ -155,6 +168,8 @@ async function measure(): Promise<void> {
   reply({
     diskBytes,
     readSpeed,
+    readSpeedAll: readAll.bytes / readAll.seconds,
+    loadAverage,
     openSeconds,
     openState: info.loading?.state,
     countAtOpen: info.count,

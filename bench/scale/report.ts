@@ -66,6 +66,23 @@ function caseTable(r: CaseResult, all: readonly CaseResult[]): string[] {
       p ? '—' : undefined,
     ),
   );
+  const speedAll =
+    num(q.loadSpeed) !== undefined && num(q.readSpeedAll)
+      ? num(q.loadSpeed)! / num(q.readSpeedAll)!
+      : undefined;
+  if (speedAll !== undefined) {
+    lines.push(
+      row(
+        'load speed ÷ `dd` of every file it reads (MB/s of that `dd`)',
+        `${fmt(speedAll * 100, 0, '%')} (${mbps(q.readSpeedAll)})`,
+        p ? '—' : undefined,
+      ),
+    );
+  }
+  if (num(q.loadAverage) !== undefined)
+    lines.push(
+      row('machine load average (1 min) at the load', fmt(num(q.loadAverage), 1), p ? '—' : undefined),
+    );
   lines.push(row(`QPS at recall@${K} ${TARGET_RECALL}`, fmt(qps(q)), p ? fmt(qps(p)) : undefined));
   lines.push('');
   if (p && qps(q) !== undefined && qps(p) !== undefined) {

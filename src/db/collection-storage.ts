@@ -20,7 +20,7 @@ import { CorruptDataError } from '../errors.js';
 import { Bitset } from '../index/bitset.js';
 import { deserializeIndex } from '../index/factory.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
-import type { MemoryArenas } from '../kernels/arenas.js';
+import type { MemoryArenas, Placement } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { copyField, type FieldRows } from '../segment/growing-segment.js';
@@ -43,11 +43,13 @@ import { decodePayloadRecord, type PayloadRecord } from '../storage/payload-reco
 import { encodeSegment, type SegmentField } from '../storage/segment-file.js';
 import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
+import { loadHnswInPlace } from './index-read.js';
 import { loadOnDiskIndex } from './ondisk-index.js';
 import { applyPayloadRecord } from './payload-apply.js';
 import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
 import { fileRowBytes } from './segment-bytes.js';
 import { SegmentPlacement } from './segment-placement.js';
+import { loadSegmentInPlace } from './segment-read.js';
 import { SegmentSet } from './segment-set.js';
 
 export class CollectionStorage {
@@ -137,10 +139,10 @@ export class CollectionStorage {
     return { segments: this.manifest.segments, wal: this.catalog.walAfter(this.collectionId, this.lastSeq) };
   }
 
-  /** Loads the sealed segment of the head manifest's `entry` (vectors, payloads, tombstones, indexes) into the set. */
+  /** Loads the sealed segment of the head manifest's `entry` (vectors, payloads, tombstones, indexes) into the set; its ids enter the id tracker after (`SegmentSet.addLoaded`). */
   async loadEntry(entry: SegmentEntry): Promise<TombstonedSegment> {
     const part = await this.loadSegment(entry);
-    this.set.addSealed(part);
+    this.set.addLoaded(part);
     return part;
   }
 
@@ -436,27 +438,21 @@ export class CollectionStorage {
     this.manifestVersion = version;
   }
 
+  /**
+   * Whether segment files are read into place (segment-read.ts): the store opens objects for
+   * positioned reads, and no field is kept on disk (those segments read the file whole).
+   */
+  get readsInPlace(): boolean {
+    return this.store.openReader !== undefined && !this.set.layout.some((f) => f.onDisk);
+  }
+
   private async loadSegment(entry: SegmentEntry): Promise<TombstonedSegment> {
     const overlay = await loadOverlay(entry, (key) => this.read(key));
-    const bytes = await this.read(entry.file);
-    const segment = this.placement.build(entry.rows, (placement) =>
-      SealedSegment.decode(
-        placement.kernels,
-        entry.id,
-        bytes,
-        entry.file,
-        (payloads) => this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p))),
-        placement.release,
-        (data) =>
-          openFieldRows(
-            rowsOpenerOf(this.store, entry.file),
-            bytes,
-            this.set.layout,
-            data.fields,
-            data.ids.length,
-          ),
-      ),
-    );
+    const payloadIndexOf = (payloads: readonly StoredPayload[]) =>
+      this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p)));
+    const segment = this.readsInPlace
+      ? await this.readSegment(entry, payloadIndexOf)
+      : await this.decodeSegment(entry, payloadIndexOf, await this.read(entry.file));
     try {
       if (segment.rows !== entry.rows) {
         throw new CorruptDataError(entry.file, `holds ${segment.rows} rows, the manifest says ${entry.rows}`);
@@ -488,6 +484,57 @@ export class CollectionStorage {
     }
   }
 
+  /** A segment decoded from its file's bytes (read whole). */
+  private decodeSegment(
+    entry: SegmentEntry,
+    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+    bytes: Uint8Array,
+  ): SealedSegment {
+    return this.placement.build(entry.rows, (placement) =>
+      this.decodeIn(placement, entry, payloadIndexOf, bytes),
+    );
+  }
+
+  private decodeIn(
+    placement: Placement,
+    entry: SegmentEntry,
+    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+    bytes: Uint8Array,
+  ): SealedSegment {
+    return SealedSegment.decode(
+      placement.kernels,
+      entry.id,
+      bytes,
+      entry.file,
+      payloadIndexOf,
+      placement.release,
+      (data) =>
+        openFieldRows(
+          rowsOpenerOf(this.store, entry.file),
+          bytes,
+          this.set.layout,
+          data.fields,
+          data.ids.length,
+        ),
+    );
+  }
+
+  /** A segment read from its file into its arena (segment-read.ts); decoded from the whole file in a memory that is not shared. */
+  private async readSegment(
+    entry: SegmentEntry,
+    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
+  ): Promise<SealedSegment> {
+    const { segment, bytes } = await loadSegmentInPlace(
+      this.store,
+      entry,
+      this.placement,
+      payloadIndexOf,
+      async (placement) => this.decodeIn(placement, entry, payloadIndexOf, await this.read(entry.file)),
+    );
+    this.fileBytes.set(entry.file, bytes);
+    return segment;
+  }
+
   /** The index file of each vector field that a manifest entry names. */
   private indexFilesOf(entry: SegmentEntry): (string | undefined)[] {
     return this.set.layout.map((f) => (f.name === '' ? entry.index : entry.indexes?.[f.name]));
@@ -495,9 +542,24 @@ export class CollectionStorage {
 
   /** Reads and checks the index file `key` of `field` of `segment`. */
   private async loadIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
+    const placed = this.readsInPlace ? await loadHnswInPlace(this.store, key, segment, field) : undefined;
+    if (placed) this.fileBytes.set(key, placed.bytes);
+    const index = placed?.index ?? (await this.decodeIndex(key, segment, field));
+    try {
+      if (placed) placed.index.checkIntegrity(placed.level0Checked);
+      else index.checkIntegrity();
+      return index;
+    } catch (err) {
+      index.dispose();
+      throw new CorruptDataError(key, (err as Error).message);
+    }
+  }
+
+  /** An index read from its whole file and deserialized. */
+  private async decodeIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
     const file = decodeIndexFile(await this.read(key), key, segment.id, segment.rows);
     if (segment.diskRows(field)) return loadOnDiskIndex(segment, field, file.indexType, file.body, key);
-    const index = deserializeIndex(
+    return deserializeIndex(
       segment.kernels,
       file.indexType,
       file.body,
@@ -505,13 +567,6 @@ export class CollectionStorage {
       segment.layout(field).distance,
       key,
     );
-    try {
-      index.checkIntegrity();
-      return index;
-    } catch (err) {
-      index.dispose();
-      throw new CorruptDataError(key, (err as Error).message);
-    }
   }
 
   /** Object key for the index file of `field` of `part`. */

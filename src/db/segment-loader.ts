@@ -251,11 +251,15 @@ export class SegmentLoader {
         if (this.stopped()) return;
         const entry = this.segments[this.next];
         const following = this.segments[this.next + 1];
-        // The disk reads this segment's index files and the next segment file while this
-        // segment is decoded (one segment ahead, of at most PREFETCH_BYTES).
-        for (const key of this.sizes.get(entry)?.indexes ?? []) this.storage.prefetch(key);
-        if (following && (this.sizes.get(following)?.segment ?? Infinity) <= PREFETCH_BYTES) {
-          this.storage.prefetch(following.file);
+        // Read whole (`get`), this segment's index files and the next segment file are read
+        // while this segment is decoded (one segment ahead, of at most PREFETCH_BYTES). Read
+        // into place (segment-read.ts, index-read.ts), a file is read as it is placed, the
+        // CPU work overlapping its own reads instead.
+        if (!this.storage.readsInPlace) {
+          for (const key of this.sizes.get(entry)?.indexes ?? []) this.storage.prefetch(key);
+          if (following && (this.sizes.get(following)?.segment ?? Infinity) <= PREFETCH_BYTES) {
+            this.storage.prefetch(following.file);
+          }
         }
         const part = await this.storage.loadEntry(entry);
         const partitions = await loadPartitions(this.storage, part);

@@ -49,6 +49,24 @@ export class SegmentPlacement {
     throw new Error('unreachable');
   }
 
+  /** `build` for a segment built asynchronously (read from its file into place, segment-read.ts). */
+  async buildAsync(
+    rows: number,
+    build: (placement: Placement) => Promise<SealedSegment>,
+  ): Promise<SealedSegment> {
+    const bytes = segmentBytes(this.rowBytes, rows);
+    for (const fresh of [false, true]) {
+      const placement = this.arenas.place(bytes, { fresh });
+      try {
+        return await build(placement);
+      } catch (err) {
+        placement.release();
+        if (fresh || !(err instanceof RangeError)) throw err;
+      }
+    }
+    throw new Error('unreachable');
+  }
+
   /**
    * Throws `CapacityError` unless appending `count` rows to `growing` fits the memory budget
    * and its arena's wasm32 memory (counting every block it appends as new memory): asked

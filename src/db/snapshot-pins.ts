@@ -10,7 +10,7 @@
  * collection) is not deferred: a snapshot of a collection dropped meanwhile fails.
  */
 import type { DiskRows } from '../index/disk-rows.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ObjectReader, ObjectStore } from '../storage/object-store.js';
 
 export class PinningObjectStore implements ObjectStore {
   /** Pin counts of pinned keys. */
@@ -18,7 +18,12 @@ export class PinningObjectStore implements ObjectStore {
   /** Pinned keys whose deletion was asked for. */
   private readonly deferred = new Set<string>();
 
-  constructor(private readonly inner: ObjectStore) {}
+  /** The inner store's `openReader`, when it has one (absent otherwise, as the interface says). */
+  readonly openReader?: (key: string) => Promise<ObjectReader>;
+
+  constructor(private readonly inner: ObjectStore) {
+    if (inner.openReader) this.openReader = (key) => inner.openReader!(key);
+  }
 
   /**
    * Pins `keys` (synchronously: call it in the same commit-queue task that read the manifest

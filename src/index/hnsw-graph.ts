@@ -83,6 +83,8 @@ export class HnswGraph {
   private rng: number;
   /** The store address last written into the header (`syncVectors`). */
   private syncedVectors = -1;
+  /** The bitset `checkLevel0` reuses across the calls of a check read in chunks (all zero between lists). */
+  private level0Seen: Int32Array | undefined;
 
   constructor(
     readonly kernels: WasmKernels,
@@ -315,8 +317,12 @@ export class HnswGraph {
     return this.kernels.u32(list + 4, n).slice();
   }
 
-  /** Throws if an invariant of the graph does not hold (see `assembly/hnsw.ts`). */
-  checkIntegrity(): void {
+  /**
+   * Throws if an invariant of the graph does not hold (see `assembly/hnsw.ts`). `level0From`:
+   * the level-0 lists of nodes below it were checked already by `checkLevel0` since they
+   * were written (a graph read into place checks them as they arrive), so they are skipped.
+   */
+  checkIntegrity(level0From = 0): void {
     const n = this.count;
     const top = this.maxLevel;
     if (n === 0) {
@@ -329,43 +335,64 @@ export class HnswGraph {
     if (this.levelOf(entry) !== top) {
       throw new Error(`hnsw: entry point ${entry} has level ${this.levelOf(entry)}, top is ${top}`);
     }
+    this.checkLevel0(level0From, n);
     // One view of each table for the whole check, no allocation per node: at a million nodes
     // views and sets per node cost more than the check itself (it runs at every load).
     const levels = this.bytes(this.levels, n).slice();
     const upperTable = this.kernels.u32(this.upper, n).slice();
     const memory = new Uint32Array(this.kernels.memory.buffer);
-    const M0 = this.M0;
     const M = this.shape.M;
-    /** `seen[other] === list` while the list numbered `list` is checked: a second link to `other`. */
-    const seen = new Uint32Array(n);
-    let list = 0;
+    const seen = new Int32Array((n + 31) >>> 5);
     for (let node = 0; node < n; node++) {
       const level = levels[node];
       if (level > top) throw new Error(`hnsw: node ${node} has level ${level} above the top ${top}`);
       if (level > 0 !== (upperTable[node] !== 0)) {
         throw new Error(`hnsw: node ${node} at level ${level} has upper block ${upperTable[node]}`);
       }
-      for (let l = 0; l <= level; l++) {
-        const at =
-          (l === 0 ? this.level0 + node * (M0 + 1) * 4 : upperTable[node] + (l - 1) * (M + 1) * 4) >>> 2;
+      for (let l = 1; l <= level; l++) {
+        const at = (upperTable[node] + (l - 1) * (M + 1) * 4) >>> 2;
         const count = memory[at];
-        const cap = l === 0 ? M0 : M;
-        if (count > cap) throw new Error(`hnsw: node ${node} has ${count} links on ${l}`);
-        list++;
+        if (count > M) throw new Error(`hnsw: node ${node} has ${count} links on ${l}`);
+        checkList(memory, at, count, node, l, n, seen);
         for (let i = 1; i <= count; i++) {
           const other = memory[at + i];
-          if (other >= n) throw new Error(`hnsw: node ${node} links to ${other} (of ${n}) on ${l}`);
-          if (other === node) throw new Error(`hnsw: node ${node} links to itself on ${l}`);
-          if (seen[other] === list) throw new Error(`hnsw: node ${node} links to ${other} twice on ${l}`);
           if (levels[other] < l) throw new Error(`hnsw: node ${node} links to ${other} below ${l}`);
-          seen[other] = list;
         }
+        for (let i = 1; i <= count; i++) seen[memory[at + i] >>> 5] = 0;
       }
     }
+    this.level0Seen = undefined;
     const marked = this.deletedBitset().count();
     if (marked !== this.deletedCount) {
       throw new Error(`hnsw: ${marked} nodes marked deleted, header says ${this.deletedCount}`);
     }
+  }
+
+  /**
+   * Checks the level-0 lists of nodes `from` to `to` - 1 (part of `checkIntegrity`): at most
+   * M0 links each, to other nodes below `count`, none twice. Reads only those lists, so a
+   * graph being read into place checks the lists that have arrived.
+   */
+  checkLevel0(from: number, to: number): void {
+    const n = this.count;
+    const memory = new Uint32Array(this.kernels.memory.buffer);
+    const M0 = this.M0;
+    /**
+     * The links of the list being checked, as bits (set while it is checked, cleared after):
+     * a bit already set is a second link to that node. n bits stay in cache where a word per
+     * node would not, and the check reads each list in order.
+     */
+    const seen =
+      this.level0Seen?.length === (n + 31) >>> 5 ? this.level0Seen : new Int32Array((n + 31) >>> 5);
+    this.level0Seen = undefined; // set again once every list checked has cleared its bits
+    for (let node = from; node < to; node++) {
+      const at = (this.level0 + node * (M0 + 1) * 4) >>> 2;
+      const count = memory[at];
+      if (count > M0) throw new Error(`hnsw: node ${node} has ${count} links on 0`);
+      checkList(memory, at, count, node, 0, n, seen);
+      for (let i = 1; i <= count; i++) seen[memory[at + i] >>> 5] = 0;
+    }
+    this.level0Seen = seen;
   }
 
   /** The graph (not the vectors) in the versioned layout documented in `docs/format.md`. */
@@ -423,6 +450,43 @@ export class HnswGraph {
       (bytes.byteOffset & 3) === 0
         ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
         : new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const placed = HnswGraph.place(kernels, words.subarray(0, FIXED_FIELDS), bytes.byteLength, store);
+    try {
+      let at = FIXED_FIELDS * 4;
+      for (const region of placed.regions) {
+        region.set(bytes.subarray(at, at + region.length));
+        at += region.length;
+      }
+      placed.finish();
+      return placed.graph;
+    } catch (err) {
+      placed.graph.dispose();
+      throw err;
+    }
+  }
+
+  /** Bytes of the fixed fields that begin a serialized graph (`place` reads them first). */
+  static readonly FIXED_BYTES = FIXED_FIELDS * 4;
+
+  /**
+   * The first step of deserializing a graph of `length` bytes whose fixed fields are `fixed`
+   * (its first `FIXED_BYTES`), for a reader that writes the rest into place: checks the
+   * fields against `store` and `length`, allocates the graph, and returns it with the
+   * `regions` the rest of the serialized bytes go to, in order (the node levels in JS
+   * memory; the level-0 lists, upper lists and deleted bits in linear memory: views of a
+   * shared memory, valid while it grows). Once they are written, `finish` checks the levels
+   * and links the upper lists. The caller disposes the graph if anything fails.
+   * @throws Error naming what is wrong when the fields are not a graph this version reads.
+   */
+  static place(
+    kernels: WasmKernels,
+    fixed: Uint32Array,
+    length: number,
+    store: VectorStore,
+  ): { graph: HnswGraph; regions: Uint8Array[]; finish: () => void } {
+    if (length < FIXED_FIELDS * 4 || length % 4 !== 0) {
+      throw new Error(`hnsw: ${length} bytes is not a serialized graph`);
+    }
     const [
       magic,
       version,
@@ -437,7 +501,7 @@ export class HnswGraph {
       top,
       deleted,
       upperW,
-    ] = words;
+    ] = fixed;
     if (magic !== MAGIC) throw new Error('hnsw: bad magic');
     if (version !== FORMAT_VERSION) throw new Error(`hnsw: format version ${version} is not supported`);
     if (dimension !== store.dimension) {
@@ -448,45 +512,51 @@ export class HnswGraph {
       throw new Error('hnsw: bad parameters');
     const listWords = 2 * M + 1;
     const levelBytes = Math.ceil(n / 4) * 4;
-    const expected = FIXED_FIELDS * 4 + levelBytes + (n * listWords + upperW + Math.ceil(n / 32)) * 4;
-    if (bytes.byteLength !== expected) {
-      throw new Error(`hnsw: ${bytes.byteLength} bytes, the header implies ${expected}`);
+    const deletedWords = Math.ceil(n / 32);
+    const expected = FIXED_FIELDS * 4 + levelBytes + (n * listWords + upperW + deletedWords) * 4;
+    if (length !== expected) {
+      throw new Error(`hnsw: ${length} bytes, the header implies ${expected}`);
     }
-    const levels = bytes.subarray(FIXED_FIELDS * 4, FIXED_FIELDS * 4 + n);
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += levels[i] * (M + 1);
-    if (sum !== upperW) throw new Error('hnsw: upper lists do not match the node levels');
     const graph = new HnswGraph(
       kernels,
       { dimension, distance: distance as DistanceKind, M, efConstruction, seed },
       store,
     );
-    graph.rng = rng;
-    graph.reserve(Math.max(n, 1));
-    const k = kernels;
-    k.u32(graph.header + G.COUNT, 1)[0] = n;
-    k.u32(graph.header + G.ENTRY, 1)[0] = entry;
-    k.u32(graph.header + G.MAX_LEVEL, 1)[0] = top;
-    k.u32(graph.header + G.DELETED_COUNT, 1)[0] = deleted;
-    graph.bytes(graph.levels, n).set(levels);
-    let at = (FIXED_FIELDS * 4 + levelBytes) / 4;
-    k.u32(graph.level0, n * listWords).set(words.subarray(at, at + n * listWords));
-    at += n * listWords;
-    const arena = upperW > 0 ? k.alloc(upperW * 4) : 0;
-    if (arena !== 0) {
-      graph.arenas.push(arena);
-      k.u32(arena, upperW).set(words.subarray(at, at + upperW));
+    try {
+      graph.rng = rng;
+      graph.reserve(Math.max(n, 1));
+      const arena = upperW > 0 ? kernels.alloc(upperW * 4) : 0;
+      if (arena !== 0) graph.arenas.push(arena);
+      const k = kernels;
+      k.u32(graph.header + G.COUNT, 1)[0] = n;
+      k.u32(graph.header + G.ENTRY, 1)[0] = entry;
+      k.u32(graph.header + G.MAX_LEVEL, 1)[0] = top;
+      k.u32(graph.header + G.DELETED_COUNT, 1)[0] = deleted;
+      const levels = new Uint8Array(levelBytes);
+      const regions = [
+        levels,
+        graph.bytes(graph.level0, n * listWords * 4),
+        graph.bytes(arena, upperW * 4),
+        graph.bytes(graph.deleted, deletedWords * 4),
+      ];
+      const finish = () => {
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += levels[i] * (M + 1);
+        if (sum !== upperW) throw new Error('hnsw: upper lists do not match the node levels');
+        graph.bytes(graph.levels, n).set(levels.subarray(0, n));
+        const table = k.u32(graph.upper, n);
+        let block = arena;
+        for (let i = 0; i < n; i++) {
+          table[i] = levels[i] > 0 ? block : 0;
+          block += levels[i] * (M + 1) * 4;
+        }
+        graph.syncHeader();
+      };
+      return { graph, regions, finish };
+    } catch (err) {
+      graph.dispose();
+      throw err;
     }
-    at += upperW;
-    const table = k.u32(graph.upper, n);
-    let block = arena;
-    for (let i = 0; i < n; i++) {
-      table[i] = levels[i] > 0 ? block : 0;
-      block += levels[i] * (M + 1) * 4;
-    }
-    k.u32(graph.deleted, Math.ceil(n / 32)).set(words.subarray(at, at + Math.ceil(n / 32)));
-    graph.syncHeader();
-    return graph;
   }
 
   dispose(): void {
@@ -521,5 +591,30 @@ export class HnswGraph {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+/**
+ * Checks the `count` links of the list at word `at` of `memory` (node `node`, level `l`, of
+ * a graph of `n` nodes): each below `n`, not `node`, none twice. Sets each link's bit in
+ * `seen` (all zero before); the caller clears them.
+ */
+function checkList(
+  memory: Uint32Array,
+  at: number,
+  count: number,
+  node: number,
+  l: number,
+  n: number,
+  seen: Int32Array,
+): void {
+  for (let i = 1; i <= count; i++) {
+    const other = memory[at + i];
+    if (other >= n) throw new Error(`hnsw: node ${node} links to ${other} (of ${n}) on ${l}`);
+    if (other === node) throw new Error(`hnsw: node ${node} links to itself on ${l}`);
+    const bit = 1 << (other & 31);
+    if ((seen[other >>> 5] & bit) !== 0)
+      throw new Error(`hnsw: node ${node} links to ${other} twice on ${l}`);
+    seen[other >>> 5] |= bit;
   }
 }

@@ -161,7 +161,11 @@ export class HnswIndex implements TrainableIndex {
         vectors,
       );
     this.exact = new FlatIndex(kernels, dimension, distance, vectors);
-    for (let i = 0; i < this.graph.count; i++) if (this.graph.isDeleted(i)) this.freeSlots.push(i);
+    // One copy of the deleted bits, not a view per node: this runs at every load.
+    const count = this.graph.count;
+    this.graph.deletedBitset().forEach((node) => {
+      if (node < count) this.freeSlots.push(node);
+    });
   }
 
   get store(): VectorStore {
@@ -492,13 +496,28 @@ export class HnswIndex implements TrainableIndex {
     store: VectorStore,
     options: HnswOptions,
   ): HnswIndex {
-    const graph = HnswGraph.deserialize(kernels, bytes, store);
-    const { dimension, distance, M, efConstruction, seed } = graph.shape;
-    return new HnswIndex(kernels, dimension, distance, { ...options, M, efConstruction, seed }, store, graph);
+    return HnswIndex.overGraphOf(HnswGraph.deserialize(kernels, bytes, store), options);
   }
 
-  checkIntegrity(): void {
-    this.graph.checkIntegrity();
+  /**
+   * The index of a deserialized graph (`HnswGraph.place`, for a graph read from its file into
+   * place) over the graph's store, which it borrows.
+   */
+  static overGraphOf(graph: HnswGraph, options: HnswOptions = {}): HnswIndex {
+    const { dimension, distance, M, efConstruction, seed } = graph.shape;
+    return new HnswIndex(
+      graph.kernels,
+      dimension,
+      distance,
+      { ...options, M, efConstruction, seed },
+      graph.store,
+      graph,
+    );
+  }
+
+  /** See `HnswGraph.checkIntegrity` (`level0From`: level-0 lists checked as the graph was read). */
+  checkIntegrity(level0From = 0): void {
+    this.graph.checkIntegrity(level0From);
     if (this.freeSlots.length !== this.graph.deletedCount) {
       throw new Error(`hnsw: ${this.freeSlots.length} free slots for ${this.graph.deletedCount} deleted`);
     }

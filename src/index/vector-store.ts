@@ -44,6 +44,25 @@ export class VectorStore {
     this.rows += n;
   }
 
+  /**
+   * Appends `n` rows that `fill` writes straight into linear memory (a file read into place,
+   * so loading copies no vector twice): `fill` gets the bytes of the new rows, a view of the
+   * memory taken before it starts, and the rows count once it resolves (not if it rejects).
+   * The memory must be shared (a view of a shared memory stays valid when it grows meanwhile);
+   * nothing else may append to this store until it settles.
+   */
+  async appendFilled(n: number, fill: (bytes: Uint8Array) => Promise<void>): Promise<void> {
+    if (!(this.kernels.memory.buffer instanceof SharedArrayBuffer)) {
+      throw new Error('appendFilled needs a shared memory');
+    }
+    if (this.rows + n > this.capacity) this.reserve(Math.max(this.rows + n, 64));
+    const bytes = n * this.dimension * 4;
+    await fill(
+      new Uint8Array(this.kernels.memory.buffer, this.basePtr + this.rows * this.dimension * 4, bytes),
+    );
+    this.rows += n;
+  }
+
   /** A copy of row `offset`. */
   row(offset: number): Float32Array {
     return this.kernels.f32(this.basePtr + offset * this.dimension * 4, this.dimension).slice();

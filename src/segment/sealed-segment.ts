@@ -93,7 +93,9 @@ export class SealedSegment {
    * memory is freed (not when this throws: then nothing stays allocated). `disk[i]`, when
    * given, is the reader of field i's rows in the segment file: that field is kept on disk
    * (its vectors in `data` are not copied), and the segment owns the reader (closing it when
-   * this throws, too).
+   * this throws, too). `filled[i]`, when given, is a store in `kernels` that holds field i's
+   * rows already (read from the file into place): the segment takes it over (and frees it when
+   * this throws) and ignores `data`'s vectors of that field.
    * @throws RangeError when `kernels`' memory cannot hold the rows (wasm32 exhausted).
    */
   static build(
@@ -103,18 +105,24 @@ export class SealedSegment {
     payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
     release?: () => void,
     disk: readonly (DiskRows | undefined)[] = [],
+    filled: readonly (VectorStore | undefined)[] = [],
   ): SealedSegment {
-    const stores: VectorStore[] = [];
+    const stores: VectorStore[] = filled.filter((s) => s !== undefined);
     try {
       const fields = data.fields.map((f, i): SealedField => {
         const rows = disk[i];
-        const store = new VectorStore(kernels, f.dimension, rows ? 0 : data.ids.length);
-        stores.push(store);
+        const given = filled[i];
+        if (given && given.count !== data.ids.length)
+          throw new RangeError(
+            `field '${f.name}' has ${given.count} rows placed, the segment ${data.ids.length}`,
+          );
+        const store = given ?? new VectorStore(kernels, f.dimension, rows ? 0 : data.ids.length);
+        if (!given) stores.push(store);
         if (rows && rows.count !== data.ids.length)
           throw new RangeError(
             `field '${f.name}' has ${rows.count} rows on disk, the segment ${data.ids.length}`,
           );
-        if (!rows) store.append(f.vectors);
+        if (!rows && !given) store.append(f.vectors);
         const flat = rows
           ? new OnDiskFlatIndex(kernels, f.distance, rows)
           : new FlatIndex(kernels, f.dimension, f.distance, store);

@@ -45,33 +45,80 @@ export function encodeIndexFile(file: IndexFile): Uint8Array {
   return out;
 }
 
-/** Parses an index file and checks that it belongs to `segmentId` with `rows` rows. */
-export function decodeIndexFile(bytes: Uint8Array, file: string, segmentId: number, rows: number): IndexFile {
+/** An index file's header, verified but for its checksum and owner (`indexFileLayout`). */
+export interface IndexFileLayout {
+  indexType: string;
+  /** Byte offset and length of the body; the CRC-32 of every byte before `bodyOffset + bodyLength` follows it. */
+  bodyOffset: number;
+  bodyLength: number;
+  /** The segment and rows the header names. */
+  segmentId: number;
+  rows: number;
+}
+
+/** Bytes of an index file's header and type name at most (the type name is a short factory string). */
+export const MAX_INDEX_HEAD_BYTES = 4096;
+
+/**
+ * Parses the header of an index file of `fileLength` bytes from `head`, its first bytes (the
+ * whole file or at least `min(fileLength, MAX_INDEX_HEAD_BYTES)` of it): magic, version and a
+ * length that matches the file. The checksum and the owner are checked after (`checkIndexFile`).
+ */
+export function indexFileLayout(head: Uint8Array, fileLength: number, file: string): IndexFileLayout {
   const fail = (reason: string): never => {
     throw new CorruptDataError(file, reason);
   };
-  if (bytes.length < HEADER + 4) fail('file too short for an index header');
+  if (fileLength < HEADER + 4 || head.length < HEADER + 4) fail('file too short for an index header');
   for (let i = 0; i < MAGIC.length; i++)
-    if (bytes[i] !== MAGIC[i]) fail('not a Quiver index file (bad magic)');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (head[i] !== MAGIC[i]) fail('not a Quiver index file (bad magic)');
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const version = view.getUint32(8, true);
   if (version !== INDEX_FORMAT_VERSION) fail(`index format version ${version} is not supported`);
   const typeLength = view.getUint32(20, true);
   const bodyLength = view.getFloat64(24, true);
   const typeBytes = alignUp(typeLength, 8);
-  if (!Number.isInteger(bodyLength) || bytes.length !== HEADER + typeBytes + bodyLength + 4) {
-    fail(`length ${bytes.length} does not match the header`);
+  if (!Number.isInteger(bodyLength) || fileLength !== HEADER + typeBytes + bodyLength + 4) {
+    fail(`length ${fileLength} does not match the header`);
   }
+  if (HEADER + typeLength > head.length) fail(`index type name of ${typeLength} bytes`);
+  return {
+    indexType: fromUtf8(head.subarray(HEADER, HEADER + typeLength)),
+    bodyOffset: HEADER + typeBytes,
+    bodyLength,
+    segmentId: view.getUint32(12, true),
+    rows: view.getUint32(16, true),
+  };
+}
+
+/**
+ * Checks an index file whose header is `layout`: `crc` (the CRC-32 of its bytes before the
+ * stored one) against `stored`, then that it belongs to `segmentId` with `rows` rows.
+ */
+export function checkIndexFile(
+  layout: IndexFileLayout,
+  crc: number,
+  stored: number,
+  file: string,
+  segmentId: number,
+  rows: number,
+): void {
+  if (stored !== crc) throw new CorruptDataError(file, 'checksum mismatch');
+  if (layout.segmentId !== segmentId)
+    throw new CorruptDataError(file, `belongs to segment ${layout.segmentId}, not ${segmentId}`);
+  if (layout.rows !== rows)
+    throw new CorruptDataError(file, `covers ${layout.rows} rows, segment has ${rows}`);
+}
+
+/** Parses an index file and checks that it belongs to `segmentId` with `rows` rows. */
+export function decodeIndexFile(bytes: Uint8Array, file: string, segmentId: number, rows: number): IndexFile {
+  const layout = indexFileLayout(bytes, bytes.length, file);
   const end = bytes.length - 4;
-  if (view.getUint32(end, true) !== crc32(bytes.subarray(0, end))) fail('checksum mismatch');
-  const owner = view.getUint32(12, true);
-  if (owner !== segmentId) fail(`belongs to segment ${owner}, not ${segmentId}`);
-  const covered = view.getUint32(16, true);
-  if (covered !== rows) fail(`covers ${covered} rows, segment has ${rows}`);
+  const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(end, true);
+  checkIndexFile(layout, crc32(bytes.subarray(0, end)), stored, file, segmentId, rows);
   return {
     segmentId,
     rows,
-    indexType: fromUtf8(bytes.subarray(HEADER, HEADER + typeLength)),
-    body: bytes.subarray(HEADER + typeBytes, end),
+    indexType: layout.indexType,
+    body: bytes.subarray(layout.bodyOffset, end),
   };
 }

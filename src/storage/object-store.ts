@@ -12,7 +12,7 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StorageFullError } from '../errors.js';
 import type { DiskRows } from '../index/disk-rows.js';
-import { readWholeFile } from './whole-file-read.js';
+import { openFileReader, readWholeFile } from './whole-file-read.js';
 
 export interface ObjectStore {
   put(key: string, data: Uint8Array): Promise<void>;
@@ -22,6 +22,14 @@ export interface ObjectStore {
    * loading use it; a store without it reports bytes only as they are read).
    */
   size?(key: string): Promise<number>;
+  /**
+   * Opens the object `key` for positioned reads into memory the caller gives (`ObjectReader`).
+   * Optional: a store that cannot read an object's bytes in place (an encrypting one: the
+   * stored bytes are not the object's) leaves it absent, and readers use `get`. Loading uses
+   * it to read vectors and graphs straight into their arena. Rejects with the store's error
+   * (ENOENT for a missing object on a filesystem) when `key` cannot be opened.
+   */
+  openReader?(key: string): Promise<ObjectReader>;
   /** Keys that start with `prefix`, in no particular order. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
@@ -50,6 +58,15 @@ export interface ObjectStore {
    * A store that offers `localPath` leaves this absent.
    */
   openRows?(key: string, position: number, count: number, dimension: number): DiskRows | undefined;
+}
+
+/** Positioned reads of one immutable object (`ObjectStore.openReader`). */
+export interface ObjectReader {
+  /** Bytes of the object. */
+  readonly size: number;
+  /** Reads bytes [position, position + target.length) into `target`, all of them (throws if the object ends first). */
+  read(position: number, target: Uint8Array): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
@@ -101,6 +118,10 @@ export class FsObjectStore implements ObjectStore {
 
   async size(key: string): Promise<number> {
     return (await stat(this.path(key))).size;
+  }
+
+  openReader(key: string): Promise<ObjectReader> {
+    return openFileReader(this.path(key));
   }
 
   async list(prefix: string): Promise<string[]> {

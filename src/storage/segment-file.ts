@@ -145,33 +145,60 @@ export function encodeSegment(data: SegmentData): Uint8Array {
   return out;
 }
 
-/** Parses and verifies a segment file; `file` names it in errors. */
-export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
+/** One section of a segment file, as its header's table describes it. */
+export interface SegmentSection {
+  kind: number;
+  crc: number;
+  offset: number;
+  length: number;
+  /** Where the zero padding after the section ends: the next section's offset, or the file's end. */
+  end: number;
+}
+
+/** A segment file's header and section table, verified (`segmentLayout`). */
+export interface SegmentLayout {
+  version: number;
+  /** Dimension and distance kind of field 0 (version 1's only field). */
+  dimension: number;
+  distance: number;
+  count: number;
+  /** Bytes of the header (zero padding follows up to the first section). */
+  headerEnd: number;
+  fileLength: number;
+  sections: SegmentSection[];
+}
+
+/** Bytes of the longest header a segment file may have (64 sections); its first bytes hold it. */
+export const MAX_SEGMENT_HEADER_BYTES = FIXED_HEADER + ENTRY * 64 + 4;
+
+/**
+ * Parses and verifies the header of a segment file of `fileLength` bytes from `head`, its
+ * first bytes (the whole file, or at least `min(fileLength, MAX_SEGMENT_HEADER_BYTES)` of
+ * it): magic, version, header checksum, and a section table whose sections follow each other
+ * in table order at 16-byte boundaries up to the end of the file. It does not read the
+ * sections (their checksums and padding are `verifySection`'s).
+ */
+export function segmentLayout(head: Uint8Array, fileLength: number, file: string): SegmentLayout {
   const fail = (reason: string): never => {
     throw new CorruptDataError(file, reason);
   };
-  if (bytes.length < FIXED_HEADER + 4) fail(`file too short for a segment header (${bytes.length} bytes)`);
+  if (fileLength < FIXED_HEADER + 4 || head.length < FIXED_HEADER + 4)
+    fail(`file too short for a segment header (${fileLength} bytes)`);
   for (let i = 0; i < MAGIC.length; i++)
-    if (bytes[i] !== MAGIC[i]) fail('not a Quiver segment file (bad magic)');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (head[i] !== MAGIC[i]) fail('not a Quiver segment file (bad magic)');
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const version = view.getUint32(8, true);
   if (version !== 1 && version !== SEGMENT_FORMAT_VERSION) {
     fail(`segment format version ${version} is not supported (this build reads ${SEGMENT_FORMAT_VERSION})`);
   }
   const sectionCount = view.getUint32(24, true);
   const headerEnd = FIXED_HEADER + ENTRY * sectionCount + 4;
-  if (sectionCount > 64 || headerEnd > bytes.length) fail(`implausible section count ${sectionCount}`);
-  if (view.getUint32(headerEnd - 4, true) !== crc32(bytes.subarray(0, headerEnd - 4)))
+  if (sectionCount > 64 || headerEnd > fileLength || headerEnd > head.length)
+    fail(`implausible section count ${sectionCount}`);
+  if (view.getUint32(headerEnd - 4, true) !== crc32(head.subarray(0, headerEnd - 4)))
     fail('header checksum mismatch');
-  const dimension = view.getUint32(12, true);
-  const count = view.getUint32(16, true);
-  const distance = view.getUint32(20, true);
-
-  // Sections follow each other in table order, each at the next 16-byte boundary; the
-  // padding between them must be zero, so no byte of the file goes unchecked.
-  const sections = new Map<number, Uint8Array>();
+  const sections: SegmentSection[] = [];
   let expectedOffset = alignUp(headerEnd, 16);
-  let previousEnd = headerEnd;
   for (let i = 0; i < sectionCount; i++) {
     const at = FIXED_HEADER + i * ENTRY;
     const kind = view.getUint32(at, true);
@@ -181,22 +208,89 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
       offset !== expectedOffset ||
       !Number.isSafeInteger(length) ||
       length < 0 ||
-      offset + length > bytes.length
+      offset + length > fileLength
     ) {
       fail(`section ${kind} is not where the format puts it`);
     }
-    checkZeroPadding(bytes, previousEnd, offset, fail);
-    const body = bytes.subarray(offset, offset + length);
-    if (crc32(body) !== view.getUint32(at + 4, true)) fail(`section ${kind} checksum mismatch`);
-    sections.set(kind, body);
-    previousEnd = offset + length;
-    expectedOffset = alignUp(previousEnd, 16);
+    sections.push({ kind, crc: view.getUint32(at + 4, true), offset, length, end: 0 });
+    expectedOffset = alignUp(offset + length, 16);
   }
-  if (bytes.length !== expectedOffset)
-    fail(`file has ${bytes.length} bytes, the sections end at ${expectedOffset}`);
-  checkZeroPadding(bytes, previousEnd, bytes.length, fail);
-  const section = (kind: number): Uint8Array => sections.get(kind) ?? fail(`missing section ${kind}`);
+  if (fileLength !== expectedOffset)
+    fail(`file has ${fileLength} bytes, the sections end at ${expectedOffset}`);
+  sections.forEach((s, i) => {
+    s.end = sections[i + 1]?.offset ?? fileLength;
+  });
+  return {
+    version,
+    dimension: view.getUint32(12, true),
+    count: view.getUint32(16, true),
+    distance: view.getUint32(20, true),
+    headerEnd,
+    fileLength,
+    sections,
+  };
+}
 
+/**
+ * Verifies one section read from its file: `body` is its bytes (checked against its CRC-32
+ * unless `crcChecked`, for a body checked as it was read) and `padding` the bytes from its
+ * end to `section.end` (all zero).
+ */
+export function verifySection(
+  section: SegmentSection,
+  body: Uint8Array | undefined,
+  padding: Uint8Array,
+  file: string,
+): void {
+  const fail = (reason: string): never => {
+    throw new CorruptDataError(file, reason);
+  };
+  const from = section.offset + section.length;
+  for (let i = 0; i < padding.length; i++) if (padding[i] !== 0) fail(`non-zero padding byte at ${from + i}`);
+  if (body && crc32(body) !== section.crc) fail(`section ${section.kind} checksum mismatch`);
+}
+
+/** Throws the error of a section whose checksum, computed as it was read, is `crc`. */
+export function checkSectionCrc(section: SegmentSection, crc: number, file: string): void {
+  if (crc !== section.crc) throw new CorruptDataError(file, `section ${section.kind} checksum mismatch`);
+}
+
+/** Whether sections of `kind` hold a vector field's rows (version 1's VECTORS, version 2's FIELD_VECTORS + 2i). */
+export function isVectorSection(kind: number): boolean {
+  return kind === SectionKind.VECTORS || (kind >= SectionKind.FIELD_VECTORS && (kind & 1) === 0);
+}
+
+/** Parses and verifies a segment file; `file` names it in errors. */
+export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
+  const layout = segmentLayout(bytes, bytes.length, file);
+  // The padding between sections must be zero, so no byte of the file goes unchecked.
+  checkZeroPadding(bytes, layout.headerEnd, layout.sections[0]?.offset ?? bytes.length, file);
+  const sections = new Map<number, Uint8Array>();
+  for (const s of layout.sections) {
+    const body = bytes.subarray(s.offset, s.offset + s.length);
+    verifySection(s, body, bytes.subarray(s.offset + s.length, s.end), file);
+    sections.set(s.kind, body);
+  }
+  return decodeSegmentBody(layout, sections, file, floatsOf);
+}
+
+/**
+ * The rows of a segment file whose header is `layout` and whose sections (verified) are
+ * `sections` by kind; `vectorsOf(bytes)` gives the floats of a vector section (a view, a copy,
+ * or rows placed elsewhere already: then `vectors` may be a view there), once its length is
+ * checked. `fieldsOf` gives the field list without the vectors, for a reader that places them.
+ */
+export function decodeSegmentBody(
+  layout: SegmentLayout,
+  sections: ReadonlyMap<number, Uint8Array>,
+  file: string,
+  vectorsOf: (bytes: Uint8Array, kind: number) => Float32Array,
+): SegmentData {
+  const fail = (reason: string): never => {
+    throw new CorruptDataError(file, reason);
+  };
+  const { count } = layout;
+  const section = (kind: number): Uint8Array => sections.get(kind) ?? fail(`missing section ${kind}`);
   const parse = (kind: number): unknown => {
     try {
       return JSON.parse(fromUtf8(section(kind)));
@@ -210,57 +304,14 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
   if (!Array.isArray(ids) || ids.length !== count) fail(`expected ${count} ids`);
   if (!Array.isArray(payloads) || payloads.length !== count) fail(`expected ${count} payloads`);
   if (typeof meta?.indexType !== 'string') fail('meta section lacks indexType');
-  const vectorsOf = (kind: number, dim: number): Float32Array => {
-    const bytes = section(kind);
-    if (bytes.length !== count * dim * 4) {
-      fail(`vector section ${kind} has ${bytes.length} bytes, expected ${count * dim * 4}`);
+  const fields = segmentFields(layout, meta, section, file).map((f) => {
+    const bytes = section(f.kind);
+    if (bytes.length !== count * f.dimension * 4) {
+      fail(`vector section ${f.kind} has ${bytes.length} bytes, expected ${count * f.dimension * 4}`);
     }
-    return floatsOf(bytes);
-  };
-  const checkDistance = (kind: number) => {
-    if (!Object.values(DistanceKind).includes(kind as DistanceKind)) fail(`unknown distance kind ${kind}`);
-  };
-  checkDistance(distance);
-  let fields: SegmentField[];
-  if (version === 1) {
-    fields = [
-      {
-        name: '',
-        dimension,
-        distance: distance as DistanceKind,
-        vectors: vectorsOf(SectionKind.VECTORS, dimension),
-      },
-    ];
-  } else {
-    const declared = meta.fields;
-    if (!Array.isArray(declared) || declared.length === 0 || declared.length > MAX_SEGMENT_FIELDS) {
-      fail('meta section lacks a valid field list');
-    }
-    fields = declared!.map((f, i) => {
-      if (typeof f?.name !== 'string' || !Number.isSafeInteger(f.dimension) || f.dimension < 1) {
-        fail(`field ${i} is malformed in the meta section`);
-      }
-      checkDistance(f.distance);
-      const field: SegmentField = {
-        name: f.name,
-        dimension: f.dimension,
-        distance: f.distance as DistanceKind,
-        vectors: vectorsOf(SectionKind.FIELD_VECTORS + 2 * i, f.dimension),
-      };
-      if (f.present) {
-        const bytes = section(SectionKind.FIELD_PRESENCE + 2 * i);
-        const words = (count + 31) >>> 5;
-        if (bytes.length !== words * 4)
-          fail(`presence section of field '${f.name}' has ${bytes.length} bytes`);
-        const present = new Bitset(count, new Uint32Array(words));
-        new Uint8Array(present.words.buffer).set(bytes);
-        if (present.clone().resized(count).count() !== present.count())
-          fail(`presence of field '${f.name}' has bits past the rows`);
-        field.present = present;
-      }
-      return field;
-    });
-  }
+    const { kind: _kind, ...field } = f;
+    return { ...field, vectors: vectorsOf(bytes, f.kind) };
+  });
   return {
     ids: ids as (string | number)[],
     payloads: payloads as (Record<string, unknown> | null)[],
@@ -268,6 +319,67 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
     indexType: meta.indexType,
     index: sections.get(SectionKind.INDEX) ?? new Uint8Array(0),
   };
+}
+
+/** A field of a segment file without its vectors, and the kind of the section that holds them. */
+export type SegmentFieldSpec = Omit<SegmentField, 'vectors'> & { kind: number };
+
+/**
+ * The vector fields a segment file declares (its header for version 1, its META section for
+ * version 2), with their presence bitsets; `section(kind)` gives a verified section's bytes
+ * (only META and presence sections are read).
+ */
+export function segmentFields(
+  layout: SegmentLayout,
+  meta: unknown,
+  section: (kind: number) => Uint8Array,
+  file: string,
+): SegmentFieldSpec[] {
+  const fail = (reason: string): never => {
+    throw new CorruptDataError(file, reason);
+  };
+  const { count } = layout;
+  const checkDistance = (kind: number) => {
+    if (!Object.values(DistanceKind).includes(kind as DistanceKind)) fail(`unknown distance kind ${kind}`);
+  };
+  checkDistance(layout.distance);
+  if (layout.version === 1) {
+    return [
+      {
+        name: '',
+        dimension: layout.dimension,
+        distance: layout.distance as DistanceKind,
+        kind: SectionKind.VECTORS,
+      },
+    ];
+  }
+  const declared = (meta as SegmentMeta | undefined)?.fields;
+  if (!Array.isArray(declared) || declared.length === 0 || declared.length > MAX_SEGMENT_FIELDS) {
+    fail('meta section lacks a valid field list');
+  }
+  return declared!.map((f, i) => {
+    if (typeof f?.name !== 'string' || !Number.isSafeInteger(f.dimension) || f.dimension < 1) {
+      fail(`field ${i} is malformed in the meta section`);
+    }
+    checkDistance(f.distance);
+    const field: SegmentFieldSpec = {
+      name: f.name,
+      dimension: f.dimension,
+      distance: f.distance as DistanceKind,
+      kind: SectionKind.FIELD_VECTORS + 2 * i,
+    };
+    if (f.present) {
+      const bytes = section(SectionKind.FIELD_PRESENCE + 2 * i);
+      const words = (count + 31) >>> 5;
+      if (bytes.length !== words * 4) fail(`presence section of field '${f.name}' has ${bytes.length} bytes`);
+      const present = new Bitset(count, new Uint32Array(words));
+      new Uint8Array(present.words.buffer).set(bytes);
+      if (present.clone().resized(count).count() !== present.count())
+        fail(`presence of field '${f.name}' has bits past the rows`);
+      field.present = present;
+    }
+    return field;
+  });
 }
 
 /**
@@ -282,11 +394,8 @@ function floatsOf(bytes: Uint8Array): Float32Array {
     : copyFloat32(bytes, 0, bytes.byteLength);
 }
 
-function checkZeroPadding(
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-  fail: (reason: string) => never,
-): void {
-  for (let i = from; i < to; i++) if (bytes[i] !== 0) fail(`non-zero padding byte at ${i}`);
+/** Throws unless bytes [from, to) of the file are zero. */
+export function checkZeroPadding(bytes: Uint8Array, from: number, to: number, file: string): void {
+  for (let i = from; i < to; i++)
+    if (bytes[i] !== 0) throw new CorruptDataError(file, `non-zero padding byte at ${i}`);
 }

@@ -6,6 +6,7 @@
  * cache dropped), because the disk and the copy into fresh memory overlap.
  */
 import { open, readFile } from 'node:fs/promises';
+import type { ObjectReader } from './object-store.js';
 
 /** Reads of this size are issued {@link IN_FLIGHT} at a time. */
 const CHUNK_BYTES = 16 * 2 ** 20;
@@ -36,5 +37,30 @@ export async function readWholeFile(path: string): Promise<Buffer> {
     return out;
   } finally {
     await handle.close();
+  }
+}
+
+/** A reader of positioned reads of the file at `path` (`ObjectStore.openReader`): one open file. */
+export async function openFileReader(path: string): Promise<ObjectReader> {
+  const handle = await open(path, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    return {
+      size,
+      read: async (position, target) => {
+        for (let done = 0; done < target.length; ) {
+          const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
+          if (bytesRead === 0)
+            throw new Error(
+              `${path}: file ended at ${position + done} while reading to ${position + target.length}`,
+            );
+          done += bytesRead;
+        }
+      },
+      close: () => handle.close(),
+    };
+  } catch (err) {
+    await handle.close();
+    throw err;
   }
 }

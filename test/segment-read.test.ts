@@ -1,0 +1,152 @@
+/**
+ * Reading a segment file into place (src/db/segment-read.ts) gives exactly what
+ * `decodeSegment` gives from the whole file, with the vectors in stores of the arena, read in
+ * many small chunks (so chunks arrive out of order and the CRC is continued across them);
+ * and every damaged byte that `decodeSegment` refuses, it refuses with the same
+ * `CorruptDataError` naming the file, leaving nothing allocated.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { type ReadAt, readSegmentInPlace } from '../src/db/segment-read.js';
+import { CorruptDataError } from '../src/errors.js';
+import { SeededRandom } from '../src/eval/random.js';
+import { Bitset } from '../src/index/bitset.js';
+import { DistanceKind } from '../src/kernels/kernels.js';
+import { wasmKernels } from '../src/kernels/load.js';
+import { decodeSegment, encodeSegment, type SegmentData } from '../src/storage/segment-file.js';
+import { openFileReader } from '../src/storage/whole-file-read.js';
+
+const CHUNK = 4096;
+
+function vectors(rows: number, dimension: number, rng: SeededRandom): Float32Array {
+  return Float32Array.from({ length: rows * dimension }, () => rng.gaussian());
+}
+
+/** A single-vector segment (format version 1) and one with two named fields, one partly present (version 2). */
+function segments(): [string, SegmentData][] {
+  const rng = new SeededRandom(4);
+  const rows = 300;
+  const ids = Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? `p${i}` : i * 7));
+  const payloads = ids.map((_, i) => (i % 2 === 0 ? { n: i, tag: `t${i % 5}` } : null));
+  const present = new Bitset(rows);
+  for (let i = 0; i < rows; i += 3) present.set(i);
+  return [
+    [
+      'v1',
+      {
+        ids,
+        payloads,
+        fields: [{ name: '', dimension: 24, distance: DistanceKind.L2, vectors: vectors(rows, 24, rng) }],
+        indexType: 'flat',
+        index: new Uint8Array(0),
+      },
+    ],
+    [
+      'v2',
+      {
+        ids,
+        payloads,
+        fields: [
+          { name: 'image', dimension: 16, distance: DistanceKind.COSINE, vectors: vectors(rows, 16, rng) },
+          { name: 'text', dimension: 5, distance: DistanceKind.IP, vectors: vectors(rows, 5, rng), present },
+        ],
+        indexType: 'flat',
+        index: new Uint8Array(0),
+      },
+    ],
+  ];
+}
+
+/** Runs `run` with a reader of a file holding `bytes`. */
+async function withFile<T>(bytes: Uint8Array, run: (read: ReadAt) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'quiver-segment-read-'));
+  try {
+    const path = join(dir, 'seg.qseg');
+    writeFileSync(path, bytes);
+    const reader = await openFileReader(path);
+    try {
+      return await run((position, target) => reader.read(position, target));
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('a segment read into place equals the decoded file, vectors in the arena', async () => {
+  const kernels = wasmKernels();
+  for (const [name, data] of segments()) {
+    const bytes = encodeSegment(data);
+    const want = decodeSegment(bytes, 'seg.qseg');
+    await withFile(bytes, async (read) => {
+      const placed = await readSegmentInPlace(read, bytes.length, 'seg.qseg', kernels, CHUNK);
+      assert.deepEqual(placed.data.ids, want.ids, name);
+      assert.deepEqual(placed.data.payloads, want.payloads, name);
+      assert.equal(placed.data.indexType, want.indexType);
+      assert.equal(placed.filled.length, want.fields.length);
+      want.fields.forEach((field, i) => {
+        const got = placed.data.fields[i];
+        assert.deepEqual(
+          { ...got, vectors: undefined },
+          { ...field, vectors: undefined },
+          `${name} field ${i}`,
+        );
+        assert.deepEqual(placed.filled[i].view(), field.vectors, `${name} field ${i} store`);
+        assert.equal(placed.filled[i].count, want.ids.length);
+      });
+      for (const store of placed.filled) store.dispose();
+    });
+  }
+});
+
+test('every damaged byte decodeSegment refuses is refused in place with the same error, nothing left allocated', async () => {
+  const kernels = wasmKernels();
+  const rng = new SeededRandom(9);
+  for (const [name, data] of segments()) {
+    const bytes = encodeSegment(data);
+    // Bytes of the header, the padding, the sections (ids, payloads, each chunk of the vectors).
+    const positions = new Set([0, 9, 13, 30, 60, bytes.length - 1]);
+    for (let i = 0; i < 40; i++) positions.add(rng.int(bytes.length));
+    for (let at = CHUNK / 2; at < bytes.length; at += CHUNK) positions.add(at);
+    for (const at of positions) {
+      const damaged = bytes.slice();
+      damaged[at] ^= 0x20;
+      let expected: CorruptDataError | undefined;
+      try {
+        decodeSegment(damaged, 'seg.qseg');
+      } catch (err) {
+        expected = err as CorruptDataError;
+      }
+      assert.ok(expected instanceof CorruptDataError, `${name}: byte ${at} must be refused by decodeSegment`);
+      const before = kernels.allocator.allocatedBytes;
+      await withFile(damaged, async (read) => {
+        await assert.rejects(
+          readSegmentInPlace(read, damaged.length, 'seg.qseg', kernels, CHUNK),
+          (err: unknown) => err instanceof CorruptDataError && err.message === expected.message,
+          `${name}: byte ${at}`,
+        );
+      });
+      assert.equal(kernels.allocator.allocatedBytes, before, `${name}: byte ${at} leaves nothing allocated`);
+    }
+  }
+});
+
+test('a file shorter or longer than its sections is refused before any section is read', async () => {
+  const kernels = wasmKernels();
+  const [, data] = segments()[0];
+  const bytes = encodeSegment(data);
+  for (const damaged of [bytes.subarray(0, bytes.length - 16), Uint8Array.from([...bytes, 0, 0, 0, 0])]) {
+    await withFile(damaged, async (read) => {
+      await assert.rejects(
+        readSegmentInPlace(read, damaged.length, 'seg.qseg', kernels, CHUNK),
+        (err: unknown) =>
+          err instanceof CorruptDataError && /sections end at|not where the format puts it/.test(err.message),
+      );
+    });
+  }
+});
