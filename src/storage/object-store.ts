@@ -12,7 +12,9 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StorageFullError } from '../errors.js';
 import type { DiskRows } from '../index/disk-rows.js';
-import { openFileReader, readWholeFile } from './whole-file-read.js';
+import { type ObjectReader, openFileReader, readWholeFile } from './whole-file-read.js';
+
+export type { ObjectReader } from './whole-file-read.js';
 
 export interface ObjectStore {
   put(key: string, data: Uint8Array): Promise<void>;
@@ -58,15 +60,6 @@ export interface ObjectStore {
    * A store that offers `localPath` leaves this absent.
    */
   openRows?(key: string, position: number, count: number, dimension: number): DiskRows | undefined;
-}
-
-/** Positioned reads of one immutable object (`ObjectStore.openReader`). */
-export interface ObjectReader {
-  /** Bytes of the object. */
-  readonly size: number;
-  /** Reads bytes [position, position + target.length) into `target`, all of them (throws if the object ends first). */
-  read(position: number, target: Uint8Array): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**

@@ -6,7 +6,15 @@
  * cache dropped), because the disk and the copy into fresh memory overlap.
  */
 import { open, readFile } from 'node:fs/promises';
-import type { ObjectReader } from './object-store.js';
+
+/** Positioned reads of one immutable object (`ObjectStore.openReader`). */
+export interface ObjectReader {
+  /** Bytes of the object. */
+  readonly size: number;
+  /** Reads bytes [position, position + target.length) into `target`, all of them (throws if the object ends first). */
+  read(position: number, target: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** Reads of this size are issued {@link IN_FLIGHT} at a time. */
 const CHUNK_BYTES = 16 * 2 ** 20;
