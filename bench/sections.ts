@@ -103,6 +103,8 @@ export const SECTIONS: readonly SectionSpec[] = [
       'bench/ann/families.ts',
       'bench/ann/libs/quiver-factory.ts',
       'bench/ann/faiss_factory_runner.py',
+      // `npm run bench:interleaved`: a tool of its own, no section's script.
+      'bench/ann/interleaved.ts',
     ],
   },
   {
@@ -127,6 +129,7 @@ export const SECTIONS: readonly SectionSpec[] = [
       'bench/ann/libs/hnswlib.ts',
       'bench/ann/libs/usearch.ts',
       'bench/ann/faiss_runner.py',
+      'bench/ann/interleaved.ts',
     ],
   },
   {
