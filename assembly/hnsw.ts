@@ -311,32 +311,11 @@ function maxPush(p: usize, size: i32, d: f32, node: u32): void {
   setPair(p, i, d, node);
 }
 
-/** Removes the root (the worst pair) of a max-heap of `size` entries. */
+/** Removes the root (the worst pair) of a max-heap of `size` entries: its last pair replaces it. */
 function maxPop(p: usize, size: i32): void {
   const n = size - 1;
   if (n <= 0) return;
-  const d = pairDist(p, n);
-  const node = pairNode(p, n);
-  let i = 0;
-  while (true) {
-    let c = 2 * i + 1;
-    if (c >= n) break;
-    let cd = pairDist(p, c);
-    let cn = pairNode(p, c);
-    if (c + 1 < n) {
-      const rd = pairDist(p, c + 1);
-      const rn = pairNode(p, c + 1);
-      if (after(rd, rn, cd, cn)) {
-        c++;
-        cd = rd;
-        cn = rn;
-      }
-    }
-    if (!after(cd, cn, d, node)) break;
-    setPair(p, i, cd, cn);
-    i = c;
-  }
-  setPair(p, i, d, node);
+  maxReplaceTop(p, n, pairDist(p, n), pairNode(p, n));
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   storeCatalogue,
 } from './recommend-eval.js';
 import { recallCurvePlot } from './recommend-plot.js';
+import { reportTable } from './report-table.js';
 
 export interface RecommendRun {
   protocol: RecommendProtocol;
@@ -175,18 +176,5 @@ function methodTable(run: RecommendRun, style: 'console' | 'markdown'): string {
     ...TABLE_CUTOFFS.slice(0, 2).map((k) => m.ndcg[cutoffIndex(k)].toFixed(4)),
     m.seconds > 0 ? Math.round(m.users / m.seconds).toLocaleString('en-US') : '—',
   ]);
-  if (style === 'markdown') {
-    return [
-      `| ${header.join(' | ')} |`,
-      `|---|${header
-        .slice(1)
-        .map(() => '---:')
-        .join('|')}|`,
-      ...rows.map((r) => `| ${r.join(' | ')} |`),
-    ].join('\n');
-  }
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  return reportTable(header, rows, style);
 }

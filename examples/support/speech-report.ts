@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Quiver } from '../../src/index.js';
+import { reportTable } from './report-table.js';
 import { collectionMethod, storedVectors, storeRecordings, topTenAgreement } from './speech-collection.js';
 import {
   CONFUSABLE_PAIRS,
@@ -250,7 +251,7 @@ function scoreTable(run: SpeechRun, style: 'console' | 'markdown'): string {
     f(m.scopes['other voices'].map),
     f(m.scopes['same voice'].precision[0]),
   ]);
-  return table(header, rows, style);
+  return reportTable(header, rows, style);
 }
 
 function voiceTable(result: MethodResult, style: 'console' | 'markdown'): string {
@@ -261,22 +262,5 @@ function voiceTable(result: MethodResult, style: 'console' | 'markdown'): string
     v.crossP10.toFixed(3),
     v.sameP1.toFixed(3),
   ]);
-  return table(header, rows, style);
-}
-
-function table(header: string[], rows: string[][], style: 'console' | 'markdown'): string {
-  if (style === 'markdown') {
-    return [
-      `| ${header.join(' | ')} |`,
-      `|---|${header
-        .slice(1)
-        .map(() => '---:')
-        .join('|')}|`,
-      ...rows.map((r) => `| ${r.join(' | ')} |`),
-    ].join('\n');
-  }
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  return reportTable(header, rows, style);
 }
