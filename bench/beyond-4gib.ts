@@ -1,7 +1,7 @@
 /**
  * More than 4 GiB of vectors in one process (issue 15): a flat collection of N × DIM
  * vectors (default 1,700,000 × 768: 5.2 GB of f32) ingested durably in batches, sealed into
- * segments spread over memory arenas (2 GiB each by default), then searched exactly; then
+ * segments spread over memory arenas (4 GiB each by default), then searched exactly; then
  * the database is closed and reopened (every segment loaded again) and searched again.
  * One wasm32 memory stops at 4 GiB: before arenas this collection stopped at 1.18M vectors.
  *

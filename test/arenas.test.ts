@@ -6,7 +6,7 @@
  * and each index family reaches recall@10 >= 0.9 against it (the knobs of
  * collection-factory.test.ts), for L2, inner product and cosine. Batch, range, filtered,
  * hybrid (vector + BM25) and recommend searches across arenas equal the same collection in
- * a database with default (2 GiB) arenas. Data: a fixed-seed Gaussian mixture, 10,000 × 16
+ * a database with default (4 GiB) arenas. Data: a fixed-seed Gaussian mixture, 10,000 × 16
  * per collection (segments of about 2,800 to 4,600 rows, by the estimate of each family).
  */
 import assert from 'node:assert/strict';

@@ -395,6 +395,32 @@ describe('LinearAllocator', () => {
     assert.ok(new Uint8Array(a.memory.buffer, p, 1000).every((x) => x === 7));
   });
 
+  it('extends the highest block in place (zero-filled), and no other block', () => {
+    const a = fresh(1);
+    const low = a.alloc(64);
+    const p = a.alloc(256);
+    new Uint8Array(a.memory.buffer, p, 256).fill(9);
+    assert.equal(a.endsAtTop(p), true);
+    assert.equal(a.endsAtTop(low), false);
+    assert.equal(a.extend(low, 128), false, 'a block below another cannot grow in place');
+    assert.equal(a.extend(p, 100), false, 'not larger than it is');
+    assert.equal(a.extend(p, 3 * PAGE_BYTES), true);
+    assert.equal(a.sizeOf(p), 3 * PAGE_BYTES);
+    assert.equal(a.heapTop, p + 3 * PAGE_BYTES);
+    assert.ok(a.memory.buffer.byteLength >= p + 3 * PAGE_BYTES);
+    const bytes = new Uint8Array(a.memory.buffer, p, 3 * PAGE_BYTES);
+    assert.ok(bytes.subarray(0, 256).every((x) => x === 9), 'the old bytes stay');
+    assert.ok(bytes.subarray(256).every((x) => x === 0), 'the new bytes are zero');
+    // Bytes freed above and handed out again are zeroed when the block grows over them.
+    const above = a.alloc(64);
+    new Uint8Array(a.memory.buffer, above, 64).fill(5);
+    a.free(above);
+    assert.equal(a.extend(p, 3 * PAGE_BYTES + 64), true);
+    assert.ok(new Uint8Array(a.memory.buffer, p + 3 * PAGE_BYTES, 64).every((x) => x === 0));
+    assert.equal(a.allocatedBytes, 64 + 3 * PAGE_BYTES + 64);
+    assert.equal(a.extend(p + 16, 4096), false, 'a foreign pointer');
+  });
+
   it('rejects bad sizes, double frees and foreign pointers; freeing 0 is a no-op', () => {
     const a = fresh();
     assert.throws(() => a.alloc(0), RangeError);

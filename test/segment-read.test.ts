@@ -17,6 +17,7 @@ import { SeededRandom } from '../src/eval/random.js';
 import { Bitset } from '../src/index/bitset.js';
 import { DistanceKind } from '../src/kernels/kernels.js';
 import { wasmKernels } from '../src/kernels/load.js';
+import { alignUp } from '../src/storage/binary.js';
 import { decodeSegment, encodeSegment, type SegmentData } from '../src/storage/segment-file.js';
 import { openFileReader } from '../src/storage/whole-file-read.js';
 
@@ -149,4 +150,12 @@ test('a file shorter or longer than its sections is refused before any section i
       );
     });
   }
+});
+
+test('file offsets are aligned exactly past 2^31 (segments of arenas larger than 2 GiB)', () => {
+  assert.equal(alignUp(2 ** 31 + 1, 16), 2 ** 31 + 16);
+  assert.equal(alignUp(3_932_160_123, 16), 3_932_160_128);
+  assert.equal(alignUp(2 ** 32, 16), 2 ** 32);
+  assert.equal(alignUp(17, 16), 32);
+  assert.equal(alignUp(0, 16), 0);
 });

@@ -149,7 +149,8 @@ async function measure(): Promise<void> {
   const openSeconds = (performance.now() - t0) / 1000;
   await col.loaded();
   const loadSeconds = (performance.now() - t0) / 1000;
-  const loading = (await col.info()).loading;
+  const loadedInfo = await col.info();
+  const loading = loadedInfo.loading;
   log(
     `  quiver: open ${openSeconds.toFixed(3)} s (${info.loading?.state}), loaded in ${loadSeconds.toFixed(1)} s`,
   );
@@ -179,8 +180,8 @@ async function measure(): Promise<void> {
     cacheDrop,
     rssBytes: rss,
     rssDeltaBytes: rss - rssBefore,
-    segments: info.sealedSegments,
-    memory: (info as unknown as Record<string, unknown>).memory,
+    segments: loadedInfo.sealedSegments,
+    memory: loadedInfo.memory,
     points,
   });
 }

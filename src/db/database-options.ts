@@ -21,7 +21,7 @@ export interface OpenOptions {
   kernels?: Kernels;
   /**
    * Bytes of data placed in one memory arena at most (default: `QUIVER_ARENA_BYTES` if set,
-   * else 2 GiB; between 1 MiB and 4 GiB). A sealed segment never spans arenas, so segments
+   * else 4 GiB; between 1 MiB and 4 GiB). A sealed segment never spans arenas, so segments
    * hold fewer than `segmentSize` rows when that many would not fit in one.
    */
   arenaBytes?: number;

@@ -2,10 +2,16 @@
  * Row-major f32 vectors in the kernels' linear memory, addressed by dense offsets.
  *
  * Invariants: rows 0..count-1 live contiguously at `ptr` (so one kernel call can scan them
- * all); capacity only grows, by reallocating and copying; `ptr` changes on growth, so
- * callers read it afresh for every kernel call and never keep views across an append.
+ * all); capacity only grows: in place when the block is the highest of its memory (so a
+ * store can fill most of a wasm32 memory), else by reallocating and copying; `ptr` changes
+ * on a copy, so callers read it afresh for every kernel call and never keep views across an
+ * append.
  */
+import { MAX_PAGES, PAGE_BYTES } from '../kernels/allocator.js';
 import type { Kernels } from '../kernels/kernels.js';
+
+/** Bytes one wasm32 memory addresses. */
+const MEMORY_LIMIT = MAX_PAGES * PAGE_BYTES;
 
 export class VectorStore {
   private basePtr = 0;
@@ -39,7 +45,7 @@ export class VectorStore {
     const n = data.length / this.dimension;
     if (!Number.isInteger(n))
       throw new RangeError(`${data.length} floats is not a multiple of ${this.dimension}`);
-    if (this.rows + n > this.capacity) this.reserve(Math.max(this.rows + n, this.capacity * 2, 64));
+    if (this.rows + n > this.capacity) this.reserve(this.grownCapacity(n));
     this.kernels.f32(this.basePtr + this.rows * this.dimension * 4, data.length).set(data);
     this.rows += n;
   }
@@ -63,6 +69,17 @@ export class VectorStore {
     this.rows += n;
   }
 
+  /**
+   * Bytes of new linear memory that appending `n` rows takes at most: none within capacity;
+   * the growth when the block grows in place; else the whole new block (the old one is
+   * freed only after the copy).
+   */
+  growthBytes(n: number): number {
+    if (this.rows + n <= this.capacity) return 0;
+    const bytes = this.grownCapacity(n) * this.dimension * 4;
+    return this.growsInPlace() ? bytes - this.byteLength : bytes;
+  }
+
   /** A copy of row `offset`. */
   row(offset: number): Float32Array {
     return this.kernels.f32(this.basePtr + offset * this.dimension * 4, this.dimension).slice();
@@ -80,8 +97,29 @@ export class VectorStore {
     this.rows = 0;
   }
 
+  /** Whether growing extends the block where it is (it is the highest block of its memory). */
+  private growsInPlace(): boolean {
+    return this.basePtr !== 0 && this.kernels.allocator.endsAtTop(this.basePtr);
+  }
+
+  /**
+   * The capacity appending `n` rows grows to: twice the current (amortized appends), but no
+   * more than the memory can address from where the rows will be, and at least what is needed.
+   */
+  private grownCapacity(n: number): number {
+    const needed = this.rows + n;
+    const rowBytes = this.dimension * 4;
+    const start = this.growsInPlace() ? this.basePtr : this.kernels.allocator.heapTop;
+    const fits = Math.floor((MEMORY_LIMIT - start) / rowBytes);
+    return Math.max(needed, Math.min(Math.max(this.capacity * 2, 64), fits));
+  }
+
   private reserve(capacity: number): void {
     const bytes = Math.max(capacity * this.dimension * 4, 16);
+    if (this.growsInPlace() && this.kernels.extend(this.basePtr, bytes)) {
+      this.capacity = capacity;
+      return;
+    }
     const next = this.kernels.alloc(bytes);
     if (this.rows > 0) {
       const floats = this.rows * this.dimension;

@@ -109,6 +109,36 @@ export class LinearAllocator {
   }
 
   /**
+   * Whether the live block at `ptr` is the highest one handed out (it ends at `heapTop`), so
+   * that `extend` can grow it in place.
+   */
+  endsAtTop(ptr: number): boolean {
+    const size = this.used.get(ptr);
+    return size !== undefined && ptr + size === this.top;
+  }
+
+  /**
+   * Grows the live block at `ptr` to `bytes` in place when it ends at `heapTop` (the new
+   * bytes zero-filled, the memory grown if needed); returns false, changing nothing, when it
+   * does not or is already that large. A block that holds most of an arena (a growing
+   * segment's vectors) can so grow past half the arena, which a copy to a new block cannot.
+   * @throws RangeError (or the guard's error) as `alloc` does when the memory cannot grow.
+   */
+  extend(ptr: number, bytes: number): boolean {
+    const size = this.used.get(ptr);
+    const wanted = alignUp(bytes);
+    if (size === undefined || ptr + size !== this.top || wanted <= size) return false;
+    this.ensureCapacity(ptr + wanted);
+    const dirty = Math.min(ptr + wanted, this.dirtyEnd);
+    if (dirty > ptr + size) new Uint8Array(this.memory.buffer, ptr + size, dirty - ptr - size).fill(0);
+    this.dirtyEnd = Math.max(this.dirtyEnd, ptr + wanted);
+    this.used.set(ptr, wanted);
+    this.liveBytes += wanted - size;
+    this.top = ptr + wanted;
+    return true;
+  }
+
+  /**
    * Releases the block at `ptr`, coalescing it with free neighbours. Freeing 0 is a no-op.
    * @throws RangeError when `ptr` is not a live block (double free or foreign pointer).
    */

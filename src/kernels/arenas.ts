@@ -31,8 +31,13 @@ import type { Kernels } from './kernels.js';
 import { WasmKernels } from './wasm-kernels.js';
 import { KernelWorkerPool } from './worker-pool.js';
 
-/** Default bytes placed in one arena: 2 GiB. */
-export const DEFAULT_ARENA_BYTES = 2 ** 31;
+/**
+ * Default bytes placed in one arena: 4 GiB, all one wasm32 memory addresses. Bigger arenas
+ * make bigger segments (a segment never spans arenas), and a search visits one graph per
+ * segment: at 2M × 768 that is two graphs instead of four. Memory is committed as it is used,
+ * so a large bound costs nothing by itself.
+ */
+export const DEFAULT_ARENA_BYTES = MAX_PAGES * PAGE_BYTES;
 /** Smallest arena size accepted (tests use a few MiB). */
 export const MIN_ARENA_BYTES = 1 << 20;
 /** Growth a read may need beyond the budget (its query, results and allow-list scratch), in all. */
@@ -42,7 +47,7 @@ const INITIAL_BYTES = 16 * PAGE_BYTES;
 
 export interface ArenaOptions {
   /**
-   * Bytes placed in one arena at most (default: `QUIVER_ARENA_BYTES` if set, else 2 GiB;
+   * Bytes placed in one arena at most (default: `QUIVER_ARENA_BYTES` if set, else 4 GiB;
    * between 1 MiB and 4 GiB).
    */
   arenaBytes?: number;

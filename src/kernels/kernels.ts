@@ -30,12 +30,22 @@ export interface Kernels {
   /** Identifies `memory` in the process (worker threads key their instances by it). */
   readonly arenaId: number;
   /** The allocator's figures: bytes in live blocks, and one past the highest block handed out. */
-  readonly allocator: { readonly allocatedBytes: number; readonly heapTop: number };
+  readonly allocator: {
+    readonly allocatedBytes: number;
+    readonly heapTop: number;
+    /** Whether the live block at `ptr` ends at `heapTop` (`extend` can grow it in place). */
+    endsAtTop(ptr: number): boolean;
+  };
 
   /** Allocates `bytes` (> 0) bytes, 16-byte aligned, zero-filled; may grow memory. */
   alloc(bytes: number): number;
   /** Releases a block returned by `alloc`. Freeing 0 is a no-op. */
   free(ptr: number): void;
+  /**
+   * Grows the block at `ptr` to `bytes` in place (zero-filled) when it is the highest block;
+   * false, changing nothing, otherwise. Growing may detach views, as `alloc` does.
+   */
+  extend(ptr: number, bytes: number): boolean;
   /** A fresh Float32Array view of `length` floats at `ptr` (valid until the next `alloc`). */
   f32(ptr: number, length: number): Float32Array;
   /** A fresh Uint32Array view of `length` words at `ptr` (valid until the next `alloc`). */

@@ -48,6 +48,10 @@ export abstract class LinearMemory {
     this.allocator.free(ptr);
   }
 
+  extend(ptr: number, bytes: number): boolean {
+    return this.allocator.extend(ptr, bytes);
+  }
+
   f32(ptr: number, length: number): Float32Array {
     return new Float32Array(this.memory.buffer, ptr, length);
   }

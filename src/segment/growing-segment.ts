@@ -154,17 +154,11 @@ export class GrowingSegment implements SegmentView {
 
   /**
    * Bytes of linear memory that appending `count` rows allocates at most: each field's
-   * store reallocates to at least twice its capacity when full (the old block is freed
-   * only after the copy).
+   * store grows in place or reallocates (`VectorStore.growthBytes`).
    */
   appendBytes(count: number): number {
     let bytes = 0;
-    for (const index of this.indexes) {
-      const store = index.store;
-      const rowBytes = store.dimension * 4;
-      const capacity = store.byteLength / rowBytes;
-      if (store.count + count > capacity) bytes += Math.max(store.count + count, capacity * 2, 64) * rowBytes;
-    }
+    for (const index of this.indexes) bytes += index.store.growthBytes(count);
     return bytes;
   }
 

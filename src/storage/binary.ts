@@ -7,9 +7,13 @@ import { crc32 } from 'node:zlib';
 
 export { crc32 };
 
-/** Rounds `n` up to a multiple of `alignment` (a power of two). */
+/**
+ * Rounds `n` up to a multiple of `alignment` (a power of two). Exact for every safe integer:
+ * file offsets pass 2^31 (a segment of an arena larger than 2 GiB), where bitwise operators
+ * would wrap.
+ */
 export function alignUp(n: number, alignment: number): number {
-  return (n + alignment - 1) & ~(alignment - 1);
+  return Math.ceil(n / alignment) * alignment;
 }
 
 const encoder = new TextEncoder();
