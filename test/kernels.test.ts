@@ -409,8 +409,14 @@ describe('LinearAllocator', () => {
     assert.equal(a.heapTop, p + 3 * PAGE_BYTES);
     assert.ok(a.memory.buffer.byteLength >= p + 3 * PAGE_BYTES);
     const bytes = new Uint8Array(a.memory.buffer, p, 3 * PAGE_BYTES);
-    assert.ok(bytes.subarray(0, 256).every((x) => x === 9), 'the old bytes stay');
-    assert.ok(bytes.subarray(256).every((x) => x === 0), 'the new bytes are zero');
+    assert.ok(
+      bytes.subarray(0, 256).every((x) => x === 9),
+      'the old bytes stay',
+    );
+    assert.ok(
+      bytes.subarray(256).every((x) => x === 0),
+      'the new bytes are zero',
+    );
     // Bytes freed above and handed out again are zeroed when the block grows over them.
     const above = a.alloc(64);
     new Uint8Array(a.memory.buffer, above, 64).fill(5);

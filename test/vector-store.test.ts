@@ -10,8 +10,7 @@ import type { Kernels } from '../src/kernels/kernels.js';
 import { jsKernels, wasmKernels } from '../src/kernels/load.js';
 
 const DIM = 8;
-const rows = (from: number, n: number) =>
-  Float32Array.from({ length: n * DIM }, (_, i) => from * DIM + i);
+const rows = (from: number, n: number) => Float32Array.from({ length: n * DIM }, (_, i) => from * DIM + i);
 
 for (const [name, make] of [
   ['wasm', () => wasmKernels()],
