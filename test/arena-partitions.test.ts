@@ -61,7 +61,8 @@ describe('value partitions across arenas', () => {
   test('segments in several arenas, each large one with a partition of its "part" rows', async () => {
     const sealed = (c as EmbeddedCollection).storage.set.sealed.map((p) => p.segment);
     assert.ok(sealed.length >= 2, `${sealed.length} segments`);
-    assert.equal(new Set(sealed.map((s) => s.kernels.arenaId)).size, sealed.length, 'one arena per segment');
+    const arenas = new Set(sealed.map((s) => s.kernels.arenaId)).size;
+    assert.ok(arenas >= 2, `${arenas} arenas`);
     const partitioned = sealed.filter((s) => s.partition(0, 'tags', 'part') !== undefined);
     assert.ok(partitioned.length >= 2, `${partitioned.length} segments with a partition`);
     for (const s of partitioned) s.partition(0, 'tags', 'part')!.index.checkIntegrity();

@@ -274,3 +274,27 @@ describe('collections across tiny arenas', () => {
     }
   });
 });
+
+test('the growing segment is sealed once it holds what fits one arena, before segmentSize', async () => {
+  const dir = tempDir('quiver-arena-seal-');
+  const db = await Quiver.open(dir.path, { arenaBytes: ARENA });
+  try {
+    const col = await db.createCollection('early', { dimension: DIM, index: HNSW, segmentSize: 100_000 });
+    for (let first = 0; first < N; first += 500) {
+      await col.upsert(Array.from({ length: 500 }, (_, j) => point(first + j)));
+    }
+    // A seal is queued after the upsert that fills the segment and before the next write, so
+    // when the last upsert resolves every seal it called for has run.
+    assert.equal(await col.count(), N);
+    const info = await col.info();
+    assert.ok(info.sealedSegments >= 2, `${info.sealedSegments} segments sealed without a flush`);
+    assert.ok(info.growingPoints < N / 2, `${info.growingPoints} points still growing`);
+    for (let q = 0; q < 5; q++) {
+      const exact = await col.search(query(q), { k: K, exact: true });
+      assert.equal(exact.length, K);
+    }
+  } finally {
+    await db.close();
+    dir.cleanup();
+  }
+});

@@ -95,13 +95,14 @@ export class CollectionMaintenance {
   }
 
   /**
-   * Queues a seal once the growing segment holds `segmentSize` rows (called after each
+   * Queues a seal once the growing segment holds `segmentSize` rows, or fewer when that many
+   * would not fit in one arena (`CollectionStorage.sealRows`; called after each
    * applied upsert); a failed seal is reported as a process warning, the rows staying in the
    * growing segment and the WAL.
    */
   sealIfFull(): void {
     const { host, gate, name, config, storage, indexer } = this.c;
-    if (this.sealScheduled || storage.set.growing.rows < config.segmentSize) return;
+    if (this.sealScheduled || storage.set.growing.rows < storage.sealRows(config.segmentSize)) return;
     this.sealScheduled = true;
     host.queue
       .exclusive(async () => {

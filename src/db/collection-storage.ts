@@ -104,6 +104,16 @@ export class CollectionStorage {
     return this.segmentKey(segmentId);
   }
 
+  /**
+   * Rows at which the growing segment is sealed: `segmentSize`, or fewer when a sealed segment
+   * of that many would not fit in one arena (`SegmentPlacement.segmentRows`). Sealing there
+   * also keeps the growing segment, which holds its rows in one arena of its own, within one
+   * wasm32 memory (1M × 1536-d would not fit).
+   */
+  sealRows(segmentSize: number): number {
+    return this.placement.segmentRows(segmentSize);
+  }
+
   /** Throws `CapacityError` unless `count` more rows fit the growing segment (see `SegmentPlacement.checkRoom`). */
   checkRoom(count: number): void {
     this.placement.checkRoom(this.set.growing, count);

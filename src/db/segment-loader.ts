@@ -19,6 +19,13 @@
  * but the deletion of orphan files, last, as before; so a crash (kill -9) during loading
  * loses nothing: the next open starts again from the same manifest and WAL.
  *
+ * Read-ahead. Read into place (segment-read.ts), a segment's own reads keep the disk busy
+ * while they run, but not while the segment's CPU work runs (building its id table, checking
+ * its graph) or between files. So while segment i loads, the store reads segment i+1's
+ * files through (`ObjectStore.readAhead`: into the page cache, one read in flight), and
+ * loading i+1 then reads them from memory. It is aborted when i+1 starts loading (its own
+ * reads take over), when loading stops, and when loading ends.
+ *
  * Reads while loading (the rule, documented on `ReadOptions`): by default a read waits until
  * every segment is loaded, because each of them needs every segment (a search or count over
  * all points; a get or scroll by id, whose id may be in any segment or in the WAL) and then
@@ -86,6 +93,8 @@ export class SegmentLoader {
   private finished: number | undefined;
   private stopping: Error | undefined;
   private running: Promise<void> | undefined;
+  /** The read-ahead of the next segment's files, while one runs. */
+  private ahead: { abort: AbortController; done: Promise<void> } | undefined;
   private done!: Promise<void>;
   private settle!: { resolve: () => void; reject: (error: Error) => void };
   /** Called once ready (`onReady`). */
@@ -96,6 +105,7 @@ export class SegmentLoader {
 
   private constructor(
     private readonly storage: CollectionStorage,
+    private readonly store: ObjectStore | undefined,
     private readonly label: string,
     private readonly segments: readonly SegmentEntry[],
     private readonly wal: readonly WalRow[],
@@ -145,12 +155,14 @@ export class SegmentLoader {
       const hint = await readCountHint(store, storage.countHintKey);
       exact = hint?.walSeq === head.wal[head.wal.length - 1].seq ? hint.count : undefined;
     }
-    return new SegmentLoader(storage, label, head.segments, head.wal, sizes, live, exact, events);
+    return new SegmentLoader(storage, store, label, head.segments, head.wal, sizes, live, exact, events);
   }
 
   /** A loader for storage that is loaded already (a new or restored collection). */
   static loaded(storage: CollectionStorage, label: string): SegmentLoader {
-    const loader = new SegmentLoader(storage, label, [], [], new Map(), 0, 0, { failed: (error) => error });
+    const loader = new SegmentLoader(storage, undefined, label, [], [], new Map(), 0, 0, {
+      failed: (error) => error,
+    });
     loader.state = 'ready';
     loader.finished = loader.started;
     loader.settle.resolve();
@@ -260,6 +272,8 @@ export class SegmentLoader {
           if (following && (this.sizes.get(following)?.segment ?? Infinity) <= PREFETCH_BYTES) {
             this.storage.prefetch(following.file);
           }
+        } else {
+          await this.readAhead(following);
         }
         const part = await this.storage.loadEntry(entry);
         const partitions = await loadPartitions(this.storage, part);
@@ -280,7 +294,26 @@ export class SegmentLoader {
       this.failure = this.events.failed(err as Error);
       this.finished = performance.now();
       this.settle.reject(this.failure);
+    } finally {
+      // Stopped, failed or done: nothing reads ahead once `run` settles (`stop` awaits it).
+      await this.readAhead(undefined);
     }
+  }
+
+  /**
+   * Ends the read-ahead in progress (its file is being loaded now, or loading ends), then
+   * starts reading `entry`'s files ahead, if given and the store can.
+   */
+  private async readAhead(entry: SegmentEntry | undefined): Promise<void> {
+    if (this.ahead) {
+      this.ahead.abort.abort();
+      await this.ahead.done;
+      this.ahead = undefined;
+    }
+    if (!entry || !this.store?.readAhead) return;
+    const abort = new AbortController();
+    const keys = this.storage.filesOfEntry(entry);
+    this.ahead = { abort, done: this.store.readAhead(keys, abort.signal).catch(() => undefined) };
   }
 
   /** Whether `stop` was called; then waiters are rejected with its reason. */

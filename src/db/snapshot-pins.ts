@@ -20,9 +20,12 @@ export class PinningObjectStore implements ObjectStore {
 
   /** The inner store's `openReader`, when it has one (absent otherwise, as the interface says). */
   readonly openReader?: (key: string) => Promise<ObjectReader>;
+  /** The inner store's `readAhead`, when it has one. */
+  readonly readAhead?: (keys: readonly string[], signal: AbortSignal) => Promise<void>;
 
   constructor(private readonly inner: ObjectStore) {
     if (inner.openReader) this.openReader = (key) => inner.openReader!(key);
+    if (inner.readAhead) this.readAhead = (keys, signal) => inner.readAhead!(keys, signal);
   }
 
   /**

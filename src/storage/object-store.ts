@@ -12,7 +12,7 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StorageFullError } from '../errors.js';
 import type { DiskRows } from '../index/disk-rows.js';
-import { type ObjectReader, openFileReader, readWholeFile } from './whole-file-read.js';
+import { type ObjectReader, openFileReader, readThrough, readWholeFile } from './whole-file-read.js';
 
 export type { ObjectReader } from './whole-file-read.js';
 
@@ -32,6 +32,13 @@ export interface ObjectStore {
    * (ENOENT for a missing object on a filesystem) when `key` cannot be opened.
    */
   openReader?(key: string): Promise<ObjectReader>;
+  /**
+   * Reads the objects `keys` through, in order, so that reading them soon after is fast (the
+   * page cache of a filesystem; a remote store could fill a local cache); stops once `signal`
+   * aborts. Optional, and only ever a hint: it never fails (a missing object is reported by
+   * the read that needs it).
+   */
+  readAhead?(keys: readonly string[], signal: AbortSignal): Promise<void>;
   /** Keys that start with `prefix`, in no particular order. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
@@ -115,6 +122,13 @@ export class FsObjectStore implements ObjectStore {
 
   openReader(key: string): Promise<ObjectReader> {
     return openFileReader(this.path(key));
+  }
+
+  async readAhead(keys: readonly string[], signal: AbortSignal): Promise<void> {
+    for (const key of keys) {
+      if (signal.aborted) return;
+      await readThrough(this.path(key), signal).catch(() => undefined);
+    }
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -72,3 +72,27 @@ export async function openFileReader(path: string): Promise<ObjectReader> {
     throw err;
   }
 }
+
+/** Bytes of each read of `readThrough`. */
+const READ_AHEAD_CHUNK = 8 * 2 ** 20;
+
+/**
+ * Reads the file at `path` from start to end into a scratch buffer and discards the bytes,
+ * so that the reads that follow find them in the page cache (read-ahead of a file that will
+ * be needed next). One read in flight, so that it takes the disk's idle time more than it
+ * competes with the reads of what is needed now. Stops between reads once `signal` aborts.
+ * Errors (a missing file) are the caller's to ignore: the read that needs the file reports them.
+ */
+export async function readThrough(path: string, signal: AbortSignal): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    const scratch = Buffer.allocUnsafe(READ_AHEAD_CHUNK);
+    for (let position = 0; !signal.aborted; ) {
+      const { bytesRead } = await handle.read(scratch, 0, READ_AHEAD_CHUNK, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
