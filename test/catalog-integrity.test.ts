@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Sqlite from 'better-sqlite3';
@@ -195,4 +195,50 @@ test('a catalog.sqlite that SQLite cannot read is a CorruptDataError naming it',
     (err: unknown) => err instanceof CorruptDataError && err.message.includes('catalog.sqlite'),
   );
   dir.cleanup();
+});
+
+/** Upserts `rows` 128-d points into a new flat collection of `path` (unsealed), in batches. */
+async function unsealedRows(db: Quiver, rows: number): Promise<void> {
+  const c = await db.createCollection('rows', { dimension: 128, index: { type: 'flat' } });
+  for (let first = 0; first < rows; first += 1000) {
+    await c.upsert(
+      Array.from({ length: 1000 }, (_, i) => ({
+        id: first + i,
+        vector: Array.from({ length: 128 }, (_, d) => ((first + i) * 31 + d) % 97),
+      })),
+    );
+  }
+}
+
+test("a seal gives its WAL rows' pages back to the filesystem; an earlier catalog keeps them for reuse", async () => {
+  const dir = tempDir();
+  let db = await Quiver.open(dir.path);
+  await unsealedRows(db, 40_000);
+  const catalog = join(dir.path, 'catalog.sqlite');
+  // The rows are in catalog.sqlite and its -wal file, until a checkpoint moves them.
+  const written = statSync(catalog).size + statSync(`${catalog}-wal`).size;
+  assert.ok(written > 20 * 2 ** 20, `${written} bytes of WAL rows`);
+  await db.collection('rows').flush();
+  assert.ok(statSync(catalog).size < written / 10, `${statSync(catalog).size} bytes after the seal`);
+  assert.equal(await db.collection('rows').count(), 40_000);
+  await db.close();
+
+  // A catalog created before auto_vacuum (mode NONE) opens as before and keeps its free pages.
+  const old = tempDir();
+  withCatalog(old.path, (sqlite) => {
+    sqlite.pragma('auto_vacuum = NONE');
+    sqlite.exec('CREATE TABLE placeholder (x)');
+    sqlite.exec('DROP TABLE placeholder');
+  });
+  db = await Quiver.open(old.path);
+  await unsealedRows(db, 5_000);
+  await db.collection('rows').flush();
+  assert.equal(await db.collection('rows').count(), 5_000);
+  await db.close();
+  withCatalog(old.path, (sqlite) => {
+    assert.equal(sqlite.pragma('auto_vacuum', { simple: true }), 0);
+    assert.ok((sqlite.pragma('freelist_count', { simple: true }) as number) > 0, 'free pages kept');
+  });
+  dir.cleanup();
+  old.cleanup();
 });

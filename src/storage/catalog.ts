@@ -106,10 +106,19 @@ export class SqliteCatalog {
     this.db = new Sqlite(file, { timeout: 100 });
     try {
       this.db.pragma('locking_mode = EXCLUSIVE');
+      // A new catalog gives the pages of WAL rows dropped by a seal back to the filesystem
+      // (`commitManifest`). SQLite fixes the mode when the file is first written, so this
+      // comes before `journal_mode`, and only for a new (empty) file: on an existing one the
+      // pragma would change nothing but still write a frame. An existing catalog keeps its
+      // mode (an earlier version's: none; its free pages are reused as before).
+      if (this.db.pragma('page_count', { simple: true }) === 0) this.db.pragma('auto_vacuum = INCREMENTAL');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       // Deleted rows are overwritten with zeros, so purged points leave no bytes in free space.
       this.db.pragma('secure_delete = ON');
+      // After a checkpoint, `catalog.sqlite-wal` is cut back to 64 MiB (it grew to the largest
+      // write between checkpoints: a seal of gigabytes of rows).
+      this.db.pragma(`journal_size_limit = ${WAL_FILE_LIMIT}`);
       migrateCatalog(this.db, file);
       const problems = (this.db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
       this.integrity = problems.join('; ');
@@ -293,16 +302,42 @@ export class SqliteCatalog {
    * and drops the WAL rows up to `walCheckpoint`, in one transaction.
    */
   commitManifest(collectionId: number, expectedVersion: number, body: string, walCheckpoint: number): void {
-    this.write('committing a manifest', () => {
-      const head = this.stmts.head.get(collectionId) as { version: number } | undefined;
-      if (!head || head.version !== expectedVersion) {
-        throw new ManifestConflictError(collectionId, expectedVersion, head?.version ?? 0);
-      }
-      const version = expectedVersion + 1;
-      this.stmts.insertManifest.run(collectionId, version, body, manifestCrc(collectionId, version, body));
-      this.stmts.pruneManifests.run(collectionId, version);
-      this.stmts.truncateWal.run(collectionId, walCheckpoint);
-    });
+    // The WAL rows a manifest drops were sealed into segment files, not deleted: zeroing them
+    // (`secure_delete`) would write their gigabytes once more for nothing. A purge scrubs free
+    // pages itself (`CatalogPurge.scrub`: VACUUM), so rows deleted here leave nothing it misses.
+    this.db.pragma('secure_delete = OFF');
+    try {
+      this.write('committing a manifest', () => {
+        const head = this.stmts.head.get(collectionId) as { version: number } | undefined;
+        if (!head || head.version !== expectedVersion) {
+          throw new ManifestConflictError(collectionId, expectedVersion, head?.version ?? 0);
+        }
+        const version = expectedVersion + 1;
+        this.stmts.insertManifest.run(collectionId, version, body, manifestCrc(collectionId, version, body));
+        this.stmts.pruneManifests.run(collectionId, version);
+        this.stmts.truncateWal.run(collectionId, walCheckpoint);
+      });
+    } finally {
+      this.db.pragma('secure_delete = ON');
+    }
+    this.releaseFreePages();
+  }
+
+  /**
+   * Gives the catalog's free pages back to the filesystem when there are many (a seal dropped
+   * its WAL rows) and the catalog was created with `auto_vacuum = INCREMENTAL`; a catalog of
+   * an earlier version keeps them for reuse. Best effort: a failure (a full disk) leaves the
+   * pages free, which is what an earlier version did.
+   */
+  private releaseFreePages(): void {
+    try {
+      if (this.db.pragma('auto_vacuum', { simple: true }) !== 2) return;
+      const free = this.db.pragma('freelist_count', { simple: true }) as number;
+      const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+      if (free * pageSize >= FREE_BYTES_TO_RELEASE) this.db.pragma('incremental_vacuum');
+    } catch {
+      // The pages stay free and are reused by later rows.
+    }
   }
 
   /** Runs `work` in one transaction; a full disk becomes `StorageFullError` (nothing was written). */
@@ -321,6 +356,11 @@ export class SqliteCatalog {
     this.db.close();
   }
 }
+
+/** Bytes `catalog.sqlite-wal` is cut back to after a checkpoint. */
+const WAL_FILE_LIMIT = 64 * 2 ** 20;
+/** Free pages are given back to the filesystem once they hold this many bytes. */
+const FREE_BYTES_TO_RELEASE = 16 * 2 ** 20;
 
 /** Bytes of the file at `path` (0 when it does not exist). */
 function fileSize(path: string): number {
