@@ -20,6 +20,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, sep } from 'node:path';
 import { Quiver } from '../../src/db/database.js';
+import { KernelWorkerPool } from '../../src/kernels/worker-pool.js';
 import type { CollectionConfig } from '../../src/db/types.js';
 import { EF_CONSTRUCTION, K, M } from './cases.js';
 import { childArgs, log, readJson, reply, settledRss } from './child-io.js';
@@ -159,8 +160,18 @@ async function measure(): Promise<void> {
   await col.search(query(0), { k: K });
   const rss = settledRss();
   const truth = readTruth(args.dataDir, args.queryCount);
+  // Segment searches handed to the search workers, per ef: a lone call runs on the calling
+  // thread unless its estimated work is large (src/db/search-placement.ts), and the QPS is
+  // single-threaded only when none was.
+  const pool = KernelWorkerPool.of('search');
+  const workerCalls: Record<number, number> = {};
   const points = await sweep(
-    async (q, ef) => (await col.search(query(q), { k: K, ef })).map((h) => Number(h.id)),
+    async (q, ef) => {
+      const before = pool.sent.calls;
+      const hits = await col.search(query(q), { k: K, ef });
+      workerCalls[ef] = (workerCalls[ef] ?? 0) + pool.sent.calls - before;
+      return hits.map((h) => Number(h.id));
+    },
     args.queryCount,
     truth,
     log,
@@ -183,6 +194,7 @@ async function measure(): Promise<void> {
     segments: loadedInfo.sealedSegments,
     memory: loadedInfo.memory,
     points,
+    workerCalls,
   });
 }
 

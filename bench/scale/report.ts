@@ -107,6 +107,17 @@ function caseTable(r: CaseResult, all: readonly CaseResult[]): string[] {
       '',
     );
   }
+  const handed = Object.entries((q.workerCalls as Record<string, number> | undefined) ?? {}).filter(
+    ([, calls]) => calls > 0,
+  );
+  if (q.workerCalls !== undefined) {
+    lines.push(
+      handed.length === 0
+        ? 'Every search of the sweep ran on the calling thread (no segment search went to a worker).'
+        : `Segment searches handed to the search workers (in parallel, so not single-threaded): ${handed.map(([ef, calls]) => `ef ${ef}: ${calls}`).join('; ')}.`,
+      '',
+    );
+  }
   lines.push(`Run: ${String(q.started ?? '—')} to ${String(q.finished ?? '—')}.`, '');
   return lines;
 }
