@@ -18,9 +18,8 @@
  */
 import { CorruptDataError } from '../errors.js';
 import { Bitset } from '../index/bitset.js';
-import { deserializeIndex } from '../index/factory.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
-import type { MemoryArenas, Placement } from '../kernels/arenas.js';
+import type { MemoryArenas } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { copyField, type FieldRows } from '../segment/growing-segment.js';
@@ -30,7 +29,6 @@ import type { FieldLayout, PointId, StoredPayload } from '../segment/segment-vie
 import { TombstonedSegment } from '../segment/tombstones.js';
 import type { SqliteCatalog, WalRow } from '../storage/catalog.js';
 import { encodeCountHint } from '../storage/count-hint-file.js';
-import { decodeIndexFile } from '../storage/index-file.js';
 import {
   MANIFEST_FORMAT_VERSION,
   type Manifest,
@@ -41,15 +39,14 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { partitionKey } from '../storage/partition-file.js';
 import { decodePayloadRecord, type PayloadRecord } from '../storage/payload-record.js';
 import { encodeSegment, type SegmentField } from '../storage/segment-file.js';
-import { decodeTombstones, encodeTombstones } from '../storage/tombstone-file.js';
+import { encodeTombstones } from '../storage/tombstone-file.js';
 import { decodeDelete, decodeUpsert, decodeUpsertFields, WalKind } from '../storage/wal-record.js';
-import { loadHnswInPlace } from './index-read.js';
-import { loadOnDiskIndex } from './ondisk-index.js';
+import { CollectionFiles } from './collection-files.js';
 import { applyPayloadRecord } from './payload-apply.js';
-import { loadOverlay, overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
+import { overlaysToFold, writeOverlays } from './payload-overlay-storage.js';
 import { fileRowBytes } from './segment-bytes.js';
+import { SegmentLoad } from './segment-load.js';
 import { SegmentPlacement } from './segment-placement.js';
-import { loadSegmentInPlace } from './segment-read.js';
 import { SegmentSet } from './segment-set.js';
 
 export class CollectionStorage {
@@ -60,10 +57,10 @@ export class CollectionStorage {
   lastSeq = 0;
   /** Where sealed segments are placed in memory. */
   private readonly placement: SegmentPlacement;
-  /** Bytes of each file of the collection that the storage wrote or read (its disk usage). */
-  private readonly fileBytes = new Map<string, number>();
-  /** Reads started ahead of need (`prefetch`), by key. */
-  private readonly prefetched = new Map<string, Promise<Uint8Array>>();
+  /** The collection's files, and the bytes of each (its disk usage). */
+  private readonly files: CollectionFiles;
+  /** Loading a sealed segment from its files. */
+  private readonly segmentLoad: SegmentLoad;
 
   /** `rowBytes`: the estimated linear memory of one sealed row (segment-bytes.ts). */
   constructor(
@@ -77,6 +74,8 @@ export class CollectionStorage {
   ) {
     this.set = new SegmentSet(arenas, layout, payloadIndexOf);
     this.placement = new SegmentPlacement(arenas, rowBytes, fileRowBytes(layout));
+    this.files = new CollectionFiles(store);
+    this.segmentLoad = new SegmentLoad(this.files, this.placement, this.set);
   }
 
   /**
@@ -89,14 +88,12 @@ export class CollectionStorage {
 
   /** Bytes of the collection's files (segments, tombstones, indexes) on disk. */
   get diskBytes(): number {
-    let bytes = 0;
-    for (const size of this.fileBytes.values()) bytes += size;
-    return bytes;
+    return this.files.diskBytes;
   }
 
   /** Bytes on disk of the file `key` (0 when unknown or undefined). */
   fileBytesOf(key: string | undefined): number {
-    return key === undefined ? 0 : (this.fileBytes.get(key) ?? 0);
+    return this.files.bytesOf(key);
   }
 
   /** The object key of the segment file of segment `segmentId`. */
@@ -151,7 +148,7 @@ export class CollectionStorage {
 
   /** Loads the sealed segment of the head manifest's `entry` (vectors, payloads, tombstones, indexes) into the set; its ids enter the id tracker after (`SegmentSet.addLoaded`). */
   async loadEntry(entry: SegmentEntry): Promise<TombstonedSegment> {
-    const part = await this.loadSegment(entry);
+    const part = await this.segmentLoad.load(entry);
     this.set.addLoaded(part);
     return part;
   }
@@ -173,24 +170,19 @@ export class CollectionStorage {
     const files = [entry.file];
     if (entry.tombstones) files.push(entry.tombstones);
     if (entry.payloads) files.push(entry.payloads);
-    for (const file of this.indexFilesOf(entry)) if (file) files.push(file);
+    for (const file of this.segmentLoad.indexFilesOf(entry)) if (file) files.push(file);
     for (const f of this.set.layout) files.push(partitionKey(this.prefix, entry.id, f.name));
     return files;
   }
 
   /** Reads an object of the collection that may not exist (derived files: partitions). */
-  async readIfExists(key: string): Promise<Uint8Array | undefined> {
-    try {
-      return await this.read(key);
-    } catch (err) {
-      if (err instanceof CorruptDataError) return undefined;
-      throw err;
-    }
+  readIfExists(key: string): Promise<Uint8Array | undefined> {
+    return this.files.readIfExists(key);
   }
 
   /** Records the size of a file not read yet (so that disk usage is right before loading ends). */
   noteFileBytes(key: string, bytes: number): void {
-    if (!this.fileBytes.has(key)) this.fileBytes.set(key, bytes);
+    this.files.note(key, bytes);
   }
 
   /** Object key of the count hint file (storage/count-hint-file.ts). */
@@ -209,7 +201,7 @@ export class CollectionStorage {
 
   /** Reads an object of the collection (counted in its disk usage); `CorruptDataError` when missing. */
   readFile(key: string): Promise<Uint8Array> {
-    return this.read(key);
+    return this.files.read(key);
   }
 
   /** Applies one committed WAL row to memory. */
@@ -318,7 +310,7 @@ export class CollectionStorage {
       part.overlay.dirty = false;
     }
     set.sealGrowing(sealed, nextGrowing);
-    await this.deleteFiles(superseded);
+    await this.files.deleteAll(superseded);
   }
 
   /**
@@ -339,7 +331,7 @@ export class CollectionStorage {
     this.commit(next, this.manifestVersion + 1);
     const superseded = this.filesOf(emptied);
     this.set.replaceSealed(emptied, []);
-    await this.deleteFiles(superseded);
+    await this.files.deleteAll(superseded);
   }
 
   /**
@@ -370,7 +362,7 @@ export class CollectionStorage {
     });
     const superseded = this.filesOf(victims);
     set.replaceSealed(victims, added);
-    await this.deleteFiles(superseded);
+    await this.files.deleteAll(superseded);
   }
 
   dispose(): void {
@@ -388,7 +380,7 @@ export class CollectionStorage {
     const staging: Staging = {
       put: async (key, data) => {
         written.push(key);
-        await this.putFile(key, data);
+        await this.files.put(key, data);
       },
       built,
     };
@@ -396,7 +388,7 @@ export class CollectionStorage {
       return await work(staging);
     } catch (err) {
       for (const segment of built) segment.dispose();
-      await this.deleteFiles(written);
+      await this.files.deleteAll(written);
       throw err;
     }
   }
@@ -421,7 +413,7 @@ export class CollectionStorage {
           rows,
           this.set.payloadIndexOf,
           placement.release,
-          openFieldRows(rowsOpenerOf(this.store, key), bytes, layout, rows.fields, rows.ids.length),
+          openFieldRows(rowsOpenerOf(this.files.store, key), bytes, layout, rows.fields, rows.ids.length),
         ),
       );
       staging.built.push(segment);
@@ -453,130 +445,7 @@ export class CollectionStorage {
    * positioned reads, and no field is kept on disk (those segments read the file whole).
    */
   get readsInPlace(): boolean {
-    return this.store.openReader !== undefined && !this.set.layout.some((f) => f.onDisk);
-  }
-
-  private async loadSegment(entry: SegmentEntry): Promise<TombstonedSegment> {
-    const overlay = await loadOverlay(entry, (key) => this.read(key));
-    const payloadIndexOf = (payloads: readonly StoredPayload[]) =>
-      this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p)));
-    const segment = this.readsInPlace
-      ? await this.readSegment(entry, payloadIndexOf)
-      : await this.decodeSegment(entry, payloadIndexOf, await this.read(entry.file));
-    try {
-      if (segment.rows !== entry.rows) {
-        throw new CorruptDataError(entry.file, `holds ${segment.rows} rows, the manifest says ${entry.rows}`);
-      }
-      const layout = this.set.layout;
-      if (
-        segment.fieldCount !== layout.length ||
-        layout.some((f, i) => {
-          const g = segment.layout(i);
-          return g.name !== f.name || g.dimension !== f.dimension || g.distance !== f.distance;
-        })
-      ) {
-        throw new CorruptDataError(entry.file, 'holds other vector fields than the collection declares');
-      }
-      const deleted = entry.tombstones
-        ? decodeTombstones(await this.read(entry.tombstones), entry.tombstones, entry.id, entry.rows)
-        : undefined;
-      const files = this.indexFilesOf(entry);
-      for (let field = 0; field < files.length; field++) {
-        const file = files[field];
-        if (file) segment.attachIndex(field, await this.loadIndex(file, segment, field));
-      }
-      const part = new TombstonedSegment(segment, entry.tombstones, deleted, overlay);
-      part.indexFiles = files;
-      return part;
-    } catch (err) {
-      segment.dispose();
-      throw err;
-    }
-  }
-
-  /** A segment decoded from its file's bytes (read whole). */
-  private decodeSegment(
-    entry: SegmentEntry,
-    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
-    bytes: Uint8Array,
-  ): SealedSegment {
-    return this.placement.build(entry.rows, (placement) =>
-      this.decodeIn(placement, entry, payloadIndexOf, bytes),
-    );
-  }
-
-  private decodeIn(
-    placement: Placement,
-    entry: SegmentEntry,
-    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
-    bytes: Uint8Array,
-  ): SealedSegment {
-    return SealedSegment.decode(
-      placement.kernels,
-      entry.id,
-      bytes,
-      entry.file,
-      payloadIndexOf,
-      placement.release,
-      (data) =>
-        openFieldRows(
-          rowsOpenerOf(this.store, entry.file),
-          bytes,
-          this.set.layout,
-          data.fields,
-          data.ids.length,
-        ),
-    );
-  }
-
-  /** A segment read from its file into its arena (segment-read.ts); decoded from the whole file in a memory that is not shared. */
-  private async readSegment(
-    entry: SegmentEntry,
-    payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
-  ): Promise<SealedSegment> {
-    const { segment, bytes } = await loadSegmentInPlace(
-      this.store,
-      entry,
-      this.placement,
-      payloadIndexOf,
-      async (placement) => this.decodeIn(placement, entry, payloadIndexOf, await this.read(entry.file)),
-    );
-    this.fileBytes.set(entry.file, bytes);
-    return segment;
-  }
-
-  /** The index file of each vector field that a manifest entry names. */
-  private indexFilesOf(entry: SegmentEntry): (string | undefined)[] {
-    return this.set.layout.map((f) => (f.name === '' ? entry.index : entry.indexes?.[f.name]));
-  }
-
-  /** Reads and checks the index file `key` of `field` of `segment`. */
-  private async loadIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
-    const placed = this.readsInPlace ? await loadHnswInPlace(this.store, key, segment, field) : undefined;
-    if (placed) this.fileBytes.set(key, placed.bytes);
-    const index = placed?.index ?? (await this.decodeIndex(key, segment, field));
-    try {
-      if (placed) placed.index.checkIntegrity(placed.level0Checked);
-      else index.checkIntegrity();
-      return index;
-    } catch (err) {
-      index.dispose();
-      throw new CorruptDataError(key, (err as Error).message);
-    }
-  }
-
-  /** An index read from its whole file and deserialized. */
-  private async decodeIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
-    const file = decodeIndexFile(await this.read(key), key, segment.id, segment.rows);
-    if (segment.diskRows(field)) return loadOnDiskIndex(segment, field, file.indexType, file.body, key);
-    return deserializeIndex(
-      segment.kernels,
-      file.indexType,
-      file.body,
-      segment.store(field),
-      segment.layout(field).distance,
-      key,
-    );
+    return this.segmentLoad.readsInPlace;
   }
 
   /** Object key for the index file of `field` of `part`. */
@@ -586,14 +455,12 @@ export class CollectionStorage {
   }
 
   /** Writes an object durably (outside the commit queue: nothing names it yet). */
-  async putFile(key: string, data: Uint8Array): Promise<void> {
-    await this.store.put(key, data);
-    this.fileBytes.set(key, data.byteLength);
+  putFile(key: string, data: Uint8Array): Promise<void> {
+    return this.files.put(key, data);
   }
 
-  async deleteFile(key: string): Promise<void> {
-    await this.store.delete(key);
-    this.fileBytes.delete(key);
+  deleteFile(key: string): Promise<void> {
+    return this.files.delete(key);
   }
 
   /**
@@ -635,31 +502,14 @@ export class CollectionStorage {
    * finds it read or in flight: the disk reads while the current segment is decoded.
    */
   prefetch(key: string): void {
-    if (this.prefetched.has(key)) return;
-    const pending = this.store.get(key);
-    pending.catch(() => undefined); // reported by the `read` that takes it
-    this.prefetched.set(key, pending);
-  }
-
-  private async read(key: string): Promise<Uint8Array> {
-    try {
-      const pending = this.prefetched.get(key);
-      this.prefetched.delete(key);
-      const data = await (pending ?? this.store.get(key));
-      this.fileBytes.set(key, data.byteLength);
-      return data;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new CorruptDataError(key, 'file is missing');
-      throw err;
-    }
+    this.files.prefetch(key);
   }
 
   private async removeOrphans(): Promise<void> {
     const live = new Set(this.filesOf(this.set.sealed));
     live.add(this.countHintKey);
     const orphans = (await this.store.list(this.prefix)).filter((key) => !live.has(key));
-    await this.deleteFiles(orphans);
+    await this.files.deleteAll(orphans);
   }
 
   private entryOf(
@@ -686,10 +536,6 @@ export class CollectionStorage {
       for (const file of p.indexFiles) if (file) files.push(file);
       return files;
     });
-  }
-
-  private async deleteFiles(keys: readonly string[]): Promise<void> {
-    for (const key of keys) await this.deleteFile(key);
   }
 
   /** Object key of the payload overlay file of `part` written for manifest `version`. */

@@ -69,6 +69,11 @@ export class CatalogEncryption {
     };
   }
 
+  /** Whether WAL and thumbnail bodies are sealed (the database is encrypted and its key attached). */
+  get sealing(): boolean {
+    return this.keyring !== undefined;
+  }
+
   /** The encryption record, or undefined for a database in clear. */
   record(): EncryptionRecord | undefined {
     const row = this.stmts.get.get() as { value: string } | undefined;

@@ -305,7 +305,10 @@ export class SqliteCatalog {
     // The WAL rows a manifest drops were sealed into segment files, not deleted: zeroing them
     // (`secure_delete`) would write their gigabytes once more for nothing. A purge scrubs free
     // pages itself (`CatalogPurge.scrub`: VACUUM), so rows deleted here leave nothing it misses.
-    this.db.pragma('secure_delete = OFF');
+    // An encrypted catalog still zeroes them: a key rotation promises that no body sealed under
+    // the old key survives in the file.
+    const zeroDropped = this.encryption.sealing;
+    if (!zeroDropped) this.db.pragma('secure_delete = OFF');
     try {
       this.write('committing a manifest', () => {
         const head = this.stmts.head.get(collectionId) as { version: number } | undefined;
@@ -318,7 +321,7 @@ export class SqliteCatalog {
         this.stmts.truncateWal.run(collectionId, walCheckpoint);
       });
     } finally {
-      this.db.pragma('secure_delete = ON');
+      if (!zeroDropped) this.db.pragma('secure_delete = ON');
     }
     this.releaseFreePages();
   }

@@ -1,0 +1,170 @@
+/**
+ * Loading one sealed segment of a collection from its files: the segment file (read into
+ * place in its arena when the store allows, segment-read.ts; else read whole and decoded),
+ * its payload overlay, tombstones and index files (HNSW graphs read into place,
+ * index-read.ts), each verified; the result is the `TombstonedSegment` the segment set holds.
+ *
+ * Invariants: a segment whose files disagree with its manifest entry or with the collection's
+ * vector fields is refused with `CorruptDataError` naming the file, and whatever was placed
+ * for it is freed; an index is used only after its integrity check passed.
+ */
+import { CorruptDataError } from '../errors.js';
+import { deserializeIndex } from '../index/factory.js';
+import type { VectorIndexRead } from '../index/vector-index.js';
+import type { Placement } from '../kernels/arenas.js';
+import type { SegmentPayloadIndex } from '../payload/payload-index.js';
+import { openFieldRows, rowsOpenerOf } from '../segment/ondisk-vectors.js';
+import { SealedSegment } from '../segment/sealed-segment.js';
+import type { StoredPayload } from '../segment/segment-view.js';
+import { TombstonedSegment } from '../segment/tombstones.js';
+import { decodeIndexFile } from '../storage/index-file.js';
+import type { SegmentEntry } from '../storage/manifest.js';
+import { decodeTombstones } from '../storage/tombstone-file.js';
+import type { CollectionFiles } from './collection-files.js';
+import { loadHnswInPlace } from './index-read.js';
+import { loadOnDiskIndex } from './ondisk-index.js';
+import { loadOverlay } from './payload-overlay-storage.js';
+import type { SegmentPlacement } from './segment-placement.js';
+import { loadSegmentInPlace } from './segment-read.js';
+import type { SegmentSet } from './segment-set.js';
+
+type PayloadIndexOf = (payloads: readonly StoredPayload[]) => SegmentPayloadIndex;
+
+export class SegmentLoad {
+  constructor(
+    private readonly files: CollectionFiles,
+    private readonly placement: SegmentPlacement,
+    private readonly set: SegmentSet,
+  ) {}
+
+  /**
+   * Whether segment files are read into place (segment-read.ts): the store opens objects for
+   * positioned reads, and no field is kept on disk (those segments read the file whole).
+   */
+  get readsInPlace(): boolean {
+    return this.files.store.openReader !== undefined && !this.set.layout.some((f) => f.onDisk);
+  }
+
+  /** The index file of each vector field that a manifest entry names. */
+  indexFilesOf(entry: SegmentEntry): (string | undefined)[] {
+    return this.set.layout.map((f) => (f.name === '' ? entry.index : entry.indexes?.[f.name]));
+  }
+
+  /** The sealed segment of manifest `entry` with its overlay, tombstones and indexes. */
+  async load(entry: SegmentEntry): Promise<TombstonedSegment> {
+    const overlay = await loadOverlay(entry, (key) => this.files.read(key));
+    const payloadIndexOf: PayloadIndexOf = (payloads) =>
+      this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p)));
+    const segment = this.readsInPlace
+      ? await this.readSegment(entry, payloadIndexOf)
+      : this.decodeSegment(entry, payloadIndexOf, await this.files.read(entry.file));
+    try {
+      if (segment.rows !== entry.rows) {
+        throw new CorruptDataError(entry.file, `holds ${segment.rows} rows, the manifest says ${entry.rows}`);
+      }
+      const layout = this.set.layout;
+      if (
+        segment.fieldCount !== layout.length ||
+        layout.some((f, i) => {
+          const g = segment.layout(i);
+          return g.name !== f.name || g.dimension !== f.dimension || g.distance !== f.distance;
+        })
+      ) {
+        throw new CorruptDataError(entry.file, 'holds other vector fields than the collection declares');
+      }
+      const deleted = entry.tombstones
+        ? decodeTombstones(await this.files.read(entry.tombstones), entry.tombstones, entry.id, entry.rows)
+        : undefined;
+      const files = this.indexFilesOf(entry);
+      for (let field = 0; field < files.length; field++) {
+        const file = files[field];
+        if (file) segment.attachIndex(field, await this.loadIndex(file, segment, field));
+      }
+      const part = new TombstonedSegment(segment, entry.tombstones, deleted, overlay);
+      part.indexFiles = files;
+      return part;
+    } catch (err) {
+      segment.dispose();
+      throw err;
+    }
+  }
+
+  /** A segment decoded from its file's bytes (read whole). */
+  private decodeSegment(
+    entry: SegmentEntry,
+    payloadIndexOf: PayloadIndexOf,
+    bytes: Uint8Array,
+  ): SealedSegment {
+    return this.placement.build(entry.rows, (placement) =>
+      this.decodeIn(placement, entry, payloadIndexOf, bytes),
+    );
+  }
+
+  private decodeIn(
+    placement: Placement,
+    entry: SegmentEntry,
+    payloadIndexOf: PayloadIndexOf,
+    bytes: Uint8Array,
+  ): SealedSegment {
+    return SealedSegment.decode(
+      placement.kernels,
+      entry.id,
+      bytes,
+      entry.file,
+      payloadIndexOf,
+      placement.release,
+      (data) =>
+        openFieldRows(
+          rowsOpenerOf(this.files.store, entry.file),
+          bytes,
+          this.set.layout,
+          data.fields,
+          data.ids.length,
+        ),
+    );
+  }
+
+  /** A segment read from its file into its arena (segment-read.ts); decoded from the whole file in a memory that is not shared. */
+  private async readSegment(entry: SegmentEntry, payloadIndexOf: PayloadIndexOf): Promise<SealedSegment> {
+    const { segment, bytes } = await loadSegmentInPlace(
+      this.files.store,
+      entry,
+      this.placement,
+      payloadIndexOf,
+      async (placement) => this.decodeIn(placement, entry, payloadIndexOf, await this.files.read(entry.file)),
+    );
+    this.files.record(entry.file, bytes);
+    return segment;
+  }
+
+  /** Reads and checks the index file `key` of `field` of `segment`. */
+  private async loadIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
+    const placed = this.readsInPlace
+      ? await loadHnswInPlace(this.files.store, key, segment, field)
+      : undefined;
+    if (placed) this.files.record(key, placed.bytes);
+    const index = placed?.index ?? (await this.decodeIndex(key, segment, field));
+    try {
+      if (placed) placed.index.checkIntegrity(placed.level0Checked);
+      else index.checkIntegrity();
+      return index;
+    } catch (err) {
+      index.dispose();
+      throw new CorruptDataError(key, (err as Error).message);
+    }
+  }
+
+  /** An index read from its whole file and deserialized. */
+  private async decodeIndex(key: string, segment: SealedSegment, field: number): Promise<VectorIndexRead> {
+    const file = decodeIndexFile(await this.files.read(key), key, segment.id, segment.rows);
+    if (segment.diskRows(field)) return loadOnDiskIndex(segment, field, file.indexType, file.body, key);
+    return deserializeIndex(
+      segment.kernels,
+      file.indexType,
+      file.body,
+      segment.store(field),
+      segment.layout(field).distance,
+      key,
+    );
+  }
+}
