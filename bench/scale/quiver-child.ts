@@ -20,6 +20,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, sep } from 'node:path';
 import { Quiver } from '../../src/db/database.js';
+import { SearchPlacement } from '../../src/db/search-placement.js';
 import { KernelWorkerPool } from '../../src/kernels/worker-pool.js';
 import type { CollectionConfig } from '../../src/db/types.js';
 import { EF_CONSTRUCTION, K, M } from './cases.js';
@@ -160,9 +161,11 @@ async function measure(): Promise<void> {
   await col.search(query(0), { k: K });
   const rss = settledRss();
   const truth = readTruth(args.dataDir, args.queryCount);
-  // Segment searches handed to the search workers, per ef: a lone call runs on the calling
-  // thread unless its estimated work is large (src/db/search-placement.ts), and the QPS is
-  // single-threaded only when none was.
+  // Single-thread QPS, as hnswlib's: every segment search on the calling thread, one after the
+  // other. By default a lone call whose estimated work is large (2M × 768 at ef ≥ ~160) sends
+  // its segments to the search workers in parallel (src/db/search-placement.ts). The workers'
+  // calls are counted to show none was made.
+  SearchPlacement.mode = 'here';
   const pool = KernelWorkerPool.of('search');
   const workerCalls: Record<number, number> = {};
   const points = await sweep(

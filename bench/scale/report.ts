@@ -130,7 +130,8 @@ export function renderScale(
     '## Scale: data sizes beyond one wasm memory',
     '',
     `Command: \`${run.command}\` (resumable with \`--keep DIR\`). Machine: ${run.machine}. HNSW M=${M}, ` +
-      `efConstruction=${EF_CONSTRUCTION}, k=${K}, ${run.queryCount} queries, one query at a time (single-caller QPS, ` +
+      `efConstruction=${EF_CONSTRUCTION}, k=${K}, ${run.queryCount} queries, one query at a time on one thread ` +
+      `(Quiver's segment searches all on the calling thread, one after the other: \`SearchPlacement.mode = 'here'\`; ` +
       `median of timed passes), both cores for builds. Data: ${results[0]?.recipe ?? '—'}.`,
     '',
   ];
