@@ -28,7 +28,13 @@ import { childArgs, log, readJson, reply, settledRss } from './child-io.js';
 import { readRows, readTruth } from './data.js';
 import { sweep } from './sweep.js';
 
-const SEGMENT_ROWS = 1_000_000;
+/**
+ * The largest `segmentSize` accepted: segments are then as large as one memory arena allows
+ * (the engine seals and cuts them there: ~4.7M × 128-d, ~1.04M × 768-d, ~540k × 1536-d; an
+ * `onDisk` segment's file stays under 1.875 GiB), so that a search walks as few graphs as it
+ * can. (The 2M × 768 in-memory case was built with 1,000,000: the same two segments.)
+ */
+const SEGMENT_ROWS = 10_000_000;
 const BATCH = 10_000;
 const NAME = 'scale';
 
