@@ -98,4 +98,5 @@ for (const base of SCALE_CASES.filter((c) => wanted.includes(c.name))) {
 }
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`;
 const command = `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`.trim();
-process.stdout.write(`${renderScale(results, { machine, command, queryCount })}\n`);
+const notShown = SCALE_CASES.filter((c) => !wanted.includes(c.name)).map((c) => c.title);
+process.stdout.write(`${renderScale(results, { machine, command, queryCount, notShown })}\n`);

@@ -171,6 +171,22 @@ export const SECTIONS: readonly SectionSpec[] = [
     ],
   },
   {
+    // Hours on two cores (builds of 10M × 128 and 2M × 768): resumable with `--keep DIR`,
+    // and `--cases` names the cases whose kept results the section shows.
+    name: 'scale',
+    script: 'scale.js',
+    minutes: 600,
+    inputs: [
+      'bench/scale.ts',
+      'bench/scale/',
+      'bench/ann/measure.ts',
+      'bench/ann/libs/library.ts',
+      'bench/ann/paths.ts',
+      ...COLLECTION_ENGINE,
+      'src/eval/',
+    ],
+  },
+  {
     name: 'server-load',
     script: 'server-load.js',
     minutes: 5,
