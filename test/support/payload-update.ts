@@ -20,13 +20,16 @@ export function vectorOf(rng: SeededRandom): number[] {
 
 export async function withDb<T>(
   work: (db: Database, dir: string) => Promise<T>,
-  dir = tempDir(),
+  dir?: { path: string; cleanup: () => void },
 ): Promise<T> {
-  const db = await Quiver.open(dir.path);
+  // A folder made here is this call's alone: removed once the database is closed.
+  const folder = dir ?? tempDir();
+  const db = await Quiver.open(folder.path);
   try {
-    return await work(db, dir.path);
+    return await work(db, folder.path);
   } finally {
     await db.close();
+    if (dir === undefined) folder.cleanup();
   }
 }
 
