@@ -1,7 +1,9 @@
 /**
- * Crash safety of seals that span memory arenas: a child process (1 MiB arenas) ingests
- * batches and flushes every 5,000 rows, a seal whose segments are placed in several arenas;
- * it is killed with SIGKILL a few milliseconds after it starts such a seal (a seeded delay).
+ * Crash safety of seals across memory arenas: a child process (1 MiB arenas) ingests
+ * batches and flushes every 2,400 rows, each seal placing a segment that takes most of a new
+ * arena (so the collection's segments spread over several);
+ * it is killed with SIGKILL 0 to 15 ms after it starts a seal (a seeded delay; a seal takes
+ * some 10–20 ms here).
  * After every kill the database must reopen with every acknowledged point present with its
  * vector and payload, its segments spread over several arenas, and keep answering searches.
  */
@@ -17,7 +19,7 @@ test(`crash safety: ${ROUNDS} rounds of SIGKILL during seals that span arenas lo
     layout: 'arenas',
     rounds: ROUNDS,
     seed: 15,
-    maxDelayMs: 40,
+    maxDelayMs: 15,
     async check(col, info, acknowledged) {
       if (info.sealedSegments > 1) assert.ok(info.memory!.arenas >= 3, `${info.memory!.arenas} arenas`);
       const [r, b] = acknowledged[acknowledged.length >> 1];

@@ -1,16 +1,17 @@
 /**
  * The points the arena and onDisk crash-test writer ingests, derived from (round, batch)
  * alone so the checker can regenerate exactly what each acknowledged batch contained. With
- * 1 MiB arenas a flat 64-d segment holds about 2,450 rows, so a seal of 5,000 rows spans
- * three arenas.
+ * 1 MiB arenas a flat 64-d segment holds about 2,450 rows, and the growing segment is sealed
+ * by itself once it holds that many; a flush every 2,400 rows comes first, so each flush
+ * seals a segment that takes most of a new arena, and the segments spread over the arenas.
  */
 import assert from 'node:assert/strict';
 import { type Collection, SeededRandom } from '../../src/index.js';
 
 export const ARENA_CRASH_DIM = 64;
 export const ARENA_CRASH_BATCH = 200;
-/** Batches between two flushes. */
-export const ARENA_CRASH_SEAL_EVERY = 25;
+/** Batches between two flushes: 2,400 rows, just under what one arena holds. */
+export const ARENA_CRASH_SEAL_EVERY = 12;
 export const ARENA_CRASH_ARENA_BYTES = 1 << 20;
 
 export function arenaCrashBatch(round: number, batch: number) {
