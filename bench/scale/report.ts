@@ -132,6 +132,7 @@ export function renderScale(
     `Command: \`${run.command}\` (resumable with \`--keep DIR\`). Machine: ${run.machine}. HNSW M=${M}, ` +
       `efConstruction=${EF_CONSTRUCTION}, k=${K}, ${run.queryCount} queries, one query at a time on one thread ` +
       `(Quiver's segment searches all on the calling thread, one after the other: \`SearchPlacement.mode = 'here'\`; ` +
+      `\`onDisk\` cases re-rank 2·k candidates per segment with the vectors read from the file, \`rerank: ${2 * K}\`; ` +
       `median of timed passes), both cores for builds. Data: ${results[0]?.recipe ?? '—'}.`,
     '',
   ];
