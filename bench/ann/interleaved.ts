@@ -37,6 +37,7 @@ import { throughputAtRecall } from '../../src/eval/tradeoff.js';
 import { buildIndex } from '../../src/index/factory.js';
 import { buildHnsw } from '../../src/index/hnsw-build.js';
 import { normalizedRows } from '../../src/index/hnsw-index.js';
+import type { VectorIndexRead } from '../../src/index/vector-index.js';
 import { VectorStore } from '../../src/index/vector-store.js';
 import { DistanceKind } from '../../src/kernels/kernels.js';
 import { kernels } from '../../src/kernels/load.js';
@@ -121,15 +122,26 @@ async function quiver(): Promise<Contender> {
   const [index, seconds] = await timed(() =>
     buildHnsw(kernels(), data.base, d, kind, { M, efConstruction: EF_CONSTRUCTION, threads: 1 }),
   );
+  return rawIndex('quiver', index, seconds);
+}
+
+/** A contender searching `index` directly on the calling thread; `dispose` frees it and `owned`. */
+function rawIndex(
+  name: string,
+  index: VectorIndexRead,
+  buildSeconds: number,
+  owned?: { dispose(): void },
+): Contender {
   return {
-    name: 'quiver',
-    buildSeconds: seconds,
+    name,
+    buildSeconds,
     async prepare(ef) {
       const effort = { ef };
       return (i) => index.search(f32Queries[i], K, undefined, effort).offsets;
     },
     async dispose() {
       index.dispose();
+      owned?.dispose();
     },
   };
 }
@@ -143,18 +155,7 @@ async function quiverSq8(): Promise<Contender> {
     buildIndex(kernels(), `HNSW${M},SQ8`, store, kind, { efConstruction: EF_CONSTRUCTION, threads: 1 }),
   );
   if (!index) throw new Error('HNSW,SQ8: too few rows to train');
-  return {
-    name: 'quiver-sq8',
-    buildSeconds: seconds,
-    async prepare(ef) {
-      const effort = { ef };
-      return (i) => index.search(f32Queries[i], K, undefined, effort).offsets;
-    },
-    async dispose() {
-      index.dispose();
-      store.dispose();
-    },
-  };
+  return rawIndex('quiver-sq8', index, seconds, store);
 }
 
 async function collection(factory?: string): Promise<Contender> {

@@ -32,6 +32,40 @@ export interface DiskRows {
   readonly file?: { fd: number; position: number };
 }
 
+/**
+ * `DiskRows.read` of a reader of ranges: one `readRange` per run of consecutive offsets, so
+ * neighbouring rows are read together.
+ */
+export function readByRuns(
+  rows: Pick<DiskRows, 'dimension' | 'readRange'>,
+  offsets: ArrayLike<number>,
+  out: Float32Array,
+): void {
+  for (const run of runs(offsets)) rows.readRange(run.first, run.n, out.subarray(run.at * rows.dimension));
+}
+
+/** `DiskRows.readAsync` of a reader of ranges: the runs' `readRangeAsync` calls, all in flight. */
+export async function readByRunsAsync(
+  rows: Pick<DiskRows, 'dimension' | 'readRangeAsync'>,
+  offsets: ArrayLike<number>,
+  out: Float32Array,
+): Promise<void> {
+  await Promise.all(
+    runs(offsets).map((run) => rows.readRangeAsync(run.first, run.n, out.subarray(run.at * rows.dimension))),
+  );
+}
+
+/** Runs of consecutive offsets: `n` rows from `first`, landing at position `at` of the output. */
+function runs(offsets: ArrayLike<number>): { first: number; n: number; at: number }[] {
+  const out: { first: number; n: number; at: number }[] = [];
+  for (let i = 0; i < offsets.length; i++) {
+    const last = out[out.length - 1];
+    if (last && offsets[i] === last.first + last.n) last.n++;
+    else out.push({ first: offsets[i], n: 1, at: i });
+  }
+  return out;
+}
+
 /** Rows held in the JS heap: for object stores without local files, and for tests. */
 export class HeapRows implements DiskRows {
   constructor(

@@ -13,7 +13,7 @@
  *   neighbouring rows (ascending offsets) are merged into one read.
  */
 import { closeSync, openSync, read, readSync } from 'node:fs';
-import { type DiskRows, HeapRows } from '../index/disk-rows.js';
+import { type DiskRows, HeapRows, readByRuns, readByRunsAsync } from '../index/disk-rows.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { SegmentField } from '../storage/segment-file.js';
 import { vectorSectionOffsets } from '../storage/segment-sections.js';
@@ -36,15 +36,11 @@ export class FileRows implements DiskRows {
   }
 
   read(offsets: ArrayLike<number>, out: Float32Array): void {
-    for (const run of runs(offsets)) this.readRange(run.first, run.n, out.subarray(run.at * this.dimension));
+    readByRuns(this, offsets, out);
   }
 
-  async readAsync(offsets: ArrayLike<number>, out: Float32Array): Promise<void> {
-    await Promise.all(
-      runs(offsets).map((run) =>
-        this.readRangeAsync(run.first, run.n, out.subarray(run.at * this.dimension)),
-      ),
-    );
+  readAsync(offsets: ArrayLike<number>, out: Float32Array): Promise<void> {
+    return readByRunsAsync(this, offsets, out);
   }
 
   readRange(first: number, n: number, out: Float32Array): void {
@@ -95,17 +91,6 @@ export class FileRows implements DiskRows {
     }
     return new Uint8Array(out.buffer, out.byteOffset, n * this.rowBytes);
   }
-}
-
-/** Runs of consecutive offsets: `n` rows from `first`, landing at position `at` of the output. */
-function runs(offsets: ArrayLike<number>): { first: number; n: number; at: number }[] {
-  const out: { first: number; n: number; at: number }[] = [];
-  for (let i = 0; i < offsets.length; i++) {
-    const last = out[out.length - 1];
-    if (last && offsets[i] === last.first + last.n) last.n++;
-    else out.push({ first: offsets[i], n: 1, at: i });
-  }
-  return out;
 }
 
 /** Opens positioned reads of `count` rows of `dimension` f32 at byte `position` of one segment file. */

@@ -14,7 +14,7 @@
  * on-disk HNSW index walks on a worker and re-ranks with `readAsync` here.
  */
 import { closeSync, openSync, read, readSync } from 'node:fs';
-import type { DiskRows } from '../index/disk-rows.js';
+import { type DiskRows, readByRuns, readByRunsAsync } from '../index/disk-rows.js';
 import { decryptedChunks } from './encrypt-chunk-cache.js';
 import {
   type ContainerHeader,
@@ -60,15 +60,11 @@ export class EncryptedFileRows implements DiskRows {
   }
 
   read(offsets: ArrayLike<number>, out: Float32Array): void {
-    for (const run of runs(offsets)) this.readRange(run.first, run.n, out.subarray(run.at * this.dimension));
+    readByRuns(this, offsets, out);
   }
 
-  async readAsync(offsets: ArrayLike<number>, out: Float32Array): Promise<void> {
-    await Promise.all(
-      runs(offsets).map((run) =>
-        this.readRangeAsync(run.first, run.n, out.subarray(run.at * this.dimension)),
-      ),
-    );
+  readAsync(offsets: ArrayLike<number>, out: Float32Array): Promise<void> {
+    return readByRunsAsync(this, offsets, out);
   }
 
   readRange(first: number, n: number, out: Float32Array): void {
@@ -189,15 +185,4 @@ interface ChunkSpan {
   bytes: number;
   /** Whether some chunk of the span is not cached (so the span must be read). */
   missing: boolean;
-}
-
-/** Runs of consecutive offsets: `n` rows from `first`, landing at position `at` of the output. */
-function runs(offsets: ArrayLike<number>): { first: number; n: number; at: number }[] {
-  const out: { first: number; n: number; at: number }[] = [];
-  for (let i = 0; i < offsets.length; i++) {
-    const last = out[out.length - 1];
-    if (last && offsets[i] === last.first + last.n) last.n++;
-    else out.push({ first: offsets[i], n: 1, at: i });
-  }
-  return out;
 }
