@@ -12,14 +12,10 @@
  * arenas smaller than they could be, since arenas commit memory as it is touched.
  */
 import type { IndexRecipe } from '../index/factory-grammar.js';
-import { MAX_PAGES, PAGE_BYTES } from '../kernels/allocator.js';
 import type { StoredVectorField } from './collection-config.js';
 import { recipeOf } from './index-spec.js';
 import { rowLength } from './metric.js';
 import { onDiskRecipe } from './ondisk-config.js';
-
-/** Bytes one wasm32 memory (an arena) addresses at most. */
-export const WASM32_BYTES = MAX_PAGES * PAGE_BYTES;
 
 /** Bytes of a segment besides its rows: search scratch, codebooks, centroids, headers. */
 export const SEGMENT_OVERHEAD_BYTES = 256 * 1024;

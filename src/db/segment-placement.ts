@@ -10,10 +10,11 @@
  *   in a fresh arena; any other failure, or a second one, releases the placement and throws.
  */
 import { CapacityError } from '../errors.js';
+import { WASM32_BYTES } from '../kernels/allocator.js';
 import type { MemoryArenas, Placement } from '../kernels/arenas.js';
 import type { GrowingSegment } from '../segment/growing-segment.js';
 import type { SealedSegment } from '../segment/sealed-segment.js';
-import { segmentBytes, segmentRowLimit, WASM32_BYTES } from './segment-bytes.js';
+import { segmentBytes, segmentRowLimit } from './segment-bytes.js';
 
 export class SegmentPlacement {
   /**

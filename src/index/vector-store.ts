@@ -7,11 +7,8 @@
  * on a copy, so callers read it afresh for every kernel call and never keep views across an
  * append.
  */
-import { MAX_PAGES, PAGE_BYTES } from '../kernels/allocator.js';
+import { WASM32_BYTES } from '../kernels/allocator.js';
 import type { Kernels } from '../kernels/kernels.js';
-
-/** Bytes one wasm32 memory addresses. */
-const MEMORY_LIMIT = MAX_PAGES * PAGE_BYTES;
 
 export class VectorStore {
   private basePtr = 0;
@@ -110,7 +107,7 @@ export class VectorStore {
     const needed = this.rows + n;
     const rowBytes = this.dimension * 4;
     const start = this.growsInPlace() ? this.basePtr : this.kernels.allocator.heapTop;
-    const fits = Math.floor((MEMORY_LIMIT - start) / rowBytes);
+    const fits = Math.floor((WASM32_BYTES - start) / rowBytes);
     return Math.max(needed, Math.min(Math.max(this.capacity * 2, 64), fits));
   }
 

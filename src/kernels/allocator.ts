@@ -24,6 +24,8 @@ export const ALIGN = 16;
 export const PAGE_BYTES = 65536;
 /** wasm32 cannot address more than 65536 pages (4 GiB). */
 export const MAX_PAGES = 65536;
+/** Bytes one wasm32 memory addresses at most (4 GiB). */
+export const WASM32_BYTES = MAX_PAGES * PAGE_BYTES;
 
 /** Decides how far a memory may grow (see `MemoryArenas`). */
 export interface GrowthGuard {

@@ -25,7 +25,7 @@
  *   `SCRATCH_BYTES` in all, so that reads keep being served at the budget.
  */
 import { CapacityError } from '../errors.js';
-import { type GrowthGuard, MAX_PAGES, PAGE_BYTES } from './allocator.js';
+import { type GrowthGuard, PAGE_BYTES, WASM32_BYTES } from './allocator.js';
 import { JsKernels } from './js-kernels.js';
 import type { Kernels } from './kernels.js';
 import { WasmKernels } from './wasm-kernels.js';
@@ -37,7 +37,7 @@ import { KernelWorkerPool } from './worker-pool.js';
  * segment: at 2M × 768 that is two graphs instead of four. Memory is committed as it is used,
  * so a large bound costs nothing by itself.
  */
-export const DEFAULT_ARENA_BYTES = MAX_PAGES * PAGE_BYTES;
+export const DEFAULT_ARENA_BYTES = WASM32_BYTES;
 /** Smallest arena size accepted (tests use a few MiB). */
 export const MIN_ARENA_BYTES = 1 << 20;
 /** Growth a read may need beyond the budget (its query, results and allow-list scratch), in all. */
@@ -241,9 +241,9 @@ function arenaBytesFromEnv(): number | undefined {
 
 /** @throws RangeError unless `bytes` is an integer in [1 MiB, 4 GiB]. */
 export function checkArenaBytes(bytes: number, where: string): void {
-  if (!Number.isInteger(bytes) || bytes < MIN_ARENA_BYTES || bytes > MAX_PAGES * PAGE_BYTES) {
+  if (!Number.isInteger(bytes) || bytes < MIN_ARENA_BYTES || bytes > WASM32_BYTES) {
     throw new RangeError(
-      `${where}: expected an integer number of bytes between ${MIN_ARENA_BYTES} and ${MAX_PAGES * PAGE_BYTES}, got ${bytes}`,
+      `${where}: expected an integer number of bytes between ${MIN_ARENA_BYTES} and ${WASM32_BYTES}, got ${bytes}`,
     );
   }
 }
