@@ -526,6 +526,52 @@ export function hnswSearch(
 }
 
 /**
+ * `hnswSearch` for the queries of a batch that this thread claims, one at a time, from the
+ * shared counter at `counter` (a u32, 0 when the batch starts): several threads run this on
+ * the same batch, each with its own scratch `s`, and together answer every query once,
+ * sharing the work whatever their speeds. Query i is the `G_DIM` floats at
+ * `queries + i·dim·4`; its results go to `outNodes`/`outDist` + i·k·4 (room for `k` each) and
+ * its count to the u32 at `outFound + i·4`. Returns how many queries this thread answered.
+ */
+export function hnswSearchShared(
+  g: usize,
+  s: usize,
+  queries: usize,
+  nq: u32,
+  k: i32,
+  ef: i32,
+  allow: usize,
+  outNodes: usize,
+  outDist: usize,
+  outFound: usize,
+  counter: usize,
+): i32 {
+  const rows = <usize>field(g, G_VECTORS);
+  const qBytes = (<usize>field(g, G_DIM)) << 2;
+  const kBytes = (<usize>k) << 2;
+  let answered = 0;
+  for (;;) {
+    const i = atomic.add<u32>(counter, 1);
+    if (i >= nq) break;
+    const at = <usize>i;
+    const found = searchGraph<f32>(
+      g,
+      s,
+      queries + at * qBytes,
+      rows,
+      k,
+      ef,
+      allow,
+      outNodes + at * kBytes,
+      outDist + at * kBytes,
+    );
+    store<u32>(outFound + (at << 2), found);
+    answered++;
+  }
+  return answered;
+}
+
+/**
  * `hnswSearch` walking on the SQ8 codes at `codes` (node i's `dim` bytes at
  * `codes + i * dim`) with the query prepared at `prep` (`sq8Prepare`). With `rerank` = 0
  * it returns the `k` best by SQ8 distance. Otherwise it keeps max(ef, rerank, k)

@@ -90,6 +90,8 @@ describe('HNSW index', () => {
       const d = idx.search(query(0), K).distances;
       const t = truth.search(query(0), K).distances;
       assert.ok(Math.abs(d[0] - t[0]) < 1e-4, `distance convention: ${d[0]} vs ${t[0]}`);
+      const batch = await idx.searchBatchAsync([query(0), query(1)], K, undefined, {}, 2);
+      assert.deepEqual(batch, [idx.search(query(0), K), idx.search(query(1), K)]);
       idx.dispose();
       truth.dispose();
     });
@@ -134,6 +136,32 @@ describe('HNSW index', () => {
     assert.deepEqual(await index.searchAsync(query(3), K, allow), index.search(query(3), K, allow));
     const flat = await exact.searchAsync(query(5), K);
     assert.deepEqual(flat, exact.search(query(5), K));
+  });
+
+  test('a batch shared by several worker calls answers each query as search does', async () => {
+    const batch = Array.from({ length: 60 }, (_, i) => query(i));
+    const half = new Bitset(N);
+    for (let i = 0; i < N; i += 2) half.set(i);
+    const few = new Bitset(N);
+    for (const o of [5, 17, 19_999]) few.set(o);
+    const cases: [Bitset | undefined, IndexSearchParams][] = [
+      [undefined, { ef: 40 }],
+      [half, { ef: 24 }],
+      [few, {}],
+      [undefined, { strategy: 'scan' }],
+    ];
+    for (const [allow, params] of cases) {
+      for (const parallel of [1, 3]) {
+        const pending = index.searchBatchAsync(batch, K, allow, params, parallel);
+        assert.throws(() => index.add(query(0)), /asynchronous searches/);
+        const found = await pending;
+        assert.equal(found.length, batch.length);
+        for (let i = 0; i < batch.length; i++)
+          assert.deepEqual(found[i], index.search(batch[i], K, allow, params));
+      }
+    }
+    assert.deepEqual(await index.searchBatchAsync([], K), []);
+    await assert.rejects(index.searchBatchAsync([query(0), new Float32Array(3)], K), RangeError);
   });
 
   test('serialization round trip gives identical results', () => {

@@ -52,6 +52,8 @@ async function answers(c: Collection, queries: readonly Float32Array[], knobs: o
     out.push(await c.search(q, { k: 4, groupBy: 'group', groupSize: 2, ...knobs }));
   }
   out.push(await c.searchBatch([...queries], { k: 10, ...knobs }));
+  out.push(await c.searchBatch([...queries], { k: 10, filter: HALF, ...knobs }));
+  out.push(await c.searchBatch([...queries], { k: 10, filter: PART, ...knobs }));
   out.push(await Promise.all(queries.map((q) => c.search(q, { k: 10, filter: HALF, ...knobs }))));
   return out;
 }
@@ -211,6 +213,39 @@ describe('the search pool batches concurrent calls', () => {
       const messages = sent.messages - before.messages;
       assert.ok(calls >= 64, `${calls} calls`);
       assert.ok(messages < calls, `${messages} messages for ${calls} calls`);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('searchBatch on the workers', () => {
+  const dir = tempDir('quiver-placement-batch-');
+  after(() => dir.cleanup());
+
+  test('walks its queries in chunks, a message per chunk, with the answers of lone calls', async () => {
+    const db = await Quiver.open(dir.path);
+    try {
+      const n = 3000;
+      const data = gaussianMixture(n + 200, DIM, 20, 11);
+      const c = await db.createCollection('batch', { dimension: DIM, index: 'HNSW16', segmentSize: n });
+      await c.upsert(pointsOf(data, 0, n));
+      await c.flush();
+      // Deleted nodes: the walk skips them, as a lone search does.
+      await c.delete(Array.from({ length: 50 }, (_, i) => i * 41));
+      const queries = Array.from({ length: 200 }, (_, q) => data.subarray((n + q) * DIM, (n + q + 1) * DIM));
+      for (const knobs of [{ ef: 32 }, { ef: 16, filter: HALF }, { ef: 64, offset: 2 }]) {
+        const lone = [];
+        for (const q of queries) lone.push(await c.search(q, { k: 10, ...knobs }));
+        const sent = KernelWorkerPool.of('search').sent;
+        const before = { ...sent };
+        SearchPlacement.mode = 'workers';
+        const batch = await c.searchBatch(queries, { k: 10, ...knobs });
+        SearchPlacement.mode = 'rule';
+        assert.deepEqual(batch, lone);
+        const messages = sent.messages - before.messages;
+        assert.ok(messages >= 1 && messages <= 20, `${messages} messages for 200 queries`);
+      }
     } finally {
       await db.close();
     }

@@ -132,12 +132,21 @@ export class PointSearches {
       window,
       mmr: this.input.mmr(opts, window.offset + k),
     };
-    const found = await runWindowed(queries, (vector) => this.ranking.rows({ field, vector }, k, rank));
-    const hits = found.map((rows) => this.out.hits(rows, field, opts));
-    if (!explain) return hits;
+    // Hits are formatted as each query is answered, while the workers search the next ones.
+    const answered = await (this.ranking.rowsBatch(field, queries, k, rank, (rows) => ({
+      rows,
+      hits: this.out.hits(rows, field, opts),
+    })) ??
+      runWindowed(queries, async (vector) => {
+        const rows = await this.ranking.rows({ field, vector }, k, rank);
+        return { rows, hits: this.out.hits(rows, field, opts) };
+      }));
+    if (!explain) return answered.map((a) => a.hits);
     const n = rankedCount(rank, k);
     return Promise.all(
-      hits.map((h, i) => explainHits(this, h, found[i], { q: { field, vector: queries[i] }, n, rank })),
+      answered.map((a, i) =>
+        explainHits(this, a.hits, a.rows, { q: { field, vector: queries[i] }, n, rank }),
+      ),
     );
   }
 

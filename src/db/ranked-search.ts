@@ -22,6 +22,7 @@ import { higherIsBetter, scoreOf } from './metric.js';
 import { selectByMmr } from './mmr.js';
 import type { FusionOptions, MmrSettings, ParsedQuery, ResultWindow } from './query-input.js';
 import { type Candidate, type RowScope, topK } from './search.js';
+import { topKBatch } from './search-batch.js';
 import { type ScoredRow, textTopK } from './text-search.js';
 
 /** How to rank: index parameters, filter scope, fusion, window and MMR. */
@@ -48,6 +49,29 @@ export class RankedSearch {
     const ranked = this.ranked(q, offset + k, o);
     if (ranked instanceof Promise) return ranked.then((r) => (offset === 0 ? r : r.slice(offset)));
     return offset === 0 ? ranked : ranked.slice(offset);
+  }
+
+  /**
+   * `finish(rows, q)` of `rows` of each of the vector queries `vectors` of `field` (a
+   * `searchBatch`), through one batched search (search-batch.ts; `finish` runs as each query
+   * is answered); undefined when the ranking cannot batch (maximal marginal relevance), and
+   * the caller ranks query by query.
+   */
+  rowsBatch<R>(
+    field: number,
+    vectors: readonly Float32Array[],
+    k: number,
+    o: RankOptions,
+    finish: (rows: ScoredRow[], q: number) => R,
+  ): Promise<R[]> | undefined {
+    if (o.mmr) return undefined;
+    const { offset, scoreThreshold } = o.window;
+    const higher = higherIsBetter(this.fields[field].metric);
+    const views = this.storage.set.views();
+    return topKBatch(views, field, vectors, offset + k, o.scope, o.params, (found, q) => {
+      const rows = withinThreshold(this.scored(found, field), scoreThreshold, higher);
+      return finish(offset === 0 ? rows : rows.slice(offset), q);
+    });
   }
 
   /**

@@ -90,13 +90,14 @@ async function runSearch(plan: SegmentSearch, query: Float32Array, here: boolean
 }
 
 /** The k best of per-segment lists, each ascending by distance. */
-function merged(lists: Candidate[][], k: number): Candidate[] {
+export function merged(lists: Candidate[][], k: number): Candidate[] {
   if (lists.length === 0) return [];
   const all = lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => a.distance - b.distance);
   return all.length > k ? all.slice(0, k) : all;
 }
 
-function candidates(plan: SegmentSearch, found: IndexSearchResult): Candidate[] {
+/** A segment search's results as candidates of its segment (partition offsets mapped to the segment's). */
+export function candidates(plan: SegmentSearch, found: IndexSearchResult): Candidate[] {
   const { view, rowsOf } = plan;
   const { offsets, distances } = found;
   const out = new Array<Candidate>(offsets.length);

@@ -370,6 +370,83 @@ export class HnswIndex implements TrainableIndex {
   }
 
   /**
+   * `search` of each of `queries` (same `k`, `allow` and `params`) on the search workers: the
+   * queries and the allowed set are copied into linear memory once, and `parallel` worker
+   * calls (`hnswSearchShared`, each with a scratch of its own) claim the queries one at a time
+   * from a shared counter and walk the graph for each; a query whose walk found fewer than
+   * min(k, allowed) falls back to the exact scan here, as `search` does. Answers equal those
+   * of `search`, query by query. A batch the planner would scan (few allowed, or `strategy`
+   * `scan`) runs as `searchAsync` calls. Until it settles the graph must not change.
+   */
+  async searchBatchAsync(
+    queries: readonly Float32Array[],
+    k: number,
+    allow?: Bitset,
+    params?: IndexSearchParams,
+    parallel = 1,
+  ): Promise<IndexSearchResult[]> {
+    const n = this.graph.count;
+    const nq = queries.length;
+    if (k <= 0 || n === 0 || nq === 0) return queries.map(() => EMPTY);
+    for (const q of queries) this.checkQuery(q, allow);
+    const ef = params?.ef ?? this.options.ef;
+    if (!Number.isInteger(ef) || ef < 1) throw new RangeError(`ef must be a positive integer, got ${ef}`);
+    const live = this.liveSet(allow);
+    const allowed = live ? live.count() : n;
+    const limit = Math.min(k, allowed);
+    if (limit === 0) return queries.map(() => EMPTY);
+    const walkEf = Math.max(ef, limit);
+    const strategy = params?.strategy ?? 'auto';
+    if (strategy === 'scan' || (strategy === 'auto' && live && scanBeatsWalk(allowed, walkEf, n))) {
+      return Promise.all(queries.map((q) => this.searchAsync(q, k, allow, params)));
+    }
+    const d = this.dimension;
+    const kern = this.kern;
+    const words = live ? live.words.length : 0;
+    const block = kern.alloc(nq * (d * 4 + limit * 8 + 4) + words * 4 + 4);
+    const outNodes = block + nq * d * 4;
+    const outDist = outNodes + nq * limit * 4;
+    const outFound = outDist + nq * limit * 4;
+    const counter = outFound + nq * 4;
+    const livePtr = live ? counter + 4 : 0;
+    const calls = Math.max(1, Math.min(parallel, nq));
+    const slots: number[] = [];
+    this.inflight++;
+    try {
+      const f32 = kern.f32(block, nq * d);
+      for (let i = 0; i < nq; i++) {
+        f32.set(queries[i], i * d);
+        if (this.distance === Kind.COSINE) normalizeInPlace(f32, i * d, d);
+      }
+      kern.u32(counter, 1)[0] = 0;
+      if (live) kern.u32(livePtr, words).set(live.words);
+      for (let c = 0; c < calls; c++) slots.push(this.idleSlots.pop() ?? this.nextSlot++);
+      const scratches = slots.map((slot) => this.graph.scratch(slot, walkEf).ptr);
+      this.graph.syncHeader();
+      const pool = KernelWorkerPool.for(kern, 'search');
+      const args = [block, nq, limit, walkEf, allow ? livePtr : 0, outNodes, outDist, outFound, counter];
+      await Promise.all(scratches.map((s) => pool.run('hnswSearchShared', [this.graph.header, s, ...args])));
+      const found = kern.u32(outFound, nq);
+      const out = new Array<IndexSearchResult>(nq);
+      for (let i = 0; i < nq; i++) {
+        const nodes = outNodes + i * limit * 4;
+        const dists = outDist + i * limit * 4;
+        let got = found[i];
+        if (got < limit) {
+          const query = block + i * d * 4;
+          got = kern.searchTopK(this.distance, query, this.store.ptr, n, d, limit, livePtr, nodes, dists);
+        }
+        out[i] = { offsets: kern.u32(nodes, got).slice(), distances: kern.f32(dists, got).slice() };
+      }
+      return out;
+    } finally {
+      this.idleSlots.push(...slots);
+      this.inflight--;
+      kern.free(block);
+    }
+  }
+
+  /**
    * Validates a query, copies it and the allowed set (`allow` minus the deleted nodes) into
    * one block of linear memory, counts the allowed nodes there, and decides between the
    * graph walk and an exact scan; the block also holds the outputs of either. Both read the

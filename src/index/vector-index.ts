@@ -63,6 +63,19 @@ export interface VectorIndexRead {
     params?: IndexSearchParams,
   ): Promise<IndexSearchResult>;
 
+  /**
+   * `searchAsync` of several queries with the same `k`, `allow` and `params`, shared by
+   * `parallel` calls on the search workers (optional: indexes without it are searched query
+   * by query). `result[i]` equals `search(queries[i], …)`.
+   */
+  searchBatchAsync?(
+    queries: readonly Float32Array[],
+    k: number,
+    allow?: Bitset,
+    params?: IndexSearchParams,
+    parallel?: number,
+  ): Promise<IndexSearchResult[]>;
+
   /** Every allowed offset whose distance to `query` is ≤ `maxDistance`, ascending. */
   rangeSearch(query: Float32Array, maxDistance: number, allow?: Bitset): IndexSearchResult;
 
