@@ -14,6 +14,14 @@ import type { PointInput } from './types.js';
 import { checkInteger, checkOptions, describe, MAX_K, toVector } from './validate.js';
 
 /** A search, validated: its vector branch, its text branch, or both. */
+
+/** Fusion options when none are given (frozen: shared by every search). */
+const DEFAULT_FUSION: FusionOptions = Object.freeze({
+  fusion: 'rrf',
+  rrfK: 60,
+  vectorWeight: 1,
+  textWeight: 1,
+});
 export interface ParsedQuery {
   field: number;
   vector?: Float32Array;
@@ -164,6 +172,9 @@ export class QueryInput {
 
   /** Validated fusion options of a hybrid search. */
   fusionOptions(opts: Record<string, unknown>): FusionOptions {
+    // The common case (no fusion option given) allocates nothing.
+    if (opts.fusion === undefined && opts.rrfK === undefined && opts.weights === undefined)
+      return DEFAULT_FUSION;
     const fusion = opts.fusion ?? 'rrf';
     if (fusion !== 'rrf' && fusion !== 'weighted' && fusion !== 'dbsf') {
       throw new InvalidArgumentError(`fusion must be 'rrf', 'weighted' or 'dbsf', got ${describe(fusion)}`);
@@ -218,13 +229,12 @@ export class QueryInput {
     const spec = this.fields[field].index;
     const fallback = spec.type === 'flat' ? undefined : spec.ef;
     const ef = opts.ef === undefined ? fallback : checkInteger(opts.ef, 'ef', 1, 100_000);
-    const optional = (name: string, lo: number, hi: number) =>
-      opts[name] === undefined ? undefined : checkInteger(opts[name], name, lo, hi);
+    const { nprobe, searchK, rerank } = opts;
     return {
       ef,
-      nprobe: optional('nprobe', 1, 1 << 20),
-      searchK: optional('searchK', 1, 100_000_000),
-      rerank: optional('rerank', 0, 100_000),
+      nprobe: nprobe === undefined ? undefined : checkInteger(nprobe, 'nprobe', 1, 1 << 20),
+      searchK: searchK === undefined ? undefined : checkInteger(searchK, 'searchK', 1, 100_000_000),
+      rerank: rerank === undefined ? undefined : checkInteger(rerank, 'rerank', 0, 100_000),
       strategy: opts.exact === true ? 'scan' : 'auto',
     };
   }

@@ -4,12 +4,14 @@
  * JSON-clean payload copies). Every rejection is a typed error that says what was
  * expected and what was given, and happens before anything is written.
  */
+
 import {
   DimensionMismatchError,
   InvalidArgumentError,
   InvalidIdError,
   InvalidVectorError,
 } from '../errors.js';
+import { float32Copy } from './float32-slab.js';
 import { isBinary } from './metric.js';
 import type { Metric, PointId } from './types.js';
 
@@ -57,16 +59,19 @@ export function toVector(input: unknown, dimension: number, metric: Metric, wher
   if (input.length !== dimension) throw new DimensionMismatchError(dimension, input.length, where);
   if (input instanceof Float32Array) {
     // Already float32: copy in one go and only check finiteness (the common query form).
-    const out = input.slice();
-    for (let i = 0; i < dimension; i++) {
-      if (!Number.isFinite(out[i])) {
-        throw new InvalidVectorError(`${where}[${i}]: expected a finite float32, got ${out[i]}`);
-      }
+    const out = float32Copy(dimension);
+    out.set(input);
+    // x·0 is NaN exactly when x is not finite: one test for the whole row, the loop without branches.
+    let probe = 0;
+    for (let i = 0; i < dimension; i++) probe += out[i] * 0;
+    if (probe !== 0) {
+      const i = out.findIndex((x) => !Number.isFinite(x));
+      throw new InvalidVectorError(`${where}[${i}]: expected a finite float32, got ${out[i]}`);
     }
     if (metric === 'cosine') normalize(out, where);
     return out;
   }
-  const out = new Float32Array(dimension);
+  const out = float32Copy(dimension);
   for (let i = 0; i < dimension; i++) {
     const v = input[i];
     if (typeof v !== 'number')

@@ -85,6 +85,7 @@ export class HnswGraph {
   private syncedVectors = -1;
   /** The bitset `checkLevel0` reuses across the calls of a check read in chunks (all zero between lists). */
   private level0Seen: Int32Array | undefined;
+  private headerWords: Uint32Array | undefined;
 
   constructor(
     readonly kernels: WasmKernels,
@@ -576,8 +577,12 @@ export class HnswGraph {
     return block + (level - 1) * (this.shape.M + 1) * 4;
   }
 
+  /** The header's words; one view kept while valid (a shared memory's views stay valid as it grows). */
   private words(): Uint32Array {
-    return this.kernels.u32(this.header, HEADER_BYTES / 4);
+    const view = this.headerWords;
+    if (view !== undefined && view.byteLength !== 0) return view;
+    this.headerWords = this.kernels.u32(this.header, HEADER_BYTES / 4);
+    return this.headerWords;
   }
 
   private bytes(ptr: number, length: number): Uint8Array {

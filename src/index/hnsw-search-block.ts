@@ -35,7 +35,7 @@ export class SearchBlock {
 
   /** f32 and u32 views of the whole memory (index them with address >>> 2). */
   memory(): { f32: Float32Array; u32: Uint32Array } {
-    const buffer = this.kern.memory.buffer;
+    const buffer = this.kern.buffer(this.ptr + this.bytes);
     if (this.views?.f32.buffer !== buffer) {
       this.views = { f32: new Float32Array(buffer), u32: new Uint32Array(buffer) };
     }

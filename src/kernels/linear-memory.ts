@@ -2,8 +2,11 @@
  * The memory half of `Kernels`, shared by the wasm and JS implementations: one
  * `WebAssembly.Memory` managed by a `LinearAllocator`, and fresh typed-array views on it.
  *
- * Invariant: views are created on every call, never cached here, because growing the
- * memory detaches every view taken before.
+ * Invariant: views are created on every call. The memory's buffer is cached and renewed
+ * whenever a view would reach past it: growing a memory detaches the buffer of an unshared
+ * one (its length reads 0 afterwards, so the next view renews it) and leaves that of a shared
+ * one valid over its old length (views within it read the same bytes). Reading
+ * `memory.buffer` on every view cost more than some searches' bookkeeping.
  */
 import { type GrowthGuard, LinearAllocator, MAX_PAGES } from './allocator.js';
 
@@ -19,6 +22,7 @@ export abstract class LinearMemory {
    * kernel instance per memory under this id.
    */
   readonly arenaId = ++lastArenaId;
+  private cached: ArrayBufferLike;
 
   /**
    * `heapBase`: the first byte the allocator may hand out (above any static data);
@@ -30,6 +34,15 @@ export abstract class LinearMemory {
     guard?: GrowthGuard,
   ) {
     this.allocator = new LinearAllocator(memory, heapBase, guard);
+    this.cached = memory.buffer;
+  }
+
+  /** The memory's buffer, at least `end` bytes long when the memory is (see the module comment). */
+  buffer(end: number): ArrayBufferLike {
+    const cached = this.cached;
+    if (end <= cached.byteLength) return cached;
+    this.cached = this.memory.buffer;
+    return this.cached;
   }
 
   /**
@@ -53,10 +66,10 @@ export abstract class LinearMemory {
   }
 
   f32(ptr: number, length: number): Float32Array {
-    return new Float32Array(this.memory.buffer, ptr, length);
+    return new Float32Array(this.buffer(ptr + length * 4), ptr, length);
   }
 
   u32(ptr: number, length: number): Uint32Array {
-    return new Uint32Array(this.memory.buffer, ptr, length);
+    return new Uint32Array(this.buffer(ptr + length * 4), ptr, length);
   }
 }
