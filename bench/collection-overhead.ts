@@ -152,6 +152,31 @@ function datasetTable(title: string, results: readonly ChildResult[], built: num
   return lines;
 }
 
+/** Issue 17's targets, per data set and ef: each way's median ratio to raw over the runs, and the largest deviation of the runs. */
+function targetRows(title: string, results: readonly ChildResult[]): string[] {
+  const rows: string[] = [];
+  for (const [e, ef] of results[0].efs.entries()) {
+    const ratio = (way: Way) =>
+      median(results.map((r) => median(r.qps[way][e].map((q, p) => q / r.qps.raw[e][p]))));
+    const spread = (ways: readonly Way[]) =>
+      Math.max(
+        ...ways.map((way) => {
+          const perRun = results.map((r) => median(r.qps[way][e]));
+          const mid = median(perRun);
+          return Math.max(...perRun.map((q) => Math.abs(q - mid) / mid));
+        }),
+      );
+    const [one, c32, batch] = [ratio('one'), ratio('c32'), ratio('batch')];
+    const mark = (ok: boolean) => (ok ? '✓' : '✗');
+    const deviation = spread(['one', 'c32']);
+    rows.push(
+      `| ${title} | ${ef} | ${one.toFixed(2)}× ${mark(one >= 0.9)} | ${c32.toFixed(2)}× ${mark(c32 >= 0.9)} | ` +
+        `±${(deviation * 100).toFixed(0)}% ${mark(deviation <= 0.1)} | ${batch.toFixed(2)}× ${mark(batch >= 1.8)} |`,
+    );
+  }
+  return rows;
+}
+
 const out: string[] = [
   '## Collection overhead: `collection.search` and `searchBatch` against the raw index (issue 17)',
   '',
@@ -166,9 +191,12 @@ const out: string[] = [
     "over its passes of the way's QPS over raw's in the same pass (timed next to each other, so the machine's " +
     'load moves both alike). "Largest deviation" is that of a run\'s median from the median of the runs. The collection ' +
     'decides per call where a search runs (`src/db/search-placement.ts`): a lone call, or a small one, on the ' +
-    'calling thread; concurrent calls on the search workers, several to a message.',
+    'calling thread; concurrent calls on the search workers, several to a message; a `searchBatch` in one block ' +
+    'of memory, walked by one call per worker, the workers claiming its queries one at a time from a shared ' +
+    'counter (`src/db/search-batch.ts`).',
   '',
 ];
+const targets: string[] = [];
 for (const name of datasets) {
   const { dir, buildSeconds } = await keptCollection(name);
   const results: ChildResult[] = [];
@@ -178,7 +206,20 @@ for (const name of datasets) {
   }
   const title = (await loadOverheadDataset(name, queries)).title;
   out.push(...datasetTable(title, results, buildSeconds));
+  targets.push(...targetRows(title.split(' (')[0], results));
 }
+out.push(
+  '### Against the targets of issue 17',
+  '',
+  "Medians over the runs of each way's per-pass ratio to raw. Targets: `collection.search` ≥ 0.9× raw for one " +
+    'caller and for 32 concurrent callers, their runs within ±10% of their median; `searchBatch` on both cores ' +
+    '≥ 1.8× the single-thread (raw) QPS.',
+  '',
+  '| data set | ef | 1 caller | 32 concurrent callers | largest deviation (1 caller, 32 callers) | searchBatch |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...targets,
+  '',
+);
 out.push(
   `Quiver ${quiverVersion()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ` +
     `load average at start ${loadAtStart.toFixed(2)}.`,
