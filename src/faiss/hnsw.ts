@@ -14,6 +14,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { FlatIndex } from '../index/flat-index.js';
+import { searchRows } from '../index/hnsw-batch.js';
 import { HnswIndex } from '../index/hnsw-index.js';
 import { kernels } from '../kernels/load.js';
 import { UnsupportedOperationError } from './errors.js';
@@ -97,6 +98,20 @@ export class IndexHNSWFlat extends Index {
 
   protected addRows(rows: Float32Array): void {
     this.graphIndex().add(rows);
+  }
+
+  /** Every query in slices shared by the search workers (`searchRows`). */
+  protected override async searchBatch(
+    rows: Float32Array,
+    n: number,
+    k: number,
+    params: SearchParameters,
+  ): Promise<Hits[]> {
+    const found = await searchRows(this.graphIndex(), rows, n, k, {
+      ef: params.efSearch ?? this.efSearch,
+      strategy: 'walk',
+    });
+    return found.map((r) => hitsOf(r.offsets, r.distances, this.metricType));
   }
 
   protected async searchOne(query: Float32Array, k: number, params: SearchParameters): Promise<Hits> {

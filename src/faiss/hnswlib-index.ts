@@ -20,8 +20,10 @@
  * Invariants: node i is store row i; `labels[i]` is its label and `byLabel` the inverse for
  * live nodes; marked-deleted nodes stay in the graph (as hnswlib) and are never returned.
  */
+
 import { readFile, writeFile } from 'node:fs/promises';
 import { CorruptDataError, InvalidArgumentError } from '../errors.js';
+import { searchRows } from '../index/hnsw-batch.js';
 import { HnswIndex } from '../index/hnsw-index.js';
 import { DistanceKind } from '../kernels/kernels.js';
 import { kernels } from '../kernels/load.js';
@@ -149,19 +151,15 @@ export class HnswlibIndex {
     const labels = new BigInt64Array(n * k).fill(-1n);
     const distances = new Float32Array(n * k).fill(FLT_MAX);
     const shift = this.space === 'l2' ? 0 : 1;
-    await Promise.all(
-      Array.from({ length: n }, async (_, q) => {
-        if (this.hnsw.size === 0) return;
-        const r = await this.hnsw.searchAsync(rows.subarray(q * this.dim, (q + 1) * this.dim), k, undefined, {
-          ef,
-          strategy: 'walk',
-        });
-        for (let j = 0; j < r.offsets.length; j++) {
-          labels[q * k + j] = this.labels[r.offsets[j]];
-          distances[q * k + j] = r.distances[j] + shift;
-        }
-      }),
-    );
+    if (this.hnsw.size === 0) return { labels, distances };
+    const found = await searchRows(this.hnsw, rows, n, k, { ef, strategy: 'walk' });
+    for (let q = 0; q < n; q++) {
+      const r = found[q];
+      for (let j = 0; j < r.offsets.length; j++) {
+        labels[q * k + j] = this.labels[r.offsets[j]];
+        distances[q * k + j] = r.distances[j] + shift;
+      }
+    }
     return { labels, distances };
   }
 
