@@ -8,9 +8,11 @@
  * the calls share, so that the workers (one per core) finish together whatever their speeds,
  * with one message each. Measured on 100k × 128 at ef 16 (2 cores), that answered more than
  * chunks of about 2 ms (a message each: a worker waited for its next chunk at every round
- * trip) and more than slices of a few ms pipelined with the formatting of the last. Batches
- * larger than `SLICE_BYTES` of queries and results go in slices, two in flight. A query's
- * `finish` (scores, hits) runs on this thread as soon as its segments have answered.
+ * trip). A batch goes in slices of at most `SLICE_BYTES` of queries and results and about
+ * `SLICE_WORK` of estimated work per worker (about 12 ms, so that a search issued meanwhile
+ * waits no longer for a worker), two in flight: the workers go on to the next slice while
+ * this thread formats the last. A query's `finish` (scores, hits) runs on this thread as soon
+ * as its segments have answered.
  *
  * Placement follows `SearchPlacement`'s rule for a whole call: a batch alone in the process
  * whose estimated work stays within `LONE_CALL_MAX` runs on this thread, and so do searches
@@ -37,6 +39,13 @@ export const BATCH_WINDOW = 64;
 
 /** Linear memory one slice of a batch may take for its queries and results (the arena keeps what it grows by). */
 export const SLICE_BYTES = 16 << 20;
+
+/**
+ * Estimated work of one slice per worker (vector-component operations, about 12 ms; see
+ * search-placement.ts): a search issued while a batch runs waits at most about that long
+ * for a worker.
+ */
+export const SLICE_WORK = 100_000_000;
 
 /** `run(input)` for every input, at most `window` in flight, results in input order. */
 export async function runWindowed<I, R>(
@@ -135,12 +144,11 @@ async function searchOnWorkers(
       );
       return;
     }
-    // Slices of at most SLICE_BYTES in linear memory (one slice for most batches: measured,
-    // the workers sharing one slice answered more than several smaller ones); two in flight,
-    // so that the workers go on to the next slice while this thread formats the last.
+    // Slices bounded by SLICE_BYTES and SLICE_WORK (see the module comment), two in flight.
     const workers = KernelWorkerPool.of('search').maxWorkers;
     const bytesPerQuery = index.dimension * 4 + k * 8 + 4;
-    const size = Math.max(1, Math.floor(SLICE_BYTES / bytesPerQuery));
+    const byWork = Math.floor((SLICE_WORK * workers) / Math.max(1, estimatedWork(plan)));
+    const size = Math.max(1, Math.min(Math.floor(SLICE_BYTES / bytesPerQuery), byWork));
     const search = (from: number): Promise<void> =>
       searchBatch(queries.slice(from, from + size), k, allow, params, workers).then((found) => {
         for (let i = 0; i < found.length; i++) answered(from + i, p, candidates(plan, found[i]));
