@@ -9,8 +9,9 @@
  *
  * `measure`: in a fresh process, with the page cache dropped (`echo 3 >
  * /proc/sys/vm/drop_caches` as root, else the database's files one by one): the disk's
- * sequential read speed (`dd` of the largest segment file; and, as a second reference, `dd` of
- * every file loading reads, one after the other), the machine's load average, open (`Quiver.open` +
+ * sequential read speed (`dd` of every file loading reads, one after the other, the reference
+ * the load is compared with; and `dd` of the largest segment file alone, which the host of a
+ * virtual disk may serve from its cache), the machine's load average, open (`Quiver.open` +
  * `listCollections` + `info`, which no longer wait for the segments), load (until
  * `info().loading` is ready: every segment, index and partition file read in the background)
  * and its speed (bytes it read ÷ its seconds), RSS, bytes on disk, and the search sweep.

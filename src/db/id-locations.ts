@@ -15,8 +15,13 @@
  */
 import type { PointId } from '../segment/segment-view.js';
 
-/** Key of an empty cell (no accepted numeric id is negative). */
-const EMPTY = -1;
+/**
+ * Key of an empty cell. Keys are stored as id + 1: table ids are non-negative safe integers,
+ * so id + 1 is exact (≤ 2^53) and never 0, and a new table (all zeros) needs no filling: its
+ * pages cost nothing until touched (filling 512 MiB of cells took most of a second of a
+ * 10M-id load).
+ */
+const EMPTY = 0;
 const MIN_CAPACITY = 1024;
 const SLOT_FACTOR = 2 ** 32;
 /** 2^32 / φ: Fibonacci hashing's multiplier. */
@@ -24,7 +29,7 @@ const GOLDEN = 0x9e3779b9;
 
 export class IdLocations {
   /**
-   * Cell i is `cells[2i]`, the id (or EMPTY), and `cells[2i + 1]`, `slot * 2^32 + offset`:
+   * Cell i is `cells[2i]`, the id + 1 (or EMPTY), and `cells[2i + 1]`, `slot * 2^32 + offset`:
    * key and value side by side, so an insert or lookup touches one cache line.
    */
   private cells: Float64Array;
@@ -83,15 +88,16 @@ export class IdLocations {
     if (this.used >= this.limit) this.rehash(this.bits + 1);
     const cells = this.cells;
     const mask = (cells.length >>> 1) - 1;
+    const stored = id + 1; // -0 is stored as 0 + 1, as a Map keys it
     let cell = this.home(id);
     for (;;) {
       const key = cells[2 * cell];
       if (key === EMPTY) {
-        cells[2 * cell] = id + 0; // -0 is stored as 0, as a Map keys it
+        cells[2 * cell] = stored;
         this.used++;
         break;
       }
-      if (key === id) break;
+      if (key === stored) break;
       cell = (cell + 1) & mask;
     }
     cells[2 * cell + 1] = packed;
@@ -108,7 +114,7 @@ export class IdLocations {
     const mask = (cells.length >>> 1) - 1;
     let cell = (hole + 1) & mask;
     while (cells[2 * cell] !== EMPTY) {
-      const home = this.home(cells[2 * cell]);
+      const home = this.home(cells[2 * cell] - 1);
       if (((cell - home) & mask) >= ((cell - hole) & mask)) {
         cells[2 * hole] = cells[2 * cell];
         cells[2 * hole + 1] = cells[2 * cell + 1];
@@ -124,7 +130,7 @@ export class IdLocations {
   /** Every id with an entry, in no particular order. */
   *ids(): IterableIterator<PointId> {
     const cells = this.cells;
-    for (let at = 0; at < cells.length; at += 2) if (cells[at] !== EMPTY) yield cells[at];
+    for (let at = 0; at < cells.length; at += 2) if (cells[at] !== EMPTY) yield cells[at] - 1;
     yield* this.others.keys();
   }
 
@@ -140,10 +146,11 @@ export class IdLocations {
   private find(id: number): number {
     const cells = this.cells;
     const mask = (cells.length >>> 1) - 1;
+    const stored = id + 1;
     let cell = this.home(id);
     for (;;) {
       const key = cells[2 * cell];
-      if (key === id) return cell;
+      if (key === stored) return cell;
       if (key === EMPTY) return -1;
       cell = (cell + 1) & mask;
     }
@@ -167,7 +174,7 @@ export class IdLocations {
     for (let at = 0; at < old.length; at += 2) {
       const key = old[at];
       if (key === EMPTY) continue;
-      let cell = this.home(key);
+      let cell = this.home(key - 1);
       while (cells[2 * cell] !== EMPTY) cell = (cell + 1) & mask;
       cells[2 * cell] = key;
       cells[2 * cell + 1] = old[at + 1];
@@ -180,10 +187,9 @@ function limitOf(bits: number): number {
   return Math.floor((5 * 2 ** bits) / 8);
 }
 
+/** A table of `capacity` empty cells (all zeros: see `EMPTY`). */
 function emptyCells(capacity: number): Float64Array {
-  const cells = new Float64Array(2 * capacity);
-  for (let at = 0; at < cells.length; at += 2) cells[at] = EMPTY;
-  return cells;
+  return new Float64Array(2 * capacity);
 }
 
 /** Whether the table (not the map) holds `id`: a non-negative safe integer (-0 is 0). */

@@ -22,7 +22,7 @@ import type { SealedSegment } from '../segment/sealed-segment.js';
 import { crc32 } from '../storage/binary.js';
 import { checkIndexFile, indexFileLayout, MAX_INDEX_HEAD_BYTES } from '../storage/index-file.js';
 import type { ObjectReader, ObjectStore } from '../storage/object-store.js';
-import { openObject, readRegions, readsInPlace } from './segment-read.js';
+import { openObject, readRegions, readsInPlace, workerChecksum } from './segment-read.js';
 
 /**
  * `readHnswInPlace` of the index file `key` of `store` (which opens objects for positioned
@@ -77,22 +77,23 @@ export async function readHnswInPlace(
   } catch {
     return undefined;
   }
-  // The level-0 lists (region 1) are checked as they arrive, while the rest is read; a list
-  // that fails stops this, and `checkIntegrity` then reports it (after the checksum and the
-  // header, as it would have).
+  // The level-0 lists (region 1) are checked as they arrive, on the kernel workers, while the
+  // rest is read; when a check fails, none counts, and `checkIntegrity` then checks every list
+  // and reports the failure (after the checksum and the header, as it would have).
   const listBytes = (2 * fixed[4] + 1) * 4;
   let level0Checked = 0;
-  let checking = true;
+  const checks: Promise<number>[] = [];
   const arrived = (region: number, end: number) => {
-    if (region !== 1 || !checking) return;
+    if (region !== 1) return;
     const complete = Math.floor(end / listBytes);
-    try {
-      placed.graph.checkLevel0(level0Checked, complete);
-      level0Checked = complete;
-    } catch {
-      checking = false;
+    if (complete > level0Checked) {
+      const check = placed.graph.checkLevel0Async(level0Checked, complete);
+      check.catch(() => undefined); // observed by `checked`, later
+      checks.push(check);
     }
+    level0Checked = complete;
   };
+  const checked = async () => (await Promise.allSettled(checks)).every((c) => c.status === 'fulfilled');
   const reading = readRegions(
     readAt,
     prefixEnd,
@@ -100,6 +101,7 @@ export async function readHnswInPlace(
     crc32(prefix.subarray(0, prefixEnd)),
     chunkBytes,
     arrived,
+    workerChecksum(kernels),
   );
   try {
     const crc = await reading;
@@ -113,14 +115,17 @@ export async function readHnswInPlace(
       segment.id,
       segment.rows,
     );
+    // The lists are read by the checks until they settle; nothing changes the graph before.
+    const allPassed = await checked();
     try {
       placed.finish();
     } catch (err) {
       throw new CorruptDataError(file, (err as Error).message);
     }
-    return { index: HnswIndex.overGraphOf(placed.graph), level0Checked: checking ? level0Checked : 0 };
+    return { index: HnswIndex.overGraphOf(placed.graph), level0Checked: allPassed ? level0Checked : 0 };
   } catch (err) {
     await reading.catch(() => undefined);
+    await checked();
     placed.graph.dispose();
     throw err;
   }

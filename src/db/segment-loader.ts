@@ -258,6 +258,8 @@ export class SegmentLoader {
 
   private async run(): Promise<void> {
     try {
+      // The id tracker sized once for every sealed id (not regrown segment by segment).
+      if (this.next === 0) this.storage.set.reserveIds(this.sealedLive);
       while (this.next < this.segments.length) {
         await loaderHooks.beforeSegment?.(this.storage.collectionId, this.next);
         if (this.stopped()) return;

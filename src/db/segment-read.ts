@@ -26,10 +26,14 @@ import { CorruptDataError } from '../errors.js';
 import { VectorStore } from '../index/vector-store.js';
 import type { Placement } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
+import { WasmKernels } from '../kernels/wasm-kernels.js';
+import { CRC32 } from '../kernels/worker-crc.js';
+import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import { SealedSegment } from '../segment/sealed-segment.js';
 import type { StoredPayload } from '../segment/segment-view.js';
 import { crc32, fromUtf8 } from '../storage/binary.js';
+import { crc32Combine } from '../storage/crc32-combine.js';
 import type { SegmentEntry } from '../storage/manifest.js';
 import type { ObjectReader, ObjectStore } from '../storage/object-store.js';
 import {
@@ -145,6 +149,7 @@ export async function readSegmentInPlace(
   const specs = segmentFields(layout, meta, (kind) => sectionOf(bodies, kind, file), file);
   const filled: VectorStore[] = [];
   const reads: Promise<void>[] = [];
+  const checksum = workerChecksum(kernels);
   try {
     for (const spec of specs) {
       const section = layout.sections.findLast((s) => s.kind === spec.kind);
@@ -161,7 +166,7 @@ export async function readSegmentInPlace(
       const target: { view?: Uint8Array } = {};
       const read = store.appendFilled(layout.count, (bytes) => {
         target.view = bytes;
-        return readChecked(readAt, section, bytes, file, chunkBytes);
+        return readChecked(readAt, section, bytes, file, chunkBytes, checksum);
       });
       reads.push(read);
       // `appendFilled` hands over the view before its first await, unless it failed first
@@ -204,8 +209,9 @@ async function readChecked(
   target: Uint8Array,
   file: string,
   chunkBytes: number,
+  checksum: ChunkChecksum | undefined,
 ): Promise<void> {
-  const crc = await readRegions(readAt, section.offset, [target], 0, chunkBytes);
+  const crc = await readRegions(readAt, section.offset, [target], 0, chunkBytes, undefined, checksum);
   const padding = new Uint8Array(section.end - section.offset - section.length);
   if (padding.length > 0) await readAt(section.offset + section.length, padding);
   verifySection(section, undefined, padding, file);
@@ -226,6 +232,7 @@ export async function readRegions(
   crc: number,
   chunkBytes = CHUNK_BYTES,
   arrived?: (region: number, end: number) => void,
+  checksum?: ChunkChecksum,
 ): Promise<number> {
   const chunks: { at: number; bytes: Uint8Array; region: number; end: number }[] = [];
   let at = position;
@@ -240,6 +247,9 @@ export async function readRegions(
   let next = 0;
   let checked = 0;
   let sum = crc;
+  // With `checksum`, each chunk is summed apart as it arrives (on the workers, in parallel)
+  // and the sums are joined in file order at the end (`crc32Combine`).
+  const sums: Promise<number>[] = [];
   const reader = async () => {
     while (next < chunks.length) {
       const i = next++;
@@ -247,13 +257,41 @@ export async function readRegions(
       done[i] = 1;
       while (checked < chunks.length && done[checked] === 1) {
         const chunk = chunks[checked++];
-        sum = crc32(chunk.bytes, sum);
+        if (checksum) {
+          const part = checksum(chunk.bytes);
+          part.catch(() => undefined); // observed below, once every chunk is read
+          sums.push(part);
+        } else sum = crc32(chunk.bytes, sum);
         arrived?.(chunk.region, chunk.end);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, chunks.length) }, reader));
+  try {
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, chunks.length) }, reader));
+  } finally {
+    // Nothing may still read the regions once this settles (a failed read frees them).
+    await Promise.allSettled(sums);
+  }
+  if (!checksum) return sum;
+  const each = await Promise.all(sums);
+  for (let i = 0; i < each.length; i++) sum = crc32Combine(sum, each[i], chunks[i].bytes.length);
   return sum;
+}
+
+/** The CRC-32 of `bytes` alone, computed elsewhere (a kernel worker). */
+export type ChunkChecksum = (bytes: Uint8Array) => Promise<number>;
+
+/**
+ * Checksums on a kernel worker for regions in `kernels`' shared memory (`CRC32` of
+ * kernels/worker-crc.ts), or undefined when its memory is not shared (checked here, then).
+ */
+export function workerChecksum(kernels: Kernels): ChunkChecksum | undefined {
+  if (!(kernels instanceof WasmKernels) || !readsInPlace(kernels)) return undefined;
+  const pool = KernelWorkerPool.of('search');
+  return (bytes) =>
+    bytes.buffer instanceof SharedArrayBuffer
+      ? pool.run(kernels, CRC32, [bytes.byteOffset, bytes.byteLength, 0])
+      : Promise.resolve(crc32(bytes));
 }
 
 function sectionOf(bodies: ReadonlyMap<number, Uint8Array>, kind: number, file: string): Uint8Array {

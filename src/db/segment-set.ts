@@ -113,6 +113,11 @@ export class SegmentSet {
     this.register(part);
   }
 
+  /** Makes room in the id tracker for `count` more ids (before loading adds that many), so it grows once. */
+  reserveIds(count: number): void {
+    this.locations.reserve(count);
+  }
+
   /**
    * Adds a sealed segment read at load time, whose ids enter the tracker later (`settle`):
    * in slices on the event loop from now on, or all at once when something needs them.
@@ -138,7 +143,7 @@ export class SegmentSet {
     while (this.pending.length > 0 && budget > 0) {
       const p = this.pending[0];
       const { part, slot } = p;
-      if (p.next === 0) this.locations.reserve(part.liveCount);
+      if (p.next === 0) this.locations.reserve(this.pendingLive);
       const end = Math.min(part.rows, p.next + budget);
       let added = 0;
       for (let offset = p.next; offset < end; offset++) {

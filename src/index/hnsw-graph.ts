@@ -15,8 +15,10 @@
  * - Scratch blocks are sized for `capacity` nodes and for `ef` up to their `efMax`;
  *   `scratch()` replaces one that is too small.
  */
+import { CHECK_LEVEL0, checkLevel0Lists, checkList } from '../kernels/hnsw-level0-check.js';
 import { DistanceKind } from '../kernels/kernels.js';
 import type { WasmKernels } from '../kernels/wasm-kernels.js';
+import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import { Bitset } from './bitset.js';
 import type { VectorStore } from './vector-store.js';
 
@@ -386,14 +388,23 @@ export class HnswGraph {
     const seen =
       this.level0Seen?.length === (n + 31) >>> 5 ? this.level0Seen : new Int32Array((n + 31) >>> 5);
     this.level0Seen = undefined; // set again once every list checked has cleared its bits
-    for (let node = from; node < to; node++) {
-      const at = (this.level0 + node * (M0 + 1) * 4) >>> 2;
-      const count = memory[at];
-      if (count > M0) throw new Error(`hnsw: node ${node} has ${count} links on 0`);
-      checkList(memory, at, count, node, 0, n, seen);
-      for (let i = 1; i <= count; i++) seen[memory[at + i] >>> 5] = 0;
-    }
+    checkLevel0Lists(memory, this.level0, M0, n, from, to, seen);
     this.level0Seen = seen;
+  }
+
+  /**
+   * `checkLevel0(from, to)` on a kernel worker (`CHECK_LEVEL0`), off the event loop; rejects
+   * as `checkLevel0` throws (with the message prefixed by the pool). The lists must not change
+   * until it settles.
+   */
+  checkLevel0Async(from: number, to: number): Promise<number> {
+    return KernelWorkerPool.of('search').run(this.kernels, CHECK_LEVEL0, [
+      this.level0,
+      this.M0,
+      this.count,
+      from,
+      to,
+    ]);
   }
 
   /** The graph (not the vectors) in the versioned layout documented in `docs/format.md`. */
@@ -596,30 +607,5 @@ export class HnswGraph {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-}
-
-/**
- * Checks the `count` links of the list at word `at` of `memory` (node `node`, level `l`, of
- * a graph of `n` nodes): each below `n`, not `node`, none twice. Sets each link's bit in
- * `seen` (all zero before); the caller clears them.
- */
-function checkList(
-  memory: Uint32Array,
-  at: number,
-  count: number,
-  node: number,
-  l: number,
-  n: number,
-  seen: Int32Array,
-): void {
-  for (let i = 1; i <= count; i++) {
-    const other = memory[at + i];
-    if (other >= n) throw new Error(`hnsw: node ${node} links to ${other} (of ${n}) on ${l}`);
-    if (other === node) throw new Error(`hnsw: node ${node} links to itself on ${l}`);
-    const bit = 1 << (other & 31);
-    if ((seen[other >>> 5] & bit) !== 0)
-      throw new Error(`hnsw: node ${node} links to ${other} twice on ${l}`);
-    seen[other >>> 5] |= bit;
   }
 }
