@@ -51,14 +51,15 @@ async function fixture() {
   return { kernels, store, built, file, segment };
 }
 
-async function inPlace(bytes: Uint8Array, segment: SealedSegment) {
+/** `workerBytes` 0: every checksum and list check on a kernel worker (large files' path). */
+async function inPlace(bytes: Uint8Array, segment: SealedSegment, workerBytes?: number) {
   const dir = await mkdtemp(join(tmpdir(), 'quiver-index-read-'));
   try {
     const path = join(dir, 'seg.qidx');
     writeFileSync(path, bytes);
     const reader = await openFileReader(path);
     try {
-      return await readHnswInPlace(reader, 'seg.qidx', segment, 0, CHUNK);
+      return await readHnswInPlace(reader, 'seg.qidx', segment, 0, CHUNK, workerBytes);
     } finally {
       await reader.close();
     }
@@ -105,16 +106,18 @@ test('a damaged index file is refused in place as from the whole file, or left t
       expected = err as Error;
     }
     assert.ok(expected instanceof CorruptDataError, `byte ${at} must be refused from the whole file`);
-    const before = f.kernels.allocator.allocatedBytes;
-    let placed: Awaited<ReturnType<typeof inPlace>>;
-    try {
-      placed = await inPlace(damaged, f.segment);
-    } catch (err) {
-      assert.ok(err instanceof CorruptDataError, `byte ${at}: ${err}`);
-      assert.equal(err.message, expected.message, `byte ${at}`);
+    for (const workerBytes of [undefined, 0]) {
+      const before = f.kernels.allocator.allocatedBytes;
+      let placed: Awaited<ReturnType<typeof inPlace>>;
+      try {
+        placed = await inPlace(damaged, f.segment, workerBytes);
+      } catch (err) {
+        assert.ok(err instanceof CorruptDataError, `byte ${at}: ${err}`);
+        assert.equal(err.message, expected.message, `byte ${at}`);
+      }
+      assert.equal(placed, undefined, `byte ${at} must not be accepted`);
+      assert.equal(f.kernels.allocator.allocatedBytes, before, `byte ${at} leaves nothing allocated`);
     }
-    assert.equal(placed, undefined, `byte ${at} must not be accepted`);
-    assert.equal(f.kernels.allocator.allocatedBytes, before, `byte ${at} leaves nothing allocated`);
   }
 });
 
@@ -131,9 +134,12 @@ test('a level-0 list that fails the integrity check, under a valid checksum, is 
   const whole = wholeFile(file, f);
   assert.throws(() => whole.checkIntegrity(), /node 300 links to itself on 0/);
   whole.dispose();
-  const read = await inPlace(file, f.segment);
-  assert.ok(read);
-  assert.equal(read.level0Checked, 0, 'the check as lists arrive stopped; checkIntegrity starts over');
-  assert.throws(() => read.index.checkIntegrity(read.level0Checked), /node 300 links to itself on 0/);
-  read.index.dispose();
+  // Checked here as the lists arrive, and on a kernel worker (the path of large files).
+  for (const workerBytes of [undefined, 0]) {
+    const read = await inPlace(file, f.segment, workerBytes);
+    assert.ok(read);
+    assert.equal(read.level0Checked, 0, 'the check as lists arrive stopped; checkIntegrity starts over');
+    assert.throws(() => read.index.checkIntegrity(read.level0Checked), /node 300 links to itself on 0/);
+    read.index.dispose();
+  }
 });

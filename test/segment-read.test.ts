@@ -85,22 +85,25 @@ test('a segment read into place equals the decoded file, vectors in the arena', 
     const bytes = encodeSegment(data);
     const want = decodeSegment(bytes, 'seg.qseg');
     await withFile(bytes, async (read) => {
-      const placed = await readSegmentInPlace(read, bytes.length, 'seg.qseg', kernels, CHUNK);
-      assert.deepEqual(placed.data.ids, want.ids, name);
-      assert.deepEqual(placed.data.payloads, want.payloads, name);
-      assert.equal(placed.data.indexType, want.indexType);
-      assert.equal(placed.filled.length, want.fields.length);
-      want.fields.forEach((field, i) => {
-        const got = placed.data.fields[i];
-        assert.deepEqual(
-          { ...got, vectors: undefined },
-          { ...field, vectors: undefined },
-          `${name} field ${i}`,
-        );
-        assert.deepEqual(placed.filled[i].view(), field.vectors, `${name} field ${i} store`);
-        assert.equal(placed.filled[i].count, want.ids.length);
-      });
-      for (const store of placed.filled) store.dispose();
+      // Checksummed here, and on a kernel worker (workerBytes 0: the path of large files).
+      for (const workerBytes of [undefined, 0]) {
+        const placed = await readSegmentInPlace(read, bytes.length, 'seg.qseg', kernels, CHUNK, workerBytes);
+        assert.deepEqual(placed.data.ids, want.ids, name);
+        assert.deepEqual(placed.data.payloads, want.payloads, name);
+        assert.equal(placed.data.indexType, want.indexType);
+        assert.equal(placed.filled.length, want.fields.length);
+        want.fields.forEach((field, i) => {
+          const got = placed.data.fields[i];
+          assert.deepEqual(
+            { ...got, vectors: undefined },
+            { ...field, vectors: undefined },
+            `${name} field ${i}`,
+          );
+          assert.deepEqual(placed.filled[i].view(), field.vectors, `${name} field ${i} store`);
+          assert.equal(placed.filled[i].count, want.ids.length);
+        });
+        for (const store of placed.filled) store.dispose();
+      }
     });
   }
 });
@@ -126,11 +129,14 @@ test('every damaged byte decodeSegment refuses is refused in place with the same
       assert.ok(expected instanceof CorruptDataError, `${name}: byte ${at} must be refused by decodeSegment`);
       const before = kernels.allocator.allocatedBytes;
       await withFile(damaged, async (read) => {
-        await assert.rejects(
-          readSegmentInPlace(read, damaged.length, 'seg.qseg', kernels, CHUNK),
-          (err: unknown) => err instanceof CorruptDataError && err.message === expected.message,
-          `${name}: byte ${at}`,
-        );
+        // Checksummed here, and on a kernel worker (workerBytes 0: the path of large files).
+        for (const workerBytes of [undefined, 0]) {
+          await assert.rejects(
+            readSegmentInPlace(read, damaged.length, 'seg.qseg', kernels, CHUNK, workerBytes),
+            (err: unknown) => err instanceof CorruptDataError && err.message === expected.message,
+            `${name}: byte ${at}`,
+          );
+        }
       });
       assert.equal(kernels.allocator.allocatedBytes, before, `${name}: byte ${at} leaves nothing allocated`);
     }

@@ -264,6 +264,8 @@ test('a collection whose segment file is corrupt: 500 CORRUPT_DATA naming it (no
     writeFileSync(segment, bytes);
 
     const db = await Quiver.open(dir.path);
+    // Loading runs in the background; info answers 200 "loading" until it has failed.
+    await assert.rejects(db.collection('victim').loaded(), CorruptDataError);
     const server = await QuiverServer.create(db, { logLevel: 'silent' });
     const url = await server.listen('127.0.0.1', 0);
     try {

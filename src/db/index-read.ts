@@ -22,7 +22,7 @@ import type { SealedSegment } from '../segment/sealed-segment.js';
 import { crc32 } from '../storage/binary.js';
 import { checkIndexFile, indexFileLayout, MAX_INDEX_HEAD_BYTES } from '../storage/index-file.js';
 import type { ObjectReader, ObjectStore } from '../storage/object-store.js';
-import { openObject, readRegions, readsInPlace, workerChecksum } from './segment-read.js';
+import { openObject, readRegions, readsInPlace, WORKER_CHECK_BYTES, workerChecksum } from './segment-read.js';
 
 /**
  * `readHnswInPlace` of the index file `key` of `store` (which opens objects for positioned
@@ -56,6 +56,7 @@ export async function readHnswInPlace(
   segment: SealedSegment,
   field: number,
   chunkBytes?: number,
+  workerBytes = WORKER_CHECK_BYTES,
 ): Promise<{ index: HnswIndex; level0Checked: number } | undefined> {
   const kernels = segment.kernels;
   if (!(kernels instanceof WasmKernels) || !readsInPlace(kernels)) return undefined;
@@ -80,20 +81,30 @@ export async function readHnswInPlace(
   // The level-0 lists (region 1) are checked as they arrive, on the kernel workers, while the
   // rest is read; when a check fails, none counts, and `checkIntegrity` then checks every list
   // and reports the failure (after the checksum and the header, as it would have).
+  // Lists of fewer than `workerBytes` at a time are checked here, at once.
   const listBytes = (2 * fixed[4] + 1) * 4;
   let level0Checked = 0;
+  let failedHere = false;
   const checks: Promise<number>[] = [];
   const arrived = (region: number, end: number) => {
-    if (region !== 1) return;
+    if (region !== 1 || failedHere) return;
     const complete = Math.floor(end / listBytes);
-    if (complete > level0Checked) {
+    if (complete <= level0Checked) return;
+    if ((complete - level0Checked) * listBytes >= workerBytes) {
       const check = placed.graph.checkLevel0Async(level0Checked, complete);
       check.catch(() => undefined); // observed by `checked`, later
       checks.push(check);
+    } else {
+      try {
+        placed.graph.checkLevel0(level0Checked, complete);
+      } catch {
+        failedHere = true;
+      }
     }
     level0Checked = complete;
   };
-  const checked = async () => (await Promise.allSettled(checks)).every((c) => c.status === 'fulfilled');
+  const checked = async () =>
+    (await Promise.allSettled(checks)).every((c) => c.status === 'fulfilled') && !failedHere;
   const reading = readRegions(
     readAt,
     prefixEnd,
@@ -101,7 +112,7 @@ export async function readHnswInPlace(
     crc32(prefix.subarray(0, prefixEnd)),
     chunkBytes,
     arrived,
-    workerChecksum(kernels),
+    workerChecksum(kernels, workerBytes),
   );
   try {
     const crc = await reading;

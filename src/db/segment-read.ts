@@ -134,6 +134,7 @@ export async function readSegmentInPlace(
   file: string,
   kernels: Kernels,
   chunkBytes = CHUNK_BYTES,
+  workerBytes = WORKER_CHECK_BYTES,
 ): Promise<PlacedSegment> {
   const head = new Uint8Array(Math.min(size, MAX_SEGMENT_HEADER_BYTES + 16));
   await readAt(0, head);
@@ -149,7 +150,7 @@ export async function readSegmentInPlace(
   const specs = segmentFields(layout, meta, (kind) => sectionOf(bodies, kind, file), file);
   const filled: VectorStore[] = [];
   const reads: Promise<void>[] = [];
-  const checksum = workerChecksum(kernels);
+  const checksum = workerChecksum(kernels, workerBytes);
   try {
     for (const spec of specs) {
       const section = layout.sections.findLast((s) => s.kind === spec.kind);
@@ -282,14 +283,24 @@ export async function readRegions(
 export type ChunkChecksum = (bytes: Uint8Array) => Promise<number>;
 
 /**
- * Checksums on a kernel worker for regions in `kernels`' shared memory (`CRC32` of
+ * Bytes from which a chunk is checked on a kernel worker rather than here: a smaller one is
+ * checked faster than a message takes (and a file of a few chunks would wait for a worker to
+ * start, about 0.3 s the first time).
+ */
+export const WORKER_CHECK_BYTES = 4 * 2 ** 20;
+
+/**
+ * Checksums on a kernel worker (for chunks of `workerBytes` or more) for regions in `kernels`' shared memory (`CRC32` of
  * kernels/worker-crc.ts), or undefined when its memory is not shared (checked here, then).
  */
-export function workerChecksum(kernels: Kernels): ChunkChecksum | undefined {
+export function workerChecksum(
+  kernels: Kernels,
+  workerBytes = WORKER_CHECK_BYTES,
+): ChunkChecksum | undefined {
   if (!(kernels instanceof WasmKernels) || !readsInPlace(kernels)) return undefined;
   const pool = KernelWorkerPool.of('search');
   return (bytes) =>
-    bytes.buffer instanceof SharedArrayBuffer
+    bytes.buffer instanceof SharedArrayBuffer && bytes.byteLength >= workerBytes
       ? pool.run(kernels, CRC32, [bytes.byteOffset, bytes.byteLength, 0])
       : Promise.resolve(crc32(bytes));
 }
