@@ -8,7 +8,7 @@
  * the calls share, so that the workers (one per core) finish together whatever their speeds,
  * with one message each. Measured on 100k × 128 at ef 16 (2 cores), that answered more than
  * chunks of about 2 ms (a message each: a worker waited for its next chunk at every round
- * trip). A batch goes in slices of at most `SLICE_BYTES` of queries and results and about
+ * trip). A batch goes in slices of at most `SLICE_BYTES` (index/hnsw-batch.ts) of queries and results and about
  * `SLICE_WORK` of estimated work per worker (about 12 ms, so that a search issued meanwhile
  * waits no longer for a worker), two in flight: the workers go on to the next slice while
  * this thread formats the last. A query's `finish` (scores, hits) runs on this thread as soon
@@ -27,6 +27,7 @@
  * Invariant: `results[i]` answers `queries[i]`, and equals what a lone `topK` of that query
  * returns (same index calls, same merge); the first failure rejects the batch.
  */
+import { sliceRows } from '../index/hnsw-batch.js';
 import type { IndexSearchParams } from '../index/vector-index.js';
 import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import type { SegmentView } from '../segment/segment-view.js';
@@ -36,9 +37,6 @@ import { planSegmentSearch, type SegmentSearch } from './search-plan.js';
 
 /** Calls of one windowed batch in flight at most: a message of 32 searches for each of 2 workers (measured: 16 to 256 in flight, 64 spent the least on garbage collection and answered the most). */
 export const BATCH_WINDOW = 64;
-
-/** Linear memory one slice of a batch may take for its queries and results (the arena keeps what it grows by). */
-export const SLICE_BYTES = 16 << 20;
 
 /**
  * Estimated work of one slice per worker (vector-component operations, about 12 ms; see
@@ -144,11 +142,10 @@ async function searchOnWorkers(
       );
       return;
     }
-    // Slices bounded by SLICE_BYTES and SLICE_WORK (see the module comment), two in flight.
+    // Slices bounded by SLICE_BYTES (`sliceRows`) and SLICE_WORK (see the module comment), two in flight.
     const workers = KernelWorkerPool.of('search').maxWorkers;
-    const bytesPerQuery = index.dimension * 4 + k * 8 + 4;
     const byWork = Math.floor((SLICE_WORK * workers) / Math.max(1, estimatedWork(plan)));
-    const size = Math.max(1, Math.min(Math.floor(SLICE_BYTES / bytesPerQuery), byWork));
+    const size = Math.max(1, Math.min(sliceRows(index.dimension, k), byWork));
     const search = (from: number): Promise<void> =>
       searchBatch(queries.slice(from, from + size), k, allow, params, workers).then((found) => {
         for (let i = 0; i < found.length; i++) answered(from + i, p, candidates(plan, found[i]));

@@ -12,6 +12,11 @@ import type { IndexSearchParams, IndexSearchResult } from './vector-index.js';
 /** Linear memory one slice may take for its queries and results (the arena keeps what it grows by). */
 export const SLICE_BYTES = 16 << 20;
 
+/** Queries of `dimension` floats, `k` results each, that one slice holds (at least 1). */
+export function sliceRows(dimension: number, k: number): number {
+  return Math.max(1, Math.floor(SLICE_BYTES / (dimension * 4 + Math.max(k, 1) * 8 + 4)));
+}
+
 /** The search of each of the `n` rows of `rows` (n × dimension floats). */
 export async function searchRows(
   index: HnswIndex,
@@ -21,7 +26,7 @@ export async function searchRows(
   params: IndexSearchParams,
 ): Promise<IndexSearchResult[]> {
   const d = index.dimension;
-  const size = Math.max(1, Math.floor(SLICE_BYTES / (d * 4 + Math.max(k, 1) * 8 + 4)));
+  const size = sliceRows(d, k);
   const workers = KernelWorkerPool.of('search').maxWorkers;
   const out: IndexSearchResult[] = [];
   for (let from = 0; from < n; from += size) {

@@ -69,8 +69,8 @@ export class KernelWorkerPool {
   private dispatchScheduled = false;
   /** Running mean duration (ms) of one call, per kernel function, from the workers' reports. */
   private readonly callMs = new Map<string, number>();
-  /** Messages posted to workers, the calls they carried and the milliseconds the workers spent running them (diagnostics, tests, benchmarks). */
-  readonly sent = { messages: 0, calls: 0, ms: 0 };
+  /** Messages posted to workers and the calls they carried (diagnostics, tests). */
+  readonly sent = { messages: 0, calls: 0 };
 
   private constructor(
     readonly maxWorkers: number,
@@ -180,7 +180,6 @@ export class KernelWorkerPool {
       const calls = slot.busy ?? [];
       slot.busy = undefined;
       worker.unref();
-      this.sent.ms += msg.ms;
       if (calls.length > 0) {
         const fn = calls[0].fn;
         const each = msg.ms / calls.length;
