@@ -9,6 +9,9 @@
  *   (generation, ingest, hnswlib's build), so a run of hours can be interrupted.
  * - `--scale F` multiplies every count (e.g. 0.001 to try the harness in a minute).
  * - `--remeasure` measures again with the kept databases and indexes.
+ * - `--load-rounds N` (default 5): Quiver's load is timed this many times, each in a fresh
+ *   process beside its own `dd`s (rounds alternate which goes first); the table shows the
+ *   median round.
  * - `--sides quiver,hnswlib` (default both): run only these sides (e.g. build the peer's
  *   index ahead of time); the table shows what the kept results hold.
  *
@@ -33,6 +36,7 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '500' },
     scale: { type: 'string', default: '1' },
     remeasure: { type: 'boolean', default: false },
+    'load-rounds': { type: 'string', default: '5' },
     sides: { type: 'string', default: 'quiver,hnswlib' },
   },
 });
@@ -79,12 +83,43 @@ async function side(c: ScaleCase, script: string, dataDir: string): Promise<Reco
     const build = (await runChild(script, { ...args, phase: 'build' })) as Record<string, unknown>;
     log(`${c.name}: ${script} measure`);
     const measured = (await runChild(script, { ...args, phase: 'measure' })) as Record<string, unknown>;
-    const result = { ...build, ...measured, started, finished: new Date().toISOString() };
+    const rounds = script === 'quiver-child.js' ? await loadRounds(script, args, measured) : {};
+    const result = { ...build, ...measured, ...rounds, started, finished: new Date().toISOString() };
     writeFileSync(resultFile, JSON.stringify(result));
     return result;
   } catch (error) {
     return { error: (error as Error).message, started };
   }
+}
+
+/**
+ * The load timed `--load-rounds` times (the measure phase's round first, then fresh processes,
+ * alternating whether the `dd`s go before or after the load): every round, and the median
+ * round by load speed ÷ `dd` of every file, whose numbers the table shows.
+ */
+async function loadRounds(
+  script: string,
+  args: Omit<ChildArgs, 'phase'>,
+  measured: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const keys = [
+    'readSpeed',
+    'readSpeedAll',
+    'loadAverage',
+    'openSeconds',
+    'loadSeconds',
+    'loadSpeed',
+  ] as const;
+  const rounds = [Object.fromEntries(keys.map((k) => [k, measured[k]]))];
+  for (let r = 1; r < Number(values['load-rounds']); r++) {
+    log(`  load round ${r + 1}`);
+    rounds.push(
+      (await runChild(script, { ...args, phase: 'load', ddFirst: r % 2 === 0 })) as Record<string, unknown>,
+    );
+  }
+  const share = (round: Record<string, unknown>) => Number(round.loadSpeed) / Number(round.readSpeedAll);
+  const median = [...rounds].sort((a, b) => share(a) - share(b))[Math.floor((rounds.length - 1) / 2)];
+  return { ...median, loadRounds: rounds };
 }
 
 const results: CaseResult[] = [];

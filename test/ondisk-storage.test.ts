@@ -108,7 +108,16 @@ describe('a collection with vectors on disk', () => {
   });
 
   test('reopening reads the same rows and answers the same', async () => {
-    const before = await Promise.all([0, 1, 2, 3].map((q) => disk.search(query(q), { k: K })));
+    // `rerank: 0` ranks by the SQ8 codes alone: equal only if the codes encoded while the
+    // files were read at open are the codes the build made.
+    const searches = () =>
+      Promise.all(
+        [0, 1, 2, 3].flatMap((q) => [
+          disk.search(query(q), { k: K }),
+          disk.search(query(q), { k: K, rerank: 0 }),
+        ]),
+      );
+    const before = await searches();
     const vectors = await disk.get([5, 3_333], { withVector: true });
     await db.close();
     db = await Quiver.open(dir.path);
@@ -117,7 +126,7 @@ describe('a collection with vectors on disk', () => {
     plain = db.collection('plain');
     await db.collection('disk').loaded();
     assert.equal((await disk.info()).indexedSegments, 3);
-    const again = await Promise.all([0, 1, 2, 3].map((q) => disk.search(query(q), { k: K })));
+    const again = await searches();
     assert.deepEqual(again.map(strip), before.map(strip));
     assert.deepEqual(await disk.get([5, 3_333], { withVector: true }), vectors);
   });
@@ -229,5 +238,23 @@ describe('vectors on disk with 1 MiB arenas', () => {
     assert.ok(found / (20 * K) >= 0.9, `recall@10 ${found / (20 * K)}`);
     const [p] = await col.get([4_321], { withVector: true });
     assert.deepEqual(p.vector, Float32Array.from(vector(4_321)));
+    // Reopened, the segments are read (rows streamed, codes encoded) into arenas again.
+    const searches = () =>
+      Promise.all(
+        [0, 1, 2].flatMap((q) => [col.search(query(q), { k: K }), col.search(query(q), { k: K, rerank: 0 })]),
+      );
+    const before = await searches();
+    await db.close();
+    db = await Quiver.open(dir.path, { arenaBytes: 1 << 20 });
+    const again = db.collection('tiny');
+    await again.loaded();
+    assert.equal((await again.info()).indexedSegments, info.sealedSegments);
+    const after = await Promise.all(
+      [0, 1, 2].flatMap((q) => [
+        again.search(query(q), { k: K }),
+        again.search(query(q), { k: K, rerank: 0 }),
+      ]),
+    );
+    assert.deepEqual(after.map(strip), before.map(strip));
   });
 });

@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import { collectGarbage } from '../ann/measure.js';
 
 export interface ChildArgs {
-  phase: 'build' | 'measure';
+  /** `load`: one more round of the load measurement (Quiver's side only). */
+  phase: 'build' | 'measure' | 'load';
+  /** For `load`: time the `dd`s before the load (else after). */
+  ddFirst?: boolean;
   /** The case's folder for this side (database, index file, state). */
   dir: string;
   dataDir: string;

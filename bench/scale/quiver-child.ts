@@ -136,24 +136,36 @@ function dropFromCache(files: readonly string[]): string {
   }
 }
 
-async function measure(): Promise<void> {
+/**
+ * One round of the load measurement, in this process: `dd` of the largest segment file and of
+ * every file loading reads (each after dropping the page cache), and the load (open, then
+ * `loaded()`, the cache dropped first). `ddFirst` false times the load before the `dd`s (rounds
+ * alternate, so that neither side always follows the other's reads, which this virtual disk's
+ * host may cache). Leaves the database open with its collection loaded.
+ */
+async function loadRound(ddFirst: boolean) {
   const all = files(dbDir);
-  const diskBytes = all.reduce((sum, f) => sum + statSync(f).size, 0);
   const segmentFiles = all.filter((f) => f.endsWith('.qseg'));
   const largest = segmentFiles.reduce((a, b) => (statSync(a).size >= statSync(b).size ? a : b));
+  const dd = () => {
+    dropFromCache(all);
+    const readSpeed = diskReadSpeed(largest);
+    // dd of every file loading reads (the collection's segment, index and partition files;
+    // those under 1 MiB left out), one after the other, the cache dropped before.
+    dropFromCache(all);
+    const loadedFiles = all.filter(
+      (f) => f.includes(`${sep}collections${sep}`) && statSync(f).size >= 2 ** 20,
+    );
+    const readAll = { bytes: 0, seconds: 0 };
+    for (const f of loadedFiles) {
+      const bytes = statSync(f).size;
+      readAll.bytes += bytes;
+      readAll.seconds += bytes / diskReadSpeed(f);
+    }
+    return { readSpeed, readSpeedAll: readAll.bytes / readAll.seconds };
+  };
+  const before = ddFirst ? dd() : undefined;
   const cacheDrop = dropFromCache(all);
-  const readSpeed = diskReadSpeed(largest);
-  // A second reference: dd of every file loading reads (the collection's segment, index and
-  // partition files; those under 1 MiB left out), one after the other, the cache dropped before.
-  dropFromCache(all);
-  const loadedFiles = all.filter((f) => f.includes(`${sep}collections${sep}`) && statSync(f).size >= 2 ** 20);
-  const readAll = { bytes: 0, seconds: 0 };
-  for (const f of loadedFiles) {
-    const bytes = statSync(f).size;
-    readAll.bytes += bytes;
-    readAll.seconds += bytes / diskReadSpeed(f);
-  }
-  dropFromCache(all);
   const loadAverage = loadavg()[0];
   const rssBefore = settledRss();
   const t0 = performance.now();
@@ -169,6 +181,38 @@ async function measure(): Promise<void> {
   log(
     `  quiver: open ${openSeconds.toFixed(3)} s (${info.loading?.state}), loaded in ${loadSeconds.toFixed(1)} s`,
   );
+  const { readSpeed, readSpeedAll } = before ?? dd();
+  const loadSpeed = (loading?.bytesLoaded ?? 0) / (loading?.seconds ?? loadSeconds);
+  return {
+    db,
+    col,
+    loadedInfo,
+    rssBefore,
+    round: {
+      readSpeed,
+      readSpeedAll,
+      loadAverage,
+      openSeconds,
+      openState: info.loading?.state,
+      countAtOpen: info.count,
+      loadSeconds,
+      loadedBytes: loading?.bytesLoaded,
+      loadSpeed,
+      cacheDrop,
+    },
+  };
+}
+
+/** `load`: one more load round in a fresh process (`args.ddFirst`), its numbers only. */
+async function loadOnly(): Promise<void> {
+  const { db, round } = await loadRound(args.ddFirst ?? true);
+  await db.close();
+  reply(round);
+}
+
+async function measure(): Promise<void> {
+  const diskBytes = files(dbDir).reduce((sum, f) => sum + statSync(f).size, 0);
+  const { db, col, loadedInfo, rssBefore, round } = await loadRound(true);
   const queries = readRows(join(args.dataDir, 'queries.f32'), args.dimension, 0, args.queryCount);
   const query = (q: number) => queries.subarray(q * args.dimension, (q + 1) * args.dimension);
   await col.search(query(0), { k: K });
@@ -199,16 +243,7 @@ async function measure(): Promise<void> {
   await db.close();
   reply({
     diskBytes,
-    readSpeed,
-    readSpeedAll: readAll.bytes / readAll.seconds,
-    loadAverage,
-    openSeconds,
-    openState: info.loading?.state,
-    countAtOpen: info.count,
-    loadSeconds,
-    loadedBytes: loading?.bytesLoaded,
-    loadSpeed: (loading?.bytesLoaded ?? diskBytes) / (loading?.seconds ?? loadSeconds),
-    cacheDrop,
+    ...round,
     rssBytes: rss,
     rssDeltaBytes: rss - rssBefore,
     segments: loadedInfo.sealedSegments,
@@ -218,4 +253,4 @@ async function measure(): Promise<void> {
   });
 }
 
-await (args.phase === 'build' ? build() : measure());
+await (args.phase === 'build' ? build() : args.phase === 'load' ? loadOnly() : measure());

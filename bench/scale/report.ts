@@ -65,6 +65,18 @@ function caseTable(r: CaseResult, all: readonly CaseResult[]): string[] {
       p ? '—' : undefined,
     ),
   );
+  const rounds = Array.isArray(q.loadRounds) ? (q.loadRounds as Record<string, unknown>[]) : [];
+  if (rounds.length > 1) {
+    const shares = rounds.map((r) => fmt((num(r.loadSpeed)! / num(r.readSpeedAll)!) * 100, 0, '%'));
+    const seconds = rounds.map((r) => fmt(num(r.loadSeconds), 1));
+    lines.push(
+      row(
+        `the ${rounds.length} load rounds (median shown): load ÷ \`dd\` of every file; load s`,
+        `${shares.join(', ')}; ${seconds.join(', ')}`,
+        p ? '—' : undefined,
+      ),
+    );
+  }
   lines.push(
     row(
       'load speed, disk read speed (MB/s)',
@@ -140,7 +152,10 @@ export function renderScale(
       '`dd` (16 MiB blocks) of every file loading reads (segment, index and partition files of 1 MiB or more), one ' +
       'after the other, the cache dropped before: the same bytes as the load. `dd` of the largest segment file alone ' +
       'is shown too, but this virtual disk is cached by its host: the file the benchmark reads most (that one, ' +
-      'read by every run) comes back at about 2 GB/s right after `drop_caches`, others at 0.6–0.8 GB/s in the same minute.',
+      'read by every run) comes back at about 2 GB/s right after `drop_caches`, others at 0.6–0.8 GB/s in the same minute, ' +
+      'and the same file read twice a minute apart by `dd` ran at 0.55 and 2.1 GB/s. So the load is timed in ' +
+      'several rounds (`--load-rounds`, 5 by default), each in a fresh process with its own `dd`s, alternately ' +
+      'before and after the load; the table shows the median round by load ÷ `dd` of every file, and lists every round.',
     '',
   ];
   if (run.notShown && run.notShown.length > 0) {

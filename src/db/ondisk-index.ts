@@ -15,6 +15,7 @@ import { CorruptDataError } from '../errors.js';
 import { buildIndex } from '../index/factory.js';
 import type { IndexRecipe } from '../index/factory-grammar.js';
 import { parseIndexFactory } from '../index/factory-grammar.js';
+import type { OnDiskSq8Codes } from '../index/ondisk-codes.js';
 import { chunkRows } from '../index/ondisk-flat-index.js';
 import { OnDiskHnswSq8Index } from '../index/ondisk-hnsw-index.js';
 import { VectorStore } from '../index/vector-store.js';
@@ -72,7 +73,8 @@ export async function buildOnDiskIndex(
 
 /**
  * The on-disk index of `field` of `segment` from an index file of type `indexType` (`key`
- * names it in errors).
+ * names it in errors), with `codes` when they were encoded as the segment file was read
+ * (taken over, and freed when this throws; else encoded here from the rows).
  * @throws CorruptDataError when the type is not `HNSW<M>,SQ8` or the body does not fit.
  */
 export function loadOnDiskIndex(
@@ -81,9 +83,39 @@ export function loadOnDiskIndex(
   indexType: string,
   body: Uint8Array,
   key: string,
+  codes?: OnDiskSq8Codes,
 ): OnDiskHnswSq8Index {
   const rows = segment.diskRows(field);
-  if (rows === undefined) throw new RangeError(`field ${field} of segment ${segment.id} is not kept on disk`);
+  if (rows === undefined) {
+    codes?.dispose();
+    throw new RangeError(`field ${field} of segment ${segment.id} is not kept on disk`);
+  }
+  try {
+    checkOnDiskIndexType(indexType, key);
+  } catch (error) {
+    codes?.dispose();
+    throw error;
+  }
+  let index: OnDiskHnswSq8Index;
+  try {
+    index = OnDiskHnswSq8Index.load(segment.kernels, body, rows, segment.layout(field).distance, { codes });
+  } catch (error) {
+    throw new CorruptDataError(key, (error as Error).message);
+  }
+  try {
+    index.checkGraph();
+    return index;
+  } catch (error) {
+    index.dispose();
+    throw new CorruptDataError(key, (error as Error).message);
+  }
+}
+
+/**
+ * Throws `CorruptDataError` naming `key` unless `indexType` is one an onDisk field loads
+ * (`HNSW<M>,SQ8`).
+ */
+export function checkOnDiskIndexType(indexType: string, key: string): void {
   let recipe: IndexRecipe | undefined;
   try {
     recipe = parseIndexFactory(indexType);
@@ -95,18 +127,5 @@ export function loadOnDiskIndex(
       key,
       `an onDisk field needs an HNSW<M>,SQ8 index, the file holds '${indexType}'`,
     );
-  }
-  let index: OnDiskHnswSq8Index;
-  try {
-    index = OnDiskHnswSq8Index.load(segment.kernels, body, rows, segment.layout(field).distance);
-  } catch (error) {
-    throw new CorruptDataError(key, (error as Error).message);
-  }
-  try {
-    index.checkGraph();
-    return index;
-  } catch (error) {
-    index.dispose();
-    throw new CorruptDataError(key, (error as Error).message);
   }
 }

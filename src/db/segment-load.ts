@@ -10,22 +10,24 @@
  */
 import { CorruptDataError } from '../errors.js';
 import { deserializeIndex } from '../index/factory.js';
+import { OnDiskSq8Codes } from '../index/ondisk-codes.js';
 import type { VectorIndexRead } from '../index/vector-index.js';
 import type { Placement } from '../kernels/arenas.js';
+import type { DistanceKind, Kernels } from '../kernels/kernels.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
-import { openFieldRows, rowsOpenerOf } from '../segment/ondisk-vectors.js';
+import { openFieldRows, type RowsOpener, rowsOpenerOf } from '../segment/ondisk-vectors.js';
 import { SealedSegment } from '../segment/sealed-segment.js';
 import type { StoredPayload } from '../segment/segment-view.js';
 import { TombstonedSegment } from '../segment/tombstones.js';
-import { decodeIndexFile } from '../storage/index-file.js';
+import { decodeIndexFile, type IndexFile } from '../storage/index-file.js';
 import type { SegmentEntry } from '../storage/manifest.js';
 import { decodeTombstones } from '../storage/tombstone-file.js';
 import type { CollectionFiles } from './collection-files.js';
 import { loadHnswInPlace } from './index-read.js';
-import { loadOnDiskIndex } from './ondisk-index.js';
+import { checkOnDiskIndexType, loadOnDiskIndex } from './ondisk-index.js';
 import { loadOverlay } from './payload-overlay-storage.js';
 import type { SegmentPlacement } from './segment-placement.js';
-import { loadSegmentInPlace } from './segment-read.js';
+import { type DiskFieldReads, loadSegmentInPlace, type RowsSink } from './segment-read.js';
 import type { SegmentSet } from './segment-set.js';
 
 type PayloadIndexOf = (payloads: readonly StoredPayload[]) => SegmentPayloadIndex;
@@ -39,10 +41,18 @@ export class SegmentLoad {
 
   /**
    * Whether segment files are read into place (segment-read.ts): the store opens objects for
-   * positioned reads, and no field is kept on disk (those segments read the file whole).
+   * positioned reads, and, when a field is kept on disk, can read its rows in place (a local
+   * file, or the store's own reader): those fields' rows are streamed through, checked and
+   * encoded (their index's SQ8 codes) once, not kept; else the segment file is read whole.
    */
   get readsInPlace(): boolean {
-    return this.files.store.openReader !== undefined && !this.set.layout.some((f) => f.onDisk);
+    const store = this.files.store;
+    return (
+      store.openReader !== undefined &&
+      (!this.set.layout.some((f) => f.onDisk) ||
+        store.localPath !== undefined ||
+        store.openRows !== undefined)
+    );
   }
 
   /** The index file of each vector field that a manifest entry names. */
@@ -55,9 +65,21 @@ export class SegmentLoad {
     const overlay = await loadOverlay(entry, (key) => this.files.read(key));
     const payloadIndexOf: PayloadIndexOf = (payloads) =>
       this.set.payloadIndexOf(payloads.map((p, row) => overlay.payload(row, p)));
-    const segment = this.readsInPlace
-      ? await this.readSegment(entry, payloadIndexOf)
-      : this.decodeSegment(entry, payloadIndexOf, await this.files.read(entry.file));
+    const onDisk = this.set.layout.some((f) => f.onDisk);
+    const opener = onDisk && this.readsInPlace ? rowsOpenerOf(this.files.store, entry.file) : undefined;
+    // The codes of on-disk fields' indexes, encoded as their rows are read (by field).
+    const codes = new Map<number, OnDiskSq8Codes>();
+    const diskIndexes = opener ? await this.readDiskIndexes(entry) : undefined;
+    let segment: SealedSegment;
+    try {
+      segment =
+        this.readsInPlace && (!onDisk || opener)
+          ? await this.readSegment(entry, payloadIndexOf, opener && { opener, indexes: diskIndexes!, codes })
+          : this.decodeSegment(entry, payloadIndexOf, await this.files.read(entry.file));
+    } catch (err) {
+      for (const c of codes.values()) c.dispose();
+      throw err;
+    }
     try {
       if (segment.rows !== entry.rows) {
         throw new CorruptDataError(entry.file, `holds ${segment.rows} rows, the manifest says ${entry.rows}`);
@@ -78,15 +100,40 @@ export class SegmentLoad {
       const files = this.indexFilesOf(entry);
       for (let field = 0; field < files.length; field++) {
         const file = files[field];
-        if (file) segment.attachIndex(field, await this.loadIndex(file, segment, field));
+        const read = diskIndexes?.get(field);
+        if (read) {
+          const taken = codes.get(field);
+          codes.delete(field);
+          const { indexType, body } = read;
+          segment.attachIndex(field, loadOnDiskIndex(segment, field, indexType, body, file!, taken));
+        } else if (file) segment.attachIndex(field, await this.loadIndex(file, segment, field));
       }
       const part = new TombstonedSegment(segment, entry.tombstones, deleted, overlay);
       part.indexFiles = files;
       return part;
     } catch (err) {
+      for (const c of codes.values()) c.dispose();
       segment.dispose();
       throw err;
     }
+  }
+
+  /**
+   * The index files of the fields of `entry` kept on disk, read whole and verified (by
+   * field): read before the segment file, whose rows are encoded into their codes as they
+   * pass.
+   */
+  private async readDiskIndexes(entry: SegmentEntry): Promise<Map<number, IndexFile>> {
+    const out = new Map<number, IndexFile>();
+    const files = this.indexFilesOf(entry);
+    for (const [field, f] of this.set.layout.entries()) {
+      const key = files[field];
+      if (!f.onDisk || key === undefined) continue;
+      const file = decodeIndexFile(await this.files.read(key), key, entry.id, entry.rows);
+      checkOnDiskIndexType(file.indexType, key);
+      out.set(field, file);
+    }
+    return out;
   }
 
   /** A segment decoded from its file's bytes (read whole). */
@@ -124,14 +171,56 @@ export class SegmentLoad {
     );
   }
 
-  /** A segment read from its file into its arena (segment-read.ts); decoded from the whole file in a memory that is not shared. */
-  private async readSegment(entry: SegmentEntry, payloadIndexOf: PayloadIndexOf): Promise<SealedSegment> {
+  /**
+   * A segment read from its file into its arena (segment-read.ts); decoded from the whole
+   * file in a memory that is not shared. With `disk`, the rows of fields kept on disk are
+   * streamed through `opener`'s file and encoded into the codes of their indexes (`indexes`,
+   * by field), which are left in `codes` for the caller to take over.
+   */
+  private async readSegment(
+    entry: SegmentEntry,
+    payloadIndexOf: PayloadIndexOf,
+    disk?: {
+      opener: RowsOpener;
+      indexes: ReadonlyMap<number, IndexFile>;
+      codes: Map<number, OnDiskSq8Codes>;
+    },
+  ): Promise<SealedSegment> {
+    const layout = this.set.layout;
+    const reads: DiskFieldReads | undefined = disk && {
+      layout,
+      opener: disk.opener,
+      start: (kernels) => {
+        const sinks = new Map<number, RowsSink>();
+        const made = new Map<number, OnDiskSq8Codes>();
+        const abort = () => {
+          for (const c of made.values()) c.dispose();
+          made.clear();
+          disk.codes.clear();
+        };
+        try {
+          for (const [field, file] of disk.indexes) {
+            const { dimension, distance } = layout[field];
+            const key = this.indexFilesOf(entry)[field]!;
+            const codes = onDiskCodes(kernels, file.body, dimension, entry.rows, distance, key);
+            made.set(field, codes);
+            sinks.set(field, (rowsPtr, first, n) => codes.encodeRows(rowsPtr, first, n));
+          }
+        } catch (err) {
+          abort();
+          throw err;
+        }
+        for (const [field, c] of made) disk.codes.set(field, c);
+        return { sinks, abort };
+      },
+    };
     const { segment, bytes } = await loadSegmentInPlace(
       this.files.store,
       entry,
       this.placement,
       payloadIndexOf,
       async (placement) => this.decodeIn(placement, entry, payloadIndexOf, await this.files.read(entry.file)),
+      reads,
     );
     this.files.record(entry.file, bytes);
     return segment;
@@ -166,5 +255,26 @@ export class SegmentLoad {
       segment.layout(field).distance,
       key,
     );
+  }
+}
+
+/**
+ * The codes of an on-disk field's index `body` in `kernels` (unfilled), for `rows` rows.
+ * @throws CorruptDataError naming `key` when the header does not fit; RangeError when the
+ * memory cannot hold them (the segment is then placed in a fresh arena).
+ */
+function onDiskCodes(
+  kernels: Kernels,
+  body: Uint8Array,
+  dimension: number,
+  rows: number,
+  distance: DistanceKind,
+  key: string,
+): OnDiskSq8Codes {
+  try {
+    return OnDiskSq8Codes.of(kernels, body, dimension, rows, distance).codes;
+  } catch (err) {
+    if (err instanceof RangeError) throw err;
+    throw new CorruptDataError(key, (err as Error).message);
   }
 }

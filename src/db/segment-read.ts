@@ -30,8 +30,9 @@ import { WasmKernels } from '../kernels/wasm-kernels.js';
 import { CRC32 } from '../kernels/worker-crc.js';
 import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
+import { openRowsAt, type RowsOpener } from '../segment/ondisk-vectors.js';
 import { SealedSegment } from '../segment/sealed-segment.js';
-import type { StoredPayload } from '../segment/segment-view.js';
+import type { FieldLayout, StoredPayload } from '../segment/segment-view.js';
 import { crc32, fromUtf8 } from '../storage/binary.js';
 import { crc32Combine } from '../storage/crc32-combine.js';
 import type { SegmentEntry } from '../storage/manifest.js';
@@ -64,10 +65,20 @@ export type ReadAt = (position: number, target: Uint8Array) => Promise<void>;
 
 /** A segment file read into place: its rows, and the stores that hold its vector fields' rows. */
 export interface PlacedSegment {
-  /** The fields' `vectors` are views of `filled`'s memory. */
+  /** The fields' `vectors` are views of `filled`'s memory (empty for fields streamed). */
   data: SegmentData;
-  filled: VectorStore[];
+  /** Per field, the store holding its rows; undefined for a field streamed. */
+  filled: (VectorStore | undefined)[];
+  /** Per field, the byte offset of its rows in the file. */
+  offsets: number[];
 }
+
+/**
+ * What becomes of the rows of a field streamed (kept on disk) as they pass through linear
+ * memory: `n` f32 rows at `rowsPtr`, rows `first`..`first + n - 1` of the field, which stay
+ * in place until the promise settles (chunks of one field may be handed over in any order).
+ */
+export type RowsSink = (rowsPtr: number, first: number, n: number) => Promise<void>;
 
 /** Opens `key` of `store` for positioned reads (`store.openReader`); `CorruptDataError` when it is missing. */
 export async function openObject(store: ObjectStore, key: string): Promise<ObjectReader> {
@@ -91,31 +102,62 @@ export async function loadSegmentInPlace(
   placement: SegmentPlacement,
   payloadIndexOf: (payloads: readonly StoredPayload[]) => SegmentPayloadIndex,
   decodeWhole: (placement: Placement) => Promise<SealedSegment>,
+  disk?: DiskFieldReads,
 ): Promise<{ segment: SealedSegment; bytes: number }> {
   const reader = await openObject(store, entry.file);
   try {
     const segment = await placement.buildAsync(entry.rows, async (placed) => {
       if (!readsInPlace(placed.kernels)) return decodeWhole(placed);
-      const read = await readSegmentInPlace(
-        (position, target) => reader.read(position, target),
-        reader.size,
-        entry.file,
-        placed.kernels,
-      );
-      return SealedSegment.build(
-        placed.kernels,
-        entry.id,
-        read.data,
-        payloadIndexOf,
-        placed.release,
-        [],
-        read.filled,
-      );
+      const sinks = disk?.start(placed.kernels);
+      try {
+        const streamed = new Map<number, RowsSink | undefined>();
+        disk?.layout.forEach((f, i) => {
+          if (f.onDisk) streamed.set(i, sinks?.sinks.get(i));
+        });
+        const read = await readSegmentInPlace(
+          (position, target) => reader.read(position, target),
+          reader.size,
+          entry.file,
+          placed.kernels,
+          CHUNK_BYTES,
+          WORKER_CHECK_BYTES,
+          streamed,
+        );
+        const rows = disk ? openRowsAt(disk.opener, read.offsets, disk.layout, entry.rows) : [];
+        return SealedSegment.build(
+          placed.kernels,
+          entry.id,
+          read.data,
+          payloadIndexOf,
+          placed.release,
+          rows,
+          read.filled,
+        );
+      } catch (err) {
+        sinks?.abort();
+        throw err;
+      }
     });
     return { segment, bytes: reader.size };
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * How a segment with fields kept on disk (`layout[i].onDisk`) is read into place: those
+ * fields' rows are streamed (checked and handed to a sink, not kept) and then read through
+ * `opener` at their offset in the file.
+ */
+export interface DiskFieldReads {
+  layout: readonly FieldLayout[];
+  opener: RowsOpener;
+  /**
+   * Called once per attempt at placing the segment (a retry goes to a fresh arena): the sinks
+   * of fields kept on disk (by index; a field without one is only checked) in `kernels`, and
+   * `abort`, which frees what they made when the attempt fails.
+   */
+  start(kernels: Kernels): { sinks: ReadonlyMap<number, RowsSink>; abort(): void };
 }
 
 /** Whether segments can be read into `kernels`' memory in place (it is a shared memory). */
@@ -126,6 +168,9 @@ export function readsInPlace(kernels: Kernels): boolean {
 /**
  * Reads and verifies the segment file `file` of `size` bytes through `readAt`, its vector
  * fields into new stores in `kernels` (see the module comment), in reads of `chunkBytes`.
+ * The fields in `streamed` (by index; those kept on disk) get no store: their rows pass
+ * through a few chunks of scratch memory, are checksummed there and handed to their sink
+ * (`streamRows`), so the file is read once, whatever the fields' size.
  * @throws CorruptDataError naming `file`; RangeError when `kernels`' memory cannot hold the rows.
  */
 export async function readSegmentInPlace(
@@ -135,6 +180,7 @@ export async function readSegmentInPlace(
   kernels: Kernels,
   chunkBytes = CHUNK_BYTES,
   workerBytes = WORKER_CHECK_BYTES,
+  streamed: ReadonlyMap<number, RowsSink | undefined> = new Map(),
 ): Promise<PlacedSegment> {
   const head = new Uint8Array(Math.min(size, MAX_SEGMENT_HEADER_BYTES + 16));
   await readAt(0, head);
@@ -148,11 +194,13 @@ export async function readSegmentInPlace(
   });
   const meta = parseMeta(bodies.get(SectionKind.META), file);
   const specs = segmentFields(layout, meta, (kind) => sectionOf(bodies, kind, file), file);
-  const filled: VectorStore[] = [];
+  const filled: (VectorStore | undefined)[] = [];
+  const offsets: number[] = [];
+  const streamedKinds = new Set<number>();
   const reads: Promise<void>[] = [];
   const checksum = workerChecksum(kernels, workerBytes);
   try {
-    for (const spec of specs) {
+    for (const [field, spec] of specs.entries()) {
       const section = layout.sections.findLast((s) => s.kind === spec.kind);
       if (!section) throw new CorruptDataError(file, `missing section ${spec.kind}`);
       const expected = layout.count * spec.dimension * 4;
@@ -161,6 +209,16 @@ export async function readSegmentInPlace(
           file,
           `vector section ${spec.kind} has ${section.length} bytes, expected ${expected}`,
         );
+      }
+      offsets.push(section.offset);
+      if (streamed.has(field)) {
+        filled.push(undefined);
+        streamedKinds.add(spec.kind);
+        const sink = streamed.get(field);
+        const read = streamRows(readAt, section, spec.dimension, kernels, file, chunkBytes, checksum, sink);
+        read.catch(() => undefined); // observed below
+        reads.push(read);
+        continue;
       }
       const store = new VectorStore(kernels, spec.dimension, layout.count);
       filled.push(store);
@@ -181,14 +239,71 @@ export async function readSegmentInPlace(
       bodies,
       file,
       (bytes) => new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4),
+      streamedKinds,
     );
     await Promise.all(reads);
-    return { data, filled };
+    return { data, filled, offsets };
   } catch (err) {
     await Promise.allSettled(reads);
-    for (const store of filled) store.dispose();
+    for (const store of filled) store?.dispose();
     throw err;
   }
+}
+
+/**
+ * Reads the vector section `section` (rows of `dimension` f32) through scratch memory in
+ * `kernels`: chunks of whole rows, {@link IN_FLIGHT} at a time, each checksummed (`checksum`,
+ * on a worker when large) and handed to `sink` while it is in memory, then its slot reused;
+ * then the padding. The section's CRC-32 is joined from the chunks' in file order.
+ * @throws CorruptDataError naming `file` when a checksum or the padding is wrong.
+ */
+async function streamRows(
+  readAt: ReadAt,
+  section: SegmentSection,
+  dimension: number,
+  kernels: Kernels,
+  file: string,
+  chunkBytes: number,
+  checksum: ChunkChecksum | undefined,
+  sink: RowsSink | undefined,
+): Promise<void> {
+  const rowBytes = dimension * 4;
+  const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / rowBytes));
+  const step = rowsPerChunk * rowBytes;
+  const chunks = Math.ceil(section.length / step);
+  const slots = Math.min(IN_FLIGHT, chunks);
+  const sums: number[] = new Array(chunks).fill(0);
+  const scratch = slots > 0 ? kernels.alloc(slots * step) : 0;
+  try {
+    let next = 0;
+    const lane = async (slot: number) => {
+      const at = scratch + slot * step;
+      while (next < chunks) {
+        const i = next++;
+        const length = Math.min(step, section.length - i * step);
+        // A view made now: the memory may have grown (and its buffer been replaced) meanwhile.
+        const bytes = new Uint8Array(kernels.memory.buffer, at, length);
+        await readAt(section.offset + i * step, bytes);
+        const [sum] = await Promise.all([
+          checksum ? checksum(bytes) : crc32(bytes),
+          sink?.(at, i * rowsPerChunk, length / rowBytes),
+        ]);
+        sums[i] = sum;
+      }
+    };
+    const lanes = Array.from({ length: slots }, (_, slot) => lane(slot));
+    const settled = await Promise.allSettled(lanes);
+    for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  } finally {
+    if (slots > 0) kernels.free(scratch);
+  }
+  let crc = 0;
+  for (let i = 0; i < chunks; i++)
+    crc = crc32Combine(crc, sums[i], Math.min(step, section.length - i * step));
+  const padding = new Uint8Array(section.end - section.offset - section.length);
+  if (padding.length > 0) await readAt(section.offset + section.length, padding);
+  verifySection(section, undefined, padding, file);
+  checkSectionCrc(section, crc, file);
 }
 
 /** Reads a section and its padding into JS memory and verifies both; returns its body. */

@@ -36,23 +36,25 @@ import type { DiskRows } from './disk-rows.js';
 import { HnswGraph } from './hnsw-graph.js';
 import { HNSW_DEFAULTS, scanBeatsWalk } from './hnsw-index.js';
 import { requireWasm } from './index-vectors.js';
+import { OnDiskSq8Codes } from './ondisk-codes.js';
 import { chunkRows, OnDiskFlatIndex, rankRows } from './ondisk-flat-index.js';
-import { Sq8Codec, sq8Exports } from './sq8-codec.js';
-import { readHeader, sq8Body } from './sq8-index.js';
+import { type Sq8Codec, sq8Exports } from './sq8-codec.js';
+import { sq8Body } from './sq8-index.js';
 import { checkQuery, EMPTY_RESULT, rerankParam, searchedRows, sq8QueryBlock } from './sq8-search.js';
 import type { IndexSearchParams, IndexSearchResult, VectorIndexRead } from './vector-index.js';
 import type { VectorStore } from './vector-store.js';
 
 type WasmExports = Parameters<typeof hnswSearchSq8Disk>[0];
 
-/** Codes start on a cache line, as `Sq8Codes` lays them out. */
-const CODE_ALIGN = 64;
-
 export class OnDiskHnswSq8Index implements VectorIndexRead {
   readonly type: string;
   readonly dimension: number;
   /** The exact scan over the rows on disk (fallbacks, forced scans, range search). */
   readonly exact: OnDiskFlatIndex;
+  /** The SQ8 quantizer of the codes (explanations decode a row's code with it). */
+  readonly codec: Sq8Codec;
+  /** Row 0's code in linear memory. */
+  private readonly codes: number;
   private readonly kern: WasmKernels;
   private readonly idleSlots: number[] = [];
   private nextSlot = 1;
@@ -60,24 +62,24 @@ export class OnDiskHnswSq8Index implements VectorIndexRead {
   private constructor(
     kernels: WasmKernels,
     readonly distance: DistanceKind,
-    /** The SQ8 quantizer of the codes (explanations decode a row's code with it). */
-    readonly codec: Sq8Codec,
+    private readonly encoded: OnDiskSq8Codes,
     private readonly graph: HnswGraph,
-    /** The codes block as allocated, and its aligned start. */
-    private readonly codesRaw: number,
-    private readonly codes: number,
     readonly rows: DiskRows,
     private readonly ef: number,
   ) {
     this.kern = kernels;
+    this.codec = encoded.codec;
+    this.codes = encoded.codes;
     this.dimension = rows.dimension;
     this.type = `HNSW${graph.shape.M},SQ8`;
     this.exact = new OnDiskFlatIndex(kernels, distance, rows);
   }
 
   /**
-   * The index of an `HNSW<M>,SQ8` body over `rows`: params and graph from the body, codes
-   * encoded from the rows (read in chunks); `ef` is the default search breadth.
+   * The index of an `HNSW<M>,SQ8` body over `rows`: params and graph from the body; the
+   * codes given (`options.codes`, filled from these rows while their file was read; the index
+   * takes them over, and frees them when this throws) or else encoded from the rows here (read
+   * in chunks); `ef` is the default search breadth.
    * @throws Error naming what is wrong when the body does not fit the rows or distance.
    */
   static load(
@@ -85,41 +87,36 @@ export class OnDiskHnswSq8Index implements VectorIndexRead {
     body: Uint8Array,
     rows: DiskRows,
     distance: DistanceKind,
-    options: { ef?: number } = {},
+    options: { ef?: number; codes?: OnDiskSq8Codes } = {},
   ): OnDiskHnswSq8Index {
     const kern = requireWasm(kernels, 'HNSW,SQ8 on disk');
-    // The graph and the header check read only these three fields of a store; the graph's
-    // vector pointer (0) is read by exact walks and re-ranking in wasm, never done here.
-    const shape = { ptr: 0, count: rows.count, dimension: rows.dimension } as unknown as VectorStore;
-    const { dimension, count, params, end } = readHeader(body, shape, distance);
-    if (count !== rows.count) throw new Error(`hnsw,sq8: ${count} codes for ${rows.count} rows`);
-    const codec = Sq8Codec.deserialize(kern, params, dimension, distance);
+    let codes = options.codes;
     let graph: HnswGraph | undefined;
-    let codesRaw = 0;
     try {
+      let end: number;
+      if (codes === undefined) {
+        const made = OnDiskSq8Codes.of(kern, body, rows.dimension, rows.count, distance);
+        codes = made.codes;
+        end = made.end;
+        codes.encodeFromRows(rows);
+      } else {
+        if (codes.count !== rows.count || codes.dimension !== rows.dimension || codes.codec.kernels !== kern)
+          throw new Error(`hnsw,sq8: the codes given are not those of these ${rows.count} rows`);
+        end = OnDiskSq8Codes.headerEnd(body, rows.dimension, rows.count, distance);
+      }
+      // The graph reads only these three fields of a store; its vector pointer (0) is read by
+      // exact walks and re-ranking in wasm, never done here.
+      const shape = { ptr: 0, count: rows.count, dimension: rows.dimension } as unknown as VectorStore;
       graph = HnswGraph.deserialize(kern, body.subarray(end), shape);
-      if (graph.count !== count)
-        throw new Error(`hnsw,sq8: ${count} codes for a graph of ${graph.count} nodes`);
+      if (graph.count !== rows.count)
+        throw new Error(`hnsw,sq8: ${rows.count} codes for a graph of ${graph.count} nodes`);
       if (graph.shape.distance !== distance) {
         throw new Error(`hnsw,sq8: graph distance ${graph.shape.distance}, expected ${distance}`);
       }
-      codesRaw = kern.alloc(Math.max(count * dimension, 1) + CODE_ALIGN);
-      const codes = Math.ceil(codesRaw / CODE_ALIGN) * CODE_ALIGN;
-      encodeFromRows(codec, rows, codes);
-      return new OnDiskHnswSq8Index(
-        kern,
-        distance,
-        codec,
-        graph,
-        codesRaw,
-        codes,
-        rows,
-        options.ef ?? HNSW_DEFAULTS.ef,
-      );
+      return new OnDiskHnswSq8Index(kern, distance, codes, graph, rows, options.ef ?? HNSW_DEFAULTS.ef);
     } catch (error) {
       graph?.dispose();
-      kern.free(codesRaw);
-      codec.dispose();
+      codes?.dispose();
       throw error;
     }
   }
@@ -135,8 +132,7 @@ export class OnDiskHnswSq8Index implements VectorIndexRead {
 
   /** Bytes of linear memory: params, codes, graph and search scratch (not the rows, on disk). */
   get memoryBytes(): number {
-    const codes = this.size * this.dimension + CODE_ALIGN;
-    return this.codec.paramsBytes + codes + this.graph.byteLength + this.graph.scratchBytes;
+    return this.codec.paramsBytes + this.encoded.bytes + this.graph.byteLength + this.graph.scratchBytes;
   }
 
   /** Per node: its code and its share of the graph (as `HnswSq8Index.bytesPerVector`). */
@@ -273,8 +269,7 @@ export class OnDiskHnswSq8Index implements VectorIndexRead {
 
   dispose(): void {
     this.graph.dispose();
-    this.kern.free(this.codesRaw);
-    this.codec.dispose();
+    this.encoded.dispose();
   }
 
   /** The best `k` of `rows` (the candidates `offsets`, ascending) by exact distance. */
@@ -413,24 +408,5 @@ export class OnDiskHnswSq8Index implements VectorIndexRead {
       collect: block.collect,
       release: block.release,
     };
-  }
-}
-
-/** Encodes rows 0..count-1 of `rows` into the codes at `codes`, one chunk of linear memory at a time. */
-function encodeFromRows(codec: Sq8Codec, rows: DiskRows, codes: number): void {
-  const d = rows.dimension;
-  const step = chunkRows(d);
-  const buffer = new Float32Array(step * d);
-  const kern = codec.kernels;
-  const block = kern.alloc(step * d * 4);
-  try {
-    for (let first = 0; first < rows.count; first += step) {
-      const n = Math.min(step, rows.count - first);
-      rows.readRange(first, n, buffer);
-      kern.f32(block, n * d).set(buffer.subarray(0, n * d));
-      codec.encode(block, n, codes + first * d);
-    }
-  } finally {
-    kern.free(block);
   }
 }

@@ -132,14 +132,26 @@ export function openFieldRows(
   rows: number,
 ): (DiskRows | undefined)[] {
   if (!layout.some((f) => f.onDisk)) return [];
-  const offsets = vectorSectionOffsets(bytes, layout.length);
+  if (opener !== undefined)
+    return openRowsAt(opener, vectorSectionOffsets(bytes, layout.length), layout, rows);
+  return layout.map((f, i) => (f.onDisk ? new HeapRows(fields[i].vectors, f.dimension) : undefined));
+}
+
+/**
+ * The readers (through `opener`) of the fields of `layout` kept on disk, whose `rows` rows
+ * start at `offsets[i]` in the segment file (undefined for the others). If one cannot be
+ * opened, those opened are closed and the error thrown.
+ */
+export function openRowsAt(
+  opener: RowsOpener,
+  offsets: readonly number[],
+  layout: readonly FieldLayout[],
+  rows: number,
+): (DiskRows | undefined)[] {
   const out: (DiskRows | undefined)[] = [];
   try {
-    layout.forEach((f, i) => {
-      if (!f.onDisk) out.push(undefined);
-      else if (opener === undefined) out.push(new HeapRows(fields[i].vectors, f.dimension));
-      else out.push(opener(offsets[i], rows, f.dimension));
-    });
+    for (const [i, f] of layout.entries())
+      out.push(f.onDisk ? opener(offsets[i], rows, f.dimension) : undefined);
     return out;
   } catch (err) {
     for (const r of out) r?.close();

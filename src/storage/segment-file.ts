@@ -279,12 +279,15 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData {
  * `sections` by kind; `vectorsOf(bytes)` gives the floats of a vector section (a view, a copy,
  * or rows placed elsewhere already: then `vectors` may be a view there), once its length is
  * checked. `fieldsOf` gives the field list without the vectors, for a reader that places them.
+ * The vector sections of kinds in `streamed` were checked as they were read and kept nowhere
+ * (fields kept on disk): their fields get no vectors (an empty array).
  */
 export function decodeSegmentBody(
   layout: SegmentLayout,
   sections: ReadonlyMap<number, Uint8Array>,
   file: string,
   vectorsOf: (bytes: Uint8Array, kind: number) => Float32Array,
+  streamed: ReadonlySet<number> = new Set(),
 ): SegmentData {
   const fail = (reason: string): never => {
     throw new CorruptDataError(file, reason);
@@ -305,11 +308,12 @@ export function decodeSegmentBody(
   if (!Array.isArray(payloads) || payloads.length !== count) fail(`expected ${count} payloads`);
   if (typeof meta?.indexType !== 'string') fail('meta section lacks indexType');
   const fields = segmentFields(layout, meta, section, file).map((f) => {
+    const { kind: _kind, ...field } = f;
+    if (streamed.has(f.kind)) return { ...field, vectors: new Float32Array(0) };
     const bytes = section(f.kind);
     if (bytes.length !== count * f.dimension * 4) {
       fail(`vector section ${f.kind} has ${bytes.length} bytes, expected ${count * f.dimension * 4}`);
     }
-    const { kind: _kind, ...field } = f;
     return { ...field, vectors: vectorsOf(bytes, f.kind) };
   });
   return {
