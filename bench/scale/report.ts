@@ -155,7 +155,12 @@ export function renderScale(
       'read by every run) comes back at about 2 GB/s right after `drop_caches`, others at 0.6–0.8 GB/s in the same minute, ' +
       'and the same file read twice a minute apart by `dd` ran at 0.55 and 2.1 GB/s. So the load is timed in ' +
       'several rounds (`--load-rounds`, 5 by default), each in a fresh process with its own `dd`s, alternately ' +
-      'before and after the load; the table shows the median round by load ÷ `dd` of every file, and lists every round.',
+      'before and after the load; the table shows the median round by load ÷ `dd` of every file, and lists every round. ' +
+      'In rounds where the host serves the files at 2 GB/s or more, the load runs at about 1 GB/s, bound by the CPU: ' +
+      'it fills fresh memory, and on this VM the kernel time of that (zeroing each new page, copying from the page ' +
+      'cache) is most of the work — `perf` of a 10M load: `clear_page_erms` 33% and `_copy_to_iter` 22% of both ' +
+      "cores' samples; a plain read of a 2.5 GB file into fresh memory took 1.7–1.8 s of kernel time where `dd`, " +
+      'which reuses one buffer, took 0.39 s.',
     '',
   ];
   if (run.notShown && run.notShown.length > 0) {
