@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { VectorStore } from '../src/index/vector-store.js';
+import { PHASE_ALIGN, VectorStore } from '../src/index/vector-store.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { jsKernels, wasmKernels } from '../src/kernels/load.js';
 
@@ -44,6 +44,27 @@ for (const [name, make] of [
       assert.deepEqual(store.row(64), rows(64, 1));
       kernels.free(blocker);
       store.dispose();
+    });
+
+    test('a phased store keeps row 0 at its phase modulo a page, in place and after moving; nothing leaks', () => {
+      const kernels: Kernels = make();
+      const before = kernels.allocator.allocatedBytes;
+      for (const phase of [0, 64, 1000, PHASE_ALIGN - 4]) {
+        const pad = kernels.alloc(24); // so that blocks do not start on a page by chance
+        const store = new VectorStore(kernels, DIM, 10, phase);
+        assert.equal(store.ptr % PHASE_ALIGN, phase, `phase ${phase}`);
+        store.append(rows(0, 10));
+        const blocker = kernels.alloc(16); // the next growth moves the block
+        store.append(rows(10, 100));
+        assert.equal(store.ptr % PHASE_ALIGN, phase, `phase ${phase} after moving`);
+        kernels.free(blocker);
+        for (let i = 110; i < 2110; i += 100) store.append(rows(i, 100));
+        assert.equal(store.ptr % PHASE_ALIGN, phase, `phase ${phase} after growing`);
+        assert.deepEqual(store.view(), rows(0, 2110));
+        store.dispose();
+        kernels.free(pad);
+      }
+      assert.equal(kernels.allocator.allocatedBytes, before);
     });
   });
 }

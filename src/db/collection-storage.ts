@@ -165,6 +165,18 @@ export class CollectionStorage {
     await this.removeOrphans();
   }
 
+  /**
+   * The files of `entry` worth reading ahead of its load: all of them (`filesOfEntry`), but
+   * for a store whose readers read direct (`readsDirect`) not the segment and index files,
+   * which loading reads into place past the page cache (a read ahead would read them twice).
+   */
+  readAheadFilesOf(entry: SegmentEntry): string[] {
+    const all = this.filesOfEntry(entry);
+    if (!this.store.readsDirect || !this.segmentLoad.readsInPlace) return all;
+    const direct = new Set<string | undefined>([entry.file, ...this.segmentLoad.indexFilesOf(entry)]);
+    return all.filter((key) => !direct.has(key));
+  }
+
   /** The object keys of a manifest entry (segment, tombstones, overlay, index files) and its partition files, if any. */
   filesOfEntry(entry: SegmentEntry): string[] {
     const files = [entry.file];

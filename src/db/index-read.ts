@@ -74,7 +74,7 @@ export async function readHnswInPlace(
   const fixed = new Uint32Array(prefix.slice(layout.bodyOffset, prefixEnd).buffer);
   let placed: ReturnType<typeof HnswGraph.place>;
   try {
-    placed = HnswGraph.place(kernels, fixed, layout.bodyLength, segment.store(field));
+    placed = HnswGraph.place(kernels, fixed, layout.bodyLength, segment.store(field), layout.bodyOffset);
   } catch {
     return undefined;
   }

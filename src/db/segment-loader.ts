@@ -24,7 +24,9 @@
  * its graph) or between files. So while segment i loads, the store reads segment i+1's
  * files through (`ObjectStore.readAhead`: into the page cache, one read in flight), and
  * loading i+1 then reads them from memory. It is aborted when i+1 starts loading (its own
- * reads take over), when loading stops, and when loading ends.
+ * reads take over), when loading stops, and when loading ends. A store whose readers read
+ * direct (past the page cache) reads ahead only the files not read into place
+ * (`CollectionStorage.readAheadFilesOf`).
  *
  * Reads while loading (the rule, documented on `ReadOptions`): by default a read waits until
  * every segment is loaded, because each of them needs every segment (a search or count over
@@ -314,7 +316,7 @@ export class SegmentLoader {
     }
     if (!entry || !this.store?.readAhead) return;
     const abort = new AbortController();
-    const keys = this.storage.filesOfEntry(entry);
+    const keys = this.storage.readAheadFilesOf(entry);
     this.ahead = { abort, done: this.store.readAhead(keys, abort.signal).catch(() => undefined) };
   }
 

@@ -23,7 +23,7 @@
  */
 
 import { CorruptDataError } from '../errors.js';
-import { VectorStore } from '../index/vector-store.js';
+import { PHASE_ALIGN, VectorStore } from '../index/vector-store.js';
 import type { Placement } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { WasmKernels } from '../kernels/wasm-kernels.js';
@@ -220,7 +220,8 @@ export async function readSegmentInPlace(
         reads.push(read);
         continue;
       }
-      const store = new VectorStore(kernels, spec.dimension, layout.count);
+      // Row 0 lies where the file's rows do modulo a page, so that the reads can go direct.
+      const store = new VectorStore(kernels, spec.dimension, layout.count, section.offset % PHASE_ALIGN);
       filled.push(store);
       const target: { view?: Uint8Array } = {};
       const read = store.appendFilled(layout.count, (bytes) => {
@@ -268,16 +269,20 @@ async function streamRows(
   sink: RowsSink | undefined,
 ): Promise<void> {
   const rowBytes = dimension * 4;
-  const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / rowBytes));
+  // Chunks of whole rows and whole pages, in slots that lie where the file's rows do modulo
+  // a page, so that the reads can go direct (storage/whole-file-read.ts).
+  const rowsPerPage = PHASE_ALIGN / gcd(rowBytes, PHASE_ALIGN);
+  const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / rowBytes / rowsPerPage)) * rowsPerPage;
   const step = rowsPerChunk * rowBytes;
   const chunks = Math.ceil(section.length / step);
   const slots = Math.min(IN_FLIGHT, chunks);
   const sums: number[] = new Array(chunks).fill(0);
-  const scratch = slots > 0 ? kernels.alloc(slots * step) : 0;
+  const scratch = slots > 0 ? kernels.alloc(slots * step + PHASE_ALIGN) : 0;
+  const base = scratch + ((((section.offset - scratch) % PHASE_ALIGN) + PHASE_ALIGN) % PHASE_ALIGN);
   try {
     let next = 0;
     const lane = async (slot: number) => {
-      const at = scratch + slot * step;
+      const at = base + slot * step;
       while (next < chunks) {
         const i = next++;
         const length = Math.min(step, section.length - i * step);
@@ -433,4 +438,8 @@ function parseMeta(body: Uint8Array | undefined, file: string): unknown {
   } catch {
     throw new CorruptDataError(file, `section ${SectionKind.META} is not valid JSON`);
   }
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }

@@ -20,7 +20,7 @@ import { DistanceKind } from '../kernels/kernels.js';
 import type { WasmKernels } from '../kernels/wasm-kernels.js';
 import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import { Bitset } from './bitset.js';
-import type { VectorStore } from './vector-store.js';
+import { PHASE_ALIGN, type VectorStore } from './vector-store.js';
 
 /** Byte offsets of the graph header fields (see `assembly/hnsw.ts`). */
 const G = {
@@ -76,6 +76,8 @@ export class HnswGraph {
   readonly M0: number;
   private capacityNodes = 0;
   private level0 = 0;
+  /** The level-0 block as allocated (level0 lies up to a page into it when phased). */
+  private level0Block = 0;
   private levels = 0;
   private upper = 0;
   private deleted = 0;
@@ -129,7 +131,7 @@ export class HnswGraph {
   /** Bytes of linear memory held by the graph (not the vectors, not scratch). */
   get byteLength(): number {
     let bytes = HEADER_BYTES;
-    for (const ptr of [this.level0, this.levels, this.upper, this.deleted, this.locks, ...this.arenas]) {
+    for (const ptr of [this.level0Block, this.levels, this.upper, this.deleted, this.locks, ...this.arenas]) {
       bytes += this.kernels.allocator.sizeOf(ptr) ?? 0;
     }
     return bytes;
@@ -155,13 +157,21 @@ export class HnswGraph {
     return bytes;
   }
 
-  /** Ensures room for `capacity` nodes, copying what exists into larger arrays. */
-  reserve(capacity: number): void {
+  /**
+   * Ensures room for `capacity` nodes, copying what exists into larger arrays. `level0Phase`,
+   * when given, puts the level-0 lists at an address ≡ it (mod `PHASE_ALIGN`), so that an
+   * index file can be read into them direct (db/index-read.ts).
+   */
+  reserve(capacity: number, level0Phase?: number): void {
     if (capacity <= this.capacityNodes) return;
     const k = this.kernels;
     const n = this.count;
     const listWords = this.M0 + 1;
-    const level0 = k.alloc(capacity * listWords * 4);
+    const level0Block = k.alloc(capacity * listWords * 4 + (level0Phase === undefined ? 0 : PHASE_ALIGN));
+    const level0 =
+      level0Phase === undefined
+        ? level0Block
+        : level0Block + ((((level0Phase - level0Block) % PHASE_ALIGN) + PHASE_ALIGN) % PHASE_ALIGN);
     const levels = k.alloc(capacity);
     const upper = k.alloc(capacity * 4);
     const deleted = k.alloc(Math.ceil(capacity / 32) * 4);
@@ -171,9 +181,10 @@ export class HnswGraph {
       k.u32(upper, n).set(k.u32(this.upper, n));
       const words = Math.ceil(this.capacityNodes / 32);
       k.u32(deleted, words).set(k.u32(this.deleted, words));
-      for (const ptr of [this.level0, this.levels, this.upper, this.deleted]) k.free(ptr);
+      for (const ptr of [this.level0Block, this.levels, this.upper, this.deleted]) k.free(ptr);
     }
     this.level0 = level0;
+    this.level0Block = level0Block;
     this.levels = levels;
     this.upper = upper;
     this.deleted = deleted;
@@ -486,7 +497,9 @@ export class HnswGraph {
    * fields against `store` and `length`, allocates the graph, and returns it with the
    * `regions` the rest of the serialized bytes go to, in order (the node levels in JS
    * memory; the level-0 lists, upper lists and deleted bits in linear memory: views of a
-   * shared memory, valid while it grows). Once they are written, `finish` checks the levels
+   * shared memory, valid while it grows; the level-0 lists at an address congruent modulo a
+   * page to their position in the file when `bodyPosition`, the body's, is given). Once they
+   * are written, `finish` checks the levels
    * and links the upper lists. The caller disposes the graph if anything fails.
    * @throws Error naming what is wrong when the fields are not a graph this version reads.
    */
@@ -495,6 +508,7 @@ export class HnswGraph {
     fixed: Uint32Array,
     length: number,
     store: VectorStore,
+    bodyPosition?: number,
   ): { graph: HnswGraph; regions: Uint8Array[]; finish: () => void } {
     if (length < FIXED_FIELDS * 4 || length % 4 !== 0) {
       throw new Error(`hnsw: ${length} bytes is not a serialized graph`);
@@ -536,7 +550,10 @@ export class HnswGraph {
     );
     try {
       graph.rng = rng;
-      graph.reserve(Math.max(n, 1));
+      // The level-0 lists lie where the file holds them modulo a page (when it is given where
+      // the body starts), so that they can be read into place direct.
+      const level0At = bodyPosition === undefined ? undefined : bodyPosition + FIXED_FIELDS * 4 + levelBytes;
+      graph.reserve(Math.max(n, 1), level0At === undefined ? undefined : level0At % PHASE_ALIGN);
       const arena = upperW > 0 ? kernels.alloc(upperW * 4) : 0;
       if (arena !== 0) graph.arenas.push(arena);
       const k = kernels;
@@ -573,7 +590,7 @@ export class HnswGraph {
 
   dispose(): void {
     const k = this.kernels;
-    for (const ptr of [this.header, this.level0, this.levels, this.upper, this.deleted, this.locks])
+    for (const ptr of [this.header, this.level0Block, this.levels, this.upper, this.deleted, this.locks])
       k.free(ptr);
     for (const ptr of this.arenas) k.free(ptr);
     for (const s of this.scratches) if (s) k.free(s.ptr);

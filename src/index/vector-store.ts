@@ -10,16 +10,30 @@
 import { WASM32_BYTES } from '../kernels/allocator.js';
 import type { Kernels } from '../kernels/kernels.js';
 
+/** The boundary a store's `phase` is taken modulo (a page). */
+export const PHASE_ALIGN = 4096;
+
 export class VectorStore {
+  /** Row 0's address, and the block as allocated (they differ by less than PHASE_ALIGN when phased). */
   private basePtr = 0;
+  private blockPtr = 0;
   private capacity = 0;
   private rows = 0;
+  /** Bytes allocated before row 0 at most (PHASE_ALIGN when phased, else 0). */
+  private readonly slack: number;
 
+  /**
+   * `phase`, when given, puts row 0 at an address ≡ phase (mod {@link PHASE_ALIGN}): a
+   * file whose rows start at that offset modulo a page can then be read straight into the
+   * store with direct reads (storage/whole-file-read.ts); it costs up to a page per block.
+   */
   constructor(
     readonly kernels: Kernels,
     readonly dimension: number,
     initialCapacity = 0,
+    private readonly phase?: number,
   ) {
+    this.slack = phase === undefined ? 0 : PHASE_ALIGN;
     if (initialCapacity > 0) this.reserve(initialCapacity);
   }
 
@@ -88,15 +102,16 @@ export class VectorStore {
   }
 
   dispose(): void {
-    this.kernels.free(this.basePtr);
+    this.kernels.free(this.blockPtr);
     this.basePtr = 0;
+    this.blockPtr = 0;
     this.capacity = 0;
     this.rows = 0;
   }
 
   /** Whether growing extends the block where it is (it is the highest block of its memory). */
   private growsInPlace(): boolean {
-    return this.basePtr !== 0 && this.kernels.allocator.endsAtTop(this.basePtr);
+    return this.blockPtr !== 0 && this.kernels.allocator.endsAtTop(this.blockPtr);
   }
 
   /**
@@ -106,24 +121,29 @@ export class VectorStore {
   private grownCapacity(n: number): number {
     const needed = this.rows + n;
     const rowBytes = this.dimension * 4;
-    const start = this.growsInPlace() ? this.basePtr : this.kernels.allocator.heapTop;
+    const start = this.growsInPlace() ? this.basePtr : this.kernels.allocator.heapTop + this.slack;
     const fits = Math.floor((WASM32_BYTES - start) / rowBytes);
     return Math.max(needed, Math.min(Math.max(this.capacity * 2, 64), fits));
   }
 
   private reserve(capacity: number): void {
     const bytes = Math.max(capacity * this.dimension * 4, 16);
-    if (this.growsInPlace() && this.kernels.extend(this.basePtr, bytes)) {
+    if (this.growsInPlace() && this.kernels.extend(this.blockPtr, bytes + (this.basePtr - this.blockPtr))) {
       this.capacity = capacity;
       return;
     }
-    const next = this.kernels.alloc(bytes);
+    const block = this.kernels.alloc(bytes + this.slack);
+    const next =
+      this.phase === undefined
+        ? block
+        : block + ((((this.phase - block) % PHASE_ALIGN) + PHASE_ALIGN) % PHASE_ALIGN);
     if (this.rows > 0) {
       const floats = this.rows * this.dimension;
       this.kernels.f32(next, floats).set(this.kernels.f32(this.basePtr, floats));
     }
-    this.kernels.free(this.basePtr);
+    this.kernels.free(this.blockPtr);
     this.basePtr = next;
+    this.blockPtr = block;
     this.capacity = capacity;
   }
 }

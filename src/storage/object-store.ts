@@ -12,7 +12,13 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StorageFullError } from '../errors.js';
 import type { DiskRows } from '../index/disk-rows.js';
-import { type ObjectReader, openFileReader, readThrough, readWholeFile } from './whole-file-read.js';
+import {
+  directReadsOn,
+  type ObjectReader,
+  openFileReader,
+  readThrough,
+  readWholeFile,
+} from './whole-file-read.js';
 
 export type { ObjectReader } from './whole-file-read.js';
 
@@ -39,6 +45,12 @@ export interface ObjectStore {
    * the read that needs it).
    */
   readAhead?(keys: readonly string[], signal: AbortSignal): Promise<void>;
+  /**
+   * Whether `openReader`'s readers read large objects direct (`O_DIRECT`, past the page
+   * cache) where the memory allows: then reading such an object ahead only costs a second
+   * read from the device, and loading leaves segment files out of `readAhead`.
+   */
+  readonly readsDirect?: boolean;
   /** Keys that start with `prefix`, in no particular order. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
@@ -122,6 +134,10 @@ export class FsObjectStore implements ObjectStore {
 
   openReader(key: string): Promise<ObjectReader> {
     return openFileReader(this.path(key));
+  }
+
+  get readsDirect(): boolean {
+    return directReadsOn();
   }
 
   async readAhead(keys: readonly string[], signal: AbortSignal): Promise<void> {

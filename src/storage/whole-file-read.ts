@@ -1,11 +1,15 @@
 /**
- * Reading a whole file fast: large files are read with several positioned reads of
+ * Reading files fast: large files are read whole with several positioned reads of
  * {@link CHUNK_BYTES} in flight at once into one buffer. On this machine's disk a single
  * stream of reads (what `readFile` does, 512 KiB at a time) reaches about a third of `dd`'s
  * sequential speed; four 16 MiB reads in flight reach about 95% of it (measured with the page
- * cache dropped), because the disk and the copy into fresh memory overlap.
+ * cache dropped), because the disk and the copy into fresh memory overlap. Positioned reads
+ * into a wasm memory (`openFileReader`, loading) go direct where they can (`O_DIRECT`): the
+ * copy through the page cache, and the page cache's own fresh pages, cost the kernel more
+ * than the reads themselves.
  */
-import { open, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 
 /** Positioned reads of one immutable object (`ObjectStore.openReader`). */
 export interface ObjectReader {
@@ -48,29 +52,115 @@ export async function readWholeFile(path: string): Promise<Buffer> {
   }
 }
 
-/** A reader of positioned reads of the file at `path` (`ObjectStore.openReader`): one open file. */
-export async function openFileReader(path: string): Promise<ObjectReader> {
+/**
+ * A reader of positioned reads of the file at `path` (`ObjectStore.openReader`): one open
+ * file, and for a file of `directMinBytes` or more a second one for direct reads
+ * (`O_DIRECT`, where the platform and file system have them): a read of `directReadBytes` or
+ * more into a shared memory (a wasm memory: its buffer starts on a page) whose offset is
+ * congruent to the file position modulo {@link DIRECT_ALIGN} goes direct, but for the parts
+ * before and after the aligned pages. The device then writes into the memory with no copy
+ * through the page cache: measured loading 10M × 128 (6.6 GB), the kernel's time fell from
+ * 17–22 s to 4–5 s and the load from 12–16 s to 6–7 s.
+ */
+export async function openFileReader(
+  path: string,
+  { directMinBytes = DIRECT_MIN_BYTES, directReadBytes = DIRECT_READ_BYTES } = {},
+): Promise<ObjectReader & { readonly directBytes: number }> {
   const handle = await open(path, 'r');
+  let direct: FileHandle | undefined;
+  let directBytes = 0;
   try {
     const size = (await handle.stat()).size;
+    direct = size >= directMinBytes ? await openDirect(path) : undefined;
+    const readAll = async (from: FileHandle, position: number, target: Uint8Array) => {
+      for (let done = 0; done < target.length; ) {
+        const { bytesRead } = await from.read(target, done, target.length - done, position + done);
+        if (bytesRead === 0)
+          throw new Error(
+            `${path}: file ended at ${position + done} while reading to ${position + target.length}`,
+          );
+        done += bytesRead;
+      }
+    };
     return {
       size,
-      read: async (position, target) => {
-        for (let done = 0; done < target.length; ) {
-          const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
-          if (bytesRead === 0)
-            throw new Error(
-              `${path}: file ended at ${position + done} while reading to ${position + target.length}`,
-            );
-          done += bytesRead;
-        }
+      /** Bytes read direct so far. */
+      get directBytes() {
+        return directBytes;
       },
-      close: () => handle.close(),
+      read: async (position, target) => {
+        const split = direct && directSplit(position, target, directReadBytes);
+        if (!split) return readAll(handle, position, target);
+        const [head, body] = split;
+        try {
+          await readAll(direct!, position + head, target.subarray(head, head + body));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+          // This memory or file refuses direct reads after all: read through the page cache from now on.
+          const refused = direct;
+          direct = undefined;
+          await refused?.close();
+          return readAll(handle, position, target);
+        }
+        directBytes += body;
+        if (head > 0) await readAll(handle, position, target.subarray(0, head));
+        if (head + body < target.length)
+          await readAll(handle, position + head + body, target.subarray(head + body));
+      },
+      close: async () => {
+        await direct?.close();
+        await handle.close();
+      },
     };
   } catch (err) {
+    await direct?.close();
     await handle.close();
     throw err;
   }
+}
+
+/**
+ * Alignment of direct reads (`O_DIRECT`): file position, length and memory address all on
+ * this boundary (a page; more than the 512-byte sectors most devices need).
+ */
+export const DIRECT_ALIGN = 4096;
+/** Files from this size are opened for direct reads too. */
+const DIRECT_MIN_BYTES = 64 * 2 ** 20;
+/** Reads from this size go direct when they can. */
+const DIRECT_READ_BYTES = 2 ** 20;
+
+/** Whether this platform has direct reads and they are not turned off (`QUIVER_DIRECT_READS=0`). */
+export function directReadsOn(): boolean {
+  return process.env.QUIVER_DIRECT_READS !== '0' && constants.O_DIRECT !== undefined;
+}
+
+/**
+ * Opens `path` for direct reads (`O_DIRECT`: the device writes straight into the reader's
+ * memory, with no copy through the page cache), or undefined where the platform or file
+ * system has none (`QUIVER_DIRECT_READS=0` turns them off).
+ */
+async function openDirect(path: string): Promise<FileHandle | undefined> {
+  if (!directReadsOn()) return undefined;
+  try {
+    return await open(path, constants.O_RDONLY | constants.O_DIRECT);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How a read of `target` at `position` splits for a direct read: `[head, body]`, where bytes
+ * [head, head + body) of `target` are read direct and the rest through the page cache; or
+ * undefined when it should not (under `minBytes`, not in a shared memory, or position and address not
+ * congruent modulo {@link DIRECT_ALIGN}: a wasm memory's buffer starts on a page, so the
+ * view's offset stands for its address).
+ */
+function directSplit(position: number, target: Uint8Array, minBytes: number): [number, number] | undefined {
+  if (target.length < minBytes || !(target.buffer instanceof SharedArrayBuffer)) return undefined;
+  if ((position - target.byteOffset) % DIRECT_ALIGN !== 0) return undefined;
+  const head = (DIRECT_ALIGN - (position % DIRECT_ALIGN)) % DIRECT_ALIGN;
+  const body = Math.floor((target.length - head) / DIRECT_ALIGN) * DIRECT_ALIGN;
+  return body > 0 ? [head, body] : undefined;
 }
 
 /** Bytes of each read of `readThrough`. */
