@@ -156,11 +156,14 @@ export function renderScale(
       'and the same file read twice a minute apart by `dd` ran at 0.55 and 2.1 GB/s. So the load is timed in ' +
       'several rounds (`--load-rounds`, 5 by default), each in a fresh process with its own `dd`s, alternately ' +
       'before and after the load; the table shows the median round by load ÷ `dd` of every file, and lists every round. ' +
-      'In rounds where the host serves the files at 2 GB/s or more, the load runs at about 1 GB/s, bound by the CPU: ' +
-      'it fills fresh memory, and on this VM the kernel time of that (zeroing each new page, copying from the page ' +
-      'cache) is most of the work — `perf` of a 10M load: `clear_page_erms` 33% and `_copy_to_iter` 22% of both ' +
-      "cores' samples; a plain read of a 2.5 GB file into fresh memory took 1.7–1.8 s of kernel time where `dd`, " +
-      'which reuses one buffer, took 0.39 s.',
+      'Loading reads segment and index files direct (`O_DIRECT`) into the memory they live in: with reads ' +
+      'through the page cache, `perf` of a 10M load showed the kernel zeroing fresh pages and copying from the ' +
+      'page cache for most of both cores (`clear_page_erms` 33%, `_copy_to_iter` 22% of the samples; 17–22 s of ' +
+      'kernel time, 4–5 s with direct reads). In rounds where the host serves the files at 1.6 GB/s or more, the ' +
+      'load still runs below the disk (46–50% at 10M × 128, 55–70% at 768-d, 69–89% at 1536-d): it is then bound by ' +
+      'its own work on the two cores (checksums, graph checks, zeroing fresh pages). At 1M × 128 (0.66 GB read in ' +
+      '0.8 s) the tail after the last read weighs most: the last chunks\' checksums and the index\'s checks (about ' +
+      '0.25 s together), and the ids parsed while reads wait for this thread.',
     '',
   ];
   if (run.notShown && run.notShown.length > 0) {
