@@ -79,90 +79,100 @@ async function withFile<T>(bytes: Uint8Array, run: (read: ReadAt) => Promise<T>)
   }
 }
 
-test('a segment read into place equals the decoded file, vectors in the arena', async () => {
-  const kernels = wasmKernels();
+/**
+ * Runs `check` for every test segment (`name`, its file's `bytes`, the decoded file `want`),
+ * read through `read`, with chunks checksummed here and on a kernel worker (`workerBytes`
+ * undefined, and 0: the path of large files).
+ */
+async function eachSegmentRead(
+  check: (
+    name: string,
+    bytes: Uint8Array,
+    want: ReturnType<typeof decodeSegment>,
+    read: ReadAt,
+    workerBytes: number | undefined,
+  ) => Promise<void>,
+): Promise<void> {
   for (const [name, data] of segments()) {
     const bytes = encodeSegment(data);
     const want = decodeSegment(bytes, 'seg.qseg');
     await withFile(bytes, async (read) => {
-      // Checksummed here, and on a kernel worker (workerBytes 0: the path of large files).
-      for (const workerBytes of [undefined, 0]) {
-        const placed = await readSegmentInPlace(read, bytes.length, 'seg.qseg', kernels, CHUNK, workerBytes);
-        assert.deepEqual(placed.data.ids, want.ids, name);
-        assert.deepEqual(placed.data.payloads, want.payloads, name);
-        assert.equal(placed.data.indexType, want.indexType);
-        assert.equal(placed.filled.length, want.fields.length);
-        want.fields.forEach((field, i) => {
-          const got = placed.data.fields[i];
-          assert.deepEqual(
-            { ...got, vectors: undefined },
-            { ...field, vectors: undefined },
-            `${name} field ${i}`,
-          );
-          assert.deepEqual(placed.filled[i]!.view(), field.vectors, `${name} field ${i} store`);
-          assert.equal(placed.filled[i]!.count, want.ids.length);
-        });
-        for (const store of placed.filled) store?.dispose();
-      }
+      for (const workerBytes of [undefined, 0]) await check(name, bytes, want, read, workerBytes);
     });
   }
+}
+
+test('a segment read into place equals the decoded file, vectors in the arena', async () => {
+  const kernels = wasmKernels();
+  await eachSegmentRead(async (name, bytes, want, read, workerBytes) => {
+    const placed = await readSegmentInPlace(read, bytes.length, 'seg.qseg', kernels, CHUNK, workerBytes);
+    assert.deepEqual(placed.data.ids, want.ids, name);
+    assert.deepEqual(placed.data.payloads, want.payloads, name);
+    assert.equal(placed.data.indexType, want.indexType);
+    assert.equal(placed.filled.length, want.fields.length);
+    want.fields.forEach((field, i) => {
+      const got = placed.data.fields[i];
+      assert.deepEqual(
+        { ...got, vectors: undefined },
+        { ...field, vectors: undefined },
+        `${name} field ${i}`,
+      );
+      assert.deepEqual(placed.filled[i]!.view(), field.vectors, `${name} field ${i} store`);
+      assert.equal(placed.filled[i]!.count, want.ids.length);
+    });
+    for (const store of placed.filled) store?.dispose();
+  });
 });
 
 test('fields streamed (kept on disk) get no store: each row reaches the sink once, as the file holds it', async () => {
   const kernels = wasmKernels();
-  for (const [name, data] of segments()) {
-    const bytes = encodeSegment(data);
-    const want = decodeSegment(bytes, 'seg.qseg');
-    await withFile(bytes, async (read) => {
-      for (const workerBytes of [undefined, 0]) {
-        const before = kernels.allocator.allocatedBytes;
-        // Field 0 streamed with a sink, the last streamed without one (checked only), others placed.
-        const got = want.fields.map((f) => new Float32Array(f.vectors.length).fill(Number.NaN));
-        const seen = want.fields.map((f) => new Uint8Array(f.vectors.length / f.dimension));
-        const streamed = new Map<number, RowsSink | undefined>([
-          [
-            0,
-            async (ptr, first, n) => {
-              const d = want.fields[0].dimension;
-              got[0].set(kernels.f32(ptr, n * d), first * d);
-              for (let r = first; r < first + n; r++) seen[0][r]++;
-            },
-          ],
-        ]);
-        const last = want.fields.length - 1;
-        if (last > 0) streamed.set(last, undefined);
-        const placed = await readSegmentInPlace(
-          read,
-          bytes.length,
-          'seg.qseg',
-          kernels,
-          CHUNK,
-          workerBytes,
-          streamed,
-        );
-        assert.deepEqual(placed.data.ids, want.ids, name);
-        want.fields.forEach((field, i) => {
-          if (streamed.has(i)) {
-            assert.equal(placed.filled[i], undefined, `${name} field ${i} has no store`);
-            assert.equal(placed.data.fields[i].vectors.length, 0);
-          } else assert.deepEqual(placed.filled[i]!.view(), field.vectors, `${name} field ${i} store`);
-        });
-        assert.deepEqual(got[0], want.fields[0].vectors, `${name}: the sink saw every row of field 0`);
-        assert.ok(
-          seen[0].every((c) => c === 1),
-          `${name}: each row once`,
-        );
-        // The offsets are where the rows lie in the file.
-        const at = placed.offsets[0];
-        assert.deepEqual(
-          new Float32Array(bytes.slice(at, at + want.fields[0].vectors.length * 4).buffer),
-          want.fields[0].vectors,
-        );
-        for (const store of placed.filled) store?.dispose();
-        assert.equal(kernels.allocator.allocatedBytes, before, `${name}: the scratch is freed`);
-      }
+  await eachSegmentRead(async (name, bytes, want, read, workerBytes) => {
+    const before = kernels.allocator.allocatedBytes;
+    // Field 0 streamed with a sink, the last streamed without one (checked only), others placed.
+    const got = want.fields.map((f) => new Float32Array(f.vectors.length).fill(Number.NaN));
+    const seen = want.fields.map((f) => new Uint8Array(f.vectors.length / f.dimension));
+    const streamed = new Map<number, RowsSink | undefined>([
+      [
+        0,
+        async (ptr, first, n) => {
+          const d = want.fields[0].dimension;
+          got[0].set(kernels.f32(ptr, n * d), first * d);
+          for (let r = first; r < first + n; r++) seen[0][r]++;
+        },
+      ],
+    ]);
+    const last = want.fields.length - 1;
+    if (last > 0) streamed.set(last, undefined);
+    const placed = await readSegmentInPlace(
+      read,
+      bytes.length,
+      'seg.qseg',
+      kernels,
+      CHUNK,
+      workerBytes,
+      streamed,
+    );
+    assert.deepEqual(placed.data.ids, want.ids, name);
+    want.fields.forEach((field, i) => {
+      if (streamed.has(i)) {
+        assert.equal(placed.filled[i], undefined, `${name} field ${i} has no store`);
+        assert.equal(placed.data.fields[i].vectors.length, 0);
+      } else assert.deepEqual(placed.filled[i]!.view(), field.vectors, `${name} field ${i} store`);
     });
-  }
+    assert.deepEqual(got[0], want.fields[0].vectors, `${name}: the sink saw every row of field 0`);
+    assert.ok(
+      seen[0].every((c) => c === 1),
+      `${name}: each row once`,
+    );
+    // The offsets are where the rows lie in the file.
+    const at = placed.offsets[0];
+    assert.deepEqual(
+      new Float32Array(bytes.slice(at, at + want.fields[0].vectors.length * 4).buffer),
+      want.fields[0].vectors,
+    );
+    for (const store of placed.filled) store?.dispose();
+    assert.equal(kernels.allocator.allocatedBytes, before, `${name}: the scratch is freed`);
+  });
 });
 
 test('every damaged byte decodeSegment refuses is refused in place with the same error, nothing left allocated', async () => {
