@@ -162,7 +162,7 @@ export function renderScale(
       'kernel time, 4–5 s with direct reads). In rounds where the host serves the files at 1.6 GB/s or more, the ' +
       'load still runs below the disk (46–50% at 10M × 128, 55–70% at 768-d, 69–89% at 1536-d): it is then bound by ' +
       'its own work on the two cores (checksums, graph checks, zeroing fresh pages). At 1M × 128 (0.66 GB read in ' +
-      '0.8 s) the tail after the last read weighs most: the last chunks\' checksums and the index\'s checks (about ' +
+      "0.8 s) the tail after the last read weighs most: the last chunks' checksums and the index's checks (about " +
       '0.25 s together), and the ids parsed while reads wait for this thread.',
     '',
   ];

@@ -3,6 +3,9 @@
  * place in its arena when the store allows, segment-read.ts; else read whole and decoded),
  * its payload overlay, tombstones and index files (HNSW graphs read into place,
  * index-read.ts), each verified; the result is the `TombstonedSegment` the segment set holds.
+ * A field kept on disk (`onDisk`) is loaded index first: its `HNSW<M>,SQ8` file gives the
+ * codec, and the segment file's rows of that field then stream through scratch memory once,
+ * checksummed and encoded into the index's codes as they pass (`OnDiskSq8Codes`), never kept.
  *
  * Invariants: a segment whose files disagree with its manifest entry or with the collection's
  * vector fields is refused with `CorruptDataError` naming the file, and whatever was placed
