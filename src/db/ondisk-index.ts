@@ -6,18 +6,19 @@
  * A build needs every row at once (the graph is linked on full-precision vectors, exactly as
  * `HNSW<M>,SQ8` in memory, so both give the same graph for the same rows and seed). It reads
  * the rows from the file into a temporary arena of their own, builds the in-memory
- * `HnswSq8Index` there (on the build workers), serializes it, and releases the arena, whose
- * memory the garbage collector then returns; the segment's arena only ever receives the
- * graph and the codes (`OnDiskHnswSq8Index.load`, which re-encodes the codes from the file).
+ * `HnswSq8Index` there (on the build workers), serializes it, copies its codes into the
+ * segment's arena, and releases the arena, whose memory the garbage collector then returns;
+ * the segment's arena only ever receives the graph and the codes (`OnDiskHnswSq8Index.load`).
  * The index file holds the same body as in memory, so an index file is one format.
  */
 import { CorruptDataError } from '../errors.js';
 import { buildIndex } from '../index/factory.js';
 import type { IndexRecipe } from '../index/factory-grammar.js';
 import { parseIndexFactory } from '../index/factory-grammar.js';
-import type { OnDiskSq8Codes } from '../index/ondisk-codes.js';
+import { OnDiskSq8Codes } from '../index/ondisk-codes.js';
 import { chunkRows } from '../index/ondisk-flat-index.js';
 import { OnDiskHnswSq8Index } from '../index/ondisk-hnsw-index.js';
+import { Sq8FamilyIndex } from '../index/sq8-family.js';
 import { VectorStore } from '../index/vector-store.js';
 import type { MemoryArenas } from '../kernels/arenas.js';
 import type { SealedSegment } from '../segment/sealed-segment.js';
@@ -41,7 +42,10 @@ export async function buildOnDiskIndex(
   const placement = arenas.place(SEGMENT_OVERHEAD_BYTES + rows.count * (d * 4) * 2 + rows.count * 256, {
     fresh: true,
   });
+  const distance = segment.layout(field).distance;
   let body: Uint8Array;
+  // The built index's codes, copied into the segment's arena (not re-encoded from the file).
+  let codes: OnDiskSq8Codes | undefined;
   try {
     const store = new VectorStore(placement.kernels, d, rows.count);
     try {
@@ -52,11 +56,17 @@ export async function buildOnDiskIndex(
         await rows.readRangeAsync(first, n, buffer);
         store.append(buffer.subarray(0, n * d));
       }
-      const distance = segment.layout(field).distance;
       const built = await buildIndex(placement.kernels, recipe, store, distance, options);
       if (built === undefined) return undefined;
       try {
         body = built.serialize();
+        if (built instanceof Sq8FamilyIndex) {
+          codes = OnDiskSq8Codes.of(segment.kernels, body, d, rows.count, distance).codes;
+          codes.copyFrom(built.codeBytes());
+        }
+      } catch (err) {
+        codes?.dispose();
+        throw err;
       } finally {
         built.dispose();
       }
@@ -66,9 +76,7 @@ export async function buildOnDiskIndex(
   } finally {
     placement.release();
   }
-  return OnDiskHnswSq8Index.load(segment.kernels, body, rows, segment.layout(field).distance, {
-    ef: options.ef,
-  });
+  return OnDiskHnswSq8Index.load(segment.kernels, body, rows, distance, { ef: options.ef, codes });
 }
 
 /**

@@ -3,9 +3,10 @@
  * the codec of an index body and the block of `count · dimension` code bytes in linear
  * memory, encoded from the rows.
  *
- * Two ways to fill them:
+ * Three ways to fill them:
+ * - `copyFrom` takes the codes an index built from the same rows holds (a build);
  * - `encodeFromRows` reads the rows from their file, one chunk at a time, and encodes them on
- *   this thread (an index built or loaded apart from its segment file);
+ *   this thread (an index loaded apart from its segment file);
  * - `encodeRows` encodes rows lying in linear memory as the segment file passes through it
  *   while it is read and checked (segment-read.ts), on a kernel worker when the chunk is
  *   large: loading then reads each row once, and the encoding follows the disk.
@@ -106,6 +107,17 @@ export class OnDiskSq8Codes {
       this.dimension,
       at,
     ]);
+  }
+
+  /**
+   * Takes the codes of rows 0..count-1 from `bytes` (an index built from the same rows with
+   * the same codec: `Sq8FamilyIndex.codeBytes`, in another memory).
+   * @throws RangeError when the lengths differ.
+   */
+  copyFrom(bytes: Uint8Array): void {
+    const length = this.count * this.dimension;
+    if (bytes.length !== length) throw new RangeError(`${bytes.length} code bytes for ${length}`);
+    new Uint8Array(this.kernels.memory.buffer, this.codes, length).set(bytes);
   }
 
   /** Encodes every row of `rows` (read from their file one chunk at a time) on this thread. */

@@ -59,6 +59,15 @@ export abstract class Sq8FamilyIndex {
 
   abstract get size(): number;
 
+  /**
+   * A transient view of the codes of rows 0..count-1 (`count · dimension` bytes; valid until
+   * the next allocation in the index's memory), to copy them elsewhere.
+   */
+  codeBytes(): Uint8Array {
+    const bytes = this.codes.count * this.codec.bytesPerCode;
+    return new Uint8Array(this.codec.kernels.memory.buffer, this.codes.ptr, bytes);
+  }
+
   abstract dispose(): void;
 
   get isTrained(): boolean {
