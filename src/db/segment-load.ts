@@ -35,6 +35,9 @@ import type { SegmentSet } from './segment-set.js';
 
 type PayloadIndexOf = (payloads: readonly StoredPayload[]) => SegmentPayloadIndex;
 
+/** An onDisk field's index file, read and verified before its segment file, and its key. */
+type DiskIndexFile = IndexFile & { key: string };
+
 export class SegmentLoad {
   constructor(
     private readonly files: CollectionFiles,
@@ -107,8 +110,8 @@ export class SegmentLoad {
         if (read) {
           const taken = codes.get(field);
           codes.delete(field);
-          const { indexType, body } = read;
-          segment.attachIndex(field, loadOnDiskIndex(segment, field, indexType, body, file!, taken));
+          const { indexType, body, key } = read;
+          segment.attachIndex(field, loadOnDiskIndex(segment, field, indexType, body, key, taken));
         } else if (file) segment.attachIndex(field, await this.loadIndex(file, segment, field));
       }
       const part = new TombstonedSegment(segment, entry.tombstones, deleted, overlay);
@@ -126,15 +129,15 @@ export class SegmentLoad {
    * field): read before the segment file, whose rows are encoded into their codes as they
    * pass.
    */
-  private async readDiskIndexes(entry: SegmentEntry): Promise<Map<number, IndexFile>> {
-    const out = new Map<number, IndexFile>();
+  private async readDiskIndexes(entry: SegmentEntry): Promise<Map<number, DiskIndexFile>> {
+    const out = new Map<number, DiskIndexFile>();
     const files = this.indexFilesOf(entry);
     for (const [field, f] of this.set.layout.entries()) {
       const key = files[field];
       if (!f.onDisk || key === undefined) continue;
       const file = decodeIndexFile(await this.files.read(key), key, entry.id, entry.rows);
       checkOnDiskIndexType(file.indexType, key);
-      out.set(field, file);
+      out.set(field, { ...file, key });
     }
     return out;
   }
@@ -185,7 +188,7 @@ export class SegmentLoad {
     payloadIndexOf: PayloadIndexOf,
     disk?: {
       opener: RowsOpener;
-      indexes: ReadonlyMap<number, IndexFile>;
+      indexes: ReadonlyMap<number, DiskIndexFile>;
       codes: Map<number, OnDiskSq8Codes>;
     },
   ): Promise<SealedSegment> {
@@ -204,8 +207,7 @@ export class SegmentLoad {
         try {
           for (const [field, file] of disk.indexes) {
             const { dimension, distance } = layout[field];
-            const key = this.indexFilesOf(entry)[field]!;
-            const codes = onDiskCodes(kernels, file.body, dimension, entry.rows, distance, key);
+            const codes = onDiskCodes(kernels, file.body, dimension, entry.rows, distance, file.key);
             made.set(field, codes);
             sinks.set(field, (rowsPtr, first, n) => codes.encodeRows(rowsPtr, first, n));
           }

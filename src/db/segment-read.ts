@@ -23,7 +23,7 @@
  */
 
 import { CorruptDataError } from '../errors.js';
-import { PHASE_ALIGN, VectorStore } from '../index/vector-store.js';
+import { PHASE_ALIGN, phasedAddress, VectorStore } from '../index/vector-store.js';
 import type { Placement } from '../kernels/arenas.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { WasmKernels } from '../kernels/wasm-kernels.js';
@@ -278,7 +278,7 @@ async function streamRows(
   const slots = Math.min(IN_FLIGHT, chunks);
   const sums: number[] = new Array(chunks).fill(0);
   const scratch = slots > 0 ? kernels.alloc(slots * step + PHASE_ALIGN) : 0;
-  const base = scratch + ((((section.offset - scratch) % PHASE_ALIGN) + PHASE_ALIGN) % PHASE_ALIGN);
+  const base = phasedAddress(scratch, section.offset);
   try {
     let next = 0;
     const lane = async (slot: number) => {
@@ -305,10 +305,7 @@ async function streamRows(
   let crc = 0;
   for (let i = 0; i < chunks; i++)
     crc = crc32Combine(crc, sums[i], Math.min(step, section.length - i * step));
-  const padding = new Uint8Array(section.end - section.offset - section.length);
-  if (padding.length > 0) await readAt(section.offset + section.length, padding);
-  verifySection(section, undefined, padding, file);
-  checkSectionCrc(section, crc, file);
+  await checkVectorSection(readAt, section, crc, file);
 }
 
 /** Reads a section and its padding into JS memory and verifies both; returns its body. */
@@ -333,6 +330,16 @@ async function readChecked(
   checksum: ChunkChecksum | undefined,
 ): Promise<void> {
   const crc = await readRegions(readAt, section.offset, [target], 0, chunkBytes, undefined, checksum);
+  await checkVectorSection(readAt, section, crc, file);
+}
+
+/** Reads and checks a vector section's padding, then checks `crc` (its body's CRC-32) against the header's. */
+async function checkVectorSection(
+  readAt: ReadAt,
+  section: SegmentSection,
+  crc: number,
+  file: string,
+): Promise<void> {
   const padding = new Uint8Array(section.end - section.offset - section.length);
   if (padding.length > 0) await readAt(section.offset + section.length, padding);
   verifySection(section, undefined, padding, file);

@@ -20,7 +20,7 @@ import { DistanceKind } from '../kernels/kernels.js';
 import type { WasmKernels } from '../kernels/wasm-kernels.js';
 import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import { Bitset } from './bitset.js';
-import { PHASE_ALIGN, type VectorStore } from './vector-store.js';
+import { PHASE_ALIGN, phasedAddress, type VectorStore } from './vector-store.js';
 
 /** Byte offsets of the graph header fields (see `assembly/hnsw.ts`). */
 const G = {
@@ -168,10 +168,7 @@ export class HnswGraph {
     const n = this.count;
     const listWords = this.M0 + 1;
     const level0Block = k.alloc(capacity * listWords * 4 + (level0Phase === undefined ? 0 : PHASE_ALIGN));
-    const level0 =
-      level0Phase === undefined
-        ? level0Block
-        : level0Block + ((((level0Phase - level0Block) % PHASE_ALIGN) + PHASE_ALIGN) % PHASE_ALIGN);
+    const level0 = level0Phase === undefined ? level0Block : phasedAddress(level0Block, level0Phase);
     const levels = k.alloc(capacity);
     const upper = k.alloc(capacity * 4);
     const deleted = k.alloc(Math.ceil(capacity / 32) * 4);

@@ -54,8 +54,7 @@ export class OnDiskSq8Codes {
     distance: DistanceKind,
   ): { codes: OnDiskSq8Codes; end: number } {
     const kern = requireWasm(kernels, 'HNSW,SQ8 on disk');
-    const end = OnDiskSq8Codes.headerEnd(body, dimension, count, distance);
-    const params = readHeader(body, { count, dimension } as unknown as VectorStore, distance).params;
+    const { params, end } = checkedHeader(body, dimension, count, distance);
     const codec = Sq8Codec.deserialize(kern, params, dimension, distance);
     let raw = 0;
     try {
@@ -74,9 +73,7 @@ export class OnDiskSq8Codes {
    * @throws Error naming what is wrong when the header does not fit.
    */
   static headerEnd(body: Uint8Array, dimension: number, count: number, distance: DistanceKind): number {
-    const header = readHeader(body, { count, dimension } as unknown as VectorStore, distance);
-    if (header.count !== count) throw new Error(`hnsw,sq8: ${header.count} codes for ${count} rows`);
-    return header.end;
+    return checkedHeader(body, dimension, count, distance).end;
   }
 
   get dimension(): number {
@@ -153,4 +150,17 @@ export class OnDiskSq8Codes {
     this.kernels.free(this.raw);
     this.codec.dispose();
   }
+}
+
+/** The SQ8 header of an `HNSW<M>,SQ8` body, checked against `count` rows of `dimension` under `distance`. */
+function checkedHeader(
+  body: Uint8Array,
+  dimension: number,
+  count: number,
+  distance: DistanceKind,
+): { params: Uint8Array; end: number } {
+  // The header check reads only these two fields of a store.
+  const header = readHeader(body, { count, dimension } as unknown as VectorStore, distance);
+  if (header.count !== count) throw new Error(`hnsw,sq8: ${header.count} codes for ${count} rows`);
+  return header;
 }

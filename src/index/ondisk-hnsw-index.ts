@@ -23,8 +23,9 @@
  * - exact scans (`strategy: 'scan'`, few allowed rows, a walk that found fewer than
  *   min(k, allowed)) and `rangeSearch` go to `OnDiskFlatIndex` over the same rows.
  *
- * Invariants: the codes are the encodings of rows 0..size-1 (re-encoded from the rows at
- * load, in chunks, so the full vectors are never in linear memory); the graph's vector
+ * Invariants: the codes are the encodings of rows 0..size-1 (`OnDiskSq8Codes`: copied from
+ * the build, encoded as the segment file streams past at load, or encoded from the rows in
+ * chunks, so the full vectors never stay in linear memory); the graph's vector
  * pointer is 0 and never read (walks use codes only); the index never changes after load.
  */
 import type { DistanceKind, Kernels } from '../kernels/kernels.js';

@@ -13,6 +13,14 @@ import type { Kernels } from '../kernels/kernels.js';
 /** The boundary a store's `phase` is taken modulo (a page). */
 export const PHASE_ALIGN = 4096;
 
+/**
+ * The first address at or after `block` that is ≡ `phase` (mod {@link PHASE_ALIGN}): where
+ * data placed for direct reads starts in a block allocated {@link PHASE_ALIGN} bytes larger.
+ */
+export function phasedAddress(block: number, phase: number): number {
+  return block + ((((phase - block) % PHASE_ALIGN) + PHASE_ALIGN) % PHASE_ALIGN);
+}
+
 export class VectorStore {
   /** Row 0's address, and the block as allocated (they differ by less than PHASE_ALIGN when phased). */
   private basePtr = 0;
@@ -133,10 +141,7 @@ export class VectorStore {
       return;
     }
     const block = this.kernels.alloc(bytes + this.slack);
-    const next =
-      this.phase === undefined
-        ? block
-        : block + ((((this.phase - block) % PHASE_ALIGN) + PHASE_ALIGN) % PHASE_ALIGN);
+    const next = this.phase === undefined ? block : phasedAddress(block, this.phase);
     if (this.rows > 0) {
       const floats = this.rows * this.dimension;
       this.kernels.f32(next, floats).set(this.kernels.f32(this.basePtr, floats));
