@@ -27,6 +27,7 @@ import { allowedCount, isAllowed, nextAllowedWord, offer, sortHeap } from './top
 export * from './annoy';
 export * from './binary';
 export * from './hnsw';
+export * from './hnsw-check';
 export * from './ivf';
 export * from './kmeans';
 export * from './pq';

@@ -75,8 +75,15 @@ function wholeFile(bytes: Uint8Array, f: Awaited<ReturnType<typeof fixture>>) {
 
 test('an HNSW index read into place equals the one deserialized from the whole file', async () => {
   const f = await fixture();
-  const read = await inPlace(f.file, f.segment);
-  assert.ok(read, 'a plain HNSW file is read into place');
+  // This file is smaller than `WORKER_CHECK_BYTES`: by default its lists are left to
+  // `checkIntegrity`; with `workerBytes` 0 each is checked on a worker as it arrives.
+  const leftToCheck = await inPlace(f.file, f.segment);
+  assert.ok(leftToCheck, 'a plain HNSW file is read into place');
+  assert.equal(leftToCheck.level0Checked, 0, 'a small file leaves its lists to checkIntegrity');
+  leftToCheck.index.checkIntegrity(leftToCheck.level0Checked);
+  leftToCheck.index.dispose();
+  const read = await inPlace(f.file, f.segment, 0);
+  assert.ok(read);
   assert.equal(read.level0Checked, ROWS, 'every level-0 list was checked as it arrived');
   const placed = read.index;
   placed.checkIntegrity(read.level0Checked);
@@ -123,23 +130,62 @@ test('a damaged index file is refused in place as from the whole file, or left t
 
 test('a level-0 list that fails the integrity check, under a valid checksum, is reported as from the whole file', async () => {
   const f = await fixture();
-  const body = f.built.serialize();
-  const words = new Uint32Array(body.buffer, body.byteOffset, body.byteLength / 4);
   const listWords = 2 * 6 + 1;
   const bad = 300;
-  const list = 13 + Math.ceil(ROWS / 4) + bad * listWords; // fixed words, level bytes, lists before
-  assert.ok(words[list] > 0, 'node 300 has links');
-  words[list + 1] = bad; // a link to itself
-  const file = encodeIndexFile({ segmentId: SEGMENT_ID, rows: ROWS, indexType: 'HNSW6', body });
-  const whole = wholeFile(file, f);
-  assert.throws(() => whole.checkIntegrity(), /node 300 links to itself on 0/);
-  whole.dispose();
-  // Checked here as the lists arrive, and on a kernel worker (the path of large files).
-  for (const workerBytes of [undefined, 0]) {
-    const read = await inPlace(file, f.segment, workerBytes);
-    assert.ok(read);
-    assert.equal(read.level0Checked, 0, 'the check as lists arrive stopped; checkIntegrity starts over');
-    assert.throws(() => read.index.checkIntegrity(read.level0Checked), /node 300 links to itself on 0/);
-    read.index.dispose();
+  const damages: [string, (words: Uint32Array, list: number) => void, RegExp][] = [
+    [
+      'a link to itself',
+      (w, list) => {
+        w[list + 1] = bad;
+      },
+      /node 300 links to itself on 0/,
+    ],
+    [
+      'a link twice',
+      (w, list) => {
+        w[list + 2] = w[list + 1];
+      },
+      /node 300 links to \d+ twice on 0/,
+    ],
+    [
+      'a link past the last node',
+      (w, list) => {
+        w[list + 1] = ROWS;
+      },
+      new RegExp(`node 300 links to ${ROWS} \\(of ${ROWS}\\) on 0`),
+    ],
+    [
+      'more links than M0',
+      (w, list) => {
+        w[list] = listWords;
+      },
+      /node 300 has 13 links on 0/,
+    ],
+  ];
+  for (const [what, damage, message] of damages) {
+    const body = f.built.serialize();
+    const words = new Uint32Array(body.buffer, body.byteOffset, body.byteLength / 4);
+    const list = 13 + Math.ceil(ROWS / 4) + bad * listWords; // fixed words, level bytes, lists before
+    assert.ok(words[list] > 1, 'node 300 has links');
+    damage(words, list);
+    const file = encodeIndexFile({ segmentId: SEGMENT_ID, rows: ROWS, indexType: 'HNSW6', body });
+    const whole = wholeFile(file, f);
+    assert.throws(() => whole.checkIntegrity(), message, what);
+    whole.dispose();
+    // Left to checkIntegrity (a small file), and checked on a kernel worker as the lists
+    // arrive (the path of large files).
+    for (const workerBytes of [undefined, 0]) {
+      const before = f.kernels.allocator.allocatedBytes;
+      const read = await inPlace(file, f.segment, workerBytes);
+      assert.ok(read);
+      assert.equal(
+        read.level0Checked,
+        0,
+        `${what}: the check as lists arrive stopped; checkIntegrity starts over`,
+      );
+      assert.throws(() => read.index.checkIntegrity(read.level0Checked), message, what);
+      read.index.dispose();
+      assert.equal(f.kernels.allocator.allocatedBytes, before, `${what}: nothing is left allocated`);
+    }
   }
 });

@@ -18,6 +18,7 @@ import { parseIndexFactory } from '../index/factory-grammar.js';
 import { HnswGraph } from '../index/hnsw-graph.js';
 import { HnswIndex } from '../index/hnsw-index.js';
 import { WasmKernels } from '../kernels/wasm-kernels.js';
+import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import type { SealedSegment } from '../segment/sealed-segment.js';
 import { crc32 } from '../storage/binary.js';
 import { checkIndexFile, indexFileLayout, MAX_INDEX_HEAD_BYTES } from '../storage/index-file.js';
@@ -79,39 +80,63 @@ export async function readHnswInPlace(
     return undefined;
   }
   // The level-0 lists (region 1) are checked as they arrive, on the kernel workers, while the
-  // rest is read; when a check fails, none counts, and `checkIntegrity` then checks every list
-  // and reports the failure (after the checksum and the header, as it would have).
-  // Lists of fewer than `workerBytes` at a time are checked here, at once.
+  // rest is read: at most one check per worker in flight, each with a bitset of its own, and
+  // each covering every list that arrived since the last one was handed out (at least
+  // `workerBytes` of them). When a check fails, none counts, and `checkIntegrity` then checks
+  // every list and reports the failure (after the checksum and the header, as it would have);
+  // the lists left unchecked here it checks at once.
+  const graph = placed.graph;
   const listBytes = (2 * fixed[4] + 1) * 4;
-  let level0Checked = 0;
-  let failedHere = false;
-  const checks: Promise<number>[] = [];
-  const arrived = (region: number, end: number) => {
-    if (region !== 1 || failedHere) return;
-    const complete = Math.floor(end / listBytes);
-    if (complete <= level0Checked) return;
-    if ((complete - level0Checked) * listBytes >= workerBytes) {
-      const check = placed.graph.checkLevel0Async(level0Checked, complete);
-      check.catch(() => undefined); // observed by `checked`, later
-      checks.push(check);
-    } else {
-      try {
-        placed.graph.checkLevel0(level0Checked, complete);
-      } catch {
-        failedHere = true;
+  const bitsets: number[] = [];
+  const free: number[] = [];
+  let arrived = 0;
+  let handed = 0;
+  let failed = false;
+  const checks: Promise<void>[] = [];
+  const dispatch = () => {
+    while (!failed && arrived > handed && (arrived - handed) * listBytes >= workerBytes) {
+      if (free.length === 0) {
+        if (bitsets.length >= KernelWorkerPool.of('search').maxWorkers) return;
+        const made = graph.kernels.alloc(graph.level0SeenBytes);
+        bitsets.push(made);
+        free.push(made);
       }
+      const seen = free.pop() as number;
+      const from = handed;
+      handed = arrived;
+      checks.push(
+        graph.checkLevel0Async(from, handed, seen).then(
+          (bad) => {
+            if (bad >= 0) failed = true;
+            free.push(seen);
+            dispatch();
+          },
+          () => {
+            failed = true;
+          },
+        ),
+      );
     }
-    level0Checked = complete;
   };
-  const checked = async () =>
-    (await Promise.allSettled(checks)).every((c) => c.status === 'fulfilled') && !failedHere;
+  const onArrival = (region: number, end: number) => {
+    if (region !== 1) return;
+    arrived = Math.max(arrived, Math.floor(end / listBytes));
+    dispatch();
+  };
+  /** Waits for every check, also those handed out meanwhile; frees the bitsets; whether all passed. */
+  const checked = async () => {
+    for (let i = 0; i < checks.length; i++) await checks[i];
+    for (const b of bitsets) graph.kernels.free(b);
+    bitsets.length = 0;
+    return !failed;
+  };
   const reading = readRegions(
     readAt,
     prefixEnd,
     placed.regions,
     crc32(prefix.subarray(0, prefixEnd)),
     chunkBytes,
-    arrived,
+    onArrival,
     workerChecksum(kernels, workerBytes),
   );
   try {
@@ -133,7 +158,7 @@ export async function readHnswInPlace(
     } catch (err) {
       throw new CorruptDataError(file, (err as Error).message);
     }
-    return { index: HnswIndex.overGraphOf(placed.graph), level0Checked: allPassed ? level0Checked : 0 };
+    return { index: HnswIndex.overGraphOf(placed.graph), level0Checked: allPassed ? handed : 0 };
   } catch (err) {
     await reading.catch(() => undefined);
     await checked();

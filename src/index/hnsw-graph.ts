@@ -15,7 +15,7 @@
  * - Scratch blocks are sized for `capacity` nodes and for `ef` up to their `efMax`;
  *   `scratch()` replaces one that is too small.
  */
-import { CHECK_LEVEL0, checkLevel0Lists, checkList } from '../kernels/hnsw-level0-check.js';
+import { checkLevel0Lists, checkList } from '../kernels/hnsw-level0-check.js';
 import { DistanceKind } from '../kernels/kernels.js';
 import type { WasmKernels } from '../kernels/wasm-kernels.js';
 import { KernelWorkerPool } from '../kernels/worker-pool.js';
@@ -87,8 +87,6 @@ export class HnswGraph {
   private rng: number;
   /** The store address last written into the header (`syncVectors`). */
   private syncedVectors = -1;
-  /** The bitset `checkLevel0` reuses across the calls of a check read in chunks (all zero between lists). */
-  private level0Seen: Int32Array | undefined;
   private headerWords: Uint32Array | undefined;
 
   constructor(
@@ -372,7 +370,6 @@ export class HnswGraph {
         for (let i = 1; i <= count; i++) seen[memory[at + i] >>> 5] = 0;
       }
     }
-    this.level0Seen = undefined;
     const marked = this.deletedBitset().count();
     if (marked !== this.deletedCount) {
       throw new Error(`hnsw: ${marked} nodes marked deleted, header says ${this.deletedCount}`);
@@ -381,38 +378,51 @@ export class HnswGraph {
 
   /**
    * Checks the level-0 lists of nodes `from` to `to` - 1 (part of `checkIntegrity`): at most
-   * M0 links each, to other nodes below `count`, none twice. Reads only those lists, so a
-   * graph being read into place checks the lists that have arrived.
+   * M0 links each, to other nodes below `count`, none twice (`hnswCheckLevel0`,
+   * assembly/hnsw-check.ts, with a bitset of its own). Reads only those lists, so a graph
+   * being read into place checks the lists that have arrived.
+   * @throws Error naming the first node whose list is wrong.
    */
   checkLevel0(from: number, to: number): void {
-    const n = this.count;
-    const memory = new Uint32Array(this.kernels.memory.buffer);
-    const M0 = this.M0;
-    /**
-     * The links of the list being checked, as bits (set while it is checked, cleared after):
-     * a bit already set is a second link to that node. n bits stay in cache where a word per
-     * node would not, and the check reads each list in order.
-     */
-    const seen =
-      this.level0Seen?.length === (n + 31) >>> 5 ? this.level0Seen : new Int32Array((n + 31) >>> 5);
-    this.level0Seen = undefined; // set again once every list checked has cleared its bits
-    checkLevel0Lists(memory, this.level0, M0, n, from, to, seen);
-    this.level0Seen = seen;
+    if (from >= to) return;
+    const seen = this.kernels.alloc(this.level0SeenBytes);
+    let bad: number;
+    try {
+      bad = this.kernels.exports.hnswCheckLevel0(this.level0, this.M0, this.count, from, to, seen);
+    } finally {
+      this.kernels.free(seen);
+    }
+    if (bad >= 0) this.explainLevel0(bad);
+  }
+
+  /** Bytes of the bitset of a level-0 check (one bit per node, in whole 16-byte blocks). */
+  get level0SeenBytes(): number {
+    return Math.max(16, ((this.count + 127) >>> 7) << 4);
   }
 
   /**
-   * `checkLevel0(from, to)` on a kernel worker (`CHECK_LEVEL0`), off the event loop; rejects
-   * as `checkLevel0` throws (with the message prefixed by the pool). The lists must not change
-   * until it settles.
+   * `checkLevel0(from, to)` on a kernel worker, off the event loop, with the caller's bitset
+   * `seen` (`level0SeenBytes` from these kernels, all zero; one per call in flight, all zero
+   * again when the call resolves to -1). Resolves to -1, or to the first node whose list is
+   * wrong (`explainLevel0` says why). The lists must not change until it settles.
    */
-  checkLevel0Async(from: number, to: number): Promise<number> {
-    return KernelWorkerPool.of('search').run(this.kernels, CHECK_LEVEL0, [
+  checkLevel0Async(from: number, to: number, seen: number): Promise<number> {
+    return KernelWorkerPool.of('search').run(this.kernels, 'hnswCheckLevel0', [
       this.level0,
       this.M0,
       this.count,
       from,
       to,
+      seen,
     ]);
+  }
+
+  /** Throws the error of `node`'s level-0 list, which `hnswCheckLevel0` found wrong. */
+  explainLevel0(node: number): never {
+    const n = this.count;
+    const memory = new Uint32Array(this.kernels.memory.buffer);
+    checkLevel0Lists(memory, this.level0, this.M0, n, node, node + 1, new Int32Array((n + 31) >>> 5));
+    throw new Error(`hnsw: node ${node} has a wrong list on 0`); // not reached: both checks agree
   }
 
   /** The graph (not the vectors) in the versioned layout documented in `docs/format.md`. */

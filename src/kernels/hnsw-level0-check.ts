@@ -1,14 +1,11 @@
 /**
- * The check of HNSW level-0 lists over a kernel memory (the graph layout of
- * `assembly/hnsw.ts`: node i's list at `level0 + i·(M0 + 1)·4`, a count then the links),
- * shared by `HnswGraph.checkLevel0` on the calling thread and by kernel workers
- * (`CHECK_LEVEL0`), so that loading checks the lists of a graph read into place off the event
- * loop while it reads the rest. Each list must hold at most M0 links, to nodes below n, not
- * to itself, none twice.
+ * The checks of HNSW lists over a kernel memory in TypeScript (the graph layout of
+ * `assembly/hnsw.ts`: node i's level-0 list at `level0 + i·(M0 + 1)·4`, a count then the
+ * links): `HnswGraph.checkIntegrity` checks upper lists with `checkList`, and says what is
+ * wrong with a level-0 list that the wasm check (`hnswCheckLevel0`, assembly/hnsw-check.ts,
+ * which only finds the node) refused. Each list must hold at most its level's links, to
+ * nodes below n, not to itself, none twice.
  */
-
-/** The pool call name of a level-0 check (not a kernels export): args `[level0, M0, n, from, to]`. */
-export const CHECK_LEVEL0 = '#checkLevel0';
 
 /**
  * Checks the level-0 lists of nodes `from` to `to` - 1 in `memory` (the whole memory as u32).
@@ -55,18 +52,4 @@ export function checkList(
       throw new Error(`hnsw: node ${node} links to ${other} twice on ${l}`);
     seen[other >>> 5] |= bit;
   }
-}
-
-/** The worker's bits for `checkLevel0On`, kept between calls of the same n (zero between calls). */
-let workerSeen: Int32Array | undefined;
-
-/** `CHECK_LEVEL0` on a kernel worker: `checkLevel0Lists` over `memory` with args `[level0, M0, n, from, to]`; returns 0. */
-export function checkLevel0On(memory: WebAssembly.Memory, args: readonly number[]): number {
-  const [level0, M0, n, from, to] = args;
-  const words = (n + 31) >>> 5;
-  const seen = workerSeen?.length === words ? workerSeen : new Int32Array(words);
-  workerSeen = undefined; // kept again only when every bit was cleared
-  checkLevel0Lists(new Uint32Array(memory.buffer), level0, M0, n, from, to, seen);
-  workerSeen = seen;
-  return 0;
 }

@@ -12,11 +12,9 @@
  * of vectors kept on disk, whose candidates' rows it reads from their file to re-rank), so that a
  * search's reads run off the event loop in its one hop. File descriptors are the process's,
  * shared by every thread; the caller keeps the file open until the call settles. `fn` may also
- * be `CRC32` (worker-crc.ts: a checksum of bytes in the memory) or `CHECK_LEVEL0`
- * (hnsw-level0-check.ts: a check of HNSW level-0 lists).
+ * be `CRC32` (worker-crc.ts: a checksum of bytes in the memory).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CHECK_LEVEL0, checkLevel0On } from './hnsw-level0-check.js';
 import { attachWasmKernels } from './wasm-kernels.js';
 import { CRC32, crc32Of } from './worker-crc.js';
 import { HNSW_SQ8_DISK, hnswSearchSq8Disk } from './worker-file-reads.js';
@@ -41,7 +39,6 @@ function run(arena: number, fn: string, args: number[]): number {
   if (fn === HNSW_SQ8_DISK)
     return hnswSearchSq8Disk(exports, memories.get(arena) as WebAssembly.Memory, args);
   if (fn === CRC32) return crc32Of(memories.get(arena) as WebAssembly.Memory, args);
-  if (fn === CHECK_LEVEL0) return checkLevel0On(memories.get(arena) as WebAssembly.Memory, args);
   const entry = exports[fn];
   if (typeof entry !== 'function') throw new Error(`kernels have no function '${fn}'`);
   return entry(...args) ?? 0;

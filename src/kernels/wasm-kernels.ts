@@ -51,6 +51,8 @@ interface KernelExports {
   hnswInsert(graph: number, scratch: number, node: number): void;
   hnswInsertClaimed(graph: number, scratch: number): void;
   hnswRepair(graph: number, scratch: number, node: number): void;
+  /** assembly/hnsw-check.ts: -1 when the level-0 lists of nodes from..to-1 hold, else the first that does not. */
+  hnswCheckLevel0(level0: number, M0: number, n: number, from: number, to: number, seen: number): number;
 }
 
 /**
