@@ -10,8 +10,8 @@
  * chunks of about 2 ms (a message each: a worker waited for its next chunk at every round
  * trip). A batch goes in slices of at most `SLICE_BYTES` (index/hnsw-batch.ts) of queries and results and about
  * `SLICE_WORK` of estimated work per worker (about 12 ms, so that a search issued meanwhile
- * waits no longer for a worker), two in flight: the workers go on to the next slice while
- * this thread formats the last. A query's `finish` (scores, hits) runs on this thread as soon
+ * waits no longer for a worker), two in flight: the next slice is handed out as soon as one
+ * answers, before this thread formats it, so the workers go on while it does. A query's `finish` (scores, hits) runs on this thread as soon
  * as its segments have answered.
  *
  * Placement follows `SearchPlacement`'s rule for a whole call: a batch alone in the process
@@ -146,15 +146,27 @@ async function searchOnWorkers(
     const workers = KernelWorkerPool.of('search').maxWorkers;
     const byWork = Math.floor((SLICE_WORK * workers) / Math.max(1, estimatedWork(plan)));
     const size = Math.max(1, Math.min(sliceRows(index.dimension, k), byWork));
-    const search = (from: number): Promise<void> =>
-      searchBatch(queries.slice(from, from + size), k, allow, params, workers).then((found) => {
-        for (let i = 0; i < found.length; i++) answered(from + i, p, candidates(plan, found[i]));
-      });
     let next = 0;
+    /** The next slice's search, handed to the workers now; undefined when none is left. */
+    const start = () => {
+      if (next >= queries.length) return undefined;
+      const from = next;
+      next += size;
+      return { from, found: searchBatch(queries.slice(from, from + size), k, allow, params, workers) };
+    };
+    // Each lane hands out its next slice before it formats the one that answered, so the
+    // workers never wait for this thread's formatting.
     const lane = async () => {
-      for (let from = next; from < queries.length; from = next) {
-        next += size;
-        await search(from);
+      for (let slice = start(); slice !== undefined; ) {
+        const found = await slice.found;
+        const { from } = slice;
+        slice = start();
+        try {
+          for (let i = 0; i < found.length; i++) answered(from + i, p, candidates(plan, found[i]));
+        } catch (err) {
+          slice?.found.catch(() => undefined); // the batch rejects with err; this slice is not awaited
+          throw err;
+        }
       }
     };
     await Promise.all([lane(), lane()]);
