@@ -160,10 +160,16 @@ export function renderScale(
       'through the page cache, `perf` of a 10M load showed the kernel zeroing fresh pages and copying from the ' +
       'page cache for most of both cores (`clear_page_erms` 33%, `_copy_to_iter` 22% of the samples; 17–22 s of ' +
       'kernel time, 4–5 s with direct reads). In rounds where the host serves the files at 1.6 GB/s or more, the ' +
-      'load still runs below the disk (46–50% at 10M × 128, 55–70% at 768-d, 69–89% at 1536-d): it is then bound by ' +
-      'its own work on the two cores (checksums, graph checks, zeroing fresh pages). At 1M × 128 (0.66 GB read in ' +
-      "0.8 s) the tail after the last read weighs most: the last chunks' checksums and the index's checks (about " +
-      '0.25 s together), and the ids parsed while reads wait for this thread.',
+      'load runs below the disk (35–50% at 10M × 128, 58–70% at 768-d, 85% at 1536-d): it is then bound by its own ' +
+      'work on the two vCPUs. `perf` of a 10M load with direct reads: the kernel zeroing the fresh pages the data ' +
+      "lands in (`clear_page_erms`, 27% of all samples; this VM's first touch of memory runs at about 2.2 GB/s per " +
+      'core, 0.45 s per GiB in a plain loop), CRC-32 (zlib, 3.4 GB/s per core), the level-0 graph checks (wasm, ' +
+      '0.7–0.95 s per worker; 2 s in JavaScript before) and the id table: 6.4 s user and 8.2 s system time for ' +
+      '6.17 GB in one load, so on these two cores a 10M load takes 6–8 s (0.8–1.0 GB/s) however fast the ' +
+      'disk. At 1M × 128 (0.66 GB in 0.8–0.9 s) the cores are 43% idle: the load waits for the disk, which gets 4 ' +
+      "reads at a time (Node's thread pool; with `UV_THREADPOOL_SIZE=8`, direct reads of that segment file ran " +
+      '5–15% faster), and for the tail after the last read (the last checksums, then the index file, read after ' +
+      'the segment file).',
     '',
   ];
   if (run.notShown && run.notShown.length > 0) {
