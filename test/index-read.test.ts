@@ -189,3 +189,37 @@ test('a level-0 list that fails the integrity check, under a valid checksum, is 
     }
   }
 });
+
+test('without room in the arena for the check bitset, level-0 lists are checked in TypeScript with the same outcome', async () => {
+  const f = await fixture();
+  const alloc = f.kernels.alloc.bind(f.kernels);
+  let refused = 0;
+  f.kernels.alloc = (bytes: number) => {
+    // Only the check's bitset is refused (the deleted-nodes bitset has the same size).
+    if (!new Error().stack?.includes('level0Bitset')) return alloc(bytes);
+    refused++;
+    throw new RangeError('alloc: out of wasm32 memory');
+  };
+  try {
+    const clean = await inPlace(f.file, f.segment, 0);
+    assert.ok(clean);
+    assert.equal(clean.level0Checked, 0, 'no list was checked on a worker');
+    clean.index.checkIntegrity(clean.level0Checked);
+    clean.index.dispose();
+    const body = f.built.serialize();
+    const words = new Uint32Array(body.buffer, body.byteOffset, body.byteLength / 4);
+    const list = 13 + Math.ceil(ROWS / 4) + 300 * (2 * 6 + 1);
+    words[list + 2] = words[list + 1]; // a link twice
+    const file = encodeIndexFile({ segmentId: SEGMENT_ID, rows: ROWS, indexType: 'HNSW6', body });
+    const damaged = await inPlace(file, f.segment, 0);
+    assert.ok(damaged);
+    assert.throws(
+      () => damaged.index.checkIntegrity(damaged.level0Checked),
+      /node 300 links to \d+ twice on 0/,
+    );
+    damaged.index.dispose();
+    assert.ok(refused >= 3, 'the bitset was asked for and refused');
+  } finally {
+    f.kernels.alloc = alloc;
+  }
+});

@@ -97,7 +97,8 @@ export async function readHnswInPlace(
     while (!failed && arrived > handed && (arrived - handed) * listBytes >= workerBytes) {
       if (free.length === 0) {
         if (bitsets.length >= KernelWorkerPool.of('search').maxWorkers) return;
-        const made = graph.kernels.alloc(graph.level0SeenBytes);
+        const made = graph.level0Bitset();
+        if (made === undefined) return; // no room: these lists are left to `checkIntegrity`
         bitsets.push(made);
         free.push(made);
       }

@@ -385,7 +385,21 @@ export class HnswGraph {
    */
   checkLevel0(from: number, to: number): void {
     if (from >= to) return;
-    const seen = this.kernels.alloc(this.level0SeenBytes);
+    const seen = this.level0Bitset();
+    if (seen === undefined) {
+      // No room in the arena for the bitset: the same check in TypeScript, its bitset on the heap.
+      const memory = new Uint32Array(this.kernels.memory.buffer);
+      checkLevel0Lists(
+        memory,
+        this.level0,
+        this.M0,
+        this.count,
+        from,
+        to,
+        new Int32Array((this.count + 31) >>> 5),
+      );
+      return;
+    }
     let bad: number;
     try {
       bad = this.kernels.exports.hnswCheckLevel0(this.level0, this.M0, this.count, from, to, seen);
@@ -395,15 +409,22 @@ export class HnswGraph {
     if (bad >= 0) this.explainLevel0(bad);
   }
 
-  /** Bytes of the bitset of a level-0 check (one bit per node, in whole 16-byte blocks). */
-  get level0SeenBytes(): number {
-    return Math.max(16, ((this.count + 127) >>> 7) << 4);
+  /**
+   * A zeroed bitset for a level-0 check (one bit per node) in these kernels, for the caller to
+   * free; undefined when the arena has no room for it (a graph placed in an arena it fills).
+   */
+  level0Bitset(): number | undefined {
+    try {
+      return this.kernels.alloc(Math.max(16, ((this.count + 127) >>> 7) << 4));
+    } catch {
+      return undefined;
+    }
   }
 
   /**
    * `checkLevel0(from, to)` on a kernel worker, off the event loop, with the caller's bitset
-   * `seen` (`level0SeenBytes` from these kernels, all zero; one per call in flight, all zero
-   * again when the call resolves to -1). Resolves to -1, or to the first node whose list is
+   * `seen` (from `level0Bitset`; one per call in flight, all zero again when the call
+   * resolves to -1). Resolves to -1, or to the first node whose list is
    * wrong (`explainLevel0` says why). The lists must not change until it settles.
    */
   checkLevel0Async(from: number, to: number, seen: number): Promise<number> {
