@@ -17,6 +17,7 @@ import { CorruptDataError } from '../errors.js';
 import { parseIndexFactory } from '../index/factory-grammar.js';
 import { HnswGraph } from '../index/hnsw-graph.js';
 import { HnswIndex } from '../index/hnsw-index.js';
+import { checkLevel0Async, level0Bitset } from '../index/hnsw-integrity.js';
 import { WasmKernels } from '../kernels/wasm-kernels.js';
 import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import type { SealedSegment } from '../segment/sealed-segment.js';
@@ -47,7 +48,7 @@ export async function loadHnswInPlace(
 /**
  * The plain HNSW index of `field` of `segment` read from the index file `file` into place,
  * or undefined when this file is not one to read so (see the module comment); with the
- * nodes whose level-0 lists were checked as they arrived (`HnswGraph.checkLevel0`), which
+ * nodes whose level-0 lists were checked as they arrived (hnsw-integrity.ts), which
  * its `checkIntegrity(level0Checked)` skips.
  * @throws CorruptDataError naming `file`.
  */
@@ -97,7 +98,7 @@ export async function readHnswInPlace(
     while (!failed && arrived > handed && (arrived - handed) * listBytes >= workerBytes) {
       if (free.length === 0) {
         if (bitsets.length >= KernelWorkerPool.of('search').maxWorkers) return;
-        const made = graph.level0Bitset();
+        const made = level0Bitset(graph);
         if (made === undefined) return; // no room: these lists are left to `checkIntegrity`
         bitsets.push(made);
         free.push(made);
@@ -106,7 +107,7 @@ export async function readHnswInPlace(
       const from = handed;
       handed = arrived;
       checks.push(
-        graph.checkLevel0Async(from, handed, seen).then(
+        checkLevel0Async(graph, from, handed, seen).then(
           (bad) => {
             if (bad >= 0) failed = true;
             free.push(seen);

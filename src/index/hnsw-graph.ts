@@ -15,11 +15,10 @@
  * - Scratch blocks are sized for `capacity` nodes and for `ef` up to their `efMax`;
  *   `scratch()` replaces one that is too small.
  */
-import { checkLevel0Lists, checkList } from '../kernels/hnsw-level0-check.js';
 import { DistanceKind } from '../kernels/kernels.js';
 import type { WasmKernels } from '../kernels/wasm-kernels.js';
-import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import { Bitset } from './bitset.js';
+import { checkGraph, type GraphLayout } from './hnsw-integrity.js';
 import { PHASE_ALIGN, phasedAddress, type VectorStore } from './vector-store.js';
 
 /** Byte offsets of the graph header fields (see `assembly/hnsw.ts`). */
@@ -327,123 +326,17 @@ export class HnswGraph {
   }
 
   /**
-   * Throws if an invariant of the graph does not hold (see `assembly/hnsw.ts`). `level0From`:
-   * the level-0 lists of nodes below it were checked already by `checkLevel0` since they
-   * were written (a graph read into place checks them as they arrive), so they are skipped.
+   * Throws if an invariant of the graph does not hold (see `assembly/hnsw.ts`; the check is
+   * hnsw-integrity.ts). `level0From`: the level-0 lists of nodes below it were checked already
+   * (a graph read into place checks them as they arrive), so they are skipped.
    */
   checkIntegrity(level0From = 0): void {
-    const n = this.count;
-    const top = this.maxLevel;
-    if (n === 0) {
-      if (top !== -1) throw new Error(`hnsw: empty graph has top level ${top}`);
-      return;
-    }
-    if (this.store.count < n) throw new Error(`hnsw: ${n} nodes but ${this.store.count} vectors`);
-    const entry = this.entry;
-    if (entry >= n) throw new Error(`hnsw: entry point ${entry} out of range`);
-    if (this.levelOf(entry) !== top) {
-      throw new Error(`hnsw: entry point ${entry} has level ${this.levelOf(entry)}, top is ${top}`);
-    }
-    this.checkLevel0(level0From, n);
-    // One view of each table for the whole check, no allocation per node: at a million nodes
-    // views and sets per node cost more than the check itself (it runs at every load).
-    const levels = this.bytes(this.levels, n).slice();
-    const upperTable = this.kernels.u32(this.upper, n).slice();
-    const memory = new Uint32Array(this.kernels.memory.buffer);
-    const M = this.shape.M;
-    const seen = new Int32Array((n + 31) >>> 5);
-    for (let node = 0; node < n; node++) {
-      const level = levels[node];
-      if (level > top) throw new Error(`hnsw: node ${node} has level ${level} above the top ${top}`);
-      if (level > 0 !== (upperTable[node] !== 0)) {
-        throw new Error(`hnsw: node ${node} at level ${level} has upper block ${upperTable[node]}`);
-      }
-      for (let l = 1; l <= level; l++) {
-        const at = (upperTable[node] + (l - 1) * (M + 1) * 4) >>> 2;
-        const count = memory[at];
-        if (count > M) throw new Error(`hnsw: node ${node} has ${count} links on ${l}`);
-        checkList(memory, at, count, node, l, n, seen);
-        for (let i = 1; i <= count; i++) {
-          const other = memory[at + i];
-          if (levels[other] < l) throw new Error(`hnsw: node ${node} links to ${other} below ${l}`);
-        }
-        for (let i = 1; i <= count; i++) seen[memory[at + i] >>> 5] = 0;
-      }
-    }
-    const marked = this.deletedBitset().count();
-    if (marked !== this.deletedCount) {
-      throw new Error(`hnsw: ${marked} nodes marked deleted, header says ${this.deletedCount}`);
-    }
+    checkGraph(this, level0From);
   }
 
-  /**
-   * Checks the level-0 lists of nodes `from` to `to` - 1 (part of `checkIntegrity`): at most
-   * M0 links each, to other nodes below `count`, none twice (`hnswCheckLevel0`,
-   * assembly/hnsw-check.ts, with a bitset of its own). Reads only those lists, so a graph
-   * being read into place checks the lists that have arrived.
-   * @throws Error naming the first node whose list is wrong.
-   */
-  checkLevel0(from: number, to: number): void {
-    if (from >= to) return;
-    const seen = this.level0Bitset();
-    if (seen === undefined) {
-      // No room in the arena for the bitset: the same check in TypeScript, its bitset on the heap.
-      const memory = new Uint32Array(this.kernels.memory.buffer);
-      checkLevel0Lists(
-        memory,
-        this.level0,
-        this.M0,
-        this.count,
-        from,
-        to,
-        new Int32Array((this.count + 31) >>> 5),
-      );
-      return;
-    }
-    let bad: number;
-    try {
-      bad = this.kernels.exports.hnswCheckLevel0(this.level0, this.M0, this.count, from, to, seen);
-    } finally {
-      this.kernels.free(seen);
-    }
-    if (bad >= 0) this.explainLevel0(bad);
-  }
-
-  /**
-   * A zeroed bitset for a level-0 check (one bit per node) in these kernels, for the caller to
-   * free; undefined when the arena has no room for it (a graph placed in an arena it fills).
-   */
-  level0Bitset(): number | undefined {
-    try {
-      return this.kernels.alloc(Math.max(16, ((this.count + 127) >>> 7) << 4));
-    } catch {
-      return undefined;
-    }
-  }
-
-  /**
-   * `checkLevel0(from, to)` on a kernel worker, off the event loop, with the caller's bitset
-   * `seen` (from `level0Bitset`; one per call in flight, all zero again when the call
-   * resolves to -1). Resolves to -1, or to the first node whose list is
-   * wrong (`explainLevel0` says why). The lists must not change until it settles.
-   */
-  checkLevel0Async(from: number, to: number, seen: number): Promise<number> {
-    return KernelWorkerPool.of('search').run(this.kernels, 'hnswCheckLevel0', [
-      this.level0,
-      this.M0,
-      this.count,
-      from,
-      to,
-      seen,
-    ]);
-  }
-
-  /** Throws the error of `node`'s level-0 list, which `hnswCheckLevel0` found wrong. */
-  explainLevel0(node: number): never {
-    const n = this.count;
-    const memory = new Uint32Array(this.kernels.memory.buffer);
-    checkLevel0Lists(memory, this.level0, this.M0, n, node, node + 1, new Int32Array((n + 31) >>> 5));
-    throw new Error(`hnsw: node ${node} has a wrong list on 0`); // not reached: both checks agree
+  /** Addresses of the level-0 lists, the level bytes and the upper-block table (for the integrity check). */
+  get layout(): GraphLayout {
+    return { level0: this.level0, levels: this.levels, upper: this.upper };
   }
 
   /** The graph (not the vectors) in the versioned layout documented in `docs/format.md`. */
