@@ -94,7 +94,7 @@ export function checkGraph(g: CheckedGraph, level0From = 0): void {
  * read into place checks the lists that have arrived.
  * @throws Error naming the first node whose list is wrong.
  */
-export function checkLevel0(g: CheckedGraph, from: number, to: number): void {
+function checkLevel0(g: CheckedGraph, from: number, to: number): void {
   if (from >= to) return;
   const seen = level0Bitset(g);
   if (seen === undefined) {
@@ -140,7 +140,7 @@ export function checkLevel0Async(g: CheckedGraph, from: number, to: number, seen
 }
 
 /** Throws the error of `node`'s level-0 list, which `hnswCheckLevel0` found wrong. */
-export function explainLevel0(g: CheckedGraph, node: number): never {
+function explainLevel0(g: CheckedGraph, node: number): never {
   checkLists(g, node, node + 1);
   throw new Error(`hnsw: node ${node} has a wrong list on 0`); // not reached: both checks agree
 }
