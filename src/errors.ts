@@ -114,6 +114,26 @@ export class OverloadedError extends QuiverError {
 }
 
 /**
+ * A service the database stands on cannot be reached (cluster mode: the PostgreSQL catalog,
+ * the object storage, every replica of a shard): the operation was not acknowledged, and the same call can be retried
+ * after `retryAfterSeconds`. When the connection was lost while a commit was under way, the
+ * write may have been applied all the same (never in part); writes are idempotent (an upsert
+ * by id, a delete), so repeating one is safe. Over REST: 503 with `Retry-After`. The message
+ * names the service and what failed, never its address or credentials.
+ */
+export class UnavailableError extends QuiverError {
+  constructor(
+    readonly service: 'catalog' | 'object storage' | 'shard replica',
+    operation: string,
+    readonly retryAfterSeconds = 1,
+    options?: { cause?: unknown },
+  ) {
+    super('UNAVAILABLE', `${operation}: the ${service} is unreachable; retry after ${retryAfterSeconds} s`);
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/**
  * Memory is exhausted: an allocation would exceed the database's `memoryBudget`, or the
  * engine itself refused to grow or create a memory. Nothing of the failed operation was
  * acknowledged (a seal that fails keeps its rows in the WAL and the growing segment);

@@ -23,6 +23,7 @@ import {
   OverloadedError,
   QuiverError,
   StorageFullError,
+  UnavailableError,
 } from '../src/errors.js';
 import { SeededRandom } from '../src/eval/random.js';
 import { toErrorResponse } from '../src/server/errors.js';
@@ -163,6 +164,14 @@ describe('engine errors over REST: statuses, headers, messages', () => {
     assert.equal(r.body.status.code, 'STORAGE_FULL');
     assert.match(r.body.status.error, /full/);
     assert.doesNotMatch(r.body.status.error, /secret/);
+  });
+
+  test('a catalog or object storage out of reach is 503 UNAVAILABLE with Retry-After', () => {
+    const r = respond(new UnavailableError('catalog', 'appending to the write-ahead log', 2));
+    assert.equal(r.status, 503);
+    assert.equal(r.body.status.code, 'UNAVAILABLE');
+    assert.match(r.body.status.error, /catalog is unreachable/);
+    assert.deepEqual(r.headers, { 'retry-after': '2' });
   });
 
   test('a full queue is 503 OVERLOADED with Retry-After in whole seconds; shutdown stays 503 CLOSED', () => {

@@ -492,5 +492,10 @@ export class RemoteCollection implements Collection, PayloadUpdating {
  * server then answers 503 `NOT_READY` (`NotReadyError`) while the collection is loading.
  */
 function notWaiting(suffix: string, opts: Record<string, unknown>): string {
-  return opts.wait === false ? `${suffix}?wait=false` : suffix;
+  const query: string[] = [];
+  if (opts.wait === false) query.push('wait=false');
+  // Cluster mode: `eventual` reads skip the wait for replicas to catch up (strong is the default).
+  if (opts.consistency === 'eventual' || opts.consistency === 'strong')
+    query.push(`consistency=${opts.consistency}`);
+  return query.length === 0 ? suffix : `${suffix}?${query.join('&')}`;
 }

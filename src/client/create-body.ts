@@ -3,7 +3,8 @@
  * `vectors: { size, distance }`, named fields `vectors: { name: { size, distance } }`, and
  * Quiver's own options travel as the server's extensions (`index`, `provider`,
  * `provider_options`, `store_input`, `segment_size`, `payload_indexes`; `onDisk` is Qdrant's
- * vector `on_disk`). The checks the
+ * vector `on_disk`; `shards` and `replicas`, for a cluster, are Qdrant's `shard_number` and
+ * `replication_factor`). The checks the
  * wire cannot carry (both `dimension` and `vectors`) are the engine's, made here with its
  * error; values of the wrong type go on as they are, for the server to refuse.
  */
@@ -40,7 +41,7 @@ function defined(values: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function createBody(config: Record<string, unknown>): Record<string, unknown> {
-  const { dimension, metric, vectors, index, segmentSize, payloadIndexes, onDisk } = config;
+  const { dimension, metric, vectors, index, segmentSize, payloadIndexes, onDisk, shards, replicas } = config;
   if (vectors !== undefined && (dimension !== undefined || metric !== undefined)) {
     throw new InvalidArgumentError('collection config: give either dimension/metric or vectors, not both');
   }
@@ -75,5 +76,8 @@ export function createBody(config: Record<string, unknown>): Record<string, unkn
   if (payloadIndexes !== undefined) {
     body.payload_indexes = payloadIndexes;
   }
+  // Cluster mode (a single server ignores them).
+  if (shards !== undefined) body.shard_number = shards;
+  if (replicas !== undefined) body.replication_factor = replicas;
   return body;
 }

@@ -35,7 +35,8 @@ export class RemoteDatabase implements Database, RemoteHost {
   constructor(readonly transport: HttpTransport) {}
 
   /**
-   * Creates a collection.
+   * Creates a collection; on a cluster node, `shards` and `replicas` split and copy it (a
+   * single server ignores them).
    * @example
    * const images = await db.createCollection('images', { dimension: 128, metric: 'cosine' });
    * const media = await db.createCollection('media', {
@@ -44,7 +45,10 @@ export class RemoteDatabase implements Database, RemoteHost {
    * });
    * const photos = await db.createCollection('photos', { vectors: { image: { provider: 'color-histogram' } } });
    */
-  async createCollection(name: string, config: CollectionConfig): Promise<RemoteCollection> {
+  async createCollection(
+    name: string,
+    config: CollectionConfig & { shards?: number; replicas?: number },
+  ): Promise<RemoteCollection> {
     this.check();
     checkCollectionName(name);
     const body = createBody(checkOptions(config, 'collection config'));

@@ -8,6 +8,7 @@
  * Inputs of provider fields are embedded before the write is queued (field-embedders.ts).
  */
 import { InvalidArgumentError } from '../errors.js';
+import { WalKind } from '../storage/wal-record.js';
 import type { StoredCollectionConfig, StoredVectorField } from './collection-config.js';
 import type { CollectionGate } from './collection-gate.js';
 import type { CollectionHost } from './collection-host.js';
@@ -83,6 +84,26 @@ export class PointWrites {
       apply: (seq) => {
         storage.applyUpsert(seq, ids, fieldRows, payloads);
         maintenance.sealIfFull();
+      },
+    });
+  }
+
+  /** See `EmbeddedCollection.applyLogged`. */
+  async applyLogged(kind: number, body: Uint8Array): Promise<void> {
+    const { host, gate, storage, maintenance, indexer } = this.c;
+    await gate.loaded();
+    await host.queue.write({
+      collectionId: storage.collectionId,
+      kind,
+      body,
+      check: () => {
+        gate.check();
+        if (kind === WalKind.UPSERT || kind === WalKind.UPSERT_FIELDS) storage.checkRoom(1);
+      },
+      apply: (seq) => {
+        storage.replay(kind, body, seq);
+        if (kind === WalKind.PAYLOAD) indexer.scheduleMissing();
+        else maintenance.sealIfFull();
       },
     });
   }

@@ -167,6 +167,15 @@ export class EmbeddedCollection implements Collection {
   }
 
   /**
+   * Cluster mode: commits and applies one write already validated, encoded (`UpsertEncoder`,
+   * `wal-record.ts`) and acknowledged in a shard's log elsewhere, with the effect the write
+   * that encoded it would have had here. Internal: a replica calls it in log order.
+   */
+  applyLogged(kind: number, body: Uint8Array): Promise<void> {
+    return this.writes.applyLogged(kind, body);
+  }
+
+  /**
    * The points with these ids, in the order asked; ids that do not exist are left out.
    * @example
    * const [p] = await images.get(['img-1'], { withVector: true });

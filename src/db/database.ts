@@ -140,7 +140,16 @@ export class Quiver implements Database, SnapshotDatabase, CollectionHost {
     this.check();
     checkCollectionName(name);
     const stored = checkConfig(await resolveProviders(config, this.embedders));
+    return this.createStored(name, stored);
+  }
+
+  /**
+   * Creates a collection from a config already validated and stored elsewhere (cluster mode:
+   * a node's replica of a cluster collection, whose config the cluster catalog holds).
+   */
+  async createStored(name: string, stored: StoredCollectionConfig): Promise<EmbeddedCollection> {
     this.check();
+    checkCollectionName(name);
     return this.queue.exclusive(async () => {
       this.check();
       if (this.registry.has(name)) throw new CollectionExistsError(name);

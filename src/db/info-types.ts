@@ -90,6 +90,9 @@ export interface CollectionInfo {
   disk?: DiskInfo;
   /** Progress of loading the sealed segments in the background after open (embedded engine). */
   loading?: LoadingInfo;
+  /** Cluster mode: the collection's shards and the copies of each. */
+  shards?: number;
+  replicas?: number;
 }
 
 /**

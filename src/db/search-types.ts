@@ -13,6 +13,12 @@ import type { Point, PointId, VectorInput } from './point-types.js';
  */
 export interface ReadOptions {
   wait?: boolean;
+  /**
+   * Cluster mode: `strong` (the default) sees every write acknowledged before the read began,
+   * on any node; `eventual` reads each shard's replica as it is, without waiting for it to
+   * catch up with the log. An embedded database always reads its own writes.
+   */
+  consistency?: 'strong' | 'eventual';
 }
 
 export interface SearchOptions extends ReadOptions {

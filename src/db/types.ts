@@ -165,6 +165,12 @@ export interface Database {
   listCollections(): Promise<string[]>;
   dropCollection(name: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Cluster mode: collections are split into shards and copied to replicas, so a collection's
+   * config may give `shards` and `replicas` (over REST, `shard_number` and
+   * `replication_factor`). Absent for an embedded database, which keeps one copy.
+   */
+  readonly sharded?: boolean;
 }
 
 /** A collection snapshot as listed (Qdrant's `SnapshotDescription`). */

@@ -231,9 +231,23 @@ export const CreateCollectionBody = Type.Object(
         description: 'Quiver extension: payload fields to index at creation, by key.',
       }),
     ),
-    shard_number: Ignored('one shard'),
+    shard_number: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1024,
+        description:
+          'Shards of the collection on a cluster node (hash of the point id); a single server keeps one and ignores it.',
+      }),
+    ),
     sharding_method: Ignored('one shard'),
-    replication_factor: Ignored('one node'),
+    replication_factor: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 16,
+        description:
+          'Copies of each shard on distinct cluster nodes; a single server keeps one and ignores it.',
+      }),
+    ),
     write_consistency_factor: Ignored('one node'),
     on_disk_payload: Ignored('one storage mode'),
     wal_config: Ignored('every write is durable when answered'),

@@ -49,6 +49,8 @@ export interface CreateBody {
   index?: WireIndex;
   segment_size?: number;
   payload_indexes?: Record<string, FieldSchemaBody>;
+  shard_number?: number;
+  replication_factor?: number;
 }
 
 export type FieldSchemaBody =
@@ -96,12 +98,20 @@ function fieldOf(params: VectorParamsBody, where: string): VectorFieldConfig {
   return out;
 }
 
-/** The engine's config of a create body. */
-export function engineConfig(body: CreateBody): CollectionConfig {
+/**
+ * The engine's config of a create body; with `sharded` (a cluster node), its `shards` and
+ * `replicas` from `shard_number` and `replication_factor` (a single server ignores them).
+ */
+export function engineConfig(
+  body: CreateBody,
+  sharded = false,
+): CollectionConfig & { shards?: number; replicas?: number } {
   const { vectors } = body;
   if (vectors === undefined)
     throw new InvalidArgumentError('vectors: is required ({ size, distance } or named vectors)');
-  const out: CollectionConfig = {};
+  const out: CollectionConfig & { shards?: number; replicas?: number } = {};
+  if (sharded && typeof body.shard_number === 'number') out.shards = body.shard_number;
+  if (sharded && typeof body.replication_factor === 'number') out.replicas = body.replication_factor;
   if (isSingle(vectors)) {
     if (vectors.provider !== undefined || vectors.size === undefined) {
       throw new InvalidArgumentError(
@@ -310,8 +320,8 @@ export async function collectionInfo(info: CollectionInfo, indexedPoints: (key: 
     config: {
       params: {
         vectors: vectorParams(info),
-        shard_number: 1,
-        replication_factor: 1,
+        shard_number: info.shards ?? 1,
+        replication_factor: info.replicas ?? 1,
         write_consistency_factor: 1,
         on_disk_payload: false,
       },

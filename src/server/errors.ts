@@ -15,7 +15,8 @@
  *   so is memory (`CAPACITY`: the memory budget or the machine's memory is exhausted; its
  *   message names only byte counts, so it is sent as is);
  * - a full work queue (`OVERLOADED`, e.g. the embedding workers') → 503 with `Retry-After`
- *   (whole seconds), the request was not started;
+ *   (whole seconds), the request was not started; so is a catalog or object storage that
+ *   cannot be reached (`UNAVAILABLE`, cluster mode): nothing of the request was acknowledged;
  * - a closed database (the server is shutting down, `CLOSED`) → 503;
  * - a read that asked not to wait (`wait=false`) for a collection still loading after open
  *   (`NOT_READY`) → 503 with `Retry-After: 1`;
@@ -37,7 +38,13 @@
  * `INVALID_FILTER`), so a client can rebuild the same typed error either way.
  */
 import type { FastifyError } from 'fastify';
-import { InvalidFilterError, NotReadyError, OverloadedError, QuiverError } from '../errors.js';
+import {
+  InvalidFilterError,
+  NotReadyError,
+  OverloadedError,
+  QuiverError,
+  UnavailableError,
+} from '../errors.js';
 import type { ErrorBody } from '../wire/format.js';
 
 export interface ErrorResponse {
@@ -67,6 +74,7 @@ const CODE_STATUS: Record<string, number> = {
   COLLECTION_EXISTS: 409,
   MANIFEST_CONFLICT: 409,
   OVERLOADED: 503,
+  UNAVAILABLE: 503,
   NOT_READY: 503,
   CLOSED: 503,
   STORAGE_FULL: 507,
@@ -151,7 +159,7 @@ export function toErrorResponse(
     const response: ErrorResponse = withheld
       ? { status, body: errorBody(error.code, withheld(collection)) }
       : { status, body: errorBody(error.code, error.message, enginePath(error, body)) };
-    if (error instanceof OverloadedError) {
+    if (error instanceof OverloadedError || error instanceof UnavailableError) {
       response.headers = { 'retry-after': String(Math.max(0, Math.ceil(error.retryAfterSeconds))) };
     } else if (error instanceof NotReadyError) {
       response.headers = { 'retry-after': '1' };

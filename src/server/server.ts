@@ -67,6 +67,11 @@ export interface ServerOptions {
    * request to the port then fails its TLS handshake (the connection is closed).
    */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * Further route plugins, registered after the REST routes (cluster mode's node-to-node
+   * routes). Their routes declare their access in `config.access` like the others.
+   */
+  plugins?: readonly ((app: FastifyInstance) => Promise<void>)[];
 }
 
 export class QuiverServer {
@@ -242,6 +247,7 @@ export class QuiverServer {
       });
       await snapshots.register(snapshotRoutes, context);
     });
+    for (const plugin of options.plugins ?? []) await app.register(plugin);
     await app.ready();
     return server;
   }

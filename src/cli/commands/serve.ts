@@ -1,6 +1,10 @@
 /**
  * `quiver serve [--host 127.0.0.1] [--port 6333] [--config <file>] [--log-level warn]
- *  [--jwt-secret-file <file>] [--tls-cert <pem> --tls-key <pem>]`
+ *  [--jwt-secret-file <file>] [--tls-cert <pem> --tls-key <pem>]
+ *  [--cluster <postgres-url> --objects s3://bucket/prefix [--endpoint <url>] [--advertise <url>]]`
+ *
+ * With `--cluster` the process is a node of a cluster (`cli/cluster-node.ts`): `--data` is
+ * then its cache folder, and the same REST API answers for the whole cluster.
  *
  * Serves the database at `--data` over HTTP until SIGTERM or SIGINT, then shuts down
  * gracefully: stop accepting, finish the requests in flight, close the database (every
@@ -21,6 +25,7 @@ import type { Command } from 'commander';
 import { isLoopback } from '../../server/auth.js';
 import { loadSettings, MIN_JWT_SECRET } from '../../server/config.js';
 import { QuiverServer } from '../../server/server.js';
+import { startClusterNode } from '../cluster-node.js';
 import { openDatabase } from '../database.js';
 import { integerBetween, LIMITS, usageError } from '../options.js';
 
@@ -32,6 +37,14 @@ interface ServeOptions {
   jwtSecretFile?: string;
   tlsCert?: string;
   tlsKey?: string;
+  cluster?: string;
+  catalogSchema: string;
+  objects?: string;
+  endpoint?: string;
+  advertise?: string;
+  leaseSeconds?: number;
+  defaultShards?: number;
+  defaultReplicas?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -54,6 +67,32 @@ export function registerServe(program: Command): void {
       '--log-level <level>',
       'server log level on stderr (fatal, error, warn, info, debug, silent)',
       'warn',
+    )
+    .option(
+      '--cluster <postgres-url>',
+      'run as a node of the cluster whose catalog is this PostgreSQL database',
+    )
+    .option('--catalog-schema <name>', 'cluster mode: the PostgreSQL schema of the catalog', 'quiver')
+    .option('--objects <s3-url>', 'cluster mode: object storage for checkpoints, s3://bucket/prefix')
+    .option('--endpoint <url>', 'cluster mode: an S3-compatible service (path-style addressing)')
+    .option(
+      '--advertise <url>',
+      'cluster mode: the URL other nodes reach this one at (default: where it listens)',
+    )
+    .option(
+      '--default-shards <n>',
+      'cluster mode: shards of a collection created without shard_number',
+      integerBetween(1, 1024),
+    )
+    .option(
+      '--default-replicas <n>',
+      'cluster mode: copies of each shard of a collection created without replication_factor',
+      integerBetween(1, 16),
+    )
+    .option(
+      '--lease-seconds <n>',
+      "cluster mode: lease length; a dead node's shards move after it",
+      integerBetween(1, 3600),
     )
     .action(async (options: ServeOptions, command: Command) => {
       const settings = await loadSettings(options.config, process.env);
@@ -86,6 +125,23 @@ export function registerServe(program: Command): void {
         );
       }
       const { data } = command.optsWithGlobals<{ data: string }>();
+      if ((options.cluster === undefined) !== (options.objects === undefined)) {
+        usageError(command, '--cluster and --objects go together');
+      }
+      if (options.cluster !== undefined && options.objects !== undefined) {
+        const node = await startClusterNode(
+          { ...options, cluster: options.cluster, objects: options.objects, data },
+          { ...settings, logLevel: options.logLevel, ...(tls === undefined ? {} : { tls }) },
+        );
+        process.stdout.write(
+          `quiver: cluster node ${node.db.nodeId} serving at ${node.url} (cache ${data})\n`,
+        );
+        await untilSignal();
+        await node.server.close();
+        await node.db.close();
+        process.stderr.write('quiver: closed\n');
+        process.exit(0);
+      }
       const db = await openDatabase(command, 'create', 'background', {
         encryptionKeyFile: settings.encryptionKeyFile,
         previousEncryptionKeyFile: settings.previousEncryptionKeyFiles,
@@ -104,18 +160,23 @@ export function registerServe(program: Command): void {
         throw error;
       }
       process.stdout.write(`quiver: serving ${data} at ${url} (API description: ${url}/openapi.json)\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.on(signal, () => process.exit(1));
-          process.stderr.write(`quiver: ${signal}: finishing requests in flight, then closing\n`);
-          resolve();
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      await untilSignal();
       await server.close();
       await db.close();
       process.stderr.write('quiver: closed\n');
       process.exit(0);
     });
+}
+
+/** Resolves at the first SIGTERM or SIGINT; a second one exits at once with code 1. */
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.on(signal, () => process.exit(1));
+      process.stderr.write(`quiver: ${signal}: finishing requests in flight, then closing\n`);
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
 }

@@ -83,7 +83,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       config: MANAGE,
     },
     async (request) => {
-      const config = engineConfig(request.body as CreateBody);
+      const config = engineConfig(request.body as CreateBody, db.sharded === true);
       checkProviderPolicy(config, allowedProviders);
       const { name } = request.params;
       await createOrDrop.run(name, () => db.createCollection(name, config));

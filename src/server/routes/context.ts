@@ -55,7 +55,12 @@ export const LIST: RouteConfig = { access: 'list' };
  */
 export function pathCollection(db: Database, request: FastifyRequest): Collection {
   const { name } = request.params as { name: string };
-  const collection = db.collection(name);
+  let collection = db.collection(name);
+  // Cluster mode: `?consistency=eventual` (a Quiver extension) reads replicas without waiting
+  // for them to catch up; Qdrant's values (`all`, `majority`, `quorum`, a number) read strongly.
+  const consistency = (request.query as { consistency?: unknown } | undefined)?.consistency;
+  const sharded = collection as Collection & { withConsistency?(c: 'strong' | 'eventual'): Collection };
+  if (consistency === 'eventual' && sharded.withConsistency) collection = sharded.withConsistency('eventual');
   const tenant = request.grant === null ? undefined : tenantOf(request.grant, name);
   return tenant === undefined ? collection : new TenantCollection(collection, tenant);
 }
