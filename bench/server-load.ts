@@ -25,13 +25,11 @@
  * Prints Markdown on stdout, progress on stderr.
  * Reproduce: `npm run build && node dist/bench/server-load.js` (or `npm run bench:server`)
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { encodeVector } from '../src/client/wire.js';
 import { Quiver } from '../src/db/database.js';
 import type { Collection } from '../src/db/types.js';
@@ -44,6 +42,7 @@ import {
   IDLE_SECONDS,
   photoInputs,
 } from './server/embed-load.js';
+import { commit, load, type Measured, machine, packageRoot, summarize } from './server/http-load.js';
 
 const N = 100_000;
 const DIM = 128;
@@ -58,40 +57,7 @@ const RECALL_QUERIES = 100;
 /** Names the cached folder: change it when the data or the collection config change. */
 const CACHE_KEY = 'server-load-gmm-100k-128-seed42-hnsw-default';
 
-interface Measured {
-  qps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  errors: number;
-}
-
 const log = (message: string) => process.stderr.write(`[server-load] ${message}\n`);
-
-function packageRoot(): string {
-  const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; dirname(dir) !== dir; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-  }
-  throw new Error(`no package.json above ${start}`);
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted.length === 0
-    ? Number.NaN
-    : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-function summarize(latenciesMs: number[], seconds: number, errors: number): Measured {
-  const sorted = [...latenciesMs].sort((a, b) => a - b);
-  return {
-    qps: sorted.length / seconds,
-    p50: percentile(sorted, 0.5),
-    p95: percentile(sorted, 0.95),
-    p99: percentile(sorted, 0.99),
-    errors,
-  };
-}
 
 /** Whether `dir` holds the finished collection (and opens with this version of the engine). */
 async function isBuilt(dir: string): Promise<boolean> {
@@ -187,64 +153,6 @@ function startServer(dir: string): Promise<{ child: ChildProcess; url: string }>
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`quiver serve exited (${code}) before listening`)));
   });
-}
-
-/**
- * Drives `method path` at `connections` concurrent requests, with the bodies of `bodies`
- * in turn (encoded once, which keeps the load generator's share of the CPU small), or
- * with a new body from `bodies()` per request.
- */
-function load(
-  url: string,
-  method: string,
-  path: string,
-  bodies: string[] | (() => string),
-  connections: number,
-  seconds: number,
-): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const latencies: number[] = [];
-    const headers = { 'content-type': 'application/json' };
-    const t0 = performance.now();
-    const instance = autocannon(
-      {
-        url,
-        connections,
-        duration: seconds,
-        timeout: 30,
-        requests:
-          typeof bodies === 'function'
-            ? [{ method, path, headers, setupRequest: (request) => ({ ...request, body: bodies() }) }]
-            : bodies.map((body) => ({ method, path, headers, body })),
-      },
-      (error, result) => {
-        if (error) reject(error);
-        else {
-          const elapsed = (performance.now() - t0) / 1000;
-          resolve(summarize(latencies, elapsed, result.errors + result.timeouts + result.non2xx));
-        }
-      },
-    );
-    instance.on('response', (_client, status, _bytes, responseTime) => {
-      if (status >= 200 && status < 300) latencies.push(responseTime);
-    });
-  });
-}
-
-/** The checked-out commit, marked `+changes` when the work tree differs from it. */
-function commit(): string {
-  const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: packageRoot(), encoding: 'utf8' }).trim();
-  try {
-    const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
-    return `\`${git('rev-parse', '--short', 'HEAD')}\`${dirty ? ' (+ uncommitted changes)' : ''}`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-}
-
-function machine(): string {
-  return `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 }
 
 function row(label: string, concurrency: number, m: Measured): string {

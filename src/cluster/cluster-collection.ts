@@ -2,20 +2,13 @@
  * A collection of a cluster, as any node serves it: the same `Collection` interface as the
  * embedded one, routing each call to the shards it concerns.
  *
- * - Writes are validated, embedded and encoded here (`UpsertEncoder`, so a refused batch
- *   refuses everything before anything is logged), split by shard (`shardOf`), and appended
- *   to each shard's log in PostgreSQL; the call resolves once every part committed. A batch
- *   spanning shards is not atomic across them: if one shard's append fails, the call fails
- *   and the parts already committed stay (repeating the call is safe: writes are idempotent).
- * - Writes by filter resolve the matching ids per shard first (a strong read), then log them
- *   by id, as the embedded collection logs them; a point written while the filter is being
- *   resolved may or may not be affected. Counts returned by writes are of the points that
- *   existed when the write began.
+ * - Writes are encoded here and appended to the shards' logs in PostgreSQL (`shard-writes.ts`).
  * - Reads go to one replica of each shard they concern (this node's when it has one, else a
  *   live holder's, the next one on failure). With `consistency: 'strong'` (the default), the
  *   log position of every shard is read once when the call begins and each replica answers
  *   only once it has applied that position.
- * - Searches ask each shard for its best `offset + k` and merge them by score.
+ * - Searches ask each shard for its best `offset + k` and merge them by score; grouped
+ *   searches and recommendations take more than one list per shard (`shard-merge.ts`).
  */
 import { checkPayloadIndex, fieldsOf, type StoredCollectionConfig } from '../db/collection-config.js';
 import { compareIds } from '../db/id-order.js';
@@ -52,40 +45,19 @@ import { checkIds, describe } from '../db/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { type Filter, parseFilter } from '../payload/filter.js';
 import type { PayloadOperation } from '../storage/payload-record.js';
-import { encodePayloadRecord } from '../storage/payload-record.js';
 import type { ClusterCollectionRow } from '../storage/pg-catalog.js';
-import { encodeDelete, WalKind } from '../storage/wal-record.js';
 import type { ReplicaMethod } from './replica-calls.js';
-import { groupByShard, shardOf } from './shard-of.js';
-
-/** What a cluster collection needs of its node. */
-export interface ShardRouter {
-  /** Appends one encoded write to a shard's log; resolves with its sequence number once committed. */
-  append(collectionId: number, shard: number, kind: number, body: Uint8Array): Promise<number>;
-  /** The committed log position of every shard of a collection. */
-  positions(collectionId: number): Promise<number[]>;
-  /** Calls `method` on a replica of the shard that has applied the log up to `minSeq`. */
-  call<T>(
-    collectionId: number,
-    shard: number,
-    method: ReplicaMethod,
-    args: unknown[],
-    minSeq: number,
-  ): Promise<T>;
-  /** Calls `method` on every live replica of the shard (configuration changes, flushes), once each has applied `minSeq`. */
-  callAll(
-    collectionId: number,
-    shard: number,
-    method: ReplicaMethod,
-    args: unknown[],
-    minSeq: number,
-  ): Promise<void>;
-  /** Changes the collection's stored config in the catalog (validated by `change`, which may throw). */
-  changeConfig(
-    collection: ClusterCollection,
-    change: (config: StoredCollectionConfig) => StoredCollectionConfig,
-  ): Promise<void>;
-}
+import {
+  idKey,
+  mergeHits,
+  orderValueCompare,
+  recommendAcross,
+  searchGroups,
+  withoutConsistency,
+} from './shard-merge.js';
+import { groupByShard } from './shard-of.js';
+import type { FanOut, ShardRouter } from './shard-router.js';
+import { ShardWrites } from './shard-writes.js';
 
 const lowerIsBetter = (metric: Metric) => metric !== 'ip' && metric !== 'cosine';
 
@@ -98,12 +70,14 @@ export class ClusterCollection implements Collection {
   readonly id: number;
   /** The consistency of reads that do not say (`withConsistency`). */
   private defaultConsistency: 'strong' | 'eventual' = 'strong';
+  private readonly fanOut: FanOut;
+  private readonly writes: ShardWrites;
 
   constructor(
     readonly row: ClusterCollectionRow,
     readonly config: StoredCollectionConfig,
     private readonly router: ShardRouter,
-    private readonly encoder: UpsertEncoder,
+    readonly encoder: UpsertEncoder,
   ) {
     this.name = row.name;
     this.id = row.id;
@@ -111,6 +85,15 @@ export class ClusterCollection implements Collection {
     this.metric = config.metric;
     this.shards = row.shards;
     this.replicas = row.replicas;
+    this.fanOut = {
+      id: this.id,
+      shards: this.shards,
+      router,
+      minSeqs: (options) => this.minSeqs(options),
+      ascending: (query, options) => this.ascending(query, options),
+      get: (ids, options) => this.get(ids, options),
+    };
+    this.writes = new ShardWrites(this.fanOut, encoder);
   }
 
   /** This collection, with reads that do not give `consistency` read at `consistency`. */
@@ -120,36 +103,14 @@ export class ClusterCollection implements Collection {
     return view;
   }
 
-  // ---- writes
+  // ---- writes (shard-writes.ts)
 
-  async upsert(points: (PointInput | RawPointInput)[]): Promise<void> {
-    const embedded = await this.encoder.embed(points);
-    const whole = this.encoder.encode(embedded);
-    if (!whole) return;
-    const groups = groupByShard(whole.ids, this.shards);
-    if (groups.size === 1) {
-      const [shard] = groups.keys();
-      await this.router.append(this.id, shard, whole.kind, whole.body);
-      return;
-    }
-    const parts = [...groups].map(([shard, at]) => {
-      const batch = this.encoder.encode(at.map((i) => embedded[i]));
-      return { shard, batch: batch! };
-    });
-    await Promise.all(parts.map((p) => this.router.append(this.id, p.shard, p.batch.kind, p.batch.body)));
+  upsert(points: (PointInput | RawPointInput)[]): Promise<void> {
+    return this.writes.upsert(points);
   }
 
-  async delete(selector: PointId[] | DeleteByFilter, options?: DeleteOptions): Promise<number> {
-    if (options?.purge) throw new InvalidArgumentError('delete: purge is not available in cluster mode yet');
-    const ids = await this.selected(selector, 'delete');
-    if (ids.length === 0) return 0;
-    const existing = Array.isArray(selector)
-      ? (await this.get(ids, { withPayload: false })).length
-      : ids.length;
-    await this.perShard(ids, (shard, part) =>
-      this.router.append(this.id, shard, WalKind.DELETE, encodeDelete({ ids: part })),
-    );
-    return existing;
+  delete(selector: PointId[] | DeleteByFilter, options?: DeleteOptions): Promise<number> {
+    return this.writes.delete(selector, options);
   }
 
   purge(): Promise<never> {
@@ -163,11 +124,11 @@ export class ClusterCollection implements Collection {
   ): Promise<number> {
     const operation: PayloadOperation = { op: 'set', payload: checkObject(payload, 'payload') };
     if (options?.key !== undefined) operation.key = options.key;
-    return this.changePayload(selector, operation, 'setPayload');
+    return this.writes.changePayload(selector, operation, 'setPayload');
   }
 
   async overwritePayload(selector: PointSelector, payload: Record<string, unknown>): Promise<number> {
-    return this.changePayload(
+    return this.writes.changePayload(
       selector,
       { op: 'overwrite', payload: checkObject(payload, 'payload') },
       'overwritePayload',
@@ -178,58 +139,11 @@ export class ClusterCollection implements Collection {
     if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string' || k === '')) {
       throw new InvalidArgumentError(`keys: expected an array of non-empty strings, got ${describe(keys)}`);
     }
-    return this.changePayload(selector, { op: 'delete_keys', keys }, 'deletePayloadKeys');
+    return this.writes.changePayload(selector, { op: 'delete_keys', keys }, 'deletePayloadKeys');
   }
 
   async clearPayload(selector: PointSelector): Promise<number> {
-    return this.changePayload(selector, { op: 'clear' }, 'clearPayload');
-  }
-
-  private async changePayload(
-    selector: PointSelector,
-    operation: PayloadOperation,
-    call: string,
-  ): Promise<number> {
-    const asked = await this.selected(selector as PointId[] | DeleteByFilter, call);
-    const ids = Array.isArray(selector)
-      ? (await this.get(asked, { withPayload: false })).map((p) => p.id)
-      : asked;
-    if (ids.length === 0) return 0;
-    await this.perShard(ids, (shard, part) =>
-      this.router.append(this.id, shard, WalKind.PAYLOAD, encodePayloadRecord({ ids: part, operation })),
-    );
-    return ids.length;
-  }
-
-  /** The ids a write selects: checked ids, or those matching a filter now. */
-  private async selected(selector: PointId[] | DeleteByFilter, call: string): Promise<PointId[]> {
-    if (Array.isArray(selector)) return checkIds(selector, `${call}: ids`);
-    if (typeof selector !== 'object' || selector === null || !('filter' in selector)) {
-      throw new InvalidArgumentError(
-        `${call}: expected an array of ids or { filter }, got ${describe(selector)}`,
-      );
-    }
-    const filter = parseFilter(selector.filter);
-    const positions = await this.router.positions(this.id);
-    const found = await Promise.all(
-      positions.map((seq, shard) => this.router.call<PointId[]>(this.id, shard, 'matching', [filter], seq)),
-    );
-    return found.flat();
-  }
-
-  private async perShard(
-    ids: PointId[],
-    each: (shard: number, ids: PointId[]) => Promise<unknown>,
-  ): Promise<void> {
-    const groups = groupByShard(ids, this.shards);
-    await Promise.all(
-      [...groups].map(([shard, at]) =>
-        each(
-          shard,
-          at.map((i) => ids[i]),
-        ),
-      ),
-    );
+    return this.writes.changePayload(selector, { op: 'clear' }, 'clearPayload');
   }
 
   // ---- reads
@@ -340,7 +254,7 @@ export class ClusterCollection implements Collection {
   ): Promise<Hit[] | HitGroup[]> {
     if (options.filter !== undefined) parseFilter(options.filter);
     if (options.groupBy !== undefined) {
-      return this.searchGroups(query, options as SearchOptions & { groupBy: string });
+      return searchGroups(this.fanOut, query, options as SearchOptions & { groupBy: string });
     }
     const k = options.k ?? 10;
     const offset = options.offset ?? 0;
@@ -388,10 +302,7 @@ export class ClusterCollection implements Collection {
 
   /** Hits of all shards, best first by the score's own order (higher first for similarities and text scores). */
   private merge(lists: Hit[][], query: unknown, options: SearchOptions): Hit[] {
-    const ascending = this.ascending(query, options);
-    const all = lists.flat();
-    all.sort((a, b) => (ascending ? a.score - b.score : b.score - a.score) || compareIds(a.id, b.id));
-    return all;
+    return mergeHits(lists, this.ascending(query, options));
   }
 
   /** Whether lower scores are better for this query: a plain vector search under a distance metric. */
@@ -410,114 +321,11 @@ export class ClusterCollection implements Collection {
   }
 
   /**
-   * Grouped search in two rounds: each shard's best `offset + k` groups give the best groups
-   * overall (a group's best hit is in the shard whose own ranking has it among its best); then
-   * each shard returns its best hits of just those groups, merged into each group's best
-   * `groupSize`.
-   */
-  private async searchGroups(
-    query: unknown,
-    options: SearchOptions & { groupBy: string },
-  ): Promise<HitGroup[]> {
-    const k = options.k ?? 10;
-    const offset = options.offset ?? 0;
-    const seqs = await this.minSeqs(options);
-    const forward = { ...withoutConsistency(options), k: k + offset, offset: 0 };
-    const ascending = this.ascending(query, options);
-    const better = (a: Hit, b: Hit) =>
-      (ascending ? a.score - b.score : b.score - a.score) || compareIds(a.id, b.id);
-    const first = await Promise.all(
-      seqs.map((seq, shard) => this.router.call<HitGroup[]>(this.id, shard, 'search', [query, forward], seq)),
-    );
-    const best = new Map<string, HitGroup>();
-    for (const g of first.flat()) {
-      const key = JSON.stringify(g.group);
-      const known = best.get(key);
-      if (!known || better(g.hits[0], known.hits[0]) < 0) best.set(key, g);
-    }
-    const chosen = [...best.values()].sort((a, b) => better(a.hits[0], b.hits[0])).slice(offset, offset + k);
-    if (chosen.length === 0) return [];
-    const only = { key: options.groupBy, match: { any: chosen.map((g) => g.group) } };
-    const filter = options.filter ? { must: [options.filter, only] } : { must: [only] };
-    const second = await Promise.all(
-      seqs.map((seq, shard) =>
-        this.router.call<HitGroup[]>(
-          this.id,
-          shard,
-          'search',
-          [query, { ...forward, k: chosen.length, filter }],
-          seq,
-        ),
-      ),
-    );
-    const hits = new Map<string, Hit[]>();
-    for (const g of second.flat()) {
-      const key = JSON.stringify(g.group);
-      hits.set(key, [...(hits.get(key) ?? []), ...g.hits]);
-    }
-    const size = options.groupSize ?? 3;
-    return chosen.map((g) => ({
-      group: g.group,
-      hits: (hits.get(JSON.stringify(g.group)) ?? g.hits).sort(better).slice(0, size),
-    }));
-  }
-
-  /**
    * Examples given by id are looked up here (their vectors sent to every shard) and left out
-   * of the results, as the embedded collection does.
+   * of the results, as the embedded collection does (`shard-merge.ts`).
    */
-  async recommend(query: RecommendQuery, options: RecommendOptions = {}): Promise<Hit[]> {
-    if (typeof query !== 'object' || query === null) {
-      throw new InvalidArgumentError(`recommend query: expected an object, got ${describe(query)}`);
-    }
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError(`recommend options: expected an object, got ${describe(options)}`);
-    }
-    const k = options.k ?? 10;
-    const offset = options.offset ?? 0;
-    const seqs = await this.minSeqs(options);
-    const excluded = new Set<string>();
-    const resolve = async (list: unknown, where: string) => {
-      if (list === undefined) return undefined;
-      if (!Array.isArray(list))
-        throw new InvalidArgumentError(`${where}: expected an array, got ${describe(list)}`);
-      const ids = list.filter((e): e is PointId => typeof e === 'string' || typeof e === 'number');
-      const found =
-        ids.length === 0
-          ? []
-          : await this.get(checkIds(ids, where), { withVector: true, withPayload: false });
-      const byId = new Map(found.map((p) => [idKey(p.id), p]));
-      return list.map((e, i) => {
-        if (typeof e !== 'string' && typeof e !== 'number') return e;
-        const p = byId.get(idKey(e));
-        if (!p) throw new InvalidArgumentError(`${where}[${i}]: no point has id ${JSON.stringify(e)}`);
-        excluded.add(idKey(p.id));
-        const vector =
-          options.using === undefined
-            ? (p.vector ?? Object.values(p.vectors ?? {})[0])
-            : p.vectors?.[options.using];
-        if (vector === undefined) {
-          throw new InvalidArgumentError(
-            `${where}[${i}]: point ${JSON.stringify(e)} has no '${options.using ?? ''}' vector`,
-          );
-        }
-        return vector;
-      });
-    };
-    const positive = await resolve(query.positive, 'positive');
-    const negative = await resolve(query.negative, 'negative');
-    const resolved = { positive, ...(negative === undefined ? {} : { negative }) } as RecommendQuery;
-    const forward = { ...withoutConsistency(options), k: k + offset + excluded.size, offset: 0 };
-    const lists = await Promise.all(
-      seqs.map((seq, shard) =>
-        this.router.call<Hit[]>(this.id, shard, 'recommend', [resolved, forward], seq),
-      ),
-    );
-    const ascending =
-      (options.strategy ?? 'average') === 'average' && this.ascending(undefined, options as SearchOptions);
-    const all = lists.flat().filter((h) => !excluded.has(idKey(h.id)));
-    all.sort((a, b) => (ascending ? a.score - b.score : b.score - a.score) || compareIds(a.id, b.id));
-    return all.slice(offset, offset + k);
+  recommend(query: RecommendQuery, options?: RecommendOptions): Promise<Hit[]> {
+    return recommendAcross(this.fanOut, query, options);
   }
 
   // ---- configuration and maintenance
@@ -584,29 +392,9 @@ export class ClusterCollection implements Collection {
   }
 }
 
-function withoutConsistency<T extends ReadOptions | undefined>(options: T): T {
-  if (!options || !('consistency' in options)) return options;
-  const { consistency: _c, ...rest } = options;
-  return rest as T;
-}
-
-function idKey(id: PointId): string {
-  return typeof id === 'number' ? `n${id}` : `s${id}`;
-}
-
 function checkObject(value: unknown, where: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidArgumentError(`${where}: expected an object, got ${describe(value)}`);
   }
   return value as Record<string, unknown>;
-}
-
-export { shardOf };
-
-/** Points ordered by `orderValue` (numbers, or RFC 3339 strings), then by id. */
-function orderValueCompare(a: Point, b: Point, descending: boolean): number {
-  const value = (p: Point) =>
-    typeof p.orderValue === 'string' ? Date.parse(p.orderValue) : (p.orderValue ?? 0);
-  const d = value(a) - value(b);
-  return (descending ? -d : d) || compareIds(a.id, b.id);
 }

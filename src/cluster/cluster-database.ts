@@ -20,7 +20,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmbeddedCollection } from '../db/collection.js';
 import { checkConfig, type StoredCollectionConfig } from '../db/collection-config.js';
 import { Quiver } from '../db/database.js';
@@ -32,16 +31,16 @@ import { checkCollectionName, describe } from '../db/validate.js';
 import { ClosedError, CollectionNotFoundError, InvalidArgumentError, UnavailableError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { type ClusterCollectionRow, PgCatalog } from '../storage/pg-catalog.js';
-import type { LiveReplica } from '../storage/pg-leases.js';
 import { WalListener } from '../storage/pg-wal.js';
 import type { ReplicaCall } from '../wire/rpc-codec.js';
-import { type CheckpointContext, restoreCheckpoint, shardHead, writeCheckpoint } from './checkpoint.js';
-import { ClusterCollection, type ShardRouter } from './cluster-collection.js';
-import { collectGarbage } from './garbage.js';
+import { restoreCheckpoint, shardHead } from './checkpoint.js';
+import { CheckpointJobs } from './checkpoint-jobs.js';
+import { ClusterCollection } from './cluster-collection.js';
 import { ShardReplica } from './replica.js';
 import { callReplica, isReplicaMethod, type ReplicaMethod } from './replica-calls.js';
-import { replicaRequest } from './replica-client.js';
+import { ReplicaRouter } from './replica-router.js';
 import { emptyShardManifest } from './shard-manifest.js';
+import type { ShardRouter } from './shard-router.js';
 
 export interface ClusterNodeOptions {
   /** The PostgreSQL catalog: `postgres://user@host:port/database`. */
@@ -91,12 +90,11 @@ export class ClusterDatabase implements Database, ShardRouter {
   private readonly collections = new Map<string, ClusterCollection>();
   private readonly replicas = new Map<string, ShardReplica>();
   private readonly opening = new Map<string, Promise<ShardReplica | undefined>>();
-  private liveCache = new Map<number, { at: number; list: Promise<LiveReplica[]> }>();
+  private readonly router: ReplicaRouter;
   private leaseTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private balancing: Promise<void> | undefined;
-  private working: Promise<void> | undefined;
-  private lastGarbage = 0;
+  private readonly jobs: CheckpointJobs;
   private closed = false;
   private url: string | undefined;
   readonly leaseSeconds: number;
@@ -112,6 +110,25 @@ export class ClusterDatabase implements Database, ShardRouter {
     this.leaseSeconds = options.leaseSeconds ?? 10;
     this.readTimeoutMs = options.readTimeoutMs ?? 30_000;
     this.url = options.url;
+    this.jobs = new CheckpointJobs({
+      catalog,
+      local,
+      objects: options.objects,
+      nodeId,
+      leaseSeconds: this.leaseSeconds,
+      checkpointRows: options.checkpointRows ?? 10_000,
+      garbageGraceSeconds: options.garbageGraceSeconds ?? 600,
+      replicas: () => this.replicas,
+    });
+    this.router = new ReplicaRouter({
+      catalog,
+      nodeId,
+      readTimeoutMs: this.readTimeoutMs,
+      ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+      replicas: () => this.replicas,
+      balance: () => this.balance(),
+      closed: () => this.closed,
+    });
   }
 
   /** Connects to the catalog, opens the cache, and starts serving (once it has a URL). */
@@ -250,7 +267,7 @@ export class ClusterDatabase implements Database, ShardRouter {
     clearInterval(this.leaseTimer);
     clearInterval(this.pollTimer);
     await this.balancing?.catch(() => undefined);
-    await this.working?.catch(() => undefined);
+    await this.jobs.close();
     for (const r of this.replicas.values()) {
       await r.close();
       await this.catalog.leases
@@ -294,7 +311,7 @@ export class ClusterDatabase implements Database, ShardRouter {
       }
     }
     for (const l of held) await this.openReplica(l.collectionId, l.shard, l.replica);
-    await this.scheduleCheckpoints().catch(() => undefined);
+    await this.jobs.schedule().catch(() => undefined);
     const nodes = await leases.liveNodes(this.leaseSeconds);
     const rows = await this.catalog.listCollections();
     const total = rows.reduce((sum, r) => sum + r.shards * r.replicas, 0);
@@ -307,7 +324,7 @@ export class ClusterDatabase implements Database, ShardRouter {
       if (await leases.acquire({ ...v, nodeId: this.nodeId }, this.leaseSeconds)) {
         count++;
         await this.openReplica(v.collectionId, v.shard, v.replica);
-        this.liveCache.delete(v.collectionId);
+        this.router.forget(v.collectionId);
       }
     }
   }
@@ -343,7 +360,7 @@ export class ClusterDatabase implements Database, ShardRouter {
     const config = JSON.parse(row.config);
     const rebuild = async () => {
       const head = await shardHead(this.catalog, collectionId, shard);
-      const applied = await restoreCheckpoint(this.checkpoints(), name, head.manifest, config);
+      const applied = await restoreCheckpoint(this.jobs.context(), name, head.manifest, config);
       return { collection: this.local.collection(name), applied };
     };
     let start: { collection: EmbeddedCollection; applied: number };
@@ -367,77 +384,6 @@ export class ClusterDatabase implements Database, ShardRouter {
     return r;
   }
 
-  /** What checkpoints use; without object storage, restoring a snapshot fails (and none is written). */
-  private checkpoints(): CheckpointContext {
-    const objects = this.options.objects;
-    return {
-      catalog: this.catalog,
-      local: this.local,
-      objects:
-        objects ??
-        ({
-          get: () =>
-            Promise.reject(
-              new InvalidArgumentError('this node has no object storage to read checkpoints from'),
-            ),
-          put: () =>
-            Promise.reject(
-              new InvalidArgumentError('this node has no object storage to write checkpoints to'),
-            ),
-        } as unknown as ObjectStore),
-    };
-  }
-
-  /** Queues checkpoints of held shards whose log grew past `checkpointRows`; runs one claimable job. */
-  private async scheduleCheckpoints(): Promise<void> {
-    const objects = this.options.objects;
-    if (!objects || this.replicas.size === 0) return;
-    const threshold = this.options.checkpointRows ?? 10_000;
-    const byCollection = new Map<number, ShardReplica[]>();
-    for (const r of this.replicas.values()) {
-      const list = byCollection.get(r.collectionId);
-      if (list) list.push(r);
-      else byCollection.set(r.collectionId, [r]);
-    }
-    for (const [collectionId, held] of byCollection) {
-      const heads = await this.catalog.heads(collectionId).catch(() => undefined);
-      if (!heads) continue;
-      for (const r of held) {
-        if (r.applied - heads[r.shard].walCheckpoint >= threshold) {
-          await this.catalog.jobs.enqueue('checkpoint', collectionId, r.shard);
-        }
-      }
-    }
-    if (!this.working) {
-      this.working = this.runJobs().finally(() => {
-        this.working = undefined;
-      });
-    }
-    if (Date.now() - this.lastGarbage > 10_000) {
-      this.lastGarbage = Date.now();
-      await collectGarbage(this.catalog, objects, this.options.garbageGraceSeconds ?? 600);
-    }
-  }
-
-  /** Claims and runs checkpoint jobs of shards this node holds, until none is left. */
-  private async runJobs(): Promise<void> {
-    while (!this.closed) {
-      const held = [...this.replicas.values()].map((r) => ({ collectionId: r.collectionId, shard: r.shard }));
-      if (held.length === 0) return;
-      const job = await this.catalog.jobs.claim(this.nodeId, ['checkpoint'], this.leaseSeconds * 6, held);
-      if (!job) return;
-      const replica = this.replicas.get(key(job.collectionId, job.shard));
-      try {
-        if (!replica) throw new UnavailableError('shard replica', `shard ${job.shard} moved away`);
-        await writeCheckpoint(this.checkpoints(), replica, { id: job.id, nodeId: this.nodeId });
-      } catch (err) {
-        await this.catalog.jobs
-          .fail(job.id, this.nodeId, String((err as Error)?.message ?? err), 5, 20)
-          .catch(() => undefined);
-      }
-    }
-  }
-
   private async closeReplicasOf(collectionId: number, drop: boolean): Promise<void> {
     for (const [k, r] of this.replicas) {
       if (r.collectionId !== collectionId) continue;
@@ -459,22 +405,7 @@ export class ClusterDatabase implements Database, ShardRouter {
     return this.catalog.wal.lastSeqs(collectionId);
   }
 
-  /** Live holders of a collection's replicas, read at most once a second. */
-  private live(collectionId: number): Promise<LiveReplica[]> {
-    const cached = this.liveCache.get(collectionId);
-    if (cached && Date.now() - cached.at < 1000) return cached.list;
-    const list = this.catalog.leases.live(collectionId);
-    this.liveCache.set(collectionId, { at: Date.now(), list });
-    list.catch(() => this.liveCache.delete(collectionId));
-    return list;
-  }
-
-  /**
-   * Calls `method` on a replica of the shard: this node's, else each live holder's in turn.
-   * A shard that has no replica answering (none taken yet, or its holders just died) is
-   * retried, taking vacant leases meanwhile, until `readTimeoutMs` has passed.
-   */
-  async call<T>(
+  call<T>(
     collectionId: number,
     shard: number,
     method: ReplicaMethod,
@@ -482,38 +413,10 @@ export class ClusterDatabase implements Database, ShardRouter {
     minSeq: number,
   ): Promise<T> {
     this.check();
-    const deadline = Date.now() + this.readTimeoutMs;
-    let last: unknown;
-    for (let round = 0; ; round++) {
-      const own = this.replicas.get(key(collectionId, shard));
-      if (own) return (await callReplica(own, method, args, minSeq, Math.max(1, deadline - Date.now()))) as T;
-      const holders = (await this.live(collectionId)).filter(
-        (l) => l.shard === shard && l.nodeId !== this.nodeId,
-      );
-      for (const h of holders) {
-        try {
-          return (await replicaRequest(
-            h.url,
-            { collectionId, shard, method, args, minSeq },
-            Math.max(1, deadline - Date.now()),
-            this.options.apiKey,
-          )) as T;
-        } catch (err) {
-          if (!(err instanceof UnavailableError)) throw err;
-          last = err;
-        }
-      }
-      this.liveCache.delete(collectionId);
-      if (Date.now() >= deadline || this.closed) break;
-      await this.balance().catch(() => undefined);
-      await sleep(Math.min(200, 25 * 2 ** Math.min(round, 3)));
-    }
-    throw new UnavailableError('shard replica', `shard ${shard}: no live replica answered`, 1, {
-      cause: last,
-    });
+    return this.router.call<T>(collectionId, shard, method, args, minSeq);
   }
 
-  async callAll(
+  callAll(
     collectionId: number,
     shard: number,
     method: ReplicaMethod,
@@ -521,21 +424,7 @@ export class ClusterDatabase implements Database, ShardRouter {
     minSeq: number,
   ): Promise<void> {
     this.check();
-    const own = this.replicas.get(key(collectionId, shard));
-    const calls: Promise<unknown>[] = [];
-    if (own) calls.push(callReplica(own, method, args, minSeq, this.readTimeoutMs));
-    for (const h of await this.live(collectionId)) {
-      if (h.shard !== shard || h.nodeId === this.nodeId) continue;
-      calls.push(
-        replicaRequest(
-          h.url,
-          { collectionId, shard, method, args, minSeq },
-          this.readTimeoutMs,
-          this.options.apiKey,
-        ),
-      );
-    }
-    await Promise.all(calls);
+    return this.router.callAll(collectionId, shard, method, args, minSeq);
   }
 
   async changeConfig(

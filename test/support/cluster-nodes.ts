@@ -29,8 +29,11 @@ export class ClusterProcesses {
     private readonly extra: string[] = [],
   ) {}
 
-  /** Starts a node (on `dir`, to restart one on its cache). */
-  async start(dir = tempDir('quiver-node-')): Promise<NodeProcess> {
+  /**
+   * Starts a node (on `dir`, to restart one on its cache), its command prefixed by `wrap`
+   * (`['taskset', '-c', '0']` pins it to a core).
+   */
+  async start(dir = tempDir('quiver-node-'), wrap: string[] = []): Promise<NodeProcess> {
     const args = [
       CLI,
       '--data',
@@ -50,7 +53,8 @@ export class ClusterProcesses {
       '2',
       ...this.extra,
     ];
-    const child = spawn(process.execPath, args, {
+    const [command, ...prefix] = [...wrap, process.execPath];
+    const child = spawn(command, [...prefix, ...args], {
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -77,22 +81,24 @@ export class ClusterProcesses {
     this.running.splice(this.running.indexOf(node), 1);
   }
 
-  /** Stops every node (SIGTERM, then SIGKILL after 5 s) and removes their folders. */
+  /** Stops a node as an operator would (SIGTERM: it gives its leases up), SIGKILL after 5 s; keeps its folder. */
+  async stop(node: NodeProcess): Promise<void> {
+    this.running.splice(this.running.indexOf(node), 1);
+    if (node.child.exitCode !== null || node.child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => node.child.kill('SIGKILL'), 5000);
+      node.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      node.child.kill('SIGTERM');
+    });
+  }
+
+  /** Stops every node and removes their folders. */
   async stopAll(): Promise<void> {
-    await Promise.all(
-      this.running.map(
-        (n) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => n.child.kill('SIGKILL'), 5000);
-            n.child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            n.child.kill('SIGTERM');
-          }),
-      ),
-    );
-    for (const n of this.running) n.dir.cleanup();
-    this.running.length = 0;
+    const nodes = [...this.running];
+    await Promise.all(nodes.map((n) => this.stop(n)));
+    for (const n of nodes) n.dir.cleanup();
   }
 }
