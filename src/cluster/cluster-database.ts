@@ -28,7 +28,13 @@ import { resolveProviders } from '../db/field-embedders.js';
 import type { CollectionConfig, Database } from '../db/types.js';
 import { UpsertEncoder } from '../db/upsert-encoder.js';
 import { checkCollectionName, describe } from '../db/validate.js';
-import { ClosedError, CollectionNotFoundError, InvalidArgumentError, UnavailableError } from '../errors.js';
+import {
+  ClosedError,
+  CollectionNotFoundError,
+  CorruptDataError,
+  InvalidArgumentError,
+  UnavailableError,
+} from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { type ClusterCollectionRow, PgCatalog } from '../storage/pg-catalog.js';
 import { WalListener } from '../storage/pg-wal.js';
@@ -260,16 +266,22 @@ export class ClusterDatabase implements Database, ShardRouter {
     if (dropped) await this.closeReplicasOf(dropped.id, true);
   }
 
-  /** Stops serving: closes replicas and gives their leases up, so other nodes take them at once. */
-  async close(): Promise<void> {
+  /**
+   * Stops serving: closes replicas and gives their leases up, so other nodes take them at once.
+   * With `releaseLeases: false` the leases stay until they expire, as when a node dies (tests).
+   */
+  async close(options: { releaseLeases?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const release = options.releaseLeases ?? true;
     clearInterval(this.leaseTimer);
     clearInterval(this.pollTimer);
     await this.balancing?.catch(() => undefined);
+    await Promise.allSettled(this.opening.values());
     await this.jobs.close();
     for (const r of this.replicas.values()) {
       await r.close();
+      if (!release) continue;
       await this.catalog.leases
         .release({
           collectionId: r.collectionId,
@@ -363,12 +375,20 @@ export class ClusterDatabase implements Database, ShardRouter {
       const applied = await restoreCheckpoint(this.jobs.context(), name, head.manifest, config);
       return { collection: this.local.collection(name), applied };
     };
-    let start: { collection: EmbeddedCollection; applied: number };
+    if (this.closed) return undefined;
+    let start: { collection: EmbeddedCollection; applied: number } | undefined;
     if ((await this.local.listCollections()).includes(name)) {
-      start = { collection: this.local.collection(name), applied: ShardReplica.savedPosition(positionFile) };
-    } else {
-      start = await rebuild();
+      try {
+        start = {
+          collection: this.local.collection(name),
+          applied: ShardReplica.savedPosition(positionFile),
+        };
+      } catch (err) {
+        // The cache is disposable: a local copy that fails verification is rebuilt.
+        if (!(err instanceof CorruptDataError)) throw err;
+      }
     }
+    start ??= await rebuild();
     if (this.closed) return undefined;
     const r = new ShardReplica({
       collectionId,
