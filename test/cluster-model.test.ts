@@ -170,7 +170,7 @@ test(`${OPERATIONS} random operations with node deaths and restarts agree with a
           await node.server.close();
           await node.db.close({ releaseLeases: false });
         } else {
-          const down = nodes.findIndex((n) => n === undefined);
+          const down = nodes.indexOf(undefined);
           if (down < 0) continue;
           nodes[down] = await startNode(dirs[down]);
         }
