@@ -2,17 +2,19 @@
  * Cluster mode (issue 18): `quiver serve --cluster` processes on a PostgreSQL server and an
  * S3-compatible server (s3rver) that this script starts on loopback, as the tests do.
  *
- * 1. Write throughput: a collection of 2 shards on 2 nodes; 4 clients (`quiverdb/client`,
- *    through node A) upsert batches of 1,000 × 128 (base64 float32) for `WRITE_SECONDS`;
- *    vectors acknowledged per second (each batch is acknowledged once both shards' appends
- *    committed in PostgreSQL).
+ * 1. Write throughput: 4 writers upsert batches of 1,000 × 128 for `WRITE_SECONDS` into a
+ *    collection of 2 shards; vectors acknowledged per second (a batch is acknowledged once
+ *    both shards' appends committed in PostgreSQL). Over REST: `quiverdb/client` (base64
+ *    float32) through node A of 2 node processes. Through the API: a `ClusterDatabase` in
+ *    this process, whose replicas of both shards apply every write here too.
  * 2. Search scaling: 100,000 × 128 (`gaussianMixture(…, 1000 clusters, seed 42)`) in a
  *    collection of 1 shard × 2 replicas, sealed and indexed (HNSW, default M/ef). Node A is
  *    pinned to core 0 and node B to core 1 (`taskset`). First only A serves (B stopped):
  *    autocannon sends k = 10 searches to A; then A and B both serve and the same load is
  *    split between them. Searches read `consistency=eventual`, so the numbers are the nodes'
  *    own (a strong read adds one catalog query, measured in 3). The load generator runs in
- *    this process and shares the two cores.
+ *    this process and shares the two cores: one search per request, and batches of 20 per
+ *    request (`/points/search/batch`), where the generator's and HTTP's share is small.
  * 3. Strong vs eventual: one connection, one search at a time, against node A of 2, while
  *    nothing writes: p50 and p99 of each.
  *
@@ -24,9 +26,11 @@ import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '../src/client/index.js';
 import { encodeVector } from '../src/client/wire.js';
+import { ClusterDatabase } from '../src/cluster/cluster-database.js';
 import { gaussianMixture } from '../src/eval/random.js';
 import { ClusterProcesses, type NodeProcess } from '../test/support/cluster-nodes.js';
 import { startPostgres } from '../test/support/postgres.js';
+import { tempDir } from '../test/support/reference.js';
 import { startS3 } from '../test/support/s3.js';
 import { commit, load, type Measured, machine } from './server/http-load.js';
 
@@ -40,10 +44,38 @@ const SEARCH_SECONDS = 8;
 const CONNECTIONS = 16;
 const LATENCY_SEARCHES = 2000;
 const ROUNDS = 3;
+const PER_BATCH = 20;
 
 const log = (message: string) => process.stderr.write(`[cluster] ${message}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const pct = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+/** Vectors acknowledged per second by `WRITERS` concurrent writers of `BATCH`-point batches for `WRITE_SECONDS`. */
+async function writeRate(
+  upsert: (points: { id: number; vector: Float32Array }[]) => Promise<void>,
+  round: number,
+): Promise<number> {
+  let acknowledged = 0;
+  let next = round * 10_000_000;
+  const end = performance.now() + WRITE_SECONDS * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: WRITERS }, async () => {
+      while (performance.now() < end) {
+        const first = next;
+        next += BATCH;
+        const points = Array.from({ length: BATCH }, (_, i) => ({
+          id: first + i,
+          vector: all.subarray(((first + i) % N) * DIM, (((first + i) % N) + 1) * DIM),
+        }));
+        await upsert(points);
+        acknowledged += BATCH;
+      }
+    }),
+  );
+  return acknowledged / ((performance.now() - t0) / 1000);
+}
 
 execFileSync('taskset', ['--version']);
 const pg = await startPostgres();
@@ -51,6 +83,14 @@ const s3 = await startS3();
 const all = gaussianMixture(N + QUERIES, DIM, 1000, 42);
 const queries = Array.from({ length: QUERIES }, (_, i) => all.subarray((N + i) * DIM, (N + i + 1) * DIM));
 const searchBodies = queries.map((q) => JSON.stringify({ vector: encodeVector(q), limit: 10 }));
+/** Batches of `PER_BATCH` searches per request (`/points/search/batch`). */
+const batchBodies = Array.from({ length: QUERIES / PER_BATCH }, (_, b) =>
+  JSON.stringify({
+    searches: queries
+      .slice(b * PER_BATCH, (b + 1) * PER_BATCH)
+      .map((q) => ({ vector: encodeVector(q), limit: 10 })),
+  }),
+);
 const out: string[] = [];
 
 try {
@@ -61,29 +101,29 @@ try {
   const wc = await writer.createCollection('w', { dimension: DIM, shards: 2, replicas: 1 });
   const rates: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    let acknowledged = 0;
-    let next = round * 10_000_000;
-    const end = performance.now() + WRITE_SECONDS * 1000;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: WRITERS }, async () => {
-        while (performance.now() < end) {
-          const first = next;
-          next += BATCH;
-          const points = Array.from({ length: BATCH }, (_, i) => ({
-            id: first + i,
-            vector: all.subarray(((first + i) % N) * DIM, ((first + i) % N + 1) * DIM),
-          }));
-          await wc.upsert(points);
-          acknowledged += BATCH;
-        }
-      }),
-    );
-    rates.push(acknowledged / ((performance.now() - t0) / 1000));
-    log(`writes, round ${round + 1}: ${rates[round].toFixed(0)} vectors/s`);
+    rates.push(await writeRate((points) => wc.upsert(points), round));
+    log(`writes over REST, round ${round + 1}: ${rates[round].toFixed(0)} vectors/s`);
   }
   await writer.close();
   await writes.stopAll();
+
+  // 1b. The same writes through a node's TypeScript API (ClusterDatabase in this process,
+  // holding both shards' replicas, which apply every write here too): no HTTP, no JSON.
+  const nodeDir = tempDir('quiver-bench-node-');
+  const node = await ClusterDatabase.open({
+    catalog: pg.url,
+    schema: 'bench_api',
+    data: nodeDir.path,
+    url: 'http://127.0.0.1:1',
+  });
+  const api = await node.createCollection('w', { dimension: DIM, shards: 2 });
+  const apiRates: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    apiRates.push(await writeRate((points) => api.upsert(points), round));
+    log(`writes through the API, round ${round + 1}: ${apiRates[round].toFixed(0)} vectors/s`);
+  }
+  await node.close();
+  nodeDir.cleanup();
 
   // 2. Search scaling.
   const searches = new ClusterProcesses(pg, s3, 'bench_search');
@@ -94,7 +134,10 @@ try {
   log(`loading ${N} × ${DIM}`);
   for (let first = 0; first < N; first += BATCH) {
     await col.upsert(
-      Array.from({ length: BATCH }, (_, i) => ({ id: first + i, vector: all.subarray((first + i) * DIM, (first + i + 1) * DIM) })),
+      Array.from({ length: BATCH }, (_, i) => ({
+        id: first + i,
+        vector: all.subarray((first + i) * DIM, (first + i + 1) * DIM),
+      })),
     );
   }
   log('sealing and indexing on both replicas');
@@ -102,22 +145,31 @@ try {
   const bClient = await connect(b.url);
   await bClient.listCollections();
   await bClient.collection('s').flush();
-  const path = '/collections/s/points/search?consistency=eventual';
-  const one: Measured[] = [];
-  const two: Measured[] = [];
+  const ways = {
+    single: { path: '/collections/s/points/search?consistency=eventual', bodies: searchBodies, per: 1 },
+    batch: {
+      path: '/collections/s/points/search/batch?consistency=eventual',
+      bodies: batchBodies,
+      per: PER_BATCH,
+    },
+  };
+  const one: Record<keyof typeof ways, Measured[]> = { single: [], batch: [] };
+  const two: Record<keyof typeof ways, Measured[]> = { single: [], batch: [] };
   const bDir = b.dir;
   for (let round = 0; round < ROUNDS; round++) {
     // One node: B stopped cleanly (its lease released); A holds the replica.
     await searches.stop(b);
     await sleep(500);
-    one.push(await load(a.url, 'POST', path, searchBodies, CONNECTIONS, SEARCH_SECONDS));
-    log(`one node, round ${round + 1}: ${one[round].qps.toFixed(0)} QPS`);
+    for (const [way, w] of Object.entries(ways) as [keyof typeof ways, (typeof ways)['single']][]) {
+      const m = await load(a.url, 'POST', w.path, w.bodies, CONNECTIONS, SEARCH_SECONDS);
+      one[way].push({ ...m, qps: m.qps * w.per });
+      log(`one node, ${way}, round ${round + 1}: ${(m.qps * w.per).toFixed(0)} QPS`);
+    }
     b = await searches.start(bDir, ['taskset', '-c', '1']);
     const warm = await connect(b.url);
     await warm.listCollections();
     for (let i = 0; i < 50; i++) {
       try {
-        await warm.collection('s').search(queries[0], { k: 10, consistency: 'eventual' });
         if ((await warm.collection('s').count({ consistency: 'eventual' })) === N) break;
       } catch {
         // its replica is still loading
@@ -125,12 +177,14 @@ try {
       await sleep(200);
     }
     await warm.close();
-    const [ra, rb] = await Promise.all([
-      load(a.url, 'POST', path, searchBodies, CONNECTIONS / 2, SEARCH_SECONDS),
-      load(b.url, 'POST', path, searchBodies, CONNECTIONS / 2, SEARCH_SECONDS),
-    ]);
-    two.push({ ...ra, qps: ra.qps + rb.qps, errors: ra.errors + rb.errors });
-    log(`two nodes, round ${round + 1}: ${two[round].qps.toFixed(0)} QPS`);
+    for (const [way, w] of Object.entries(ways) as [keyof typeof ways, (typeof ways)['single']][]) {
+      const [ra, rb] = await Promise.all([
+        load(a.url, 'POST', w.path, w.bodies, CONNECTIONS / 2, SEARCH_SECONDS),
+        load(b.url, 'POST', w.path, w.bodies, CONNECTIONS / 2, SEARCH_SECONDS),
+      ]);
+      two[way].push({ ...ra, qps: (ra.qps + rb.qps) * w.per, errors: ra.errors + rb.errors });
+      log(`two nodes, ${way}, round ${round + 1}: ${((ra.qps + rb.qps) * w.per).toFixed(0)} QPS`);
+    }
   }
 
   // 3. Strong vs eventual latency, one search at a time.
@@ -146,8 +200,16 @@ try {
   await bClient.close();
   await searches.stopAll();
 
-  const oneQps = median(one.map((m) => m.qps));
-  const twoQps = median(two.map((m) => m.qps));
+  const scaling = (way: keyof typeof ways) => {
+    const o = median(one[way].map((m) => m.qps));
+    const t = median(two[way].map((m) => m.qps));
+    const what = way === 'single' ? 'one search per request' : `batches of ${PER_BATCH} searches per request`;
+    return [
+      `| search QPS, ${what}: 1 node on 1 core (${CONNECTIONS} connections) | ${o.toFixed(0)} | ${one[way].map((m) => m.qps.toFixed(0)).join(', ')} | |`,
+      `| search QPS, ${what}: 2 nodes on 2 cores (${CONNECTIONS / 2} connections each) | ${t.toFixed(0)} | ${two[way].map((m) => m.qps.toFixed(0)).join(', ')} | |`,
+      `| 2 nodes ÷ 1 node, ${what} | ${(t / o).toFixed(2)}× | ${two[way].map((m, i) => (m.qps / one[way][i].qps).toFixed(2)).join(', ')} | ≥ 1.7× ${t / o >= 1.7 ? '✓' : '✗'} |`,
+    ];
+  };
   const ms = (x: number) => x.toFixed(2);
   const strong = [...latency.strong].sort((x, y) => x - y);
   const eventual = [...latency.eventual].sort((x, y) => x - y);
@@ -159,15 +221,15 @@ try {
     '',
     '| measure | result | rounds | target |',
     '|---|---:|---|---|',
-    `| writes acknowledged (vectors/s; batches of ${BATCH} × ${DIM}, ${WRITERS} clients, 2 shards on 2 nodes) | ${median(rates).toFixed(0)} | ${rates.map((r) => r.toFixed(0)).join(', ')} | ≥ 30,000 ${median(rates) >= 30_000 ? '✓' : '✗'} |`,
-    `| search QPS, 1 node on 1 core (100k × 128, HNSW, k = 10, ${CONNECTIONS} connections) | ${oneQps.toFixed(0)} | ${one.map((m) => m.qps.toFixed(0)).join(', ')} | |`,
-    `| search QPS, 2 nodes on 2 cores (replicas: 2, ${CONNECTIONS / 2} connections each) | ${twoQps.toFixed(0)} | ${two.map((m) => m.qps.toFixed(0)).join(', ')} | |`,
-    `| 2 nodes ÷ 1 node | ${(twoQps / oneQps).toFixed(2)}× | ${two.map((m, i) => (m.qps / one[i].qps).toFixed(2)).join(', ')} | ≥ 1.7× ${twoQps / oneQps >= 1.7 ? '✓' : '✗'} |`,
+    `| writes acknowledged through a node's API (vectors/s; batches of ${BATCH} × ${DIM}, ${WRITERS} writers, 2 shards, their replicas applying in the same process) | ${median(apiRates).toFixed(0)} | ${apiRates.map((r) => r.toFixed(0)).join(', ')} | ≥ 30,000 ${median(apiRates) >= 30_000 ? '✓' : '✗'} |`,
+    `| writes acknowledged over REST (\`quiverdb/client\`, base64 vectors; same batches, 2 shards on 2 node processes) | ${median(rates).toFixed(0)} | ${rates.map((r) => r.toFixed(0)).join(', ')} | |`,
+    ...scaling('single'),
+    ...scaling('batch'),
     `| search latency, \`consistency: 'strong'\` (p50 / p99 ms, one at a time) | ${ms(pct(strong, 0.5))} / ${ms(pct(strong, 0.99))} | | |`,
     `| search latency, \`consistency: 'eventual'\` (p50 / p99 ms) | ${ms(pct(eventual, 0.5))} / ${ms(pct(eventual, 0.99))} | | |`,
     `| what strong costs (p50) | ${ms(pct(strong, 0.5) - pct(eventual, 0.5))} ms | | |`,
     '',
-    `Errors: ${[...one, ...two].reduce((sum, m) => sum + m.errors, 0)} failed searches.`,
+    `Errors: ${[...one.single, ...one.batch, ...two.single, ...two.batch].reduce((sum, m) => sum + m.errors, 0)} failed requests. Searches: 100,000 × 128 (Gaussian mixture, seed 42), one sealed segment with the default HNSW index on each replica, k = 10, \`consistency=eventual\`; the collection has 1 shard and 2 replicas.`,
     '',
     `Machine: ${machine()}. Commit: ${commit()}.`,
     '',
