@@ -142,7 +142,7 @@ try {
   const searches = new ClusterProcesses(pg, s3, 'bench_search');
   const a: NodeProcess = await searches.start(undefined, ['taskset', '-c', '0']);
   let b: NodeProcess = await searches.start(undefined, ['taskset', '-c', '1']);
-  const client = await connect(a.url);
+  const client = await connect(a.url, { timeoutMs: 600_000 });
   const col = await client.createCollection('s', { dimension: DIM, shards: 1, replicas: 2 });
   log(`loading ${N} × ${DIM}`);
   for (let first = 0; first < N; first += BATCH) {
@@ -155,7 +155,7 @@ try {
   }
   log('sealing and indexing on both replicas');
   await col.flush();
-  const bClient = await connect(b.url);
+  const bClient = await connect(b.url, { timeoutMs: 600_000 });
   await bClient.listCollections();
   await bClient.collection('s').flush();
   const ways = {

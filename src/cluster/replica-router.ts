@@ -28,6 +28,9 @@ export interface ReplicaRouterOptions {
 
 const key = (collectionId: number, shard: number) => `${collectionId}:${shard}`;
 
+/** How long `callAll` (flushes, compactions, payload index builds on every replica) waits for a replica. */
+const MAINTENANCE_TIMEOUT_MS = 30 * 60_000;
+
 export class ReplicaRouter {
   private readonly liveCache = new Map<number, { at: number; list: Promise<LiveReplica[]> }>();
 
@@ -98,16 +101,19 @@ export class ReplicaRouter {
     args: unknown[],
     minSeq: number,
   ): Promise<void> {
+    // Maintenance (a seal and its index build, a compaction) can take minutes on a large shard.
+    // (Node's fetch also gives up on an answer that takes over 300 s to start.)
+    const timeoutMs = Math.max(this.o.readTimeoutMs, MAINTENANCE_TIMEOUT_MS);
     const own = this.o.replicas().get(key(collectionId, shard));
     const calls: Promise<unknown>[] = [];
-    if (own) calls.push(callReplica(own, method, args, minSeq, this.o.readTimeoutMs));
+    if (own) calls.push(callReplica(own, method, args, minSeq, timeoutMs));
     for (const h of await this.live(collectionId)) {
       if (h.shard !== shard || h.nodeId === this.o.nodeId) continue;
       calls.push(
         replicaRequest(
           h.url,
           { collectionId, shard, method, args, minSeq },
-          this.o.readTimeoutMs,
+          timeoutMs,
           this.o.apiKey,
         ),
       );
