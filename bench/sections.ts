@@ -212,6 +212,7 @@ export const SECTIONS: readonly SectionSpec[] = [
       'test/support/cluster-nodes.ts',
       'test/support/postgres.ts',
       'test/support/s3.ts',
+      'test/support/reference.ts',
       'src/cluster/',
       'src/server/',
       'src/client/',
