@@ -10,15 +10,14 @@
  * (writes are idempotent), so the model stays exact; strong reads must then match it exactly.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ClusterDatabase } from '../src/cluster/cluster-database.js';
 import { type PointId, SeededRandom, UnavailableError } from '../src/index.js';
 import { replicaRoutes } from '../src/server/routes/replica.js';
 import { QuiverServer } from '../src/server/server.js';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
-import { type PostgresServer, startPostgres } from './support/postgres.js';
+import { clusterServices } from './support/cluster-services.js';
 import { tempDir } from './support/reference.js';
-import { type S3Server, startS3 } from './support/s3.js';
 
 const OPERATIONS = 2000;
 const DIM = 4;
@@ -30,26 +29,21 @@ interface Node {
   dir: { path: string; cleanup(): void };
 }
 
-let pg: PostgresServer;
-let s3: S3Server;
-before(async () => {
-  pg = await startPostgres();
-  s3 = await startS3();
-});
-after(async () => {
-  pg.stop();
-  await s3.stop();
-});
+const services = clusterServices();
 
 async function startNode(dir: { path: string; cleanup(): void }): Promise<Node> {
   const db = await ClusterDatabase.open({
-    catalog: pg.url,
+    catalog: services.pg.url,
     schema: 'model',
     data: dir.path,
     leaseSeconds: 1,
     pollMs: 100,
     readTimeoutMs: 20_000,
-    objects: new S3ObjectStore({ bucket: s3.bucket, prefix: 'model', endpoint: s3.endpoint }),
+    objects: new S3ObjectStore({
+      bucket: services.s3.bucket,
+      prefix: 'model',
+      endpoint: services.s3.endpoint,
+    }),
     checkpointRows: 15,
     garbageGraceSeconds: 1,
   });

@@ -5,30 +5,19 @@
  * during a search load fails no search (the router tries the next replica).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '../src/client/index.js';
 import { SeededRandom } from '../src/index.js';
 import { ClusterProcesses } from './support/cluster-nodes.js';
-import { type PostgresServer, startPostgres } from './support/postgres.js';
-import { type S3Server, startS3 } from './support/s3.js';
+import { clusterServices } from './support/cluster-services.js';
 
-let pg: PostgresServer;
-let s3: S3Server;
-
-before(async () => {
-  pg = await startPostgres();
-  s3 = await startS3();
-});
-after(async () => {
-  pg.stop();
-  await s3.stop();
-});
+const services = clusterServices();
 
 const vectorOf = (rng: SeededRandom) => Array.from({ length: 16 }, () => Math.fround(rng.gaussian()));
 
 test('SIGKILL of a node during writes loses no acknowledged write; with two replicas a killed node fails no search', async () => {
-  const cluster = new ClusterProcesses(pg, s3, 'procs');
+  const cluster = new ClusterProcesses(services.pg, services.s3, 'procs');
   const nodes = [await cluster.start(), await cluster.start(), await cluster.start()];
   const clients = await Promise.all(nodes.map((n) => connect(n.url)));
   try {

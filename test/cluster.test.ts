@@ -6,7 +6,7 @@
  * leaving hands its replicas to the others, which catch up from the log.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterDatabase, type ClusterNodeOptions } from '../src/cluster/cluster-database.js';
 import { shardOf } from '../src/cluster/shard-of.js';
@@ -14,9 +14,8 @@ import { InvalidArgumentError, Quiver, SeededRandom } from '../src/index.js';
 import { replicaRoutes } from '../src/server/routes/replica.js';
 import { QuiverServer } from '../src/server/server.js';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
-import { type PostgresServer, startPostgres } from './support/postgres.js';
+import { clusterServices } from './support/cluster-services.js';
 import { tempDir } from './support/reference.js';
-import { type S3Server, startS3 } from './support/s3.js';
 
 interface Node {
   db: ClusterDatabase;
@@ -25,15 +24,13 @@ interface Node {
   dir: { path: string; cleanup(): void };
 }
 
-let pg: PostgresServer;
-let s3: S3Server;
 const nodes: Node[] = [];
 let schemas = 0;
 
 async function startNode(schema: string, extra: Partial<ClusterNodeOptions> = {}): Promise<Node> {
   const dir = tempDir('quiver-node-');
   const db = await ClusterDatabase.open({
-    catalog: pg.url,
+    catalog: services.pg.url,
     schema,
     data: dir.path,
     leaseSeconds: 2,
@@ -69,14 +66,9 @@ async function settled(cluster: Node[], collectionId: number, replicas: number):
   assert.fail('the replicas were not all taken');
 }
 
-before(async () => {
-  pg = await startPostgres();
-  s3 = await startS3();
-});
+const services = clusterServices();
 after(async () => {
   for (const n of [...nodes]) await stopNode(n).catch(() => undefined);
-  pg.stop();
-  await s3.stop();
 });
 
 const point = (rng: SeededRandom, id: number, dimension: number) => ({
@@ -276,7 +268,8 @@ test('shards spread over three nodes; any node reads what any node wrote; result
 
 test('checkpoints go to object storage and bound the log; a node with an empty cache starts from one', async () => {
   const schema = `c${++schemas}`;
-  const objects = () => new S3ObjectStore({ bucket: s3.bucket, prefix: schema, endpoint: s3.endpoint });
+  const objects = () =>
+    new S3ObjectStore({ bucket: services.s3.bucket, prefix: schema, endpoint: services.s3.endpoint });
   const options = { objects: objects(), checkpointRows: 5, garbageGraceSeconds: 0 };
   const [a, b] = [
     await startNode(schema, options),

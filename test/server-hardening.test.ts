@@ -172,6 +172,10 @@ describe('engine errors over REST: statuses, headers, messages', () => {
     assert.equal(r.body.status.code, 'UNAVAILABLE');
     assert.match(r.body.status.error, /catalog is unreachable/);
     assert.deepEqual(r.headers, { 'retry-after': '2' });
+    const back = errorFromResponse(r.status, r.body, r.headers?.['retry-after']);
+    assert.ok(back instanceof UnavailableError, 'the client rebuilds it');
+    assert.equal((back as UnavailableError).service, 'catalog');
+    assert.equal((back as UnavailableError).retryAfterSeconds, 2);
   });
 
   test('a full queue is 503 OVERLOADED with Retry-After in whole seconds; shutdown stays 503 CLOSED', () => {

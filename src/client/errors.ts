@@ -3,7 +3,9 @@
  * failures), and the mapping from an error response back to the engine's typed errors, so
  * that `assert.rejects(fn, CollectionNotFoundError)` holds for the embedded engine and for
  * the client alike: also `StorageFullError` (507), `OverloadedError` (503 `OVERLOADED`,
- * with `retryAfterSeconds` from the `Retry-After` header) and `CorruptDataError`. Where the
+ * with `retryAfterSeconds` from the `Retry-After` header), `UnavailableError` (503
+ * `UNAVAILABLE`: a cluster node's catalog, object storage or shard replica out of reach) and
+ * `CorruptDataError`. Where the
  * server withholds details (a full disk names no folder), the rebuilt error says "the server".
  */
 
@@ -22,6 +24,7 @@ import {
   OverloadedError,
   QuiverError,
   StorageFullError,
+  UnavailableError,
 } from '../errors.js';
 import type { ErrorBody } from '../wire/format.js';
 
@@ -120,6 +123,15 @@ export function errorFromResponse(status: number, body: unknown, retryAfter?: st
         /^(.+) is busy; /.exec(message)?.[1] ?? 'the server',
         retryAfterSeconds(retryAfter),
       );
+    case 'UNAVAILABLE': {
+      // "<operation>: the <service> is unreachable; retry after N s" (cluster mode).
+      const m = /^(.*): the (catalog|object storage|shard replica) is unreachable/.exec(message);
+      return new UnavailableError(
+        (m?.[2] ?? 'catalog') as UnavailableError['service'],
+        m?.[1] ?? 'the request',
+        retryAfterSeconds(retryAfter),
+      );
+    }
     case 'NOT_READY': {
       const m = /^collection '(.*)' is still loading \((\d+) of (\d+) segments\)/.exec(message);
       return new NotReadyError(m?.[1] ?? 'the server', Number(m?.[2] ?? 0), Number(m?.[3] ?? 0));

@@ -13,6 +13,7 @@
  */
 import type pg from 'pg';
 import { UnavailableError } from '../errors.js';
+import { isNetworkCode } from './network-errors.js';
 
 const RETRIES = 5;
 
@@ -25,21 +26,12 @@ export interface PgConnectionOptions {
 
 /** SQLSTATE classes and codes that say the server cannot serve now (docs: Appendix A). */
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '53000', '58000', '58030']);
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-]);
 
 /** Whether `err` says PostgreSQL could not be reached or dropped the connection. */
 export function isCatalogUnreachable(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (typeof e?.code === 'string') {
-    if (NETWORK_CODES.has(e.code) || UNAVAILABLE_STATES.has(e.code) || e.code.startsWith('08')) return true;
+    if (isNetworkCode(e.code) || UNAVAILABLE_STATES.has(e.code) || e.code.startsWith('08')) return true;
   }
   const message = e?.message ?? '';
   return (

@@ -23,6 +23,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidArgumentError, UnavailableError } from '../errors.js';
+import { isNetworkCode } from './network-errors.js';
 import type { ObjectStore } from './object-store.js';
 
 export interface S3ObjectStoreOptions {
@@ -289,20 +290,10 @@ function isMissing(err: unknown): boolean {
   return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-]);
-
 /** Whether `err` says the service could not be reached or could not answer now. */
 export function isUnreachable(err: unknown): boolean {
   const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown };
-  if (e.code && NETWORK_CODES.has(e.code)) return true;
+  if (isNetworkCode(e.code)) return true;
   if (e.name === 'TimeoutError' || e.name === 'RequestTimeout' || e.name === 'SlowDown') return true;
   if (e.name === 'ServiceUnavailable' || e.name === 'InternalError') return true;
   const status = e.$metadata?.httpStatusCode;
