@@ -110,12 +110,7 @@ export class ReplicaRouter {
     for (const h of await this.live(collectionId)) {
       if (h.shard !== shard || h.nodeId === this.o.nodeId) continue;
       calls.push(
-        replicaRequest(
-          h.url,
-          { collectionId, shard, method, args, minSeq },
-          timeoutMs,
-          this.o.apiKey,
-        ),
+        replicaRequest(h.url, { collectionId, shard, method, args, minSeq }, timeoutMs, this.o.apiKey),
       );
     }
     await Promise.all(calls);
