@@ -63,9 +63,13 @@ export class CheckpointJobs {
         }
       }
     }
-    this.working ??= this.run().finally(() => {
-      this.working = undefined;
-    });
+    // In the background: a failure (the catalog out of reach) ends this round; the next
+    // heartbeat starts another.
+    this.working ??= this.run()
+      .catch(() => undefined)
+      .finally(() => {
+        this.working = undefined;
+      });
     if (Date.now() - this.lastGarbage > 10_000) {
       this.lastGarbage = Date.now();
       await collectGarbage(catalog, objects, this.o.garbageGraceSeconds);
