@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterDatabase, type ClusterNodeOptions } from '../src/cluster/cluster-database.js';
 import { shardOf } from '../src/cluster/shard-of.js';
-import { InvalidArgumentError, Quiver, SeededRandom } from '../src/index.js';
+import { gaussianMixture, InvalidArgumentError, Quiver, SeededRandom } from '../src/index.js';
 import { replicaRoutes } from '../src/server/routes/replica.js';
 import { QuiverServer } from '../src/server/server.js';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
@@ -337,6 +337,59 @@ test('checkpoints go to object storage and bound the log; a node with an empty c
     assert.deepEqual(
       hits.map((h) => h.id),
       want.map((h) => h.id),
+    );
+  } finally {
+    await reference.close();
+    dir.cleanup();
+    for (const n of [...nodes]) await stopNode(n);
+  }
+});
+
+test('HNSW across shards: recall@10 within 0.01 of one database holding the same points', async () => {
+  const schema = `c${++schemas}`;
+  const [a, b] = [await startNode(schema), await startNode(schema)];
+  const dir = tempDir();
+  const reference = await Quiver.open(dir.path);
+  try {
+    const config = {
+      dimension: 16,
+      metric: 'l2' as const,
+      segmentSize: 2000,
+      index: { type: 'hnsw' as const },
+    };
+    const created = await a.db.createCollection('hnsw', { ...config, shards: 3, replicas: 1 });
+    await settled([a, b], created.id, 3);
+    const ref = await reference.createCollection('hnsw', config);
+    const data = gaussianMixture(9000, 16, 50, 3);
+    const points = Array.from({ length: 9000 }, (_, i) => ({
+      id: i,
+      vector: data.subarray(i * 16, (i + 1) * 16),
+    }));
+    for (let at = 0; at < points.length; at += 1000) {
+      await b.db.collection('hnsw').upsert(points.slice(at, at + 1000));
+      await ref.upsert(points.slice(at, at + 1000));
+    }
+    await b.db.collection('hnsw').flush();
+    await ref.flush();
+    assert.ok(
+      (await a.db.collection('hnsw').info()).indexedSegments >= 3,
+      'every shard searched through its HNSW index',
+    );
+    const queries = gaussianMixture(200, 16, 50, 4);
+    let cluster = 0;
+    let single = 0;
+    for (let q = 0; q < 200; q++) {
+      const query = queries.subarray(q * 16, (q + 1) * 16);
+      const exact = new Set((await ref.search(query, { k: 10, exact: true })).map((h) => h.id));
+      for (const h of await a.db.collection('hnsw').search(query, { k: 10, ef: 16 }))
+        if (exact.has(h.id)) cluster++;
+      for (const h of await ref.search(query, { k: 10, ef: 16 })) if (exact.has(h.id)) single++;
+    }
+    const recallCluster = cluster / 2000;
+    const recallSingle = single / 2000;
+    assert.ok(
+      recallCluster >= recallSingle - 0.01,
+      `recall@10: cluster ${recallCluster.toFixed(3)}, one database ${recallSingle.toFixed(3)}`,
     );
   } finally {
     await reference.close();
