@@ -22,6 +22,8 @@ export interface ClusterServeOptions {
   leaseSeconds?: number;
   defaultShards?: number;
   defaultReplicas?: number;
+  checkpointRows?: number;
+  garbageGraceSeconds?: number;
   data: string;
   host: string;
   port: number;
@@ -46,6 +48,10 @@ export async function startClusterNode(
     ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
     ...(options.defaultShards === undefined ? {} : { defaultShards: options.defaultShards }),
     ...(options.defaultReplicas === undefined ? {} : { defaultReplicas: options.defaultReplicas }),
+    ...(options.checkpointRows === undefined ? {} : { checkpointRows: options.checkpointRows }),
+    ...(options.garbageGraceSeconds === undefined
+      ? {}
+      : { garbageGraceSeconds: options.garbageGraceSeconds }),
     ...(server.keys?.admin?.[0] === undefined ? {} : { apiKey: server.keys.admin[0] }),
     local: { embedders: resolveEmbedder },
   });

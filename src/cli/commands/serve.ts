@@ -45,6 +45,8 @@ interface ServeOptions {
   leaseSeconds?: number;
   defaultShards?: number;
   defaultReplicas?: number;
+  checkpointRows?: number;
+  garbageGraceSeconds?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -88,6 +90,16 @@ export function registerServe(program: Command): void {
       '--default-replicas <n>',
       'cluster mode: copies of each shard of a collection created without replication_factor',
       integerBetween(1, 16),
+    )
+    .option(
+      '--checkpoint-rows <n>',
+      'cluster mode: log rows of a shard past its checkpoint that queue a new one (default 10000)',
+      integerBetween(1, 1e9),
+    )
+    .option(
+      '--garbage-grace-seconds <n>',
+      'cluster mode: seconds an unreferenced checkpoint stays before it is deleted (default 600)',
+      integerBetween(0, 1e7),
     )
     .option(
       '--lease-seconds <n>',
