@@ -16,6 +16,11 @@ import { resolveEmbedder } from './embed/index.js';
 // get it from `quiverdb/embed`, unless `Quiver.open(path, { embedders })` says otherwise.
 setDefaultEmbedderResolver(resolveEmbedder);
 
+export {
+  type ClusterCollectionConfig,
+  ClusterDatabase,
+  type ClusterNodeOptions,
+} from './cluster/cluster-database.js';
 export type { EmbeddedCollection } from './db/collection.js';
 export { DEFAULT_SEGMENT_SIZE, type OpenOptions, Quiver } from './db/database.js';
 export type { EmbedderResolver, FieldDetection, FieldEmbedder } from './db/field-embedders.js';
@@ -81,3 +86,4 @@ export { DistanceKind, type Kernels } from './kernels/kernels.js';
 export { kernels } from './kernels/load.js';
 export type { Condition, FieldCondition, Filter, MatchValue, Payload } from './payload/filter.js';
 export { DatabaseLockedError } from './storage/catalog.js';
+export { S3ObjectStore, type S3ObjectStoreOptions } from './storage/s3-object-store.js';
