@@ -11,8 +11,10 @@
  *   payload change on ids resolved before logging), and the rows are applied again in the
  *   same order, so the collection ends as it was.
  * - A replica whose next row is gone from the log (a checkpoint covered and deleted it while
- *   the replica was away) is rebuilt from the shard's checkpoint (`rebuild`), then goes on
- *   from the checkpoint's position.
+ *   the replica was away), or whose local copy fails verification while applying, is rebuilt
+ *   from the shard's checkpoint (`rebuild`), then goes on from the checkpoint's position.
+ * - Rows of a page are applied together (few local commits); `applied` moves only over a
+ *   prefix of them that all succeeded.
  * - Applying, rebuilding and `paused` work (a checkpoint's snapshot) run one at a time; a
  *   request to catch up while that runs makes it go round once more, so no append is missed.
  *   Appends are heard through `WalListener` (LISTEN/NOTIFY), and the node also polls.
@@ -22,7 +24,7 @@
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import type { EmbeddedCollection } from '../db/collection.js';
-import { ClosedError, UnavailableError } from '../errors.js';
+import { ClosedError, CorruptDataError, UnavailableError } from '../errors.js';
 import type { PgWal } from '../storage/pg-wal.js';
 
 const PAGE = 500;
@@ -139,16 +141,36 @@ export class ShardReplica implements ReplicaSource {
         this.wake();
         continue;
       }
-      for (const row of rows) {
-        if (this.closed) return;
-        await this.collection.applyLogged(
-          row.kind,
-          new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
-        );
-        this.applied = row.seq;
-        this.wake();
-      }
+      if (this.closed) return;
+      // The page's rows are submitted together, so the local commit queue commits them in
+      // few transactions (one fsync each) rather than one per row; it applies them in
+      // submission order. `applied` only moves over a prefix of rows that all succeeded: a row
+      // after a failed one may already be applied, and applying it again later is harmless.
+      const outcomes = await Promise.allSettled(
+        rows.map((row) =>
+          this.collection.applyLogged(
+            row.kind,
+            new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
+          ),
+        ),
+      );
+      const failed = outcomes.findIndex((o) => o.status === 'rejected');
+      const done = failed < 0 ? rows.length : failed;
+      if (done > 0) this.applied = rows[done - 1].seq;
+      this.wake();
       await this.savePosition();
+      if (failed >= 0) {
+        const reason = (outcomes[failed] as PromiseRejectedResult).reason;
+        if (!(reason instanceof CorruptDataError)) throw reason;
+        // The cache is disposable: a local copy that fails verification is rebuilt from the
+        // shard's checkpoint and the log.
+        const rebuilt = await this.rebuild();
+        this.collection = rebuilt.collection;
+        this.applied = rebuilt.applied;
+        await this.savePosition();
+        this.wake();
+        continue;
+      }
       if (rows.length < PAGE) return;
     }
   }
@@ -177,7 +199,9 @@ export class ShardReplica implements ReplicaSource {
         reject(
           new UnavailableError(
             'shard replica',
-            `waiting for shard ${this.shard} to apply log position ${seq}`,
+            `waiting for shard ${this.shard} to apply log position ${seq} (it is at ${this.applied}${
+              this.lastError instanceof Error ? `; last error: ${this.lastError.message}` : ''
+            })`,
           ),
         );
       }, timeoutMs);
