@@ -31,9 +31,9 @@ export const CLUSTER_CATALOG_VERSION = 1;
 /** An arbitrary constant for `pg_advisory_xact_lock`, the same in every node. */
 const MIGRATION_LOCK = 0x51_75_69_76;
 
+/** The tables of version 1 besides `meta` (created first, to read the version from). */
 function ddl(s: string): string[] {
   return [
-    `CREATE TABLE IF NOT EXISTS ${s}.meta (key text PRIMARY KEY, value text NOT NULL)`,
     `CREATE TABLE ${s}.nodes (
       id text PRIMARY KEY,
       url text NOT NULL,
@@ -109,7 +109,7 @@ export async function migrateClusterCatalog(db: PgConnection, schema: string): P
       );
     }
     if (version === CLUSTER_CATALOG_VERSION) return;
-    for (const statement of ddl(s).slice(1)) await client.query(statement);
+    for (const statement of ddl(s)) await client.query(statement);
     await client.query(`INSERT INTO ${s}.meta (key, value) VALUES ('schema_version', $1)`, [
       String(CLUSTER_CATALOG_VERSION),
     ]);
