@@ -3,16 +3,20 @@
  * folder and HTTP server for node-to-node calls) on a real PostgreSQL: shards and replicas
  * spread over the nodes by lease; writes through any node are read through any other
  * (strong consistency); results equal an embedded database holding the same data; a node
- * leaving hands its replicas to the others, which catch up from the log.
+ * leaving hands its replicas to the others, which catch up from the log; two nodes racing to
+ * checkpoint one shard head leave one winner and no object behind.
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeCheckpoint } from '../src/cluster/checkpoint.js';
 import { ClusterDatabase, type ClusterNodeOptions } from '../src/cluster/cluster-database.js';
+import { collectGarbage } from '../src/cluster/garbage.js';
 import { shardOf } from '../src/cluster/shard-of.js';
 import { gaussianMixture, InvalidArgumentError, Quiver, SeededRandom } from '../src/index.js';
 import { replicaRoutes } from '../src/server/routes/replica.js';
 import { QuiverServer } from '../src/server/server.js';
+import type { ObjectStore } from '../src/storage/object-store.js';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
 import { clusterServices } from './support/cluster-services.js';
 import { tempDir } from './support/reference.js';
@@ -394,6 +398,92 @@ test('HNSW across shards: recall@10 within 0.01 of one database holding the same
   } finally {
     await reference.close();
     dir.cleanup();
+    for (const n of [...nodes]) await stopNode(n);
+  }
+});
+
+test("two nodes racing to checkpoint one shard head: exactly one wins; the loser's upload, and a dead node's, are collected", async () => {
+  const schema = `c${++schemas}`;
+  // No object storage for the nodes themselves: they write no checkpoint of their own, so the
+  // race below is the only one.
+  const [a, b] = [await startNode(schema), await startNode(schema)];
+  const store = new S3ObjectStore({
+    bucket: services.s3.bucket,
+    prefix: schema,
+    endpoint: services.s3.endpoint,
+  });
+  const rng = new SeededRandom(21);
+  try {
+    const created = await a.db.createCollection('race', { dimension: 4, shards: 1, replicas: 2 });
+    await settled([a, b], created.id, 2);
+    const write = (from: number, n: number) =>
+      a.db.collection('race').upsert(Array.from({ length: n }, (_, i) => point(rng, from + i, 4)));
+    await write(0, 40);
+    /** Node `n`'s replica of the shard, once it has applied the whole log. */
+    const replica = async (n: Node) => {
+      const lastSeq = (await n.db.catalog.heads(created.id))[0].lastSeq;
+      for (let i = 0; i < 200 && n.db.heldReplicas()[0]?.applied !== lastSeq; i++) await sleep(25);
+      const applied = n.db.heldReplicas()[0].applied;
+      assert.equal(applied, lastSeq);
+      const collection = n.db.local.collection(`c${created.id}s0`);
+      return {
+        collectionId: created.id,
+        shard: 0,
+        paused: <T>(work: (c: typeof collection, at: number) => Promise<T>) => work(collection, applied),
+      };
+    };
+    const context = (n: Node, objects: ObjectStore) => ({
+      catalog: n.db.catalog,
+      local: n.db.local,
+      objects,
+    });
+
+    // Node a claims the job and stalls past its claim; node b takes the job over. Both then
+    // checkpoint the same head at once.
+    await a.db.catalog.jobs.enqueue('checkpoint', created.id, 0);
+    const jobA = await a.db.catalog.jobs.claim(a.db.nodeId, ['checkpoint'], 0.5);
+    assert.ok(jobA);
+    await sleep(800);
+    const jobB = await b.db.catalog.jobs.claim(b.db.nodeId, ['checkpoint'], 60);
+    assert.equal(jobB?.id, jobA.id, 'the expired claim was taken over');
+    const outcomes = await Promise.all([
+      writeCheckpoint(context(a, store), await replica(a), { id: jobA.id, nodeId: a.db.nodeId }),
+      writeCheckpoint(context(b, store), await replica(b), { id: jobB.id, nodeId: b.db.nodeId }),
+    ]);
+    assert.equal(outcomes.filter((o) => o !== undefined).length, 1, `one winner: ${outcomes}`);
+    const head = (await a.db.catalog.heads(created.id))[0];
+    assert.equal(head.version, 2);
+    const snapshot = JSON.parse(head.manifest).snapshot as string;
+    const prefix = `collections/${created.id}/`;
+    assert.equal((await store.list(prefix)).length, 2, 'both uploaded');
+    assert.deepEqual(await a.db.catalog.pendingUploads(), []);
+    assert.equal(await collectGarbage(a.db.catalog, store, 0), 1, "the loser's snapshot is collected");
+    assert.deepEqual(await store.list(prefix), [snapshot]);
+
+    // A node that dies between its upload and its commit: the upload outlives the grace
+    // period, is swept into garbage and deleted; the committed snapshot stays.
+    await write(100, 10);
+    await a.db.catalog.jobs.enqueue('checkpoint', created.id, 0);
+    const jobC = await b.db.catalog.jobs.claim(b.db.nodeId, ['checkpoint'], 60);
+    assert.ok(jobC);
+    let uploaded = false;
+    const dying: ObjectStore = Object.assign(Object.create(store), {
+      put: async (key: string, bytes: Uint8Array) => {
+        await store.put(key, bytes);
+        uploaded = true;
+        return new Promise<never>(() => undefined); // the node is gone before it commits
+      },
+    });
+    void writeCheckpoint(context(b, dying), await replica(b), { id: jobC.id, nodeId: b.db.nodeId });
+    for (let i = 0; i < 200 && !uploaded; i++) await sleep(25);
+    assert.ok(uploaded);
+    assert.equal((await a.db.catalog.pendingUploads()).length, 1);
+    assert.equal((await store.list(prefix)).length, 2);
+    assert.equal(await collectGarbage(a.db.catalog, store, 3600), 0, 'not within the grace period');
+    assert.equal(await collectGarbage(a.db.catalog, store, 0), 1);
+    assert.deepEqual(await store.list(prefix), [snapshot]);
+    assert.deepEqual(await a.db.catalog.pendingUploads(), []);
+  } finally {
     for (const n of [...nodes]) await stopNode(n);
   }
 });

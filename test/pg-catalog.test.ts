@@ -2,7 +2,8 @@
  * The cluster catalog against a real PostgreSQL server (Debian's, started by the test): schema
  * creation racing between nodes, collections, the shards' write-ahead logs with group commit
  * and LISTEN/NOTIFY, compare-and-set of shard heads, leases, jobs claimed with SKIP LOCKED,
- * garbage, and a server stopped and restarted under writes.
+ * uploads and garbage, migration from schema version 1, and a server stopped and restarted
+ * under writes.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -16,7 +17,7 @@ import {
 } from '../src/index.js';
 import { ManifestConflictError } from '../src/storage/catalog.js';
 import { FsObjectStore } from '../src/storage/object-store.js';
-import { PgCatalog } from '../src/storage/pg-catalog.js';
+import { PgCatalog, UploadSweptError } from '../src/storage/pg-catalog.js';
 import { WalListener } from '../src/storage/pg-wal.js';
 import { type PostgresServer, startPostgres } from './support/postgres.js';
 import { tempDir } from './support/reference.js';
@@ -53,6 +54,89 @@ test('nodes opening the catalog together create its schema once; a newer schema 
     PgCatalog.open(pg.url, { schema: 'shared' }),
     (err: QuiverError) => err.code === 'UNSUPPORTED_VERSION' && /version 99/.test(err.message),
   );
+});
+
+test('a version-1 catalog opens as version 2 and keeps its collections and logs', async () => {
+  const old = await catalog('v1');
+  const { id } = await old.createCollection('kept', '{}', 2, 1, MANIFEST);
+  await old.wal.append(id, 1, { kind: 1, body: body(1) });
+  // What a version-1 node left: no `uploads` table, version 1 in `meta`.
+  await old.db.query('test', 'DROP TABLE "v1".uploads');
+  await old.db.query('test', `UPDATE "v1".meta SET value = '1' WHERE key = 'schema_version'`);
+  const now = await catalog('v1');
+  const version = await now.db.query<{ value: string }>(
+    'test',
+    `SELECT value FROM "v1".meta WHERE key = 'schema_version'`,
+  );
+  assert.equal(version.rows[0].value, '2');
+  assert.deepEqual(
+    (await now.listCollections()).map((c) => c.name),
+    ['kept'],
+  );
+  assert.deepEqual(
+    (await now.wal.after(id, 1, 0)).map((r) => r.seq),
+    [1],
+  );
+  await now.beginUpload('collections/1/x', 'node-a');
+  assert.deepEqual(await now.pendingUploads(), ['collections/1/x']);
+});
+
+test('uploads leave with the commit naming them, or become garbage: a commit never names a swept one', async () => {
+  const c = await catalog();
+  const { id } = await c.createCollection('up', '{}', 1, 1, MANIFEST);
+  for (let i = 0; i < 4; i++) await c.wal.append(id, 0, { kind: 1, body: body(i) });
+  const dir = tempDir();
+  const store = new FsObjectStore(dir.path);
+  try {
+    const key = (name: string) => `collections/${id}/${name}`;
+    await c.beginUpload(key('a'), 'node-a');
+    await store.put(key('a'), body(1));
+    assert.equal(
+      await c.commitHead({
+        collectionId: id,
+        shard: 0,
+        expectedVersion: 1,
+        manifest: '{"a":1}',
+        walCheckpoint: 2,
+        uploads: [key('a')],
+      }),
+      2,
+    );
+    assert.deepEqual(await c.pendingUploads(), [], 'the commit took the upload');
+
+    // A node that died after uploading: its upload is swept into garbage once older than the
+    // grace period, then deleted; a late commit naming it is refused and changes nothing.
+    await c.beginUpload(key('orphan'), 'node-b');
+    await store.put(key('orphan'), body(2));
+    assert.equal(await c.sweepUploads(3600), 0, 'a recent upload is left alone');
+    assert.equal(await collectGarbage(c, store, 3600), 0);
+    assert.equal(await c.sweepUploads(0), 1);
+    assert.deepEqual(await c.pendingUploads(), []);
+    await assert.rejects(
+      c.commitHead({
+        collectionId: id,
+        shard: 0,
+        expectedVersion: 2,
+        manifest: '{"orphan":1}',
+        walCheckpoint: 3,
+        uploads: [key('orphan')],
+      }),
+      UploadSweptError,
+    );
+    const [head] = await c.heads(id);
+    assert.equal(head.version, 2);
+    assert.equal(head.manifest, '{"a":1}');
+    assert.equal(head.walCheckpoint, 2);
+
+    // A failed upload is given up at once.
+    await c.beginUpload(key('failed'), 'node-a');
+    await c.abandonUploads([key('failed')]);
+    assert.deepEqual(await c.pendingUploads(), []);
+    assert.equal(await collectGarbage(c, store, 0), 2);
+    assert.deepEqual(await store.list(`collections/${id}/`), [key('a')]);
+  } finally {
+    dir.cleanup();
+  }
 });
 
 test('collections have shards with heads; names are unique; unknown ones are CollectionNotFoundError', async () => {

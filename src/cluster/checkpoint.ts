@@ -5,11 +5,14 @@
  * Writing one (a `checkpoint` job, run by a node holding a replica of the shard):
  * 1. pause the replica's log applying, so its collection is exactly the log up to `P`;
  * 2. snapshot it (the embedded snapshot format), and resume applying;
- * 3. upload the snapshot to object storage under a unique key;
+ * 3. record the upload in the catalog, then upload the snapshot to object storage under a
+ *    unique key;
  * 4. commit the shard head by compare-and-set: the new manifest names the snapshot and `P`,
- *    the log rows up to `P` are deleted, the previous snapshot becomes garbage, and the job
- *    is finished, in one transaction. A commit that loses a race (another checkpoint came
- *    first) leaves the uploaded snapshot as garbage.
+ *    the log rows up to `P` are deleted, the previous snapshot becomes garbage, the upload's
+ *    record goes and the job is finished, in one transaction. A commit that loses a race
+ *    (another checkpoint came first), or an upload that fails, leaves the uploaded snapshot as
+ *    garbage; if the node dies between 3 and 4, the garbage collector's sweep of old uploads
+ *    does (`PgCatalog.sweepUploads`).
  *
  * Restoring one: download the manifest's snapshot and recover it as the replica's local
  * collection; the replica then applies the log from `P + 1`.
@@ -72,7 +75,13 @@ export async function writeCheckpoint(
     return undefined;
   }
   const key = `${collectionPrefix(collectionId)}shard-${shard}/checkpoint-${position}-${randomUUID()}.snapshot`;
-  await objects.put(key, bytes);
+  await catalog.beginUpload(key, job.nodeId);
+  try {
+    await objects.put(key, bytes);
+  } catch (err) {
+    await catalog.abandonUploads([key]).catch(() => undefined);
+    throw err;
+  }
   const manifest: ShardManifest = {
     formatVersion: SHARD_MANIFEST_VERSION,
     walCheckpoint: position,
@@ -88,10 +97,11 @@ export async function writeCheckpoint(
       walCheckpoint: position,
       garbage: head.manifest.snapshot ? [head.manifest.snapshot] : [],
       job,
+      uploads: [key],
     });
   } catch (err) {
     if (err instanceof ManifestConflictError) {
-      await catalog.addGarbage([key]);
+      await catalog.abandonUploads([key]);
       return undefined;
     }
     throw err;

@@ -1,6 +1,7 @@
 /**
- * Deletes the objects no manifest has referenced for longer than the grace period, then
- * forgets them. The grace period must exceed the longest query or download, so that a reader
+ * Turns uploads older than the grace period that were never committed into garbage (their
+ * uploader died between uploading and committing), then deletes the objects no manifest has
+ * referenced for longer than the grace period, and forgets them. The grace period must exceed the longest query or download, so that a reader
  * still on an older manifest never finds its objects gone. Several nodes may collect at once:
  * deleting an object twice is harmless, and garbage is forgotten only after its objects are
  * deleted, so a collector that dies midway leaves the rest for the next one.
@@ -14,6 +15,7 @@ export async function collectGarbage(
   store: ObjectStore,
   graceSeconds: number,
 ): Promise<number> {
+  await catalog.sweepUploads(graceSeconds);
   let deleted = 0;
   for (;;) {
     const due = await catalog.dueGarbage(graceSeconds, 500);

@@ -9,8 +9,16 @@
  * stops referencing (now garbage) and the completion of the job that made it commit in one
  * transaction, by compare-and-set on `head_version`: of two nodes committing on the same
  * head, exactly one wins and the other gets `ManifestConflictError` (its uploaded objects are
- * then its own garbage: `addGarbage`). Object storage never needs conditional writes, because
- * object names are unique (collection ids are never reused; segment ids only grow).
+ * then its own garbage: `abandonUploads`). Object storage never needs conditional writes,
+ * because object names are unique (collection ids are never reused; each upload's key holds a
+ * random UUID).
+ *
+ * No object is ever forgotten: an upload is recorded (`beginUpload`) before it starts, and its
+ * row leaves either in the commit that names the object, or into `garbage` (the commit lost,
+ * the upload failed, or the uploader died and `sweepUploads` found the row older than the
+ * grace period). Commit and sweep both delete the row, so PostgreSQL's row lock lets exactly
+ * one of them have it: a commit whose upload was swept is refused (`UploadSweptError`) rather
+ * than naming an object the collector may already have deleted.
  */
 import { CollectionExistsError, CollectionNotFoundError, InvalidArgumentError } from '../errors.js';
 import { ManifestConflictError } from './catalog.js';
@@ -55,6 +63,19 @@ export interface HeadCommit {
   garbage?: readonly string[];
   /** The job whose work this is, finished in the same transaction. */
   job?: { id: number; nodeId: string };
+  /** Objects recorded by `beginUpload` that the new manifest names; their rows leave with the commit. */
+  uploads?: readonly string[];
+}
+
+/**
+ * A commit naming an upload that `sweepUploads` had already turned into garbage (its uploader
+ * took longer than the grace period): nothing was committed, as when another commit won.
+ */
+export class UploadSweptError extends ManifestConflictError {
+  constructor(collectionId: number, keys: readonly string[]) {
+    super(collectionId, 0, 0);
+    this.message = `collection ${collectionId}: the upload of ${keys.join(', ')} outlived the garbage grace period and was swept; nothing was committed`;
+  }
 }
 
 interface CollectionDbRow {
@@ -269,12 +290,64 @@ export class PgCatalog {
           [commit.garbage],
         );
       }
+      if (commit.uploads && commit.uploads.length > 0) {
+        const claimed = await client.query(`DELETE FROM ${this.s}.uploads WHERE key = ANY($1::text[])`, [
+          commit.uploads,
+        ]);
+        if (claimed.rowCount !== new Set(commit.uploads).size)
+          throw new UploadSweptError(collectionId, commit.uploads);
+      }
       if (commit.job && !(await this.jobs.finish(commit.job.id, commit.job.nodeId, client))) {
         // The claim passed and another node took the job over: its run decides.
         throw new ManifestConflictError(collectionId, commit.expectedVersion, commit.expectedVersion);
       }
       return Number(out.rows[0].head_version);
     });
+  }
+
+  /** Records that `nodeId` is about to upload `key` for a manifest it will commit (module comment). */
+  async beginUpload(key: string, nodeId: string): Promise<void> {
+    await this.db.query(
+      'recording an upload',
+      `INSERT INTO ${this.s}.uploads (key, node_id) VALUES ($1, $2)`,
+      [key, nodeId],
+    );
+  }
+
+  /** Turns uploads that will not be committed (a lost race, a failed upload) into garbage now. */
+  async abandonUploads(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db.transaction('abandoning uploads', async (client) => {
+      await client.query(`DELETE FROM ${this.s}.uploads WHERE key = ANY($1::text[])`, [keys]);
+      await client.query(
+        `INSERT INTO ${this.s}.garbage (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`,
+        [keys],
+      );
+    });
+  }
+
+  /**
+   * Turns uploads started more than `graceSeconds` ago and never committed (their uploader
+   * died, or is too slow to be trusted) into garbage; resolves with how many.
+   */
+  async sweepUploads(graceSeconds: number): Promise<number> {
+    const out = await this.db.query(
+      'sweeping abandoned uploads',
+      `WITH swept AS (
+         DELETE FROM ${this.s}.uploads WHERE started_at < now() - make_interval(secs => $1) RETURNING key)
+       INSERT INTO ${this.s}.garbage (key) SELECT key FROM swept ON CONFLICT DO NOTHING`,
+      [graceSeconds],
+    );
+    return out.rowCount ?? 0;
+  }
+
+  /** Uploads recorded and not yet committed or abandoned (for tests and `info`). */
+  async pendingUploads(): Promise<string[]> {
+    const out = await this.db.query<{ key: string }>(
+      'listing uploads',
+      `SELECT key FROM ${this.s}.uploads ORDER BY started_at, key`,
+    );
+    return out.rows.map((r) => r.key);
   }
 
   /** Marks objects as unreferenced now (what the loser of a head race uploaded). */

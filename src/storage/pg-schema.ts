@@ -20,19 +20,26 @@
  * - `garbage`: object keys (or folder-like prefixes ending in `/`) no manifest references
  *   any more, with the time they stopped being referenced.
  *
+ * Version 2 adds:
+ * - `uploads`: objects being uploaded for a manifest not yet committed (`key`, `node_id`,
+ *   `started_at`). A row is written before the upload starts and leaves in the transaction
+ *   that commits a manifest naming the object, or becomes garbage (the commit lost its race,
+ *   or the uploader died and the row outlived the grace period). So every object in storage
+ *   is referenced, in `uploads`, or in `garbage`: none is forgotten.
+ *
  * Migration runs in one transaction under an advisory lock, so nodes starting together
  * neither race nor half-create the schema; a schema of a newer version is refused.
  */
 import { QuiverError } from '../errors.js';
 import { type PgConnection, quoteIdent } from './pg-connection.js';
 
-export const CLUSTER_CATALOG_VERSION = 1;
+export const CLUSTER_CATALOG_VERSION = 2;
 
 /** An arbitrary constant for `pg_advisory_xact_lock`, the same in every node. */
 const MIGRATION_LOCK = 0x51_75_69_76;
 
 /** The tables of version 1 besides `meta` (created first, to read the version from). */
-function ddl(s: string): string[] {
+function ddlVersion1(s: string): string[] {
   return [
     `CREATE TABLE ${s}.nodes (
       id text PRIMARY KEY,
@@ -91,7 +98,20 @@ function ddl(s: string): string[] {
   ];
 }
 
-/** Creates the schema's tables, or checks that the version there is one this build reads. */
+/** What version 2 adds to version 1. */
+function ddlVersion2(s: string): string[] {
+  return [
+    `CREATE TABLE ${s}.uploads (
+      key text PRIMARY KEY,
+      node_id text NOT NULL,
+      started_at timestamptz NOT NULL DEFAULT now())`,
+  ];
+}
+
+/**
+ * Creates the schema's tables, brings a version-1 schema to version 2, or checks that the
+ * version there is one this build reads.
+ */
 export async function migrateClusterCatalog(db: PgConnection, schema: string): Promise<void> {
   const s = quoteIdent(schema);
   await db.transaction('creating the cluster catalog', async (client) => {
@@ -109,9 +129,12 @@ export async function migrateClusterCatalog(db: PgConnection, schema: string): P
       );
     }
     if (version === CLUSTER_CATALOG_VERSION) return;
-    for (const statement of ddl(s)) await client.query(statement);
-    await client.query(`INSERT INTO ${s}.meta (key, value) VALUES ('schema_version', $1)`, [
-      String(CLUSTER_CATALOG_VERSION),
-    ]);
+    const statements = [...(version < 1 ? ddlVersion1(s) : []), ...ddlVersion2(s)];
+    for (const statement of statements) await client.query(statement);
+    await client.query(
+      `INSERT INTO ${s}.meta (key, value) VALUES ('schema_version', $1)
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [String(CLUSTER_CATALOG_VERSION)],
+    );
   });
 }
