@@ -388,6 +388,61 @@ describe('collection snapshots (embedded)', () => {
     }
   });
 
+  test('a restored collection never names a new file as one it still uses (its head restarts at version 2)', async () => {
+    // A snapshot keeps its files' names, which carry the source's manifest versions (here
+    // seg-000001.vV.qtmb and .qpay), while the restored head starts again at version 2. A seal
+    // that reached version V and wrote seg-000001.vV.qtmb again deleted it as superseded, and
+    // the collection no longer opened.
+    const dir = tempDir();
+    const db = await Quiver.open(dir.path);
+    try {
+      const c = await db.createCollection('src', { dimension: 2 });
+      await c.upsert(Array.from({ length: 10 }, (_, i) => ({ id: i, vector: [i, 1], payload: { n: i } })));
+      await c.flush();
+      for (let i = 0; i < 4; i++) {
+        await c.upsert([{ id: 50 + i, vector: [2, i] }]);
+        await c.flush();
+      }
+      await c.upsert(Array.from({ length: 20 }, (_, i) => ({ id: 100 + i, vector: [3, i] })));
+      await c.flush();
+      await c.delete([1]);
+      await c.setPayload([3], { n: -3 });
+      await c.flush();
+      const snap = await db.createSnapshot('src');
+      const restored = await db.recoverSnapshot('r', await db.snapshotPath('src', snap.name));
+      const files = () => readdirSync(join(dir.path, 'collections', folders(dir.path).at(-1) as string));
+      const named = files().find((f) => f.startsWith('seg-000001.') && f.endsWith('.qtmb')) as string;
+      const version = Number(/\.v(\d+)\./.exec(named)?.[1]);
+      assert.ok(version > 3 && version < 23, `${named}: the source's version`);
+      // Seals touching only the 20-point segment (one version each), from version 3 up to
+      // version - 1; then one touching segment 1 at `version`.
+      for (let v = 3; v < version; v++) {
+        await restored.delete([100 + v]);
+        await restored.flush();
+      }
+      await restored.delete([2]);
+      await restored.setPayload([4], { n: -4 });
+      await restored.flush();
+      const live = 10 + 4 + 20 - 1 - (version - 3) - 1;
+      assert.equal(await restored.count(), live);
+      await db.close();
+      const again = await Quiver.open(dir.path);
+      try {
+        const r = again.collection('r');
+        assert.equal(await r.count(), live);
+        assert.deepEqual(await r.get([1, 2, 3, 4]), [
+          { id: 3, payload: { n: -3 } },
+          { id: 4, payload: { n: -4 } },
+        ]);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await db.close().catch(() => undefined);
+      dir.cleanup();
+    }
+  });
+
   test('a foreign, truncated, damaged or wrong-checksum snapshot is refused and changes nothing', async () => {
     const dir = tempDir();
     const db = await Quiver.open(dir.path);

@@ -53,6 +53,14 @@ export class CollectionStorage {
   readonly set: SegmentSet;
   private manifest!: Manifest;
   private manifestVersion = 0;
+  /**
+   * The highest version carried by a versioned file name (`seg-N.vV.qtmb`, `.qpay`) of the
+   * current manifest. Invariant: files written by a seal are named with a version above it, so
+   * a new name never equals one the manifest still names (which the seal would then delete as
+   * superseded). Names usually carry the version of the manifest that first named them, but a
+   * restored snapshot keeps its source's names while its head restarts at version 2.
+   */
+  private namedVersion = 0;
   /** Sequence number of the last WAL row applied to memory. */
   lastSeq = 0;
   /** Where sealed segments are placed in memory. */
@@ -142,6 +150,7 @@ export class CollectionStorage {
     if (!head) throw new CorruptDataError(where, 'no manifest');
     this.manifest = parseManifest(head.body, where);
     this.manifestVersion = head.version;
+    this.namedVersion = highestNamedVersion(head.body);
     this.lastSeq = this.manifest.walCheckpoint;
     return { segments: this.manifest.segments, wal: this.catalog.walAfter(this.collectionId, this.lastSeq) };
   }
@@ -286,20 +295,22 @@ export class CollectionStorage {
     const set = this.set;
     const next: Manifest = { ...this.manifest, walCheckpoint: this.lastSeq, segments: [] };
     const version = this.manifestVersion + 1;
+    // The version in the new files' names (see `namedVersion`).
+    const named = Math.max(version, this.namedVersion + 1);
     const newTombstones = new Map<TombstonedSegment, string>();
     let newOverlays = new Map<TombstonedSegment, string>();
     // Made before the commit, so that nothing after it can fail; not needed when no row is growing.
     const nextGrowing = set.growing.rows > 0 ? set.newGrowingSegment() : undefined;
     const sealed = await this.staged(async (staging) => {
       if (nextGrowing) staging.built.push(nextGrowing);
-      newOverlays = await writeOverlays(staging, set.sealed, (part) => this.overlayKey(part, version));
+      newOverlays = await writeOverlays(staging, set.sealed, (part) => this.overlayKey(part, named));
       const fromGrowing: TombstonedSegment[] = [];
       for (const chunk of set.growing.liveChunks(this.placement.segmentRows(segmentSize))) {
         fromGrowing.push(await this.writeSegment(staging, next, chunk));
       }
       for (const part of set.sealed) {
         if (part.dirty) {
-          const file = `${this.prefix}seg-${pad(part.segment.id)}.v${version}.qtmb`;
+          const file = `${this.prefix}seg-${pad(part.segment.id)}.v${named}.qtmb`;
           await staging.put(file, encodeTombstones(part.segment.id, part.deleted));
           newTombstones.set(part, file);
         }
@@ -309,6 +320,7 @@ export class CollectionStorage {
       this.commit(next, version);
       return fromGrowing;
     });
+    this.namedVersion = named;
 
     const superseded: string[] = [];
     for (const [part, file] of newTombstones) {
@@ -550,7 +562,7 @@ export class CollectionStorage {
     });
   }
 
-  /** Object key of the payload overlay file of `part` written for manifest `version`. */
+  /** Object key of the payload overlay file of `part` named with `version` (see `namedVersion`). */
   private overlayKey(part: TombstonedSegment, version: number): string {
     return `${this.prefix}seg-${pad(part.segment.id)}.v${version}.qpay`;
   }
@@ -601,4 +613,11 @@ function mergeField(layout: FieldLayout, field: number, rows: readonly [Tombston
     if (presence && (part.present(field)?.has(offset) ?? true)) presence.set(i);
   });
   return copyField(layout, keep, (i) => rows[i][0].vector(rows[i][1], field), presence);
+}
+
+/** The highest `V` of the versioned file names (`.vV.qtmb`, `.vV.qpay`) in a manifest's JSON; 0 if none. */
+function highestNamedVersion(manifestJson: string): number {
+  let highest = 0;
+  for (const m of manifestJson.matchAll(/\.v(\d+)\.q(?:tmb|pay)"/g)) highest = Math.max(highest, Number(m[1]));
+  return highest;
 }
