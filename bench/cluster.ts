@@ -30,7 +30,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '../src/client/index.js';
 import { encodeVector } from '../src/client/wire.js';
 import { ClusterDatabase } from '../src/cluster/cluster-database.js';
+import { replicaRequest } from '../src/cluster/replica-client.js';
 import { gaussianMixture } from '../src/eval/random.js';
+import { PgCatalog } from '../src/storage/pg-catalog.js';
 import { ClusterProcesses, type NodeProcess } from '../test/support/cluster-nodes.js';
 import { startPostgres } from '../test/support/postgres.js';
 import { tempDir } from '../test/support/reference.js';
@@ -190,6 +192,25 @@ try {
     return { ...m, qps: m.qps * per, generatorCores };
   };
   const bDir = b.dir;
+  const catalog = await PgCatalog.open(pg.url, { schema: 'bench_search' });
+  const collectionId = (await catalog.listCollections()).find((c) => c.name === 's')?.id as number;
+  await catalog.close();
+  /**
+   * Waits until the node at `url` answers from a replica of its own, loaded and caught up:
+   * until then it forwards searches to A, and the two-node numbers would be A's alone.
+   */
+  const servingOwnReplica = async (url: string) => {
+    for (let i = 0; i < 600; i++) {
+      const held = await replicaRequest(
+        url,
+        { collectionId, shard: 0, method: 'count', args: [], minSeq: 0 },
+        5000,
+      ).catch(() => undefined);
+      if (held === N) return;
+      await sleep(200);
+    }
+    throw new Error(`node ${url} did not take its replica`);
+  };
   for (let round = 0; round < ROUNDS; round++) {
     // One node: B stopped cleanly (its lease released); A holds the replica.
     await searches.stop(b);
@@ -211,17 +232,7 @@ try {
       );
     }
     b = await searches.start(bDir, ['taskset', '-c', '1']);
-    const warm = await connect(b.url);
-    await warm.listCollections();
-    for (let i = 0; i < 50; i++) {
-      try {
-        if ((await warm.collection('s').count({ consistency: 'eventual' })) === N) break;
-      } catch {
-        // its replica is still loading
-      }
-      await sleep(200);
-    }
-    await warm.close();
+    await servingOwnReplica(b.url);
     for (const [way, w] of Object.entries(ways) as [Way, (typeof ways)['single']][]) {
       const both = await generated(async () => {
         const [ra, rb] = await Promise.all([
