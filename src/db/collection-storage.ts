@@ -618,6 +618,7 @@ function mergeField(layout: FieldLayout, field: number, rows: readonly [Tombston
 /** The highest `V` of the versioned file names (`.vV.qtmb`, `.vV.qpay`) in a manifest's JSON; 0 if none. */
 function highestNamedVersion(manifestJson: string): number {
   let highest = 0;
-  for (const m of manifestJson.matchAll(/\.v(\d+)\.q(?:tmb|pay)"/g)) highest = Math.max(highest, Number(m[1]));
+  for (const m of manifestJson.matchAll(/\.v(\d+)\.q(?:tmb|pay)"/g))
+    highest = Math.max(highest, Number(m[1]));
   return highest;
 }
