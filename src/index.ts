@@ -21,6 +21,7 @@ export {
   ClusterDatabase,
   type ClusterNodeOptions,
 } from './cluster/cluster-database.js';
+export { ClusterWorker, type ClusterWorkerOptions } from './cluster/cluster-worker.js';
 export type { EmbeddedCollection } from './db/collection.js';
 export { DEFAULT_SEGMENT_SIZE, type OpenOptions, Quiver } from './db/database.js';
 export type { EmbedderResolver, FieldDetection, FieldEmbedder } from './db/field-embedders.js';

@@ -5,13 +5,15 @@
  * search load fails no search (the router tries the next replica); and a node killed while its
  * replicas seal every 30 points and checkpoints are uploaded every 3 log rows (so the kill
  * lands during a seal or an upload most of the time) loses nothing either, its shard taken over
- * from its last checkpoint and the log.
+ * from its last checkpoint and the log; a `quiver worker` killed the same way leaves no object
+ * behind once the uploads nobody committed are swept.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '../src/client/index.js';
 import { SeededRandom } from '../src/index.js';
+import { PgCatalog } from '../src/storage/pg-catalog.js';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
 import { ClusterProcesses } from './support/cluster-nodes.js';
 import { clusterServices } from './support/cluster-services.js';
@@ -112,9 +114,12 @@ test('SIGKILL of a node while it seals and uploads checkpoints loses no acknowle
     '0',
   ]);
   const nodes = [await cluster.start(), await cluster.start()];
+  const workerOptions = ['--checkpoint-rows', '3', '--garbage-grace-seconds', '0'];
+  const worker = await cluster.startWorker(workerOptions);
   const clients = await Promise.all(nodes.map((n) => connect(n.url)));
   try {
-    // Small segments: each replica seals every 30 points, and a checkpoint is queued every 3 log rows.
+    // Small segments: each replica seals every 30 points, and a checkpoint is queued every 3
+    // log rows; the nodes and a worker claim the checkpoint jobs.
     const col = await clients[0].createCollection('seals', {
       dimension: 16,
       shards: 2,
@@ -136,7 +141,9 @@ test('SIGKILL of a node while it seals and uploads checkpoints loses no acknowle
         }
       }
     })();
-    await sleep(1500);
+    await sleep(1200);
+    cluster.kill(worker);
+    await sleep(300);
     cluster.kill(nodes[1]);
     await sleep(500);
     stop = true;
@@ -159,7 +166,6 @@ test('SIGKILL of a node while it seals and uploads checkpoints loses no acknowle
       endpoint: services.s3.endpoint,
     });
     const snapshots = await store.list('collections/');
-    await store.close();
     assert.ok(snapshots.length > 0, 'checkpoints were uploaded meanwhile');
     // The dead node, started again on its cache, serves again.
     const again = await cluster.start(nodes[1].dir);
@@ -167,9 +173,30 @@ test('SIGKILL of a node while it seals and uploads checkpoints loses no acknowle
     await c.listCollections();
     assert.ok((await c.collection('seals').count()) >= acknowledged.size);
     await c.close();
+
+    // Nothing is left behind by the kills: once the writes stopped and a new worker has swept
+    // the uploads the dead processes never committed (grace 0), storage holds exactly the
+    // snapshots the shards' manifests name.
+    await cluster.startWorker(workerOptions, worker.dir);
+    const catalog = await PgCatalog.open(services.pg.url, { schema: 'sealing' });
+    try {
+      const id = (await catalog.listCollections())[0].id;
+      let named: string[] = [];
+      let stored: string[] = [];
+      for (let i = 0; i < 120; i++) {
+        named = (await catalog.heads(id)).map((h) => JSON.parse(h.manifest).snapshot as string).sort();
+        stored = (await store.list('collections/')).sort();
+        if ((await catalog.pendingUploads()).length === 0 && stored.join() === named.join()) break;
+        await sleep(500);
+      }
+      assert.deepEqual(stored, named, 'only the snapshots the manifests name remain');
+    } finally {
+      await catalog.close();
+      await store.close();
+    }
   } finally {
     for (const c of clients) await c.close().catch(() => undefined);
     await cluster.stopAll();
-    for (const n of nodes) n.dir.cleanup();
+    for (const n of [...nodes, worker]) n.dir.cleanup();
   }
 });

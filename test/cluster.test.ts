@@ -4,13 +4,15 @@
  * spread over the nodes by lease; writes through any node are read through any other
  * (strong consistency); results equal an embedded database holding the same data; a node
  * leaving hands its replicas to the others, which catch up from the log; two nodes racing to
- * checkpoint one shard head leave one winner and no object behind.
+ * checkpoint one shard head leave one winner and no object behind; a worker checkpoints
+ * shards it holds no replica of.
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeCheckpoint } from '../src/cluster/checkpoint.js';
 import { ClusterDatabase, type ClusterNodeOptions } from '../src/cluster/cluster-database.js';
+import { ClusterWorker } from '../src/cluster/cluster-worker.js';
 import { collectGarbage } from '../src/cluster/garbage.js';
 import { shardOf } from '../src/cluster/shard-of.js';
 import { gaussianMixture, InvalidArgumentError, Quiver, SeededRandom } from '../src/index.js';
@@ -484,6 +486,79 @@ test("two nodes racing to checkpoint one shard head: exactly one wins; the loser
     assert.deepEqual(await store.list(prefix), [snapshot]);
     assert.deepEqual(await a.db.catalog.pendingUploads(), []);
   } finally {
+    for (const n of [...nodes]) await stopNode(n);
+  }
+});
+
+test('a worker checkpoints shards it holds no replica of; a node with an empty cache starts from its checkpoint', async () => {
+  const schema = `c${++schemas}`;
+  const objects = () =>
+    new S3ObjectStore({ bucket: services.s3.bucket, prefix: schema, endpoint: services.s3.endpoint });
+  // The serving nodes have no object storage: only the worker writes checkpoints.
+  const [a, b] = [await startNode(schema), await startNode(schema)];
+  const workerDir = tempDir('quiver-worker-');
+  const worker = await ClusterWorker.open({
+    catalog: services.pg.url,
+    schema,
+    data: workerDir.path,
+    objects: objects(),
+    checkpointRows: 5,
+    garbageGraceSeconds: 0,
+    intervalMs: 60_000, // rounds are run by the test
+  });
+  const rng = new SeededRandom(33);
+  const dir = tempDir();
+  const reference = await Quiver.open(dir.path);
+  try {
+    const created = await a.db.createCollection('w', { dimension: 4, shards: 2, replicas: 1 });
+    await settled([a, b], created.id, 2);
+    const ref = await reference.createCollection('w', { dimension: 4 });
+    const write = async (from: number, batches: number) => {
+      for (let i = 0; i < batches; i++) {
+        const batch = Array.from({ length: 10 }, (_, j) => point(rng, from + i * 10 + j, 4));
+        await a.db.collection('w').upsert(batch);
+        await ref.upsert(batch);
+      }
+    };
+    await write(0, 10);
+    await b.db.collection('w').delete([1, 2, 3]);
+    await ref.delete([1, 2, 3]);
+    await worker.round();
+    const first = await a.db.catalog.heads(created.id);
+    for (const h of first) {
+      assert.equal(h.walCheckpoint, h.lastSeq, `shard ${h.shard}: checkpointed up to the log's end`);
+      assert.equal((await a.db.catalog.wal.after(created.id, h.shard, 0)).length, 0);
+    }
+    const prefix = `collections/${created.id}/`;
+    assert.equal((await objects().list(prefix)).length, 2);
+
+    // A second round after more writes: new snapshots, the first ones collected.
+    await write(500, 5);
+    await worker.round();
+    assert.equal(await worker.collectGarbage(), 2, 'the first snapshots (grace 0)');
+    const second = await a.db.catalog.heads(created.id);
+    assert.ok(second.every((h, i) => h.walCheckpoint > first[i].walCheckpoint));
+    assert.deepEqual(
+      (await objects().list(prefix)).sort(),
+      second.map((h) => JSON.parse(h.manifest).snapshot as string).sort(),
+    );
+
+    // The nodes never needed the rows the checkpoints deleted; a new node (with object
+    // storage, an empty cache) starts from the worker's checkpoints and answers the same.
+    const c = await startNode(schema, { objects: objects() });
+    await stopNode(a);
+    await settled([b, c], created.id, 2);
+    for (const n of [b, c]) assert.equal(await n.db.collection('w').count(), await ref.count());
+    const query = [0.4, 0.3, 0.2, 0.1];
+    assert.deepEqual(
+      (await c.db.collection('w').search(query, { k: 7 })).map((h) => h.id),
+      (await ref.search(query, { k: 7 })).map((h) => h.id),
+    );
+  } finally {
+    await worker.close();
+    workerDir.cleanup();
+    await reference.close();
+    dir.cleanup();
     for (const n of [...nodes]) await stopNode(n);
   }
 });

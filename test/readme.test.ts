@@ -80,7 +80,8 @@ function skipReason(block: Block): string | undefined {
     .map((line) => line.trim())
     .filter((line, i, all) => line !== '' && !line.startsWith('#') && !all[i - 1]?.endsWith('\\'));
   if (commands.some((c) => /^npm\b/.test(c))) return 'npm: installs, builds, the test suite or benchmarks';
-  if (commands.some((c) => /^quiver\b.*\bserve\b/.test(c))) return 'quiver serve runs until stopped';
+  if (commands.some((c) => /^quiver\b.*\b(serve|worker)\b/.test(c)))
+    return 'quiver serve and worker run until stopped';
   const other = commands.find((c) => !/^(quiver|curl|echo)\s/.test(c));
   return other === undefined ? undefined : `unknown command: ${other}`;
 }

@@ -1,6 +1,6 @@
 /**
  * The `quiver` command line: `create`, `import`, `export`, `search`, `recommend`, `payload-index`,
- * `info`, `drop`, `snapshot`, `restore`, `serve` and `bench` over a database folder (`--data`, default `$QUIVER_DATA` or
+ * `info`, `drop`, `snapshot`, `restore`, `serve`, `worker` (cluster mode) and `bench` over a database folder (`--data`, default `$QUIVER_DATA` or
  * `./quiver-data`).
  *
  * Exit codes: 0 success; 1 a Quiver error or a bad file (`error: <message>` on stderr, no
@@ -24,6 +24,7 @@ import { registerRotateKey } from './commands/rotate-key.js';
 import { registerSearch } from './commands/search.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
+import { registerWorker } from './commands/worker.js';
 import { reportError } from './output.js';
 
 /** The program with all commands. Settings that subcommands inherit are set before they are added. */
@@ -60,6 +61,7 @@ function buildProgram(): Command {
     registerRestore,
     registerRotateKey,
     registerServe,
+    registerWorker,
     registerBench,
   ]) {
     register(program);

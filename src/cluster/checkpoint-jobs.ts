@@ -1,9 +1,12 @@
 /**
  * A node's share of the checkpoint jobs (`checkpoint.ts`): it queues a checkpoint of a shard
  * it holds once the shard's log has `checkpointRows` rows past the current checkpoint, claims
- * and runs the queued ones of shards it holds (a claim lasts six lease lengths; a run that
- * fails is queued again after 5 s, at most 20 times), and deletes the garbage older than the
- * grace period every 10 s. Without object storage it does nothing (the log keeps every write).
+ * and runs the queued ones of shards it holds (a claim lasts `claimSeconds`; a run that fails
+ * is queued again after 5 s, at most 20 times), and deletes the garbage older than the grace
+ * period every 10 s. Without object storage it does nothing (the log keeps every write).
+ *
+ * A worker (`cluster-worker.ts`, `copies` given) holds no replica: it queues and claims the
+ * jobs of every shard, and runs each on a copy of the shard opened for it and closed after.
  */
 import type { Quiver } from '../db/database.js';
 import { InvalidArgumentError, UnavailableError } from '../errors.js';
@@ -18,11 +21,17 @@ export interface CheckpointJobOptions {
   local: Quiver;
   objects: ObjectStore | undefined;
   nodeId: string;
-  leaseSeconds: number;
+  /** How long a claim on a job lasts before another node may take it over. */
+  claimSeconds: number;
   checkpointRows: number;
   garbageGraceSeconds: number;
   /** The replicas this node holds now, by `collectionId:shard`. */
   replicas(): ReadonlyMap<string, ShardReplica>;
+  /** A worker's: a copy of any shard, opened and caught up for a job, and closed after it. */
+  copies?: {
+    open(collectionId: number, shard: number): Promise<ShardReplica | undefined>;
+    close(copy: ShardReplica): Promise<void>;
+  };
 }
 
 export class CheckpointJobs {
@@ -47,7 +56,18 @@ export class CheckpointJobs {
   async schedule(): Promise<void> {
     const { catalog, objects } = this.o;
     const replicas = this.o.replicas();
-    if (!objects || replicas.size === 0 || this.closed) return;
+    if (!objects || (replicas.size === 0 && !this.o.copies) || this.closed) return;
+    if (this.o.copies) {
+      // A worker: every shard whose log grew past the checkpoint.
+      for (const c of await catalog.listCollections()) {
+        const heads = await catalog.heads(c.id).catch(() => undefined);
+        for (const h of heads ?? []) {
+          if (h.lastSeq - h.walCheckpoint >= this.o.checkpointRows) {
+            await catalog.jobs.enqueue('checkpoint', c.id, h.shard);
+          }
+        }
+      }
+    }
     const byCollection = new Map<number, ShardReplica[]>();
     for (const r of replicas.values()) {
       const list = byCollection.get(r.collectionId);
@@ -76,23 +96,41 @@ export class CheckpointJobs {
     }
   }
 
-  /** Claims and runs checkpoint jobs of shards this node holds, until none is left. */
+  /** Resolves once the jobs started by the last `schedule` have run (or failed). */
+  async idle(): Promise<void> {
+    await this.working;
+  }
+
+  /** Claims and runs checkpoint jobs (of shards this node holds, or any for a worker), until none is left. */
   private async run(): Promise<void> {
-    const { catalog, nodeId } = this.o;
+    const { catalog, nodeId, copies } = this.o;
     while (!this.closed) {
       const replicas = this.o.replicas();
       const held = [...replicas.values()].map((r) => ({ collectionId: r.collectionId, shard: r.shard }));
-      if (held.length === 0) return;
-      const job = await catalog.jobs.claim(nodeId, ['checkpoint'], this.o.leaseSeconds * 6, held);
+      if (held.length === 0 && !copies) return;
+      const job = await catalog.jobs.claim(
+        nodeId,
+        ['checkpoint'],
+        this.o.claimSeconds,
+        copies ? undefined : held,
+      );
       if (!job) return;
-      const replica = replicas.get(`${job.collectionId}:${job.shard}`);
+      let replica = replicas.get(`${job.collectionId}:${job.shard}`);
+      let copy: ShardReplica | undefined;
       try {
+        if (!replica && copies) {
+          copy = await copies.open(job.collectionId, job.shard);
+          await copy?.catchUp();
+          replica = copy;
+        }
         if (!replica) throw new UnavailableError('shard replica', `shard ${job.shard} moved away`);
         await writeCheckpoint(this.context(), replica, { id: job.id, nodeId });
       } catch (err) {
         await catalog.jobs
           .fail(job.id, nodeId, String((err as Error)?.message ?? err), 5, 20)
           .catch(() => undefined);
+      } finally {
+        if (copy) await copies?.close(copy).catch(() => undefined);
       }
     }
   }

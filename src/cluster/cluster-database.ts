@@ -17,10 +17,8 @@
  * sends reads to the shard's other replicas.
  */
 
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EmbeddedCollection } from '../db/collection.js';
 import { checkConfig, type StoredCollectionConfig } from '../db/collection-config.js';
 import { Quiver } from '../db/database.js';
 import type { OpenOptions } from '../db/database-options.js';
@@ -28,22 +26,17 @@ import { resolveProviders } from '../db/field-embedders.js';
 import type { CollectionConfig, Database } from '../db/types.js';
 import { UpsertEncoder } from '../db/upsert-encoder.js';
 import { checkCollectionName, describe } from '../db/validate.js';
-import {
-  ClosedError,
-  CollectionNotFoundError,
-  CorruptDataError,
-  InvalidArgumentError,
-  UnavailableError,
-} from '../errors.js';
+import { ClosedError, CollectionNotFoundError, InvalidArgumentError, UnavailableError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { type ClusterCollectionRow, PgCatalog } from '../storage/pg-catalog.js';
 import { WalListener } from '../storage/pg-wal.js';
 import type { ReplicaCall } from '../wire/rpc-codec.js';
-import { restoreCheckpoint, shardHead } from './checkpoint.js';
 import { CheckpointJobs } from './checkpoint-jobs.js';
 import { ClusterCollection } from './cluster-collection.js';
-import { ShardReplica } from './replica.js';
+import { nodeIdOf } from './node-id.js';
+import type { ShardReplica } from './replica.js';
 import { callReplica, isReplicaMethod, type ReplicaMethod } from './replica-calls.js';
+import { openShardReplica } from './replica-open.js';
 import { ReplicaRouter } from './replica-router.js';
 import { emptyShardManifest } from './shard-manifest.js';
 import type { ShardRouter } from './shard-router.js';
@@ -121,7 +114,7 @@ export class ClusterDatabase implements Database, ShardRouter {
       local,
       objects: options.objects,
       nodeId,
-      leaseSeconds: this.leaseSeconds,
+      claimSeconds: this.leaseSeconds * 6,
       checkpointRows: options.checkpointRows ?? 10_000,
       garbageGraceSeconds: options.garbageGraceSeconds ?? 600,
       replicas: () => this.replicas,
@@ -367,38 +360,12 @@ export class ClusterDatabase implements Database, ShardRouter {
       [...this.collections.values()].find((c) => c.id === collectionId)?.row ??
       (await this.catalog.listCollections()).find((c) => c.id === collectionId);
     if (!row) return undefined;
-    const name = `c${collectionId}s${shard}`;
-    const positionFile = join(this.options.data, 'positions', name);
-    const config = JSON.parse(row.config);
-    const rebuild = async () => {
-      const head = await shardHead(this.catalog, collectionId, shard);
-      const applied = await restoreCheckpoint(this.jobs.context(), name, head.manifest, config);
-      return { collection: this.local.collection(name), applied };
-    };
-    if (this.closed) return undefined;
-    let start: { collection: EmbeddedCollection; applied: number } | undefined;
-    if ((await this.local.listCollections()).includes(name)) {
-      try {
-        start = {
-          collection: this.local.collection(name),
-          applied: ShardReplica.savedPosition(positionFile),
-        };
-      } catch (err) {
-        // The cache is disposable: a local copy that fails verification is rebuilt.
-        if (!(err instanceof CorruptDataError)) throw err;
-      }
-    }
-    start ??= await rebuild();
-    if (this.closed) return undefined;
-    const r = new ShardReplica({
-      collectionId,
-      shard,
-      replicaIndex: replica,
-      ...start,
-      wal: this.catalog.wal,
-      positionFile,
-      rebuild,
-    });
+    const r = await openShardReplica(
+      { ...this.jobs.context(), data: this.options.data },
+      { collectionId, shard, replicaIndex: replica, config: JSON.parse(row.config) },
+      () => this.closed,
+    );
+    if (!r) return undefined;
     this.replicas.set(key(collectionId, shard), r);
     r.catchUp().catch(() => undefined);
     return r;
@@ -477,18 +444,4 @@ export class ClusterDatabase implements Database, ShardRouter {
       applied: r.applied,
     }));
   }
-}
-
-/** The node's id, made once and kept in its folder. */
-function nodeIdOf(folder: string): string {
-  const file = join(folder, 'node-id');
-  try {
-    const id = readFileSync(file, 'utf8').trim();
-    if (id) return id;
-  } catch {
-    // first start
-  }
-  const id = randomUUID();
-  writeFileSync(file, id);
-  return id;
 }

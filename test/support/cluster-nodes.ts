@@ -1,7 +1,8 @@
 /**
  * `quiver serve --cluster` processes for tests: each on a free loopback port with a cache
  * folder of its own, on the test's PostgreSQL (`postgres.ts`) and S3-compatible server
- * (`s3.ts`). `start` resolves once the node says where it serves; `kill` sends SIGKILL.
+ * (`s3.ts`). `start` resolves once the node says where it serves, `startWorker` once a
+ * `quiver worker` says it works; `kill` sends SIGKILL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -34,10 +35,7 @@ export class ClusterProcesses {
    * (`['taskset', '-c', '0']` pins it to a core).
    */
   async start(dir = tempDir('quiver-node-'), wrap: string[] = []): Promise<NodeProcess> {
-    const args = [
-      CLI,
-      '--data',
-      dir.path,
+    return this.spawn(dir, wrap, [
       'serve',
       '--port',
       '0',
@@ -52,9 +50,38 @@ export class ClusterProcesses {
       '--lease-seconds',
       '2',
       ...this.extra,
-    ];
-    const [command, ...prefix] = [...wrap, process.execPath];
-    const child = spawn(command, [...prefix, ...args], {
+    ]);
+  }
+
+  /** Starts a `quiver worker` of this cluster with `options` (`--checkpoint-rows 3`…); its `url` is empty. */
+  startWorker(options: string[], dir = tempDir('quiver-worker-')): Promise<NodeProcess> {
+    return this.spawn(
+      dir,
+      [],
+      [
+        'worker',
+        '--cluster',
+        this.pg.url,
+        '--catalog-schema',
+        this.schema,
+        '--objects',
+        `s3://${this.s3.bucket}/${this.schema}`,
+        '--endpoint',
+        this.s3.endpoint,
+        ...options,
+      ],
+    );
+  }
+
+  /** Runs the CLI on `dir`; resolves once it says it serves (or works, for a worker). */
+  private async spawn(
+    dir: { path: string; cleanup(): void },
+    wrap: string[],
+    command: string[],
+  ): Promise<NodeProcess> {
+    const args = [CLI, '--data', dir.path, ...command];
+    const [program, ...prefix] = [...wrap, process.execPath];
+    const child = spawn(program, [...prefix, ...args], {
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -66,10 +93,10 @@ export class ClusterProcesses {
       let out = '';
       child.stdout?.on('data', (d) => {
         out += d;
-        const m = /serving at (\S+)/.exec(out);
-        if (m) resolve(m[1]);
+        const m = /serving at (\S+)|(working) \(/.exec(out);
+        if (m) resolve(m[1] ?? '');
       });
-      child.once('exit', (code) => reject(new Error(`node exited with ${code}: ${err}`)));
+      child.once('exit', (code) => reject(new Error(`${command[0]} exited with ${code}: ${err}`)));
     });
     const node = { child, url, dir };
     this.running.push(node);

@@ -28,6 +28,7 @@ import { QuiverServer } from '../../server/server.js';
 import { startClusterNode } from '../cluster-node.js';
 import { openDatabase } from '../database.js';
 import { integerBetween, LIMITS, usageError } from '../options.js';
+import { untilSignal } from '../signals.js';
 
 interface ServeOptions {
   host: string;
@@ -178,17 +179,4 @@ export function registerServe(program: Command): void {
       process.stderr.write('quiver: closed\n');
       process.exit(0);
     });
-}
-
-/** Resolves at the first SIGTERM or SIGINT; a second one exits at once with code 1. */
-function untilSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.on(signal, () => process.exit(1));
-      process.stderr.write(`quiver: ${signal}: finishing requests in flight, then closing\n`);
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
 }
