@@ -269,7 +269,11 @@ describe('quiver CLI', () => {
     await fails(['search', 'npy'], 2, /--vector <json>, --vector-file <path> or --text <query>/);
     await fails(['search', 'npy', '--vector', '[1, 2'], 2, /invalid JSON/);
     await fails(['worker', '--objects', 's3://b/p'], 2, /required option '--cluster <postgres-url>'/);
-    await fails(['serve', '--cluster', 'postgres://q@127.0.0.1:1/q'], 2, /--cluster and --objects go together/);
+    await fails(
+      ['serve', '--cluster', 'postgres://q@127.0.0.1:1/q'],
+      2,
+      /--cluster and --objects go together/,
+    );
     // Nothing listens on port 1: a typed error, not a crash.
     await fails(
       ['worker', '--cluster', 'postgres://q@127.0.0.1:1/q', '--objects', 's3://b/p'],
