@@ -39,14 +39,7 @@ export class ClusterProcesses {
       'serve',
       '--port',
       '0',
-      '--cluster',
-      this.pg.url,
-      '--catalog-schema',
-      this.schema,
-      '--objects',
-      `s3://${this.s3.bucket}/${this.schema}`,
-      '--endpoint',
-      this.s3.endpoint,
+      ...this.services(),
       '--lease-seconds',
       '2',
       ...this.extra,
@@ -55,22 +48,21 @@ export class ClusterProcesses {
 
   /** Starts a `quiver worker` of this cluster with `options` (`--checkpoint-rows 3`…); its `url` is empty. */
   startWorker(options: string[], dir = tempDir('quiver-worker-')): Promise<NodeProcess> {
-    return this.spawn(
-      dir,
-      [],
-      [
-        'worker',
-        '--cluster',
-        this.pg.url,
-        '--catalog-schema',
-        this.schema,
-        '--objects',
-        `s3://${this.s3.bucket}/${this.schema}`,
-        '--endpoint',
-        this.s3.endpoint,
-        ...options,
-      ],
-    );
+    return this.spawn(dir, [], ['worker', ...this.services(), ...options]);
+  }
+
+  /** The options naming this cluster's catalog and object storage. */
+  private services(): string[] {
+    return [
+      '--cluster',
+      this.pg.url,
+      '--catalog-schema',
+      this.schema,
+      '--objects',
+      `s3://${this.s3.bucket}/${this.schema}`,
+      '--endpoint',
+      this.s3.endpoint,
+    ];
   }
 
   /** Runs the CLI on `dir`; resolves once it says it serves (or works, for a worker). */
