@@ -8,11 +8,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { serveClusterNode } from '../src/cli/cluster-node.js';
 import { connect } from '../src/client/index.js';
 import { ClusterDatabase } from '../src/cluster/cluster-database.js';
 import { SeededRandom, UnavailableError } from '../src/index.js';
-import { replicaRoutes } from '../src/server/routes/replica.js';
-import { QuiverServer } from '../src/server/server.js';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
 import { clusterServices } from './support/cluster-services.js';
 import { tempDir } from './support/reference.js';
@@ -38,12 +37,7 @@ async function startNode(schema: string) {
     checkpointRows: 5,
     garbageGraceSeconds: 0,
   });
-  const server = await QuiverServer.create(db, {
-    logLevel: 'silent',
-    plugins: [replicaRoutes((c) => db.replicaCall(c))],
-  });
-  const url = await server.listen('127.0.0.1', 0);
-  await db.setUrl(url);
+  const { server, url } = await serveClusterNode(db, { logLevel: 'silent' }, '127.0.0.1', 0);
   return {
     db,
     url,

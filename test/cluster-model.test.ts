@@ -11,10 +11,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { serveClusterNode } from '../src/cli/cluster-node.js';
 import { ClusterDatabase } from '../src/cluster/cluster-database.js';
 import { type PointId, SeededRandom, UnavailableError } from '../src/index.js';
-import { replicaRoutes } from '../src/server/routes/replica.js';
-import { QuiverServer } from '../src/server/server.js';
+import type { QuiverServer } from '../src/server/server.js';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
 import { clusterServices } from './support/cluster-services.js';
 import { tempDir } from './support/reference.js';
@@ -47,11 +47,7 @@ async function startNode(dir: { path: string; cleanup(): void }): Promise<Node> 
     checkpointRows: 15,
     garbageGraceSeconds: 1,
   });
-  const server = await QuiverServer.create(db, {
-    logLevel: 'silent',
-    plugins: [replicaRoutes((c) => db.replicaCall(c))],
-  });
-  await db.setUrl(await server.listen('127.0.0.1', 0));
+  const { server } = await serveClusterNode(db, { logLevel: 'silent' }, '127.0.0.1', 0);
   return { db, server, dir };
 }
 

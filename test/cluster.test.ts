@@ -10,14 +10,14 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { serveClusterNode } from '../src/cli/cluster-node.js';
 import { writeCheckpoint } from '../src/cluster/checkpoint.js';
 import { ClusterDatabase, type ClusterNodeOptions } from '../src/cluster/cluster-database.js';
 import { ClusterWorker } from '../src/cluster/cluster-worker.js';
 import { collectGarbage } from '../src/cluster/garbage.js';
 import { shardOf } from '../src/cluster/shard-of.js';
 import { gaussianMixture, InvalidArgumentError, Quiver, SeededRandom } from '../src/index.js';
-import { replicaRoutes } from '../src/server/routes/replica.js';
-import { QuiverServer } from '../src/server/server.js';
+import type { QuiverServer } from '../src/server/server.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
 import { clusterServices } from './support/cluster-services.js';
@@ -43,12 +43,7 @@ async function startNode(schema: string, extra: Partial<ClusterNodeOptions> = {}
     pollMs: 200,
     ...extra,
   });
-  const server = await QuiverServer.create(db, {
-    logLevel: 'silent',
-    plugins: [replicaRoutes((call) => db.replicaCall(call))],
-  });
-  const url = await server.listen('127.0.0.1', 0);
-  await db.setUrl(url);
+  const { server, url } = await serveClusterNode(db, { logLevel: 'silent' }, '127.0.0.1', 0);
   const node = { db, server, url, dir };
   nodes.push(node);
   return node;

@@ -29,22 +29,22 @@ export interface ClusterServeOptions {
   port: number;
 }
 
+/** The object storage `--objects s3://bucket/prefix` names (path-style at `endpoint` when given). */
+export function objectStoreOf(objects: string, endpoint?: string): S3ObjectStore {
+  const { bucket, prefix } = parseS3Url(objects);
+  return new S3ObjectStore({ bucket, prefix, ...(endpoint ? { endpoint } : {}) });
+}
+
 /** Opens the node, starts its server, registers its URL; resolves with both and the URL. */
 export async function startClusterNode(
   options: ClusterServeOptions,
   server: ServerOptions,
 ): Promise<{ db: ClusterDatabase; server: QuiverServer; url: string }> {
-  const { bucket, prefix } = parseS3Url(options.objects);
-  const objects = new S3ObjectStore({
-    bucket,
-    prefix,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  });
   const db = await ClusterDatabase.open({
     catalog: options.cluster,
     ...(options.catalogSchema === undefined ? {} : { schema: options.catalogSchema }),
     data: options.data,
-    objects,
+    objects: objectStoreOf(options.objects, options.endpoint),
     ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
     ...(options.defaultShards === undefined ? {} : { defaultShards: options.defaultShards }),
     ...(options.defaultReplicas === undefined ? {} : { defaultReplicas: options.defaultReplicas }),
@@ -55,18 +55,31 @@ export async function startClusterNode(
     ...(server.keys?.admin?.[0] === undefined ? {} : { apiKey: server.keys.admin[0] }),
     local: { embedders: resolveEmbedder },
   });
-  let http: QuiverServer;
-  let url: string;
+  return { db, ...(await serveClusterNode(db, server, options.host, options.port, options.advertise)) };
+}
+
+/**
+ * Serves `db` over HTTP(S) with the node-to-node route (`server/routes/replica.ts`), then
+ * registers the URL other nodes reach it at (`advertise`, default where it listens), so that
+ * it starts taking leases. Closes `db` if any step fails.
+ */
+export async function serveClusterNode(
+  db: ClusterDatabase,
+  server: ServerOptions,
+  host: string,
+  port: number,
+  advertise?: string,
+): Promise<{ server: QuiverServer; url: string }> {
   try {
-    http = await QuiverServer.create(db, {
+    const http = await QuiverServer.create(db, {
       ...server,
       plugins: [replicaRoutes((call) => db.replicaCall(call))],
     });
-    url = await http.listen(options.host, options.port);
-    await db.setUrl(options.advertise ?? url);
+    const url = await http.listen(host, port);
+    await db.setUrl(advertise ?? url);
+    return { server: http, url };
   } catch (error) {
     await db.close();
     throw error;
   }
-  return { db, server: http, url };
 }

@@ -11,7 +11,7 @@
 import type { Quiver } from '../db/database.js';
 import { InvalidArgumentError, UnavailableError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { PgCatalog } from '../storage/pg-catalog.js';
+import type { PgCatalog, ShardHead } from '../storage/pg-catalog.js';
 import { type CheckpointContext, writeCheckpoint } from './checkpoint.js';
 import { collectGarbage } from './garbage.js';
 import type { ShardReplica } from './replica.js';
@@ -58,31 +58,17 @@ export class CheckpointJobs {
     const replicas = this.o.replicas();
     if (!objects || (replicas.size === 0 && !this.o.copies) || this.closed) return;
     if (this.o.copies) {
-      // A worker: every shard whose log grew past the checkpoint.
-      for (const c of await catalog.listCollections()) {
-        const heads = await catalog.heads(c.id).catch(() => undefined);
-        for (const h of heads ?? []) {
-          if (h.lastSeq - h.walCheckpoint >= this.o.checkpointRows) {
-            await catalog.jobs.enqueue('checkpoint', c.id, h.shard);
-          }
-        }
-      }
+      // A worker: every shard, by its log's end.
+      for (const c of await catalog.listCollections()) await this.queueDue(c.id, (h) => h.lastSeq);
     }
-    const byCollection = new Map<number, ShardReplica[]>();
+    const held = new Map<number, Map<number, ShardReplica>>();
     for (const r of replicas.values()) {
-      const list = byCollection.get(r.collectionId);
-      if (list) list.push(r);
-      else byCollection.set(r.collectionId, [r]);
+      const shards = held.get(r.collectionId) ?? new Map<number, ShardReplica>();
+      held.set(r.collectionId, shards.set(r.shard, r));
     }
-    for (const [collectionId, held] of byCollection) {
-      const heads = await catalog.heads(collectionId).catch(() => undefined);
-      if (!heads) continue;
-      for (const r of held) {
-        if (r.applied - heads[r.shard].walCheckpoint >= this.o.checkpointRows) {
-          await catalog.jobs.enqueue('checkpoint', collectionId, r.shard);
-        }
-      }
-    }
+    // A node: the shards it holds, by what its replica has applied.
+    for (const [collectionId, shards] of held)
+      await this.queueDue(collectionId, (h) => shards.get(h.shard)?.applied);
     // In the background: a failure (the catalog out of reach) ends this round; the next
     // heartbeat starts another.
     this.working ??= this.run()
@@ -93,6 +79,20 @@ export class CheckpointJobs {
     if (Date.now() - this.lastGarbage > 10_000) {
       this.lastGarbage = Date.now();
       await collectGarbage(catalog, objects, this.o.garbageGraceSeconds);
+    }
+  }
+
+  /**
+   * Queues a checkpoint of each shard of the collection whose position (`at`: undefined to
+   * skip the shard) is `checkpointRows` past its current checkpoint.
+   */
+  private async queueDue(collectionId: number, at: (head: ShardHead) => number | undefined): Promise<void> {
+    const heads = await this.o.catalog.heads(collectionId).catch(() => undefined);
+    for (const h of heads ?? []) {
+      const position = at(h);
+      if (position !== undefined && position - h.walCheckpoint >= this.o.checkpointRows) {
+        await this.o.catalog.jobs.enqueue('checkpoint', collectionId, h.shard);
+      }
     }
   }
 

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { ClusterWorker } from '../../cluster/cluster-worker.js';
 import { resolveEmbedder } from '../../embed/index.js';
-import { parseS3Url, S3ObjectStore } from '../../storage/s3-object-store.js';
+import { objectStoreOf } from '../cluster-node.js';
 import { integerBetween } from '../options.js';
 import { untilSignal } from '../signals.js';
 
@@ -43,16 +43,11 @@ export function registerWorker(program: Command): void {
     )
     .action(async (options: WorkerOptions, command: Command) => {
       const { data } = command.optsWithGlobals<{ data: string }>();
-      const { bucket, prefix } = parseS3Url(options.objects);
       const worker = await ClusterWorker.open({
         catalog: options.cluster,
         schema: options.catalogSchema,
         data,
-        objects: new S3ObjectStore({
-          bucket,
-          prefix,
-          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-        }),
+        objects: objectStoreOf(options.objects, options.endpoint),
         ...(options.checkpointRows === undefined ? {} : { checkpointRows: options.checkpointRows }),
         ...(options.garbageGraceSeconds === undefined
           ? {}
