@@ -133,6 +133,14 @@ export class PointSearches {
       mmr: this.input.mmr(opts, window.offset + k),
     };
     // Hits are formatted as each query is answered, while the workers search the next ones.
+    if (!explain) {
+      return (
+        this.ranking.rowsBatch(field, queries, k, rank, (rows) => this.out.hits(rows, field, opts)) ??
+        runWindowed(queries, async (vector) =>
+          this.out.hits(await this.ranking.rows({ field, vector }, k, rank), field, opts),
+        )
+      );
+    }
     const answered = await (this.ranking.rowsBatch(field, queries, k, rank, (rows) => ({
       rows,
       hits: this.out.hits(rows, field, opts),
@@ -141,7 +149,6 @@ export class PointSearches {
         const rows = await this.ranking.rows({ field, vector }, k, rank);
         return { rows, hits: this.out.hits(rows, field, opts) };
       }));
-    if (!explain) return answered.map((a) => a.hits);
     const n = rankedCount(rank, k);
     return Promise.all(
       answered.map((a, i) =>

@@ -104,10 +104,14 @@ export class RankedSearch {
     }
   }
 
-  /** Vector candidates with the field's user-facing scores. */
-  scored(found: readonly Candidate[], field: number): ScoredRow[] {
+  /**
+   * Vector candidates with the field's user-facing scores: sets each candidate's `score` in
+   * place and returns the same array (a candidate is its own row; see `Candidate`).
+   */
+  scored(found: Candidate[], field: number): ScoredRow[] {
     const metric = this.fields[field].metric;
-    return found.map((c) => ({ view: c.view, offset: c.offset, score: scoreOf(metric, c.distance) }));
+    for (const c of found) c.score = scoreOf(metric, c.distance);
+    return found;
   }
 
   /**

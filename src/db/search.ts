@@ -19,10 +19,17 @@ import { allowedRows, planSegmentSearch, type RowScope, type SegmentSearch } fro
 
 export { allowedRows, type RowScope } from './search-plan.js';
 
+/**
+ * A row a segment search found. `score` is 0 until `RankedSearch.scored` sets the field's
+ * user-facing score in place (so that a candidate serves as its own `ScoredRow`, and a search
+ * allocates one object per result, not two); it is declared from the start so that every
+ * candidate has one shape.
+ */
 export interface Candidate {
   view: SegmentView;
   offset: number;
   distance: number;
+  score: number;
 }
 
 /**
@@ -102,7 +109,7 @@ export function candidates(plan: SegmentSearch, found: IndexSearchResult): Candi
   const { offsets, distances } = found;
   const out = new Array<Candidate>(offsets.length);
   for (let i = 0; i < offsets.length; i++) {
-    out[i] = { view, offset: rowsOf ? rowsOf[offsets[i]] : offsets[i], distance: distances[i] };
+    out[i] = { view, offset: rowsOf ? rowsOf[offsets[i]] : offsets[i], distance: distances[i], score: 0 };
   }
   return out;
 }
@@ -119,7 +126,7 @@ export function withinRange(
     if (view.liveCount === 0) continue;
     const found = view.fieldIndex(field).rangeSearch(query, maxDistance, allowedRows(view, scope));
     for (let i = 0; i < found.offsets.length; i++) {
-      all.push({ view, offset: found.offsets[i], distance: found.distances[i] });
+      all.push({ view, offset: found.offsets[i], distance: found.distances[i], score: 0 });
     }
   }
   return all.sort((a, b) => a.distance - b.distance);

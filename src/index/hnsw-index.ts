@@ -427,16 +427,22 @@ export class HnswIndex implements TrainableIndex {
       const args = [block, nq, limit, walkEf, allow ? livePtr : 0, outNodes, outDist, outFound, counter];
       await Promise.all(scratches.map((s) => pool.run('hnswSearchShared', [this.graph.header, s, ...args])));
       const found = kern.u32(outFound, nq);
+      // Views of the whole result block made once (a view per query costs more than its copy).
+      let allNodes = kern.u32(outNodes, nq * limit);
+      let allDists = kern.f32(outDist, nq * limit);
       const out = new Array<IndexSearchResult>(nq);
       for (let i = 0; i < nq; i++) {
-        const nodes = outNodes + i * limit * 4;
-        const dists = outDist + i * limit * 4;
         let got = found[i];
         if (got < limit) {
           const query = block + i * d * 4;
+          const nodes = outNodes + i * limit * 4;
+          const dists = outDist + i * limit * 4;
           got = kern.searchTopK(this.distance, query, this.store.ptr, n, d, limit, livePtr, nodes, dists);
+          allNodes = kern.u32(outNodes, nq * limit);
+          allDists = kern.f32(outDist, nq * limit);
         }
-        out[i] = { offsets: kern.u32(nodes, got).slice(), distances: kern.f32(dists, got).slice() };
+        const at = i * limit;
+        out[i] = { offsets: allNodes.slice(at, at + got), distances: allDists.slice(at, at + got) };
       }
       return out;
     } finally {
