@@ -10,11 +10,13 @@
  *
  * Passes are interleaved: pass p times every (ef, way) once before pass p + 1 starts, the
  * order of the ways rotating from pass to pass, so that the machine's slow and fast moments
- * fall on all of them alike. A pass answers the query set `reps` times (`reps` chosen per
+ * fall on all of them alike. The parent starts every run's process at once and has them take
+ * turns, step by step (the warm-up, then pass after pass), over IPC, so that a slow stretch of
+ * the machine falls on every run alike too and no two runs ever time at once. A pass answers the query set `reps` times (`reps` chosen per
  * ef from an untimed warm-up pass of `raw`, so that a pass lasts about `--pass-seconds`).
  * Recall@10 of each way is taken from its warm-up answers against the exact top-10.
  *
- * Prints one JSON line (`ChildResult`) on stdout.
+ * Prints one JSON line (`ChildResult`) on stdout once told to finish.
  *
  * Usage: node --expose-gc dist/bench/collection-overhead-child.js DIR DATASET PASSES PASS_SECONDS QUERIES EFS
  */
@@ -105,20 +107,25 @@ const result: ChildResult = {
   recall: { raw: [], one: [], c32: [], batch: [] },
 };
 const reps: number[] = [];
-for (const [e, ef] of efs.entries()) {
-  const t0 = performance.now();
-  for (const way of WAYS) {
-    result.recall[way][e] = recallOf(await answer(way, ef));
-    result.qps[way][e] = [];
+
+/** Warm-up of every ef: recall of each way, and the query sets per pass (from `raw`'s time). */
+async function warmUp(): Promise<void> {
+  for (const [e, ef] of efs.entries()) {
+    const t0 = performance.now();
+    for (const way of WAYS) {
+      result.recall[way][e] = recallOf(await answer(way, ef));
+      result.qps[way][e] = [];
+    }
+    const t1 = performance.now();
+    await answer('raw', ef);
+    const rawSeconds = (performance.now() - t1) / 1000;
+    reps[e] = Math.max(1, Math.round(passSeconds / rawSeconds));
+    log(`ef ${ef}: warm-up ${((t1 - t0) / 1000).toFixed(1)} s, ${reps[e]} query sets per pass`);
   }
-  const t1 = performance.now();
-  await answer('raw', ef);
-  const rawSeconds = (performance.now() - t1) / 1000;
-  reps[e] = Math.max(1, Math.round(passSeconds / rawSeconds));
-  log(`ef ${ef}: warm-up ${((t1 - t0) / 1000).toFixed(1)} s, ${reps[e]} query sets per pass`);
 }
 
-for (let p = 0; p < passes; p++) {
+/** Pass p: every (ef, way) once, the ways' order rotating with p. */
+async function pass(p: number): Promise<void> {
   for (const [e, ef] of efs.entries()) {
     for (let w = 0; w < WAYS.length; w++) {
       const way = WAYS[(w + p) % WAYS.length];
@@ -134,5 +141,26 @@ for (let p = 0; p < passes; p++) {
         .join(' | '),
   );
 }
-await db.close();
-process.stdout.write(`${JSON.stringify(result)}\n`);
+
+// The parent tells this run when to warm up and when to time each pass (`{ step }` over IPC,
+// answered with `{ done }`), so that the runs take turns and never time at the same moment.
+const parent = process as NodeJS.Process & { send(message: unknown): boolean };
+process.on('message', (message: { step: 'warm-up' | number | 'finish' }) => {
+  const step = message.step;
+  const work = step === 'warm-up' ? warmUp() : step === 'finish' ? finish() : pass(step);
+  work.then(
+    () => {
+      parent.send({ done: step });
+      if (step === 'finish') process.disconnect();
+    },
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error).stack ?? error}\n`);
+      process.exit(1);
+    },
+  );
+});
+
+async function finish(): Promise<void> {
+  await db.close();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

@@ -6,8 +6,8 @@
  * 100,000 held-out-split wink word vectors, 100-d, cosine) one collection is built once and
  * kept (`.bench-cache/collection-overhead/<name>/`, with the recipe it was built from): one
  * segment (`segmentSize` = n), the default index (HNSW, M 16, efConstruction 200) built by
- * `flush()`. Then `--runs` separate processes (`collection-overhead-child.ts`) each open it
- * and time `raw` (the segment's `HnswIndex.search`, one thread), `one` (`collection.search`,
+ * `flush()`. Then `--runs` separate processes (`collection-overhead-child.ts`) each open a copy
+ * of it and, taking turns pass by pass (see the child), time `raw` (the segment's `HnswIndex.search`, one thread), `one` (`collection.search`,
  * one caller awaiting each result), `c32` (32 concurrent callers) and `batch` (`searchBatch`
  * of the whole query set), `--passes` interleaved passes per (ef, way); a run's QPS of a way
  * is the median of its passes. The tables give each run's medians, the median over its passes
@@ -19,7 +19,7 @@
  * Reproduce: `npm run build && node dist/bench/collection-overhead.js [--datasets gauss-100k,wink-100k] [--runs 3]`
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -91,28 +91,58 @@ async function keptCollection(name: string): Promise<{ dir: string; buildSeconds
   return { dir, buildSeconds };
 }
 
-function runChild(dir: string, name: string): Promise<ChildResult> {
+/** A run's process, told step by step what to do (see collection-overhead-child.ts). */
+interface Run {
+  step(step: 'warm-up' | number): Promise<void>;
+  /** Closes the run; resolves with its timings. */
+  finish(): Promise<ChildResult>;
+}
+
+/** Starts a run over its own copy of the collection (a database is opened by one process at a time). */
+function startRun(dir: string, name: string, r: number): Run {
+  const copy = join(dir, `run-${r + 1}`);
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(join(dir, 'db'), copy, { recursive: true });
   const script = new URL('./collection-overhead-child.js', import.meta.url).pathname;
   const args = [
     '--expose-gc',
     script,
-    join(dir, 'db'),
+    copy,
     name,
     String(passes),
     values['pass-seconds'],
     String(queries),
     values.efs,
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const chunks: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const closed = new Promise<ChildResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
+      rmSync(copy, { recursive: true, force: true });
       if (code !== 0) reject(new Error(`collection-overhead-child ${name} exited with ${code}`));
       else resolve(JSON.parse(Buffer.concat(chunks).toString('utf8').trim()) as ChildResult);
     });
   });
+  const tell = (step: 'warm-up' | number | 'finish') =>
+    new Promise<void>((resolve, reject) => {
+      const onMessage = (m: { done: unknown }) => {
+        if (m.done !== step) return;
+        child.off('message', onMessage);
+        resolve();
+      };
+      child.on('message', onMessage);
+      closed.catch(reject);
+      child.send({ step });
+    });
+  return {
+    step: tell,
+    async finish() {
+      await tell('finish');
+      return closed;
+    },
+  };
 }
 
 const WAY_NAMES: Record<Way, string> = {
@@ -197,11 +227,15 @@ const out: string[] = [
     "**raw** is `HnswIndex.search` of that segment's index on the calling thread, query after query; " +
     '**1 caller** awaits each `collection.search` before the next; **32 concurrent callers** each await their own; ' +
     '**searchBatch** gets the whole query set in one call. k = 10. ' +
-    `Each of ${runs} runs is a process of its own that times every (ef, way) in ${passes} interleaved passes ` +
+    `Each of ${runs} runs is a process of its own, over its own copy of the collection, that times every (ef, way) ` +
+    `in ${passes} interleaved passes ` +
     '(the order of the ways rotating per pass; a pass repeats the query set for about ' +
     `${values['pass-seconds']} s); a run's QPS is the median of its passes, and the ratio in brackets the median ` +
     "over its passes of the way's QPS over raw's in the same pass (timed next to each other, so the machine's " +
-    'load moves both alike). "Largest deviation" is that of a run\'s median from the median of the runs. The collection ' +
+    "load moves both alike). The runs' processes are started together and take turns, pass by pass (run 1 times " +
+    'its pass p, then run 2 its pass p, …), so that a slow or fast stretch of the shared machine falls on every run ' +
+    'alike and no two runs time at once. "Largest deviation" is that of a run\'s median from the median of the runs. ' +
+    'The collection ' +
     'decides per call where a search runs (`src/db/search-placement.ts`): a lone call, or a small one, on the ' +
     'calling thread; concurrent calls on the search workers, several to a message; a `searchBatch` in one block ' +
     'of memory, walked by one call per worker, the workers claiming its queries one at a time from a shared ' +
@@ -211,11 +245,16 @@ const out: string[] = [
 const targets: string[] = [];
 for (const name of datasets) {
   const { dir, buildSeconds } = await keptCollection(name);
-  const results: ChildResult[] = [];
-  for (let r = 0; r < runs; r++) {
-    log(`${name}: run ${r + 1} of ${runs}`);
-    results.push(await runChild(dir, name));
+  // The runs' processes take turns: every run warms up, then times pass 1, and so on.
+  const started = Array.from({ length: runs }, (_, r) => startRun(dir, name, r));
+  for (const step of ['warm-up' as const, ...Array.from({ length: passes }, (_, p) => p)]) {
+    for (const [r, run] of started.entries()) {
+      log(`${name}: run ${r + 1} of ${runs}, ${step === 'warm-up' ? step : `pass ${step + 1}`}`);
+      await run.step(step);
+    }
   }
+  const results: ChildResult[] = [];
+  for (const run of started) results.push(await run.finish());
   const title = (await loadOverheadDataset(name, queries)).title;
   out.push(...datasetTable(title, results, buildSeconds));
   targets.push(...targetRows(title.split(' (')[0], results));
