@@ -45,6 +45,24 @@ const COLLECTION_ENGINE = [
   'assembly/',
 ];
 
+/**
+ * What the sections timing a collection against its raw index or its peers read: the data
+ * sets of `collection-overhead-data.ts` (built on the ann data sets and the GloVe-format word
+ * vectors), the engine, and the evaluation helpers.
+ */
+const COLLECTION_OVERHEAD_DATA = [
+  'bench/collection-overhead-data.ts',
+  'bench/ann/datasets.ts',
+  'bench/ann/libs/library.ts',
+  'bench/ann/measure.ts',
+  'bench/ann/paths.ts',
+  'bench/ann/protocol.ts',
+  'bench/data/',
+  ...COLLECTION_ENGINE,
+  'src/embed/glove-vectors.ts',
+  'src/eval/',
+];
+
 /** In the order of a full run and of the document. */
 export const SECTIONS: readonly SectionSpec[] = [
   {
@@ -158,36 +176,14 @@ export const SECTIONS: readonly SectionSpec[] = [
     inputs: [
       'bench/collection-overhead.ts',
       'bench/collection-overhead-child.ts',
-      'bench/collection-overhead-data.ts',
-      'bench/ann/datasets.ts',
-      'bench/ann/libs/library.ts',
-      'bench/ann/measure.ts',
-      'bench/ann/paths.ts',
-      'bench/ann/protocol.ts',
-      'bench/data/',
-      ...COLLECTION_ENGINE,
-      'src/embed/glove-vectors.ts',
-      'src/eval/',
+      ...COLLECTION_OVERHEAD_DATA,
     ],
   },
   {
     name: 'collection-vs-peers',
     script: 'collection-vs-peers.js',
     minutes: 25,
-    inputs: [
-      'bench/collection-vs-peers.ts',
-      'bench/ann/interleaved.ts',
-      'bench/collection-overhead-data.ts',
-      'bench/ann/datasets.ts',
-      'bench/ann/measure.ts',
-      'bench/ann/libs/library.ts',
-      'bench/ann/paths.ts',
-      'bench/ann/protocol.ts',
-      'bench/data/',
-      ...COLLECTION_ENGINE,
-      'src/embed/glove-vectors.ts',
-      'src/eval/',
-    ],
+    inputs: ['bench/collection-vs-peers.ts', 'bench/ann/interleaved.ts', ...COLLECTION_OVERHEAD_DATA],
   },
   {
     // Hours on two cores (builds of 10M × 128 and 2M × 768): resumable with `--keep DIR`,
