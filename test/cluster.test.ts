@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { serveClusterNode } from '../src/cli/cluster-node.js';
 import { writeCheckpoint } from '../src/cluster/checkpoint.js';
 import { ClusterDatabase, type ClusterNodeOptions } from '../src/cluster/cluster-database.js';
@@ -326,7 +327,7 @@ test('checkpoints go to object storage and bound the log; a node with an empty c
       await Promise.all([a, b].map((n) => n.db.balance()));
       named = snapshotsOf(await a.db.catalog.heads(created.id));
       left = (await objects().list(`collections/${created.id}/`)).sort();
-      if (left.length === named.length && left.every((key, j) => key === named[j])) break;
+      if (isDeepStrictEqual(left, named)) break;
       await sleep(100);
     }
     assert.deepEqual(left, named, 'only the current snapshots remain');

@@ -24,6 +24,7 @@ import { RankedSearch, type RankOptions } from './ranked-search.js';
 import { runRecommend } from './recommend-run.js';
 import { type RowScope, withinRange } from './search.js';
 import { runWindowed } from './search-batch.js';
+import type { ScoredRow } from './text-search.js';
 import type {
   Hit,
   HitGroup,
@@ -132,23 +133,13 @@ export class PointSearches {
       window,
       mmr: this.input.mmr(opts, window.offset + k),
     };
-    // Hits are formatted as each query is answered, while the workers search the next ones.
-    if (!explain) {
-      return (
-        this.ranking.rowsBatch(field, queries, k, rank, (rows) => this.out.hits(rows, field, opts)) ??
-        runWindowed(queries, async (vector) =>
-          this.out.hits(await this.ranking.rows({ field, vector }, k, rank), field, opts),
-        )
-      );
-    }
-    const answered = await (this.ranking.rowsBatch(field, queries, k, rank, (rows) => ({
-      rows,
-      hits: this.out.hits(rows, field, opts),
-    })) ??
-      runWindowed(queries, async (vector) => {
-        const rows = await this.ranking.rows({ field, vector }, k, rank);
-        return { rows, hits: this.out.hits(rows, field, opts) };
-      }));
+    // `finish` of each query's rows, in query order: as each query is answered while the
+    // workers search the next ones, or query by query when the ranking cannot batch.
+    const each = <R>(finish: (rows: ScoredRow[]) => R): Promise<R[]> =>
+      this.ranking.rowsBatch(field, queries, k, rank, finish) ??
+      runWindowed(queries, async (vector) => finish(await this.ranking.rows({ field, vector }, k, rank)));
+    if (!explain) return each((rows) => this.out.hits(rows, field, opts));
+    const answered = await each((rows) => ({ rows, hits: this.out.hits(rows, field, opts) }));
     const n = rankedCount(rank, k);
     return Promise.all(
       answered.map((a, i) =>

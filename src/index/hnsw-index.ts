@@ -427,9 +427,10 @@ export class HnswIndex implements TrainableIndex {
       const args = [block, nq, limit, walkEf, allow ? livePtr : 0, outNodes, outDist, outFound, counter];
       await Promise.all(scratches.map((s) => pool.run('hnswSearchShared', [this.graph.header, s, ...args])));
       const found = kern.u32(outFound, nq);
-      // Views of the whole result block made once (a view per query costs more than its copy).
-      let allNodes = kern.u32(outNodes, nq * limit);
-      let allDists = kern.f32(outDist, nq * limit);
+      // Views of the whole result block made once (a view per query costs more than its copy;
+      // the exact-scan fallback writes into the block without allocating, so they stay valid).
+      const allNodes = kern.u32(outNodes, nq * limit);
+      const allDists = kern.f32(outDist, nq * limit);
       const out = new Array<IndexSearchResult>(nq);
       for (let i = 0; i < nq; i++) {
         let got = found[i];
@@ -438,8 +439,6 @@ export class HnswIndex implements TrainableIndex {
           const nodes = outNodes + i * limit * 4;
           const dists = outDist + i * limit * 4;
           got = kern.searchTopK(this.distance, query, this.store.ptr, n, d, limit, livePtr, nodes, dists);
-          allNodes = kern.u32(outNodes, nq * limit);
-          allDists = kern.f32(outDist, nq * limit);
         }
         const at = i * limit;
         out[i] = { offsets: allNodes.slice(at, at + got), distances: allDists.slice(at, at + got) };
