@@ -182,7 +182,7 @@ export const SECTIONS: readonly SectionSpec[] = [
   {
     name: 'collection-vs-peers',
     script: 'collection-vs-peers.js',
-    minutes: 25,
+    minutes: 65,
     inputs: ['bench/collection-vs-peers.ts', 'bench/ann/interleaved.ts', ...COLLECTION_OVERHEAD_DATA],
   },
   {

@@ -15,6 +15,9 @@
  * `flush()`, whose build uses every core: its build time is not a one-thread figure);
  * `quiver-sq8` / `collection-sq8`: the same with the factory `HNSW16,SQ8` (the graph walked
  * on SQ8 codes, the candidates re-ranked on the f32 vectors);
+ * `collection-ondisk`: a collection with `onDisk: true` (Qdrant's `on_disk` vectors: graph and
+ * SQ8 codes in memory, the f32 rows read from the segment file to re-rank), searched with
+ * `rerank: 2k` (Qdrant's oversampling 2);
  * `hnswlib` = hnswlib-node (`addPoint` one row at a time, as the ann section's adapter);
  * `usearch` = usearch's `Index` (`add` with one thread; ef is fixed at construction, so
  * every ef loads the saved index into a new `Index`).
@@ -158,14 +161,19 @@ async function quiverSq8(): Promise<Contender> {
   return rawIndex('quiver-sq8', index, seconds, store);
 }
 
-async function collection(factory?: string): Promise<Contender> {
-  const db = await Quiver.open(join(scratch, `db${factory ? '-sq8' : ''}`));
+/**
+ * A collection of one segment: the default index, `factory` when given, or kept on disk
+ * (`onDisk`, searched with `rerank` = 2k).
+ */
+async function collection(name: string, factory?: string, onDisk = false): Promise<Contender> {
+  const db = await Quiver.open(join(scratch, `db-${name}`));
   const [c, seconds] = await timed(async () => {
     const c = (await db.createCollection('bench', {
       dimension: d,
       metric: data.metric,
       segmentSize: n,
       ...(factory ? { index: factory } : {}),
+      ...(onDisk ? { onDisk } : {}),
     })) as EmbeddedCollection;
     for (let first = 0; first < n; first += 5000) {
       const points = [];
@@ -177,10 +185,10 @@ async function collection(factory?: string): Promise<Contender> {
     return c;
   });
   return {
-    name: factory ? 'collection-sq8' : 'collection',
+    name,
     buildSeconds: seconds,
     async prepare(ef) {
-      const options = { k: K, ef };
+      const options = onDisk ? { k: K, ef, rerank: 2 * K } : { k: K, ef };
       return async (i) => (await c.search(f32Queries[i], options)).map((h) => h.id as number);
     },
     async dispose() {
@@ -241,8 +249,9 @@ async function usearch(): Promise<Contender> {
 const makers: Record<string, () => Promise<Contender>> = {
   quiver,
   'quiver-sq8': quiverSq8,
-  collection: () => collection(),
-  'collection-sq8': () => collection(`HNSW${M},SQ8`),
+  collection: () => collection('collection'),
+  'collection-sq8': () => collection('collection-sq8', `HNSW${M},SQ8`),
+  'collection-ondisk': () => collection('collection-ondisk', undefined, true),
   hnswlib: hnswlibNode,
   usearch,
 };
