@@ -68,7 +68,9 @@ function ratio(a: string | undefined, b: string | undefined): string {
   const y = Number(b?.replace(/[^0-9.]/g, ''));
   if (!a || !b || a.startsWith('not') || b.startsWith('not') || !(x > 0) || !(y > 0)) return '—';
   const bound = a.startsWith('≥') && !b.startsWith('≥') ? '≥ ' : '';
-  return `${bound}${(x / y).toFixed(2)}× ${x / y >= 1.5 ? '✓' : '✗'}`;
+  // Rounded, except that a ratio just under the target reads 1.49×, never 1.50× ✗.
+  const r = x / y;
+  return `${bound}${(r < 1.5 ? Math.min(r, 1.49) : r).toFixed(2)}× ${r >= 1.5 ? '✓' : '✗'}`;
 }
 
 const out: string[] = [
