@@ -12,7 +12,8 @@
  *   per node: address of its block of `level` lists of (M + 1) u32, or 0), G_LOCKS (u32
  *   spin lock per node, or 0 when single-threaded), G_GLOBAL (lock word for the entry
  *   point), G_EF_CONSTRUCTION, G_DELETED (bitset: deleted nodes), G_DELETED_COUNT,
- *   G_NEXT / G_END (the range a parallel build claims from, one node at a time).
+ *   G_NEXT / G_END (the range a parallel build claims from, one node at a time), G_ORDER (0, or
+ *   the address of a u32 array: claim i inserts node order[i] instead of node i).
  *
  * Scratch (`s`), one per thread: S_VISITED (u16 epoch per node, capacity S_VISITED_CAP),
  *   S_EPOCH, S_CANDIDATES (min-heap of (f32 distance, u32 node) pairs, room for every node),
@@ -56,6 +57,7 @@ const G_DELETED: usize = 60;
 const G_DELETED_COUNT: usize = 64;
 const G_NEXT: usize = 68;
 const G_END: usize = 72;
+const G_ORDER: usize = 76;
 
 const S_VISITED: usize = 0;
 const S_EPOCH: usize = 4;
@@ -784,15 +786,17 @@ export function hnswInsert(g: usize, s: usize, node: u32): void {
 }
 
 /**
- * Inserts the nodes G_NEXT..G_END-1, claiming them one at a time with an atomic counter,
- * so that several threads calling this share the work.
+ * Inserts the nodes claimed G_NEXT..G_END-1, one at a time with an atomic counter, so that
+ * several threads calling this share the work: claim i inserts node i, or node order[i]
+ * when G_ORDER names an order (a permutation of the claimed range).
  */
 export function hnswInsertClaimed(g: usize, s: usize): void {
   const end = field(g, G_END);
+  const order = <usize>field(g, G_ORDER);
   while (true) {
-    const node = atomic.add<u32>(g + G_NEXT, 1);
-    if (node >= end) break;
-    hnswInsert(g, s, node);
+    const claim = atomic.add<u32>(g + G_NEXT, 1);
+    if (claim >= end) break;
+    hnswInsert(g, s, order == 0 ? claim : load<u32>(order + ((<usize>claim) << 2)));
   }
 }
 

@@ -25,6 +25,7 @@ const { values } = parseArgs({
     datasets: { type: 'string', default: 'wink-100k,fashion-mnist,gauss-100k,gauss-1m' },
     passes: { type: 'string', default: '5' },
     efs: { type: 'string', default: '10,16,24,32,48,64,96,128,192,256' },
+    'fresh-peers': { type: 'boolean', default: false },
   },
 });
 const LIBS = 'collection,collection-sq8,collection-ondisk,quiver,hnswlib,usearch';
@@ -41,6 +42,7 @@ function interleaved(dataset: string): Promise<string> {
   const script = new URL('./ann/interleaved.js', import.meta.url).pathname;
   const args = ['--expose-gc', script, '--dataset', dataset, '--libs', LIBS, '--efs', values.efs];
   args.push('--passes', values.passes);
+  if (values['fresh-peers']) args.push('--fresh-peers');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const chunks: Buffer[] = [];
@@ -90,7 +92,9 @@ const out: string[] = [
     '`rerank` = 2k = 20 candidates read from the segment file and ranked exactly; Qdrant’s oversampling 2), the ' +
     'file in the page cache; **quiver**: `HnswIndex.search` of a graph built by `buildHnsw` on one thread ' +
     "(the build time to compare with the peers'); **hnswlib** (hnswlib-node, `addPoint` one row at a time) and " +
-    '**usearch** (`add` on one thread; ef is fixed at construction, so each ef loads the saved index anew). QPS ' +
+    '**usearch** (`add` on one thread; ef is fixed at construction, so each ef loads the saved index anew); the ' +
+    'peers’ indexes and build times, which do not depend on Quiver’s code, are kept under the data cache by the ' +
+    'run that built them and reused by later runs (`--fresh-peers` builds them again). QPS ' +
     '@ recall: linear interpolation on the Pareto frontier of the sweep (`throughputAtRecall`).',
   '',
 ];

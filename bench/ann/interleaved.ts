@@ -24,11 +24,13 @@
  *
  * Usage: node --expose-gc dist/bench/ann/interleaved.js --dataset gauss-100k
  *   [--libs quiver,collection,hnswlib,usearch] [--efs 10,16,24,32,48,64,96,128]
- *   [--passes 5] [--pass-seconds 0.3] [--queries 1000]
+ *   [--passes 5] [--pass-seconds 0.3] [--queries 1000] [--fresh-peers]
+ * hnswlib-node's and usearch's indexes and build times are kept under the data cache
+ * (`keptPeer`) and reused by later runs; `--fresh-peers` builds them again.
  * Data sets: gauss-100k, gauss-1m, fashion-mnist (l2, from `datasets.ts`) and wink-100k
  * (cosine, from `collection-overhead-data.ts`).
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -62,6 +64,7 @@ const { values } = parseArgs({
     passes: { type: 'string', default: '5' },
     'pass-seconds': { type: 'string', default: '0.3' },
     queries: { type: 'string', default: '1000' },
+    'fresh-peers': { type: 'boolean', default: false },
   },
 });
 const libs = (values.libs as string).split(',');
@@ -197,12 +200,43 @@ async function collection(name: string, factory?: string, onDisk = false): Promi
   };
 }
 
+/**
+ * The peers' builds, kept between runs (the benchmark is resumable): a peer's index depends
+ * only on the data set and M / efConstruction, never on Quiver's code, so a kept index and
+ * the build time measured when it was made stand for a new build. `--fresh-peers` rebuilds.
+ */
+function keptPeer(lib: string): { file: string; seconds: number | undefined; keep(seconds: number): void } {
+  const dir = join(annCacheDir(), 'interleaved');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${values.dataset}-${lib}-M${M}-efc${EF_CONSTRUCTION}.index`);
+  const record = `${file}.json`;
+  const kept = !values['fresh-peers'] && existsSync(file) && existsSync(record);
+  return {
+    file,
+    seconds: kept
+      ? (JSON.parse(readFileSync(record, 'utf8')) as { buildSeconds: number }).buildSeconds
+      : undefined,
+    keep(seconds) {
+      writeFileSync(record, JSON.stringify({ buildSeconds: seconds, builtAt: new Date().toISOString() }));
+    },
+  };
+}
+
 async function hnswlibNode(): Promise<Contender> {
   const index = new hnswlib.HierarchicalNSW(data.metric === 'cosine' ? 'cosine' : 'l2', d);
-  const [, seconds] = await timed(() => {
-    index.initIndex(n, M, EF_CONSTRUCTION);
-    for (let i = 0; i < n; i++) index.addPoint(Array.from(data.base.subarray(i * d, (i + 1) * d)), i);
-  });
+  const kept = keptPeer('hnswlib');
+  let seconds = kept.seconds;
+  if (seconds !== undefined) {
+    index.readIndexSync(kept.file);
+    log(`hnswlib: index and build time kept from an earlier run (${kept.file})`);
+  } else {
+    [, seconds] = await timed(() => {
+      index.initIndex(n, M, EF_CONSTRUCTION);
+      for (let i = 0; i < n; i++) index.addPoint(Array.from(data.base.subarray(i * d, (i + 1) * d)), i);
+    });
+    index.writeIndexSync(kept.file);
+    kept.keep(seconds);
+  }
   const queries = f32Queries.map((q) => Array.from(q));
   return {
     name: 'hnswlib',
@@ -225,13 +259,19 @@ async function usearch(): Promise<Contender> {
     expansion_search: ef,
     multi: false,
   });
-  const rows = data.base.slice();
-  const keys = new BigUint64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = BigInt(i);
-  const built = new Index(config(64));
-  const [, seconds] = await timed(() => built.add(keys, rows, 1));
-  const file = join(scratch, 'usearch.index');
-  built.save(file);
+  const kept = keptPeer('usearch');
+  const file = kept.file;
+  let seconds = kept.seconds;
+  if (seconds !== undefined) log(`usearch: index and build time kept from an earlier run (${file})`);
+  else {
+    const rows = data.base.slice();
+    const keys = new BigUint64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = BigInt(i);
+    const built = new Index(config(64));
+    [, seconds] = await timed(() => built.add(keys, rows, 1));
+    built.save(file);
+    kept.keep(seconds);
+  }
   log(`usearch index file ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB`);
   const queries = f32Queries.map((q) => q.slice());
   return {

@@ -102,6 +102,7 @@ export function layoutOf(fields: readonly StoredVectorField[]): FieldLayout[] {
     dimension: rowLength(f.dimension, f.metric),
     distance: distanceKind(f.metric),
     ...(f.onDisk ? { onDisk: true } : {}),
+    ...(recipeOf(f.index)?.family === 'hnsw' && !isBinary(f.metric) ? { walked: true } : {}),
   }));
 }
 

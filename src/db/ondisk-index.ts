@@ -34,7 +34,7 @@ export async function buildOnDiskIndex(
   segment: SealedSegment,
   field: number,
   recipe: IndexRecipe,
-  options: { efConstruction?: number; ef?: number },
+  options: { efConstruction?: number; ef?: number; shuffle?: boolean },
 ): Promise<OnDiskHnswSq8Index | undefined> {
   const rows = segment.diskRows(field);
   if (rows === undefined) throw new RangeError(`field ${field} of segment ${segment.id} is not kept on disk`);

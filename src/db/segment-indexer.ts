@@ -204,13 +204,17 @@ export class SegmentIndexer {
     const release = segment.retain();
     try {
       const started = performance.now();
-      const { efConstruction, ef } = spec;
+      // Seals lay rows out in locality order (segment/locality-order.ts): graphs link them shuffled.
+      const options = { efConstruction: spec.efConstruction, ef: spec.ef, shuffle: true };
       const index = onDisk
-        ? await buildOnDiskIndex(this.storage.arenas, segment, field, recipe, { efConstruction, ef })
-        : await buildIndex(segment.kernels, recipe, segment.store(field), segment.layout(field).distance, {
-            efConstruction,
-            ef,
-          });
+        ? await buildOnDiskIndex(this.storage.arenas, segment, field, recipe, options)
+        : await buildIndex(
+            segment.kernels,
+            recipe,
+            segment.store(field),
+            segment.layout(field).distance,
+            options,
+          );
       if (index === undefined) {
         const fields = this.untrainable.get(part) ?? new Set<number>();
         fields.add(field);

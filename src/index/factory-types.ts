@@ -16,4 +16,9 @@ export interface FamilyOptions {
   /** HNSW only: candidates kept while linking (default 200) and default search `ef` (64). */
   efConstruction?: number;
   ef?: number;
+  /**
+   * HNSW only: link the rows in a seeded shuffled order, not row order (for rows a seal laid
+   * out in locality order; see `HnswBuildOptions.shuffle`). Default false.
+   */
+  shuffle?: boolean;
 }

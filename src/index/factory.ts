@@ -147,6 +147,7 @@ export async function buildIndex(
       efConstruction: options.efConstruction,
       ef: options.ef,
       seed: options.seed,
+      shuffle: options.shuffle,
       threads,
     });
   }

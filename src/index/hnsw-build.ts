@@ -19,6 +19,14 @@ import { VectorStore } from './vector-store.js';
 export interface HnswBuildOptions extends HnswOptions {
   /** Worker threads linking nodes; default: the machine's cores. */
   threads?: number;
+  /**
+   * Link the rows in a seeded pseudo-random order instead of row order (node numbers stay
+   * the row numbers). For rows stored in a locality order (segment/locality-order.ts): a
+   * graph linked in an order sorted by position loses recall (measured, 100k × 128 mixture
+   * linked in random-projection-tree order: recall@10 0.978 at every ef where row order
+   * reaches 0.9999), because its early nodes all lie in one region. Default false.
+   */
+  shuffle?: boolean;
 }
 
 /** Below this many rows the build runs on the calling thread: workers would cost more. */
@@ -50,7 +58,9 @@ export async function buildHnsw(
       index.store.append(distance === Kind.COSINE ? normalizedRows(source, dimension) : source);
     }
     const n = index.store.count;
-    if (n < MIN_PARALLEL_ROWS) index.insertStored(0, n);
+    if (options.shuffle)
+      await linkInParallel(index, kernels as WasmKernels, n, n < MIN_PARALLEL_ROWS ? 1 : threads, true);
+    else if (n < MIN_PARALLEL_ROWS) index.insertStored(0, n);
     else await linkInParallel(index, kernels as WasmKernels, n, threads);
     return index;
   } catch (error) {
@@ -64,17 +74,43 @@ async function linkInParallel(
   kernels: WasmKernels,
   n: number,
   threads: number,
+  shuffle = false,
 ): Promise<void> {
   const graph = index.graph;
   graph.createNodes(n);
-  const scratch = Array.from({ length: threads }, (_, t) => graph.scratch(t + 1, index.options.ef).ptr);
-  // One thread needs no locks: nothing else reads the graph until the build has finished.
-  graph.setParallel(threads > 1, 0, n);
-  const pool = KernelWorkerPool.for(kernels, 'build');
+  const order = shuffle ? kernels.alloc(Math.max(n, 1) * 4) : 0;
   try {
-    await Promise.all(scratch.map((s) => pool.run('hnswInsertClaimed', [graph.header, s])));
+    if (shuffle) shuffledRange(kernels.u32(order, n), graph.shape.seed);
+    const scratch = Array.from({ length: threads }, (_, t) => graph.scratch(t + 1, index.options.ef).ptr);
+    // One thread needs no locks: nothing else reads the graph until the build has finished.
+    graph.setParallel(threads > 1, 0, n, order);
+    const pool = KernelWorkerPool.for(kernels, 'build');
+    try {
+      await Promise.all(scratch.map((s) => pool.run('hnswInsertClaimed', [graph.header, s])));
+    } finally {
+      graph.setParallel(false);
+      graph.releaseScratch(1);
+    }
   } finally {
-    graph.setParallel(false);
-    graph.releaseScratch(1);
+    if (order !== 0) kernels.free(order);
+  }
+}
+
+/** Fills `out` with a permutation of 0..out.length-1 drawn from `seed` (Fisher–Yates, mulberry32). */
+function shuffledRange(out: Uint32Array, seed: number): void {
+  let state = (seed ^ 0x9e3779b9) >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < out.length; i++) out[i] = i;
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    const x = out[i];
+    out[i] = out[j];
+    out[j] = x;
   }
 }

@@ -41,6 +41,7 @@ const G = {
   DELETED_COUNT: 64,
   NEXT: 68,
   END: 72,
+  ORDER: 76,
 } as const;
 const HEADER_BYTES = 80;
 
@@ -241,8 +242,12 @@ export class HnswGraph {
     h[G.DELETED / 4] = this.deleted;
   }
 
-  /** Turns per-node locks on (for a parallel build) or off, and sets the claim range. */
-  setParallel(on: boolean, from = 0, to = 0): void {
+  /**
+   * Turns per-node locks on (for a parallel build) or off, and sets the claim range and the
+   * insertion order of its claims (`order`: the address of a u32 permutation of from..to-1,
+   * or 0 for row order).
+   */
+  setParallel(on: boolean, from = 0, to = 0, order = 0): void {
     if (on && this.locks === 0) this.locks = this.kernels.alloc(Math.max(this.capacityNodes, 1) * 4);
     if (!on && this.locks !== 0) {
       this.kernels.free(this.locks);
@@ -252,6 +257,7 @@ export class HnswGraph {
     h[G.GLOBAL / 4] = 0;
     h[G.NEXT / 4] = from;
     h[G.END / 4] = to;
+    h[G.ORDER / 4] = order;
     this.syncHeader();
   }
 

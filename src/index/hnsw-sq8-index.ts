@@ -41,6 +41,8 @@ export class HnswSq8Index extends Sq8FamilyIndex implements TrainableIndex {
   /** The graph over `store` (its own search is not used: walks go through `hnswSearchSq8`). */
   private hnsw: HnswIndex;
   private readonly hnswOptions: HnswOptions;
+  /** Whether a bulk build links the rows in shuffled order (`FamilyOptions.shuffle`). */
+  private readonly shuffle: boolean;
   /** Scratch slots (1, 2, …) of asynchronous walks. */
   private readonly idleSlots: number[] = [];
   private nextSlot = 1;
@@ -67,6 +69,7 @@ export class HnswSq8Index extends Sq8FamilyIndex implements TrainableIndex {
       ef: options.ef,
       seed: options.seed,
     };
+    this.shuffle = options.shuffle ?? false;
     try {
       this.hnsw = loaded?.hnsw ?? new HnswIndex(kernels, dimension, distance, this.hnswOptions, this.store);
     } catch (error) {
@@ -116,6 +119,7 @@ export class HnswSq8Index extends Sq8FamilyIndex implements TrainableIndex {
         const built = await buildHnsw(this.codec.kernels, this.store, this.dimension, this.distance, {
           ...this.hnswOptions,
           threads: this.threads,
+          shuffle: this.shuffle,
         });
         this.hnsw.dispose();
         this.hnsw = built;

@@ -1,7 +1,9 @@
 /**
  * The growing segment: the rows written since the last seal, appended in WAL order and
  * searched exactly (one flat index per vector field). Deletions mark rows; rows are never
- * moved. Sealing copies the live rows out (`liveChunks`) into immutable segments.
+ * moved. Sealing copies the live rows out (`liveChunks`) into immutable segments, each in
+ * the locality order of its first field searched by a graph walk (`FieldLayout.walked`;
+ * locality-order.ts), else in append order.
  *
  * Invariants: every field's flat index holds exactly `rows` rows; `presence[f]` is
  * undefined for a field every row has (the single unnamed vector), else it has a bit per
@@ -12,6 +14,7 @@ import { FlatIndex } from '../index/flat-index.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import type { SegmentField } from '../storage/segment-file.js';
+import { localityOrder } from './locality-order.js';
 import type { FieldLayout, PointId, SegmentView, StoredPayload } from './segment-view.js';
 import { StalePayloadKeys } from './stale-payload-index.js';
 
@@ -130,17 +133,25 @@ export class GrowingSegment implements SegmentView {
     return Bitset.full(this.rows).andNot(this.deleted.resized(this.rows));
   }
 
-  /** The live rows, in offset order, as the parts of a segment to seal. */
   /**
    * The live rows, in append order, cut into chunks of at most `chunkRows` rows (one
-   * sealed segment each, so `segmentSize` bounds segments even when one upsert is larger).
+   * sealed segment each, so `segmentSize` bounds segments even when one upsert is larger),
+   * each chunk's rows in locality order when a field is walked (see the class comment).
    */
   liveChunks(chunkRows: number): { ids: PointId[]; payloads: StoredPayload[]; fields: SegmentField[] }[] {
     const keep: number[] = [];
     for (let i = 0; i < this.ids.length; i++) if (!this.deleted.has(i)) keep.push(i);
     const chunks = [];
+    const walked = this.layout.findIndex((f) => f.walked);
     for (let start = 0; start < keep.length; start += chunkRows) {
-      const rows = keep.slice(start, start + chunkRows);
+      const inAppendOrder = keep.slice(start, start + chunkRows);
+      // Near vectors at near offsets, for the graph walks of the sealed segment.
+      const rows =
+        walked < 0
+          ? inAppendOrder
+          : localityOrder(inAppendOrder, this.layout[walked].dimension, (i) =>
+              this.presence[walked]?.has(i) === false ? undefined : this.vector(i, walked),
+            );
       chunks.push({
         ids: rows.map((i) => this.ids[i]),
         payloads: rows.map((i) => this.payloads[i]),

@@ -25,6 +25,12 @@ export interface FieldLayout {
   distance: DistanceKind;
   /** Whether sealed segments keep the field's vectors on disk (the collection's `onDisk`). */
   onDisk?: boolean;
+  /**
+   * Whether the field's sealed segments are searched by a graph walk (an HNSW index, in
+   * memory or on disk): seals then lay their rows out in the locality order of the first such
+   * field (locality-order.ts). Not stored: it follows from the collection's config.
+   */
+  walked?: boolean;
 }
 
 export interface SegmentView {

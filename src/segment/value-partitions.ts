@@ -218,7 +218,11 @@ async function buildPartition(source: PartitionSource, rows: Uint32Array): Promi
 /** An HNSW graph over every row of `copy` (borrowed); disposed if the build fails. */
 async function graphOver(source: PartitionSource, copy: VectorStore): Promise<HnswIndex> {
   if (copy.count >= PARALLEL_ROWS) {
-    return buildHnsw(source.kernels, copy, copy.dimension, source.distance, source.hnsw);
+    // The rows are in the segment's locality order: linked shuffled (HnswBuildOptions.shuffle).
+    return buildHnsw(source.kernels, copy, copy.dimension, source.distance, {
+      ...source.hnsw,
+      shuffle: true,
+    });
   }
   const index = new HnswIndex(source.kernels, copy.dimension, source.distance, source.hnsw, copy);
   try {
