@@ -23,6 +23,12 @@ const base = data.slice(0, N * DIM);
 const queries = data.slice(N * DIM);
 const row = (i: number) => base.subarray(i * DIM, (i + 1) * DIM);
 const all = Array.from({ length: N }, (_, i) => i);
+/** The base rows as the order reads them, those in `missing` without a vector. */
+const vectors = (missing = new Set<number>()) => ({
+  dimension: DIM,
+  view: () => base,
+  has: (i: number) => !missing.has(i),
+});
 
 function l2(a: Float32Array, b: Float32Array): number {
   let s = 0;
@@ -38,29 +44,44 @@ function meanStep(order: readonly number[]): number {
 }
 
 describe('locality order', () => {
-  test('is a permutation, rows without a vector last in their order, the same for the same seed', () => {
+  test('is a permutation, rows without a vector last in their order, the same for the same seed', async () => {
     const rows = [5, 3, 9, 0, 7, 1, 8, 2, 6, 4, ...Array.from({ length: 990 }, (_, i) => i + 10)];
-    const missing = new Set([3, 7, 500]);
-    const at = (i: number) => (missing.has(i) ? undefined : row(i));
-    const order = localityOrder(rows, DIM, at);
+    const at = vectors(new Set([3, 7, 500]));
+    const order = await localityOrder(rows, at);
     assert.deepEqual(
       [...order].sort((a, b) => a - b),
       [...rows].sort((a, b) => a - b),
     );
     assert.deepEqual(order.slice(-3), [3, 7, 500]);
-    assert.deepEqual(localityOrder(rows, DIM, at), order);
-    assert.notDeepEqual(localityOrder(rows, DIM, at, 7), order);
-    assert.deepEqual(localityOrder([], DIM, at), []);
+    assert.deepEqual(await localityOrder(rows, at), order);
+    assert.notDeepEqual(await localityOrder(rows, at, { seed: 7 }), order);
+    assert.deepEqual(await localityOrder([], at), []);
   });
 
-  test('puts near rows next to each other (mean step under a third of row order’s)', () => {
-    const order = localityOrder(all, DIM, row);
+  test('puts near rows next to each other (mean step under a third of row order’s)', async () => {
+    const order = await localityOrder(all, vectors());
     const ratio = meanStep(order) / meanStep(all);
     assert.ok(ratio < 1 / 3, `mean step ratio ${ratio}`);
   });
 
+  test('gives the event loop turns, re-reading the vectors after each, and orders the same', async () => {
+    let pauses = 0;
+    let views = 0;
+    const counted = { ...vectors(), view: () => (views++, base) };
+    const pausing = await localityOrder(all, counted, {
+      pauseEvery: 100_000,
+      pause: async () => {
+        pauses++;
+      },
+    });
+    // N rows × DIM floats per level, over about log2(N / 32) levels.
+    assert.ok(pauses >= Math.floor((N * DIM) / 100_000) * 8, `${pauses} pauses`);
+    assert.equal(views, pauses + 1);
+    assert.deepEqual(pausing, await localityOrder(all, vectors(), { pauseEvery: Number.POSITIVE_INFINITY }));
+  });
+
   test('a graph over rows in locality order, linked shuffled, keeps recall@10 >= 0.95', async () => {
-    const order = localityOrder(all, DIM, row);
+    const order = await localityOrder(all, vectors());
     const rows = new Float32Array(N * DIM);
     order.forEach((r, i) => {
       rows.set(row(r), i * DIM);

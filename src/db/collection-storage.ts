@@ -305,7 +305,7 @@ export class CollectionStorage {
       if (nextGrowing) staging.built.push(nextGrowing);
       newOverlays = await writeOverlays(staging, set.sealed, (part) => this.overlayKey(part, named));
       const fromGrowing: TombstonedSegment[] = [];
-      for (const chunk of set.growing.liveChunks(this.placement.segmentRows(segmentSize))) {
+      for (const chunk of await set.growing.liveChunks(this.placement.segmentRows(segmentSize))) {
         fromGrowing.push(await this.writeSegment(staging, next, chunk));
       }
       for (const part of set.sealed) {

@@ -4,17 +4,22 @@
  * synthetic data — not for cryptography. The same seed always yields the same sequence.
  */
 export class SeededRandom {
-  private state: number;
+  private state32: number;
   private spareGaussian: number | undefined;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.state32 = seed >>> 0;
+  }
+
+  /** The generator's state: `new SeededRandom(r.state)` continues r's sequence. */
+  get state(): number {
+    return this.state32;
   }
 
   /** Uniform float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
+    this.state32 = (this.state32 + 0x6d2b79f5) >>> 0;
+    let t = this.state32;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

@@ -9,6 +9,7 @@
  * everything it allocated (a store it was given stays with the caller).
  */
 import { availableParallelism } from 'node:os';
+import { SeededRandom } from '../eval/random.js';
 import type { DistanceKind, Kernels } from '../kernels/kernels.js';
 import { DistanceKind as Kind } from '../kernels/kernels.js';
 import type { WasmKernels } from '../kernels/wasm-kernels.js';
@@ -96,19 +97,12 @@ async function linkInParallel(
   }
 }
 
-/** Fills `out` with a permutation of 0..out.length-1 drawn from `seed` (Fisher–Yates, mulberry32). */
+/** Fills `out` with a permutation of 0..out.length-1 drawn from `seed` (Fisher–Yates). */
 function shuffledRange(out: Uint32Array, seed: number): void {
-  let state = (seed ^ 0x9e3779b9) >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed ^ 0x9e3779b9);
   for (let i = 0; i < out.length; i++) out[i] = i;
   for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
+    const j = random.int(i + 1);
     const x = out[i];
     out[i] = out[j];
     out[j] = x;

@@ -15,6 +15,7 @@
  * - Scratch blocks are sized for `capacity` nodes and for `ef` up to their `efMax`;
  *   `scratch()` replaces one that is too small.
  */
+import { SeededRandom } from '../eval/random.js';
 import { DistanceKind } from '../kernels/kernels.js';
 import type { WasmKernels } from '../kernels/wasm-kernels.js';
 import { Bitset } from './bitset.js';
@@ -84,7 +85,8 @@ export class HnswGraph {
   private locks = 0;
   private readonly arenas: number[] = [];
   private readonly scratches: Scratch[] = [];
-  private rng: number;
+  /** Draws the nodes' levels (seeded, so that builds are reproducible; its state is saved). */
+  private rng: SeededRandom;
   /** The store address last written into the header (`syncVectors`). */
   private syncedVectors = -1;
   private headerWords: Uint32Array | undefined;
@@ -95,7 +97,7 @@ export class HnswGraph {
     readonly store: VectorStore,
   ) {
     this.M0 = shape.M * 2;
-    this.rng = shape.seed >>> 0 || 1;
+    this.rng = new SeededRandom(shape.seed >>> 0 || 1);
     this.header = kernels.alloc(HEADER_BYTES);
     const h = this.words();
     h[G.DIM / 4] = shape.dimension;
@@ -203,7 +205,7 @@ export class HnswGraph {
     const drawn = new Uint8Array(n);
     let upperWords = 0;
     for (let i = 0; i < n; i++) {
-      const level = Math.min(MAX_LEVEL, Math.floor(-Math.log(1 - this.nextRandom()) * mL));
+      const level = Math.min(MAX_LEVEL, Math.floor(-Math.log(1 - this.rng.next()) * mL));
       drawn[i] = level;
       upperWords += level * (this.shape.M + 1);
     }
@@ -365,7 +367,7 @@ export class HnswGraph {
       this.shape.M,
       this.shape.efConstruction,
       this.shape.seed >>> 0,
-      this.rng >>> 0,
+      this.rng.state,
       n,
       this.entry,
       this.maxLevel >>> 0,
@@ -476,7 +478,7 @@ export class HnswGraph {
       store,
     );
     try {
-      graph.rng = rng;
+      graph.rng = new SeededRandom(rng);
       // The level-0 lists lie where the file holds them modulo a page (when it is given where
       // the body starts), so that they can be read into place direct.
       const level0At = bodyPosition === undefined ? undefined : bodyPosition + FIXED_FIELDS * 4 + levelBytes;
@@ -542,14 +544,5 @@ export class HnswGraph {
 
   private bytes(ptr: number, length: number): Uint8Array {
     return new Uint8Array(this.kernels.memory.buffer, ptr, length);
-  }
-
-  /** mulberry32: a small seeded generator, so level draws are reproducible. */
-  private nextRandom(): number {
-    this.rng = (this.rng + 0x6d2b79f5) >>> 0;
-    let t = this.rng;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 }

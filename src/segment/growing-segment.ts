@@ -14,7 +14,7 @@ import { FlatIndex } from '../index/flat-index.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { SegmentPayloadIndex } from '../payload/payload-index.js';
 import type { SegmentField } from '../storage/segment-file.js';
-import { localityOrder } from './locality-order.js';
+import { localityOrder, type OrderedVectors } from './locality-order.js';
 import type { FieldLayout, PointId, SegmentView, StoredPayload } from './segment-view.js';
 import { StalePayloadKeys } from './stale-payload-index.js';
 
@@ -138,7 +138,9 @@ export class GrowingSegment implements SegmentView {
    * sealed segment each, so `segmentSize` bounds segments even when one upsert is larger),
    * each chunk's rows in locality order when a field is walked (see the class comment).
    */
-  liveChunks(chunkRows: number): { ids: PointId[]; payloads: StoredPayload[]; fields: SegmentField[] }[] {
+  async liveChunks(
+    chunkRows: number,
+  ): Promise<{ ids: PointId[]; payloads: StoredPayload[]; fields: SegmentField[] }[]> {
     const keep: number[] = [];
     for (let i = 0; i < this.ids.length; i++) if (!this.deleted.has(i)) keep.push(i);
     const chunks = [];
@@ -147,11 +149,7 @@ export class GrowingSegment implements SegmentView {
       const inAppendOrder = keep.slice(start, start + chunkRows);
       // Near vectors at near offsets, for the graph walks of the sealed segment.
       const rows =
-        walked < 0
-          ? inAppendOrder
-          : localityOrder(inAppendOrder, this.layout[walked].dimension, (i) =>
-              this.presence[walked]?.has(i) === false ? undefined : this.vector(i, walked),
-            );
+        walked < 0 ? inAppendOrder : await localityOrder(inAppendOrder, this.orderedVectors(walked));
       chunks.push({
         ids: rows.map((i) => this.ids[i]),
         payloads: rows.map((i) => this.payloads[i]),
@@ -161,6 +159,17 @@ export class GrowingSegment implements SegmentView {
       });
     }
     return chunks;
+  }
+
+  /** `field`'s vectors as the locality order reads them: in place, in linear memory. */
+  private orderedVectors(field: number): OrderedVectors {
+    const { store } = this.indexes[field];
+    const presence = this.presence[field];
+    return {
+      dimension: store.dimension,
+      view: () => this.kernels.f32(store.ptr, store.count * store.dimension),
+      has: (row) => presence?.has(row) !== false,
+    };
   }
 
   /**
