@@ -67,7 +67,13 @@ describe('locality order', () => {
   test('gives the event loop turns, re-reading the vectors after each, and orders the same', async () => {
     let pauses = 0;
     let views = 0;
-    const counted = { ...vectors(), view: () => (views++, base) };
+    const counted = {
+      ...vectors(),
+      view: () => {
+        views++;
+        return base;
+      },
+    };
     const pausing = await localityOrder(all, counted, {
       pauseEvery: 100_000,
       pause: async () => {
