@@ -17,19 +17,14 @@ import { VectorStore } from '../src/index/vector-store.js';
 import { DistanceKind } from '../src/kernels/kernels.js';
 import { jsKernels, wasmKernels } from '../src/kernels/load.js';
 import type { WasmKernels } from '../src/kernels/wasm-kernels.js';
+import { mixtureSplit } from './support/mixture-split.js';
 
 const N = 20_000;
 const DIM = 64;
 const QUERIES = 200;
 const K = 10;
 const kern = wasmKernels() as WasmKernels;
-const data = gaussianMixture(N + QUERIES, DIM, 200, 20261121);
-const base = data.slice(0, N * DIM);
-const queries = data.slice(N * DIM);
-
-function query(i: number): Float32Array {
-  return queries.subarray(i * DIM, (i + 1) * DIM);
-}
+const { base, query } = mixtureSplit(N, QUERIES, DIM, 200, 20261121);
 
 function rowsOf(source: Float32Array, offsets: ArrayLike<number>): Float32Array {
   const out = new Float32Array(offsets.length * DIM);

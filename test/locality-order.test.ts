@@ -6,22 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { gaussianMixture } from '../src/eval/random.js';
 import { FlatIndex } from '../src/index/flat-index.js';
 import { buildHnsw } from '../src/index/hnsw-build.js';
 import { DistanceKind } from '../src/kernels/kernels.js';
 import { wasmKernels } from '../src/kernels/load.js';
 import type { WasmKernels } from '../src/kernels/wasm-kernels.js';
 import { localityOrder } from '../src/segment/locality-order.js';
+import { mixtureSplit } from './support/mixture-split.js';
 
 const N = 20_000;
 const DIM = 64;
 const QUERIES = 200;
 const kern = wasmKernels() as WasmKernels;
-const data = gaussianMixture(N + QUERIES, DIM, 200, 20261207);
-const base = data.slice(0, N * DIM);
-const queries = data.slice(N * DIM);
-const row = (i: number) => base.subarray(i * DIM, (i + 1) * DIM);
+const { base, row, query } = mixtureSplit(N, QUERIES, DIM, 200, 20261207);
 const all = Array.from({ length: N }, (_, i) => i);
 /** The base rows as the order reads them, those in `missing` without a vector. */
 const vectors = (missing = new Set<number>()) => ({
@@ -99,9 +96,8 @@ describe('locality order', () => {
       index.checkIntegrity();
       let hits = 0;
       for (let q = 0; q < QUERIES; q++) {
-        const query = queries.subarray(q * DIM, (q + 1) * DIM);
-        const truth = new Set(exact.search(query, 10).offsets);
-        for (const o of index.search(query, 10).offsets) if (truth.has(o)) hits++;
+        const truth = new Set(exact.search(query(q), 10).offsets);
+        for (const o of index.search(query(q), 10).offsets) if (truth.has(o)) hits++;
       }
       const recall = hits / (QUERIES * 10);
       assert.ok(recall >= 0.95, `recall ${recall}`);
