@@ -242,6 +242,56 @@ function sparseTopK(
   return size;
 }
 
+/**
+ * Bytes of a listed row that `listedTopK` touches ahead (every cache line up to this many):
+ * the rows of a short list lie far apart, and a row's first line alone left the others to
+ * miss one after another as its distance ran.
+ */
+const LISTED_TOUCH_BYTES: usize = 2048;
+
+/** Reads one byte of every cache line of the `bytes` bytes at `row` (whose values are not needed yet). */
+@inline
+function touchRow(row: usize, bytes: usize): void {
+  for (let at: usize = 0; at < bytes; at += 64) load<u8>(row + at);
+}
+
+/**
+ * Exact top-k among the `count` rows whose offsets are listed at `rows` (u32, ascending, each
+ * a row of `base`): the scan of a short allow-list (a selective filter's posting list), which
+ * costs what the list holds instead of a bitset over every row. Ties and order as
+ * `searchTopK`. The rows lie far apart, so each costs cache and TLB misses that one row's
+ * arithmetic cannot hide: the rows `SPARSE_AHEAD` places ahead are touched (every line, up to
+ * `LISTED_TOUCH_BYTES`) so that their misses overlap. Returns the number found, min(k, count).
+ */
+export function listedTopK(
+  kind: i32,
+  query: usize,
+  base: usize,
+  dim: i32,
+  k: i32,
+  rows: usize,
+  count: i32,
+  outRows: usize,
+  outDist: usize,
+): i32 {
+  if (k <= 0 || count <= 0) return 0;
+  const qq = kind == COSINE ? normSqImpl(query, dim) : 0;
+  const stride = (<usize>dim) << 2;
+  const touch = min(stride, LISTED_TOUCH_BYTES);
+  for (let j = 0; j < min(count, SPARSE_AHEAD); j++) touchRow(base + (<usize>load<u32>(rows + ((<usize>j) << 2))) * stride, touch);
+  let size = 0;
+  for (let i = 0; i < count; i++) {
+    const ahead = i + SPARSE_AHEAD;
+    if (ahead < count) touchRow(base + (<usize>load<u32>(rows + ((<usize>ahead) << 2))) * stride, touch);
+    const r = load<u32>(rows + ((<usize>i) << 2));
+    const bound = size < k ? F32_INFINITY : load<f32>(outDist);
+    const d = candidateDistance(kind, query, base + (<usize>r) * stride, dim, qq, bound);
+    size = offer(outRows, outDist, size, k, r, d);
+  }
+  sortHeap(outRows, outDist, size);
+  return size;
+}
+
 /** Number of rows below `n` that the bitset at `allow` lets through (`Bitset.count` in wasm). */
 export function bitsetCount(allow: usize, n: i32): i32 {
   return allowedCount(allow, n);

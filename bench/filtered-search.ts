@@ -187,7 +187,7 @@ for (const def of caseDefs) {
         : def.tag !== undefined && partitions?.rowsByTag.has(def.tag)
           ? 'partition walk'
           : scanBeatsWalk(allowed, Math.max(ef, K), n)
-            ? 'scan'
+            ? 'listed scan'
             : 'walk';
     result.points.push({ ef, plan, outcomes });
     log(
@@ -239,7 +239,7 @@ const out = [
     'segment, with an HNSW graph of the same M and efConstruction, searched instead of the segment when the ' +
     'filter requires that tag); one query is one `collection.search(vector, ' +
     "{ k: 10, ef, filter: { must: [{ key: 'tags', match: { value: tag } }] } })`, awaited before the next " +
-    '(the search runs on a worker thread; one search at a time). ' +
+    '(where it runs is `SearchPlacement`’s rule: a lone call on the calling thread when small, else on a search worker). ' +
     `**hnswlib-node** (${engines.find((e) => e.label.startsWith('hnswlib'))?.built ?? 'not run'}): M = 16, ` +
     'efConstruction = 200; one query is one `searchKnn(query, 10, (label) => allowed[label] === 1)` (a ' +
     'filter callback into JS for every candidate), on the calling thread. **recall@10**: against the exact ' +
@@ -252,7 +252,9 @@ const out = [
     '**÷ unfiltered**: that QPS over the same library’s unfiltered QPS at recall 0.95 (a “≥” ratio ' +
     'below its target counts as missed: no point of the sweep reached the target). **index plan**: what ' +
     `Quiver's planner does at that point (\`scanBeatsWalk\`: an exact scan of the allowed points when ` +
-    'allowed² < 16 · max(ef, k) · n, else the graph walk with the filter inside it; `partition walk`: a walk ' +
+    'allowed² < 16 · max(ef, k) · n, else the graph walk with the filter inside it; `listed scan`: that scan ' +
+    "over the list of the allowed rows, which the tag's keyword index lists, instead of a bitset over the " +
+    'segment; `partition walk`: a walk ' +
     "of the tag's partition graph, where every node is allowed). **fewest**: the fewest " +
     'results any query got (the contract: k whenever k points are allowed).',
   '',

@@ -14,9 +14,10 @@ export interface SweepPointResult {
   ef: number;
   /**
    * What Quiver's planner does at this point: `scan` or `walk` of the segment
-   * (`scanBeatsWalk`), `partition walk` of the filter value's partition, or undefined unfiltered.
+   * (`scanBeatsWalk`; `listed scan` when the scan goes over the list of rows the tag's keyword
+   * index gives), `partition walk` of the filter value's partition, or undefined unfiltered.
    */
-  plan: 'scan' | 'walk' | 'partition walk' | undefined;
+  plan: 'scan' | 'listed scan' | 'walk' | 'partition walk' | undefined;
   /** One outcome per engine, in engine order. */
   outcomes: PointOutcome[];
 }

@@ -53,7 +53,7 @@ export function explainSegmentPath(
   const bound = scope.filter
     ? view.payloadIndex.estimate(scope.filter, view.rows, rowIdsOf(view))
     : view.rows;
-  const allowedCount = plan?.allow ? plan.allow.count() : index.size;
+  const allowedCount = plan?.listed ? plan.listed.length : plan?.allow ? plan.allow.count() : index.size;
   const partitionRows = plan?.rowsOf?.length;
   const base: Pick<
     SearchPathExplanation,

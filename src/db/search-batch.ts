@@ -33,7 +33,7 @@ import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import type { SegmentView } from '../segment/segment-view.js';
 import { type Candidate, candidates, merged, type RowScope } from './search.js';
 import { estimatedWork, LONE_CALL_MAX, SearchPlacement } from './search-placement.js';
-import { planSegmentSearch, type SegmentSearch } from './search-plan.js';
+import { planSegmentSearch, type SegmentSearch, searchPlanned, searchPlannedAsync } from './search-plan.js';
 
 /** Calls of one windowed batch in flight at most: a message of 32 searches for each of 2 workers (measured: 16 to 256 in flight, 64 spent the least on garbage collection and answered the most). */
 export const BATCH_WINDOW = 64;
@@ -119,9 +119,7 @@ function searchHere(
   queries: readonly Float32Array[],
   answered: Answered,
 ): void {
-  const { index, k, allow, params } = plan;
-  for (let q = 0; q < queries.length; q++)
-    answered(q, p, candidates(plan, index.search(queries[q], k, allow, params)));
+  for (let q = 0; q < queries.length; q++) answered(q, p, candidates(plan, searchPlanned(plan, queries[q])));
 }
 
 /** Every query's search of `plan` (the call's p-th) on the search workers, in chunks; its segment retained meanwhile. */
@@ -134,11 +132,11 @@ async function searchOnWorkers(
   const { view, index, k, allow, params } = plan;
   const release = view.retain?.();
   try {
-    const searchBatch = index.searchBatchAsync?.bind(index);
+    const searchBatch = plan.listed === undefined ? index.searchBatchAsync?.bind(index) : undefined;
     if (!searchBatch) {
       await runWindowed(
         queries.map((_, q) => q),
-        async (q) => answered(q, p, candidates(plan, await index.searchAsync(queries[q], k, allow, params))),
+        async (q) => answered(q, p, candidates(plan, await searchPlannedAsync(plan, queries[q]))),
       );
       return;
     }

@@ -15,7 +15,14 @@ import type { IndexSearchParams, IndexSearchResult } from '../index/vector-index
 import type { Filter } from '../payload/filter.js';
 import type { SegmentView } from '../segment/segment-view.js';
 import { SearchPlacement } from './search-placement.js';
-import { allowedRows, planSegmentSearch, type RowScope, type SegmentSearch } from './search-plan.js';
+import {
+  allowedRows,
+  planSegmentSearch,
+  type RowScope,
+  type SegmentSearch,
+  searchPlanned,
+  searchPlannedAsync,
+} from './search-plan.js';
 
 export { allowedRows, type RowScope } from './search-plan.js';
 
@@ -57,7 +64,7 @@ export function topK(
     }
     const here = SearchPlacement.place(plans, alone);
     if (here.every(Boolean)) {
-      const lists = plans.map((p) => candidates(p, p.index.search(query, k, p.allow, p.params)));
+      const lists = plans.map((p) => candidates(p, searchPlanned(p, query)));
       return merged(lists, k);
     }
     ended = false;
@@ -86,11 +93,10 @@ async function searchPlaced(
 
 /** Runs one planned search, on this thread when `here`, else on a worker with its segment retained. */
 async function runSearch(plan: SegmentSearch, query: Float32Array, here: boolean): Promise<Candidate[]> {
-  const { view, index, k, allow, params } = plan;
-  if (here) return candidates(plan, index.search(query, k, allow, params));
-  const release = view.retain?.();
+  if (here) return candidates(plan, searchPlanned(plan, query));
+  const release = plan.view.retain?.();
   try {
-    return candidates(plan, await index.searchAsync(query, k, allow, params));
+    return candidates(plan, await searchPlannedAsync(plan, query));
   } finally {
     release?.();
   }

@@ -26,8 +26,12 @@ import { Bitset } from './bitset.js';
 import { FlatIndex } from './flat-index.js';
 import { HnswGraph } from './hnsw-graph.js';
 import { SearchBlock } from './hnsw-search-block.js';
+import { type ListedSource, listedScan } from './listed-scan.js';
+import { normalizedRows, normalizeInPlace } from './unit-length.js';
 import type { IndexSearchParams, IndexSearchResult, TrainableIndex } from './vector-index.js';
 import { VectorStore } from './vector-store.js';
+
+export { normalizedRows, normalizeInPlace } from './unit-length.js';
 
 export interface HnswOptions {
   /** Links per node on upper levels (2·M on level 0). Default 16. */
@@ -68,6 +72,11 @@ export function scanBeatsWalk(allowed: number, ef: number, n: number): boolean {
   return allowed * allowed < SCAN_FACTOR * ef * n;
 }
 
+/** The most allowed points for which `scanBeatsWalk(allowed, ef, n)` holds. */
+export function maxScanRows(ef: number, n: number): number {
+  return Math.max(0, Math.ceil(Math.sqrt(SCAN_FACTOR * ef * n)) - 1);
+}
+
 /** Validates and fills in HNSW options. @throws RangeError naming the bad option. */
 export function hnswOptions(options: HnswOptions = {}): Required<HnswOptions> {
   const o = {
@@ -86,23 +95,6 @@ export function hnswOptions(options: HnswOptions = {}): Required<HnswOptions> {
   check('ef', o.ef, 1, 100_000);
   check('seed', o.seed, 0, 0xffffffff);
   return o;
-}
-
-/** A copy of `rows` (rows of `dimension` floats) scaled to unit length; zero rows stay zero. */
-export function normalizedRows(rows: Float32Array, dimension: number): Float32Array {
-  const out = new Float32Array(rows);
-  for (let at = 0; at < out.length; at += dimension) normalizeInPlace(out, at, dimension);
-  return out;
-}
-
-/** Scales the `dimension` floats of `rows` from `at` to unit length (a zero row stays zero). */
-export function normalizeInPlace(rows: Float32Array, at: number, dimension: number): void {
-  let sum = 0;
-  for (let i = at; i < at + dimension; i++) sum += rows[i] * rows[i];
-  if (sum > 0) {
-    const scale = 1 / Math.sqrt(sum);
-    for (let i = at; i < at + dimension; i++) rows[i] *= scale;
-  }
 }
 
 export class HnswIndex implements TrainableIndex {
@@ -367,6 +359,48 @@ export class HnswIndex implements TrainableIndex {
       this.inflight--;
       call.release();
     }
+  }
+
+  /**
+   * The exact k nearest of the offsets listed in `rows` (ascending), deleted nodes skipped:
+   * an allow-list too short to deserve a bitset over every node (listed-scan.ts).
+   * @throws RangeError on a query of the wrong dimension, or rows not ascending below `size`.
+   */
+  searchRows(query: Float32Array, k: number, rows: Uint32Array): IndexSearchResult {
+    this.checkQuery(query);
+    const call = listedScan(this.listedSource(), query, k, rows, this.graph.count);
+    if (call === undefined) return EMPTY;
+    try {
+      return call.collect(this.kern.exports.listedTopK(...call.args));
+    } finally {
+      call.release();
+    }
+  }
+
+  /** `searchRows` on a search worker. Until it settles, the graph must not change. */
+  async searchRowsAsync(query: Float32Array, k: number, rows: Uint32Array): Promise<IndexSearchResult> {
+    this.checkQuery(query);
+    const call = listedScan(this.listedSource(), query, k, rows, this.graph.count);
+    if (call === undefined) return EMPTY;
+    this.inflight++;
+    try {
+      return call.collect(await KernelWorkerPool.for(this.kern, 'search').run('listedTopK', call.args));
+    } finally {
+      this.inflight--;
+      call.release();
+    }
+  }
+
+  private listedSource(): ListedSource {
+    const graph = this.graph;
+    const isDeleted = graph.deletedCount > 0 ? (node: number) => graph.isDeleted(node) : undefined;
+    return {
+      kern: this.kern,
+      base: this.store.ptr,
+      dimension: this.dimension,
+      distance: this.distance,
+      isDeleted,
+    };
   }
 
   /**

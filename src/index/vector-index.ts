@@ -76,6 +76,16 @@ export interface VectorIndexRead {
     parallel?: number,
   ): Promise<IndexSearchResult[]>;
 
+  /**
+   * The exact k nearest of the offsets listed in `rows` (ascending, each below `size`),
+   * deleted offsets skipped: for allow-lists too short to deserve a bitset over every offset
+   * (a selective filter's rows). Indexes that scan bitsets cheaply need not have it.
+   */
+  searchRows?(query: Float32Array, k: number, rows: Uint32Array): IndexSearchResult;
+
+  /** `searchRows` on a search worker; the index must not change until it settles. */
+  searchRowsAsync?(query: Float32Array, k: number, rows: Uint32Array): Promise<IndexSearchResult>;
+
   /** Every allowed offset whose distance to `query` is ≤ `maxDistance`, ascending. */
   rangeSearch(query: Float32Array, maxDistance: number, allow?: Bitset): IndexSearchResult;
 

@@ -38,6 +38,18 @@ interface KernelExports {
     outDist: number,
   ): number;
   selectTopK(dist: number, n: number, k: number, outRows: number, outDist: number): number;
+  /** Exact top-k among `count` listed rows (u32 offsets at `rows`, ascending); assembly/kernels.ts. */
+  listedTopK(
+    kind: number,
+    query: number,
+    base: number,
+    dim: number,
+    k: number,
+    rows: number,
+    count: number,
+    outRows: number,
+    outDist: number,
+  ): number;
   hnswSearch(
     graph: number,
     scratch: number,

@@ -39,6 +39,11 @@ export interface Lookup {
   setIn(target: Bitset): void;
   /** True when the rows set are a superset, each to be checked against its payload. */
   readonly verify?: boolean;
+  /**
+   * The rows `setIn` sets (below any size), ascending, as a new array; undefined when the
+   * index cannot list them without a bitset. Absent: never listed.
+   */
+  rows?(): Uint32Array | undefined;
 }
 
 /** The lookup of a condition that no stored value can satisfy. */
@@ -112,12 +117,32 @@ export function unionLookup<Key>(
   keys: readonly Key[],
   count: (key: Key) => number,
   setIn: (key: Key, target: Bitset) => void,
+  rowsOf?: (key: Key) => Uint32Array | undefined,
 ): Lookup {
   if (keys.length === 0) return NO_ROWS;
-  return {
+  const lookup: Lookup = {
     count: () => keys.reduce((total, key) => total + count(key), 0),
     setIn: (target) => {
       for (const key of keys) setIn(key, target);
     },
   };
+  if (rowsOf !== undefined) lookup.rows = () => unionOfRows(keys.map(rowsOf));
+  return lookup;
+}
+
+/** The ascending union of ascending row lists; undefined when one of them is. */
+function unionOfRows(lists: readonly (Uint32Array | undefined)[]): Uint32Array | undefined {
+  if (lists.some((list) => list === undefined)) return undefined;
+  const rows = lists as readonly Uint32Array[];
+  if (rows.length === 1) return rows[0];
+  const all = new Uint32Array(rows.reduce((total, list) => total + list.length, 0));
+  let at = 0;
+  for (const list of rows) {
+    all.set(list, at);
+    at += list.length;
+  }
+  all.sort();
+  let size = 0;
+  for (let i = 0; i < all.length; i++) if (size === 0 || all[i] !== all[size - 1]) all[size++] = all[i];
+  return all.subarray(0, size);
 }

@@ -59,6 +59,7 @@ class ExactValueIndex<Value extends string | boolean> extends FieldIndex {
       values,
       (value) => postings.count(value),
       (value, target) => postings.setIn(value, target),
+      (value) => postings.rowsIfSettled(value),
     );
   }
 

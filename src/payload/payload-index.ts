@@ -20,6 +20,7 @@ import type { FieldIndex } from './field-index.js';
 import type { CompileOptions } from './filter.js';
 import { filterRows, type IndexedFields, type RowIds } from './filter-bitset.js';
 import { estimateRows } from './filter-estimate.js';
+import { listFilterRows } from './filter-rows.js';
 import type { Filter, RowPayload } from './filter-types.js';
 import { geoIndex } from './geo-index.js';
 import type { PayloadIndexInfo } from './index-declaration.js';
@@ -124,6 +125,23 @@ export class SegmentPayloadIndex {
   filter(filter: Filter, rows: number, payloadAt: (offset: number) => RowPayload, ids?: RowIds): Bitset {
     this.checkRows(rows);
     return filterRows(this.indexed, filter, rows, payloadAt, ids);
+  }
+
+  /**
+   * `filter(…)`'s rows as an ascending list, when a top-level `must` match on an indexed key
+   * lists at most `max` candidate rows (filter-rows.ts); undefined when it does not, and the
+   * caller uses `filter`. Same validity and `ids` rules as `filter`.
+   * @throws InvalidArgumentError if `rows` exceeds the rows indexed.
+   */
+  listRows(
+    filter: Filter,
+    rows: number,
+    payloadAt: (offset: number) => RowPayload,
+    max: number,
+    ids?: RowIds,
+  ): Uint32Array | undefined {
+    this.checkRows(rows);
+    return listFilterRows(this.indexed, filter, rows, payloadAt, max, ids);
   }
 
   /**

@@ -78,6 +78,14 @@ export class ValuePostings<Value> {
     return this.rows.slice(this.starts[slot], this.starts[slot + 1]);
   }
 
+  /**
+   * `rowsOf(value)` when no appended row awaits sorting, else undefined (a list made at every
+   * query would re-sort a growing segment's postings each time).
+   */
+  rowsIfSettled(value: Value): Uint32Array | undefined {
+    return this.tail > 0 ? undefined : this.rowsOf(value);
+  }
+
   /** Sets in `target` every row below `target.size` that holds `value`. */
   setIn(value: Value, target: Bitset): void {
     const slot = this.slots.get(value);
