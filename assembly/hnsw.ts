@@ -551,7 +551,11 @@ export function hnswSearch(
  * the same batch, each with its own scratch `s`, and together answer every query once,
  * sharing the work whatever their speeds. Query i is the `G_DIM` floats at
  * `queries + i·dim·4`; its results go to `outNodes`/`outDist` + i·k·4 (room for `k` each) and
- * its count to the u32 at `outFound + i·4`. Returns how many queries this thread answered.
+ * its count to the u32 at `outFound + i·4`, stored atomically after the results, so that
+ * another thread that reads a count there (the batch fills the counts with 0xFFFFFFFF first)
+ * also sees the results. A call claims at most `most` queries (0: until none is left), so
+ * that the calling thread can take part in the batch a few queries at a time and hand out
+ * the answered ones between calls. Returns how many queries this call answered.
  */
 export function hnswSearchShared(
   g: usize,
@@ -565,12 +569,13 @@ export function hnswSearchShared(
   outDist: usize,
   outFound: usize,
   counter: usize,
+  most: u32,
 ): i32 {
   const rows = <usize>field(g, G_VECTORS);
   const qBytes = (<usize>field(g, G_DIM)) << 2;
   const kBytes = (<usize>k) << 2;
   let answered = 0;
-  for (;;) {
+  while (most == 0 || <u32>answered < most) {
     const i = atomic.add<u32>(counter, 1);
     if (i >= nq) break;
     const at = <usize>i;
@@ -585,7 +590,7 @@ export function hnswSearchShared(
       outNodes + at * kBytes,
       outDist + at * kBytes,
     );
-    store<u32>(outFound + (at << 2), found);
+    atomic.store<u32>(outFound + (at << 2), found);
     answered++;
   }
   return answered;

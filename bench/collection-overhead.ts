@@ -238,8 +238,9 @@ const out: string[] = [
     'The collection ' +
     'decides per call where a search runs (`src/db/search-placement.ts`): a lone call, or a small one, on the ' +
     'calling thread; concurrent calls on the search workers, several to a message; a `searchBatch` in one block ' +
-    'of memory, walked by one call per worker, the workers claiming its queries one at a time from a shared ' +
-    'counter (`src/db/search-batch.ts`).',
+    'of memory, walked by the calling thread and all search workers but one, each claiming its queries one at a ' +
+    'time from a shared counter, the calling thread formatting the answered ones between its own searches ' +
+    '(`src/db/search-batch.ts`, `src/index/hnsw-shared-batch.ts`).',
   '',
 ];
 const targets: string[] = [];
@@ -271,6 +272,14 @@ out.push(
   "| data set | ef | 1 caller | 32 concurrent callers | largest deviation (1 caller, 32 callers) | raw's deviation | deviation of the ratio to raw (1 caller, 32 callers) | searchBatch |",
   '|---|---:|---:|---:|---:|---:|---:|---:|',
   ...targets,
+  '',
+  '`searchBatch`, step by step (medians of the same three-run measure, run by run in this section): the ' +
+    'workers alone, formatting on the calling thread meanwhile (commit `2743e7b`): 1.61× / 1.76× / 1.98× ' +
+    '(mixture, ef 16 / 64 / 256) and 1.61× / 1.90× / 1.84× (word vectors); the calling thread taking part ' +
+    '(`src/index/hnsw-shared-batch.ts`): the table above. The walks alone, without formatting hits, reach ' +
+    '1.87–2.1× on both cores at ef 16 (`HnswIndex.searchBatchEach` with no-op answers, measured beside raw); ' +
+    "the rest is this thread's share of checking and copying the queries (about 0.8 ms per 1,000) and of " +
+    'making 10,000 hits (1–1.6 µs per query), which no placement removes.',
   '',
 );
 out.push(

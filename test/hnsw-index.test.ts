@@ -159,6 +159,59 @@ describe('HNSW index', () => {
     await assert.rejects(index.searchBatchAsync([query(0), new Float32Array(3)], K), RangeError);
   });
 
+  test('a batch this thread takes part in hands out every answer once, in order, as search finds it', async () => {
+    const batch = Array.from({ length: 300 }, (_, i) => query(i % 100));
+    const half = new Bitset(N);
+    for (let i = 0; i < N; i += 2) half.set(i);
+    const few = new Bitset(N);
+    for (const o of [5, 17, 19_999]) few.set(o);
+    const cases: [Bitset | undefined, IndexSearchParams][] = [
+      [undefined, { ef: 40 }],
+      [half, { ef: 24 }],
+      [few, {}],
+    ];
+    for (const [allow, params] of cases) {
+      for (const workers of [0, 1, 2]) {
+        const order: number[] = [];
+        let stretches = 0;
+        const pending = index.searchBatchEach(
+          batch,
+          K,
+          allow,
+          params,
+          { workers, here: true, busy: () => stretches++ },
+          (q, nodes, distances, at, count) => {
+            order.push(q);
+            assert.deepEqual(
+              { offsets: nodes.slice(at, at + count), distances: distances.slice(at, at + count) },
+              index.search(batch[q], K, allow, params),
+            );
+          },
+        );
+        assert.throws(() => index.add(query(0)), /asynchronous searches/);
+        await pending;
+        assert.deepEqual(
+          order,
+          batch.map((_, q) => q),
+        );
+        // A batch over the three allowed rows is scanned (searchAsync), not walked.
+        if (allow !== few) assert.ok(stretches >= 1, 'this thread searched');
+      }
+    }
+  });
+
+  test('a batch whose answer handler throws rejects with it, after its workers, and the index stays usable', async () => {
+    const batch = Array.from({ length: 200 }, (_, i) => query(i % 100));
+    const boom = new RangeError('handler failed');
+    await assert.rejects(
+      index.searchBatchEach(batch, K, undefined, { ef: 32 }, { workers: 1, here: true }, (q) => {
+        if (q === 40) throw boom;
+      }),
+      (err) => err === boom,
+    );
+    assert.deepEqual(await index.searchBatchAsync([query(1)], K), [index.search(query(1), K)]);
+  });
+
   test('serialization round trip gives identical results', () => {
     const bytes = index.serialize();
     const store = new VectorStore(kern, DIM);

@@ -171,6 +171,20 @@ describe('the placement rule', () => {
     }
   });
 
+  test('a task that held the event loop is not saturation, nor is the sample that ends it (rule 3)', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    SearchPlacement.begin(); // starts the sampler if it sleeps
+    SearchPlacement.end();
+    const until = performance.now() + 150;
+    while (performance.now() < until) {
+      // one long task: the loop is busy throughout, and no sample is taken meanwhile
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5)); // the overdue sample runs first
+    const alone = SearchPlacement.begin();
+    SearchPlacement.end();
+    assert.equal(alone, true);
+  });
+
   test('while another call is in flight, searches above TINY go to workers; pinned ones stay here', () => {
     SearchPlacement.begin();
     const alone = SearchPlacement.begin();
@@ -247,6 +261,45 @@ describe('searchBatch on the workers', () => {
         assert.ok(messages >= 1 && messages <= 20, `${messages} messages for 200 queries`);
       }
     } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('searchBatch with the calling thread taking part', () => {
+  const dir = tempDir('quiver-placement-shared-');
+  after(() => dir.cleanup());
+
+  test('a large batch alone in the process: this thread and a worker share it, with the answers of lone calls', async () => {
+    const db = await Quiver.open(dir.path);
+    const sharedBusy = SearchPlacement.sharedBusy;
+    try {
+      const n = 4000;
+      const data = gaussianMixture(n + 1500, DIM, 20, 12);
+      const c = await db.createCollection('shared', { dimension: DIM, index: 'HNSW16', segmentSize: n });
+      await c.upsert(pointsOf(data, 0, n));
+      await c.flush();
+      await c.delete(Array.from({ length: 50 }, (_, i) => i * 37));
+      const queries = Array.from({ length: 1500 }, (_, q) => data.subarray((n + q) * DIM, (n + q + 1) * DIM));
+      for (const knobs of [{ ef: 64 }, { ef: 32, filter: HALF }, { ef: 96, offset: 3 }]) {
+        const lone = [];
+        for (const q of queries) lone.push(await c.search(q, { k: 10, ...knobs }));
+        let stretches = 0;
+        SearchPlacement.sharedBusy = (ms) => {
+          stretches++;
+          sharedBusy(ms);
+        };
+        const workersBefore = SearchPlacement.placed.workers;
+        // An idle stretch: the loop's load sampled while the lone searches ran counts no more (rule 3).
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        const batch = await c.searchBatch(queries, { k: 10, ...knobs });
+        SearchPlacement.sharedBusy = sharedBusy;
+        assert.deepEqual(batch, lone);
+        assert.ok(SearchPlacement.placed.workers > workersBefore, 'the batch went to the workers');
+        assert.ok(stretches >= 1, 'this thread searched a share of the batch');
+      }
+    } finally {
+      SearchPlacement.sharedBusy = sharedBusy;
       await db.close();
     }
   });

@@ -2,36 +2,46 @@
  * The batches behind `searchBatch`: many queries of one field, filter and `k`.
  *
  * `topKBatch` plans each segment's search once for the whole batch (the allowed rows are the
- * same for every query) and hands an index that searches batches (`searchBatchAsync`, HNSW)
+ * same for every query) and hands an index that searches batches (`searchBatchEach`, HNSW)
  * all its queries at once: they are copied into linear memory together, and one call per
  * search worker walks the graph for the queries it claims, one at a time, from a counter
  * the calls share, so that the workers (one per core) finish together whatever their speeds,
  * with one message each. Measured on 100k × 128 at ef 16 (2 cores), that answered more than
  * chunks of about 2 ms (a message each: a worker waited for its next chunk at every round
- * trip). A batch goes in slices of at most `SLICE_BYTES` (index/hnsw-batch.ts) of queries and results and about
- * `SLICE_WORK` of estimated work per worker (about 12 ms, so that a search issued meanwhile
- * waits no longer for a worker), two in flight: the next slice is handed out as soon as one
- * answers, before this thread formats it, so the workers go on while it does. A query's `finish` (scores, hits) runs on this thread as soon
- * as its segments have answered.
+ * trip). Answers come back as views of the batch's memory, and a query's `finish` (scores,
+ * hits) runs on this thread as soon as its segments have answered.
  *
  * Placement follows `SearchPlacement`'s rule for a whole call: a batch alone in the process
  * whose estimated work stays within `LONE_CALL_MAX` runs on this thread, and so do searches
- * of the growing segment (pinned) and every search in mode `here`.
+ * of the growing segment (pinned) and every search in mode `here`. A larger batch alone in
+ * the process, with one segment for the workers, is shared by this thread and all workers
+ * but one (hnsw-shared-batch.ts): this thread claims queries from the same counter and
+ * formats the answered ones between its own searches, so formatting takes no core from the
+ * workers and the core of a worker still waking is not idle (measured at ef 16 on 2 cores:
+ * 1.61 → 1.74–1.79× one thread's QPS on 100k × 128; the walks alone, without formatting,
+ * reach 1.9–2.1×). The worker left free serves searches issued meanwhile, and this thread
+ * gives the event loop a turn every `YIELD_MS`. Otherwise (concurrent calls, a saturated
+ * loop, several segments) the batch goes to the workers alone, in slices of at most
+ * `SLICE_BYTES` (index/hnsw-batch.ts) of queries and results and about `SLICE_WORK` of
+ * estimated work per worker (about 12 ms, so that a search issued meanwhile waits no longer
+ * for a worker), two in flight, so that the workers search one while this thread formats the
+ * other.
  *
  * `runWindowed` serves the rankings that cannot batch (maximal marginal relevance, indexes
- * without `searchBatchAsync`): a bounded number of single searches in flight. A batch of 1,000
+ * without `searchBatchEach`): a bounded number of single searches in flight. A batch of 1,000
  * queries started together keeps 1,000 calls' state alive until the last one settles, and the
  * young-generation collector copies every survivor — measured, that cost more than the
  * searches' own bookkeeping; a window of `BATCH_WINDOW` keeps every worker busy.
  *
  * Invariant: `results[i]` answers `queries[i]`, and equals what a lone `topK` of that query
- * returns (same index calls, same merge); the first failure rejects the batch.
+ * returns (same index calls, same merge); the first failure rejects the batch, once no
+ * worker reads its memory any more.
  */
 import { sliceRows } from '../index/hnsw-batch.js';
-import type { IndexSearchParams } from '../index/vector-index.js';
+import type { BatchPlacement, IndexSearchParams } from '../index/vector-index.js';
 import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import type { SegmentView } from '../segment/segment-view.js';
-import { type Candidate, candidates, merged, type RowScope } from './search.js';
+import { type Candidate, candidates, candidatesAt, merged, type RowScope } from './search.js';
 import { estimatedWork, LONE_CALL_MAX, SearchPlacement } from './search-placement.js';
 import { planSegmentSearch, type SegmentSearch, searchPlanned, searchPlannedAsync } from './search-plan.js';
 
@@ -89,18 +99,38 @@ export async function topKBatch<R>(
     let total = 0;
     for (const plan of plans) total += estimatedWork(plan) * queries.length;
     const loneHere = SearchPlacement.mode === 'rule' && alone && total <= LONE_CALL_MAX;
-    const lists = queries.map(() => new Array<Candidate[]>(plans.length));
+    // A query's lists are dropped once it is finished: candidates kept alive until the batch
+    // ends would be copied by every young-generation collection meanwhile.
+    const lists: (Candidate[][] | undefined)[] = new Array(queries.length);
     const waiting = new Uint16Array(queries.length).fill(plans.length);
-    const answered = (q: number, p: number, found: Candidate[]) => {
-      lists[q][p] = found;
-      if (--waiting[q] === 0) results[q] = finish(merged(lists[q], k), q);
-    };
+    const answered =
+      plans.length === 1
+        ? (q: number, _p: number, found: Candidate[]) => {
+            results[q] = finish(found.length > k ? found.slice(0, k) : found, q);
+          }
+        : (q: number, p: number, found: Candidate[]) => {
+            const list = (lists[q] ??= new Array<Candidate[]>(plans.length));
+            list[p] = found;
+            if (--waiting[q] === 0) {
+              lists[q] = undefined;
+              results[q] = finish(merged(list, k), q);
+            }
+          };
+    const here = plans.map((plan) => plan.pinned || loneHere || SearchPlacement.mode === 'here');
+    // This thread takes part in the workers' search of a batch alone in the process, when
+    // only one of its segments goes to the workers (and a worker is left free).
+    const withHere =
+      SearchPlacement.mode === 'rule' &&
+      alone &&
+      here.filter((h) => !h).length === 1 &&
+      KernelWorkerPool.of('search').maxWorkers >= 2;
     await Promise.all(
       plans.map((plan, p) => {
-        const here = plan.pinned || loneHere || SearchPlacement.mode === 'here';
-        if (here) SearchPlacement.placed.here += queries.length;
+        if (here[p]) SearchPlacement.placed.here += queries.length;
         else SearchPlacement.placed.workers += queries.length;
-        return here ? searchHere(plan, p, queries, answered) : searchOnWorkers(plan, p, queries, answered);
+        return here[p]
+          ? searchHere(plan, p, queries, answered)
+          : searchOnWorkers(plan, p, queries, answered, withHere);
       }),
     );
     return results;
@@ -122,17 +152,22 @@ function searchHere(
   for (let q = 0; q < queries.length; q++) answered(q, p, candidates(plan, searchPlanned(plan, queries[q])));
 }
 
-/** Every query's search of `plan` (the call's p-th) on the search workers, in chunks; its segment retained meanwhile. */
+/**
+ * Every query's search of `plan` (the call's p-th) on the search workers, in slices, its
+ * segment retained meanwhile; with `withHere`, this thread searches too (see the module
+ * comment).
+ */
 async function searchOnWorkers(
   plan: SegmentSearch,
   p: number,
   queries: readonly Float32Array[],
   answered: Answered,
+  withHere: boolean,
 ): Promise<void> {
   const { view, index, k, allow, params } = plan;
   const release = view.retain?.();
   try {
-    const searchBatch = plan.listed === undefined ? index.searchBatchAsync?.bind(index) : undefined;
+    const searchBatch = plan.listed === undefined ? index.searchBatchEach?.bind(index) : undefined;
     if (!searchBatch) {
       await runWindowed(
         queries.map((_, q) => q),
@@ -140,34 +175,51 @@ async function searchOnWorkers(
       );
       return;
     }
-    // Slices bounded by SLICE_BYTES (`sliceRows`) and SLICE_WORK (see the module comment), two in flight.
     const workers = KernelWorkerPool.of('search').maxWorkers;
-    const byWork = Math.floor((SLICE_WORK * workers) / Math.max(1, estimatedWork(plan)));
-    const size = Math.max(1, Math.min(sliceRows(index.dimension, k), byWork));
-    let next = 0;
-    /** The next slice's search, handed to the workers now; undefined when none is left. */
-    const start = () => {
-      if (next >= queries.length) return undefined;
-      const from = next;
-      next += size;
-      return { from, found: searchBatch(queries.slice(from, from + size), k, allow, params, workers) };
-    };
-    // Each lane hands out its next slice before it formats the one that answered, so the
-    // workers never wait for this thread's formatting.
-    const lane = async () => {
-      for (let slice = start(); slice !== undefined; ) {
-        const found = await slice.found;
-        const { from } = slice;
-        slice = start();
-        try {
-          for (let i = 0; i < found.length; i++) answered(from + i, p, candidates(plan, found[i]));
-        } catch (err) {
-          slice?.found.catch(() => undefined); // the batch rejects with err; this slice is not awaited
-          throw err;
-        }
+    // Queries without an answer (nothing allowed) get no call: they answer [] at the end.
+    const given = new Uint8Array(queries.length);
+    const slice = (from: number, size: number, how: BatchPlacement) =>
+      searchBatch(
+        queries.slice(from, from + size),
+        k,
+        allow,
+        params,
+        how,
+        (q, nodes, distances, at, count) => {
+          given[from + q] = 1;
+          answered(from + q, p, candidatesAt(plan, nodes, distances, at, count));
+        },
+      );
+    if (withHere) {
+      // This thread and all workers but one: the other stays free for searches meanwhile.
+      const size = sliceRows(index.dimension, k);
+      for (let from = 0; from < queries.length; from += size) {
+        await slice(from, size, { workers: workers - 1, here: true, busy: SearchPlacement.sharedBusy });
       }
-    };
-    await Promise.all([lane(), lane()]);
+    } else {
+      // Slices bounded by SLICE_BYTES (`sliceRows`) and SLICE_WORK (see the module comment), two
+      // in flight: each lane hands out its next slice before it formats the one that answered,
+      // so the workers never wait for this thread's formatting.
+      const byWork = Math.floor((SLICE_WORK * workers) / Math.max(1, estimatedWork(plan)));
+      const size = Math.max(1, Math.min(sliceRows(index.dimension, k), byWork));
+      let next = 0;
+      const lane = async () => {
+        while (next < queries.length) {
+          const from = next;
+          next += size;
+          try {
+            await slice(from, size, { workers, here: false });
+          } catch (err) {
+            next = queries.length; // the other lane ends with its slice: the segment stays retained till then
+            throw err;
+          }
+        }
+      };
+      const [a, b] = await Promise.allSettled([lane(), lane()]);
+      if (a.status === 'rejected') throw a.reason;
+      if (b.status === 'rejected') throw b.reason;
+    }
+    for (let q = 0; q < queries.length; q++) if (given[q] === 0) answered(q, p, []);
   } finally {
     release?.();
   }

@@ -26,7 +26,10 @@
  *    with `performance.eventLoopUtilization` by a timer that runs while searches do), the
  *    calling thread is the bottleneck and lone calls are placed as concurrent ones. A sample
  *    older than two periods does not count: the loop has been held by one long task, such as
- *    a caller awaiting search after search within one turn, which gains nothing from a worker.
+ *    a caller awaiting search after search within one turn, which gains nothing from a worker;
+ *    nor does the sample that ends such a stretch (its period lasted more than two). The time
+ *    this thread spends searching its own share of a `searchBatch` (search-batch.ts) is not
+ *    counted as load: it would make the batch's next call look concurrent.
  *
  * Estimates are coarse, in vector-component operations (`estimatedWork`): one distance
  * over d dimensions costs d; an exact scan of r rows r·d; an HNSW walk with ef candidates
@@ -64,15 +67,23 @@ const loop = {
   last: performance.eventLoopUtilization(),
   sampledAt: 0,
   busy: false,
+  /** Time (ms) this thread spent searching its share of batches since the last sample (`SearchPlacement.sharedBusy`). */
+  sharedMs: 0,
   callsSinceSample: 0,
   quietPeriods: 0,
 };
 
 function sampleLoop(): void {
   const now = performance.eventLoopUtilization();
-  loop.busy = performance.eventLoopUtilization(now, loop.last).utilization >= SATURATED;
+  const { active, idle } = performance.eventLoopUtilization(now, loop.last);
+  const at = performance.now();
+  // A period stretched past two by a task that held the loop meanwhile is the long-task case
+  // of rule 3, not saturation: the sample that ends it does not count either.
+  const held = at - loop.sampledAt > 2 * SAMPLE_MS;
+  loop.busy = !held && active - loop.sharedMs >= SATURATED * (active + idle);
+  loop.sharedMs = 0;
   loop.last = now;
-  loop.sampledAt = performance.now();
+  loop.sampledAt = at;
   loop.quietPeriods = loop.callsSinceSample === 0 ? loop.quietPeriods + 1 : 0;
   loop.callsSinceSample = 0;
   if (loop.quietPeriods >= IDLE_PERIODS) {
@@ -140,6 +151,14 @@ export const SearchPlacement = {
     return inFlight++ === 0 && !saturated;
   },
 
+  /**
+   * Records `ms` this thread spent searching its share of a batch (search-batch.ts): not
+   * counted as the event loop's load by rule 3, since it is the batch's own work, which would
+   * otherwise make the batch's next call look concurrent.
+   */
+  sharedBusy(ms: number): void {
+    loop.sharedMs += ms;
+  },
   /** Ends a call started by `begin`. */
   end(): void {
     inFlight--;

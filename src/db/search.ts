@@ -111,11 +111,27 @@ export function merged(lists: Candidate[][], k: number): Candidate[] {
 
 /** A segment search's results as candidates of its segment (partition offsets mapped to the segment's). */
 export function candidates(plan: SegmentSearch, found: IndexSearchResult): Candidate[] {
+  return candidatesAt(plan, found.offsets, found.distances, 0, found.offsets.length);
+}
+
+/** `candidates` of the `count` results at index `at` of `offsets`/`distances`. */
+export function candidatesAt(
+  plan: SegmentSearch,
+  offsets: Uint32Array,
+  distances: Float32Array,
+  at: number,
+  count: number,
+): Candidate[] {
   const { view, rowsOf } = plan;
-  const { offsets, distances } = found;
-  const out = new Array<Candidate>(offsets.length);
-  for (let i = 0; i < offsets.length; i++) {
-    out[i] = { view, offset: rowsOf ? rowsOf[offsets[i]] : offsets[i], distance: distances[i], score: 0 };
+  const out = new Array<Candidate>(count);
+  for (let i = 0; i < count; i++) {
+    const offset = offsets[at + i];
+    out[i] = {
+      view,
+      offset: rowsOf ? rowsOf[offset] : offset,
+      distance: distances[at + i],
+      score: Number.NaN,
+    };
   }
   return out;
 }

@@ -26,9 +26,16 @@ import { Bitset } from './bitset.js';
 import { FlatIndex } from './flat-index.js';
 import { HnswGraph } from './hnsw-graph.js';
 import { SearchBlock } from './hnsw-search-block.js';
+import { walkShared } from './hnsw-shared-batch.js';
 import { type ListedSource, listedScan } from './listed-scan.js';
 import { normalizedRows, normalizeInPlace } from './unit-length.js';
-import type { IndexSearchParams, IndexSearchResult, TrainableIndex } from './vector-index.js';
+import type {
+  BatchAnswer,
+  BatchPlacement,
+  IndexSearchParams,
+  IndexSearchResult,
+  TrainableIndex,
+} from './vector-index.js';
 import { VectorStore } from './vector-store.js';
 
 export { normalizedRows, normalizeInPlace } from './unit-length.js';
@@ -47,6 +54,26 @@ export interface HnswOptions {
 export const HNSW_DEFAULTS = { M: 16, efConstruction: 200, ef: 64, seed: 1 } as const;
 
 const EMPTY: IndexSearchResult = { offsets: new Uint32Array(0), distances: new Float32Array(0) };
+
+/**
+ * Copies `rows` (of equal length) one after another into `to`, a run of rows that lie one
+ * after another in one buffer (as queries validated into one slab do) with one `set`.
+ */
+function copyRows(rows: readonly Float32Array[], to: Float32Array): void {
+  let at = 0;
+  for (let i = 0; i < rows.length; ) {
+    const first = rows[i];
+    let end = first.byteOffset + first.byteLength;
+    let j = i + 1;
+    while (j < rows.length && rows[j].buffer === first.buffer && rows[j].byteOffset === end) {
+      end += rows[j].byteLength;
+      j++;
+    }
+    to.set(new Float32Array(first.buffer, first.byteOffset, (end - first.byteOffset) >>> 2), at);
+    at += (end - first.byteOffset) >>> 2;
+    i = j;
+  }
+}
 
 /**
  * Scan the allowed points exactly rather than walk the graph when
@@ -419,20 +446,53 @@ export class HnswIndex implements TrainableIndex {
     params?: IndexSearchParams,
     parallel = 1,
   ): Promise<IndexSearchResult[]> {
+    const out = new Array<IndexSearchResult>(queries.length).fill(EMPTY);
+    await this.searchBatchEach(
+      queries,
+      k,
+      allow,
+      params,
+      { workers: parallel, here: false },
+      (q, n, d, at, c) => {
+        out[q] = { offsets: n.slice(at, at + c), distances: d.slice(at, at + c) };
+      },
+    );
+    return out;
+  }
+
+  /**
+   * `searchBatchAsync` whose answers go to `each` as they come, in query order, as views of
+   * the batch's block (no copy; hnsw-shared-batch.ts): `workers` worker calls share the
+   * queries, and with `here` this thread takes part, formatting answers between its own
+   * searches. A query without an answer (k = 0, an empty index, nothing allowed) gets no
+   * call. Until it settles the graph must not change.
+   */
+  async searchBatchEach(
+    queries: readonly Float32Array[],
+    k: number,
+    allow: Bitset | undefined,
+    params: IndexSearchParams | undefined,
+    how: BatchPlacement,
+    each: BatchAnswer,
+  ): Promise<void> {
     const n = this.graph.count;
     const nq = queries.length;
-    if (k <= 0 || n === 0 || nq === 0) return queries.map(() => EMPTY);
+    if (k <= 0 || n === 0 || nq === 0) return;
     for (const q of queries) this.checkQuery(q, allow);
     const ef = params?.ef ?? this.options.ef;
     if (!Number.isInteger(ef) || ef < 1) throw new RangeError(`ef must be a positive integer, got ${ef}`);
     const live = this.liveSet(allow);
     const allowed = live ? live.count() : n;
     const limit = Math.min(k, allowed);
-    if (limit === 0) return queries.map(() => EMPTY);
+    if (limit === 0) return;
     const walkEf = Math.max(ef, limit);
     const strategy = params?.strategy ?? 'auto';
     if (strategy === 'scan' || (strategy === 'auto' && live && scanBeatsWalk(allowed, walkEf, n))) {
-      return Promise.all(queries.map((q) => this.searchAsync(q, k, allow, params)));
+      const found = await Promise.all(queries.map((q) => this.searchAsync(q, k, allow, params)));
+      found.forEach((r, q) => {
+        if (r.offsets.length > 0) each(q, r.offsets, r.distances, 0, r.offsets.length);
+      });
+      return;
     }
     const d = this.dimension;
     const kern = this.kern;
@@ -443,41 +503,60 @@ export class HnswIndex implements TrainableIndex {
     const outFound = outDist + nq * limit * 4;
     const counter = outFound + nq * 4;
     const livePtr = live ? counter + 4 : 0;
-    const calls = Math.max(1, Math.min(parallel, nq));
+    const calls = Math.max(how.here ? 0 : 1, Math.min(how.workers, nq));
     const slots: number[] = [];
     this.inflight++;
     try {
       const f32 = kern.f32(block, nq * d);
-      for (let i = 0; i < nq; i++) {
-        f32.set(queries[i], i * d);
-        if (this.distance === Kind.COSINE) normalizeInPlace(f32, i * d, d);
-      }
-      kern.u32(counter, 1)[0] = 0;
+      copyRows(queries, f32);
+      if (this.distance === Kind.COSINE) for (let i = 0; i < nq; i++) normalizeInPlace(f32, i * d, d);
       if (live) kern.u32(livePtr, words).set(live.words);
       for (let c = 0; c < calls; c++) slots.push(this.idleSlots.pop() ?? this.nextSlot++);
-      const scratches = slots.map((slot) => this.graph.scratch(slot, walkEf).ptr);
+      const workerScratches = slots.map((slot) => this.graph.scratch(slot, walkEf).ptr);
+      // This thread walks with slot 0, the scratch of its synchronous searches: they never overlap.
+      const hereScratch = how.here ? () => this.graph.scratch(0, walkEf).ptr : undefined;
       this.graph.syncHeader();
-      const pool = KernelWorkerPool.for(kern, 'search');
-      const args = [block, nq, limit, walkEf, allow ? livePtr : 0, outNodes, outDist, outFound, counter];
-      await Promise.all(scratches.map((s) => pool.run('hnswSearchShared', [this.graph.header, s, ...args])));
-      const found = kern.u32(outFound, nq);
-      // Views of the whole result block made once (a view per query costs more than its copy;
-      // the exact-scan fallback writes into the block without allocating, so they stay valid).
-      const allNodes = kern.u32(outNodes, nq * limit);
-      const allDists = kern.f32(outDist, nq * limit);
-      const out = new Array<IndexSearchResult>(nq);
-      for (let i = 0; i < nq; i++) {
-        let got = found[i];
-        if (got < limit) {
-          const query = block + i * d * 4;
-          const nodes = outNodes + i * limit * 4;
-          const dists = outDist + i * limit * 4;
-          got = kern.searchTopK(this.distance, query, this.store.ptr, n, d, limit, livePtr, nodes, dists);
-        }
-        const at = i * limit;
-        out[i] = { offsets: allNodes.slice(at, at + got), distances: allDists.slice(at, at + got) };
-      }
-      return out;
+      const args = [
+        block,
+        nq,
+        limit,
+        walkEf,
+        allow ? livePtr : 0,
+        outNodes,
+        outDist,
+        outFound,
+        counter,
+      ] as const;
+      const complete = (q: number, _got: number) =>
+        kern.searchTopK(
+          this.distance,
+          block + q * d * 4,
+          this.store.ptr,
+          n,
+          d,
+          limit,
+          livePtr,
+          outNodes + q * limit * 4,
+          outDist + q * limit * 4,
+        );
+      await walkShared(
+        {
+          kern,
+          header: this.graph.header,
+          workerScratches,
+          hereScratch,
+          args,
+          nq,
+          limit,
+          outNodes,
+          outDist,
+          outFound,
+          counter,
+          busy: how.busy,
+          complete,
+        },
+        each,
+      );
     } finally {
       this.idleSlots.push(...slots);
       this.inflight--;

@@ -17,6 +17,22 @@ export interface IndexSearchResult {
   distances: Float32Array;
 }
 
+/** Where a batch is searched: by `workers` worker calls and, with `here`, the calling thread (told its busy stretches, ms). */
+export interface BatchPlacement {
+  workers: number;
+  here: boolean;
+  busy?: (ms: number) => void;
+}
+
+/** Query q's `count` results at index `at` of `nodes`/`distances` (views of linear memory: read them during the call only). */
+export type BatchAnswer = (
+  q: number,
+  nodes: Uint32Array,
+  distances: Float32Array,
+  at: number,
+  count: number,
+) => void;
+
 /** Query-time effort knobs; each index reads the ones it understands and ignores the rest. */
 export interface IndexSearchParams {
   /** Candidates kept by graph indexes (HNSW); higher is slower and more accurate. */
@@ -75,6 +91,20 @@ export interface VectorIndexRead {
     params?: IndexSearchParams,
     parallel?: number,
   ): Promise<IndexSearchResult[]>;
+
+  /**
+   * `searchBatchAsync` whose answers go to `each` as they come, in query order, as views (no
+   * copy); `workers` worker calls share the queries, and with `here` the calling thread
+   * takes part (optional; HNSW). A query without an answer gets no call.
+   */
+  searchBatchEach?(
+    queries: readonly Float32Array[],
+    k: number,
+    allow: Bitset | undefined,
+    params: IndexSearchParams | undefined,
+    how: BatchPlacement,
+    each: BatchAnswer,
+  ): Promise<void>;
 
   /**
    * The exact k nearest of the offsets listed in `rows` (ascending, each below `size`),

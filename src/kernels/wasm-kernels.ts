@@ -60,6 +60,21 @@ interface KernelExports {
     outNodes: number,
     outDist: number,
   ): number;
+  /** assembly/hnsw.ts: the batch queries this call claims (at most `most`; 0: all left), answered. */
+  hnswSearchShared(
+    graph: number,
+    scratch: number,
+    queries: number,
+    nq: number,
+    k: number,
+    ef: number,
+    allow: number,
+    outNodes: number,
+    outDist: number,
+    outFound: number,
+    counter: number,
+    most: number,
+  ): number;
   hnswInsert(graph: number, scratch: number, node: number): void;
   hnswInsertClaimed(graph: number, scratch: number): void;
   hnswRepair(graph: number, scratch: number, node: number): void;

@@ -117,6 +117,14 @@ export class KernelWorkerPool {
     });
   }
 
+  /**
+   * Sends the calls queued so far now, without waiting for the turn of the event loop to
+   * end: for a caller that goes on computing on this thread while the workers run them.
+   */
+  sendNow(): void {
+    this.dispatch();
+  }
+
   /** Dispatches once the current turn of the event loop has queued what it will (see the invariants). */
   private scheduleDispatch(): void {
     if (this.dispatchScheduled) return;
