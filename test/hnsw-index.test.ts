@@ -133,16 +133,23 @@ describe('HNSW index', () => {
     assert.deepEqual(flat, exact.search(query(5), K));
   });
 
-  test('a batch shared by several worker calls answers each query as search does', async () => {
-    const batch = Array.from({ length: 60 }, (_, i) => query(i));
+  /** A batch's cases: no filter, half the nodes allowed, and three (a batch that is scanned). */
+  const batchFilters = (): [Bitset | undefined, IndexSearchParams][] => {
     const half = new Bitset(N);
     for (let i = 0; i < N; i += 2) half.set(i);
     const few = new Bitset(N);
     for (const o of [5, 17, 19_999]) few.set(o);
-    const cases: [Bitset | undefined, IndexSearchParams][] = [
+    return [
       [undefined, { ef: 40 }],
       [half, { ef: 24 }],
       [few, {}],
+    ];
+  };
+
+  test('a batch shared by several worker calls answers each query as search does', async () => {
+    const batch = Array.from({ length: 60 }, (_, i) => query(i));
+    const cases: [Bitset | undefined, IndexSearchParams][] = [
+      ...batchFilters(),
       [undefined, { strategy: 'scan' }],
     ];
     for (const [allow, params] of cases) {
@@ -161,15 +168,8 @@ describe('HNSW index', () => {
 
   test('a batch this thread takes part in hands out every answer once, in order, as search finds it', async () => {
     const batch = Array.from({ length: 300 }, (_, i) => query(i % 100));
-    const half = new Bitset(N);
-    for (let i = 0; i < N; i += 2) half.set(i);
-    const few = new Bitset(N);
-    for (const o of [5, 17, 19_999]) few.set(o);
-    const cases: [Bitset | undefined, IndexSearchParams][] = [
-      [undefined, { ef: 40 }],
-      [half, { ef: 24 }],
-      [few, {}],
-    ];
+    const cases = batchFilters();
+    const few = cases[2][0];
     for (const [allow, params] of cases) {
       for (const workers of [0, 1, 2]) {
         const order: number[] = [];
