@@ -527,6 +527,103 @@ function searchLayer<T>(
 }
 
 /**
+ * Unfiltered level-0 walks keeping at least this many candidates use `searchPool`, narrower
+ * ones the heaps of `searchLayer`. Measured (`collection.search`, interleaved A/B, same
+ * recall): wink word vectors 1.04× / 1.05× / 1.08× / 1.07× at ef 32 / 48 / 64 / 96; the 100k
+ * mixture 0.95× at ef 16 and 1.04× at 64.
+ */
+const POOL_MIN_EF: i32 = 32;
+
+/** The flag a pool entry's node carries once it has been expanded (`searchPool`). */
+const EXPANDED: u32 = 0x80000000;
+
+/**
+ * `searchLayer` without a filter, on one sorted array instead of two heaps: the pool (in
+ * the candidates' room of `s`) holds the `ef` best nodes found, ascending by (distance,
+ * node), each flagged once expanded, and the walk expands the first unexpanded one until
+ * none is left. A node outside the pool is worse than all `ef` in it and would never be
+ * expanded by `searchLayer` either, so both expand the same nodes in the same order and
+ * return the same results, except among exactly equal distances. Leaves the results in
+ * the results max-heap of `s` (sorted descending, which is a max-heap), as `searchLayer`
+ * does; returns how many. An insertion is a binary search and one `memory.copy`, where the
+ * heaps took a sift in each of two heaps and a pop per expansion.
+ */
+function searchPool<T>(
+  g: usize,
+  s: usize,
+  q: usize,
+  rows: usize,
+  ep: u32,
+  epDist: f32,
+  level: i32,
+  ef: i32,
+): i32 {
+  const epoch = newEpoch(s);
+  const visited = <usize>load<u32>(s + S_VISITED);
+  const pool = <usize>load<u32>(s + S_CANDIDATES);
+  const tmp = <usize>load<u32>(s + S_TMP2);
+  const kind = <i32>field(g, G_KIND);
+  const dim = <i32>field(g, G_DIM);
+  const locks = <usize>field(g, G_LOCKS);
+
+  store<u16>(visited + ((<usize>ep) << 1), <u16>epoch);
+  setPair(pool, 0, epDist, ep);
+  let size = 1;
+  let cursor = 0;
+  while (cursor < size) {
+    const c = pairNode(pool, cursor);
+    store<u32>(pool + ((<usize>cursor) << 3), c | EXPANDED, 4);
+    cursor++;
+    while (cursor < size && (pairNode(pool, cursor) & EXPANDED) != 0) cursor++;
+
+    if (locks != 0) acquire(locks + ((<usize>c) << 2));
+    const list = linksOf(g, c, level);
+    const n = <i32>load<u32>(list);
+    // As in `searchLayer`: mark and touch first, measure after.
+    let fresh = 0;
+    for (let i = 0; i < n; i++) {
+      const next = load<u32>(list + 4 + ((<usize>i) << 2));
+      const mark = visited + ((<usize>next) << 1);
+      if (<u32>load<u16>(mark) == epoch) continue;
+      store<u16>(mark, <u16>epoch);
+      touchRow<T>(rows, next, dim);
+      store<u32>(tmp + ((<usize>fresh) << 2), next);
+      fresh++;
+    }
+    if (locks != 0) release(locks + ((<usize>c) << 2));
+    if (cursor < size) touchList(g, pairNode(pool, cursor), level);
+
+    for (let i = 0; i < fresh; i++) {
+      const next = load<u32>(tmp + ((<usize>i) << 2));
+      const full = size >= ef;
+      const bound = full ? pairDist(pool, size - 1) : F32_INFINITY;
+      const d = rowDistanceWithin<T>(kind, q, rows, next, dim, bound);
+      if (full && !(d < bound)) continue;
+      // The first entry that ranks after (d, next).
+      let lo = 0;
+      let hi = size;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (after(pairDist(pool, mid), pairNode(pool, mid) & ~EXPANDED, d, next)) hi = mid;
+        else lo = mid + 1;
+      }
+      const kept = full ? size - 1 : size;
+      const at = pool + ((<usize>lo) << 3);
+      if (kept > lo) memory.copy(at + 8, at, (<usize>(kept - lo)) << 3);
+      setPair(pool, lo, d, next);
+      if (!full) size++;
+      if (lo < cursor) cursor = lo;
+    }
+  }
+  const results = <usize>load<u32>(s + S_RESULTS);
+  for (let i = 0; i < size; i++) {
+    const from = size - 1 - i;
+    setPair(results, i, pairDist(pool, from), pairNode(pool, from) & ~EXPANDED);
+  }
+  return size;
+}
+
+/**
  * The `k` nearest returnable nodes to the query at `q` (allowed by the bitset at `allow`
  * when it is not 0, and not deleted), searching level 0 with `max(ef, k)` candidates.
  * Writes up to k nodes (u32) and distances (f32), ascending by (distance, node); returns
@@ -652,7 +749,11 @@ function searchGraph<T>(
   }
   const filtered = allow != 0 || field(g, G_DELETED_COUNT) != 0;
   if (allow != 0) touchBits(allow, field(g, G_COUNT));
-  let n = searchLayer<T>(g, s, q, rows, cur, curDist, 0, max(ef, k), allow, filtered);
+  const width = max(ef, k);
+  let n =
+    filtered || width < POOL_MIN_EF
+      ? searchLayer<T>(g, s, q, rows, cur, curDist, 0, width, allow, filtered)
+      : searchPool<T>(g, s, q, rows, cur, curDist, 0, width);
   const results = <usize>load<u32>(s + S_RESULTS);
   while (n > k) {
     maxPop(results, n);
@@ -780,7 +881,7 @@ function linkFrom(g: usize, s: usize, node: u32, entry: u32, top: i32, level: i3
   }
   const ef = <i32>field(g, G_EF_CONSTRUCTION);
   for (let l = min(level, top); l >= 0; l--) {
-    const n = searchLayer<f32>(g, s, q, vectors, cur, curDist, l, ef, 0, false);
+    const n = searchPool<f32>(g, s, q, vectors, cur, curDist, l, ef);
     cur = connect(g, s, node, n, l);
     curDist = nodeDistance(g, q, cur);
   }
