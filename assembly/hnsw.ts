@@ -440,6 +440,40 @@ function greedyClosest<T>(g: usize, q: usize, rows: usize, start: u32, startDist
 }
 
 /**
+ * Marks the neighbours of `c` on `level` that this walk (`epoch`) has not visited yet,
+ * touches their rows so that all their loads are in flight before the first distance needs
+ * one, and lists them at `tmp`; returns how many. Holds `c`'s lock while it reads the list.
+ */
+@inline
+function freshNeighbours<T>(
+  g: usize,
+  c: u32,
+  level: i32,
+  rows: usize,
+  dim: i32,
+  visited: usize,
+  epoch: u32,
+  tmp: usize,
+): i32 {
+  const locks = <usize>field(g, G_LOCKS);
+  if (locks != 0) acquire(locks + ((<usize>c) << 2));
+  const list = linksOf(g, c, level);
+  const n = <i32>load<u32>(list);
+  let fresh = 0;
+  for (let i = 0; i < n; i++) {
+    const next = load<u32>(list + 4 + ((<usize>i) << 2));
+    const mark = visited + ((<usize>next) << 1);
+    if (<u32>load<u16>(mark) == epoch) continue;
+    store<u16>(mark, <u16>epoch);
+    touchRow<T>(rows, next, dim);
+    store<u32>(tmp + ((<usize>fresh) << 2), next);
+    fresh++;
+  }
+  if (locks != 0) release(locks + ((<usize>c) << 2));
+  return fresh;
+}
+
+/**
  * Best-first search on `level` from `ep` over the rows at `rows` (see `rowDistance`),
  * keeping the `ef` best returnable nodes in the results max-heap of `s`; returns how many
  * it holds. With `filtered`, the walk goes on while fewer than `ef` returnable nodes were
@@ -461,9 +495,9 @@ function searchLayer<T>(
   const visited = <usize>load<u32>(s + S_VISITED);
   const candidates = <usize>load<u32>(s + S_CANDIDATES);
   const results = <usize>load<u32>(s + S_RESULTS);
+  const tmp = <usize>load<u32>(s + S_TMP2);
   const kind = <i32>field(g, G_KIND);
   const dim = <i32>field(g, G_DIM);
-  const locks = <usize>field(g, G_LOCKS);
 
   store<u16>(visited + ((<usize>ep) << 1), <u16>epoch);
   let nCand = 0;
@@ -484,23 +518,7 @@ function searchLayer<T>(
     minPop(candidates, nCand);
     nCand--;
 
-    if (locks != 0) acquire(locks + ((<usize>c) << 2));
-    const list = linksOf(g, c, level);
-    const n = <i32>load<u32>(list);
-    // First pass: mark the unvisited neighbours and touch their rows, so that the loads of
-    // all of them are in flight before the first distance needs one.
-    let fresh = 0;
-    const tmp = <usize>load<u32>(s + S_TMP2);
-    for (let i = 0; i < n; i++) {
-      const next = load<u32>(list + 4 + ((<usize>i) << 2));
-      const mark = visited + ((<usize>next) << 1);
-      if (<u32>load<u16>(mark) == epoch) continue;
-      store<u16>(mark, <u16>epoch);
-      touchRow<T>(rows, next, dim);
-      store<u32>(tmp + ((<usize>fresh) << 2), next);
-      fresh++;
-    }
-    if (locks != 0) release(locks + ((<usize>c) << 2));
+    const fresh = freshNeighbours<T>(g, c, level, rows, dim, visited, epoch, tmp);
     // The next candidate to expand is most often the current best: its list is fetched
     // while the distances below are computed.
     if (nCand > 0) touchList(g, pairNode(candidates, 0), level);
@@ -564,7 +582,6 @@ function searchPool<T>(
   const tmp = <usize>load<u32>(s + S_TMP2);
   const kind = <i32>field(g, G_KIND);
   const dim = <i32>field(g, G_DIM);
-  const locks = <usize>field(g, G_LOCKS);
 
   store<u16>(visited + ((<usize>ep) << 1), <u16>epoch);
   setPair(pool, 0, epDist, ep);
@@ -576,21 +593,7 @@ function searchPool<T>(
     cursor++;
     while (cursor < size && (pairNode(pool, cursor) & EXPANDED) != 0) cursor++;
 
-    if (locks != 0) acquire(locks + ((<usize>c) << 2));
-    const list = linksOf(g, c, level);
-    const n = <i32>load<u32>(list);
-    // As in `searchLayer`: mark and touch first, measure after.
-    let fresh = 0;
-    for (let i = 0; i < n; i++) {
-      const next = load<u32>(list + 4 + ((<usize>i) << 2));
-      const mark = visited + ((<usize>next) << 1);
-      if (<u32>load<u16>(mark) == epoch) continue;
-      store<u16>(mark, <u16>epoch);
-      touchRow<T>(rows, next, dim);
-      store<u32>(tmp + ((<usize>fresh) << 2), next);
-      fresh++;
-    }
-    if (locks != 0) release(locks + ((<usize>c) << 2));
+    const fresh = freshNeighbours<T>(g, c, level, rows, dim, visited, epoch, tmp);
     if (cursor < size) touchList(g, pairNode(pool, cursor), level);
 
     for (let i = 0; i < fresh; i++) {
