@@ -229,7 +229,7 @@ function rowDistanceWithin<T>(kind: i32, q: usize, rows: usize, node: u32, dim: 
  * loads it may not need. Touching every other line only: 0.62–0.70× (word vectors and the
  * 100k mixture, ef 16–128). Walking two queries at once on a thread (each step measures one
  * query's neighbours, touched while the other's were measured; same answers) measured
- * 0.92–1.05× on batches: a core keeps no more loads in flight than whole-row touching asks.
+ * 0.92–1.03× on batches: a core keeps no more loads in flight than whole-row touching asks.
  * Fewer bytes per distance (SQ8 rows, `HnswSq8Index`) is what remains to gain.
  * The dropped loads survive optimization because a load may trap.
  */
