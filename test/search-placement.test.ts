@@ -9,10 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { SearchCoalescer } from '../src/db/search-coalescer.js';
 import { estimatedWork, LONE_CALL_MAX, SearchPlacement, TINY } from '../src/db/search-placement.js';
 import { FlatIndex } from '../src/index/flat-index.js';
 import {
   type Collection,
+  DimensionMismatchError,
   DistanceKind,
   type EmbeddedCollection,
   type Filter,
@@ -300,6 +302,73 @@ describe('searchBatch with the calling thread taking part', () => {
       }
     } finally {
       SearchPlacement.sharedBusy = sharedBusy;
+      await db.close();
+    }
+  });
+});
+
+describe('concurrent plain searches share batches (search-coalescer.ts)', () => {
+  const dir = tempDir('quiver-placement-coalesced-');
+  after(() => dir.cleanup());
+
+  test('calls issued together are answered in shared batches, each with the answer of a lone call', async () => {
+    const db = await Quiver.open(dir.path);
+    try {
+      const n = 3000;
+      const data = gaussianMixture(n + 200 + 96, DIM, 20, 13);
+      const c = await db.createCollection('coalesced', { dimension: DIM, index: 'HNSW16', segmentSize: n });
+      await c.upsert(pointsOf(data, 0, n));
+      await c.flush();
+      await c.upsert(pointsOf(data, n, n + 200)); // a growing segment, searched on this thread
+      await c.delete([5, 77, 1200, n + 3]);
+      const queries = Array.from({ length: 96 }, (_, q) =>
+        data.subarray((n + 200 + q) * DIM, (n + 201 + q) * DIM),
+      );
+      const lone = [];
+      for (const q of queries) lone.push(await c.search(q, { k: 10, ef: 48, withPayload: q[0] > 0 }));
+      const before = { ...SearchCoalescer.answered };
+      const together = await Promise.all(
+        queries.map((q) => c.search(q, { k: 10, ef: 48, withPayload: q[0] > 0 })),
+      );
+      assert.deepEqual(together, lone);
+      const calls = SearchCoalescer.answered.calls - before.calls;
+      const batches = SearchCoalescer.answered.batches - before.batches;
+      // The first call finds nothing in flight and runs alone; the others join one batch.
+      assert.equal(calls, queries.length - 1);
+      assert.equal(batches, 1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('calls with other k or ef go in batches of their own; filtered, offset and invalid calls never join', async () => {
+    const db = await Quiver.open(dir.path);
+    try {
+      const n = 3000;
+      const data = gaussianMixture(n + 40, DIM, 20, 14);
+      const c = await db.createCollection('mixed', { dimension: DIM, index: 'HNSW16', segmentSize: n });
+      await c.upsert(pointsOf(data, 0, n));
+      await c.flush();
+      const queries = Array.from({ length: 40 }, (_, q) => data.subarray((n + q) * DIM, (n + q + 1) * DIM));
+      const knobsOf = (q: number) =>
+        [
+          { k: 10, ef: 32 },
+          { k: 5, ef: 32 },
+          { k: 10, ef: 64 },
+          { k: 10, ef: 32, filter: HALF },
+          { k: 4, offset: 2 },
+        ][q % 5];
+      const lone = [];
+      for (let q = 0; q < queries.length; q++) lone.push(await c.search(queries[q], knobsOf(q)));
+      const before = { ...SearchCoalescer.answered };
+      const bad = c.search(new Float32Array(DIM + 1), { k: 10, ef: 32 });
+      const together = Promise.all(queries.map((q, i) => c.search(q, knobsOf(i))));
+      await assert.rejects(bad, DimensionMismatchError);
+      assert.deepEqual(await together, lone);
+      // 40 calls: 8 of each knob; the filtered and offset ones (16) never join, the first plain one ran alone.
+      assert.equal(SearchCoalescer.answered.calls - before.calls, 24 - 1);
+      assert.equal(SearchCoalescer.answered.batches - before.batches, 3);
+    } finally {
       await db.close();
     }
   });

@@ -24,6 +24,8 @@ import { RankedSearch, type RankOptions } from './ranked-search.js';
 import { runRecommend } from './recommend-run.js';
 import { type RowScope, withinRange } from './search.js';
 import { runWindowed } from './search-batch.js';
+import { SearchCoalescer } from './search-coalescer.js';
+import { SearchPlacement } from './search-placement.js';
 import type { ScoredRow } from './text-search.js';
 import type {
   Hit,
@@ -56,6 +58,8 @@ export class PointSearches {
   readonly out: PointOutput;
   /** Ranks searches (windows, MMR, groups). */
   readonly ranking: RankedSearch;
+  /** Answers concurrent plain searches together (search-coalescer.ts). */
+  private readonly coalescer: SearchCoalescer;
   private readonly gate: CollectionGate;
   private readonly embedders: FieldEmbedders;
 
@@ -67,6 +71,7 @@ export class PointSearches {
     this.out = parts.out;
     this.embedders = parts.embedders;
     this.ranking = new RankedSearch(parts.storage, parts.fields);
+    this.coalescer = new SearchCoalescer(this.ranking);
   }
 
   /** See `EmbeddedCollection.search`. */
@@ -99,6 +104,17 @@ export class PointSearches {
       mmr: this.input.mmr(opts, window.offset + k),
     };
     if (opts.groupBy === undefined) {
+      if (parsed.vector !== undefined && parsed.text === undefined && !explain) {
+        const key = SearchCoalescer.keyOf(parsed.field, k, rank);
+        if (
+          key !== undefined &&
+          SearchPlacement.mode === 'rule' &&
+          this.coalescer.joins(key, SearchPlacement.inFlight > 0)
+        ) {
+          const rows = await this.coalescer.add(key, parsed.field, k, rank, parsed.vector);
+          return this.out.hits(rows, parsed.field, opts);
+        }
+      }
       const ranked = this.ranking.rows(parsed, k, rank);
       const rows = ranked instanceof Promise ? await ranked : ranked;
       const hits = this.out.hits(rows, parsed.field, opts);

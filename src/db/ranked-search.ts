@@ -63,15 +63,25 @@ export class RankedSearch {
     k: number,
     o: RankOptions,
     finish: (rows: ScoredRow[], q: number) => R,
+    coalesced = false,
   ): Promise<R[]> | undefined {
     if (o.mmr) return undefined;
     const { offset, scoreThreshold } = o.window;
     const higher = higherIsBetter(this.fields[field].metric);
     const views = this.storage.set.views();
-    return topKBatch(views, field, vectors, offset + k, o.scope, o.params, (found, q) => {
-      const rows = withinThreshold(this.scored(found, field), scoreThreshold, higher);
-      return finish(offset === 0 ? rows : rows.slice(offset), q);
-    });
+    return topKBatch(
+      views,
+      field,
+      vectors,
+      offset + k,
+      o.scope,
+      o.params,
+      (found, q) => {
+        const rows = withinThreshold(this.scored(found, field), scoreThreshold, higher);
+        return finish(offset === 0 ? rows : rows.slice(offset), q);
+      },
+      coalesced,
+    );
   }
 
   /**

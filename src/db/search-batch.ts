@@ -42,7 +42,7 @@ import type { BatchPlacement, IndexSearchParams } from '../index/vector-index.js
 import { KernelWorkerPool } from '../kernels/worker-pool.js';
 import type { SegmentView } from '../segment/segment-view.js';
 import { type Candidate, candidates, candidatesAt, merged, type RowScope } from './search.js';
-import { estimatedWork, LONE_CALL_MAX, SearchPlacement } from './search-placement.js';
+import { estimatedWork, LONE_CALL_MAX, SearchPlacement, TINY } from './search-placement.js';
 import { planSegmentSearch, type SegmentSearch, searchPlanned, searchPlannedAsync } from './search-plan.js';
 
 /** Calls of one windowed batch in flight at most: a message of 32 searches for each of 2 workers (measured: 16 to 256 in flight, 64 spent the least on garbage collection and answered the most). */
@@ -83,6 +83,7 @@ export async function topKBatch<R>(
   scope: RowScope,
   params: IndexSearchParams,
   finish: (found: Candidate[], q: number) => R,
+  coalesced = false,
 ): Promise<R[]> {
   const alone = SearchPlacement.begin();
   try {
@@ -98,7 +99,10 @@ export async function topKBatch<R>(
     }
     let total = 0;
     for (const plan of plans) total += estimatedWork(plan) * queries.length;
-    const loneHere = SearchPlacement.mode === 'rule' && alone && total <= LONE_CALL_MAX;
+    // Coalesced calls (search-coalescer.ts) were concurrent: more follow, so both cores take part
+    // unless the whole batch is smaller than a hand-off.
+    const loneHere =
+      SearchPlacement.mode === 'rule' && (coalesced ? total <= TINY : alone && total <= LONE_CALL_MAX);
     // A query's lists are dropped once it is finished: candidates kept alive until the batch
     // ends would be copied by every young-generation collection meanwhile.
     const lists: (Candidate[][] | undefined)[] = new Array(queries.length);
@@ -121,7 +125,7 @@ export async function topKBatch<R>(
     // only one of its segments goes to the workers (and a worker is left free).
     const withHere =
       SearchPlacement.mode === 'rule' &&
-      alone &&
+      (alone || coalesced) &&
       here.filter((h) => !h).length === 1 &&
       KernelWorkerPool.of('search').maxWorkers >= 2;
     await Promise.all(

@@ -19,7 +19,9 @@
  *    arriving faster than one thread answers them, and the workers (one per core, several
  *    searches to a message) use every core while this thread parses, merges and formats.
  *    Searches estimated under `TINY` (about 25 µs, less than their share of a hand-off) still
- *    run here.
+ *    run here. Plain concurrent searches (one vector, no filter, no text; search-coalescer.ts)
+ *    do not come here one by one: they are answered together, as a `searchBatch` of the calls
+ *    pending with the same `k` and parameters, which this thread walks with a worker.
  * 3. **A saturated event loop counts as concurrency.** Requests of a server arrive one per
  *    turn of the event loop, each answered before the next begins, so they never overlap; but
  *    when the loop was busy at least `SATURATED` of the last sampling period (25 ms, measured
