@@ -239,7 +239,9 @@ const out: string[] = [
     'alike and no two runs time at once. "Largest deviation" is that of a run\'s median from the median of the runs. ' +
     'The collection ' +
     'decides per call where a search runs (`src/db/search-placement.ts`): a lone call, or a small one, on the ' +
-    'calling thread; concurrent calls on the search workers, several to a message; a `searchBatch` in one block ' +
+    'calling thread; concurrent plain calls (no filter, as here) answered together, the calls pending with the ' +
+    'same `k` and `ef` forming one batch walked like a `searchBatch` (`src/db/search-coalescer.ts`), other ' +
+    'concurrent calls on the search workers, several to a message; a `searchBatch` in one block ' +
     'of memory, walked by the calling thread and all search workers but one, each claiming its queries one at a ' +
     'time from a shared counter, the calling thread formatting the answered ones between its own searches ' +
     '(`src/db/search-batch.ts`, `src/index/hnsw-shared-batch.ts`).',
