@@ -111,8 +111,10 @@ export class PointSearches {
           SearchPlacement.mode === 'rule' &&
           this.coalescer.joins(key, SearchPlacement.inFlight > 0)
         ) {
-          const rows = await this.coalescer.add(key, parsed.field, k, rank, parsed.vector);
-          return this.out.hits(rows, parsed.field, opts);
+          const field = parsed.field;
+          return this.coalescer.add(key, field, k, rank, parsed.vector, (rows) =>
+            this.out.hits(rows, field, opts),
+          );
         }
       }
       const ranked = this.ranking.rows(parsed, k, rank);

@@ -35,7 +35,9 @@ import type { ScoredRow } from './text-search.js';
 /** One call waiting in a group. */
 interface Call {
   vector: Float32Array;
-  resolve: (rows: ScoredRow[]) => void;
+  /** Makes the call's result from its rows, while the batch still holds its segments. */
+  finish: (rows: ScoredRow[]) => unknown;
+  resolve: (result: unknown) => void;
   reject: (err: unknown) => void;
 }
 
@@ -75,16 +77,27 @@ export class SearchCoalescer {
     return othersInFlight || this.groups.has(key);
   }
 
-  /** The rows of `vector`, answered with the other calls of `key`'s group. */
-  add(key: string, field: number, k: number, rank: RankOptions, vector: Float32Array): Promise<ScoredRow[]> {
+  /**
+   * `finish(the rows of vector)`, answered with the other calls of `key`'s group; `finish` runs
+   * as the query is answered, while the batch holds its segments (a hit's payload and vectors
+   * are read then), and a `finish` that throws rejects its own call only.
+   */
+  add<R>(
+    key: string,
+    field: number,
+    k: number,
+    rank: RankOptions,
+    vector: Float32Array,
+    finish: (rows: ScoredRow[]) => R,
+  ): Promise<R> {
     let group = this.groups.get(key);
     if (group === undefined) {
       group = { key, field, k, rank, calls: [], running: false, scheduled: false };
       this.groups.set(key, group);
     }
     const g = group;
-    return new Promise<ScoredRow[]>((resolve, reject) => {
-      g.calls.push({ vector, resolve, reject });
+    return new Promise<R>((resolve, reject) => {
+      g.calls.push({ vector, finish, resolve: resolve as (result: unknown) => void, reject });
       this.schedule(g);
     });
   }
@@ -119,7 +132,14 @@ export class SearchCoalescer {
         calls.map((c) => c.vector),
         g.k,
         g.rank,
-        (rows, q) => calls[q].resolve(rows),
+        (rows, q) => {
+          const call = calls[q];
+          try {
+            call.resolve(call.finish(rows));
+          } catch (err) {
+            call.reject(err);
+          }
+        },
         true,
       );
     } catch (err) {
