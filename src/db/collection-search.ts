@@ -104,13 +104,17 @@ export class PointSearches {
       mmr: this.input.mmr(opts, window.offset + k),
     };
     if (opts.groupBy === undefined) {
-      if (parsed.vector !== undefined && parsed.text === undefined && !explain) {
-        const key = SearchCoalescer.keyOf(parsed.field, k, rank);
-        if (
-          key !== undefined &&
-          SearchPlacement.mode === 'rule' &&
-          this.coalescer.joins(key, SearchPlacement.inFlight > 0)
-        ) {
+      // Concurrent plain searches are answered together (search-coalescer.ts); a lone call
+      // (nothing else in flight) pays for no key.
+      if (
+        SearchPlacement.inFlight > 0 &&
+        parsed.vector !== undefined &&
+        parsed.text === undefined &&
+        !explain
+      ) {
+        const key =
+          SearchPlacement.mode === 'rule' ? SearchCoalescer.keyOf(parsed.field, k, rank) : undefined;
+        if (key !== undefined) {
           const field = parsed.field;
           return this.coalescer.add(key, field, k, rank, parsed.vector, (rows) =>
             this.out.hits(rows, field, opts),

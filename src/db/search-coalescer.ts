@@ -21,7 +21,8 @@
  *
  * Only plain searches join: one vector, no filter, no text, no offset, threshold, grouping,
  * MMR or explanation (what differs between calls could not share a batch). The others, and
- * a call with nothing else in flight, are placed by `SearchPlacement` as before.
+ * a call with nothing else in flight (`SearchPlacement.inFlight` 0: a batch running counts),
+ * are placed by `SearchPlacement` as before.
  *
  * Invariants: a call's rows are those a lone call of the same query returns (the batch makes
  * the same index calls and merge; search-batch.ts); a call is settled exactly once; a failed
@@ -70,11 +71,6 @@ export class SearchCoalescer {
     if (rank.window.offset !== 0 || rank.window.scoreThreshold !== undefined) return undefined;
     const p: IndexSearchParams = rank.params;
     return `${field}/${k}/${p.ef}/${p.strategy}/${p.nprobe}/${p.searchK}/${p.rerank}`;
-  }
-
-  /** Whether a call of `key` joins a group now (another search is in flight, or its group waits or runs). */
-  joins(key: string, othersInFlight: boolean): boolean {
-    return othersInFlight || this.groups.has(key);
   }
 
   /**
