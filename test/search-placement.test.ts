@@ -43,6 +43,24 @@ function pointsOf(data: Float32Array, from: number, to: number) {
   });
 }
 
+/** A collection of one sealed HNSW segment holding the first `n` points of `data`. */
+async function sealedHnsw(
+  db: Quiver,
+  name: string,
+  data: Float32Array,
+  n: number,
+): Promise<EmbeddedCollection> {
+  const c = await db.createCollection(name, { dimension: DIM, index: 'HNSW16', segmentSize: n });
+  await c.upsert(pointsOf(data, 0, n));
+  await c.flush();
+  return c;
+}
+
+/** `count` query vectors: the rows of `data` from `from` on. */
+function rowsFrom(data: Float32Array, from: number, count: number): Float32Array[] {
+  return Array.from({ length: count }, (_, q) => data.subarray((from + q) * DIM, (from + q + 1) * DIM));
+}
+
 /** Every query kind that goes through the segment fan-out, as plain data to compare. */
 async function answers(c: Collection, queries: readonly Float32Array[], knobs: object): Promise<unknown[]> {
   const out: unknown[] = [];
@@ -213,10 +231,8 @@ describe('the search pool batches concurrent calls', () => {
     try {
       const n = 3000;
       const data = gaussianMixture(n + 64, DIM, 20, 7);
-      const c = await db.createCollection('pool', { dimension: DIM, index: 'HNSW16', segmentSize: n });
-      await c.upsert(pointsOf(data, 0, n));
-      await c.flush();
-      const queries = Array.from({ length: 64 }, (_, q) => data.subarray((n + q) * DIM, (n + q + 1) * DIM));
+      const c = await sealedHnsw(db, 'pool', data, n);
+      const queries = rowsFrom(data, n, 64);
       const lone = [];
       for (const q of queries) lone.push(await c.search(q, { k: 10, ef: 32 }));
       const sent = KernelWorkerPool.of('search').sent;
@@ -316,14 +332,10 @@ describe('concurrent plain searches share batches (search-coalescer.ts)', () => 
     try {
       const n = 3000;
       const data = gaussianMixture(n + 200 + 96, DIM, 20, 13);
-      const c = await db.createCollection('coalesced', { dimension: DIM, index: 'HNSW16', segmentSize: n });
-      await c.upsert(pointsOf(data, 0, n));
-      await c.flush();
+      const c = await sealedHnsw(db, 'coalesced', data, n);
       await c.upsert(pointsOf(data, n, n + 200)); // a growing segment, searched on this thread
       await c.delete([5, 77, 1200, n + 3]);
-      const queries = Array.from({ length: 96 }, (_, q) =>
-        data.subarray((n + 200 + q) * DIM, (n + 201 + q) * DIM),
-      );
+      const queries = rowsFrom(data, n + 200, 96);
       const lone = [];
       for (const q of queries) lone.push(await c.search(q, { k: 10, ef: 48, withPayload: q[0] > 0 }));
       const before = { ...SearchCoalescer.answered };
@@ -346,10 +358,8 @@ describe('concurrent plain searches share batches (search-coalescer.ts)', () => 
     try {
       const n = 3000;
       const data = gaussianMixture(n + 40, DIM, 20, 14);
-      const c = await db.createCollection('mixed', { dimension: DIM, index: 'HNSW16', segmentSize: n });
-      await c.upsert(pointsOf(data, 0, n));
-      await c.flush();
-      const queries = Array.from({ length: 40 }, (_, q) => data.subarray((n + q) * DIM, (n + q + 1) * DIM));
+      const c = await sealedHnsw(db, 'mixed', data, n);
+      const queries = rowsFrom(data, n, 40);
       const knobsOf = (q: number) =>
         [
           { k: 10, ef: 32 },
