@@ -18,9 +18,9 @@
  * but one (hnsw-shared-batch.ts): this thread claims queries from the same counter and
  * formats the answered ones between its own searches, so formatting takes no core from the
  * workers and the core of a worker still waking is not idle (measured at ef 16 on 2 cores:
- * 1.61 → 1.63–1.78× one thread's QPS on 100k × 128 over the collection-overhead runs since;
- * the walks alone, without formatting, reach 1.9–2.1×). The worker left free serves searches issued meanwhile, and this thread
- * gives the event loop a turn every `YIELD_MS`. Otherwise (concurrent calls, a saturated
+ * 1.61 → 1.63–1.81× one thread's QPS over the collection-overhead runs since; the walks
+ * alone, without formatting, reach 1.9–2.1×). The worker left free serves searches issued
+ * meanwhile, and this thread gives the event loop a turn every `YIELD_MS`. Otherwise (concurrent calls, a saturated
  * loop, several segments) the batch goes to the workers alone, in slices of at most
  * `SLICE_BYTES` (index/hnsw-batch.ts) of queries and results and about `SLICE_WORK` of
  * estimated work per worker (about 12 ms, so that a search issued meanwhile waits no longer

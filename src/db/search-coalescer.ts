@@ -107,12 +107,8 @@ export class SearchCoalescer {
   /** Runs the group's pending calls as one batch; afterwards the next, or forgets the group. */
   private flush(g: Group): void {
     g.scheduled = false;
-    const calls = g.calls;
+    const calls = g.calls; // never empty: a group is scheduled only with calls waiting
     g.calls = [];
-    if (calls.length === 0) {
-      this.groups.delete(g.key);
-      return;
-    }
     g.running = true;
     SearchCoalescer.answered.batches++;
     SearchCoalescer.answered.calls += calls.length;
@@ -121,28 +117,29 @@ export class SearchCoalescer {
       if (g.calls.length > 0) this.schedule(g);
       else this.groups.delete(g.key);
     };
-    let batch: Promise<unknown> | undefined;
+    let batch: Promise<unknown>;
     try {
-      batch = this.ranking.rowsBatch(
-        g.field,
-        calls.map((c) => c.vector),
-        g.k,
-        g.rank,
-        (rows, q) => {
-          const call = calls[q];
-          try {
-            call.resolve(call.finish(rows));
-          } catch (err) {
-            call.reject(err);
-          }
-        },
-        true,
-      );
+      // rowsBatch declines MMR only, which never joins (`keyOf`).
+      batch =
+        this.ranking.rowsBatch(
+          g.field,
+          calls.map((c) => c.vector),
+          g.k,
+          g.rank,
+          (rows, q) => {
+            const call = calls[q];
+            try {
+              call.resolve(call.finish(rows));
+            } catch (err) {
+              call.reject(err);
+            }
+          },
+          true,
+        ) ?? Promise.reject(new Error('search coalescer: a batch was declined'));
     } catch (err) {
       batch = Promise.reject(err);
     }
-    // rowsBatch answers every plain search (it declines MMR only, which never joins).
-    (batch as Promise<unknown>).then(done, (err) => {
+    batch.then(done, (err) => {
       for (const c of calls) c.reject(err); // a call already resolved stays resolved
       done();
     });
